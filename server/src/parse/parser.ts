@@ -1,0 +1,49 @@
+// text → tree. The scanner groups words into statement tokens; the nearley grammar (grammar/nginx.ne,
+// compiled to ./generated/grammar.ts at build time) assembles them into the tree.
+
+import * as nearley from "nearley";
+import type { Block, Node, ParsedFile, Position, SyntaxError } from "./ast";
+import { scan } from "./scanner";
+import grammar from "./generated/grammar";
+import { TokenArrayLexer } from "./build";
+
+const compiled = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
+
+function runGrammar(tokens: unknown[]): Node[] {
+  const parser = new nearley.Parser(compiled, { lexer: new TokenArrayLexer() } as unknown as nearley.ParserOptions);
+  parser.feed(tokens as unknown as string);
+  // The scanner's token stream is balanced, so there is exactly one parse.
+  return parser.results[0] as Node[];
+}
+
+/** Parses one file. Never throws: returns the tree and the positioned errors. */
+export function parse(text: string): ParsedFile {
+  const scanned = scan(text);
+  const children = runGrammar(scanned.tokens);
+  return { text, children, errors: scanned.errors, lineCount: scanned.end.line + 1 };
+}
+
+export interface BlockReparse {
+  /** The block whose body was re-parsed (same object as in the old tree, its children replaced). */
+  block: Block;
+  errors: SyntaxError[];
+}
+
+/**
+ * Re-parses only the body of `block` in `newText`, where the body now spans from just after `{`
+ * (at `open`, unchanged by the edit) to `closeOffset` (the `}` shifted by the edit). Returns null when the
+ * body does not stand alone any more (braces no longer balance inside it): the caller parses the whole file.
+ */
+export function reparseBlockBody(newText: string, bodyStart: Position, closeOffset: number): Node[] | null {
+  const scanned = scan(newText, { from: bodyStart, to: closeOffset, allowUnbalanced: true });
+  let depth = 0;
+  for (const t of scanned.tokens) {
+    if (t.type === "open") depth++;
+    else if (t.type === "close") {
+      depth--;
+      if (depth < 0) return null;
+    }
+  }
+  if (depth !== 0 || scanned.errors.some((e) => e.fatalForCrossplane)) return null;
+  return runGrammar(scanned.tokens);
+}

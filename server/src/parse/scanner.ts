@@ -1,0 +1,553 @@
+// Hand-written scanner: text → coarse tokens, one per statement, `}` or standalone comment.
+//
+// Why coarse: nearley (the grammar of record, grammar/nginx.ne) costs ~10 µs per token; fed one token
+// per *word* it needs 0.3–0.9 s for a 28k-line file (../shared/docs/performance.md). Grouping the words of
+// a statement here leaves the grammar ~1 token per line, and keeps the scanner allocation-light.
+//
+// Word rules follow nginx's ngx_conf_read_token() and crossplane's lexer where they agree:
+// whitespace (space, tab, CR, LF) separates words; `;` `{` `}` end a word; `#` starts a comment only at
+// the start of a word; `\x` escapes are kept as written; "…" / '…' strings may hold any character and
+// only `\"` (resp. `\'`) is unescaped; `${` inside a word does not open a block.
+// `*_by_lua_block` bodies are read as Lua (strings, long brackets, comments) up to the matching `}`.
+//
+// Invariant: the token stream is balanced. A stray `}` is reported and dropped; blocks left open at the
+// end of the input get synthetic closing tokens. So the grammar always accepts the stream.
+
+import type { Comment, LuaBody, Position, Range, SyntaxError, Word } from "./ast";
+
+export interface StmtToken {
+  type: "stmt";
+  words: Word[];
+  comments: Comment[];
+  /** The `;`, or null when the statement ended without one (an error was reported). */
+  semicolon: Range | null;
+  lua?: LuaBody;
+  /** End of the statement (after `;`, the Lua `}` or the last word). */
+  end: Position;
+}
+
+export interface OpenToken {
+  type: "open";
+  words: Word[];
+  comments: Comment[];
+  brace: Range;
+}
+
+export interface CloseToken {
+  type: "close";
+  /** null for the synthetic close of a block left open at end of input. */
+  brace: Range | null;
+  at: Position;
+}
+
+export interface CommentToken {
+  type: "comment";
+  comment: Comment;
+}
+
+export type ScanToken = StmtToken | OpenToken | CloseToken | CommentToken;
+
+export interface ScanResult {
+  tokens: ScanToken[];
+  errors: SyntaxError[];
+  /** Position just after the last character scanned. */
+  end: Position;
+}
+
+export interface ScanOptions {
+  /** Where to start (default: the beginning of the text, after a UTF-8 BOM). */
+  from?: Position;
+  /** Offset to stop at (default: end of text). */
+  to?: number;
+  /** Depth of blocks already open at `from` (for re-scanning a block body): stray `}` are tolerated up to it. */
+  allowUnbalanced?: boolean;
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SEMI = 0x3b;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const HASH = 0x23;
+const DQUOTE = 0x22;
+const SQUOTE = 0x27;
+const BACKSLASH = 0x5c;
+const DOLLAR = 0x24;
+
+const LUA_BLOCK_SUFFIX = "_by_lua_block";
+
+function isSpace(c: number): boolean {
+  return c === SPACE || c === TAB || c === LF || c === CR;
+}
+
+export function scan(text: string, options: ScanOptions = {}): ScanResult {
+  return new Scanner(text, options).run();
+}
+
+class Scanner {
+  private pos: number;
+  private line: number;
+  private lineStart: number;
+  private readonly end: number;
+  private readonly tokens: ScanToken[] = [];
+  private readonly errors: SyntaxError[] = [];
+  /** Stack of the `{` of the blocks open now (with the name of their directive), for error messages. */
+  private readonly openBlocks: { brace: Range; name: string }[] = [];
+  private lastTokenLine = 0;
+  private readonly allowUnbalanced: boolean;
+
+  constructor(
+    private readonly text: string,
+    options: ScanOptions,
+  ) {
+    const from = options.from;
+    if (from) {
+      this.pos = from.offset;
+      this.line = from.line;
+      this.lineStart = from.offset - from.character;
+    } else {
+      // A UTF-8 BOM is not part of the configuration text (editors hide it).
+      this.pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+      this.line = 0;
+      this.lineStart = 0;
+    }
+    this.end = options.to ?? text.length;
+    this.allowUnbalanced = options.allowUnbalanced ?? false;
+  }
+
+  private position(offset = this.pos): Position {
+    // Valid only for offsets on the current line (callers take positions as they go).
+    return { line: this.line, character: offset - this.lineStart, offset };
+  }
+
+  /** Advance over one newline sequence at `pos` (LF, CRLF or a lone CR, which Python and VS Code also count). */
+  private newline(c: number): void {
+    if (c === CR && this.pos + 1 < this.end && this.text.charCodeAt(this.pos + 1) === LF) this.pos += 2;
+    else this.pos += 1;
+    this.line++;
+    this.lineStart = this.pos;
+  }
+
+  private error(message: string, range: Range, code: string, extra: Partial<SyntaxError> = {}): void {
+    this.errors.push({ message, range, severity: "error", code, ...extra });
+  }
+
+  run(): ScanResult {
+    const text = this.text;
+    let words: Word[] = [];
+    let comments: Comment[] = [];
+    let stmtStart: Position | null = null;
+
+    const flushMissingTerminator = (at: Position, why: string): void => {
+      const last = words[words.length - 1];
+      const name = words[0].value;
+      this.error(
+        `"${name}" directive is not terminated by ";" (${why})`,
+        { start: words[0].range.start, end: last.range.end },
+        "missing-semicolon",
+      );
+      this.tokens.push({ type: "stmt", words, comments, semicolon: null, end: last.range.end });
+      void at;
+      words = [];
+      comments = [];
+      stmtStart = null;
+    };
+
+    while (this.pos < this.end) {
+      const c = text.charCodeAt(this.pos);
+      if (c === SPACE || c === TAB) {
+        this.pos++;
+        continue;
+      }
+      if (c === LF || c === CR) {
+        this.newline(c);
+        continue;
+      }
+      if (c === HASH) {
+        const comment = this.readComment();
+        this.lastTokenLine = comment.range.start.line;
+        if (words.length > 0) comments.push(comment);
+        else this.tokens.push({ type: "comment", comment });
+        continue;
+      }
+      if (c === SEMI) {
+        const r = this.charRange();
+        this.lastTokenLine = r.start.line;
+        if (words.length === 0) {
+          this.error('unexpected ";"', r, "unexpected-semicolon");
+          continue;
+        }
+        this.tokens.push({ type: "stmt", words, comments, semicolon: r, end: r.end });
+        words = [];
+        comments = [];
+        stmtStart = null;
+        continue;
+      }
+      if (c === LBRACE) {
+        const r = this.charRange();
+        this.lastTokenLine = r.start.line;
+        if (words.length === 0) {
+          this.error('unexpected "{": a block needs a directive name before it', r, "unexpected-open-brace");
+        }
+        this.openBlocks.push({ brace: r, name: words.length > 0 ? words[0].value : "" });
+        this.tokens.push({ type: "open", words, comments, brace: r });
+        words = [];
+        comments = [];
+        stmtStart = null;
+        continue;
+      }
+      if (c === RBRACE) {
+        const r = this.charRange();
+        if (words.length > 0) flushMissingTerminator(r.start, 'found "}" first');
+        this.lastTokenLine = r.start.line;
+        if (this.openBlocks.length === 0 && !this.allowUnbalanced) {
+          this.error('unexpected "}": no block is open here', r, "unexpected-close-brace", {
+            fatalForCrossplane: true,
+          });
+          continue;
+        }
+        this.openBlocks.pop();
+        this.tokens.push({ type: "close", brace: r, at: r.start });
+        continue;
+      }
+      // A word.
+      if (words.length === 0) stmtStart = this.position();
+      const word = this.readWord();
+      this.lastTokenLine = word.range.end.line;
+      words.push(word);
+      if (words.length === 1 && word.value.endsWith(LUA_BLOCK_SUFFIX)) {
+        const lua = this.tryLuaBlock(words);
+        if (lua) {
+          this.tokens.push({ type: "stmt", words, comments, semicolon: null, lua, end: lua.range.end });
+          words = [];
+          comments = [];
+          stmtStart = null;
+        }
+      }
+    }
+    void stmtStart;
+
+    if (words.length > 0) {
+      flushMissingTerminator(this.position(), "the file ended first");
+    }
+    if (this.openBlocks.length > 0) {
+      const innermost = this.openBlocks[this.openBlocks.length - 1];
+      const at = this.position();
+      const what = innermost.name ? `the "${innermost.name}" block` : "the block";
+      this.error(
+        `unexpected end of file, expecting "}": ${what} opened on line ${innermost.brace.start.line + 1} is never closed`,
+        { start: at, end: at },
+        "unexpected-eof",
+        { fatalForCrossplane: true, crossplaneLine: this.lastTokenLine + 1 },
+      );
+      for (let i = this.openBlocks.length; i > 0; i--) this.tokens.push({ type: "close", brace: null, at });
+      this.openBlocks.length = 0;
+    }
+    return { tokens: this.tokens, errors: this.errors, end: this.position() };
+  }
+
+  private charRange(): Range {
+    const start = this.position();
+    this.pos++;
+    return { start, end: this.position() };
+  }
+
+  private readComment(): Comment {
+    const text = this.text;
+    const start = this.position();
+    let p = this.pos + 1;
+    while (p < this.end) {
+      const c = text.charCodeAt(p);
+      if (c === LF || c === CR) break;
+      p++;
+    }
+    this.pos = p;
+    return { kind: "comment", text: text.slice(start.offset + 1, p), range: { start, end: this.position() } };
+  }
+
+  /** Reads one word starting at `pos` (not whitespace, not `;{}#` at its start). */
+  private readWord(): Word {
+    const text = this.text;
+    const start = this.position();
+    const c0 = text.charCodeAt(this.pos);
+    if (c0 === DQUOTE || c0 === SQUOTE) return this.readQuoted(c0, start);
+    let p = this.pos;
+    let sawNewline = false;
+    while (p < this.end) {
+      const c = text.charCodeAt(p);
+      if (c === BACKSLASH) {
+        // An escape keeps the next character in the word, whatever it is.
+        if (p + 1 < this.end) {
+          const n = text.charCodeAt(p + 1);
+          if (n === LF || n === CR) {
+            this.pos = p + 1;
+            this.newline(n);
+            p = this.pos;
+            sawNewline = true;
+            continue;
+          }
+          p += 2;
+        } else p++;
+        continue;
+      }
+      if (isSpace(c) || c === SEMI || c === RBRACE) break;
+      if (c === LBRACE) {
+        // `${name}`: the brace belongs to the variable, not to a block.
+        if (p > this.pos && text.charCodeAt(p - 1) === DOLLAR) {
+          p = this.skipVariableBraces(p);
+          continue;
+        }
+        break;
+      }
+      p++;
+    }
+    this.pos = p;
+    const end = this.position();
+    let value = text.slice(start.offset, p);
+    if (sawNewline) value = normalizeNewlines(value);
+    return { value, quote: null, range: { start, end } };
+  }
+
+  /** From a `{` preceded by `$`: through the matching `}` (or up to whitespace, as crossplane does). */
+  private skipVariableBraces(p: number): number {
+    const text = this.text;
+    p++;
+    while (p < this.end) {
+      const c = text.charCodeAt(p);
+      if (c === RBRACE) return p + 1;
+      if (isSpace(c)) return p;
+      p += c === BACKSLASH ? 2 : 1;
+    }
+    return Math.min(p, this.end);
+  }
+
+  private readQuoted(quote: number, start: Position): Word {
+    const text = this.text;
+    let p = this.pos + 1;
+    let value = "";
+    let chunkStart = p;
+    let sawNewline = false;
+    let closed = false;
+    while (p < this.end) {
+      const c = text.charCodeAt(p);
+      if (c === quote) {
+        closed = true;
+        break;
+      }
+      if (c === BACKSLASH && p + 1 < this.end) {
+        const n = text.charCodeAt(p + 1);
+        if (n === quote) {
+          // Only the escaped quote itself is unescaped (nginx and crossplane agree).
+          value += text.slice(chunkStart, p) + String.fromCharCode(quote);
+          p += 2;
+          chunkStart = p;
+          continue;
+        }
+        if (n === LF || n === CR) {
+          this.pos = p + 1;
+          this.newline(n);
+          p = this.pos;
+          sawNewline = true;
+          continue;
+        }
+        p += 2;
+        continue;
+      }
+      if (c === LF || c === CR) {
+        this.pos = p;
+        this.newline(c);
+        p = this.pos;
+        sawNewline = true;
+        continue;
+      }
+      p++;
+    }
+    value += text.slice(chunkStart, Math.min(p, this.end));
+    if (sawNewline) value = normalizeNewlines(value);
+    if (closed) {
+      this.pos = p + 1;
+    } else {
+      this.pos = this.end;
+    }
+    const end = this.position();
+    const q = quote === DQUOTE ? '"' : "'";
+    if (!closed) {
+      this.error(`unterminated ${q === '"' ? "double" : "single"}-quoted string`, { start, end }, "unterminated-string");
+    } else if (this.pos < this.end) {
+      const n = text.charCodeAt(this.pos);
+      // nginx wants a separator after a closing quote (ngx_conf_read_token: "unexpected ...").
+      if (!isSpace(n) && n !== SEMI && n !== LBRACE && n !== RBRACE && n !== HASH) {
+        const at = this.position();
+        this.error(
+          `unexpected "${text[this.pos]}" right after a quoted string: nginx needs a space here`,
+          { start: at, end: { ...at, character: at.character + 1, offset: at.offset + 1 } },
+          "no-space-after-quote",
+        );
+      }
+    }
+    return { value, quote: q, range: { start, end } };
+  }
+
+  /**
+   * After the name of a `*_by_lua_block` directive: reads `set_by_lua_block`'s `$var`, then the Lua body.
+   * Returns null (and leaves the position unchanged) when no `{` follows, so the statement is read normally.
+   */
+  private tryLuaBlock(words: Word[]): LuaBody | null {
+    const text = this.text;
+    const saved = { pos: this.pos, line: this.line, lineStart: this.lineStart };
+    const skipSpace = (): void => {
+      while (this.pos < this.end) {
+        const c = text.charCodeAt(this.pos);
+        if (c === SPACE || c === TAB) this.pos++;
+        else if (c === LF || c === CR) this.newline(c);
+        else break;
+      }
+    };
+    skipSpace();
+    if (words[0].value === "set_by_lua_block" && this.pos < this.end) {
+      const c = text.charCodeAt(this.pos);
+      if (c !== LBRACE && c !== SEMI && c !== RBRACE && c !== HASH) {
+        words.push(this.readWord());
+        skipSpace();
+      }
+    }
+    if (this.pos >= this.end || text.charCodeAt(this.pos) !== LBRACE) {
+      this.pos = saved.pos;
+      this.line = saved.line;
+      this.lineStart = saved.lineStart;
+      if (words.length > 1) words.length = 1;
+      return null;
+    }
+    const open = this.charRange();
+    const innerStart = open.end;
+    const closeAt = this.scanLua();
+    if (closeAt === null) {
+      const at = this.position();
+      this.error(
+        `unexpected end of file in the Lua code of "${words[0].value}" (opened on line ${open.start.line + 1})`,
+        { start: open.start, end: open.end },
+        "unterminated-lua",
+        { fatalForCrossplane: true, crossplaneLine: at.line + 1 },
+      );
+      const inner: Range = { start: innerStart, end: at };
+      this.lastTokenLine = at.line;
+      return { code: normalizeNewlines(text.slice(innerStart.offset, at.offset)), range: { start: open.start, end: at }, inner };
+    }
+    const innerEnd = this.position();
+    const close = this.charRange();
+    this.lastTokenLine = close.start.line;
+    return {
+      code: normalizeNewlines(text.slice(innerStart.offset, innerEnd.offset)),
+      range: { start: open.start, end: close.end },
+      inner: { start: innerStart, end: innerEnd },
+    };
+  }
+
+  /**
+   * Scans Lua source from just after the opening `{` to its matching `}`; leaves `pos` on that `}`.
+   * Knows Lua's strings, long brackets `[[ ]]` / `[==[ ]==]`, `--` and `--[[ ]]` comments, so braces
+   * inside them do not count (crossplane#87/#120, go-crossplane#32/#177/#179 are these cases).
+   */
+  private scanLua(): number | null {
+    const text = this.text;
+    let depth = 1;
+    while (this.pos < this.end) {
+      const c = text.charCodeAt(this.pos);
+      if (c === LF || c === CR) {
+        this.newline(c);
+        continue;
+      }
+      if (c === LBRACE) {
+        depth++;
+        this.pos++;
+        continue;
+      }
+      if (c === RBRACE) {
+        depth--;
+        if (depth === 0) return this.pos;
+        this.pos++;
+        continue;
+      }
+      if (c === DQUOTE || c === SQUOTE) {
+        this.pos++;
+        while (this.pos < this.end) {
+          const d = text.charCodeAt(this.pos);
+          if (d === c) {
+            this.pos++;
+            break;
+          }
+          if (d === BACKSLASH) {
+            const n = text.charCodeAt(this.pos + 1);
+            if (n === LF || n === CR) {
+              this.pos++;
+              this.newline(n);
+            } else this.pos += 2;
+            continue;
+          }
+          if (d === LF || d === CR) break; // unfinished string: Lua's error, not ours; resume after it
+          this.pos++;
+        }
+        continue;
+      }
+      if (c === 0x2d /* - */ && text.charCodeAt(this.pos + 1) === 0x2d) {
+        this.pos += 2;
+        const level = this.longBracketLevel(this.pos);
+        if (level >= 0) this.skipLongBracket(level);
+        else {
+          while (this.pos < this.end) {
+            const d = text.charCodeAt(this.pos);
+            if (d === LF || d === CR) break;
+            this.pos++;
+          }
+        }
+        continue;
+      }
+      if (c === 0x5b /* [ */) {
+        const level = this.longBracketLevel(this.pos);
+        if (level >= 0) {
+          this.skipLongBracket(level);
+          continue;
+        }
+      }
+      this.pos++;
+    }
+    return null;
+  }
+
+  /** At `[`: the number of `=` of a long bracket `[==[`, or -1 when it is not one. */
+  private longBracketLevel(p: number): number {
+    const text = this.text;
+    if (text.charCodeAt(p) !== 0x5b) return -1;
+    let q = p + 1;
+    while (text.charCodeAt(q) === 0x3d) q++;
+    return text.charCodeAt(q) === 0x5b ? q - p - 1 : -1;
+  }
+
+  private skipLongBracket(level: number): void {
+    const text = this.text;
+    this.pos += level + 2;
+    while (this.pos < this.end) {
+      const c = text.charCodeAt(this.pos);
+      if (c === LF || c === CR) {
+        this.newline(c);
+        continue;
+      }
+      if (c === 0x5d /* ] */) {
+        let q = this.pos + 1;
+        while (text.charCodeAt(q) === 0x3d) q++;
+        if (q - this.pos - 1 === level && text.charCodeAt(q) === 0x5d) {
+          this.pos = q + 1;
+          return;
+        }
+      }
+      this.pos++;
+    }
+  }
+}
+
+/** crossplane reads files with Python's universal newlines: CRLF and lone CR become LF in values. */
+export function normalizeNewlines(s: string): string {
+  return s.indexOf("\r") < 0 ? s : s.replace(/\r\n?/g, "\n");
+}
