@@ -85,8 +85,11 @@ export interface SyntaxError {
    * recovered tree for analysis and only the crossplane-compatible payload reproduces the give-up.
    */
   fatalForCrossplane?: boolean;
-  /** The 1-based line crossplane reports for this error when it differs from `range.start.line + 1`. */
-  crossplaneLine?: number;
+  /**
+   * The 1-based line crossplane reports for this error when it differs from `range.start.line + 1`;
+   * null where crossplane reports no line (its parser ran out of tokens mid-statement).
+   */
+  crossplaneLine?: number | null;
 }
 
 export interface ParsedFile {

@@ -95,7 +95,10 @@ class Scanner {
   private readonly errors: SyntaxError[] = [];
   /** Stack of the `{` of the blocks open now (with the name of their directive), for error messages. */
   private readonly openBlocks: { brace: Range; name: string }[] = [];
+  /** Line of the last token crossplane's lexer would have produced (it drops a word cut off by the end). */
   private lastTokenLine = 0;
+  /** A string or Lua body that the end of the input cut off. */
+  private unterminated: { range: Range; code: string; message: string } | null = null;
   private readonly allowUnbalanced: boolean;
 
   constructor(
@@ -138,21 +141,20 @@ class Scanner {
     const text = this.text;
     let words: Word[] = [];
     let comments: Comment[] = [];
-    let stmtStart: Position | null = null;
 
-    const flushMissingTerminator = (at: Position, why: string): void => {
+    // A statement cut short by `}`: nginx says `unexpected "}"` at the brace; the range runs from where the
+    // `;` belongs to that brace, so the editor can offer to insert it.
+    const flushMissingTerminator = (brace: Range): void => {
       const last = words[words.length - 1];
       const name = words[0].value;
       this.error(
-        `"${name}" directive is not terminated by ";" (${why})`,
-        { start: words[0].range.start, end: last.range.end },
+        `"${name}" directive is not terminated by ";" (unexpected "}" on line ${brace.start.line + 1})`,
+        { start: last.range.end, end: brace.end },
         "missing-semicolon",
       );
       this.tokens.push({ type: "stmt", words, comments, semicolon: null, end: last.range.end });
-      void at;
       words = [];
       comments = [];
-      stmtStart = null;
     };
 
     while (this.pos < this.end) {
@@ -182,7 +184,6 @@ class Scanner {
         this.tokens.push({ type: "stmt", words, comments, semicolon: r, end: r.end });
         words = [];
         comments = [];
-        stmtStart = null;
         continue;
       }
       if (c === LBRACE) {
@@ -195,12 +196,11 @@ class Scanner {
         this.tokens.push({ type: "open", words, comments, brace: r });
         words = [];
         comments = [];
-        stmtStart = null;
         continue;
       }
       if (c === RBRACE) {
         const r = this.charRange();
-        if (words.length > 0) flushMissingTerminator(r.start, 'found "}" first');
+        if (words.length > 0) flushMissingTerminator(r);
         this.lastTokenLine = r.start.line;
         if (this.openBlocks.length === 0 && !this.allowUnbalanced) {
           this.error('unexpected "}": no block is open here', r, "unexpected-close-brace", {
@@ -213,9 +213,9 @@ class Scanner {
         continue;
       }
       // A word.
-      if (words.length === 0) stmtStart = this.position();
       const word = this.readWord();
-      this.lastTokenLine = word.range.end.line;
+      const cutOff = word.quote ? this.unterminated !== null : word.range.end.offset >= this.end;
+      if (!cutOff) this.lastTokenLine = word.range.start.line;
       words.push(word);
       if (words.length === 1 && word.value.endsWith(LUA_BLOCK_SUFFIX)) {
         const lua = this.tryLuaBlock(words);
@@ -223,29 +223,51 @@ class Scanner {
           this.tokens.push({ type: "stmt", words, comments, semicolon: null, lua, end: lua.range.end });
           words = [];
           comments = [];
-          stmtStart = null;
-        }
+          }
       }
     }
-    void stmtStart;
 
-    if (words.length > 0) {
-      flushMissingTerminator(this.position(), "the file ended first");
-    }
-    if (this.openBlocks.length > 0) {
-      const innermost = this.openBlocks[this.openBlocks.length - 1];
-      const at = this.position();
-      const what = innermost.name ? `the "${innermost.name}" block` : "the block";
-      this.error(
-        `unexpected end of file, expecting "}": ${what} opened on line ${innermost.brace.start.line + 1} is never closed`,
-        { start: at, end: at },
-        "unexpected-eof",
-        { fatalForCrossplane: true, crossplaneLine: this.lastTokenLine + 1 },
-      );
-      for (let i = this.openBlocks.length; i > 0; i--) this.tokens.push({ type: "close", brace: null, at });
-      this.openBlocks.length = 0;
-    }
+    this.finishAtEndOfInput(words, comments);
     return { tokens: this.tokens, errors: this.errors, end: this.position() };
+  }
+
+  /**
+   * At the end of the input: one error, as `nginx -t` gives one ("unexpected end of file, expecting ..."),
+   * whatever is left open — a string, a Lua body, a statement, blocks. Then the stream is closed.
+   */
+  private finishAtEndOfInput(words: Word[], comments: Comment[]): void {
+    const at = this.position();
+    const blocks = this.openBlocks.length;
+    const innermost = blocks > 0 ? this.openBlocks[blocks - 1] : null;
+    const blockNote = innermost
+      ? `the "${innermost.name || "{"}" block opened on line ${innermost.brace.start.line + 1} is never closed`
+      : "";
+    let message: string | null = null;
+    let range: Range = { start: at, end: at };
+    let code = "unexpected-eof";
+    if (this.unterminated) {
+      range = this.unterminated.range;
+      code = this.unterminated.code;
+      message = this.unterminated.message;
+    } else if (words.length > 0) {
+      range = { start: words[0].range.start, end: words[words.length - 1].range.end };
+      message = `unexpected end of file, expecting ";" or "}": "${words[0].value}" is not terminated by ";"`;
+    } else if (innermost) {
+      message = `unexpected end of file, expecting "}": ${blockNote}`;
+    }
+    if (message !== null) {
+      if (blockNote && !message.endsWith(blockNote)) message += `; ${blockNote}`;
+      // crossplane: with braces open, its brace check fails at the last token it produced; without, its
+      // parser runs out of tokens inside a statement and reports no line.
+      const crossplaneLine = blocks > 0 ? this.lastTokenLine + 1 : null;
+      this.error(message, range, code, { fatalForCrossplane: true, crossplaneLine });
+    }
+    if (words.length > 0) {
+      const last = words[words.length - 1];
+      this.tokens.push({ type: "stmt", words, comments, semicolon: null, end: last.range.end });
+    }
+    for (let i = blocks; i > 0; i--) this.tokens.push({ type: "close", brace: null, at });
+    this.openBlocks.length = 0;
   }
 
   private charRange(): Range {
@@ -374,11 +396,16 @@ class Scanner {
     const end = this.position();
     const q = quote === DQUOTE ? '"' : "'";
     if (!closed) {
-      this.error(`unterminated ${q === '"' ? "double" : "single"}-quoted string`, { start, end }, "unterminated-string");
+      this.unterminated = {
+        range: { start, end: { ...start, character: start.character + 1, offset: start.offset + 1 } },
+        code: "unterminated-string",
+        message: `unexpected end of file: the string opened by this ${q} is never closed, so the rest of the file is inside it`,
+      };
     } else if (this.pos < this.end) {
       const n = text.charCodeAt(this.pos);
-      // nginx wants a separator after a closing quote (ngx_conf_read_token: "unexpected ...").
-      if (!isSpace(n) && n !== SEMI && n !== LBRACE && n !== RBRACE && n !== HASH) {
+      // nginx wants a separator after a closing quote: whitespace, `;`, `{`, or the `)` of an `if`
+      // (ngx_conf_read_token, `need_space`); anything else is "unexpected".
+      if (!isSpace(n) && n !== SEMI && n !== LBRACE && n !== 0x29 /* ) */) {
         const at = this.position();
         this.error(
           `unexpected "${text[this.pos]}" right after a quoted string: nginx needs a space here`,
@@ -425,15 +452,16 @@ class Scanner {
     const closeAt = this.scanLua();
     if (closeAt === null) {
       const at = this.position();
-      this.error(
-        `unexpected end of file in the Lua code of "${words[0].value}" (opened on line ${open.start.line + 1})`,
-        { start: open.start, end: open.end },
-        "unterminated-lua",
-        { fatalForCrossplane: true, crossplaneLine: at.line + 1 },
-      );
-      const inner: Range = { start: innerStart, end: at };
-      this.lastTokenLine = at.line;
-      return { code: normalizeNewlines(text.slice(innerStart.offset, at.offset)), range: { start: open.start, end: at }, inner };
+      this.unterminated = {
+        range: { start: open.start, end: open.end },
+        code: "unterminated-lua",
+        message: `unexpected end of file in the Lua code of "${words[0].value}": its "{" is never closed`,
+      };
+      return {
+        code: normalizeNewlines(text.slice(innerStart.offset, at.offset)),
+        range: { start: open.start, end: at },
+        inner: { start: innerStart, end: at },
+      };
     }
     const innerEnd = this.position();
     const close = this.charRange();

@@ -89,6 +89,8 @@ export function expandGlob(pattern: string, gfs: GlobFs = nodeGlobFs): string[] 
   return out;
 }
 
+/** Joins like Python's os.path.join (crossplane): no normalisation of `.`/`..`, so file names match its payload. */
 export function joinConfPath(dir: string, p: string): string {
-  return path.isAbsolute(p) ? p : dir === "" ? p : path.posix.join(dir, p);
+  if (path.isAbsolute(p) || dir === "") return p;
+  return dir.endsWith("/") ? dir + p : dir + "/" + p;
 }

@@ -1,0 +1,242 @@
+// The crossplane JSON payload (../shared/docs/crossplane-format.md), produced from our tree.
+//
+// This is a *compatibility view*: it follows crossplane 0.5.8's rules where they are a contract for its
+// consumers (each file parsed once, in the context of the first include that reaches it; includes relative
+// to the main file's directory, joined without normalisation; a file with unbalanced braces gets
+// `parsed: []`), and our own where crossplane is demonstrably wrong (a statement cut short by `}` or by the
+// end of the file is an error, as in `nginx -t`; Lua bodies are read as Lua). The editor and the risk
+// analysis use the workspace model instead, which follows nginx (a file included twice counts twice).
+
+import type { Directive, Node, ParsedFile, SyntaxError } from "../parse/ast";
+import { parse } from "../parse/parser";
+import { expandGlob, hasMagic, joinConfPath, type GlobFs } from "./glob";
+
+export interface PayloadError {
+  file: string;
+  line: number | null;
+  error: string;
+}
+
+export interface ConfigError {
+  line: number | null;
+  error: string;
+}
+
+export interface PayloadStatement {
+  file?: string;
+  directive: string;
+  line: number;
+  args: string[];
+  includes?: number[];
+  block?: PayloadStatement[];
+  comment?: string;
+}
+
+export interface PayloadConfig {
+  file: string;
+  status: "ok" | "failed";
+  errors: ConfigError[];
+  parsed: PayloadStatement[];
+}
+
+export interface Payload {
+  status: "ok" | "failed";
+  errors: PayloadError[];
+  config: PayloadConfig[];
+}
+
+/** Directive checks (context, argument count, unknown names), plugged in by the caller. */
+export interface DirectiveChecker {
+  /** The context of the body of a block opened by `name` inside `parent`. */
+  enterBlock(parent: string, name: string): string;
+  /** Problems with one statement; messages in nginx's words, without position. */
+  check(input: { name: string; argCount: number; terminator: ";" | "{" | "lua" | null; context: string }): {
+    code: string;
+    message: string;
+  }[];
+  /** The context of the main file. */
+  mainContext: string;
+}
+
+export interface PayloadOptions {
+  comments?: boolean;
+  single?: boolean;
+  combine?: boolean;
+  /** Directive checks; none when absent (crossplane's `check_ctx=False, check_args=False`). */
+  checker?: DirectiveChecker;
+  /** Maps an absolute include path to the path to read (the `--map FROM=TO` option). */
+  mapPath?: (p: string) => string;
+  /** Reads a file; null when it cannot be read as a file. */
+  readFile: (p: string) => string | null;
+  globFs?: GlobFs;
+  /** Parses text (defaults to the parser; the workspace passes its cache). */
+  parseText?: (path: string, text: string) => ParsedFile;
+}
+
+function dirname(p: string): string {
+  const i = p.lastIndexOf("/");
+  if (i < 0) return "";
+  if (i === 0) return "/";
+  return p.slice(0, i);
+}
+
+/** crossplane's `_prepare_if_args`: `if ($a = b) {` → ["$a", "=", "b"]. */
+export function stripIfParentheses(args: string[]): string[] {
+  if (args.length === 0 || !args[0].startsWith("(") || !args[args.length - 1].endsWith(")")) return args;
+  const out = args.slice();
+  out[0] = out[0].slice(1).trimStart();
+  out[out.length - 1] = out[out.length - 1].slice(0, -1).trimEnd();
+  const start = out[0] === "" ? 1 : 0;
+  const end = out.length - (out[out.length - 1] === "" ? 1 : 0);
+  return out.slice(start, end);
+}
+
+function crossplaneLine(e: SyntaxError): number {
+  return e.crossplaneLine ?? e.range.start.line + 1;
+}
+
+/** Builds the crossplane payload for `mainPath` and everything it includes. */
+export function buildPayload(mainPath: string, options: PayloadOptions): Payload {
+  const payload: Payload = { status: "ok", errors: [], config: [] };
+  const configDir = dirname(mainPath);
+  const queue: { file: string; ctx: string }[] = [{ file: mainPath, ctx: options.checker?.mainContext ?? "main" }];
+  const included = new Map<string, number>([[mainPath, 0]]);
+  const parseText = options.parseText ?? ((_p: string, t: string) => parse(t));
+
+  for (let qi = 0; qi < queue.length; qi++) {
+    const { file, ctx } = queue[qi];
+    const config: PayloadConfig = { file, status: "ok", errors: [], parsed: [] };
+    payload.config.push(config);
+    const fail = (line: number | null, message: string): void => {
+      const error = line === null ? message : `${message} in ${file}:${line}`;
+      config.status = "failed";
+      config.errors.push({ error, line });
+      payload.status = "failed";
+      payload.errors.push({ file, error, line });
+    };
+
+    const text = options.readFile(file);
+    if (text === null) {
+      fail(null, `cannot read "${file}"`);
+      continue;
+    }
+    const tree = parseText(file, text);
+    // crossplane gives up on a file at its first brace error: nothing after it, and `parsed: []`.
+    const fatal = tree.errors.find((e) => e.fatalForCrossplane);
+    const cutoff = fatal ? fatal.range.start.offset : Infinity;
+    const syntaxErrors = tree.errors
+      .filter((e) => !e.fatalForCrossplane && e.range.start.offset < cutoff)
+      .map((e) => ({ offset: e.range.start.offset, line: crossplaneLine(e), message: e.message, used: false }));
+    let nextSyntax = 0;
+    // Syntax errors are reported in document order, interleaved with include and check errors.
+    const flushSyntaxErrorsBefore = (offset: number): void => {
+      while (nextSyntax < syntaxErrors.length && syntaxErrors[nextSyntax].offset <= offset) {
+        const e = syntaxErrors[nextSyntax++];
+        fail(e.line, e.message);
+      }
+    };
+
+    const convert = (nodes: Node[], context: string): PayloadStatement[] => {
+      const out: PayloadStatement[] = [];
+      for (const node of nodes) {
+        const startOffset = node.range.start.offset;
+        if (startOffset >= cutoff) break;
+        flushSyntaxErrorsBefore(startOffset);
+        const line = node.range.start.line + 1;
+        if (node.kind === "comment") {
+          if (options.comments) out.push(stmtOf(file, options, "#", line, [], node.text));
+          continue;
+        }
+        if (node.name === "" && node.terminator === "{") continue; // `{` without a name: reported by the scanner
+        const d: Directive = node;
+        let args = d.args.map((w) => w.value);
+        if (d.lua) args.push(d.lua.code);
+        if (d.name === "if") args = stripIfParentheses(args);
+        if (options.checker) {
+          const problems = options.checker.check({
+            name: d.name,
+            argCount: d.args.length,
+            terminator: d.terminator,
+            context,
+          });
+          if (problems.length > 0) {
+            for (const p of problems) fail(line, p.message);
+            continue; // crossplane drops a statement that fails a check (and the block it opens)
+          }
+        }
+        const stmt = stmtOf(file, options, d.name, line, args);
+        if (!options.single && d.name === "include" && d.args.length > 0) {
+          stmt.includes = [];
+          for (const target of resolveInclude(d.args[0].value, configDir, options, (m) => fail(line, m))) {
+            let index = included.get(target);
+            if (index === undefined) {
+              index = queue.length;
+              included.set(target, index);
+              queue.push({ file: target, ctx: context });
+            }
+            stmt.includes.push(index);
+          }
+        }
+        if (d.block) {
+          const inner = options.checker ? options.checker.enterBlock(context, d.name) : context;
+          stmt.block = convert(d.block.children, inner);
+        }
+        out.push(stmt);
+        // crossplane 0.5.8 emits comments found between arguments even when comments are off.
+        for (const c of d.argComments) out.push(stmtOf(file, options, "#", line, [], c.text));
+      }
+      return out;
+    };
+
+    const parsed = convert(tree.children, ctx);
+    flushSyntaxErrorsBefore(Infinity);
+    if (fatal) fail(crossplaneLine(fatal), fatal.message);
+    else config.parsed = parsed;
+  }
+  return options.combine ? combinePayload(payload) : payload;
+}
+
+function stmtOf(
+  file: string,
+  options: PayloadOptions,
+  directive: string,
+  line: number,
+  args: string[],
+  comment?: string,
+): PayloadStatement {
+  const stmt: PayloadStatement = options.combine ? { file, directive, line, args } : { directive, line, args };
+  if (comment !== undefined) stmt.comment = comment;
+  return stmt;
+}
+
+function resolveInclude(pattern: string, configDir: string, options: PayloadOptions, fail: (m: string) => void): string[] {
+  let target = joinConfPath(configDir, pattern);
+  if (target.startsWith("/") && options.mapPath) target = options.mapPath(target);
+  if (hasMagic(target)) return expandGlob(target, options.globFs);
+  if (options.readFile(target) === null) {
+    fail(`open() "${target}" failed (2: No such file or directory)`);
+    return [];
+  }
+  return [target];
+}
+
+/** crossplane's `combine`: one config, include statements replaced by the statements of the files they name. */
+function combinePayload(payload: Payload): Payload {
+  const configs = payload.config;
+  const expand = (block: PayloadStatement[], out: PayloadStatement[]): PayloadStatement[] => {
+    for (const stmt of block) {
+      if (stmt.block) stmt.block = expand(stmt.block, []);
+      if (stmt.includes) {
+        for (const i of stmt.includes) expand(configs[i].parsed, out);
+      } else out.push(stmt);
+    }
+    return out;
+  };
+  const combined: PayloadConfig = { file: configs[0].file, status: "ok", errors: [], parsed: [] };
+  for (const c of configs) {
+    combined.errors.push(...c.errors);
+    if (c.status === "failed") combined.status = "failed";
+  }
+  combined.parsed = expand(configs[0].parsed, []);
+  return { status: payload.status, errors: payload.errors, config: [combined] };
+}
