@@ -1,0 +1,216 @@
+// The `nginx-risk` command line: the same analysis as the editor, for CI and for people.
+//
+//   nginx-risk parse FILE [options]       the crossplane JSON payload
+//   nginx-risk check [FILES|DIRS…]        findings as text or JSON
+//
+// Exit codes: 0 ok, 1 the configuration has errors, 2 usage or I/O error.
+
+import * as fs from "fs";
+import * as path from "path";
+import { checkDirective, enterBlock, type ContextKind } from "../parse/directives";
+import { buildPayload, type DirectiveChecker } from "../workspace/crossplane-payload";
+import { mapPath, parseMapping, type PathMapping } from "../workspace/paths";
+import { runCheck, type CheckOptions } from "./check";
+import { formatFindings } from "./format";
+
+const VERSION = "0.1.0";
+
+export class UsageError extends Error {}
+
+const USAGE = `usage: nginx-risk <command> [options]
+
+commands:
+  parse FILE          print the crossplane-compatible JSON payload of FILE and what it includes
+      --include-comments   include comments (as "#" statements)
+      --single-file        do not follow include directives
+      --strict             unknown directives are errors
+      --no-check-context   do not check that directives are allowed where they are
+      --no-check-args      do not check the number of arguments
+      --combine            one config with the included statements in place of each include
+      --indent N           indent the JSON by N spaces (default: none)
+  check [FILES|DIRS...]  analyse configurations (default: the current directory)
+      --root FILE          analyse everything as part of this main configuration
+      --format text|json   output format (default: text)
+      --strict             unknown directives are errors
+      --nginx-version V    judge directives as nginx V would
+
+options of every command:
+  --map FROM=TO        read absolute include paths under FROM from TO (repeatable), e.g. --map /etc/nginx/=./
+  -h, --help           this help
+  --version            print the version
+
+exit status: 0 no errors, 1 the configuration has errors, 2 usage or I/O error`;
+
+interface Parsed {
+  command: string;
+  positional: string[];
+  flags: Map<string, string | true>;
+  maps: string[];
+}
+
+const VALUE_OPTIONS = new Set(["--indent", "--root", "--format", "--map", "--nginx-version"]);
+const FLAG_OPTIONS: Record<string, Set<string>> = {
+  parse: new Set(["--include-comments", "--single-file", "--strict", "--no-check-context", "--no-check-args", "--combine"]),
+  check: new Set(["--strict"]),
+};
+const COMMAND_VALUE_OPTIONS: Record<string, Set<string>> = {
+  parse: new Set(["--indent", "--map"]),
+  check: new Set(["--root", "--format", "--map", "--nginx-version"]),
+};
+
+export function parseArgs(argv: string[]): Parsed {
+  const [command, ...rest] = argv;
+  if (!command) throw new UsageError("missing command");
+  if (!(command in FLAG_OPTIONS)) throw new UsageError(`unknown command "${command}"`);
+  const out: Parsed = { command, positional: [], flags: new Map(), maps: [] };
+  for (let i = 0; i < rest.length; i++) {
+    let arg = rest[i];
+    let value: string | undefined;
+    if (arg.startsWith("--") && arg.includes("=") && VALUE_OPTIONS.has(arg.slice(0, arg.indexOf("=")))) {
+      value = arg.slice(arg.indexOf("=") + 1);
+      arg = arg.slice(0, arg.indexOf("="));
+    }
+    if (arg === "--") {
+      out.positional.push(...rest.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      out.positional.push(arg);
+      continue;
+    }
+    if (COMMAND_VALUE_OPTIONS[command].has(arg)) {
+      if (value === undefined) {
+        if (i + 1 >= rest.length) throw new UsageError(`${arg} needs a value`);
+        value = rest[++i];
+      }
+      if (arg === "--map") out.maps.push(value);
+      else out.flags.set(arg, value);
+      continue;
+    }
+    if (FLAG_OPTIONS[command].has(arg) && value === undefined) {
+      out.flags.set(arg, true);
+      continue;
+    }
+    throw new UsageError(`unknown option "${arg}" for "${command}"`);
+  }
+  return out;
+}
+
+function mappingsOf(specs: string[]): PathMapping[] {
+  return specs.map((s) => {
+    const r = parseMapping(s);
+    if (!r.ok) throw new UsageError(`--map ${s}: ${r.error}`);
+    return r.mapping;
+  });
+}
+
+function readText(p: string): string | null {
+  try {
+    if (!fs.statSync(p).isFile()) return null;
+    return fs.readFileSync(p, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+function cmdParse(a: Parsed, io: Io): number {
+  if (a.positional.length !== 1) throw new UsageError("parse takes exactly one FILE");
+  const file = a.positional[0];
+  if (!fs.existsSync(file)) {
+    io.err(`nginx-risk: ${file}: no such file`);
+    return 2;
+  }
+  if (readText(file) === null) {
+    io.err(`nginx-risk: ${file}: not a readable file`);
+    return 2;
+  }
+  const indentFlag = a.flags.get("--indent");
+  const indent = indentFlag === undefined ? undefined : Number(indentFlag);
+  if (indent !== undefined && !(Number.isInteger(indent) && indent >= 0 && indent <= 10))
+    throw new UsageError("--indent needs a number from 0 to 10");
+  const strict = a.flags.has("--strict");
+  const checkContext = !a.flags.has("--no-check-context");
+  const checkArgs = !a.flags.has("--no-check-args");
+  // Like crossplane: with both checks off (and not strict) nothing is checked, not even terminators.
+  const checker: DirectiveChecker | undefined =
+    checkContext || checkArgs || strict
+      ? {
+          mainContext: "main",
+          enterBlock: (parent, name) => enterBlock(parent as ContextKind, name),
+          check: (i) => checkDirective({ ...i, context: i.context as ContextKind }, { strict, checkContext, checkArgs }),
+        }
+      : undefined;
+  const mappings = mappingsOf(a.maps);
+  const payload = buildPayload(file, {
+    comments: a.flags.has("--include-comments"),
+    single: a.flags.has("--single-file"),
+    combine: a.flags.has("--combine"),
+    checker,
+    mapPath: mappings.length > 0 ? (p) => mapPath(p, mappings) : undefined,
+    readFile: readText,
+  });
+  io.out(JSON.stringify(payload, null, indent) + "\n");
+  return payload.status === "ok" ? 0 : 1;
+}
+
+function cmdCheck(a: Parsed, io: Io): number {
+  const format = (a.flags.get("--format") as string | undefined) ?? "text";
+  if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not "${format}"`);
+  const inputs = a.positional.length > 0 ? a.positional : ["."];
+  for (const p of inputs) {
+    if (!fs.existsSync(p)) {
+      io.err(`nginx-risk: ${p}: no such file or directory`);
+      return 2;
+    }
+  }
+  const root = a.flags.get("--root") as string | undefined;
+  if (root !== undefined && readText(root) === null) {
+    io.err(`nginx-risk: --root ${root}: not a readable file`);
+    return 2;
+  }
+  const options: CheckOptions = {
+    inputs: inputs.map((p) => path.resolve(p)),
+    root: root === undefined ? undefined : path.resolve(root),
+    mappings: mappingsOf(a.maps),
+    strict: a.flags.has("--strict"),
+    nginxVersion: a.flags.get("--nginx-version") as string | undefined,
+  };
+  const result = runCheck(options);
+  io.out(formatFindings(result, format, process.cwd()));
+  return result.findings.some((f) => f.severity === "error") ? 1 : 0;
+}
+
+export function main(argv: string[], io: Io): number {
+  try {
+    if (argv.length === 0 || argv[0] === "-h" || argv[0] === "--help" || argv.includes("--help") || argv.includes("-h")) {
+      (argv.length === 0 ? io.err : io.out)(USAGE);
+      return argv.length === 0 ? 2 : 0;
+    }
+    if (argv[0] === "--version") {
+      io.out(VERSION);
+      return 0;
+    }
+    const a = parseArgs(argv);
+    return a.command === "parse" ? cmdParse(a, io) : cmdCheck(a, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`nginx-risk: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.err(`nginx-risk: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  const code = main(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s.endsWith("\n") ? s : s + "\n"),
+    err: (s) => process.stderr.write(s.endsWith("\n") ? s : s + "\n"),
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,20 @@
+// Rule `syntax` and `include`: what the parser and the include resolver found while reading the
+// configuration (unbalanced braces, missing `;`, unterminated strings, missing include files, cycles,
+// globs that match nothing, invalid UTF-8). The workspace already positions them; this turns them into
+// findings.
+
+import type { Configuration } from "../workspace/configuration";
+import type { Finding } from "./types";
+
+const INCLUDE_CODES = /^include-|^glob-/;
+
+export function syntaxFindings(config: Configuration): Finding[] {
+  return config.diagnostics.map((d) => ({
+    ruleId: INCLUDE_CODES.test(d.code) ? "include" : "syntax",
+    code: d.code,
+    severity: d.severity,
+    path: d.path,
+    range: d.range,
+    message: d.message,
+  }));
+}
