@@ -1,0 +1,69 @@
+// The VS Code client: starts the nginx-risk language server (dist/server.js, over stdio) for `nginx`
+// documents, forwards the `nginxRisk` settings and *.conf file events, and applies
+// `nginxRisk.extraFilePatterns` by switching matching documents to the `nginx` language.
+import * as path from "path";
+import * as vscode from "vscode";
+import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from "vscode-languageclient/node";
+
+let client: LanguageClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const serverModule = context.asAbsolutePath(path.join("dist", "server.js"));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.stdio },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.stdio,
+      options: { execArgv: ["--nolazy", "--inspect=6009"] },
+    },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: "file", language: "nginx" },
+      { scheme: "untitled", language: "nginx" },
+    ],
+    synchronize: {
+      configurationSection: "nginxRisk",
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher("**/*.conf"),
+        vscode.workspace.createFileSystemWatcher("**/nginx.conf"),
+      ],
+    },
+  };
+
+  // Started on the first nginx document, so activating on startup (needed for extraFilePatterns) costs nothing.
+  const ensureStarted = (doc: vscode.TextDocument): void => {
+    if (client || doc.languageId !== "nginx") return;
+    client = new LanguageClient("nginxRisk", "nginx-risk", serverOptions, clientOptions);
+    client.start().catch((err) => client?.error("Could not start the nginx-risk language server", err, "force"));
+  };
+
+  // Each document is switched at most once, so a user who picks another language afterwards keeps it.
+  const switched = new Set<string>();
+  const applyExtraPatterns = (doc: vscode.TextDocument): void => {
+    const key = doc.uri.toString();
+    if (doc.languageId === "nginx" || switched.has(key)) return;
+    const patterns = vscode.workspace.getConfiguration("nginxRisk", doc).get<string[]>("extraFilePatterns", []);
+    const filters = patterns.map((p) => ({ pattern: p.includes("/") ? p : `**/${p}` }));
+    if (filters.length > 0 && vscode.languages.match(filters, doc) > 0) {
+      switched.add(key);
+      void vscode.languages.setTextDocumentLanguage(doc, "nginx");
+    }
+  };
+
+  const onDocument = (doc: vscode.TextDocument): void => {
+    applyExtraPatterns(doc);
+    ensureStarted(doc);
+  };
+  vscode.workspace.textDocuments.forEach(onDocument);
+  context.subscriptions.push(
+    vscode.workspace.onDidOpenTextDocument(onDocument),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration("nginxRisk.extraFilePatterns")) vscode.workspace.textDocuments.forEach(onDocument);
+    }),
+  );
+}
+
+export function deactivate(): Thenable<void> | undefined {
+  return client?.stop();
+}
