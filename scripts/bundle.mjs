@@ -20,6 +20,7 @@ for (const e of entries) {
     sourcemap: true,
     external: e.external ?? [],
     banner: e.banner ? { js: e.banner } : undefined,
+    minify: e.out === "dist/client.js",
     logLevel: "warning",
   });
   if (e.banner) chmodSync(e.out, 0o755);

@@ -1,0 +1,348 @@
+// The multi-file configuration as nginx reads it: the main file, then every `include` expanded in place.
+//
+// nginx has no notion of "a file's context": ngx_conf_include (src/core/ngx_conf_file.c) calls
+// ngx_conf_parse on the named file with the current `cf` — the block being parsed — so the file's
+// directives behave as if written at the include site. Included twice (e.g. from two `server`s), a file
+// is read and applied twice. We mirror that: one *instance* per include site, each with the block
+// context it lands in, while each distinct file is parsed only once (ParseCache).
+//
+// nginx has no include-cycle check: a file including itself recurses until open() fails with
+// "(24: Too many open files)", or with a high fd limit until the stack overflows (nginx 1.22.1 segfaults
+// at `ulimit -n 20000`; checked). We stop at the repeated file and report the cycle.
+
+import * as path from "path";
+import type { Directive, Node, ParsedFile, Range } from "../parse/ast";
+import { parse } from "../parse/parser";
+import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
+import { confPrefixOf, resolveInclude, type IncludeResolution } from "./includes";
+import { normalizeMappings, unmapPath, withDefaultMappings, type PathMapping } from "./paths";
+
+export type Severity = "error" | "warning" | "info" | "hint";
+
+export interface ConfigDiagnostic {
+  /** Workspace path of the file `range` is in. */
+  path: string;
+  range: Range;
+  message: string;
+  severity: Severity;
+  /** Stable identifier: the parser's codes, `invalid-utf8`, `include-not-found`, `include-cycle`, … */
+  code: string;
+}
+
+/** An include directive in a particular instance of the file that holds it. */
+export interface IncludeSite {
+  instance: FileInstance;
+  directive: Directive;
+}
+
+/** A file as it is applied at one include site (the main file is the instance with no site). */
+export interface FileInstance {
+  id: number;
+  /** Workspace path (normalised). */
+  path: string;
+  /** The name nginx would open (as written after the conf prefix, not normalised). */
+  nginxPath: string;
+  parsed: ParsedFile;
+  /**
+   * Names of the enclosing blocks at the include site, outermost first: `[]` for main, `["http", "server"]`, …
+   * (for the main file, `LoadOptions.rootContext`).
+   */
+  context: readonly string[];
+  /** The enclosing block directives themselves (they may live in other files), outermost first. */
+  parents: readonly Directive[];
+  includedBy: IncludeSite | null;
+  /** For each `include` in this instance, the instances it pulled in (nginx order). */
+  includes: Map<Directive, FileInstance[]>;
+}
+
+export interface IncludeEdge {
+  from: FileInstance;
+  directive: Directive;
+  /** null when the directive has no single argument to resolve. */
+  resolution: IncludeResolution | null;
+  /** Instances pulled in here (fewer than `resolution.files` when a cycle was cut). */
+  to: FileInstance[];
+}
+
+export interface Configuration {
+  /** Workspace path of the main file. */
+  rootPath: string;
+  /** The main file as nginx would name it (after reverse mapping), e.g. /etc/nginx/nginx.conf. */
+  rootNginxPath: string;
+  /** nginx's conf prefix: relative includes are resolved against it. */
+  confPrefix: string;
+  mappings: PathMapping[];
+  root: FileInstance;
+  /** Every instance in nginx's reading order (depth-first, root first). */
+  instances: FileInstance[];
+  /** Each distinct file read, by workspace path. */
+  files: Map<string, ParsedFile>;
+  /** Instances of each distinct file. */
+  instancesByPath: Map<string, FileInstance[]>;
+  edges: IncludeEdge[];
+  /** Syntax, decoding and include diagnostics; each once per file position, however often the file is included. */
+  diagnostics: ConfigDiagnostic[];
+}
+
+export interface LoadOptions {
+  source?: FileSource;
+  /** User mappings; `/etc/nginx` → the main file's folder is added when the main file is an `nginx.conf`. */
+  mappings?: readonly PathMapping[];
+  /** Set false to use `mappings` exactly as given. */
+  defaultMapping?: boolean;
+  /** Override the conf prefix (an nginx path), e.g. to analyse a snippet as part of another configuration. */
+  confPrefix?: string;
+  /**
+   * Block context the main file is read in: `[]` (nginx's main context) unless analysing a snippet no
+   * main file includes, e.g. `["http"]` for a sites-enabled file on its own.
+   */
+  rootContext?: readonly string[];
+  cache?: ParseCache;
+  /** Upper bound on instances; per-site expansion can grow exponentially (a file included twice that includes two files twice…). */
+  maxInstances?: number;
+}
+
+const DEFAULT_MAX_INSTANCES = 20000;
+
+const ZERO_RANGE: Range = { start: { line: 0, character: 0, offset: 0 }, end: { line: 0, character: 0, offset: 0 } };
+
+export function loadConfiguration(rootPath: string, options: LoadOptions = {}): Configuration {
+  const source = options.source ?? new NodeFileSource();
+  const cache = options.cache ?? new ParseCache();
+  const root = normalizePath(rootPath);
+  const useDefault = options.defaultMapping ?? path.posix.basename(root) === "nginx.conf";
+  const mappings = useDefault
+    ? withDefaultMappings(options.mappings ?? [], root)
+    : normalizeMappings(options.mappings ?? []);
+  const rootNginxPath = unmapPath(root, mappings);
+  const confPrefix = options.confPrefix ?? confPrefixOf(rootNginxPath);
+  const maxInstances = options.maxInstances ?? DEFAULT_MAX_INSTANCES;
+
+  const files = new Map<string, ParsedFile>();
+  const instances: FileInstance[] = [];
+  const instancesByPath = new Map<string, FileInstance[]>();
+  const edges: IncludeEdge[] = [];
+  const diagnostics: ConfigDiagnostic[] = [];
+  const seenDiagnostics = new Set<string>();
+  let truncated = false;
+
+  const report = (d: ConfigDiagnostic): void => {
+    const key = `${d.path}\0${d.range.start.offset}\0${d.range.end.offset}\0${d.code}\0${d.message}`;
+    if (seenDiagnostics.has(key)) return;
+    seenDiagnostics.add(key);
+    diagnostics.push(d);
+  };
+
+  /** Parses a distinct file once and reports its own (syntax, decoding) problems once. */
+  const read = (p: string): ParsedFile | null => {
+    const known = files.get(p);
+    if (known) return known;
+    const loaded = source.load(p);
+    if (!loaded) return null;
+    const parsed = cache.get(p, loaded);
+    files.set(p, parsed);
+    for (const pr of loaded.problems) report({ path: p, ...pr });
+    for (const e of parsed.errors)
+      report({ path: p, range: e.range, message: e.message, severity: e.severity, code: e.code });
+    return parsed;
+  };
+
+  const newInstance = (
+    p: string,
+    nginxPath: string,
+    parsed: ParsedFile,
+    context: readonly string[],
+    parents: readonly Directive[],
+    includedBy: IncludeSite | null,
+  ): FileInstance => {
+    const inst: FileInstance = {
+      id: instances.length,
+      path: p,
+      nginxPath,
+      parsed,
+      context,
+      parents,
+      includedBy,
+      includes: new Map(),
+    };
+    instances.push(inst);
+    let list = instancesByPath.get(p);
+    if (!list) instancesByPath.set(p, (list = []));
+    list.push(inst);
+    return inst;
+  };
+
+  // The chain of files currently being expanded (workspace paths), for cycle detection.
+  const chain: FileInstance[] = [];
+
+  const expandNodes = (inst: FileInstance, nodes: Node[], context: string[], parents: Directive[]): void => {
+    for (const node of nodes) {
+      if (node.kind !== "directive") continue;
+      if (node.name === "include" && !node.block) {
+        expandInclude(inst, node, context, parents);
+      } else if (node.block) {
+        context.push(node.name);
+        parents.push(node);
+        expandNodes(inst, node.block.children, context, parents);
+        context.pop();
+        parents.pop();
+      }
+    }
+  };
+
+  const expandInclude = (inst: FileInstance, d: Directive, context: string[], parents: Directive[]): void => {
+    const to: FileInstance[] = [];
+    inst.includes.set(d, to);
+    if (d.args.length !== 1) {
+      // ngx_conf_include is NGX_CONF_TAKE1; nginx rejects the directive before opening anything.
+      report({
+        path: inst.path,
+        range: d.nameWord.range,
+        message: `invalid number of arguments in "include" directive`,
+        severity: "error",
+        code: "include-args",
+      });
+      edges.push({ from: inst, directive: d, resolution: null, to });
+      return;
+    }
+    const arg = d.args[0];
+    const resolution = resolveInclude(arg.value, { confPrefix, mappings, source });
+    edges.push({ from: inst, directive: d, resolution, to });
+    for (const pr of resolution.problems) report({ path: inst.path, range: arg.range, ...pr });
+    for (const file of resolution.files) {
+      const cycleAt = chain.findIndex((c) => c.path === file);
+      if (cycleAt >= 0) {
+        const names = [...chain.slice(cycleAt).map((c) => c.nginxPath), includedName(resolution, file, mappings)];
+        report({
+          path: inst.path,
+          range: arg.range,
+          message:
+            `include cycle: ${names.map((n) => `"${n}"`).join(" → ")}; nginx has no cycle check and ` +
+            `recurses until open() fails with "Too many open files" (or crashes)`,
+          severity: "error",
+          code: "include-cycle",
+        });
+        continue;
+      }
+      if (instances.length >= maxInstances) {
+        if (!truncated) {
+          truncated = true;
+          report({
+            path: inst.path,
+            range: arg.range,
+            message: `include expansion stopped after ${maxInstances} file instances; the rest of the configuration is not analysed`,
+            severity: "error",
+            code: "include-limit",
+          });
+        }
+        return;
+      }
+      const parsed = read(file);
+      if (!parsed) {
+        // Listed by the glob or present a moment ago, but unreadable now (permissions, race).
+        report({
+          path: inst.path,
+          range: arg.range,
+          message: `open() "${includedName(resolution, file, mappings)}" failed: cannot read ${file}`,
+          severity: "error",
+          code: "include-unreadable",
+        });
+        continue;
+      }
+      const child = newInstance(file, includedName(resolution, file, mappings), parsed, [...context], [...parents], {
+        instance: inst,
+        directive: d,
+      });
+      to.push(child);
+      chain.push(child);
+      expandNodes(child, parsed.children, context, parents);
+      chain.pop();
+    }
+  };
+
+  let rootParsed = read(root);
+  if (!rootParsed) {
+    rootParsed = parse("");
+    report({
+      path: root,
+      range: ZERO_RANGE,
+      message: `open() "${rootNginxPath}" failed (2: No such file or directory)${rootNginxPath === root ? "" : ` (looked for ${root})`}`,
+      severity: "error",
+      code: "root-not-found",
+    });
+  }
+  const rootContext = [...(options.rootContext ?? [])];
+  const rootInstance = newInstance(root, rootNginxPath, rootParsed, [...rootContext], [], null);
+  chain.push(rootInstance);
+  expandNodes(rootInstance, rootParsed.children, rootContext, []);
+  chain.pop();
+
+  return {
+    rootPath: root,
+    rootNginxPath,
+    confPrefix,
+    mappings,
+    root: rootInstance,
+    instances,
+    files,
+    instancesByPath,
+    edges,
+    diagnostics,
+  };
+}
+
+/** The name nginx gives an included file: the literal path for a plain include, the glob match otherwise. */
+function includedName(res: IncludeResolution, file: string, mappings: readonly PathMapping[]): string {
+  return res.isGlob ? unmapPath(file, mappings) : res.nginxPath;
+}
+
+/** Diagnostics of one file, in the order found. */
+export function diagnosticsFor(config: Configuration, p: string): ConfigDiagnostic[] {
+  const key = normalizePath(p);
+  return config.diagnostics.filter((d) => d.path === key);
+}
+
+export interface WalkInfo {
+  /** The instance the directive was read from. */
+  file: FileInstance;
+  /** Names of the enclosing blocks across includes, outermost first (`["http", "server"]`). */
+  context: readonly string[];
+  /** The enclosing block directives across includes, outermost first (a `rootContext` has none: shorter than `context`). */
+  parents: readonly Directive[];
+}
+
+export interface ConfigVisitor {
+  /** Called for every directive. Return false to skip its block, or for `include`, the files it pulls in. */
+  enter?(d: Directive, info: WalkInfo): boolean | void;
+  /** Called after the directive's block (or included files) were walked. */
+  leave?(d: Directive, info: WalkInfo): void;
+}
+
+/**
+ * Walks the expanded configuration in nginx's reading order: each directive once per instance of its
+ * file, included files in place of their `include`. `context`/`parents` arrays are shared and mutated
+ * while walking: copy them if you keep them.
+ */
+export function walk(config: Configuration, visitor: ConfigVisitor): void {
+  const context: string[] = [...config.root.context];
+  const parents: Directive[] = [];
+  const visit = (inst: FileInstance, nodes: Node[]): void => {
+    for (const node of nodes) {
+      if (node.kind !== "directive") continue;
+      const info: WalkInfo = { file: inst, context, parents };
+      if (visitor.enter?.(node, info) === false) continue;
+      const included = inst.includes.get(node);
+      if (included) {
+        for (const child of included) visit(child, child.parsed.children);
+      } else if (node.block) {
+        context.push(node.name);
+        parents.push(node);
+        visit(inst, node.block.children);
+        context.pop();
+        parents.pop();
+      }
+      visitor.leave?.(node, info);
+    }
+  };
+  visit(config.root, config.root.parsed.children);
+}

@@ -1,0 +1,344 @@
+// Where configuration text comes from: the disk, open editor buffers laid over it, or an in-memory set
+// of files (an `nginx -T` dump, tests). Everything above this module reads files only through a
+// `FileSource`, so includes, globs and roots resolve the same way against any of them.
+//
+// nginx reads configuration as bytes (ngx_conf_read_token in src/core/ngx_conf_file.c never decodes),
+// but our tree and the editor work in UTF-16 text. We decode as UTF-8 and keep going on invalid bytes
+// (U+FFFD), reporting the first one, so that a stray Latin-1 comment does not hide the whole file.
+
+import * as fs from "fs";
+import * as path from "path";
+import { isUtf8 } from "buffer";
+import type { ParsedFile, Range } from "../parse/ast";
+import { parse } from "../parse/parser";
+import type { GlobFs } from "./glob";
+
+/** A problem with a file's bytes, found while decoding it. */
+export interface FileProblem {
+  message: string;
+  range: Range;
+  severity: "error" | "warning";
+  code: string;
+}
+
+/** A file's decoded text plus what identifies this content. */
+export interface LoadedFile {
+  text: string;
+  /** Changes whenever the content may have changed (disk: mtime/size/inode; buffers: a counter). */
+  version: string;
+  problems: FileProblem[];
+}
+
+export interface FileSource extends GlobFs {
+  /** The file's text, or null if it cannot be read as a file. */
+  read(p: string): string | null;
+  /** The file's text with its version and decoding problems, or null if it cannot be read as a file. */
+  load(p: string): LoadedFile | null;
+  /** Names in a directory (not full paths), or null if it is not a readable directory. */
+  readdir(dir: string): string[] | null;
+  isDirectory(p: string): boolean;
+  /** True for anything at that path: file or directory. */
+  exists(p: string): boolean;
+  /** The path with symlinks resolved (Debian's sites-enabled/x → ../sites-available/x); identity if unknown. */
+  realpath?(p: string): string;
+}
+
+/** Position of `offset` in `text`, with LF, CRLF and a lone CR each one line break, as the scanner counts. */
+export function positionAt(text: string, offset: number): { line: number; character: number; offset: number } {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, character: offset - lineStart, offset };
+}
+
+/** Index of the first byte that does not start (or continue) a well-formed UTF-8 sequence. */
+function firstInvalidUtf8Byte(buf: Uint8Array): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) [need, min] = [1, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [need, min] = [2, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [need, min] = [3, 0x10000];
+    else return i;
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = buf[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8 either.
+    if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/**
+ * Decodes configuration bytes. Invalid UTF-8 becomes U+FFFD with one warning at the first bad byte.
+ * A byte order mark is kept as U+FEFF: nginx does not skip it, it becomes part of the first directive's
+ * name (`unknown directive "\uFEFFuser"`, checked with nginx 1.22.1), so we report it instead of hiding it.
+ */
+export function decodeConfigBytes(buf: Uint8Array): { text: string; problems: FileProblem[] } {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  // Buffer#toString keeps a leading BOM (TextDecoder would drop it) and substitutes U+FFFD.
+  const text = b.toString("utf8");
+  const problems: FileProblem[] = [];
+  if (!isUtf8(b)) {
+    const bad = firstInvalidUtf8Byte(b);
+    const at = bad < 0 ? b.length : bad;
+    const start = positionAt(text, b.subarray(0, at).toString("utf8").length);
+    const byte = bad < 0 ? "" : ` (byte 0x${b[bad].toString(16).padStart(2, "0")} at byte offset ${bad})`;
+    problems.push({
+      message: `file is not valid UTF-8${byte}; invalid bytes are shown as U+FFFD`,
+      range: { start, end: { line: start.line, character: start.character + 1, offset: start.offset + 1 } },
+      severity: "warning",
+      code: "invalid-utf8",
+    });
+  }
+  const bom = bomProblem(text);
+  if (bom) problems.push(bom);
+  return { text, problems };
+}
+
+function bomProblem(text: string): FileProblem | null {
+  if (text.charCodeAt(0) !== 0xfeff) return null;
+  return {
+    message: "file starts with a UTF-8 byte order mark; nginx reads it as part of the first directive's name",
+    range: { start: { line: 0, character: 0, offset: 0 }, end: { line: 0, character: 1, offset: 1 } },
+    severity: "warning",
+    code: "utf8-bom",
+  };
+}
+
+/**
+ * The disk. Keeps the decoded text of every file it read, keyed by a stat-based version, so a workspace
+ * reloaded on every keystroke re-reads only files that changed (a stat costs far less than read+decode).
+ */
+export class NodeFileSource implements FileSource {
+  private readonly texts = new Map<string, LoadedFile>();
+
+  load(p: string): LoadedFile | null {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      this.texts.delete(p);
+      return null;
+    }
+    if (!st.isFile()) return null;
+    const version = `disk:${st.mtimeMs}:${st.size}:${st.ino}`;
+    const cached = this.texts.get(p);
+    if (cached && cached.version === version) return cached;
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(p);
+    } catch {
+      return null;
+    }
+    const loaded = { ...decodeConfigBytes(buf), version };
+    this.texts.set(p, loaded);
+    return loaded;
+  }
+
+  read(p: string): string | null {
+    return this.load(p)?.text ?? null;
+  }
+
+  readdir(dir: string): string[] | null {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return null;
+    }
+  }
+
+  isDirectory(p: string): boolean {
+    try {
+      return fs.statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  exists(p: string): boolean {
+    return fs.existsSync(p);
+  }
+
+  realpath(p: string): string {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return p;
+    }
+  }
+
+  /** Forgets cached text (e.g. on a file-watcher event whose change a stat could miss). */
+  forget(p?: string): void {
+    if (p === undefined) this.texts.clear();
+    else this.texts.delete(p);
+  }
+}
+
+/** Posix-style normalisation used for every path key (cache, overlays, virtual files). */
+export function normalizePath(p: string): string {
+  const n = path.posix.normalize(p);
+  return n.length > 1 && n.endsWith("/") ? n.slice(0, -1) : n;
+}
+
+/** Files held in memory: the files of an `nginx -T` dump, or a test's virtual tree. Directories are implied. */
+export class MemoryFileSource implements FileSource {
+  private readonly files = new Map<string, LoadedFile>();
+  private readonly dirs = new Map<string, Set<string>>();
+  private counter = 0;
+
+  constructor(files?: Record<string, string>) {
+    if (files) for (const [p, t] of Object.entries(files)) this.set(p, t);
+  }
+
+  set(p: string, text: string, problems: FileProblem[] = []): void {
+    const key = normalizePath(p);
+    this.files.set(key, { text, version: `mem:${++this.counter}`, problems });
+    let child = key;
+    for (let dir = path.posix.dirname(key); ; dir = path.posix.dirname(dir)) {
+      let names = this.dirs.get(dir);
+      if (!names) this.dirs.set(dir, (names = new Set()));
+      names.add(path.posix.basename(child));
+      if (dir === "/" || dir === "." || dir === path.posix.dirname(dir)) break;
+      child = dir;
+    }
+  }
+
+  paths(): string[] {
+    return [...this.files.keys()];
+  }
+
+  load(p: string): LoadedFile | null {
+    return this.files.get(normalizePath(p)) ?? null;
+  }
+
+  read(p: string): string | null {
+    return this.load(p)?.text ?? null;
+  }
+
+  readdir(dir: string): string[] | null {
+    const names = this.dirs.get(normalizePath(dir));
+    return names ? [...names] : null;
+  }
+
+  isDirectory(p: string): boolean {
+    return this.dirs.has(normalizePath(p));
+  }
+
+  exists(p: string): boolean {
+    const key = normalizePath(p);
+    return this.files.has(key) || this.dirs.has(key);
+  }
+}
+
+/**
+ * Open editor buffers over another source: a buffer's text wins over the file on disk, and a buffer for a
+ * path that does not exist yet is visible to globs in its directory.
+ */
+export class OverlayFileSource implements FileSource {
+  private readonly overlays = new Map<string, LoadedFile>();
+  private counter = 0;
+
+  constructor(readonly base: FileSource) {}
+
+  /** `version` (e.g. the editor's document version) is optional; each call gets a distinct version anyway. */
+  setOverlay(p: string, text: string, version?: number | string): void {
+    // Editor text is already decoded; the only byte-level finding left to report is a BOM.
+    const bom = bomProblem(text);
+    const problems = bom ? [bom] : [];
+    const v = `overlay:${++this.counter}${version === undefined ? "" : ":" + String(version)}`;
+    this.overlays.set(normalizePath(p), { text, version: v, problems });
+  }
+
+  removeOverlay(p: string): void {
+    this.overlays.delete(normalizePath(p));
+  }
+
+  hasOverlay(p: string): boolean {
+    return this.overlays.has(normalizePath(p));
+  }
+
+  load(p: string): LoadedFile | null {
+    return this.overlays.get(normalizePath(p)) ?? this.base.load(p);
+  }
+
+  read(p: string): string | null {
+    return this.load(p)?.text ?? null;
+  }
+
+  readdir(dir: string): string[] | null {
+    const fromBase = this.base.readdir(dir);
+    const key = normalizePath(dir);
+    let extra: string[] | null = null;
+    for (const o of this.overlays.keys()) {
+      if (path.posix.dirname(o) !== key) continue;
+      const name = path.posix.basename(o);
+      if (fromBase && fromBase.includes(name)) continue;
+      (extra ??= []).push(name);
+    }
+    if (!extra) return fromBase;
+    return fromBase ? [...fromBase, ...extra] : extra;
+  }
+
+  isDirectory(p: string): boolean {
+    return !this.overlays.has(normalizePath(p)) && this.base.isDirectory(p);
+  }
+
+  exists(p: string): boolean {
+    return this.overlays.has(normalizePath(p)) || this.base.exists(p);
+  }
+
+  realpath(p: string): string {
+    return this.base.realpath ? this.base.realpath(p) : p;
+  }
+}
+
+/**
+ * Parses each file once per content version. One entry per path (the latest version), so the cache
+ * stays as large as the set of files, not the edit history.
+ */
+export class ParseCache {
+  private readonly entries = new Map<string, { version: string; parsed: ParsedFile }>();
+  /** Number of actual parses, for tests and diagnostics of the cache itself. */
+  parses = 0;
+
+  get(p: string, file: LoadedFile): ParsedFile {
+    const key = normalizePath(p);
+    const hit = this.entries.get(key);
+    if (hit && hit.version === file.version) return hit.parsed;
+    const parsed = parse(file.text);
+    this.parses++;
+    this.entries.set(key, { version: file.version, parsed });
+    return parsed;
+  }
+
+  delete(p: string): void {
+    this.entries.delete(normalizePath(p));
+  }
+
+  /** Drops entries for paths not in `keep` (files deleted or no longer reachable). */
+  retain(keep: Iterable<string>): void {
+    const set = new Set([...keep].map(normalizePath));
+    for (const k of this.entries.keys()) if (!set.has(k)) this.entries.delete(k);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,126 @@
+// Resolving one `include` argument the way nginx does (src/core/ngx_conf_file.c, ngx_conf_include):
+//
+// - ngx_conf_full_name(cycle, &file, 1): a relative name is prefixed with the *conf prefix*, the
+//   directory of the main configuration file (src/core/nginx.c, ngx_process_options: everything up to
+//   the last "/" of the -c path) — not the directory of the file that contains the `include`.
+// - no "*?[" in the name (strpbrk): ngx_conf_parse opens it; a missing file is
+//   `open() "…" failed (2: No such file or directory)` and the configuration is rejected; a directory
+//   opens but fails to read: `pread() "…" failed (21: Is a directory)` (both checked with nginx 1.22.1).
+// - otherwise ngx_open_glob (src/os/unix/ngx_files.c) calls glob(3) with no flags, so matches are
+//   sorted and hidden names need a leading "." in the pattern; with `gl.test = 1`, GLOB_NOMATCH is
+//   accepted silently. We still warn: an empty glob is almost always a path that is not what the
+//   author thinks.
+// The name is used as written: no variables, no `..` normalisation in messages.
+
+import * as path from "path";
+import { expandGlob, hasMagic } from "./glob";
+import type { FileSource } from "./files";
+import { normalizePath } from "./files";
+import { mapPath, unmapPath, type PathMapping } from "./paths";
+
+export interface IncludeContext {
+  /** nginx's conf prefix (directory of the main file, as nginx sees it), without trailing "/". */
+  confPrefix: string;
+  mappings: readonly PathMapping[];
+  source: FileSource;
+}
+
+export interface IncludeProblem {
+  message: string;
+  severity: "error" | "warning";
+  code: "include-not-found" | "include-is-directory" | "include-glob-empty";
+}
+
+export interface IncludeResolution {
+  /** The argument as written. */
+  pattern: string;
+  /** The absolute name nginx opens or globs (conf prefix applied, not normalised). */
+  nginxPath: string;
+  /** The same after path mappings: where we look in the workspace. */
+  workspacePath: string;
+  isGlob: boolean;
+  /** Files to read, in nginx's order (workspace paths, normalised). */
+  files: string[];
+  /** Empty when nginx would read every file without complaint. */
+  problems: IncludeProblem[];
+}
+
+/** ngx_conf_full_name with conf_prefix = 1: absolute names are kept, others get the conf prefix. */
+export function includeNginxPath(arg: string, confPrefix: string): string {
+  if (arg.startsWith("/")) return arg;
+  return confPrefix.endsWith("/") ? confPrefix + arg : confPrefix + "/" + arg;
+}
+
+function lookedFor(nginxPath: string, workspacePath: string): string {
+  return workspacePath === nginxPath ? "" : ` (looked for ${workspacePath})`;
+}
+
+export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolution {
+  const nginxPath = includeNginxPath(arg, ctx.confPrefix);
+  const workspacePath = mapPath(nginxPath, ctx.mappings);
+  const base = { pattern: arg, nginxPath, workspacePath };
+  if (!hasMagic(nginxPath)) {
+    const file = normalizePath(workspacePath);
+    if (ctx.source.isDirectory(file)) {
+      return {
+        ...base,
+        isGlob: false,
+        files: [],
+        problems: [isDirectoryProblem(nginxPath, workspacePath)],
+      };
+    }
+    if (!ctx.source.exists(file)) {
+      return {
+        ...base,
+        isGlob: false,
+        files: [],
+        problems: [
+          {
+            message: `open() "${nginxPath}" failed (2: No such file or directory)${lookedFor(nginxPath, workspacePath)}`,
+            severity: "error",
+            code: "include-not-found",
+          },
+        ],
+      };
+    }
+    return { ...base, isGlob: false, files: [file], problems: [] };
+  }
+  // expandGlob walks segment by segment, so `.`/`..` segments must be gone first (glob(3) would
+  // resolve them through the directory entries).
+  const files = expandGlob(normalizePath(workspacePath), ctx.source).map(normalizePath);
+  if (files.length === 0) {
+    return {
+      ...base,
+      isGlob: true,
+      files,
+      problems: [
+        {
+          message: `include "${nginxPath}" matches no files${lookedFor(nginxPath, workspacePath)}; nginx accepts this silently`,
+          severity: "warning",
+          code: "include-glob-empty",
+        },
+      ],
+    };
+  }
+  // glob(3) returns directories too (`include sites-enabled/*;` with a sub-folder); nginx then fails
+  // reading the first one. Keep the files, report the directory where nginx would stop.
+  const dir = files.find((f) => ctx.source.isDirectory(f));
+  if (dir !== undefined) {
+    const problems = [isDirectoryProblem(unmapPath(dir, ctx.mappings), dir)];
+    return { ...base, isGlob: true, files: files.filter((f) => !ctx.source.isDirectory(f)), problems };
+  }
+  return { ...base, isGlob: true, files, problems: [] };
+}
+
+function isDirectoryProblem(nginxPath: string, workspacePath: string): IncludeProblem {
+  return {
+    message: `pread() "${nginxPath}" failed (21: Is a directory)${lookedFor(nginxPath, workspacePath)}`,
+    severity: "error",
+    code: "include-is-directory",
+  };
+}
+
+/** The conf prefix for a main file given as an nginx path (ngx_process_options). */
+export function confPrefixOf(nginxMainPath: string): string {
+  return path.posix.dirname(nginxMainPath);
+}
