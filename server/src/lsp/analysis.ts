@@ -1,0 +1,319 @@
+// What the language server analyses for an open document, without the connection: which main files
+// ("roots") read it, each root's configuration loaded over the open buffers, the rules run over it, and
+// the diagnostics grouped by the URI they belong to.
+//
+// Finding roots means reading every candidate file of the workspace folder (roots.ts). That include
+// graph is cached and rebuilt only when the *structure* may have changed: files created, changed or
+// deleted on disk (watcher), settings, folders, or an open buffer whose includes or apparent context
+// changed. Typing inside a `server { }` changes neither, so a keystroke costs one re-parse of the edited
+// file plus re-expanding the affected roots (parses of unchanged files are cached).
+
+import * as path from "path";
+import type { Diagnostic } from "vscode-languageserver/node";
+import type { Node } from "../parse/ast";
+import { parse } from "../parse/parser";
+import { runChecks, type Finding } from "../rules";
+import { loadConfiguration, type Configuration } from "../workspace/configuration";
+import { NodeFileSource, OverlayFileSource, ParseCache, normalizePath, type FileSource } from "../workspace/files";
+import type { PathMapping } from "../workspace/paths";
+import {
+  analysisFor,
+  buildIncludeGraph,
+  findCandidateFiles,
+  guessContext,
+  type IncludeGraph,
+} from "../workspace/roots";
+import { diagnosticKey, findingToDiagnostic } from "./conversions";
+
+/** Where to look for the main files of a document. */
+export interface Scope {
+  /** Folder to scan for candidates; null: analyse the document alone (untitled buffers). */
+  folder: string | null;
+  /** How deep to scan (a workspace folder deeply, the folder of a loose file only a little). */
+  maxDepth: number;
+}
+
+/** One configuration to (re)analyse, as the include graph described it. */
+export interface RootJob {
+  /** Identity of the root across analyses: main file plus the context it is read in. */
+  key: string;
+  rootPath: string;
+  mappings: PathMapping[];
+  confPrefix: string;
+  rootContext: readonly string[];
+  /** Findings the graph adds on its own (the guessed-context hint). */
+  extra: Finding[];
+}
+
+export interface RootResult {
+  key: string;
+  /** Every file the configuration read (workspace paths). */
+  files: Set<string>;
+  /** Diagnostics per URI; files without any are absent. */
+  byUri: Map<string, Diagnostic[]>;
+  /** Set when the rules threw: only syntax and include problems are in `byUri`. */
+  ruleError?: unknown;
+}
+
+interface CachedGraph {
+  graph: IncludeGraph;
+  /** Structure signature of each open buffer in scope when the graph was built. */
+  signatures: Map<string, string>;
+}
+
+export class Analyzer {
+  readonly disk = new NodeFileSource();
+  readonly source = new OverlayFileSource(this.disk);
+  readonly cache = new ParseCache();
+  private readonly graphs = new Map<string, CachedGraph>();
+  /** Paths of the open buffers (the overlays), for structure checks. */
+  private readonly open = new Set<string>();
+
+  constructor(private readonly maxCandidates = 2000) {}
+
+  setBuffer(p: string, text: string, version: number): void {
+    this.source.setOverlay(p, text, version);
+    this.open.add(normalizePath(p));
+  }
+
+  /** The buffer was closed: the file on disk counts again, and it may differ in structure. */
+  removeBuffer(p: string): void {
+    this.source.removeOverlay(p);
+    this.open.delete(normalizePath(p));
+    // The buffer's parse is of no use any more (the disk copy is parsed when next read).
+    this.cache.delete(p);
+    this.graphs.clear();
+  }
+
+  /** Files changed on disk (or we cannot tell which): forget what was read. */
+  filesChanged(paths?: readonly string[]): void {
+    if (paths === undefined) {
+      this.disk.forget();
+    } else {
+      for (const p of paths) {
+        this.disk.forget(normalizePath(p));
+        if (!this.open.has(normalizePath(p))) this.cache.delete(p);
+      }
+    }
+    this.graphs.clear();
+  }
+
+  /** Settings or workspace folders changed. */
+  invalidateGraphs(): void {
+    this.graphs.clear();
+  }
+
+  /** The configurations `docPath` has to be analysed in. */
+  plan(docPath: string, scope: Scope, mappings: readonly PathMapping[]): RootJob[] {
+    const file = normalizePath(docPath);
+    // The file itself need not be a candidate (say `site.inc`): analysisFor then reads it alone.
+    const graph = this.graphFor(scope, mappings);
+    const analysis = analysisFor(graph, file);
+    const extra: Finding[] = analysis.diagnostics.map((d) => ({
+      ruleId: "context",
+      code: d.code,
+      severity: d.severity,
+      path: d.path,
+      range: d.range,
+      message: d.message,
+    }));
+    return analysis.configurations.map(({ configuration: c }) => ({
+      key: `${c.rootPath}\0${c.root.context.join(" ")}`,
+      rootPath: c.rootPath,
+      mappings: c.mappings,
+      confPrefix: c.confPrefix,
+      rootContext: c.root.context,
+      // The hint belongs to the configuration that is the guessed file itself.
+      extra: analysis.guess && c.rootPath === file ? extra : [],
+    }));
+  }
+
+  /**
+   * Loads one root over the current buffers and runs the rules. The graph's copy of the configuration
+   * may predate the latest edits, so it is always re-expanded (cheap: unchanged files are not re-parsed).
+   */
+  run(job: RootJob, strict: boolean, uriOf: (p: string) => string): RootResult {
+    const config = loadConfiguration(job.rootPath, {
+      source: this.source,
+      cache: this.cache,
+      mappings: job.mappings,
+      confPrefix: job.confPrefix,
+      defaultMapping: false,
+      rootContext: job.rootContext,
+    });
+    let findings: Finding[];
+    let ruleError: unknown;
+    try {
+      findings = runChecks(config, { strict });
+    } catch (err) {
+      // A rule bug must not hide the syntax errors the user is typing into.
+      ruleError = err;
+      findings = syntaxOnly(config);
+    }
+    findings.push(...job.extra);
+    const byUri = new Map<string, Diagnostic[]>();
+    const seen = new Set<string>();
+    for (const f of findings) {
+      const uri = uriOf(f.path);
+      const d = findingToDiagnostic(f, uriOf);
+      const k = uri + "\0" + diagnosticKey(d);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      let list = byUri.get(uri);
+      if (!list) byUri.set(uri, (list = []));
+      list.push(d);
+    }
+    return { key: job.key, files: new Set(config.files.keys()), byUri, ruleError };
+  }
+
+  private graphFor(scope: Scope, mappings: readonly PathMapping[]): IncludeGraph {
+    const key = `${scope.folder ?? ""}\0${scope.maxDepth}\0${JSON.stringify(mappings)}`;
+    const cached = this.graphs.get(key);
+    if (cached && !this.structureChanged(cached, scope)) return cached.graph;
+    const candidates =
+      scope.folder === null
+        ? []
+        : findCandidateFiles(scope.folder, {
+            source: this.source,
+            maxFiles: this.maxCandidates,
+            maxDepth: scope.maxDepth,
+          });
+    const graph = buildIncludeGraph(candidates, { source: this.source, cache: this.cache, mappings });
+    const signatures = new Map<string, string>();
+    for (const p of this.open) if (inScope(p, scope)) signatures.set(p, this.signature(this.source, p, true));
+    this.graphs.set(key, { graph, signatures });
+    return graph;
+  }
+
+  private structureChanged(cached: CachedGraph, scope: Scope): boolean {
+    for (const p of this.open) {
+      if (!inScope(p, scope)) continue;
+      const now = this.signature(this.source, p, true);
+      let then = cached.signatures.get(p);
+      if (then === undefined) {
+        // Opened after the graph was built: the graph saw the file on disk (a later change on disk
+        // would have dropped the graph). Remembered, so the disk copy is parsed once.
+        then = this.signature(this.disk, p, false);
+        cached.signatures.set(p, then);
+      }
+      if (now !== then) return true;
+    }
+    return false;
+  }
+
+  /**
+   * What of a file decides the include graph: its include arguments and the context its first
+   * directives suggest (which ranks it as a main file or a snippet). Buffers go through the parse cache
+   * (they are analysed next anyway); the disk copy of an open file is parsed aside, so that it does not
+   * evict the buffer's parse.
+   */
+  private signature(src: FileSource, p: string, cached: boolean): string {
+    const loaded = src.load(p);
+    if (!loaded) return "missing";
+    const parsed = cached ? this.cache.get(p, loaded) : parse(loaded.text);
+    const includes: string[] = [];
+    collectIncludes(parsed.children, includes);
+    const guess = guessContext(parsed);
+    return JSON.stringify([includes, guess.context, guess.alternatives]);
+  }
+}
+
+function collectIncludes(nodes: Node[], out: string[]): void {
+  for (const n of nodes) {
+    if (n.kind !== "directive") continue;
+    if (n.name === "include") out.push(n.args.map((a) => a.value).join(" "));
+    if (n.block) collectIncludes(n.block.children, out);
+  }
+}
+
+function inScope(p: string, scope: Scope): boolean {
+  if (scope.folder === null) return false;
+  const f = normalizePath(scope.folder);
+  return f === "/" || p === f || p.startsWith(f + "/");
+}
+
+/** The parser's and include resolver's problems alone, when the rules could not run. */
+function syntaxOnly(config: Configuration): Finding[] {
+  return config.diagnostics.map((d) => ({
+    ruleId: d.code.startsWith("include-") ? "include" : "syntax",
+    code: d.code,
+    severity: d.severity,
+    path: d.path,
+    range: d.range,
+    message: d.message,
+  }));
+}
+
+/** Folders whose files are pieces of a configuration that lives one level up (Debian, nginx.org packages). */
+const PIECE_DIRS = /^(sites-[a-z]+|conf\.d|snippets|includes?|modules-[a-z]+)$/;
+
+/**
+ * Where to look for the main file of a document outside every workspace folder: its own folder, or the
+ * one above when it sits in conf.d/ or sites-enabled/ (where nginx.conf normally is). Shallow, since a
+ * loose file may sit in a home directory.
+ */
+export function looseScope(docPath: string): Scope {
+  let dir = path.posix.dirname(normalizePath(docPath));
+  if (PIECE_DIRS.test(path.posix.basename(dir))) dir = path.posix.dirname(dir);
+  return { folder: dir, maxDepth: 2 };
+}
+
+/**
+ * The diagnostics of every root, merged per URI. A file read by two roots gets the union (the same
+ * finding through both is shown once); a root that stops reading a file stops contributing to it.
+ */
+export class DiagnosticStore {
+  private readonly roots = new Map<string, RootResult>();
+
+  /** Replaces a root's result; returns the URIs whose merged diagnostics may have changed. */
+  set(result: RootResult): Set<string> {
+    const old = this.roots.get(result.key);
+    this.roots.set(result.key, result);
+    const affected = new Set(result.byUri.keys());
+    if (old) for (const u of old.byUri.keys()) affected.add(u);
+    return affected;
+  }
+
+  delete(key: string): Set<string> {
+    const old = this.roots.get(key);
+    this.roots.delete(key);
+    return new Set(old ? old.byUri.keys() : []);
+  }
+
+  has(key: string): boolean {
+    return this.roots.has(key);
+  }
+
+  /** Keys of the roots that read `p`. */
+  rootsReading(p: string): string[] {
+    const key = normalizePath(p);
+    return [...this.roots.values()].filter((r) => r.files.has(key)).map((r) => r.key);
+  }
+
+  merged(uri: string): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    const seen = new Set<string>();
+    for (const r of this.roots.values()) {
+      for (const d of r.byUri.get(uri) ?? []) {
+        const k = diagnosticKey(d);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push(d);
+      }
+    }
+    out.sort(
+      (a, b) =>
+        a.range.start.line - b.range.start.line ||
+        a.range.start.character - b.range.start.character ||
+        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+    );
+    return out;
+  }
+
+  clear(): Set<string> {
+    const all = new Set<string>();
+    for (const r of this.roots.values()) for (const u of r.byUri.keys()) all.add(u);
+    this.roots.clear();
+    return all;
+  }
+}

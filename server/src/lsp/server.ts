@@ -1,0 +1,398 @@
+// The language server: keeps the open buffers, the `nginxRisk` settings and the workspace folders, and
+// re-analyses a document a little after its last edit (debounced per document). Publishes diagnostics
+// for the document and for every file its configuration reads, so a broken conf.d/*.conf shows up while
+// nginx.conf is being edited, and clears them when a file stops having any.
+//
+// Analysis is synchronous CPU work (parse, expand, rules); it runs root by root with a turn of the event
+// loop in between, so edits and requests that arrive meanwhile are handled and make the stale run stop.
+
+import {
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type Connection,
+  type Diagnostic,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkspaceFolder,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { normalizePath } from "../workspace/files";
+import { Analyzer, DiagnosticStore, looseScope, type Scope } from "./analysis";
+import { pathToUri, uriToPath } from "./conversions";
+import { DEFAULT_SETTINGS, readSettings, type ServerSettings } from "./settings";
+
+/** Where buffers without a file (untitled:) live for the workspace layer; nothing is ever read there. */
+const UNTITLED_ROOT = "/nginx-risk-untitled";
+
+/** Watched in addition to what the client asks its own watchers for: files nginx reads whatever their names. */
+const WATCH_GLOBS = ["**/*.conf", "**/*.nginx", "**/nginx.conf", "**/sites-*/**", "**/conf.d/**", "**/snippets/**"];
+
+export interface ServerOptions {
+  /** Upper bound on the files scanned per workspace folder when looking for main files. */
+  maxCandidates?: number;
+}
+
+export function startServer(connection: Connection, options: ServerOptions = {}): void {
+  const documents = new TextDocuments(TextDocument);
+  const analyzer = new Analyzer(options.maxCandidates);
+  const store = new DiagnosticStore();
+
+  let canPullConfiguration = false;
+  let canRegisterConfiguration = false;
+  let canRegisterWatchers = false;
+  let hasFolderEvents = false;
+  let folders: string[] = [];
+  /** The pushed `nginxRisk` section, for clients without workspace/configuration. */
+  let pushedSettings: unknown = undefined;
+  let stopped = false;
+
+  const settingsCache = new Map<string, Promise<ServerSettings>>();
+  /** The last settings read for a document, so scheduling (synchronous) knows its debounce. */
+  const lastSettings = new Map<string, ServerSettings>();
+  const reportedProblems = new Set<string>();
+
+  const timers = new Map<string, NodeJS.Timeout>();
+  /** Bumped on every edit and analysis start: a run that sees a newer number stops. */
+  const generation = new Map<string, number>();
+  /** Documents opened a moment ago: analysed at once, not after the debounce. */
+  const justOpened = new Set<string>();
+  /** The root keys each open document was last analysed in (a root lives as long as some document needs it). */
+  const docRoots = new Map<string, Set<string>>();
+  const pathOfDoc = new Map<string, string>();
+  const docOfPath = new Map<string, string>();
+  /** Open documents reached through a symlink (sites-available/x open, nginx reads sites-enabled/x). */
+  const docOfRealPath = new Map<string, string>();
+  /** What the client currently shows per URI (a hash), to skip re-sending identical lists. */
+  const published = new Map<string, string>();
+  let untitledCount = 0;
+
+  const log = (msg: string): void => connection.console.log(msg);
+  const logError = (what: string, err: unknown): void => {
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    connection.console.error(`${what}: ${detail}`);
+  };
+
+  // ---- initialize ------------------------------------------------------------------------------------
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const ws = params.capabilities.workspace;
+    canPullConfiguration = ws?.configuration === true;
+    canRegisterConfiguration = ws?.didChangeConfiguration?.dynamicRegistration === true;
+    canRegisterWatchers = ws?.didChangeWatchedFiles?.dynamicRegistration === true;
+    hasFolderEvents = ws?.workspaceFolders === true;
+    folders = foldersOf(params.workspaceFolders, params.rootUri ?? null);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: "nginx-risk" },
+    };
+  });
+
+  connection.onInitialized(() => {
+    // Not earlier: before the initialize response the protocol allows no notifications.
+    log(`nginx-risk language server started (node ${process.version}, pid ${process.pid})`);
+    if (canRegisterConfiguration) {
+      connection.client
+        .register(DidChangeConfigurationNotification.type, { section: "nginxRisk" })
+        .catch((err) => logError("registering for configuration changes failed", err));
+    }
+    if (canRegisterWatchers) {
+      connection.client
+        .register(DidChangeWatchedFilesNotification.type, {
+          watchers: WATCH_GLOBS.map((globPattern) => ({ globPattern })),
+        })
+        .catch((err) => logError("registering file watchers failed", err));
+    }
+    if (hasFolderEvents) {
+      connection.workspace.onDidChangeWorkspaceFolders((e) => {
+        const removed = new Set(foldersOf(e.removed, null));
+        folders = [...folders.filter((f) => !removed.has(f)), ...foldersOf(e.added, null)];
+        settingsCache.clear();
+        analyzer.invalidateGraphs();
+        reanalyseAll();
+      });
+    }
+  });
+
+  connection.onShutdown(() => {
+    stopped = true;
+    for (const t of timers.values()) clearTimeout(t);
+    timers.clear();
+  });
+
+  // ---- settings ----------------------------------------------------------------------------------------
+
+  connection.onDidChangeConfiguration((params) => {
+    if (!canPullConfiguration) {
+      const all = params.settings as Record<string, unknown> | null | undefined;
+      pushedSettings = all && typeof all === "object" ? all.nginxRisk : undefined;
+    }
+    settingsCache.clear();
+    lastSettings.clear();
+    analyzer.invalidateGraphs();
+    reanalyseAll();
+  });
+
+  const folderOf = (p: string): string | null => {
+    let best: string | null = null;
+    for (const f of folders) {
+      if ((p === f || p.startsWith(f === "/" ? "/" : f + "/")) && (best === null || f.length > best.length)) best = f;
+    }
+    return best;
+  };
+
+  const settingsFor = (uri: string, p: string): Promise<ServerSettings> => {
+    let pending = settingsCache.get(uri);
+    if (pending) return pending;
+    const folder = uri.startsWith("file:") ? folderOf(p) : (folders[0] ?? null);
+    const raw: Promise<unknown> = canPullConfiguration
+      ? connection.workspace.getConfiguration({ scopeUri: uri, section: "nginxRisk" })
+      : Promise.resolve(pushedSettings);
+    pending = raw.then(
+      (value) => {
+        const { settings, problems } = readSettings(value, folder);
+        for (const problem of problems) {
+          if (reportedProblems.has(problem)) continue;
+          reportedProblems.add(problem);
+          connection.console.warn(`settings: ${problem}`);
+        }
+        lastSettings.set(uri, settings);
+        return settings;
+      },
+      (err) => {
+        logError("reading the nginxRisk settings failed; using defaults", err);
+        return DEFAULT_SETTINGS;
+      },
+    );
+    settingsCache.set(uri, pending);
+    return pending;
+  };
+
+  // ---- documents ---------------------------------------------------------------------------------------
+
+  const pathFor = (uri: string): string => {
+    const p = uriToPath(uri);
+    if (p !== null) return normalizePath(p);
+    // An untitled buffer: a private folder per buffer, so globs in it see nothing else.
+    const name = (uri.split(/[/:]/).pop() || "untitled").replace(/[^\w.-]/g, "_");
+    return `${UNTITLED_ROOT}/${++untitledCount}/${name}`;
+  };
+
+  documents.onDidOpen((e) => {
+    const uri = e.document.uri;
+    const p = pathFor(uri);
+    pathOfDoc.set(uri, p);
+    docOfPath.set(p, uri);
+    if (uri.startsWith("file:")) {
+      const real = analyzer.disk.realpath(p);
+      if (real !== p) docOfRealPath.set(real, uri);
+    }
+    justOpened.add(uri);
+  });
+
+  documents.onDidChangeContent((e) => {
+    const uri = e.document.uri;
+    const p = pathOfDoc.get(uri);
+    if (p === undefined) return;
+    analyzer.setBuffer(p, e.document.getText(), e.document.version);
+    const delay = justOpened.delete(uri) ? 0 : (lastSettings.get(uri) ?? DEFAULT_SETTINGS).debounceMs;
+    schedule(uri, delay);
+  });
+
+  documents.onDidClose((e) => {
+    const uri = e.document.uri;
+    try {
+      const p = pathOfDoc.get(uri);
+      cancel(uri);
+      justOpened.delete(uri);
+      settingsCache.delete(uri);
+      lastSettings.delete(uri);
+      pathOfDoc.delete(uri);
+      if (p === undefined) return;
+      docOfPath.delete(p);
+      for (const [real, u] of docOfRealPath) if (u === uri) docOfRealPath.delete(real);
+      // Roots that read this file saw the buffer; they must see the file on disk again.
+      const readers = store.rootsReading(p);
+      analyzer.removeBuffer(p);
+      const affected = releaseRoots(uri, new Set());
+      // Whatever is left for this URI comes from roots of other documents; they refresh below.
+      affected.add(uri);
+      publish(affected, null);
+      for (const [doc, keys] of docRoots) if (readers.some((k) => keys.has(k))) schedule(doc, 0);
+    } catch (err) {
+      logError(`closing ${uri} failed`, err);
+    }
+  });
+
+  connection.onDidChangeWatchedFiles((params) => {
+    try {
+      const paths: string[] = [];
+      let unknown = false;
+      for (const c of params.changes) {
+        const p = uriToPath(c.uri);
+        if (p === null) unknown = true;
+        else paths.push(normalizePath(p));
+      }
+      // Any change may alter what a glob matches or which file is a main file: the include graphs are
+      // rebuilt (Analyzer.filesChanged), and every open document is analysed again.
+      analyzer.filesChanged(unknown ? undefined : paths);
+      reanalyseAll();
+    } catch (err) {
+      logError("handling file changes failed", err);
+    }
+  });
+
+  // ---- scheduling ------------------------------------------------------------------------------------
+
+  const bump = (uri: string): number => {
+    const n = (generation.get(uri) ?? 0) + 1;
+    generation.set(uri, n);
+    return n;
+  };
+
+  const cancel = (uri: string): void => {
+    const t = timers.get(uri);
+    if (t) clearTimeout(t);
+    timers.delete(uri);
+    bump(uri);
+  };
+
+  function schedule(uri: string, delay: number): void {
+    if (stopped) return;
+    cancel(uri);
+    timers.set(
+      uri,
+      setTimeout(() => {
+        timers.delete(uri);
+        analyse(uri).catch((err) => logError(`analysing ${uri} failed`, err));
+      }, delay),
+    );
+  }
+
+  function reanalyseAll(): void {
+    for (const doc of documents.all()) schedule(doc.uri, (lastSettings.get(doc.uri) ?? DEFAULT_SETTINGS).debounceMs);
+  }
+
+  const scopeFor = (uri: string, p: string): Scope => {
+    if (!uri.startsWith("file:")) return { folder: null, maxDepth: 0 };
+    const folder = folderOf(p);
+    return folder !== null ? { folder, maxDepth: 10 } : looseScope(p);
+  };
+
+  // ---- analysis ----------------------------------------------------------------------------------------
+
+  async function analyse(uri: string): Promise<void> {
+    const gen = bump(uri);
+    const stale = (): boolean => stopped || generation.get(uri) !== gen || !documents.get(uri);
+    const p = pathOfDoc.get(uri);
+    if (p === undefined || stale()) return;
+    const settings = await settingsFor(uri, p);
+    if (stale()) return;
+
+    const uriOf = uriMapper();
+    const keys = new Set<string>();
+    const affected = new Set<string>([uri]);
+    let finished = false;
+    try {
+      const jobs = analyzer.plan(p, scopeFor(uri, p), settings.pathMappings);
+      for (const job of jobs) {
+        // Let pending messages (an edit, a close) in before the next chunk of work.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (stale()) return;
+        const result = analyzer.run(job, settings.strict, uriOf);
+        if (result.ruleError !== undefined) logError(`rules failed on ${job.rootPath}`, result.ruleError);
+        keys.add(job.key);
+        for (const u of store.set(result)) affected.add(u);
+      }
+      for (const u of releaseRoots(uri, keys)) affected.add(u);
+      finished = true;
+    } catch (err) {
+      logError(`analysing ${uri} failed`, err);
+    } finally {
+      if (!finished) {
+        // Roots stored before the stop belong to nobody yet. While the document is open, the next run
+        // settles its roots (keeping them avoids a flicker); once it is closed, nobody will: drop them.
+        if (documents.get(uri)) {
+          const owned = docRoots.get(uri) ?? new Set<string>();
+          for (const k of keys) owned.add(k);
+          docRoots.set(uri, owned);
+        } else {
+          for (const k of keys) if (!isOwned(k)) for (const u of store.delete(k)) affected.add(u);
+        }
+      }
+      // Publish what the store now holds even after a stale stop, so the client never lags behind it.
+      const doc = documents.get(uri);
+      publish(affected, finished && doc ? { uri, version: doc.version } : null);
+    }
+  }
+
+  /**
+   * Records the roots `uri` now needs and drops those no open document needs any more; returns the
+   * URIs whose diagnostics that changes.
+   */
+  function releaseRoots(uri: string, keys: Set<string>): Set<string> {
+    const old = docRoots.get(uri) ?? new Set<string>();
+    if (documents.get(uri)) docRoots.set(uri, keys);
+    else docRoots.delete(uri);
+    const affected = new Set<string>();
+    for (const k of old) {
+      if (!keys.has(k) && !isOwned(k)) for (const u of store.delete(k)) affected.add(u);
+    }
+    return affected;
+  }
+
+  function isOwned(key: string): boolean {
+    for (const ks of docRoots.values()) if (ks.has(key)) return true;
+    return false;
+  }
+
+  /** Path → the URI the client knows the file by, memoised for one analysis (realpath costs a syscall). */
+  function uriMapper(): (p: string) => string {
+    const memo = new Map<string, string>();
+    return (p: string): string => {
+      let u = memo.get(p);
+      if (u !== undefined) return u;
+      u = docOfPath.get(p);
+      if (u === undefined && docOfRealPath.size > 0) u = docOfRealPath.get(analyzer.disk.realpath(p));
+      if (u === undefined) u = pathToUri(p);
+      memo.set(p, u);
+      return u;
+    };
+  }
+
+  /**
+   * Sends the merged diagnostics of `uris` that changed. The analysed document itself is always sent,
+   * with the version that was analysed, so the client (and the tests) can tell a fresh empty list from
+   * an old one.
+   */
+  function publish(uris: Set<string>, analysed: { uri: string; version: number } | null): void {
+    if (stopped) return;
+    for (const u of uris) {
+      const diagnostics: Diagnostic[] = store.merged(u);
+      const hash = JSON.stringify(diagnostics);
+      const isAnalysed = analysed !== null && analysed.uri === u;
+      if (!isAnalysed && (published.get(u) ?? "[]") === hash) continue;
+      if (diagnostics.length === 0) published.delete(u);
+      else published.set(u, hash);
+      const params = isAnalysed ? { uri: u, version: analysed.version, diagnostics } : { uri: u, diagnostics };
+      connection.sendDiagnostics(params).catch((err) => logError(`publishing diagnostics for ${u} failed`, err));
+    }
+  }
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+function foldersOf(list: readonly WorkspaceFolder[] | null | undefined, rootUri: string | null): string[] {
+  const uris = list && list.length > 0 ? list.map((f) => f.uri) : rootUri ? [rootUri] : [];
+  const out: string[] = [];
+  for (const u of uris) {
+    const p = uriToPath(u);
+    if (p !== null) out.push(normalizePath(p));
+  }
+  return out;
+}
