@@ -52,7 +52,7 @@ describe("divergences from crossplane, checked with the real nginx -t", function
     assert.ok(errorLines(text).has(verdict.line!), `nginx line ${verdict.line}`);
   });
 
-  it("no-space-after-quote: `\"a\"-b`", function () {
+  it('no-space-after-quote: `"a"-b`', function () {
     const text = wrap('    location / {\n      return 200 "a"-b;\n    }');
     const verdict = nginxTest(text);
     assert.equal(verdict.ok, false);

@@ -35,7 +35,11 @@ export interface BlockReparse {
  * body does not stand alone any more (braces no longer balance inside it): the caller parses the whole file.
  */
 export function reparseBlockBody(newText: string, bodyStart: Position, closeOffset: number): Node[] | null {
-  const scanned = scan(newText, { from: bodyStart, to: closeOffset, allowUnbalanced: true });
+  // Scan through the `}` itself: a construct that reaches it (a `#` comment, a string) swallows it in a full
+  // parse, and then the body no longer stands alone.
+  const scanned = scan(newText, { from: bodyStart, to: closeOffset + 1, allowUnbalanced: true });
+  const close = scanned.tokens.pop();
+  if (close?.type !== "close" || close.brace?.start.offset !== closeOffset) return null;
   let depth = 0;
   for (const t of scanned.tokens) {
     if (t.type === "open") depth++;

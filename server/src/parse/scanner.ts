@@ -319,6 +319,7 @@ class Scanner {
         // `${name}`: the brace belongs to the variable, not to a block.
         if (p > this.pos && text.charCodeAt(p - 1) === DOLLAR) {
           p = this.skipVariableBraces(p);
+          if (this.line !== start.line) sawNewline = true;
           continue;
         }
         break;
@@ -340,6 +341,16 @@ class Scanner {
       const c = text.charCodeAt(p);
       if (c === RBRACE) return p + 1;
       if (isSpace(c)) return p;
+      if (c === BACKSLASH && p + 1 < this.end) {
+        const n = text.charCodeAt(p + 1);
+        if (n === LF || n === CR) {
+          // An escaped line break is still a line break for positions.
+          this.pos = p + 1;
+          this.newline(n);
+          p = this.pos;
+          continue;
+        }
+      }
       p += c === BACKSLASH ? 2 : 1;
     }
     return Math.min(p, this.end);
@@ -511,7 +522,7 @@ class Scanner {
             if (n === LF || n === CR) {
               this.pos++;
               this.newline(n);
-            } else this.pos += 2;
+            } else this.pos = Math.min(this.pos + 2, this.end);
             continue;
           }
           if (d === LF || d === CR) break; // unfinished string: Lua's error, not ours; resume after it
@@ -519,7 +530,7 @@ class Scanner {
         }
         continue;
       }
-      if (c === 0x2d /* - */ && text.charCodeAt(this.pos + 1) === 0x2d) {
+      if (c === 0x2d /* - */ && this.pos + 1 < this.end && text.charCodeAt(this.pos + 1) === 0x2d) {
         this.pos += 2;
         const level = this.longBracketLevel(this.pos);
         if (level >= 0) this.skipLongBracket(level);
@@ -549,8 +560,8 @@ class Scanner {
     const text = this.text;
     if (text.charCodeAt(p) !== 0x5b) return -1;
     let q = p + 1;
-    while (text.charCodeAt(q) === 0x3d) q++;
-    return text.charCodeAt(q) === 0x5b ? q - p - 1 : -1;
+    while (q < this.end && text.charCodeAt(q) === 0x3d) q++;
+    return q < this.end && text.charCodeAt(q) === 0x5b ? q - p - 1 : -1;
   }
 
   private skipLongBracket(level: number): void {
@@ -564,8 +575,8 @@ class Scanner {
       }
       if (c === 0x5d /* ] */) {
         let q = this.pos + 1;
-        while (text.charCodeAt(q) === 0x3d) q++;
-        if (q - this.pos - 1 === level && text.charCodeAt(q) === 0x5d) {
+        while (q < this.end && text.charCodeAt(q) === 0x3d) q++;
+        if (q - this.pos - 1 === level && q < this.end && text.charCodeAt(q) === 0x5d) {
           this.pos = q + 1;
           return;
         }

@@ -1,0 +1,477 @@
+// Unit tests of the scanner (text → coarse statement tokens + errors) on the tricky inputs.
+// Expected values are written from nginx's / crossplane's word rules and Lua's lexical rules, not copied
+// from the scanner's output.
+
+import * as assert from "assert";
+import type { Position, Range } from "../../server/src/parse/ast";
+import { normalizeNewlines, scan, type ScanToken, type StmtToken } from "../../server/src/parse/scanner";
+
+/** Position of `offset` in `text`, counting LF, CRLF and a lone CR as one line break (independent of the scanner). */
+function posAt(text: string, offset: number): Position {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    const c = text[i];
+    if (c === "\n" || (c === "\r" && text[i + 1] !== "\n")) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, character: offset - lineStart, offset };
+}
+
+/** Range of the `nth` occurrence of `needle` in `text`. */
+function rangeOf(text: string, needle: string, nth = 0): Range {
+  let at = -1;
+  for (let i = 0; i <= nth; i++) {
+    at = text.indexOf(needle, at + 1);
+    assert.ok(at >= 0, `${JSON.stringify(needle)} #${nth} not in text`);
+  }
+  return { start: posAt(text, at), end: posAt(text, at + needle.length) };
+}
+
+/** Shape of the tokens: type + word values (and the Lua code for Lua statements). */
+function shape(tokens: ScanToken[]): unknown[] {
+  return tokens.map((t) => {
+    switch (t.type) {
+      case "stmt":
+        return t.lua
+          ? { stmt: t.words.map((w) => w.value), lua: t.lua.code }
+          : { stmt: t.words.map((w) => w.value), semi: t.semicolon !== null };
+      case "open":
+        return { open: t.words.map((w) => w.value) };
+      case "close":
+        return t.brace ? "}" : "}(synthetic)";
+      case "comment":
+        return { comment: t.comment.text };
+    }
+  });
+}
+
+function codes(text: string): string[] {
+  return scan(text).errors.map((e) => e.code);
+}
+
+function luaStmt(text: string): StmtToken {
+  const r = scan(text);
+  assert.deepStrictEqual(r.errors, []);
+  assert.strictEqual(r.tokens.length, 1);
+  const t = r.tokens[0];
+  assert.ok(t.type === "stmt" && t.lua, "expected one Lua statement");
+  return t;
+}
+
+describe("scanner", () => {
+  describe("*_by_lua_block bodies", () => {
+    const cases: [string, string][] = [
+      ["brace in a double-quoted string", ' local s = "}" ngx.say(s) '],
+      ["brace in a single-quoted string with an escaped quote", " local s = '\\'}' "],
+      ["brace in an escaped-quote double string", ' local s = "\\"}{" '],
+      ["line comment with a brace", "\n  -- }\n  ngx.say(1)\n"],
+      ["long bracket string", " local s = [[ } ]] "],
+      ["level-1 long bracket containing ]] and }", " local s = [=[ ]] } ]=] "],
+      ["long comment", "\n  --[[ } ]]\n  ngx.exit(200)\n"],
+      ["level-2 long comment containing ]] and ]=]", " --[==[ ]] } ]=] ]==] x = 1 "],
+      ["nested table constructors", " local t = { a = { b = {} }, c = '{' } "],
+      ["multi-line long string", " local s = [[\n}\n}]]\n"],
+      ["empty body", ""],
+    ];
+    for (const [what, code] of cases) {
+      it(what, () => {
+        const text = `content_by_lua_block {${code}}`;
+        const t = luaStmt(text);
+        assert.deepStrictEqual(
+          t.words.map((w) => w.value),
+          ["content_by_lua_block"],
+        );
+        assert.strictEqual(t.semicolon, null);
+        assert.ok(t.lua);
+        assert.strictEqual(t.lua.code, code);
+        // The body is the whole rest of the text: the last `}` closes it.
+        assert.deepStrictEqual(t.lua.range, { start: posAt(text, 21), end: posAt(text, text.length) });
+        assert.deepStrictEqual(t.lua.inner, { start: posAt(text, 22), end: posAt(text, text.length - 1) });
+        assert.deepStrictEqual(t.end, posAt(text, text.length));
+      });
+    }
+
+    it("a directive after the body is its own statement", () => {
+      const r = scan('access_by_lua_block { local x = "}" }\nlisten 80;');
+      assert.deepStrictEqual(r.errors, []);
+      assert.deepStrictEqual(shape(r.tokens), [
+        { stmt: ["access_by_lua_block"], lua: ' local x = "}" ' },
+        { stmt: ["listen", "80"], semi: true },
+      ]);
+    });
+
+    it("set_by_lua_block reads the variable before the body", () => {
+      const text = 'set_by_lua_block $v { return "}" .. [[{]] }';
+      const t = luaStmt(text);
+      assert.deepStrictEqual(
+        t.words.map((w) => [w.value, w.quote]),
+        [
+          ["set_by_lua_block", null],
+          ["$v", null],
+        ],
+      );
+      assert.strictEqual(t.lua?.code, ' return "}" .. [[{]] ');
+      assert.deepStrictEqual(t.words[1].range, rangeOf(text, "$v"));
+    });
+
+    it("a *_by_lua_block name not followed by `{` is an ordinary statement", () => {
+      assert.deepStrictEqual(shape(scan("content_by_lua_block;").tokens), [
+        { stmt: ["content_by_lua_block"], semi: true },
+      ]);
+      const r = scan("set_by_lua_block $v x;");
+      assert.deepStrictEqual(r.errors, []);
+      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["set_by_lua_block", "$v", "x"], semi: true }]);
+    });
+
+    it("the body may start on the next line; CRLF inside is normalised in the code", () => {
+      const text = "content_by_lua_block\r\n{\r\n  a = '}'\r\n}";
+      const t = luaStmt(text);
+      assert.strictEqual(t.lua?.code, "\n  a = '}'\n");
+      assert.deepStrictEqual(t.lua?.range, {
+        start: { line: 1, character: 0, offset: 22 },
+        end: posAt(text, text.length),
+      });
+      assert.deepStrictEqual(t.lua?.range.end, { line: 3, character: 1, offset: 37 });
+    });
+
+    it("an unterminated body is a fatal error at its `{` and ends at the end of the input", () => {
+      const text = 'content_by_lua_block {\n  s = "}"\n';
+      const r = scan(text);
+      assert.strictEqual(r.errors.length, 1);
+      const e = r.errors[0];
+      assert.strictEqual(e.code, "unterminated-lua");
+      assert.strictEqual(e.fatalForCrossplane, true);
+      assert.deepStrictEqual(e.range, rangeOf(text, "{"));
+      // No block is open: crossplane's parser runs out of tokens inside the statement and gives no line.
+      assert.strictEqual(e.crossplaneLine, null);
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt" && t.lua);
+      assert.strictEqual(t.lua.code, '\n  s = "}"\n');
+      assert.deepStrictEqual(t.lua.range.end, posAt(text, text.length));
+    });
+
+    // Found by test/parse/property.test.ts: a `\` as the last character of a Lua string at the end of the
+    // input moved the scanner past the end of the text (positions with offset > text.length).
+    it("a backslash at the very end of an unterminated Lua string stays within the text", () => {
+      for (const text of ['content_by_lua_block { "\\', "content_by_lua_block { '\\"]) {
+        const r = scan(text);
+        assert.deepStrictEqual(
+          r.errors.map((e) => e.code),
+          ["unterminated-lua"],
+        );
+        const t = r.tokens[0];
+        assert.ok(t.type === "stmt" && t.lua);
+        assert.deepStrictEqual(t.lua.range.end, posAt(text, text.length));
+        assert.deepStrictEqual(t.end, posAt(text, text.length));
+        assert.deepStrictEqual(r.end, posAt(text, text.length));
+      }
+    });
+  });
+
+  describe("words", () => {
+    it("quoted `}`, `;`, `#` and `{` are ordinary characters", () => {
+      const text = `a "}" ';' "#x" '{';`;
+      const r = scan(text);
+      assert.deepStrictEqual(r.errors, []);
+      assert.strictEqual(r.tokens.length, 1);
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(
+        t.words.map((w) => [w.value, w.quote]),
+        [
+          ["a", null],
+          ["}", '"'],
+          [";", "'"],
+          ["#x", '"'],
+          ["{", "'"],
+        ],
+      );
+      assert.deepStrictEqual(t.words[1].range, rangeOf(text, '"}"'));
+      assert.deepStrictEqual(t.semicolon, rangeOf(text, ";", 1));
+    });
+
+    it("only the escaped quote of the enclosing kind is unescaped; other escapes are kept", () => {
+      // As written (TS escapes resolved): a "x\"y" 'x\'y' "x\'y" 'x\"y' x\"y "a\\b" a\\b "\n";
+      const text = String.raw`a "x\"y" 'x\'y' "x\'y" 'x\"y' x\"y "a\\b" a\\b "\n";`;
+      const t = scan(text).tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(
+        t.words.map((w) => w.value),
+        [
+          "a",
+          'x"y',
+          "x'y",
+          String.raw`x\'y`,
+          String.raw`x\"y`,
+          String.raw`x\"y`,
+          String.raw`a\\b`,
+          String.raw`a\\b`,
+          String.raw`\n`,
+        ],
+      );
+      // The range covers the word as written, quotes and backslashes included.
+      assert.deepStrictEqual(t.words[1].range, rangeOf(text, String.raw`"x\"y"`));
+    });
+
+    it("an escaped `;`, `{`, `}` or space stays in a bare word", () => {
+      const t = scan(String.raw`a b\;c d\{ e\} f\ g;`).tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(
+        t.words.map((w) => w.value),
+        ["a", String.raw`b\;c`, String.raw`d\{`, String.raw`e\}`, String.raw`f\ g`],
+      );
+    });
+
+    it("`${var}` inside a word does not open a block", () => {
+      const text = "proxy_pass http://${host}:8080/${uri}; set $a ${b}c;";
+      const r = scan(text);
+      assert.deepStrictEqual(r.errors, []);
+      assert.deepStrictEqual(shape(r.tokens), [
+        { stmt: ["proxy_pass", "http://${host}:8080/${uri}"], semi: true },
+        { stmt: ["set", "$a", "${b}c"], semi: true },
+      ]);
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(t.words[1].range, rangeOf(text, "http://${host}:8080/${uri}"));
+    });
+
+    it("a `{` not preceded by `$` ends the word and opens a block (as in nginx)", () => {
+      assert.deepStrictEqual(shape(scan("location ~ ^/a{2}$ { }").tokens), [
+        { open: ["location", "~", "^/a"] },
+        { stmt: ["2"], semi: false },
+        "}",
+        { open: ["$"] },
+        "}",
+      ]);
+      assert.deepStrictEqual(codes("location ~ ^/a{2}$ { }"), ["missing-semicolon"]);
+      // Quoted, the quantifier is part of the regex.
+      const r = scan('location ~ "^/a{2}$" { }');
+      assert.deepStrictEqual(r.errors, []);
+      assert.deepStrictEqual(shape(r.tokens), [{ open: ["location", "~", "^/a{2}$"] }, "}"]);
+    });
+
+    it("`#` inside a word is not a comment; at the start of a word it is", () => {
+      const r = scan("a b#c #d\n;");
+      assert.deepStrictEqual(r.errors, []);
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(
+        t.words.map((w) => w.value),
+        ["a", "b#c"],
+      );
+      assert.deepStrictEqual(
+        t.comments.map((c) => c.text),
+        ["d"],
+      );
+    });
+
+    it("a closing quote followed by a non-separator is reported", () => {
+      const text = 'a "b"c;';
+      const r = scan(text);
+      assert.deepStrictEqual(
+        r.errors.map((e) => [e.code, e.range]),
+        [["no-space-after-quote", rangeOf(text, "c")]],
+      );
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(
+        t.words.map((w) => w.value),
+        ["a", "b", "c"],
+      );
+    });
+  });
+
+  describe("positions", () => {
+    it("exact ranges with CRLF line ends", () => {
+      const text = 'a b;\r\nc "x\r\ny";\r\n';
+      const r = scan(text);
+      assert.deepStrictEqual(r.errors, []);
+      const [t0, t1] = r.tokens;
+      assert.ok(t0.type === "stmt" && t1.type === "stmt");
+      assert.deepStrictEqual(t0.words[1].range, {
+        start: { line: 0, character: 2, offset: 2 },
+        end: { line: 0, character: 3, offset: 3 },
+      });
+      assert.deepStrictEqual(t1.words[0].range, {
+        start: { line: 1, character: 0, offset: 6 },
+        end: { line: 1, character: 1, offset: 7 },
+      });
+      assert.deepStrictEqual(t1.words[1], {
+        value: "x\ny",
+        quote: '"',
+        range: { start: { line: 1, character: 2, offset: 8 }, end: { line: 2, character: 2, offset: 14 } },
+      });
+      assert.deepStrictEqual(t1.semicolon, {
+        start: { line: 2, character: 2, offset: 14 },
+        end: { line: 2, character: 3, offset: 15 },
+      });
+      assert.deepStrictEqual(r.end, { line: 3, character: 0, offset: 17 });
+    });
+
+    it("a lone CR is a line break; a multi-line string value gets \\n", () => {
+      const text = "a;\rb 'x\ry';";
+      const r = scan(text);
+      const t1 = r.tokens[1];
+      assert.ok(t1.type === "stmt");
+      assert.deepStrictEqual(t1.words[0].range.start, { line: 1, character: 0, offset: 3 });
+      assert.strictEqual(t1.words[1].value, "x\ny");
+      assert.deepStrictEqual(t1.words[1].range.end, { line: 2, character: 2, offset: 10 });
+    });
+
+    it("characters are counted in UTF-16 code units", () => {
+      const text = 'a "é😀" b;';
+      const t = scan(text).tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.strictEqual(t.words[1].value, "é😀");
+      assert.deepStrictEqual(t.words[1].range, {
+        start: { line: 0, character: 2, offset: 2 },
+        end: { line: 0, character: 7, offset: 7 },
+      });
+      assert.deepStrictEqual(t.words[2].range.start, { line: 0, character: 8, offset: 8 });
+    });
+
+    it("a UTF-8 BOM is skipped (not part of the first word)", () => {
+      const t = scan("\uFEFFuser nginx;").tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.strictEqual(t.words[0].value, "user");
+      assert.deepStrictEqual(t.words[0].range.start, { line: 0, character: 1, offset: 1 });
+    });
+
+    // Found by test/parse/property.test.ts: an escaped line break inside `${…}` was stepped over without
+    // counting the line, so every later position had the wrong line/character.
+    it("an escaped line break inside `${…}` is counted", () => {
+      const text = "a ${b\\\nc} d;\nx;";
+      const r = scan(text);
+      const [t0, t1] = r.tokens;
+      assert.ok(t0.type === "stmt" && t1.type === "stmt");
+      assert.deepStrictEqual(
+        t0.words.map((w) => w.value),
+        ["a", "${b\\\nc}", "d"],
+      );
+      assert.deepStrictEqual(t0.words[2].range, rangeOf(text, "d"));
+      assert.deepStrictEqual(t1.words[0].range, {
+        start: { line: 2, character: 0, offset: 13 },
+        end: { line: 2, character: 1, offset: 14 },
+      });
+    });
+  });
+
+  describe("errors", () => {
+    it("empty input and whitespace only", () => {
+      for (const text of ["", " \t\n\r\n"]) {
+        const r = scan(text);
+        assert.deepStrictEqual(r.tokens, []);
+        assert.deepStrictEqual(r.errors, []);
+        assert.deepStrictEqual(r.end, posAt(text, text.length));
+      }
+    });
+
+    it("missing `;` before `}` and at the end of the input", () => {
+      const text = "http { a b }\nc d";
+      const r = scan(text);
+      assert.deepStrictEqual(
+        r.errors.map((e) => [e.code, e.range, e.fatalForCrossplane]),
+        [
+          // Before `}`: from where the `;` belongs through the `}` (nginx: unexpected "}").
+          ["missing-semicolon", { start: rangeOf(text, "b").end, end: rangeOf(text, "}").end }, undefined],
+          // At the end: the whole statement; nginx: unexpected end of file, crossplane gives up.
+          ["unexpected-eof", { start: rangeOf(text, "c").start, end: rangeOf(text, "d").end }, true],
+        ],
+      );
+      assert.deepStrictEqual(shape(r.tokens), [
+        { open: ["http"] },
+        { stmt: ["a", "b"], semi: false },
+        "}",
+        { stmt: ["c", "d"], semi: false },
+      ]);
+    });
+
+    it("a stray `}` is dropped and fatal for crossplane; `;` without a directive is reported", () => {
+      const text = "a; }\n; b;";
+      const r = scan(text);
+      assert.deepStrictEqual(
+        r.errors.map((e) => [e.code, e.range, e.fatalForCrossplane]),
+        [
+          ["unexpected-close-brace", rangeOf(text, "}"), true],
+          ["unexpected-semicolon", rangeOf(text, ";", 1), undefined],
+        ],
+      );
+      assert.deepStrictEqual(shape(r.tokens), [
+        { stmt: ["a"], semi: true },
+        { stmt: ["b"], semi: true },
+      ]);
+    });
+
+    it("an unclosed `{` gets a synthetic close and an error at the end, on crossplane's last-token line", () => {
+      const text = "http {\n  server {\n    a;\n\n";
+      const r = scan(text);
+      assert.strictEqual(r.errors.length, 1);
+      const e = r.errors[0];
+      assert.strictEqual(e.code, "unexpected-eof");
+      assert.strictEqual(e.fatalForCrossplane, true);
+      const end = { line: 4, character: 0, offset: text.length };
+      assert.deepStrictEqual(e.range, { start: end, end });
+      assert.strictEqual(e.crossplaneLine, 3); // the line of `a;`
+      assert.match(e.message, /"server" block opened on line 2/);
+      assert.deepStrictEqual(shape(r.tokens), [
+        { open: ["http"] },
+        { open: ["server"] },
+        { stmt: ["a"], semi: true },
+        "}(synthetic)",
+        "}(synthetic)",
+      ]);
+    });
+
+    it("an unterminated quote runs to the end of the input", () => {
+      const text = 'a "b;\nc;';
+      const r = scan(text);
+      // One error, at the opening quote (the rest of the file is inside the string).
+      assert.deepStrictEqual(
+        r.errors.map((e) => [e.code, e.range, e.fatalForCrossplane]),
+        [["unterminated-string", { start: posAt(text, 2), end: posAt(text, 3) }, true]],
+      );
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(t.words[1].range, { start: posAt(text, 2), end: posAt(text, text.length) });
+      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["a", "b;\nc;"], semi: false }]);
+    });
+
+    // The `$var` of set_by_lua_block is read once while looking for the Lua body and again as an ordinary word.
+    it("an unterminated quote after set_by_lua_block is reported once", () => {
+      assert.deepStrictEqual(codes('set_by_lua_block "x'), ["unterminated-string"]);
+    });
+
+    it("a `{` with no directive name is reported", () => {
+      const r = scan("{ a; }");
+      assert.deepStrictEqual(codes("{ a; }"), ["unexpected-open-brace"]);
+      assert.deepStrictEqual(shape(r.tokens), [{ open: [] }, { stmt: ["a"], semi: true }, "}"]);
+    });
+  });
+
+  describe("options (block-body re-scan)", () => {
+    it("scans from a position to an offset, tolerating the closing `}` of the enclosing block", () => {
+      const text = "http {\n  a 1;\n  b { c; }\n}\nz;";
+      const from = posAt(text, text.indexOf("{") + 1);
+      const to = text.lastIndexOf("}");
+      const r = scan(text, { from, to, allowUnbalanced: true });
+      assert.deepStrictEqual(r.errors, []);
+      assert.deepStrictEqual(shape(r.tokens), [
+        { stmt: ["a", "1"], semi: true },
+        { open: ["b"] },
+        { stmt: ["c"], semi: true },
+        "}",
+      ]);
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(t.words[0].range, rangeOf(text, "a"));
+    });
+  });
+
+  it("normalizeNewlines", () => {
+    assert.strictEqual(normalizeNewlines("a\r\nb\rc\nd\r"), "a\nb\nc\nd\n");
+    assert.strictEqual(normalizeNewlines("abc"), "abc");
+  });
+});
