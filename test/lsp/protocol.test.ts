@@ -244,13 +244,18 @@ describe("language server over stdio", function () {
     const main = await client.waitFor(nginxConf, (p) => p.version === 1);
     const semi = withCode(main, "missing-semicolon");
     assert.ok(semi, `expected a missing-semicolon diagnostic, got ${main.diagnostics.map(brief).join("; ")}`);
-    // The parser's range, unchanged by the conversion; it starts right after `example.com`.
+    // The parser's range, unchanged by the conversion: the last word, `example.com`, after which `;` belongs.
     const expected = parse(NGINX_CONF).errors.find((e) => e.code === "missing-semicolon")!;
     assert.deepStrictEqual(semi.range, {
       start: { line: expected.range.start.line, character: expected.range.start.character },
       end: { line: expected.range.end.line, character: expected.range.end.character },
     });
-    assert.deepStrictEqual(semi.range.start, { line: 5, character: 31 });
+    assert.deepStrictEqual(semi.range.end, { line: 5, character: 31 });
+    // …with the `}` the statement ran into as related information.
+    assert.equal(semi.relatedInformation?.length, 1);
+    assert.match(semi.relatedInformation![0].message, /runs into this "}"/);
+    assert.equal(semi.relatedInformation![0].location.uri, main.uri);
+    assert.equal(semi.relatedInformation![0].location.range.start.line, 6);
     assert.strictEqual(semi.severity, DiagnosticSeverity.Error);
     assert.strictEqual(semi.source, "nginx-risk");
     assert.strictEqual(semi.code, "syntax");

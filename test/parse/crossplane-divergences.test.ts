@@ -16,7 +16,9 @@ function wrap(serverBody: string): string {
 function errorLines(text: string): Set<number> {
   const lines = new Set<number>();
   for (const e of parse(text).errors) {
-    for (let l = e.range.start.line; l <= e.range.end.line; l++) lines.add(l + 1);
+    for (const r of [e.range, ...(e.related ?? []).map((x) => x.range)]) {
+      for (let l = r.start.line; l <= r.end.line; l++) lines.add(l + 1);
+    }
   }
   return lines;
 }

@@ -324,7 +324,12 @@ describe("parser", () => {
     it("missing `;` before `}`: the statement is kept, the block still closes", () => {
       const text = "http {\n  a b\n}\nc;";
       const f = parse(text);
-      assert.deepStrictEqual(errorsOf(text), [["missing-semicolon", { start: pos(1, 5, 12), end: pos(2, 1, 14) }]]);
+      // The last word (after which `;` belongs), with the `}` it ran into as related information.
+      assert.deepStrictEqual(errorsOf(text), [["missing-semicolon", { start: pos(1, 4, 11), end: pos(1, 5, 12) }]]);
+      assert.deepStrictEqual(
+        f.errors[0].related?.map((r) => r.range),
+        [{ start: pos(2, 0, 13), end: pos(2, 1, 14) }],
+      );
       assert.deepStrictEqual(shape(f.children), [["http", [["a", "b"]]], ["c"]]);
       const a = directive(block(f.children[0]).children[0]);
       assert.strictEqual(a.terminator, null);

@@ -375,8 +375,8 @@ describe("scanner", () => {
       assert.deepStrictEqual(
         r.errors.map((e) => [e.code, e.range, e.fatalForCrossplane]),
         [
-          // Before `}`: from where the `;` belongs through the `}` (nginx: unexpected "}").
-          ["missing-semicolon", { start: rangeOf(text, "b").end, end: rangeOf(text, "}").end }, undefined],
+          // Before `}`: the last word, after which the `;` belongs (nginx: unexpected "}" at the brace).
+          ["missing-semicolon", rangeOf(text, "b"), undefined],
           // At the end: the whole statement; nginx: unexpected end of file, crossplane gives up.
           ["unexpected-eof", { start: rangeOf(text, "c").start, end: rangeOf(text, "d").end }, true],
         ],

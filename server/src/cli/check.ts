@@ -3,6 +3,7 @@
 
 import * as fs from "fs";
 import { runChecks, type Finding } from "../rules";
+import { isNginxDump, runChecksOnDump } from "../rules/dump";
 import { loadConfiguration } from "../workspace/configuration";
 import { NodeFileSource, ParseCache } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
@@ -40,12 +41,25 @@ export function runCheck(options: CheckOptions): CheckResult {
     findings.push(...runChecks(config, rules));
   } else {
     const candidates: string[] = [];
+    roots = [];
     for (const input of options.inputs) {
-      if (fs.statSync(input).isDirectory()) candidates.push(...findCandidateFiles(input, { source }));
-      else candidates.push(input);
+      if (fs.statSync(input).isDirectory()) {
+        candidates.push(...findCandidateFiles(input, { source }));
+        continue;
+      }
+      // `nginx -T` output: the configuration it holds, findings placed in the dump.
+      const text = source.read(input);
+      if (text !== null && isNginxDump(text)) {
+        const dump = runChecksOnDump(text, input, rules, cache);
+        roots.push(input);
+        files.add(input);
+        findings.push(...dump.findings);
+        continue;
+      }
+      candidates.push(input);
     }
     const graph = buildIncludeGraph(candidates, { source, cache, mappings: options.mappings });
-    roots = graph.roots;
+    roots.push(...graph.roots);
     for (const [root, config] of graph.configurations) {
       for (const f of config.files.keys()) files.add(f);
       findings.push(...runChecks(config, rules));

@@ -90,6 +90,8 @@ export interface SyntaxError {
    * null where crossplane reports no line (its parser ran out of tokens mid-statement).
    */
   crossplaneLine?: number | null;
+  /** Other places in the same file that explain the error (e.g. the `}` a statement ran into). */
+  related?: { range: Range; message: string }[];
 }
 
 export interface ParsedFile {

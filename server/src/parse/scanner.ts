@@ -142,16 +142,14 @@ class Scanner {
     let words: Word[] = [];
     let comments: Comment[] = [];
 
-    // A statement cut short by `}`: nginx says `unexpected "}"` at the brace; the range runs from where the
-    // `;` belongs to that brace, so the editor can offer to insert it.
+    // A statement cut short by `}`: nginx says `unexpected "}"` at the brace. We point at the last word,
+    // after which the `;` belongs (where an editor offers to insert it), and relate the brace.
     const flushMissingTerminator = (brace: Range): void => {
       const last = words[words.length - 1];
       const name = words[0].value;
-      this.error(
-        `"${name}" directive is not terminated by ";" (unexpected "}" on line ${brace.start.line + 1})`,
-        { start: last.range.end, end: brace.end },
-        "missing-semicolon",
-      );
+      this.error(`"${name}" directive is not terminated by ";"`, last.range, "missing-semicolon", {
+        related: [{ range: brace, message: 'the statement runs into this "}" (nginx: unexpected "}")' }],
+      });
       this.tokens.push({ type: "stmt", words, comments, semicolon: null, end: last.range.end });
       words = [];
       comments = [];

@@ -9,12 +9,16 @@ import type { Finding } from "./types";
 const INCLUDE_CODES = /^include-|^glob-/;
 
 export function syntaxFindings(config: Configuration): Finding[] {
-  return config.diagnostics.map((d) => ({
-    ruleId: INCLUDE_CODES.test(d.code) ? "include" : "syntax",
-    code: d.code,
-    severity: d.severity,
-    path: d.path,
-    range: d.range,
-    message: d.message,
-  }));
+  return config.diagnostics.map((d) => {
+    const f: Finding = {
+      ruleId: INCLUDE_CODES.test(d.code) ? "include" : "syntax",
+      code: d.code,
+      severity: d.severity,
+      path: d.path,
+      range: d.range,
+      message: d.message,
+    };
+    if (d.related) f.related = d.related.map((r) => ({ path: d.path, ...r }));
+    return f;
+  });
 }

@@ -27,6 +27,8 @@ export interface ConfigDiagnostic {
   severity: Severity;
   /** Stable identifier: the parser's codes, `invalid-utf8`, `include-not-found`, `include-cycle`, … */
   code: string;
+  /** Other places in the same file that explain it. */
+  related?: { range: Range; message: string }[];
 }
 
 /** An include directive in a particular instance of the file that holds it. */
@@ -142,8 +144,11 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
     const parsed = cache.get(p, loaded);
     files.set(p, parsed);
     for (const pr of loaded.problems) report({ path: p, ...pr });
-    for (const e of parsed.errors)
-      report({ path: p, range: e.range, message: e.message, severity: e.severity, code: e.code });
+    for (const e of parsed.errors) {
+      const d: ConfigDiagnostic = { path: p, range: e.range, message: e.message, severity: e.severity, code: e.code };
+      if (e.related) d.related = e.related;
+      report(d);
+    }
     return parsed;
   };
 

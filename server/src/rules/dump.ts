@@ -1,0 +1,62 @@
+// `nginx -T` output analysed as the configuration it came from, with every finding placed in the dump
+// itself (the only file the user has), its message naming the original file.
+
+import { loadDump, toDumpRange } from "../workspace/dump";
+import type { ParseCache } from "../workspace/files";
+import { runChecks } from "./index";
+import type { Finding, RuleOptions } from "./types";
+
+const HEADER_LINE = /^# configuration file .+:\r?$/m;
+const NGINX_LINE = /^nginx: /;
+
+/**
+ * Whether `text` is `nginx -T` output: a `# configuration file …:` header before any configuration
+ * (only nginx's own `nginx: …` messages may come first, when stderr was captured too).
+ */
+export function isNginxDump(text: string): boolean {
+  const m = HEADER_LINE.exec(text);
+  if (!m) return false;
+  const before = text.slice(0, m.index).split(/\r?\n/).filter((l) => l.trim() !== "");
+  return before.every((l) => NGINX_LINE.test(l));
+}
+
+export interface DumpCheck {
+  /** The main file named in the dump (null when there is none). */
+  root: string | null;
+  /** Number of files in the dump. */
+  files: number;
+  /** Findings positioned in the dump (`path` is `dumpPath`). */
+  findings: Finding[];
+}
+
+export function runChecksOnDump(text: string, dumpPath: string, options: RuleOptions, cache?: ParseCache): DumpCheck {
+  const loaded = loadDump(text, { cache });
+  const findings: Finding[] = loaded.dump.problems.map((p) => ({
+    ruleId: "syntax",
+    code: p.code,
+    severity: p.severity,
+    path: dumpPath,
+    range: p.range,
+    message: p.message,
+  }));
+  if (loaded.configuration) {
+    for (const f of runChecks(loaded.configuration, options)) {
+      const file = loaded.fileAt(f.path);
+      if (!file) continue;
+      findings.push({
+        ...f,
+        path: dumpPath,
+        range: toDumpRange(file, f.range),
+        message: `${f.message} (in ${file.path})`,
+        related: f.related
+          ?.map((r) => {
+            const rf = loaded.fileAt(r.path);
+            return rf ? { path: dumpPath, range: toDumpRange(rf, r.range), message: `${r.message} (in ${rf.path})` } : null;
+          })
+          .filter((r): r is NonNullable<typeof r> => r !== null),
+      });
+    }
+  }
+  findings.sort((a, b) => a.range.start.offset - b.range.start.offset);
+  return { root: loaded.dump.root, files: loaded.dump.files.length, findings };
+}
