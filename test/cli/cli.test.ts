@@ -130,6 +130,27 @@ describe("nginx-risk CLI", function () {
     assert.ok(json.findings.some((f: { code: string; line: number }) => f.code === "not-terminated" && f.line === 2));
   });
 
+  it("check reads an nginx -T dump as the files it holds, findings placed in the dump", function () {
+    const real = run(["check", "test/fixtures/nginx-T/dump.txt", "--format", "json"]);
+    assert.equal(real.code, 0, real.stdout);
+    const dir = tempTree({
+      "dump.txt": [
+        "# configuration file /etc/nginx/nginx.conf:",
+        "events {}",
+        "http { include /etc/nginx/conf.d/*.conf; }",
+        "",
+        "# configuration file /etc/nginx/conf.d/a.conf:",
+        "server { listen 80; location / { return 200 } }",
+        "",
+      ].join("\n"),
+    });
+    const r = run(["check", "dump.txt", "--format", "json"], dir);
+    assert.equal(r.code, 1);
+    const [f] = JSON.parse(r.stdout).findings;
+    assert.deepEqual([f.file, f.line, f.column, f.code], ["dump.txt", 6, 41, "missing-semicolon"]);
+    assert.match(f.message, /\(in \/etc\/nginx\/conf\.d\/a\.conf\)/);
+  });
+
   it("check on the bundled example exits 0", function () {
     const r = run(["check", "examples/openresty"]);
     assert.equal(r.code, 0, r.stdout + r.stderr);

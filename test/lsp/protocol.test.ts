@@ -364,6 +364,32 @@ describe("language server over stdio", function () {
     assert.doesNotMatch(client.logs.join("\n"), /analysing .* failed|uncaught|unhandled/i);
   });
 
+  it("reads an nginx -T dump as the files it holds, with diagnostics placed in the dump", async function () {
+    const dumpPath = path.join(dir, "junk", "nginx-T.txt");
+    const dump = [
+      "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok", // 0
+      "# configuration file /etc/nginx/nginx.conf:", // 1
+      "events {}", // 2
+      "http {", // 3
+      "    include /etc/nginx/conf.d/*.conf;", // 4
+      "}", // 5
+      "", // 6
+      "# configuration file /etc/nginx/conf.d/site.conf:", // 7
+      "server {", // 8
+      "    listen 80;", // 9
+      "    location / { proxy_pass http://a }", // 10: missing ";"
+      "}", // 11
+      "",
+    ].join("\n");
+    client.open(dumpPath, dump, 1);
+    const p = await client.waitFor(dumpPath, (x) => x.version === 1);
+    const semi = withCode(p, "missing-semicolon");
+    assert.ok(semi, p.diagnostics.map(brief).join("; "));
+    assert.deepStrictEqual(semi.range, range(10, 28, 10, 36)); // `http://a`, at its place in the dump
+    assert.match(semi.message as string, /\(in \/etc\/nginx\/conf\.d\/site\.conf\)$/);
+    client.close(dumpPath);
+  });
+
   it("shuts down and exits", async function () {
     await client.connection.sendRequest(ShutdownRequest.type);
     await client.connection.sendNotification(ExitNotification.type);

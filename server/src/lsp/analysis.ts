@@ -13,6 +13,7 @@ import type { Diagnostic } from "vscode-languageserver/node";
 import type { Node } from "../parse/ast";
 import { parse } from "../parse/parser";
 import { runChecks, type Finding } from "../rules";
+import { isNginxDump, runChecksOnDump } from "../rules/dump";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { NodeFileSource, OverlayFileSource, ParseCache, normalizePath, type FileSource } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
@@ -164,6 +165,17 @@ export class Analyzer {
       list.push(d);
     }
     return { key: job.key, files: new Set(config.files.keys()), byUri, ruleError };
+  }
+
+  /** An `nginx -T` dump: the configuration it holds, every finding placed in the dump document. */
+  runDump(docPath: string, text: string, strict: boolean, uriOf: (p: string) => string): RootResult | null {
+    if (!isNginxDump(text)) return null;
+    const p = normalizePath(docPath);
+    const { findings } = runChecksOnDump(text, p, { strict }, this.cache);
+    const uri = uriOf(p);
+    const byUri = new Map<string, Diagnostic[]>();
+    if (findings.length > 0) byUri.set(uri, findings.map((f) => findingToDiagnostic(f, uriOf)));
+    return { key: `dump\0${p}`, files: new Set([p]), byUri };
   }
 
   private graphFor(scope: Scope, mappings: readonly PathMapping[]): IncludeGraph {

@@ -298,7 +298,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const affected = new Set<string>([uri]);
     let finished = false;
     try {
-      const jobs = analyzer.plan(p, scopeFor(uri, p), settings.pathMappings);
+      const text = documents.get(uri)?.getText() ?? "";
+      const dump = analyzer.runDump(p, text, settings.strict, uriOf);
+      const jobs = dump ? [] : analyzer.plan(p, scopeFor(uri, p), settings.pathMappings);
+      if (dump) {
+        keys.add(dump.key);
+        for (const u of store.set(dump)) affected.add(u);
+      }
       for (const job of jobs) {
         // Let pending messages (an edit, a close) in before the next chunk of work.
         await new Promise<void>((resolve) => setImmediate(resolve));

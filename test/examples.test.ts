@@ -1,0 +1,42 @@
+// The bundled example (`npm run demo`) is a real configuration: the real nginx with the Lua module
+// accepts it, and our analysis reports no error on it.
+
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { runCheck } from "../server/src/cli/check";
+import { haveLuaModule } from "./support/nginx";
+import { nginxBinary, REPO } from "./support/shared";
+
+const EXAMPLE = path.join(REPO, "examples", "openresty", "nginx.conf");
+
+describe("examples/openresty", function () {
+  it("passes the real nginx -t (Debian nginx + libnginx-mod-http-lua)", function () {
+    const bin = nginxBinary();
+    if (!bin || !haveLuaModule() || !fs.existsSync("/etc/ssl/certs/ca-certificates.crt")) {
+      if (process.env.CI) throw new Error("CI must install nginx and libnginx-mod-http-lua (see .ci/run)");
+      this.skip();
+    }
+    const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-example-"));
+    fs.mkdirSync(path.join(prefix, "logs"));
+    try {
+      const r = spawnSync(bin!, ["-t", "-c", EXAMPLE, "-p", prefix, "-e", "stderr"], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /test is successful/);
+    } finally {
+      fs.rmSync(prefix, { recursive: true, force: true });
+    }
+  });
+
+  it("has no error finding, and its sites-enabled symlink is read inside http { }", function () {
+    const result = runCheck({ inputs: [path.dirname(EXAMPLE)], mappings: [], strict: true });
+    assert.deepEqual(result.roots, [EXAMPLE]);
+    assert.deepEqual(
+      result.findings.filter((f) => f.severity === "error" || f.severity === "warning").map((f) => f.message),
+      [],
+    );
+    assert.equal(result.files, 4);
+  });
+});
