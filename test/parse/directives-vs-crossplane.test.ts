@@ -5,31 +5,15 @@
 // "Cross-check against crossplane".
 
 import * as assert from "assert";
-import type { Node } from "../../server/src/parse/ast";
-import {
-  checkDirective,
-  enterBlock,
-  type ContextKind,
-  type DirectiveCheckOptions,
-} from "../../server/src/parse/directives";
-import { parse } from "../../server/src/parse/parser";
+import { enterBlock, type DirectiveCheckOptions } from "../../server/src/parse/directives";
+import { problemsIn as checkedProblems } from "../support/directives";
 
 const OPTIONS: DirectiveCheckOptions = { strict: false, checkContext: true, checkArgs: true };
 const STRICT: DirectiveCheckOptions = { ...OPTIONS, strict: true };
 
 /** Every problem in `text`, read from the main context, as `LINE: message`. */
 function problemsIn(text: string, options: DirectiveCheckOptions = STRICT): string[] {
-  const out: string[] = [];
-  const walk = (nodes: Node[], context: ContextKind): void => {
-    for (const n of nodes) {
-      if (n.kind !== "directive") continue;
-      const input = { name: n.name, argCount: n.args.length, terminator: n.terminator, context };
-      for (const p of checkDirective(input, options)) out.push(`${n.nameWord.range.start.line + 1}: ${p.message}`);
-      if (n.block) walk(n.block.children, enterBlock(context, n.name));
-    }
-  };
-  walk(parse(text).children, "main");
-  return out;
+  return checkedProblems(text, options);
 }
 
 describe("directive checks where crossplane decides differently", () => {

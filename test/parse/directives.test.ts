@@ -6,7 +6,6 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import type { Node } from "../../server/src/parse/ast";
 import {
   checkDirective,
   enterBlock,
@@ -18,8 +17,8 @@ import {
   type DirectiveProblem,
   type DirectiveVariant,
 } from "../../server/src/parse/directives";
-import { parse } from "../../server/src/parse/parser";
 import { REPO, SHARED } from "../support/shared";
+import { problemsIn as checkedProblems } from "../support/directives";
 
 const ALL_CHECKS: DirectiveCheckOptions = { strict: false, checkContext: true, checkArgs: true };
 const STRICT: DirectiveCheckOptions = { ...ALL_CHECKS, strict: true };
@@ -71,17 +70,7 @@ function runCases(cases: Case[]): void {
 
 /** Checks every statement of `text` as nginx reads the file from the main context: `LINE: message`. */
 function problemsIn(text: string, options: DirectiveCheckOptions = ALL_CHECKS): string[] {
-  const out: string[] = [];
-  const walk = (nodes: Node[], context: ContextKind): void => {
-    for (const n of nodes) {
-      if (n.kind !== "directive") continue;
-      const input = { name: n.name, argCount: n.args.length, terminator: n.terminator, context };
-      for (const p of checkDirective(input, options)) out.push(`${n.nameWord.range.start.line + 1}: ${p.message}`);
-      if (n.block) walk(n.block.children, enterBlock(context, n.name));
-    }
-  };
-  walk(parse(text).children, "main");
-  return out;
+  return checkedProblems(text, options);
 }
 
 describe("directive checks", () => {

@@ -7,33 +7,13 @@ import * as path from "path";
 import type { Block, Comment, Directive, Node, Position, Range } from "../../server/src/parse/ast";
 import { parse, reparseBlockBody } from "../../server/src/parse/parser";
 import { CORPUS, haveShared } from "../support/shared";
+import { rangeOf } from "../support/text";
 
 function pos(line: number, character: number, offset: number): Position {
   return { line, character, offset };
 }
 
 /** Position of `offset` in `text`, counting LF, CRLF and a lone CR as one line break. */
-function posAt(text: string, offset: number): Position {
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    const c = text[i];
-    if (c === "\n" || (c === "\r" && text[i + 1] !== "\n")) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, character: offset - lineStart, offset };
-}
-
-function rangeOf(text: string, needle: string, nth = 0): Range {
-  let at = -1;
-  for (let i = 0; i <= nth; i++) {
-    at = text.indexOf(needle, at + 1);
-    assert.ok(at >= 0, `${JSON.stringify(needle)} #${nth} not in text`);
-  }
-  return { start: posAt(text, at), end: posAt(text, at + needle.length) };
-}
 
 /** Compact shape: [name, ...args] for statements, [name, ...args, [children]] for blocks, "#text" for comments. */
 type Shape = string | (string | Shape[])[];

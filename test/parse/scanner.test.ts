@@ -3,32 +3,10 @@
 // from the scanner's output.
 
 import * as assert from "assert";
-import type { Position, Range } from "../../server/src/parse/ast";
 import { normalizeNewlines, scan, type ScanToken, type StmtToken } from "../../server/src/parse/scanner";
+import { posAt, rangeOf } from "../support/text";
 
 /** Position of `offset` in `text`, counting LF, CRLF and a lone CR as one line break (independent of the scanner). */
-function posAt(text: string, offset: number): Position {
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    const c = text[i];
-    if (c === "\n" || (c === "\r" && text[i + 1] !== "\n")) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, character: offset - lineStart, offset };
-}
-
-/** Range of the `nth` occurrence of `needle` in `text`. */
-function rangeOf(text: string, needle: string, nth = 0): Range {
-  let at = -1;
-  for (let i = 0; i <= nth; i++) {
-    at = text.indexOf(needle, at + 1);
-    assert.ok(at >= 0, `${JSON.stringify(needle)} #${nth} not in text`);
-  }
-  return { start: posAt(text, at), end: posAt(text, at + needle.length) };
-}
 
 /** Shape of the tokens: type + word values (and the Lua code for Lua statements). */
 function shape(tokens: ScanToken[]): unknown[] {
