@@ -3,6 +3,7 @@
 
 import { strict as assert } from "assert";
 import { parse } from "../../server/src/parse/parser";
+import { decodeConfigBytes } from "../../server/src/workspace/files";
 import { buildPayload } from "../../server/src/workspace/crossplane-payload";
 import { nginxBinary } from "../support/shared";
 import { haveLuaModule, LUA_MODULES, nginxTest } from "../support/nginx";
@@ -70,6 +71,17 @@ describe("divergences from crossplane, checked with the real nginx -t", function
     const good = wrap('    location ~ "^/a{2}$" {\n      return 200;\n    }');
     assert.equal(nginxTest(good).ok, true);
     assert.deepEqual(parse(good).errors, []);
+  });
+
+  it("a UTF-8 BOM: nginx -t fails on it; we say so at 1:1 and still analyse the rest", function () {
+    const text = "\uFEFF" + wrap("    location / {\n      return 200\n    }");
+    const verdict = nginxTest(text);
+    assert.equal(verdict.ok, false);
+    assert.equal(verdict.message, 'unknown directive "\uFEFFevents"');
+    const bom = decodeConfigBytes(Buffer.from(text, "utf8")).problems;
+    assert.deepEqual(bom.map((p) => [p.code, p.severity, p.range.start.offset]), [["utf8-bom", "error", 0]]);
+    // The scanner skips the mark, so the missing `;` further down is still found.
+    assert.deepEqual(parse(text).errors.map((e) => e.code), ["missing-semicolon"]);
   });
 
   it("lua-long-comment: braces inside `--[[ ]]` do not count", function () {

@@ -59,12 +59,12 @@ describe("workspace/files: decoding", function () {
     assert.deepEqual(problems[0].range.start, { line: 2, character: 1, offset: 6 });
   });
 
-  it("keeps a BOM in the text and warns (nginx reads it as part of the first directive name)", function () {
+  it("keeps a BOM in the text and reports it as an error, as nginx -t fails on it", function () {
     const { text, problems } = decodeConfigBytes(Buffer.from("\uFEFFuser x;\n", "utf8"));
     assert.equal(text.charCodeAt(0), 0xfeff);
     assert.deepEqual(
-      problems.map((p) => p.code),
-      ["utf8-bom"],
+      problems.map((p) => [p.code, p.severity]),
+      [["utf8-bom", "error"]],
     );
   });
 });
