@@ -24,6 +24,8 @@ export interface CheckResult {
   roots: string[];
   /** Files read (all roots, includes followed). */
   files: number;
+  /** For each main file, the files its configuration read, in nginx's reading order. */
+  filesByRoot: Map<string, string[]>;
   findings: Finding[];
 }
 
@@ -33,11 +35,13 @@ export function runCheck(options: CheckOptions): CheckResult {
   const rules = { strict: options.strict, nginxVersion: options.nginxVersion };
   const findings: Finding[] = [];
   const files = new Set<string>();
+  const filesByRoot = new Map<string, string[]>();
   let roots: string[];
   if (options.root) {
     const config = loadConfiguration(options.root, { source, cache, mappings: options.mappings });
     roots = [options.root];
     for (const f of config.files.keys()) files.add(f);
+    filesByRoot.set(options.root, [...config.files.keys()]);
     findings.push(...runChecks(config, rules));
   } else {
     const candidates: string[] = [];
@@ -53,6 +57,7 @@ export function runCheck(options: CheckOptions): CheckResult {
         const dump = runChecksOnDump(text, input, rules, cache);
         roots.push(input);
         files.add(input);
+        filesByRoot.set(input, [input]);
         findings.push(...dump.findings);
         continue;
       }
@@ -62,6 +67,7 @@ export function runCheck(options: CheckOptions): CheckResult {
     roots.push(...graph.roots);
     for (const [root, config] of graph.configurations) {
       for (const f of config.files.keys()) files.add(f);
+      filesByRoot.set(root, [...config.files.keys()]);
       findings.push(...runChecks(config, rules));
       const guess = graph.guesses.get(root);
       if (guess) {
@@ -70,7 +76,7 @@ export function runCheck(options: CheckOptions): CheckResult {
       }
     }
   }
-  return { roots, files: files.size, findings: dedupe(findings) };
+  return { roots, files: files.size, filesByRoot, findings: dedupe(findings) };
 }
 
 /** A file reached from two main files gives the same finding twice: keep one. */

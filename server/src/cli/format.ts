@@ -45,15 +45,19 @@ export function formatFindings(result: CheckResult, format: "text" | "json", cwd
     return JSON.stringify({ version: 1, findings: result.findings.map((f) => toJsonFinding(f, cwd)) }, null, 2) + "\n";
   }
   const lines: string[] = [];
+  for (const [root, files] of result.filesByRoot) {
+    const dir = path.dirname(root);
+    const others = files.filter((f) => f !== root).map((f) => path.relative(dir, f));
+    lines.push(`read ${relative(cwd, root)}` + (others.length > 0 ? ` and what it includes: ${others.join(", ")}` : ""));
+  }
   for (const f of result.findings) {
     const j = toJsonFinding(f, cwd);
     lines.push(`${j.file}:${j.line}:${j.column}: ${j.severity}: ${j.message} [${j.ruleId}/${j.code}]`);
   }
   const count = (s: string): number => result.findings.filter((f) => f.severity === s).length;
-  const rootNames = result.roots.map((r) => relative(cwd, r)).join(", ") || "none";
   lines.push(
     `${count("error")} error(s), ${count("warning")} warning(s), ${count("info") + count("hint")} note(s) ` +
-      `in ${result.files} file(s); main configuration(s): ${rootNames}`,
+      `in ${result.files} file(s) of ${result.roots.length} configuration(s)`,
   );
   return lines.join("\n") + "\n";
 }
