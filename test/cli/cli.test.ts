@@ -43,8 +43,15 @@ describe("nginx-risk CLI", function () {
       p.config.map((c: { file: string }) => c.file),
       ["nginx.conf", "conf.d/a.conf", "conf.d/b.conf"],
     );
-    assert.deepEqual(p.config[0].parsed[1].block[0], { directive: "include", line: 3, args: ["conf.d/*.conf"], includes: [1, 2] });
-    assert.deepEqual(p.config[1].parsed, [{ directive: "server", line: 1, args: [], block: [{ directive: "listen", line: 1, args: ["80"] }] }]);
+    assert.deepEqual(p.config[0].parsed[1].block[0], {
+      directive: "include",
+      line: 3,
+      args: ["conf.d/*.conf"],
+      includes: [1, 2],
+    });
+    assert.deepEqual(p.config[1].parsed, [
+      { directive: "server", line: 1, args: [], block: [{ directive: "listen", line: 1, args: ["80"] }] },
+    ]);
   });
 
   it("parse options: --include-comments, --single-file, --combine, --indent", function () {
@@ -56,7 +63,9 @@ describe("nginx-risk CLI", function () {
     assert.equal(single.config[0].parsed[0].block[0].includes, undefined);
     const combined = JSON.parse(run(["parse", "nginx.conf", "--combine"], dir).stdout);
     assert.equal(combined.config.length, 1);
-    assert.deepEqual(combined.config[0].parsed[0].block, [{ file: "x.conf", directive: "server", line: 1, args: [], block: [] }]);
+    assert.deepEqual(combined.config[0].parsed[0].block, [
+      { file: "x.conf", directive: "server", line: 1, args: [], block: [] },
+    ]);
     const indented = run(["parse", "nginx.conf", "--indent", "4"], dir).stdout;
     assert.match(indented, /^\{\n {4}"status": "ok"/);
     assert.equal(run(["parse", "nginx.conf"], dir).stdout.split("\n").length, 2, "no indent: one line");
@@ -75,7 +84,10 @@ describe("nginx-risk CLI", function () {
       ],
     );
     // A statement that fails a check is dropped, as crossplane does.
-    assert.deepEqual(p.config[0].parsed[0].block.map((s: { directive: string }) => s.directive), ["server"]);
+    assert.deepEqual(
+      p.config[0].parsed[0].block.map((s: { directive: string }) => s.directive),
+      ["server"],
+    );
     const unchecked = run(["parse", "nginx.conf", "--no-check-context", "--no-check-args"], dir);
     assert.equal(unchecked.code, 0, unchecked.stdout);
     assert.equal(JSON.parse(unchecked.stdout).errors.length, 0);
@@ -90,7 +102,10 @@ describe("nginx-risk CLI", function () {
   });
 
   it("--map reads absolute include paths from a folder", function () {
-    const dir = tempTree({ "nginx.conf": "http { include /opt/nginx-risk-absent/snippets/*.conf; }\n", "snippets/s.conf": "gzip on;\n" });
+    const dir = tempTree({
+      "nginx.conf": "http { include /opt/nginx-risk-absent/snippets/*.conf; }\n",
+      "snippets/s.conf": "gzip on;\n",
+    });
     const unmapped = JSON.parse(run(["parse", "nginx.conf", "--no-check-context", "--no-check-args"], dir).stdout);
     assert.equal(unmapped.config.length, 1, "no such folder on this machine");
     const mapped = JSON.parse(run(["parse", "nginx.conf", "--map", "/opt/nginx-risk-absent/=./"], dir).stdout);

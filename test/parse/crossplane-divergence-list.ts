@@ -2,7 +2,8 @@
 // lines where we report an error that crossplane does not. crossplane-divergences.test.ts checks each kind
 // against the real `nginx -t`.
 
-export type Kind = "dollar-brace-space" | "missing-semicolon" | "no-space-after-quote" | "unquoted-regex-brace" | "lua-long-comment";
+export type Kind =
+  "dollar-brace-space" | "missing-semicolon" | "no-space-after-quote" | "unquoted-regex-brace" | "lua-long-comment";
 
 export const REASONS: Record<Kind, string> = {
   "dollar-brace-space":
@@ -24,11 +25,23 @@ export const REASONS: Record<Kind, string> = {
 /** file → kind of divergence and the lines where we report an error that crossplane does not. */
 export const DIVERGENCES: Record<string, { kind: Kind; extraErrorLines: number[] }> = {
   "nginxinc+crossplane/tests/configs/messy/nginx.conf": { kind: "dollar-brace-space", extraErrorLines: [] },
-  "nginxinc+nginx-go-crossplane/testdata/configs/broken1/nginx.conf": { kind: "dollar-brace-space", extraErrorLines: [] },
-  "nginxinc+nginx-go-crossplane/testdata/configs/broken1/nginx2.conf": { kind: "dollar-brace-space", extraErrorLines: [] },
+  "nginxinc+nginx-go-crossplane/testdata/configs/broken1/nginx.conf": {
+    kind: "dollar-brace-space",
+    extraErrorLines: [],
+  },
+  "nginxinc+nginx-go-crossplane/testdata/configs/broken1/nginx2.conf": {
+    kind: "dollar-brace-space",
+    extraErrorLines: [],
+  },
   "ahmadalli+vscode-nginx-conf/test/playground/file2.conf": { kind: "dollar-brace-space", extraErrorLines: [] },
-  "nginxinc+crossplane/tests/configs/missing-semicolon/broken-above.conf": { kind: "missing-semicolon", extraErrorLines: [4] },
-  "nginxinc+crossplane/tests/configs/missing-semicolon/broken-below.conf": { kind: "missing-semicolon", extraErrorLines: [7] },
+  "nginxinc+crossplane/tests/configs/missing-semicolon/broken-above.conf": {
+    kind: "missing-semicolon",
+    extraErrorLines: [4],
+  },
+  "nginxinc+crossplane/tests/configs/missing-semicolon/broken-below.conf": {
+    kind: "missing-semicolon",
+    extraErrorLines: [7],
+  },
   "walf443+nginx-lint/tests/fixtures/rules/syntax/missing_semicolon/001_basic/error/nginx.conf": {
     kind: "missing-semicolon",
     extraErrorLines: [10],
@@ -37,7 +50,10 @@ export const DIVERGENCES: Record<string, { kind: Kind; extraErrorLines: number[]
     kind: "missing-semicolon",
     extraErrorLines: [10],
   },
-  "nginxinc+crossplane/tests/configs/quote-behavior/nginx.conf": { kind: "no-space-after-quote", extraErrorLines: [1, 2] },
+  "nginxinc+crossplane/tests/configs/quote-behavior/nginx.conf": {
+    kind: "no-space-after-quote",
+    extraErrorLines: [1, 2],
+  },
   "MegaManSec+gixy-ng/tests/plugins/simply/allow_without_deny/include_and_deny_fp.conf": {
     kind: "no-space-after-quote",
     extraErrorLines: [1, 1],
@@ -65,4 +81,3 @@ for (const [name, lines] of Object.entries({
 })) {
   DIVERGENCES[GENERATED + name] = { kind: "unquoted-regex-brace", extraErrorLines: lines };
 }
-

@@ -79,9 +79,15 @@ describe("divergences from crossplane, checked with the real nginx -t", function
     assert.equal(verdict.ok, false);
     assert.equal(verdict.message, 'unknown directive "\uFEFFevents"');
     const bom = decodeConfigBytes(Buffer.from(text, "utf8")).problems;
-    assert.deepEqual(bom.map((p) => [p.code, p.severity, p.range.start.offset]), [["utf8-bom", "error", 0]]);
+    assert.deepEqual(
+      bom.map((p) => [p.code, p.severity, p.range.start.offset]),
+      [["utf8-bom", "error", 0]],
+    );
     // The scanner skips the mark, so the missing `;` further down is still found.
-    assert.deepEqual(parse(text).errors.map((e) => e.code), ["missing-semicolon"]);
+    assert.deepEqual(
+      parse(text).errors.map((e) => e.code),
+      ["missing-semicolon"],
+    );
   });
 
   it("lua-long-comment: braces inside `--[[ ]]` do not count", function () {

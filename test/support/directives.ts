@@ -1,5 +1,10 @@
 // Runs the directive checks over a parsed snippet: "LINE: message" for each problem, in order.
-import { checkDirective, enterBlock, type ContextKind, type DirectiveCheckOptions } from "../../server/src/parse/directives";
+import {
+  checkDirective,
+  enterBlock,
+  type ContextKind,
+  type DirectiveCheckOptions,
+} from "../../server/src/parse/directives";
 import type { Node } from "../../server/src/parse/ast";
 import { parse } from "../../server/src/parse/parser";
 

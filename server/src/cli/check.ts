@@ -72,7 +72,14 @@ export function runCheck(options: CheckOptions): CheckResult {
       const guess = graph.guesses.get(root);
       if (guess) {
         const d = guessedContextDiagnostic(root, guess);
-        findings.push({ ruleId: "context", code: d.code, severity: d.severity, path: d.path, range: d.range, message: d.message });
+        findings.push({
+          ruleId: "context",
+          code: d.code,
+          severity: d.severity,
+          path: d.path,
+          range: d.range,
+          message: d.message,
+        });
       }
     }
   }

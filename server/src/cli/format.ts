@@ -48,7 +48,9 @@ export function formatFindings(result: CheckResult, format: "text" | "json", cwd
   for (const [root, files] of result.filesByRoot) {
     const dir = path.dirname(root);
     const others = files.filter((f) => f !== root).map((f) => path.relative(dir, f));
-    lines.push(`read ${relative(cwd, root)}` + (others.length > 0 ? ` and what it includes: ${others.join(", ")}` : ""));
+    lines.push(
+      `read ${relative(cwd, root)}` + (others.length > 0 ? ` and what it includes: ${others.join(", ")}` : ""),
+    );
   }
   for (const f of result.findings) {
     const j = toJsonFinding(f, cwd);

@@ -50,7 +50,14 @@ interface Parsed {
 
 const VALUE_OPTIONS = new Set(["--indent", "--root", "--format", "--map", "--nginx-version"]);
 const FLAG_OPTIONS: Record<string, Set<string>> = {
-  parse: new Set(["--include-comments", "--single-file", "--strict", "--no-check-context", "--no-check-args", "--combine"]),
+  parse: new Set([
+    "--include-comments",
+    "--single-file",
+    "--strict",
+    "--no-check-context",
+    "--no-check-args",
+    "--combine",
+  ]),
   check: new Set(["--strict"]),
 };
 const COMMAND_VALUE_OPTIONS: Record<string, Set<string>> = {
@@ -118,6 +125,67 @@ export interface Io {
   err: (s: string) => void;
 }
 
+/**
+ * `readText` remembering what it read: the payload asks for a file once to see that an include exists and again
+ * to parse it, and the main file is read first to check it; a 1 MB file costs ~5 ms per read.
+ */
+function cachedReader(): (p: string) => string | null {
+  const texts = new Map<string, string | null>();
+  return (p) => {
+    let text = texts.get(p);
+    if (text === undefined) {
+      text = readText(p);
+      texts.set(p, text);
+    }
+    return text;
+  };
+}
+
+/**
+ * The statement checks, memoised: they depend only on their input (name, argument count, terminator, context)
+ * and the fixed options, and a large configuration repeats the same few hundred combinations.
+ */
+function memoisedChecker(options: { strict: boolean; checkContext: boolean; checkArgs: boolean }): DirectiveChecker {
+  type Problems = ReturnType<DirectiveChecker["check"]>;
+  const terminatorIndex = { ";": 0, "{": 1, lua: 2 } as const;
+  // context → name → (argCount * 4 + terminator) → problems
+  const checks = new Map<string, Map<string, Map<number, Problems>>>();
+  const bodies = new Map<string, Map<string, string>>();
+  // The last answer: neighbouring statements are often the same (`proxy_set_header` × 5).
+  let lastContext = "";
+  let lastName = "";
+  let lastKey = -1;
+  let lastProblems: Problems = [];
+  return {
+    mainContext: "main",
+    enterBlock: (parent, name) => {
+      let byName = bodies.get(parent);
+      if (byName === undefined) bodies.set(parent, (byName = new Map()));
+      let body = byName.get(name);
+      if (body === undefined) byName.set(name, (body = enterBlock(parent as ContextKind, name)));
+      return body;
+    },
+    check: (input) => {
+      const key = input.argCount * 4 + (input.terminator === null ? 3 : terminatorIndex[input.terminator]);
+      if (key === lastKey && input.name === lastName && input.context === lastContext) return lastProblems;
+      let byName = checks.get(input.context);
+      if (byName === undefined) checks.set(input.context, (byName = new Map()));
+      let byShape = byName.get(input.name);
+      if (byShape === undefined) byName.set(input.name, (byShape = new Map()));
+      let problems = byShape.get(key);
+      if (problems === undefined) {
+        problems = checkDirective(input as typeof input & { context: ContextKind }, options);
+        byShape.set(key, problems);
+      }
+      lastContext = input.context;
+      lastName = input.name;
+      lastKey = key;
+      lastProblems = problems;
+      return problems;
+    },
+  };
+}
+
 function cmdParse(a: Parsed, io: Io): number {
   if (a.positional.length !== 1) throw new UsageError("parse takes exactly one FILE");
   const file = a.positional[0];
@@ -125,7 +193,8 @@ function cmdParse(a: Parsed, io: Io): number {
     io.err(`nginx-risk: ${file}: no such file`);
     return 2;
   }
-  if (readText(file) === null) {
+  const readFile = cachedReader();
+  if (readFile(file) === null) {
     io.err(`nginx-risk: ${file}: not a readable file`);
     return 2;
   }
@@ -138,13 +207,7 @@ function cmdParse(a: Parsed, io: Io): number {
   const checkArgs = !a.flags.has("--no-check-args");
   // Like crossplane: with both checks off (and not strict) nothing is checked, not even terminators.
   const checker: DirectiveChecker | undefined =
-    checkContext || checkArgs || strict
-      ? {
-          mainContext: "main",
-          enterBlock: (parent, name) => enterBlock(parent as ContextKind, name),
-          check: (i) => checkDirective({ ...i, context: i.context as ContextKind }, { strict, checkContext, checkArgs }),
-        }
-      : undefined;
+    checkContext || checkArgs || strict ? memoisedChecker({ strict, checkContext, checkArgs }) : undefined;
   const mappings = mappingsOf(a.maps);
   const payload = buildPayload(file, {
     comments: a.flags.has("--include-comments"),
@@ -152,7 +215,7 @@ function cmdParse(a: Parsed, io: Io): number {
     combine: a.flags.has("--combine"),
     checker,
     mapPath: mappings.length > 0 ? (p) => mapPath(p, mappings) : undefined,
-    readFile: readText,
+    readFile,
   });
   io.out(JSON.stringify(payload, null, indent) + "\n");
   return payload.status === "ok" ? 0 : 1;
@@ -187,7 +250,13 @@ function cmdCheck(a: Parsed, io: Io): number {
 
 export function main(argv: string[], io: Io): number {
   try {
-    if (argv.length === 0 || argv[0] === "-h" || argv[0] === "--help" || argv.includes("--help") || argv.includes("-h")) {
+    if (
+      argv.length === 0 ||
+      argv[0] === "-h" ||
+      argv[0] === "--help" ||
+      argv.includes("--help") ||
+      argv.includes("-h")
+    ) {
       (argv.length === 0 ? io.err : io.out)(USAGE);
       return argv.length === 0 ? 2 : 0;
     }

@@ -174,7 +174,11 @@ export class Analyzer {
     const { findings } = runChecksOnDump(text, p, { strict }, this.cache);
     const uri = uriOf(p);
     const byUri = new Map<string, Diagnostic[]>();
-    if (findings.length > 0) byUri.set(uri, findings.map((f) => findingToDiagnostic(f, uriOf)));
+    if (findings.length > 0)
+      byUri.set(
+        uri,
+        findings.map((f) => findingToDiagnostic(f, uriOf)),
+      );
     return { key: `dump\0${p}`, files: new Set([p]), byUri };
   }
 

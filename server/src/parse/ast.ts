@@ -58,8 +58,8 @@ export interface Directive {
   nameWord: Word;
   /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
   args: Word[];
-  /** Comments written between the arguments (crossplane moves them after the statement). */
-  argComments: Comment[];
+  /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
+  argComments: readonly Comment[];
   /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
   terminator: ";" | "{" | "lua" | null;
   /** Range of the terminating `;` (absent for blocks, Lua bodies and missing terminators). */

@@ -7,8 +7,6 @@
 // What the handlers check afterwards (the values of `on`/`off` flags, `listen` parameters, sizes, the
 // nesting rules of `location`) is not this module's business.
 
-import directiveTable from "../../data/directives.json";
-
 /**
  * The context a statement is read in: nginx's cf->cmd_type plus cf->module_type, spelled as the table's
  * context names, and three kinds of block body nginx does not read as directives at all.
@@ -116,16 +114,28 @@ export interface DirectiveCheckOptions {
   version?: string;
 }
 
-const table = directiveTable as unknown as DirectiveTable;
-
+// Loaded on first use: the table is 330 kB of JSON, which costs ~12 ms of every start of the CLI (compiled
+// into the bundle as an object literal), also of commands that never look at it (`--version`, `parse` with the
+// checks off). `typeof import(…)` keeps the file in the TypeScript program, so that tsc still copies it next
+// to the compiled module (out/) as it did for the static import.
 // A Map, not the object: names such as `constructor` must not find Object.prototype.
-const variantsByName: ReadonlyMap<string, readonly DirectiveVariant[]> = new Map(Object.entries(table.directives));
+let variantsByNameCache: ReadonlyMap<string, readonly DirectiveVariant[]> | undefined;
+
+function variantsByName(): ReadonlyMap<string, readonly DirectiveVariant[]> {
+  if (variantsByNameCache === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const json = require("../../data/directives.json") as typeof import("../../data/directives.json");
+    const table = json as unknown as DirectiveTable;
+    variantsByNameCache = new Map(Object.entries(table.directives));
+  }
+  return variantsByNameCache;
+}
 
 const NO_VARIANTS: readonly DirectiveVariant[] = Object.freeze([]);
 
 /** Every registration of `name` in the table, removed ones included (for hovers and completion). */
 export function lookupDirective(name: string): readonly DirectiveVariant[] {
-  return variantsByName.get(name) ?? NO_VARIANTS;
+  return variantsByName().get(name) ?? NO_VARIANTS;
 }
 
 /** A current directive whose `{ … }` holds Lua source (`content_by_lua_block`, `set_by_lua_block`, …). */

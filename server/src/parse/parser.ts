@@ -3,14 +3,17 @@
 
 import * as nearley from "nearley";
 import type { Block, Node, ParsedFile, Position, SyntaxError } from "./ast";
-import { scan } from "./scanner";
+import { scanTree } from "./scanner";
 import grammar from "./generated/grammar";
-import { TokenArrayLexer } from "./build";
+import { TokenArrayLexer, type ParserInternals } from "./build";
 
 const compiled = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
 
 function runGrammar(tokens: unknown[]): Node[] {
-  const parser = new nearley.Parser(compiled, { lexer: new TokenArrayLexer() } as unknown as nearley.ParserOptions);
+  const lexer = new TokenArrayLexer();
+  // keepHistory: the lexer, not nearley, drops the columns it no longer needs (see TokenArrayLexer.tidy).
+  const parser = new nearley.Parser(compiled, { lexer, keepHistory: true } as unknown as nearley.ParserOptions);
+  lexer.tidy(parser as unknown as ParserInternals);
   parser.feed(tokens as unknown as string);
   // The scanner's token stream is balanced, so there is exactly one parse.
   return parser.results[0] as Node[];
@@ -18,7 +21,7 @@ function runGrammar(tokens: unknown[]): Node[] {
 
 /** Parses one file. Never throws: returns the tree and the positioned errors. */
 export function parse(text: string): ParsedFile {
-  const scanned = scan(text);
+  const scanned = scanTree(text);
   const children = runGrammar(scanned.tokens);
   return { text, children, errors: scanned.errors, lineCount: scanned.end.line + 1 };
 }
@@ -37,13 +40,13 @@ export interface BlockReparse {
 export function reparseBlockBody(newText: string, bodyStart: Position, closeOffset: number): Node[] | null {
   // Scan through the `}` itself: a construct that reaches it (a `#` comment, a string) swallows it in a full
   // parse, and then the body no longer stands alone.
-  const scanned = scan(newText, { from: bodyStart, to: closeOffset + 1, allowUnbalanced: true });
+  const scanned = scanTree(newText, { from: bodyStart, to: closeOffset + 1, allowUnbalanced: true });
   const close = scanned.tokens.pop();
-  if (close?.type !== "close" || close.brace?.start.offset !== closeOffset) return null;
+  if (close?.kind !== "close" || close.brace?.start.offset !== closeOffset) return null;
   let depth = 0;
   for (const t of scanned.tokens) {
-    if (t.type === "open") depth++;
-    else if (t.type === "close") {
+    if (t.kind === "open") depth++;
+    else if (t.kind === "close") {
       depth--;
       if (depth < 0) return null;
     }

@@ -13,12 +13,12 @@
 // Invariant: the token stream is balanced. A stray `}` is reported and dropped; blocks left open at the
 // end of the input get synthetic closing tokens. So the grammar always accepts the stream.
 
-import type { Comment, LuaBody, Position, Range, SyntaxError, Word } from "./ast";
+import type { Comment, Directive, LuaBody, Position, Range, SyntaxError, Word } from "./ast";
 
 export interface StmtToken {
   type: "stmt";
   words: Word[];
-  comments: Comment[];
+  comments: readonly Comment[];
   /** The `;`, or null when the statement ended without one (an error was reported). */
   semicolon: Range | null;
   lua?: LuaBody;
@@ -29,7 +29,7 @@ export interface StmtToken {
 export interface OpenToken {
   type: "open";
   words: Word[];
-  comments: Comment[];
+  comments: readonly Comment[];
   brace: Range;
 }
 
@@ -51,6 +51,37 @@ export interface ScanResult {
   tokens: ScanToken[];
   errors: SyntaxError[];
   /** Position just after the last character scanned. */
+  end: Position;
+}
+
+/**
+ * The tokens the grammar reads (`scanTree`): the same stream as `scan`'s, but a statement is already the
+ * tree's `Directive` and a standalone comment the tree's `Comment`, so the grammar's postprocessors only
+ * nest them. Building them here, once, instead of a token that a postprocessor copies into a Directive,
+ * halves the objects per statement (a CLI process spends a third of its time collecting garbage).
+ */
+export type TreeToken = Directive | Comment | OpenHead | CloseMark;
+
+/** A block head (the words before `{`): the grammar makes the Directive once it has the block's body. */
+export interface OpenHead {
+  kind: "open";
+  /** null when `{` has no name in front (an error was reported). */
+  nameWord: Word | null;
+  args: Word[];
+  comments: readonly Comment[];
+  brace: Range;
+}
+
+export interface CloseMark {
+  kind: "close";
+  /** null for the synthetic close of a block left open at end of input. */
+  brace: Range | null;
+  at: Position;
+}
+
+export interface TreeScanResult {
+  tokens: TreeToken[];
+  errors: SyntaxError[];
   end: Position;
 }
 
@@ -82,8 +113,20 @@ function isSpace(c: number): boolean {
   return c === SPACE || c === TAB || c === LF || c === CR;
 }
 
+/** Shared by every statement without comments between its words (most): never mutated. */
+const NO_COMMENTS: readonly Comment[] = Object.freeze([]);
+
 export function scan(text: string, options: ScanOptions = {}): ScanResult {
-  return new Scanner(text, options).run();
+  const s = new Scanner(text, options, false);
+  s.run();
+  return { tokens: s.tokens as ScanToken[], errors: s.errors, end: s.position() };
+}
+
+/** `scan`, with the tree's own objects as tokens (what the grammar reads; see `TreeToken`). */
+export function scanTree(text: string, options: ScanOptions = {}): TreeScanResult {
+  const s = new Scanner(text, options, true);
+  s.run();
+  return { tokens: s.tokens as TreeToken[], errors: s.errors, end: s.position() };
 }
 
 class Scanner {
@@ -91,8 +134,21 @@ class Scanner {
   private line: number;
   private lineStart: number;
   private readonly end: number;
-  private readonly tokens: ScanToken[] = [];
-  private readonly errors: SyntaxError[] = [];
+  readonly tokens: (ScanToken | TreeToken)[] = [];
+  readonly errors: SyntaxError[] = [];
+  /**
+   * The words of the statement being read: `words[0 .. nWords)`. One buffer for the whole scan; each
+   * statement gets an exact-size copy (`slice`), no per-statement array grown by `push`.
+   */
+  private readonly words: Word[] = [];
+  private nWords = 0;
+  /** Comments between the words of the statement being read; null while there are none (the usual case). */
+  private comments: Comment[] | null = null;
+  /**
+   * The last position made: a `;` written right after a word starts where the word ends, and the two
+   * ranges share that Position object (nothing mutates positions once made).
+   */
+  private lastPosition: Position = { line: -1, character: -1, offset: -1 };
   /** Stack of the `{` of the blocks open now (with the name of their directive), for error messages. */
   private readonly openBlocks: { brace: Range; name: string }[] = [];
   /** Line of the last token crossplane's lexer would have produced (it drops a word cut off by the end). */
@@ -104,6 +160,8 @@ class Scanner {
   constructor(
     private readonly text: string,
     options: ScanOptions,
+    /** Make the tree's own objects (`TreeToken`) rather than `ScanToken`s. */
+    private readonly tree: boolean,
   ) {
     const from = options.from;
     if (from) {
@@ -120,9 +178,11 @@ class Scanner {
     this.allowUnbalanced = options.allowUnbalanced ?? false;
   }
 
-  private position(offset = this.pos): Position {
+  position(offset = this.pos): Position {
     // Valid only for offsets on the current line (callers take positions as they go).
-    return { line: this.line, character: offset - this.lineStart, offset };
+    const last = this.lastPosition;
+    if (last.offset === offset) return last;
+    return (this.lastPosition = { line: this.line, character: offset - this.lineStart, offset });
   }
 
   /** Advance over one newline sequence at `pos` (LF, CRLF or a lone CR, which Python and VS Code also count). */
@@ -137,25 +197,12 @@ class Scanner {
     this.errors.push({ message, range, severity: "error", code, ...extra });
   }
 
-  run(): ScanResult {
+  run(): void {
     const text = this.text;
-    let words: Word[] = [];
-    let comments: Comment[] = [];
+    const end = this.end;
+    const words = this.words;
 
-    // A statement cut short by `}`: nginx says `unexpected "}"` at the brace. We point at the last word,
-    // after which the `;` belongs (where an editor offers to insert it), and relate the brace.
-    const flushMissingTerminator = (brace: Range): void => {
-      const last = words[words.length - 1];
-      const name = words[0].value;
-      this.error(`"${name}" directive is not terminated by ";"`, last.range, "missing-semicolon", {
-        related: [{ range: brace, message: 'the statement runs into this "}" (nginx: unexpected "}")' }],
-      });
-      this.tokens.push({ type: "stmt", words, comments, semicolon: null, end: last.range.end });
-      words = [];
-      comments = [];
-    };
-
-    while (this.pos < this.end) {
+    while (this.pos < end) {
       const c = text.charCodeAt(this.pos);
       if (c === SPACE || c === TAB) {
         this.pos++;
@@ -168,37 +215,34 @@ class Scanner {
       if (c === HASH) {
         const comment = this.readComment();
         this.lastTokenLine = comment.range.start.line;
-        if (words.length > 0) comments.push(comment);
+        if (this.nWords > 0) (this.comments ??= []).push(comment);
+        else if (this.tree) this.tokens.push(comment);
         else this.tokens.push({ type: "comment", comment });
         continue;
       }
       if (c === SEMI) {
         const r = this.charRange();
         this.lastTokenLine = r.start.line;
-        if (words.length === 0) {
+        if (this.nWords === 0) {
           this.error('unexpected ";"', r, "unexpected-semicolon");
           continue;
         }
-        this.tokens.push({ type: "stmt", words, comments, semicolon: r, end: r.end });
-        words = [];
-        comments = [];
+        this.emitStatement(r, null, r.end);
         continue;
       }
       if (c === LBRACE) {
         const r = this.charRange();
         this.lastTokenLine = r.start.line;
-        if (words.length === 0) {
+        if (this.nWords === 0) {
           this.error('unexpected "{": a block needs a directive name before it', r, "unexpected-open-brace");
         }
-        this.openBlocks.push({ brace: r, name: words.length > 0 ? words[0].value : "" });
-        this.tokens.push({ type: "open", words, comments, brace: r });
-        words = [];
-        comments = [];
+        this.openBlocks.push({ brace: r, name: this.nWords > 0 ? words[0].value : "" });
+        this.emitOpen(r);
         continue;
       }
       if (c === RBRACE) {
         const r = this.charRange();
-        if (words.length > 0) flushMissingTerminator(r);
+        if (this.nWords > 0) this.flushMissingTerminator(r);
         this.lastTokenLine = r.start.line;
         if (this.openBlocks.length === 0 && !this.allowUnbalanced) {
           this.error('unexpected "}": no block is open here', r, "unexpected-close-brace", {
@@ -207,39 +251,103 @@ class Scanner {
           continue;
         }
         this.openBlocks.pop();
-        this.tokens.push({ type: "close", brace: r, at: r.start });
+        this.emitClose(r, r.start);
         continue;
       }
       // A word.
       const word = this.readWord();
-      const cutOff = word.quote ? this.unterminated !== null : word.range.end.offset >= this.end;
+      const cutOff = word.quote ? this.unterminated !== null : word.range.end.offset >= end;
       if (!cutOff) this.lastTokenLine = word.range.start.line;
-      words.push(word);
-      if (words.length === 1 && word.value.endsWith(LUA_BLOCK_SUFFIX)) {
-        const lua = this.tryLuaBlock(words);
-        if (lua) {
-          this.tokens.push({ type: "stmt", words, comments, semicolon: null, lua, end: lua.range.end });
-          words = [];
-          comments = [];
-          }
+      words[this.nWords++] = word;
+      if (this.nWords === 1 && word.value.endsWith(LUA_BLOCK_SUFFIX)) {
+        const lua = this.tryLuaBlock();
+        if (lua) this.emitStatement(null, lua, lua.range.end);
       }
     }
 
-    this.finishAtEndOfInput(words, comments);
-    return { tokens: this.tokens, errors: this.errors, end: this.position() };
+    this.finishAtEndOfInput();
+  }
+
+  /** The statement of the words read so far ends (by `;`, a Lua body, a `}` or the end of the input). */
+  private emitStatement(semicolon: Range | null, lua: LuaBody | null, end: Position): void {
+    const words = this.words;
+    const n = this.nWords;
+    const comments = this.comments ?? NO_COMMENTS;
+    this.nWords = 0;
+    this.comments = null;
+    if (!this.tree) {
+      const w = words.slice(0, n);
+      this.tokens.push(
+        lua
+          ? { type: "stmt", words: w, comments, semicolon, lua, end }
+          : { type: "stmt", words: w, comments, semicolon, end },
+      );
+      return;
+    }
+    const nameWord = words[0];
+    const name = nameWord.value;
+    const args = words.slice(1, n);
+    const range = { start: nameWord.range.start, end };
+    // One literal per case, each with all its properties: no property added later (no map transition, and
+    // the optional ones stay absent rather than undefined, as the tree's consumers and tests expect).
+    let d: Directive;
+    if (semicolon)
+      d = { kind: "directive", name, nameWord, args, argComments: comments, terminator: ";", semicolon, range };
+    else if (lua) d = { kind: "directive", name, nameWord, args, argComments: comments, terminator: "lua", lua, range };
+    else d = { kind: "directive", name, nameWord, args, argComments: comments, terminator: null, range };
+    this.tokens.push(d);
+  }
+
+  private emitOpen(brace: Range): void {
+    const words = this.words;
+    const n = this.nWords;
+    const comments = this.comments ?? NO_COMMENTS;
+    this.nWords = 0;
+    this.comments = null;
+    if (this.tree) {
+      this.tokens.push({
+        kind: "open",
+        nameWord: n > 0 ? words[0] : null,
+        args: n > 1 ? words.slice(1, n) : [],
+        comments,
+        brace,
+      });
+    } else {
+      this.tokens.push({ type: "open", words: words.slice(0, n), comments, brace });
+    }
+  }
+
+  private emitClose(brace: Range | null, at: Position): void {
+    this.tokens.push(this.tree ? { kind: "close", brace, at } : { type: "close", brace, at });
+  }
+
+  /**
+   * A statement cut short by `}`: nginx says `unexpected "}"` at the brace. We point at the last word,
+   * after which the `;` belongs (where an editor offers to insert it), and relate the brace.
+   */
+  private flushMissingTerminator(brace: Range): void {
+    const last = this.words[this.nWords - 1];
+    const name = this.words[0].value;
+    this.error(`"${name}" directive is not terminated by ";"`, last.range, "missing-semicolon", {
+      related: [{ range: brace, message: 'the statement runs into this "}" (nginx: unexpected "}")' }],
+    });
+    this.emitStatement(null, null, last.range.end);
   }
 
   /**
    * At the end of the input: one error, as `nginx -t` gives one ("unexpected end of file, expecting ..."),
    * whatever is left open — a string, a Lua body, a statement, blocks. Then the stream is closed.
    */
-  private finishAtEndOfInput(words: Word[], comments: Comment[]): void {
+  private finishAtEndOfInput(): void {
     const at = this.position();
     const blocks = this.openBlocks.length;
     const innermost = blocks > 0 ? this.openBlocks[blocks - 1] : null;
     const blockNote = innermost
       ? `the "${innermost.name || "{"}" block opened on line ${innermost.brace.start.line + 1} is never closed`
       : "";
+    const n = this.nWords;
+    const first = this.words[0];
+    const last = this.words[n - 1];
     let message: string | null = null;
     let range: Range = { start: at, end: at };
     let code = "unexpected-eof";
@@ -247,9 +355,9 @@ class Scanner {
       range = this.unterminated.range;
       code = this.unterminated.code;
       message = this.unterminated.message;
-    } else if (words.length > 0) {
-      range = { start: words[0].range.start, end: words[words.length - 1].range.end };
-      message = `unexpected end of file, expecting ";" or "}": "${words[0].value}" is not terminated by ";"`;
+    } else if (n > 0) {
+      range = { start: first.range.start, end: last.range.end };
+      message = `unexpected end of file, expecting ";" or "}": "${first.value}" is not terminated by ";"`;
     } else if (innermost) {
       message = `unexpected end of file, expecting "}": ${blockNote}`;
     }
@@ -260,11 +368,8 @@ class Scanner {
       const crossplaneLine = blocks > 0 ? this.lastTokenLine + 1 : null;
       this.error(message, range, code, { fatalForCrossplane: true, crossplaneLine });
     }
-    if (words.length > 0) {
-      const last = words[words.length - 1];
-      this.tokens.push({ type: "stmt", words, comments, semicolon: null, end: last.range.end });
-    }
-    for (let i = blocks; i > 0; i--) this.tokens.push({ type: "close", brace: null, at });
+    if (n > 0) this.emitStatement(null, null, last.range.end);
+    for (let i = blocks; i > 0; i--) this.emitClose(null, at);
     this.openBlocks.length = 0;
   }
 
@@ -430,7 +535,8 @@ class Scanner {
    * After the name of a `*_by_lua_block` directive: reads `set_by_lua_block`'s `$var`, then the Lua body.
    * Returns null (and leaves the position unchanged) when no `{` follows, so the statement is read normally.
    */
-  private tryLuaBlock(words: Word[]): LuaBody | null {
+  private tryLuaBlock(): LuaBody | null {
+    const words = this.words;
     const text = this.text;
     const saved = { pos: this.pos, line: this.line, lineStart: this.lineStart };
     const skipSpace = (): void => {
@@ -445,7 +551,7 @@ class Scanner {
     if (words[0].value === "set_by_lua_block" && this.pos < this.end) {
       const c = text.charCodeAt(this.pos);
       if (c !== LBRACE && c !== SEMI && c !== RBRACE && c !== HASH) {
-        words.push(this.readWord());
+        words[this.nWords++] = this.readWord();
         skipSpace();
       }
     }
@@ -453,7 +559,7 @@ class Scanner {
       this.pos = saved.pos;
       this.line = saved.line;
       this.lineStart = saved.lineStart;
-      if (words.length > 1) words.length = 1;
+      this.nWords = 1;
       return null;
     }
     const open = this.charRange();

@@ -16,7 +16,10 @@ const NGINX_LINE = /^nginx: /;
 export function isNginxDump(text: string): boolean {
   const m = HEADER_LINE.exec(text);
   if (!m) return false;
-  const before = text.slice(0, m.index).split(/\r?\n/).filter((l) => l.trim() !== "");
+  const before = text
+    .slice(0, m.index)
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
   return before.every((l) => NGINX_LINE.test(l));
 }
 
@@ -51,7 +54,9 @@ export function runChecksOnDump(text: string, dumpPath: string, options: RuleOpt
         related: f.related
           ?.map((r) => {
             const rf = loaded.fileAt(r.path);
-            return rf ? { path: dumpPath, range: toDumpRange(rf, r.range), message: `${r.message} (in ${rf.path})` } : null;
+            return rf
+              ? { path: dumpPath, range: toDumpRange(rf, r.range), message: `${r.message} (in ${rf.path})` }
+              : null;
           })
           .filter((r): r is NonNullable<typeof r> => r !== null),
       });

@@ -136,20 +136,29 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
       }
     };
 
+    // Indexed loops and no intermediate arrays: this runs once per statement of every file, mostly before
+    // V8 has optimised it (a CLI process is short).
     const convert = (nodes: Node[], context: string): PayloadStatement[] => {
       const out: PayloadStatement[] = [];
-      for (const node of nodes) {
-        const startOffset = node.range.start.offset;
-        if (startOffset >= cutoff) break;
-        flushSyntaxErrorsBefore(startOffset);
-        const line = node.range.start.line + 1;
+      for (let ni = 0; ni < nodes.length; ni++) {
+        const node = nodes[ni];
+        const start = node.range.start;
+        if (start.offset >= cutoff) break;
+        if (nextSyntax < syntaxErrors.length) flushSyntaxErrorsBefore(start.offset);
+        const line = start.line + 1;
         if (node.kind === "comment") {
           if (options.comments) out.push(stmtOf(file, options, "#", line, [], node.text));
           continue;
         }
         if (node.name === "" && node.terminator === "{") continue; // `{` without a name: reported by the scanner
         const d: Directive = node;
-        let args = d.args.map((w) => w.value);
+        const words = d.args;
+        const n = words.length;
+        // A copy of the words overwritten with their values: exact size (an array grown by `push` gets room
+        // for 16 elements) and still "packed" (`new Array(n)` is "holey", which JSON.stringify serialises
+        // element by element, twice as slowly).
+        let args = words.slice() as unknown as string[];
+        for (let i = 0; i < n; i++) args[i] = words[i].value;
         if (d.lua) args.push(d.lua.code);
         if (d.name === "if") args = stripIfParentheses(args);
         if (options.checker) {
@@ -164,26 +173,32 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
             continue; // crossplane drops a statement that fails a check (and the block it opens)
           }
         }
-        const stmt = stmtOf(file, options, d.name, line, args);
-        if (!options.single && d.name === "include" && d.args.length > 0) {
-          stmt.includes = [];
-          for (const target of resolveInclude(d.args[0].value, configDir, options, (m) => fail(line, m))) {
+        let includes: number[] | undefined;
+        if (!options.single && d.name === "include" && n > 0) {
+          includes = [];
+          for (const target of resolveInclude(words[0].value, configDir, options, (m) => fail(line, m))) {
             let index = included.get(target);
             if (index === undefined) {
               index = queue.length;
               included.set(target, index);
               queue.push({ file: target, ctx: context });
             }
-            stmt.includes.push(index);
+            includes.push(index);
           }
         }
+        let block: PayloadStatement[] | undefined;
         if (d.block) {
           const inner = options.checker ? options.checker.enterBlock(context, d.name) : context;
-          stmt.block = convert(d.block.children, inner);
+          block = convert(d.block.children, inner);
         }
-        out.push(stmt);
+        out.push(
+          options.combine
+            ? combinedStmtOf(file, d.name, line, args, includes, block)
+            : stmtWith(d.name, line, args, includes, block),
+        );
         // crossplane 0.5.8 emits comments found between arguments even when comments are off.
-        for (const c of d.argComments) out.push(stmtOf(file, options, "#", line, [], c.text));
+        const comments = d.argComments;
+        for (let i = 0; i < comments.length; i++) out.push(stmtOf(file, options, "#", line, [], comments[i].text));
       }
       return out;
     };
@@ -194,6 +209,36 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
     else config.parsed = parsed;
   }
   return options.combine ? combinePayload(payload) : payload;
+}
+
+/**
+ * A directive's statement, made with all its properties at once (one literal per combination, in the
+ * payload's key order): adding `block` or `includes` afterwards would move the object to a new shape and
+ * give it a separate property store.
+ */
+function stmtWith(
+  directive: string,
+  line: number,
+  args: string[],
+  includes: number[] | undefined,
+  block: PayloadStatement[] | undefined,
+): PayloadStatement {
+  if (includes === undefined) return block === undefined ? { directive, line, args } : { directive, line, args, block };
+  return block === undefined ? { directive, line, args, includes } : { directive, line, args, includes, block };
+}
+
+function combinedStmtOf(
+  file: string,
+  directive: string,
+  line: number,
+  args: string[],
+  includes: number[] | undefined,
+  block: PayloadStatement[] | undefined,
+): PayloadStatement {
+  const stmt: PayloadStatement = { file, directive, line, args };
+  if (includes !== undefined) stmt.includes = includes;
+  if (block !== undefined) stmt.block = block;
+  return stmt;
 }
 
 function stmtOf(
@@ -209,7 +254,12 @@ function stmtOf(
   return stmt;
 }
 
-function resolveInclude(pattern: string, configDir: string, options: PayloadOptions, fail: (m: string) => void): string[] {
+function resolveInclude(
+  pattern: string,
+  configDir: string,
+  options: PayloadOptions,
+  fail: (m: string) => void,
+): string[] {
   let target = joinConfPath(configDir, pattern);
   if (target.startsWith("/") && options.mapPath) target = options.mapPath(target);
   if (hasMagic(target)) return expandGlob(target, options.globFs);

@@ -23,7 +23,7 @@ function trimSlash(p: string): string {
 
 function underPrefix(p: string, prefix: string): boolean {
   if (prefix === "/") return p.startsWith("/");
-  return p === prefix || (p.startsWith(prefix) && p.charCodeAt(prefix.length) === 47) /* "/" */;
+  return p === prefix || (p.startsWith(prefix) && p.charCodeAt(prefix.length) === 47); /* "/" */
 }
 
 function replacePrefix(p: string, from: string, to: string): string {
