@@ -166,6 +166,21 @@ describe("nginx-risk CLI", function () {
     assert.match(f.message, /\(in \/etc\/nginx\/conf\.d\/a\.conf\)/);
   });
 
+  it("parse reads an nginx -T dump back as the files it came from", function () {
+    const r = run(["parse", "test/fixtures/nginx-T/dump.txt"]);
+    assert.equal(r.code, 0, r.stderr);
+    const p = JSON.parse(r.stdout);
+    const files = p.config.map((c: { file: string }) => c.file);
+    assert.equal(files[0], "/tmp/nginx-risk-fixture/nginx.conf");
+    // Every file the dump holds, each once, and each include pointing at dumped files.
+    const dumped = fs
+      .readFileSync(path.join(REPO, "test/fixtures/nginx-T/dump.txt"), "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("# configuration file "))
+      .map((l) => l.slice("# configuration file ".length, -1));
+    assert.deepEqual([...files].sort(), [...dumped].sort());
+  });
+
   it("check on the bundled example exits 0", function () {
     const r = run(["check", "examples/openresty"]);
     assert.equal(r.code, 0, r.stdout + r.stderr);

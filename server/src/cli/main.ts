@@ -8,7 +8,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { checkDirective, enterBlock, type ContextKind } from "../parse/directives";
+import { isNginxDump } from "../rules/dump";
 import { buildPayload, type DirectiveChecker } from "../workspace/crossplane-payload";
+import { dumpSource, parseDump } from "../workspace/dump";
 import { mapPath, parseMapping, type PathMapping } from "../workspace/paths";
 import { runCheck, type CheckOptions } from "./check";
 import { formatFindings } from "./format";
@@ -209,14 +211,29 @@ function cmdParse(a: Parsed, io: Io): number {
   const checker: DirectiveChecker | undefined =
     checkContext || checkArgs || strict ? memoisedChecker({ strict, checkContext, checkArgs }) : undefined;
   const mappings = mappingsOf(a.maps);
-  const payload = buildPayload(file, {
+  const options = {
     comments: a.flags.has("--include-comments"),
     single: a.flags.has("--single-file"),
     combine: a.flags.has("--combine"),
     checker,
-    mapPath: mappings.length > 0 ? (p) => mapPath(p, mappings) : undefined,
+    mapPath: mappings.length > 0 ? (p: string) => mapPath(p, mappings) : undefined,
     readFile,
-  });
+  };
+  // `nginx -T` output: the payload of the configuration it holds, includes resolved within the dump.
+  const text = readFile(file) ?? "";
+  const dump = isNginxDump(text) ? parseDump(text) : null;
+  let payload;
+  if (dump && dump.root) {
+    const source = dumpSource(dump);
+    payload = buildPayload(dump.root, {
+      ...options,
+      mapPath: undefined,
+      readFile: (p) => source.read(p),
+      globFs: source,
+    });
+  } else {
+    payload = buildPayload(file, options);
+  }
   io.out(JSON.stringify(payload, null, indent) + "\n");
   return payload.status === "ok" ? 0 : 1;
 }
