@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import { runChecks, type Finding } from "../rules";
 import { isNginxDump, runChecksOnDump } from "../rules/dump";
+import { diagnosticFinding } from "../rules/syntax";
 import { loadConfiguration } from "../workspace/configuration";
 import { NodeFileSource, ParseCache } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
@@ -70,17 +71,7 @@ export function runCheck(options: CheckOptions): CheckResult {
       filesByRoot.set(root, [...config.files.keys()]);
       findings.push(...runChecks(config, rules));
       const guess = graph.guesses.get(root);
-      if (guess) {
-        const d = guessedContextDiagnostic(root, guess);
-        findings.push({
-          ruleId: "context",
-          code: d.code,
-          severity: d.severity,
-          path: d.path,
-          range: d.range,
-          message: d.message,
-        });
-      }
+      if (guess) findings.push(diagnosticFinding(guessedContextDiagnostic(root, guess), "context"));
     }
   }
   return { roots, files: files.size, filesByRoot, findings: dedupe(findings) };

@@ -14,6 +14,7 @@ import type { Node } from "../parse/ast";
 import { parse } from "../parse/parser";
 import { runChecks, type Finding } from "../rules";
 import { isNginxDump, runChecksOnDump } from "../rules/dump";
+import { diagnosticFinding } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { NodeFileSource, OverlayFileSource, ParseCache, normalizePath, type FileSource } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
@@ -110,14 +111,7 @@ export class Analyzer {
     // The file itself need not be a candidate (say `site.inc`): analysisFor then reads it alone.
     const graph = this.graphFor(scope, mappings);
     const analysis = analysisFor(graph, file);
-    const extra: Finding[] = analysis.diagnostics.map((d) => ({
-      ruleId: "context",
-      code: d.code,
-      severity: d.severity,
-      path: d.path,
-      range: d.range,
-      message: d.message,
-    }));
+    const extra: Finding[] = analysis.diagnostics.map((d) => diagnosticFinding(d, "context"));
     return analysis.configurations.map(({ configuration: c }) => ({
       key: `${c.rootPath}\0${c.root.context.join(" ")}`,
       rootPath: c.rootPath,

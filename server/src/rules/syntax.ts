@@ -3,22 +3,18 @@
 // globs that match nothing, invalid UTF-8). The workspace already positions them; this turns them into
 // findings.
 
-import type { Configuration } from "../workspace/configuration";
+import type { ConfigDiagnostic, Configuration } from "../workspace/configuration";
 import type { Finding } from "./types";
 
 const INCLUDE_CODES = /^include-|^glob-/;
 
 export function syntaxFindings(config: Configuration): Finding[] {
-  return config.diagnostics.map((d) => {
-    const f: Finding = {
-      ruleId: INCLUDE_CODES.test(d.code) ? "include" : "syntax",
-      code: d.code,
-      severity: d.severity,
-      path: d.path,
-      range: d.range,
-      message: d.message,
-    };
-    if (d.related) f.related = d.related.map((r) => ({ path: d.path, ...r }));
-    return f;
-  });
+  return config.diagnostics.map((d) => diagnosticFinding(d, INCLUDE_CODES.test(d.code) ? "include" : "syntax"));
+}
+
+/** A workspace diagnostic as a finding of rule `ruleId` (also the `context` hint on guessed files). */
+export function diagnosticFinding(d: ConfigDiagnostic, ruleId: string): Finding {
+  const f: Finding = { ruleId, code: d.code, severity: d.severity, path: d.path, range: d.range, message: d.message };
+  if (d.related) f.related = d.related.map((r) => ({ path: d.path, ...r }));
+  return f;
 }

@@ -147,7 +147,7 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
         if (nextSyntax < syntaxErrors.length) flushSyntaxErrorsBefore(start.offset);
         const line = start.line + 1;
         if (node.kind === "comment") {
-          if (options.comments) out.push(stmtOf(file, options, "#", line, [], node.text));
+          if (options.comments) out.push(commentStmt(file, options, line, node.text));
           continue;
         }
         if (node.name === "" && node.terminator === "{") continue; // `{` without a name: reported by the scanner
@@ -198,7 +198,7 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
         );
         // crossplane 0.5.8 emits comments found between arguments even when comments are off.
         const comments = d.argComments;
-        for (let i = 0; i < comments.length; i++) out.push(stmtOf(file, options, "#", line, [], comments[i].text));
+        for (let i = 0; i < comments.length; i++) out.push(commentStmt(file, options, line, comments[i].text));
       }
       return out;
     };
@@ -241,17 +241,11 @@ function combinedStmtOf(
   return stmt;
 }
 
-function stmtOf(
-  file: string,
-  options: PayloadOptions,
-  directive: string,
-  line: number,
-  args: string[],
-  comment?: string,
-): PayloadStatement {
-  const stmt: PayloadStatement = options.combine ? { file, directive, line, args } : { directive, line, args };
-  if (comment !== undefined) stmt.comment = comment;
-  return stmt;
+/** A comment as crossplane writes it: `{"directive": "#", "line", "args": [], "comment"}` (plus `file` when combined). */
+function commentStmt(file: string, options: PayloadOptions, line: number, comment: string): PayloadStatement {
+  return options.combine
+    ? { file, directive: "#", line, args: [], comment }
+    : { directive: "#", line, args: [], comment };
 }
 
 function resolveInclude(
