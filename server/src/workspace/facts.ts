@@ -1,0 +1,41 @@
+// Facts about the deployment found in files *around* the nginx configuration (not in it): evidence of a
+// periodic `nginx -t` (cron, systemd timers, monitoring agents, container health checks) and the versions
+// that are deployed (Dockerfile `FROM`, a saved `nginx -V`). Interface first; the scanner fills it.
+
+import type { Range } from "../parse/ast";
+
+export type ConfigTestEvidenceKind =
+  "crontab" | "systemd-timer" | "zabbix" | "kubernetes-probe" | "docker-healthcheck" | "monit" | "nagios";
+
+/** One place that runs `nginx -t` (or `nginx -T`, `service nginx configtest`, …) periodically. */
+export interface ConfigTestEvidence {
+  kind: ConfigTestEvidenceKind;
+  /** Workspace path of the file. */
+  path: string;
+  /** The command (or the line holding it). */
+  range: Range;
+  /** The command as written. */
+  command: string;
+  /** How often it runs, in words ("every minute", "every 30 s"), when the file says. */
+  interval?: string;
+  /** One sentence for people: "crontab line runs `nginx -t` every minute". */
+  description: string;
+}
+
+export type VersionComponent = "nginx" | "openresty" | "lua-nginx-module" | "openssl";
+
+export interface DetectedVersion {
+  component: VersionComponent;
+  version: string;
+  path: string;
+  range: Range;
+  /** Where it came from, for messages: "Dockerfile FROM openresty/openresty:1.21.4.1-0-jammy". */
+  how: string;
+}
+
+export interface WorkspaceFacts {
+  configTests: ConfigTestEvidence[];
+  versions: DetectedVersion[];
+}
+
+export const NO_FACTS: WorkspaceFacts = { configTests: [], versions: [] };
