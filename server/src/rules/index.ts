@@ -1,14 +1,32 @@
 // Runs every rule over a loaded configuration. The CLI and the language server call only this.
 
+import { buildModel, type ConfigModel } from "../model";
 import type { Configuration } from "../workspace/configuration";
 import { directiveFindings } from "./directive-checks";
+import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
+import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
+import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
+import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
 import type { Finding, RuleOptions } from "./types";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
 
-export function runChecks(config: Configuration, options: RuleOptions): Finding[] {
+/** The rules that read the effective configuration (model/). */
+const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] = [
+  luaSslPerLocationFindings,
+  streamLuaSslPerServerFindings,
+  proxySslPerLocationFindings,
+  sslBundlePerServerFindings,
+];
+
+export function runChecks(
+  config: Configuration,
+  options: RuleOptions,
+  model: ConfigModel = buildModel(config),
+): Finding[] {
   const findings = [...syntaxFindings(config), ...directiveFindings(config, options)];
+  for (const rule of MODEL_RULES) findings.push(...rule(model, options));
   findings.sort(
     (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset,
   );

@@ -1,0 +1,78 @@
+// A CA bundle as the cost model needs it: its size and how many distinct certificates it holds, read
+// through the path mappings (the bundle nginx names is on the server, e.g. /etc/ssl/certs/…).
+
+import * as path from "path";
+import type { FileSource } from "../workspace/files";
+import { includeNginxPath } from "../workspace/includes";
+import { mapPath, type PathMapping } from "../workspace/paths";
+
+export interface BundleInfo {
+  /** The path as nginx resolves it (relative names are relative to the conf prefix: ngx_conf_full_name(…, 1)). */
+  path: string;
+  /** The workspace file read, or null when it could not be read. */
+  readFrom: string | null;
+  bytes: number;
+  /** Distinct certificates (OpenSSL's X509_STORE keeps one copy of a duplicate). */
+  certificates: number;
+  /** True when the file could not be read and the default bundle was assumed. */
+  assumed: boolean;
+  /** A system trust store (or a large extract of one): the simpler fit of memory-model.md applies. */
+  systemLike: boolean;
+}
+
+/** Debian 12's ca-certificates 20230311 bundle, the one memory-model.md measured. */
+export const DEBIAN_BUNDLE = { bytes: 219_597, certificates: 144 } as const;
+
+const SYSTEM_BUNDLES = new Set([
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/ssl/certs/ca-bundle.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+  "/etc/ssl/cert.pem",
+  "/etc/ssl/ca-bundle.pem",
+  "/usr/local/share/certs/ca-root-nss.crt",
+  "/usr/local/etc/openssl/cert.pem",
+]);
+
+/** Counts the PEM certificates of a bundle, each distinct body once. */
+export function countCertificates(text: string): number {
+  const seen = new Set<string>();
+  const re = /-----BEGIN (?:TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:TRUSTED )?CERTIFICATE-----/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) seen.add(m[1].replace(/\s+/g, ""));
+  return seen.size;
+}
+
+export interface BundleReadOptions {
+  source: FileSource;
+  mappings: readonly PathMapping[];
+  confPrefix: string;
+  assumed?: { bytes: number; certificates: number };
+}
+
+export function readBundle(arg: string, options: BundleReadOptions): BundleInfo {
+  const nginxPath = includeNginxPath(arg, options.confPrefix);
+  const file = mapPath(nginxPath, options.mappings);
+  const text = /\$/.test(arg) ? null : options.source.read(file);
+  const systemPath = SYSTEM_BUNDLES.has(path.posix.normalize(nginxPath));
+  if (text === null) {
+    const a = options.assumed ?? DEBIAN_BUNDLE;
+    return {
+      path: nginxPath,
+      readFrom: null,
+      bytes: a.bytes,
+      certificates: a.certificates,
+      assumed: true,
+      systemLike: true,
+    };
+  }
+  const certificates = countCertificates(text);
+  return {
+    path: nginxPath,
+    readFrom: file,
+    bytes: Buffer.byteLength(text, "utf8"),
+    certificates,
+    assumed: false,
+    // System stores carry a hundred and more roots; a large bundle is (almost always) one or an extract of one.
+    systemLike: systemPath || certificates >= 100,
+  };
+}

@@ -1,0 +1,104 @@
+// The memory model: what a configuration costs the nginx master, on reload and per `nginx -t`.
+// Every constant is a measurement of memory-model.md (Debian 12, OpenSSL 3.0.19, glibc 2.36, Debian
+// nginx 1.22.1 + lua-nginx-module 0.10.23), and test/rules/ssl-calibration.test.ts checks the result
+// against that document's table B (10 to 4,000 locations, within ±15%).
+
+import type { BundleInfo } from "./bundle";
+
+/** Measured constants (bytes). */
+export const MEASURED = {
+  /** Master RSS of a configuration with no locations (table B `base`: intercept of 6.7 → 35.0 MiB over 10 → 4,000). */
+  processBytes: 6.62 * 1024 * 1024,
+  /** Every http location configuration allocates a loc_conf for every module (table B `base`: 7.45 KB per location). */
+  perLocationConfiguration: 7_445,
+  /** lua-nginx-module loaded: LuaJIT VM and module (table B `lua_nocert` − `base` at 10 locations, less its SSL_CTXs). */
+  luaProcessBytes: 2.7 * 1024 * 1024,
+  /** lua-nginx-module's own loc_conf beside its SSL_CTX (`lua_nocert` − `base` per location: 21.6 − 7.45 − 13.4 KB). */
+  luaPerLocationConfiguration: 800,
+  /** An SSL_CTX with no bundle loaded (table A: 13,405 B per context). */
+  emptySslContext: 13_405,
+} as const;
+
+/**
+ * Bytes one SSL_CTX costs when it parses `bundle` (memory-model.md A, OpenSSL 3.0): for system-like
+ * bundles 3.83 × bytes + 11 KB (within 2 KB), otherwise 0.647 × bytes + 4,309 × distinct certificates
+ * + 19,203 (max residual 93 KiB). Debian's bundle: ≈ 852 KB. No rounding to 1 MiB: measured, the brk
+ * trick of lua-nginx-module 0.10.3–0.10.7 does not round contexts (memory-model.md A).
+ */
+export function bundleContextBytes(bundle: Pick<BundleInfo, "bytes" | "certificates" | "systemLike">): number {
+  if (bundle.systemLike) return Math.round(3.83 * bundle.bytes + 11_000);
+  return Math.round(0.647 * bundle.bytes + 4_309 * bundle.certificates + 19_203);
+}
+
+/** The formula of `bundleContextBytes` in words, for hovers. */
+export function bundleFormula(bundle: Pick<BundleInfo, "bytes" | "certificates" | "systemLike">): string {
+  return bundle.systemLike
+    ? `3.83 × ${bundle.bytes.toLocaleString("en-US")} B + 11 KB`
+    : `0.647 × ${bundle.bytes.toLocaleString("en-US")} B + 4,309 B × ${bundle.certificates} certificates + 19,203 B`;
+}
+
+export interface CostInput {
+  /** http location configurations (servers, locations, `if`, `limit_except`). */
+  locationConfigurations: number;
+  /** lua-nginx-module is loaded. */
+  luaModule: boolean;
+  /** SSL_CTXs created without a bundle. */
+  emptyContexts: number;
+  /** SSL_CTXs that parse a bundle, each with its bundle. */
+  loads: readonly BundleInfo[];
+  /**
+   * nginx ≥ 1.27.2 caches parsed bundles (ngx_ssl_cache_fetch): each context then costs about an empty
+   * one and each distinct bundle is parsed once (semantics.md §4; not measured here).
+   */
+  bundleCache: boolean;
+}
+
+export interface MemoryEstimate {
+  /** Memory of the process that does not depend on the configuration (not doubled on reload). */
+  processBytes: number;
+  /** Memory of the configuration cycle (built again on every reload and `nginx -t`). */
+  configBytes: number;
+  /** ≈ the master's RSS after start (memory-model.md B "master RSS"). */
+  estimatedBytes: number;
+  /** ≈ the master's peak during `nginx -s reload`: old and new cycle together; glibc keeps it afterwards. */
+  reloadPeakBytes: number;
+  /** ≈ master + workers summed PSS during a reload (memory-model.md B: ~3 ×). */
+  instancePeakBytes: number;
+  /** Bundle parses per `nginx -t` (and per `nginx -s reload`, which parses the configuration first). */
+  configTestParses: number;
+  /** The SSL_CTX part of `configBytes`. */
+  sslBytes: number;
+}
+
+export function estimateMemory(input: CostInput): MemoryEstimate {
+  const processBytes = MEASURED.processBytes + (input.luaModule ? MEASURED.luaProcessBytes : 0);
+  let sslBytes = input.emptyContexts * MEASURED.emptySslContext;
+  let configTestParses = 0;
+  if (input.bundleCache) {
+    const distinct = new Map<string, BundleInfo>();
+    for (const b of input.loads) distinct.set(b.path, b);
+    sslBytes += input.loads.length * MEASURED.emptySslContext;
+    for (const b of distinct.values()) sslBytes += bundleContextBytes(b) - MEASURED.emptySslContext;
+    configTestParses = distinct.size;
+  } else {
+    for (const b of input.loads) sslBytes += bundleContextBytes(b);
+    configTestParses = input.loads.length;
+  }
+  const configBytes =
+    input.locationConfigurations *
+      (MEASURED.perLocationConfiguration + (input.luaModule ? MEASURED.luaPerLocationConfiguration : 0)) +
+    sslBytes;
+  return {
+    processBytes,
+    configBytes,
+    estimatedBytes: Math.round(processBytes + configBytes),
+    // ngx_init_cycle builds the new cycle before destroying the old one (semantics.md §7).
+    reloadPeakBytes: Math.round(processBytes + 2 * configBytes),
+    instancePeakBytes: Math.round(processBytes + 3 * configBytes),
+    configTestParses,
+    sslBytes: Math.round(sslBytes),
+  };
+}
+
+/** Measured: `nginx -t` spends ≈ 46 ms per context that parses the Debian bundle (2 busy cores). */
+export const CONFIG_TEST_MS_PER_DEBIAN_LOAD = 46;

@@ -1,0 +1,180 @@
+// The cost of a whole configuration: every SSL_CTX each module creates on the deployed versions, the
+// bundles they parse, and the memory estimate. The four SSL rules, hovers and code lenses read this one
+// report, so they always agree.
+
+import { NodeFileSource } from "../workspace/files";
+import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
+import {
+  hasHttpLuaModule,
+  hasStreamLuaModule,
+  luaSslPlan,
+  serverSslPlan,
+  streamLuaSslPlan,
+  upstreamSslPlan,
+  type SslContext,
+  type SslContextPlan,
+  type UpstreamModule,
+} from "../model/ssl-contexts";
+import type { RuleOptions } from "../rules/types";
+import { readBundle, type BundleInfo } from "./bundle";
+import { estimateMemory, type MemoryEstimate } from "./estimate";
+import { compareVersions, inRange, resolveVersions, type ResolvedVersions } from "./versions";
+
+export type SslRuleId =
+  "lua-ssl-per-location" | "stream-lua-ssl-per-server" | "proxy-ssl-per-location" | "ssl-bundle-per-server";
+
+/** One module's SSL contexts and the directive that names their bundle. */
+export interface SslSource {
+  ruleId: SslRuleId;
+  /** `lua`, `stream-lua`, `proxy`, `grpc`, `uwsgi`, `server`. */
+  module: string;
+  /** The directive naming the bundle (`lua_ssl_trusted_certificate`, …). */
+  bundleDirective: string;
+  plan: SslContextPlan;
+  /** Whether this module gives every location configuration its own context on the deployed version. */
+  perLocation: boolean;
+  /** What was assumed about the version that decides it (empty when the version is known). */
+  assumptions: string[];
+}
+
+export interface CostReport {
+  versions: ResolvedVersions;
+  sources: SslSource[];
+  /** Every bundle named, by the argument as written. */
+  bundles: Map<string, BundleInfo>;
+  estimate: MemoryEstimate;
+  /** nginx ≥ 1.27.2 parses each bundle once (its SSL object cache). */
+  bundleCache: boolean;
+  /** Notes that hold for the whole configuration (OpenSSL, allocator). */
+  notes: string[];
+  /** The SSL contexts each block owns (for hovers). */
+  byOwner: Map<ConfigContext, { source: SslSource; context: SslContext }[]>;
+  luaModule: boolean;
+}
+
+const cache = new WeakMap<ConfigModel, { options: RuleOptions; report: CostReport }>();
+
+/** The report for `model` under `options` (computed once per model and options object). */
+export function costReport(model: ConfigModel, options: RuleOptions): CostReport {
+  const known = cache.get(model);
+  if (known && known.options === options) return known.report;
+  const report = computeReport(model, options);
+  cache.set(model, { options, report });
+  return report;
+}
+
+function computeReport(model: ConfigModel, options: RuleOptions): CostReport {
+  const versions = resolveVersions(options);
+  const sources: SslSource[] = [];
+  const notes: string[] = [];
+
+  const luaModule = hasHttpLuaModule(model);
+  if (luaModule) {
+    const v = versions.lua.version;
+    const perLocation = v === null ? true : compareVersions(v, "0.10.26") < 0;
+    const assumptions =
+      v === null
+        ? ["lua-nginx-module version unknown, so ≤ 0.10.25 (OpenResty ≤ 1.21.4.x, Debian/Ubuntu packages)"]
+        : [];
+    sources.push({
+      ruleId: "lua-ssl-per-location",
+      module: "lua",
+      bundleDirective: "lua_ssl_trusted_certificate",
+      plan: luaSslPlan(model, perLocation),
+      perLocation,
+      assumptions,
+    });
+    if (v !== null && inRange(v, "0.10.3", "0.10.7"))
+      notes.push(
+        `lua-nginx-module ${v} has the brk trick (0.10.3–0.10.7): glibc takes memory in 1 MiB mmap pieces, so memory freed ` +
+          `after a reload is not returned to the system; it does not round each context to 1 MiB (measured).`,
+      );
+  }
+  if (hasStreamLuaModule(model) && model.streamServers.length > 0) {
+    sources.push({
+      ruleId: "stream-lua-ssl-per-server",
+      module: "stream-lua",
+      bundleDirective: "lua_ssl_trusted_certificate",
+      plan: streamLuaSslPlan(model),
+      perLocation: true,
+      assumptions: [],
+    });
+  }
+
+  const nginxV = versions.nginx.version;
+  const upstreamPerLocation = nginxV === null ? true : compareVersions(nginxV, "1.23.1") < 0;
+  const nginxAssumption = nginxV === null ? ["nginx version unknown, so < 1.23.1"] : [];
+  for (const m of ["proxy", "grpc", "uwsgi"] as UpstreamModule[]) {
+    const plan = upstreamSslPlan(model, m, upstreamPerLocation);
+    if (plan.contexts.length === 0) continue;
+    sources.push({
+      ruleId: "proxy-ssl-per-location",
+      module: m,
+      bundleDirective: `${m}_ssl_trusted_certificate`,
+      plan,
+      perLocation: upstreamPerLocation,
+      assumptions: nginxAssumption,
+    });
+  }
+  for (const d of ["ssl_client_certificate", "ssl_trusted_certificate"] as const) {
+    const plan = serverSslPlan(model, d);
+    if (plan.contexts.length === 0) continue;
+    sources.push({
+      ruleId: "ssl-bundle-per-server",
+      module: "server",
+      bundleDirective: d,
+      // Both bundles go into the same per-server context: count the context under the first only.
+      plan: d === "ssl_client_certificate" ? plan : { contexts: plan.loads, loads: plan.loads },
+      perLocation: true,
+      assumptions: [],
+    });
+  }
+
+  const bundleCache = nginxV !== null && compareVersions(nginxV, "1.27.2") >= 0;
+  const opensslV = versions.openssl.version;
+  if (opensslV !== null && !opensslV.startsWith("3."))
+    notes.push(`cost per context measured with OpenSSL 3.0; OpenSSL ${opensslV} not verified`);
+
+  const source = options.source ?? new NodeFileSource();
+  const bundles = new Map<string, BundleInfo>();
+  const bundleOf = (site: DirectiveSite): BundleInfo => {
+    const arg = site.directive.args[0]?.value ?? "";
+    let b = bundles.get(arg);
+    if (!b) {
+      b = readBundle(arg, {
+        source,
+        mappings: model.config.mappings,
+        confPrefix: model.config.confPrefix,
+        assumed: options.assumedBundle,
+      });
+      bundles.set(arg, b);
+    }
+    return b;
+  };
+
+  let emptyContexts = 0;
+  const loads: BundleInfo[] = [];
+  const byOwner = new Map<ConfigContext, { source: SslSource; context: SslContext }[]>();
+  for (const s of sources) {
+    for (const c of s.plan.contexts) {
+      let list = byOwner.get(c.owner);
+      if (!list) byOwner.set(c.owner, (list = []));
+      list.push({ source: s, context: c });
+      if (c.bundle) loads.push(bundleOf(c.bundle));
+      else emptyContexts++;
+    }
+  }
+  const estimate = estimateMemory({
+    locationConfigurations: model.locationConfigurations.length,
+    luaModule,
+    emptyContexts,
+    loads,
+    bundleCache,
+  });
+  return { versions, sources, bundles, estimate, bundleCache, notes, byOwner, luaModule };
+}
+
+/** The bundle a site names, as the report read it. */
+export function bundleFor(report: CostReport, site: DirectiveSite): BundleInfo | undefined {
+  return report.bundles.get(site.directive.args[0]?.value ?? "");
+}

@@ -1,0 +1,254 @@
+// Which blocks create an OpenSSL SSL_CTX at configuration time, and which of those parse a CA bundle into
+// it — per module and version, as the sources say (semantics.md §1, §4) and as `nginx -t` under strace
+// confirms (test/rules/ssl-oracle.test.ts counts the opens of the bundle).
+
+import type { Directive } from "../parse/ast";
+import { effective, type ConfigContext, type ConfigModel, type DirectiveSite } from "./index";
+
+/** One SSL_CTX nginx creates while reading the configuration. */
+export interface SslContext {
+  /** The block whose configuration owns it. */
+  owner: ConfigContext;
+  /** Where the CA bundle it loads is set (the effective directive), or null when it loads none. */
+  bundle: DirectiveSite | null;
+}
+
+export interface SslContextPlan {
+  /** Every SSL_CTX created, in merge order. */
+  contexts: SslContext[];
+  /** Those that parse a CA bundle. */
+  loads: SslContext[];
+}
+
+function plan(contexts: SslContext[]): SslContextPlan {
+  return { contexts, loads: contexts.filter((c) => c.bundle !== null) };
+}
+
+/** The bundle path as written (the first argument), or null for an empty value (nginx then loads nothing). */
+export function bundleArg(site: DirectiveSite | null): string | null {
+  const v = site?.directive.args[0]?.value ?? "";
+  return v === "" ? null : v;
+}
+
+function lastSite(ctx: ConfigContext, name: string, stopAt?: ConfigContext["kind"]): DirectiveSite | null {
+  const e = effective(ctx, name, stopAt);
+  if (!e) return null;
+  const site = e.sites[e.sites.length - 1];
+  return bundleArg(site) === null ? null : site;
+}
+
+function setsAny(ctx: ConfigContext, names: readonly string[]): boolean {
+  return names.some((n) => (ctx.own.get(n)?.length ?? 0) > 0);
+}
+
+function isOn(site: DirectiveSite | null): boolean {
+  return site !== null && site.directive.args[0]?.value.toLowerCase() === "on";
+}
+
+// ---- lua-nginx-module -------------------------------------------------------------------------------------
+
+/** The directives ngx_http_lua_merge_ssl checks (lua-nginx-module ≥ 0.10.26): setting one gives a block its own SSL_CTX. */
+export const LUA_SSL_DIRECTIVES = [
+  "lua_ssl_protocols",
+  "lua_ssl_ciphers",
+  "lua_ssl_verify_depth",
+  "lua_ssl_certificate",
+  "lua_ssl_certificate_key",
+  "lua_ssl_trusted_certificate",
+  "lua_ssl_crl",
+  "lua_ssl_key_log",
+  "lua_ssl_conf_command",
+] as const;
+
+/** Whether the http Lua module is in the binary: a `load_module` of it, or any of its directives used. */
+export function hasHttpLuaModule(model: ConfigModel): boolean {
+  for (const s of model.sitesOf("load_module"))
+    if (/ngx_http_lua_module/.test(s.directive.args[0]?.value ?? "")) return true;
+  for (const c of model.contexts) {
+    if (c.kind !== "http" && !insideHttp(c)) continue;
+    for (const name of c.own.keys()) if (name.startsWith("lua_") || /_by_lua(_block|_file)?$/.test(name)) return true;
+  }
+  return false;
+}
+
+function insideHttp(c: ConfigContext): boolean {
+  for (let p = c.parent; p !== null; p = p.parent) if (p.kind === "http") return true;
+  return false;
+}
+
+/**
+ * SSL_CTXs of lua-nginx-module. Before v0.10.26 ngx_http_lua_merge_loc_conf calls ngx_http_lua_set_ssl for
+ * *every* merged location configuration: one SSL_CTX each, loading the effective lua_ssl_trusted_certificate.
+ * From v0.10.26 (ngx_http_lua_merge_ssl) a block that sets no lua_ssl_* directive shares its parent's
+ * object; the first server that sets none creates the object all such blocks share (stored on the http
+ * conf), so: one shared + one per block that sets any lua_ssl_* itself.
+ */
+export function luaSslPlan(model: ConfigModel, perLocation: boolean): SslContextPlan {
+  const out: SslContext[] = [];
+  const bundleOf = (c: ConfigContext): DirectiveSite | null => lastSite(c, "lua_ssl_trusted_certificate", "http");
+  if (perLocation) {
+    for (const c of model.locationConfigurations) out.push({ owner: c, bundle: bundleOf(c) });
+    return plan(out);
+  }
+  // Which object each block uses: its own (when it sets something), else its parent's, else the shared one.
+  const objectOf = new Map<ConfigContext, SslContext>();
+  let shared: SslContext | null = null;
+  for (const c of model.locationConfigurations) {
+    if (setsAny(c, LUA_SSL_DIRECTIVES)) {
+      const own = { owner: c, bundle: bundleOf(c) };
+      objectOf.set(c, own);
+      out.push(own);
+      continue;
+    }
+    const parentObject = c.parent ? objectOf.get(c.parent) : undefined;
+    if (parentObject) {
+      objectOf.set(c, parentObject);
+      continue;
+    }
+    if (!shared) {
+      shared = { owner: c, bundle: bundleOf(c) };
+      out.push(shared);
+    }
+    objectOf.set(c, shared);
+  }
+  return plan(out);
+}
+
+/**
+ * stream-lua-nginx-module: ngx_stream_lua_merge_srv_conf calls ngx_stream_lua_set_ssl unconditionally for
+ * every `stream { server { } }` (unchanged at HEAD): one SSL_CTX each, loading the effective bundle.
+ */
+export function streamLuaSslPlan(model: ConfigModel): SslContextPlan {
+  return plan(
+    model.streamServers.map((c) => ({ owner: c, bundle: lastSite(c, "lua_ssl_trusted_certificate", "stream") })),
+  );
+}
+
+export function hasStreamLuaModule(model: ConfigModel): boolean {
+  for (const s of model.sitesOf("load_module"))
+    if (/ngx_stream_lua_module/.test(s.directive.args[0]?.value ?? "")) return true;
+  for (const c of model.contexts) {
+    if (c.kind !== "stream" && c.kind !== "stream-server") continue;
+    for (const name of c.own.keys()) if (name.startsWith("lua_") || /_by_lua(_block|_file)?$/.test(name)) return true;
+  }
+  return false;
+}
+
+// ---- upstream TLS of proxy / grpc / uwsgi -----------------------------------------------------------------
+
+export type UpstreamModule = "proxy" | "grpc" | "uwsgi";
+
+const PASS: Record<UpstreamModule, string> = { proxy: "proxy_pass", grpc: "grpc_pass", uwsgi: "uwsgi_pass" };
+const TLS_SCHEME: Record<UpstreamModule, RegExp> = {
+  proxy: /^https:\/\//i,
+  grpc: /^grpcs:\/\//i,
+  uwsgi: /^suwsgi:\/\//i,
+};
+
+/** The `*_ssl_*` directives whose presence gives a block its own upstream SSL object from nginx 1.23.1. */
+export function upstreamSslDirectives(m: UpstreamModule): string[] {
+  return [
+    "ssl_protocols",
+    "ssl_ciphers",
+    "ssl_certificate",
+    "ssl_certificate_key",
+    "ssl_password_file",
+    "ssl_verify",
+    "ssl_verify_depth",
+    "ssl_trusted_certificate",
+    "ssl_crl",
+    "ssl_session_reuse",
+    "ssl_conf_command",
+  ].map((n) => `${m}_${n}`);
+}
+
+/**
+ * `*_pass` sets the module's `ssl` flag for a TLS scheme *or* for any value with variables (the scheme is
+ * only known at run time; ngx_http_proxy_pass, release-1.23.0 l.4154/4167).
+ */
+export function passUsesTls(m: UpstreamModule, d: Directive): boolean {
+  const v = d.args[0]?.value ?? "";
+  return TLS_SCHEME[m].test(v) || /\$/.test(v);
+}
+
+/** The block's own `*_pass`, or for `if`/`limit_except` without one, the enclosing location's (noname blocks copy it). */
+function passOf(m: UpstreamModule, c: ConfigContext): { site: DirectiveSite; inherited: boolean } | null {
+  const own = c.own.get(PASS[m]);
+  if (own && own.length > 0) return { site: own[own.length - 1], inherited: false };
+  if ((c.kind === "if" || c.kind === "limit_except") && c.parent) {
+    const p = passOf(m, c.parent);
+    return p ? { site: p.site, inherited: true } : null;
+  }
+  return null;
+}
+
+/**
+ * Upstream SSL_CTXs. Before 1.23.1 ngx_http_proxy_merge_loc_conf calls ngx_http_proxy_set_ssl for every
+ * location whose own `*_pass` uses TLS: a new SSL_CTX each, loading the trusted bundle when `*_ssl_verify`
+ * is on; `if`/`limit_except` without their own pass copy the parent's object. From 1.23.1
+ * (ngx_http_proxy_merge_ssl, "Upstream: optimized use of SSL contexts") a block that sets no `*_ssl_*`
+ * directive shares its parent's object (the http level's for blocks under no setter): one object per
+ * setting level that a TLS pass uses.
+ */
+export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocation: boolean): SslContextPlan {
+  const bundleOf = (c: ConfigContext): DirectiveSite | null => {
+    if (!isOn(lastSite(c, `${m}_ssl_verify`, "http") ?? null)) return null;
+    return lastSite(c, `${m}_ssl_trusted_certificate`, "http");
+  };
+  const out: SslContext[] = [];
+  if (perLocation) {
+    for (const c of model.locationConfigurations) {
+      const pass = passOf(m, c);
+      if (!pass || pass.inherited || !passUsesTls(m, pass.site.directive)) continue;
+      out.push({ owner: c, bundle: bundleOf(c) });
+    }
+    return plan(out);
+  }
+  const byLevel = new Map<ConfigContext | null, SslContext>();
+  for (const c of model.locationConfigurations) {
+    const pass = passOf(m, c);
+    if (!pass || !passUsesTls(m, pass.site.directive)) continue;
+    let level: ConfigContext | null = null;
+    for (let p: ConfigContext | null = c; p !== null && p.kind !== "http"; p = p.parent) {
+      if (setsAny(p, upstreamSslDirectives(m))) {
+        level = p;
+        break;
+      }
+    }
+    if (byLevel.has(level)) continue;
+    const obj = { owner: level ?? c, bundle: bundleOf(level ?? c) };
+    byLevel.set(level, obj);
+    out.push(obj);
+  }
+  return plan(out);
+}
+
+// ---- server side TLS ---------------------------------------------------------------------------------------
+
+/**
+ * Server SSL_CTXs (ngx_http_ssl_merge_srv_conf): one per `server` whose effective `ssl_certificate` is set
+ * (or with `ssl_reject_handshake on`); into each, `ssl_client_certificate` is loaded when
+ * `ssl_verify_client` is not off, and `ssl_trusted_certificate` whenever it is set. No sharing between
+ * servers. The same holds for `stream` servers (ngx_stream_ssl_module).
+ */
+export function serverSslPlan(
+  model: ConfigModel,
+  directive: "ssl_client_certificate" | "ssl_trusted_certificate",
+): SslContextPlan {
+  const out: SslContext[] = [];
+  for (const c of model.contexts) {
+    if (c.kind !== "server" && c.kind !== "stream-server") continue;
+    const top = c.kind === "server" ? "http" : "stream";
+    const cert = lastSite(c, "ssl_certificate", top);
+    const reject = isOn(lastSite(c, "ssl_reject_handshake", top));
+    if (!cert && !reject) continue;
+    let bundle = lastSite(c, directive, top);
+    if (directive === "ssl_client_certificate") {
+      const verify = lastSite(c, "ssl_verify_client", top)?.directive.args[0]?.value.toLowerCase();
+      // ssl_verify_client on | optional | optional_no_ca: any of them loads the bundle (conf->verify != 0).
+      if (verify !== "on" && verify !== "optional" && verify !== "optional_no_ca") bundle = null;
+    }
+    out.push({ owner: c, bundle });
+  }
+  return plan(out);
+}

@@ -1,0 +1,157 @@
+// What the four SSL-context rules share: one finding per place a CA bundle directive is set, saying how
+// many SSL contexts parse that bundle because of it and what that costs (cost/report.ts).
+
+import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
+import type { SslContext } from "../model/ssl-contexts";
+import { bundleFor, costReport, type CostReport, type SslRuleId, type SslSource } from "../cost/report";
+import { bundleContextBytes, bundleFormula, MEASURED } from "../cost/estimate";
+import { formatBytes, formatCount } from "../cost/units";
+import type { BundleInfo } from "../cost/bundle";
+import type { Finding, RelatedLocation, RuleOptions, Severity } from "./types";
+
+/** A multiplied cost at least this large is a warning (≈ 10 contexts of Debian's bundle). */
+export const WARNING_BYTES = 8 * 1024 * 1024;
+/** How many inheriting blocks a finding lists as related information. */
+export const RELATED_SAMPLE = 5;
+
+/** One place a bundle directive is set, with the contexts that load the bundle because of it. */
+export interface BundleSite {
+  /** The first instance of the directive (a file included twice has one site per instance; they are merged). */
+  site: DirectiveSite;
+  source: SslSource;
+  loads: SslContext[];
+  bundle: BundleInfo;
+  bytesPerContext: number;
+}
+
+function siteKey(s: DirectiveSite): string {
+  return `${s.file.path}\0${s.directive.range.start.offset}`;
+}
+
+/** The places bundles are set for one rule, each with its loads, in reading order. */
+export function bundleSites(report: CostReport, ruleId: SslRuleId): BundleSite[] {
+  const out = new Map<string, BundleSite>();
+  for (const source of report.sources) {
+    if (source.ruleId !== ruleId) continue;
+    for (const load of source.plan.loads) {
+      const site = load.bundle as DirectiveSite;
+      const key = `${source.module}\0${siteKey(site)}`;
+      let entry = out.get(key);
+      if (!entry) {
+        const bundle = bundleFor(report, site) as BundleInfo;
+        const bytesPerContext = report.bundleCache ? MEASURED.emptySslContext : bundleContextBytes(bundle);
+        out.set(key, (entry = { site, source, loads: [], bundle, bytesPerContext }));
+      }
+      entry.loads.push(load);
+    }
+  }
+  return [...out.values()];
+}
+
+/** `location /api`, `server example.com`, `if ($x)`: what a block is, for messages. */
+export function describe(c: ConfigContext): string {
+  return c.label;
+}
+
+function ownerRange(c: ConfigContext): { path: string; range: DirectiveSite["directive"]["range"] } | null {
+  return c.directive ? { path: c.file.path, range: c.directive.nameWord.range } : null;
+}
+
+export function versionData(report: CostReport): Record<string, unknown> {
+  const v = report.versions;
+  return {
+    nginx: v.nginx.version,
+    nginxSource: v.nginx.source,
+    luaNginxModule: v.lua.version,
+    luaNginxModuleSource: v.lua.source,
+    openssl: v.openssl.version,
+  };
+}
+
+export interface SslRuleText {
+  /** Why each context gets its own copy, e.g. "one per location configuration that inherits it (lua-nginx-module ≤ 0.10.25)". */
+  why(b: BundleSite): string;
+}
+
+export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: SslRuleId, text: SslRuleText): Finding[] {
+  const report = costReport(model, options);
+  const sites = bundleSites(report, ruleId);
+  const totalContexts = sites.reduce((n, s) => n + s.loads.length, 0);
+  const findings: Finding[] = [];
+  for (const b of sites) {
+    const contexts = b.loads.length;
+    if (contexts < 2) continue;
+    const est = report.estimate;
+    const budget = options.memoryBudgetBytes;
+    const multiplied = (contexts - 1) * b.bytesPerContext;
+    let severity: Severity = multiplied >= WARNING_BYTES ? "warning" : "info";
+    if (budget !== undefined && est.reloadPeakBytes > budget) severity = "error";
+    const assumptions = [...b.source.assumptions];
+    if (b.bundle.assumed)
+      assumptions.push(
+        `bundle ${b.bundle.path} not readable here: assumed ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} certificates (Debian's)`,
+      );
+    const d = b.site.directive;
+    const parses = report.bundleCache
+      ? "nginx ≥ 1.27.2 parses it once and shares the certificates"
+      : `every nginx -t and reload parses it ${formatCount(est.configTestParses)} time${est.configTestParses === 1 ? "" : "s"}`;
+    const message =
+      `"${d.name}" is loaded into ${formatCount(contexts)} SSL contexts, ${text.why(b)}: ` +
+      `~${formatBytes(contexts * b.bytesPerContext)} (~${formatBytes(b.bytesPerContext)} each). ` +
+      `Master ~${formatBytes(est.estimatedBytes)}, reload peak ~${formatBytes(est.reloadPeakBytes)}` +
+      (budget !== undefined ? ` (budget ${formatBytes(budget)})` : "") +
+      `; ${parses}.` +
+      (assumptions.length > 0 ? ` Assumed: ${assumptions.join("; ")}.` : "");
+    const related: RelatedLocation[] = [
+      {
+        path: model.config.rootPath,
+        range: model.config.root.parsed.children[0]?.range ?? d.range,
+        message: `main configuration ${model.config.rootNginxPath}: ${formatCount(model.locationConfigurations.length)} location configurations`,
+      },
+    ];
+    for (const load of b.loads.slice(0, RELATED_SAMPLE)) {
+      const r = ownerRange(load.owner);
+      if (!r) continue;
+      const inherited = load.owner !== b.site.context;
+      related.push({
+        ...r,
+        message: `${describe(load.owner)}: own SSL context, parses the bundle${inherited ? ` (inherited from ${describe(b.site.context)})` : ""}`,
+      });
+    }
+    findings.push({
+      ruleId,
+      code:
+        b.source.module === "server"
+          ? `per-server-${d.name.replace(/_/g, "-")}`
+          : `per-${b.source.perLocation ? "location" : "level"}`,
+      severity,
+      path: b.site.file.path,
+      range: d.range,
+      message,
+      related,
+      data: {
+        module: b.source.module,
+        contexts,
+        totalContexts,
+        bundle: {
+          path: b.bundle.path,
+          bytes: b.bundle.bytes,
+          certificates: b.bundle.certificates,
+          assumed: b.bundle.assumed,
+        },
+        bytesPerContext: b.bytesPerContext,
+        formula: report.bundleCache
+          ? "nginx ≥ 1.27.2: ~13.4 KB per context, bundle parsed once"
+          : bundleFormula(b.bundle),
+        estimatedBytes: est.estimatedBytes,
+        reloadPeakBytes: est.reloadPeakBytes,
+        instancePeakBytes: est.instancePeakBytes,
+        configTestParses: est.configTestParses,
+        assumptions,
+        notes: report.notes,
+        versions: versionData(report),
+      },
+    });
+  }
+  return findings;
+}
