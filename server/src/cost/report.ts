@@ -15,7 +15,7 @@ import {
   type SslContextPlan,
   type UpstreamModule,
 } from "../model/ssl-contexts";
-import type { RuleOptions } from "../rules/types";
+import type { CostOptions } from "./options";
 import { readBundle, type BundleInfo } from "./bundle";
 import { estimateMemory, type MemoryEstimate } from "./estimate";
 import { compareVersions, inRange, resolveVersions, type ResolvedVersions } from "./versions";
@@ -52,10 +52,10 @@ export interface CostReport {
   luaModule: boolean;
 }
 
-const cache = new WeakMap<ConfigModel, { options: RuleOptions; report: CostReport }>();
+const cache = new WeakMap<ConfigModel, { options: CostOptions; report: CostReport }>();
 
 /** The report for `model` under `options` (computed once per model and options object). */
-export function costReport(model: ConfigModel, options: RuleOptions): CostReport {
+export function costReport(model: ConfigModel, options: CostOptions): CostReport {
   const known = cache.get(model);
   if (known && known.options === options) return known.report;
   const report = computeReport(model, options);
@@ -63,7 +63,7 @@ export function costReport(model: ConfigModel, options: RuleOptions): CostReport
   return report;
 }
 
-function computeReport(model: ConfigModel, options: RuleOptions): CostReport {
+function computeReport(model: ConfigModel, options: CostOptions): CostReport {
   const versions = resolveVersions(options);
   const sources: SslSource[] = [];
   const notes: string[] = [];

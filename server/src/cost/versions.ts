@@ -2,7 +2,7 @@
 // §5): a setting / CLI flag wins, then a version found around the configuration (Dockerfile, saved
 // `nginx -V`), and when nothing says, the affected versions are *assumed* and every message says so.
 
-import type { RuleOptions } from "../rules/types";
+import type { CostOptions } from "./options";
 import type { DetectedVersion, VersionComponent } from "../workspace/facts";
 
 /** Compares dotted versions numerically (`1.9.15` < `1.13.4`); suffixes such as `rc2` are ignored. */
@@ -61,7 +61,7 @@ export function nginxFromOpenresty(openresty: string): string {
   return numbers(openresty).slice(0, 3).join(".");
 }
 
-export function resolveVersions(options: RuleOptions): ResolvedVersions {
+export function resolveVersions(options: CostOptions): ResolvedVersions {
   const detected = options.facts?.versions ?? [];
   const found = (c: VersionComponent): ResolvedVersion | null => {
     const d = detected.find((v) => v.component === c);

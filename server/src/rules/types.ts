@@ -1,7 +1,7 @@
 // What a rule reports. Plain data, no LSP types: the CLI, the tests and server/src/lsp/ all read it.
 
 import type { Range } from "../parse/ast";
-import type { FileSource } from "../workspace/files";
+import type { CostOptions } from "../cost/options";
 import type { WorkspaceFacts } from "../workspace/facts";
 
 export type Severity = "error" | "warning" | "info" | "hint";
@@ -28,23 +28,9 @@ export interface Finding {
   data?: Record<string, unknown>;
 }
 
-export interface RuleOptions {
+export interface RuleOptions extends CostOptions {
   /** Unknown directive names are errors (off by default: the binary may load modules the table lacks). */
   strict: boolean;
-  /** The deployed nginx version (`1.22.1`), from a setting or `--nginx-version`; detected or assumed when absent. */
-  nginxVersion?: string;
-  /** The deployed lua-nginx-module version (`0.10.23`). */
-  luaNginxModuleVersion?: string;
-  /** The deployed OpenResty version (`1.21.4.3`): implies its nginx core and lua-nginx-module. */
-  openrestyVersion?: string;
-  /** The OpenSSL the binary is linked with (`3.0.11`); only reported, the cost model is OpenSSL 3.0's. */
-  opensslVersion?: string;
-  /** The memory the configuration may use (bytes): SSL-cost findings above it are errors. */
-  memoryBudgetBytes?: number;
-  /** What to assume for a CA bundle that cannot be read (default: Debian's 219,597 B / 144 certificates). */
-  assumedBundle?: { bytes: number; certificates: number };
   /** Facts found in the files around the configuration: periodic `nginx -t`, deployed versions. */
   facts?: WorkspaceFacts;
-  /** Where CA bundles are read from (the workspace's reader, with editor buffers); disk when absent. */
-  source?: FileSource;
 }
