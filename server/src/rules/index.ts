@@ -4,7 +4,9 @@ import { buildModel, type ConfigModel } from "../model";
 import type { Configuration } from "../workspace/configuration";
 import { directiveFindings } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
+import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
+import { reuseportFindings } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
@@ -18,6 +20,7 @@ const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] =
   streamLuaSslPerServerFindings,
   proxySslPerLocationFindings,
   sslBundlePerServerFindings,
+  modsecurityUnusedFindings,
 ];
 
 export function runChecks(
@@ -25,7 +28,11 @@ export function runChecks(
   options: RuleOptions,
   model: ConfigModel = buildModel(config),
 ): Finding[] {
-  const findings = [...syntaxFindings(config), ...directiveFindings(config, options)];
+  const findings = [
+    ...syntaxFindings(config),
+    ...directiveFindings(config, options),
+    ...reuseportFindings(config, options),
+  ];
   for (const rule of MODEL_RULES) findings.push(...rule(model, options));
   findings.sort(
     (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset,
