@@ -2,10 +2,12 @@
 // the rules. The same calls as the language server makes, without a connection.
 
 import * as fs from "fs";
-import { runChecks, type Finding } from "../rules";
+import * as path from "path";
+import { runChecks, type Finding, type RuleOptions } from "../rules";
 import { isNginxDump, runChecksOnDump } from "../rules/dump";
 import { diagnosticFinding } from "../rules/syntax";
 import { loadConfiguration } from "../workspace/configuration";
+import { scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
 import { NodeFileSource, ParseCache } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
 import { buildIncludeGraph, findCandidateFiles, guessedContextDiagnostic } from "../workspace/roots";
@@ -18,6 +20,11 @@ export interface CheckOptions {
   mappings: PathMapping[];
   strict: boolean;
   nginxVersion?: string;
+  /** At most one of these two (the CLI refuses both). */
+  luaNginxModuleVersion?: string;
+  openrestyVersion?: string;
+  opensslVersion?: string;
+  memoryBudgetBytes?: number;
 }
 
 export interface CheckResult {
@@ -28,65 +35,117 @@ export interface CheckResult {
   /** For each main file, the files its configuration read, in nginx's reading order. */
   filesByRoot: Map<string, string[]>;
   findings: Finding[];
+  /** The main file(s) whose configuration gave each finding (several when a shared file gives the same one). */
+  rootsOf: Map<Finding, string[]>;
+  /** The folders searched for facts around the configuration (cron jobs, Dockerfiles, …). */
+  factFolders: string[];
+  /** What was found there; the rules were given it. */
+  facts: WorkspaceFacts;
 }
 
 export function runCheck(options: CheckOptions): CheckResult {
   const source = new NodeFileSource();
   const cache = new ParseCache();
-  const rules = { strict: options.strict, nginxVersion: options.nginxVersion };
-  const findings: Finding[] = [];
+  const base: RuleOptions = {
+    strict: options.strict,
+    nginxVersion: options.nginxVersion,
+    luaNginxModuleVersion: options.luaNginxModuleVersion,
+    openrestyVersion: options.openrestyVersion,
+    opensslVersion: options.opensslVersion,
+    memoryBudgetBytes: options.memoryBudgetBytes,
+    source,
+  };
+  const found: { finding: Finding; root: string }[] = [];
+  const add = (root: string, findings: Finding[]): void => {
+    for (const finding of findings) found.push({ finding, root });
+  };
   const files = new Set<string>();
   const filesByRoot = new Map<string, string[]>();
+  const folders: string[] = [];
   let roots: string[];
+  let facts: WorkspaceFacts;
   if (options.root) {
     const config = loadConfiguration(options.root, { source, cache, mappings: options.mappings });
     roots = [options.root];
+    folders.push(path.dirname(options.root));
+    facts = scanWorkspaceFacts(outermost(folders), { source });
+    const rules = { ...base, facts };
     for (const f of config.files.keys()) files.add(f);
     filesByRoot.set(options.root, [...config.files.keys()]);
-    findings.push(...runChecks(config, rules));
+    add(options.root, runChecks(config, rules));
   } else {
     const candidates: string[] = [];
-    roots = [];
+    const dumps: { path: string; text: string }[] = [];
     for (const input of options.inputs) {
       if (fs.statSync(input).isDirectory()) {
+        folders.push(input);
         candidates.push(...findCandidateFiles(input, { source }));
         continue;
       }
       // `nginx -T` output: the configuration it holds, findings placed in the dump.
       const text = source.read(input);
       if (text !== null && isNginxDump(text)) {
-        const dump = runChecksOnDump(text, input, rules, cache);
-        roots.push(input);
-        files.add(input);
-        filesByRoot.set(input, [input]);
-        findings.push(...dump.findings);
+        dumps.push({ path: input, text });
         continue;
       }
       candidates.push(input);
     }
     const graph = buildIncludeGraph(candidates, { source, cache, mappings: options.mappings });
-    roots.push(...graph.roots);
+    roots = [...dumps.map((d) => d.path), ...graph.roots];
+    // Facts are looked for around each main configuration: the folders given, and the folder of each
+    // main file (or dump) given as a file.
+    folders.push(...roots.map((r) => path.dirname(r)));
+    facts = scanWorkspaceFacts(outermost(folders), { source });
+    const rules = { ...base, facts };
+    for (const d of dumps) {
+      files.add(d.path);
+      filesByRoot.set(d.path, [d.path]);
+      add(d.path, runChecksOnDump(d.text, d.path, rules, cache).findings);
+    }
     for (const [root, config] of graph.configurations) {
       for (const f of config.files.keys()) files.add(f);
       filesByRoot.set(root, [...config.files.keys()]);
-      findings.push(...runChecks(config, rules));
+      add(root, runChecks(config, rules));
       const guess = graph.guesses.get(root);
-      if (guess) findings.push(diagnosticFinding(guessedContextDiagnostic(root, guess), "context"));
+      if (guess) add(root, [diagnosticFinding(guessedContextDiagnostic(root, guess), "context")]);
     }
   }
-  return { roots, files: files.size, filesByRoot, findings: dedupe(findings) };
+  const { findings, rootsOf } = dedupe(found);
+  return { roots, files: files.size, filesByRoot, findings, rootsOf, factFolders: outermost(folders), facts };
 }
 
-/** A file reached from two main files gives the same finding twice: keep one. */
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  const out: Finding[] = [];
-  for (const f of findings) {
+/** The folders, each once, without those inside another one (its scan covers them). */
+export function outermost(folders: readonly string[]): string[] {
+  const unique = [...new Set(folders.map((f) => path.resolve(f)))].sort();
+  const inside = (f: string, outer: string): boolean => {
+    const rel = path.relative(outer, f);
+    return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+  };
+  return unique.filter((f) => !unique.some((outer) => inside(f, outer)));
+}
+
+/** A file reached from two main files gives the same finding twice: keep one, remember both main files. */
+function dedupe(found: { finding: Finding; root: string }[]): {
+  findings: Finding[];
+  rootsOf: Map<Finding, string[]>;
+} {
+  const byKey = new Map<string, Finding>();
+  const rootsOf = new Map<Finding, string[]>();
+  const findings: Finding[] = [];
+  for (const { finding: f, root } of found) {
     const key = `${f.path}\0${f.range.start.offset}\0${f.range.end.offset}\0${f.code}\0${f.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(f);
+    const kept = byKey.get(key);
+    if (kept) {
+      const r = rootsOf.get(kept)!;
+      if (!r.includes(root)) r.push(root);
+      continue;
+    }
+    byKey.set(key, f);
+    rootsOf.set(f, [root]);
+    findings.push(f);
   }
-  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset);
-  return out;
+  findings.sort(
+    (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset,
+  );
+  return { findings, rootsOf };
 }

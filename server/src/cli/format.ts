@@ -1,10 +1,18 @@
 // Output formats of `nginx-risk check`. The JSON shape is a stable contract (docs/cli.md):
 // {"version":1,"findings":[{ruleId, severity, file, line, column, endLine, endColumn, message, data}]},
 // positions 1-based (columns in UTF-16 code units, as editors count), files relative to the working directory.
+// SARIF is in sarif.ts; the text output is for people: each finding on a line, what a cost finding
+// measured indented under it, and the memory of each configuration at the end.
 
 import * as path from "path";
+import { formatBytes, formatCount } from "../cost/format";
 import type { Finding } from "../rules";
 import type { CheckResult } from "./check";
+import { toSarif } from "./sarif";
+
+export { formatBytes, formatCount };
+
+export type OutputFormat = "text" | "json" | "sarif";
 
 export interface JsonFinding {
   ruleId: string;
@@ -40,10 +48,16 @@ export function toJsonFinding(f: Finding, cwd: string): JsonFinding {
   return j;
 }
 
-export function formatFindings(result: CheckResult, format: "text" | "json", cwd: string): string {
+export function formatFindings(
+  result: CheckResult,
+  format: OutputFormat,
+  cwd: string,
+  tool: { version: string } = { version: "0.0.0" },
+): string {
   if (format === "json") {
     return JSON.stringify({ version: 1, findings: result.findings.map((f) => toJsonFinding(f, cwd)) }, null, 2) + "\n";
   }
+  if (format === "sarif") return JSON.stringify(toSarif(result, { cwd, version: tool.version }), null, 2) + "\n";
   const lines: string[] = [];
   for (const [root, files] of result.filesByRoot) {
     const dir = path.dirname(root);
@@ -55,11 +69,123 @@ export function formatFindings(result: CheckResult, format: "text" | "json", cwd
   for (const f of result.findings) {
     const j = toJsonFinding(f, cwd);
     lines.push(`${j.file}:${j.line}:${j.column}: ${j.severity}: ${j.message} [${j.ruleId}/${j.code}]`);
+    for (const l of costLines(f.data)) lines.push(`    ${l}`);
   }
+  lines.push(...totalLines(result, cwd));
   const count = (s: string): number => result.findings.filter((f) => f.severity === s).length;
   lines.push(
     `${count("error")} error(s), ${count("warning")} warning(s), ${count("info") + count("hint")} note(s) ` +
       `in ${result.files} file(s) of ${result.roots.length} configuration(s)`,
   );
   return lines.join("\n") + "\n";
+}
+
+// The cost fields a rule may put in `data` (docs/cli.md). Read defensively: `data` is the rules' contract
+// with the JSON output, and a field of another shape is left out of the text rather than misprinted.
+
+function num(data: Record<string, unknown>, key: string): number | undefined {
+  const v = data[key];
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+interface Bundle {
+  path?: string;
+  bytes?: number;
+  certificates?: number;
+  assumed?: boolean;
+}
+
+function bundleOf(data: Record<string, unknown>): Bundle | undefined {
+  const b = data.bundle;
+  if (typeof b !== "object" || b === null) return undefined;
+  const r = b as Record<string, unknown>;
+  return {
+    path: typeof r.path === "string" ? r.path : undefined,
+    bytes: num(r, "bytes"),
+    certificates: num(r, "certificates"),
+    assumed: r.assumed === true,
+  };
+}
+
+const plural = (n: number, one: string, many: string): string => `${formatCount(n)} ${n === 1 ? one : many}`;
+
+/**
+ * What a cost finding measured, in a few lines for people (empty when `data` has no cost fields):
+ *
+ *     4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each
+ *     master ~3.2 GiB, reload peak ~6.4 GiB (with workers ~9.6 GiB); nginx -t parses CA bundles 4,002 times
+ *     assumed: lua-nginx-module ≤ 0.10.25 (version unknown)
+ */
+export function costLines(data: Record<string, unknown> | undefined): string[] {
+  if (!data) return [];
+  const lines: string[] = [];
+  const contexts = num(data, "contexts");
+  const bundle = bundleOf(data);
+  const perContext = num(data, "bytesPerContext");
+  if (contexts !== undefined || bundle !== undefined) {
+    let l = contexts !== undefined ? plural(contexts, "SSL context", "SSL contexts") : "SSL contexts";
+    l += contexts === 1 ? " loads " : " load ";
+    l += bundle?.path ?? "a CA bundle";
+    const facts: string[] = [];
+    if (bundle?.bytes !== undefined) facts.push(`${formatCount(bundle.bytes)} B`);
+    if (bundle?.certificates !== undefined) facts.push(plural(bundle.certificates, "certificate", "certificates"));
+    if (facts.length > 0) l += ` (${bundle?.assumed ? "assumed: " : ""}${facts.join(", ")})`;
+    if (perContext !== undefined) l += ` at ~${formatBytes(perContext)} each`;
+    lines.push(l);
+  } else if (perContext !== undefined) {
+    lines.push(`~${formatBytes(perContext)} per SSL context`);
+  }
+  const memory = memoryLine(data);
+  if (memory) lines.push(memory);
+  for (const [key, label] of [
+    ["assumptions", "assumed"],
+    ["notes", "note"],
+  ]) {
+    const list = data[key];
+    if (!Array.isArray(list)) continue;
+    for (const a of list) if (typeof a === "string" && a.trim() !== "") lines.push(`${label}: ${a}`);
+  }
+  return lines;
+}
+
+/** `master ~3.2 GiB, reload peak ~6.4 GiB (with workers ~9.6 GiB); nginx -t parses CA bundles 4,002 times`. */
+function memoryLine(data: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const estimated = num(data, "estimatedBytes");
+  const peak = num(data, "reloadPeakBytes");
+  const instance = num(data, "instancePeakBytes");
+  if (estimated !== undefined) parts.push(`master ~${formatBytes(estimated)}`);
+  if (peak !== undefined)
+    parts.push(
+      `reload peak ~${formatBytes(peak)}${instance !== undefined ? ` (with workers ~${formatBytes(instance)})` : ""}`,
+    );
+  let l = parts.join(", ");
+  const parses = num(data, "configTestParses");
+  if (parses !== undefined) {
+    l += `${l ? "; " : ""}nginx -t parses CA bundles ${parses === 1 ? "once" : `${formatCount(parses)} times`}`;
+  }
+  return l;
+}
+
+/**
+ * One line per configuration whose findings carry memory estimates. `estimatedBytes`, `reloadPeakBytes`,
+ * `instancePeakBytes` and `configTestParses` are for the whole configuration: every cost finding of a
+ * configuration gives the same, so the largest is its total.
+ */
+function totalLines(result: CheckResult, cwd: string): string[] {
+  const lines: string[] = [];
+  const keys = ["estimatedBytes", "reloadPeakBytes", "instancePeakBytes", "configTestParses"];
+  for (const root of result.roots) {
+    const totals: Record<string, number> = {};
+    for (const f of result.findings) {
+      if (!f.data || !(result.rootsOf.get(f) ?? []).includes(root)) continue;
+      for (const k of keys) {
+        const v = num(f.data, k);
+        if (v !== undefined) totals[k] = Math.max(totals[k] ?? v, v);
+      }
+    }
+    if (totals.estimatedBytes === undefined && totals.reloadPeakBytes === undefined) continue;
+    lines.push(`memory of ${relative(cwd, root)}: ${memoryLine(totals)}`);
+  }
+  return lines;
 }

@@ -1,20 +1,22 @@
 // The `nginx-risk` command line: the same analysis as the editor, for CI and for people.
 //
 //   nginx-risk parse FILE [options]       the crossplane JSON payload
-//   nginx-risk check [FILES|DIRS…]        findings as text or JSON
+//   nginx-risk check [FILES|DIRS…]        findings as text, JSON or SARIF
 //
-// Exit codes: 0 ok, 1 the configuration has errors, 2 usage or I/O error.
+// Exit codes: 0 ok, 1 a finding at or above --fail-on (default: an error), 2 usage or I/O error.
 
 import * as fs from "fs";
 import * as path from "path";
+import { isVersion } from "../cost/versions";
 import { checkDirective, enterBlock, type ContextKind } from "../parse/directives";
 import { isNginxDump } from "../rules/dump";
 import { buildPayload, type DirectiveChecker } from "../workspace/crossplane-payload";
 import { dumpSource, parseDump } from "../workspace/dump";
 import { NodeFileSource } from "../workspace/files";
 import { mapPath, parseMapping, type PathMapping } from "../workspace/paths";
+import type { Severity } from "../rules";
 import { runCheck, type CheckOptions } from "./check";
-import { formatFindings } from "./format";
+import { formatFindings, type OutputFormat } from "./format";
 
 const VERSION = "0.1.0";
 
@@ -33,16 +35,27 @@ commands:
       --indent N           indent the JSON by N spaces (default: none)
   check [FILES|DIRS...]  analyse configurations (default: the current directory)
       --root FILE          analyse everything as part of this main configuration
-      --format text|json   output format (default: text)
+      --format text|json|sarif
+                           output format (default: text; sarif: SARIF 2.1.0 for code scanning)
       --strict             unknown directives are errors
-      --nginx-version V    judge directives as nginx V would
+      --nginx-version V    the deployed nginx: directives and costs are judged for it
+      --lua-nginx-module-version V
+                           the deployed lua-nginx-module (e.g. 0.10.25)
+      --openresty-version V
+                           the deployed OpenResty (e.g. 1.21.4.3): implies its nginx and lua-nginx-module;
+                           not with --lua-nginx-module-version
+      --openssl-version V  the OpenSSL nginx is linked with (reported only)
+      --memory-budget MiB  memory the configuration may use: SSL-cost findings above it are errors
+      --fail-on LEVEL      exit 1 when a finding is at least error|warning|info|hint, or never
+                           (default: error)
 
 options of every command:
   --map FROM=TO        read absolute include paths under FROM from TO (repeatable), e.g. --map /etc/nginx/=./
   -h, --help           this help
   --version            print the version
 
-exit status: 0 no errors, 1 the configuration has errors, 2 usage or I/O error`;
+exit status: 0 no errors (check: no finding at or above --fail-on), 1 the configuration has errors
+(check: such a finding), 2 usage or I/O error`;
 
 interface Parsed {
   command: string;
@@ -51,7 +64,18 @@ interface Parsed {
   maps: string[];
 }
 
-const VALUE_OPTIONS = new Set(["--indent", "--root", "--format", "--map", "--nginx-version"]);
+const CHECK_VALUE_OPTIONS = [
+  "--root",
+  "--format",
+  "--map",
+  "--nginx-version",
+  "--lua-nginx-module-version",
+  "--openresty-version",
+  "--openssl-version",
+  "--memory-budget",
+  "--fail-on",
+];
+const VALUE_OPTIONS = new Set(["--indent", ...CHECK_VALUE_OPTIONS]);
 const FLAG_OPTIONS: Record<string, Set<string>> = {
   parse: new Set([
     "--include-comments",
@@ -65,7 +89,7 @@ const FLAG_OPTIONS: Record<string, Set<string>> = {
 };
 const COMMAND_VALUE_OPTIONS: Record<string, Set<string>> = {
   parse: new Set(["--indent", "--map"]),
-  check: new Set(["--root", "--format", "--map", "--nginx-version"]),
+  check: new Set(CHECK_VALUE_OPTIONS),
 };
 
 export function parseArgs(argv: string[]): Parsed {
@@ -106,9 +130,9 @@ export function parseArgs(argv: string[]): Parsed {
   return out;
 }
 
-function mappingsOf(specs: string[]): PathMapping[] {
+function mappingsOf(specs: string[], cwd?: string): PathMapping[] {
   return specs.map((s) => {
-    const r = parseMapping(s);
+    const r = parseMapping(s, cwd);
     if (!r.ok) throw new UsageError(`--map ${s}: ${r.error}`);
     return r.mapping;
   });
@@ -117,6 +141,8 @@ function mappingsOf(specs: string[]): PathMapping[] {
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** `check`'s working directory: inputs and output paths are relative to it (default: process.cwd()). */
+  cwd?: string;
 }
 
 /**
@@ -217,31 +243,79 @@ function cmdParse(a: Parsed, io: Io): number {
   return payload.status === "ok" ? 0 : 1;
 }
 
-function cmdCheck(a: Parsed, io: Io): number {
+const FORMATS: readonly OutputFormat[] = ["text", "json", "sarif"];
+const FAIL_ON = ["error", "warning", "info", "hint", "never"] as const;
+type FailOn = (typeof FAIL_ON)[number];
+const RANK: Record<Severity, number> = { hint: 0, info: 1, warning: 2, error: 3 };
+
+function versionFlag(a: Parsed, name: string): string | undefined {
+  const v = a.flags.get(name) as string | undefined;
+  if (v !== undefined && !isVersion(v)) throw new UsageError(`${name} needs a version such as 1.2.3, not "${v}"`);
+  return v?.trim();
+}
+
+/** The check options that need no file system: format, threshold, versions, budget. */
+function checkSettings(a: Parsed): {
+  format: OutputFormat;
+  failOn: FailOn;
+  versions: Pick<CheckOptions, "nginxVersion" | "luaNginxModuleVersion" | "openrestyVersion" | "opensslVersion">;
+  memoryBudgetBytes?: number;
+} {
   const format = (a.flags.get("--format") as string | undefined) ?? "text";
-  if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not "${format}"`);
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format must be ${FORMATS.join(", ")}, not "${format}"`);
+  const failOn = (a.flags.get("--fail-on") as string | undefined) ?? "error";
+  if (!(FAIL_ON as readonly string[]).includes(failOn))
+    throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(", ")}, not "${failOn}"`);
+  if (a.flags.has("--lua-nginx-module-version") && a.flags.has("--openresty-version"))
+    throw new UsageError(
+      "--lua-nginx-module-version and --openresty-version exclude each other (OpenResty bundles its lua-nginx-module)",
+    );
+  const versions = {
+    nginxVersion: versionFlag(a, "--nginx-version"),
+    luaNginxModuleVersion: versionFlag(a, "--lua-nginx-module-version"),
+    openrestyVersion: versionFlag(a, "--openresty-version"),
+    opensslVersion: versionFlag(a, "--openssl-version"),
+  };
+  const budget = a.flags.get("--memory-budget") as string | undefined;
+  let memoryBudgetBytes: number | undefined;
+  if (budget !== undefined) {
+    const mib = budget.trim() === "" ? NaN : Number(budget);
+    if (!(Number.isFinite(mib) && mib > 0))
+      throw new UsageError(`--memory-budget needs a size in MiB greater than 0, not "${budget}"`);
+    memoryBudgetBytes = Math.round(mib * 1024 * 1024);
+  }
+  return { format: format as OutputFormat, failOn: failOn as FailOn, versions, memoryBudgetBytes };
+}
+
+function cmdCheck(a: Parsed, io: Io): number {
+  const settings = checkSettings(a);
+  const cwd = io.cwd ?? process.cwd();
   const inputs = a.positional.length > 0 ? a.positional : ["."];
   for (const p of inputs) {
-    if (!fs.existsSync(p)) {
+    if (!fs.existsSync(path.resolve(cwd, p))) {
       io.err(`nginx-risk: ${p}: no such file or directory`);
       return 2;
     }
   }
   const root = a.flags.get("--root") as string | undefined;
-  if (root !== undefined && new NodeFileSource().read(root) === null) {
+  if (root !== undefined && new NodeFileSource().read(path.resolve(cwd, root)) === null) {
     io.err(`nginx-risk: --root ${root}: not a readable file`);
     return 2;
   }
   const options: CheckOptions = {
-    inputs: inputs.map((p) => path.resolve(p)),
-    root: root === undefined ? undefined : path.resolve(root),
-    mappings: mappingsOf(a.maps),
+    inputs: inputs.map((p) => path.resolve(cwd, p)),
+    root: root === undefined ? undefined : path.resolve(cwd, root),
+    mappings: mappingsOf(a.maps, cwd),
     strict: a.flags.has("--strict"),
-    nginxVersion: a.flags.get("--nginx-version") as string | undefined,
+    ...settings.versions,
+    memoryBudgetBytes: settings.memoryBudgetBytes,
   };
   const result = runCheck(options);
-  io.out(formatFindings(result, format, process.cwd()));
-  return result.findings.some((f) => f.severity === "error") ? 1 : 0;
+  io.out(formatFindings(result, settings.format, cwd, { version: VERSION }));
+  if (settings.failOn === "never") return 0;
+  const threshold = RANK[settings.failOn];
+  return result.findings.some((f) => RANK[f.severity] >= threshold) ? 1 : 0;
 }
 
 export function main(argv: string[], io: Io): number {

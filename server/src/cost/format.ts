@@ -4,9 +4,10 @@
 const UNITS = ["B", "KiB", "MiB", "GiB"] as const;
 
 /**
- * A byte size in binary units with 2–3 significant digits: `512 B`, `3.2 KiB`, `832 KiB`, `45 MiB`,
- * `3.2 GiB`. Below 1 KiB the exact count; a value that would round to 1,000 or more of a unit is shown in
- * the next one (`0.98 MiB`, not `1,000 KiB`); GiB is the largest unit (`1,200 GiB`).
+ * A byte size in binary units with 2–3 significant digits (trailing zeros dropped): `512 B`, `4.06 MiB`,
+ * `13.4 MiB`, `832 KiB`, `3.2 GiB`, `1 KiB`. Below 1 KiB the exact count; a value that would round to 1,000
+ * or more of a unit is shown in the next one (`0.98 MiB`, not `1,000 KiB`); GiB is the largest unit
+ * (`1,200 GiB`).
  */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return String(n);
@@ -19,10 +20,14 @@ export function formatBytes(n: number): string {
     unit++;
   }
   let digits: string;
-  if (v < 1) digits = v.toFixed(2);
-  else if (v < 9.95) digits = v.toFixed(1);
-  else digits = formatCount(v);
+  if (v >= 99.95) digits = formatCount(v);
+  else digits = dropZeros(v.toFixed(v >= 9.995 ? 1 : 2));
   return `${digits} ${UNITS[unit]}`;
+}
+
+/** `3.20` → `3.2`, `1.00` → `1`, `10.0` → `10` (only zeros after the point). */
+function dropZeros(s: string): string {
+  return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
 }
 
 /** A count with thousands separators, rounded to an integer: `4,002`, `219,597`, `-1,024`. */

@@ -1,0 +1,602 @@
+// `nginx-risk check` in-process (main(argv, io) with its own working directory): the options and their
+// errors, --fail-on, the SARIF log checked against the official schema, the JSON shape, the text output.
+//
+// The SARIF 2.1.0 schema is the one Microsoft's SARIF SDK for JavaScript ships: npm package
+// @microsoft/jest-sarif 1.0.0-beta.0, file lib/schemas/sarif-2.1.0-rtm.5.json ("Static Analysis Results
+// Format (SARIF) Version 2.1.0-rtm.5 JSON Schema", the OASIS 2.1.0 schema as published on SchemaStore). It is
+// JSON Schema draft-04, hence ajv-draft-04 1.0.0 (on ajv 8.20.0), with ajv-formats 3.0.1 so that `uri` and
+// `uri-reference` are checked (a path with a space must be percent-encoded to pass). The schema's `language`
+// pattern is not a valid Unicode-mode RegExp, hence `unicodeRegExp: false`.
+
+import { strict as assert } from "assert";
+import Ajv from "ajv-draft-04";
+import addFormats from "ajv-formats";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { pathToFileURL } from "url";
+import { runCheck, type CheckResult } from "../../server/src/cli/check";
+import { costLines, formatBytes, formatCount, formatFindings } from "../../server/src/cli/format";
+import { main } from "../../server/src/cli/main";
+import { PROJECT_URL, RULE_DESCRIPTIONS, toSarif } from "../../server/src/cli/sarif";
+import type { Finding } from "../../server/src/rules";
+import { REPO } from "../support/shared";
+
+const SCHEMA_FILE = require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
+
+function sarifValidator(): (log: unknown) => void {
+  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8")));
+  return (log) => {
+    if (!validate(log)) assert.fail(`not valid SARIF 2.1.0:\n${JSON.stringify(validate.errors, null, 2)}`);
+  };
+}
+
+function check(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
+  let stdout = "";
+  let stderr = "";
+  const code = main(["check", ...args], {
+    out: (s) => (stdout += s),
+    err: (s) => (stderr += s + "\n"),
+    cwd,
+  });
+  return { code, stdout, stderr };
+}
+
+function tempTree(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-check-"));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const FINE = { "nginx.conf": "events {}\nhttp {\n    server { listen 80; }\n}\n" };
+// A syntax error (error, with a related location), an include that matches nothing (warning) and a file no
+// main file includes (hint).
+const SEVERAL = {
+  "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n    include missing/*.conf;\n}\n",
+  "conf.d/app.conf": "server {\n    listen 80;\n    location / { return 200 }\n}\n",
+  "sites-available/orphan": "location /x {\n    return 204;\n}\n",
+};
+const HINT_ONLY = { "site.conf": "server {\n    listen 80;\n}\n" };
+const WARNING_ONLY = { "nginx.conf": "events {}\nhttp {\n    include missing/*.conf;\n}\n" };
+const ERROR_ONLY = { "nginx.conf": "events {}\nhttp {\n    server { listen 80 }\n}\n" };
+
+describe("nginx-risk check: options", function () {
+  const dir = tempTree(FINE);
+
+  for (const [args, message] of [
+    [["--format", "xml"], /--format must be text, json, sarif, not "xml"/],
+    [["--fail-on", "critical"], /--fail-on must be one of error, warning, info, hint, never, not "critical"/],
+    [["--fail-on"], /--fail-on needs a value/],
+    [
+      ["--lua-nginx-module-version", "0.10.25", "--openresty-version", "1.21.4.3"],
+      /--lua-nginx-module-version and --openresty-version exclude each other/,
+    ],
+    [["--nginx-version", "latest"], /--nginx-version needs a version such as 1\.2\.3, not "latest"/],
+    [["--openresty-version=stable"], /--openresty-version needs a version/],
+    [["--lua-nginx-module-version", ""], /--lua-nginx-module-version needs a version/],
+    [["--openssl-version", "three"], /--openssl-version needs a version/],
+    [["--memory-budget", "0"], /--memory-budget needs a size in MiB greater than 0, not "0"/],
+    [["--memory-budget", "-5"], /--memory-budget needs a size in MiB/],
+    [["--memory-budget", "2GiB"], /--memory-budget needs a size in MiB/],
+    [["--memory-budget="], /--memory-budget needs a size in MiB/],
+    [["--fail-on", "error", "--frob"], /unknown option "--frob" for "check"/],
+  ] as [string[], RegExp][]) {
+    it(`exit 2: ${args.join(" ")}`, function () {
+      const r = check(args, dir);
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, "", "nothing on stdout");
+    });
+  }
+
+  it("accepts valid versions, a budget in MiB and every --format / --fail-on value", function () {
+    for (const args of [
+      ["--nginx-version", "1.22.1", "--lua-nginx-module-version", "0.10.25", "--openssl-version", "3.0.11"],
+      ["--openresty-version=1.21.4.3", "--nginx-version", "v1.21.4"],
+      ["--memory-budget", "1.5"],
+      ["--memory-budget=4096"],
+      ...["text", "json", "sarif"].map((f) => ["--format", f]),
+      ...["error", "warning", "info", "hint", "never"].map((f) => ["--fail-on", f]),
+    ]) {
+      const r = check([".", ...args], dir);
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}${r.stdout}`);
+    }
+  });
+
+  it("exit 2 for a missing input or an unreadable --root, relative to the working directory", function () {
+    const missing = check(["nope.conf"], dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.conf: no such file or directory/);
+    const root = check(["--root", "nope.conf"], dir);
+    assert.equal(root.code, 2);
+    assert.match(root.stderr, /--root nope\.conf: not a readable file/);
+    assert.equal(check(["--root", "nginx.conf"], dir).code, 0);
+  });
+});
+
+describe("nginx-risk check: --fail-on", function () {
+  const cases: [string, Record<string, string>, Record<string, number>][] = [
+    // A syntax error: 1 at every threshold but never.
+    ["a syntax error", ERROR_ONLY, { default: 1, error: 1, warning: 1, info: 1, hint: 1, never: 0 }],
+    // An include that matches nothing is a warning.
+    ["an empty include glob", WARNING_ONLY, { default: 0, error: 0, warning: 1, info: 1, hint: 1, never: 0 }],
+    // A file no main file includes, analysed in a guessed context: a hint.
+    ["a guessed context", HINT_ONLY, { default: 0, error: 0, warning: 0, info: 0, hint: 1, never: 0 }],
+  ];
+  for (const [what, files, expected] of cases) {
+    it(`${what}: ${Object.entries(expected)
+      .map(([k, v]) => `${k} → ${v}`)
+      .join(", ")}`, function () {
+      const dir = tempTree(files);
+      for (const [failOn, code] of Object.entries(expected)) {
+        const args = failOn === "default" ? ["."] : [".", "--fail-on", failOn];
+        for (const format of ["text", "json", "sarif"]) {
+          assert.equal(check([...args, "--format", format], dir).code, code, `--fail-on ${failOn} --format ${format}`);
+        }
+      }
+    });
+  }
+
+  it("the configurations give the severities the cases are named after", function () {
+    const top = (files: Record<string, string>): string[] =>
+      JSON.parse(check([".", "--format", "json"], tempTree(files)).stdout).findings.map(
+        (f: { severity: string; code: string }) => `${f.severity}/${f.code}`,
+      );
+    assert.ok(top(ERROR_ONLY).every((s) => s.startsWith("error/")) && top(ERROR_ONLY).length > 0);
+    assert.deepEqual(top(WARNING_ONLY), ["warning/include-glob-empty"]);
+    assert.deepEqual(top(HINT_ONLY), ["hint/guessed-context"]);
+  });
+});
+
+describe("nginx-risk check: facts around the configuration", function () {
+  it("looks in the folders given and in the folder of each main file given as a file", function () {
+    const dir = tempTree({
+      "etc/nginx/nginx.conf": FINE["nginx.conf"],
+      "etc/nginx/sites/a.conf": "server { listen 81; }\n",
+      "deploy/site.conf": "server { listen 80; }\n",
+      "dumps/dump.txt": "# configuration file /etc/nginx/nginx.conf:\nevents {}\n",
+    });
+    const at = (...p: string[]) => path.join(dir, ...p);
+    const folders = (inputs: string[], root?: string) =>
+      runCheck({ inputs: inputs.map((i) => at(i)), root: root && at(root), mappings: [], strict: false }).factFolders;
+    assert.deepEqual(folders(["etc/nginx"]), [at("etc/nginx")]);
+    assert.deepEqual(folders(["deploy/site.conf"]), [at("deploy")]);
+    // A file included by a main file given too: the main file's folder.
+    assert.deepEqual(folders(["etc/nginx/sites/a.conf", "etc/nginx/nginx.conf"]), [at("etc/nginx")]);
+    // A folder inside another one is covered by it.
+    assert.deepEqual(folders(["etc/nginx", "etc/nginx/sites/a.conf", "etc"]), [at("etc")]);
+    assert.deepEqual(folders(["etc/nginx", "deploy/site.conf", "dumps/dump.txt"]), [
+      at("deploy"),
+      at("dumps"),
+      at("etc/nginx"),
+    ]);
+    assert.deepEqual(folders([], "etc/nginx/nginx.conf"), [at("etc/nginx")]);
+  });
+
+  it("hands the versions found there (a Dockerfile's FROM) to the rules", function () {
+    const dir = tempTree({
+      "nginx.conf": FINE["nginx.conf"],
+      Dockerfile: "FROM openresty/openresty:1.21.4.1-0-jammy\nCOPY nginx.conf /usr/local/openresty/nginx/conf/\n",
+    });
+    const result = runCheck({ inputs: [dir], mappings: [], strict: false });
+    assert.deepEqual(
+      result.facts.versions.map((v) => [v.component, v.version, v.path]),
+      [["openresty", "1.21.4.1", path.join(dir, "Dockerfile")]],
+    );
+  });
+});
+
+describe("nginx-risk check --format sarif", function () {
+  const validate = sarifValidator();
+
+  it("validates the schema checker itself: it rejects a broken log", function () {
+    assert.throws(() => validate({ version: "2.1.0", runs: [{ tool: { driver: {} } }] }), /not valid SARIF/);
+    assert.throws(
+      () =>
+        validate({
+          version: "2.1.0",
+          runs: [
+            {
+              tool: { driver: { name: "x" } },
+              results: [
+                { message: { text: "m" }, locations: [{ physicalLocation: { artifactLocation: { uri: "a b" } } }] },
+              ],
+            },
+          ],
+        }),
+      /uri-reference/,
+    );
+  });
+
+  it("several findings, related locations: a valid SARIF 2.1.0 log", function () {
+    const dir = tempTree(SEVERAL);
+    const r = check([".", "--format", "sarif"], dir);
+    assert.equal(r.code, 1, r.stderr);
+    const log = JSON.parse(r.stdout);
+    validate(log);
+    assert.equal(log.version, "2.1.0");
+    assert.equal(log.runs.length, 1);
+    const run = log.runs[0];
+    assert.equal(run.tool.driver.name, "nginx-risk");
+    assert.match(run.tool.driver.version, /^\d+\.\d+\.\d+/);
+    assert.equal(run.originalUriBaseIds["%SRCROOT%"].uri, pathToFileURL(dir).href + "/");
+    assert.equal(run.columnKind, "utf16CodeUnits");
+
+    const rules = run.tool.driver.rules as { id: string; name: string; helpUri: string }[];
+    assert.deepEqual(
+      rules.map((x) => x.id),
+      [...new Set(run.results.map((x: { ruleId: string }) => x.ruleId))].sort(),
+      "one descriptor per rule that has results",
+    );
+    for (const [i, rule] of rules.entries()) {
+      assert.equal(rule.helpUri, `${PROJECT_URL}/blob/main/docs/rules/${rule.id}.md`);
+      assert.ok(fs.existsSync(path.join(REPO, "docs/rules", `${rule.id}.md`)), rule.id);
+      for (const res of run.results.filter((x: { ruleId: string }) => x.ruleId === rule.id)) {
+        assert.equal(res.ruleIndex, i);
+      }
+    }
+
+    const byCode = (code: string) =>
+      run.results.find((x: { properties: { code: string } }) => x.properties.code === code);
+    const semicolon = byCode("missing-semicolon");
+    assert.equal(semicolon.level, "error");
+    assert.deepEqual(semicolon.locations[0].physicalLocation, {
+      artifactLocation: { uri: "conf.d/app.conf", uriBaseId: "%SRCROOT%" },
+      region: { startLine: 3, startColumn: 25, endLine: 3, endColumn: 28 },
+    });
+    assert.deepEqual(semicolon.relatedLocations, [
+      {
+        id: 0,
+        physicalLocation: {
+          artifactLocation: { uri: "conf.d/app.conf", uriBaseId: "%SRCROOT%" },
+          region: { startLine: 3, startColumn: 29, endLine: 3, endColumn: 30 },
+        },
+        message: { text: 'the statement runs into this "}" (nginx: unexpected "}")' },
+      },
+    ]);
+    assert.equal(byCode("include-glob-empty").level, "warning");
+    const hint = byCode("guessed-context");
+    assert.equal(hint.level, "none");
+    assert.equal(hint.ruleId, "context");
+    assert.equal(hint.locations[0].physicalLocation.artifactLocation.uri, "sites-available/orphan");
+
+    // The same findings as the JSON output, in the same order, same positions.
+    const json = JSON.parse(check([".", "--format", "json"], dir).stdout).findings;
+    assert.deepEqual(
+      run.results.map((x: { ruleId: string; properties: { code: string }; message: { text: string } }) => [
+        x.ruleId,
+        x.properties.code,
+        x.message.text,
+      ]),
+      json.map((f: { ruleId: string; code: string; message: string }) => [f.ruleId, f.code, f.message]),
+    );
+  });
+
+  it("a cost finding (the bundled example): related locations and its data as properties", function () {
+    const r = check(["examples/openresty", "--format", "sarif"], REPO);
+    assert.equal(r.code, 0, r.stderr);
+    const log = JSON.parse(r.stdout);
+    validate(log);
+    const [res] = log.runs[0].results;
+    assert.equal(res.ruleId, "lua-ssl-per-location");
+    assert.equal(res.level, "note");
+    assert.equal(res.locations[0].physicalLocation.artifactLocation.uri, "examples/openresty/nginx.conf");
+    assert.ok(res.relatedLocations.length >= 2);
+    assert.equal(res.properties.code, "per-location");
+    assert.equal(res.properties.contexts, 5);
+    assert.equal(res.properties.bundle.path, "/etc/ssl/certs/ca-certificates.crt");
+  });
+
+  it("no findings: a valid log with no results and no rules", function () {
+    const r = check([".", "--format", "sarif"], tempTree(FINE));
+    assert.equal(r.code, 0);
+    const log = JSON.parse(r.stdout);
+    validate(log);
+    assert.deepEqual(log.runs[0].results, []);
+    assert.deepEqual(log.runs[0].tool.driver.rules, []);
+  });
+
+  it("paths with spaces, #, % and non-ASCII are percent-encoded URIs that resolve to the files", function () {
+    const dir = tempTree({
+      "my configs/nginx.conf": 'events {}\nhttp {\n    include "sites #1/*.conf";\n}\n',
+      "my configs/sites #1/café 100%.conf": "server {\n    listen 80\n}\n",
+    });
+    const r = check(["my configs", "--format", "sarif"], dir);
+    assert.equal(r.code, 1, r.stderr);
+    const log = JSON.parse(r.stdout);
+    validate(log);
+    const run = log.runs[0];
+    const base = run.originalUriBaseIds["%SRCROOT%"].uri;
+    assert.ok(run.results.length > 0);
+    for (const res of run.results) {
+      const loc = res.locations[0].physicalLocation.artifactLocation;
+      assert.equal(loc.uri, "my%20configs/sites%20%231/caf%C3%A9%20100%25.conf");
+      assert.equal(loc.uriBaseId, "%SRCROOT%");
+      const url = new URL(loc.uri, base);
+      assert.equal(decodeURIComponent(url.pathname), path.join(dir, "my configs/sites #1/café 100%.conf"));
+    }
+  });
+
+  it("a file outside the working directory gets an absolute file: URI", function () {
+    const dir = tempTree({ "conf/site.conf": "server { listen 80 }\n", "elsewhere/x": "" });
+    const r = check(["../conf/site.conf", "--format", "sarif"], path.join(dir, "elsewhere"));
+    const log = JSON.parse(r.stdout);
+    validate(log);
+    for (const res of log.runs[0].results) {
+      assert.deepEqual(res.locations[0].physicalLocation.artifactLocation, {
+        uri: pathToFileURL(path.join(dir, "conf/site.conf")).href,
+      });
+    }
+  });
+
+  it("levels: error → error, warning → warning, info → note, hint → none; properties = data + code", function () {
+    const at = (line: number) => ({
+      start: { line, character: 0, offset: line * 10 },
+      end: { line, character: 4, offset: line * 10 + 4 },
+    });
+    const cwd = "/srv/conf";
+    const findings: Finding[] = (["error", "warning", "info", "hint"] as const).map((severity, i) => ({
+      ruleId: i < 2 ? "made-up-rule" : "syntax",
+      code: `c${i}`,
+      severity,
+      path: `/srv/conf/f${i}.conf`,
+      range: at(i),
+      message: `m${i}`,
+      data:
+        i === 0
+          ? { contexts: 3, bundle: { path: "/etc/ssl/b.pem", bytes: 10, certificates: 1, assumed: true } }
+          : undefined,
+    }));
+    const result: CheckResult = {
+      roots: ["/srv/conf/f0.conf"],
+      files: 4,
+      filesByRoot: new Map([["/srv/conf/f0.conf", findings.map((f) => f.path)]]),
+      findings,
+      rootsOf: new Map(findings.map((f) => [f, ["/srv/conf/f0.conf"]])),
+      factFolders: ["/srv/conf"],
+      facts: { configTests: [], versions: [] },
+    };
+    const log = toSarif(result, { cwd, version: "9.9.9" });
+    validate(log);
+    const run = log.runs[0];
+    assert.deepEqual(
+      run.results.map((x) => x.level),
+      ["error", "warning", "note", "none"],
+    );
+    assert.deepEqual(run.results[0].properties, {
+      contexts: 3,
+      bundle: { path: "/etc/ssl/b.pem", bytes: 10, certificates: 1, assumed: true },
+      code: "c0",
+    });
+    assert.deepEqual(run.results[3].properties, { code: "c3" });
+    assert.deepEqual(
+      run.tool.driver.rules.map((x) => [x.id, x.name, x.shortDescription.text]),
+      [
+        ["made-up-rule", "MadeUpRule", 'nginx-risk rule "made-up-rule"'],
+        ["syntax", "Syntax", RULE_DESCRIPTIONS.syntax],
+      ],
+    );
+    assert.deepEqual(
+      run.results.map((x) => x.ruleIndex),
+      [0, 0, 1, 1],
+    );
+  });
+
+  it("rule descriptions are the titles of docs/rules/<id>.md; the project URL is package.json's", function () {
+    for (const [id, text] of Object.entries(RULE_DESCRIPTIONS)) {
+      const title = fs.readFileSync(path.join(REPO, "docs/rules", `${id}.md`), "utf8").split("\n")[0];
+      assert.equal(title, `# \`${id}\` — ${text}`);
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+    assert.equal(PROJECT_URL, pkg.repository.url.replace(/\.git$/, ""));
+  });
+});
+
+describe("nginx-risk check --format json", function () {
+  it("keeps the version-1 shape: the same keys in the same order", function () {
+    const r = check([".", "--format", "json"], tempTree(SEVERAL));
+    const json = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(json), ["version", "findings"]);
+    assert.equal(json.version, 1);
+    assert.ok(json.findings.length >= 3);
+    for (const f of json.findings) {
+      assert.deepEqual(
+        Object.keys(f).filter((k) => k !== "data"),
+        ["ruleId", "code", "severity", "file", "line", "column", "endLine", "endColumn", "message"],
+      );
+    }
+  });
+});
+
+describe("nginx-risk check: text output", function () {
+  it("formatBytes: binary units, 2–3 significant digits", function () {
+    const cases: [number, string][] = [
+      [0, "0 B"],
+      [512, "512 B"],
+      [1023, "1023 B"],
+      [1024, "1 KiB"],
+      [1536, "1.5 KiB"],
+      [10 * 1024, "10 KiB"],
+      [100 * 1024, "100 KiB"],
+      [800 * 1024, "800 KiB"],
+      [852057, "832 KiB"],
+      [999.4 * 1024, "999 KiB"],
+      [999.6 * 1024, "0.98 MiB"],
+      [1024 * 1024, "1 MiB"],
+      [5 * 852057, "4.06 MiB"],
+      [14074238, "13.4 MiB"],
+      [45.3 * 1024 * 1024, "45.3 MiB"],
+      [3.2 * 1024 ** 3, "3.2 GiB"],
+      [6.44 * 1024 ** 3, "6.44 GiB"],
+      [1200 * 1024 ** 3, "1,200 GiB"],
+      [-2048, "-2 KiB"],
+    ];
+    for (const [n, s] of cases) assert.equal(formatBytes(n), s, String(n));
+  });
+
+  it("formatCount: thousands separators", function () {
+    const cases: [number, string][] = [
+      [0, "0"],
+      [7, "7"],
+      [999, "999"],
+      [4002, "4,002"],
+      [219597, "219,597"],
+      [1234567, "1,234,567"],
+      [-1024, "-1,024"],
+      [12.6, "13"],
+    ];
+    for (const [n, s] of cases) assert.equal(formatCount(n), s, String(n));
+  });
+
+  // A finding as an SSL-cost rule gives it (built here: this tests the formatter, not the rule).
+  const costData = {
+    contexts: 4002,
+    totalContexts: 4002,
+    bundle: { path: "/etc/ssl/certs/ca-certificates.crt", bytes: 219597, certificates: 144, assumed: false },
+    bytesPerContext: 832 * 1024,
+    estimatedBytes: Math.round(3.2 * 1024 ** 3),
+    reloadPeakBytes: Math.round(6.4 * 1024 ** 3),
+    configTestParses: 4002,
+    assumptions: ["lua-nginx-module ≤ 0.10.25 (version unknown)"],
+  };
+
+  it("costLines: what a cost finding measured, in three lines", function () {
+    assert.deepEqual(costLines(costData), [
+      "4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each",
+      "master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
+      "assumed: lua-nginx-module ≤ 0.10.25 (version unknown)",
+    ]);
+    assert.deepEqual(
+      costLines({
+        contexts: 1,
+        totalContexts: 3,
+        bundle: { path: "/x.pem", bytes: 219597, certificates: 144, assumed: true },
+        configTestParses: 1,
+      }),
+      ["1 SSL context loads /x.pem (assumed: 219,597 B, 144 certificates)", "nginx -t parses CA bundles once"],
+    );
+    assert.deepEqual(
+      costLines({
+        estimatedBytes: 14074238,
+        reloadPeakBytes: 18375748,
+        instancePeakBytes: 22677258,
+        notes: ["cost per context measured with OpenSSL 3.0; OpenSSL 1.1.1w not verified"],
+      }),
+      [
+        "master ~13.4 MiB, reload peak ~17.5 MiB (with workers ~21.6 MiB)",
+        "note: cost per context measured with OpenSSL 3.0; OpenSSL 1.1.1w not verified",
+      ],
+    );
+    assert.deepEqual(costLines(undefined), []);
+    assert.deepEqual(costLines({ foo: 1 }), []);
+    assert.deepEqual(costLines({ contexts: "many", estimatedBytes: "big", assumptions: "x" }), [], "wrong shapes");
+  });
+
+  it("prints the block under its finding and a memory total per configuration", function () {
+    const range = {
+      start: { line: 11, character: 8, offset: 200 },
+      end: { line: 11, character: 40, offset: 232 },
+    };
+    const finding: Finding = {
+      ruleId: "lua-ssl-per-location",
+      code: "per-location",
+      severity: "warning",
+      path: "/srv/nginx/sites/api.conf",
+      range,
+      message: "lua_ssl_trusted_certificate in location blocks: each location loads the bundle",
+      data: costData,
+    };
+    const plain: Finding = { ...finding, ruleId: "syntax", code: "x", severity: "error", message: "broken", data: {} };
+    plain.range = { start: { ...range.start, line: 2, offset: 20 }, end: { ...range.end, line: 2, offset: 30 } };
+    const result: CheckResult = {
+      roots: ["/srv/nginx/nginx.conf"],
+      files: 2,
+      filesByRoot: new Map([["/srv/nginx/nginx.conf", ["/srv/nginx/nginx.conf", "/srv/nginx/sites/api.conf"]]]),
+      findings: [plain, finding],
+      rootsOf: new Map([
+        [plain, ["/srv/nginx/nginx.conf"]],
+        [finding, ["/srv/nginx/nginx.conf"]],
+      ]),
+      factFolders: ["/srv/nginx"],
+      facts: { configTests: [], versions: [] },
+    };
+    assert.equal(
+      formatFindings(result, "text", "/srv/nginx"),
+      [
+        "read nginx.conf and what it includes: sites/api.conf",
+        "sites/api.conf:3:9: error: broken [syntax/x]",
+        "sites/api.conf:12:9: warning: lua_ssl_trusted_certificate in location blocks: each location loads the bundle [lua-ssl-per-location/per-location]",
+        "    4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each",
+        "    master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
+        "    assumed: lua-nginx-module ≤ 0.10.25 (version unknown)",
+        "memory of nginx.conf: master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
+        "1 error(s), 1 warning(s), 0 note(s) in 2 file(s) of 1 configuration(s)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("the bundled example: a real cost finding, what it measured, the configuration's total", function () {
+    const r = check(["examples/openresty"], REPO);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n");
+    const at = lines.findIndex((l) =>
+      /^examples\/openresty\/nginx\.conf:21:5: info: .* \[lua-ssl-per-location\/per-location\]$/.test(l),
+    );
+    assert.ok(at >= 0, r.stdout);
+    const block = lines.slice(at + 1, at + 4).join("\n");
+    const size = String.raw`~[\d.]+ [KM]iB`;
+    assert.match(
+      block,
+      new RegExp(
+        "^ {4}5 SSL contexts load /etc/ssl/certs/ca-certificates\\.crt \\((assumed: )?[\\d,]+ B, [\\d,]+ certificates\\) " +
+          `at ${size} each\n` +
+          ` {4}master ${size}, reload peak ${size} \\(with workers ${size}\\); nginx -t parses CA bundles 5 times\n` +
+          " {4}assumed: lua-nginx-module version unknown",
+      ),
+      r.stdout,
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^memory of examples/openresty/nginx\\.conf: master ${size}, reload peak ${size} \\(with workers ${size}\\); ` +
+          "nginx -t parses CA bundles 5 times$",
+        "m",
+      ),
+    );
+  });
+
+  it("the versions and the budget reach the rules", function () {
+    const findings = (...args: string[]) =>
+      JSON.parse(check(["examples/openresty", "--format", "json", ...args], REPO).stdout).findings.filter(
+        (f: { ruleId: string }) => f.ruleId === "lua-ssl-per-location",
+      );
+    const unknown = findings();
+    assert.equal(unknown.length, 1);
+    assert.ok(unknown[0].data.assumptions.length > 0);
+    const known = findings("--lua-nginx-module-version", "0.10.25");
+    assert.equal(known[0].data.versions.luaNginxModule, "0.10.25");
+    assert.deepEqual(known[0].data.assumptions, []);
+    // lua-nginx-module 0.10.26 (OpenResty 1.25.3.1 bundles it) shares the http-level context.
+    assert.deepEqual(findings("--lua-nginx-module-version", "0.10.26"), []);
+    assert.deepEqual(findings("--openresty-version", "1.25.3.1"), []);
+    assert.equal(findings("--openresty-version", "1.21.4.3")[0].data.versions.luaNginxModule, "0.10.25");
+    // A budget below the reload peak makes the finding an error, and the run fail.
+    const tight = check(["examples/openresty", "--memory-budget", "1"], REPO);
+    assert.equal(tight.code, 1);
+    assert.match(tight.stdout, /nginx\.conf:21:5: error: .*\(budget 1 MiB\)/);
+    assert.equal(check(["examples/openresty", "--memory-budget", "4096"], REPO).code, 0);
+  });
+
+  it("a real configuration without cost findings prints no cost lines", function () {
+    const r = check(["."], tempTree(SEVERAL));
+    assert.match(r.stdout, /^conf\.d\/app\.conf:3:25: error: "return" directive is not terminated by ";"/m);
+    assert.doesNotMatch(r.stdout, /^ {4}|memory of/m);
+    assert.match(r.stdout, /1 error\(s\), 1 warning\(s\), 1 note\(s\) in 3 file\(s\) of 2 configuration\(s\)\n$/);
+  });
+});
