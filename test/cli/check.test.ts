@@ -534,6 +534,7 @@ describe("nginx-risk check: text output", function () {
         "    4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each",
         "    master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
         "    assumed: lua-nginx-module ≤ 0.10.25 (version unknown)",
+        "    how to fix: docs/rules/lua-ssl-per-location.md",
         "memory of nginx.conf: master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
         "1 error(s), 1 warning(s), 0 note(s) in 2 file(s) of 1 configuration(s)",
         "",
@@ -582,14 +583,18 @@ describe("nginx-risk check: text output", function () {
     const known = findings("--lua-nginx-module-version", "0.10.25");
     assert.equal(known[0].data.versions.luaNginxModule, "0.10.25");
     assert.deepEqual(known[0].data.assumptions, []);
-    // lua-nginx-module 0.10.26 (OpenResty 1.25.3.1 bundles it) shares the http-level context.
-    assert.deepEqual(findings("--lua-nginx-module-version", "0.10.26"), []);
-    assert.deepEqual(findings("--openresty-version", "1.25.3.1"), []);
+    // lua-nginx-module 0.10.26 (OpenResty 1.25.3.1 bundles it) shares the http-level context: one context,
+    // reported as a hint of what the directive costs, not as a multiplied risk.
+    const shared = (f: { severity: string; data: { contexts: number } }[]) =>
+      f.map((x) => [x.severity, x.data.contexts]);
+    assert.deepEqual(shared(findings("--lua-nginx-module-version", "0.10.26")), [["hint", 1]]);
+    assert.deepEqual(shared(findings("--openresty-version", "1.25.3.1")), [["hint", 1]]);
     assert.equal(findings("--openresty-version", "1.21.4.3")[0].data.versions.luaNginxModule, "0.10.25");
     // A budget below the reload peak makes the finding an error, and the run fail.
     const tight = check(["examples/openresty", "--memory-budget", "1"], REPO);
     assert.equal(tight.code, 1);
-    assert.match(tight.stdout, /nginx\.conf:21:5: error: .*\(budget 1 MiB\)/);
+    assert.match(tight.stdout, /nginx\.conf:21:5: error: /);
+    assert.match(tight.stdout, /^ {4}master ~13\.4 MiB, reload peak ~17\.5 MiB .*, over the budget of 1 MiB;/m);
     assert.equal(check(["examples/openresty", "--memory-budget", "4096"], REPO).code, 0);
   });
 

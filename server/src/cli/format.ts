@@ -68,8 +68,12 @@ export function formatFindings(
   }
   for (const f of result.findings) {
     const j = toJsonFinding(f, cwd);
-    lines.push(`${j.file}:${j.line}:${j.column}: ${j.severity}: ${j.message} [${j.ruleId}/${j.code}]`);
-    for (const l of costLines(f.data)) lines.push(`    ${l}`);
+    const cost = costLines(f.data);
+    // A cost finding's message repeats the figures the block below lays out: print its first sentence only.
+    const headline = cost.length > 0 ? firstSentence(j.message) : j.message;
+    lines.push(`${j.file}:${j.line}:${j.column}: ${j.severity}: ${headline} [${j.ruleId}/${j.code}]`);
+    for (const l of cost) lines.push(`    ${l}`);
+    if (cost.length > 0) lines.push(`    how to fix: docs/rules/${j.ruleId}.md`);
   }
   lines.push(...totalLines(result, cwd));
   const count = (s: string): number => result.findings.filter((f) => f.severity === s).length;
@@ -78,6 +82,12 @@ export function formatFindings(
       `in ${result.files} file(s) of ${result.roots.length} configuration(s)`,
   );
   return lines.join("\n") + "\n";
+}
+
+/** Up to the first ". " (sizes such as "3.2 GiB" contain dots but never a dot followed by a space). */
+function firstSentence(message: string): string {
+  const i = message.indexOf(". ");
+  return i < 0 ? message : message.slice(0, i + 1);
 }
 
 // The cost fields a rule may put in `data` (docs/cli.md). Read defensively: `data` is the rules' contract
@@ -159,6 +169,9 @@ function memoryLine(data: Record<string, unknown>): string {
     parts.push(
       `reload peak ~${formatBytes(peak)}${instance !== undefined ? ` (with workers ~${formatBytes(instance)})` : ""}`,
     );
+  const budget = num(data, "memoryBudgetBytes");
+  if (budget !== undefined && peak !== undefined)
+    parts.push(`${peak > budget ? "over" : "within"} the budget of ${formatBytes(budget)}`);
   let l = parts.join(", ");
   const parses = num(data, "configTestParses");
   if (parses !== undefined) {

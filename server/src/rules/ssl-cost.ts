@@ -80,12 +80,13 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
   const findings: Finding[] = [];
   for (const b of sites) {
     const contexts = b.loads.length;
-    if (contexts < 2) continue;
     const est = report.estimate;
     const budget = options.memoryBudgetBytes;
     const multiplied = (contexts - 1) * b.bytesPerContext;
-    let severity: Severity = multiplied >= WARNING_BYTES ? "warning" : "info";
-    if (budget !== undefined && est.reloadPeakBytes > budget) severity = "error";
+    // One context is the cost of using the directive at all: a hint that says what it costs. Copies are
+    // the risk: info, a warning from ~10 copies of Debian's bundle, an error past the memory budget.
+    let severity: Severity = contexts < 2 ? "hint" : multiplied >= WARNING_BYTES ? "warning" : "info";
+    if (contexts >= 2 && budget !== undefined && est.reloadPeakBytes > budget) severity = "error";
     const assumptions = [...b.source.assumptions];
     if (b.bundle.assumed)
       assumptions.push(
@@ -96,8 +97,10 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
       ? "nginx ≥ 1.27.2 parses it once and shares the certificates"
       : `every nginx -t and reload parses it ${formatCount(est.configTestParses)} time${est.configTestParses === 1 ? "" : "s"}`;
     const message =
-      `"${d.name}" is loaded into ${formatCount(contexts)} SSL contexts, ${text.why(b)}: ` +
-      `~${formatBytes(contexts * b.bytesPerContext)} (~${formatBytes(b.bytesPerContext)} each). ` +
+      (contexts === 1
+        ? `"${d.name}" is loaded into 1 SSL context: ~${formatBytes(b.bytesPerContext)}. `
+        : `"${d.name}" is loaded into ${formatCount(contexts)} SSL contexts, ${text.why(b)}: ` +
+          `~${formatBytes(contexts * b.bytesPerContext)} (~${formatBytes(b.bytesPerContext)} each). `) +
       `Master ~${formatBytes(est.estimatedBytes)}, reload peak ~${formatBytes(est.reloadPeakBytes)}` +
       (budget !== undefined ? ` (budget ${formatBytes(budget)})` : "") +
       `; ${parses}.` +
@@ -147,6 +150,7 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
         reloadPeakBytes: est.reloadPeakBytes,
         instancePeakBytes: est.instancePeakBytes,
         configTestParses: est.configTestParses,
+        memoryBudgetBytes: budget ?? null,
         assumptions,
         notes: report.notes,
         versions: versionData(report),
