@@ -26,6 +26,7 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "ssl-bundle-per-server": "client/trusted CA bundles parsed once per TLS server",
   "stream-lua-ssl-per-server": "the Lua CA bundle parsed once per stream server",
   "modsecurity-unused": "ModSecurity that costs without protecting",
+  "reuseport-config-test": "`listen … reuseport` and `nginx -t`",
 };
 
 const SRCROOT = "%SRCROOT%";
