@@ -10,6 +10,7 @@ import {
   luaSslPlan,
   serverSslPlan,
   streamLuaSslPlan,
+  streamProxySslPlan,
   upstreamSslPlan,
   type SslContext,
   type SslContextPlan,
@@ -116,6 +117,16 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
       assumptions: nginxAssumption,
     });
   }
+  const streamProxy = streamProxySslPlan(model, upstreamPerLocation);
+  if (streamProxy.contexts.length > 0)
+    sources.push({
+      ruleId: "proxy-ssl-per-location",
+      module: "stream-proxy",
+      bundleDirective: "proxy_ssl_trusted_certificate",
+      plan: streamProxy,
+      perLocation: upstreamPerLocation,
+      assumptions: nginxAssumption,
+    });
   for (const d of ["ssl_client_certificate", "ssl_trusted_certificate"] as const) {
     const plan = serverSslPlan(model, d);
     if (plan.contexts.length === 0) continue;
@@ -131,6 +142,12 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
   }
 
   const bundleCache = nginxV !== null && compareVersions(nginxV, "1.27.2") >= 0;
+  // The nginx core decides the cost per context for every module (1.27.2 caches parsed bundles).
+  // Upstream sources already assume < 1.23.1, which implies it.
+  if (nginxV === null)
+    for (const s of sources)
+      if (s.assumptions !== nginxAssumption)
+        s.assumptions = [...s.assumptions, "nginx version unknown, so < 1.27.2 (every context parses the bundle)"];
   const opensslV = versions.openssl.version;
   if (opensslV !== null && !opensslV.startsWith("3."))
     notes.push(`cost per context measured with OpenSSL 3.0; OpenSSL ${opensslV} not verified`);

@@ -223,6 +223,34 @@ export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocati
   return plan(out);
 }
 
+/**
+ * The stream proxy (`proxy_ssl on` in `stream`): before 1.23.1 ngx_stream_proxy_merge_srv_conf calls
+ * ngx_stream_proxy_set_ssl for every stream server where the effective `proxy_ssl` is on — a new SSL_CTX
+ * each, with the trusted bundle when `proxy_ssl_verify` is on. The 1.23.1 change applies here too
+ * (semantics.md §4): from then on one object per level that sets a `proxy_ssl_*` directive.
+ */
+export function streamProxySslPlan(model: ConfigModel, perServer: boolean): SslContextPlan {
+  const bundleOf = (c: ConfigContext): DirectiveSite | null => {
+    if (!isOn(lastSite(c, "proxy_ssl_verify", "stream"))) return null;
+    return lastSite(c, "proxy_ssl_trusted_certificate", "stream");
+  };
+  const out: SslContext[] = [];
+  const byLevel = new Map<ConfigContext | null, SslContext>();
+  for (const c of model.streamServers) {
+    if (!isOn(lastSite(c, "proxy_ssl", "stream"))) continue;
+    if (perServer) {
+      out.push({ owner: c, bundle: bundleOf(c) });
+      continue;
+    }
+    const level = setsAny(c, upstreamSslDirectives("proxy")) ? c : null;
+    if (byLevel.has(level)) continue;
+    const obj = { owner: c, bundle: bundleOf(c) };
+    byLevel.set(level, obj);
+    out.push(obj);
+  }
+  return plan(out);
+}
+
 // ---- server side TLS ---------------------------------------------------------------------------------------
 
 /**

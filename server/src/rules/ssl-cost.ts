@@ -73,6 +73,14 @@ export interface SslRuleText {
   why(b: BundleSite): string;
 }
 
+/** `per-location` / `per-server` (each block its own context), `per-level` (shared where nothing is set), `per-server-<directive>`. */
+function findingCode(b: BundleSite): string {
+  const m = b.source.module;
+  if (m === "server") return `per-server-${b.site.directive.name.replace(/_/g, "-")}`;
+  if (!b.source.perLocation) return "per-level";
+  return m === "stream-lua" || m === "stream-proxy" ? "per-server" : "per-location";
+}
+
 export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: SslRuleId, text: SslRuleText): Finding[] {
   const report = costReport(model, options);
   const sites = bundleSites(report, ruleId);
@@ -123,10 +131,7 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
     }
     findings.push({
       ruleId,
-      code:
-        b.source.module === "server"
-          ? `per-server-${d.name.replace(/_/g, "-")}`
-          : `per-${b.source.perLocation ? "location" : "level"}`,
+      code: findingCode(b),
       severity,
       path: b.site.file.path,
       range: d.range,
