@@ -73,7 +73,7 @@ export interface MemoryEstimate {
 export function estimateMemory(input: CostInput): MemoryEstimate {
   const processBytes = MEASURED.processBytes + (input.luaModule ? MEASURED.luaProcessBytes : 0);
   let sslBytes = input.emptyContexts * MEASURED.emptySslContext;
-  let configTestParses = 0;
+  let configTestParses: number;
   if (input.bundleCache) {
     const distinct = new Map<string, BundleInfo>();
     for (const b of input.loads) distinct.set(b.path, b);
