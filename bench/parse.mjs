@@ -1,4 +1,4 @@
-// Bundles bench/parse.ts with esbuild into bench/tmp/parse.js (gitignored) and runs it.
+// Bundles bench/parse.ts and bench/analysis.ts with esbuild into bench/tmp/ (gitignored) and runs them.
 // Run through `npm run bench` (which builds the grammar and dist/ first).
 import * as esbuild from "esbuild";
 import { spawnSync } from "child_process";
@@ -7,21 +7,25 @@ import { dirname, join } from "path";
 import { fileURLToPath } from "url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outfile = join(here, "tmp", "parse.js");
 mkdirSync(join(here, "tmp"), { recursive: true });
 
-await esbuild.build({
-  entryPoints: [join(here, "parse.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  sourcemap: true,
-  logLevel: "warning",
-});
-
-const r = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...process.argv.slice(2)], {
-  stdio: "inherit",
-});
-process.exit(r.status ?? 1);
+// The parser benchmark, then the risk engine's (bench/analysis.ts).
+let status = 0;
+for (const name of ["parse", "analysis"]) {
+  const outfile = join(here, "tmp", `${name}.js`);
+  await esbuild.build({
+    entryPoints: [join(here, `${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    sourcemap: true,
+    logLevel: "warning",
+  });
+  const r = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...process.argv.slice(2)], {
+    stdio: "inherit",
+  });
+  status ||= r.status ?? 1;
+}
+process.exit(status);

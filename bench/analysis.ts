@@ -1,0 +1,66 @@
+// Analysis benchmark: what the risk engine (include expansion, effective-configuration model, cost report,
+// every rule) adds on top of parsing, measured in the same run and reported as a ratio to the parse alone.
+// Run with `npm run bench` (bench/parse.mjs bundles and runs it after the parser benchmark). Nothing here
+// asserts a time: the machines are shared and noisy (../shared/docs/performance.md).
+
+import { performance } from "perf_hooks";
+import { buildModel } from "../server/src/model";
+import { parse } from "../server/src/parse/parser";
+import { runChecks } from "../server/src/rules";
+import { loadConfiguration } from "../server/src/workspace/configuration";
+import { MemoryFileSource } from "../server/src/workspace/files";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function measure(fn: () => unknown, warmup = 3, runs = 11): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** The incident's shape (gen_incident_conf.py `lua_cert`): http-level bundle, one server, `n` locations. */
+function incidentConfig(n: number): string {
+  const out = [
+    "load_module /usr/lib/nginx/modules/ndk_http_module.so;",
+    "load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;",
+    "events { worker_connections 128; }",
+    "http {",
+    "    lua_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;",
+    "    lua_ssl_verify_depth 3;",
+    "    server {",
+    "        listen 127.0.0.1:8080;",
+  ];
+  for (let i = 0; i < n; i++) out.push(`        location /l${i} { return 200 'l${i}\\n'; }`);
+  out.push("    }", "}");
+  return out.join("\n") + "\n";
+}
+
+const rows: string[] = [];
+for (const n of [100, 1000, 4000]) {
+  const text = incidentConfig(n);
+  const source = new MemoryFileSource({ "/bench/nginx.conf": text });
+  const options = { strict: false, nginxVersion: "1.22.1", luaNginxModuleVersion: "0.10.23" };
+  const parseMs = measure(() => parse(text));
+  let contexts = 0;
+  const analysisMs = measure(() => {
+    // A fresh configuration each time, as after an edit: parse, includes, model, cost report, every rule.
+    const config = loadConfiguration("/bench/nginx.conf", { source, defaultMapping: false });
+    const findings = runChecks(config, { ...options }, buildModel(config));
+    contexts = findings.reduce((sum, f) => sum + (typeof f.data?.contexts === "number" ? f.data.contexts : 0), 0);
+  });
+  rows.push(
+    `  ${String(n).padStart(5)} locations  ${String(contexts).padStart(5)} contexts   parse ${parseMs.toFixed(1).padStart(6)}   ` +
+      `analysis ${analysisMs.toFixed(1).padStart(6)}   analysis ÷ parse ${(analysisMs / parseMs).toFixed(2)}×`,
+  );
+}
+console.log("\nRisk engine, in-process, warm, median (ms); the ratio is within this run:");
+for (const r of rows) console.log(r);
