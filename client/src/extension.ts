@@ -1,11 +1,24 @@
 // The VS Code client: starts the nginx-risk language server (dist/server.js, over stdio) for `nginx`
-// documents, forwards the `nginxRisk` settings and *.conf file events, and applies
+// documents, forwards the `nginxRisk` settings and file events (config, Dockerfiles, crontabs, …), and applies
 // `nginxRisk.extraFilePatterns` by switching matching documents to the `nginx` language.
 import * as path from "path";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from "vscode-languageclient/node";
 
 let client: LanguageClient | undefined;
+
+/**
+ * Files whose changes the server hears about: configuration, and the files it reads facts from (deployed
+ * versions, periodic `nginx -t`: Dockerfiles, crontabs, systemd units, Kubernetes/compose YAML).
+ */
+const WATCHED = [
+  "**/*.conf",
+  "**/nginx.conf",
+  "**/{Dockerfile,Containerfile}*",
+  "**/crontab*",
+  "**/*.{timer,service}",
+  "**/*.{yaml,yml}",
+];
 
 export function activate(context: vscode.ExtensionContext): void {
   const serverModule = context.asAbsolutePath(path.join("dist", "server.js"));
@@ -24,10 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ],
     synchronize: {
       configurationSection: "nginxRisk",
-      fileEvents: [
-        vscode.workspace.createFileSystemWatcher("**/*.conf"),
-        vscode.workspace.createFileSystemWatcher("**/nginx.conf"),
-      ],
+      fileEvents: WATCHED.map((glob) => vscode.workspace.createFileSystemWatcher(glob)),
     },
   };
 

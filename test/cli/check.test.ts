@@ -580,9 +580,13 @@ describe("nginx-risk check: text output", function () {
     const unknown = findings();
     assert.equal(unknown.length, 1);
     assert.ok(unknown[0].data.assumptions.length > 0);
-    const known = findings("--lua-nginx-module-version", "0.10.25");
+    const known = findings("--lua-nginx-module-version", "0.10.25", "--nginx-version", "1.22.1");
     assert.equal(known[0].data.versions.luaNginxModule, "0.10.25");
     assert.deepEqual(known[0].data.assumptions, []);
+    // The nginx core decides whether the bundle is parsed per context (1.27.2 caches it): unknown, it is named.
+    assert.deepEqual(findings("--lua-nginx-module-version", "0.10.25")[0].data.assumptions, [
+      "nginx version unknown, so < 1.27.2 (every context parses the bundle)",
+    ]);
     // lua-nginx-module 0.10.26 (OpenResty 1.25.3.1 bundles it) shares the http-level context: one context,
     // reported as a hint of what the directive costs, not as a multiplied risk.
     const shared = (f: { severity: string; data: { contexts: number } }[]) =>

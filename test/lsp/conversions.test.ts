@@ -2,8 +2,15 @@
 import * as assert from "assert";
 import type { Diagnostic } from "vscode-languageserver/node";
 import { DiagnosticStore, type RootResult } from "../../server/src/lsp/analysis";
-import { findingToDiagnostic, pathToUri, toLspRange, uriToPath } from "../../server/src/lsp/conversions";
-import { readSettings } from "../../server/src/lsp/settings";
+import {
+  findingToDiagnostic,
+  hoverToLsp,
+  lensToCodeLens,
+  pathToUri,
+  toLspRange,
+  uriToPath,
+} from "../../server/src/lsp/conversions";
+import { readSettings, ruleOptionsOf } from "../../server/src/lsp/settings";
 import type { Range } from "../../server/src/parse/ast";
 import type { Finding } from "../../server/src/rules";
 
@@ -71,6 +78,19 @@ describe("lsp conversions", function () {
   });
 });
 
+describe("lsp hover and lens conversions", function () {
+  it("hovers are markdown with their range; lenses carry a title-only command", function () {
+    assert.deepStrictEqual(hoverToLsp({ markdown: "**x**", range: R(1, 2, 1, 5) }), {
+      contents: { kind: "markdown", value: "**x**" },
+      range: { start: { line: 1, character: 2 }, end: { line: 1, character: 5 } },
+    });
+    assert.deepStrictEqual(lensToCodeLens({ title: "5 SSL contexts", range: R(0, 0, 0, 6) }), {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 6 } },
+      command: { title: "5 SSL contexts", command: "" },
+    });
+  });
+});
+
 describe("lsp settings", function () {
   it("substitutes ${workspaceFolder}, resolves relative targets, defaults and clamps", function () {
     const { settings, problems } = readSettings(
@@ -89,9 +109,17 @@ describe("lsp settings", function () {
       ],
       strict: true,
       debounceMs: 10000,
+      versions: {},
+      assumedBundle: { bytes: 219597, certificates: 144 },
     });
     assert.deepStrictEqual(readSettings(undefined, null), {
-      settings: { pathMappings: [], strict: false, debounceMs: 200 },
+      settings: {
+        pathMappings: [],
+        strict: false,
+        debounceMs: 200,
+        versions: {},
+        assumedBundle: { bytes: 219597, certificates: 144 },
+      },
       problems: [],
     });
   });
@@ -105,8 +133,62 @@ describe("lsp settings", function () {
       },
       null,
     );
-    assert.deepStrictEqual(settings, { pathMappings: [{ from: "/c", to: "/c2" }], strict: false, debounceMs: 200 });
+    assert.deepStrictEqual(settings, {
+      pathMappings: [{ from: "/c", to: "/c2" }],
+      strict: false,
+      debounceMs: 200,
+      versions: {},
+      assumedBundle: { bytes: 219597, certificates: 144 },
+    });
     assert.strictEqual(problems.length, 5, problems.join("\n"));
+  });
+
+  it("reads versions, the memory budget and the assumed bundle, and maps them to rule options", function () {
+    const { settings, problems } = readSettings(
+      {
+        versions: { nginx: " 1.22.1 ", luaNginxModule: "0.10.26", openresty: "", openssl: "3.0.11" },
+        memoryBudgetMiB: 512,
+        assumedBundle: { bytes: 1000, certificates: 2 },
+      },
+      null,
+    );
+    assert.deepStrictEqual(problems, []);
+    assert.deepStrictEqual(settings.versions, { nginx: "1.22.1", luaNginxModule: "0.10.26", openssl: "3.0.11" });
+    assert.strictEqual(settings.memoryBudgetBytes, 512 * 1024 * 1024);
+    assert.deepStrictEqual(ruleOptionsOf(settings), {
+      strict: false,
+      nginxVersion: "1.22.1",
+      luaNginxModuleVersion: "0.10.26",
+      opensslVersion: "3.0.11",
+      memoryBudgetBytes: 512 * 1024 * 1024,
+      assumedBundle: { bytes: 1000, certificates: 2 },
+    });
+    // 0 and null: no budget; an empty version: unknown.
+    for (const memoryBudgetMiB of [0, null]) {
+      const r = readSettings({ memoryBudgetMiB, versions: { nginx: "" } }, null);
+      assert.deepStrictEqual(r.problems, []);
+      assert.strictEqual(r.settings.memoryBudgetBytes, undefined);
+      assert.deepStrictEqual(ruleOptionsOf(r.settings), {
+        strict: false,
+        assumedBundle: { bytes: 219597, certificates: 144 },
+      });
+    }
+  });
+
+  it("reports bad versions, budgets and bundles, and keeps the defaults", function () {
+    const { settings, problems } = readSettings(
+      {
+        versions: { nginx: "latest", luaNginxModule: 10, openresty: "1.21.4.3" },
+        memoryBudgetMiB: -1,
+        assumedBundle: { bytes: "big", certificates: 1 },
+      },
+      null,
+    );
+    assert.deepStrictEqual(settings.versions, { openresty: "1.21.4.3" });
+    assert.strictEqual(settings.memoryBudgetBytes, undefined);
+    assert.deepStrictEqual(settings.assumedBundle, { bytes: 219597, certificates: 144 });
+    assert.strictEqual(problems.length, 4, problems.join("\n"));
+    assert.strictEqual(readSettings({ versions: "1.22.1" }, null).problems.length, 1);
   });
 });
 

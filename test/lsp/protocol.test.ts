@@ -5,158 +5,21 @@
 // Needs `npm run build` first (the server is tested as shipped, bundled).
 
 import * as assert from "assert";
-import * as cp from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { fileURLToPath, pathToFileURL } from "url";
 import {
-  ConfigurationRequest,
   DidChangeConfigurationNotification,
-  DidChangeTextDocumentNotification,
-  DidCloseTextDocumentNotification,
-  DidOpenTextDocumentNotification,
   DiagnosticSeverity,
   ExitNotification,
   InitializeRequest,
   InitializedNotification,
-  LogMessageNotification,
-  PublishDiagnosticsNotification,
-  RegistrationRequest,
   ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
   TextDocumentSyncKind,
-  UnregistrationRequest,
-  createProtocolConnection,
-  type Diagnostic,
-  type ProtocolConnection,
-  type PublishDiagnosticsParams,
-  type Range,
   type TextDocumentContentChangeEvent,
 } from "vscode-languageserver-protocol/node";
 import { parse } from "../../server/src/parse/parser";
-import { REPO } from "../support/shared";
-
-const SERVER = path.join(REPO, "dist", "server.js");
-const WAIT_MS = 10000;
-const DEBOUNCE_MS = 500;
-
-/** A client side of the protocol: records every publishDiagnostics and lets a test wait for one. */
-class TestClient {
-  readonly child: cp.ChildProcess;
-  readonly connection: ProtocolConnection;
-  readonly published: PublishDiagnosticsParams[] = [];
-  readonly logs: string[] = [];
-  stderr = "";
-  exited: Promise<number | null>;
-  private waiters: (() => void)[] = [];
-
-  constructor() {
-    this.child = cp.spawn(process.execPath, [SERVER, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
-    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
-    this.child.stderr!.on("data", (b: Buffer) => (this.stderr += b.toString("utf8")));
-    this.connection = createProtocolConnection(
-      new StreamMessageReader(this.child.stdout!),
-      new StreamMessageWriter(this.child.stdin!),
-    );
-    this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
-      this.published.push(p);
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.connection.onNotification(LogMessageNotification.type, (m) => {
-      this.logs.push(m.message);
-    });
-    // The settings the server pulls: a debounce long enough to tell coalesced edits apart.
-    this.connection.onRequest(ConfigurationRequest.type, (params) =>
-      params.items.map(() => ({ debounceMs: DEBOUNCE_MS, strict: false, pathMappings: {} })),
-    );
-    this.connection.onRequest(RegistrationRequest.type, () => undefined);
-    this.connection.onRequest(UnregistrationRequest.type, () => undefined);
-    this.connection.listen();
-  }
-
-  /**
-   * The first publication (from index `since` of the history on) for `file` that satisfies `pred`;
-   * fails after WAIT_MS with what was published for the file, so a failure says what came instead.
-   */
-  async waitFor(
-    file: string,
-    pred: (p: PublishDiagnosticsParams) => boolean,
-    since = 0,
-  ): Promise<PublishDiagnosticsParams> {
-    const deadline = Date.now() + WAIT_MS;
-    let i = since;
-    for (;;) {
-      for (; i < this.published.length; i++) {
-        const p = this.published[i];
-        if (sameFile(p.uri, file) && pred(p)) return p;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        const forFile = this.published.slice(since).filter((p) => sameFile(p.uri, file));
-        assert.fail(
-          `no matching publishDiagnostics for ${file} within ${WAIT_MS} ms; got:\n` +
-            JSON.stringify(
-              forFile.map((p) => ({ version: p.version, diagnostics: p.diagnostics.map(brief) })),
-              null,
-              1,
-            ) +
-            `\nserver log:\n${this.logs.join("\n")}\nstderr:\n${this.stderr}`,
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** `file` is a path, or a non-file URI such as `untitled:Untitled-1`. */
-  open(file: string, text: string, version = 1): void {
-    void this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
-      textDocument: { uri: uriOf(file), languageId: "nginx", version, text },
-    });
-  }
-
-  change(file: string, version: number, changes: TextDocumentContentChangeEvent[]): void {
-    void this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
-      textDocument: { uri: uriOf(file), version },
-      contentChanges: changes,
-    });
-  }
-
-  close(file: string): void {
-    void this.connection.sendNotification(DidCloseTextDocumentNotification.type, {
-      textDocument: { uri: uriOf(file) },
-    });
-  }
-}
-
-function uriOf(file: string): string {
-  return file.startsWith("/") ? pathToFileURL(file).href : file;
-}
-
-function sameFile(uri: string, file: string): boolean {
-  return uri.startsWith("file:") ? fileURLToPath(uri) === file : uri === file;
-}
-
-function brief(d: Diagnostic): string {
-  const r = d.range;
-  const code = (d.data as { code?: string } | undefined)?.code;
-  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character} ${String(d.code)}/${code} ${d.message}`;
-}
-
-function withCode(p: PublishDiagnosticsParams, code: string): Diagnostic | undefined {
-  return p.diagnostics.find((d) => (d.data as { code?: string } | undefined)?.code === code);
-}
-
-function range(sl: number, sc: number, el: number, ec: number): Range {
-  return { start: { line: sl, character: sc }, end: { line: el, character: ec } };
-}
+import { TestClient, WAIT_MS, brief, range, requireBuiltServer, sameFile, uriOf, withCode } from "./client";
 
 /** Deterministic bytes, so a failure can be reproduced. */
 function pseudoRandomBytes(n: number, seed: number): Buffer {
@@ -194,9 +57,7 @@ describe("language server over stdio", function () {
   let client: TestClient;
 
   before(function () {
-    if (!fs.existsSync(SERVER)) {
-      throw new Error(`${SERVER} is missing: run \`npm run build\` before the tests (they test the bundled server)`);
-    }
+    requireBuiltServer();
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-lsp-")));
     nginxConf = path.join(dir, "nginx.conf");
     badConf = path.join(dir, "conf.d", "bad.conf");
@@ -406,9 +267,7 @@ describe("language server without workspace folders or settings pull", function 
   let client: TestClient;
 
   before(async function () {
-    if (!fs.existsSync(SERVER)) {
-      throw new Error(`${SERVER} is missing: run \`npm run build\` before the tests (they test the bundled server)`);
-    }
+    requireBuiltServer();
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-lsp-loose-")));
     fs.mkdirSync(path.join(dir, "conf.d"));
     fs.writeFileSync(path.join(dir, "nginx.conf"), "events {}\nhttp {\n    include conf.d/*.conf;\n}\n");

@@ -4,6 +4,7 @@
 // against that document's table B (10 to 4,000 locations, within ±15%).
 
 import type { BundleInfo } from "./bundle";
+import { formatCount } from "./format";
 
 /** Measured constants (bytes). */
 export const MEASURED = {
@@ -33,8 +34,8 @@ export function bundleContextBytes(bundle: Pick<BundleInfo, "bytes" | "certifica
 /** The formula of `bundleContextBytes` in words, for hovers. */
 export function bundleFormula(bundle: Pick<BundleInfo, "bytes" | "certificates" | "systemLike">): string {
   return bundle.systemLike
-    ? `3.83 × ${bundle.bytes.toLocaleString("en-US")} B + 11 KB`
-    : `0.647 × ${bundle.bytes.toLocaleString("en-US")} B + 4,309 B × ${bundle.certificates} certificates + 19,203 B`;
+    ? `3.83 × ${formatCount(bundle.bytes)} B + 11 KB`
+    : `0.647 × ${formatCount(bundle.bytes)} B + 4,309 B × ${bundle.certificates} certificates + 19,203 B`;
 }
 
 export interface CostInput {
@@ -44,8 +45,10 @@ export interface CostInput {
   luaModule: boolean;
   /** SSL_CTXs created without a bundle. */
   emptyContexts: number;
-  /** SSL_CTXs that parse a bundle, each with its bundle. */
+  /** Bundle parses, each into an SSL_CTX (a context with two bundles appears twice). */
   loads: readonly BundleInfo[];
+  /** How many of `loads` go into a context another load already paid for. */
+  sharedLoads?: number;
   /**
    * nginx ≥ 1.27.2 caches parsed bundles (ngx_ssl_cache_fetch): each context then costs about an empty
    * one and each distinct bundle is parsed once (semantics.md §4; not measured here).
@@ -84,6 +87,7 @@ export function estimateMemory(input: CostInput): MemoryEstimate {
     for (const b of input.loads) sslBytes += bundleContextBytes(b);
     configTestParses = input.loads.length;
   }
+  sslBytes -= (input.sharedLoads ?? 0) * MEASURED.emptySslContext;
   const configBytes =
     input.locationConfigurations *
       (MEASURED.perLocationConfiguration + (input.luaModule ? MEASURED.luaPerLocationConfiguration : 0)) +

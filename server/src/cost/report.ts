@@ -170,15 +170,28 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
   };
 
   let emptyContexts = 0;
+  /** Loads into an SSL_CTX already counted (a server's client *and* trusted bundle): the context is not paid twice. */
+  let sharedLoads = 0;
   const loads: BundleInfo[] = [];
   const byOwner = new Map<ConfigContext, { source: SslSource; context: SslContext }[]>();
+  // One SSL_CTX per owner and module; the server side puts both of its bundles into the same one.
+  const counted = new Map<string, "empty" | "load">();
   for (const s of sources) {
     for (const c of s.plan.contexts) {
       let list = byOwner.get(c.owner);
       if (!list) byOwner.set(c.owner, (list = []));
       list.push({ source: s, context: c });
-      if (c.bundle) loads.push(bundleOf(c.bundle));
-      else emptyContexts++;
+      const key = `${s.module}\0${c.owner.id}`;
+      const before = counted.get(key);
+      if (c.bundle) {
+        loads.push(bundleOf(c.bundle));
+        if (before === "empty") emptyContexts--;
+        else if (before === "load") sharedLoads++;
+        counted.set(key, "load");
+      } else if (before === undefined) {
+        emptyContexts++;
+        counted.set(key, "empty");
+      }
     }
   }
   const estimate = estimateMemory({
@@ -186,6 +199,7 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
     luaModule,
     emptyContexts,
     loads,
+    sharedLoads,
     bundleCache,
   });
   return { versions, sources, bundles, estimate, bundleCache, notes, byOwner, luaModule };

@@ -7,15 +7,22 @@
 // deleted on disk (watcher), settings, folders, or an open buffer whose includes or apparent context
 // changed. Typing inside a `server { }` changes neither, so a keystroke costs one re-parse of the edited
 // file plus re-expanding the affected roots (parses of unchanged files are cached).
+//
+// Each root's last analysis is kept whole (configuration, effective model, cost report, findings): hovers
+// and code lenses read it instead of analysing again, so they show exactly what the diagnostics say.
+// The model is built once per analysis and shared by the rules and the report.
 
 import * as path from "path";
 import type { Diagnostic } from "vscode-languageserver/node";
+import { costReport, type CostReport } from "../cost/report";
+import { buildModel, type ConfigModel } from "../model";
 import type { Node } from "../parse/ast";
 import { parse } from "../parse/parser";
-import { runChecks, type Finding } from "../rules";
+import { runChecks, type Finding, type RuleOptions } from "../rules";
 import { isNginxDump, runChecksOnDump } from "../rules/dump";
 import { diagnosticFinding } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
+import { NO_FACTS, scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
 import { NodeFileSource, OverlayFileSource, ParseCache, normalizePath, type FileSource } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
 import {
@@ -45,6 +52,19 @@ export interface RootJob {
   rootContext: readonly string[];
   /** Findings the graph adds on its own (the guessed-context hint). */
   extra: Finding[];
+  /** Where the document was looked for: the folder facts (cron jobs, Dockerfiles) are read from. */
+  scope: Scope;
+}
+
+/** One root's last analysis, whole: what hovers and code lenses read. */
+export interface RootAnalysis {
+  config: Configuration;
+  /** Built once per analysis; the rules and the report read this same model. */
+  model: ConfigModel;
+  report: CostReport;
+  /** Every finding of the configuration (before conversion to diagnostics). */
+  findings: Finding[];
+  options: RuleOptions;
 }
 
 export interface RootResult {
@@ -55,6 +75,22 @@ export interface RootResult {
   byUri: Map<string, Diagnostic[]>;
   /** Set when the rules threw: only syntax and include problems are in `byUri`. */
   ruleError?: unknown;
+  /** Set when reading the workspace facts threw (the rules then ran without them). */
+  factsError?: unknown;
+  /** Absent for dumps and when the rules threw. */
+  analysis?: RootAnalysis;
+}
+
+/**
+ * Runs the rules over a loaded configuration with one model shared by the rules and the cost report.
+ * Throws what a rule throws.
+ */
+export function analyseConfiguration(config: Configuration, options: RuleOptions): RootAnalysis {
+  const model = buildModel(config);
+  const findings = runChecks(config, options, model);
+  // The rules asked for the same (model, options): the report is the one they used, not a second one.
+  const report = costReport(model, options);
+  return { config, model, report, findings, options };
 }
 
 interface CachedGraph {
@@ -70,6 +106,8 @@ export class Analyzer {
   private readonly graphs = new Map<string, CachedGraph>();
   /** Paths of the open buffers (the overlays), for structure checks. */
   private readonly open = new Set<string>();
+  /** Workspace facts per scanned folder (and depth), until files change on disk. */
+  private readonly facts = new Map<string, WorkspaceFacts>();
 
   constructor(private readonly maxCandidates = 2000) {}
 
@@ -98,11 +136,46 @@ export class Analyzer {
       }
     }
     this.graphs.clear();
+    // A Dockerfile, crontab or timer may have changed: facts are read again (cheap next to the rules).
+    this.facts.clear();
   }
 
   /** Settings or workspace folders changed. */
   invalidateGraphs(): void {
     this.graphs.clear();
+  }
+
+  /** Workspace folders changed. */
+  invalidateFacts(): void {
+    this.facts.clear();
+  }
+
+  /**
+   * The facts around the configurations of `scope` (its folder), read through the open buffers and
+   * cached per folder. None for untitled buffers.
+   */
+  factsFor(scope: Scope): WorkspaceFacts {
+    if (scope.folder === null) return NO_FACTS;
+    const key = `${normalizePath(scope.folder)}\0${scope.maxDepth}`;
+    let facts = this.facts.get(key);
+    if (!facts) {
+      facts = scanWorkspaceFacts([scope.folder], { source: this.source, maxDepth: scope.maxDepth });
+      this.facts.set(key, facts);
+    }
+    return facts;
+  }
+
+  /** The rule options of one analysis: the settings', plus the workspace's facts and reader. */
+  ruleOptions(base: RuleOptions, scope: Scope | null): { options: RuleOptions; factsError?: unknown } {
+    let facts: WorkspaceFacts = NO_FACTS;
+    let factsError: unknown;
+    try {
+      if (scope) facts = this.factsFor(scope);
+    } catch (err) {
+      // A scanner bug must not stop the analysis: the versions are then assumed, as without facts.
+      factsError = err;
+    }
+    return { options: { ...base, facts, source: this.source }, factsError };
   }
 
   /** The configurations `docPath` has to be analysed in. */
@@ -120,6 +193,7 @@ export class Analyzer {
       rootContext: c.root.context,
       // The hint belongs to the configuration that is the guessed file itself.
       extra: analysis.guess && c.rootPath === file ? extra : [],
+      scope,
     }));
   }
 
@@ -127,7 +201,7 @@ export class Analyzer {
    * Loads one root over the current buffers and runs the rules. The graph's copy of the configuration
    * may predate the latest edits, so it is always re-expanded (cheap: unchanged files are not re-parsed).
    */
-  run(job: RootJob, strict: boolean, uriOf: (p: string) => string): RootResult {
+  run(job: RootJob, base: RuleOptions, uriOf: (p: string) => string): RootResult {
     const config = loadConfiguration(job.rootPath, {
       source: this.source,
       cache: this.cache,
@@ -136,10 +210,13 @@ export class Analyzer {
       defaultMapping: false,
       rootContext: job.rootContext,
     });
+    const { options, factsError } = this.ruleOptions(base, job.scope);
     let findings: Finding[];
     let ruleError: unknown;
+    let analysis: RootAnalysis | undefined;
     try {
-      findings = runChecks(config, { strict });
+      analysis = analyseConfiguration(config, options);
+      findings = [...analysis.findings];
     } catch (err) {
       // A rule bug must not hide the syntax errors the user is typing into.
       ruleError = err;
@@ -158,14 +235,19 @@ export class Analyzer {
       if (!list) byUri.set(uri, (list = []));
       list.push(d);
     }
-    return { key: job.key, files: new Set(config.files.keys()), byUri, ruleError };
+    const result: RootResult = { key: job.key, files: new Set(config.files.keys()), byUri };
+    if (ruleError !== undefined) result.ruleError = ruleError;
+    if (factsError !== undefined) result.factsError = factsError;
+    if (analysis) result.analysis = analysis;
+    return result;
   }
 
   /** An `nginx -T` dump: the configuration it holds, every finding placed in the dump document. */
-  runDump(docPath: string, text: string, strict: boolean, uriOf: (p: string) => string): RootResult | null {
+  runDump(docPath: string, text: string, base: RuleOptions, uriOf: (p: string) => string): RootResult | null {
     if (!isNginxDump(text)) return null;
     const p = normalizePath(docPath);
-    const { findings } = runChecksOnDump(text, p, { strict }, this.cache);
+    // The dump's paths are the server's, not the workspace's: bundles are read as mapped, facts not at all.
+    const { findings } = runChecksOnDump(text, p, { ...base, source: this.source }, this.cache);
     const uri = uriOf(p);
     const byUri = new Map<string, Diagnostic[]>();
     if (findings.length > 0)
@@ -298,6 +380,11 @@ export class DiagnosticStore {
   rootsReading(p: string): string[] {
     const key = normalizePath(p);
     return [...this.roots.values()].filter((r) => r.files.has(key)).map((r) => r.key);
+  }
+
+  /** The last analysis of a root (absent for dumps, failed rules and unknown keys). */
+  analysis(key: string): RootAnalysis | undefined {
+    return this.roots.get(key)?.analysis;
   }
 
   merged(uri: string): Diagnostic[] {

@@ -4,8 +4,11 @@
 import { fileURLToPath } from "url";
 import {
   DiagnosticSeverity,
+  MarkupKind,
+  type CodeLens,
   type Diagnostic,
   type DiagnosticRelatedInformation,
+  type Hover,
   type Range as LspRange,
 } from "vscode-languageserver/node";
 import type { Range } from "../parse/ast";
@@ -110,4 +113,17 @@ export function diagnosticKey(d: Diagnostic): string {
   const r = d.range;
   const data = d.data as { code?: unknown } | undefined;
   return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}\0${String(d.code)}\0${String(data?.code)}\0${d.message}`;
+}
+
+/** A hover of hover.ts as LSP's (markdown). */
+export function hoverToLsp(info: { markdown: string; range: Range }): Hover {
+  return { contents: { kind: MarkupKind.Markdown, value: info.markdown }, range: toLspRange(info.range) };
+}
+
+/**
+ * A lens of hover.ts as LSP's: resolved at once, and with a title-only command (empty command id), since
+ * VS Code shows no lens without a command and there is nothing to run.
+ */
+export function lensToCodeLens(lens: { range: Range; title: string }): CodeLens {
+  return { range: toLspRange(lens.range), command: { title: lens.title, command: "" } };
 }

@@ -5,29 +5,58 @@
 //
 // Analysis is synchronous CPU work (parse, expand, rules); it runs root by root with a turn of the event
 // loop in between, so edits and requests that arrive meanwhile are handled and make the stale run stop.
+//
+// Hovers and code lenses read each root's last analysis (kept in the DiagnosticStore). A request first
+// runs the analyses still waiting for their debounce, so it answers for the text the editor shows; after
+// every analysis the client is asked to refresh its code lenses (workspace/codeLens/refresh).
 
 import {
+  CodeLensRefreshRequest,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
   TextDocuments,
+  type CodeLens,
   type Connection,
   type Diagnostic,
+  type Hover,
   type InitializeParams,
   type InitializeResult,
   type WorkspaceFolder,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { normalizePath } from "../workspace/files";
-import { Analyzer, DiagnosticStore, looseScope, type Scope } from "./analysis";
-import { pathToUri, uriToPath } from "./conversions";
-import { DEFAULT_SETTINGS, readSettings, type ServerSettings } from "./settings";
+import { Analyzer, DiagnosticStore, looseScope, type RootAnalysis, type Scope } from "./analysis";
+import { hoverToLsp, lensToCodeLens, pathToUri, uriToPath } from "./conversions";
+import { codeLenses, hoverAt } from "./hover";
+import { DEFAULT_SETTINGS, readSettings, ruleOptionsOf, type ServerSettings } from "./settings";
 
 /** Where buffers without a file (untitled:) live for the workspace layer; nothing is ever read there. */
 const UNTITLED_ROOT = "/nginx-risk-untitled";
 
+/** Files the workspace facts are read from (workspace/facts.ts); the client watches the same (client/src/extension.ts). */
+const FACT_GLOBS = [
+  "**/{Dockerfile,Containerfile}*",
+  "**/*.{dockerfile,containerfile}",
+  "**/crontab*",
+  "**/*.{cron,crontab}",
+  "**/cron.*/**",
+  "**/*.{timer,service}",
+  "**/*.{yaml,yml}",
+  "**/*{nginx,openresty}*.{txt,out,log,info}",
+];
+
 /** Watched in addition to what the client asks its own watchers for: files nginx reads whatever their names. */
-const WATCH_GLOBS = ["**/*.conf", "**/*.nginx", "**/nginx.conf", "**/sites-*/**", "**/conf.d/**", "**/snippets/**"];
+const WATCH_GLOBS = [
+  "**/*.conf",
+  "**/*.nginx",
+  "**/nginx.conf",
+  "**/sites-*/**",
+  "**/conf.d/**",
+  "**/snippets/**",
+  // Deployed versions and periodic `nginx -t` found there change the cost findings.
+  ...FACT_GLOBS,
+];
 
 export interface ServerOptions {
   /** Upper bound on the files scanned per workspace folder when looking for main files. */
@@ -42,6 +71,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let canPullConfiguration = false;
   let canRegisterConfiguration = false;
   let canRegisterWatchers = false;
+  let canRefreshLenses = false;
   let hasFolderEvents = false;
   let folders: string[] = [];
   /** The pushed `nginxRisk` section, for clients without workspace/configuration. */
@@ -54,6 +84,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const reportedProblems = new Set<string>();
 
   const timers = new Map<string, NodeJS.Timeout>();
+  /** Analyses under way, so a hover or code lens request can wait for the one that covers its text. */
+  const running = new Map<string, Promise<void>>();
+  let lensRefresh: NodeJS.Timeout | undefined;
   /** Bumped on every edit and analysis start: a run that sees a newer number stops. */
   const generation = new Map<string, number>();
   /** Documents opened a moment ago: analysed at once, not after the debounce. */
@@ -73,6 +106,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
     connection.console.error(`${what}: ${detail}`);
   };
+  /** Logs an error the first time it happens (the same failure repeats on every keystroke). */
+  const logOnce = (what: string, err: unknown): void => {
+    const key = `${what}\0${err instanceof Error ? err.message : String(err)}`;
+    if (reportedProblems.has(key)) return;
+    reportedProblems.add(key);
+    logError(what, err);
+  };
 
   // ---- initialize ------------------------------------------------------------------------------------
 
@@ -82,10 +122,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     canRegisterConfiguration = ws?.didChangeConfiguration?.dynamicRegistration === true;
     canRegisterWatchers = ws?.didChangeWatchedFiles?.dynamicRegistration === true;
     hasFolderEvents = ws?.workspaceFolders === true;
+    canRefreshLenses = ws?.codeLens?.refreshSupport === true;
     folders = foldersOf(params.workspaceFolders, params.rootUri ?? null);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: "nginx-risk" },
@@ -113,6 +156,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         folders = [...folders.filter((f) => !removed.has(f)), ...foldersOf(e.added, null)];
         settingsCache.clear();
         analyzer.invalidateGraphs();
+        analyzer.invalidateFacts();
         reanalyseAll();
       });
     }
@@ -122,6 +166,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     stopped = true;
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
+    if (lensRefresh) clearTimeout(lensRefresh);
+    lensRefresh = undefined;
   });
 
   // ---- settings ----------------------------------------------------------------------------------------
@@ -222,6 +268,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       // Whatever is left for this URI comes from roots of other documents; they refresh below.
       affected.add(uri);
       publish(affected, null);
+      refreshLenses();
       for (const [doc, keys] of docRoots) if (readers.some((k) => keys.has(k))) schedule(doc, 0);
     } catch (err) {
       logError(`closing ${uri} failed`, err);
@@ -268,9 +315,44 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       uri,
       setTimeout(() => {
         timers.delete(uri);
-        analyse(uri).catch((err) => logError(`analysing ${uri} failed`, err));
+        start(uri);
       }, delay),
     );
+  }
+
+  function start(uri: string): void {
+    const run: Promise<void> = analyse(uri)
+      .catch((err) => logError(`analysing ${uri} failed`, err))
+      .finally(() => {
+        if (running.get(uri) === run) running.delete(uri);
+      });
+    running.set(uri, run);
+  }
+
+  /**
+   * Runs now what waits for its debounce and waits for the analyses under way: afterwards the store holds
+   * the analysis of the text every open document has (edits in one file change the roots of others, so
+   * all of them).
+   */
+  async function settle(): Promise<void> {
+    for (const [uri, t] of [...timers]) {
+      clearTimeout(t);
+      timers.delete(uri);
+      start(uri);
+    }
+    await Promise.all([...running.values()]);
+  }
+
+  /** Asks the client to request code lenses again (once for a burst of analyses). */
+  function refreshLenses(): void {
+    if (!canRefreshLenses || stopped || lensRefresh) return;
+    lensRefresh = setTimeout(() => {
+      lensRefresh = undefined;
+      if (stopped) return;
+      connection
+        .sendRequest(CodeLensRefreshRequest.type)
+        .catch((err) => logError("refreshing code lenses failed", err));
+    }, 50);
   }
 
   function reanalyseAll(): void {
@@ -296,10 +378,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const uriOf = uriMapper();
     const keys = new Set<string>();
     const affected = new Set<string>([uri]);
+    const options = ruleOptionsOf(settings);
     let finished = false;
     try {
       const text = documents.get(uri)?.getText() ?? "";
-      const dump = analyzer.runDump(p, text, settings.strict, uriOf);
+      const dump = analyzer.runDump(p, text, options, uriOf);
       const jobs = dump ? [] : analyzer.plan(p, scopeFor(uri, p), settings.pathMappings);
       if (dump) {
         keys.add(dump.key);
@@ -309,8 +392,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         // Let pending messages (an edit, a close) in before the next chunk of work.
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (stale()) return;
-        const result = analyzer.run(job, settings.strict, uriOf);
+        const result = analyzer.run(job, options, uriOf);
         if (result.ruleError !== undefined) logError(`rules failed on ${job.rootPath}`, result.ruleError);
+        if (result.factsError !== undefined) logOnce(`reading workspace facts failed`, result.factsError);
         keys.add(job.key);
         for (const u of store.set(result)) affected.add(u);
       }
@@ -333,8 +417,60 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       // Publish what the store now holds even after a stale stop, so the client never lags behind it.
       const doc = documents.get(uri);
       publish(affected, finished && doc ? { uri, version: doc.version } : null);
+      if (finished) refreshLenses();
     }
   }
+
+  // ---- hover and code lenses ---------------------------------------------------------------------------
+
+  /**
+   * The last analyses of the roots that read the document, the document's own roots first (in the order
+   * its main files were found), and the path the configurations know the file by.
+   */
+  function analysesFor(uri: string): { analyses: RootAnalysis[]; path: string } | null {
+    const fromUri = uriToPath(uri);
+    const p = pathOfDoc.get(uri) ?? (fromUri !== null ? normalizePath(fromUri) : null);
+    if (p === null) return null;
+    const keys = new Set([...(docRoots.get(uri) ?? []), ...store.rootsReading(p)]);
+    const analyses: RootAnalysis[] = [];
+    for (const k of keys) {
+      const a = store.analysis(k);
+      if (a) analyses.push(a);
+    }
+    if (analyses.length === 0) return null;
+    if (analyses.some((a) => a.config.instancesByPath.has(p))) return { analyses, path: p };
+    // Opened through a symlink (sites-available/x): the configuration reads it under the link's name.
+    if (!uri.startsWith("file:")) return null;
+    const real = analyzer.disk.realpath(p);
+    for (const a of analyses)
+      for (const f of a.config.files.keys()) if (analyzer.disk.realpath(f) === real) return { analyses, path: f };
+    return null;
+  }
+
+  connection.onHover(async (params): Promise<Hover | null> => {
+    try {
+      await settle();
+      const target = analysesFor(params.textDocument.uri);
+      if (!target) return null;
+      const info = hoverAt(target.analyses, target.path, params.position);
+      return info ? hoverToLsp(info) : null;
+    } catch (err) {
+      logError(`hover in ${params.textDocument.uri} failed`, err);
+      return null;
+    }
+  });
+
+  connection.onCodeLens(async (params): Promise<CodeLens[]> => {
+    try {
+      await settle();
+      const target = analysesFor(params.textDocument.uri);
+      if (!target) return [];
+      return codeLenses(target.analyses, target.path).map(lensToCodeLens);
+    } catch (err) {
+      logError(`code lenses of ${params.textDocument.uri} failed`, err);
+      return [];
+    }
+  });
 
   /**
    * Records the roots `uri` now needs and drops those no open document needs any more; returns the

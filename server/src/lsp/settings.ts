@@ -3,19 +3,59 @@
 // once, instead of stopping analysis.
 
 import * as path from "path";
+import { DEBIAN_BUNDLE } from "../cost/bundle";
+import { isVersion } from "../cost/versions";
+import type { RuleOptions } from "../rules/types";
 import type { PathMapping } from "../workspace/paths";
+
+/** The deployed versions the user states (`nginxRisk.versions.*`); absent = unknown (detected or assumed). */
+export interface VersionSettings {
+  nginx?: string;
+  luaNginxModule?: string;
+  openresty?: string;
+  openssl?: string;
+}
 
 export interface ServerSettings {
   /** Already substituted and absolute. */
   pathMappings: PathMapping[];
   strict: boolean;
   debounceMs: number;
+  versions: VersionSettings;
+  /** `nginxRisk.memoryBudgetMiB` in bytes; absent: no budget. */
+  memoryBudgetBytes?: number;
+  /** What an unreadable CA bundle is assumed to be. */
+  assumedBundle: { bytes: number; certificates: number };
 }
 
 export const DEFAULT_DEBOUNCE_MS = 200;
 const MAX_DEBOUNCE_MS = 10000;
+const MIB = 1024 * 1024;
 
-export const DEFAULT_SETTINGS: ServerSettings = { pathMappings: [], strict: false, debounceMs: DEFAULT_DEBOUNCE_MS };
+export const DEFAULT_SETTINGS: ServerSettings = {
+  pathMappings: [],
+  strict: false,
+  debounceMs: DEFAULT_DEBOUNCE_MS,
+  versions: {},
+  assumedBundle: { bytes: DEBIAN_BUNDLE.bytes, certificates: DEBIAN_BUNDLE.certificates },
+};
+
+const VERSION_KEYS: (keyof VersionSettings)[] = ["nginx", "luaNginxModule", "openresty", "openssl"];
+
+/**
+ * The rule options the settings stand for. `facts` and `source` come from the analyzer (they depend on
+ * the workspace, not on the settings).
+ */
+export function ruleOptionsOf(settings: ServerSettings): RuleOptions {
+  const v = settings.versions;
+  const options: RuleOptions = { strict: settings.strict, assumedBundle: settings.assumedBundle };
+  if (v.nginx !== undefined) options.nginxVersion = v.nginx;
+  if (v.luaNginxModule !== undefined) options.luaNginxModuleVersion = v.luaNginxModule;
+  if (v.openresty !== undefined) options.openrestyVersion = v.openresty;
+  if (v.openssl !== undefined) options.opensslVersion = v.openssl;
+  if (settings.memoryBudgetBytes !== undefined) options.memoryBudgetBytes = settings.memoryBudgetBytes;
+  return options;
+}
 
 export interface SettingsResult {
   settings: ServerSettings;
@@ -58,7 +98,53 @@ export function readSettings(raw: unknown, workspaceFolder: string | null): Sett
       }
     }
   }
-  return { settings: { pathMappings, strict, debounceMs }, problems };
+
+  const versions: VersionSettings = {};
+  if (obj.versions !== undefined && obj.versions !== null) {
+    if (!isRecord(obj.versions)) problems.push(`nginxRisk.versions: expected an object of version strings`);
+    else {
+      for (const key of VERSION_KEYS) {
+        const raw = obj.versions[key];
+        if (raw === undefined || raw === null) continue;
+        if (typeof raw !== "string") {
+          problems.push(`nginxRisk.versions.${key}: expected a version string such as "1.22.1"`);
+          continue;
+        }
+        const value = raw.trim();
+        if (value === "") continue; // empty: unknown, detected or assumed
+        if (!isVersion(value)) problems.push(`nginxRisk.versions.${key}: "${raw}" is not a version such as "1.22.1"`);
+        else versions[key] = value;
+      }
+    }
+  }
+
+  let memoryBudgetBytes: number | undefined;
+  const budget = obj.memoryBudgetMiB;
+  if (budget !== undefined && budget !== null && budget !== "") {
+    if (typeof budget === "number" && Number.isFinite(budget) && budget >= 0) {
+      if (budget > 0) memoryBudgetBytes = Math.round(budget * MIB);
+    } else problems.push(`nginxRisk.memoryBudgetMiB: expected a number of MiB (0 for no budget)`);
+  }
+
+  let assumedBundle = DEFAULT_SETTINGS.assumedBundle;
+  if (obj.assumedBundle !== undefined && obj.assumedBundle !== null) {
+    const a = obj.assumedBundle;
+    if (isRecord(a) && isCount(a.bytes, 1) && isCount(a.certificates, 0)) {
+      assumedBundle = { bytes: a.bytes, certificates: a.certificates };
+    } else {
+      problems.push(
+        `nginxRisk.assumedBundle: expected { "bytes": a positive integer, "certificates": an integer ≥ 0 }`,
+      );
+    }
+  }
+
+  const settings: ServerSettings = { pathMappings, strict, debounceMs, versions, assumedBundle };
+  if (memoryBudgetBytes !== undefined) settings.memoryBudgetBytes = memoryBudgetBytes;
+  return { settings, problems };
+}
+
+function isCount(v: unknown, min: number): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= min;
 }
 
 const FOLDER_VAR = "${workspaceFolder}";

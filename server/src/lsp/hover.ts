@@ -1,0 +1,574 @@
+// What hovers and code lenses say: plain functions of a root's last analysis (model + cost report +
+// findings) to markdown and titles. No connection, no LSP types: server.ts converts, tests call these
+// directly. Every number comes from the same CostReport the SSL rules used, so a hover never disagrees
+// with the diagnostic next to it.
+//
+// A file read in several configurations (two main files, or included from two sites) is answered for
+// the first one the caller lists, and the hover says in how many it is read.
+
+import * as path from "path";
+import { bundleContextBytes, bundleFormula, MEASURED } from "../cost/estimate";
+import { bundleFor, type CostReport, type SslRuleId, type SslSource } from "../cost/report";
+import { formatBytes, formatCount } from "../cost/units";
+import type { ResolvedVersion, ResolvedVersions } from "../cost/versions";
+import { descendants, effective, type ConfigContext } from "../model";
+import type { SslContext } from "../model/ssl-contexts";
+import type { Directive, Node, Range } from "../parse/ast";
+import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
+import { bundleSites, type BundleSite } from "../rules/ssl-cost";
+import type { Configuration, FileInstance } from "../workspace/configuration";
+import type { RootAnalysis } from "./analysis";
+
+/** A position in a file: 0-based line, UTF-16 character (LSP's). */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface HoverInfo {
+  markdown: string;
+  /** What the hover is about (the directive, or a block's name). */
+  range: Range;
+}
+
+export interface LensInfo {
+  range: Range;
+  title: string;
+}
+
+/** Where docs/rules/<id>.md is published (the repository of package.json; the CLI's SARIF uses the same). */
+export const RULE_DOCS_BASE = "https://example.invalid/nginx-risk/blob/main/docs/rules/";
+
+/** The directives that name a CA bundle parsed into SSL contexts. */
+export const BUNDLE_DIRECTIVES: ReadonlySet<string> = new Set([
+  "lua_ssl_trusted_certificate",
+  "proxy_ssl_trusted_certificate",
+  "grpc_ssl_trusted_certificate",
+  "uwsgi_ssl_trusted_certificate",
+  "ssl_client_certificate",
+  "ssl_trusted_certificate",
+]);
+
+/** Block directives whose hover tells their SSL contexts. */
+const SSL_OWNER_BLOCKS = new Set(["server", "location", "if", "limit_except"]);
+const OWNER_KINDS = new Set<ConfigContext["kind"]>(["server", "location", "if", "limit_except", "stream-server"]);
+
+/** How many blocks a hover lists by name. */
+const LIST_SAMPLE = 8;
+
+// ---- small helpers -------------------------------------------------------------------------------------
+
+function le(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character <= b.character);
+}
+
+function lt(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}
+
+/**
+ * The innermost directive at `pos`: a statement anywhere in its text (not in a Lua body), a block only on
+ * its head (name and arguments up to `{`); inside a block's braces, the directives there.
+ */
+export function directiveAt(nodes: readonly Node[], pos: Position): Directive | null {
+  for (const n of nodes) {
+    if (n.kind !== "directive") continue;
+    if (!le(n.range.start, pos) || !le(pos, n.range.end)) continue;
+    if (n.block) {
+      if (lt(pos, n.block.open.end)) return n;
+      if (n.block.close && le(n.block.close.start, pos)) return null;
+      return directiveAt(n.block.children, pos);
+    }
+    if (n.lua && le(n.lua.range.start, pos)) return null;
+    return n;
+  }
+  return null;
+}
+
+function plural(n: number, one: string, many = one + "s"): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** Inline code that survives backticks in the text. */
+function code(s: string): string {
+  const fence = s.includes("`") ? "``" : "`";
+  return `${fence}${fence.length > 1 ? " " : ""}${s}${fence.length > 1 ? " " : ""}${fence}`;
+}
+
+/** A workspace path as short as it is clear: relative to the main file's folder when inside it. */
+function fileLabel(config: Configuration, p: string): string {
+  const rel = path.posix.relative(path.posix.dirname(config.rootPath), p);
+  return rel !== "" && !rel.startsWith("..") && !path.posix.isAbsolute(rel) ? rel : p;
+}
+
+function at(config: Configuration, p: string, range: Range): string {
+  return `${fileLabel(config, p)}:${range.start.line + 1}`;
+}
+
+function ctxAt(config: Configuration, c: ConfigContext): string {
+  return c.directive ? at(config, c.file.path, c.directive.range) : fileLabel(config, c.file.path);
+}
+
+const MODULE_NAMES: Record<string, string> = {
+  lua: "lua-nginx-module",
+  "stream-lua": "stream-lua-nginx-module",
+  proxy: "ngx_http_proxy_module",
+  grpc: "ngx_http_grpc_module",
+  uwsgi: "ngx_http_uwsgi_module",
+  server: "ngx_http_ssl_module",
+};
+
+function moduleName(source: SslSource, owner?: ConfigContext): string {
+  if (source.module === "server" && owner?.kind === "stream-server") return "ngx_stream_ssl_module";
+  return MODULE_NAMES[source.module] ?? source.module;
+}
+
+/** Why the module creates these contexts, on the deployed (or assumed) version. */
+function why(source: SslSource): string {
+  switch (source.module) {
+    case "lua":
+      return source.perLocation
+        ? "lua-nginx-module ≤ 0.10.25 creates one for every location configuration (server, location, if, " +
+            "limit_except) that has or inherits it, even without any other lua_ssl_* directive (semantics.md §1)"
+        : "lua-nginx-module ≥ 0.10.26 creates one per block that sets a lua_ssl_* directive itself, plus one " +
+            "shared by all other blocks (semantics.md §1)";
+    case "stream-lua":
+      return "stream-lua-nginx-module creates one for every `stream` server (semantics.md §1)";
+    case "proxy":
+    case "grpc":
+    case "uwsgi": {
+      const m = source.module;
+      return source.perLocation
+        ? `nginx < 1.23.1 creates one for every location whose ${m}_pass uses TLS or variables; with ` +
+            `${m}_ssl_verify on each parses the bundle (semantics.md §4)`
+        : `nginx ≥ 1.23.1 creates one per block that sets a ${m}_ssl_* directive itself (semantics.md §4)`;
+    }
+    case "server":
+      return "every server with TLS has an SSL context of its own and parses the bundle into it; servers share none (semantics.md §4)";
+    default:
+      return "";
+  }
+}
+
+/** What one SSL context costs: its bundle's parse (or nothing past an empty context with nginx's cache). */
+export function contextBytes(report: CostReport, ctx: SslContext): number {
+  if (!ctx.bundle || report.bundleCache) return MEASURED.emptySslContext;
+  const bundle = bundleFor(report, ctx.bundle);
+  return bundle ? bundleContextBytes(bundle) : MEASURED.emptySslContext;
+}
+
+export interface OwnedCost {
+  /** SSL_CTX objects (a server's one context counts once, even with two bundles loaded into it). */
+  contexts: number;
+  bytes: number;
+  entries: { source: SslSource; context: SslContext }[];
+}
+
+/**
+ * The SSL contexts a block owns and what they cost. A TLS server loads `ssl_client_certificate` and
+ * `ssl_trusted_certificate` into its one context: the report lists it under both bundle directives, so
+ * here it counts once, with both bundles' parses.
+ */
+export function ownedCost(report: CostReport, owner: ConfigContext): OwnedCost {
+  const entries = report.byOwner.get(owner) ?? [];
+  let contexts = 0;
+  let bytes = 0;
+  let serverContext = false;
+  for (const e of entries) {
+    const b = contextBytes(report, e.context);
+    if (e.source.module === "server") {
+      if (!serverContext) {
+        serverContext = true;
+        contexts++;
+        bytes += MEASURED.emptySslContext;
+      }
+      bytes += b - MEASURED.emptySslContext;
+      continue;
+    }
+    contexts++;
+    bytes += b;
+  }
+  return { contexts, bytes, entries };
+}
+
+function add(a: OwnedCost, b: OwnedCost): OwnedCost {
+  return { contexts: a.contexts + b.contexts, bytes: a.bytes + b.bytes, entries: [...a.entries, ...b.entries] };
+}
+
+const NOTHING: OwnedCost = { contexts: 0, bytes: 0, entries: [] };
+
+/** A block and everything inside it. */
+export function subtreeCost(report: CostReport, ctx: ConfigContext): OwnedCost {
+  return descendants(ctx).reduce((sum, c) => add(sum, ownedCost(report, c)), NOTHING);
+}
+
+function locationConfigurationBytes(report: CostReport): number {
+  return MEASURED.perLocationConfiguration + (report.luaModule ? MEASURED.luaPerLocationConfiguration : 0);
+}
+
+/** Every bundle directive site of every SSL rule (sites of a file read twice are merged, as the rules do). */
+function allBundleSites(report: CostReport): BundleSite[] {
+  const rules = new Set<SslRuleId>(report.sources.map((s) => s.ruleId));
+  return [...rules].flatMap((id) => bundleSites(report, id));
+}
+
+function versionText(name: string, v: ResolvedVersion): string {
+  return v.version === null ? `${name} unknown` : `${name} ${v.version} (${v.source})`;
+}
+
+function versionsLine(v: ResolvedVersions): string {
+  const parts = [versionText("nginx", v.nginx), versionText("lua-nginx-module", v.lua)];
+  if (v.openresty.version !== null) parts.push(versionText("OpenResty", v.openresty));
+  parts.push(versionText("OpenSSL", v.openssl));
+  return `Versions: ${parts.join(" · ")}`;
+}
+
+function ruleLink(id: string): string {
+  return `[${id}](${RULE_DOCS_BASE}${encodeURIComponent(id)}.md)`;
+}
+
+// ---- occurrences -------------------------------------------------------------------------------------
+
+interface Occurrence {
+  analysis: RootAnalysis;
+  instance: FileInstance;
+}
+
+function occurrences(analyses: readonly RootAnalysis[], p: string): Occurrence[] {
+  return analyses.flatMap((analysis) =>
+    (analysis.config.instancesByPath.get(p) ?? []).map((instance) => ({ analysis, instance })),
+  );
+}
+
+/** "main file nginx.conf, included at sites.conf:3" */
+function occurrenceLabel(o: Occurrence): string {
+  const config = o.analysis.config;
+  const by = o.instance.includedBy;
+  const main = `main file ${code(fileLabel(config, config.rootPath))}`;
+  return by ? `${main}, included at ${at(config, by.instance.path, by.directive.range)}` : main;
+}
+
+function severalNote(occ: readonly Occurrence[]): string | null {
+  if (occ.length < 2) return null;
+  const roots = new Set(occ.map((o) => o.analysis.config.rootPath)).size;
+  return (
+    `_This file is read in ${formatCount(occ.length)} configurations` +
+    (roots > 1 ? ` (${formatCount(roots)} main files)` : "") +
+    `; shown for the first: ${occurrenceLabel(occ[0])}._`
+  );
+}
+
+// ---- hover ---------------------------------------------------------------------------------------------
+
+/**
+ * The hover at `pos` in file `p`, from the analyses that read it (the first is answered), or null when
+ * there is nothing to say there.
+ */
+export function hoverAt(analyses: readonly RootAnalysis[], p: string, pos: Position): HoverInfo | null {
+  const occ = occurrences(analyses, p);
+  if (occ.length === 0) return null;
+  const first = occ[0];
+  const d = directiveAt(first.instance.parsed.children, pos);
+  if (!d) return null;
+  let body: string | null = null;
+  if (BUNDLE_DIRECTIVES.has(d.name)) body = bundleHover(first.analysis, d);
+  else if (SSL_OWNER_BLOCKS.has(d.name) && d.block) body = blockHover(first.analysis, first.instance, d);
+  else if (d.name === "listen" && d.args.some((a) => a.value === "reuseport"))
+    body = reuseportHover(first.analysis, p, d);
+  else if (d.name === "include") body = includeHover(first.analysis, first.instance, d);
+  if (body === null) return null;
+  const note = severalNote(occ);
+  return { markdown: note ? `${body}\n\n---\n\n${note}` : body, range: d.block ? d.nameWord.range : d.range };
+}
+
+/** On a bundle directive: the contexts that parse it because of this directive, the estimate and its formula. */
+export function bundleHover(a: RootAnalysis, d: Directive): string {
+  const report = a.report;
+  const config = a.config;
+  const entries = allBundleSites(report).filter((b) => b.site.directive === d);
+  const arg = d.args[0]?.value ?? "";
+  const out: string[] = [`**${d.name}** ${code(arg)}`];
+  const assumptions: string[] = [];
+  const rules = new Set<string>();
+  if (entries.length === 0) {
+    out.push(noLoadsReason(a, d));
+    for (const s of report.sources) if (s.bundleDirective === d.name) assumptions.push(...s.assumptions);
+  }
+  for (const b of entries) {
+    rules.add(b.source.ruleId);
+    assumptions.push(...b.source.assumptions);
+    out.push(...bundleSection(a, b));
+  }
+  for (const b of entries) {
+    if (b.bundle.assumed)
+      assumptions.push(
+        `bundle ${b.bundle.path} is not readable here: ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} ` +
+          `certificates assumed (nginxRisk.assumedBundle)`,
+      );
+  }
+  out.push(versionsLine(report.versions));
+  const unique = [...new Set(assumptions)];
+  if (unique.length > 0) out.push(`Assumed: ${unique.join("; ")}.`);
+  for (const n of report.notes) out.push(`Note: ${n}`);
+  if (rules.size === 0) for (const s of report.sources) if (s.bundleDirective === d.name) rules.add(s.ruleId);
+  const links = [...rules].map(ruleLink);
+  out.push(
+    (links.length > 0 ? `Rule: ${links.join(", ")} · ` : "") +
+      `model: memory-model.md (tables A, B), semantics.md §1, §4, §7 · main file ${code(fileLabel(config, config.rootPath))}`,
+  );
+  return out.join("\n\n");
+}
+
+function bundleSection(a: RootAnalysis, b: BundleSite): string[] {
+  const report = a.report;
+  const config = a.config;
+  const est = report.estimate;
+  const n = b.loads.length;
+  const bpc = b.bytesPerContext;
+  const formula = report.bundleCache
+    ? "nginx ≥ 1.27.2 parses the bundle once and shares it: ~13.4 KB per context"
+    : bundleFormula(b.bundle);
+  const bundle = b.bundle;
+  const readFrom = bundle.assumed
+    ? "**assumed**: not readable here"
+    : `read from ${code(fileLabel(config, bundle.readFrom ?? bundle.path))}`;
+  const set = b.site.context;
+  const out: string[] = [
+    `**${plural(n, "SSL context")}** parse this bundle because of this directive (${moduleName(b.source)}, ` +
+      `set in ${code(set.label)} at ${at(config, b.site.file.path, b.site.directive.range)})` +
+      (why(b.source) ? `: ${why(b.source)}.` : "."),
+    [
+      "| | |",
+      "|---|---|",
+      `| Bundle | ${code(bundle.path)} · ${formatCount(bundle.bytes)} B · ${plural(bundle.certificates, "certificate")} · ${readFrom} |`,
+      `| Per context | ~${formatBytes(bpc)} = ${formula} |`,
+      `| These contexts | ${formatCount(n)} × ~${formatBytes(bpc)} = ~${formatBytes(n * bpc)} |`,
+      `| Master, whole configuration | ~${formatBytes(est.estimatedBytes)} (${plural(a.model.locationConfigurations.length, "location configuration")}) |`,
+      `| Reload peak | ~${formatBytes(est.reloadPeakBytes)}: old and new configuration at once (semantics.md §7) |`,
+      `| Instance peak | ~${formatBytes(est.instancePeakBytes)}: master + workers during a reload (memory-model.md B) |`,
+      `| Bundle parses per nginx -t / reload | ${formatCount(est.configTestParses)} |`,
+    ].join("\n"),
+  ];
+  const listed = b.loads.slice(0, LIST_SAMPLE).map((l) => {
+    const inherited = l.owner !== set;
+    return `- ${code(l.owner.label)} (${ctxAt(config, l.owner)})${inherited ? ", inherits it" : ""}`;
+  });
+  if (b.loads.length > LIST_SAMPLE) listed.push(`- … and ${formatCount(b.loads.length - LIST_SAMPLE)} more`);
+  if (listed.length > 0) out.push(`Contexts:\n${listed.join("\n")}`);
+  return out;
+}
+
+function noLoadsReason(a: RootAnalysis, d: Directive): string {
+  const report = a.report;
+  const sources = report.sources.filter((s) => s.bundleDirective === d.name);
+  const none = "No SSL context parses this bundle because of this directive";
+  if (sources.length === 0) {
+    if (d.name === "lua_ssl_trusted_certificate") return `${none}: no block here creates a Lua SSL context.`;
+    if (d.name === "ssl_client_certificate" || d.name === "ssl_trusted_certificate")
+      return `${none}: no server that inherits it has TLS (ssl_certificate or ssl_reject_handshake on).`;
+    const m = d.name.split("_")[0];
+    return `${none}: no location passes to a TLS upstream (${m}_pass with a TLS scheme or variables).`;
+  }
+  if (/^(proxy|grpc|uwsgi)_/.test(d.name))
+    return `${none}: the blocks that inherit it do not verify the upstream (${d.name.split("_")[0]}_ssl_verify on), or set their own bundle.`;
+  if (d.name === "ssl_client_certificate")
+    return `${none}: the TLS servers that inherit it do not verify clients (ssl_verify_client), or set their own.`;
+  return `${none}: every block that would load it sets its own, or shares a context created elsewhere.`;
+}
+
+/** On a `server`/`location`/`if`/`limit_except` name: its own SSL contexts, where their bundles come from, its share. */
+export function blockHover(a: RootAnalysis, instance: FileInstance, d: Directive): string | null {
+  const ctx = a.model.contexts.find((c) => c.directive === d && c.file === instance);
+  if (!ctx || !OWNER_KINDS.has(ctx.kind)) return null;
+  const report = a.report;
+  const config = a.config;
+  const own = ownedCost(report, ctx);
+  const out: string[] = [`**${ctx.label}**`];
+  if (own.contexts === 0) {
+    let line = "No SSL context of its own.";
+    const shares = report.sources.filter((s) => !s.perLocation && (s.module === "lua" || s.module === "proxy"));
+    if (shares.length > 0)
+      line += ` (${shares.map((s) => moduleName(s)).join(", ")} on this version: blocks that set no *_ssl_* directive share their parent's or a shared one.)`;
+    out.push(line);
+  } else {
+    out.push(`**${plural(own.contexts, "SSL context")} of its own** (~${formatBytes(own.bytes)}):`);
+    const lines = own.entries.map((e) => {
+      const m = moduleName(e.source, ctx);
+      if (!e.context.bundle) return `- ${m}: no CA bundle loaded, ~${formatBytes(MEASURED.emptySslContext)}`;
+      const eff = effective(ctx, e.source.bundleDirective);
+      const site = eff ? eff.sites[eff.sites.length - 1] : e.context.bundle;
+      const from = eff ? eff.from : e.context.bundle.context;
+      const where = at(config, site.file.path, site.directive.range);
+      const origin = from === ctx ? `set here (${where})` : `inherited from ${code(from.label)} (${where})`;
+      const bundle = bundleFor(report, e.context.bundle);
+      return (
+        `- ${m}: parses ${code(bundle?.path ?? site.directive.args[0]?.value ?? "")} — ${e.source.bundleDirective} ` +
+        `${origin}: ~${formatBytes(contextBytes(report, e.context))}`
+      );
+    });
+    out.push(lines.join("\n"));
+  }
+  if (ctx.kind === "server" || ctx.kind === "stream-server" || ctx.children.length > 0) {
+    const inside = descendants(ctx).slice(1);
+    const confs = inside.filter((c) => c.isLocationConfiguration).length;
+    let owning = 0;
+    let sum = NOTHING;
+    for (const c of inside) {
+      const cost = ownedCost(report, c);
+      if (cost.contexts > 0) owning++;
+      sum = add(sum, cost);
+    }
+    if (confs > 0 || sum.contexts > 0)
+      out.push(
+        `Inside: ${plural(confs, "location configuration")}` +
+          (sum.contexts > 0
+            ? `, ${formatCount(owning)} with SSL contexts of their own: ${plural(sum.contexts, "SSL context")}, ~${formatBytes(sum.bytes)}.`
+            : ", none with an SSL context of its own.") +
+          ` In all: ${plural(own.contexts + sum.contexts, "SSL context")}, ~${formatBytes(own.bytes + sum.bytes)}.`,
+      );
+  }
+  const share = ctx.isLocationConfiguration
+    ? ` + ~${formatBytes(locationConfigurationBytes(report))} for its location configuration (every module's loc_conf, memory-model.md B)`
+    : "";
+  out.push(`Its share: ~${formatBytes(own.bytes)} of SSL contexts${share}, built again on every reload and nginx -t.`);
+  out.push(`${ctxAt(config, ctx)} · ${versionsLine(report.versions)}`);
+  return out.join("\n\n");
+}
+
+/** On `listen … reuseport`: what the reuseport rule found there, and what the flag does to `nginx -t`. */
+export function reuseportHover(a: RootAnalysis, p: string, d: Directive): string {
+  const out: string[] = [`**listen … reuseport**`];
+  const findings = a.findings.filter(
+    (f) =>
+      f.ruleId === REUSEPORT_RULE && f.path === p && le(d.range.start, f.range.end) && le(f.range.start, d.range.end),
+  );
+  for (const f of findings) out.push(`${ruleLink(REUSEPORT_RULE)} (${f.severity}): ${f.message}`);
+  out.push(
+    "On Linux, nginx 1.9.1–1.13.3 and 1.12.0–1.12.1 open the listening sockets with SO_REUSEPORT also under " +
+      "`nginx -t`: the test process joins the running server's socket group, and when it exits Linux drops the " +
+      "connections queued on its socket (nginx ticket #1300; fixed in 1.13.4 and 1.12.2). Also: reducing " +
+      "worker_processes on reload resets connections queued on the closed sockets, and before 1.15.2 " +
+      "`reuseport` was ignored when worker_processes came after listen (semantics.md §5).",
+  );
+  const v = a.report.versions.nginx;
+  if (v.version !== null)
+    out.push(
+      `nginx ${v.version} (${v.source}): ` +
+        (configTestJoinsReuseport(v.version) ? "**affected**." : "not affected by the nginx -t problem."),
+    );
+  else out.push("nginx version unknown: set `nginxRisk.versions.nginx` to know whether it is affected.");
+  const tests = a.options.facts?.configTests ?? [];
+  if (tests.length > 0)
+    out.push(
+      `Periodic nginx -t found: ${tests
+        .slice(0, 3)
+        .map((t) => t.description)
+        .join("; ")}${tests.length > 3 ? ` (and ${formatCount(tests.length - 3)} more)` : ""}.`,
+    );
+  return out.join("\n\n");
+}
+
+/** Whether `file` is (or is inside) what `directive` in `inst` included. */
+function includedThrough(file: FileInstance, inst: FileInstance, directive: Directive): boolean {
+  for (let f: FileInstance = file; f.includedBy !== null; f = f.includedBy.instance) {
+    if (f.includedBy.instance === inst && f.includedBy.directive === directive) return true;
+  }
+  return false;
+}
+
+/** On `include`: the location configurations the included file(s) add, and the SSL contexts they own. */
+export function includeHover(a: RootAnalysis, inst: FileInstance, d: Directive): string {
+  const report = a.report;
+  const config = a.config;
+  const files = inst.includes.get(d) ?? [];
+  const out: string[] = [`**include** ${code(d.args.map((w) => w.value).join(" "))}`];
+  if (files.length === 0) {
+    out.push("Includes no file here.");
+    return out.join("\n\n");
+  }
+  const confs = a.model.locationConfigurations.filter((c) => includedThrough(c.file, inst, d));
+  let owners = 0;
+  let cost = NOTHING;
+  for (const [owner] of report.byOwner) {
+    if (!includedThrough(owner.file, inst, d)) continue;
+    const c = ownedCost(report, owner);
+    if (c.contexts > 0) owners++;
+    cost = add(cost, c);
+  }
+  const confBytes = confs.length * locationConfigurationBytes(report);
+  out.push(
+    `Adds **${plural(confs.length, "location configuration")}** from ${plural(files.length, "file")}` +
+      ` (~${formatBytes(confBytes)} of loc_conf structures)` +
+      (cost.contexts > 0
+        ? ` and **${plural(cost.contexts, "SSL context")}** (${formatCount(owners)} blocks own them): ~${formatBytes(cost.bytes)}.`
+        : "; none of them owns an SSL context."),
+  );
+  const perFile = files.slice(0, LIST_SAMPLE).map((f) => {
+    const n = a.model.locationConfigurations.filter((c) => inside(c.file, f)).length;
+    return `- ${code(fileLabel(config, f.path))}: ${plural(n, "location configuration")}`;
+  });
+  if (files.length > LIST_SAMPLE) perFile.push(`- … and ${formatCount(files.length - LIST_SAMPLE)} more`);
+  out.push(perFile.join("\n"));
+  if (cost.contexts > 0) {
+    const byModule = new Map<string, number>();
+    for (const e of cost.entries) {
+      const m = moduleName(e.source);
+      byModule.set(m, (byModule.get(m) ?? 0) + 1);
+    }
+    out.push(`By module: ${[...byModule].map(([m, n]) => `${m} ${formatCount(n)}`).join(", ")}.`);
+  }
+  out.push(
+    `Whole configuration: master ~${formatBytes(report.estimate.estimatedBytes)}, reload peak ~${formatBytes(report.estimate.reloadPeakBytes)}.`,
+  );
+  return out.join("\n\n");
+}
+
+/** Whether instance `file` is `f` or was included (at any depth) from it. */
+function inside(file: FileInstance, f: FileInstance): boolean {
+  for (let x: FileInstance | null = file; x !== null; x = x.includedBy?.instance ?? null) if (x === f) return true;
+  return false;
+}
+
+// ---- code lenses -----------------------------------------------------------------------------------------
+
+/**
+ * Lenses for file `p`: above each bundle directive that makes SSL contexts parse its bundle, and above each
+ * server that owns SSL contexts or holds blocks that do. Each place once, from the first analysis that has it.
+ */
+export function codeLenses(analyses: readonly RootAnalysis[], p: string): LensInfo[] {
+  const out = new Map<Directive, LensInfo>();
+  for (const a of analyses) {
+    if (!a.config.instancesByPath.has(p)) continue;
+    const report = a.report;
+    const byDirective = new Map<Directive, BundleSite[]>();
+    for (const b of allBundleSites(report)) {
+      if (b.site.file.path !== p) continue;
+      let list = byDirective.get(b.site.directive);
+      if (!list) byDirective.set(b.site.directive, (list = []));
+      list.push(b);
+    }
+    for (const [d, sites] of byDirective) {
+      if (out.has(d)) continue;
+      const n = sites.reduce((s, b) => s + b.loads.length, 0);
+      if (n === 0) continue;
+      const bytes = sites.reduce((s, b) => s + b.loads.length * b.bytesPerContext, 0);
+      out.set(d, {
+        range: d.nameWord.range,
+        title: `${plural(n, "SSL context")} · ~${formatBytes(bytes)} · reload peak ~${formatBytes(report.estimate.reloadPeakBytes)}`,
+      });
+    }
+    for (const c of a.model.contexts) {
+      if ((c.kind !== "server" && c.kind !== "stream-server") || c.file.path !== p || !c.directive) continue;
+      if (out.has(c.directive)) continue;
+      const cost = subtreeCost(report, c);
+      if (cost.contexts === 0) continue;
+      out.set(c.directive, {
+        range: c.directive.nameWord.range,
+        title: `${plural(cost.contexts, "SSL context")} · ~${formatBytes(cost.bytes)}`,
+      });
+    }
+  }
+  return [...out.values()].sort(
+    (x, y) => x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character,
+  );
+}

@@ -1,0 +1,176 @@
+// A real LSP client for the end-to-end tests: spawns the built server (dist/server.js) over stdio, answers
+// its requests (settings, registrations, code lens refreshes) and records what it publishes.
+//
+// Needs `npm run build` first (the server is tested as shipped, bundled).
+
+import * as assert from "assert";
+import * as cp from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { fileURLToPath, pathToFileURL } from "url";
+import {
+  CodeLensRefreshRequest,
+  CodeLensRequest,
+  ConfigurationRequest,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  HoverRequest,
+  LogMessageNotification,
+  PublishDiagnosticsNotification,
+  RegistrationRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  UnregistrationRequest,
+  createProtocolConnection,
+  type CodeLens,
+  type Diagnostic,
+  type Hover,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type Range,
+  type TextDocumentContentChangeEvent,
+} from "vscode-languageserver-protocol/node";
+import { REPO } from "../support/shared";
+
+export const SERVER = path.join(REPO, "dist", "server.js");
+export const WAIT_MS = 10000;
+export const DEBOUNCE_MS = 500;
+
+export function requireBuiltServer(): void {
+  if (!fs.existsSync(SERVER)) {
+    throw new Error(`${SERVER} is missing: run \`npm run build\` before the tests (they test the bundled server)`);
+  }
+}
+
+/** A client side of the protocol: records every publishDiagnostics and lets a test wait for one. */
+export class TestClient {
+  readonly child: cp.ChildProcess;
+  readonly connection: ProtocolConnection;
+  readonly published: PublishDiagnosticsParams[] = [];
+  readonly logs: string[] = [];
+  /** The `nginxRisk` section the server pulls (a test may change it, then notify the server). */
+  settings: Record<string, unknown> = { debounceMs: DEBOUNCE_MS, strict: false, pathMappings: {} };
+  /** workspace/codeLens/refresh requests received. */
+  lensRefreshes = 0;
+  stderr = "";
+  exited: Promise<number | null>;
+  private waiters: (() => void)[] = [];
+
+  constructor() {
+    this.child = cp.spawn(process.execPath, [SERVER, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+    this.child.stderr!.on("data", (b: Buffer) => (this.stderr += b.toString("utf8")));
+    this.connection = createProtocolConnection(
+      new StreamMessageReader(this.child.stdout!),
+      new StreamMessageWriter(this.child.stdin!),
+    );
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      this.published.push(p);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.connection.onNotification(LogMessageNotification.type, (m) => {
+      this.logs.push(m.message);
+    });
+    // The settings the server pulls: by default a debounce long enough to tell coalesced edits apart.
+    this.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => this.settings));
+    this.connection.onRequest(RegistrationRequest.type, () => undefined);
+    this.connection.onRequest(UnregistrationRequest.type, () => undefined);
+    this.connection.onRequest(CodeLensRefreshRequest.type, () => {
+      this.lensRefreshes++;
+    });
+    this.connection.listen();
+  }
+
+  /**
+   * The first publication (from index `since` of the history on) for `file` that satisfies `pred`;
+   * fails after WAIT_MS with what was published for the file, so a failure says what came instead.
+   */
+  async waitFor(
+    file: string,
+    pred: (p: PublishDiagnosticsParams) => boolean,
+    since = 0,
+  ): Promise<PublishDiagnosticsParams> {
+    const deadline = Date.now() + WAIT_MS;
+    let i = since;
+    for (;;) {
+      for (; i < this.published.length; i++) {
+        const p = this.published[i];
+        if (sameFile(p.uri, file) && pred(p)) return p;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const forFile = this.published.slice(since).filter((p) => sameFile(p.uri, file));
+        assert.fail(
+          `no matching publishDiagnostics for ${file} within ${WAIT_MS} ms; got:\n` +
+            JSON.stringify(
+              forFile.map((p) => ({ version: p.version, diagnostics: p.diagnostics.map(brief) })),
+              null,
+              1,
+            ) +
+            `\nserver log:\n${this.logs.join("\n")}\nstderr:\n${this.stderr}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** `file` is a path, or a non-file URI such as `untitled:Untitled-1`. */
+  open(file: string, text: string, version = 1): void {
+    void this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: uriOf(file), languageId: "nginx", version, text },
+    });
+  }
+
+  change(file: string, version: number, changes: TextDocumentContentChangeEvent[]): void {
+    void this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uriOf(file), version },
+      contentChanges: changes,
+    });
+  }
+
+  close(file: string): void {
+    void this.connection.sendNotification(DidCloseTextDocumentNotification.type, {
+      textDocument: { uri: uriOf(file) },
+    });
+  }
+
+  hover(file: string, line: number, character: number): Promise<Hover | null> {
+    return this.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri: uriOf(file) },
+      position: { line, character },
+    });
+  }
+
+  async codeLens(file: string): Promise<CodeLens[]> {
+    return (await this.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: uriOf(file) } })) ?? [];
+  }
+}
+
+export function uriOf(file: string): string {
+  return file.startsWith("/") ? pathToFileURL(file).href : file;
+}
+
+export function sameFile(uri: string, file: string): boolean {
+  return uri.startsWith("file:") ? fileURLToPath(uri) === file : uri === file;
+}
+
+export function brief(d: Diagnostic): string {
+  const r = d.range;
+  const code = (d.data as { code?: string } | undefined)?.code;
+  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character} ${String(d.code)}/${code} ${d.message}`;
+}
+
+export function withCode(p: PublishDiagnosticsParams, code: string): Diagnostic | undefined {
+  return p.diagnostics.find((d) => (d.data as { code?: string } | undefined)?.code === code);
+}
+
+export function range(sl: number, sc: number, el: number, ec: number): Range {
+  return { start: { line: sl, character: sc }, end: { line: el, character: ec } };
+}
