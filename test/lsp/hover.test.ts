@@ -257,12 +257,14 @@ describe("lsp hover: other modules and shapes", function () {
     ].join("\n");
     const a = analyse({ "/w/nginx.conf": main });
     const lenses = codeLenses([a], "/w/nginx.conf").map((l) => [l.range.start.line, l.title]);
-    // Each server: one SSL_CTX (13,405 B) + two Debian bundle parses (2 × (852,057 − 13,405) B) = 1,690,709 B.
+    // Each server: one SSL_CTX (13,405 B) + two Debian bundle parses (2 × (852,057 − 13,405) B) + the list of
+    // CA names ssl_client_certificate keeps (842 B × 144 = 121,248 B) = 1,811,957 B.
     assert.deepStrictEqual(lenses.slice(2), [
-      [5, "1 SSL context · ~1.61 MiB"],
-      [6, "1 SSL context · ~1.61 MiB"],
+      [5, "1 SSL context · ~1.73 MiB"],
+      [6, "1 SSL context · ~1.73 MiB"],
     ]);
-    assert.match(String(lenses[0][1]), /^2 SSL contexts · ~1\.63 MiB · reload peak/);
+    // The client list directive: 2 contexts × (852,057 + 121,248) B = 1,946,610 B.
+    assert.match(String(lenses[0][1]), /^2 SSL contexts · ~1\.86 MiB · reload peak/);
     includes(hover(a, "/w/nginx.conf", main, "ssl_client_certificate"), "**2 SSL contexts**", "ngx_http_ssl_module");
   });
 

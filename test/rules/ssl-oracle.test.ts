@@ -4,6 +4,7 @@
 // that nginx still agrees, then checks that our findings' `data.contexts` add up to the same number.
 
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,6 +17,7 @@ import { bundleOpens, haveStrace } from "../support/strace";
 const BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const LUA_RULE = "lua-ssl-per-location";
 const PROXY_RULE = "proxy-ssl-per-location";
+const SERVER_RULE = "ssl-bundle-per-server";
 /** The versions of the oracle (Debian bookworm's packages). */
 const VERSIONS = { nginxVersion: "1.22.1", luaNginxModuleVersion: "0.10.23" };
 
@@ -25,7 +27,7 @@ const HTTPS = "proxy_pass https://127.0.0.1:9;";
 
 interface OracleCase {
   name: string;
-  rule: typeof LUA_RULE | typeof PROXY_RULE;
+  rule: typeof LUA_RULE | typeof PROXY_RULE | typeof SERVER_RULE;
   /** `nginx.conf` (the main file) and the files it includes, relative to the prefix. */
   files: Record<string, string>;
   /** Bundle opens by the real `nginx -t`: measured with strace, written down here. */
@@ -33,7 +35,7 @@ interface OracleCase {
   /** Distinct file positions that set the trusted-certificate directive: one finding each. */
   sites: number;
   /** `data.module` of the proxy-like findings. */
-  module?: "proxy" | "grpc" | "uwsgi";
+  module?: "proxy" | "grpc" | "uwsgi" | "server";
 }
 
 /** Temp paths and logs inside the prefix, so `nginx -t` needs nothing outside it. */
@@ -490,13 +492,108 @@ const CASES: OracleCase[] = [
     opens: 1,
     sites: 1,
   },
+
+  // ---- server side: one SSL_CTX per server with a certificate, each loading the CA lists (semantics.md §4) ----
+  // `cert.pem`/`key.pem`: a self-signed pair written beside nginx.conf (see writeTree).
+  {
+    // Certificate at http level: every server has one, `listen … ssl` or not → 3 contexts, 3 loads.
+    name: "server: ssl_trusted_certificate and the certificate at http level, 3 servers",
+    rule: SERVER_RULE,
+    module: "server",
+    files: {
+      "nginx.conf": plain(
+        `    ssl_certificate cert.pem; ssl_certificate_key key.pem; ssl_trusted_certificate ${BUNDLE};\n` +
+          [server("ssl_protocols TLSv1.2;"), server("server_name b;"), server("server_name c;")].join("\n"),
+      ),
+    },
+    opens: 3,
+    sites: 1,
+  },
+  {
+    // Certificates in two servers only; the plain third server has no SSL_CTX → 2.
+    name: "server: ssl_trusted_certificate at http, certificates in 2 of 3 servers",
+    rule: SERVER_RULE,
+    module: "server",
+    files: {
+      "nginx.conf": plain(
+        `    ssl_trusted_certificate ${BUNDLE};\n` +
+          [
+            server("ssl_certificate cert.pem; ssl_certificate_key key.pem;"),
+            server("ssl_certificate cert.pem; ssl_certificate_key key.pem;"),
+            server("server_name plain;"),
+          ].join("\n"),
+      ),
+    },
+    opens: 2,
+    sites: 1,
+  },
+  {
+    // ssl_client_certificate is loaded only where ssl_verify_client is not off: one server of two, whose
+    // SSL_CTX reads it twice (the trusted store, then SSL_load_client_CA_file for the CA names) → 2 opens.
+    name: "server: ssl_client_certificate at http, ssl_verify_client optional in 1 of 2 TLS servers",
+    rule: SERVER_RULE,
+    module: "server",
+    files: {
+      "nginx.conf": plain(
+        `    ssl_certificate cert.pem; ssl_certificate_key key.pem; ssl_client_certificate ${BUNDLE};\n` +
+          [server("ssl_verify_client optional;"), server("server_name off;")].join("\n"),
+      ),
+    },
+    opens: 2,
+    sites: 1,
+  },
+  {
+    // Both lists at http with verification on: each of 2 servers reads the client list twice and the
+    // trusted one once → 6 opens; 2 findings of 2 contexts each.
+    name: "server: ssl_client_certificate + ssl_trusted_certificate with ssl_verify_client on, 2 servers",
+    rule: SERVER_RULE,
+    module: "server",
+    files: {
+      "nginx.conf": plain(
+        "    ssl_certificate cert.pem; ssl_certificate_key key.pem; ssl_verify_client on;\n" +
+          `    ssl_client_certificate ${BUNDLE}; ssl_trusted_certificate ${BUNDLE};\n` +
+          [server("server_name a;"), server("server_name b;")].join("\n"),
+      ),
+    },
+    opens: 6,
+    sites: 2,
+  },
 ];
+
+/** A self-signed certificate for the server-side cases, made once per run with the openssl CLI. */
+let selfSigned: { cert: string; key: string } | null = null;
+function certificatePair(): { cert: string; key: string } {
+  if (selfSigned) return selfSigned;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-cert-"));
+  const r = spawnSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=nginx-risk", "-days", "2"].concat([
+      "-keyout",
+      path.join(dir, "key.pem"),
+      "-out",
+      path.join(dir, "cert.pem"),
+    ]),
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+  selfSigned = {
+    cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8"),
+    key: fs.readFileSync(path.join(dir, "key.pem"), "utf8"),
+  };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return selfSigned;
+}
 
 function writeTree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-ssl-"));
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);
+  }
+  if (Object.values(files).some((t) => t.includes("cert.pem"))) {
+    const pair = certificatePair();
+    fs.writeFileSync(path.join(dir, "cert.pem"), pair.cert);
+    fs.writeFileSync(path.join(dir, "key.pem"), pair.key);
   }
   return dir;
 }
@@ -528,13 +625,19 @@ describe("SSL-context rules against the real nginx -t (strace counts the CA bund
         const options = { inputs: [], root: conf, mappings: [], strict: false, ...VERSIONS };
         const findings = runCheck(options).findings.filter((f) => f.ruleId === c.rule);
         const shown = describeFindings(findings);
-        const sum = findings.reduce((s, f) => s + Number(f.data?.contexts ?? NaN), 0);
-        assert.equal(sum, real.opens, `sum of data.contexts != nginx's bundle opens; findings:\n${shown}`);
+        // Each context reads the bundle `parsesPerContext` times: once, or twice for ssl_client_certificate
+        // (the trusted store and the list of CA names: SSL_load_client_CA_file opens it again).
+        const sum = findings.reduce(
+          (s, f) => s + Number(f.data?.contexts ?? NaN) * Number(f.data?.parsesPerContext ?? NaN),
+          0,
+        );
+        assert.equal(sum, real.opens, `sum of data.contexts × parsesPerContext != nginx's bundle opens:\n${shown}`);
         // One finding per place the directive is set; a place that loads nothing may go unreported.
         if (c.opens > 0) assert.equal(findings.length, c.sites, `findings:\n${shown}`);
         else assert.ok(findings.length <= c.sites, `findings:\n${shown}`);
         for (const f of findings) {
-          if (Number(f.data?.contexts) > 0) assert.equal(f.data?.totalContexts, real.opens, `totalContexts: ${shown}`);
+          if (Number(f.data?.contexts) > 0)
+            assert.equal(f.data?.configTestParses, real.opens, `configTestParses: ${shown}`);
           if (c.module) assert.equal(f.data?.module, c.module, shown);
         }
       } finally {

@@ -18,6 +18,11 @@ export const MEASURED = {
   luaPerLocationConfiguration: 800,
   /** An SSL_CTX with no bundle loaded (table A: 13,405 B per context). */
   emptySslContext: 13_405,
+  /**
+   * The CA-name list SSL_load_client_CA_file keeps, per certificate of the bundle (bench/probes/client-ca-list.c:
+   * 121,315 B per list of Debian's 144 certificates, linear from 100 to 1,000 lists; OpenSSL 3.0.19).
+   */
+  clientCaNamePerCertificate: 842,
 } as const;
 
 /**
@@ -38,6 +43,11 @@ export function bundleFormula(bundle: Pick<BundleInfo, "bytes" | "certificates" 
     : `0.647 × ${formatCount(bundle.bytes)} B + 4,309 B × ${bundle.certificates} certificates + 19,203 B`;
 }
 
+/** Bytes of the CA-name list ngx_ssl_client_certificate keeps per server (SSL_load_client_CA_file). */
+export function clientCaListBytes(bundle: Pick<BundleInfo, "certificates">): number {
+  return bundle.certificates * MEASURED.clientCaNamePerCertificate;
+}
+
 export interface CostInput {
   /** http location configurations (servers, locations, `if`, `limit_except`). */
   locationConfigurations: number;
@@ -49,6 +59,8 @@ export interface CostInput {
   loads: readonly BundleInfo[];
   /** How many of `loads` go into a context another load already paid for. */
   sharedLoads?: number;
+  /** Bundles also read into a list of CA names (`ssl_client_certificate` with verification), one per server. */
+  clientCaLists?: readonly BundleInfo[];
   /**
    * nginx ≥ 1.27.2 caches parsed bundles (ngx_ssl_cache_fetch): each context then costs about an empty
    * one and each distinct bundle is parsed once (semantics.md §4; not measured here).
@@ -88,6 +100,9 @@ export function estimateMemory(input: CostInput): MemoryEstimate {
     configTestParses = input.loads.length;
   }
   sslBytes -= (input.sharedLoads ?? 0) * MEASURED.emptySslContext;
+  for (const b of input.clientCaLists ?? []) sslBytes += clientCaListBytes(b);
+  // Without the cache each list is one more parse of the file; with it, the names come from the cached certificates.
+  if (!input.bundleCache) configTestParses += (input.clientCaLists ?? []).length;
   const configBytes =
     input.locationConfigurations *
       (MEASURED.perLocationConfiguration + (input.luaModule ? MEASURED.luaPerLocationConfiguration : 0)) +

@@ -18,7 +18,7 @@ import {
 } from "../model/ssl-contexts";
 import type { CostOptions } from "./options";
 import { readBundle, type BundleInfo } from "./bundle";
-import { estimateMemory, type MemoryEstimate } from "./estimate";
+import { bundleContextBytes, clientCaListBytes, estimateMemory, MEASURED, type MemoryEstimate } from "./estimate";
 import { compareVersions, inRange, resolveVersions, type ResolvedVersions } from "./versions";
 
 export type SslRuleId =
@@ -173,6 +173,7 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
   /** Loads into an SSL_CTX already counted (a server's client *and* trusted bundle): the context is not paid twice. */
   let sharedLoads = 0;
   const loads: BundleInfo[] = [];
+  const clientCaLists: BundleInfo[] = [];
   const byOwner = new Map<ConfigContext, { source: SslSource; context: SslContext }[]>();
   // One SSL_CTX per owner and module; the server side puts both of its bundles into the same one.
   const counted = new Map<string, "empty" | "load">();
@@ -185,6 +186,7 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
       const before = counted.get(key);
       if (c.bundle) {
         loads.push(bundleOf(c.bundle));
+        if (c.clientCaList) clientCaLists.push(bundleOf(c.bundle));
         if (before === "empty") emptyContexts--;
         else if (before === "load") sharedLoads++;
         counted.set(key, "load");
@@ -200,9 +202,21 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
     emptyContexts,
     loads,
     sharedLoads,
+    clientCaLists,
     bundleCache,
   });
   return { versions, sources, bundles, estimate, bundleCache, notes, byOwner, luaModule };
+}
+
+/**
+ * What one SSL context costs under this report: an empty context, or one that parses its bundle (only the
+ * context with nginx's bundle cache), plus the list of CA names for `ssl_client_certificate`.
+ */
+export function sslContextBytes(report: CostReport, ctx: SslContext): number {
+  const bundle = ctx.bundle ? bundleFor(report, ctx.bundle) : undefined;
+  if (!bundle) return MEASURED.emptySslContext;
+  const store = report.bundleCache ? MEASURED.emptySslContext : bundleContextBytes(bundle);
+  return store + (ctx.clientCaList ? clientCaListBytes(bundle) : 0);
 }
 
 /** The bundle a site names, as the report read it. */

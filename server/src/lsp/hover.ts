@@ -7,8 +7,8 @@
 // the first one the caller lists, and the hover says in how many it is read.
 
 import * as path from "path";
-import { bundleContextBytes, bundleFormula, MEASURED } from "../cost/estimate";
-import { bundleFor, type CostReport, type SslRuleId, type SslSource } from "../cost/report";
+import { bundleFormula, MEASURED } from "../cost/estimate";
+import { bundleFor, sslContextBytes, type CostReport, type SslRuleId, type SslSource } from "../cost/report";
 import { formatBytes, formatCount } from "../cost/units";
 import type { ResolvedVersion, ResolvedVersions } from "../cost/versions";
 import { descendants, effective, type ConfigContext } from "../model";
@@ -150,11 +150,9 @@ function why(source: SslSource): string {
   }
 }
 
-/** What one SSL context costs: its bundle's parse (or nothing past an empty context with nginx's cache). */
+/** What one SSL context costs (cost/report.ts decides, so hovers and diagnostics agree). */
 export function contextBytes(report: CostReport, ctx: SslContext): number {
-  if (!ctx.bundle || report.bundleCache) return MEASURED.emptySslContext;
-  const bundle = bundleFor(report, ctx.bundle);
-  return bundle ? bundleContextBytes(bundle) : MEASURED.emptySslContext;
+  return sslContextBytes(report, ctx);
 }
 
 export interface OwnedCost {

@@ -11,6 +11,11 @@ export interface SslContext {
   owner: ConfigContext;
   /** Where the CA bundle it loads is set (the effective directive), or null when it loads none. */
   bundle: DirectiveSite | null;
+  /**
+   * The bundle is read a second time for the list of CA names sent to clients: ngx_ssl_client_certificate
+   * calls SSL_CTX_load_verify_locations *and* SSL_load_client_CA_file (strace: two opens per server).
+   */
+  clientCaList?: boolean;
 }
 
 export interface SslContextPlan {
@@ -276,7 +281,11 @@ export function serverSslPlan(
       // ssl_verify_client on | optional | optional_no_ca: any of them loads the bundle (conf->verify != 0).
       if (verify !== "on" && verify !== "optional" && verify !== "optional_no_ca") bundle = null;
     }
-    out.push({ owner: c, bundle });
+    out.push(
+      directive === "ssl_client_certificate" && bundle
+        ? { owner: c, bundle, clientCaList: true }
+        : { owner: c, bundle },
+    );
   }
   return plan(out);
 }

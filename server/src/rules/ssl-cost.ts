@@ -3,8 +3,15 @@
 
 import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
 import type { SslContext } from "../model/ssl-contexts";
-import { bundleFor, costReport, type CostReport, type SslRuleId, type SslSource } from "../cost/report";
-import { bundleContextBytes, bundleFormula, MEASURED } from "../cost/estimate";
+import {
+  bundleFor,
+  costReport,
+  sslContextBytes,
+  type CostReport,
+  type SslRuleId,
+  type SslSource,
+} from "../cost/report";
+import { bundleFormula } from "../cost/estimate";
 import { formatBytes, formatCount } from "../cost/units";
 import type { BundleInfo } from "../cost/bundle";
 import type { Finding, RelatedLocation, RuleOptions, Severity } from "./types";
@@ -22,6 +29,10 @@ export interface BundleSite {
   loads: SslContext[];
   bundle: BundleInfo;
   bytesPerContext: number;
+  /** How many times nginx reads the bundle per context (2 for `ssl_client_certificate`: the store and the CA-name list). */
+  parsesPerContext: number;
+  /** The bundle is also kept as a list of CA names (ssl_client_certificate with verification). */
+  clientCaList: boolean;
 }
 
 function siteKey(s: DirectiveSite): string {
@@ -39,8 +50,10 @@ export function bundleSites(report: CostReport, ruleId: SslRuleId): BundleSite[]
       let entry = out.get(key);
       if (!entry) {
         const bundle = bundleFor(report, site) as BundleInfo;
-        const bytesPerContext = report.bundleCache ? MEASURED.emptySslContext : bundleContextBytes(bundle);
-        out.set(key, (entry = { site, source, loads: [], bundle, bytesPerContext }));
+        const clientCaList = load.clientCaList === true;
+        const bytesPerContext = sslContextBytes(report, load);
+        const parsesPerContext = clientCaList && !report.bundleCache ? 2 : 1;
+        out.set(key, (entry = { site, source, loads: [], bundle, bytesPerContext, parsesPerContext, clientCaList }));
       }
       entry.loads.push(load);
     }
@@ -148,9 +161,10 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
           assumed: b.bundle.assumed,
         },
         bytesPerContext: b.bytesPerContext,
-        formula: report.bundleCache
-          ? "nginx ≥ 1.27.2: ~13.4 KB per context, bundle parsed once"
-          : bundleFormula(b.bundle),
+        parsesPerContext: b.parsesPerContext,
+        formula:
+          (report.bundleCache ? "nginx ≥ 1.27.2: ~13.4 KB per context, bundle parsed once" : bundleFormula(b.bundle)) +
+          (b.clientCaList ? ` + 842 B × ${b.bundle.certificates} certificates (list of CA names)` : ""),
         estimatedBytes: est.estimatedBytes,
         reloadPeakBytes: est.reloadPeakBytes,
         instancePeakBytes: est.instancePeakBytes,
