@@ -20,8 +20,8 @@ const MAIN_RULES = [
 ].join("\n");
 
 interface Expected {
-  code: "on-without-rules" | "module-never-enabled" | "rules-per-block";
-  severity: "warning" | "info";
+  code: "on-without-rules" | "module-never-enabled" | "rules-per-block" | "rules-loaded-twice";
+  severity: "error" | "warning" | "info";
   /** Workspace path relative to WS. */
   file: string;
   /** 1-based line of the directive reported. */
@@ -208,7 +208,8 @@ const CASES: Case[] = [
     ],
   },
   {
-    name: "rules loaded at http and again in a server: only the server's load is reported",
+    // Checked with the real nginx -t (modsecurity-oracle.test.ts): it fails with "Rule id: 1 is duplicated".
+    name: "rules loaded at http and again in a server: nginx refuses it, an error on the server's load",
     files: {
       "nginx.conf": lines(
         "http {",
@@ -223,7 +224,14 @@ const CASES: Case[] = [
       "modsec/main.conf": MAIN_RULES,
     },
     expected: [
-      { code: "rules-per-block", severity: "warning", file: "nginx.conf", line: 5, count: 2, data: { sites: 2 } },
+      {
+        code: "rules-loaded-twice",
+        severity: "error",
+        file: "nginx.conf",
+        line: 5,
+        count: 1,
+        data: { file: "/etc/nginx/modsec/main.conf", firstLoad: "http", ruleId: "1" },
+      },
     ],
   },
   {
@@ -417,6 +425,7 @@ function run(files: Record<string, string>): Finding[] {
 }
 
 function countOf(f: Finding): unknown {
+  if (f.code === "rules-loaded-twice") return f.related?.length;
   return f.code === "rules-per-block" ? f.data?.parses : f.data?.locationConfigurations;
 }
 
@@ -470,6 +479,7 @@ describe("modsecurity-unused", () => {
       files: 1,
       unreadable: ["/etc/nginx/modsec/missing.conf"],
       lookedFor: "/srv/conf/modsec/main.conf",
+      firstRuleId: "1",
     });
   });
 

@@ -35,7 +35,9 @@ interface OracleCase {
   /** Distinct file positions that set the trusted-certificate directive: one finding each. */
   sites: number;
   /** `data.module` of the proxy-like findings. */
-  module?: "proxy" | "grpc" | "uwsgi" | "server";
+  module?: "proxy" | "grpc" | "uwsgi" | "server" | "stream-proxy";
+  /** A dynamic module the case needs (skipped locally, required in CI). */
+  needs?: string;
 }
 
 /** Temp paths and logs inside the prefix, so `nginx -t` needs nothing outside it. */
@@ -493,6 +495,31 @@ const CASES: OracleCase[] = [
     sites: 1,
   },
 
+  // ---- stream proxy before 1.23.1: one SSL_CTX per stream server with `proxy_ssl on` (semantics.md §4) ----
+  {
+    // proxy_ssl on at stream level, off in the third server → 2 contexts, 2 loads.
+    name: "stream proxy: proxy_ssl on + verify at stream level, 3 servers, one with proxy_ssl off",
+    rule: PROXY_RULE,
+    module: "stream-proxy",
+    needs: "/usr/lib/nginx/modules/ngx_stream_module.so",
+    files: {
+      "nginx.conf": [
+        "load_module /usr/lib/nginx/modules/ngx_stream_module.so;",
+        "worker_processes 1;",
+        "events { worker_connections 64; }",
+        "stream {",
+        `    proxy_ssl on; proxy_ssl_verify on; proxy_ssl_trusted_certificate ${BUNDLE};`,
+        "    server { listen 127.0.0.1:19201; proxy_pass 127.0.0.1:9; }",
+        "    server { listen 127.0.0.1:19202; proxy_pass 127.0.0.1:9; }",
+        "    server { listen 127.0.0.1:19203; proxy_ssl off; proxy_pass 127.0.0.1:9; }",
+        "}",
+        "",
+      ].join("\n"),
+    },
+    opens: 2,
+    sites: 1,
+  },
+
   // ---- server side: one SSL_CTX per server with a certificate, each loading the CA lists (semantics.md §4) ----
   // `cert.pem`/`key.pem`: a self-signed pair written beside nginx.conf (see writeTree).
   {
@@ -610,9 +637,13 @@ describe("SSL-context rules against the real nginx -t (strace counts the CA bund
 
   for (const c of CASES) {
     it(c.name, function () {
-      if (!nginxBinary() || !haveStrace() || !fs.existsSync(BUNDLE) || (c.rule === LUA_RULE && !haveLuaModule())) {
+      const missingModule =
+        (c.rule === LUA_RULE && !haveLuaModule()) || (c.needs !== undefined && !fs.existsSync(c.needs));
+      if (!nginxBinary() || !haveStrace() || !fs.existsSync(BUNDLE) || missingModule) {
         if (process.env.CI)
-          throw new Error("CI must install nginx, libnginx-mod-http-lua, strace (and allow ptrace), ca-certificates");
+          throw new Error(
+            "CI must install nginx, libnginx-mod-http-lua, libnginx-mod-stream, strace (and allow ptrace), ca-certificates",
+          );
         this.skip();
       }
       const dir = writeTree(c.files);

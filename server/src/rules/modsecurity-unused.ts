@@ -212,6 +212,8 @@ export interface RulesFileSize {
   unreadable: string[];
   /** Where the file itself was looked for in the workspace. */
   lookedFor: string;
+  /** The `id:` of the first SecRule read, for the message nginx gives when the rules are loaded twice. */
+  firstRuleId: string | null;
 }
 
 /** SecLang logical lines: a trailing backslash continues the line; `#` starts a comment line. */
@@ -245,6 +247,7 @@ export function readRulesFile(nginxPath: string, source: FileSource, mappings: r
   let rules = 0;
   let bytes = 0;
   let files = 0;
+  let firstRuleId: string | null = null;
   const unreadable: string[] = [];
   const chain: string[] = [];
   const lookedFor = normalizePath(mapPath(nginxPath, mappings));
@@ -263,8 +266,10 @@ export function readRulesFile(nginxPath: string, source: FileSource, mappings: r
       const m = /^\s*(\S+)\s*(.*)$/.exec(line);
       if (!m || m[1].startsWith("#")) continue;
       const word = m[1].toLowerCase();
-      if (word === "secrule") rules++;
-      else if (word === "include") {
+      if (word === "secrule") {
+        rules++;
+        firstRuleId ??= /\bid\s*:\s*'?(\d+)/.exec(m[2])?.[1] ?? null;
+      } else if (word === "include") {
         const arg = unquote(m[2]);
         if (arg === "") continue;
         const target = arg.startsWith("/") ? arg : path.posix.join(path.posix.dirname(name), arg);
@@ -280,8 +285,8 @@ export function readRulesFile(nginxPath: string, source: FileSource, mappings: r
 
   const ok = visit(nginxPath, lookedFor);
   return ok
-    ? { rules, bytes, files, unreadable, lookedFor }
-    : { rules: null, bytes: null, files, unreadable, lookedFor };
+    ? { rules, bytes, files, unreadable, lookedFor, firstRuleId }
+    : { rules: null, bytes: null, files, unreadable, lookedFor, firstRuleId };
 }
 
 interface LoadGroup {
@@ -332,12 +337,16 @@ function rulesPerBlock(model: ConfigModel, options: RuleOptions): Finding[] {
   for (const g of groups.values()) {
     const parses = g.instances.length;
     if (parses < 2) continue;
+    const size = g.kind === "file" ? readRulesFile(g.file, source, model.config.mappings) : null;
+    const twice = loadedTwice(g, size);
+    findings.push(...twice.findings);
+    // nginx refuses this configuration: the error says what to change; the memory of the loads can wait.
+    if (twice.findings.length > 0) continue;
     const directives = byDirective(g.instances);
     const sites = directives.length;
     // The http-level load is the one to keep; report the others (all of them if every load is at http).
     const inBlocks = directives.filter((d) => d.some((s) => s.context.kind !== "http"));
     const report = inBlocks.length > 0 ? inBlocks : directives;
-    const size = g.kind === "file" ? readRulesFile(g.file, source, model.config.mappings) : null;
 
     const how =
       sites === parses
@@ -381,6 +390,53 @@ function rulesPerBlock(model: ConfigModel, options: RuleOptions): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * Loads of the same rules in one location configuration: a block that loads a file an enclosing block
+ * already loads (or loads it twice). libmodsecurity merges the inherited rules into the block's set and
+ * rejects the repeated ids: real `nginx -t` (Debian 1.22.1 + ModSecurity-nginx 1.0.3) fails with
+ * `"modsecurity_rules_file" directive Rule id: 1 is duplicated` (test/rules/modsecurity-oracle.test.ts).
+ */
+function loadedTwice(g: LoadGroup, size: RulesFileSize | null): { findings: Finding[] } {
+  const findings: Finding[] = [];
+  const sites = new Set<string>();
+  // A file read here holding no SecRule cannot repeat an id.
+  if (g.kind !== "file" || size?.rules === 0) return { findings };
+  for (const s of g.instances) {
+    const earlier = g.instances.find(
+      (t) =>
+        t !== s &&
+        (isAncestor(t.context, s.context) ||
+          (t.context === s.context &&
+            t.directive.range.start.offset < s.directive.range.start.offset &&
+            t.file === s.file)),
+    );
+    if (!earlier || sites.has(siteKey(s))) continue;
+    sites.add(siteKey(s));
+    const id = size?.firstRuleId ?? "N";
+    const where = earlier.context === s.context ? "earlier in the same block" : `in ${earlier.context.label}`;
+    findings.push({
+      ruleId: RULE_ID,
+      code: "rules-loaded-twice",
+      severity: "error",
+      path: s.file.path,
+      range: s.directive.range,
+      message:
+        `${g.file} is already loaded ${where} and inherited here: libmodsecurity merges the inherited rules and ` +
+        `rejects the repeated ids, so nginx -t fails with "Rule id: ${id} is duplicated"` +
+        (size === null || size.rules === null ? " (if the file defines rules; it is not readable here)" : "") +
+        `. Load it once, at the outer level.`,
+      related: [siteRelated(earlier, `${g.file} first loaded here (${earlier.context.label})`)],
+      data: { file: g.file, firstLoad: earlier.context.label, ruleId: size?.firstRuleId ?? null },
+    });
+  }
+  return { findings };
+}
+
+function isAncestor(a: ConfigContext, c: ConfigContext): boolean {
+  for (let p = c.parent; p !== null; p = p.parent) if (p === a) return true;
+  return false;
 }
 
 export function modsecurityUnusedFindings(model: ConfigModel, options: RuleOptions): Finding[] {
