@@ -5,7 +5,7 @@
 // which the table does not have. Tolerance ±15%, as for the calibration.
 
 import { strict as assert } from "assert";
-import { spawn, type ChildProcess } from "child_process";
+import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -69,7 +69,7 @@ function workerStarts(log: string): number {
 }
 
 function certificatePair(dir: string): void {
-  const r = require("child_process").spawnSync(
+  const r = spawnSync(
     "openssl",
     ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=nginx-risk", "-days", "2"].concat([
       "-keyout",
