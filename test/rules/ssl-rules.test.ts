@@ -1327,6 +1327,29 @@ describe("ssl rules: the bundle as read", function () {
     assert.match(f.message, /Assumed/);
   });
 
+  it("an unreadable certbot chain.pem: a 2-certificate chain is assumed, not a trust store", function () {
+    const [f] = run("server", {
+      "nginx.conf": [
+        "events { }",
+        "http {",
+        "    ssl_trusted_certificate /etc/letsencrypt/live/example.com/chain.pem;",
+        "    server { listen 443 ssl; ssl_certificate a.pem; ssl_certificate_key a.key; }",
+        "    server { listen 443 ssl; ssl_certificate b.pem; ssl_certificate_key b.key; }",
+        "}",
+        "",
+      ].join("\n"),
+    });
+    assert.deepEqual(f.data?.bundle, {
+      path: "/etc/letsencrypt/live/example.com/chain.pem",
+      bytes: 3_700,
+      certificates: 2,
+      assumed: true,
+    });
+    // Not system-like: 0.647 × 3,700 + 4,309 × 2 + 19,203 B.
+    assert.equal(f.data?.bytesPerContext, Math.round(0.647 * 3_700 + 4_309 * 2 + 19_203));
+    assert.ok((f.data?.assumptions as string[]).some((a) => a.includes("a certbot chain")));
+  });
+
   it("the configured assumedBundle replaces Debian's for an unreadable file", function () {
     const [f] = run("lua", luaLocations(3, "/nowhere/ca.pem"), {
       ...KNOWN,

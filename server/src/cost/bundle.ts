@@ -16,12 +16,22 @@ export interface BundleInfo {
   certificates: number;
   /** True when the file could not be read and the default bundle was assumed. */
   assumed: boolean;
+  /** What was assumed, for messages ("Debian's ca-certificates bundle", "a certbot chain"). */
+  assumedAs?: string;
   /** A system trust store (or a large extract of one): the simpler fit of memory-model.md applies. */
   systemLike: boolean;
 }
 
 /** Debian 12's ca-certificates 20230311 bundle, the one memory-model.md measured. */
 export const DEBIAN_BUNDLE = { bytes: 219_597, certificates: 144 } as const;
+
+/**
+ * certbot's `chain.pem` / `fullchain.pem` hold an intermediate chain, not a trust store: assuming the
+ * system bundle for them would overstate the cost a hundredfold. Two certificates of ~1.8 KB (Let's
+ * Encrypt's R-series intermediate and its cross-signed root).
+ */
+const CERTBOT_CHAIN = /\/letsencrypt\/live\/[^/]+\/(full)?chain\.pem$/;
+export const CERTBOT_CHAIN_BUNDLE = { bytes: 3_700, certificates: 2 } as const;
 
 const SYSTEM_BUNDLES = new Set([
   "/etc/ssl/certs/ca-certificates.crt",
@@ -55,13 +65,27 @@ export function readBundle(arg: string, options: BundleReadOptions): BundleInfo 
   const text = /\$/.test(arg) ? null : options.source.read(file);
   const systemPath = SYSTEM_BUNDLES.has(path.posix.normalize(nginxPath));
   if (text === null) {
+    if (CERTBOT_CHAIN.test(nginxPath)) {
+      const c = CERTBOT_CHAIN_BUNDLE;
+      return {
+        path: nginxPath,
+        readFrom: null,
+        bytes: c.bytes,
+        certificates: c.certificates,
+        assumed: true,
+        assumedAs: "a certbot chain",
+        systemLike: false,
+      };
+    }
     const a = options.assumed ?? DEBIAN_BUNDLE;
+    const debian = a.bytes === DEBIAN_BUNDLE.bytes && a.certificates === DEBIAN_BUNDLE.certificates;
     return {
       path: nginxPath,
       readFrom: null,
       bytes: a.bytes,
       certificates: a.certificates,
       assumed: true,
+      assumedAs: debian ? "Debian's ca-certificates bundle" : "the assumed bundle setting",
       systemLike: true,
     };
   }

@@ -111,7 +111,7 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
     const assumptions = [...b.source.assumptions];
     if (b.bundle.assumed)
       assumptions.push(
-        `bundle ${b.bundle.path} not readable here: assumed ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} certificates (Debian's)`,
+        `bundle ${b.bundle.path} not readable here: assumed ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} certificates (${b.bundle.assumedAs ?? "Debian's ca-certificates bundle"})`,
       );
     const d = b.site.directive;
     const parses = report.bundleCache
