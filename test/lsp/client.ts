@@ -26,6 +26,7 @@ import {
   type CodeLens,
   type Diagnostic,
   type Hover,
+  type InitializeParams,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type Range,
@@ -151,6 +152,31 @@ export class TestClient {
   async codeLens(file: string): Promise<CodeLens[]> {
     return (await this.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: uriOf(file) } })) ?? [];
   }
+}
+
+/**
+ * What an editor like VS Code sends in `initialize` for a folder: pulled configuration, folder events,
+ * dynamic watcher registration, diagnostics with related information; `more` adds code lens and hover.
+ */
+export function initializeParams(dir: string, name: string, more: { lenses?: boolean } = {}): InitializeParams {
+  return {
+    processId: process.pid,
+    rootUri: uriOf(dir),
+    workspaceFolders: [{ uri: uriOf(dir), name }],
+    capabilities: {
+      workspace: {
+        configuration: true,
+        workspaceFolders: true,
+        didChangeConfiguration: { dynamicRegistration: true },
+        didChangeWatchedFiles: { dynamicRegistration: true },
+        ...(more.lenses ? { codeLens: { refreshSupport: true } } : {}),
+      },
+      textDocument: {
+        publishDiagnostics: { relatedInformation: true, versionSupport: true },
+        ...(more.lenses ? { hover: { contentFormat: ["markdown", "plaintext"] }, codeLens: {} } : {}),
+      },
+    },
+  };
 }
 
 export function uriOf(file: string): string {

@@ -21,7 +21,7 @@ import {
   type Hover,
   type PublishDiagnosticsParams,
 } from "vscode-languageserver-protocol/node";
-import { TestClient, WAIT_MS, brief, range, requireBuiltServer, sameFile, uriOf } from "./client";
+import { TestClient, WAIT_MS, brief, initializeParams, range, requireBuiltServer, sameFile, uriOf } from "./client";
 
 const RULE = "lua-ssl-per-location";
 
@@ -95,25 +95,10 @@ describe("language server: SSL cost diagnostics, hover and code lenses over stdi
     fs.writeFileSync(site, SITE);
     fs.writeFileSync(path.join(dir, "ca.pem"), BUNDLE);
     client = new TestClient();
-    const result = await client.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: uriOf(dir),
-      workspaceFolders: [{ uri: uriOf(dir), name: "cost" }],
-      capabilities: {
-        workspace: {
-          configuration: true,
-          workspaceFolders: true,
-          didChangeConfiguration: { dynamicRegistration: true },
-          didChangeWatchedFiles: { dynamicRegistration: true },
-          codeLens: { refreshSupport: true },
-        },
-        textDocument: {
-          publishDiagnostics: { relatedInformation: true, versionSupport: true },
-          hover: { contentFormat: ["markdown", "plaintext"] },
-          codeLens: {},
-        },
-      },
-    });
+    const result = await client.connection.sendRequest(
+      InitializeRequest.type,
+      initializeParams(dir, "cost", { lenses: true }),
+    );
     assert.strictEqual(result.capabilities.hoverProvider, true);
     assert.deepStrictEqual(result.capabilities.codeLensProvider, { resolveProvider: false });
     await client.connection.sendNotification(InitializedNotification.type, {});

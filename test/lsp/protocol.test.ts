@@ -19,7 +19,7 @@ import {
   type TextDocumentContentChangeEvent,
 } from "vscode-languageserver-protocol/node";
 import { parse } from "../../server/src/parse/parser";
-import { TestClient, WAIT_MS, brief, range, requireBuiltServer, sameFile, uriOf, withCode } from "./client";
+import { TestClient, WAIT_MS, brief, initializeParams, range, requireBuiltServer, sameFile, withCode } from "./client";
 
 /** Deterministic bytes, so a failure can be reproduced. */
 function pseudoRandomBytes(n: number, seed: number): Buffer {
@@ -79,20 +79,7 @@ describe("language server over stdio", function () {
   });
 
   it("initializes with incremental sync", async function () {
-    const result = await client.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: uriOf(dir),
-      workspaceFolders: [{ uri: uriOf(dir), name: "test" }],
-      capabilities: {
-        workspace: {
-          configuration: true,
-          workspaceFolders: true,
-          didChangeConfiguration: { dynamicRegistration: true },
-          didChangeWatchedFiles: { dynamicRegistration: true },
-        },
-        textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true } },
-      },
-    });
+    const result = await client.connection.sendRequest(InitializeRequest.type, initializeParams(dir, "test"));
     const sync = result.capabilities.textDocumentSync;
     assert.ok(sync && typeof sync === "object", "textDocumentSync should be an options object");
     assert.strictEqual(sync.change, TextDocumentSyncKind.Incremental);
