@@ -40,3 +40,40 @@ describe("examples/openresty", function () {
     assert.equal(result.files, 4);
   });
 });
+
+describe("examples/reuseport", function () {
+  const dir = path.join(REPO, "examples", "reuseport");
+
+  it("passes the real nginx -t", function () {
+    const bin = nginxBinary();
+    if (!bin) {
+      if (process.env.CI) throw new Error("CI must install nginx (see .ci/run)");
+      this.skip();
+    }
+    const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-example-"));
+    fs.mkdirSync(path.join(prefix, "logs"));
+    try {
+      const conf = path.join(dir, "nginx.conf");
+      const r = spawnSync(bin!, ["-t", "-c", conf, "-p", prefix, "-e", "stderr", "-g", `pid ${prefix}/nginx.pid;`], {
+        encoding: "utf8",
+      });
+      assert.equal(r.status, 0, r.stderr);
+    } finally {
+      fs.rmSync(prefix, { recursive: true, force: true });
+    }
+  });
+
+  it("warns on reuseport with the cron job as evidence and the Dockerfile's nginx 1.13.2", function () {
+    const result = runCheck({ inputs: [dir], mappings: [], strict: false });
+    const warnings = result.findings.filter((f) => f.severity === "warning");
+    assert.deepEqual(
+      warnings.map((f) => [f.ruleId, f.code, f.range.start.line + 1]),
+      [["reuseport-config-test", "config-test-drops-connections", 16]],
+    );
+    assert.match(warnings[0].message, /every minute; on nginx 1\.13\.2 \(Dockerfile FROM nginx:1\.13\.2-alpine\)/);
+    assert.deepEqual(
+      warnings[0].related?.map((r) => [path.relative(dir, r.path), r.range.start.line + 1]),
+      [["monitoring/crontab", 2]],
+    );
+  });
+});
