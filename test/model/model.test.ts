@@ -22,8 +22,8 @@ function model(files: Record<string, string>, options: Partial<LoadOptions> = {}
 
 /** `id kind file:startLine-endLine <parentId` (1-based lines; `-` for blocks without a directive; `root` for main). */
 function row(c: ConfigContext): string {
-  const d = c.directive;
-  const where = d ? `${d.range.start.line + 1}-${d.range.end.line + 1}` : "-";
+  const r = c.range;
+  const where = r ? `${r.start.line + 1}-${r.end.line + 1}` : "-";
   return `${c.id} ${c.kind} ${c.file.path}:${where} ${c.parent ? `<${c.parent.id}` : "root"}`;
 }
 

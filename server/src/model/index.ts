@@ -12,7 +12,7 @@
 // as a child, so it is not one. A file included from two places yields two sets of contexts: nginx reads
 // it twice (configuration.ts).
 
-import type { Directive } from "../parse/ast";
+import type { Directive, Range } from "../parse/ast";
 import type { Configuration, FileInstance } from "../workspace/configuration";
 
 export type ContextKind =
@@ -55,6 +55,8 @@ export interface ConfigContext {
   directive: Directive | null;
   /** The file instance the block is written in. */
   file: FileInstance;
+  /** The block as written (its directive's range, name to `}`) in `file`; null for main and implied blocks. */
+  range: Range | null;
   parent: ConfigContext | null;
   children: ConfigContext[];
   /** The directives written directly in this block (included files expanded in place), in reading order. */
@@ -196,6 +198,7 @@ export function buildModel(config: Configuration): ConfigModel {
       kind,
       directive,
       file,
+      range: directive?.range ?? null,
       parent,
       children: [],
       directives: [],
