@@ -9,6 +9,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
+import { costReport } from "../../server/src/cost/report";
+import { buildModel } from "../../server/src/model";
+import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { haveLuaModule } from "../support/nginx";
 import { nginxBinary, SHARED } from "../support/shared";
 import { bundleOpens, haveStrace } from "../support/strace";
@@ -21,6 +24,7 @@ const TOLERANCE = 0.15;
 const VERSIONS = { nginxVersion: "1.22.1", luaNginxModuleVersion: "0.10.23" };
 
 type Variant = "lua_cert" | "proxy_cert";
+type PlainVariant = "base" | "lua_nocert" | "proxy_nocert";
 
 /**
  * Measurements copied from ../shared/docs/memory-model.md table B ("master RSS MiB", "reload master peak MiB"):
@@ -37,6 +41,23 @@ const TABLE_B: { variant: Variant; locations: number; masterMiB: number; reloadP
   { variant: "proxy_cert", locations: 4000, masterMiB: 3285.7, reloadPeakMiB: 6563.1 },
 ];
 
+/**
+ * The same table's rows without a bundle: no finding, so the cost report itself is checked. They pin the
+ * constants of a location configuration, the Lua module and an SSL_CTX without a bundle (estimate.ts).
+ */
+const TABLE_B_PLAIN: { variant: PlainVariant; locations: number; masterMiB: number; reloadPeakMiB: number }[] = [
+  { variant: "base", locations: 10, masterMiB: 6.7, reloadPeakMiB: 6.9 },
+  { variant: "base", locations: 100, masterMiB: 7.3, reloadPeakMiB: 8.1 },
+  { variant: "base", locations: 1000, masterMiB: 13.7, reloadPeakMiB: 20.9 },
+  { variant: "base", locations: 4000, masterMiB: 35.0, reloadPeakMiB: 63.1 },
+  { variant: "lua_nocert", locations: 10, masterMiB: 9.5, reloadPeakMiB: 10.2 },
+  { variant: "lua_nocert", locations: 100, masterMiB: 11.5, reloadPeakMiB: 14.1 },
+  { variant: "lua_nocert", locations: 1000, masterMiB: 30.2, reloadPeakMiB: 51.2 },
+  { variant: "lua_nocert", locations: 4000, masterMiB: 92.1, reloadPeakMiB: 175.1 },
+  { variant: "proxy_nocert", locations: 1000, masterMiB: 27.4, reloadPeakMiB: 47.6 },
+  { variant: "proxy_nocert", locations: 4000, masterMiB: 87.4, reloadPeakMiB: 167.2 },
+];
+
 const RULE: Record<Variant, string> = { lua_cert: "lua-ssl-per-location", proxy_cert: "proxy-ssl-per-location" };
 
 function havePython(): boolean {
@@ -45,7 +66,7 @@ function havePython(): boolean {
 }
 
 /** Writes the generator's configuration to a fresh prefix; returns the prefix. */
-function generate(variant: Variant, locations: number): string {
+function generate(variant: Variant | PlainVariant, locations: number): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-calib-"));
   const r = spawnSync("python3", [GENERATOR, variant, String(locations), dir, "18080"], {
     encoding: "utf8",
@@ -92,6 +113,20 @@ describe("SSL-context estimates vs. memory-model.md table B (gen_incident_conf.p
         assert.equal(data.contexts, contexts, "contexts");
         within(data.estimatedBytes, row.masterMiB * MIB, "estimatedBytes (master RSS)");
         within(data.reloadPeakBytes, row.reloadPeakMiB * MIB, "reloadPeakBytes (reload master peak)");
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  for (const row of TABLE_B_PLAIN) {
+    it(`${row.variant}, ${row.locations} locations (no bundle): master ${row.masterMiB} MiB, reload peak ${row.reloadPeakMiB} MiB`, function () {
+      const dir = generate(row.variant, row.locations);
+      try {
+        const config = loadConfiguration(path.join(dir, "nginx.conf"));
+        const { estimate } = costReport(buildModel(config), { ...VERSIONS });
+        within(estimate.estimatedBytes, row.masterMiB * MIB, "estimatedBytes (master RSS)");
+        within(estimate.reloadPeakBytes, row.reloadPeakMiB * MIB, "reloadPeakBytes (reload master peak)");
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
