@@ -5,15 +5,10 @@
 import * as path from "path";
 import { pathToFileURL } from "url";
 import type { Finding, Severity } from "../rules";
+import { PROJECT_URL, ruleDocUrl } from "../rules/docs";
 import type { CheckResult } from "./check";
 
-/** The project's home: package.json's `repository` without `.git` (a test keeps them equal). */
-export const PROJECT_URL = "https://example.invalid/nginx-risk";
-
-/** Where rule `id` is explained: docs/rules/<id>.md of the main branch. */
-export function ruleHelpUri(id: string): string {
-  return `${PROJECT_URL}/blob/main/docs/rules/${encodeURIComponent(id)}.md`;
-}
+export { PROJECT_URL } from "../rules/docs";
 
 /** The title of each rule's page in docs/rules/ (a test compares them); other rules get a generic one. */
 export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -155,7 +150,7 @@ export function toSarif(result: CheckResult, options: { cwd: string; version: st
               id,
               name: ruleName(id),
               shortDescription: { text: RULE_DESCRIPTIONS[id] ?? `nginx-risk rule "${id}"` },
-              helpUri: ruleHelpUri(id),
+              helpUri: ruleDocUrl(id),
             })),
           },
         },

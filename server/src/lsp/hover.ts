@@ -15,6 +15,7 @@ import { descendants, effective, type ConfigContext } from "../model";
 import type { SslContext } from "../model/ssl-contexts";
 import type { Directive, Node, Range } from "../parse/ast";
 import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
+import { ruleDocUrl } from "../rules/docs";
 import { bundleSites, type BundleSite } from "../rules/ssl-cost";
 import type { Configuration, FileInstance } from "../workspace/configuration";
 import type { RootAnalysis } from "./analysis";
@@ -35,9 +36,6 @@ export interface LensInfo {
   range: Range;
   title: string;
 }
-
-/** Where docs/rules/<id>.md is published (the repository of package.json; the CLI's SARIF uses the same). */
-export const RULE_DOCS_BASE = "https://example.invalid/nginx-risk/blob/main/docs/rules/";
 
 /** The directives that name a CA bundle parsed into SSL contexts. */
 export const BUNDLE_DIRECTIVES: ReadonlySet<string> = new Set([
@@ -222,7 +220,7 @@ function versionsLine(v: ResolvedVersions): string {
 }
 
 function ruleLink(id: string): string {
-  return `[${id}](${RULE_DOCS_BASE}${encodeURIComponent(id)}.md)`;
+  return `[${id}](${ruleDocUrl(id)})`;
 }
 
 // ---- occurrences -------------------------------------------------------------------------------------
