@@ -17,7 +17,7 @@ export interface CostOptions {
   memoryBudgetBytes?: number;
   /** What to assume for a CA bundle that cannot be read (default: Debian's 219,597 B / 144 certificates). */
   assumedBundle?: { bytes: number; certificates: number };
-  /** Versions found around the configuration (workspace/facts.ts). */
+  /** Versions found around the configuration (workspace/facts/). */
   facts?: Pick<WorkspaceFacts, "versions">;
   /** Where CA bundles are read from (the workspace's reader, with editor buffers); disk when absent. */
   source?: FileSource;

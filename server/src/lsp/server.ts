@@ -34,7 +34,7 @@ import { DEFAULT_SETTINGS, readSettings, ruleOptionsOf, type ServerSettings } fr
 /** Where buffers without a file (untitled:) live for the workspace layer; nothing is ever read there. */
 const UNTITLED_ROOT = "/nginx-risk-untitled";
 
-/** Files the workspace facts are read from (workspace/facts.ts); the client watches the same (client/src/extension.ts). */
+/** Files the workspace facts are read from (workspace/facts/); the client watches the same (client/src/extension.ts). */
 const FACT_GLOBS = [
   "**/{Dockerfile,Containerfile}*",
   "**/*.{dockerfile,containerfile}",

@@ -6,7 +6,7 @@
 // received a share of the new connections and dropped them when it exited (commit da165aae8860, ticket
 // #1300; CHANGES 1.13.4 and 1.12.2). A monitoring job that runs `nginx -t` every minute turns that into a
 // steady trickle of resets; the evidence of such jobs comes from the files around the configuration
-// (workspace/facts.ts). Measured on 1.22.1: the test gets EADDRINUSE and nothing is lost (memory-model.md §C).
+// (workspace/facts/). Measured on 1.22.1: the test gets EADDRINUSE and nothing is lost (memory-model.md §C).
 //
 // The smaller hazards of the same option, each version-aware: `worker_processes` written after `listen`
 // (reuseport ignored before 1.15.2, 751bdd3bb2b6), slow tests (a bind() per socket per worker before 1.21.1,
