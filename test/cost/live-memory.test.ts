@@ -5,11 +5,12 @@
 // which the table does not have. Tolerance ±15%, as for the calibration.
 
 import { strict as assert } from "assert";
-import { spawn, spawnSync, type ChildProcess } from "child_process";
+import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
+import { writeSelfSignedPair } from "../support/certs";
 import { haveLuaModule, LUA_MODULES } from "../support/nginx";
 import { nginxBinary } from "../support/shared";
 
@@ -68,20 +69,6 @@ function workerStarts(log: string): number {
   return fs.existsSync(log) ? (fs.readFileSync(log, "utf8").match(/start worker process \d+/g) ?? []).length : 0;
 }
 
-function certificatePair(dir: string): void {
-  const r = spawnSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=nginx-risk", "-days", "2"].concat([
-      "-keyout",
-      path.join(dir, "key.pem"),
-      "-out",
-      path.join(dir, "cert.pem"),
-    ]),
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
-}
-
 const within = (actual: number, estimate: number): boolean => Math.abs(estimate - actual) / actual <= TOLERANCE;
 const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
 
@@ -97,7 +84,7 @@ describe("the estimate against a running nginx master (start, then reload)", fun
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-live-"));
       let nginx: ChildProcess | undefined;
       try {
-        certificatePair(dir);
+        writeSelfSignedPair(dir);
         const conf = path.join(dir, "nginx.conf");
         const log = path.join(dir, "error.log");
         fs.writeFileSync(

@@ -4,7 +4,6 @@
 // that nginx still agrees, then checks that our findings' `data.contexts` add up to the same number.
 
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,6 +11,7 @@ import { runCheck } from "../../server/src/cli/check";
 import type { Finding } from "../../server/src/rules/types";
 import { haveLuaModule, LUA_MODULES } from "../support/nginx";
 import { nginxBinary } from "../support/shared";
+import { writeSelfSignedPair } from "../support/certs";
 import { bundleOpens, haveStrace } from "../support/strace";
 
 const BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -587,30 +587,6 @@ const CASES: OracleCase[] = [
   },
 ];
 
-/** A self-signed certificate for the server-side cases, made once per run with the openssl CLI. */
-let selfSigned: { cert: string; key: string } | null = null;
-function certificatePair(): { cert: string; key: string } {
-  if (selfSigned) return selfSigned;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-cert-"));
-  const r = spawnSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=nginx-risk", "-days", "2"].concat([
-      "-keyout",
-      path.join(dir, "key.pem"),
-      "-out",
-      path.join(dir, "cert.pem"),
-    ]),
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
-  selfSigned = {
-    cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8"),
-    key: fs.readFileSync(path.join(dir, "key.pem"), "utf8"),
-  };
-  fs.rmSync(dir, { recursive: true, force: true });
-  return selfSigned;
-}
-
 function writeTree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-ssl-"));
   for (const [name, text] of Object.entries(files)) {
@@ -618,9 +594,7 @@ function writeTree(files: Record<string, string>): string {
     fs.writeFileSync(path.join(dir, name), text);
   }
   if (Object.values(files).some((t) => t.includes("cert.pem"))) {
-    const pair = certificatePair();
-    fs.writeFileSync(path.join(dir, "cert.pem"), pair.cert);
-    fs.writeFileSync(path.join(dir, "key.pem"), pair.key);
+    writeSelfSignedPair(dir);
   }
   return dir;
 }
