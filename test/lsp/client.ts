@@ -10,6 +10,8 @@ import * as path from "path";
 import { fileURLToPath, pathToFileURL } from "url";
 import {
   CodeLensRefreshRequest,
+  ExitNotification,
+  ShutdownRequest,
   CodeLensRequest,
   ConfigurationRequest,
   DidChangeTextDocumentNotification,
@@ -81,6 +83,16 @@ export class TestClient {
       this.lensRefreshes++;
     });
     this.connection.listen();
+  }
+  /** Shuts the server down politely if it still runs, kills it after 2 s, and closes the connection. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      await this.connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
+      await this.connection.sendNotification(ExitNotification.type).catch(() => undefined);
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000))]);
+      if (this.child.exitCode === null) this.child.kill();
+    }
+    this.connection.dispose();
   }
 
   /**

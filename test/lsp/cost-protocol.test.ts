@@ -11,12 +11,10 @@ import {
   DiagnosticSeverity,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
-  ExitNotification,
   FileChangeType,
   InitializeRequest,
   InitializedNotification,
   MarkupContent,
-  ShutdownRequest,
   type Diagnostic,
   type Hover,
   type PublishDiagnosticsParams,
@@ -105,13 +103,7 @@ describe("language server: SSL cost diagnostics, hover and code lenses over stdi
   });
 
   after(async function () {
-    if (client && client.child.exitCode === null) {
-      await client.connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
-      await client.connection.sendNotification(ExitNotification.type).catch(() => undefined);
-      await Promise.race([client.exited, new Promise((r) => setTimeout(r, 2000))]);
-      if (client.child.exitCode === null) client.child.kill();
-      client.connection.dispose();
-    }
+    if (client) await client.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 

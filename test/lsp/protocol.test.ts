@@ -268,12 +268,7 @@ describe("language server without workspace folders or settings pull", function 
   });
 
   after(async function () {
-    if (client && client.child.exitCode === null) {
-      await client.connection.sendRequest(ShutdownRequest.type).catch(() => undefined);
-      await client.connection.sendNotification(ExitNotification.type).catch(() => undefined);
-      await Promise.race([client.exited, new Promise((r) => setTimeout(r, 2000))]);
-      if (client.child.exitCode === null) client.child.kill();
-    }
+    if (client) await client.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,8 +5,7 @@
 import { NodeFileSource } from "../workspace/files";
 import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
 import {
-  hasHttpLuaModule,
-  hasStreamLuaModule,
+  hasLuaModule,
   luaSslPlan,
   serverSslPlan,
   streamLuaSslPlan,
@@ -69,7 +68,7 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
   const sources: SslSource[] = [];
   const notes: string[] = [];
 
-  const luaModule = hasHttpLuaModule(model);
+  const luaModule = hasLuaModule(model, "http");
   if (luaModule) {
     const v = versions.lua.version;
     const perLocation = v === null ? true : compareVersions(v, "0.10.26") < 0;
@@ -91,7 +90,7 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
           `after a reload is not returned to the system; it does not round each context to 1 MiB (measured).`,
       );
   }
-  if (hasStreamLuaModule(model) && model.streamServers.length > 0) {
+  if (hasLuaModule(model, "stream") && model.streamServers.length > 0) {
     sources.push({
       ruleId: "stream-lua-ssl-per-server",
       module: "stream-lua",
@@ -175,14 +174,13 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
   const loads: BundleInfo[] = [];
   const clientCaLists: BundleInfo[] = [];
   const byOwner = new Map<ConfigContext, { source: SslSource; context: SslContext }[]>();
-  // One SSL_CTX per owner and module; the server side puts both of its bundles into the same one.
   const counted = new Map<string, "empty" | "load">();
   for (const s of sources) {
     for (const c of s.plan.contexts) {
       let list = byOwner.get(c.owner);
       if (!list) byOwner.set(c.owner, (list = []));
       list.push({ source: s, context: c });
-      const key = `${s.module}\0${c.owner.id}`;
+      const key = contextKey(s, c);
       const before = counted.get(key);
       if (c.bundle) {
         loads.push(bundleOf(c.bundle));
@@ -217,6 +215,36 @@ export function sslContextBytes(report: CostReport, ctx: SslContext): number {
   if (!bundle) return MEASURED.emptySslContext;
   const store = report.bundleCache ? MEASURED.emptySslContext : bundleContextBytes(bundle);
   return store + (ctx.clientCaList ? clientCaListBytes(bundle) : 0);
+}
+
+/**
+ * Which SSL_CTX an entry is: one per owner and module. The server side puts both of its bundles
+ * (`ssl_client_certificate`, `ssl_trusted_certificate`) into its one context, listed under both sources.
+ */
+function contextKey(source: SslSource, ctx: SslContext): string {
+  return `${source.module}\0${ctx.owner.id}`;
+}
+
+export interface OwnedCost {
+  /** SSL_CTX objects (a server's one context counts once, even with two bundles loaded into it). */
+  contexts: number;
+  bytes: number;
+  entries: { source: SslSource; context: SslContext }[];
+}
+
+/** The SSL contexts a block owns and what they cost; a context loaded twice is paid once, as in the estimate. */
+export function ownedCost(report: CostReport, owner: ConfigContext): OwnedCost {
+  const entries = report.byOwner.get(owner) ?? [];
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const e of entries) {
+    const key = contextKey(e.source, e.context);
+    const b = sslContextBytes(report, e.context);
+    // A second bundle in a context already counted adds its parse, not another context.
+    bytes += seen.has(key) ? b - MEASURED.emptySslContext : b;
+    seen.add(key);
+  }
+  return { contexts: seen.size, bytes, entries };
 }
 
 /** The bundle a site names, as the report read it. */

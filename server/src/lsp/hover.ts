@@ -8,11 +8,18 @@
 
 import * as path from "path";
 import { bundleFormula, MEASURED } from "../cost/estimate";
-import { bundleFor, sslContextBytes, type CostReport, type SslRuleId, type SslSource } from "../cost/report";
-import { formatBytes, formatCount } from "../cost/units";
+import {
+  bundleFor,
+  ownedCost,
+  sslContextBytes,
+  type CostReport,
+  type OwnedCost,
+  type SslRuleId,
+  type SslSource,
+} from "../cost/report";
+import { formatBytes, formatCount } from "../cost/format";
 import type { ResolvedVersion, ResolvedVersions } from "../cost/versions";
 import { descendants, effective, type ConfigContext } from "../model";
-import type { SslContext } from "../model/ssl-contexts";
 import type { Directive, Node, Range } from "../parse/ast";
 import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
 import { ruleDocUrl } from "../rules/docs";
@@ -146,45 +153,6 @@ function why(source: SslSource): string {
     default:
       return "";
   }
-}
-
-/** What one SSL context costs (cost/report.ts decides, so hovers and diagnostics agree). */
-export function contextBytes(report: CostReport, ctx: SslContext): number {
-  return sslContextBytes(report, ctx);
-}
-
-export interface OwnedCost {
-  /** SSL_CTX objects (a server's one context counts once, even with two bundles loaded into it). */
-  contexts: number;
-  bytes: number;
-  entries: { source: SslSource; context: SslContext }[];
-}
-
-/**
- * The SSL contexts a block owns and what they cost. A TLS server loads `ssl_client_certificate` and
- * `ssl_trusted_certificate` into its one context: the report lists it under both bundle directives, so
- * here it counts once, with both bundles' parses.
- */
-export function ownedCost(report: CostReport, owner: ConfigContext): OwnedCost {
-  const entries = report.byOwner.get(owner) ?? [];
-  let contexts = 0;
-  let bytes = 0;
-  let serverContext = false;
-  for (const e of entries) {
-    const b = contextBytes(report, e.context);
-    if (e.source.module === "server") {
-      if (!serverContext) {
-        serverContext = true;
-        contexts++;
-        bytes += MEASURED.emptySslContext;
-      }
-      bytes += b - MEASURED.emptySslContext;
-      continue;
-    }
-    contexts++;
-    bytes += b;
-  }
-  return { contexts, bytes, entries };
 }
 
 function add(a: OwnedCost, b: OwnedCost): OwnedCost {
@@ -399,7 +367,7 @@ export function blockHover(a: RootAnalysis, instance: FileInstance, d: Directive
       const bundle = bundleFor(report, e.context.bundle);
       return (
         `- ${m}: parses ${code(bundle?.path ?? site.directive.args[0]?.value ?? "")} — ${e.source.bundleDirective} ` +
-        `${origin}: ~${formatBytes(contextBytes(report, e.context))}`
+        `${origin}: ~${formatBytes(sslContextBytes(report, e.context))}`
       );
     });
     out.push(lines.join("\n"));

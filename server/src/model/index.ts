@@ -109,6 +109,25 @@ export function enclosing(ctx: ConfigContext, ...kinds: ContextKind[]): ConfigCo
   return null;
 }
 
+/** Whether `c` is inside an `http` block (the http block itself is not). */
+export function insideHttp(c: ConfigContext): boolean {
+  return c.parent !== null && enclosing(c.parent, "http") !== null;
+}
+
+/** Whether `a` encloses `c` (a proper ancestor). */
+export function isAncestor(a: ConfigContext, c: ConfigContext): boolean {
+  for (let p = c.parent; p !== null; p = p.parent) if (p === a) return true;
+  return false;
+}
+
+/**
+ * A directive as written: its file and position. A file included twice gives two sites (one per
+ * instance) with the same key; rules report such a directive once.
+ */
+export function siteKey(s: DirectiveSite): string {
+  return `${s.file.path}\0${s.directive.range.start.offset}`;
+}
+
 /** `ctx` and every context inside it, depth-first in reading order. */
 export function descendants(ctx: ConfigContext): ConfigContext[] {
   const out: ConfigContext[] = [];
@@ -263,11 +282,6 @@ export function buildModel(config: Configuration): ConfigModel {
     streamServers,
     sitesOf: (name) => byName.get(name) ?? [],
   };
-}
-
-function insideHttp(c: ConfigContext): boolean {
-  for (let p = c.parent; p !== null; p = p.parent) if (p.kind === "http") return true;
-  return false;
 }
 
 /** The contexts whose block, in instance(s) of file `path`, contains `offset` — innermost first, per instance. */

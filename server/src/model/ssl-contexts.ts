@@ -3,7 +3,7 @@
 // confirms (test/rules/ssl-oracle.test.ts counts the opens of the bundle).
 
 import type { Directive } from "../parse/ast";
-import { effective, type ConfigContext, type ConfigModel, type DirectiveSite } from "./index";
+import { effective, enclosing, type ConfigContext, type ConfigModel, type DirectiveSite } from "./index";
 
 /** One SSL_CTX nginx creates while reading the configuration. */
 export interface SslContext {
@@ -65,19 +65,17 @@ export const LUA_SSL_DIRECTIVES = [
   "lua_ssl_conf_command",
 ] as const;
 
-/** Whether the http Lua module is in the binary: a `load_module` of it, or any of its directives used. */
-export function hasHttpLuaModule(model: ConfigModel): boolean {
-  for (const s of model.sitesOf("load_module"))
-    if (/ngx_http_lua_module/.test(s.directive.args[0]?.value ?? "")) return true;
+/**
+ * Whether the http (or stream) Lua module is in the binary: a `load_module` of it, or any of its
+ * directives used in that family's blocks (nginx would refuse them otherwise).
+ */
+export function hasLuaModule(model: ConfigModel, family: "http" | "stream"): boolean {
+  const so = new RegExp(`ngx_${family}_lua_module`);
+  for (const s of model.sitesOf("load_module")) if (so.test(s.directive.args[0]?.value ?? "")) return true;
   for (const c of model.contexts) {
-    if (c.kind !== "http" && !insideHttp(c)) continue;
+    if (enclosing(c, family) === null) continue;
     for (const name of c.own.keys()) if (name.startsWith("lua_") || /_by_lua(_block|_file)?$/.test(name)) return true;
   }
-  return false;
-}
-
-function insideHttp(c: ConfigContext): boolean {
-  for (let p = c.parent; p !== null; p = p.parent) if (p.kind === "http") return true;
   return false;
 }
 
@@ -127,16 +125,6 @@ export function streamLuaSslPlan(model: ConfigModel): SslContextPlan {
   return plan(
     model.streamServers.map((c) => ({ owner: c, bundle: lastSite(c, "lua_ssl_trusted_certificate", "stream") })),
   );
-}
-
-export function hasStreamLuaModule(model: ConfigModel): boolean {
-  for (const s of model.sitesOf("load_module"))
-    if (/ngx_stream_lua_module/.test(s.directive.args[0]?.value ?? "")) return true;
-  for (const c of model.contexts) {
-    if (c.kind !== "stream" && c.kind !== "stream-server") continue;
-    for (const name of c.own.keys()) if (name.startsWith("lua_") || /_by_lua(_block|_file)?$/.test(name)) return true;
-  }
-  return false;
 }
 
 // ---- upstream TLS of proxy / grpc / uwsgi -----------------------------------------------------------------

@@ -11,8 +11,16 @@
 // Codes: `on-without-rules`, `module-never-enabled`, `rules-per-block`. docs/rules/modsecurity-unused.md
 
 import * as path from "path";
-import { effective, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
-import { formatBytes, formatCount } from "../cost/units";
+import {
+  effective,
+  enclosing,
+  isAncestor,
+  siteKey,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
+import { formatBytes, formatCount } from "../cost/format";
 import { NodeFileSource, normalizePath, type FileSource } from "../workspace/files";
 import { expandGlob, hasMagic } from "../workspace/glob";
 import { includeNginxPath } from "../workspace/includes";
@@ -20,6 +28,9 @@ import { mapPath, unmapPath, type PathMapping } from "../workspace/paths";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export const RULE_ID = "modsecurity-unused";
+
+/** The http block or a block inside it (ModSecurity-nginx is an http module). */
+const inHttpBlock = (c: ConfigContext): boolean => enclosing(c, "http") !== null;
 
 /** Directives that add rules to a location configuration's RulesSet. */
 const RULES_DIRECTIVES = ["modsecurity_rules_file", "modsecurity_rules", "modsecurity_rules_remote"] as const;
@@ -43,10 +54,6 @@ function enableOf(site: DirectiveSite): Enable {
   if (v.toLowerCase() === "on") return "on";
   if (v.toLowerCase() === "off") return "off";
   return "variable";
-}
-
-function siteKey(s: DirectiveSite): string {
-  return `${s.file.path}\0${s.directive.range.start.offset}`;
 }
 
 /** Sites grouped by the directive as written (a file included twice gives one group of two instances). */
@@ -78,11 +85,6 @@ function siteRelated(s: DirectiveSite, message: string): RelatedLocation {
 
 function plural(n: number, word: string): string {
   return `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function inHttp(c: ConfigContext): boolean {
-  for (let p: ConfigContext | null = c; p !== null; p = p.parent) if (p.kind === "http") return true;
-  return false;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ function moduleNeverEnabled(model: ConfigModel): Finding[] {
 
   const httpBlocks = model.contexts.filter((c) => c.kind === "http").length;
   const n = model.locationConfigurations.length + httpBlocks;
-  const ruleSites = RULES_DIRECTIVES.flatMap((name) => model.sitesOf(name)).filter((s) => inHttp(s.context));
+  const ruleSites = RULES_DIRECTIVES.flatMap((name) => model.sitesOf(name)).filter((s) => inHttpBlock(s.context));
   const ruleDirectives = byDirective(ruleSites);
   const offSites = model.sitesOf("modsecurity");
 
@@ -323,7 +325,7 @@ function rulesPerBlock(model: ConfigModel, options: RuleOptions): Finding[] {
   const groups = new Map<string, LoadGroup>();
   for (const name of LOAD_DIRECTIVES)
     for (const s of model.sitesOf(name)) {
-      if (!inHttp(s.context)) continue;
+      if (!inHttpBlock(s.context)) continue;
       const k = loadKey(model, s);
       if (!k) continue;
       const key = `${k.kind}\0${k.file}`;
@@ -432,11 +434,6 @@ function loadedTwice(g: LoadGroup, size: RulesFileSize | null): { findings: Find
     });
   }
   return { findings };
-}
-
-function isAncestor(a: ConfigContext, c: ConfigContext): boolean {
-  for (let p = c.parent; p !== null; p = p.parent) if (p === a) return true;
-  return false;
 }
 
 export function modsecurityUnusedFindings(model: ConfigModel, options: RuleOptions): Finding[] {

@@ -1,7 +1,7 @@
 // What the four SSL-context rules share: one finding per place a CA bundle directive is set, saying how
 // many SSL contexts parse that bundle because of it and what that costs (cost/report.ts).
 
-import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
+import { siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import type { SslContext } from "../model/ssl-contexts";
 import {
   bundleFor,
@@ -12,7 +12,7 @@ import {
   type SslSource,
 } from "../cost/report";
 import { bundleFormula } from "../cost/estimate";
-import { formatBytes, formatCount } from "../cost/units";
+import { formatBytes, formatCount } from "../cost/format";
 import type { BundleInfo } from "../cost/bundle";
 import type { Finding, RelatedLocation, RuleOptions, Severity } from "./types";
 
@@ -35,10 +35,6 @@ export interface BundleSite {
   clientCaList: boolean;
 }
 
-function siteKey(s: DirectiveSite): string {
-  return `${s.file.path}\0${s.directive.range.start.offset}`;
-}
-
 /** The places bundles are set for one rule, each with its loads, in reading order. */
 export function bundleSites(report: CostReport, ruleId: SslRuleId): BundleSite[] {
   const out = new Map<string, BundleSite>();
@@ -59,11 +55,6 @@ export function bundleSites(report: CostReport, ruleId: SslRuleId): BundleSite[]
     }
   }
   return [...out.values()];
-}
-
-/** `location /api`, `server example.com`, `if ($x)`: what a block is, for messages. */
-export function describe(c: ConfigContext): string {
-  return c.label;
 }
 
 function ownerRange(c: ConfigContext): { path: string; range: DirectiveSite["directive"]["range"] } | null {
@@ -139,7 +130,7 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
       const inherited = load.owner !== b.site.context;
       related.push({
         ...r,
-        message: `${describe(load.owner)}: own SSL context, parses the bundle${inherited ? ` (inherited from ${describe(b.site.context)})` : ""}`,
+        message: `${load.owner.label}: own SSL context, parses the bundle${inherited ? ` (inherited from ${b.site.context.label})` : ""}`,
       });
     }
     findings.push({

@@ -45,24 +45,25 @@ export function normalizeMappings(mappings: readonly PathMapping[]): PathMapping
   return out;
 }
 
-/** nginx path → workspace path (unchanged when no mapping covers it). */
-export function mapPath(p: string, mappings: readonly PathMapping[]): string {
+/** Rewrites `p` from one side of the mappings to the other, by the longest matching prefix. */
+function rewrite(p: string, mappings: readonly PathMapping[], side: "from" | "to"): string {
+  const other = side === "from" ? "to" : "from";
   let best: PathMapping | null = null;
   for (const m of mappings) {
-    const from = trimSlash(m.from);
-    if (underPrefix(p, from) && (!best || from.length > trimSlash(best.from).length)) best = m;
+    const prefix = trimSlash(m[side]);
+    if (underPrefix(p, prefix) && (!best || prefix.length > trimSlash(best[side]).length)) best = m;
   }
-  return best ? replacePrefix(p, trimSlash(best.from), trimSlash(best.to)) : p;
+  return best ? replacePrefix(p, trimSlash(best[side]), trimSlash(best[other])) : p;
+}
+
+/** nginx path → workspace path (unchanged when no mapping covers it). */
+export function mapPath(p: string, mappings: readonly PathMapping[]): string {
+  return rewrite(p, mappings, "from");
 }
 
 /** Workspace path → nginx path: the inverse of `mapPath`, longest `to` prefix first. */
 export function unmapPath(p: string, mappings: readonly PathMapping[]): string {
-  let best: PathMapping | null = null;
-  for (const m of mappings) {
-    const to = trimSlash(m.to);
-    if (underPrefix(p, to) && (!best || to.length > trimSlash(best.to).length)) best = m;
-  }
-  return best ? replacePrefix(p, trimSlash(best.to), trimSlash(best.from)) : p;
+  return rewrite(p, mappings, "to");
 }
 
 export type MappingParse = { ok: true; mapping: PathMapping } | { ok: false; error: string };
