@@ -1,0 +1,42 @@
+// Fixes for findings: edits that move or remove directives, each checked by reading the edited
+// configuration again (fix/verify.ts) before it is offered. The language server and the CLI call only this.
+
+import { buildModel, type ConfigModel } from "../model";
+import type { Finding, RuleOptions } from "../rules/types";
+import type { Configuration } from "../workspace/configuration";
+import { luaSslFixes } from "./lua-ssl-per-location";
+import { proxySslFixes } from "./proxy-ssl-per-location";
+import type { Fix } from "./types";
+
+export type { Fix, FixEffect, SettingChange, TextEdit } from "./types";
+
+type FixProvider = (model: ConfigModel, finding: Finding, options: RuleOptions) => Fix[];
+
+const PROVIDERS: Record<string, FixProvider> = {
+  "lua-ssl-per-location": luaSslFixes,
+  "proxy-ssl-per-location": proxySslFixes,
+};
+
+/** Rule ids that have fixes. */
+export const FIXABLE_RULES = (): string[] => Object.keys(PROVIDERS);
+
+/** The fixes for `findings` of one configuration (findings of other rules or configurations give none). */
+export function fixesFor(
+  config: Configuration,
+  findings: readonly Finding[],
+  options: RuleOptions,
+  model: ConfigModel = buildModel(config),
+): Fix[] {
+  const out: Fix[] = [];
+  for (const f of findings) {
+    const provider = PROVIDERS[f.ruleId];
+    if (!provider || !config.files.has(f.path)) continue;
+    try {
+      out.push(...provider(model, f, options));
+    } catch (err) {
+      // A fix we cannot compute is a fix we do not offer; the finding still stands.
+      if (process.env.NGINX_RISK_DEBUG) console.error(err);
+    }
+  }
+  return out;
+}

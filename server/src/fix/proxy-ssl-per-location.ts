@@ -1,0 +1,73 @@
+// Fixes for proxy-ssl-per-location (nginx < 1.23.1): every location whose proxy_pass (grpc_pass,
+// uwsgi_pass) uses TLS *or has variables* gets its own SSL_CTX and, with verification on, parses the
+// bundle (semantics.md §4). A pass whose scheme is written plainly (`proxy_pass http://$host`) never
+// speaks TLS, so it does not need the bundle: moving `*_ssl_trusted_certificate` and `*_ssl_verify*` into
+// the locations whose pass may use TLS stops those parses. Or: nginx ≥ 1.23.1 is deployed.
+// docs/rules/proxy-ssl-per-location.md
+
+import type { ConfigContext, ConfigModel } from "../model";
+import { upstreamSslPlan, type UpstreamModule } from "../model/ssl-contexts";
+import { costReport } from "../cost/report";
+import { compareVersions } from "../cost/versions";
+import { bundleSites } from "../rules/ssl-cost";
+import type { Finding, RuleOptions } from "../rules/types";
+import { moveBundleFix } from "./move";
+import type { Fix } from "./types";
+
+const RULE_ID = "proxy-ssl-per-location";
+const PASS: Record<UpstreamModule, string> = { proxy: "proxy_pass", grpc: "grpc_pass", uwsgi: "uwsgi_pass" };
+/** The TLS scheme of each module's pass. */
+const TLS: Record<UpstreamModule, RegExp> = { proxy: /^https:\/\//i, grpc: /^grpcs:\/\//i, uwsgi: /^suwsgi:\/\//i };
+const HOSTS: ConfigContext["kind"][] = ["server", "location"];
+
+/** The block's own pass, or for `if` / `limit_except` its location's. */
+function passOf(m: UpstreamModule, c: ConfigContext): string | null {
+  for (let p: ConfigContext | null = c; p; p = p.kind === "if" || p.kind === "limit_except" ? p.parent : null) {
+    const own = p.own.get(PASS[m]);
+    if (own && own.length > 0) return own[own.length - 1].directive.args[0]?.value ?? "";
+  }
+  return null;
+}
+
+/** A pass that may speak TLS at run time: a TLS scheme, or a scheme (or a whole URL) from a variable. */
+export function mayUseTls(m: UpstreamModule, pass: string): boolean {
+  if (TLS[m].test(pass)) return true;
+  const i = pass.indexOf("://");
+  return (i === -1 ? pass : pass.slice(0, i)).includes("$");
+}
+
+export function proxySslFixes(model: ConfigModel, finding: Finding, options: RuleOptions): Fix[] {
+  const report = costReport(model, options);
+  const b = bundleSites(report, RULE_ID).find(
+    (s) => s.site.file.path === finding.path && s.site.directive.range.start.offset === finding.range.start.offset,
+  );
+  if (!b || !b.source.perLocation) return [];
+  const m = b.source.module as UpstreamModule;
+  if (!(m in PASS)) return [];
+  const out: Fix[] = [];
+  const move = moveBundleFix(model, finding, b, options, {
+    movedWith: [`${m}_ssl_verify`, `${m}_ssl_verify_depth`, `${m}_ssl_crl`],
+    hosts: HOSTS,
+    needs: (c) => {
+      const pass = passOf(m, c);
+      return pass !== null && mayUseTls(m, pass);
+    },
+    loads: (mm) => upstreamSslPlan(mm, m, true).loads.length,
+    need:
+      m === "proxy"
+        ? ["may proxy to https", "may proxy to https"]
+        : [`may use TLS (${PASS[m]})`, `may use TLS (${PASS[m]})`],
+  });
+  if (move) out.push(move);
+  const v = report.versions.nginx;
+  if (!(v.source.includes("setting") && v.version && compareVersions(v.version, "1.23.1") < 0))
+    out.push({
+      finding,
+      title:
+        "Keep it: nginx ≥ 1.23.1 is deployed, which shares one SSL context per level (set nginxRisk.versions.nginx)",
+      isPreferred: false,
+      edits: [],
+      setting: { key: "versions.nginx", value: "1.23.1", flag: "--nginx-version 1.23.1" },
+    });
+  return out;
+}
