@@ -81,8 +81,9 @@ export interface MoveCheck {
 }
 
 /**
- * Applies the edits in memory and checks: every block reads the same apart from the moved names, and every
- * block in `keep` still has each moved name with the value it had.
+ * Applies the edits in memory and checks: every block reads the same apart from the moved names; for those,
+ * every block in `keep` has the value it had, and no block gains a value or gets another one (a file
+ * included elsewhere too must not hand the directive to blocks that never had it).
  */
 export function checkMove(
   model: ConfigModel,
@@ -92,20 +93,29 @@ export function checkMove(
   source?: FileSource,
 ): MoveCheck {
   const edited = reanalyse(model.config, edits, source);
-  let problem = sameApartFrom({ config: model.config, model }, edited, new Set(movedNames));
-  if (!problem) {
-    for (const c of keep) {
-      const after = edited.model.contexts[c.id];
-      for (const name of movedNames) {
-        if (effectiveValue(c, name) !== effectiveValue(after, name)) {
-          problem = `${c.label} would not keep its "${name}"`;
-          break;
-        }
-      }
-      if (problem) break;
+  const problem =
+    sameApartFrom({ config: model.config, model }, edited, new Set(movedNames)) ??
+    movedProblem(model, edited.model, movedNames, new Set(keep));
+  return { edited, problem };
+}
+
+function movedProblem(
+  before: ConfigModel,
+  after: ConfigModel,
+  names: readonly string[],
+  keep: ReadonlySet<ConfigContext>,
+): string | null {
+  for (const c of before.contexts) {
+    const a = after.contexts[c.id];
+    for (const name of names) {
+      const v0 = effectiveValue(c, name);
+      const v1 = effectiveValue(a, name);
+      if (v1 === v0) continue;
+      if (v1 !== undefined) return `${c.label} would get another "${name}"`;
+      if (keep.has(c)) return `${c.label} would lose its "${name}"`;
     }
   }
-  return { edited, problem };
+  return null;
 }
 
 export interface BundleMove {
