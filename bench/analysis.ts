@@ -7,6 +7,7 @@ import { performance } from "perf_hooks";
 import { buildModel } from "../server/src/model";
 import { parse } from "../server/src/parse/parser";
 import { runChecks } from "../server/src/rules";
+import { fixesFor } from "../server/src/fix";
 import { loadConfiguration } from "../server/src/workspace/configuration";
 import { MemoryFileSource } from "../server/src/workspace/files";
 
@@ -57,9 +58,19 @@ for (const n of [100, 1000, 4000]) {
     const findings = runChecks(config, { ...options }, buildModel(config));
     contexts = findings.reduce((sum, f) => sum + (typeof f.data?.contexts === "number" ? f.data.contexts : 0), 0);
   });
+  // The quick-fixes of that analysis (what the editor computes once per analysis for the light bulb):
+  // each fix is applied in memory and the configuration read again to check it.
+  const config = loadConfiguration("/bench/nginx.conf", { source, defaultMapping: false });
+  const model = buildModel(config);
+  const findings = runChecks(config, { ...options, source }, model);
+  let fixes = 0;
+  const fixMs = measure(() => {
+    fixes = fixesFor(config, findings, { ...options, source }, model).filter((f) => f.edits.length > 0).length;
+  });
   rows.push(
     `  ${String(n).padStart(5)} locations  ${String(contexts).padStart(5)} contexts   parse ${parseMs.toFixed(1).padStart(6)}   ` +
-      `analysis ${analysisMs.toFixed(1).padStart(6)}   analysis ÷ parse ${(analysisMs / parseMs).toFixed(2)}×`,
+      `analysis ${analysisMs.toFixed(1).padStart(6)}   analysis ÷ parse ${(analysisMs / parseMs).toFixed(2)}×   ` +
+      `${fixes} fix${fixes === 1 ? "" : "es"} ${fixMs.toFixed(1).padStart(6)}   fixes ÷ analysis ${(fixMs / analysisMs).toFixed(2)}×`,
   );
 }
 console.log("\nRisk engine, in-process, warm, median (ms); the ratio is within this run:");
