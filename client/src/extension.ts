@@ -1,11 +1,15 @@
 // The VS Code client: starts the nginx-risk language server (dist/server.js, over stdio) for `nginx`
 // documents, forwards the `nginxRisk` settings and file events (config, Dockerfiles, crontabs, …), and applies
-// `nginxRisk.extraFilePatterns` by switching matching documents to the `nginx` language.
+// `nginxRisk.extraFilePatterns` by switching matching documents to the `nginx` language, and persists the
+// settings a quick-fix sets (the server can only keep them for its session).
 import * as path from "path";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from "vscode-languageclient/node";
 
 let client: LanguageClient | undefined;
+
+/** Sent by the server after nginxRisk.setVersion (server/src/lsp/code-actions.ts). */
+const SETTING_CHANGED = "nginxRisk/settingChanged";
 
 /**
  * Files whose changes the server hears about: configuration, and the files it reads facts from (deployed
@@ -45,6 +49,19 @@ export function activate(context: vscode.ExtensionContext): void {
   const ensureStarted = (doc: vscode.TextDocument): void => {
     if (client || doc.languageId !== "nginx") return;
     client = new LanguageClient("nginxRisk", "nginx-risk", serverOptions, clientOptions);
+    const c = client;
+    // A "the deployed version fixes it" quick-fix: the server applied the version for its session already;
+    // written to the workspace settings so it survives a restart (user settings without a folder open).
+    c.onNotification(SETTING_CHANGED, (p: { key?: unknown; value?: unknown }) => {
+      if (typeof p?.key !== "string" || typeof p.value !== "string") return;
+      const target = vscode.workspace.workspaceFolders
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
+      vscode.workspace
+        .getConfiguration("nginxRisk")
+        .update(p.key, p.value, target)
+        .then(undefined, (err) => c.error(`Could not save nginxRisk.${String(p.key)}`, err, "force"));
+    });
     client.start().catch((err) => client?.error("Could not start the nginx-risk language server", err, "force"));
   };
 

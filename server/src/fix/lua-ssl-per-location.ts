@@ -110,6 +110,8 @@ function outsideCode(model: ConfigModel, site: BundleSite): string[] {
 }
 
 function deployedVersionFix(finding: Finding, options: RuleOptions, model: ConfigModel): Fix | null {
+  // One context is what using the directive costs at all: no upgrade makes it cheaper.
+  if (((finding.data?.contexts as number | undefined) ?? 0) < 2) return null;
   const report = costReport(model, options);
   const v = report.versions.lua;
   if (v.source.includes("setting") && v.version && compareVersions(v.version, "0.10.26") < 0) return null;

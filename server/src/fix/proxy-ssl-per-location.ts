@@ -60,7 +60,8 @@ export function proxySslFixes(model: ConfigModel, finding: Finding, options: Rul
   });
   if (move) out.push(move);
   const v = report.versions.nginx;
-  if (!(v.source.includes("setting") && v.version && compareVersions(v.version, "1.23.1") < 0))
+  const copies = ((finding.data?.contexts as number | undefined) ?? 0) >= 2;
+  if (copies && !(v.source.includes("setting") && v.version && compareVersions(v.version, "1.23.1") < 0))
     out.push({
       finding,
       title:

@@ -10,11 +10,13 @@
 //
 // Each root's last analysis is kept whole (configuration, effective model, cost report, findings): hovers
 // and code lenses read it instead of analysing again, so they show exactly what the diagnostics say.
-// The model is built once per analysis and shared by the rules and the report.
+// The model is built once per analysis and shared by the rules and the report. Quick-fixes are computed
+// from the same analysis, on demand, and kept with it (fixesOf).
 
 import * as path from "path";
 import type { Diagnostic } from "vscode-languageserver/node";
 import { costReport, type CostReport } from "../cost/report";
+import { FIXABLE_RULES, fixesFor, type Fix } from "../fix";
 import { buildModel, type ConfigModel } from "../model";
 import type { Node } from "../parse/ast";
 import { parse } from "../parse/parser";
@@ -65,6 +67,12 @@ export interface RootAnalysis {
   /** Every finding of the configuration (before conversion to diagnostics). */
   findings: Finding[];
   options: RuleOptions;
+  /**
+   * The fixes of each finding asked for so far (fixesOf). Computed on demand: each fix re-reads the edited
+   * configuration to check itself, about one analysis per finding, which only a code action request should
+   * pay for, and only once per analysis (the editor asks again on every cursor move).
+   */
+  fixes: Map<Finding, Fix[]>;
 }
 
 export interface RootResult {
@@ -90,7 +98,20 @@ export function analyseConfiguration(config: Configuration, options: RuleOptions
   const findings = runChecks(config, options, model);
   // The rules asked for the same (model, options): the report is the one they used, not a second one.
   const report = costReport(model, options);
-  return { config, model, report, findings, options };
+  return { config, model, report, findings, options, fixes: new Map() };
+}
+
+const FIXABLE = new Set(FIXABLE_RULES());
+
+/** The fixes of one finding of an analysis, computed the first time they are asked for. */
+export function fixesOf(analysis: RootAnalysis, finding: Finding): Fix[] {
+  if (!FIXABLE.has(finding.ruleId)) return [];
+  let fixes = analysis.fixes.get(finding);
+  if (!fixes) {
+    fixes = fixesFor(analysis.config, [finding], analysis.options, analysis.model);
+    analysis.fixes.set(finding, fixes);
+  }
+  return fixes;
 }
 
 interface CachedGraph {

@@ -9,13 +9,20 @@
 // Hovers and code lenses read each root's last analysis (kept in the DiagnosticStore). A request first
 // runs the analyses still waiting for their debounce, so it answers for the text the editor shows; after
 // every analysis the client is asked to refresh its code lenses (workspace/codeLens/refresh).
+//
+// Code actions (quick-fixes) read the stored analyses too, but never wait for a pending one: an action is
+// offered only while the files it edits hold the analysed text (code-actions.ts), and the editor asks
+// again when the new diagnostics arrive. A "the deployed version fixes it" action runs nginxRisk.setVersion,
+// a session override of that setting (settings.ts) that the client is told about to persist it.
 
 import {
+  CodeActionKind,
   CodeLensRefreshRequest,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
   TextDocuments,
+  type CodeAction,
   type CodeLens,
   type Connection,
   type Diagnostic,
@@ -27,9 +34,18 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { normalizePath } from "../workspace/files";
 import { Analyzer, DiagnosticStore, looseScope, type RootAnalysis, type Scope } from "./analysis";
+import { SETTING_CHANGED_NOTIFICATION, SET_VERSION_COMMAND, codeActions } from "./code-actions";
 import { hoverToLsp, lensToCodeLens, pathToUri, uriToPath } from "./conversions";
 import { codeLenses, hoverAt } from "./hover";
-import { DEFAULT_SETTINGS, readSettings, ruleOptionsOf, type ServerSettings } from "./settings";
+import {
+  DEFAULT_SETTINGS,
+  persistedOverrides,
+  readOverride,
+  readSettings,
+  ruleOptionsOf,
+  withOverrides,
+  type ServerSettings,
+} from "./settings";
 
 /** Where buffers without a file (untitled:) live for the workspace layer; nothing is ever read there. */
 const UNTITLED_ROOT = "/nginx-risk-untitled";
@@ -72,10 +88,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let canRegisterConfiguration = false;
   let canRegisterWatchers = false;
   let canRefreshLenses = false;
+  let canApplyDocumentChanges = false;
   let hasFolderEvents = false;
   let folders: string[] = [];
   /** The pushed `nginxRisk` section, for clients without workspace/configuration. */
   let pushedSettings: unknown = undefined;
+  /** Settings set by nginxRisk.setVersion for this session, on top of the client's (`versions.nginx` → value). */
+  const overrides = new Map<string, string>();
   let stopped = false;
 
   const settingsCache = new Map<string, Promise<ServerSettings>>();
@@ -123,12 +142,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     canRegisterWatchers = ws?.didChangeWatchedFiles?.dynamicRegistration === true;
     hasFolderEvents = ws?.workspaceFolders === true;
     canRefreshLenses = ws?.codeLens?.refreshSupport === true;
+    canApplyDocumentChanges = ws?.workspaceEdit?.documentChanges === true;
     folders = foldersOf(params.workspaceFolders, params.rootUri ?? null);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        executeCommandProvider: { commands: [SET_VERSION_COMMAND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: "nginx-risk" },
@@ -200,7 +222,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       : Promise.resolve(pushedSettings);
     pending = raw.then(
       (value) => {
-        const { settings, problems } = readSettings(value, folder);
+        // Once the client holds an override's value itself (persisted), the user's settings decide again.
+        for (const key of persistedOverrides(value, overrides)) overrides.delete(key);
+        const { settings, problems } = readSettings(withOverrides(value, overrides), folder);
         for (const problem of problems) {
           if (reportedProblems.has(problem)) continue;
           reportedProblems.add(problem);
@@ -470,6 +494,52 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       logError(`code lenses of ${params.textDocument.uri} failed`, err);
       return [];
     }
+  });
+
+  // ---- quick-fixes -------------------------------------------------------------------------------------
+
+  connection.onCodeAction((params): CodeAction[] => {
+    try {
+      const target = analysesFor(params.textDocument.uri);
+      if (!target) return [];
+      const uriOf = uriMapper();
+      return codeActions(params.range, params.context, {
+        analyses: target.analyses,
+        path: target.path,
+        readersOf: (p) =>
+          store
+            .rootsReading(p)
+            .map((k) => store.analysis(k))
+            .filter((a): a is RootAnalysis => a !== undefined),
+        uriOf,
+        currentText: (p) => documents.get(uriOf(p))?.getText() ?? analyzer.source.read(p),
+        versionOf: (u) => documents.get(u)?.version ?? null,
+        documentChanges: canApplyDocumentChanges,
+      });
+    } catch (err) {
+      logError(`code actions of ${params.textDocument.uri} failed`, err);
+      return [];
+    }
+  });
+
+  connection.onExecuteCommand((params) => {
+    if (params.command !== SET_VERSION_COMMAND) return null;
+    const [key, value] = params.arguments ?? [];
+    const override = readOverride(key, value);
+    if (typeof override === "string") {
+      connection.console.warn(`${SET_VERSION_COMMAND}: ${override}`);
+      return null;
+    }
+    overrides.set(override.key, override.value);
+    log(`${SET_VERSION_COMMAND}: nginxRisk.${override.key} = ${override.value} for this session`);
+    settingsCache.clear();
+    lastSettings.clear();
+    // The user asked for it: analysed again at once, not after the debounce.
+    for (const doc of documents.all()) schedule(doc.uri, 0);
+    connection
+      .sendNotification(SETTING_CHANGED_NOTIFICATION, override)
+      .catch((err) => logError(`sending ${SETTING_CHANGED_NOTIFICATION} failed`, err));
+    return null;
   });
 
   /**

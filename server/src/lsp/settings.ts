@@ -168,3 +168,49 @@ function readMapping(fromRaw: string, toRaw: unknown, folder: string | null): Pa
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+// ---- session overrides -------------------------------------------------------------------------------------
+// A quick-fix such as "lua-nginx-module ≥ 0.10.26 is deployed" sets a setting instead of editing the config
+// (`nginxRisk.setVersion`). The server cannot write the user's settings itself, so it keeps the value as an
+// override on top of what the client returns, for the session; the VS Code extension persists it, other
+// editors keep it until restart (docs/editor.md says how to make it permanent).
+
+/** The settings a command may override, as dotted keys under `nginxRisk.` (package.json's names). */
+export const OVERRIDABLE_KEYS: readonly string[] = VERSION_KEYS.map((k) => `versions.${k}`);
+
+/** A validated override, or why it is refused (the command's arguments come from the client). */
+export function readOverride(key: unknown, value: unknown): { key: string; value: string } | string {
+  if (typeof key !== "string" || !OVERRIDABLE_KEYS.includes(key))
+    return `expected one of ${OVERRIDABLE_KEYS.join(", ")} as the setting, got ${JSON.stringify(key)}`;
+  if (typeof value !== "string" || !isVersion(value)) return `"${String(value)}" is not a version such as "0.10.26"`;
+  return { key, value: value.trim() };
+}
+
+/** The raw `nginxRisk` section with the overrides written into it (validated afterwards by readSettings). */
+export function withOverrides(raw: unknown, overrides: ReadonlyMap<string, string>): unknown {
+  if (overrides.size === 0) return raw;
+  const out: Record<string, unknown> = isRecord(raw) ? { ...raw } : {};
+  for (const [key, value] of overrides) {
+    const [section, name] = key.split(".");
+    const inner = isRecord(out[section]) ? { ...(out[section] as Record<string, unknown>) } : {};
+    inner[name] = value;
+    out[section] = inner;
+  }
+  return out;
+}
+
+/**
+ * The overrides the raw section already holds with the same value: the client has persisted them (the
+ * VS Code extension does on `nginxRisk/settingChanged`). They can be dropped, so that a later change of
+ * the setting by the user is not masked by the session's value.
+ */
+export function persistedOverrides(raw: unknown, overrides: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  if (!isRecord(raw)) return out;
+  for (const [key, value] of overrides) {
+    const [section, name] = key.split(".");
+    const inner = raw[section];
+    if (isRecord(inner) && typeof inner[name] === "string" && inner[name].trim() === value) out.push(key);
+  }
+  return out;
+}
