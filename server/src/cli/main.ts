@@ -2,8 +2,10 @@
 //
 //   nginx-risk parse FILE [options]       the crossplane JSON payload
 //   nginx-risk check [FILES|DIRS…]        findings as text, JSON or SARIF
+//   nginx-risk fix FILES|DIRS… --diff|--write   the fixes of fix/ as a unified diff, or written to the files
 //
-// Exit codes: 0 ok, 1 a finding at or above --fail-on (default: an error), 2 usage or I/O error.
+// Exit codes: 0 ok, 1 a finding at or above --fail-on (default: an error) or (fix) a file not written,
+// 2 usage or I/O error.
 
 import * as fs from "fs";
 import * as path from "path";
@@ -15,7 +17,9 @@ import { dumpSource, parseDump } from "../workspace/dump";
 import { NodeFileSource } from "../workspace/files";
 import { mapPath, parseMapping, type PathMapping } from "../workspace/paths";
 import type { Severity } from "../rules";
+import { FIXABLE_RULES } from "../fix";
 import { runCheck, type CheckOptions } from "./check";
+import { runFix } from "./fix";
 import { formatFindings, type OutputFormat } from "./format";
 
 const VERSION = "0.1.0";
@@ -48,20 +52,32 @@ commands:
       --memory-budget MiB  memory the configuration may use: SSL-cost findings above it are errors
       --fail-on LEVEL      exit 1 when a finding is at least error|warning|info|hint, or never
                            (default: error)
+  fix FILES|DIRS... (--diff | --write)
+                       apply the editor's quick-fixes for check's findings to the files
+      --diff               print the changes as a unified diff (apply with git apply or patch -p1)
+      --write              edit the files in place, keeping each original as FILE.orig
+      --no-backup          with --write: no FILE.orig
+      --rule ID            only fixes for this rule (repeatable), one of:
+                           ${FIXABLE_RULES().join(", ")}
+      --include-cautious   also apply fixes marked "caution" (behaviour could change)
+      --root, --strict, --nginx-version, --lua-nginx-module-version, --openresty-version,
+      --openssl-version    as for check: which fixes exist depends on the deployed versions
 
 options of every command:
   --map FROM=TO        read absolute include paths under FROM from TO (repeatable), e.g. --map /etc/nginx/=./
   -h, --help           this help
   --version            print the version
 
-exit status: 0 no errors (check: no finding at or above --fail-on), 1 the configuration has errors
-(check: such a finding), 2 usage or I/O error`;
+exit status: 0 no errors (check: no finding at or above --fail-on; fix: it ran, even with nothing to fix),
+1 the configuration has errors (check: such a finding; fix: a file could not be written), 2 usage or I/O error`;
 
 interface Parsed {
   command: string;
   positional: string[];
   flags: Map<string, string | true>;
   maps: string[];
+  /** --rule values, in order (repeatable). */
+  ruleIds: string[];
 }
 
 const CHECK_VALUE_OPTIONS = [
@@ -75,7 +91,16 @@ const CHECK_VALUE_OPTIONS = [
   "--memory-budget",
   "--fail-on",
 ];
-const VALUE_OPTIONS = new Set(["--indent", ...CHECK_VALUE_OPTIONS]);
+const FIX_VALUE_OPTIONS = [
+  "--root",
+  "--map",
+  "--rule",
+  "--nginx-version",
+  "--lua-nginx-module-version",
+  "--openresty-version",
+  "--openssl-version",
+];
+const VALUE_OPTIONS = new Set(["--indent", ...CHECK_VALUE_OPTIONS, ...FIX_VALUE_OPTIONS]);
 const FLAG_OPTIONS: Record<string, Set<string>> = {
   parse: new Set([
     "--include-comments",
@@ -86,17 +111,19 @@ const FLAG_OPTIONS: Record<string, Set<string>> = {
     "--combine",
   ]),
   check: new Set(["--strict"]),
+  fix: new Set(["--strict", "--diff", "--write", "--no-backup", "--include-cautious"]),
 };
 const COMMAND_VALUE_OPTIONS: Record<string, Set<string>> = {
   parse: new Set(["--indent", "--map"]),
   check: new Set(CHECK_VALUE_OPTIONS),
+  fix: new Set(FIX_VALUE_OPTIONS),
 };
 
 export function parseArgs(argv: string[]): Parsed {
   const [command, ...rest] = argv;
   if (!command) throw new UsageError("missing command");
   if (!(command in FLAG_OPTIONS)) throw new UsageError(`unknown command "${command}"`);
-  const out: Parsed = { command, positional: [], flags: new Map(), maps: [] };
+  const out: Parsed = { command, positional: [], flags: new Map(), maps: [], ruleIds: [] };
   for (let i = 0; i < rest.length; i++) {
     let arg = rest[i];
     let value: string | undefined;
@@ -118,6 +145,7 @@ export function parseArgs(argv: string[]): Parsed {
         value = rest[++i];
       }
       if (arg === "--map") out.maps.push(value);
+      else if (arg === "--rule") out.ruleIds.push(value);
       else out.flags.set(arg, value);
       continue;
     }
@@ -288,24 +316,33 @@ function checkSettings(a: Parsed): {
   return { format: format as OutputFormat, failOn: failOn as FailOn, versions, memoryBudgetBytes };
 }
 
-function cmdCheck(a: Parsed, io: Io): number {
-  const settings = checkSettings(a);
-  const cwd = io.cwd ?? process.cwd();
+/** The inputs and --root, resolved against `cwd`; null (after saying why) when one does not exist. */
+function inputsOf(a: Parsed, io: Io, cwd: string): { inputs: string[]; root?: string } | null {
   const inputs = a.positional.length > 0 ? a.positional : ["."];
   for (const p of inputs) {
     if (!fs.existsSync(path.resolve(cwd, p))) {
       io.err(`nginx-risk: ${p}: no such file or directory`);
-      return 2;
+      return null;
     }
   }
   const root = a.flags.get("--root") as string | undefined;
   if (root !== undefined && new NodeFileSource().read(path.resolve(cwd, root)) === null) {
     io.err(`nginx-risk: --root ${root}: not a readable file`);
-    return 2;
+    return null;
   }
-  const options: CheckOptions = {
+  return {
     inputs: inputs.map((p) => path.resolve(cwd, p)),
     root: root === undefined ? undefined : path.resolve(cwd, root),
+  };
+}
+
+function cmdCheck(a: Parsed, io: Io): number {
+  const settings = checkSettings(a);
+  const cwd = io.cwd ?? process.cwd();
+  const given = inputsOf(a, io, cwd);
+  if (!given) return 2;
+  const options: CheckOptions = {
+    ...given,
     mappings: mappingsOf(a.maps, cwd),
     strict: a.flags.has("--strict"),
     ...settings.versions,
@@ -316,6 +353,37 @@ function cmdCheck(a: Parsed, io: Io): number {
   if (settings.failOn === "never") return 0;
   const threshold = RANK[settings.failOn];
   return result.findings.some((f) => RANK[f.severity] >= threshold) ? 1 : 0;
+}
+
+function cmdFix(a: Parsed, io: Io): number {
+  const diff = a.flags.has("--diff");
+  const write = a.flags.has("--write");
+  if (diff === write)
+    throw new UsageError("fix needs exactly one of --diff (print a patch) and --write (edit the files)");
+  if (diff && a.flags.has("--no-backup")) throw new UsageError("--no-backup goes with --write");
+  // Editing the current directory's files by default would surprise: fix names what it edits.
+  if (a.positional.length === 0 && !a.flags.has("--root")) throw new UsageError("fix needs the FILES or DIRS to fix");
+  const fixable = FIXABLE_RULES();
+  for (const id of a.ruleIds)
+    if (!fixable.includes(id))
+      throw new UsageError(`--rule ${id}: no fixes for that rule; fixable: ${fixable.join(", ")}`);
+  const settings = checkSettings(a);
+  const cwd = io.cwd ?? process.cwd();
+  const given = inputsOf(a, io, cwd);
+  if (!given) return 2;
+  return runFix(
+    {
+      ...given,
+      mappings: mappingsOf(a.maps, cwd),
+      strict: a.flags.has("--strict"),
+      ...settings.versions,
+      rules: a.ruleIds.length > 0 ? a.ruleIds : fixable,
+      includeCautious: a.flags.has("--include-cautious"),
+      mode: diff ? "diff" : "write",
+      backup: !a.flags.has("--no-backup"),
+    },
+    { out: io.out, err: io.err, cwd },
+  );
 }
 
 export function main(argv: string[], io: Io): number {
@@ -335,7 +403,8 @@ export function main(argv: string[], io: Io): number {
       return 0;
     }
     const a = parseArgs(argv);
-    return a.command === "parse" ? cmdParse(a, io) : cmdCheck(a, io);
+    if (a.command === "parse") return cmdParse(a, io);
+    return a.command === "fix" ? cmdFix(a, io) : cmdCheck(a, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`nginx-risk: ${e.message}\n\n${USAGE}`);

@@ -1,0 +1,538 @@
+// `nginx-risk fix`: apply the fixes of fix/ to the files on disk (`--write`) or print them as a unified diff
+// (`--diff`). The same loading as `check` (check.ts), so it fixes exactly what `check` reports.
+//
+// Fixes are applied one at a time: analyse, take the first eligible fix, apply its edits to the texts in
+// memory (an overlay over the disk), analyse again, … until none is left. A fix's edits are in the
+// coordinates of the texts it was computed from, and each fix is checked by the fix engine against the
+// configuration as it is *then*, so two fixes are never combined blindly. Only when the loop is done are
+// the final texts compared with the originals, and written (all files or none) or printed.
+
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { fixesFor, type Fix } from "../fix";
+import { editedTexts } from "../fix/verify";
+import { buildModel } from "../model";
+import { runChecks, type RuleOptions } from "../rules";
+import { isNginxDump } from "../rules/dump";
+import { loadConfiguration, type Configuration } from "../workspace/configuration";
+import { scanWorkspaceFacts } from "../workspace/facts";
+import { NodeFileSource, OverlayFileSource, ParseCache } from "../workspace/files";
+import { buildIncludeGraph, findCandidateFiles } from "../workspace/roots";
+import { outermost, type CheckOptions } from "./check";
+
+export interface FixOptions extends Omit<CheckOptions, "memoryBudgetBytes"> {
+  /** Rule ids whose findings are fixed (already checked against FIXABLE_RULES). */
+  rules: readonly string[];
+  /** Also apply fixes that say "caution" (behaviour could change). */
+  includeCautious: boolean;
+}
+
+export interface FixIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Inputs and printed paths are relative to it. */
+  cwd: string;
+}
+
+/** A fix that was applied, with the main file whose configuration it was computed and checked for. */
+export interface AppliedFix {
+  fix: Fix;
+  root: string;
+  /** Workspace paths the fix edited. */
+  files: string[];
+}
+
+export interface SkippedFix {
+  fix: Fix;
+  reason: string;
+}
+
+export interface FixPlan {
+  applied: AppliedFix[];
+  /** Edit fixes left unapplied in the final configuration, and why. */
+  skipped: SkippedFix[];
+  /** Every edited file (workspace path): its text as read, and after all fixes. */
+  texts: Map<string, { before: string; after: string }>;
+  /** Inputs that are `nginx -T` dumps: never fixed (the real files must be edited). */
+  dumps: string[];
+}
+
+/**
+ * Upper bound on fixes applied in one run. Every fix the engine offers strictly lowers the number of SSL
+ * contexts parsing a bundle (move.ts refuses any other), so the loop ends long before; this only turns a
+ * bug into an error instead of a hang.
+ */
+const MAX_FIXES = 10_000;
+
+/** The main configurations among the inputs, loaded as `check` loads them (check.ts: runCheck). */
+function loadRoots(
+  options: FixOptions,
+  source: OverlayFileSource,
+  cache: ParseCache,
+): { configs: Configuration[]; dumps: string[]; folders: string[] } {
+  const dumps: string[] = [];
+  const folders: string[] = [];
+  const isDump = (p: string): boolean => {
+    const text = source.read(p);
+    return text !== null && isNginxDump(text);
+  };
+  if (options.root) {
+    folders.push(path.dirname(options.root));
+    if (isDump(options.root)) return { configs: [], dumps: [options.root], folders };
+    return {
+      configs: [loadConfiguration(options.root, { source, cache, mappings: options.mappings })],
+      dumps,
+      folders,
+    };
+  }
+  const candidates: string[] = [];
+  for (const input of options.inputs) {
+    if (fs.statSync(input).isDirectory()) {
+      folders.push(input);
+      candidates.push(...findCandidateFiles(input, { source }));
+    } else if (isDump(input)) dumps.push(input);
+    else candidates.push(input);
+  }
+  const graph = buildIncludeGraph(candidates, { source, cache, mappings: options.mappings });
+  folders.push(...graph.roots.map((r) => path.dirname(r)));
+  return { configs: [...graph.configurations.values()], dumps, folders };
+}
+
+/** The configuration read again through `source` with the same root, mappings, prefix and context. */
+function reload(config: Configuration, source: OverlayFileSource, cache: ParseCache): Configuration {
+  return loadConfiguration(config.rootPath, {
+    source,
+    cache,
+    mappings: config.mappings,
+    defaultMapping: false,
+    confPrefix: config.confPrefix,
+    rootContext: config.root.context,
+  });
+}
+
+function stateHash(texts: ReadonlyMap<string, string>): string {
+  const h = createHash("sha256");
+  for (const p of [...texts.keys()].sort()) h.update(p).update("\0").update(texts.get(p)!).update("\0");
+  return h.digest("hex");
+}
+
+/** Computes the fixes to apply and the resulting texts; reads files, writes nothing. */
+export function planFixes(options: FixOptions): FixPlan {
+  const disk = new NodeFileSource();
+  const source = new OverlayFileSource(disk);
+  const cache = new ParseCache();
+  const loaded = loadRoots(options, source, cache);
+  let configs = loaded.configs;
+  const base: RuleOptions = {
+    strict: options.strict,
+    nginxVersion: options.nginxVersion,
+    luaNginxModuleVersion: options.luaNginxModuleVersion,
+    openrestyVersion: options.openrestyVersion,
+    opensslVersion: options.opensslVersion,
+    source,
+    // Facts come from files around the configuration (Dockerfiles, cron jobs): fixes do not change them.
+    facts: scanWorkspaceFacts(outermost(loaded.folders), { source: disk }),
+  };
+  const rules = new Set(options.rules);
+
+  // Which main files read each file (by its real path: sites-enabled/x is sites-available/x). A fix is
+  // checked against the configuration it was computed for only; a file another main file also reads could
+  // change that one too, so such fixes are not applied.
+  const realOf = new Map<string, string>();
+  const real = (p: string): string => {
+    let r = realOf.get(p);
+    if (r === undefined) realOf.set(p, (r = disk.realpath(p)));
+    return r;
+  };
+  const readers = new Map<string, Set<string>>();
+  const aliases = new Map<string, Set<string>>();
+  for (const c of configs) {
+    for (const p of c.files.keys()) {
+      const r = real(p);
+      let set = readers.get(r);
+      if (!set) readers.set(r, (set = new Set()));
+      set.add(c.rootPath);
+      let names = aliases.get(r);
+      if (!names) aliases.set(r, (names = new Set()));
+      names.add(p);
+    }
+  }
+  // Text written back must give back the bytes that were read: not so for invalid UTF-8 (decoded to U+FFFD).
+  const roundTrips = new Map<string, boolean>();
+  const writable = (p: string): boolean => {
+    let ok = roundTrips.get(p);
+    if (ok === undefined) {
+      let bytes: Buffer | null = null;
+      try {
+        bytes = fs.readFileSync(p);
+      } catch {
+        // unreadable: not ours to write either
+      }
+      ok = bytes !== null && Buffer.from(bytes.toString("utf8"), "utf8").equals(bytes);
+      roundTrips.set(p, ok);
+    }
+    return ok;
+  };
+
+  const before = new Map<string, string>();
+  const current = new Map<string, string>();
+  const seen = new Set<string>([stateHash(current)]);
+  const applied: AppliedFix[] = [];
+  const skipped: SkippedFix[] = [];
+
+  /** Why this fix cannot be applied now, or null. `texts`: its result. */
+  const refusal = (config: Configuration, fix: Fix, texts: Map<string, string>): string | null => {
+    const reals = new Map<string, string>();
+    for (const p of texts.keys()) {
+      const r = real(p);
+      const other = reals.get(r);
+      if (other !== undefined) return `it edits ${r} through two paths (${other}, ${p})`;
+      reals.set(r, p);
+      const by = readers.get(r);
+      if (by && by.size > 1)
+        return `${r} is also read by ${[...by].filter((x) => x !== config.rootPath).join(", ")}, and the fix was checked for ${config.rootPath} only`;
+      if (!writable(p)) return `${p} is not valid UTF-8: writing it back would change bytes the fix does not touch`;
+    }
+    const next = new Map(current);
+    for (const [p, t] of texts) next.set(p, t);
+    if (seen.has(stateHash(next))) return "it would undo an earlier fix";
+    return null;
+  };
+
+  for (;;) {
+    skipped.length = 0;
+    let chosen: { config: Configuration; fix: Fix; texts: Map<string, string> } | null = null;
+    search: for (const config of configs) {
+      const model = buildModel(config);
+      const findings = runChecks(config, base, model).filter((f) => rules.has(f.ruleId));
+      for (const finding of findings) {
+        // One fix per finding: the preferred one (a cautious one only when asked for); settings edit nothing.
+        for (const fix of fixesFor(config, [finding], base, model)) {
+          if (fix.edits.length === 0) continue;
+          if (fix.caution && !options.includeCautious) {
+            skipped.push({ fix, reason: "behaviour could change: apply it with --include-cautious" });
+            continue;
+          }
+          if (!fix.isPreferred && !fix.caution) continue;
+          const texts = editedTexts(config, fix.edits);
+          const why = refusal(config, fix, texts);
+          if (why) {
+            skipped.push({ fix, reason: why });
+            continue;
+          }
+          chosen = { config, fix, texts };
+          break search;
+        }
+      }
+    }
+    if (!chosen) break;
+    if (applied.length >= MAX_FIXES)
+      throw new Error(`more than ${MAX_FIXES} fixes: giving up (a fix keeps coming back)`);
+    const { config, fix, texts } = chosen;
+    for (const [p, t] of texts) {
+      if (!before.has(p)) before.set(p, config.files.get(p)!.text);
+      // Every name of the same file reads the new text (a symlink and its target).
+      for (const name of aliases.get(real(p)) ?? [p]) {
+        current.set(name, t);
+        source.setOverlay(name, t);
+      }
+    }
+    seen.add(stateHash(current));
+    applied.push({ fix, root: config.rootPath, files: [...texts.keys()] });
+    configs = configs.map((c) => ([...texts.keys()].some((p) => c.files.has(p)) ? reload(c, source, cache) : c));
+  }
+
+  const out = new Map<string, { before: string; after: string }>();
+  for (const [p, b] of before) {
+    const a = current.get(p)!;
+    if (a !== b) out.set(p, { before: b, after: a });
+  }
+  return { applied, skipped, texts: out, dumps: loaded.dumps };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Unified diff
+
+/** Lines with their terminators (`\n` or `\r\n`, none for a last line without one), so CRLF round-trips. */
+function splitLines(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", start)) {
+    out.push(text.slice(start, i + 1));
+    start = i + 1;
+  }
+  if (start < text.length) out.push(text.slice(start));
+  return out;
+}
+
+/**
+ * Marks the lines of `a` deleted and of `b` inserted by a shortest edit script: Myers' O(ND) algorithm in
+ * linear space (the "middle snake" bisection of "An O(ND) Difference Algorithm and Its Variations", 1986,
+ * §4b, as diff-match-patch writes it), after trimming common prefixes and suffixes at every level. A fix
+ * that writes into thousands of locations has a large D; quadratic memory would not do.
+ */
+function markChanges(a: Int32Array, b: Int32Array): { deleted: Uint8Array; inserted: Uint8Array } {
+  const deleted = new Uint8Array(a.length);
+  const inserted = new Uint8Array(b.length);
+  const compare = (aLo: number, aHi: number, bLo: number, bHi: number): void => {
+    while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) {
+      aLo++;
+      bLo++;
+    }
+    while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) {
+      aHi--;
+      bHi--;
+    }
+    if (aLo === aHi) {
+      inserted.fill(1, bLo, bHi);
+      return;
+    }
+    if (bLo === bHi) {
+      deleted.fill(1, aLo, aHi);
+      return;
+    }
+    const split = bisect(aLo, aHi, bLo, bHi);
+    if (!split) {
+      deleted.fill(1, aLo, aHi);
+      inserted.fill(1, bLo, bHi);
+      return;
+    }
+    compare(aLo, aLo + split[0], bLo, bLo + split[1]);
+    compare(aLo + split[0], aHi, bLo + split[1], bHi);
+  };
+  /** A point (x, y), relative to (aLo, bLo), on a shortest edit path, strictly inside the rectangle. */
+  const bisect = (aLo: number, aHi: number, bLo: number, bHi: number): [number, number] | null => {
+    const n = aHi - aLo;
+    const m = bHi - bLo;
+    const maxD = Math.ceil((n + m) / 2);
+    const offset = maxD;
+    const size = 2 * maxD;
+    const v1 = new Int32Array(size).fill(-1);
+    const v2 = new Int32Array(size).fill(-1);
+    v1[offset + 1] = 0;
+    v2[offset + 1] = 0;
+    const delta = n - m;
+    // With an odd delta the forward path meets the reverse one; with an even delta, the reverse meets it.
+    const front = delta % 2 !== 0;
+    let k1start = 0;
+    let k1end = 0;
+    let k2start = 0;
+    let k2end = 0;
+    for (let d = 0; d < maxD; d++) {
+      for (let k1 = -d + k1start; k1 <= d - k1end; k1 += 2) {
+        const k1o = offset + k1;
+        let x1 = k1 === -d || (k1 !== d && v1[k1o - 1] < v1[k1o + 1]) ? v1[k1o + 1] : v1[k1o - 1] + 1;
+        let y1 = x1 - k1;
+        while (x1 < n && y1 < m && a[aLo + x1] === b[bLo + y1]) {
+          x1++;
+          y1++;
+        }
+        v1[k1o] = x1;
+        if (x1 > n) k1end += 2;
+        else if (y1 > m) k1start += 2;
+        else if (front) {
+          const k2o = offset + delta - k1;
+          if (k2o >= 0 && k2o < size && v2[k2o] !== -1 && x1 >= n - v2[k2o]) return [x1, y1];
+        }
+      }
+      for (let k2 = -d + k2start; k2 <= d - k2end; k2 += 2) {
+        const k2o = offset + k2;
+        let x2 = k2 === -d || (k2 !== d && v2[k2o - 1] < v2[k2o + 1]) ? v2[k2o + 1] : v2[k2o - 1] + 1;
+        let y2 = x2 - k2;
+        while (x2 < n && y2 < m && a[aHi - 1 - x2] === b[bHi - 1 - y2]) {
+          x2++;
+          y2++;
+        }
+        v2[k2o] = x2;
+        if (x2 > n) k2end += 2;
+        else if (y2 > m) k2start += 2;
+        else if (!front) {
+          const k1o = offset + delta - k2;
+          if (k1o >= 0 && k1o < size && v1[k1o] !== -1) {
+            const x1 = v1[k1o];
+            const y1 = offset + x1 - k1o;
+            if (x1 >= n - x2) return [x1, y1];
+          }
+        }
+      }
+    }
+    return null;
+  };
+  compare(0, a.length, 0, b.length);
+  return { deleted, inserted };
+}
+
+const CONTEXT = 3;
+const NO_NEWLINE = "\\ No newline at end of file\n";
+
+/** A unified diff (3 lines of context) from `before` to `after`, or "" when they are equal. */
+export function unifiedDiff(before: string, after: string, name: string): string {
+  if (before === after) return "";
+  const a = splitLines(before);
+  const b = splitLines(after);
+  const ids = new Map<string, number>();
+  const id = (l: string): number => {
+    let v = ids.get(l);
+    if (v === undefined) ids.set(l, (v = ids.size));
+    return v;
+  };
+  const { deleted, inserted } = markChanges(Int32Array.from(a, id), Int32Array.from(b, id));
+  // Change blocks: runs of deleted and inserted lines between lines the two texts share.
+  const blocks: { a0: number; a1: number; b0: number; b1: number }[] = [];
+  for (let i = 0, j = 0; i < a.length || j < b.length;) {
+    if (i < a.length && j < b.length && !deleted[i] && !inserted[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    const a0 = i;
+    const b0 = j;
+    while (i < a.length && deleted[i]) i++;
+    while (j < b.length && inserted[j]) j++;
+    blocks.push({ a0, a1: i, b0, b1: j });
+  }
+  const line = (prefix: string, l: string): string => prefix + l + (l.endsWith("\n") ? "" : "\n" + NO_NEWLINE);
+  // GNU diff's ranges: "start,count", the count left out when 1, and an empty range starts at the line before.
+  const range = (start: number, count: number): string =>
+    count === 1 ? String(start + 1) : `${count === 0 ? start : start + 1},${count}`;
+  let out = `--- a/${name}\n+++ b/${name}\n`;
+  for (let h = 0; h < blocks.length;) {
+    let last = h;
+    while (last + 1 < blocks.length && blocks[last + 1].a0 - blocks[last].a1 <= 2 * CONTEXT) last++;
+    const a0 = Math.max(0, blocks[h].a0 - CONTEXT);
+    const a1 = Math.min(a.length, blocks[last].a1 + CONTEXT);
+    const b0 = blocks[h].b0 - (blocks[h].a0 - a0);
+    const b1 = blocks[last].b1 + (a1 - blocks[last].a1);
+    out += `@@ -${range(a0, a1 - a0)} +${range(b0, b1 - b0)} @@\n`;
+    let i = a0;
+    for (let k = h; k <= last; k++) {
+      const blk = blocks[k];
+      for (; i < blk.a0; i++) out += line(" ", a[i]);
+      for (let x = blk.a0; x < blk.a1; x++) out += line("-", a[x]);
+      for (let y = blk.b0; y < blk.b1; y++) out += line("+", b[y]);
+      i = blk.a1;
+    }
+    for (; i < a1; i++) out += line(" ", a[i]);
+    h = last + 1;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The command
+
+/** The path printed for a file: its real path (a patch cannot go through a symlink), relative to cwd. */
+function shown(cwd: string, realPath: string): string {
+  const r = path.relative(cwd, realPath);
+  return r === "" ? path.basename(realPath) : r;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Writes every file or none: each file is checked first (still as it was read, writable, no backup in the
+ * way), then written in place (mode, owner and links kept); if a write fails, files already written are
+ * put back. A move is a deletion in one file and insertions in others: half of it breaks the configuration.
+ */
+function writeAll(
+  files: { path: string; real: string; before: string; after: string }[],
+  backup: boolean,
+  io: FixIo,
+): boolean {
+  const problems: string[] = [];
+  for (const f of files) {
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(f.real);
+      fs.accessSync(f.real, fs.constants.W_OK);
+    } catch (e) {
+      problems.push(`${shown(io.cwd, f.real)}: ${(e as Error).message}`);
+      continue;
+    }
+    if (bytes.toString("utf8") !== f.before) problems.push(`${shown(io.cwd, f.real)}: changed since it was read`);
+    if (backup && fs.existsSync(f.real + ".orig"))
+      problems.push(`${shown(io.cwd, f.real)}.orig exists: not overwriting an earlier backup (or use --no-backup)`);
+  }
+  if (problems.length > 0) {
+    for (const p of problems) io.err(`nginx-risk: ${p}`);
+    io.err("nginx-risk: nothing written");
+    return false;
+  }
+  const written: typeof files = [];
+  const backups: string[] = [];
+  try {
+    for (const f of files) {
+      if (backup) {
+        // Same bytes and mode as the original; EXCL: never replace a file that appeared since the check.
+        fs.copyFileSync(f.real, f.real + ".orig", fs.constants.COPYFILE_EXCL);
+        backups.push(f.real + ".orig");
+      }
+      // A BOM, if the file had one, is U+FEFF at the start of both texts and is written back as read.
+      fs.writeFileSync(f.real, f.after, "utf8");
+      written.push(f);
+    }
+  } catch (e) {
+    io.err(`nginx-risk: ${(e as Error).message}`);
+    for (const f of written) {
+      try {
+        fs.writeFileSync(f.real, f.before, "utf8");
+      } catch (e2) {
+        io.err(`nginx-risk: could not restore ${shown(io.cwd, f.real)}: ${(e2 as Error).message}`);
+      }
+    }
+    for (const b of backups) fs.rmSync(b, { force: true });
+    io.err("nginx-risk: nothing written");
+    return false;
+  }
+  return true;
+}
+
+/** Backups an include glob would read (`include sites-enabled/*;`): nginx would load them too. */
+function backupsRead(plan: FixPlan, options: FixOptions, backups: Set<string>): string[] {
+  const disk = new NodeFileSource();
+  const roots = new Set(plan.applied.map((a) => a.root));
+  const out = new Set<string>();
+  for (const root of roots) {
+    const config = loadConfiguration(root, { source: disk, mappings: options.mappings });
+    for (const p of config.files.keys()) if (backups.has(disk.realpath(p))) out.add(disk.realpath(p));
+  }
+  return [...out];
+}
+
+/** Runs `fix` with `--diff` (mode "diff") or `--write`; returns the exit code. */
+export function runFix(options: FixOptions & { mode: "diff" | "write"; backup: boolean }, io: FixIo): number {
+  const plan = planFixes(options);
+  for (const d of plan.dumps)
+    io.err(
+      `nginx-risk: ${path.relative(io.cwd, d)} is nginx -T output: no fixes there, run fix on the files it came from`,
+    );
+  const writing = options.mode === "write";
+  for (const a of plan.applied) io.err(`${writing ? "fixed" : "fix"}: ${a.fix.title}`);
+  for (const s of plan.skipped) io.err(`skipped: ${s.fix.title} — ${s.reason}`);
+
+  const disk = new NodeFileSource();
+  const files = [...plan.texts].map(([p, t]) => ({ path: p, real: disk.realpath(p), ...t }));
+  files.sort((x, y) => (x.real < y.real ? -1 : x.real > y.real ? 1 : 0));
+  const fixes = count(plan.applied.length, "fix", "fixes");
+  const edited = count(files.length, "file", "files");
+  const summary = writing ? `${fixes} applied to ${edited}` : `${fixes} in the diff (${edited})`;
+  if (options.mode === "diff") {
+    const diff = files.map((f) => unifiedDiff(f.before, f.after, shown(io.cwd, f.real))).join("");
+    if (diff !== "") io.out(diff);
+    io.err(summary);
+    return 0;
+  }
+  if (files.length > 0 && !writeAll(files, options.backup, io)) return 1;
+  io.out(summary);
+  if (options.backup && files.length > 0) {
+    const read = backupsRead(plan, options, new Set(files.map((f) => f.real + ".orig")));
+    for (const b of read)
+      io.err(
+        `warning: ${shown(io.cwd, b)} matches an include: nginx would read the backup too; move it away before reloading`,
+      );
+  }
+  return 0;
+}
