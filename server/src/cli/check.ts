@@ -6,11 +6,11 @@ import * as path from "path";
 import { runChecks, type Finding, type RuleOptions } from "../rules";
 import { isNginxDump, runChecksOnDump } from "../rules/dump";
 import { diagnosticFinding } from "../rules/syntax";
-import { loadConfiguration } from "../workspace/configuration";
+import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
-import { NodeFileSource, ParseCache } from "../workspace/files";
+import { NodeFileSource, ParseCache, type FileSource } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
-import { buildIncludeGraph, findCandidateFiles, guessedContextDiagnostic } from "../workspace/roots";
+import { buildIncludeGraph, findCandidateFiles, guessedContextDiagnostic, type ContextGuess } from "../workspace/roots";
 
 export interface CheckOptions {
   /** Absolute paths of files and folders to analyse. */
@@ -43,10 +43,73 @@ export interface CheckResult {
   facts: WorkspaceFacts;
 }
 
+/** What the inputs hold: main configurations (each loaded with its includes), `nginx -T` dumps, guesses. */
+export interface LoadedInputs {
+  /** Main files and dumps, in the order they are reported. */
+  roots: string[];
+  configurations: Map<string, Configuration>;
+  dumps: { path: string; text: string }[];
+  /** The guessed block context of a main file no other file includes (a snippet read on its own). */
+  guesses: Map<string, ContextGuess>;
+  /** The folders to look for workspace facts in: the folders given, and the folder of each main file. */
+  folders: string[];
+}
+
+/**
+ * Finds the main configuration(s) among the inputs and loads each: `--root` as given, otherwise the roots
+ * of the include graph of every candidate file (folders searched), `nginx -T` output read as a dump.
+ * `check` and `fix` read their inputs through this one function.
+ */
+export function loadInputs(
+  options: Pick<CheckOptions, "inputs" | "root" | "mappings">,
+  source: FileSource,
+  cache: ParseCache,
+): LoadedInputs {
+  const out: LoadedInputs = { roots: [], configurations: new Map(), dumps: [], guesses: new Map(), folders: [] };
+  const dumpText = (p: string): string | null => {
+    const text = source.read(p);
+    return text !== null && isNginxDump(text) ? text : null;
+  };
+  if (options.root) {
+    out.roots.push(options.root);
+    out.folders.push(path.dirname(options.root));
+    const text = dumpText(options.root);
+    if (text !== null) out.dumps.push({ path: options.root, text });
+    else
+      out.configurations.set(
+        options.root,
+        loadConfiguration(options.root, { source, cache, mappings: options.mappings }),
+      );
+    return out;
+  }
+  const candidates: string[] = [];
+  for (const input of options.inputs) {
+    if (fs.statSync(input).isDirectory()) {
+      out.folders.push(input);
+      candidates.push(...findCandidateFiles(input, { source }));
+      continue;
+    }
+    // `nginx -T` output: the configuration it holds, findings placed in the dump.
+    const text = dumpText(input);
+    if (text !== null) out.dumps.push({ path: input, text });
+    else candidates.push(input);
+  }
+  const graph = buildIncludeGraph(candidates, { source, cache, mappings: options.mappings });
+  out.roots.push(...out.dumps.map((d) => d.path), ...graph.roots);
+  out.folders.push(...out.roots.map((r) => path.dirname(r)));
+  out.configurations = graph.configurations;
+  out.guesses = graph.guesses;
+  return out;
+}
+
 export function runCheck(options: CheckOptions): CheckResult {
   const source = new NodeFileSource();
   const cache = new ParseCache();
-  const base: RuleOptions = {
+  const inputs = loadInputs(options, source, cache);
+  // Facts are looked for around each main configuration: the folders given, and the folder of each main
+  // file (or dump).
+  const facts = scanWorkspaceFacts(outermost(inputs.folders), { source });
+  const rules: RuleOptions = {
     strict: options.strict,
     nginxVersion: options.nginxVersion,
     luaNginxModuleVersion: options.luaNginxModuleVersion,
@@ -54,6 +117,7 @@ export function runCheck(options: CheckOptions): CheckResult {
     opensslVersion: options.opensslVersion,
     memoryBudgetBytes: options.memoryBudgetBytes,
     source,
+    facts,
   };
   const found: { finding: Finding; root: string }[] = [];
   const add = (root: string, findings: Finding[]): void => {
@@ -61,57 +125,21 @@ export function runCheck(options: CheckOptions): CheckResult {
   };
   const files = new Set<string>();
   const filesByRoot = new Map<string, string[]>();
-  const folders: string[] = [];
-  let roots: string[];
-  let facts: WorkspaceFacts;
-  if (options.root) {
-    const config = loadConfiguration(options.root, { source, cache, mappings: options.mappings });
-    roots = [options.root];
-    folders.push(path.dirname(options.root));
-    facts = scanWorkspaceFacts(outermost(folders), { source });
-    const rules = { ...base, facts };
+  for (const d of inputs.dumps) {
+    files.add(d.path);
+    filesByRoot.set(d.path, [d.path]);
+    add(d.path, runChecksOnDump(d.text, d.path, rules, cache).findings);
+  }
+  for (const [root, config] of inputs.configurations) {
     for (const f of config.files.keys()) files.add(f);
-    filesByRoot.set(options.root, [...config.files.keys()]);
-    add(options.root, runChecks(config, rules));
-  } else {
-    const candidates: string[] = [];
-    const dumps: { path: string; text: string }[] = [];
-    for (const input of options.inputs) {
-      if (fs.statSync(input).isDirectory()) {
-        folders.push(input);
-        candidates.push(...findCandidateFiles(input, { source }));
-        continue;
-      }
-      // `nginx -T` output: the configuration it holds, findings placed in the dump.
-      const text = source.read(input);
-      if (text !== null && isNginxDump(text)) {
-        dumps.push({ path: input, text });
-        continue;
-      }
-      candidates.push(input);
-    }
-    const graph = buildIncludeGraph(candidates, { source, cache, mappings: options.mappings });
-    roots = [...dumps.map((d) => d.path), ...graph.roots];
-    // Facts are looked for around each main configuration: the folders given, and the folder of each
-    // main file (or dump) given as a file.
-    folders.push(...roots.map((r) => path.dirname(r)));
-    facts = scanWorkspaceFacts(outermost(folders), { source });
-    const rules = { ...base, facts };
-    for (const d of dumps) {
-      files.add(d.path);
-      filesByRoot.set(d.path, [d.path]);
-      add(d.path, runChecksOnDump(d.text, d.path, rules, cache).findings);
-    }
-    for (const [root, config] of graph.configurations) {
-      for (const f of config.files.keys()) files.add(f);
-      filesByRoot.set(root, [...config.files.keys()]);
-      add(root, runChecks(config, rules));
-      const guess = graph.guesses.get(root);
-      if (guess) add(root, [diagnosticFinding(guessedContextDiagnostic(root, guess), "context")]);
-    }
+    filesByRoot.set(root, [...config.files.keys()]);
+    add(root, runChecks(config, rules));
+    const guess = inputs.guesses.get(root);
+    if (guess) add(root, [diagnosticFinding(guessedContextDiagnostic(root, guess), "context")]);
   }
   const { findings, rootsOf } = dedupe(found);
-  return { roots, files: files.size, filesByRoot, findings, rootsOf, factFolders: outermost(folders), facts };
+  const factFolders = outermost(inputs.folders);
+  return { roots: inputs.roots, files: files.size, filesByRoot, findings, rootsOf, factFolders, facts };
 }
 
 /** The folders, each once, without those inside another one (its scan covers them). */

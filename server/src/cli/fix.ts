@@ -11,15 +11,13 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { fixesFor, type Fix } from "../fix";
-import { editedTexts } from "../fix/verify";
+import { editedTexts, reload } from "../fix/verify";
 import { buildModel } from "../model";
 import { runChecks, type RuleOptions } from "../rules";
-import { isNginxDump } from "../rules/dump";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { scanWorkspaceFacts } from "../workspace/facts";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../workspace/files";
-import { buildIncludeGraph, findCandidateFiles } from "../workspace/roots";
-import { outermost, type CheckOptions } from "./check";
+import { loadInputs, outermost, type CheckOptions } from "./check";
 
 export interface FixOptions extends Omit<CheckOptions, "memoryBudgetBytes"> {
   /** Rule ids whose findings are fixed (already checked against FIXABLE_RULES). */
@@ -65,52 +63,6 @@ export interface FixPlan {
  */
 const MAX_FIXES = 10_000;
 
-/** The main configurations among the inputs, loaded as `check` loads them (check.ts: runCheck). */
-function loadRoots(
-  options: FixOptions,
-  source: OverlayFileSource,
-  cache: ParseCache,
-): { configs: Configuration[]; dumps: string[]; folders: string[] } {
-  const dumps: string[] = [];
-  const folders: string[] = [];
-  const isDump = (p: string): boolean => {
-    const text = source.read(p);
-    return text !== null && isNginxDump(text);
-  };
-  if (options.root) {
-    folders.push(path.dirname(options.root));
-    if (isDump(options.root)) return { configs: [], dumps: [options.root], folders };
-    return {
-      configs: [loadConfiguration(options.root, { source, cache, mappings: options.mappings })],
-      dumps,
-      folders,
-    };
-  }
-  const candidates: string[] = [];
-  for (const input of options.inputs) {
-    if (fs.statSync(input).isDirectory()) {
-      folders.push(input);
-      candidates.push(...findCandidateFiles(input, { source }));
-    } else if (isDump(input)) dumps.push(input);
-    else candidates.push(input);
-  }
-  const graph = buildIncludeGraph(candidates, { source, cache, mappings: options.mappings });
-  folders.push(...graph.roots.map((r) => path.dirname(r)));
-  return { configs: [...graph.configurations.values()], dumps, folders };
-}
-
-/** The configuration read again through `source` with the same root, mappings, prefix and context. */
-function reload(config: Configuration, source: OverlayFileSource, cache: ParseCache): Configuration {
-  return loadConfiguration(config.rootPath, {
-    source,
-    cache,
-    mappings: config.mappings,
-    defaultMapping: false,
-    confPrefix: config.confPrefix,
-    rootContext: config.root.context,
-  });
-}
-
 function stateHash(texts: ReadonlyMap<string, string>): string {
   const h = createHash("sha256");
   for (const p of [...texts.keys()].sort()) h.update(p).update("\0").update(texts.get(p)!).update("\0");
@@ -122,8 +74,8 @@ export function planFixes(options: FixOptions): FixPlan {
   const disk = new NodeFileSource();
   const source = new OverlayFileSource(disk);
   const cache = new ParseCache();
-  const loaded = loadRoots(options, source, cache);
-  let configs = loaded.configs;
+  const loaded = loadInputs(options, source, cache);
+  let configs = [...loaded.configurations.values()];
   const base: RuleOptions = {
     strict: options.strict,
     nginxVersion: options.nginxVersion,
@@ -248,7 +200,7 @@ export function planFixes(options: FixOptions): FixPlan {
     const a = current.get(p)!;
     if (a !== b) out.set(p, { before: b, after: a });
   }
-  return { applied, skipped, texts: out, dumps: loaded.dumps };
+  return { applied, skipped, texts: out, dumps: loaded.dumps.map((d) => d.path) };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -26,6 +26,18 @@ export function editedTexts(config: Configuration, edits: readonly TextEdit[]): 
   return out;
 }
 
+/** The configuration read again through `source`: the same root, mappings, conf prefix and context. */
+export function reload(config: Configuration, source: FileSource, cache: ParseCache = new ParseCache()): Configuration {
+  return loadConfiguration(config.rootPath, {
+    source,
+    cache,
+    mappings: config.mappings,
+    defaultMapping: false,
+    confPrefix: config.confPrefix,
+    rootContext: config.root.context,
+  });
+}
+
 /** The configuration read again with `edits` applied (same root, mappings, prefix and context). */
 export function reanalyse(
   config: Configuration,
@@ -36,14 +48,7 @@ export function reanalyse(
   const overlay = new OverlayFileSource(source);
   // Files are read as they were analysed (editor buffers included), the edited ones as edited.
   for (const [p, parsed] of config.files) overlay.setOverlay(p, texts.get(p) ?? parsed.text);
-  const edited = loadConfiguration(config.rootPath, {
-    source: overlay,
-    mappings: config.mappings,
-    defaultMapping: false,
-    confPrefix: config.confPrefix,
-    rootContext: config.root.context,
-    cache: new ParseCache(),
-  });
+  const edited = reload(config, overlay);
   return { config: edited, model: buildModel(edited), texts };
 }
 
