@@ -5,7 +5,9 @@ import { buildModel, type ConfigModel } from "../model";
 import type { Finding, RuleOptions } from "../rules/types";
 import type { Configuration } from "../workspace/configuration";
 import { luaSslFixes } from "./lua-ssl-per-location";
+import { modsecurityFixes } from "./modsecurity-unused";
 import { proxySslFixes } from "./proxy-ssl-per-location";
+import { reuseportFixes } from "./reuseport-config-test";
 import type { Fix } from "./types";
 
 export type { Fix, FixEffect, SettingChange, TextEdit } from "./types";
@@ -15,6 +17,8 @@ type FixProvider = (model: ConfigModel, finding: Finding, options: RuleOptions) 
 const PROVIDERS: Record<string, FixProvider> = {
   "lua-ssl-per-location": luaSslFixes,
   "proxy-ssl-per-location": proxySslFixes,
+  "modsecurity-unused": modsecurityFixes,
+  "reuseport-config-test": reuseportFixes,
 };
 
 /** Rule ids that have fixes. */
