@@ -3,20 +3,33 @@
 //
 // The shared corpus sets neither lua_ssl_trusted_certificate nor proxy_ssl_trusted_certificate, so no fix
 // applies to it as written (asserted). The incident is injected instead into every corpus configuration the
-// CLI finds (runCheck: each repository folder's include graph and its roots), in two variants: "lua"
-// (`lua_ssl_trusted_certificate` + `lua_ssl_verify_depth` first in every http block) and "proxy"
-// (`proxy_ssl_trusted_certificate` + `proxy_ssl_verify on`), with a 3-certificate bundle. For every variant
-// where a fix with edits is offered:
+// CLI finds (runCheck: each repository folder's include graph and its roots), with a 3-certificate bundle,
+// in three variants (test/support/corpus-variants.ts):
+// - "lua": `lua_ssl_trusted_certificate` + `lua_ssl_verify_depth` first in every http block. Almost no corpus
+//   location runs Lua code, so almost every fix *removes* the directives;
+// - "lua-code": the same, plus Lua code in real locations so that the fix must *move* the bundle into them:
+//   `log_by_lua_block { }` (no content handler, nothing to conflict with) first in every second `location`
+//   without a `log_by_lua*` (reading order), and `access_by_lua_block { }` in the first `if` written inside a
+//   location (the bundle then goes into that location: an `if` is no place for it). Configurations without a
+//   location are left out. Found with the parser's ranges, not regexes;
+// - "proxy": `proxy_ssl_trusted_certificate` + `proxy_ssl_verify on` (the corpus has no configuration mixing
+//   `https://` passes with `http://$var` ones, so these fixes only remove: see the mixed case below).
+// For every variant where a fix with edits is offered:
 // 1. the real `nginx -t` (Debian nginx 1.22.1 + lua-nginx-module 0.10.23, private prefix, the files the analysis
 //    read copied to a temporary directory: test/support/materialise.ts) passes before and after, or fails with
 //    the same message before and after (corpus files that need modules or files we do not have);
 // 2. the SSL contexts parsing the bundle — counted by our re-analysis of the edited texts, by a predicate
-//    written here from the module sources (not the product's), and by strace of `nginx -t` — are
-//    `fix.effect.before` before and `fix.effect.after` after;
+//    written here from the module sources (not the product's: `expect` — which blocks need the bundle, the
+//    outermost server/location holding each, every location configuration inside those), and by strace of
+//    `nginx -t` — are `fix.effect.before` before and `fix.effect.after` after;
 // 3. every block's effective configuration is the same before and after apart from the moved directives,
 //    and every block that needs them keeps them with the same arguments.
-// Then the generated incident configurations of ../shared/tools/gen_incident_conf.py (lua_cert 10, 200, 4000;
-// proxy_cert 50, where every location needs the bundle and no move may be offered).
+// The summary counts the moves (not removals) that passed nginx -t with strace agreeing.
+// Then generated configurations: those of ../shared/tools/gen_incident_conf.py (lua_cert 10, 200, 4000;
+// proxy_cert 50, where every location needs the bundle and no move may be offered), and a mixed proxy server
+// (`mixedProxy`: N/2 locations to `https://`, N/2 to `http://$host$uri`, one to `$scheme://`, one without a
+// pass), where before 1.23.1 every https or variable pass has its own context (N + 1) and the fix keeps the
+// bundle for the https and `$scheme` ones only (N/2 + 1), checked by nginx -t and strace.
 
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
@@ -31,7 +44,7 @@ import { runChecks } from "../../server/src/rules";
 import type { Finding, RuleOptions } from "../../server/src/rules/types";
 import { loadConfiguration, type Configuration } from "../../server/src/workspace/configuration";
 import { NodeFileSource, type FileSource } from "../../server/src/workspace/files";
-import { corpusConfigurations, hasSyntaxErrors, injectAtHttp, reload } from "../support/corpus-variants";
+import { corpusConfigurations, hasSyntaxErrors, injectAtHttp, injectLuaCode, reload } from "../support/corpus-variants";
 import { materialise, pool, runNginxTest, verdict, writeSmallBundle, type NginxRun } from "../support/materialise";
 import { haveLuaModule } from "../support/nginx";
 import { haveShared, nginxBinary, SHARED } from "../support/shared";
@@ -91,7 +104,9 @@ function proxyLoads(c: ConfigContext): boolean {
 }
 
 interface Variant {
-  name: "lua" | "proxy";
+  name: "lua" | "lua-code" | "proxy";
+  /** Lua code is written into real locations too (injectLuaCode), so the fix has blocks to move into. */
+  code?: boolean;
   rule: string;
   cert: string;
   statements(bundle: string): string[];
@@ -109,6 +124,16 @@ const bundleOf = (l: { bundle: { directive: { args: { value: string }[] } } | nu
 const VARIANTS: Variant[] = [
   {
     name: "lua",
+    rule: "lua-ssl-per-location",
+    cert: "lua_ssl_trusted_certificate",
+    statements: (b) => [`lua_ssl_trusted_certificate ${b};`, "lua_ssl_verify_depth 2;"],
+    needs: luaNeeds,
+    loads: () => true,
+    planned: (m, b) => luaSslPlan(m, true).loads.filter((l) => bundleOf(l) === b).length,
+  },
+  {
+    name: "lua-code",
+    code: true,
     rule: "lua-ssl-per-location",
     cert: "lua_ssl_trusted_certificate",
     statements: (b) => [`lua_ssl_trusted_certificate ${b};`, "lua_ssl_verify_depth 2;"],
@@ -210,13 +235,22 @@ function expect(model: ConfigModel, v: Variant, finding: Finding): Expectation {
   const needing = new Set(inheriting.filter((c) => v.needs(c)));
   const key = (c: ConfigContext): string =>
     c.directive ? `${c.file.path}\0${c.directive.range.start.offset}` : `implied\0${c.id}`;
-  const hosts = new Set<string>();
+  // The nearest server/location of each needing block; the outermost of those (an instance inside another
+  // one needs no copy of its own: it inherits) are where the bundle is written, each text block once — so
+  // every instance of a target's text block (a file included twice) gets it.
+  const nearest = new Set<ConfigContext>();
   let implied = false;
   for (const c of needing) {
     let h: ConfigContext | null = c;
     while (h && h.kind !== "server" && h.kind !== "location") h = h.parent;
     if (!h || !h.directive) implied = true;
-    else hosts.add(key(h));
+    else nearest.add(h);
+  }
+  const hosts = new Set<string>();
+  for (const h of nearest) {
+    let inner = false;
+    for (let p = h.parent; p !== null; p = p.parent) if (nearest.has(p)) inner = true;
+    if (!inner) hosts.add(key(h));
   }
   const underTarget = (c: ConfigContext): boolean => {
     for (let x: ConfigContext | null = c; x !== null; x = x.parent) if (x.directive && hosts.has(key(x))) return true;
@@ -236,6 +270,8 @@ interface Case {
   fix: Fix;
   before: { config: Configuration; model: ConfigModel };
   after: { config: Configuration; model: ConfigModel };
+  /** lua-code: an `if` inside a location was given Lua code (its location must host the bundle). */
+  ifCode?: boolean;
 }
 
 interface Tally {
@@ -248,11 +284,19 @@ interface Tally {
   cautioned: number;
   /** Fixes that move the directives into blocks (the others remove them: no block needs them). */
   moves: number;
+  /** The blocks those moves write the directives into, and the location configurations inheriting them after. */
+  moveTargets: number;
+  moveKept: number;
+  /** lua-code: configurations given code, the locations and `if` blocks it was written in, and those without a location. */
+  code: { configs: number; locations: number; ifs: number; noLocation: number };
   notOffered: string[];
   nginx: {
     passedBoth: number;
-    /** Of those, fixes that move into blocks (not only remove). */
+    /** Of those, fixes that move into blocks (not only remove), and of these, the ones strace agrees with. */
     movesPassed: number;
+    movesStrace: number;
+    /** Moves (strace agreeing) of configurations with Lua code in an `if`. */
+    ifMovesStrace: number;
     failedIdentically: number;
     sameLines: number;
     differing: string[];
@@ -272,8 +316,20 @@ function newTally(): Tally {
     fixed: 0,
     cautioned: 0,
     moves: 0,
+    moveTargets: 0,
+    moveKept: 0,
+    code: { configs: 0, locations: 0, ifs: 0, noLocation: 0 },
     notOffered: [],
-    nginx: { passedBoth: 0, movesPassed: 0, failedIdentically: 0, sameLines: 0, differing: [], strace: 0 },
+    nginx: {
+      passedBoth: 0,
+      movesPassed: 0,
+      movesStrace: 0,
+      ifMovesStrace: 0,
+      failedIdentically: 0,
+      sameLines: 0,
+      differing: [],
+      strace: 0,
+    },
     failures: new Map(),
     ms: 0,
   };
@@ -323,13 +379,18 @@ async function nginxCheck(c: Case, root: string, n: number, bundle: string, t: T
     const [v0, v1] = runs.map((r, i) => verdict(r, dirs[i], false));
     if (runs[0].ok && runs[1].ok) {
       t.nginx.passedBoth++;
-      if (c.fix.effect!.targets.length > 0) t.nginx.movesPassed++;
       const eff = c.fix.effect!;
+      const move = eff.targets.length > 0;
+      if (move) t.nginx.movesPassed++;
       if (runs[0].opens !== eff.before || runs[1].opens !== eff.after)
         t.nginx.differing.push(
           `${c.label}: strace opens ${runs[0].opens} → ${runs[1].opens}, the fix says ${eff.before} → ${eff.after}`,
         );
-      else t.nginx.strace++;
+      else {
+        t.nginx.strace++;
+        if (move) t.nginx.movesStrace++;
+        if (move && c.ifCode) t.nginx.ifMovesStrace++;
+      }
     } else if (v0 === v1) {
       t.nginx.failedIdentically++;
       if (verdict(runs[0], dirs[0]) === verdict(runs[1], dirs[1])) t.nginx.sameLines++;
@@ -354,10 +415,16 @@ function describeTally(v: string, t: Tally): string {
     .slice(0, 8)
     .map(([k, n]) => `      ${n} × ${k}`)
     .join("\n");
+  const code = t.code.configs
+    ? [
+        `    Lua code written into ${t.code.configs} of them: log_by_lua_block in ${t.code.locations} locations, access_by_lua_block in ${t.code.ifs} ifs inside a location; ${t.code.noLocation} without a location left out`,
+      ]
+    : [];
   return [
     `  ${v}: ${t.configs} corpus configurations, ${t.syntaxErrors} skipped for syntax errors, ${t.noHttp} without an http or server level to inject at; injected ${at}`,
-    `    ${t.findings} findings; fixes with edits applied: ${t.fixed} (${t.fixed - t.cautioned} preferred, ${t.cautioned} with a caution; ${t.moves} move into blocks, ${t.fixed - t.moves} remove); nothing to save (every inheriting block needs it): ${t.findings - t.fixed - t.notOffered.length}; reducible but not offered: ${t.notOffered.length}`,
-    `    nginx -t: passed before+after ${t.nginx.passedBoth} (${t.nginx.movesPassed} of them moves; strace opens = effect.before → effect.after: ${t.nginx.strace}), failed identically ${t.nginx.failedIdentically} (${t.nginx.sameLines} with the same line numbers), differing ${t.nginx.differing.length}; ${(t.ms / 1000).toFixed(1)} s`,
+    ...code,
+    `    ${t.findings} findings; fixes with edits applied: ${t.fixed} (${t.fixed - t.cautioned} preferred, ${t.cautioned} with a caution; ${t.moves} move into blocks — ${t.moveTargets} target blocks, ${t.moveKept} location configurations keeping the bundle — ${t.fixed - t.moves} remove); nothing to save (every inheriting block needs it): ${t.findings - t.fixed - t.notOffered.length}; reducible but not offered: ${t.notOffered.length}`,
+    `    nginx -t: passed before+after ${t.nginx.passedBoth} (${t.nginx.movesPassed} of them moves, strace agreeing on ${t.nginx.movesStrace}${t.code.configs ? `, ${t.nginx.ifMovesStrace} with Lua code in an if` : ""}; strace opens = effect.before → effect.after: ${t.nginx.strace}), failed identically ${t.nginx.failedIdentically} (${t.nginx.sameLines} with the same line numbers), differing ${t.nginx.differing.length}; ${(t.ms / 1000).toFixed(1)} s`,
     ...(fails ? ["    why the identical failures fail (top reasons):", fails] : []),
   ].join("\n");
 }
@@ -390,10 +457,11 @@ describe("fix oracle: the bundle-moving quick-fixes against the real nginx -t (i
     const passed = [...tallies.values()].reduce((n, t) => n + t.nginx.passedBoth, 0);
     const failed = [...tallies.values()].reduce((n, t) => n + t.nginx.failedIdentically, 0);
     const straced = [...tallies.values()].reduce((n, t) => n + t.nginx.strace, 0);
+    const moves = [...tallies.values()].reduce((n, t) => n + t.nginx.movesStrace, 0);
     if (summary.length === 0) return;
     console.log(
       [
-        `fix oracle: ${fixed} corpus configs × variants fixed; nginx -t passed before+after: ${passed}, failed identically: ${failed}; strace-checked: ${straced} (${((Date.now() - started) / 1000).toFixed(1)} s, ${PARALLEL} nginx at a time)`,
+        `fix oracle: ${fixed} corpus configs × variants fixed; nginx -t passed before+after: ${passed}, failed identically: ${failed}; strace-checked: ${straced}, of them moves into blocks: ${moves} (${((Date.now() - started) / 1000).toFixed(1)} s, ${PARALLEL} nginx at a time)`,
         ...summary,
       ].join("\n"),
     );
@@ -436,8 +504,21 @@ describe("fix oracle: the bundle-moving quick-fixes against the real nginx -t (i
           t.noHttp++;
           continue;
         }
+        let variant = reload(config, injected.texts);
+        let ifCode = false;
+        if (v.code) {
+          const code = injectLuaCode(variant.config);
+          if (!code) {
+            t.code.noLocation++;
+            continue;
+          }
+          t.code.configs++;
+          t.code.locations += code.locations;
+          t.code.ifs += code.ifs;
+          ifCode = code.ifs > 0;
+          variant = reload(variant.config, code.texts);
+        }
         for (const l of injected.levels) t.injectedAt.set(l, (t.injectedAt.get(l) ?? 0) + 1);
-        const variant = reload(config, injected.texts);
         const model = buildModel(variant.config);
         const opts = options(variant.source);
         const findings = runChecks(variant.config, opts, model).filter((f) => f.ruleId === v.rule);
@@ -452,8 +533,12 @@ describe("fix oracle: the bundle-moving quick-fixes against the real nginx -t (i
           }
           t.fixed++;
           if (fix.caution) t.cautioned++;
-          if (fix.effect && fix.effect.targets.length > 0) t.moves++;
-          cases.push(checkFix(label, v, bundle, { config: variant.config, model }, fix));
+          if (fix.effect && fix.effect.targets.length > 0) {
+            t.moves++;
+            t.moveTargets += fix.effect.targets.length;
+            t.moveKept += fix.effect.after;
+          }
+          cases.push({ ...checkFix(label, v, bundle, { config: variant.config, model }, fix), ifCode });
         }
       }
       await pool(
@@ -465,6 +550,13 @@ describe("fix oracle: the bundle-moving quick-fixes against the real nginx -t (i
       assert.deepEqual(t.nginx.differing, [], "nginx -t differs before and after the fix");
       assert.equal(t.nginx.passedBoth + t.nginx.failedIdentically, cases.length);
       if (v.name === "lua") assert.ok(t.fixed > 100, `only ${t.fixed} lua fixes applied`);
+      if (v.code) {
+        // Every fix moves (each configuration has Lua code under its bundle), and most pass nginx -t.
+        assert.equal(t.moves, t.fixed, "a lua-code fix removes the bundle");
+        assert.ok(t.moves > 300, `only ${t.moves} lua-code moves`);
+        assert.ok(t.nginx.movesStrace > 150, `only ${t.nginx.movesStrace} moves pass nginx -t with strace agreeing`);
+        assert.ok(t.nginx.ifMovesStrace > 5, `only ${t.nginx.ifMovesStrace} moves with Lua code in an if checked`);
+      }
     });
   }
 
@@ -485,7 +577,7 @@ describe("fix oracle: the bundle-moving quick-fixes against the real nginx -t (i
 
   for (const n of [10, 200, 4000]) {
     it(`gen_incident_conf lua_cert ${n}: ${n + 2} → 1 SSL context, nginx -t passes, strace opens ${n + 2} → 1`, async function () {
-      const v = VARIANTS[0];
+      const v = VARIANTS.find((x) => x.name === "lua")!;
       const g = generated("lua_cert", n);
       const opts = options(new NodeFileSource());
       const findings = runChecks(g.config, opts, g.model).filter((f) => f.ruleId === v.rule);
@@ -514,7 +606,7 @@ describe("fix oracle: the bundle-moving quick-fixes against the real nginx -t (i
 
   it("gen_incident_conf proxy_cert 50: every location proxies to https, so no move is offered and 50 contexts stay", async function () {
     requireTools(this, false);
-    const v = VARIANTS[1];
+    const v = VARIANTS.find((x) => x.name === "proxy")!;
     const g = generated("proxy_cert", 50);
     const opts = options(new NodeFileSource());
     const findings = runChecks(g.config, opts, g.model).filter((f) => f.ruleId === v.rule);
@@ -540,4 +632,84 @@ describe("fix oracle: the bundle-moving quick-fixes against the real nginx -t (i
     );
     fs.rmSync(g.dir, { recursive: true, force: true });
   });
+
+  /**
+   * One server mixing passes: `half` locations proxying to `https://`, `half` to `http://$host$uri` (a
+   * variable, so a context of their own before 1.23.1, though they never speak TLS), one to
+   * `$scheme://…` (may speak TLS) and one without a pass; the bundle and `proxy_ssl_verify on` at http.
+   * No `resolver`: nginx -t does not need one for a variable pass (only a request would).
+   */
+  function mixedProxy(half: number): { config: Configuration; model: ConfigModel; dir: string } {
+    const dir = path.join(root, `gen-mixed-proxy-${half}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const locations: string[] = [];
+    for (let i = 0; i < half; i++) {
+      locations.push(
+        `        location /tls${i}/ {`,
+        `            proxy_pass https://127.0.0.1:${19443 + (i % 7)};`,
+        "        }",
+      );
+      locations.push(`        location /plain${i}/ {`, "            proxy_pass http://$host$uri;", "        }");
+    }
+    const text = [
+      "events { }",
+      "http {",
+      `    proxy_ssl_trusted_certificate ${bundle};`,
+      "    proxy_ssl_verify on;",
+      "    proxy_ssl_verify_depth 2;",
+      "    server {",
+      "        listen 127.0.0.1:19081;",
+      ...locations,
+      "        location /either/ {",
+      "            proxy_pass $scheme://127.0.0.1:19443;",
+      "        }",
+      "        location = /health {",
+      "            return 204;",
+      "        }",
+      "    }",
+      "}",
+      "",
+    ].join("\n");
+    const conf = path.join(dir, "nginx.conf");
+    fs.writeFileSync(conf, text);
+    const config = loadConfiguration(conf, { mappings: [] });
+    return { config, model: buildModel(config), dir };
+  }
+
+  for (const half of [10, 200]) {
+    const n = 2 * half;
+    it(`mixed proxy ${n}+2 locations (${half} https, ${half} http://$host$uri, 1 $scheme, 1 return): ${n + 1} → ${half + 1} contexts, nginx -t passes, strace agrees`, async function () {
+      requireTools(this, false);
+      const v = VARIANTS.find((x) => x.name === "proxy")!;
+      const g = mixedProxy(half);
+      const opts = options(new NodeFileSource());
+      const findings = runChecks(g.config, opts, g.model).filter((f) => f.ruleId === v.rule);
+      assert.equal(findings.length, 1);
+      const fixes = fixesFor(g.config, findings, opts, g.model).filter((f) => f.edits.length > 0);
+      assert.equal(fixes.length, 1, fixes.map((f) => f.title).join(" | "));
+      assert.ok(fixes[0].isPreferred && !fixes[0].caution);
+      const c = checkFix(`mixed proxy ${n}`, v, bundle, g, fixes[0]);
+      const eff = c.fix.effect!;
+      assert.deepEqual(eff.moved.sort(), [
+        "proxy_ssl_trusted_certificate",
+        "proxy_ssl_verify",
+        "proxy_ssl_verify_depth",
+      ]);
+      assert.equal(eff.targets.length, half + 1, "one target per https / $scheme location");
+      assert.equal(eff.before, n + 1);
+      assert.equal(eff.after, half + 1);
+      const runs: NginxRun[] = [];
+      for (const [i, side] of [c.before, c.after].entries()) {
+        const m = materialise(side.config, side.model, { dir: path.join(g.dir, i === 0 ? "before" : "after") });
+        runs.push(await runNginxTest(m, bundle));
+      }
+      for (const r of runs) assert.ok(r.ok, r.output);
+      assert.equal(runs[0].opens, n + 1, "strace opens before");
+      assert.equal(runs[1].opens, half + 1, "strace opens after");
+      summary.push(
+        `  mixed proxy ${n}+2: move into ${eff.targets.length} locations; ${eff.before} → ${eff.after} contexts; nginx -t passes both; strace opens ${runs[0].opens} → ${runs[1].opens}`,
+      );
+      fs.rmSync(g.dir, { recursive: true, force: true });
+    });
+  }
 });

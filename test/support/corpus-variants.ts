@@ -1,10 +1,13 @@
 // The shared corpus's configurations as the CLI finds them, and the same configurations with an incident
 // injected: a CA bundle set for a whole `http` block (what the lua-ssl-per-location and
-// proxy-ssl-per-location fixes move). The corpus itself sets neither directive.
+// proxy-ssl-per-location fixes move), and Lua code in some of their locations (so that the lua fix has
+// somewhere to move the bundle to). The corpus itself sets neither directive.
 
 import * as fs from "fs";
 import * as path from "path";
 import type { ConfigModel } from "../../server/src/model";
+import type { Directive, Node } from "../../server/src/parse/ast";
+import { parse } from "../../server/src/parse/parser";
 import { applyEdits, insertIntoBlock } from "../../server/src/fix/text";
 import type { TextEdit } from "../../server/src/fix/types";
 import { loadConfiguration, type Configuration } from "../../server/src/workspace/configuration";
@@ -100,8 +103,112 @@ export function injectAtHttp(config: Configuration, model: ConfigModel, statemen
   }
   if (edits.length === 0) return null;
   const texts = new Map<string, string>();
-  const byPath = new Map<string, TextEdit[]>();
-  for (const e of edits) byPath.set(e.path, [...(byPath.get(e.path) ?? []), e]);
-  for (const [p, list] of byPath) texts.set(p, applyEdits(config.files.get(p)!.text, list));
+  for (const [p, list] of groupByPath(edits)) texts.set(p, applyEdits(config.files.get(p)!.text, list));
   return { texts, levels };
+}
+
+export interface InjectedCode {
+  /** The texts of the files code was written into. */
+  texts: Map<string, string>;
+  /** `location` blocks given a `log_by_lua_block { }`. */
+  locations: number;
+  /** `if` blocks (inside a location) given an `access_by_lua_block { }`: 0 or 1. */
+  ifs: number;
+}
+
+/** The block directives of `nodes` in reading order (pre-order), with the block directive holding each. */
+function blocksOf(
+  nodes: readonly Node[],
+  parent: Directive | null,
+  out: { d: Directive; parent: Directive | null }[] = [],
+): { d: Directive; parent: Directive | null }[] {
+  for (const n of nodes) {
+    if (n.kind !== "directive" || !n.block) continue;
+    out.push({ d: n, parent });
+    blocksOf(n.block.children, n, out);
+  }
+  return out;
+}
+
+const LOG_BY_LUA = /^log_by_lua(_block|_file)?$/;
+
+interface Insertion {
+  offset: number;
+  text: string;
+}
+
+/**
+ * `statement` first in `block`'s body: on a line of its own below the `{` (indented like the block's first
+ * statement, else one level deeper than the block), or on the `{` line when the body continues there.
+ * Written here rather than with fix/text.ts (what the fix writes with), and linear in the text's size.
+ */
+function firstStatement(text: string, eol: string, block: Directive, statement: string): Insertion {
+  const open = block.block!.open.end.offset;
+  let le = text.indexOf("\n", open);
+  if (le === -1) le = text.length;
+  else if (le > open && text[le - 1] === "\r") le--;
+  const rest = text.slice(open, le).trim();
+  if (rest !== "" && !rest.startsWith("#")) return { offset: open, text: ` ${statement}` };
+  const indentOf = (offset: number): string => {
+    const ls = text.lastIndexOf("\n", offset - 1) + 1;
+    return /^[ \t]*/.exec(text.slice(ls, offset))![0];
+  };
+  const onOwnLine = (n: Node): boolean => {
+    const ls = text.lastIndexOf("\n", n.range.start.offset - 1) + 1;
+    return text.slice(ls, n.range.start.offset).trim() === "";
+  };
+  const first = block.block!.children.find((n) => n.kind === "directive" && onOwnLine(n));
+  const own = indentOf(block.range.start.offset);
+  const indent = first ? indentOf(first.range.start.offset) : own + (own.includes("\t") ? "\t" : "    ");
+  return { offset: le, text: eol + indent + statement };
+}
+
+/**
+ * Lua code that opens no socket and sets no content handler, in real locations: `log_by_lua_block { }` as
+ * the first statement of every second `location` block without a `log_by_lua*` of its own (the first,
+ * third, … in reading order: the configuration's files in the order they were loaded, each file's blocks
+ * as written, nested ones after their parent), and `access_by_lua_block { }` in the first `if` written
+ * directly inside a `location` (the fix must then host the bundle in that location). Found in the tree
+ * `parse` gives for each file's text; each text block once, however often its file is included. Null when
+ * the configuration's files have no location.
+ */
+export function injectLuaCode(config: Configuration): InjectedCode | null {
+  const texts = new Map<string, string>();
+  let eligible = 0;
+  let locations = 0;
+  let ifs = 0;
+  for (const [p, parsed] of config.files) {
+    const text = parsed.text;
+    const eol = text.includes("\r\n") ? "\r\n" : "\n";
+    const inserts: Insertion[] = [];
+    for (const { d, parent } of blocksOf(parse(text).children, null)) {
+      if (d.name === "location") {
+        const has = d.block!.children.some((n) => n.kind === "directive" && LOG_BY_LUA.test(n.name));
+        if (has || eligible++ % 2 === 1) continue;
+        inserts.push(firstStatement(text, eol, d, "log_by_lua_block { }"));
+        locations++;
+      } else if (d.name === "if" && parent?.name === "location" && ifs === 0) {
+        inserts.push(firstStatement(text, eol, d, "access_by_lua_block { }"));
+        ifs++;
+      }
+    }
+    if (inserts.length === 0) continue;
+    // In one pass (a file can have thousands of locations); insertions at one offset keep their order.
+    const sorted = inserts.map((x, i) => ({ ...x, i })).sort((a, b) => a.offset - b.offset || a.i - b.i);
+    const out: string[] = [];
+    let at = 0;
+    for (const x of sorted) {
+      out.push(text.slice(at, x.offset), x.text);
+      at = x.offset;
+    }
+    out.push(text.slice(at));
+    texts.set(p, out.join(""));
+  }
+  return texts.size === 0 ? null : { texts, locations, ifs };
+}
+
+function groupByPath(edits: readonly TextEdit[]): Map<string, TextEdit[]> {
+  const out = new Map<string, TextEdit[]>();
+  for (const e of edits) out.set(e.path, [...(out.get(e.path) ?? []), e]);
+  return out;
 }

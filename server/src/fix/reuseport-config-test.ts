@@ -13,7 +13,6 @@
 
 import { siteKey, type ConfigModel, type DirectiveSite } from "../model";
 import type { Word } from "../parse/ast";
-import { positionAt } from "../workspace/files";
 import {
   CONFIG_TEST_FIXED,
   CONFIG_TEST_FIXED_STABLE,
@@ -22,7 +21,7 @@ import {
 } from "../rules/reuseport-config-test";
 import { resolveVersions } from "../cost/versions";
 import type { Finding, RuleOptions } from "../rules/types";
-import { directiveText, insertBefore, lineEnd, lineStart, removeDirective } from "./text";
+import { directiveText, insertBefore, lineEnd, lineStart, positionIn, removeDirective } from "./text";
 import type { Fix, TextEdit } from "./types";
 import { reanalyse, sameApartFrom } from "./verify";
 
@@ -42,7 +41,7 @@ export function removeWord(path: string, text: string, word: Word): TextEdit {
   const le = lineEnd(text, end);
   const range = (s: number, e: number): TextEdit => ({
     path,
-    range: { start: positionAt(text, s), end: positionAt(text, e) },
+    range: { start: positionIn(text, s), end: positionIn(text, e) },
     newText: "",
   });
   if (text.slice(ls, start).trim() === "") {

@@ -2,11 +2,52 @@
 // indentation, comments left where they were, one-line blocks kept on one line.
 
 import type { Directive, Position, Range } from "../parse/ast";
-import { positionAt } from "../workspace/files";
 import type { TextEdit } from "./types";
+
+/** What the edits need to know about a whole text, computed once per text (a fix edits one text many times). */
+interface TextFacts {
+  /** Offsets where lines start: after LF, CRLF or a lone CR, as the scanner counts lines. */
+  lineStarts: number[];
+  eol: "\r\n" | "\n";
+  indentUnit: string;
+}
+
+const factsCache = new Map<string, TextFacts>();
+const FACTS_CACHE_SIZE = 16;
+
+function factsOf(text: string): TextFacts {
+  let f = factsCache.get(text);
+  if (f) return f;
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) lineStarts.push(i + 1);
+  }
+  f = { lineStarts, eol: computeEol(text), indentUnit: computeIndentUnit(text) };
+  if (factsCache.size >= FACTS_CACHE_SIZE) factsCache.delete(factsCache.keys().next().value as string);
+  factsCache.set(text, f);
+  return f;
+}
+
+/** Line and character of `offset` (binary search over the line starts). */
+export function positionIn(text: string, offset: number): Position {
+  const starts = factsOf(text).lineStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo, character: offset - starts[lo], offset };
+}
 
 /** The file's line ending: CRLF when most of its line breaks are CRLF. */
 export function eolOf(text: string): "\r\n" | "\n" {
+  return factsOf(text).eol;
+}
+
+function computeEol(text: string): "\r\n" | "\n" {
   let crlf = 0;
   let lf = 0;
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
@@ -18,6 +59,10 @@ export function eolOf(text: string): "\r\n" | "\n" {
 
 /** One level of indentation as the file writes it: a tab, or the most common step between nested lines. */
 export function indentUnitOf(text: string): string {
+  return factsOf(text).indentUnit;
+}
+
+function computeIndentUnit(text: string): string {
   let tabs = 0;
   let spaces = 0;
   const steps = new Map<number, number>();
@@ -64,7 +109,7 @@ export function indentAt(text: string, offset: number): string {
 }
 
 function range(text: string, start: number, end: number): Range {
-  return { start: positionAt(text, start) as Position, end: positionAt(text, end) as Position };
+  return { start: positionIn(text, start), end: positionIn(text, end) };
 }
 
 /** The directive as written, name to `;` (comments between its arguments included). */
@@ -133,19 +178,20 @@ export function insertBefore(path: string, text: string, before: Directive, stat
   return { path, range: range(text, ls, ls), newText: indentAt(text, start) + statement + eolOf(text) };
 }
 
-/** Applies edits to one text (ranges in its coordinates, none overlapping). */
+/** Applies edits to one text (ranges in its coordinates, none overlapping), in one pass. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   const sorted = [...edits].sort(
-    (a, b) => b.range.start.offset - a.range.start.offset || b.range.end.offset - a.range.end.offset,
+    (a, b) => a.range.start.offset - b.range.start.offset || a.range.end.offset - b.range.end.offset,
   );
-  let out = text;
-  let limit = Infinity;
+  const parts: string[] = [];
+  let at = 0;
   for (const e of sorted) {
-    if (e.range.end.offset > limit) throw new Error(`overlapping edits in ${e.path}`);
-    out = out.slice(0, e.range.start.offset) + e.newText + out.slice(e.range.end.offset);
-    limit = e.range.start.offset;
+    if (e.range.start.offset < at) throw new Error(`overlapping edits in ${e.path}`);
+    parts.push(text.slice(at, e.range.start.offset), e.newText);
+    at = e.range.end.offset;
   }
-  return out;
+  parts.push(text.slice(at));
+  return parts.join("");
 }
 
 /** Edits grouped by file, in first-seen order. */
