@@ -9,12 +9,13 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { fixesFor, type Fix } from "../../server/src/fix";
-import { editedTexts, reanalyse } from "../../server/src/fix/verify";
+import { editedTexts } from "../../server/src/fix/verify";
 import { buildModel } from "../../server/src/model";
 import { runChecks } from "../../server/src/rules";
-import type { Finding, RuleOptions } from "../../server/src/rules/types";
-import { loadConfiguration, type Configuration } from "../../server/src/workspace/configuration";
+import type { RuleOptions } from "../../server/src/rules/types";
+import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource, type FileSource } from "../../server/src/workspace/files";
+import { analyseFixes, appliedTexts, codesAfter, type Analysed } from "../support/fixes";
 import { nginxBinary } from "../support/shared";
 import { bundleOpens, haveStrace } from "../support/strace";
 
@@ -27,13 +28,6 @@ function lines(...l: string[]): string {
   return l.join("\n") + "\n";
 }
 
-interface Analysed {
-  config: Configuration;
-  findings: Finding[];
-  fixes: Fix[];
-  options: RuleOptions;
-}
-
 function analyse(files: Record<string, string>, root = ROOT, source?: FileSource): Analysed {
   const src =
     source ??
@@ -42,32 +36,10 @@ function analyse(files: Record<string, string>, root = ROOT, source?: FileSource
       [`${WS}/modsec/other.conf`]: 'SecRule ARGS "@contains other" "id:2001,phase:1,deny,status:403"\n',
       ...Object.fromEntries(Object.entries(files).map(([k, v]) => [k.startsWith("/") ? k : `${WS}/${k}`, v])),
     });
-  const options: RuleOptions = { strict: false, source: src };
-  const config = loadConfiguration(root, { source: src });
-  assert.deepEqual(
-    config.diagnostics.filter((d) => d.severity === "error").map((d) => d.message),
-    [],
-    "the test configuration is valid",
-  );
-  const model = buildModel(config);
-  const findings = runChecks(config, options, model).filter((f) => f.ruleId === "modsecurity-unused");
-  return { config, findings, fixes: fixesFor(config, findings, options, model), options };
+  return analyseFixes(root, src, "modsecurity-unused");
 }
 
-/** The texts of the edited files, keyed relative to WS. */
-function applied(a: Analysed, fix: Fix): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [p, t] of editedTexts(a.config, fix.edits)) out[p.replace(`${WS}/`, "")] = t;
-  return out;
-}
-
-/** Codes of the rule's findings once the fix is applied. */
-function codesAfter(a: Analysed, fix: Fix): string[] {
-  const edited = reanalyse(a.config, fix.edits, a.options.source);
-  return runChecks(edited.config, a.options, edited.model)
-    .filter((f) => f.ruleId === "modsecurity-unused")
-    .map((f) => f.code);
-}
+const applied = (a: Analysed, fix: Fix): Record<string, string> => appliedTexts(a, fix, WS);
 
 const codes = (a: Analysed): string[] => a.findings.map((f) => f.code);
 

@@ -5,15 +5,12 @@
 // edited configuration is still accepted.
 
 import { strict as assert } from "assert";
-import { fixesFor, type Fix } from "../../server/src/fix";
-import { editedTexts, reanalyse } from "../../server/src/fix/verify";
-import { buildModel } from "../../server/src/model";
-import { runChecks } from "../../server/src/rules";
-import type { Finding, RuleOptions } from "../../server/src/rules/types";
-import { loadConfiguration, type Configuration } from "../../server/src/workspace/configuration";
+import type { Fix } from "../../server/src/fix";
+import type { RuleOptions } from "../../server/src/rules/types";
 import { factsFromText } from "../../server/src/workspace/facts";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 import { nginxTest } from "../support/nginx";
+import { analyseFixes, appliedTexts, codesAfter, type Analysed } from "../support/fixes";
 import { nginxBinary } from "../support/shared";
 
 const WS = "/w/nginx";
@@ -24,39 +21,12 @@ function lines(...l: string[]): string {
   return l.join("\n") + "\n";
 }
 
-interface Analysed {
-  config: Configuration;
-  findings: Finding[];
-  fixes: Fix[];
-  options: RuleOptions;
-}
-
 function analyse(files: Record<string, string>, extra: Partial<RuleOptions> = {}): Analysed {
   const source = new MemoryFileSource(Object.fromEntries(Object.entries(files).map(([k, v]) => [`${WS}/${k}`, v])));
-  const options: RuleOptions = { strict: false, source, ...extra };
-  const config = loadConfiguration(ROOT, { source });
-  assert.deepEqual(
-    config.diagnostics.filter((d) => d.severity === "error").map((d) => d.message),
-    [],
-    "the test configuration is valid",
-  );
-  const model = buildModel(config);
-  const findings = runChecks(config, options, model).filter((f) => f.ruleId === "reuseport-config-test");
-  return { config, findings, fixes: fixesFor(config, findings, options, model), options };
+  return analyseFixes(ROOT, source, "reuseport-config-test", extra);
 }
 
-function applied(a: Analysed, fix: Fix): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [p, t] of editedTexts(a.config, fix.edits)) out[p.replace(`${WS}/`, "")] = t;
-  return out;
-}
-
-function codesAfter(a: Analysed, fix: Fix): string[] {
-  const edited = reanalyse(a.config, fix.edits, a.options.source);
-  return runChecks(edited.config, a.options, edited.model)
-    .filter((f) => f.ruleId === "reuseport-config-test")
-    .map((f) => f.code);
-}
+const applied = (a: Analysed, fix: Fix): Record<string, string> => appliedTexts(a, fix, WS);
 
 const CAUTION =
   "workers share one listening socket again: the kernel no longer spreads new connections over one socket per worker";
