@@ -121,26 +121,19 @@ interface Variant {
 const bundleOf = (l: { bundle: { directive: { args: { value: string }[] } } | null }): string | undefined =>
   l.bundle?.directive.args[0]?.value;
 
+/** The lua incident: the bundle at http level (the "lua-code" variant also adds Lua code to locations). */
+const LUA: Omit<Variant, "name"> = {
+  rule: "lua-ssl-per-location",
+  cert: "lua_ssl_trusted_certificate",
+  statements: (b) => [`lua_ssl_trusted_certificate ${b};`, "lua_ssl_verify_depth 2;"],
+  needs: luaNeeds,
+  loads: () => true,
+  planned: (m, b) => luaSslPlan(m, true).loads.filter((l) => bundleOf(l) === b).length,
+};
+
 const VARIANTS: Variant[] = [
-  {
-    name: "lua",
-    rule: "lua-ssl-per-location",
-    cert: "lua_ssl_trusted_certificate",
-    statements: (b) => [`lua_ssl_trusted_certificate ${b};`, "lua_ssl_verify_depth 2;"],
-    needs: luaNeeds,
-    loads: () => true,
-    planned: (m, b) => luaSslPlan(m, true).loads.filter((l) => bundleOf(l) === b).length,
-  },
-  {
-    name: "lua-code",
-    code: true,
-    rule: "lua-ssl-per-location",
-    cert: "lua_ssl_trusted_certificate",
-    statements: (b) => [`lua_ssl_trusted_certificate ${b};`, "lua_ssl_verify_depth 2;"],
-    needs: luaNeeds,
-    loads: () => true,
-    planned: (m, b) => luaSslPlan(m, true).loads.filter((l) => bundleOf(l) === b).length,
-  },
+  { name: "lua", ...LUA },
+  { name: "lua-code", code: true, ...LUA },
   {
     name: "proxy",
     rule: "proxy-ssl-per-location",
