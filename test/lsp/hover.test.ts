@@ -268,6 +268,28 @@ describe("lsp hover: other modules and shapes", function () {
     includes(hover(a, "/w/nginx.conf", main, "ssl_client_certificate"), "**2 SSL contexts**", "ngx_http_ssl_module");
   });
 
+  it("a server's lens says how many of its contexts parse a bundle (lua ≤ 0.10.25: every block has one)", function () {
+    // The quick-fix's result: the bundle only in the one location that runs Lua code. lua-nginx-module
+    // still creates a context for the server and each of its 3 locations; 1 of those 4 parses the bundle.
+    const main = [
+      "events {}",
+      "http {",
+      "    lua_shared_dict d 1m;",
+      "    server {",
+      "        listen 80;",
+      "        location /a { lua_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt; content_by_lua_block { } }",
+      "        location /b { return 204; }",
+      "        location /c { return 204; }",
+      "    }",
+      "}",
+      "",
+    ].join("\n");
+    const a = analyse({ "/w/nginx.conf": main });
+    const server = codeLenses([a], "/w/nginx.conf").find((l) => l.range.start.line === 3);
+    assert.match(server?.title ?? "", /^4 SSL contexts \(1 parsing a CA bundle\) · ~/);
+    includes(hover(a, "/w/nginx.conf", main, "lua_ssl_trusted_certificate"), "**1 SSL context** parses this bundle");
+  });
+
   it("a file included twice: the first instance, and in how many configurations", function () {
     const main = [
       "events {}",

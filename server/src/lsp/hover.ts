@@ -298,7 +298,7 @@ function bundleSection(a: RootAnalysis, b: BundleSite): string[] {
     : `read from ${code(fileLabel(config, bundle.readFrom ?? bundle.path))}`;
   const set = b.site.context;
   const out: string[] = [
-    `**${plural(n, "SSL context")}** parse this bundle because of this directive (${moduleName(b.source)}, ` +
+    `**${plural(n, "SSL context")}** ${n === 1 ? "parses" : "parse"} this bundle because of this directive (${moduleName(b.source)}, ` +
       `set in ${code(set.label)} at ${at(config, b.site.file.path, b.site.directive.range)})` +
       (why(b.source) ? `: ${why(b.source)}.` : "."),
     [
@@ -526,9 +526,15 @@ export function codeLenses(analyses: readonly RootAnalysis[], p: string): LensIn
       if (out.has(c.directive)) continue;
       const cost = subtreeCost(report, c);
       if (cost.contexts === 0) continue;
+      // lua-nginx-module ≤ 0.10.25 gives every block a context, bundle or not: say how many parse one, so a
+      // moved bundle shows here too.
+      const parsing = new Set(
+        cost.entries.filter((e) => e.context.bundle).map((e) => `${e.source.module}\0${e.context.owner.id}`),
+      ).size;
+      const some = parsing < cost.contexts ? ` (${formatCount(parsing)} parsing a CA bundle)` : "";
       out.set(c.directive, {
         range: c.directive.nameWord.range,
-        title: `${plural(cost.contexts, "SSL context")} · ~${formatBytes(cost.bytes)}`,
+        title: `${plural(cost.contexts, "SSL context")}${some} · ~${formatBytes(cost.bytes)}`,
       });
     }
   }

@@ -107,7 +107,9 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
     const d = b.site.directive;
     const parses = report.bundleCache
       ? "nginx ≥ 1.27.2 parses it once and shares the certificates"
-      : `every nginx -t and reload parses it ${formatCount(est.configTestParses)} time${est.configTestParses === 1 ? "" : "s"}`;
+      : est.configTestParses === 1
+        ? "every nginx -t and reload parses it once"
+        : `every nginx -t and reload parses it ${formatCount(est.configTestParses)} times`;
     const message =
       (contexts === 1
         ? `"${d.name}" is loaded into 1 SSL context: ~${formatBytes(b.bytesPerContext)}. `
