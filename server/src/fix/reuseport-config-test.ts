@@ -21,40 +21,14 @@ import {
 } from "../rules/reuseport-config-test";
 import { resolveVersions } from "../cost/versions";
 import type { Finding, RuleOptions } from "../rules/types";
-import { directiveText, insertBefore, lineEnd, lineStart, positionIn, removeDirective } from "./text";
-import type { Fix, TextEdit } from "./types";
+import { directiveText, insertBefore, removeDirective, removeWord } from "./text";
+import type { Fix } from "./types";
 import { reanalyse, sameApartFrom } from "./verify";
 
 /** `listen` parameters whose socket needs the reuseport group. */
 const NEEDS_REUSEPORT = ["quic", "udp"];
 /** Top-level blocks whose `listen` directives may carry reuseport. */
 const LISTEN_BLOCKS = ["http", "stream", "mail"];
-
-/**
- * Removes one argument of a directive: with the blanks that separated it from the previous word; first on
- * its line (a directive written over several lines), with the blanks after it; alone on its line, the line.
- */
-export function removeWord(path: string, text: string, word: Word): TextEdit {
-  let start = word.range.start.offset;
-  let end = word.range.end.offset;
-  const ls = lineStart(text, start);
-  const le = lineEnd(text, end);
-  const range = (s: number, e: number): TextEdit => ({
-    path,
-    range: { start: positionIn(text, s), end: positionIn(text, e) },
-    newText: "",
-  });
-  if (text.slice(ls, start).trim() === "") {
-    if (text.slice(end, le).trim() === "") {
-      const br = text.startsWith("\r\n", le) ? 2 : text[le] === "\n" ? 1 : 0;
-      return range(ls, le + br);
-    }
-    while (end < le && (text[end] === " " || text[end] === "\t")) end++;
-    return range(start, end);
-  }
-  while (start > ls && (text[start - 1] === " " || text[start - 1] === "\t")) start--;
-  return range(start, end);
-}
 
 function listenAt(model: ConfigModel, finding: Finding): { site: DirectiveSite; word: Word } | null {
   for (const site of model.sitesOf("listen")) {

@@ -1,7 +1,7 @@
 // Text edits that move directives without disturbing the rest of a file: the file's own line endings and
 // indentation, comments left where they were, one-line blocks kept on one line.
 
-import type { Directive, Position, Range } from "../parse/ast";
+import type { Directive, Position, Range, Word } from "../parse/ast";
 import type { TextEdit } from "./types";
 
 /** What the edits need to know about a whole text, computed once per text (a fix edits one text many times). */
@@ -144,6 +144,25 @@ export function removeDirective(path: string, text: string, d: Directive): TextE
   let s = start;
   while (s > ls && (text[s - 1] === " " || text[s - 1] === "\t")) s--;
   return { path, range: range(text, s, end), newText: "" };
+}
+
+/**
+ * Removes one argument of a directive: with the blanks that separated it from the previous word; first on
+ * its line (a directive written over several lines), with the blanks after it; alone on its line, the line.
+ */
+export function removeWord(path: string, text: string, word: Word): TextEdit {
+  let start = word.range.start.offset;
+  let end = word.range.end.offset;
+  const ls = lineStart(text, start);
+  const le = lineEnd(text, end);
+  if (text.slice(ls, start).trim() === "") {
+    if (text.slice(end, le).trim() === "")
+      return { path, range: range(text, ls, le + lineBreakAt(text, le)), newText: "" };
+    while (end < le && (text[end] === " " || text[end] === "\t")) end++;
+    return { path, range: range(text, start, end), newText: "" };
+  }
+  while (start > ls && (text[start - 1] === " " || text[start - 1] === "\t")) start--;
+  return { path, range: range(text, start, end), newText: "" };
 }
 
 /**
