@@ -15,13 +15,14 @@
 //   (ngx_http_lua_initworkerby.c: prev = top_llcf): moving the bundle out of http takes it from that code
 //   and its timers; balancer_by_lua* runs with the proxying location's configuration. Both → a caution.
 
-import { effective, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import type { ConfigContext, ConfigModel } from "../model";
 import { luaSslPlan } from "../model/ssl-contexts";
 import { costReport } from "../cost/report";
 import { compareVersions } from "../cost/versions";
-import { bundleSites, type BundleSite } from "../rules/ssl-cost";
+import type { BundleSite } from "../rules/ssl-cost";
 import type { Finding, RuleOptions } from "../rules/types";
-import { moveBundleFix } from "./move";
+import { bundleSiteOf, moveBundleFix } from "./move";
+import { deployedVersionFix } from "./setting";
 import type { Fix } from "./types";
 
 const RULE_ID = "lua-ssl-per-location";
@@ -109,31 +110,24 @@ function outsideCode(model: ConfigModel, site: BundleSite): string[] {
   return out;
 }
 
-function deployedVersionFix(finding: Finding, options: RuleOptions, model: ConfigModel): Fix | null {
-  // One context is what using the directive costs at all: no upgrade makes it cheaper.
-  if (((finding.data?.contexts as number | undefined) ?? 0) < 2) return null;
-  const report = costReport(model, options);
-  const v = report.versions.lua;
-  if (v.source.includes("setting") && v.version && compareVersions(v.version, "0.10.26") < 0) return null;
-  return {
-    finding,
-    title: "Keep it at http level: lua-nginx-module ≥ 0.10.26 is deployed (set nginxRisk.versions.luaNginxModule)",
-    isPreferred: false,
-    edits: [],
-    setting: { key: "versions.luaNginxModule", value: "0.10.26", flag: "--lua-nginx-module-version 0.10.26" },
-  };
-}
-
 export function luaSslFixes(model: ConfigModel, finding: Finding, options: RuleOptions): Fix[] {
   const report = costReport(model, options);
-  const site = bundleSites(report, RULE_ID).find(
-    (b) => b.site.file.path === finding.path && b.site.directive.range.start.offset === finding.range.start.offset,
-  );
+  const site = bundleSiteOf(report, RULE_ID, finding);
   if (!site || site.source.module !== "lua" || !site.source.perLocation) return [];
   const out: Fix[] = [];
   const move = moveFix(model, finding, site, options);
   if (move) out.push(move);
-  const setting = deployedVersionFix(finding, options, model);
+  // One context is what using the directive costs at all: no upgrade makes it cheaper.
+  const setting =
+    site.loads.length < 2
+      ? null
+      : deployedVersionFix(
+          finding,
+          report.versions.lua,
+          (v) => compareVersions(v, "0.10.26") < 0,
+          { key: "versions.luaNginxModule", value: "0.10.26", flag: "--lua-nginx-module-version 0.10.26" },
+          "Keep it at http level: lua-nginx-module ≥ 0.10.26 is deployed (set nginxRisk.versions.luaNginxModule)",
+        );
   if (setting) out.push(setting);
   return out;
 }
@@ -151,14 +145,5 @@ function moveFix(model: ConfigModel, finding: Finding, b: BundleSite, options: R
       outside.length > 0
         ? `${outside.join(" and ")} code does not run in a location: TLS it verifies would no longer have this CA bundle`
         : undefined,
-  });
-}
-
-/** Exposed for tests: which inheriting blocks run Lua code. */
-export function luaNeeding(model: ConfigModel, site: DirectiveSite): ConfigContext[] {
-  const balancers = balancerUpstreams(model);
-  return model.locationConfigurations.filter((c) => {
-    const e = effective(c, site.directive.name, "http");
-    return e?.sites.some((s) => s.directive === site.directive) && runsLua(c, balancers);
   });
 }

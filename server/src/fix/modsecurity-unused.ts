@@ -91,7 +91,7 @@ function removals(model: ConfigModel, sites: readonly DirectiveSite[]): TextEdit
 /** Reads the edited configuration; null (not offered) unless every block reads the same apart from `ignore`. */
 function check(model: ConfigModel, edits: TextEdit[], ignore: ReadonlySet<string>, options: RuleOptions) {
   const edited = reanalyse(model.config, edits, options.source);
-  const problem = sameApartFrom({ config: model.config, model }, edited, ignore);
+  const problem = sameApartFrom(model, edited.model, ignore);
   return problem ? null : edited;
 }
 

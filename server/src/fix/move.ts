@@ -3,12 +3,20 @@
 
 import { siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import { formatCount } from "../cost/format";
-import type { BundleSite } from "../rules/ssl-cost";
+import { bundleSites, type BundleSite } from "../rules/ssl-cost";
+import type { CostReport, SslRuleId } from "../cost/report";
 import type { Finding, RuleOptions } from "../rules/types";
 import type { FileSource } from "../workspace/files";
 import { directiveText, insertIntoBlock, removeDirective } from "./text";
 import type { Fix, TextEdit } from "./types";
 import { effectiveValue, reanalyse, sameApartFrom, type EditedConfiguration } from "./verify";
+
+/** The place a bundle is set that an SSL-cost finding is about. */
+export function bundleSiteOf(report: CostReport, ruleId: SslRuleId, finding: Finding): BundleSite | undefined {
+  return bundleSites(report, ruleId).find(
+    (b) => b.site.file.path === finding.path && b.site.directive.range.start.offset === finding.range.start.offset,
+  );
+}
 
 /** A block as written (a file included twice has one text block for two contexts). */
 export function blockKey(c: ConfigContext): string {
@@ -94,7 +102,7 @@ export function checkMove(
 ): MoveCheck {
   const edited = reanalyse(model.config, edits, source);
   const problem =
-    sameApartFrom({ config: model.config, model }, edited, new Set(movedNames)) ??
+    sameApartFrom(model, edited.model, new Set(movedNames)) ??
     movedProblem(model, edited.model, movedNames, new Set(keep));
   return { edited, problem };
 }

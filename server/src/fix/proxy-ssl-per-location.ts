@@ -9,9 +9,9 @@ import type { ConfigContext, ConfigModel } from "../model";
 import { upstreamSslPlan, type UpstreamModule } from "../model/ssl-contexts";
 import { costReport } from "../cost/report";
 import { compareVersions } from "../cost/versions";
-import { bundleSites } from "../rules/ssl-cost";
 import type { Finding, RuleOptions } from "../rules/types";
-import { moveBundleFix } from "./move";
+import { bundleSiteOf, moveBundleFix } from "./move";
+import { deployedVersionFix } from "./setting";
 import type { Fix } from "./types";
 
 const RULE_ID = "proxy-ssl-per-location";
@@ -38,9 +38,7 @@ export function mayUseTls(m: UpstreamModule, pass: string): boolean {
 
 export function proxySslFixes(model: ConfigModel, finding: Finding, options: RuleOptions): Fix[] {
   const report = costReport(model, options);
-  const b = bundleSites(report, RULE_ID).find(
-    (s) => s.site.file.path === finding.path && s.site.directive.range.start.offset === finding.range.start.offset,
-  );
+  const b = bundleSiteOf(report, RULE_ID, finding);
   if (!b || !b.source.perLocation) return [];
   const m = b.source.module as UpstreamModule;
   if (!(m in PASS)) return [];
@@ -59,16 +57,16 @@ export function proxySslFixes(model: ConfigModel, finding: Finding, options: Rul
         : [`may use TLS (${PASS[m]})`, `may use TLS (${PASS[m]})`],
   });
   if (move) out.push(move);
-  const v = report.versions.nginx;
-  const copies = ((finding.data?.contexts as number | undefined) ?? 0) >= 2;
-  if (copies && !(v.source.includes("setting") && v.version && compareVersions(v.version, "1.23.1") < 0))
-    out.push({
-      finding,
-      title:
-        "Keep it: nginx ≥ 1.23.1 is deployed, which shares one SSL context per level (set nginxRisk.versions.nginx)",
-      isPreferred: false,
-      edits: [],
-      setting: { key: "versions.nginx", value: "1.23.1", flag: "--nginx-version 1.23.1" },
-    });
+  const setting =
+    b.loads.length < 2
+      ? null
+      : deployedVersionFix(
+          finding,
+          report.versions.nginx,
+          (v) => compareVersions(v, "1.23.1") < 0,
+          { key: "versions.nginx", value: "1.23.1", flag: "--nginx-version 1.23.1" },
+          "Keep it: nginx ≥ 1.23.1 is deployed, which shares one SSL context per level (set nginxRisk.versions.nginx)",
+        );
+  if (setting) out.push(setting);
   return out;
 }

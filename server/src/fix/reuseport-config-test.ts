@@ -23,6 +23,7 @@ import { resolveVersions } from "../cost/versions";
 import type { Finding, RuleOptions } from "../rules/types";
 import { directiveText, insertBefore, removeDirective, removeWord } from "./text";
 import type { Fix } from "./types";
+import { deployedVersionFix } from "./setting";
 import { reanalyse, sameApartFrom } from "./verify";
 
 /** `listen` parameters whose socket needs the reuseport group. */
@@ -52,7 +53,7 @@ function removeReuseportFix(model: ConfigModel, finding: Finding, options: RuleO
   if (text === undefined) return null;
   const edits = [removeWord(site.file.path, text, word)];
   const edited = reanalyse(model.config, edits, options.source);
-  if (sameApartFrom({ config: model.config, model }, edited, new Set(["listen"]))) return null;
+  if (sameApartFrom(model, edited.model, new Set(["listen"]))) return null;
   // Every listen reads the same, apart from this one (in each instance of its file), which loses reuseport.
   const before = model.sitesOf("listen");
   const now = edited.model.sitesOf("listen");
@@ -71,20 +72,6 @@ function removeReuseportFix(model: ConfigModel, finding: Finding, options: RuleO
     isPreferred: false,
     edits,
     effect: { moved: ["reuseport"], before: 1, after: 0, targets: [site.context.label] },
-  };
-}
-
-function deployedVersionFix(finding: Finding, options: RuleOptions): Fix | null {
-  const v = resolveVersions(options).nginx;
-  if (v.source.includes("setting") && v.version && configTestJoinsReuseport(v.version)) return null;
-  return {
-    finding,
-    title:
-      `Keep reuseport: nginx ≥ ${CONFIG_TEST_FIXED} (or ${CONFIG_TEST_FIXED_STABLE} on 1.12) is deployed, ` +
-      `whose nginx -t does not join the socket group (set nginxRisk.versions.nginx)`,
-    isPreferred: false,
-    edits: [],
-    setting: { key: "versions.nginx", value: CONFIG_TEST_FIXED, flag: `--nginx-version ${CONFIG_TEST_FIXED}` },
   };
 }
 
@@ -107,7 +94,7 @@ function moveWorkerProcessesFix(model: ConfigModel, finding: Finding, options: R
     removeDirective(wp.file.path, wpText, wp.directive),
   ];
   const edited = reanalyse(model.config, edits, options.source);
-  if (sameApartFrom({ config: model.config, model }, edited, new Set())) return null;
+  if (sameApartFrom(model, edited.model, new Set())) return null;
   const still = reuseportFindings(edited.config, options).some((f) => f.code === "worker-processes-after-listen");
   if (still) return null;
   const block = model.contexts.find((c) => c.directive === target.directive);
@@ -133,7 +120,14 @@ export function reuseportFixes(model: ConfigModel, finding: Finding, options: Ru
   if (finding.code === "config-test-drops-connections") {
     const remove = removeReuseportFix(model, finding, options);
     if (remove) out.push(remove);
-    const setting = deployedVersionFix(finding, options);
+    const setting = deployedVersionFix(
+      finding,
+      resolveVersions(options).nginx,
+      configTestJoinsReuseport,
+      { key: "versions.nginx", value: CONFIG_TEST_FIXED, flag: `--nginx-version ${CONFIG_TEST_FIXED}` },
+      `Keep reuseport: nginx ≥ ${CONFIG_TEST_FIXED} (or ${CONFIG_TEST_FIXED_STABLE} on 1.12) is deployed, ` +
+        `whose nginx -t does not join the socket group (set nginxRisk.versions.nginx)`,
+    );
     if (setting) out.push(setting);
   } else if (finding.code === "worker-processes-after-listen") {
     const move = moveWorkerProcessesFix(model, finding, options);

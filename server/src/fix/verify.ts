@@ -2,7 +2,7 @@
 // again through the same workspace code, and the model before and after is compared block by block.
 // A fix whose check fails is not offered (a fix that breaks a production config is worse than none).
 
-import { buildModel, type ConfigContext, type ConfigModel } from "../model";
+import { buildModel, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { NodeFileSource, OverlayFileSource, ParseCache, type FileSource } from "../workspace/files";
 import { applyEdits, byFile } from "./text";
@@ -52,7 +52,7 @@ export function reanalyse(
   return { config: edited, model: buildModel(edited), texts };
 }
 
-function valueOf(sites: ConfigContext["own"] extends Map<string, infer V> ? V : never): string {
+function valueOf(sites: readonly DirectiveSite[]): string {
   return sites
     .map((s) => s.directive.args.map((a) => a.value).join("\u0001") + (s.directive.lua?.code ?? ""))
     .join("\u0002");
@@ -83,11 +83,7 @@ function snapshotDifference(a: Map<string, string>, b: Map<string, string>): str
  * Null when the edited configuration has the same blocks, no new problems, and in every block the same
  * directives in effect apart from the names in `ignore`; otherwise what differs.
  */
-export function sameApartFrom(
-  before: EditedConfiguration | { config: Configuration; model: ConfigModel },
-  after: EditedConfiguration,
-  ignore: ReadonlySet<string>,
-): string | null {
+export function sameApartFrom(before: ConfigModel, after: ConfigModel, ignore: ReadonlySet<string>): string | null {
   const problems = (c: Configuration): string[] =>
     c.diagnostics
       .filter((d) => d.severity === "error")
@@ -96,8 +92,8 @@ export function sameApartFrom(
   const p0 = problems(before.config);
   const p1 = problems(after.config);
   if (p0.join("\n") !== p1.join("\n")) return "the edited configuration reads differently (new or missing errors)";
-  const a = before.model.contexts;
-  const b = after.model.contexts;
+  const a = before.contexts;
+  const b = after.contexts;
   if (a.length !== b.length) return `${a.length} blocks before, ${b.length} after`;
   for (let i = 0; i < a.length; i++) {
     if (a[i].kind !== b[i].kind || a[i].label !== b[i].label || a[i].file.path !== b[i].file.path)

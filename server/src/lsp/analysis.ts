@@ -16,7 +16,7 @@
 import * as path from "path";
 import type { Diagnostic } from "vscode-languageserver/node";
 import { costReport, type CostReport } from "../cost/report";
-import { FIXABLE_RULES, fixesFor, type Fix } from "../fix";
+import { fixesFor, type Fix } from "../fix";
 import { buildModel, type ConfigModel } from "../model";
 import type { Node } from "../parse/ast";
 import { parse } from "../parse/parser";
@@ -101,11 +101,8 @@ export function analyseConfiguration(config: Configuration, options: RuleOptions
   return { config, model, report, findings, options, fixes: new Map() };
 }
 
-const FIXABLE = new Set(FIXABLE_RULES());
-
 /** The fixes of one finding of an analysis, computed the first time they are asked for. */
 export function fixesOf(analysis: RootAnalysis, finding: Finding): Fix[] {
-  if (!FIXABLE.has(finding.ruleId)) return [];
   let fixes = analysis.fixes.get(finding);
   if (!fixes) {
     fixes = fixesFor(analysis.config, [finding], analysis.options, analysis.model);
