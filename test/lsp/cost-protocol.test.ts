@@ -142,8 +142,10 @@ describe("language server: SSL cost diagnostics, hover and code lenses over stdi
     ])
       assert.ok(md.includes(part), `${part} not in hover:\n${md}`);
     assert.deepStrictEqual(hover!.range, range(2, 4, 2, 39));
-    // Nothing to say on a plain directive.
-    assert.strictEqual(await client.hover(site, 2, 6), null);
+    // Only the table's documentation on a plain directive's name, nothing on its argument.
+    const plain = hoverText(await client.hover(site, 2, 6));
+    assert.ok(plain.startsWith("**server_name** · `ngx_http_core_module`") && !plain.includes("SSL context"), plain);
+    assert.strictEqual(await client.hover(site, 2, 18), null);
   });
 
   it("shows the count as a code lens above the directive", async function () {

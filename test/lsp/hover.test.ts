@@ -180,10 +180,13 @@ describe("lsp hover: lua_ssl_trusted_certificate at http level", function () {
     includes(hover(old, "/w/sites/a.conf", SITE, "listen"), "nginx 1.12.1 (the nginx version setting): **affected**");
   });
 
-  it("says nothing inside a block body, a Lua body, or on a plain directive", function () {
+  it("says nothing inside a block body, a Lua body, or on a plain directive's argument; only docs on its name", function () {
     assert.strictEqual(hoverAt([a], "/w/sites/a.conf", posOf(SITE, "    location /", 1)), null);
     assert.strictEqual(hoverAt([a], "/w/sites/a.conf", posOf(SITE, "ngx.say", 2)), null);
-    assert.strictEqual(hoverAt([a], "/w/sites/a.conf", posOf(SITE, "server_name", 1)), null);
+    assert.strictEqual(hoverAt([a], "/w/sites/a.conf", posOf(SITE, "a.example", 1)), null);
+    const name = hoverAt([a], "/w/sites/a.conf", posOf(SITE, "server_name", 1));
+    assert.ok(name?.markdown.startsWith("**server_name** · `ngx_http_core_module`"), name?.markdown);
+    assert.ok(name && !name.markdown.includes("SSL context"), name?.markdown);
     assert.strictEqual(hoverAt([a], "/w/elsewhere.conf", { line: 0, character: 0 }), null);
   });
 

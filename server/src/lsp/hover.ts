@@ -7,6 +7,7 @@
 // the first one the caller lists, and the hover says in how many it is read.
 
 import * as path from "path";
+import { documentationFor } from "../complete/directive-doc";
 import { bundleFormula, MEASURED } from "../cost/estimate";
 import {
   bundleFor,
@@ -21,6 +22,7 @@ import { formatBytes, formatCount } from "../cost/format";
 import type { ResolvedVersion, ResolvedVersions } from "../cost/versions";
 import { descendants, effective, type ConfigContext } from "../model";
 import type { Directive, Node, Range } from "../parse/ast";
+import { rootContextKind } from "../rules/directive-checks";
 import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
 import { ruleDocUrl } from "../rules/docs";
 import { bundleSites, type BundleSite } from "../rules/ssl-cost";
@@ -123,13 +125,13 @@ const MODULE_NAMES: Record<string, string> = {
   server: "ngx_http_ssl_module",
 };
 
-function moduleName(source: SslSource, owner?: ConfigContext): string {
+export function moduleName(source: SslSource, owner?: ConfigContext): string {
   if (source.module === "server" && owner?.kind === "stream-server") return "ngx_stream_ssl_module";
   return MODULE_NAMES[source.module] ?? source.module;
 }
 
 /** Why the module creates these contexts, on the deployed (or assumed) version. */
-function why(source: SslSource): string {
+export function why(source: SslSource): string {
   switch (source.module) {
     case "lua":
       return source.perLocation
@@ -226,7 +228,9 @@ function severalNote(occ: readonly Occurrence[]): string | null {
 
 /**
  * The hover at `pos` in file `p`, from the analyses that read it (the first is answered), or null when
- * there is nothing to say there.
+ * there is nothing to say there. On a directive's name: the risk engine's cost part (where it has one)
+ * first, then the directive's documentation from the table. On an argument: only a directive with a cost
+ * part has a hover (it covers the whole statement), with the documentation after it.
  */
 export function hoverAt(analyses: readonly RootAnalysis[], p: string, pos: Position): HoverInfo | null {
   const occ = occurrences(analyses, p);
@@ -240,9 +244,18 @@ export function hoverAt(analyses: readonly RootAnalysis[], p: string, pos: Posit
   else if (d.name === "listen" && d.args.some((a) => a.value === "reuseport"))
     body = reuseportHover(first.analysis, p, d);
   else if (d.name === "include") body = includeHover(first.analysis, first.instance, d);
-  if (body === null) return null;
-  const note = severalNote(occ);
-  return { markdown: note ? `${body}\n\n---\n\n${note}` : body, range: d.block ? d.nameWord.range : d.range };
+  const onName = le(d.nameWord.range.start, pos) && le(pos, d.nameWord.range.end);
+  if (body === null && !onName) return null;
+  const v = first.analysis.report.versions.nginx;
+  const docs = documentationFor(
+    first.instance.parsed.children,
+    d,
+    rootContextKind(first.instance.context),
+    v.version !== null ? { version: v.version, source: v.source } : null,
+  );
+  const parts = [body, docs, severalNote(occ)].filter((x): x is string => x !== null);
+  const range = body === null ? d.nameWord.range : d.block ? d.nameWord.range : d.range;
+  return { markdown: parts.join("\n\n---\n\n"), range };
 }
 
 /** On a bundle directive: the contexts that parse it because of this directive, the estimate and its formula. */

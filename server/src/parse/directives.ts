@@ -56,9 +56,13 @@ export interface DirectiveShape {
   readonly argcSet: readonly number[] | null;
 }
 
+/** NGX_CONF_* argument flags as written in the source (`flag`, `take12`, `1more`, …), a list when OR-ed. */
+export type ArgSpec = string | readonly string[];
+
 export interface DirectiveHistoryItem extends DirectiveShape {
   /** Holds from this version up to the next item's. */
   readonly since: string;
+  readonly args: ArgSpec;
 }
 
 /** One registration of a name: nginx knows a name once per module that lists it (http, stream and mail often share names). */
@@ -77,11 +81,30 @@ export interface DirectiveVariant extends DirectiveShape {
   readonly ranges?: readonly (readonly [string, string])[];
   /** Only when the flags changed over time, in version order. */
   readonly history?: readonly DirectiveHistoryItem[];
+  /** The argument flags the counts above come from (`flag` is one word that must be `on` or `off`). */
+  readonly args: ArgSpec;
+  /** The `#if` conditions around the entry (`NGX_HTTP_SSL`): absent from binaries built without them. */
+  readonly guard?: string;
+}
+
+/** How one of nginx's own modules is built (auto/options, auto/modules). */
+export interface ModuleBuild {
+  /** Built by a plain `./configure`; null: depends on the OS (epoll, kqueue, …). */
+  readonly default: boolean | null;
+  /** The configure switches that turn it on or off. */
+  readonly options: readonly string[];
+}
+
+export interface TableSource {
+  readonly repo: string;
+  readonly commit: string;
+  readonly lastTag: string;
 }
 
 interface DirectiveTable {
   about: string;
-  sources: { repo: string; commit: string; lastTag: string }[];
+  sources: TableSource[];
+  builds: Record<string, ModuleBuild>;
   directives: Record<string, DirectiveVariant[]>;
 }
 
@@ -120,15 +143,34 @@ export interface DirectiveCheckOptions {
 // to the compiled module (out/) as it did for the static import.
 // A Map, not the object: names such as `constructor` must not find Object.prototype.
 let variantsByNameCache: ReadonlyMap<string, readonly DirectiveVariant[]> | undefined;
+let tableCache: DirectiveTable | undefined;
+
+function table(): DirectiveTable {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const json = require("../../data/directives.json") as typeof import("../../data/directives.json");
+  tableCache ??= json as unknown as DirectiveTable;
+  return tableCache;
+}
 
 function variantsByName(): ReadonlyMap<string, readonly DirectiveVariant[]> {
-  if (variantsByNameCache === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const json = require("../../data/directives.json") as typeof import("../../data/directives.json");
-    const table = json as unknown as DirectiveTable;
-    variantsByNameCache = new Map(Object.entries(table.directives));
-  }
+  variantsByNameCache ??= new Map(Object.entries(table().directives));
   return variantsByNameCache;
+}
+
+/** Every name in the table, removed ones included, in the table's (sorted) order. */
+export function directiveNames(): readonly string[] {
+  return [...variantsByName().keys()];
+}
+
+/** How nginx module `module` is built; null for third-party modules (compiled in or loaded when wanted). */
+export function moduleBuild(module: string): ModuleBuild | null {
+  const builds = table().builds;
+  return Object.prototype.hasOwnProperty.call(builds, module) ? builds[module] : null;
+}
+
+/** The repositories the table was read from, with the newest tag scanned in each. */
+export function tableSources(): readonly TableSource[] {
+  return table().sources;
 }
 
 const NO_VARIANTS: readonly DirectiveVariant[] = Object.freeze([]);
@@ -164,6 +206,21 @@ const FAMILY: Readonly<Record<DirectiveContext, ModuleType>> = {
 
 function isCheckedContext(context: ContextKind): context is DirectiveContext {
   return Object.prototype.hasOwnProperty.call(FAMILY, context);
+}
+
+/** True for the contexts nginx reads directives in (not `custom`, `lua`, `unknown`). */
+export function isDirectiveContext(context: ContextKind): context is DirectiveContext {
+  return isCheckedContext(context);
+}
+
+/** The module family nginx reads `context` with (`location` → http). */
+export function familyOf(context: DirectiveContext): ModuleType {
+  return FAMILY[context];
+}
+
+/** Whether ngx_conf_handler accepts this registration (in its current form) in `context`. */
+export function variantAllowedIn(v: DirectiveVariant, context: DirectiveContext): boolean {
+  return allowedIn(v, context);
 }
 
 /** nginx's two tests in ngx_conf_handler: the module type, then `cmd->type & cf->cmd_type`. */
@@ -297,6 +354,15 @@ function variantsIn(name: string, version: string | undefined): Candidate[] {
 /** `1.25.1` → [1, 25, 1]; null for anything else (the caller then judges the newest nginx). */
 function parseVersion(text: string): number[] | null {
   return /^\d+(\.\d+)*$/.test(text) ? text.split(".").map(Number) : null;
+}
+
+/**
+ * Whether registration `v` exists in release `version` of its repository (`ranges`, `since`, `removed`);
+ * null when `version` is not a plain version number.
+ */
+export function variantPresentIn(v: DirectiveVariant, version: string): boolean | null {
+  const wanted = parseVersion(version);
+  return wanted === null ? null : presentIn(v, wanted);
 }
 
 /** True when `version` is a plain nginx version number such as `1.24.0` (for validating settings). */
