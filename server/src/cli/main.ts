@@ -3,6 +3,7 @@
 //   nginx-risk parse FILE [options]       the crossplane JSON payload
 //   nginx-risk check [FILES|DIRS…]        findings as text, JSON or SARIF
 //   nginx-risk fix FILES|DIRS… --diff|--write   the fixes of fix/ as a unified diff, or written to the files
+//   nginx-risk format FILES|DIRS… --check|--diff|--write   format/ (layout only, proven not to change meaning)
 //
 // Exit codes: 0 ok, 1 a finding at or above --fail-on (default: an error) or (fix) a file not written,
 // 2 usage or I/O error.
@@ -20,6 +21,7 @@ import type { Severity } from "../rules";
 import { FIXABLE_RULES } from "../fix";
 import { runCheck, type CheckOptions } from "./check";
 import { runFix } from "./fix";
+import { runFormat } from "./format-cmd";
 import { formatFindings, type OutputFormat } from "./format";
 
 const VERSION = "0.1.0";
@@ -62,6 +64,14 @@ commands:
       --include-cautious   also apply fixes marked "caution" (behaviour could change)
       --root, --strict, --nginx-version, --lua-nginx-module-version, --openresty-version,
       --openssl-version    as for check: which fixes exist depends on the deployed versions
+  format FILES|DIRS... (--check | --diff | --write)
+                       lay files out (indentation, one statement per line, spacing): only whitespace
+                       between words changes, and each result is read back to the same tree
+      --check              list the files that would change (exit 1 if any)
+      --diff               print the changes as a unified diff (exit 1 if any)
+      --write              rewrite the files in place
+      --indent N|tab       one level of indentation: N spaces (default: 4) or a tab
+                           (a file with syntax errors is not formatted: exit 2, with the error's position)
 
 options of every command:
   --map FROM=TO        read absolute include paths under FROM from TO (repeatable), e.g. --map /etc/nginx/=./
@@ -69,7 +79,8 @@ options of every command:
   --version            print the version
 
 exit status: 0 no errors (check: no finding at or above --fail-on; fix: it ran, even with nothing to fix),
-1 the configuration has errors (check: such a finding; fix: a file could not be written), 2 usage or I/O error`;
+1 the configuration has errors (check: such a finding; fix: a file could not be written; format: a file
+would change), 2 usage or I/O error (format: a file could not be formatted)`;
 
 interface Parsed {
   command: string;
@@ -112,11 +123,13 @@ const FLAG_OPTIONS: Record<string, Set<string>> = {
   ]),
   check: new Set(["--strict"]),
   fix: new Set(["--strict", "--diff", "--write", "--no-backup", "--include-cautious"]),
+  format: new Set(["--check", "--diff", "--write"]),
 };
 const COMMAND_VALUE_OPTIONS: Record<string, Set<string>> = {
   parse: new Set(["--indent", "--map"]),
   check: new Set(CHECK_VALUE_OPTIONS),
   fix: new Set(FIX_VALUE_OPTIONS),
+  format: new Set(["--indent"]),
 };
 
 export function parseArgs(argv: string[]): Parsed {
@@ -386,6 +399,30 @@ function cmdFix(a: Parsed, io: Io): number {
   );
 }
 
+function cmdFormat(a: Parsed, io: Io): number {
+  const modes = (["--check", "--diff", "--write"] as const).filter((m) => a.flags.has(m));
+  if (modes.length !== 1) throw new UsageError("format needs exactly one of --check, --diff and --write");
+  if (a.positional.length === 0) throw new UsageError("format needs the FILES or DIRS to format");
+  const indent = (a.flags.get("--indent") as string | undefined) ?? "4";
+  const size = Number(indent);
+  if (indent !== "tab" && !(/^\d+$/.test(indent) && size >= 1 && size <= 16))
+    throw new UsageError(`--indent needs a number of spaces from 1 to 16 or "tab", not "${indent}"`);
+  const cwd = io.cwd ?? process.cwd();
+  for (const p of a.positional)
+    if (!fs.existsSync(path.resolve(cwd, p))) {
+      io.err(`nginx-risk: ${p}: no such file or directory`);
+      return 2;
+    }
+  return runFormat(
+    {
+      inputs: a.positional.map((p) => path.resolve(cwd, p)),
+      mode: modes[0].slice(2) as "check" | "diff" | "write",
+      format: indent === "tab" ? { tabSize: 4, insertSpaces: false } : { tabSize: size, insertSpaces: true },
+    },
+    { out: io.out, err: io.err, cwd },
+  );
+}
+
 export function main(argv: string[], io: Io): number {
   try {
     if (
@@ -404,6 +441,7 @@ export function main(argv: string[], io: Io): number {
     }
     const a = parseArgs(argv);
     if (a.command === "parse") return cmdParse(a, io);
+    if (a.command === "format") return cmdFormat(a, io);
     return a.command === "fix" ? cmdFix(a, io) : cmdCheck(a, io);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -1,0 +1,423 @@
+// A formatter that cannot change what a file means: it only rewrites the whitespace *between* the tokens
+// of the parse tree (words with their quotes, `;`, braces, comments, Lua bodies), never a token itself, and
+// it proves each result by parsing it again and comparing the trees.
+//
+// Why the gaps and nothing else: nginx splits words on whitespace (ngx_conf_read_token), so a gap of spaces,
+// tabs or line breaks means the same whatever it holds, with two exceptions handled below: a gap that is
+// *empty* (`"x")` in an `if`, a word touching `;`) must stay empty, and a line break ending a `#` comment
+// must stay a line break. Everything that is not a gap — a quoted string spanning lines, a `\`-continued
+// word, a `${var}`, a regex with `{}`, a Lua body with long strings — is copied byte for byte.
+//
+// Layout: one statement per line, indented by nesting depth; a statement's continuation lines keep their
+// width relative to its first word (aligned `log_format` strings stay aligned), at least one level; a
+// comment after a statement stays on its line; at most one blank line is kept and none is added; trailing
+// whitespace goes (outside strings and Lua bodies); the file ends with one line break, in its own style.
+//
+// Edits are one per changed gap, in the coordinates of the original text, so an editor keeps the cursor
+// and undo history where they were; any subset of them (range formatting) is still meaning-preserving,
+// and is checked the same way.
+
+import type { Comment, Directive, Node, ParsedFile, Position, Range } from "../parse/ast";
+import { parse } from "../parse/parser";
+
+export interface FormatOptions {
+  /** Width of one indentation level (and of a tab when measuring columns). */
+  tabSize: number;
+  /** Indent with spaces (true) or tabs (false). */
+  insertSpaces: boolean;
+}
+
+/** Replace `range` of the original text with `newText` (plain data; the LSP adapter converts it). */
+export interface FormatEdit {
+  range: Range;
+  newText: string;
+}
+
+export type FormatResult =
+  | {
+      ok: true;
+      /** The formatted text (the whole file, or the file with only the edits for `range` applied). */
+      text: string;
+      /** Non-overlapping edits in document order, against the original text. */
+      edits: FormatEdit[];
+    }
+  | {
+      ok: false;
+      /** Why nothing is formatted. */
+      reason: string;
+      /** Where (the first syntax error), when there is a place. */
+      range?: Range;
+      edits: [];
+    };
+
+/** Offsets of the part of a text to format (range formatting): whole statements overlapping it are formatted. */
+export interface FormatRange {
+  start: number;
+  end: number;
+}
+
+type ItemKind = "word" | "comment" | "semi" | "open" | "close" | "lua";
+
+interface Item {
+  kind: ItemKind;
+  start: Position;
+  end: Position;
+  /** Nesting depth of the statement the item belongs to (a block's `}`: the depth of its directive). */
+  depth: number;
+  /** First item of a line-level element: a statement's name, a standalone comment, a block's `}`. */
+  lead: boolean;
+  /** The statement the item belongs to (for continuation lines); null for standalone comments and `}`. */
+  stmt: Directive | null;
+  /** For `{`: its block has no children (`events { }` may stay on one line). */
+  emptyBlock?: boolean;
+  /** The statement is an entry of a table block (`map`, `geo`, `types`…): its own spacing is kept. */
+  table?: boolean;
+}
+
+/**
+ * Blocks whose bodies are tables rather than directives: people align their columns, so the spaces within
+ * an entry's line are kept (the entries are still re-indented, all by the same amount).
+ */
+const TABLE_BLOCKS = new Set(["map", "geo", "types", "split_clients", "match", "charset_map"]);
+
+const NL = 10;
+const CR = 13;
+
+/** Formats `text` (a whole nginx file). Never throws; returns no edits for a file with syntax errors. */
+export function formatText(text: string, options: FormatOptions, range?: FormatRange): FormatResult {
+  return formatParsed(parse(text), options, range);
+}
+
+/** `formatText` over a tree already parsed from `parsed.text`. */
+export function formatParsed(parsed: ParsedFile, options: FormatOptions, range?: FormatRange): FormatResult {
+  const text = parsed.text;
+  const firstError = parsed.errors.find((e) => e.severity === "error");
+  if (firstError)
+    return {
+      ok: false,
+      reason: `not formatted: the file has syntax errors (line ${firstError.range.start.line + 1}: ${firstError.message})`,
+      range: firstError.range,
+      edits: [],
+    };
+  const items: Item[] = [];
+  collect(parsed.children, 0, text, items);
+  const layout = new Layout(text, options);
+  const edits = layout.edits(items, range ? statementSpan(items, range, text) : null);
+  // Every character of an error-free file is in a token or is whitespace between two; anything else means
+  // the tree and the text disagree, and a gap holding it must not be rewritten.
+  if (layout.foreign)
+    return { ok: false, reason: "not formatted: text outside the parse tree's tokens (a parser bug)", edits: [] };
+  const formatted = applyFormatEdits(text, edits);
+  // The proof: the same tree, read again from the formatted text.
+  const again = parse(formatted);
+  if (again.errors.some((e) => e.severity === "error") || !sameTree(parsed.children, again.children))
+    return {
+      ok: false,
+      reason: "not formatted: the result would not parse to the same tree (a formatter bug)",
+      edits: [],
+    };
+  return { ok: true, text: formatted, edits };
+}
+
+/** Applies non-overlapping edits (in document order) to `text`. */
+export function applyFormatEdits(text: string, edits: readonly FormatEdit[]): string {
+  let out = "";
+  let at = 0;
+  for (const e of edits) {
+    out += text.slice(at, e.range.start.offset) + e.newText;
+    at = e.range.end.offset;
+  }
+  return out + text.slice(at);
+}
+
+// ---- the tokens, in document order --------------------------------------------------------------------
+
+function collect(nodes: readonly Node[], depth: number, text: string, out: Item[], table = false): void {
+  for (const node of nodes) {
+    if (node.kind === "comment") {
+      out.push(commentItem(node, depth, true, null, text));
+      continue;
+    }
+    const d = node;
+    // The words and the comments written between them, in the order they were written.
+    const inner: Item[] = [d.nameWord, ...d.args].map((w, i) => ({
+      kind: "word" as const,
+      start: w.range.start,
+      end: w.range.end,
+      depth,
+      lead: i === 0,
+      stmt: d,
+      table,
+    }));
+    for (const c of d.argComments) inner.push(commentItem(c, depth, false, d, text));
+    inner.sort((a, b) => a.start.offset - b.start.offset);
+    out.push(...inner);
+    if (d.semicolon)
+      out.push({ kind: "semi", start: d.semicolon.start, end: d.semicolon.end, depth, lead: false, stmt: d, table });
+    else if (d.lua)
+      out.push({ kind: "lua", start: d.lua.range.start, end: d.lua.range.end, depth, lead: false, stmt: d });
+    else if (d.block) {
+      const b = d.block;
+      const emptyBlock = b.children.length === 0;
+      out.push({ kind: "open", start: b.open.start, end: b.open.end, depth, lead: false, stmt: d, emptyBlock });
+      collect(b.children, depth + 1, text, out, TABLE_BLOCKS.has(d.name));
+      // Files with errors are never formatted, so every block has its `}`.
+      if (b.close) out.push({ kind: "close", start: b.close.start, end: b.close.end, depth, lead: true, stmt: null });
+    }
+  }
+}
+
+/** A comment without its trailing whitespace (which becomes part of the gap after it, and goes). */
+function commentItem(c: Comment, depth: number, lead: boolean, stmt: Directive | null, text: string): Item {
+  let end = c.range.end.offset;
+  while (end > c.range.start.offset + 1 && isBlank(text.charCodeAt(end - 1))) end--;
+  const cut = c.range.end.offset - end;
+  const endPos = cut === 0 ? c.range.end : { ...c.range.end, character: c.range.end.character - cut, offset: end };
+  return { kind: "comment", start: c.range.start, end: endPos, depth, lead, stmt };
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/**
+ * The offsets a range formatting may touch: the range grown to every statement (head to terminator) that
+ * overlaps it, then to the end of the last one's line (its trailing comment; not the line break after it,
+ * whose gap holds the next line's indentation).
+ */
+function statementSpan(items: readonly Item[], range: FormatRange, text: string): FormatRange {
+  let start = range.start;
+  let end = range.end;
+  for (const it of items) {
+    const head = it.stmt ? it.stmt.nameWord.range.start.offset : it.start.offset;
+    const tail = it.stmt ? headEnd(it.stmt) : it.end.offset;
+    if (tail >= range.start && head <= range.end) {
+      start = Math.min(start, head);
+      end = Math.max(end, tail);
+    }
+  }
+  let lineEnd = end;
+  while (lineEnd < text.length && text.charCodeAt(lineEnd) !== NL && text.charCodeAt(lineEnd) !== CR) lineEnd++;
+  while (lineEnd > end && isBlank(text.charCodeAt(lineEnd - 1))) lineEnd--;
+  return { start, end: lineEnd };
+}
+
+function headEnd(d: Directive): number {
+  if (d.semicolon) return d.semicolon.end.offset;
+  if (d.lua) return d.lua.range.end.offset;
+  if (d.block) return d.block.open.end.offset;
+  return d.range.end.offset;
+}
+
+// ---- the gaps between them --------------------------------------------------------------------------
+
+class Layout {
+  private readonly eol: string;
+  private readonly unit: string;
+  /** The new indentation of the statement being written, and its first word's column in the original. */
+  private stmt: Directive | null = null;
+  private stmtIndent = "";
+  private stmtColumn = 0;
+  /** Columns of the statement's words: where each was in the original → where it is now. */
+  private readonly anchors = new Map<number, number>();
+  /** The column reached in the original and in the formatted text. */
+  private origColumn = 0;
+  private newColumn = 0;
+  /** A gap held something other than whitespace. */
+  foreign = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly options: FormatOptions,
+  ) {
+    this.eol = eolOf(text);
+    const size = Math.max(1, Math.floor(options.tabSize) || 1);
+    this.unit = options.insertSpaces ? " ".repeat(size) : "\t";
+  }
+
+  /** The edits: one per gap whose whitespace changes (only gaps touching `span`, when given). */
+  edits(items: readonly Item[], span: FormatRange | null): FormatEdit[] {
+    const text = this.text;
+    const out: FormatEdit[] = [];
+    const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    let prevEnd: Position = { line: 0, character: bom, offset: bom };
+    let prev: Item | null = null;
+    for (const it of items) {
+      const gap = text.slice(prevEnd.offset, it.start.offset);
+      this.origColumn = this.advance(this.origColumn, gap);
+      const wanted = this.separator(prev, it, gap);
+      this.push(out, prevEnd, it.start, wanted, span);
+      this.newColumn = this.advance(this.newColumn, wanted);
+      if (it.kind === "word" && it.stmt === this.stmt) this.anchors.set(this.origColumn, this.newColumn);
+      const token = text.slice(it.start.offset, it.end.offset);
+      this.origColumn = this.advance(this.origColumn, token);
+      this.newColumn = this.advance(this.newColumn, token);
+      prev = it;
+      prevEnd = it.end;
+    }
+    // The end: one line break after the last token (none in a file without any).
+    const tail = this.text.slice(prevEnd.offset);
+    if (!/^[ \t\r\n]*$/.test(tail)) this.foreign = true;
+    this.push(out, prevEnd, endOf(text, prevEnd), prev ? this.eol : "", span);
+    return out;
+  }
+
+  private push(out: FormatEdit[], from: Position, to: Position, wanted: string, span: FormatRange | null): void {
+    // Range formatting: the gaps inside the span and the one leading to it (the first line's indentation).
+    if (span && !(to.offset > span.start && from.offset < span.end) && to.offset !== span.start) return;
+    if (this.text.slice(from.offset, to.offset) === wanted) return;
+    out.push({ range: { start: from, end: to }, newText: wanted });
+  }
+
+  private separator(prev: Item | null, cur: Item, gap: string): string {
+    if (!/^[ \t\r\n]*$/.test(gap)) this.foreign = true;
+    const breaks = lineBreaks(gap);
+    if (cur.lead && cur.stmt) this.startStatement(cur);
+    if (prev === null) return this.indent(cur.depth);
+    // Inside one statement: between its words, comments and terminator.
+    const sameStatement = cur.stmt !== null && cur.stmt === prev.stmt && !cur.lead;
+    if (sameStatement && prev.kind !== "comment") {
+      if (cur.table && breaks === 0 && cur.kind !== "comment") return gap;
+      // `;` ends a word, except inside a `${` left open (`${url ;`: the `;` would join the variable).
+      if (cur.kind === "semi")
+        return gap === "" || !this.text.slice(prev.start.offset, prev.end.offset).includes("${") ? "" : " ";
+      if (cur.kind === "open" || cur.kind === "lua") return " "; // so does `{` (a `${` was read as a word)
+      if (gap === "") return ""; // `"x")` in an `if`: tokens written touching stay touching
+      return breaks > 0 ? this.eol + this.continuation(gap) : " ";
+    }
+    if (sameStatement) return this.eol + this.continuation(gap); // after a `#` comment
+    // Between statements. A comment written on the line of what precedes it stays there.
+    if (cur.kind === "comment" && breaks === 0) return " ";
+    // `events { }`: an empty block written on one line stays on one line.
+    if (cur.kind === "close" && prev.kind === "open" && prev.emptyBlock && breaks === 0) return gap === "" ? "" : " ";
+    // No blank line at the top or bottom of a block, nor inside a statement.
+    if (prev.kind === "open" || cur.kind === "close") return this.eol + this.indent(cur.depth);
+    return this.newlines(breaks) + this.indent(cur.depth);
+  }
+
+  private startStatement(cur: Item): void {
+    this.stmt = cur.stmt;
+    this.stmtIndent = this.indent(cur.depth);
+    this.stmtColumn = this.origColumn;
+    this.anchors.clear();
+  }
+
+  /** One line break, or two (one blank line) where the original had a blank line. */
+  private newlines(breaks: number): string {
+    return breaks >= 2 ? this.eol + this.eol : this.eol;
+  }
+
+  private indent(depth: number): string {
+    return this.unit.repeat(depth);
+  }
+
+  /**
+   * A continuation line's indentation. Written under a word of the statement (`log_format main '…'` with
+   * the next strings under the first): under that word's new column. Otherwise its width relative to the
+   * statement's first word, kept; at least one level deeper than the statement.
+   */
+  private continuation(gap: string): string {
+    const lastBreak = Math.max(gap.lastIndexOf("\n"), gap.lastIndexOf("\r"));
+    const width = this.width(gap.slice(lastBreak + 1), 0);
+    const anchor = this.anchors.get(width);
+    const base = this.width(this.stmtIndent, 0);
+    if (anchor !== undefined && anchor > base) return this.stmtIndent + this.widthToIndent(anchor - base);
+    const delta = width - this.stmtColumn;
+    if (delta <= 0) return this.stmtIndent + this.unit;
+    return this.stmtIndent + this.widthToIndent(delta);
+  }
+
+  /** The column after writing `s` from column `col`. */
+  private advance(col: number, s: string): number {
+    const lastBreak = Math.max(s.lastIndexOf("\n"), s.lastIndexOf("\r"));
+    return lastBreak < 0 ? this.width(s, col) : this.width(s.slice(lastBreak + 1), 0);
+  }
+
+  private widthToIndent(w: number): string {
+    if (this.options.insertSpaces) return " ".repeat(w);
+    const size = this.unit === "\t" ? Math.max(1, Math.floor(this.options.tabSize) || 1) : 1;
+    return "\t".repeat(Math.floor(w / size)) + " ".repeat(w % size);
+  }
+
+  private width(s: string, from: number): number {
+    const size = Math.max(1, Math.floor(this.options.tabSize) || 1);
+    let w = from;
+    for (let i = 0; i < s.length; i++) w = s.charCodeAt(i) === 0x09 ? (Math.floor(w / size) + 1) * size : w + 1;
+    return w;
+  }
+}
+
+/** Line breaks in a gap: LF, CRLF and a lone CR each count once (as the scanner counts lines). */
+function lineBreaks(gap: string): number {
+  let n = 0;
+  for (let i = 0; i < gap.length; i++) {
+    const c = gap.charCodeAt(i);
+    if (c === NL) n++;
+    else if (c === CR && gap.charCodeAt(i + 1) !== NL) n++;
+  }
+  return n;
+}
+
+/** The file's line ending: CRLF when most line breaks are CRLF, else LF (a lone-CR file keeps CR). */
+function eolOf(text: string): string {
+  let crlf = 0;
+  let lf = 0;
+  let cr = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === CR) {
+      if (text.charCodeAt(i + 1) === NL) {
+        crlf++;
+        i++;
+      } else cr++;
+    } else if (c === NL) lf++;
+  }
+  if (crlf > lf && crlf >= cr) return "\r\n";
+  if (cr > lf && cr > crlf) return "\r";
+  return "\n";
+}
+
+/** The position of the end of `text`, counted on from `from` (a position in it). */
+function endOf(text: string, from: Position): Position {
+  let line = from.line;
+  let lineStart = from.offset - from.character;
+  for (let i = from.offset; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === NL || (c === CR && text.charCodeAt(i + 1) !== NL)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, character: text.length - lineStart, offset: text.length };
+}
+
+// ---- the proof ----------------------------------------------------------------------------------------
+
+/**
+ * The two trees say the same: same statements (names, words with their quotes, terminators, Lua code),
+ * same nesting, same comments (text without trailing whitespace, which the formatter removes) in the same
+ * places. Positions are not compared: they are what formatting changes.
+ */
+export function sameTree(a: readonly Node[], b: readonly Node[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.kind === "comment") {
+      if (y.kind !== "comment" || x.text.trimEnd() !== y.text.trimEnd()) return false;
+    } else if (y.kind !== "directive" || !sameDirective(x, y)) return false;
+  }
+  return true;
+}
+
+function sameDirective(x: Directive, y: Directive): boolean {
+  if (x.name !== y.name || x.nameWord.quote !== y.nameWord.quote || x.terminator !== y.terminator) return false;
+  if (x.args.length !== y.args.length || x.argComments.length !== y.argComments.length) return false;
+  for (let i = 0; i < x.args.length; i++)
+    if (x.args[i].value !== y.args[i].value || x.args[i].quote !== y.args[i].quote) return false;
+  for (let i = 0; i < x.argComments.length; i++)
+    if (x.argComments[i].text.trimEnd() !== y.argComments[i].text.trimEnd()) return false;
+  if ((x.lua?.code ?? null) !== (y.lua?.code ?? null)) return false;
+  if (!x.block || !y.block) return !x.block && !y.block;
+  return sameTree(x.block.children, y.block.children);
+}
