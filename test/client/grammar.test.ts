@@ -1,13 +1,20 @@
 // Checks what the extension contributes for the editor: the TextMate grammar (every include resolves, every regex
-// compiles, captures exist), the language configuration and the language contribution in package.json. Then a small
-// TextMate tokenizer runs the grammar over samples and the shared corpus: an editor without a Lua grammar (like the
-// tokenizer, which loads no external grammar) must still keep a Lua `}` from closing the nginx block, and every valid
-// config must end with all rules closed.
+// compiles in Oniguruma, captures exist, the JSON is what scripts/build-tmgrammar.mjs makes), the language
+// configuration and the language contribution in package.json. Then the grammar runs in vscode-textmate (the engine
+// VS Code uses, without a Lua grammar, as in an editor that lacks one) over every file of the shared corpus, and what
+// it scopes is checked against what our parser reads in the same file: directive names, comments, quoted words, Lua
+// bodies, variables, and that every file the parser reads without errors leaves no rule open; and the converse, that
+// the grammar starts no comment, string or directive name where the parser reads none (`a#b`, `it"s`, arguments).
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { CORPUS, CORPUS_REF, REPO, haveShared, readManifest } from "../support/shared";
-import { DIVERGENCES } from "../parse/crossplane-divergence-list";
+import * as oniguruma from "vscode-oniguruma";
+import type { Directive, Node, Word } from "../../server/src/parse/ast";
+import { parse } from "../../server/src/parse/parser";
+import { CORPUS, REPO, haveShared, readManifest } from "../support/shared";
+import { hasScope, loadNginxGrammar, onigLib, scopesAt, tokenize, type Tokenized } from "../grammar/textmate";
+import { E2E_DIR, codeServerReady, unavailable } from "../e2e/support";
 
 interface Capture {
   name?: string;
@@ -92,12 +99,22 @@ function groupCount(re: RegExp): number {
   return (new RegExp(re.source + "|").exec("") as RegExpExecArray).length - 1;
 }
 
-/** Everything wrong with a grammar, as readable lines; empty when it is fine. */
+/**
+ * Everything wrong with a grammar, as readable lines; empty when it is fine. Regexes must compile in Oniguruma (what
+ * VS Code runs); their group counts are read from the JS translation.
+ */
 export function grammarProblems(g: Grammar, externalScopes: string[]): string[] {
   const problems: string[] = [];
   const checkRegex = (where: string, key: string, src: unknown): RegExp | undefined => {
     if (typeof src !== "string") {
       problems.push(`${where}: "${key}" is not a string`);
+      return undefined;
+    }
+    try {
+      // vscode-textmate puts the begin's captures into an end's back-references before compiling it.
+      new oniguruma.OnigScanner([key === "end" || key === "while" ? src.replace(/\\\d/g, "") : src]).dispose();
+    } catch (e) {
+      problems.push(`${where}: "${key}" does not compile in Oniguruma: ${(e as Error).message}`);
       return undefined;
     }
     try {
@@ -151,124 +168,6 @@ export function grammarProblems(g: Grammar, externalScopes: string[]): string[] 
   g.patterns?.forEach((p, i) => walk(p, `patterns[${i}]`));
   for (const [k, r] of Object.entries(g.repository ?? {})) walk(r, `repository.${k}`);
   return problems;
-}
-
-interface Frame {
-  rule: Rule;
-  end: RegExp;
-  scopes: string[];
-  contentScopes: string[];
-}
-export interface TokenizedLine {
-  text: string;
-  /** The scopes of each character of `text`. */
-  scopes: string[][];
-}
-
-/**
- * A small TextMate tokenizer with vscode-textmate's rules: each line is scanned with "\n" appended, the earliest
- * match wins, on a tie the end pattern first and then the patterns in order; captures add their scope to their
- * characters. External grammars are not loaded (as in an editor that lacks them).
- */
-export class MiniTokenizer {
-  private readonly regexCache = new Map<string, RegExp>();
-  private readonly resolved = new Map<Rule[], Rule[]>();
-  constructor(private readonly g: Grammar) {}
-
-  tokenize(text: string): { lines: TokenizedLine[]; openRules: number } {
-    const stack: Frame[] = [];
-    const lines: TokenizedLine[] = [];
-    for (const line of text.split(/\r?\n/)) {
-      const s = line + "\n";
-      const scopes: string[][] = new Array(s.length);
-      let pos = 0;
-      let stalls = 0;
-      while (pos < s.length) {
-        const top = stack[stack.length - 1];
-        const current = top ? top.contentScopes : [this.g.scopeName];
-        const rules = this.resolve(top ? (top.rule.patterns ?? []) : this.g.patterns);
-        let best: { m: RegExpExecArray; rule?: Rule } | undefined;
-        const consider = (re: RegExp, rule?: Rule) => {
-          re.lastIndex = pos;
-          const m = re.exec(s);
-          if (m && m.index < s.length && (!best || m.index < best.m.index)) best = { m, rule };
-        };
-        if (top && !top.rule.applyEndPatternLast) consider(top.end);
-        for (const r of rules) consider(this.regex((r.match ?? r.begin) as string), r);
-        if (top && top.rule.applyEndPatternLast) consider(top.end);
-        if (!best) {
-          for (let i = pos; i < s.length; i++) scopes[i] = current;
-          break;
-        }
-        const { m, rule } = best;
-        for (let i = pos; i < m.index; i++) scopes[i] = current;
-        const paint = (base: string[], caps: Record<string, Capture> | undefined) => {
-          for (let i = m.index; i < m.index + m[0].length; i++) scopes[i] = [...base];
-          for (const [k, cap] of Object.entries(caps ?? {})) {
-            const span = m.indices?.[Number(k)];
-            if (!span || !cap.name) continue;
-            for (let i = span[0]; i < span[1]; i++) scopes[i].push(...cap.name.split(" "));
-          }
-        };
-        if (!rule) {
-          paint(top.scopes, top.rule.endCaptures ?? top.rule.captures);
-          stack.pop();
-        } else if (rule.match !== undefined) {
-          paint([...current, ...(rule.name ? rule.name.split(" ") : [])], rule.captures);
-        } else {
-          const outer = [...current, ...(rule.name ? rule.name.split(" ") : [])];
-          paint(outer, rule.beginCaptures ?? rule.captures);
-          const end = (rule.end as string).replace(/\\(\d)/g, (_, d: string) =>
-            (m[Number(d)] ?? "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
-          );
-          stack.push({
-            rule,
-            end: this.regex(end),
-            scopes: outer,
-            contentScopes: rule.contentName ? [...outer, ...rule.contentName.split(" ")] : outer,
-          });
-        }
-        const next = m.index + m[0].length;
-        stalls = next === pos ? stalls + 1 : 0;
-        if (stalls > 50) throw new Error(`the grammar loops without progress on line ${lines.length + 1}: ${line}`);
-        if (next === pos && rule?.match !== undefined) throw new Error(`empty match on line ${lines.length + 1}`);
-        pos = next;
-      }
-      lines.push({ text: line, scopes: scopes.slice(0, line.length) });
-    }
-    return { lines, openRules: stack.length };
-  }
-
-  private regex(src: string): RegExp {
-    let re = this.regexCache.get(src);
-    if (!re) {
-      re = toJsRegExp(src);
-      this.regexCache.set(src, re);
-    }
-    return re;
-  }
-
-  /** The match/begin rules a pattern list stands for, includes expanded (external grammars left out). */
-  private resolve(patterns: Rule[]): Rule[] {
-    let out = this.resolved.get(patterns);
-    if (out) return out;
-    out = [];
-    const seen = new Set<Rule>();
-    const add = (list: Rule[]) => {
-      for (const p of list) {
-        if (seen.has(p)) continue;
-        seen.add(p);
-        if (p.include === "$self" || p.include === "$base") add(this.g.patterns);
-        else if (p.include?.startsWith("#")) add([this.g.repository[p.include.slice(1)]]);
-        else if (p.include !== undefined) continue;
-        else if (p.match !== undefined || p.begin !== undefined) out?.push(p);
-        else add(p.patterns ?? []);
-      }
-    };
-    add(patterns);
-    this.resolved.set(patterns, out);
-    return out;
-  }
 }
 
 interface Contributions {
@@ -367,7 +266,11 @@ describe("client: package.json language contribution", () => {
 });
 
 describe("client: TextMate grammar", () => {
-  it("has resolvable includes, compiling regexes and existing capture groups", () => {
+  before(async () => {
+    await onigLib(); // Oniguruma's WASM, for the compile check
+  });
+
+  it("has resolvable includes, regexes that compile in Oniguruma and existing capture groups", () => {
     assert.deepStrictEqual(grammarProblems(grammar, EXTERNAL), []);
   });
 
@@ -380,180 +283,268 @@ describe("client: TextMate grammar", () => {
         b: { match: "(b)", captures: { 2: { name: "y" } } },
         c: { begin: "c", name: "z" },
         d: { match: "d", contentname: "typo" } as Rule,
+        e: { match: "\\p{NoSuchProperty}", name: "w" },
       },
     };
     const problems = grammarProblems(broken, EXTERNAL).join("\n");
     for (const what of ["#missing", "source.python", "does not compile", "captures[2]", "without", "contentname"])
       assert.ok(problems.includes(what), `not reported: ${what}\n${problems}`);
+    // An unknown property class: JS (without the u flag) reads `\p` as "p", Oniguruma (so VS Code) refuses it.
+    assert.ok(problems.includes('repository.e: "match" does not compile in Oniguruma'), problems);
   });
 
-  const sample = [
-    "user nginx;",
-    "http {",
-    "    include mime.types;",
-    "    map $http_upgrade $connection_upgrade {",
-    "        default upgrade;",
-    "        ''      close;",
-    "    }",
-    "    upstream backend { server 127.0.0.1:8080 weight=5; }",
-    "    server {",
-    "        listen 443 ssl default_server;",
-    "        server_name example.com ~^www\\.(?<d>.+)$;",
-    "        client_max_body_size 10m;",
-    "        proxy_read_timeout 1h30m;",
-    "        gzip on;   # compress",
-    '        add_header X-Id "$request_id ${host}\\"" always;',
-    '        add_header X-Q it"s;',
-    "        gzip_types text/css;",
-    "        location ~* \\.(png|jpg)$ {",
-    "            expires 30d;",
-    "        }",
-    "        location ^~ /static/ { root /srv; }",
-    "        location = /health { return 200 'ok'; }",
-    "        location @fallback { proxy_pass http://$upstream_name; }",
-    "        if ($request_uri ~ ^/(foo|bar)/) { return 403; }",
-    "        rewrite ^/old/(.*)$ /new/$1 permanent;",
-    "        set_by_lua_block $res {",
-    "            local t = { a = { b = 1 } }",
-    '            return "}" .. t.a.b -- } in a comment',
-    "        }",
-    "        content_by_lua_block {",
-    "            ngx.say([[ } ]])",
-    "        }",
-    "        access_by_lua 'ngx.exit(ngx.HTTP_FORBIDDEN)';",
-    "        proxy_set_header Host $host;",
-    "    }",
-    "}",
-  ].join("\n");
-  const { lines, openRules } = new MiniTokenizer(grammar).tokenize(sample);
-  /** Scopes of the first character of the first occurrence of `needle` (after `after`, if given) in the sample. */
-  const at = (needle: string, after = ""): string[] => {
-    for (const l of lines) {
-      const from = after ? l.text.indexOf(after) : 0;
-      if (from < 0) continue;
-      const i = l.text.indexOf(needle, from + after.length);
-      if (i >= 0) return l.scopes[i];
+  it("is the JSON that scripts/build-tmgrammar.mjs makes", () => {
+    const r = spawnSync(process.execPath, [path.join(REPO, "scripts/build-tmgrammar.mjs"), "--check"], {
+      encoding: "utf8",
+    });
+    assert.strictEqual(r.status, 0, r.stderr);
+  });
+
+  it("maps every embedded Lua scope to lua and keeps ${var} braces out of bracket matching", () => {
+    const entry = grammarEntry as unknown as {
+      embeddedLanguages: Record<string, string>;
+      unbalancedBracketScopes?: string[];
+    };
+    assert.strictEqual(entry.embeddedLanguages["meta.embedded.block.lua"], "lua");
+    assert.strictEqual(entry.embeddedLanguages["meta.embedded.inline.lua"], "lua");
+    const used = collectScopeNames(grammar);
+    for (const s of entry.unbalancedBracketScopes ?? []) assert.ok(used.has(s), `${s} is never used by the grammar`);
+    assert.ok(entry.unbalancedBracketScopes?.includes("punctuation.definition.variable.begin.nginx"));
+    assert.ok(entry.unbalancedBracketScopes?.includes("punctuation.definition.variable.end.nginx"));
+  });
+});
+
+/** The blocks whose body is a table of entries, which the grammar scopes as entries rather than directives. */
+const TABLE_BLOCKS = new Set(["map", "geo", "geoip2", "split_clients", "types", "charset_map"]);
+const DIRECTIVE_NAME_SCOPES = ["keyword.other.directive", "storage.type.directive", "keyword.control.conditional"];
+
+interface CrossCheck {
+  directives: number;
+  entries: number;
+  comments: number;
+  luaBodies: number;
+  luaBodyChars: number;
+  afterLuaBody: number;
+  variables: number;
+  quotedWords: number;
+  cleanFiles: number;
+  failures: string[];
+}
+
+/** `$name` and `${name}` in a word as written (escaped `\$` is not one), as offsets into the text. */
+function variableOffsets(text: string, w: Word): number[] {
+  const out: number[] = [];
+  const raw = text.slice(w.range.start.offset, w.range.end.offset);
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === "\\") i++;
+    else if (raw[i] === "$" && /^(?:\w|\{\w+\})/.test(raw.slice(i + 1))) out.push(w.range.start.offset + i);
+  }
+  return out;
+}
+
+function crossCheck(file: string, text: string, t: Tokenized, acc: CrossCheck): void {
+  const parsed = parse(text);
+  // Offsets → (line, character), with the parser's line breaks (LF, CRLF, lone CR).
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 && text.charCodeAt(i + 1) === 10) continue;
+    if (c === 10 || c === 13) lineStarts.push(i + 1);
+  }
+  const at = (offset: number): [number, number] => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
     }
-    throw new Error(`not in the sample: ${needle}`);
+    return [lo, offset - lineStarts[lo]];
   };
-  const has = (needle: string, scope: string, after = "") => {
-    const s = at(needle, after);
-    assert.ok(
-      s.some((x) => x === scope || x.startsWith(scope + ".")),
-      `${needle}: expected ${scope}, got ${s.join(" ")}`,
-    );
+  const fail = (offset: number, what: string) => {
+    const [l, c] = at(offset);
+    acc.failures.push(`${file}:${l + 1}:${c + 1}: ${what} (scopes: ${scopesAt(t, l, c).join(" ")})`);
   };
-  const hasNot = (needle: string, scope: string, after = "") =>
-    assert.ok(!at(needle, after).some((x) => x.startsWith(scope)), `${needle} should not be ${scope}`);
+  const scopesOf = (offset: number) => {
+    const [l, c] = at(offset);
+    return scopesAt(t, l, c);
+  };
 
-  it("closes every rule at the end of a valid config", () => {
-    assert.strictEqual(openRules, 0);
+  // What the parser reads as a comment start or a statement's name, to check the converse: the grammar scopes
+  // nothing else so (`a#b` is no comment, an argument is no directive).
+  const commentStarts = new Set<number>();
+  const nameStarts = new Set<number>();
+  const quoteStarts = new Set<number>();
+  const checkQuoted = (w: Word) => {
+    if (w.quote === null) return;
+    quoteStarts.add(w.range.start.offset);
+    acc.quotedWords++;
+    if (!hasScope(scopesOf(w.range.start.offset), "string"))
+      fail(w.range.start.offset, "a quoted word not scoped as a string");
+  };
+  const checkComment = (offset: number) => {
+    commentStarts.add(offset);
+    acc.comments++;
+    if (!hasScope(scopesOf(offset), "comment.line.number-sign")) fail(offset, "a comment not scoped as a comment");
+  };
+  const walk = (nodes: Node[], inTable: boolean, inLuaInline: boolean) => {
+    for (const n of nodes) {
+      if (n.kind === "comment") {
+        checkComment(n.range.start.offset);
+        continue;
+      }
+      const d: Directive = n;
+      nameStarts.add(d.nameWord.range.start.offset);
+      const nameScopes = scopesOf(d.nameWord.range.start.offset);
+      if (inTable) {
+        acc.entries++;
+        if (!hasScope(nameScopes, "meta.entry")) fail(d.nameWord.range.start.offset, `entry "${d.name}" not scoped`);
+      } else {
+        acc.directives++;
+        if (!DIRECTIVE_NAME_SCOPES.some((s) => hasScope(nameScopes, s)))
+          fail(d.nameWord.range.start.offset, `directive "${d.name}" not scoped as a directive`);
+      }
+      for (const c of d.argComments) checkComment(c.range.start.offset);
+      d.args.forEach(checkQuoted);
+      // A quoted name is a directive's name (scoped as one) or a table's key (a string).
+      if (d.nameWord.quote !== null) quoteStarts.add(d.nameWord.range.start.offset);
+      const luaInline = inLuaInline || d.name.endsWith("_by_lua");
+      for (const w of d.args) {
+        for (const off of variableOffsets(text, w)) {
+          const s = scopesOf(off);
+          // `$` in a regex is an anchor, and in Lua code it is Lua's business.
+          if (hasScope(s, "string.regexp") || (luaInline && hasScope(s, "meta.embedded"))) continue;
+          acc.variables++;
+          if (!hasScope(s, "variable.other")) fail(off, `variable in an argument of "${d.name}" not scoped`);
+        }
+      }
+      if (d.lua) {
+        acc.luaBodies++;
+        const { inner, range } = d.lua;
+        for (let off = inner.start.offset; off < inner.end.offset; off++) {
+          const c = text.charCodeAt(off);
+          if (c === 10 || c === 13) continue;
+          acc.luaBodyChars++;
+          if (!hasScope(scopesOf(off), "meta.embedded.block.lua")) {
+            fail(off, `Lua code of "${d.name}" outside meta.embedded.block.lua`);
+            break;
+          }
+        }
+        const close = range.end.offset - 1;
+        if (text[close] === "}" && hasScope(scopesOf(close), "meta.embedded"))
+          fail(close, `the "}" closing the Lua code of "${d.name}" is inside the embedded scope`);
+        // The rest of the line after the body: nginx again.
+        const [l, c] = at(range.end.offset);
+        if (c < t.lines[l].text.length && range.end.offset < text.length) {
+          acc.afterLuaBody++;
+          if (hasScope(scopesAt(t, l, c), "meta.embedded"))
+            fail(range.end.offset, "text after a Lua body is still Lua");
+        }
+      }
+      // A block inside a table is invalid for nginx; the grammar keeps reading entries there.
+      if (d.block) walk(d.block.children, inTable || TABLE_BLOCKS.has(d.name), luaInline);
+    }
+  };
+  walk(parsed.children, false, false);
+  t.lines.forEach((line, l) => {
+    let previousWasName = false;
+    for (const tok of line.tokens) {
+      const offset = lineStarts[l] + tok.startIndex;
+      if (tok.scopes.includes("punctuation.definition.comment.nginx") && !commentStarts.has(offset))
+        fail(offset, "scoped as a comment, but the parser reads no comment here");
+      if (tok.scopes.includes("punctuation.definition.string.begin.nginx") && !quoteStarts.has(offset))
+        fail(offset, "scoped as the start of a string, but the parser reads no quoted word here");
+      const isName = DIRECTIVE_NAME_SCOPES.some((sc) => hasScope(tok.scopes, sc));
+      if (isName && !previousWasName && !nameStarts.has(offset))
+        fail(offset, "scoped as a directive name, but the parser reads no statement here");
+      previousWasName = isName;
+    }
+  });
+  if (parsed.errors.length === 0) {
+    acc.cleanFiles++;
+    if (t.endDepth !== 1) acc.failures.push(`${file}: parses without errors, but ${t.endDepth - 1} rule(s) stay open`);
+  }
+}
+
+describe("client: TextMate grammar against the parser, over the shared corpus", function () {
+  before(function () {
+    if (!haveShared()) this.skip();
   });
 
-  it("scopes directives, block directives, comments and constants", () => {
-    has("user", "keyword.other.directive");
-    has("http", "keyword.other.directive.block");
-    has("server {", "keyword.other.directive.block");
-    has("server 127", "keyword.other.directive");
-    hasNot("server 127", "keyword.other.directive.block");
-    has("listen", "keyword.other.directive");
-    has("proxy_set_header", "keyword.other.directive");
-    has("# compress", "comment.line.number-sign");
-    has("on;", "constant.language.boolean");
-    has("10m", "constant.numeric");
-    has("1h30m", "constant.numeric");
-    has("443", "constant.numeric");
-    has("127.0.0.1:8080", "constant.numeric");
-    hasNot("mime.types", "keyword");
+  it("scopes every directive, comment, string, Lua body and variable the parser finds, nothing else, and closes every rule", async function () {
+    this.timeout(300_000);
+    const grammarTm = await loadNginxGrammar();
+    const acc: CrossCheck = {
+      directives: 0,
+      entries: 0,
+      comments: 0,
+      luaBodies: 0,
+      luaBodyChars: 0,
+      afterLuaBody: 0,
+      variables: 0,
+      quotedWords: 0,
+      cleanFiles: 0,
+      failures: [],
+    };
+    let files = 0;
+    for (const e of readManifest()) {
+      if (e.linkTo) continue; // holds its target's path, not a configuration
+      const text = fs.readFileSync(path.join(CORPUS, e.path), "utf8");
+      crossCheck(e.path, text, tokenize(grammarTm, text), acc);
+      files++;
+    }
+    const { failures, ...counts } = acc;
+    console.log(`      grammar cross-check: ${files} files, ${JSON.stringify(counts)}`);
+    // Enough of each to mean something (the corpus has all of these many times over).
+    assert.ok(files > 700 && acc.directives > 40_000 && acc.comments > 2_500, JSON.stringify({ files, ...counts }));
+    assert.ok(acc.luaBodies > 40 && acc.variables > 20_000 && acc.entries > 1_000, JSON.stringify(counts));
+    assert.ok(acc.cleanFiles > 700 && acc.quotedWords > 2_500, JSON.stringify(counts));
+    assert.deepStrictEqual(failures.slice(0, 40), [], `${failures.length} problem(s)`);
+  });
+});
+
+/** VS Code's own Lua grammar, from the code-server the end-to-end tests install (test/e2e/setup.sh). */
+const VSCODE_LUA_GRAMMAR = path.join(
+  E2E_DIR,
+  "code-server/node_modules/code-server/lib/vscode/extensions/lua/syntaxes/lua.tmLanguage.json",
+);
+
+describe("client: TextMate grammar with VS Code's Lua grammar", function () {
+  before(function () {
+    if (!codeServerReady() || !fs.existsSync(VSCODE_LUA_GRAMMAR))
+      unavailable(this, "code-server (.e2e/) with its Lua grammar", "run `bash test/e2e/setup.sh`");
   });
 
-  it("scopes strings, escapes and both variable forms", () => {
-    has('"$request_id', "string.quoted.double");
-    has("$request_id", "variable.other");
-    has("${host}", "variable.other");
-    has('\\"', "constant.character.escape");
-    has("always", "meta.directive", '\\""');
-    hasNot("always", "string", '\\""');
-    has("'ok'", "string.quoted.single");
-    has("$http_upgrade", "variable.other");
-    // A quote inside a token is literal for nginx: it must not open a string that swallows the next lines.
-    has("gzip_types", "keyword.other.directive");
-  });
-
-  it("scopes location modifiers, regexes and named locations", () => {
-    has("~*", "keyword.operator.modifier");
-    has("\\.(png|jpg)$", "string.regexp");
-    has("^~", "keyword.operator.modifier");
-    has("= /health", "keyword.operator.modifier");
-    has("@fallback", "entity.name.function");
-    has("^www", "string.regexp");
-    has("~^www", "keyword.operator.regexp");
-    has("^/(foo|bar)/", "string.regexp");
-    has("return 403", "keyword.other.directive");
-    hasNot("return 403", "meta.condition");
-    has("^/old/", "string.regexp");
-    has("permanent", "keyword.control.flag");
-  });
-
-  it("treats map bodies as entries, not directives", () => {
-    has("default upgrade", "keyword.other.directive");
-    has("''", "string.quoted.single");
-    hasNot("close;", "keyword");
-  });
-
-  it("embeds Lua with balanced braces, Lua strings and comments", () => {
-    has("set_by_lua_block", "keyword.other.directive");
-    has("$res", "variable.other");
-    has("local t", "meta.embedded.block.lua");
-    has("1 } }", "meta.embedded.block.lua");
-    has('return "}"', "meta.embedded.block.lua");
-    has('"}"', "string.quoted.double.lua");
-    has("-- }", "comment.line.double-dash.lua");
-    has("[[ } ]]", "string.quoted.other.multiline.lua");
-    has("content_by_lua_block", "keyword.other.directive");
-    hasNot("content_by_lua_block", "meta.embedded");
-    has("ngx.exit", "meta.embedded.inline.lua");
-    has("access_by_lua", "keyword.other.directive");
-    hasNot("proxy_set_header", "meta.embedded");
-  });
-
-  // Every config that nginx accepts must leave no rule open (a runaway string, Lua block or condition would colour
-  // the rest of the file wrongly), and its nginx blocks must be the ones crossplane found: one block-opening `{` per
-  // directive with a block or a Lua block, so no `{` or `}` inside Lua, strings or regexes is taken for the config's.
-  (haveShared() ? it : it.skip)("matches crossplane's blocks in each valid config of the shared corpus", function () {
+  // `include: source.lua` lets VS Code's Lua grammar colour the code, but only after the grammar's own rules for
+  // braces, strings, long brackets and comments: so the nginx side must come out the same with or without it.
+  it("colours the Lua code with it and scopes everything outside the Lua code as without it", async function () {
     this.timeout(120_000);
-    interface Directive {
-      directive: string;
-      block?: Directive[];
-    }
-    const countBlocks = (ds: Directive[]): number =>
-      ds.reduce((n, d) => n + (d.block ? 1 + countBlocks(d.block) : d.directive.endsWith("_by_lua_block") ? 1 : 0), 0);
-    const failures: string[] = [];
-    let checked = 0;
-    const tokenizer = new MiniTokenizer(grammar);
-    for (const entry of readManifest()) {
-      if (entry.kind === "include" || entry.linkTo || entry.path in DIVERGENCES) continue;
-      const ref = path.join(CORPUS_REF, entry.path + ".json");
-      if (!fs.existsSync(ref)) continue;
-      const payload = JSON.parse(fs.readFileSync(ref, "utf8")) as {
-        config: { file: string; errors: { error: string }[]; parsed: Directive[] }[];
-      };
-      const own = payload.config.find((c) => c.file === entry.path);
-      // Only files crossplane parses without a syntax error (missing includes do not count).
-      if (!own || own.errors.some((e) => !e.error.includes("No such file"))) continue;
-      checked++;
-      const { lines: toks, openRules: open } = tokenizer.tokenize(
-        fs.readFileSync(path.join(CORPUS, entry.path), "utf8"),
+    const plain = await loadNginxGrammar();
+    const withLua = await loadNginxGrammar(VSCODE_LUA_GRAMMAR);
+    const outside = (t: Tokenized): string[] =>
+      t.lines.flatMap((l, i) =>
+        l.tokens
+          .filter((tok) => !tok.scopes.some((s) => s.startsWith("meta.embedded")))
+          .map((tok) => `${i + 1}:${tok.startIndex}-${tok.endIndex} ${tok.scopes.join(" ")}`),
       );
-      if (open !== 0) failures.push(`${entry.path}: ${open} rule(s) still open at the end`);
-      const opened = toks.reduce(
-        (n, l) => n + l.scopes.filter((sc) => sc.includes("punctuation.section.block.begin.nginx")).length,
-        0,
-      );
-      const expected = countBlocks(own.parsed);
-      if (opened !== expected) failures.push(`${entry.path}: ${opened} blocks opened, crossplane has ${expected}`);
+    const sample = "test/grammar/unit/lua.test.nginx";
+    const texts: [string, string][] = [[sample, fs.readFileSync(path.join(REPO, sample), "utf8")]];
+    if (haveShared())
+      for (const e of readManifest()) {
+        const text = e.linkTo ? "" : fs.readFileSync(path.join(CORPUS, e.path), "utf8");
+        if (text.includes("_by_lua")) texts.push([e.path, text]);
+      }
+    let luaKeywords = 0;
+    for (const [name, text] of texts) {
+      const a = tokenize(plain, text);
+      const b = tokenize(withLua, text);
+      assert.deepStrictEqual(outside(b), outside(a), name);
+      assert.strictEqual(b.endDepth, a.endDepth, name);
+      luaKeywords += b.lines
+        .flatMap((l) => l.tokens)
+        .filter((tok) => tok.scopes.includes("keyword.control.lua")).length;
     }
-    assert.ok(checked > 100, `only ${checked} corpus files checked`);
-    assert.deepStrictEqual(failures, []);
+    assert.ok(texts.length > 10, `only ${texts.length} files with Lua`);
+    assert.ok(luaKeywords > 50, `VS Code's Lua grammar coloured ${luaKeywords} Lua keywords`);
   });
 });
