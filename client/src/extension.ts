@@ -1,15 +1,22 @@
 // The VS Code client: starts the nginx-risk language server (dist/server.js, over stdio) for `nginx`
 // documents, forwards the `nginxRisk` settings and file events (config, Dockerfiles, crontabs, …), and applies
 // `nginxRisk.extraFilePatterns` by switching matching documents to the `nginx` language, and persists the
-// settings a quick-fix sets (the server can only keep them for its session).
+// settings a quick-fix sets (the server can only keep them for its session). The cost report and the status
+// bar item are in cost-view.ts; "nginx-risk: Restart language server" restarts the server.
 import * as path from "path";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from "vscode-languageclient/node";
+import type { InitializationOptions } from "../../server/src/lsp/cost-report-protocol";
+import { CostView } from "./cost-view";
 
 let client: LanguageClient | undefined;
 
 /** Sent by the server after nginxRisk.setVersion (server/src/lsp/code-actions.ts). */
 const SETTING_CHANGED = "nginxRisk/settingChanged";
+
+const RESTART_SERVER_COMMAND = "nginxRisk.restartServer";
+/** Context key for the command palette's `when` clauses (package.json): the server was started. */
+const STARTED_CONTEXT = "nginxRisk.serverStarted";
 
 /**
  * Files whose changes the server hears about: configuration, and the files it reads facts from (deployed
@@ -35,6 +42,8 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   };
   const clientOptions: LanguageClientOptions = {
+    // The status bar follows nginxRisk/analysed (cost-view.ts).
+    initializationOptions: { analysedNotification: true } satisfies InitializationOptions,
     documentSelector: [
       { scheme: "file", language: "nginx" },
       { scheme: "untitled", language: "nginx" },
@@ -45,11 +54,15 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   };
 
+  const costView = new CostView(context);
+
   // Started on the first nginx document, so activating on startup (needed for extraFilePatterns) costs nothing.
   const ensureStarted = (doc: vscode.TextDocument): void => {
     if (client || doc.languageId !== "nginx") return;
     client = new LanguageClient("nginxRisk", "nginx-risk", serverOptions, clientOptions);
     const c = client;
+    costView.attach(c);
+    void vscode.commands.executeCommand("setContext", STARTED_CONTEXT, true);
     // A "the deployed version fixes it" quick-fix: the server applied the version for its session already;
     // written to the workspace settings so it survives a restart (user settings without a folder open).
     c.onNotification(SETTING_CHANGED, (p: { key?: unknown; value?: unknown }) => {
@@ -84,6 +97,12 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   vscode.workspace.textDocuments.forEach(onDocument);
   context.subscriptions.push(
+    vscode.commands.registerCommand(RESTART_SERVER_COMMAND, async () => {
+      if (client) await client.restart();
+      else if (vscode.workspace.textDocuments.some((d) => d.languageId === "nginx"))
+        vscode.workspace.textDocuments.forEach(onDocument);
+      else void vscode.window.showInformationMessage("nginx-risk: the server starts with the first nginx document.");
+    }),
     vscode.workspace.onDidOpenTextDocument(onDocument),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("nginxRisk.extraFilePatterns")) vscode.workspace.textDocuments.forEach(onDocument);

@@ -13,6 +13,8 @@ import {
   ExitNotification,
   ShutdownRequest,
   CodeLensRequest,
+  CompletionRequest,
+  CompletionResolveRequest,
   ConfigurationRequest,
   DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
@@ -26,6 +28,7 @@ import {
   UnregistrationRequest,
   createProtocolConnection,
   type CodeLens,
+  type CompletionItem,
   type Diagnostic,
   type Hover,
   type InitializeParams,
@@ -56,6 +59,8 @@ export class TestClient {
   settings: Record<string, unknown> = { debounceMs: DEBOUNCE_MS, strict: false, pathMappings: {} };
   /** workspace/codeLens/refresh requests received. */
   lensRefreshes = 0;
+  /** Notifications no handler above takes (custom ones such as nginxRisk/analysed), in arrival order. */
+  readonly notifications: { method: string; params: unknown }[] = [];
   stderr = "";
   exited: Promise<number | null>;
   private waiters: (() => void)[] = [];
@@ -74,6 +79,10 @@ export class TestClient {
     });
     this.connection.onNotification(LogMessageNotification.type, (m) => {
       this.logs.push(m.message);
+    });
+    this.connection.onUnhandledNotification((n) => {
+      this.notifications.push({ method: n.method, params: n.params });
+      for (const w of this.waiters.splice(0)) w();
     });
     // The settings the server pulls: by default a debounce long enough to tell coalesced edits apart.
     this.connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => this.settings));
@@ -134,6 +143,41 @@ export class TestClient {
     }
   }
 
+  /**
+   * The first notification `method` (from index `since` of `notifications` on) whose params satisfy `pred`;
+   * fails after WAIT_MS with the notifications of that method that came.
+   */
+  async waitForNotification<T>(method: string, pred: (params: T) => boolean, since = 0): Promise<T> {
+    const deadline = Date.now() + WAIT_MS;
+    let i = since;
+    for (;;) {
+      for (; i < this.notifications.length; i++) {
+        const n = this.notifications[i];
+        if (n.method === method && pred(n.params as T)) return n.params as T;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const got = this.notifications.slice(since).filter((n) => n.method === method);
+        assert.fail(
+          `no matching ${method} within ${WAIT_MS} ms; got:\n${JSON.stringify(got, null, 1)}` +
+            `\nserver log:\n${this.logs.join("\n")}\nstderr:\n${this.stderr}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** A request by method name (the server's custom requests). */
+  request<T>(method: string, params: unknown): Promise<T> {
+    return this.connection.sendRequest(method, params) as Promise<T>;
+  }
+
   /** `file` is a path, or a non-file URI such as `untitled:Untitled-1`. */
   open(file: string, text: string, version = 1): void {
     void this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
@@ -159,6 +203,19 @@ export class TestClient {
       textDocument: { uri: uriOf(file) },
       position: { line, character },
     });
+  }
+
+  /** textDocument/completion: the items, whether the server answers with a list or an array. */
+  async completion(file: string, line: number, character: number): Promise<CompletionItem[]> {
+    const r = await this.connection.sendRequest(CompletionRequest.type, {
+      textDocument: { uri: uriOf(file) },
+      position: { line, character },
+    });
+    return r === null ? [] : Array.isArray(r) ? r : r.items;
+  }
+
+  resolveCompletion(item: CompletionItem): Promise<CompletionItem> {
+    return this.connection.sendRequest(CompletionResolveRequest.type, item);
   }
 
   async codeLens(file: string): Promise<CodeLens[]> {

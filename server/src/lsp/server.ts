@@ -14,6 +14,10 @@
 // offered only while the files it edits hold the analysed text (code-actions.ts), and the editor asks
 // again when the new diagnostics arrive. A "the deployed version fixes it" action runs nginxRisk.setVersion,
 // a session override of that setting (settings.ts) that the client is told about to persist it.
+//
+// The cost report (nginxRisk/costReport) and the status bar text (nginxRisk/status) read the stored analyses
+// too (cost-report.ts); after every analysis the client is told (nginxRisk/analysed) so its status bar
+// follows the debounce without asking on every keystroke (cost-report-protocol.ts).
 
 import {
   CodeActionKind,
@@ -24,6 +28,10 @@ import {
   TextDocuments,
   type CodeAction,
   type CodeLens,
+  type FormattingOptions,
+  type Range as LspRange,
+  type TextEdit,
+  type CompletionItem,
   type Connection,
   type Diagnostic,
   type Hover,
@@ -32,11 +40,25 @@ import {
   type WorkspaceFolder,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import type { ParsedFile } from "../parse/ast";
 import { normalizePath } from "../workspace/files";
 import { Analyzer, DiagnosticStore, looseScope, type RootAnalysis, type Scope } from "./analysis";
 import { SETTING_CHANGED_NOTIFICATION, SET_VERSION_COMMAND, codeActions } from "./code-actions";
+import { costReportOf, statusOf } from "./cost-report";
+import {
+  ANALYSED_NOTIFICATION,
+  COST_REPORT_REQUEST,
+  STATUS_REQUEST,
+  type AnalysedParams,
+  type CostReportResult,
+  type DocumentParams,
+  type StatusResult,
+} from "./cost-report-protocol";
 import { hoverToLsp, lensToCodeLens, pathToUri, uriToPath } from "./conversions";
+import { completionItems, resolveItem } from "./completion";
+import { formattingEdits } from "./formatting";
 import { codeLenses, hoverAt } from "./hover";
+import { NAVIGATION_CAPABILITIES, registerNavigation } from "./navigation";
 import {
   DEFAULT_SETTINGS,
   persistedOverrides,
@@ -89,6 +111,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let canRegisterWatchers = false;
   let canRefreshLenses = false;
   let canApplyDocumentChanges = false;
+  /** The client asked for nginxRisk/analysed (initializationOptions): other clients may warn about unknown notifications. */
+  let sendAnalysed = false;
+  let canSnippet = false;
   let hasFolderEvents = false;
   let folders: string[] = [];
   /** The pushed `nginxRisk` section, for clients without workspace/configuration. */
@@ -143,15 +168,25 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     hasFolderEvents = ws?.workspaceFolders === true;
     canRefreshLenses = ws?.codeLens?.refreshSupport === true;
     canApplyDocumentChanges = ws?.workspaceEdit?.documentChanges === true;
+    const init = params.initializationOptions as { analysedNotification?: unknown } | null | undefined;
+    sendAnalysed = init?.analysedNotification === true;
+    canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     folders = foldersOf(params.workspaceFolders, params.rootUri ?? null);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
+        // `$` variables, `@` named locations, `/` for the upstream names after `proxy_pass http://`.
+        completionProvider: { triggerCharacters: ["$", "@", "/"], resolveProvider: true },
+        ...NAVIGATION_CAPABILITIES,
         codeLensProvider: { resolveProvider: false },
+        documentFormattingProvider: true,
+        documentRangeFormattingProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         executeCommandProvider: { commands: [SET_VERSION_COMMAND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+        // Custom methods (cost-report-protocol.ts), for clients other than ours to discover.
+        experimental: { nginxRisk: { costReport: COST_REPORT_REQUEST, status: STATUS_REQUEST } },
       },
       serverInfo: { name: "nginx-risk" },
     };
@@ -442,6 +477,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const doc = documents.get(uri);
       publish(affected, finished && doc ? { uri, version: doc.version } : null);
       if (finished) refreshLenses();
+      // The status bar asks again (nginxRisk/status) after every analysis, so it follows the debounce.
+      if (finished && doc && !stopped && sendAnalysed)
+        connection
+          .sendNotification(ANALYSED_NOTIFICATION, { uri, version: doc.version } satisfies AnalysedParams)
+          .catch((err) => logError(`sending ${ANALYSED_NOTIFICATION} failed`, err));
     }
   }
 
@@ -484,6 +524,29 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   });
 
+  connection.onCompletion(async (params): Promise<CompletionItem[]> => {
+    try {
+      await settle();
+      const doc = documents.get(params.textDocument.uri);
+      if (!doc) return [];
+      // A file no analysis has yet still gets directives, in the context guessed from its text.
+      const target = analysesFor(params.textDocument.uri);
+      return completionItems(target?.analyses ?? [], target?.path ?? null, doc.getText(), params.position, canSnippet);
+    } catch (err) {
+      logError(`completion in ${params.textDocument.uri} failed`, err);
+      return [];
+    }
+  });
+
+  connection.onCompletionResolve((item): CompletionItem => {
+    try {
+      return resolveItem(item);
+    } catch (err) {
+      logError(`resolving completion item ${item.label} failed`, err);
+      return item;
+    }
+  });
+
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {
     try {
       await settle();
@@ -494,6 +557,79 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       logError(`code lenses of ${params.textDocument.uri} failed`, err);
       return [];
     }
+  });
+
+  // ---- formatting (formatting.ts): the buffer's own text, no analysis needed -----------------------------
+
+  const formatRequest = (uri: string, options: FormattingOptions, range?: LspRange): TextEdit[] => {
+    const doc = documents.get(uri);
+    if (!doc) return [];
+    try {
+      const { edits, reason } = formattingEdits(doc.getText(), options, range);
+      if (reason) connection.console.info(`${uri}: ${reason}`);
+      return edits;
+    } catch (err) {
+      logError(`formatting ${uri} failed`, err);
+      return [];
+    }
+  };
+  connection.onDocumentFormatting((params) => formatRequest(params.textDocument.uri, params.options));
+  connection.onDocumentRangeFormatting((params) =>
+    formatRequest(params.textDocument.uri, params.options, params.range),
+  );
+
+  // ---- cost report and status bar (cost-report.ts) -------------------------------------------------------
+
+  connection.onRequest(COST_REPORT_REQUEST, async (params: DocumentParams): Promise<CostReportResult | null> => {
+    try {
+      if (typeof params?.uri !== "string") return null;
+      // Asked for by a person: answered for the text the editor shows, as a hover is.
+      await settle();
+      const target = analysesFor(params.uri);
+      return target ? costReportOf(target.analyses, target.path, uriMapper()) : null;
+    } catch (err) {
+      logError(`cost report of ${String(params?.uri)} failed`, err);
+      return null;
+    }
+  });
+
+  connection.onRequest(STATUS_REQUEST, async (params: DocumentParams): Promise<StatusResult | null> => {
+    try {
+      if (typeof params?.uri !== "string") return null;
+      // Not settle(): the client asks after every nginxRisk/analysed, and flushing the debounce here would
+      // analyse on every keystroke. Analyses under way are waited for; a pending one notifies when done.
+      await Promise.all([...running.values()]);
+      const target = analysesFor(params.uri);
+      return target ? statusOf(target.analyses) : null;
+    } catch (err) {
+      logError(`status of ${String(params?.uri)} failed`, err);
+      return null;
+    }
+  });
+
+  // ---- outline and navigation (navigation.ts) ------------------------------------------------------------
+
+  registerNavigation(connection, {
+    settle,
+    analysesFor,
+    parsedOf: (uri) => {
+      const fromUri = uriToPath(uri);
+      const p = pathOfDoc.get(uri) ?? (fromUri !== null ? normalizePath(fromUri) : null);
+      const loaded = p !== null ? analyzer.source.load(p) : null;
+      return p !== null && loaded ? analyzer.cache.get(p, loaded) : null;
+    },
+    everything: () => {
+      const keys = new Set([...docRoots.values()].flatMap((ks) => [...ks]));
+      const analyses = [...keys].map((k) => store.analysis(k)).filter((a): a is RootAnalysis => a !== undefined);
+      const open = new Map<string, ParsedFile>();
+      for (const [uri, p] of pathOfDoc) {
+        const loaded = documents.get(uri) ? analyzer.source.load(p) : null;
+        if (loaded) open.set(p, analyzer.cache.get(p, loaded));
+      }
+      return { analyses, open };
+    },
+    uriOf: uriMapper,
+    logError,
   });
 
   // ---- quick-fixes -------------------------------------------------------------------------------------

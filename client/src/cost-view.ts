@@ -1,0 +1,156 @@
+// The cost report and the status bar item: both only show what the server answers (nginxRisk/costReport,
+// nginxRisk/status in server/src/lsp/cost-report-protocol.ts); nothing is computed here.
+//
+// The report is a read-only virtual document (scheme `nginx-risk-report:`, path `/nginx-risk cost report.md`,
+// the analysed document's URI as query) shown in the markdown preview beside the editor: no untitled buffer
+// that asks to be saved on close, and the preview turns its `file:///…#L12` links into "open at line 12".
+// Without the markdown extension the markdown text itself opens instead. An open report follows later analyses.
+//
+// The status bar item is shown while an nginx document is the active editor, and asks the server again
+// whenever the active editor changes and after every analysis (nginxRisk/analysed, sent after the debounce).
+
+import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import {
+  ANALYSED_NOTIFICATION,
+  COST_REPORT_REQUEST,
+  STATUS_REQUEST,
+  type CostReportResult,
+  type DocumentParams,
+  type StatusResult,
+} from "../../server/src/lsp/cost-report-protocol";
+
+export const SHOW_COST_REPORT_COMMAND = "nginxRisk.showCostReport";
+/** VS Code shows it as `<publisher>.<name>.nginxRisk.status` (the extension's id first). */
+export const STATUS_ITEM_ID = "nginxRisk.status";
+export const REPORT_SCHEME = "nginx-risk-report";
+/** The report's file name: the preview tab is titled "Preview nginx-risk cost report.md". */
+export const REPORT_NAME = "nginx-risk cost report.md";
+/** The status item's accessible name starts with this (screen readers, and the end-to-end tests). */
+export const STATUS_LABEL = "nginx-risk memory estimate";
+
+const isNginx = (doc: vscode.TextDocument | undefined): doc is vscode.TextDocument => doc?.languageId === "nginx";
+
+export class CostView implements vscode.TextDocumentContentProvider {
+  private client: LanguageClient | undefined;
+  private readonly item: vscode.StatusBarItem;
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  /** Report documents open now (by URI string) → their text. */
+  private readonly reports = new Map<string, string>();
+  /** The last nginx document that was active, for the command run from the report or the palette. */
+  private lastNginx: vscode.Uri | undefined;
+  /** Bumped by every status refresh: an older answer arriving late is dropped. */
+  private statusSeq = 0;
+
+  constructor(context: vscode.ExtensionContext) {
+    this.item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100);
+    this.item.name = "nginx-risk memory estimate";
+    this.item.command = SHOW_COST_REPORT_COMMAND;
+    context.subscriptions.push(
+      this.item,
+      this.changed,
+      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, this),
+      vscode.commands.registerCommand(SHOW_COST_REPORT_COMMAND, (uri?: unknown) =>
+        this.show(uri instanceof vscode.Uri ? uri : undefined),
+      ),
+      vscode.window.onDidChangeActiveTextEditor(() => void this.refreshStatus()),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.reports.delete(doc.uri.toString())),
+    );
+  }
+
+  /** Called with each new client (the first nginx document, and not again on restarts: handlers persist). */
+  attach(client: LanguageClient): void {
+    this.client = client;
+    client.onNotification(ANALYSED_NOTIFICATION, () => {
+      void this.refreshStatus();
+      for (const key of this.reports.keys()) void this.refreshReport(vscode.Uri.parse(key));
+    });
+    client.onDidChangeState(() => void this.refreshStatus());
+  }
+
+  // ---- report -------------------------------------------------------------------------------------------
+
+  private reportUri(source: vscode.Uri): vscode.Uri {
+    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${REPORT_NAME}`, query: source.toString() });
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const known = this.reports.get(uri.toString());
+    if (known !== undefined) return known;
+    // A report restored with the window: ask for it again.
+    const text = await this.fetch(uri.query);
+    this.reports.set(uri.toString(), text);
+    return text;
+  }
+
+  private async fetch(source: string): Promise<string> {
+    const c = this.client;
+    if (!c || !c.isRunning()) return "# nginx-risk cost report\n\nThe nginx-risk language server is not running.\n";
+    try {
+      const r = await c.sendRequest<CostReportResult | null>(COST_REPORT_REQUEST, { uri: source } as DocumentParams);
+      return r?.markdown ?? `# nginx-risk cost report\n\nNo main configuration reads \`${source}\`.\n`;
+    } catch (err) {
+      c.error("Could not get the cost report", err, false);
+      return `# nginx-risk cost report\n\nThe language server did not answer: ${String(err)}\n`;
+    }
+  }
+
+  private async refreshReport(uri: vscode.Uri): Promise<void> {
+    const text = await this.fetch(uri.query);
+    if (!this.reports.has(uri.toString()) || this.reports.get(uri.toString()) === text) return;
+    this.reports.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  private async show(target?: vscode.Uri): Promise<void> {
+    const active = vscode.window.activeTextEditor?.document;
+    const source = target ?? (isNginx(active) ? active.uri : this.lastNginx);
+    if (!source) {
+      void vscode.window.showInformationMessage("nginx-risk: open an nginx configuration to see its cost report.");
+      return;
+    }
+    const uri = this.reportUri(source);
+    this.reports.set(uri.toString(), await this.fetch(source.toString()));
+    this.changed.fire(uri);
+    try {
+      await vscode.commands.executeCommand("markdown.showPreviewToSide", uri);
+    } catch {
+      // No markdown preview (the built-in extension disabled): the markdown text, read-only, beside.
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    }
+  }
+
+  // ---- status bar ---------------------------------------------------------------------------------------
+
+  async refreshStatus(): Promise<void> {
+    const seq = ++this.statusSeq;
+    const doc = vscode.window.activeTextEditor?.document;
+    if (isNginx(doc)) this.lastNginx = doc.uri;
+    const c = this.client;
+    if (!isNginx(doc) || !c || !c.isRunning()) {
+      this.item.hide();
+      return;
+    }
+    // A failed request (the server restarting) hides the item until the next analysis.
+    const r = await c
+      .sendRequest<StatusResult | null>(STATUS_REQUEST, { uri: doc.uri.toString() } as DocumentParams)
+      .catch(() => null);
+    if (seq !== this.statusSeq) return;
+    if (!r) {
+      // Not analysed yet (or read by no configuration): nginxRisk/analysed brings it.
+      this.item.hide();
+      return;
+    }
+    this.item.text = r.text;
+    this.item.tooltip = r.tooltip;
+    this.item.accessibilityInformation = {
+      label: `${STATUS_LABEL}: ${r.text.replace(/^nginx-risk:\s*/, "")}`,
+      role: "button",
+    };
+    this.item.backgroundColor =
+      r.severity === "warning" ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
+    this.item.show();
+  }
+}

@@ -1,0 +1,111 @@
+// The custom messages behind the cost report and the status bar, shared by the server (server.ts) and the
+// VS Code client (client/src/extension.ts). This file imports nothing, so esbuild can inline it into the
+// client bundle without pulling any of the analysis in; other editors call the same methods by name.
+//
+//   nginxRisk/costReport  request       { uri } → CostReportResult | null (null: the document is not analysed)
+//   nginxRisk/status      request       { uri } → StatusResult | null
+//   nginxRisk/analysed    notification  { uri, version } after every finished analysis, only to a client
+//                                       that sends `initializationOptions: { analysedNotification: true }`
+//                                       (some clients warn about every notification they do not know)
+//
+// The status request answers from the analyses already made and never hurries a debounce, so a client can
+// ask on every nginxRisk/analysed (and when the active editor changes) without re-analysing the text at
+// each keystroke; the cost report, asked for by a person, first runs what waits for its debounce.
+
+export const COST_REPORT_REQUEST = "nginxRisk/costReport";
+export const STATUS_REQUEST = "nginxRisk/status";
+export const ANALYSED_NOTIFICATION = "nginxRisk/analysed";
+
+/** What a client puts in `initializationOptions` to receive nginxRisk/analysed. */
+export interface InitializationOptions {
+  analysedNotification?: boolean;
+}
+
+export interface DocumentParams {
+  uri: string;
+}
+
+export interface AnalysedParams {
+  uri: string;
+  /** The document version that was analysed. */
+  version: number;
+}
+
+/** A place in a file: a URI and 1-based line and column (columns in UTF-16 code units). */
+export interface ReportLocation {
+  uri: string;
+  /** The file for people: relative to the main file's folder when inside it, else absolute. */
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ReportVersion {
+  /** null: unknown (the affected behaviour is assumed, see `assumptions`). */
+  version: string | null;
+  /** Where it came from: `setting`, `OpenResty 1.21.4.3`, `Dockerfile FROM …`, `unknown`. */
+  source: string;
+  /** The file that said so (a Dockerfile line, a saved `nginx -V`), when it was found in the workspace. */
+  foundAt?: ReportLocation;
+}
+
+/** SSL contexts of one module that load the same bundle because of one directive, or that load none. */
+export interface ReportGroup {
+  /** The rule reporting this group (`lua-ssl-per-location`, …). */
+  ruleId: string;
+  /** `lua`, `stream-lua`, `proxy`, `grpc`, `uwsgi`, `stream-proxy`, `server` (as the CLI's `data.module`). */
+  module: string;
+  /** The nginx module for people (`lua-nginx-module`, `ngx_http_proxy_module`, …). */
+  moduleName: string;
+  /** Why the module creates these contexts on the deployed (or assumed) version. */
+  reason: string;
+  /** The bundle directive (`lua_ssl_trusted_certificate`, …); null for contexts that load no bundle. */
+  directive: string | null;
+  /** Where the directive is set (its first instance); null for contexts without a bundle. */
+  setAt: ReportLocation | null;
+  bundle: { path: string; bytes: number; certificates: number; assumed: boolean } | null;
+  contexts: number;
+  /** Bundle parses per `nginx -t` and reload (0 without a bundle); null with nginx's bundle cache (each bundle parsed once). */
+  parses: number | null;
+  bytesPerContext: number;
+  /** `contexts × bytesPerContext`. */
+  bytes: number;
+  /** The first blocks that own such a context (at most `BLOCK_SAMPLE` of report.ts). */
+  blocks: { label: string; at: ReportLocation | null }[];
+}
+
+export interface RootCostSummary {
+  /** The main file. */
+  main: ReportLocation;
+  /** The main file as nginx names it (`/etc/nginx/nginx.conf` when mapped). */
+  nginxPath: string;
+  locationConfigurations: number;
+  estimatedBytes: number;
+  reloadPeakBytes: number;
+  instancePeakBytes: number;
+  configTestParses: number;
+  /** The SSL_CTX part of the estimate. */
+  sslBytes: number;
+  memoryBudgetBytes: number | null;
+  overBudget: boolean;
+  versions: { nginx: ReportVersion; luaNginxModule: ReportVersion; openresty: ReportVersion; openssl: ReportVersion };
+  /** nginx ≥ 1.27.2 parses each bundle once. */
+  bundleCache: boolean;
+  groups: ReportGroup[];
+  assumptions: string[];
+  notes: string[];
+}
+
+export interface CostReportResult {
+  markdown: string;
+  roots: RootCostSummary[];
+}
+
+export interface StatusResult {
+  /** `nginx-risk: ~3.22 GiB · peak ~6.42 GiB`, with `(largest of N)` when the file is read by N configurations. */
+  text: string;
+  /** Plain text, one line per configuration. */
+  tooltip: string;
+  /** `warning` when a configuration's reload peak exceeds the memory budget. */
+  severity: "info" | "warning";
+}

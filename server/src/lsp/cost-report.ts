@@ -1,0 +1,369 @@
+// The cost report and the status bar text: plain functions of the last analysis of each root configuration a
+// document belongs to (no connection, no LSP types: server.ts answers nginxRisk/costReport and
+// nginxRisk/status with them, tests call them directly). Every number comes from the root's CostReport, the
+// one the SSL rules used, grouped as the rules group it (rules/ssl-cost.ts `bundleSites`: one group per place a
+// bundle directive is set), so the report lists exactly what the diagnostics and `nginx-risk check` report,
+// plus the SSL contexts that load no bundle (they cost memory too, and are part of the estimate).
+
+import * as path from "path";
+import { MEASURED } from "../cost/estimate";
+import { formatBytes, formatCount } from "../cost/format";
+import type { CostReport, SslRuleId, SslSource } from "../cost/report";
+import type { ResolvedVersion } from "../cost/versions";
+import type { ConfigContext } from "../model";
+import type { Range } from "../parse/ast";
+import { PROJECT_URL, ruleDocUrl } from "../rules/docs";
+import { bundleSites } from "../rules/ssl-cost";
+import type { Configuration } from "../workspace/configuration";
+import type { RootAnalysis } from "./analysis";
+import type {
+  CostReportResult,
+  ReportGroup,
+  ReportLocation,
+  ReportVersion,
+  RootCostSummary,
+  StatusResult,
+} from "./cost-report-protocol";
+import { moduleName as hoverModuleName, why as hoverWhy } from "./hover";
+
+/** How many owning blocks a group names (a 4,000-location server would otherwise make the report unreadable). */
+export const BLOCK_SAMPLE = 5;
+
+type UriOf = (p: string) => string;
+
+const zero = { line: 0, character: 0, offset: 0 };
+
+function moduleName(source: SslSource, owner?: ConfigContext): string {
+  return source.module === "stream-proxy" ? "ngx_stream_proxy_module" : hoverModuleName(source, owner);
+}
+
+/** Why the module creates these contexts (hover.ts says it for every module but the stream proxy). */
+function why(source: SslSource): string {
+  if (source.module !== "stream-proxy") return hoverWhy(source);
+  return source.perLocation
+    ? "nginx < 1.23.1 creates one for every stream server where proxy_ssl is on; with proxy_ssl_verify on " +
+        "each parses the bundle (semantics.md §4)"
+    : "nginx ≥ 1.23.1 creates one per level that sets a proxy_ssl_* directive itself (semantics.md §4)";
+}
+
+// ---- data ----------------------------------------------------------------------------------------------
+
+/** A workspace path as short as it is clear: relative to the main file's folder when inside it. */
+function fileLabel(config: Configuration, p: string): string {
+  const rel = path.posix.relative(path.posix.dirname(config.rootPath), p);
+  return rel !== "" && !rel.startsWith("..") && !path.posix.isAbsolute(rel) ? rel : p;
+}
+
+function locationOf(config: Configuration, uriOf: UriOf, p: string, range: Range): ReportLocation {
+  return {
+    uri: uriOf(p),
+    file: fileLabel(config, p),
+    line: range.start.line + 1,
+    column: range.start.character + 1,
+  };
+}
+
+function blocksOf(config: Configuration, uriOf: UriOf, owners: readonly ConfigContext[]): ReportGroup["blocks"] {
+  return owners.slice(0, BLOCK_SAMPLE).map((o) => ({
+    label: o.label,
+    at: o.directive ? locationOf(config, uriOf, o.file.path, o.directive.range) : null,
+  }));
+}
+
+function versionOf(config: Configuration, uriOf: UriOf, v: ResolvedVersion): ReportVersion {
+  const out: ReportVersion = { version: v.version, source: v.source };
+  if (v.detected) out.foundAt = locationOf(config, uriOf, v.detected.path, v.detected.range);
+  return out;
+}
+
+/** The rules in the order their sources appear in the report (the order the CLI reports them in). */
+function ruleIds(report: CostReport): SslRuleId[] {
+  return [...new Set(report.sources.map((s) => s.ruleId))];
+}
+
+/** One group per place a bundle directive is set, as the SSL rules report them. */
+function bundleGroups(a: RootAnalysis, uriOf: UriOf): ReportGroup[] {
+  const { report, config } = a;
+  return ruleIds(report).flatMap((id) =>
+    bundleSites(report, id).map((b) => ({
+      ruleId: id,
+      module: b.source.module,
+      moduleName: moduleName(b.source, b.loads[0]?.owner),
+      reason: why(b.source),
+      directive: b.site.directive.name,
+      setAt: locationOf(config, uriOf, b.site.file.path, b.site.directive.range),
+      bundle: {
+        path: b.bundle.path,
+        bytes: b.bundle.bytes,
+        certificates: b.bundle.certificates,
+        assumed: b.bundle.assumed,
+      },
+      contexts: b.loads.length,
+      parses: report.bundleCache ? null : b.loads.length * b.parsesPerContext,
+      bytesPerContext: b.bytesPerContext,
+      bytes: b.loads.length * b.bytesPerContext,
+      blocks: blocksOf(
+        config,
+        uriOf,
+        b.loads.map((l) => l.owner),
+      ),
+    })),
+  );
+}
+
+/**
+ * The SSL contexts that load no bundle, one group per module, counted as the estimate counts them: a block
+ * whose context of that module loads a bundle (a server with only `ssl_trusted_certificate`) is not empty.
+ */
+function emptyGroups(a: RootAnalysis): { source: SslSource; owners: ConfigContext[] }[] {
+  const { report } = a;
+  const loaded = new Set<string>();
+  for (const s of report.sources) for (const l of s.plan.loads) loaded.add(`${s.module}\0${l.owner.id}`);
+  const groups = new Map<string, { source: SslSource; owners: ConfigContext[] }>();
+  const seen = new Set<string>();
+  for (const s of report.sources) {
+    for (const c of s.plan.contexts) {
+      const key = `${s.module}\0${c.owner.id}`;
+      if (c.bundle || loaded.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      let g = groups.get(s.module);
+      if (!g) groups.set(s.module, (g = { source: s, owners: [] }));
+      g.owners.push(c.owner);
+    }
+  }
+  return [...groups.values()];
+}
+
+/** Everything the report says about one root configuration, as plain data. */
+export function summarise(a: RootAnalysis, uriOf: UriOf): RootCostSummary {
+  const { report, config, options } = a;
+  const est = report.estimate;
+  const groups = bundleGroups(a, uriOf);
+  for (const e of emptyGroups(a)) {
+    groups.push({
+      ruleId: e.source.ruleId,
+      module: e.source.module,
+      moduleName: moduleName(e.source, e.owners[0]),
+      reason: why(e.source),
+      directive: null,
+      setAt: null,
+      bundle: null,
+      contexts: e.owners.length,
+      parses: 0,
+      bytesPerContext: MEASURED.emptySslContext,
+      bytes: e.owners.length * MEASURED.emptySslContext,
+      blocks: blocksOf(config, uriOf, e.owners),
+    });
+  }
+  const assumptions = new Set<string>();
+  for (const s of report.sources) for (const x of s.assumptions) assumptions.add(x);
+  for (const b of report.bundles.values())
+    if (b.assumed)
+      assumptions.add(
+        `bundle ${b.path} not readable here: assumed ${formatCount(b.bytes)} B / ${b.certificates} certificates ` +
+          `(${b.assumedAs ?? "Debian's ca-certificates bundle"}); map it with nginxRisk.pathMappings`,
+      );
+  const budget = options.memoryBudgetBytes ?? null;
+  const v = report.versions;
+  return {
+    main: locationOf(config, uriOf, config.rootPath, { start: zero, end: zero }),
+    nginxPath: config.rootNginxPath,
+    locationConfigurations: a.model.locationConfigurations.length,
+    estimatedBytes: est.estimatedBytes,
+    reloadPeakBytes: est.reloadPeakBytes,
+    instancePeakBytes: est.instancePeakBytes,
+    configTestParses: est.configTestParses,
+    sslBytes: est.sslBytes,
+    memoryBudgetBytes: budget,
+    overBudget: budget !== null && est.reloadPeakBytes > budget,
+    versions: {
+      nginx: versionOf(config, uriOf, v.nginx),
+      luaNginxModule: versionOf(config, uriOf, v.lua),
+      openresty: versionOf(config, uriOf, v.openresty),
+      openssl: versionOf(config, uriOf, v.openssl),
+    },
+    bundleCache: report.bundleCache,
+    groups,
+    assumptions: [...assumptions],
+    notes: [...report.notes],
+  };
+}
+
+// ---- markdown ------------------------------------------------------------------------------------------
+
+/** Text in a table cell: a `|` would end the cell (GFM), also inside code spans. */
+function cell(s: string): string {
+  return s.replace(/\|/g, "\\|");
+}
+
+/** Inline code that survives backticks in the text. */
+function code(s: string): string {
+  const fence = s.includes("`") ? "``" : "`";
+  const pad = fence.length > 1 ? " " : "";
+  return `${fence}${pad}${s}${pad}${fence}`;
+}
+
+/**
+ * Plain text safe from markdown (labels of blocks hold regexes: `*`, `[`, `\`, `<`), escaped no more than
+ * needed so the text stays readable where the markdown is shown as it is: `_` inside a word
+ * (`limit_except`) never starts emphasis, `<` before a space (`nginx < 1.23.1`) never starts a tag.
+ */
+function text(s: string): string {
+  return s.replace(/[\\`*[\]~]|<(?=[A-Za-z/!?])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`);
+}
+
+/** `[file:line](file:///…#Lline)`: the markdown preview opens the file at that line. */
+function link(label: string, at: ReportLocation): string {
+  return `[${label}](<${at.uri}#L${at.line}>)`;
+}
+
+function where(at: ReportLocation): string {
+  return link(text(`${at.file}:${at.line}`), at);
+}
+
+function versionCell(name: string, v: ReportVersion): string {
+  let from = v.foundAt ? `${text(v.source)} (${where(v.foundAt)})` : text(v.source);
+  if (v.version === null) from = "no setting, not found in the workspace";
+  return `| ${name} | ${v.version === null ? "unknown" : code(v.version)} | ${cell(from)} |`;
+}
+
+function plural(n: number, one: string, many = one + "s"): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+function groupRow(g: ReportGroup): string {
+  const what = g.directive && g.setAt ? `${code(g.directive)} at ${where(g.setAt)}` : "no CA bundle";
+  const bundle = g.bundle
+    ? `${code(g.bundle.path)} (${g.bundle.assumed ? "assumed: " : ""}${formatCount(g.bundle.bytes)} B, ` +
+      `${plural(g.bundle.certificates, "certificate")})`
+    : "—";
+  const parses = g.parses === null ? "once per bundle (cached)" : formatCount(g.parses);
+  const shown = g.blocks.map((b) => (b.at ? link(text(b.label), b.at) : text(b.label)));
+  if (g.contexts > g.blocks.length) shown.push(`and ${formatCount(g.contexts - g.blocks.length)} more`);
+  return (
+    "| " +
+    [
+      what,
+      text(g.moduleName),
+      bundle,
+      formatCount(g.contexts),
+      parses,
+      `~${formatBytes(g.bytesPerContext)}`,
+      `~${formatBytes(g.bytes)}`,
+      shown.join(", "),
+    ]
+      .map(cell)
+      .join(" | ") +
+    " |"
+  );
+}
+
+function rootSection(r: RootCostSummary): string[] {
+  const out: string[] = [];
+  out.push(`## ${link(code(r.main.file), r.main)}`, "");
+  const budget =
+    r.memoryBudgetBytes === null
+      ? "none (`nginxRisk.memoryBudgetMiB`)"
+      : `${formatBytes(r.memoryBudgetBytes)}: the reload peak is ${r.overBudget ? "**over**" : "within"} it`;
+  const contexts = r.groups.reduce((n, g) => n + g.contexts, 0);
+  out.push(
+    "| Estimate | |",
+    "|---|---|",
+    `| Master after start | ~${formatBytes(r.estimatedBytes)} |`,
+    `| Reload peak (old and new configuration at once) | ~${formatBytes(r.reloadPeakBytes)} |`,
+    `| Master and workers during a reload | ~${formatBytes(r.instancePeakBytes)} |`,
+    `| CA bundle parses per ${code("nginx -t")} and reload | ${formatCount(r.configTestParses)} |`,
+    `| SSL contexts | ${formatCount(contexts)} (~${formatBytes(r.sslBytes)}) |`,
+    `| http location configurations | ${formatCount(r.locationConfigurations)} |`,
+    `| Main file as nginx names it | ${cell(code(r.nginxPath))} |`,
+    `| Memory budget | ${budget} |`,
+    "",
+  );
+  out.push(
+    "| Version | | From |",
+    "|---|---|---|",
+    versionCell("nginx", r.versions.nginx),
+    versionCell("lua-nginx-module", r.versions.luaNginxModule),
+  );
+  if (r.versions.openresty.version !== null) out.push(versionCell("OpenResty", r.versions.openresty));
+  out.push(versionCell("OpenSSL", r.versions.openssl), "");
+  if (r.assumptions.length > 0) out.push("Assumed:", "", ...r.assumptions.map((a) => `- ${text(a)}`), "");
+  if (r.notes.length > 0) out.push("Notes:", "", ...r.notes.map((n) => `- ${text(n)}`), "");
+
+  out.push("### SSL contexts", "");
+  if (r.groups.length === 0) {
+    out.push("None: no block of this configuration creates an SSL context.", "");
+    return out;
+  }
+  out.push(
+    "| Set by | Module | CA bundle | Contexts | Parses | Each | Total | Blocks |",
+    "|---|---|---|--:|--:|--:|--:|---|",
+    ...r.groups.map(groupRow),
+    "",
+  );
+  // Why each module makes these contexts, once per module and rule (with the rule's page).
+  const reasons = new Map<string, string>();
+  for (const g of r.groups)
+    reasons.set(
+      `${g.moduleName}\0${g.ruleId}`,
+      `- ${text(g.moduleName)}: ${text(g.reason)} ([${g.ruleId}](${ruleDocUrl(g.ruleId)}))`,
+    );
+  out.push(...reasons.values(), "");
+  return out;
+}
+
+export function renderCostReport(docFile: string, roots: readonly RootCostSummary[]): string {
+  const out = ["# nginx-risk cost report", ""];
+  out.push(
+    roots.length === 1
+      ? `${code(docFile)} is read by one main configuration.`
+      : `${code(docFile)} is read by ${formatCount(roots.length)} main configurations.`,
+    "",
+    `Estimates of the nginx master's memory ([how](${PROJECT_URL}/blob/main/docs/cost-model.md)); sizes in ` +
+      "binary units (1 KiB = 1,024 B).",
+    "",
+  );
+  for (const r of roots) out.push(...rootSection(r));
+  return out.join("\n");
+}
+
+/** The report of every root configuration `p` belongs to (the analyses as analysesFor lists them). */
+export function costReportOf(analyses: readonly RootAnalysis[], p: string, uriOf: UriOf): CostReportResult {
+  const roots = analyses.map((a) => summarise(a, uriOf));
+  const first = analyses[0];
+  const docFile = first ? fileLabel(first.config, p) : p;
+  return { markdown: renderCostReport(docFile, roots), roots };
+}
+
+// ---- status bar ----------------------------------------------------------------------------------------
+
+/**
+ * The status bar of a document: the estimate of its root configuration, or of the largest (by reload peak)
+ * when several read it; null when none does.
+ */
+export function statusOf(analyses: readonly RootAnalysis[]): StatusResult | null {
+  if (analyses.length === 0) return null;
+  const budgetOf = (a: RootAnalysis): number | null => a.options.memoryBudgetBytes ?? null;
+  const over = (a: RootAnalysis): boolean => {
+    const b = budgetOf(a);
+    return b !== null && a.report.estimate.reloadPeakBytes > b;
+  };
+  const largest = analyses.reduce((m, a) =>
+    a.report.estimate.reloadPeakBytes > m.report.estimate.reloadPeakBytes ? a : m,
+  );
+  const est = largest.report.estimate;
+  let status = `nginx-risk: ~${formatBytes(est.estimatedBytes)} · peak ~${formatBytes(est.reloadPeakBytes)}`;
+  if (analyses.length > 1) status += ` (largest of ${formatCount(analyses.length)})`;
+  const lines = analyses.map((a) => {
+    const e = a.report.estimate;
+    const b = budgetOf(a);
+    return (
+      `${fileLabel(a.config, a.config.rootPath)}: master ~${formatBytes(e.estimatedBytes)}, ` +
+      `reload peak ~${formatBytes(e.reloadPeakBytes)}` +
+      (b !== null ? ` (${over(a) ? "over" : "within"} the budget of ${formatBytes(b)})` : "") +
+      `; nginx -t parses CA bundles ${e.configTestParses === 1 ? "once" : `${formatCount(e.configTestParses)} times`}`
+    );
+  });
+  lines.push("Click for the cost report.");
+  return { text: status, tooltip: lines.join("\n"), severity: analyses.some(over) ? "warning" : "info" };
+}

@@ -1,0 +1,97 @@
+// The README's "Settings" and "Commands" tables list exactly what package.json contributes, with the same
+// defaults and titles, so the documentation cannot drift from the extension. Also checks the manifest's
+// parts the client relies on: command palette entries name contributed commands, and the workspace trust
+// declaration restricts the one setting that can point the server outside the workspace.
+
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { REPO } from "../support/shared";
+
+interface Manifest {
+  contributes: {
+    configuration: { properties: Record<string, { default?: unknown }> };
+    commands: { command: string; title: string; category?: string }[];
+    menus?: { commandPalette?: { command: string; when?: string }[] };
+  };
+  capabilities?: {
+    untrustedWorkspaces?: { supported: boolean | "limited"; restrictedConfigurations?: string[] };
+    virtualWorkspaces?: { supported: boolean | "limited" } | boolean;
+  };
+}
+
+const manifest = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as Manifest;
+const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+
+/** The lines of the section under `### title`, up to the next heading. */
+function section(title: string): string[] {
+  const lines = readme.split("\n");
+  const start = lines.indexOf(`### ${title}`);
+  assert.ok(start >= 0, `README has no "### ${title}" section`);
+  const end = lines.findIndex((l, i) => i > start && /^#{1,3} /.test(l));
+  return lines.slice(start + 1, end < 0 ? undefined : end);
+}
+
+/** The body rows of the first table of a section, as cells (header and separator dropped). */
+function tableRows(lines: string[]): string[][] {
+  const rows = lines.filter((l) => l.startsWith("|"));
+  assert.ok(rows.length > 2, "no table");
+  return rows.slice(2).map((r) =>
+    r
+      .replace(/^\|\s*/, "")
+      .replace(/\s*\|$/, "")
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim()),
+  );
+}
+
+/** `` `x` `` → `x` (a cell that is one code span), else null. */
+function codeSpan(cell: string): string | null {
+  const m = /^`([^`]+)`$/.exec(cell);
+  return m ? m[1] : null;
+}
+
+describe("README documents the contributed settings and commands", function () {
+  it("lists every nginxRisk setting exactly once, with its default", function () {
+    const rows = tableRows(section("Settings"));
+    const documented = rows.map((r) => codeSpan(r[0]));
+    const contributed = Object.keys(manifest.contributes.configuration.properties);
+    assert.ok(contributed.length > 0);
+    assert.deepStrictEqual([...documented].sort(), [...contributed].sort());
+    for (const r of rows) {
+      const key = codeSpan(r[0])!;
+      const def = codeSpan(r[1]);
+      assert.ok(def !== null, `${key}: the default column is not one code span: ${r[1]}`);
+      assert.deepStrictEqual(JSON.parse(def), manifest.contributes.configuration.properties[key].default, key);
+      assert.ok(r[2] && r[2].length > 10, `${key}: no meaning given`);
+    }
+  });
+
+  it("lists every command exactly once, with the title the command palette shows", function () {
+    const rows = tableRows(section("Commands"));
+    const commands = manifest.contributes.commands;
+    assert.deepStrictEqual(rows.map((r) => codeSpan(r[0])).sort(), commands.map((c) => c.command).sort());
+    for (const r of rows) {
+      const c = commands.find((x) => x.command === codeSpan(r[0]))!;
+      assert.strictEqual(r[1], c.category ? `${c.category}: ${c.title}` : c.title);
+    }
+    const ids = commands.map((c) => c.command);
+    assert.ok(ids.includes("nginxRisk.showCostReport") && ids.includes("nginxRisk.restartServer"), ids.join());
+    assert.strictEqual(commands.find((c) => c.command === "nginxRisk.showCostReport")?.title, "Show cost report");
+  });
+
+  it("declares workspace trust, restricting only settings it contributes", function () {
+    const trust = manifest.capabilities?.untrustedWorkspaces;
+    assert.ok(trust, "capabilities.untrustedWorkspaces is missing");
+    assert.strictEqual(trust.supported, "limited");
+    const restricted = trust.restrictedConfigurations ?? [];
+    assert.ok(restricted.includes("nginxRisk.pathMappings"), restricted.join());
+    for (const key of restricted) assert.ok(key in manifest.contributes.configuration.properties, key);
+    assert.ok(manifest.capabilities?.virtualWorkspaces !== undefined, "capabilities.virtualWorkspaces is missing");
+    for (const m of manifest.contributes.menus?.commandPalette ?? [])
+      assert.ok(
+        manifest.contributes.commands.some((c) => c.command === m.command),
+        m.command,
+      );
+  });
+});
