@@ -1,20 +1,23 @@
 // The cost report and the status bar item: both only show what the server answers (nginxRisk/costReport,
 // nginxRisk/status in server/src/lsp/cost-report-protocol.ts); nothing is computed here.
 //
-// The report is a read-only virtual document (scheme `nginx-risk-report:`, path `/nginx-risk cost report.md`,
-// the analysed document's URI as query) shown in the markdown preview beside the editor: no untitled buffer
-// that asks to be saved on close, and the preview turns its `file:///…#L12` links into "open at line 12".
-// Without the markdown extension the markdown text itself opens instead. An open report follows later analyses.
+// The report is written to a file in the extension's storage (`<storage>/reports/<hash>/nginx-risk cost
+// report.md`) and shown in the markdown preview beside the editor. A file, not a virtual document, because
+// the preview renders no `file:` link (markdown-it refuses the scheme) but opens a relative link at its
+// `#L12` line: the server writes the links relative to the report's folder (`linkBase`). Without the
+// markdown extension the markdown text itself opens instead. An open report follows later analyses.
 //
 // The status bar item is shown while an nginx document is the active editor, and asks the server again
 // whenever the active editor changes and after every analysis (nginxRisk/analysed, sent after the debounce).
 
+import { createHash } from "crypto";
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import {
   ANALYSED_NOTIFICATION,
   COST_REPORT_REQUEST,
   STATUS_REQUEST,
+  type CostReportParams,
   type CostReportResult,
   type DocumentParams,
   type StatusResult,
@@ -23,7 +26,6 @@ import {
 export const SHOW_COST_REPORT_COMMAND = "nginxRisk.showCostReport";
 /** VS Code shows it as `<publisher>.<name>.nginxRisk.status` (the extension's id first). */
 export const STATUS_ITEM_ID = "nginxRisk.status";
-export const REPORT_SCHEME = "nginx-risk-report";
 /** The report's file name: the preview tab is titled "Preview nginx-risk cost report.md". */
 export const REPORT_NAME = "nginx-risk cost report.md";
 /** The status item's accessible name starts with this (screen readers, and the end-to-end tests). */
@@ -31,26 +33,24 @@ export const STATUS_LABEL = "nginx-risk memory estimate";
 
 const isNginx = (doc: vscode.TextDocument | undefined): doc is vscode.TextDocument => doc?.languageId === "nginx";
 
-export class CostView implements vscode.TextDocumentContentProvider {
+export class CostView {
   private client: LanguageClient | undefined;
   private readonly item: vscode.StatusBarItem;
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  /** Report documents open now (by URI string) → their text. */
-  private readonly reports = new Map<string, string>();
+  private readonly storage: vscode.Uri;
+  /** Report files shown in this window (by URI string) → the nginx document they report on, and their text. */
+  private readonly reports = new Map<string, { source: string; text: string }>();
   /** The last nginx document that was active, for the command run from the report or the palette. */
   private lastNginx: vscode.Uri | undefined;
   /** Bumped by every status refresh: an older answer arriving late is dropped. */
   private statusSeq = 0;
 
   constructor(context: vscode.ExtensionContext) {
+    this.storage = context.globalStorageUri;
     this.item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100);
     this.item.name = "nginx-risk memory estimate";
     this.item.command = SHOW_COST_REPORT_COMMAND;
     context.subscriptions.push(
       this.item,
-      this.changed,
-      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, this),
       vscode.commands.registerCommand(SHOW_COST_REPORT_COMMAND, (uri?: unknown) =>
         this.show(uri instanceof vscode.Uri ? uri : undefined),
       ),
@@ -71,24 +71,18 @@ export class CostView implements vscode.TextDocumentContentProvider {
 
   // ---- report -------------------------------------------------------------------------------------------
 
-  private reportUri(source: vscode.Uri): vscode.Uri {
-    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${REPORT_NAME}`, query: source.toString() });
+  /** One report file per nginx document, so two open reports never overwrite each other. */
+  private reportFile(source: vscode.Uri): vscode.Uri {
+    const key = createHash("sha256").update(source.toString()).digest("hex").slice(0, 16);
+    return vscode.Uri.joinPath(this.storage, "reports", key, REPORT_NAME);
   }
 
-  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const known = this.reports.get(uri.toString());
-    if (known !== undefined) return known;
-    // A report restored with the window: ask for it again.
-    const text = await this.fetch(uri.query);
-    this.reports.set(uri.toString(), text);
-    return text;
-  }
-
-  private async fetch(source: string): Promise<string> {
+  private async fetch(source: string, file: vscode.Uri): Promise<string> {
     const c = this.client;
     if (!c || !c.isRunning()) return "# nginx-risk cost report\n\nThe nginx-risk language server is not running.\n";
     try {
-      const r = await c.sendRequest<CostReportResult | null>(COST_REPORT_REQUEST, { uri: source } as DocumentParams);
+      const params: CostReportParams = { uri: source, linkBase: vscode.Uri.joinPath(file, "..").toString() };
+      const r = await c.sendRequest<CostReportResult | null>(COST_REPORT_REQUEST, params);
       return r?.markdown ?? `# nginx-risk cost report\n\nNo main configuration reads \`${source}\`.\n`;
     } catch (err) {
       c.error("Could not get the cost report", err, false);
@@ -96,11 +90,19 @@ export class CostView implements vscode.TextDocumentContentProvider {
     }
   }
 
-  private async refreshReport(uri: vscode.Uri): Promise<void> {
-    const text = await this.fetch(uri.query);
-    if (!this.reports.has(uri.toString()) || this.reports.get(uri.toString()) === text) return;
-    this.reports.set(uri.toString(), text);
-    this.changed.fire(uri);
+  private async write(file: vscode.Uri, text: string): Promise<void> {
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(file, ".."));
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(text));
+  }
+
+  private async refreshReport(file: vscode.Uri): Promise<void> {
+    const known = this.reports.get(file.toString());
+    if (!known) return;
+    const text = await this.fetch(known.source, file);
+    const now = this.reports.get(file.toString());
+    if (!now || now.text === text) return;
+    this.reports.set(file.toString(), { source: known.source, text });
+    await this.write(file, text).catch((err) => this.client?.error("Could not write the cost report", err, false));
   }
 
   private async show(target?: vscode.Uri): Promise<void> {
@@ -110,14 +112,15 @@ export class CostView implements vscode.TextDocumentContentProvider {
       void vscode.window.showInformationMessage("nginx-risk: open an nginx configuration to see its cost report.");
       return;
     }
-    const uri = this.reportUri(source);
-    this.reports.set(uri.toString(), await this.fetch(source.toString()));
-    this.changed.fire(uri);
+    const file = this.reportFile(source);
+    const text = await this.fetch(source.toString(), file);
+    await this.write(file, text);
+    this.reports.set(file.toString(), { source: source.toString(), text });
     try {
-      await vscode.commands.executeCommand("markdown.showPreviewToSide", uri);
+      await vscode.commands.executeCommand("markdown.showPreviewToSide", file);
     } catch {
-      // No markdown preview (the built-in extension disabled): the markdown text, read-only, beside.
-      const doc = await vscode.workspace.openTextDocument(uri);
+      // No markdown preview (the built-in extension disabled): the markdown text beside.
+      const doc = await vscode.workspace.openTextDocument(file);
       await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
     }
   }

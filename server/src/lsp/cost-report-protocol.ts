@@ -2,7 +2,7 @@
 // VS Code client (client/src/extension.ts). This file imports nothing, so esbuild can inline it into the
 // client bundle without pulling any of the analysis in; other editors call the same methods by name.
 //
-//   nginxRisk/costReport  request       { uri } → CostReportResult | null (null: the document is not analysed)
+//   nginxRisk/costReport  request       { uri, linkBase? } → CostReportResult | null (null: the document is not analysed)
 //   nginxRisk/status      request       { uri } → StatusResult | null
 //   nginxRisk/analysed    notification  { uri, version } after every finished analysis, only to a client
 //                                       that sends `initializationOptions: { analysedNotification: true }`
@@ -23,6 +23,16 @@ export interface InitializationOptions {
 
 export interface DocumentParams {
   uri: string;
+}
+
+/**
+ * nginxRisk/costReport's parameters. `linkBase` (a `file:` URI of a folder): the markdown's links to lines
+ * of the configuration are written relative to it (`../../etc/nginx/nginx.conf#L17`) instead of as `file:`
+ * URIs, for a report saved in that folder and shown in VS Code's markdown preview, which renders no
+ * `file:` link but opens relative ones at the line.
+ */
+export interface CostReportParams extends DocumentParams {
+  linkBase?: string;
 }
 
 export interface AnalysedParams {

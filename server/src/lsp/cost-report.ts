@@ -16,6 +16,7 @@ import { PROJECT_URL, ruleDocUrl } from "../rules/docs";
 import { bundleSites } from "../rules/ssl-cost";
 import type { Configuration } from "../workspace/configuration";
 import type { RootAnalysis } from "./analysis";
+import { uriToPath } from "./conversions";
 import type {
   CostReportResult,
   ReportGroup,
@@ -212,17 +213,32 @@ function text(s: string): string {
   return s.replace(/[\\`*[\]~]|<(?=[A-Za-z/!?])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`);
 }
 
-/** `[file:line](file:///…#Lline)`: the markdown preview opens the file at that line. */
-function link(label: string, at: ReportLocation): string {
-  return `[${label}](<${at.uri}#L${at.line}>)`;
+/** A link's target for a place: the `file:` URI, or a path relative to where the report is written. */
+export type Href = (at: ReportLocation) => string;
+
+const absoluteHref: Href = (at) => at.uri;
+
+/** Links relative to the folder `base` (a report written there); `file:` URIs when there is none. */
+export function relativeHref(base: string | null): Href {
+  if (base === null) return absoluteHref;
+  return (at) => {
+    const target = uriToPath(at.uri);
+    if (target === null) return at.uri;
+    return path.relative(base, target).split(path.sep).map(encodeURIComponent).join("/");
+  };
 }
 
-function where(at: ReportLocation): string {
-  return link(text(`${at.file}:${at.line}`), at);
+/** `[file:line](…#Lline)`: the markdown preview opens the file at that line. */
+function link(label: string, at: ReportLocation, href: Href): string {
+  return `[${label}](<${href(at)}#L${at.line}>)`;
 }
 
-function versionCell(name: string, v: ReportVersion): string {
-  let from = v.foundAt ? `${text(v.source)} (${where(v.foundAt)})` : text(v.source);
+function where(at: ReportLocation, href: Href): string {
+  return link(text(`${at.file}:${at.line}`), at, href);
+}
+
+function versionCell(name: string, v: ReportVersion, href: Href): string {
+  let from = v.foundAt ? `${text(v.source)} (${where(v.foundAt, href)})` : text(v.source);
   if (v.version === null) from = "no setting, not found in the workspace";
   return `| ${name} | ${v.version === null ? "unknown" : code(v.version)} | ${cell(from)} |`;
 }
@@ -231,14 +247,14 @@ function plural(n: number, one: string, many = one + "s"): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
-function groupRow(g: ReportGroup): string {
-  const what = g.directive && g.setAt ? `${code(g.directive)} at ${where(g.setAt)}` : "no CA bundle";
+function groupRow(g: ReportGroup, href: Href): string {
+  const what = g.directive && g.setAt ? `${code(g.directive)} at ${where(g.setAt, href)}` : "no CA bundle";
   const bundle = g.bundle
     ? `${code(g.bundle.path)} (${g.bundle.assumed ? "assumed: " : ""}${formatCount(g.bundle.bytes)} B, ` +
       `${plural(g.bundle.certificates, "certificate")})`
     : "—";
   const parses = g.parses === null ? "once per bundle (cached)" : formatCount(g.parses);
-  const shown = g.blocks.map((b) => (b.at ? link(text(b.label), b.at) : text(b.label)));
+  const shown = g.blocks.map((b) => (b.at ? link(text(b.label), b.at, href) : text(b.label)));
   if (g.contexts > g.blocks.length) shown.push(`and ${formatCount(g.contexts - g.blocks.length)} more`);
   return (
     "| " +
@@ -258,9 +274,9 @@ function groupRow(g: ReportGroup): string {
   );
 }
 
-function rootSection(r: RootCostSummary): string[] {
+function rootSection(r: RootCostSummary, href: Href): string[] {
   const out: string[] = [];
-  out.push(`## ${link(code(r.main.file), r.main)}`, "");
+  out.push(`## ${link(code(r.main.file), r.main, href)}`, "");
   const budget =
     r.memoryBudgetBytes === null
       ? "none (`nginxRisk.memoryBudgetMiB`)"
@@ -282,11 +298,11 @@ function rootSection(r: RootCostSummary): string[] {
   out.push(
     "| Version | | From |",
     "|---|---|---|",
-    versionCell("nginx", r.versions.nginx),
-    versionCell("lua-nginx-module", r.versions.luaNginxModule),
+    versionCell("nginx", r.versions.nginx, href),
+    versionCell("lua-nginx-module", r.versions.luaNginxModule, href),
   );
-  if (r.versions.openresty.version !== null) out.push(versionCell("OpenResty", r.versions.openresty));
-  out.push(versionCell("OpenSSL", r.versions.openssl), "");
+  if (r.versions.openresty.version !== null) out.push(versionCell("OpenResty", r.versions.openresty, href));
+  out.push(versionCell("OpenSSL", r.versions.openssl, href), "");
   if (r.assumptions.length > 0) out.push("Assumed:", "", ...r.assumptions.map((a) => `- ${text(a)}`), "");
   if (r.notes.length > 0) out.push("Notes:", "", ...r.notes.map((n) => `- ${text(n)}`), "");
 
@@ -298,7 +314,7 @@ function rootSection(r: RootCostSummary): string[] {
   out.push(
     "| Set by | Module | CA bundle | Contexts | Parses | Each | Total | Blocks |",
     "|---|---|---|--:|--:|--:|--:|---|",
-    ...r.groups.map(groupRow),
+    ...r.groups.map((g) => groupRow(g, href)),
     "",
   );
   // Why each module makes these contexts, once per module and rule (with the rule's page).
@@ -312,7 +328,11 @@ function rootSection(r: RootCostSummary): string[] {
   return out;
 }
 
-export function renderCostReport(docFile: string, roots: readonly RootCostSummary[]): string {
+export function renderCostReport(
+  docFile: string,
+  roots: readonly RootCostSummary[],
+  href: Href = absoluteHref,
+): string {
   const out = ["# nginx-risk cost report", ""];
   out.push(
     roots.length === 1
@@ -323,16 +343,26 @@ export function renderCostReport(docFile: string, roots: readonly RootCostSummar
       "binary units (1 KiB = 1,024 B).",
     "",
   );
-  for (const r of roots) out.push(...rootSection(r));
+  for (const r of roots) out.push(...rootSection(r, href));
   return out.join("\n");
 }
 
-/** The report of every root configuration `p` belongs to (the analyses as analysesFor lists them). */
-export function costReportOf(analyses: readonly RootAnalysis[], p: string, uriOf: UriOf): CostReportResult {
+/**
+ * The report of every root configuration `p` belongs to (the analyses as analysesFor lists them). `href`
+ * writes the links' targets (default: `file:` URIs, which VS Code's markdown preview refuses to render as
+ * links; it follows relative ones, so the VS Code client writes the report to a file and asks for links
+ * relative to its folder).
+ */
+export function costReportOf(
+  analyses: readonly RootAnalysis[],
+  p: string,
+  uriOf: UriOf,
+  href: Href = absoluteHref,
+): CostReportResult {
   const roots = analyses.map((a) => summarise(a, uriOf));
   const first = analyses[0];
   const docFile = first ? fileLabel(first.config, p) : p;
-  return { markdown: renderCostReport(docFile, roots), roots };
+  return { markdown: renderCostReport(docFile, roots, href), roots };
 }
 
 // ---- status bar ----------------------------------------------------------------------------------------

@@ -44,12 +44,13 @@ import type { ParsedFile } from "../parse/ast";
 import { normalizePath } from "../workspace/files";
 import { Analyzer, DiagnosticStore, looseScope, type RootAnalysis, type Scope } from "./analysis";
 import { SETTING_CHANGED_NOTIFICATION, SET_VERSION_COMMAND, codeActions } from "./code-actions";
-import { costReportOf, statusOf } from "./cost-report";
+import { costReportOf, relativeHref, statusOf } from "./cost-report";
 import {
   ANALYSED_NOTIFICATION,
   COST_REPORT_REQUEST,
   STATUS_REQUEST,
   type AnalysedParams,
+  type CostReportParams,
   type CostReportResult,
   type DocumentParams,
   type StatusResult,
@@ -580,13 +581,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   // ---- cost report and status bar (cost-report.ts) -------------------------------------------------------
 
-  connection.onRequest(COST_REPORT_REQUEST, async (params: DocumentParams): Promise<CostReportResult | null> => {
+  connection.onRequest(COST_REPORT_REQUEST, async (params: CostReportParams): Promise<CostReportResult | null> => {
     try {
       if (typeof params?.uri !== "string") return null;
       // Asked for by a person: answered for the text the editor shows, as a hover is.
       await settle();
       const target = analysesFor(params.uri);
-      return target ? costReportOf(target.analyses, target.path, uriMapper()) : null;
+      const base = typeof params.linkBase === "string" ? uriToPath(params.linkBase) : null;
+      return target ? costReportOf(target.analyses, target.path, uriMapper(), relativeHref(base)) : null;
     } catch (err) {
       logError(`cost report of ${String(params?.uri)} failed`, err);
       return null;
