@@ -1,0 +1,597 @@
+// The extension as users get it (the .vsix of the current build) in the real VS Code: code-server 4.139.1
+// (VS Code 1.139, the same Node extension host as the desktop) served on 127.0.0.1 and driven through
+// Debian's chromium with playwright-core, on the incident example (4,000 locations). One browser session;
+// each feature is its own `it`, so a failure names it; after each step a screenshot goes to
+// test-output/e2e/code-server/NN-step.png (cleared when the suite starts, kept after it).
+//
+// What the editor shows is compared with the CLI on a copy of the same workspace (an independent front end
+// of the same analysis): the finding's message and estimate, the fixed files (`fix --diff` applied with
+// patch(1)), the formatted file (`format --write`).
+import * as assert from "assert";
+import * as cp from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { chromium } from "playwright-core";
+import { REPO } from "../support/shared";
+import {
+  CHROMIUM,
+  CODE_SERVER,
+  CLI,
+  NODE24,
+  applyCliFix,
+  cliCheck,
+  codeServerReady,
+  freePort,
+  freshOutput,
+  generateIncident,
+  requireBuilt,
+  sleep,
+  stopGroup,
+  tempDir,
+  unavailable,
+  type CliFinding,
+} from "./support";
+import type { DomDocument, DomElement } from "./dom";
+import { EDITOR, Workbench } from "./workbench";
+
+declare const document: DomDocument;
+declare function getComputedStyle(e: DomElement): { color: string };
+
+/** Locations in the incident workspace: the real incident's size (4,000 + the Lua one + the server = 4,002). */
+const LOCATIONS = 4000;
+const DIRECTIVE = "lua_ssl_trusted_certificate";
+
+/** A file to format: valid nginx, laid out badly (the formatter must only move whitespace). */
+const MESSY = [
+  "# formatted by the e2e test",
+  "server {",
+  "listen 127.0.0.1:8081;",
+  "        server_name   messy.test;",
+  "  location / {",
+  "     return 200 'ok';   }",
+  "",
+  "",
+  "",
+  "  location = /lua { content_by_lua_block { ngx.say('hi') } }",
+  "}",
+  "",
+].join("\n");
+
+/** Where completion is asked for: an empty line inside a location. */
+const COMPLETE = ["http {", "    server {", "        location / {", "            ", "        }", "    }", "}", ""].join(
+  "\n",
+);
+
+describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the incident example", function () {
+  this.timeout(60_000);
+  const state: {
+    out: string;
+    tmp?: string;
+    ws?: string;
+    expected?: string;
+    pgid?: number;
+    wb?: Workbench;
+    finding?: CliFinding;
+    step: number;
+  } = { out: path.join(REPO, "test-output", "e2e", "code-server"), step: 0 };
+  const wb = (): Workbench => {
+    if (!state.wb) throw new Error("the workbench did not start (see the before all hook)");
+    return state.wb;
+  };
+  const ws = (...p: string[]): string => path.join(state.ws!, ...p);
+  /** A screenshot in the middle of a step: NNa-name.png beside the step's own NN-step.png. */
+  const shot = async (name: string): Promise<void> => {
+    const n = String(state.step + 1).padStart(2, "0");
+    await wb().page.screenshot({ path: path.join(state.out, `${n}${name}.png`), timeout: 15_000 });
+  };
+
+  before(async function () {
+    this.timeout(300_000);
+    requireBuilt();
+    if (!codeServerReady()) unavailable(this, "code-server (.e2e/)", "run `bash test/e2e/setup.sh`");
+    if (!fs.existsSync(CHROMIUM)) unavailable(this, CHROMIUM, "apt-get install chromium");
+    state.out = freshOutput("code-server");
+    const tmp = (state.tmp = tempDir("code-server"));
+
+    // The extension as shipped: packaged from the current build (npm test builds dist/ first).
+    const vsix = path.join(tmp, "nginx-risk.vsix");
+    const pkg = cp.spawnSync(
+      process.execPath,
+      [path.join(REPO, "node_modules", "@vscode", "vsce", "vsce"), "package", "--no-dependencies", "-o", vsix],
+      { cwd: REPO, encoding: "utf8", timeout: 120_000 },
+    );
+    assert.strictEqual(pkg.status, 0, `vsce package failed:\n${pkg.stdout}${pkg.stderr}`);
+
+    // The workspace, and a copy the CLI fixes (what the quick-fix must produce).
+    state.ws = generateIncident(path.join(tmp, "ws"), LOCATIONS);
+    fs.mkdirSync(ws("snippets"));
+    fs.writeFileSync(ws("snippets", "messy.nginx"), MESSY);
+    fs.writeFileSync(ws("snippets", "complete.nginx"), COMPLETE);
+    state.expected = path.join(tmp, "expected");
+    fs.cpSync(state.ws, state.expected, { recursive: true });
+    const findings = cliCheck(path.join(state.expected, "nginx.conf"));
+    state.finding = findings.find((f) => f.ruleId === "lua-ssl-per-location");
+    assert.ok(state.finding, `the CLI finds the incident: ${JSON.stringify(findings)}`);
+    applyCliFix(path.join(state.expected, "nginx.conf"), state.expected);
+    // (snippets/ is no part of the configuration: the fix leaves it alone, format is checked on its own.)
+
+    // A throw-away profile under the output folder (user data with its logs, extensions, XDG dirs), kept
+    // after the run for a failure's logs; TMPDIR in the temp folder.
+    const run = path.join(state.out, "profile");
+    const dirs = { ud: path.join(run, "user-data"), ext: path.join(run, "extensions"), xdg: path.join(run, "xdg") };
+    const tmpdir = path.join(tmp, "tmp"); // short: VS Code's IPC socket paths must fit 107 bytes
+    for (const d of [...Object.values(dirs), tmpdir]) fs.mkdirSync(d, { recursive: true });
+    fs.mkdirSync(path.join(dirs.ud, "User"), { recursive: true });
+    fs.writeFileSync(
+      path.join(dirs.ud, "User", "settings.json"),
+      JSON.stringify(
+        {
+          "workbench.startupEditor": "none",
+          "telemetry.telemetryLevel": "off",
+          "update.mode": "none",
+          "extensions.autoCheckUpdates": false,
+          "extensions.autoUpdate": false,
+          "workbench.enableExperiments": false,
+          "workbench.tips.enabled": false,
+          "chat.disableAIFeatures": true,
+          "workbench.secondarySideBar.defaultVisibility": "hidden",
+          "editor.hover.delay": 150,
+          "workbench.editor.enablePreview": false,
+          "files.autoSave": "off",
+          "outline.collapseItems": "alwaysExpand",
+          // Workspace trust stays on (the extension declares what it does in Restricted Mode): the first
+          // step trusts the folder in the Workspace Trust editor, as a user would.
+          "security.workspace.trust.enabled": true,
+        },
+        null,
+        2,
+      ),
+    );
+    const port = await freePort();
+    const config = path.join(run, "config.yaml");
+    fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      // code-server runs on its own Node 24 (its native modules were built for it).
+      PATH: `${path.dirname(NODE24)}${path.delimiter}${process.env.PATH}`,
+      XDG_CONFIG_HOME: dirs.xdg,
+      XDG_DATA_HOME: dirs.xdg,
+      XDG_CACHE_HOME: dirs.xdg,
+      TMPDIR: tmpdir,
+    };
+    const common = ["--config", config, "--user-data-dir", dirs.ud, "--extensions-dir", dirs.ext];
+    const inst = cp.spawnSync(CODE_SERVER, [...common, "--install-extension", vsix], {
+      env,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    assert.strictEqual(inst.status, 0, `--install-extension failed:\n${inst.stdout}${inst.stderr}`);
+
+    // Its own process group (setsid): the extension host, file watchers and the language server go with it.
+    const log = fs.openSync(path.join(state.out, "code-server.log"), "w");
+    const child = cp.spawn(
+      CODE_SERVER,
+      [
+        ...common,
+        "--disable-telemetry",
+        "--disable-update-check",
+        "--disable-getting-started-override",
+        "--reconnection-grace-time",
+        "5",
+        state.ws,
+      ],
+      { env, detached: true, stdio: ["ignore", log, log] },
+    );
+    fs.closeSync(log);
+    state.pgid = child.pid;
+    const base = `http://127.0.0.1:${port}`;
+    const healthy = await pollHttp(`${base}/healthz`, 60_000);
+    assert.ok(healthy, `code-server did not answer on ${base} (log: ${path.join(state.out, "code-server.log")})`);
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: 60_000,
+      env: { ...env, HOME: tmp },
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    state.wb = new Workbench(browser, context, page);
+    await page.goto(`${base}/?folder=${encodeURIComponent(state.ws)}`, { timeout: 60_000 });
+  });
+
+  afterEach(async function () {
+    if (!state.wb) return;
+    const slug = (this.currentTest?.title ?? "step")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 60);
+    const name = `${String(++state.step).padStart(2, "0")}-${slug}.png`;
+    await state.wb.page.screenshot({ path: path.join(state.out, name), timeout: 15_000 }).catch(() => undefined);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (state.wb) await state.wb.browser.close().catch(() => undefined);
+    await stopGroup(state.pgid);
+    if (state.tmp) fs.rmSync(state.tmp, { recursive: true, force: true });
+  });
+
+  it("loads the workbench and trusts the folder", async function () {
+    const { page } = wb();
+    const rows = page.locator(".explorer-folders-view .monaco-list-row");
+    await rows.first().waitFor({ state: "visible", timeout: 60_000 });
+    // A new folder opens in Restricted Mode (the extension runs there too, with less: see package.json's
+    // capabilities). The user trusts it in the Workspace Trust editor, as from the banner's "Manage".
+    const restricted = page.locator(".statusbar-item", { hasText: "Restricted Mode" });
+    await restricted.first().waitFor({ state: "visible", timeout: 30_000 });
+    await wb().command("Workspaces: Manage Workspace Trust");
+    const editor = page.locator(".workspace-trust-editor");
+    const trust = editor.locator(".monaco-button", { hasText: /^\s*Trust\s*$/ });
+    await trust.first().waitFor({ state: "visible", timeout: 15_000 });
+    await shot("a-restricted-mode");
+    await trust.first().click();
+    await page.locator(".workspace-trust-editor.trusted").waitFor({ timeout: 15_000 });
+    await shot("b-trusted");
+    // The trust editor opens as a modal editor: its close button (×) closes it.
+    const modal = page.locator(".monaco-modal-editor-block");
+    await modal.locator(".codicon-close, [aria-label^='Close']").first().click();
+    await modal.waitFor({ state: "hidden", timeout: 10_000 });
+    assert.strictEqual(await restricted.count(), 0, "Restricted Mode is over");
+    for (const name of ["nginx.conf", "sites-enabled", "snippets"]) {
+      await page.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).first().waitFor();
+    }
+  });
+
+  it("opens nginx.conf in the nginx language", async function () {
+    await wb().openFromExplorer("nginx.conf");
+    await wb()
+      .page.locator("#status\\.editor\\.mode", { hasText: /^\s*Nginx\s*$/i })
+      .waitFor({ timeout: 20_000 });
+  });
+
+  it(`shows the warning squiggle on ${DIRECTIVE}`, async function () {
+    this.timeout(120_000);
+    // The first analysis of 4,002 location configurations (and the server's start) comes first.
+    const lines = await wb().poll(
+      async () => nonEmpty((await wb().squiggleLines("warning")).filter(Boolean)),
+      90_000,
+      500,
+    );
+    assert.ok(lines, "a warning squiggle appears");
+    assert.deepStrictEqual(
+      lines.map((l) => l.trim()),
+      [`${DIRECTIVE} /etc/ssl/certs/ca-certificates.crt;`],
+      "exactly the directive's line is squiggled",
+    );
+  });
+
+  it("lists the finding with its estimate in the Problems panel", async function () {
+    const f = state.finding!;
+    const rows = await wb().poll(
+      async () => nonEmpty((await wb().problems()).filter((r) => r.includes(DIRECTIVE))),
+      20_000,
+    );
+    assert.ok(rows, `a Problems row: ${JSON.stringify(await wb().problems())}`);
+    assert.strictEqual(rows.length, 1, `one Problems row: ${JSON.stringify(rows)}`);
+    // The CLI's message of the same finding, its rule, and its place (line 17, column 5).
+    assert.ok(rows[0].includes(f.message), `Problems row ${JSON.stringify(rows[0])}\nCLI: ${f.message}`);
+    assert.match(rows[0], /~3\.\d+ GiB/);
+    assert.ok(rows[0].includes("lua-ssl-per-location"), rows[0]);
+    assert.ok(rows[0].includes(`[Ln ${f.line}, Col ${f.column}]`), rows[0]);
+    // Back to the editor for the next steps.
+    await wb().page.keyboard.press("Control+Shift+M");
+  });
+
+  it("explains the estimate in the hover", async function () {
+    const f = state.finding!;
+    // The diagnostic's part of the hover comes at once, the server's explanation (a table) after it.
+    const text = await wb().hover(DIRECTIVE, /Master, whole configuration/);
+    const contexts = (f.data!.contexts as number).toLocaleString("en-US");
+    assert.ok(text.includes(`${contexts} SSL contexts`), text);
+    const master = /Master (~[\d.]+ GiB)/.exec(f.message)![1];
+    const peak = /reload peak (~[\d.]+ GiB)/.exec(f.message)![1];
+    assert.ok(
+      text.includes(`Master, whole configuration ${master}`),
+      `hover should give the master ${master}: ${text}`,
+    );
+    assert.ok(text.includes(`Reload peak ${peak}`), `hover should give the reload peak ${peak}: ${text}`);
+    await wb().dismiss();
+  });
+
+  it("shows the cost in a code lens above the directive", async function () {
+    const f = state.finding!;
+    const contexts = (f.data!.contexts as number).toLocaleString("en-US");
+    const peak = /reload peak (~[\d.]+ GiB)/.exec(f.message)![1];
+    const lenses = await wb().poll(
+      async () => nonEmpty((await wb().codeLenses()).filter((l) => l.includes("SSL contexts"))),
+      20_000,
+    );
+    assert.ok(lenses, `a code lens: ${JSON.stringify(await wb().codeLenses())}`);
+    // "4,002 SSL contexts · ~3.18 GiB · reload peak ~6.42 GiB" (the figures from the CLI's finding).
+    assert.ok(
+      lenses.some((l) => new RegExp(`${contexts} SSL contexts · ~[\\d.]+ GiB · reload peak ${peak}`).test(l)),
+      JSON.stringify(lenses),
+    );
+  });
+
+  /** The text of the extension's status bar item, once `ok` (or the last one after `ms`). */
+  const statusText = async (ms: number, ok: (t: string) => boolean): Promise<string> => {
+    const item = wb().page.locator(".statusbar-item[aria-label^='nginx-risk memory estimate']").first();
+    await item.waitFor({ state: "visible", timeout: ms });
+    let text = "";
+    await wb().poll(async () => ok((text = (await item.innerText()).replace(/\s+/g, " ").trim())), ms);
+    return text;
+  };
+
+  /** The rows of the Explorer's Outline view for the active editor (expanded, then collapsed again). */
+  const outlineRows = async (expect: RegExp): Promise<string[] | null> => {
+    const { page } = wb();
+    const header = page.locator(".pane-header", { hasText: /^\s*Outline/i }).first();
+    await header.waitFor({ state: "visible" });
+    if ((await header.getAttribute("aria-expanded")) !== "true") await header.click();
+    const outline = page.locator(".pane").filter({
+      has: page.locator(":scope > .pane-header", { hasText: /^\s*Outline/i }),
+    });
+    // Each row as "name" or "name — detail" (a server's listen addresses are its detail).
+    const labels = await wb().poll(async () => {
+      const all = await outline.locator(".monaco-list-row").evaluateAll((rows) =>
+        (rows as unknown as DomElement[]).map((r) => {
+          const part = (sel: string): string => [...r.querySelectorAll(sel)].map((e) => e.textContent ?? "").join("");
+          const name = part(".label-name").trim();
+          const detail = part(".label-description").trim();
+          return detail ? `${name} — ${detail}` : name;
+        }),
+      );
+      return all.some((l) => expect.test(l)) ? all : null;
+    }, 20_000);
+    await shot("a-outline");
+    await header.click(); // collapsed again: it takes room from the editor
+    return labels;
+  };
+
+  it("shows the blocks of nginx.conf in the Outline view", async function () {
+    const labels = await outlineRows(/^http\b/);
+    assert.ok(labels, "the Outline lists symbols");
+    // nginx.conf's blocks: events and http at the top level (its servers are in the included app.conf).
+    assert.deepStrictEqual(labels, ["events", "http"]);
+  });
+
+  it("shows the estimate in the status bar", async function () {
+    // The CLI's summary line of the same workspace: "memory of nginx.conf: master ~3.22 GiB, reload peak ~6.42 GiB".
+    const { master, peak } = cliMemory(path.join(state.ws!, "nginx.conf"));
+    const text = await statusText(20_000, (t) => t.includes(master));
+    assert.ok(text.includes(master) && text.includes(peak), `status bar "${text}" should give ${master} and ${peak}`);
+  });
+
+  it('runs "nginx-risk: Show cost report" from the command palette', async function () {
+    await wb().focusEditor();
+    await wb().command("nginx-risk: Show cost report");
+    const f = state.finding!;
+    const contexts = (f.data!.contexts as number).toLocaleString("en-US");
+    const frame = await wb().frameWith(new RegExp(`${contexts}`), 30_000);
+    assert.ok(frame, "the report shows the SSL contexts of the configuration");
+    const body = await frame.evaluate(() => document.body?.innerText ?? "");
+    assert.match(body, /cost report/i);
+    assert.ok(body.includes(DIRECTIVE), body.slice(0, 2000));
+    // The preview renders no file: link (markdown-it refuses the scheme); the report's links are relative.
+    assert.ok(!body.includes("](<"), `links shown as markdown text: ${body.slice(0, 2000)}`);
+    await shot("a-cost-report");
+    // Its link to the directive opens nginx.conf at that line.
+    const anchor = frame.locator("a", { hasText: /^nginx\.conf:\d+$/ }).first();
+    const label = await anchor.innerText({ timeout: 10_000 });
+    const line = Number(/:(\d+)$/.exec(label)![1]);
+    assert.strictEqual(line, f.line, `the report links ${label} for the finding's line`);
+    await anchor.click({ timeout: 10_000 });
+    const selection = wb().page.locator('[id="status.editor.selection"]');
+    const at = await wb().poll(async () => {
+      const tab = await wb().activeTab();
+      const where = await selection.innerText({ timeout: 1_000 }).catch(() => "");
+      return tab === "nginx.conf" && where.startsWith(`Ln ${line},`) ? where : null;
+    }, 15_000);
+    await shot("b-report-link");
+    assert.ok(at, `the link opens nginx.conf at line ${line}; active tab: ${await wb().activeTab()}`);
+    // Back to one editor group with nginx.conf.
+    await wb().command("View: Close All Editor Groups");
+    await wb().openFromExplorer("nginx.conf");
+  });
+
+  it("goes to the definition of an include (sites-enabled/*.conf → app.conf)", async function () {
+    const lines = fs.readFileSync(ws("nginx.conf"), "utf8").split("\n");
+    const line = lines.findIndex((l) => l.includes("include sites-enabled/")) + 1;
+    const column = lines[line - 1].indexOf("sites-enabled") + 3;
+    await wb().gotoLine(line, column);
+    await wb().page.keyboard.press("F12");
+    const ok = await wb().poll(async () => (await wb().activeTab()) === "app.conf", 15_000);
+    assert.ok(ok, `F12 on the include opens app.conf; active tab: ${await wb().activeTab()}`);
+  });
+
+  it("shows app.conf's server (by its server_name) and locations in the Outline view", async function () {
+    // app.conf is open (previous step); with outline.collapseItems off, the tree is expanded.
+    const labels = await outlineRows(/^location \/l0\b/);
+    assert.ok(labels, "the Outline lists the locations");
+    assert.ok(
+      labels.includes("localhost — listen 127.0.0.1:8080"),
+      `the server named by its server_name, its listen as detail: ${JSON.stringify(labels)}`,
+    );
+    for (const name of ["location = /lua", "content_by_lua_block", "location /l0", "location /l1"]) {
+      assert.ok(
+        labels.some((l) => l === name || l.startsWith(`${name} `)),
+        `${name}: ${JSON.stringify(labels)}`,
+      );
+    }
+  });
+
+  it("completes directive names inside a location", async function () {
+    // In a file of its own (snippets/complete.nginx), so the incident's files stay as the fix expects them.
+    const { page } = wb();
+    await wb().quickOpen("complete.nginx");
+    const lines = fs.readFileSync(ws("snippets", "complete.nginx"), "utf8").split("\n");
+    const line = lines.findIndex((l) => l.includes("location / {")) + 2;
+    await wb().gotoLine(line, lines[line - 1].length + 1);
+    await page.keyboard.type("proxy_pass_he", { delay: 30 });
+    await page.keyboard.press("Control+Space");
+    const rows = page.locator(`${EDITOR} .suggest-widget .monaco-list-row`);
+    await rows.first().waitFor({ state: "visible", timeout: 15_000 });
+    const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    await shot("a-completion");
+    assert.ok(
+      labels.some((l) => l.startsWith("proxy_pass_header")),
+      `proxy_pass_header offered inside a location: ${JSON.stringify(labels)}`,
+    );
+    await page.keyboard.press("Escape");
+    await wb().command("View: Revert and Close Editor");
+  });
+
+  it("highlights the Lua inside content_by_lua_block", async function () {
+    const { page } = wb();
+    const lines = fs.readFileSync(ws("sites-enabled", "app.conf"), "utf8").split("\n");
+    const line = lines.findIndex((l) => l.includes("ngx.say(")) + 1;
+    await wb().gotoLine(line, 1);
+    // The colours of the tokens on the Lua line and on an nginx line: the Lua string has the theme's
+    // string colour, and `ngx.say` is split into Lua tokens (the nginx grammar alone would not).
+    const colours = await page.evaluate((sel) => {
+      const out: Record<string, string[]> = {};
+      for (const l of document.querySelectorAll(`${sel} .view-lines .view-line`)) {
+        const text = (l.textContent ?? "").replace(/\u00a0/g, " ");
+        const key = text.includes("ngx.say(") ? "lua" : text.includes("server_name") ? "nginx" : null;
+        if (!key) continue;
+        out[key] = [...l.querySelectorAll("span > span")].map(
+          (s) => `${(s.textContent ?? "").replace(/\u00a0/g, " ")}=${getComputedStyle(s).color}`,
+        );
+      }
+      return out;
+    }, EDITOR);
+    assert.ok(colours.lua, `the Lua line is on screen: ${JSON.stringify(colours)}`);
+    const lua = colours.lua.map((t) => {
+      const i = t.lastIndexOf("=");
+      return { text: t.slice(0, i), colour: t.slice(i + 1) };
+    });
+    const tokens = lua.map((t) => t.text.trim()).filter(Boolean);
+    // Lua's tokens, not nginx words: `ngx.say('hello from ', jit.version)` would be two nginx words split
+    // at the space; Lua splits it at `.`, `(` and `,` and keeps the string whole.
+    for (const tok of ["ngx", "say", "(", "'hello from '", "jit", "version", ")"]) {
+      assert.ok(tokens.includes(tok), `Lua token ${tok}: ${JSON.stringify(lua)}`);
+    }
+    const colour = (text: string): string => lua.find((t) => t.text.trim() === text)!.colour;
+    assert.notStrictEqual(colour("'hello from '"), colour("ngx"), "a Lua string is coloured unlike a name");
+    assert.notStrictEqual(colour("say"), colour("ngx"), "a called function is coloured unlike its table");
+    // And the nginx line around it is coloured by the nginx grammar: its directive name unlike the Lua names.
+    const nginx = (colours.nginx ?? []).map((t) => t.slice(t.lastIndexOf("=") + 1));
+    assert.ok(nginx.length >= 2, `the nginx line is on screen: ${JSON.stringify(colours)}`);
+    assert.ok(new Set([...nginx, ...lua.map((t) => t.colour)]).size >= 4, JSON.stringify(colours));
+  });
+
+  it("formats a document as `nginx-risk format` does", async function () {
+    const { page } = wb();
+    await wb().quickOpen("messy.nginx");
+    await page.locator("#status\\.editor\\.mode", { hasText: /^\s*Nginx\s*$/i }).waitFor({ timeout: 10_000 });
+    await wb().focusEditor();
+    await wb().command("Format Document");
+    await sleep(500);
+    await wb().command("File: Save");
+    const expectedDir = path.join(state.tmp!, "format");
+    fs.mkdirSync(expectedDir, { recursive: true });
+    fs.writeFileSync(path.join(expectedDir, "messy.nginx"), MESSY);
+    // The editor formats with the indentation it detected in the file ("Spaces: 3"): the CLI is given the same.
+    const indent = /Spaces: (\d+)/.exec(await page.locator("#status\\.editor\\.indentation").innerText())?.[1];
+    assert.ok(indent, "the status bar shows the indentation");
+    const r = cp.spawnSync(process.execPath, [CLI, "format", "messy.nginx", "--write", "--indent", indent], {
+      cwd: expectedDir,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.strictEqual(r.status, 0, `nginx-risk format failed:\n${r.stdout}${r.stderr}`);
+    const expected = fs.readFileSync(path.join(expectedDir, "messy.nginx"), "utf8");
+    assert.notStrictEqual(expected, MESSY, "the CLI changes the layout");
+    const saved = await wb().poll(async () => {
+      const t = fs.readFileSync(ws("snippets", "messy.nginx"), "utf8");
+      return t !== MESSY ? t : null;
+    }, 10_000);
+    await shot("a-formatted");
+    assert.strictEqual(saved, expected);
+    // Well-formed: the formatted file has no syntax error (the CLI reads it back).
+    assert.deepStrictEqual(
+      cliCheck(ws("snippets", "messy.nginx")).filter((x) => x.severity === "error"),
+      [],
+    );
+    await wb().command("View: Close All Editors");
+  });
+
+  it("applies the quick-fix from the light bulb: the files change as `nginx-risk fix` says, the warning goes", async function () {
+    this.timeout(120_000);
+    const { page } = wb();
+    const f = state.finding!;
+    await wb().openFromExplorer("nginx.conf");
+    await wb().gotoLine(f.line, f.column + 6);
+    const bulb = page.locator(`${EDITOR} .lightBulbWidget`);
+    await bulb.waitFor({ state: "visible", timeout: 20_000 });
+    await shot("a-light-bulb");
+    await bulb.click();
+    const rows = await wb().actionRows();
+    const titles = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    const move = titles.find((t) => t.startsWith(`Move ${DIRECTIVE}`));
+    assert.ok(move, `the light bulb offers the move: ${JSON.stringify(titles)}`);
+    await shot("b-quick-fix-menu");
+    await rows
+      .filter({ hasText: `Move ${DIRECTIVE}` })
+      .first()
+      .click();
+    // The edit touches nginx.conf (open) and app.conf (not open): Save All writes both.
+    await wb().poll(async () => !(await wb().visibleLines()).some((l) => l.includes(DIRECTIVE)), 15_000);
+    await wb().command("File: Save All Files");
+    const expected = (p: string): string => fs.readFileSync(path.join(state.expected!, p), "utf8");
+    const same = await wb().poll(
+      async () => ["nginx.conf", "sites-enabled/app.conf"].every((p) => fs.readFileSync(ws(p), "utf8") === expected(p)),
+      15_000,
+    );
+    for (const p of ["nginx.conf", "sites-enabled/app.conf"]) {
+      assert.strictEqual(fs.readFileSync(ws(p), "utf8"), expected(p), `${p} as nginx-risk fix --diff changes it`);
+    }
+    assert.ok(same);
+    const gone = await wb().poll(async () => (await wb().squiggleLines("warning")).length === 0, 30_000, 500);
+    assert.ok(gone, "the warning squiggle is gone");
+    const left = await wb().poll(async () => {
+      const rows = await wb().problems();
+      return rows.some((r) => r.includes("4,002 SSL contexts")) ? null : rows;
+    }, 30_000);
+    assert.ok(left, "the Problems panel no longer lists the 4,002 SSL contexts");
+    // The status bar follows: the fixed configuration's estimate, as the CLI gives it for the fixed copy.
+    const { master, peak } = cliMemory(path.join(state.expected!, "nginx.conf"));
+    const text = await statusText(20_000, (t) => t.includes(master));
+    assert.ok(text.includes(master) && text.includes(peak), `status bar "${text}" should give ${master} and ${peak}`);
+  });
+});
+
+async function pollHttp(url: string, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (r.ok) return true;
+    } catch {
+      // not up yet
+    }
+    await sleep(200);
+  }
+  return false;
+}
+
+function nonEmpty<T>(a: T[]): T[] | null {
+  return a.length > 0 ? a : null;
+}
+
+/** The estimate the CLI's text output gives for a main configuration (its "memory of FILE:" line). */
+function cliMemory(file: string): { master: string; peak: string } {
+  const r = cp.spawnSync(process.execPath, [CLI, "check", path.basename(file), "--fail-on", "never"], {
+    cwd: path.dirname(file),
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  const m = /^memory of \S+: master (~[\d.]+ [KMGT]iB), reload peak (~[\d.]+ [KMGT]iB)/m.exec(r.stdout);
+  assert.ok(m, `nginx-risk check ${file} gives the memory estimate:\n${r.stdout}${r.stderr}`);
+  return { master: m[1], peak: m[2] };
+}
