@@ -1,9 +1,13 @@
 // Rule `directive`: the checks nginx runs on every statement before its handler (ngx_conf_handler):
 // known name (strict mode only), allowed in this block, right number of arguments, `;` or `{` as it must.
+// Plus one nginx cannot make: a statement whose argument starts a new line with the name of a directive
+// that fits there (`listen 8080` ⏎ `server_name a;`) most likely lost its `;`. nginx reads the next
+// line as arguments: sometimes it fails on them (listen: `invalid parameter "server_name"`), sometimes it
+// takes them silently (`server_name a.com` ⏎ `root /srv;` names a server "root" and sets no root).
 // The context of each statement follows the include sites, so a sites-enabled file is judged inside the
 // `http {}` that includes it; a file included twice is judged in each place (reported once per position).
 
-import type { Directive } from "../parse/ast";
+import type { Directive, Word } from "../parse/ast";
 import { checkDirective, enterBlock, type ContextKind } from "../parse/directives";
 import { walk, type Configuration } from "../workspace/configuration";
 import type { Finding, RuleOptions } from "./types";
@@ -39,6 +43,20 @@ export function directiveFindings(config: Configuration, options: RuleOptions): 
           message: p.message,
         });
       }
+      const lost = lostSemicolon(d, context, options);
+      if (lost && !seen.has(`${info.file.path}:${lost.range.start.offset}:lost-semicolon`)) {
+        seen.add(`${info.file.path}:${lost.range.start.offset}:lost-semicolon`);
+        findings.push({
+          ruleId: "directive",
+          code: "lost-semicolon",
+          severity: "warning",
+          path: info.file.path,
+          range: lost.range,
+          message:
+            `missing ";" before "${lost.value}"? Written on a line of its own, it is read as an argument of ` +
+            `"${d.name}" (line ${d.nameWord.range.start.line + 1})`,
+        });
+      }
       if (d.block) stack.push(enterBlock(context, d.name));
     },
     leave(d: Directive) {
@@ -46,4 +64,26 @@ export function directiveFindings(config: Configuration, options: RuleOptions): 
     },
   });
   return findings;
+}
+
+/**
+ * The first argument of `d` that starts a line and, with the words after it, would be a valid statement of
+ * this context on its own (a known directive, allowed here, with a fitting number of arguments).
+ */
+function lostSemicolon(d: Directive, context: ContextKind, options: RuleOptions): Word | null {
+  // Map, types, … bodies and Lua are not statements; in a block nginx refused, nothing is known.
+  if (context === "custom" || context === "lua" || context === "unknown") return null;
+  let prevLine = d.nameWord.range.end.line;
+  for (let i = 0; i < d.args.length; i++) {
+    const w = d.args[i];
+    const startsLine = w.range.start.line > prevLine;
+    prevLine = w.range.end.line;
+    if (!startsLine || w.quote !== null || !/^[a-z_][a-z0-9_]*$/.test(w.value)) continue;
+    const problems = checkDirective(
+      { name: w.value, argCount: d.args.length - i - 1, terminator: d.terminator, context },
+      { strict: true, checkContext: true, checkArgs: true, version: options.nginxVersion },
+    );
+    if (problems.length === 0) return w;
+  }
+  return null;
 }
