@@ -133,14 +133,19 @@ export class TestClient {
             `\nserver log:\n${this.logs.join("\n")}\nstderr:\n${this.stderr}`,
         );
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
+      await this.nextMessage(left);
     }
+  }
+
+  /** Resolves when the next message arrives (a publish, a notification), or after `ms`. */
+  private nextMessage(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -163,13 +168,7 @@ export class TestClient {
             `\nserver log:\n${this.logs.join("\n")}\nstderr:\n${this.stderr}`,
         );
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
+      await this.nextMessage(left);
     }
   }
 

@@ -4,7 +4,8 @@
 
 import * as assert from "assert";
 import { analyseConfiguration, type RootAnalysis } from "../../server/src/lsp/analysis";
-import { codeLenses, directiveAt, hoverAt, type Position } from "../../server/src/lsp/hover";
+import { codeLenses, hoverAt, type Position } from "../../server/src/lsp/hover";
+import { directiveAt } from "../../server/src/navigate/text";
 import type { RuleOptions } from "../../server/src/rules";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";

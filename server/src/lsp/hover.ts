@@ -21,7 +21,8 @@ import {
 import { formatBytes, formatCount } from "../cost/format";
 import type { ResolvedVersion, ResolvedVersions } from "../cost/versions";
 import { descendants, effective, type ConfigContext } from "../model";
-import type { Directive, Node, Range } from "../parse/ast";
+import type { Directive, Range } from "../parse/ast";
+import { directiveAt } from "../navigate/text";
 import { rootContextKind } from "../rules/directive-checks";
 import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
 import { ruleDocUrl } from "../rules/docs";
@@ -67,29 +68,6 @@ const LIST_SAMPLE = 8;
 
 function le(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character <= b.character);
-}
-
-function lt(a: Position, b: Position): boolean {
-  return a.line < b.line || (a.line === b.line && a.character < b.character);
-}
-
-/**
- * The innermost directive at `pos`: a statement anywhere in its text (not in a Lua body), a block only on
- * its head (name and arguments up to `{`); inside a block's braces, the directives there.
- */
-export function directiveAt(nodes: readonly Node[], pos: Position): Directive | null {
-  for (const n of nodes) {
-    if (n.kind !== "directive") continue;
-    if (!le(n.range.start, pos) || !le(pos, n.range.end)) continue;
-    if (n.block) {
-      if (lt(pos, n.block.open.end)) return n;
-      if (n.block.close && le(n.block.close.start, pos)) return null;
-      return directiveAt(n.block.children, pos);
-    }
-    if (n.lua && le(n.lua.range.start, pos)) return null;
-    return n;
-  }
-  return null;
 }
 
 function plural(n: number, one: string, many = one + "s"): string {
