@@ -9,6 +9,10 @@ import { parse } from "../server/src/parse/parser";
 import { runChecks } from "../server/src/rules";
 import { fixesFor } from "../server/src/fix";
 import { loadConfiguration } from "../server/src/workspace/configuration";
+import { completionsAt } from "../server/src/complete/completion";
+import { configSymbols } from "../server/src/complete/symbols";
+import { formatText } from "../server/src/format/format";
+import { documentSymbols, foldingRanges } from "../server/src/navigate";
 import { MemoryFileSource } from "../server/src/workspace/files";
 
 function median(xs: number[]): number {
@@ -46,6 +50,7 @@ function incidentConfig(n: number): string {
 }
 
 const rows: string[] = [];
+const editorRows: string[] = [];
 for (const n of [100, 1000, 4000]) {
   const text = incidentConfig(n);
   const source = new MemoryFileSource({ "/bench/nginx.conf": text });
@@ -67,6 +72,22 @@ for (const n of [100, 1000, 4000]) {
   const fixMs = measure(() => {
     fixes = fixesFor(config, findings, { ...options, source }, model).filter((f) => f.edits.length > 0).length;
   });
+  // What the editor asks for besides diagnostics, each over the same text (the tree as the server keeps it).
+  const parsed = parse(text);
+  const ratio = (ms: number): string => `${(ms / parseMs).toFixed(2)}×`.padStart(7);
+  const outlineMs = measure(() => documentSymbols(parsed));
+  const foldMs = measure(() => foldingRanges(parsed));
+  // The formatter parses its result again to prove the tree unchanged: about two parses by design.
+  const formatMs = measure(() => formatText(text, { tabSize: 4, insertSpaces: true }), 1, 5);
+  const middle = text.split("\n").findIndex((l) => l.includes(`/l${n >> 1} `));
+  const symbols = configSymbols([config]);
+  const completeMs = measure(() =>
+    completionsAt({ text, parsed, position: { line: middle, character: 8 }, topContexts: ["main"], symbols }),
+  );
+  editorRows.push(
+    `  ${String(n).padStart(5)} locations   outline ${ratio(outlineMs)}   folding ${ratio(foldMs)}   ` +
+      `format ${ratio(formatMs)}   completion ${ratio(completeMs)}`,
+  );
   rows.push(
     `  ${String(n).padStart(5)} locations  ${String(contexts).padStart(5)} contexts   parse ${parseMs.toFixed(1).padStart(6)}   ` +
       `analysis ${analysisMs.toFixed(1).padStart(6)}   analysis ÷ parse ${(analysisMs / parseMs).toFixed(2)}×   ` +
@@ -75,3 +96,5 @@ for (const n of [100, 1000, 4000]) {
 }
 console.log("\nRisk engine, in-process, warm, median (ms); the ratio is within this run:");
 for (const r of rows) console.log(r);
+console.log("\nEditor requests ÷ parse of the same text, within this run:");
+for (const r of editorRows) console.log(r);
