@@ -181,20 +181,6 @@ export function applyCliFix(file: string, dir: string, args: string[] = []): { d
   return { diff: r.stdout, log: r.stderr };
 }
 
-/**
- * Writes the incident example (scripts/gen-incident-example.mjs) with `locations` locations into `dir`
- * and returns the folder holding its nginx.conf. The script writes beside itself (../examples), so a
- * copy of it runs in `dir`: the repository's examples/ stay untouched.
- */
-export function generateIncident(dir: string, locations: number): string {
-  fs.mkdirSync(path.join(dir, "scripts"), { recursive: true });
-  const script = path.join(dir, "scripts", "gen-incident-example.mjs");
-  fs.copyFileSync(path.join(REPO, "scripts", "gen-incident-example.mjs"), script);
-  const r = cp.spawnSync(process.execPath, [script, String(locations)], { encoding: "utf8", timeout: 60_000 });
-  assert.strictEqual(r.status, 0, `gen-incident-example failed:\n${r.stderr}`);
-  return path.join(dir, "examples", "incident", "generated");
-}
-
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `nginx-risk-e2e-${prefix}-`));
 }
@@ -213,3 +199,5 @@ export function requireBuilt(): void {
       throw new Error(`${f} is missing: run \`npm run build\` first (the e2e tests use the bundles)`);
   }
 }
+
+export { generateIncident } from "../support/incident";

@@ -27,6 +27,7 @@ import {
   type RootCostSummary,
   type StatusResult,
 } from "../../server/src/lsp/cost-report-protocol";
+import { generateIncident } from "../support/incident";
 import { REPO } from "../support/shared";
 import { TestClient, initializeParams, requireBuiltServer, sameFile, uriOf } from "./client";
 
@@ -314,13 +315,7 @@ describe("language server: cost report and status bar over stdio", function () {
     let findings: CliFinding[];
 
     before(async function () {
-      // The generator writes beside itself (examples/incident/generated): run a copy, never the checkout's.
-      const scripts = path.join(tmp, "incident", "scripts");
-      fs.mkdirSync(scripts, { recursive: true });
-      fs.copyFileSync(path.join(REPO, "scripts", "gen-incident-example.mjs"), path.join(scripts, "gen.mjs"));
-      const r = cp.spawnSync(process.execPath, [path.join(scripts, "gen.mjs"), "4000"], { encoding: "utf8" });
-      assert.strictEqual(r.status, 0, r.stderr);
-      dir = path.join(tmp, "incident", "examples", "incident", "generated");
+      dir = generateIncident(path.join(tmp, "incident"), 4000);
       findings = cliSslFindings(dir, [
         "nginx.conf",
         "--nginx-version",

@@ -4,10 +4,12 @@
 
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { documentSymbols, foldingRanges, type OutlineSymbol } from "../../server/src/navigate";
 import type { Node, ParsedFile } from "../../server/src/parse/ast";
 import { parse } from "../../server/src/parse/parser";
+import { generateIncident } from "../support/incident";
 import { CORPUS, CORPUS_REF, haveShared, readManifest, REPO } from "../support/shared";
 import { DIVERGENCES } from "../parse/crossplane-divergence-list";
 
@@ -223,9 +225,9 @@ describe("navigate: outline of the examples", function () {
   });
 
   it("the incident's site: one server, the Lua location, then /l0 … in order", function () {
-    const dir = path.join(REPO, "examples", "incident", "generated", "sites-enabled", "app.conf");
-    if (!fs.existsSync(dir)) this.skip();
-    const text = fs.readFileSync(dir, "utf8");
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-outline-"));
+    const text = fs.readFileSync(path.join(generateIncident(tmp, 200), "sites-enabled", "app.conf"), "utf8");
+    fs.rmSync(tmp, { recursive: true, force: true });
     const count = (text.match(/^ {4}location \/l\d+ /gm) ?? []).length;
     const [server, ...rest] = documentSymbols(parse(text));
     assert.equal(rest.length, 0);

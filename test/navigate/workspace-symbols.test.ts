@@ -3,10 +3,11 @@
 
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { workspaceSymbols } from "../../server/src/navigate";
 import { parse } from "../../server/src/parse/parser";
-import { REPO } from "../support/shared";
+import { generateIncident } from "../support/incident";
 import { removeTree, tempTree } from "../workspace/helpers";
 import { analyse } from "./helpers";
 
@@ -68,9 +69,10 @@ describe("navigate: workspace symbols", function () {
   });
 
   it("open files no analysis reads are listed too; the cap holds on the incident's 4,000 locations", function () {
-    const site = path.join(REPO, "examples", "incident", "generated", "sites-enabled", "app.conf");
-    if (!fs.existsSync(site)) this.skip();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-wsym-"));
+    const site = path.join(generateIncident(tmp, 4000), "sites-enabled", "app.conf");
     const text = fs.readFileSync(site, "utf8");
+    fs.rmSync(tmp, { recursive: true, force: true });
     const locations = (text.match(/^\s*location /gm) ?? []).length;
     assert.ok(locations > 1000, `${locations} locations`);
     const all = workspaceSymbols({ analyses: [], extra: new Map([[site, parse(text)]]) }, "", 1000);
