@@ -42,8 +42,8 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   };
   const clientOptions: LanguageClientOptions = {
-    // The status bar follows nginxRisk/analysed (cost-view.ts).
-    initializationOptions: { analysedNotification: true } satisfies InitializationOptions,
+    // The status bar follows nginxRisk/analysed (cost-view.ts); nginxRisk/settingChanged is persisted below.
+    initializationOptions: { analysedNotification: true, persistsSettings: true } satisfies InitializationOptions,
     documentSelector: [
       { scheme: "file", language: "nginx" },
       { scheme: "untitled", language: "nginx" },

@@ -180,9 +180,12 @@ function params(dir: string, documentChanges: boolean): InitializeParams {
   return p;
 }
 
-async function startIn(dir: string, documentChanges = true): Promise<TestClient> {
+async function startIn(dir: string, documentChanges = true, initializationOptions?: object): Promise<TestClient> {
   const client = new TestClient();
-  const result = await client.connection.sendRequest(InitializeRequest.type, params(dir, documentChanges));
+  const result = await client.connection.sendRequest(InitializeRequest.type, {
+    ...params(dir, documentChanges),
+    initializationOptions,
+  });
   assert.deepStrictEqual(result.capabilities.codeActionProvider, { codeActionKinds: ["quickfix"] });
   assert.deepStrictEqual(result.capabilities.executeCommandProvider, { commands: ["nginxRisk.setVersion"] });
   await client.connection.sendNotification(InitializedNotification.type, {});
@@ -434,6 +437,51 @@ describe("language server: nginxRisk.setVersion over stdio", function () {
       (await codeActions(client, nginxConf, d.range, [d])).map((a) => a.title),
       [MOVE_TITLE],
     );
+  });
+});
+
+describe("language server: nginxRisk.setVersion for a client that persists it (the VS Code extension)", function () {
+  this.timeout(60000);
+
+  let dir: string;
+  let client: TestClient;
+
+  before(async function () {
+    requireBuiltServer();
+    dir = copyExample();
+    client = await startIn(dir, true, { persistsSettings: true });
+  });
+
+  after(async function () {
+    if (client) await client.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a setting persisted and removed at once, within the debounce: the user's settings decide", async function () {
+    // Found in code-server: "Keep it at http level", then the key deleted from settings.json half a second
+    // later. Settings are read after the debounce, so the server never saw the persisted value and kept the
+    // session's value for good: the warning stayed a hint.
+    const nginxConf = path.join(dir, "nginx.conf");
+    client.open(nginxConf, fs.readFileSync(nginxConf, "utf8"), 1);
+    const p = await client.waitFor(nginxConf, (x) => x.version === 1 && luaFinding(x) !== undefined);
+    const d = luaFinding(p)!;
+    const setting = (await codeActions(client, nginxConf, d.range, [d])).find((a) => a.command);
+    assert.ok(setting?.command);
+    let since = client.published.length;
+    await client.connection.sendRequest(ExecuteCommandRequest.type, {
+      command: setting.command.command,
+      arguments: setting.command.arguments,
+    });
+    await client.waitFor(nginxConf, (x) => contexts(luaFinding(x)) === 1, since);
+
+    const before = client.settings;
+    client.settings = { ...before, versions: { luaNginxModule: "0.10.26" } };
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    client.settings = before;
+    since = client.published.length;
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    const back = await client.waitFor(nginxConf, (x) => contexts(luaFinding(x)) === 5, since);
+    assert.strictEqual(luaFinding(back)!.severity, d.severity);
   });
 });
 

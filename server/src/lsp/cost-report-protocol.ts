@@ -19,6 +19,12 @@ export const ANALYSED_NOTIFICATION = "nginxRisk/analysed";
 /** What a client puts in `initializationOptions` to receive nginxRisk/analysed. */
 export interface InitializationOptions {
   analysedNotification?: boolean;
+  /**
+   * The client writes the setting of every nginxRisk/settingChanged into its settings (the VS Code extension
+   * does). The server then keeps a nginxRisk.setVersion value only until the next configuration change:
+   * from there the client's settings hold it, or whatever the user changed it to since.
+   */
+  persistsSettings?: boolean;
 }
 
 export interface DocumentParams {

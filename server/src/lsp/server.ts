@@ -53,6 +53,7 @@ import {
   type CostReportParams,
   type CostReportResult,
   type DocumentParams,
+  type InitializationOptions,
   type StatusResult,
 } from "./cost-report-protocol";
 import { hoverToLsp, lensToCodeLens, pathToUri, uriToPath } from "./conversions";
@@ -114,6 +115,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let canApplyDocumentChanges = false;
   /** The client asked for nginxRisk/analysed (initializationOptions): other clients may warn about unknown notifications. */
   let sendAnalysed = false;
+  /** The client persists what nginxRisk/settingChanged names (initializationOptions.persistsSettings). */
+  let clientPersists = false;
   let canSnippet = false;
   let hasFolderEvents = false;
   let folders: string[] = [];
@@ -169,8 +172,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     hasFolderEvents = ws?.workspaceFolders === true;
     canRefreshLenses = ws?.codeLens?.refreshSupport === true;
     canApplyDocumentChanges = ws?.workspaceEdit?.documentChanges === true;
-    const init = params.initializationOptions as { analysedNotification?: unknown } | null | undefined;
+    const init = params.initializationOptions as InitializationOptions | null | undefined;
     sendAnalysed = init?.analysedNotification === true;
+    clientPersists = init?.persistsSettings === true;
     canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     folders = foldersOf(params.workspaceFolders, params.rootUri ?? null);
     return {
@@ -235,6 +239,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const all = params.settings as Record<string, unknown> | null | undefined;
       pushedSettings = all && typeof all === "object" ? all.nginxRisk : undefined;
     }
+    // A client that persists session values has them in its settings now (or the user changed them
+    // since): reading settings only after the debounce, a persisted value removed at once would
+    // otherwise never be seen, and the session value would mask the user's settings until a restart.
+    if (clientPersists) overrides.clear();
     settingsCache.clear();
     lastSettings.clear();
     analyzer.invalidateGraphs();
