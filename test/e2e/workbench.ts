@@ -95,11 +95,35 @@ export class Workbench {
     );
   }
 
+  /** The cursor's 1-based line and column, as the status bar gives them ("Ln 12, Col 5"); null when hidden. */
+  async cursor(): Promise<{ line: number; column: number } | null> {
+    const text = await this.page
+      .locator('[id="status.editor.selection"]')
+      .innerText({ timeout: 2000 })
+      .catch(() => "");
+    const m = /Ln (\d+), Col (\d+)/.exec(text);
+    return m ? { line: Number(m[1]), column: Number(m[2]) } : null;
+  }
+
+  /** Polls the cursor until `ok` holds for it (or `ms` pass); the last position read. */
+  async cursorWhere(
+    ok: (at: { line: number; column: number }) => boolean,
+    ms: number,
+  ): Promise<{ line: number; column: number } | null> {
+    let last: { line: number; column: number } | null = null;
+    await this.poll(async () => {
+      last = await this.cursor();
+      return last !== null && ok(last);
+    }, ms);
+    return last;
+  }
+
   /**
    * Runs a command by its palette label: F1, type it, move down to the row that is exactly that command
-   * (fuzzy matching may rank "File: Save All" above "File: Save"), Enter.
+   * (fuzzy matching may rank "File: Save All" above "File: Save"), Enter. A command that opens a picker of
+   * its own ("Go to Symbol in Workspace...") leaves the quick input open: `opensPicker`.
    */
-  async command(label: string, timeoutMs = 10_000): Promise<void> {
+  async command(label: string, timeoutMs = 10_000, opensPicker = false): Promise<void> {
     const input = this.page.locator(".quick-input-widget input");
     const exact = this.page.locator(".quick-input-list .monaco-list-row", {
       has: this.page.locator(".label-name", { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
@@ -129,7 +153,12 @@ export class Workbench {
         ).trim() === label
       ) {
         await this.page.keyboard.press("Enter");
-        await input.waitFor({ state: "hidden", timeout: 5000 });
+        if (opensPicker) {
+          // The palette's ">" prefix goes once the command has switched the quick input to its picker.
+          await this.poll(async () => !(await input.inputValue().catch(() => ">")).startsWith(">"), 5000);
+        } else {
+          await input.waitFor({ state: "hidden", timeout: 5000 });
+        }
         return;
       }
       await this.page.keyboard.press("ArrowDown");
