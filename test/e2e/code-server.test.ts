@@ -313,6 +313,7 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
     assert.match(rows[0], /~3\.\d+ GiB/);
     assert.ok(rows[0].includes("lua-ssl-per-location"), rows[0]);
     assert.ok(rows[0].includes(`[Ln ${f.line}, Col ${f.column}]`), rows[0]);
+    await shot("a-problems");
     // Back to the editor for the next steps.
     await wb().page.keyboard.press("Control+Shift+M");
   });
@@ -330,6 +331,7 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
       `hover should give the master ${master}: ${text}`,
     );
     assert.ok(text.includes(`Reload peak ${peak}`), `hover should give the reload peak ${peak}: ${text}`);
+    await shot("a-hover");
     await wb().dismiss();
   });
 
