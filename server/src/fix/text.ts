@@ -4,6 +4,9 @@
 import type { Directive, Position, Range, Word } from "../parse/ast";
 import type { TextEdit } from "./types";
 
+// Applying edits is the parser layer's (the formatter uses it too); re-exported for the fixes' callers.
+export { applyEdits } from "../parse/edits";
+
 /** What the edits need to know about a whole text, computed once per text (a fix edits one text many times). */
 interface TextFacts {
   /** Offsets where lines start: after LF, CRLF or a lone CR, as the scanner counts lines. */
@@ -195,22 +198,6 @@ export function insertBefore(path: string, text: string, before: Directive, stat
   const ls = lineStart(text, start);
   if (text.slice(ls, start).trim() !== "") return { path, range: range(text, start, start), newText: statement + " " };
   return { path, range: range(text, ls, ls), newText: indentAt(text, start) + statement + eolOf(text) };
-}
-
-/** Applies edits to one text (ranges in its coordinates, none overlapping), in one pass. */
-export function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const sorted = [...edits].sort(
-    (a, b) => a.range.start.offset - b.range.start.offset || a.range.end.offset - b.range.end.offset,
-  );
-  const parts: string[] = [];
-  let at = 0;
-  for (const e of sorted) {
-    if (e.range.start.offset < at) throw new Error(`overlapping edits in ${e.path}`);
-    parts.push(text.slice(at, e.range.start.offset), e.newText);
-    at = e.range.end.offset;
-  }
-  parts.push(text.slice(at));
-  return parts.join("");
 }
 
 /** Edits grouped by file, in first-seen order. */

@@ -18,6 +18,7 @@
 // and is checked the same way.
 
 import type { Comment, Directive, Node, ParsedFile, Position, Range } from "../parse/ast";
+import { applyEdits } from "../parse/edits";
 import { parse } from "../parse/parser";
 
 export interface FormatOptions {
@@ -107,7 +108,7 @@ export function formatParsed(parsed: ParsedFile, options: FormatOptions, range?:
   // the tree and the text disagree, and a gap holding it must not be rewritten.
   if (layout.foreign)
     return { ok: false, reason: "not formatted: text outside the parse tree's tokens (a parser bug)", edits: [] };
-  const formatted = applyFormatEdits(text, edits);
+  const formatted = applyEdits(text, edits);
   // The proof: the same tree, read again from the formatted text.
   const again = parse(formatted);
   if (again.errors.some((e) => e.severity === "error") || !sameTree(parsed.children, again.children))
@@ -117,17 +118,6 @@ export function formatParsed(parsed: ParsedFile, options: FormatOptions, range?:
       edits: [],
     };
   return { ok: true, text: formatted, edits };
-}
-
-/** Applies non-overlapping edits (in document order) to `text`. */
-export function applyFormatEdits(text: string, edits: readonly FormatEdit[]): string {
-  let out = "";
-  let at = 0;
-  for (const e of edits) {
-    out += text.slice(at, e.range.start.offset) + e.newText;
-    at = e.range.end.offset;
-  }
-  return out + text.slice(at);
 }
 
 // ---- the tokens, in document order --------------------------------------------------------------------

@@ -25,7 +25,7 @@ import type {
   RootCostSummary,
   StatusResult,
 } from "./cost-report-protocol";
-import { moduleName as hoverModuleName, why as hoverWhy } from "./hover";
+import { code, fileLabel, moduleName, plural, why } from "./hover";
 
 /** How many owning blocks a group names (a 4,000-location server would otherwise make the report unreadable). */
 export const BLOCK_SAMPLE = 5;
@@ -34,26 +34,7 @@ type UriOf = (p: string) => string;
 
 const zero = { line: 0, character: 0, offset: 0 };
 
-function moduleName(source: SslSource, owner?: ConfigContext): string {
-  return source.module === "stream-proxy" ? "ngx_stream_proxy_module" : hoverModuleName(source, owner);
-}
-
-/** Why the module creates these contexts (hover.ts says it for every module but the stream proxy). */
-function why(source: SslSource): string {
-  if (source.module !== "stream-proxy") return hoverWhy(source);
-  return source.perLocation
-    ? "nginx < 1.23.1 creates one for every stream server where proxy_ssl is on; with proxy_ssl_verify on " +
-        "each parses the bundle (semantics.md §4)"
-    : "nginx ≥ 1.23.1 creates one per level that sets a proxy_ssl_* directive itself (semantics.md §4)";
-}
-
 // ---- data ----------------------------------------------------------------------------------------------
-
-/** A workspace path as short as it is clear: relative to the main file's folder when inside it. */
-function fileLabel(config: Configuration, p: string): string {
-  const rel = path.posix.relative(path.posix.dirname(config.rootPath), p);
-  return rel !== "" && !rel.startsWith("..") && !path.posix.isAbsolute(rel) ? rel : p;
-}
 
 function locationOf(config: Configuration, uriOf: UriOf, p: string, range: Range): ReportLocation {
   return {
@@ -197,13 +178,6 @@ function cell(s: string): string {
   return s.replace(/\|/g, "\\|");
 }
 
-/** Inline code that survives backticks in the text. */
-function code(s: string): string {
-  const fence = s.includes("`") ? "``" : "`";
-  const pad = fence.length > 1 ? " " : "";
-  return `${fence}${pad}${s}${pad}${fence}`;
-}
-
 /**
  * Plain text safe from markdown (labels of blocks hold regexes: `*`, `[`, `\`, `<`), escaped no more than
  * needed so the text stays readable where the markdown is shown as it is: `_` inside a word
@@ -241,10 +215,6 @@ function versionCell(name: string, v: ReportVersion, href: Href): string {
   let from = v.foundAt ? `${text(v.source)} (${where(v.foundAt, href)})` : text(v.source);
   if (v.version === null) from = "no setting, not found in the workspace";
   return `| ${name} | ${v.version === null ? "unknown" : code(v.version)} | ${cell(from)} |`;
-}
-
-function plural(n: number, one: string, many = one + "s"): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
 function groupRow(g: ReportGroup, href: Href): string {

@@ -22,7 +22,7 @@ import { formatBytes, formatCount } from "../cost/format";
 import type { ResolvedVersion, ResolvedVersions } from "../cost/versions";
 import { descendants, effective, type ConfigContext } from "../model";
 import type { Directive, Range } from "../parse/ast";
-import { directiveAt } from "../navigate/text";
+import { directiveAt, le } from "../navigate/text";
 import { rootContextKind } from "../rules/directive-checks";
 import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
 import { ruleDocUrl } from "../rules/docs";
@@ -66,22 +66,18 @@ const LIST_SAMPLE = 8;
 
 // ---- small helpers -------------------------------------------------------------------------------------
 
-function le(a: Position, b: Position): boolean {
-  return a.line < b.line || (a.line === b.line && a.character <= b.character);
-}
-
-function plural(n: number, one: string, many = one + "s"): string {
+export function plural(n: number, one: string, many = one + "s"): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
 /** Inline code that survives backticks in the text. */
-function code(s: string): string {
+export function code(s: string): string {
   const fence = s.includes("`") ? "``" : "`";
   return `${fence}${fence.length > 1 ? " " : ""}${s}${fence.length > 1 ? " " : ""}${fence}`;
 }
 
 /** A workspace path as short as it is clear: relative to the main file's folder when inside it. */
-function fileLabel(config: Configuration, p: string): string {
+export function fileLabel(config: Configuration, p: string): string {
   const rel = path.posix.relative(path.posix.dirname(config.rootPath), p);
   return rel !== "" && !rel.startsWith("..") && !path.posix.isAbsolute(rel) ? rel : p;
 }
@@ -101,6 +97,7 @@ const MODULE_NAMES: Record<string, string> = {
   grpc: "ngx_http_grpc_module",
   uwsgi: "ngx_http_uwsgi_module",
   server: "ngx_http_ssl_module",
+  "stream-proxy": "ngx_stream_proxy_module",
 };
 
 export function moduleName(source: SslSource, owner?: ConfigContext): string {
@@ -128,6 +125,11 @@ export function why(source: SslSource): string {
             `${m}_ssl_verify on each parses the bundle (semantics.md §4)`
         : `nginx ≥ 1.23.1 creates one per block that sets a ${m}_ssl_* directive itself (semantics.md §4)`;
     }
+    case "stream-proxy":
+      return source.perLocation
+        ? "nginx < 1.23.1 creates one for every stream server where proxy_ssl is on; with proxy_ssl_verify on " +
+            "each parses the bundle (semantics.md §4)"
+        : "nginx ≥ 1.23.1 creates one per level that sets a proxy_ssl_* directive itself (semantics.md §4)";
     case "server":
       return "every server with TLS has an SSL context of its own and parses the bundle into it; servers share none (semantics.md §4)";
     default:
