@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
 import { writeSelfSignedPair } from "../support/certs";
-import { haveLuaModule, LUA_MODULES } from "../support/nginx";
+import { haveLuaModule, LUA_MODULES, oracleVersions } from "../support/nginx";
 import { nginxBinary } from "../support/shared";
 
 const BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -109,8 +109,8 @@ describe("the estimate against a running nginx master (start, then reload)", fun
           root: conf,
           mappings: [],
           strict: false,
-          nginxVersion: "1.22.1",
-          luaNginxModuleVersion: "0.10.23",
+          // The versions of the nginx that is measured.
+          ...oracleVersions(),
         }).findings.filter((f) => typeof f.data?.estimatedBytes === "number");
         assert.ok(findings.length > 0, "no cost finding");
         const estimated = Number(findings[0].data?.estimatedBytes);

@@ -20,8 +20,12 @@ import { CORPUS, haveShared, readManifest } from "../support/shared";
 
 /** Fixed; NGINX_RISK_FC_SEED overrides it to explore (a failure report prints the seed to replay). */
 const SEED = Number(process.env.NGINX_RISK_FC_SEED ?? 0x6e67696e);
-/** No progress for this long while parsing one input = a hang. */
-const HANG_MS = 5000;
+/**
+ * No progress for this long while parsing one input = a hang. Parsing one of these inputs takes milliseconds;
+ * a hang (a scanner loop that never advances) lasts forever, so the bound can be generous: the CI machine is
+ * shared, and 5 s once failed on a loaded machine before the worker had even loaded its modules.
+ */
+const HANG_MS = 60_000;
 
 // ---------------------------------------------------------------------------------------------------------
 // The invariants
@@ -311,14 +315,18 @@ function inWorker(name: PropertyName): Promise<number> {
     const worker = new Worker(__filename, { workerData: { propertyWorker: name } });
     let last: string | undefined;
     let lastAt = Date.now();
+    // Armed by the worker's first input: starting the worker (loading the modules, reading the corpus
+    // sample) is not parsing.
+    let started = false;
     const watchdog = setInterval(() => {
-      if (Date.now() - lastAt < HANG_MS) return;
+      if (!started || Date.now() - lastAt < HANG_MS) return;
       clearInterval(watchdog);
       void worker.terminate();
       reject(new Error(`parse() did not return within ${HANG_MS} ms on ${JSON.stringify(last)}`));
     }, 250);
     worker.on("message", (m: WorkerReport) => {
       lastAt = Date.now();
+      started = true;
       if (m.type === "input") last = m.input;
       else {
         clearInterval(watchdog);

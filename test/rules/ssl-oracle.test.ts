@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
 import type { Finding } from "../../server/src/rules/types";
-import { haveLuaModule, LUA_MODULES } from "../support/nginx";
+import { haveLuaModule, LUA_MODULES, oracleVersions } from "../support/nginx";
 import { nginxBinary } from "../support/shared";
 import { writeSelfSignedPair } from "../support/certs";
 import { bundleOpens, haveStrace } from "../support/strace";
@@ -18,8 +18,6 @@ const BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const LUA_RULE = "lua-ssl-per-location";
 const PROXY_RULE = "proxy-ssl-per-location";
 const SERVER_RULE = "ssl-bundle-per-server";
-/** The versions of the oracle (Debian bookworm's packages). */
-const VERSIONS = { nginxVersion: "1.22.1", luaNginxModuleVersion: "0.10.23" };
 
 const LUA_CERT = `lua_ssl_trusted_certificate ${BUNDLE};`;
 const PROXY_CERT = `proxy_ssl_trusted_certificate ${BUNDLE}; proxy_ssl_verify on;`;
@@ -627,7 +625,7 @@ describe("SSL-context rules against the real nginx -t (strace counts the CA bund
         assert.ok(real.ok, `nginx -t failed:\n${real.output}`);
         assert.equal(real.opens, c.opens, `nginx -t opened the bundle ${real.opens} times, the table says ${c.opens}`);
 
-        const options = { inputs: [], root: conf, mappings: [], strict: false, ...VERSIONS };
+        const options = { inputs: [], root: conf, mappings: [], strict: false, ...oracleVersions() };
         const findings = runCheck(options).findings.filter((f) => f.ruleId === c.rule);
         const shown = describeFindings(findings);
         // Each context reads the bundle `parsesPerContext` times: once, or twice for ssl_client_certificate

@@ -41,3 +41,42 @@ export function nginxTest(text: string): NginxVerdict {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export interface InstalledVersions {
+  nginxVersion: string;
+  /** null when the Lua module is not installed. */
+  luaNginxModuleVersion: string | null;
+}
+
+/**
+ * The versions of the nginx and lua-nginx-module this machine has, read from them (tests that compare our
+ * counts with the real nginx must give the product the versions the oracle runs, not the ones of the machine
+ * the test was written on: a newer Debian could ship lua-nginx-module 0.10.26, which shares one context).
+ * nginx from `nginx -v`; the module from its package (Debian: `1:0.10.23-1+deb12u1`), or failing that from
+ * the build paths its configure arguments name (`…/libnginx-mod-http-lua-0.10.23/…`).
+ */
+export function installedVersions(): InstalledVersions {
+  const bin = nginxBinary();
+  if (!bin) throw new Error("nginx is not installed");
+  const v = spawnSync(bin, ["-v"], { encoding: "utf8" });
+  const nginx = /nginx version: (?:nginx|openresty)\/(\d+\.\d+\.\d+)/.exec(`${v.stdout}${v.stderr}`);
+  if (!nginx) throw new Error(`cannot read the version of ${bin}: ${v.stderr}`);
+  if (!haveLuaModule()) return { nginxVersion: nginx[1], luaNginxModuleVersion: null };
+  const pkg = spawnSync("dpkg-query", ["-W", "-f", "${Version}", "libnginx-mod-http-lua"], { encoding: "utf8" });
+  let lua = pkg.status === 0 ? /^(?:\d+:)?(\d+\.\d+\.\d+)/.exec(pkg.stdout) : null;
+  if (!lua) {
+    const so = fs.readFileSync("/usr/lib/nginx/modules/ngx_http_lua_module.so", "latin1");
+    lua = /lua-nginx-module-(\d+\.\d+\.\d+)|libnginx-mod-http-lua-(\d+\.\d+\.\d+)/.exec(so);
+  }
+  const luaVersion = lua ? (lua[1] ?? lua[2]) : null;
+  if (!luaVersion) throw new Error("cannot tell the version of the installed lua-nginx-module");
+  return { nginxVersion: nginx[1], luaNginxModuleVersion: luaVersion };
+}
+
+let installed: InstalledVersions | undefined;
+
+/** installedVersions() as the product's version options (read once per test process). */
+export function oracleVersions(): { nginxVersion: string; luaNginxModuleVersion?: string } {
+  installed ??= installedVersions();
+  return { nginxVersion: installed.nginxVersion, luaNginxModuleVersion: installed.luaNginxModuleVersion ?? undefined };
+}
