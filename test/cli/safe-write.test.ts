@@ -503,22 +503,21 @@ describe("safe writes", function () {
 
   /** The stopped process, once strace logged the injected SIGSTOP and every one of its threads in group-stop. */
   function stoppedPid(log: string): number {
-    let text = "";
-    try {
-      text = fs.readFileSync(log, "utf8");
-    } catch {
-      return 0;
-    }
+    const text = readOr(log, (f) => fs.readFileSync(f, "utf8"), "");
     const pid = Number(/^(\d+) --- SIGSTOP \{/m.exec(text)?.[1] ?? 0);
     if (!pid) return 0;
     const stopped = new Set([...text.matchAll(/^(\d+) --- stopped by SIGSTOP ---$/gm)].map((m) => m[1]));
-    let threads: string[] = [];
+    const threads = readOr(`/proc/${pid}/task`, (d) => fs.readdirSync(d), []);
+    return threads.length > 0 && threads.every((t) => stopped.has(t)) ? pid : 0;
+  }
+
+  /** `read(file)`, or `otherwise` when it does not exist (yet, or any more). */
+  function readOr<T>(file: string, read: (f: string) => T, otherwise: T): T {
     try {
-      threads = fs.readdirSync(`/proc/${pid}/task`);
+      return read(file);
     } catch {
-      return 0;
+      return otherwise;
     }
-    return threads.every((t) => stopped.has(t)) ? pid : 0;
   }
 
   describe("a file edited by someone else during the write", function () {
