@@ -148,7 +148,8 @@ function hiddenSibling(real: string, kind: "tmp" | "bak"): string {
   // (nginx's glob() is called without GLOB_PERIOD, ngx_open_glob in src/os/unix/ngx_files.c).
   return path.join(
     path.dirname(real),
-    `.${path.basename(real)}.nginx-risk-${process.pid}-${randomBytes(4).toString("hex")}.${kind}`,
+    // The name cut to 100 characters: with ours added it stays far below NAME_MAX (255).
+    `.${path.basename(real).slice(0, 100)}.nginx-risk-${process.pid}-${randomBytes(4).toString("hex")}.${kind}`,
   );
 }
 
