@@ -6,11 +6,12 @@
 //      content goes to a hidden temporary file beside it (O_EXCL, same folder so the rename is atomic),
 //      fsynced, with the original's owner and mode. A full disk (ENOSPC), the file size limit (EFBIG,
 //      `ulimit -f`: node ignores SIGXFSZ, measured: SigIgn of a node 20 process has bit 25 set, and a write
-//      over the limit fails with EFBIG instead of killing it), a read-only folder (EACCES) or file system
-//      (EROFS) fail here.
+//      over the limit fails with EFBIG instead of killing it), a read-only file or folder (EACCES) or file
+//      system (EROFS) fail here.
 //   2. Backups: FILE.orig (or a hidden private one with --no-backup) as a hard link to the original inode:
 //      atomic, and it costs no space, so it cannot fail for a full disk. A file with several hard links is
-//      written in place (a rename would split it from its other names), so its backup is a full copy.
+//      written in place (a rename would split it from its other names), and so is one whose owner this
+//      process cannot give a new file (not root): its backup is a full copy.
 //      The folders are fsynced, so the backups are on disk before any original is replaced.
 //   3. For each file: check again that it is unchanged (another program may have written it since), then
 //      rename the temporary file over it (or write it in place), and fsync the folders. On any failure,
