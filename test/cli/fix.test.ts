@@ -255,14 +255,14 @@ describe("nginx-risk fix: the bundled example", function () {
     assert.ok(fs.readFileSync(app).equals(expected));
   });
 
-  it("writes nothing (exit 1) when a backup is in the way", function () {
+  it("writes nothing (exit 2) when a backup is in the way", function () {
     const dir = copyExample();
     fs.writeFileSync(path.join(dir, "sites-available", "app.conf.orig"), "an earlier backup\n");
     const before = snapshot(dir);
     const r = cli(["fix", ".", "--write"], dir);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /sites-available\/app\.conf\.orig exists: not overwriting an earlier backup/);
-    assert.match(r.stderr, /nothing written/);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /sites-available\/app\.conf: app\.conf\.orig exists: not overwriting an earlier backup/);
+    assert.match(r.stderr, /nothing was written/);
     sameTrees(snapshot(dir), before, "no file written");
   });
 });

@@ -1,6 +1,6 @@
 // `nginx-risk format` as shipped (dist/cli.js, run as a user runs it) on files in a temporary directory:
 // --check lists what would change (exit 1) or nothing (exit 0), --diff prints a patch the real `patch`
-// applies to give what --write writes, --write rewrites in place (mode kept) and a second run finds nothing
+// applies to give what --write writes, --write rewrites the file (mode kept) and a second run finds nothing
 // to do, a file with syntax errors is left alone with a positioned message (exit 2), --indent, folders,
 // and usage errors.
 
@@ -63,7 +63,7 @@ describe("cli: nginx-risk format", function () {
     assert.strictEqual(fs.readFileSync(path.join(copy, "nginx.conf"), "utf8"), FORMATTED);
   });
 
-  it("--write: rewrites in place keeping the mode; a second run has nothing to do", function () {
+  it("--write: rewrites keeping the mode; a second run has nothing to do", function () {
     const file = path.join(dir, "nginx.conf");
     fs.chmodSync(file, 0o640);
     const r = run(["format", "--write", "."], dir);

@@ -18,6 +18,7 @@ import { loadConfiguration, type Configuration } from "../workspace/configuratio
 import { scanWorkspaceFacts } from "../workspace/facts";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../workspace/files";
 import { loadInputs, outermost, type CheckOptions } from "./check";
+import { writeFailureLines, writeFilesAtomically } from "./safe-write";
 
 export interface FixOptions extends Omit<CheckOptions, "memoryBudgetBytes"> {
   /** Rule ids whose findings are fixed (already checked against FIXABLE_RULES). */
@@ -385,61 +386,27 @@ function count(n: number, one: string, many: string): string {
 }
 
 /**
- * Writes every file or none: each file is checked first (still as it was read, writable, no backup in the
- * way), then written in place (mode, owner and links kept); if a write fails, files already written are
- * put back. A move is a deletion in one file and insertions in others: half of it breaks the configuration.
+ * Writes every file or none (safe-write.ts): a move is a deletion in one file and insertions in others, and
+ * half of it breaks the configuration. Problems are printed with the real path, as the diff names files.
  */
 function writeAll(
   files: { path: string; real: string; before: string; after: string }[],
   backup: boolean,
   io: FixIo,
 ): boolean {
-  const problems: string[] = [];
-  for (const f of files) {
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(f.real);
-      fs.accessSync(f.real, fs.constants.W_OK);
-    } catch (e) {
-      problems.push(`${shown(io.cwd, f.real)}: ${(e as Error).message}`);
-      continue;
-    }
-    if (bytes.toString("utf8") !== f.before) problems.push(`${shown(io.cwd, f.real)}: changed since it was read`);
-    if (backup && fs.existsSync(f.real + ".orig"))
-      problems.push(`${shown(io.cwd, f.real)}.orig exists: not overwriting an earlier backup (or use --no-backup)`);
-  }
-  if (problems.length > 0) {
-    for (const p of problems) io.err(`nginx-risk: ${p}`);
-    io.err("nginx-risk: nothing written");
-    return false;
-  }
-  const written: typeof files = [];
-  const backups: string[] = [];
-  try {
-    for (const f of files) {
-      if (backup) {
-        // Same bytes and mode as the original; EXCL: never replace a file that appeared since the check.
-        fs.copyFileSync(f.real, f.real + ".orig", fs.constants.COPYFILE_EXCL);
-        backups.push(f.real + ".orig");
-      }
-      // A BOM, if the file had one, is U+FEFF at the start of both texts and is written back as read.
-      fs.writeFileSync(f.real, f.after, "utf8");
-      written.push(f);
-    }
-  } catch (e) {
-    io.err(`nginx-risk: ${(e as Error).message}`);
-    for (const f of written) {
-      try {
-        fs.writeFileSync(f.real, f.before, "utf8");
-      } catch (e2) {
-        io.err(`nginx-risk: could not restore ${shown(io.cwd, f.real)}: ${(e2 as Error).message}`);
-      }
-    }
-    for (const b of backups) fs.rmSync(b, { force: true });
-    io.err("nginx-risk: nothing written");
-    return false;
-  }
-  return true;
+  // A BOM, if the file had one, is U+FEFF at the start of both texts and is written back as read; planFixes
+  // edits only files whose bytes survive decoding, so `before` encodes back to the bytes it was read from.
+  const result = writeFilesAtomically(
+    files.map((f) => ({
+      path: f.real,
+      expected: Buffer.from(f.before, "utf8"),
+      content: Buffer.from(f.after, "utf8"),
+    })),
+    { backupSuffix: backup ? ".orig" : undefined },
+  );
+  if (result.ok) return true;
+  for (const line of writeFailureLines(result, (p) => shown(io.cwd, p.real))) io.err(line);
+  return false;
 }
 
 /** Backups an include glob would read (`include sites-enabled/*;`): nginx would load them too. */
@@ -477,7 +444,8 @@ export function runFix(options: FixOptions & { mode: "diff" | "write"; backup: b
     io.err(summary);
     return 0;
   }
-  if (files.length > 0 && !writeAll(files, options.backup, io)) return 1;
+  // Exit 2, an I/O error, as format's: 1 is for findings.
+  if (files.length > 0 && !writeAll(files, options.backup, io)) return 2;
   io.out(summary);
   if (options.backup && files.length > 0) {
     const read = backupsRead(plan, options, new Set(files.map((f) => f.real + ".orig")));

@@ -1,7 +1,8 @@
 // `nginx-risk format FILES|DIRS… (--check | --diff | --write)`: format/format.ts over files on disk.
 //
 // Exit codes as prettier's and eslint's: 0 every file is formatted (or was written), 1 a file would change
-// (--check, --diff), 2 a file could not be formatted (syntax errors, not UTF-8, unreadable, not writable).
+// (--check, --diff), 2 a file could not be formatted (syntax errors, not UTF-8, unreadable) or written (then
+// no file is: --write replaces them all or none, and refuses a file that changed since it was read).
 // Folders are searched like `check` does (nginx.conf, *.conf, *.nginx, sites-*/, conf.d/).
 
 import * as fs from "fs";
@@ -9,6 +10,13 @@ import * as path from "path";
 import { formatText, type FormatOptions } from "../format/format";
 import { findCandidateFiles } from "../workspace/roots";
 import { unifiedDiff } from "./fix";
+import {
+  identityOf,
+  writeFailureLines,
+  writeFilesAtomically,
+  type FileIdentity,
+  type PlannedWrite,
+} from "./safe-write";
 
 export interface FormatCommandOptions {
   /** Absolute paths of files and folders. */
@@ -28,19 +36,35 @@ function shown(cwd: string, p: string): string {
   return r === "" ? path.basename(p) : r;
 }
 
-/** The files to format: files as given, folders searched; each once, in the order found. */
+/** The files to format: files as given, folders searched; each real file once (under its first name), in the order found. */
 function filesOf(inputs: readonly string[]): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {
     const found = fs.statSync(input).isDirectory() ? findCandidateFiles(input) : [input];
     for (const f of found) {
-      if (seen.has(f)) continue;
-      seen.add(f);
+      let real = f;
+      try {
+        real = fs.realpathSync(f);
+      } catch {
+        // unreadable: reported when it is read
+      }
+      if (seen.has(real)) continue;
+      seen.add(real);
       out.push(f);
     }
   }
   return out;
+}
+
+/** The file's bytes and the inode they came from (so a file replaced before the write is refused). */
+function readWithIdentity(file: string): { bytes: Buffer; identity: FileIdentity } {
+  const fd = fs.openSync(file, "r");
+  try {
+    return { bytes: fs.readFileSync(fd), identity: identityOf(fd) };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Runs the command; returns the exit code. */
@@ -52,14 +76,16 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     io.err(`${shown(io.cwd, file)}: ${message}`);
     failed++;
   };
+  const writes: PlannedWrite[] = [];
   for (const file of filesOf(options.inputs)) {
-    let bytes: Buffer;
+    let read: { bytes: Buffer; identity: FileIdentity };
     try {
-      bytes = fs.readFileSync(file);
+      read = readWithIdentity(file);
     } catch (e) {
       fail(file, (e as Error).message);
       continue;
     }
+    const { bytes } = read;
     const text = bytes.toString("utf8");
     // Invalid UTF-8 would be written back as U+FFFD: never rewrite bytes we could not read exactly.
     if (!Buffer.from(text, "utf8").equals(bytes)) {
@@ -80,14 +106,16 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     changed++;
     if (options.mode === "check") io.out(shown(io.cwd, file));
     else if (options.mode === "diff") io.out(unifiedDiff(text, result.text, shown(io.cwd, file)));
-    else {
-      try {
-        // Written in place: the file keeps its mode, owner and links; no backup, the result was proven equal.
-        fs.writeFileSync(file, result.text, "utf8");
-      } catch (e) {
-        changed--;
-        fail(file, `not written: ${(e as Error).message}`);
-      }
+    else writes.push({ path: file, expected: bytes, content: Buffer.from(result.text, "utf8"), readAs: read.identity });
+  }
+  if (writes.length > 0) {
+    // All formatted files or none (safe-write.ts); no backup: each result was proven to be the same tree.
+    // Files that could not be formatted at all are reported above and do not stop the others.
+    const written = writeFilesAtomically(writes);
+    if (!written.ok) {
+      for (const line of writeFailureLines(written, (p) => shown(io.cwd, p.path))) io.err(line);
+      failed += writes.length;
+      changed -= writes.length;
     }
   }
   const files = (n: number): string => `${n} ${n === 1 ? "file" : "files"}`;

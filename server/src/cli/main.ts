@@ -5,8 +5,8 @@
 //   nginx-risk fix FILES|DIRS… --diff|--write   the fixes of fix/ as a unified diff, or written to the files
 //   nginx-risk format FILES|DIRS… --check|--diff|--write   format/ (layout only, proven not to change meaning)
 //
-// Exit codes: 0 ok, 1 a finding at or above --fail-on (default: an error) or (fix) a file not written,
-// 2 usage or I/O error.
+// Exit codes: 0 ok, 1 a finding at or above --fail-on (default: an error), 2 usage or I/O error (a file
+// not written by fix --write or format --write: then none is, safe-write.ts).
 
 import * as fs from "fs";
 import * as path from "path";
@@ -57,7 +57,7 @@ commands:
   fix FILES|DIRS... (--diff | --write)
                        apply the editor's quick-fixes for check's findings to the files
       --diff               print the changes as a unified diff (apply with git apply or patch -p1)
-      --write              edit the files in place, keeping each original as FILE.orig
+      --write              write the files (all or none), keeping each original as FILE.orig
       --no-backup          with --write: no FILE.orig
       --rule ID            only fixes for this rule (repeatable), one of:
                            ${FIXABLE_RULES().join(", ")}
@@ -69,7 +69,7 @@ commands:
                        between words changes, and each result is read back to the same tree
       --check              list the files that would change (exit 1 if any)
       --diff               print the changes as a unified diff (exit 1 if any)
-      --write              rewrite the files in place
+      --write              rewrite the files (all or none)
       --indent N|tab       one level of indentation: N spaces (default: 4) or a tab
                            (a file with syntax errors is not formatted: exit 2, with the error's position)
 
@@ -79,8 +79,8 @@ options of every command:
   --version            print the version
 
 exit status: 0 no errors (check: no finding at or above --fail-on; fix: it ran, even with nothing to fix),
-1 the configuration has errors (check: such a finding; fix: a file could not be written; format: a file
-would change), 2 usage or I/O error (format: a file could not be formatted)`;
+1 the configuration has errors (check: such a finding; format: a file would change), 2 usage or I/O error
+(fix, format: a file could not be written, and then none was; format: a file could not be formatted)`;
 
 interface Parsed {
   command: string;
