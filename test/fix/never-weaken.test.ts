@@ -12,8 +12,12 @@
 // TLS with verification) must keep it, whatever the fix's own targets are.
 
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { main } from "../../server/src/cli/main";
 import { buildModel, type ConfigContext, type ConfigModel } from "../../server/src/model";
-import { fixesFor, type Fix } from "../../server/src/fix";
+import { fixesFor, type Fix, type RefusedFix } from "../../server/src/fix";
 import { editedTexts } from "../../server/src/fix/verify";
 import { runChecks } from "../../server/src/rules";
 import type { RuleOptions } from "../../server/src/rules/types";
@@ -28,6 +32,7 @@ interface Setup {
   config: Configuration;
   model: ConfigModel;
   fixes: Fix[];
+  refused: RefusedFix[];
 }
 
 function setup(files: Record<string, string>): Setup {
@@ -39,8 +44,9 @@ function setup(files: Record<string, string>): Setup {
     [],
   );
   const model = buildModel(config);
-  const fixes = fixesFor(config, runChecks(config, options, model), options, model);
-  return { config, model, fixes };
+  const refused: RefusedFix[] = [];
+  const fixes = fixesFor(config, runChecks(config, options, model), options, model, refused);
+  return { config, model, fixes, refused };
 }
 
 function editFixes(s: Setup, rule: string): Fix[] {
@@ -133,7 +139,13 @@ describe("quick-fixes never weaken a block they are not about (issue 11)", () =>
         "        location /static { return 204; }\n" +
         "    }\n}\n",
     );
-    assert.match(fix.title, /keeping lua_ssl_verify_depth, lua_ssl_crl in location \/own/);
+    assert.match(
+      fix.title,
+      /^Move lua_ssl_trusted_certificate \(with lua_ssl_verify_depth, lua_ssl_crl\) into the 1 location that runs Lua code; location \/own keeps the lua_ssl_verify_depth, lua_ssl_crl it inherited: 3 → 1 SSL context parsing the bundle$/,
+    );
+    // server, /a and /static parse ca.pem before (/own parses own.pem); after, /a only.
+    assert.deepEqual(fix.effect?.kept, ["location /own"]);
+    assert.deepEqual(s.refused, []);
   });
 
   const proxyConf =
@@ -169,5 +181,113 @@ describe("quick-fixes never weaken a block they are not about (issue 11)", () =>
         "        location /vars { proxy_pass http://$host$uri; }\n" +
         "    }\n}\n",
     );
+  });
+  it("lua: a location keeping its own bundle but running no Lua code loses the companions (nothing uses them): nothing written", () => {
+    const s = setup({ "/p/nginx.conf": luaConf.replace("content_by_lua_block { ngx.say(2) }", "return 204;") });
+    const fix = only(s, "lua-ssl-per-location");
+    assert.equal(fix.effect?.kept, undefined);
+    const text = editedTexts(s.config, fix.edits).get("/p/nginx.conf")!;
+    assert.match(text, /location \/own \{\n {12}lua_ssl_trusted_certificate own\.pem;\n {12}return 204;/);
+    assert.equal(text.match(/lua_ssl_verify_depth/g)?.length, 1);
+  });
+
+  it("lua: a server keeping its own bundle gets the inherited depth once, where its bundle is written; the fix that only removes keeps it too", () => {
+    const s = setup({
+      "/p/nginx.conf":
+        "events {}\nhttp {\n" +
+        "\tlua_ssl_trusted_certificate ca.pem;\n" +
+        "\tlua_ssl_verify_depth 2;\n" +
+        "\tserver {\n\t\tlisten 80;\n\t\tlocation / { return 204; }\n\t}\n" +
+        "\tserver {\n\t\tlisten 81;\n\t\tlua_ssl_trusted_certificate own.pem;\n" +
+        "\t\tlocation /a { content_by_lua_block { ngx.say(1) } }\n" +
+        "\t\tlocation /b {\n\t\t\taccess_by_lua_block { }\n\t\t\tlocation /b/c { content_by_lua_block { } }\n\t\t}\n" +
+        "\t}\n}\n",
+    });
+    const fix = only(s, "lua-ssl-per-location");
+    assert.deepEqual(weakened(s, fix, LUA_NAMES, runsLua), {});
+    assert.match(
+      fix.title,
+      /^Remove lua_ssl_trusted_certificate \(with lua_ssl_verify_depth\): none of the 2 blocks that inherit it run Lua code; server 81 keeps the lua_ssl_verify_depth it inherited: 2 → 0 SSL contexts/,
+    );
+    assert.equal(
+      editedTexts(s.config, fix.edits).get("/p/nginx.conf"),
+      "events {}\nhttp {\n" +
+        "\tserver {\n\t\tlisten 80;\n\t\tlocation / { return 204; }\n\t}\n" +
+        "\tserver {\n\t\tlua_ssl_verify_depth 2;\n\t\tlisten 81;\n\t\tlua_ssl_trusted_certificate own.pem;\n" +
+        "\t\tlocation /a { content_by_lua_block { ngx.say(1) } }\n" +
+        "\t\tlocation /b {\n\t\t\taccess_by_lua_block { }\n\t\t\tlocation /b/c { content_by_lua_block { } }\n\t\t}\n" +
+        "\t}\n}\n",
+    );
+  });
+
+  // own.conf is read in two servers: under the first, /own inherits lua_ssl_verify_depth 2 from http;
+  // under the second, 5 from its server. Writing 2 into own.conf would change the second one.
+  const sharedFiles = {
+    "/p/nginx.conf":
+      "events {}\nhttp {\n" +
+      "    lua_ssl_trusted_certificate ca.pem;\n" +
+      "    lua_ssl_verify_depth 2;\n" +
+      "    server {\n        listen 80;\n        location /a { content_by_lua_block { } }\n        include own.conf;\n    }\n" +
+      "    server {\n        listen 81;\n        lua_ssl_verify_depth 5;\n        include own.conf;\n    }\n}\n",
+    "/p/own.conf": "location /own {\n    lua_ssl_trusted_certificate own.pem;\n    content_by_lua_block { }\n}\n",
+  };
+
+  it("is refused, with the reason, when keeping the inherited value would change another block", () => {
+    const s = setup(sharedFiles);
+    assert.deepEqual(editFixes(s, "lua-ssl-per-location"), []);
+    assert.equal(s.refused.length, 1);
+    assert.equal(
+      s.refused[0].title,
+      "Move lua_ssl_trusted_certificate (with lua_ssl_verify_depth) into the 1 location that runs Lua code",
+    );
+    assert.equal(
+      s.refused[0].refused,
+      'location /own in server 80 (/p/own.conf) would lose "lua_ssl_verify_depth 2;", inherited from http, which it uses; ' +
+        'keeping it there would change another block: location /own in server 81 (/p/own.conf) would get another "lua_ssl_verify_depth"',
+    );
+  });
+
+  it("nginx-risk fix says why it skipped a refused fix, and changes nothing", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-never-weaken-"));
+    try {
+      for (const [p, t] of Object.entries({ ...sharedFiles, "/p/ca.pem": CA_PEM, "/p/own.pem": CA_PEM }))
+        fs.writeFileSync(path.join(dir, path.basename(p)), t);
+      let stdout = "";
+      let stderr = "";
+      const args = [
+        "fix",
+        "nginx.conf",
+        "--diff",
+        "--nginx-version",
+        "1.22.1",
+        "--lua-nginx-module-version",
+        "0.10.23",
+      ];
+      const code = main(args, { out: (x) => (stdout += x), err: (x) => (stderr += x + "\n"), cwd: dir });
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout, "");
+      assert.match(
+        stderr,
+        /^skipped: Move lua_ssl_trusted_certificate \(with lua_ssl_verify_depth\) into the 1 location that runs Lua code — its check refused it: location \/own in server 80 \(.*own\.conf\) would lose "lua_ssl_verify_depth 2;".* would get another "lua_ssl_verify_depth"$/m,
+      );
+      assert.match(stderr, /^0 fixes in the diff \(0 files\)$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("proxy: a location keeping its own bundle loses nothing it uses when its pass is plain http or it verifies nothing", () => {
+    const conf = proxyConf.replace(
+      "        location /vars",
+      "        location /noverify {\n            proxy_ssl_trusted_certificate own.pem;\n            proxy_ssl_verify off;\n            proxy_pass https://127.0.0.1:9445;\n        }\n" +
+        "        location /plain {\n            proxy_ssl_trusted_certificate own.pem;\n            proxy_pass http://127.0.0.1:9446;\n        }\n" +
+        "        location /vars",
+    );
+    const s = setup({ "/p/nginx.conf": conf });
+    const fix = only(s, "proxy-ssl-per-location");
+    assert.deepEqual(weakened(s, fix, PROXY_NAMES, verifiesUpstream), {});
+    // Only /own verifies its upstream with what it inherited: /noverify loses the depth (unused with
+    // verification off), /plain the verify flag (no TLS).
+    assert.deepEqual(fix.effect?.kept, ["location /own"]);
   });
 });
