@@ -281,13 +281,17 @@ describe("quick-fixes never weaken a block they are not about (issue 11)", () =>
       "        location /vars",
       "        location /noverify {\n            proxy_ssl_trusted_certificate own.pem;\n            proxy_ssl_verify off;\n            proxy_pass https://127.0.0.1:9445;\n        }\n" +
         "        location /plain {\n            proxy_ssl_trusted_certificate own.pem;\n            proxy_pass http://127.0.0.1:9446;\n        }\n" +
+        "        location /plainvars {\n            proxy_ssl_trusted_certificate own.pem;\n            proxy_pass http://$host$uri;\n        }\n" +
         "        location /vars",
     );
     const s = setup({ "/p/nginx.conf": conf });
     const fix = only(s, "proxy-ssl-per-location");
     assert.deepEqual(weakened(s, fix, PROXY_NAMES, verifiesUpstream), {});
     // Only /own verifies its upstream with what it inherited: /noverify loses the depth (unused with
-    // verification off), /plain the verify flag (no TLS).
+    // verification off), /plain and /plainvars the verify flag (no TLS).
     assert.deepEqual(fix.effect?.kept, ["location /own"]);
+    // ca.pem is parsed by /tls and /vars before, by /tls after. /plainvars parsed own.pem before (a pass
+    // with variables, verification on) and no longer does: not a saving of this fix's bundle.
+    assert.deepEqual([fix.effect?.before, fix.effect?.after], [2, 1]);
   });
 });

@@ -142,7 +142,7 @@ function moveFix(model: ConfigModel, finding: Finding, b: BundleSite, options: R
     // Every lua_ssl_* value of a location configuration goes into the one SSL context its Lua code's
     // cosockets use (ngx_http_lua_set_ssl): a block running no Lua code uses none of them.
     uses: (c) => runsLua(c, balancers),
-    loads: (m) => luaSslPlan(m, true).loads.length,
+    loads: (m) => luaSslPlan(m, true).loads,
     need: ["runs Lua code", "run Lua code"],
     caution:
       outside.length > 0

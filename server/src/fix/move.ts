@@ -3,6 +3,7 @@
 
 import { effective, enclosing, siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import { formatCount } from "../cost/format";
+import type { SslContext } from "../model/ssl-contexts";
 import { bundleSites, type BundleSite } from "../rules/ssl-cost";
 import type { CostReport, SslRuleId } from "../cost/report";
 import type { Finding, RuleOptions } from "../rules/types";
@@ -227,7 +228,7 @@ export interface BundleMove {
    */
   uses: Uses;
   /** SSL contexts parsing a bundle in a model (all sites of the module). */
-  loads(model: ConfigModel): number;
+  loads(model: ConfigModel): readonly SslContext[];
   /** For the title, singular and plural: ["runs Lua code", "run Lua code"]. */
   need: [string, string];
   caution?: string;
@@ -295,7 +296,11 @@ export function moveBundleFix(
     keptNames = keep.names;
   }
   if (check.problem) return { finding, title: action, refused: check.problem };
-  const after = how.loads(check.edited.model) - (how.loads(model) - before);
+  // After: the contexts parsing a bundle, apart from those that parsed another one before (they keep
+  // theirs; a block that uses none may have stopped, which is not this bundle's saving).
+  const mine = new Set(b.loads.map((l) => l.owner.id));
+  const others = new Set(how.loads(model).flatMap((l) => (mine.has(l.owner.id) ? [] : [l.owner.id])));
+  const after = how.loads(check.edited.model).filter((l) => !others.has(l.owner.id)).length;
   if (after >= before) return null;
   const title =
     action +

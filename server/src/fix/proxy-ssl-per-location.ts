@@ -60,7 +60,7 @@ export function proxySslFixes(model: ConfigModel, finding: Finding, options: Rul
       return pass !== null && mayUseTls(m, pass);
     },
     uses: (c, name) => usesUpstreamSsl(m, c, name),
-    loads: (mm) => upstreamSslPlan(mm, m, true).loads.length,
+    loads: (mm) => upstreamSslPlan(mm, m, true).loads,
     need:
       m === "proxy"
         ? ["may proxy to https", "may proxy to https"]
