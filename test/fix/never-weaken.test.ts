@@ -99,7 +99,15 @@ function weakened(s: Setup, fix: Fix, names: readonly string[], uses: (c: Config
   return out;
 }
 
-const LUA_NAMES = ["lua_ssl_trusted_certificate", "lua_ssl_verify_depth", "lua_ssl_crl"];
+/** Every lua_ssl_* that goes into a Lua SSL context (ngx_http_lua_set_ssl), moved or not. */
+const LUA_NAMES = [
+  "lua_ssl_trusted_certificate",
+  "lua_ssl_verify_depth",
+  "lua_ssl_crl",
+  "lua_ssl_protocols",
+  "lua_ssl_ciphers",
+  "lua_ssl_conf_command",
+];
 const PROXY_NAMES = ["proxy_ssl_trusted_certificate", "proxy_ssl_verify", "proxy_ssl_verify_depth", "proxy_ssl_crl"];
 
 describe("quick-fixes never weaken a block they are not about (issue 11)", () => {
@@ -108,6 +116,9 @@ describe("quick-fixes never weaken a block they are not about (issue 11)", () =>
     "    lua_ssl_trusted_certificate ca.pem;\n" +
     "    lua_ssl_verify_depth 2;\n" +
     "    lua_ssl_crl ca.pem;\n" +
+    "    lua_ssl_protocols TLSv1.2 TLSv1.3;\n" +
+    "    lua_ssl_ciphers HIGH:!aNULL;\n" +
+    "    lua_ssl_conf_command Options PrioritizeChaCha;\n" +
     "    server {\n" +
     "        listen 80;\n" +
     "        location /a {\n            content_by_lua_block { ngx.say(1) }\n        }\n" +
@@ -126,6 +137,9 @@ describe("quick-fixes never weaken a block they are not about (issue 11)", () =>
     assert.equal(
       editedTexts(s.config, fix.edits).get("/p/nginx.conf"),
       "events {}\nhttp {\n" +
+        "    lua_ssl_protocols TLSv1.2 TLSv1.3;\n" +
+        "    lua_ssl_ciphers HIGH:!aNULL;\n" +
+        "    lua_ssl_conf_command Options PrioritizeChaCha;\n" +
         "    server {\n" +
         "        listen 80;\n" +
         "        location /a {\n" +
