@@ -23,7 +23,9 @@
 //    outermost server/location holding each, every location configuration inside those), and by strace of
 //    `nginx -t` — are `fix.effect.before` before and `fix.effect.after` after;
 // 3. every block's effective configuration is the same before and after apart from the moved directives,
-//    and every block that needs them keeps them with the same arguments.
+//    and every block that needs them keeps them with the same arguments — and so does every location
+//    configuration whose code uses them (Lua code runs there; a TLS pass with verification on), bundle of
+//    its own or not (issue 11).
 // The summary counts the moves (not removals) that passed nginx -t with strace agreeing.
 // Then generated configurations: those of ../shared/tools/gen_incident_conf.py (lua_cert 10, 200, 4000;
 // proxy_cert 50, where every location needs the bundle and no move may be offered), and a mixed proxy server
@@ -111,6 +113,11 @@ interface Variant {
   statements(bundle: string): string[];
   /** Our predicate: the block uses the bundle. */
   needs(c: ConfigContext): boolean;
+  /**
+   * Our predicate: the block's code uses the moved directives' values in effect there, whether it inherits
+   * the bundle or has its own (issue 11: it must keep an inherited lua_ssl_verify_depth / proxy_ssl_verify).
+   */
+  uses(c: ConfigContext): boolean;
   /** A location configuration that inherits the directives parses the bundle (lua: every one). */
   loads(c: ConfigContext): boolean;
   /** The product's count of SSL contexts parsing `bundle` (ssl-contexts.ts). */
@@ -126,6 +133,7 @@ const LUA: Omit<Variant, "name"> = {
   cert: "lua_ssl_trusted_certificate",
   statements: (b) => [`lua_ssl_trusted_certificate ${b};`, "lua_ssl_verify_depth 2;"],
   needs: luaNeeds,
+  uses: luaNeeds,
   loads: () => true,
   planned: (m, b) => luaSslPlan(m, true).loads.filter((l) => bundleOf(l) === b).length,
 };
@@ -139,6 +147,8 @@ const VARIANTS: Variant[] = [
     cert: "proxy_ssl_trusted_certificate",
     statements: (b) => [`proxy_ssl_trusted_certificate ${b};`, "proxy_ssl_verify on;"],
     needs: proxyNeeds,
+    // The bundle and depth are loaded only with verification on (ngx_http_proxy_set_ssl).
+    uses: (c) => proxyNeeds(c) && valueOf(c, "proxy_ssl_verify") === "on",
     loads: proxyLoads,
     planned: (m, b) => upstreamSslPlan(m, "proxy", true).loads.filter((l) => bundleOf(l) === b).length,
   },
@@ -167,12 +177,13 @@ function inEffect(c: ConfigContext, ignore: ReadonlySet<string>): Map<string, st
   return out;
 }
 
-/** Why the two models differ apart from `moved` (and for `keep`, not even there), or null. */
+/** Why the two models differ apart from `moved` (and for `keep` and location configurations that `use` them, not even there), or null. */
 function modelDifference(
   a: ConfigModel,
   b: ConfigModel,
   moved: readonly string[],
   keep: Set<ConfigContext>,
+  uses: (c: ConfigContext) => boolean,
 ): string | null {
   if (a.contexts.length !== b.contexts.length) return `${a.contexts.length} blocks before, ${b.contexts.length} after`;
   const ignore = new Set(moved);
@@ -191,6 +202,8 @@ function modelDifference(
       const v1 = valueOf(y, name);
       if (keep.has(x) && v0 !== v1)
         return `${x.label} needs "${name}" and has ${v1 ?? "none"} after, ${v0 ?? "none"} before`;
+      if (x.isLocationConfiguration && uses(x) && v0 !== v1)
+        return `${x.label} uses "${name}" and has ${v1 ?? "none"} after, ${v0 ?? "none"} before`;
       if (v1 !== undefined && v1 !== v0) return `${x.label} gets another "${name}"`;
     }
   }
@@ -354,7 +367,7 @@ function checkFix(label: string, v: Variant, bundle: string, before: Case["befor
   );
   const sum = findings.reduce((n, f) => n + Number(f.data?.contexts ?? 0), 0);
   assert.equal(sum, e.after, `${what}: the findings after count ${sum} contexts`);
-  const problem = modelDifference(before.model, model, fix.effect.moved, e.needing);
+  const problem = modelDifference(before.model, model, fix.effect.moved, e.needing, v.uses);
   assert.equal(problem, null, `${what}: ${problem}`);
   return { label, variant: v, fix, before, after: { config: again.config, model } };
 }

@@ -10,7 +10,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { fixesFor, type Fix } from "../fix";
+import { fixesFor, type Fix, type RefusedFix } from "../fix";
 import { editedTexts, reload } from "../fix/verify";
 import { buildModel } from "../model";
 import { runChecks, type RuleOptions } from "../rules";
@@ -43,7 +43,8 @@ export interface AppliedFix {
 }
 
 export interface SkippedFix {
-  fix: Fix;
+  /** The fix's title (for a refused fix: what it would have done). */
+  title: string;
   reason: string;
 }
 
@@ -161,17 +162,21 @@ export function planFixes(options: FixOptions): FixPlan {
       const findings = runChecks(config, base, model).filter((f) => rules.has(f.ruleId));
       for (const finding of findings) {
         // One fix per finding: the preferred one (a cautious one only when asked for); settings edit nothing.
-        for (const fix of fixesFor(config, [finding], base, model)) {
+        // A fix its check refused (it would change a block it is not about) is said, with what was found.
+        const refused: RefusedFix[] = [];
+        const fixes = fixesFor(config, [finding], base, model, refused);
+        for (const r of refused) skipped.push({ title: r.title, reason: `its check refused it: ${r.refused}` });
+        for (const fix of fixes) {
           if (fix.edits.length === 0) continue;
           if (fix.caution && !options.includeCautious) {
-            skipped.push({ fix, reason: "behaviour could change: apply it with --include-cautious" });
+            skipped.push({ title: fix.title, reason: "behaviour could change: apply it with --include-cautious" });
             continue;
           }
           if (!fix.isPreferred && !fix.caution) continue;
           const texts = editedTexts(config, fix.edits);
           const why = refusal(config, fix, texts);
           if (why) {
-            skipped.push({ fix, reason: why });
+            skipped.push({ title: fix.title, reason: why });
             continue;
           }
           chosen = { config, fix, texts };
@@ -430,7 +435,7 @@ export function runFix(options: FixOptions & { mode: "diff" | "write"; backup: b
     );
   const writing = options.mode === "write";
   for (const a of plan.applied) io.err(`${writing ? "fixed" : "fix"}: ${a.fix.title}`);
-  for (const s of plan.skipped) io.err(`skipped: ${s.fix.title} — ${s.reason}`);
+  for (const s of plan.skipped) io.err(`skipped: ${s.title} — ${s.reason}`);
 
   const disk = new NodeFileSource();
   const files = [...plan.texts].map(([p, t]) => ({ path: p, real: disk.realpath(p), ...t }));

@@ -8,11 +8,11 @@ import { luaSslFixes } from "./lua-ssl-per-location";
 import { modsecurityFixes } from "./modsecurity-unused";
 import { proxySslFixes } from "./proxy-ssl-per-location";
 import { reuseportFixes } from "./reuseport-config-test";
-import type { Fix } from "./types";
+import type { Fix, RefusedFix } from "./types";
 
-export type { Fix, FixEffect, SettingChange, TextEdit } from "./types";
+export type { Fix, FixEffect, RefusedFix, SettingChange, TextEdit } from "./types";
 
-type FixProvider = (model: ConfigModel, finding: Finding, options: RuleOptions) => Fix[];
+type FixProvider = (model: ConfigModel, finding: Finding, options: RuleOptions) => (Fix | RefusedFix)[];
 
 const PROVIDERS: Record<string, FixProvider> = {
   "lua-ssl-per-location": luaSslFixes,
@@ -24,19 +24,26 @@ const PROVIDERS: Record<string, FixProvider> = {
 /** Rule ids that have fixes. */
 export const FIXABLE_RULES = (): string[] => Object.keys(PROVIDERS);
 
-/** The fixes for `findings` of one configuration (findings of other rules or configurations give none). */
+/**
+ * The fixes for `findings` of one configuration (findings of other rules or configurations give none).
+ * Fixes whose check refused them are left out, and added to `refused` when given (the CLI says why).
+ */
 export function fixesFor(
   config: Configuration,
   findings: readonly Finding[],
   options: RuleOptions,
   model: ConfigModel = buildModel(config),
+  refused?: RefusedFix[],
 ): Fix[] {
   const out: Fix[] = [];
   for (const f of findings) {
     const provider = PROVIDERS[f.ruleId];
     if (!provider || !config.files.has(f.path)) continue;
     try {
-      out.push(...provider(model, f, options));
+      for (const x of provider(model, f, options)) {
+        if ("refused" in x) refused?.push(x);
+        else out.push(x);
+      }
     } catch (err) {
       // A fix we cannot compute is a fix we do not offer; the finding still stands.
       if (process.env.NGINX_RISK_DEBUG) console.error(err);

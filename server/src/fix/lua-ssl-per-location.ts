@@ -23,7 +23,7 @@ import type { BundleSite } from "../rules/ssl-cost";
 import type { Finding, RuleOptions } from "../rules/types";
 import { bundleSiteOf, moveBundleFix } from "./move";
 import { deployedVersionFix } from "./setting";
-import type { Fix } from "./types";
+import type { Fix, RefusedFix } from "./types";
 
 const RULE_ID = "lua-ssl-per-location";
 /** Written beside the bundle, these only matter where the bundle does. */
@@ -110,11 +110,11 @@ function outsideCode(model: ConfigModel, site: BundleSite): string[] {
   return out;
 }
 
-export function luaSslFixes(model: ConfigModel, finding: Finding, options: RuleOptions): Fix[] {
+export function luaSslFixes(model: ConfigModel, finding: Finding, options: RuleOptions): (Fix | RefusedFix)[] {
   const report = costReport(model, options);
   const site = bundleSiteOf(report, RULE_ID, finding);
   if (!site || site.source.module !== "lua" || !site.source.perLocation) return [];
-  const out: Fix[] = [];
+  const out: (Fix | RefusedFix)[] = [];
   const move = moveFix(model, finding, site, options);
   if (move) out.push(move);
   // One context is what using the directive costs at all: no upgrade makes it cheaper.
@@ -132,14 +132,17 @@ export function luaSslFixes(model: ConfigModel, finding: Finding, options: RuleO
   return out;
 }
 
-function moveFix(model: ConfigModel, finding: Finding, b: BundleSite, options: RuleOptions): Fix | null {
+function moveFix(model: ConfigModel, finding: Finding, b: BundleSite, options: RuleOptions): Fix | RefusedFix | null {
   const balancers = balancerUpstreams(model);
   const outside = outsideCode(model, b);
   return moveBundleFix(model, finding, b, options, {
     movedWith: LUA_MOVED_WITH,
     hosts: HOSTS,
     needs: (c) => runsLua(c, balancers),
-    loads: (m) => luaSslPlan(m, true).loads.length,
+    // Every lua_ssl_* value of a location configuration goes into the one SSL context its Lua code's
+    // cosockets use (ngx_http_lua_set_ssl): a block running no Lua code uses none of them.
+    uses: (c) => runsLua(c, balancers),
+    loads: (m) => luaSslPlan(m, true).loads,
     need: ["runs Lua code", "run Lua code"],
     caution:
       outside.length > 0

@@ -5,14 +5,14 @@
 // the locations whose pass may use TLS stops those parses. Or: nginx ≥ 1.23.1 is deployed.
 // docs/rules/proxy-ssl-per-location.md
 
-import type { ConfigContext, ConfigModel } from "../model";
+import { effective, type ConfigContext, type ConfigModel } from "../model";
 import { upstreamSslPlan, type UpstreamModule } from "../model/ssl-contexts";
 import { costReport } from "../cost/report";
 import { compareVersions } from "../cost/versions";
 import type { Finding, RuleOptions } from "../rules/types";
 import { bundleSiteOf, moveBundleFix } from "./move";
 import { deployedVersionFix } from "./setting";
-import type { Fix } from "./types";
+import type { Fix, RefusedFix } from "./types";
 
 const RULE_ID = "proxy-ssl-per-location";
 const PASS: Record<UpstreamModule, string> = { proxy: "proxy_pass", grpc: "grpc_pass", uwsgi: "uwsgi_pass" };
@@ -36,13 +36,22 @@ export function mayUseTls(m: UpstreamModule, pass: string): boolean {
   return (i === -1 ? pass : pass.slice(0, i)).includes("$");
 }
 
-export function proxySslFixes(model: ConfigModel, finding: Finding, options: RuleOptions): Fix[] {
+/** Whether a block's upstream TLS uses the value of `name` in effect there (ngx_http_proxy_set_ssl). */
+function usesUpstreamSsl(m: UpstreamModule, c: ConfigContext, name: string): boolean {
+  const pass = passOf(m, c);
+  if (pass === null || !mayUseTls(m, pass)) return false;
+  if (name === `${m}_ssl_verify`) return true;
+  // The bundle, depth and CRL are loaded only when verification is on there.
+  return effective(c, `${m}_ssl_verify`)?.sites.at(-1)?.directive.args[0]?.value.toLowerCase() === "on";
+}
+
+export function proxySslFixes(model: ConfigModel, finding: Finding, options: RuleOptions): (Fix | RefusedFix)[] {
   const report = costReport(model, options);
   const b = bundleSiteOf(report, RULE_ID, finding);
   if (!b || !b.source.perLocation) return [];
   const m = b.source.module as UpstreamModule;
   if (!(m in PASS)) return [];
-  const out: Fix[] = [];
+  const out: (Fix | RefusedFix)[] = [];
   const move = moveBundleFix(model, finding, b, options, {
     movedWith: [`${m}_ssl_verify`, `${m}_ssl_verify_depth`, `${m}_ssl_crl`],
     hosts: HOSTS,
@@ -50,7 +59,8 @@ export function proxySslFixes(model: ConfigModel, finding: Finding, options: Rul
       const pass = passOf(m, c);
       return pass !== null && mayUseTls(m, pass);
     },
-    loads: (mm) => upstreamSslPlan(mm, m, true).loads.length,
+    uses: (c, name) => usesUpstreamSsl(m, c, name),
+    loads: (mm) => upstreamSslPlan(mm, m, true).loads,
     need:
       m === "proxy"
         ? ["may proxy to https", "may proxy to https"]

@@ -38,6 +38,18 @@ export interface Fix {
   effect?: FixEffect;
 }
 
+/**
+ * An edit fix that was worked out but is not offered: its check found that it would change a block it is
+ * not about (fix/move.ts). The CLI says why it skipped it; the editor does not offer it.
+ */
+export interface RefusedFix {
+  finding: Finding;
+  /** What the fix would have done. */
+  title: string;
+  /** What the check found. */
+  refused: string;
+}
+
 export interface FixEffect {
   /** Names of the directives moved or removed. */
   moved: string[];
@@ -46,4 +58,9 @@ export interface FixEffect {
   after: number;
   /** The blocks that keep what they need (labels), e.g. the locations that run Lua code. */
   targets: string[];
+  /**
+   * Blocks outside the targets that keep a bundle of their own and inherited a moved companion they use
+   * (`lua_ssl_verify_depth 2` from http): the fix writes the inherited value into them (labels).
+   */
+  kept?: string[];
 }
