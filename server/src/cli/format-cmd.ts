@@ -7,14 +7,21 @@
 import * as fs from "fs";
 import * as path from "path";
 import { formatText, type FormatOptions } from "../format/format";
+import { parse } from "../parse/parser";
+import { refusalText } from "../workspace/access";
+import { classifyConfiguration } from "../workspace/classify";
+import type { NodeFileSource } from "../workspace/files";
 import { findCandidateFiles } from "../workspace/roots";
 import { unifiedDiff } from "./fix";
+import { cliSource, type ReadAccess } from "./read-access";
 
 export interface FormatCommandOptions {
   /** Absolute paths of files and folders. */
   inputs: string[];
   mode: "check" | "diff" | "write";
   format: FormatOptions;
+  /** `--allow-read`, size limits (read-access.ts). */
+  access?: ReadAccess;
 }
 
 export interface FormatIo {
@@ -29,11 +36,11 @@ function shown(cwd: string, p: string): string {
 }
 
 /** The files to format: files as given, folders searched; each once, in the order found. */
-function filesOf(inputs: readonly string[]): string[] {
+function filesOf(inputs: readonly string[], source: NodeFileSource): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {
-    const found = fs.statSync(input).isDirectory() ? findCandidateFiles(input) : [input];
+    const found = fs.statSync(input).isDirectory() ? findCandidateFiles(input, { source }) : [input];
     for (const f of found) {
       if (seen.has(f)) continue;
       seen.add(f);
@@ -52,12 +59,17 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     io.err(`${shown(io.cwd, file)}: ${message}`);
     failed++;
   };
-  for (const file of filesOf(options.inputs)) {
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (e) {
-      fail(file, (e as Error).message);
+  // Only what the command line names is read (read-access.ts): a folder's symbolic link out of it, a FIFO
+  // or an oversized file is said, not read.
+  const source = cliSource(options.inputs, undefined, [], options.access);
+  for (const file of filesOf(options.inputs, source)) {
+    const bytes = source.readBytes(file);
+    if (bytes === null) {
+      const refused = source.refusal(file);
+      fail(
+        file,
+        refused ? `not formatted: ${refusalText(shown(io.cwd, file), refused)}` : "not formatted: cannot read it",
+      );
       continue;
     }
     const text = bytes.toString("utf8");
@@ -65,6 +77,14 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     if (!Buffer.from(text, "utf8").equals(bytes)) {
       fail(file, "not formatted: the file is not valid UTF-8");
       continue;
+    }
+    // A file found in a folder is shown (a diff, an error's words) only if it reads as configuration.
+    if (!source.isOpened(file)) {
+      const c = classifyConfiguration(parse(text));
+      if (!c.configuration) {
+        fail(file, `not formatted: it does not read as nginx configuration (${c.reason}); its content is not shown`);
+        continue;
+      }
     }
     const result = formatText(text, options.format);
     if (!result.ok) {
