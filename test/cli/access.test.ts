@@ -8,8 +8,12 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { REPO } from "../support/shared";
+import { runCheck } from "../../server/src/cli/check";
+import { buildIncludeGraph, findCandidateFiles } from "../../server/src/workspace/roots";
+import { CORPUS, REPO, haveShared, readManifest } from "../support/shared";
+import { CorpusSource } from "../workspace/helpers";
 import {
   ENV_TOKEN_NAME,
   RECORD_OPENS,
@@ -170,5 +174,67 @@ describe("the CLI reads only what it is given and never shows a secret", functio
       Math.abs(lua.data!.bundle!.certificates - certs) / certs < 0.05,
       `${lua.data!.bundle!.certificates} ≉ ${certs}`,
     );
+  });
+});
+
+describe("the shared corpus with its link stubs as real symbolic links", function () {
+  this.timeout(300_000);
+  let copy: string;
+  let linked: string[];
+  let stubTargets: Map<string, string>;
+
+  before(function () {
+    if (!haveShared()) this.skip();
+    copy = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-corpus-links-")));
+    fs.cpSync(CORPUS, copy, { recursive: true });
+    const links = readManifest().filter((e) => e.linkTo);
+    for (const e of links) {
+      const p = path.join(copy, e.path);
+      fs.rmSync(p);
+      fs.symlinkSync(path.relative(path.dirname(p), path.join(copy, e.linkTo!)), p);
+    }
+    linked = [...new Set(links.map((e) => e.path.split("/")[0]))].sort();
+    stubTargets = new Map(links.map((e) => [path.join(CORPUS, e.path), path.join(CORPUS, e.linkTo!)]));
+  });
+  after(function () {
+    if (copy) fs.rmSync(copy, { recursive: true, force: true });
+  });
+
+  it("the corpus as the workspace: every link is followed, as the emulated stubs are", function () {
+    assert.ok(linked.length >= 2, linked.join());
+    for (const repo of linked) {
+      const result = runCheck({
+        inputs: [path.join(copy, repo)],
+        mappings: [],
+        strict: false,
+        access: { allowRead: [copy] },
+      });
+      // Paths the corpus names on the server (/etc/letsencrypt/…) stay outside; no link in it is refused.
+      const refused = result.findings.filter((f) => f.code.startsWith("read-") && /symbolic link/.test(f.message));
+      assert.deepEqual(refused, [], `${repo}: ${refused.map((f) => f.message).join("\n")}`);
+      // The same files per main file as the stubs give when a source follows them (test/workspace/helpers.ts),
+      // a stub's real path being its target's (so sites-available/x is not a main file of its own).
+      const source = new CorpusSource();
+      source.realpath = (p: string): string => stubTargets.get(p) ?? p;
+      const graph = buildIncludeGraph(findCandidateFiles(path.join(CORPUS, repo), { source }), {
+        source,
+        mappings: [],
+      });
+      const expected = [...graph.configurations].map(([root, c]) => `${path.relative(CORPUS, root)}: ${c.files.size}`);
+      const got = [...result.filesByRoot].map(([root, files]) => `${path.relative(copy, root)}: ${files.length}`);
+      assert.deepEqual(got.sort(), expected.sort(), repo);
+    }
+  });
+
+  it("one repository folder as the workspace: a link into another one is refused, and says how to allow it", function () {
+    const repo = "digitalocean+nginxconfig.io";
+    const result = runCheck({ inputs: [path.join(copy, repo)], mappings: [], strict: false });
+    const out = readManifest().filter(
+      (e) => e.linkTo && e.path.startsWith(repo + "/") && !e.linkTo.startsWith(repo + "/"),
+    );
+    assert.ok(out.length > 0, "the folder has links into other repositories");
+    const refused = result.findings.filter((f) => f.code === "read-outside" && /symbolic link/.test(f.message));
+    assert.ok(refused.length > 0);
+    for (const f of refused) assert.match(f.message, /through a symbolic link.*--allow-read PATH/);
   });
 });
