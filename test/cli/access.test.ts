@@ -136,6 +136,22 @@ describe("the CLI reads only what it is given and never shows a secret", functio
     );
   });
 
+  it("a file named on the command line is read even through a link out of its folder, and only it", function () {
+    const dir = path.join(planted.dir, "named");
+    fs.mkdirSync(dir, { recursive: true });
+    const named = path.join(dir, "site.conf");
+    fs.symlinkSync(planted.outsideConfig, named);
+    const r = cli(planted, ["check", "site.conf", "--strict", "--format", "json"], dir);
+    assert.ok(r.opens.includes(`open ${planted.outsideConfig}`), r.opens.join("\n"));
+    // What the user named is shown (its unknown directive is a token), nothing else of outside is opened.
+    const conf = [...planted.tokens].find(([, where]) => where === "outside/conf/evil.conf")![0];
+    assert.ok(r.stdout.includes(conf));
+    assert.deepEqual(
+      forbiddenOpens(planted, r.opens).filter((l) => !l.endsWith(planted.outsideConfig)),
+      [],
+    );
+  });
+
   it("a size limit: an oversized file is said, not read; a CA bundle is estimated from its size", function () {
     const dir = path.join(planted.dir, "sizes");
     fs.mkdirSync(dir, { recursive: true });

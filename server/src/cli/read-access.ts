@@ -42,6 +42,8 @@ export function cliSource(
   const files = named.filter((p) => !isDirectory(p));
   const roots = [
     ...named.map((p) => (isDirectory(p) ? p : path.dirname(p))),
+    // A file named is read even where a link leads (its folder stays the conf prefix, as for nginx -c).
+    ...files,
     ...mappings.map((m) => m.to),
     ...access.allowRead,
   ];

@@ -471,7 +471,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     for (const [uri, p] of pathOfDoc) {
       if (!uri.startsWith("file:") || folderOf(p) !== null) continue;
       const loose = looseScope(p).folder;
-      if (loose !== null) roots.push(loose);
+      // A file at the top of the disk does not open the whole disk: then only the file itself.
+      if (loose !== null) roots.push(loose === "/" ? p : loose);
     }
     const limits = { ...DEFAULT_LIMITS };
     if (trusted && lastSettings.size > 0) {
