@@ -6,7 +6,7 @@
 import * as path from "path";
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from "vscode-languageclient/node";
-import type { InitializationOptions } from "../../server/src/lsp/cost-report-protocol";
+import { WORKSPACE_TRUSTED_NOTIFICATION, type InitializationOptions } from "../../server/src/lsp/cost-report-protocol";
 import { CostView } from "./cost-view";
 
 let client: LanguageClient | undefined;
@@ -43,7 +43,13 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const clientOptions: LanguageClientOptions = {
     // The status bar follows nginxRisk/analysed (cost-view.ts); nginxRisk/settingChanged is persisted below.
-    initializationOptions: { analysedNotification: true, persistsSettings: true } satisfies InitializationOptions,
+    // In Restricted Mode the server ignores the settings that widen what it reads, whatever VS Code sends
+    // (restrictedConfigurations is the first line), until the user trusts the workspace (below).
+    initializationOptions: {
+      analysedNotification: true,
+      persistsSettings: true,
+      workspaceTrusted: vscode.workspace.isTrusted,
+    } satisfies InitializationOptions,
     documentSelector: [
       { scheme: "file", language: "nginx" },
       { scheme: "untitled", language: "nginx" },
@@ -104,6 +110,9 @@ export function activate(context: vscode.ExtensionContext): void {
       else void vscode.window.showInformationMessage("nginx-risk: the server starts with the first nginx document.");
     }),
     vscode.workspace.onDidOpenTextDocument(onDocument),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      client?.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION).catch((err) => client?.error("trust", err));
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("nginxRisk.extraFilePatterns")) vscode.workspace.textDocuments.forEach(onDocument);
     }),

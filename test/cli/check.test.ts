@@ -580,11 +580,17 @@ describe("nginx-risk check: text output", function () {
     const unknown = findings();
     assert.equal(unknown.length, 1);
     assert.ok(unknown[0].data.assumptions.length > 0);
+    // The bundle, /etc/ssl/certs/ca-certificates.crt, is outside the folder given: not read, and said.
+    const versionAssumptions = (f: { data: { assumptions: string[] } }): string[] =>
+      f.data.assumptions.filter((a) => !a.startsWith("bundle "));
     const known = findings("--lua-nginx-module-version", "0.10.25", "--nginx-version", "1.22.1");
     assert.equal(known[0].data.versions.luaNginxModule, "0.10.25");
-    assert.deepEqual(known[0].data.assumptions, []);
+    assert.deepEqual(versionAssumptions(known[0]), []);
+    assert.equal(known[0].data.assumptions.length, 1);
+    assert.match(known[0].data.assumptions[0], /^bundle \/etc\/ssl\/certs\/ca-certificates\.crt not read \(.*outside/);
+    assert.equal(known[0].data.bundle.assumed, true);
     // The nginx core decides whether the bundle is parsed per context (1.27.2 caches it): unknown, it is named.
-    assert.deepEqual(findings("--lua-nginx-module-version", "0.10.25")[0].data.assumptions, [
+    assert.deepEqual(versionAssumptions(findings("--lua-nginx-module-version", "0.10.25")[0]), [
       "nginx version unknown, so < 1.27.2 (every context parses the bundle)",
     ]);
     // lua-nginx-module 0.10.26 (OpenResty 1.25.3.1 bundles it) shares the http-level context: one context,

@@ -1,11 +1,12 @@
 // The README's "Settings" and "Commands" tables list exactly what package.json contributes, with the same
 // defaults and titles, so the documentation cannot drift from the extension. Also checks the manifest's
 // parts the client relies on: command palette entries name contributed commands, and the workspace trust
-// declaration restricts the one setting that can point the server outside the workspace.
+// declaration restricts the settings that can widen what the server reads.
 
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { WIDENING_SETTINGS } from "../../server/src/lsp/settings";
 import { REPO } from "../support/shared";
 
 interface Manifest {
@@ -85,7 +86,8 @@ describe("README documents the contributed settings and commands", function () {
     assert.ok(trust, "capabilities.untrustedWorkspaces is missing");
     assert.strictEqual(trust.supported, "limited");
     const restricted = trust.restrictedConfigurations ?? [];
-    assert.ok(restricted.includes("nginxRisk.pathMappings"), restricted.join());
+    // Every setting that widens what the server reads (server/src/lsp/settings.ts WIDENING_SETTINGS).
+    for (const key of WIDENING_SETTINGS) assert.ok(restricted.includes(`nginxRisk.${key}`), restricted.join());
     for (const key of restricted) assert.ok(key in manifest.contributes.configuration.properties, key);
     assert.ok(manifest.capabilities?.virtualWorkspaces !== undefined, "capabilities.virtualWorkspaces is missing");
     for (const m of manifest.contributes.menus?.commandPalette ?? [])

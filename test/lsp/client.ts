@@ -62,13 +62,20 @@ export class TestClient {
   /** Notifications no handler above takes (custom ones such as nginxRisk/analysed), in arrival order. */
   readonly notifications: { method: string; params: unknown }[] = [];
   stderr = "";
+  /** Every byte the server wrote to stdout (all its messages), for tests that search them. */
+  stdout = "";
   exited: Promise<number | null>;
   private waiters: (() => void)[] = [];
 
-  constructor() {
-    this.child = cp.spawn(process.execPath, [SERVER, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+  /** `node` options before the server (e.g. `-r` a preload) and its environment, when a test needs them. */
+  constructor(options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}) {
+    this.child = cp.spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER, "--stdio"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: options.env ?? process.env,
+    });
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
     this.child.stderr!.on("data", (b: Buffer) => (this.stderr += b.toString("utf8")));
+    this.child.stdout!.on("data", (b: Buffer) => (this.stdout += b.toString("utf8")));
     this.connection = createProtocolConnection(
       new StreamMessageReader(this.child.stdout!),
       new StreamMessageWriter(this.child.stdin!),

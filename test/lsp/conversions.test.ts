@@ -91,6 +91,8 @@ describe("lsp hover and lens conversions", function () {
   });
 });
 
+const MIB = 1024 * 1024;
+
 describe("lsp settings", function () {
   it("substitutes ${workspaceFolder}, resolves relative targets, defaults and clamps", function () {
     const { settings, problems } = readSettings(
@@ -111,6 +113,8 @@ describe("lsp settings", function () {
       debounceMs: 10000,
       versions: {},
       assumedBundle: { bytes: 219597, certificates: 144 },
+      allowRead: [],
+      limits: { configuration: 64 * MIB, bundle: 16 * MIB },
     });
     assert.deepStrictEqual(readSettings(undefined, null), {
       settings: {
@@ -119,6 +123,8 @@ describe("lsp settings", function () {
         debounceMs: 200,
         versions: {},
         assumedBundle: { bytes: 219597, certificates: 144 },
+        allowRead: [],
+        limits: { configuration: 64 * MIB, bundle: 16 * MIB },
       },
       problems: [],
     });
@@ -139,6 +145,8 @@ describe("lsp settings", function () {
       debounceMs: 200,
       versions: {},
       assumedBundle: { bytes: 219597, certificates: 144 },
+      allowRead: [],
+      limits: { configuration: 64 * MIB, bundle: 16 * MIB },
     });
     assert.strictEqual(problems.length, 5, problems.join("\n"));
   });
@@ -173,6 +181,23 @@ describe("lsp settings", function () {
         assumedBundle: { bytes: 219597, certificates: 144 },
       });
     }
+  });
+
+  it("reads allowRead (substituted, relative to the folder) and the size limits, and reports bad ones", function () {
+    const { settings, problems } = readSettings(
+      {
+        allowRead: ["/etc/ssl/certs", "${workspaceFolder}/../shared", "certs", "", 3],
+        limits: { configurationMiB: 1.5, bundleMiB: 0 },
+      },
+      "/home/u/proj",
+    );
+    assert.deepStrictEqual(settings.allowRead, ["/etc/ssl/certs", "/home/u/proj/../shared", "/home/u/proj/certs"]);
+    assert.deepStrictEqual(settings.limits, { configuration: Math.round(1.5 * MIB), bundle: 16 * MIB });
+    assert.strictEqual(problems.length, 3, problems.join("\n"));
+    // Outside any folder, only absolute paths mean something.
+    const loose = readSettings({ allowRead: ["/srv/conf", "rel", "${workspaceFolder}/x"] }, null);
+    assert.deepStrictEqual(loose.settings.allowRead, ["/srv/conf"]);
+    assert.strictEqual(loose.problems.length, 2, loose.problems.join("\n"));
   });
 
   it("reports bad versions, budgets and bundles, and keeps the defaults", function () {

@@ -8,9 +8,10 @@ import { isNginxDump, runChecksOnDump } from "../rules/dump";
 import { diagnosticFinding } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
-import { NodeFileSource, ParseCache, type FileSource } from "../workspace/files";
+import { ParseCache, type FileSource } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
 import { buildIncludeGraph, findCandidateFiles, guessedContextDiagnostic, type ContextGuess } from "../workspace/roots";
+import { cliSource, type ReadAccess } from "./read-access";
 
 export interface CheckOptions {
   /** Absolute paths of files and folders to analyse. */
@@ -25,6 +26,8 @@ export interface CheckOptions {
   openrestyVersion?: string;
   opensslVersion?: string;
   memoryBudgetBytes?: number;
+  /** What may be read besides the inputs and the mapping targets (`--allow-read`), and the size limits. */
+  access?: ReadAccess;
 }
 
 export interface CheckResult {
@@ -103,7 +106,8 @@ export function loadInputs(
 }
 
 export function runCheck(options: CheckOptions): CheckResult {
-  const source = new NodeFileSource();
+  // Only what the command line names is read (read-access.ts).
+  const source = cliSource(options.inputs, options.root, options.mappings, options.access);
   const cache = new ParseCache();
   const inputs = loadInputs(options, source, cache);
   // Facts are looked for around each main configuration: the folders given, and the folder of each main

@@ -18,6 +18,7 @@ import { loadConfiguration, type Configuration } from "../workspace/configuratio
 import { scanWorkspaceFacts } from "../workspace/facts";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../workspace/files";
 import { loadInputs, outermost, type CheckOptions } from "./check";
+import { cliSource } from "./read-access";
 import { writeFailureLines, writeFilesAtomically } from "./safe-write";
 
 export interface FixOptions extends Omit<CheckOptions, "memoryBudgetBytes"> {
@@ -73,7 +74,7 @@ function stateHash(texts: ReadonlyMap<string, string>): string {
 
 /** Computes the fixes to apply and the resulting texts; reads files, writes nothing. */
 export function planFixes(options: FixOptions): FixPlan {
-  const disk = new NodeFileSource();
+  const disk = cliSource(options.inputs, options.root, options.mappings, options.access);
   const source = new OverlayFileSource(disk);
   const cache = new ParseCache();
   const loaded = loadInputs(options, source, cache);
@@ -416,7 +417,7 @@ function writeAll(
 
 /** Backups an include glob would read (`include sites-enabled/*;`): nginx would load them too. */
 function backupsRead(plan: FixPlan, options: FixOptions, backups: Set<string>): string[] {
-  const disk = new NodeFileSource();
+  const disk = cliSource(options.inputs, options.root, options.mappings, options.access);
   const roots = new Set(plan.applied.map((a) => a.root));
   const out = new Set<string>();
   for (const root of roots) {

@@ -8,21 +8,22 @@
 import * as fs from "fs";
 import * as path from "path";
 import { formatText, type FormatOptions } from "../format/format";
+import { parse } from "../parse/parser";
+import { refusalText } from "../workspace/access";
+import { classifyConfiguration } from "../workspace/classify";
+import type { NodeFileSource } from "../workspace/files";
 import { findCandidateFiles } from "../workspace/roots";
 import { unifiedDiff } from "./fix";
-import {
-  identityOf,
-  writeFailureLines,
-  writeFilesAtomically,
-  type FileIdentity,
-  type PlannedWrite,
-} from "./safe-write";
+import { cliSource, type ReadAccess } from "./read-access";
+import { writeFailureLines, writeFilesAtomically, type FileIdentity, type PlannedWrite } from "./safe-write";
 
 export interface FormatCommandOptions {
   /** Absolute paths of files and folders. */
   inputs: string[];
   mode: "check" | "diff" | "write";
   format: FormatOptions;
+  /** `--allow-read`, size limits (read-access.ts). */
+  access?: ReadAccess;
 }
 
 export interface FormatIo {
@@ -37,18 +38,13 @@ function shown(cwd: string, p: string): string {
 }
 
 /** The files to format: files as given, folders searched; each real file once (under its first name), in the order found. */
-function filesOf(inputs: readonly string[]): string[] {
+function filesOf(inputs: readonly string[], source: NodeFileSource): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {
-    const found = fs.statSync(input).isDirectory() ? findCandidateFiles(input) : [input];
+    const found = fs.statSync(input).isDirectory() ? findCandidateFiles(input, { source }) : [input];
     for (const f of found) {
-      let real = f;
-      try {
-        real = fs.realpathSync(f);
-      } catch {
-        // unreadable: reported when it is read
-      }
+      const real = source.realpath(f);
       if (seen.has(real)) continue;
       seen.add(real);
       out.push(f);
@@ -57,13 +53,20 @@ function filesOf(inputs: readonly string[]): string[] {
   return out;
 }
 
-/** The file's bytes and the inode they came from (so a file replaced before the write is refused). */
-function readWithIdentity(file: string): { bytes: Buffer; identity: FileIdentity } {
-  const fd = fs.openSync(file, "r");
+/**
+ * The file's bytes, read through the policy, and the inode they came from (so a file replaced before the
+ * write is refused). The inode is taken right after the read: a file replaced in between by one of another
+ * size is caught here, any other change of bytes by the write's own check of the content.
+ */
+function readWithIdentity(file: string, source: NodeFileSource): { bytes: Buffer; identity: FileIdentity } | null {
+  const bytes = source.readBytes(file);
+  if (bytes === null) return null;
   try {
-    return { bytes: fs.readFileSync(fd), identity: identityOf(fd) };
-  } finally {
-    fs.closeSync(fd);
+    const st = fs.statSync(source.realpath(file), { bigint: true });
+    if (st.size !== BigInt(bytes.length)) return null;
+    return { bytes, identity: { dev: st.dev, ino: st.ino } };
+  } catch {
+    return null;
   }
 }
 
@@ -77,12 +80,17 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     failed++;
   };
   const writes: PlannedWrite[] = [];
-  for (const file of filesOf(options.inputs)) {
-    let read: { bytes: Buffer; identity: FileIdentity };
-    try {
-      read = readWithIdentity(file);
-    } catch (e) {
-      fail(file, (e as Error).message);
+  // Only what the command line names is read (read-access.ts): a folder's symbolic link out of it, a FIFO
+  // or an oversized file is said, not read.
+  const source = cliSource(options.inputs, undefined, [], options.access);
+  for (const file of filesOf(options.inputs, source)) {
+    const read = readWithIdentity(file, source);
+    if (read === null) {
+      const refused = source.refusal(file);
+      fail(
+        file,
+        refused ? `not formatted: ${refusalText(shown(io.cwd, file), refused)}` : "not formatted: cannot read it",
+      );
       continue;
     }
     const { bytes } = read;
@@ -91,6 +99,14 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     if (!Buffer.from(text, "utf8").equals(bytes)) {
       fail(file, "not formatted: the file is not valid UTF-8");
       continue;
+    }
+    // A file found in a folder is shown (a diff, an error's words) only if it reads as configuration.
+    if (!source.isOpened(file)) {
+      const c = classifyConfiguration(parse(text));
+      if (!c.configuration) {
+        fail(file, `not formatted: it does not read as nginx configuration (${c.reason}); its content is not shown`);
+        continue;
+      }
     }
     const result = formatText(text, options.format);
     if (!result.ok) {

@@ -62,8 +62,10 @@ export function formatFindings(
   for (const [root, files] of result.filesByRoot) {
     const dir = path.dirname(root);
     const others = files.filter((f) => f !== root).map((f) => path.relative(dir, f));
+    // A main file the read policy refused (or that is missing) was not read: its finding says why.
+    const verb = files.includes(root) ? "read" : "not read:";
     lines.push(
-      `read ${relative(cwd, root)}` + (others.length > 0 ? ` and what it includes: ${others.join(", ")}` : ""),
+      `${verb} ${relative(cwd, root)}` + (others.length > 0 ? ` and what it includes: ${others.join(", ")}` : ""),
     );
   }
   for (const f of result.findings) {

@@ -15,6 +15,7 @@ import { checkDirective, enterBlock, type ContextKind } from "../parse/directive
 import { isNginxDump } from "../rules/dump";
 import { buildPayload, type DirectiveChecker } from "../workspace/crossplane-payload";
 import { dumpSource, parseDump } from "../workspace/dump";
+import { refusalText } from "../workspace/access";
 import { NodeFileSource } from "../workspace/files";
 import { mapPath, parseMapping, type PathMapping } from "../workspace/paths";
 import type { Severity } from "../rules";
@@ -23,6 +24,7 @@ import { runCheck, type CheckOptions } from "./check";
 import { runFix } from "./fix";
 import { runFormat } from "./format-cmd";
 import { formatFindings, type OutputFormat } from "./format";
+import { cliSource, type ReadAccess } from "./read-access";
 
 const VERSION = "0.1.0";
 
@@ -75,6 +77,14 @@ commands:
 
 options of every command:
   --map FROM=TO        read absolute include paths under FROM from TO (repeatable), e.g. --map /etc/nginx/=./
+                       (not for format)
+  --allow-read PATH    also read files under PATH (repeatable). Only the files and folders given (a file: its
+                       folder), the --map targets and these are read; never /proc, /sys, /dev, FIFOs, devices
+  --config-size-limit MiB
+                       configuration files larger than this are not read (default: 64)
+  --bundle-size-limit MiB
+                       CA bundles larger than this are not read; their certificates are estimated from their
+                       size (default: 16; check and fix)
   -h, --help           this help
   --version            print the version
 
@@ -89,9 +99,15 @@ interface Parsed {
   maps: string[];
   /** --rule values, in order (repeatable). */
   ruleIds: string[];
+  /** --allow-read values, in order (repeatable). */
+  allowRead: string[];
 }
 
+/** What may be read, and how much (read-access.ts): every command. */
+const ACCESS_OPTIONS = ["--allow-read", "--config-size-limit"];
 const CHECK_VALUE_OPTIONS = [
+  ...ACCESS_OPTIONS,
+  "--bundle-size-limit",
   "--root",
   "--format",
   "--map",
@@ -103,6 +119,8 @@ const CHECK_VALUE_OPTIONS = [
   "--fail-on",
 ];
 const FIX_VALUE_OPTIONS = [
+  ...ACCESS_OPTIONS,
+  "--bundle-size-limit",
   "--root",
   "--map",
   "--rule",
@@ -126,17 +144,17 @@ const FLAG_OPTIONS: Record<string, Set<string>> = {
   format: new Set(["--check", "--diff", "--write"]),
 };
 const COMMAND_VALUE_OPTIONS: Record<string, Set<string>> = {
-  parse: new Set(["--indent", "--map"]),
+  parse: new Set(["--indent", "--map", ...ACCESS_OPTIONS]),
   check: new Set(CHECK_VALUE_OPTIONS),
   fix: new Set(FIX_VALUE_OPTIONS),
-  format: new Set(["--indent"]),
+  format: new Set(["--indent", ...ACCESS_OPTIONS]),
 };
 
 export function parseArgs(argv: string[]): Parsed {
   const [command, ...rest] = argv;
   if (!command) throw new UsageError("missing command");
   if (!(command in FLAG_OPTIONS)) throw new UsageError(`unknown command "${command}"`);
-  const out: Parsed = { command, positional: [], flags: new Map(), maps: [], ruleIds: [] };
+  const out: Parsed = { command, positional: [], flags: new Map(), maps: [], ruleIds: [], allowRead: [] };
   for (let i = 0; i < rest.length; i++) {
     let arg = rest[i];
     let value: string | undefined;
@@ -159,6 +177,7 @@ export function parseArgs(argv: string[]): Parsed {
       }
       if (arg === "--map") out.maps.push(value);
       else if (arg === "--rule") out.ruleIds.push(value);
+      else if (arg === "--allow-read") out.allowRead.push(value);
       else out.flags.set(arg, value);
       continue;
     }
@@ -177,6 +196,24 @@ function mappingsOf(specs: string[], cwd?: string): PathMapping[] {
     if (!r.ok) throw new UsageError(`--map ${s}: ${r.error}`);
     return r.mapping;
   });
+}
+
+/** --allow-read (resolved against `cwd`) and the size limits. */
+function accessOf(a: Parsed, cwd: string): ReadAccess {
+  const limits: ReadAccess["limits"] = {};
+  for (const [flag, kind] of [
+    ["--config-size-limit", "configuration"],
+    ["--bundle-size-limit", "bundle"],
+  ] as const) {
+    const v = a.flags.get(flag) as string | undefined;
+    if (v === undefined) continue;
+    const mib = v.trim() === "" ? NaN : Number(v);
+    if (!(Number.isFinite(mib) && mib > 0))
+      throw new UsageError(`${flag} needs a size in MiB greater than 0, not "${v}"`);
+    limits[kind] = Math.round(mib * 1024 * 1024);
+  }
+  for (const p of a.allowRead) if (p.trim() === "") throw new UsageError("--allow-read needs a path");
+  return { allowRead: a.allowRead.map((p) => path.resolve(cwd, p)), limits };
 }
 
 export interface Io {
@@ -238,12 +275,17 @@ function cmdParse(a: Parsed, io: Io): number {
     io.err(`nginx-risk: ${file}: no such file`);
     return 2;
   }
+  // Relative names as the payload shows them: against the process's directory, as crossplane does.
+  const cwd = process.cwd();
+  const mappings = mappingsOf(a.maps);
   // One reader for the whole run: the payload asks for a file to see that an include exists and again to
-  // parse it; NodeFileSource keeps what it decoded (a 1 MB file costs ~5 ms per read).
-  const source = new NodeFileSource();
-  const readFile = (p: string): string | null => source.read(p);
+  // parse it; NodeFileSource keeps what it decoded (a 1 MB file costs ~5 ms per read). It reads only the
+  // file's folder (nginx's conf prefix), the --map targets and --allow-read (read-access.ts).
+  const source = cliSource([path.resolve(cwd, file)], undefined, mappings, accessOf(a, cwd));
+  const readFile = (p: string): string | null => source.read(path.resolve(cwd, p));
   if (readFile(file) === null) {
-    io.err(`nginx-risk: ${file}: not a readable file`);
+    const refused = source.refusal(path.resolve(cwd, file));
+    io.err(`nginx-risk: ${refused ? refusalText(file, refused) : `${file}: not a readable file`}`);
     return 2;
   }
   const indentFlag = a.flags.get("--indent");
@@ -256,7 +298,6 @@ function cmdParse(a: Parsed, io: Io): number {
   // Like crossplane: with both checks off (and not strict) nothing is checked, not even terminators.
   const checker: DirectiveChecker | undefined =
     checkContext || checkArgs || strict ? memoisedChecker({ strict, checkContext, checkArgs }) : undefined;
-  const mappings = mappingsOf(a.maps);
   const options = {
     comments: a.flags.has("--include-comments"),
     single: a.flags.has("--single-file"),
@@ -264,6 +305,13 @@ function cmdParse(a: Parsed, io: Io): number {
     checker,
     mapPath: mappings.length > 0 ? (p: string) => mapPath(p, mappings) : undefined,
     readFile,
+    globFs: source,
+    // Included files the policy refuses, or that do not read as configuration, are said, never quoted.
+    refusal: (p: string) => {
+      const r = source.refusal(path.resolve(cwd, p));
+      return r ? refusalText(p, r) : null;
+    },
+    shownOnlyIfConfiguration: true,
   };
   // `nginx -T` output: the payload of the configuration it holds, includes resolved within the dump.
   const text = readFile(file) ?? "";
@@ -274,6 +322,8 @@ function cmdParse(a: Parsed, io: Io): number {
     payload = buildPayload(dump.root, {
       ...options,
       mapPath: undefined,
+      // The dump's files are in the dump (in memory), not on this disk.
+      refusal: undefined,
       readFile: (p) => source.read(p),
       globFs: source,
     });
@@ -360,6 +410,7 @@ function cmdCheck(a: Parsed, io: Io): number {
     strict: a.flags.has("--strict"),
     ...settings.versions,
     memoryBudgetBytes: settings.memoryBudgetBytes,
+    access: accessOf(a, cwd),
   };
   const result = runCheck(options);
   io.out(formatFindings(result, settings.format, cwd, { version: VERSION }));
@@ -392,6 +443,7 @@ function cmdFix(a: Parsed, io: Io): number {
       ...settings.versions,
       rules: a.ruleIds.length > 0 ? a.ruleIds : fixable,
       includeCautious: a.flags.has("--include-cautious"),
+      access: accessOf(a, cwd),
       mode: diff ? "diff" : "write",
       backup: !a.flags.has("--no-backup"),
     },
@@ -418,6 +470,7 @@ function cmdFormat(a: Parsed, io: Io): number {
       inputs: a.positional.map((p) => path.resolve(cwd, p)),
       mode: modes[0].slice(2) as "check" | "diff" | "write",
       format: indent === "tab" ? { tabSize: 4, insertSpaces: false } : { tabSize: size, insertSpaces: true },
+      access: accessOf(a, cwd),
     },
     { out: io.out, err: io.err, cwd },
   );

@@ -14,6 +14,7 @@ export { PROJECT_URL } from "../rules/docs";
 export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   syntax: "the file does not read as nginx configuration",
   include: "files that cannot be included as written",
+  access: "files not read, or not shown: outside what was opened, special, too large, not configuration",
   directive: "a statement nginx would refuse before running it",
   context: "where a file was analysed",
   "lua-ssl-per-location": "the CA bundle parsed once per location configuration",

@@ -2,7 +2,7 @@
 // through the path mappings (the bundle nginx names is on the server, e.g. /etc/ssl/certs/…).
 
 import * as path from "path";
-import type { FileSource } from "../workspace/files";
+import type { FileSource, Refusal } from "../workspace/files";
 import { includeNginxPath } from "../workspace/includes";
 import { mapPath, type PathMapping } from "../workspace/paths";
 
@@ -20,10 +20,20 @@ export interface BundleInfo {
   assumedAs?: string;
   /** A system trust store (or a large extract of one): the simpler fit of memory-model.md applies. */
   systemLike: boolean;
+  /** Why the file was not read when the read policy refused it (workspace/access.ts); rule `access` says so. */
+  notRead?: Refusal;
 }
 
 /** Debian 12's ca-certificates 20230311 bundle, the one memory-model.md measured. */
 export const DEBIAN_BUNDLE = { bytes: 219_597, certificates: 144 } as const;
+
+/** Bytes per certificate of Debian's bundle (1,525): what a bundle too large to read is estimated with. */
+export const BYTES_PER_CERTIFICATE = Math.round(DEBIAN_BUNDLE.bytes / DEBIAN_BUNDLE.certificates);
+
+/** "not readable here", or why the read policy did not read it ("not read: it is outside …"). */
+export function notReadText(b: Pick<BundleInfo, "notRead">): string {
+  return b.notRead ? `not read (${b.notRead.why})` : "not readable here";
+}
 
 /**
  * certbot's `chain.pem` / `fullchain.pem` hold an intermediate chain, not a trust store: assuming the
@@ -62,9 +72,25 @@ export interface BundleReadOptions {
 export function readBundle(arg: string, options: BundleReadOptions): BundleInfo {
   const nginxPath = includeNginxPath(arg, options.confPrefix);
   const file = mapPath(nginxPath, options.mappings);
-  const text = /\$/.test(arg) ? null : options.source.read(file);
+  const variable = /\$/.test(arg);
+  const text = variable ? null : options.source.read(file, "bundle");
   const systemPath = SYSTEM_BUNDLES.has(path.posix.normalize(nginxPath));
   if (text === null) {
+    const refusal = variable ? null : (options.source.refusal?.(file, "bundle") ?? null);
+    const notRead = refusal ? { notRead: refusal } : {};
+    if (refusal?.reason === "too-large" && refusal.size !== undefined) {
+      // Not read whole, but inside what may be read: its size is known, its certificates estimated from it.
+      return {
+        path: nginxPath,
+        readFrom: null,
+        bytes: refusal.size,
+        certificates: Math.round(refusal.size / BYTES_PER_CERTIFICATE),
+        assumed: true,
+        assumedAs: `estimated from its size at ${BYTES_PER_CERTIFICATE} B per certificate, as in Debian's bundle`,
+        systemLike: true,
+        ...notRead,
+      };
+    }
     if (CERTBOT_CHAIN.test(nginxPath)) {
       const c = CERTBOT_CHAIN_BUNDLE;
       return {
@@ -75,6 +101,7 @@ export function readBundle(arg: string, options: BundleReadOptions): BundleInfo 
         assumed: true,
         assumedAs: "a certbot chain",
         systemLike: false,
+        ...notRead,
       };
     }
     const a = options.assumed ?? DEBIAN_BUNDLE;
@@ -87,6 +114,7 @@ export function readBundle(arg: string, options: BundleReadOptions): BundleInfo 
       assumed: true,
       assumedAs: debian ? "Debian's ca-certificates bundle" : "the assumed bundle setting",
       systemLike: true,
+      ...notRead,
     };
   }
   const certificates = countCertificates(text);

@@ -22,9 +22,10 @@ import type { Node } from "../parse/ast";
 import { parse } from "../parse/parser";
 import { runChecks, type Finding, type RuleOptions } from "../rules";
 import { isNginxDump, runChecksOnDump } from "../rules/dump";
-import { diagnosticFinding } from "../rules/syntax";
+import { diagnosticFinding, diagnosticRule } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { NO_FACTS, scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
+import { ReadPolicy, type ReadKind } from "../workspace/access";
 import { NodeFileSource, OverlayFileSource, ParseCache, normalizePath, type FileSource } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
 import {
@@ -117,9 +118,24 @@ interface CachedGraph {
   signatures: Map<string, string>;
 }
 
+/** How a user of the language server has a path read. */
+export const SERVER_ALLOW_HINT = "map it into the workspace (nginxRisk.pathMappings) or allow it (nginxRisk.allowRead)";
+/** The same in an untrusted workspace, where the workspace's settings cannot widen what is read. */
+export const UNTRUSTED_ALLOW_HINT = `trust the workspace, then ${SERVER_ALLOW_HINT}`;
+
+/** What the server may read: the roots (real paths follow), the size limits, and whether the workspace is trusted. */
+export interface ServerAccess {
+  roots: string[];
+  limits: Record<ReadKind, number>;
+  trusted: boolean;
+}
+
 export class Analyzer {
-  readonly disk = new NodeFileSource();
+  /** Nothing is read until the server sets the roots (setAccess): its workspace folders, at the least. */
+  readonly policy = new ReadPolicy({ roots: [], rootsName: "the workspace folders", allowHint: SERVER_ALLOW_HINT });
+  readonly disk = new NodeFileSource(this.policy);
   readonly source = new OverlayFileSource(this.disk);
+  private accessKey = "";
   readonly cache = new ParseCache();
   private readonly graphs = new Map<string, CachedGraph>();
   /** Paths of the open buffers (the overlays), for structure checks. */
@@ -156,6 +172,26 @@ export class Analyzer {
     this.graphs.clear();
     // A Dockerfile, crontab or timer may have changed: facts are read again (cheap next to the rules).
     this.facts.clear();
+  }
+
+  /**
+   * Sets what may be read. When that changes, everything read or found under the old access is forgotten:
+   * a file refused before may be readable now, and the other way round.
+   */
+  setAccess(access: ServerAccess): boolean {
+    const roots = [...new Set(access.roots)].sort();
+    const key = JSON.stringify([roots, access.limits, access.trusted]);
+    if (key === this.accessKey) return false;
+    this.accessKey = key;
+    this.policy.setRoots(roots);
+    this.policy.configure({
+      limits: access.limits,
+      allowHint: access.trusted ? SERVER_ALLOW_HINT : UNTRUSTED_ALLOW_HINT,
+    });
+    this.disk.forget();
+    this.graphs.clear();
+    this.facts.clear();
+    return true;
   }
 
   /** Settings or workspace folders changed. */
@@ -345,7 +381,7 @@ function inScope(p: string, scope: Scope): boolean {
 /** The parser's and include resolver's problems alone, when the rules could not run. */
 function syntaxOnly(config: Configuration): Finding[] {
   return config.diagnostics.map((d) => ({
-    ruleId: d.code.startsWith("include-") ? "include" : "syntax",
+    ruleId: diagnosticRule(d.code),
     code: d.code,
     severity: d.severity,
     path: d.path,

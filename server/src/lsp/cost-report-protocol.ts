@@ -7,6 +7,7 @@
 //   nginxRisk/analysed    notification  { uri, version } after every finished analysis, only to a client
 //                                       that sends `initializationOptions: { analysedNotification: true }`
 //                                       (some clients warn about every notification they do not know)
+//   nginxRisk/workspaceTrusted  notification (client → server) the user trusted the workspace
 //
 // The status request answers from the analyses already made and never hurries a debounce, so a client can
 // ask on every nginxRisk/analysed (and when the active editor changes) without re-analysing the text at
@@ -16,9 +17,21 @@ export const COST_REPORT_REQUEST = "nginxRisk/costReport";
 export const STATUS_REQUEST = "nginxRisk/status";
 export const ANALYSED_NOTIFICATION = "nginxRisk/analysed";
 
+/**
+ * Sent by a client when the user trusts the workspace (VS Code: onDidGrantWorkspaceTrust), after it started
+ * the server with `initializationOptions.workspaceTrusted: false`. No parameters.
+ */
+export const WORKSPACE_TRUSTED_NOTIFICATION = "nginxRisk/workspaceTrusted";
+
 /** What a client puts in `initializationOptions` to receive nginxRisk/analysed. */
 export interface InitializationOptions {
   analysedNotification?: boolean;
+  /**
+   * False in an untrusted workspace (VS Code's Restricted Mode): the server then reads only the workspace
+   * folders and ignores the settings that widen that (path mapping targets, nginxRisk.allowRead, size
+   * limits), whatever the client sends, until nginxRisk/workspaceTrusted. Absent: trusted.
+   */
+  workspaceTrusted?: boolean;
   /**
    * The client writes the setting of every nginxRisk/settingChanged into its settings (the VS Code extension
    * does). The server then keeps a nginxRisk.setVersion value only until the next configuration change:

@@ -6,6 +6,7 @@
 // plus the SSL contexts that load no bundle (they cost memory too, and are part of the estimate).
 
 import * as path from "path";
+import { notReadText } from "../cost/bundle";
 import { MEASURED } from "../cost/estimate";
 import { formatBytes, formatCount } from "../cost/format";
 import type { CostReport, SslRuleId, SslSource } from "../cost/report";
@@ -142,8 +143,8 @@ export function summarise(a: RootAnalysis, uriOf: UriOf): RootCostSummary {
   for (const b of report.bundles.values())
     if (b.assumed)
       assumptions.add(
-        `bundle ${b.path} not readable here: assumed ${formatCount(b.bytes)} B / ${b.certificates} certificates ` +
-          `(${b.assumedAs ?? "Debian's ca-certificates bundle"}); map it with nginxRisk.pathMappings`,
+        `bundle ${b.path} ${notReadText(b)}: assumed ${formatCount(b.bytes)} B / ${b.certificates} certificates ` +
+          `(${b.assumedAs ?? "Debian's ca-certificates bundle"}); map it with nginxRisk.pathMappings or allow it with nginxRisk.allowRead`,
       );
   const budget = options.memoryBudgetBytes ?? null;
   const v = report.versions;

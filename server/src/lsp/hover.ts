@@ -8,6 +8,7 @@
 
 import * as path from "path";
 import { documentationFor } from "../complete/directive-doc";
+import { notReadText } from "../cost/bundle";
 import { bundleFormula, MEASURED } from "../cost/estimate";
 import {
   bundleFor,
@@ -259,7 +260,7 @@ export function bundleHover(a: RootAnalysis, d: Directive): string {
   for (const b of entries) {
     if (b.bundle.assumed)
       assumptions.push(
-        `bundle ${b.bundle.path} is not readable here: ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} ` +
+        `bundle ${b.bundle.path} is ${notReadText(b.bundle)}: ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} ` +
           `certificates assumed (nginxRisk.assumedBundle)`,
       );
   }
@@ -287,7 +288,7 @@ function bundleSection(a: RootAnalysis, b: BundleSite): string[] {
     : bundleFormula(b.bundle);
   const bundle = b.bundle;
   const readFrom = bundle.assumed
-    ? "**assumed**: not readable here"
+    ? `**assumed**: ${notReadText(bundle)}`
     : `read from ${code(fileLabel(config, bundle.readFrom ?? bundle.path))}`;
   const set = b.site.context;
   const out: string[] = [

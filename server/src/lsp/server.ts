@@ -42,7 +42,8 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { ParsedFile } from "../parse/ast";
 import { normalizePath } from "../workspace/files";
-import { Analyzer, DiagnosticStore, looseScope, type RootAnalysis, type Scope } from "./analysis";
+import { DEFAULT_LIMITS } from "../workspace/access";
+import { Analyzer, DiagnosticStore, looseScope, type RootAnalysis, type Scope, type ServerAccess } from "./analysis";
 import { SETTING_CHANGED_NOTIFICATION, SET_VERSION_COMMAND, codeActions } from "./code-actions";
 import { costReportOf, relativeHref, statusOf } from "./cost-report";
 import {
@@ -55,6 +56,7 @@ import {
   type DocumentParams,
   type InitializationOptions,
   type StatusResult,
+  WORKSPACE_TRUSTED_NOTIFICATION,
 } from "./cost-report-protocol";
 import { hoverToLsp, lensToCodeLens, pathToUri, uriToPath } from "./conversions";
 import { completionItems, resolveItem } from "./completion";
@@ -117,6 +119,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let sendAnalysed = false;
   /** The client persists what nginxRisk/settingChanged names (initializationOptions.persistsSettings). */
   let clientPersists = false;
+  /**
+   * The workspace is trusted (initializationOptions.workspaceTrusted; absent: trusted, as clients without
+   * a notion of trust take settings from the user). Untrusted, the settings cannot widen what is read.
+   */
+  let trusted = true;
   let canSnippet = false;
   let hasFolderEvents = false;
   let folders: string[] = [];
@@ -175,6 +182,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const init = params.initializationOptions as InitializationOptions | null | undefined;
     sendAnalysed = init?.analysedNotification === true;
     clientPersists = init?.persistsSettings === true;
+    trusted = init?.workspaceTrusted !== false;
     canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     folders = foldersOf(params.workspaceFolders, params.rootUri ?? null);
     return {
@@ -200,6 +208,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onInitialized(() => {
     // Not earlier: before the initialize response the protocol allows no notifications.
     log(`nginx-risk language server started (node ${process.version}, pid ${process.pid})`);
+    if (!trusted)
+      log(
+        "workspace not trusted: only the workspace folders are read; nginxRisk.allowRead, nginxRisk.limits and " +
+          "the targets of nginxRisk.pathMappings are ignored until it is trusted",
+      );
     if (canRegisterConfiguration) {
       connection.client
         .register(DidChangeConfigurationNotification.type, { section: "nginxRisk" })
@@ -230,6 +243,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     timers.clear();
     if (lensRefresh) clearTimeout(lensRefresh);
     lensRefresh = undefined;
+  });
+
+  // The user granted trust (VS Code: onDidGrantWorkspaceTrust): the settings may now widen what is read.
+  connection.onNotification(WORKSPACE_TRUSTED_NOTIFICATION, () => {
+    if (trusted) return;
+    trusted = true;
+    log("workspace trusted: the nginxRisk settings apply in full");
+    settingsCache.clear();
+    lastSettings.clear();
+    analyzer.invalidateGraphs();
+    reanalyseAll();
   });
 
   // ---- settings ----------------------------------------------------------------------------------------
@@ -433,6 +457,33 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return folder !== null ? { folder, maxDepth: 10 } : looseScope(p);
   };
 
+  // ---- what may be read ----------------------------------------------------------------------------------
+
+  /**
+   * What the analyses may read (workspace/access.ts): the workspace folders, the folder searched for the
+   * main file of each open file outside them (its own, or the one above conf.d/ and sites-*\/), and, in a
+   * trusted workspace only, what the settings of the open documents add (mapping targets, allowRead) and
+   * their size limits. A workspace's own settings can thus never widen what an untrusted workspace reads,
+   * whatever a client sends.
+   */
+  function accessNow(): ServerAccess {
+    const roots = [...folders];
+    for (const [uri, p] of pathOfDoc) {
+      if (!uri.startsWith("file:") || folderOf(p) !== null) continue;
+      const loose = looseScope(p).folder;
+      // A file at the top of the disk does not open the whole disk: then only the file itself.
+      if (loose !== null) roots.push(loose === "/" ? p : loose);
+    }
+    const limits = { ...DEFAULT_LIMITS };
+    if (trusted && lastSettings.size > 0) {
+      const all = [...lastSettings.values()];
+      for (const s of all) roots.push(...s.pathMappings.map((m) => m.to), ...s.allowRead);
+      limits.configuration = Math.max(...all.map((s) => s.limits.configuration));
+      limits.bundle = Math.max(...all.map((s) => s.limits.bundle));
+    }
+    return { roots, limits, trusted };
+  }
+
   // ---- analysis ----------------------------------------------------------------------------------------
 
   async function analyse(uri: string): Promise<void> {
@@ -442,6 +493,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (p === undefined || stale()) return;
     const settings = await settingsFor(uri, p);
     if (stale()) return;
+    // Access changed (folders, open files, settings): the other documents were analysed under the old one.
+    if (analyzer.setAccess(accessNow()))
+      for (const doc of documents.all())
+        if (doc.uri !== uri) schedule(doc.uri, (lastSettings.get(doc.uri) ?? DEFAULT_SETTINGS).debounceMs);
 
     const uriOf = uriMapper();
     const keys = new Set<string>();

@@ -6,6 +6,7 @@ import * as path from "path";
 import { DEBIAN_BUNDLE } from "../cost/bundle";
 import { isVersion } from "../cost/versions";
 import type { RuleOptions } from "../rules/types";
+import { DEFAULT_LIMITS, type ReadKind } from "../workspace/access";
 import type { PathMapping } from "../workspace/paths";
 
 /** The deployed versions the user states (`nginxRisk.versions.*`); absent = unknown (detected or assumed). */
@@ -26,7 +27,17 @@ export interface ServerSettings {
   memoryBudgetBytes?: number;
   /** What an unreadable CA bundle is assumed to be. */
   assumedBundle: { bytes: number; certificates: number };
+  /** `nginxRisk.allowRead`: more folders (or files) that may be read, absolute. Only in a trusted workspace. */
+  allowRead: string[];
+  /** `nginxRisk.limits.*MiB` in bytes: larger files are not read. Only in a trusted workspace. */
+  limits: Record<ReadKind, number>;
 }
+
+/**
+ * The settings that widen what is read (path mapping targets, allowRead, size limits): ignored from an
+ * untrusted workspace (package.json's restrictedConfigurations, and the server itself: server.ts).
+ */
+export const WIDENING_SETTINGS = ["pathMappings", "allowRead", "limits.configurationMiB", "limits.bundleMiB"];
 
 export const DEFAULT_DEBOUNCE_MS = 200;
 const MAX_DEBOUNCE_MS = 10000;
@@ -38,6 +49,8 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   debounceMs: DEFAULT_DEBOUNCE_MS,
   versions: {},
   assumedBundle: { bytes: DEBIAN_BUNDLE.bytes, certificates: DEBIAN_BUNDLE.certificates },
+  allowRead: [],
+  limits: { ...DEFAULT_LIMITS },
 };
 
 const VERSION_KEYS: (keyof VersionSettings)[] = ["nginx", "luaNginxModule", "openresty", "openssl"];
@@ -138,7 +151,42 @@ export function readSettings(raw: unknown, workspaceFolder: string | null): Sett
     }
   }
 
-  const settings: ServerSettings = { pathMappings, strict, debounceMs, versions, assumedBundle };
+  const allowRead: string[] = [];
+  if (obj.allowRead !== undefined && obj.allowRead !== null) {
+    if (!Array.isArray(obj.allowRead)) problems.push(`nginxRisk.allowRead: expected an array of paths`);
+    else
+      for (const raw of obj.allowRead) {
+        const p = readFolderPath(raw, workspaceFolder);
+        if (typeof p === "string") allowRead.push(p);
+        else problems.push(`nginxRisk.allowRead: ${JSON.stringify(raw)}: ${p === null ? "expected a path" : p.error}`);
+      }
+  }
+
+  const limits = { ...DEFAULT_SETTINGS.limits };
+  const rawLimits = obj.limits;
+  if (rawLimits !== undefined && rawLimits !== null) {
+    if (!isRecord(rawLimits)) problems.push(`nginxRisk.limits: expected an object of sizes in MiB`);
+    else
+      for (const [key, kind] of [
+        ["configurationMiB", "configuration"],
+        ["bundleMiB", "bundle"],
+      ] as const) {
+        const v = rawLimits[key];
+        if (v === undefined || v === null) continue;
+        if (typeof v === "number" && Number.isFinite(v) && v > 0) limits[kind] = Math.round(v * MIB);
+        else problems.push(`nginxRisk.limits.${key}: expected a number of MiB greater than 0`);
+      }
+  }
+
+  const settings: ServerSettings = {
+    pathMappings,
+    strict,
+    debounceMs,
+    versions,
+    assumedBundle,
+    allowRead,
+    limits,
+  };
   if (memoryBudgetBytes !== undefined) settings.memoryBudgetBytes = memoryBudgetBytes;
   return { settings, problems };
 }
@@ -163,6 +211,17 @@ function readMapping(fromRaw: string, toRaw: unknown, folder: string | null): Pa
     to = path.posix.join(folder, to);
   }
   return { from, to: to.replace(/\\/g, "/") };
+}
+
+/** A path setting: `${workspaceFolder}` substituted, relative to the folder; a string when it is fine. */
+function readFolderPath(raw: unknown, folder: string | null): string | { error: string } | null {
+  if (typeof raw !== "string" || raw.trim() === "") return null;
+  if (raw.includes(FOLDER_VAR) && folder === null)
+    return { error: "uses ${workspaceFolder} but the file is in no workspace folder" };
+  const p = (folder === null ? raw : raw.replaceAll(FOLDER_VAR, folder)).trim().replace(/\\/g, "/");
+  if (path.posix.isAbsolute(p)) return p;
+  if (folder === null) return { error: "a relative path needs a workspace folder" };
+  return path.posix.join(folder, p);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -2,6 +2,7 @@
 
 import { buildModel, type ConfigModel } from "../model";
 import type { Configuration } from "../workspace/configuration";
+import { accessFindings } from "./access";
 import { directiveFindings } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
@@ -21,6 +22,7 @@ const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] =
   proxySslPerLocationFindings,
   sslBundlePerServerFindings,
   modsecurityUnusedFindings,
+  accessFindings,
 ];
 
 export function runChecks(

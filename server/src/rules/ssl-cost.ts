@@ -13,7 +13,7 @@ import {
 } from "../cost/report";
 import { bundleFormula } from "../cost/estimate";
 import { formatBytes, formatCount } from "../cost/format";
-import type { BundleInfo } from "../cost/bundle";
+import { notReadText, type BundleInfo } from "../cost/bundle";
 import type { Finding, RelatedLocation, RuleOptions, Severity } from "./types";
 
 /** A multiplied cost at least this large is a warning (≈ 10 contexts of Debian's bundle). */
@@ -102,7 +102,7 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
     const assumptions = [...b.source.assumptions];
     if (b.bundle.assumed)
       assumptions.push(
-        `bundle ${b.bundle.path} not readable here: assumed ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} certificates (${b.bundle.assumedAs ?? "Debian's ca-certificates bundle"})`,
+        `bundle ${b.bundle.path} ${notReadText(b.bundle)}: assumed ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} certificates (${b.bundle.assumedAs ?? "Debian's ca-certificates bundle"})`,
       );
     const d = b.site.directive;
     const parses = report.bundleCache

@@ -7,9 +7,16 @@ import type { ConfigDiagnostic, Configuration } from "../workspace/configuration
 import type { Finding } from "./types";
 
 const INCLUDE_CODES = /^include-|^glob-/;
+/** Files not read (the read policy of workspace/access.ts) or not shown (workspace/classify.ts): rule `access`. */
+const ACCESS_CODES = /^read-|^not-configuration$/;
+
+/** The rule a workspace diagnostic belongs to, by its code. */
+export function diagnosticRule(code: string): string {
+  return ACCESS_CODES.test(code) ? "access" : INCLUDE_CODES.test(code) ? "include" : "syntax";
+}
 
 export function syntaxFindings(config: Configuration): Finding[] {
-  return config.diagnostics.map((d) => diagnosticFinding(d, INCLUDE_CODES.test(d.code) ? "include" : "syntax"));
+  return config.diagnostics.map((d) => diagnosticFinding(d, diagnosticRule(d.code)));
 }
 
 /** A workspace diagnostic as a finding of rule `ruleId` (also the `context` hint on guessed files). */

@@ -13,8 +13,10 @@
 import * as path from "path";
 import type { Directive, Node, ParsedFile, Range } from "../parse/ast";
 import { parse } from "../parse/parser";
+import type { Refusal } from "./access";
+import { classifyConfiguration, isTableBlock } from "./classify";
 import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
-import { confPrefixOf, resolveInclude, type IncludeResolution } from "./includes";
+import { confPrefixOf, refusalProblem, resolveInclude, type IncludeResolution } from "./includes";
 import { normalizeMappings, unmapPath, withDefaultMappings, type PathMapping } from "./paths";
 
 export type Severity = "error" | "warning" | "info" | "hint";
@@ -135,13 +137,24 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
     diagnostics.push(d);
   };
 
-  /** Parses a distinct file once and reports its own (syntax, decoding) problems once. */
-  const read = (p: string): ParsedFile | null => {
+  /**
+   * Parses a distinct file once and reports its own (syntax, decoding) problems once. A file the read policy
+   * refuses is not read; a file the user did not open that does not read as configuration (classify.ts) is
+   * not analysed, so no message, hover or link can quote it. `table`: included in a `map`/`types`/… body.
+   */
+  const read = (p: string, table: boolean): ReadResult => {
     const known = files.get(p);
-    if (known) return known;
+    if (known) return { parsed: known };
     const loaded = source.load(p);
-    if (!loaded) return null;
+    if (!loaded) {
+      const refused = source.refusal?.(p);
+      return refused ? { refused } : null;
+    }
     const parsed = cache.get(p, loaded);
+    if (!source.isOpened?.(p)) {
+      const c = classifyConfiguration(parsed, table);
+      if (!c.configuration) return { notConfiguration: c.reason };
+    }
     files.set(p, parsed);
     for (const pr of loaded.problems) report({ path: p, ...pr });
     for (const e of parsed.errors) {
@@ -149,7 +162,7 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
       if (e.related) d.related = e.related;
       report(d);
     }
-    return parsed;
+    return { parsed };
   };
 
   const newInstance = (
@@ -242,18 +255,24 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
         }
         return;
       }
-      const parsed = read(file);
-      if (!parsed) {
+      const got = read(file, isTableBlock(context[context.length - 1] ?? ""));
+      if (!got || !("parsed" in got)) {
+        const name = includedName(resolution, file, mappings);
+        if (got && "refused" in got)
+          report({ path: inst.path, range: arg.range, ...refusalProblem(name, got.refused) });
+        else if (got) report({ path: inst.path, range: arg.range, ...notConfiguration(name, got.notConfiguration) });
         // Listed by the glob or present a moment ago, but unreadable now (permissions, race).
-        report({
-          path: inst.path,
-          range: arg.range,
-          message: `open() "${includedName(resolution, file, mappings)}" failed: cannot read ${file}`,
-          severity: "error",
-          code: "include-unreadable",
-        });
+        else
+          report({
+            path: inst.path,
+            range: arg.range,
+            message: `open() "${name}" failed: cannot read ${file}`,
+            severity: "error",
+            code: "include-unreadable",
+          });
         continue;
       }
+      const parsed = got.parsed;
       const child = newInstance(file, includedName(resolution, file, mappings), parsed, [...context], [...parents], {
         instance: inst,
         directive: d,
@@ -265,16 +284,24 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
     }
   };
 
-  let rootParsed = read(root);
-  if (!rootParsed) {
+  const rootRead = read(root, false);
+  let rootParsed: ParsedFile;
+  if (rootRead && "parsed" in rootRead) rootParsed = rootRead.parsed;
+  else {
     rootParsed = parse("");
-    report({
-      path: root,
-      range: ZERO_RANGE,
-      message: `open() "${rootNginxPath}" failed (2: No such file or directory)${rootNginxPath === root ? "" : ` (looked for ${root})`}`,
-      severity: "error",
-      code: "root-not-found",
-    });
+    const looked = rootNginxPath === root ? "" : ` (looked for ${root})`;
+    if (rootRead && "refused" in rootRead)
+      report({ path: root, range: ZERO_RANGE, ...refusalProblem(rootNginxPath + looked, rootRead.refused) });
+    else if (rootRead)
+      report({ path: root, range: ZERO_RANGE, ...notConfiguration("this file", rootRead.notConfiguration) });
+    else
+      report({
+        path: root,
+        range: ZERO_RANGE,
+        message: `open() "${rootNginxPath}" failed (2: No such file or directory)${looked}`,
+        severity: "error",
+        code: "root-not-found",
+      });
   }
   const rootContext = [...(options.rootContext ?? [])];
   const rootInstance = newInstance(root, rootNginxPath, rootParsed, [...rootContext], [], null);
@@ -293,6 +320,21 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
     instancesByPath,
     edges,
     diagnostics,
+  };
+}
+
+type ReadResult = { parsed: ParsedFile } | { refused: Refusal } | { notConfiguration: string } | null;
+
+/** A file reached without being opened that does not read as configuration: said once, never quoted. */
+function notConfiguration(
+  name: string,
+  reason: string,
+): { message: string; severity: "warning"; code: "not-configuration" } {
+  const quoted = name === "this file" ? name : `"${name}"`;
+  return {
+    message: `${quoted} does not read as nginx configuration (${reason}); it is not analysed and its content is not shown`,
+    severity: "warning",
+    code: "not-configuration",
   };
 }
 

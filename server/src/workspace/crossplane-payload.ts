@@ -9,6 +9,7 @@
 
 import type { Directive, Node, ParsedFile, SyntaxError } from "../parse/ast";
 import { parse } from "../parse/parser";
+import { classifyConfiguration } from "./classify";
 import { expandGlob, hasMagic, joinConfPath, type GlobFs } from "./glob";
 
 export interface PayloadError {
@@ -69,6 +70,13 @@ export interface PayloadOptions {
   /** Reads a file; null when it cannot be read as a file. */
   readFile: (p: string) => string | null;
   globFs?: GlobFs;
+  /** Why an included file is not read (the CLI's read policy, workspace/access.ts), or null. */
+  refusal?: (p: string) => string | null;
+  /**
+   * Included files appear only if they read as configuration (classify.ts): others get `parsed: []` and an
+   * error that does not quote them. The main file, named by the user, always appears.
+   */
+  shownOnlyIfConfiguration?: boolean;
   /** Parses text (defaults to the parser; the workspace passes its cache). */
   parseText?: (path: string, text: string) => ParsedFile;
 }
@@ -121,6 +129,13 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
       continue;
     }
     const tree = parseText(file, text);
+    if (qi > 0 && options.shownOnlyIfConfiguration) {
+      const c = classifyConfiguration(tree, ctx === "custom");
+      if (!c.configuration) {
+        fail(null, `"${file}" does not read as nginx configuration (${c.reason}); its content is not shown`);
+        continue;
+      }
+    }
     // crossplane gives up on a file at its first brace error: nothing after it, and `parsed: []`.
     const fatal = tree.errors.find((e) => e.fatalForCrossplane);
     const cutoff = fatal ? fatal.range.start.offset : Infinity;
@@ -256,7 +271,25 @@ function resolveInclude(
 ): string[] {
   let target = joinConfPath(configDir, pattern);
   if (target.startsWith("/") && options.mapPath) target = options.mapPath(target);
-  if (hasMagic(target)) return expandGlob(target, options.globFs);
+  if (hasMagic(target)) {
+    const fixed = target.split("/").findIndex((s) => hasMagic(s));
+    const dir = fixed > 0 ? target.split("/").slice(0, fixed).join("/") || "/" : null;
+    const refusedDir = dir === null ? null : (options.refusal?.(dir) ?? null);
+    if (refusedDir !== null) {
+      fail(refusedDir);
+      return [];
+    }
+    return expandGlob(target, options.globFs).filter((f) => {
+      const refused = options.refusal?.(f) ?? null;
+      if (refused !== null) fail(refused);
+      return refused === null;
+    });
+  }
+  const refused = options.refusal?.(target) ?? null;
+  if (refused !== null) {
+    fail(refused);
+    return [];
+  }
   if (options.readFile(target) === null) {
     fail(`open() "${target}" failed (2: No such file or directory)`);
     return [];

@@ -11,7 +11,10 @@ import * as path from "path";
 import { isUtf8 } from "buffer";
 import type { ParsedFile, Range } from "../parse/ast";
 import { parse } from "../parse/parser";
+import { ReadPolicy, type ReadKind, type Refusal } from "./access";
 import type { GlobFs } from "./glob";
+
+export type { ReadKind, Refusal } from "./access";
 
 /** A problem with a file's bytes, found while decoding it. */
 export interface FileProblem {
@@ -30,10 +33,10 @@ export interface LoadedFile {
 }
 
 export interface FileSource extends GlobFs {
-  /** The file's text, or null if it cannot be read as a file. */
-  read(p: string): string | null;
+  /** The file's text, or null if it cannot be read as a file (of `kind`: the size limit differs). */
+  read(p: string, kind?: ReadKind): string | null;
   /** The file's text with its version and decoding problems, or null if it cannot be read as a file. */
-  load(p: string): LoadedFile | null;
+  load(p: string, kind?: ReadKind): LoadedFile | null;
   /** Names in a directory (not full paths), or null if it is not a readable directory. */
   readdir(dir: string): string[] | null;
   isDirectory(p: string): boolean;
@@ -41,6 +44,16 @@ export interface FileSource extends GlobFs {
   exists(p: string): boolean;
   /** The path with symlinks resolved (Debian's sites-enabled/x → ../sites-available/x); identity if unknown. */
   realpath?(p: string): string;
+  /**
+   * Why the source will not read `p` as `kind` (outside what may be read, a FIFO, too large: access.ts), or
+   * null when it would or when nothing is there. Sources without a read policy do not have it.
+   */
+  refusal?(p: string, kind?: ReadKind): Refusal | null;
+  /**
+   * The user opened this file (an editor buffer, a file named on the command line): its content may be shown
+   * in messages whatever it looks like. Other files must read as nginx configuration first (classify.ts).
+   */
+  isOpened?(p: string): boolean;
 }
 
 /** Position of `offset` in `text`, with LF, CRLF and a lone CR each one line break, as the scanner counts. */
@@ -124,72 +137,132 @@ function bomProblem(text: string): FileProblem | null {
   };
 }
 
+/** Opens without following a last symbolic link and without blocking on a FIFO put there since the check. */
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
 /**
- * The disk. Keeps the decoded text of every file it read, keyed by a stat-based version, so a workspace
- * reloaded on every keystroke re-reads only files that changed (a stat costs far less than read+decode).
+ * The bytes of the regular file `real` the policy just looked at (`seen`), read through one descriptor: if
+ * what is there now is not that same regular file, or grew past `limit`, nothing is read.
+ */
+function readChecked(real: string, seen: fs.Stats, limit: number): Buffer | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(real, OPEN_FLAGS);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.ino !== seen.ino || st.dev !== seen.dev || st.size > limit) return null;
+    const buf = Buffer.allocUnsafe(st.size);
+    let n = 0;
+    while (n < buf.length) {
+      const got = fs.readSync(fd, buf, n, buf.length - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    return n === buf.length ? buf : buf.subarray(0, n);
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The disk, through a read policy (access.ts: what may be read, never /proc, FIFOs or oversized files).
+ * Keeps the decoded text of every file it read, keyed by a stat-based version, so a workspace reloaded on
+ * every keystroke re-reads only files that changed (a stat costs far less than read+decode).
  */
 export class NodeFileSource implements FileSource {
   private readonly texts = new Map<string, LoadedFile>();
+  private readonly opened: Set<string>;
 
-  load(p: string): LoadedFile | null {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
+  /**
+   * `policy`: what may be read (default: anything but /proc, /sys, /dev, special and oversized files).
+   * `opened`: files the user named (the CLI's file arguments), shown whatever they look like.
+   */
+  constructor(
+    readonly policy: ReadPolicy = new ReadPolicy(),
+    opened: Iterable<string> = [],
+  ) {
+    this.opened = new Set([...opened].map(normalizePath));
+  }
+
+  load(p: string, kind: ReadKind = "configuration"): LoadedFile | null {
+    const r = this.policy.file(p, kind);
+    if (r.kind !== "ok") {
       this.texts.delete(p);
       return null;
     }
-    if (!st.isFile()) return null;
+    const st = r.stats;
     const version = `disk:${st.mtimeMs}:${st.size}:${st.ino}`;
     const cached = this.texts.get(p);
     if (cached && cached.version === version) return cached;
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(p);
-    } catch {
-      return null;
-    }
+    const buf = readChecked(r.real, st, this.policy.limits[kind]);
+    if (buf === null) return null;
     const loaded = { ...decodeConfigBytes(buf), version };
     this.texts.set(p, loaded);
     return loaded;
   }
 
-  read(p: string): string | null {
-    return this.load(p)?.text ?? null;
+  read(p: string, kind: ReadKind = "configuration"): string | null {
+    return this.load(p, kind)?.text ?? null;
+  }
+
+  /** The file's bytes under the policy, not kept (the formatter compares them with what it writes). */
+  readBytes(p: string, kind: ReadKind = "configuration", maxBytes = this.policy.limits[kind]): Buffer | null {
+    const r = this.policy.file(p, kind);
+    if (r.kind !== "ok" || r.stats.size > maxBytes) return null;
+    return readChecked(r.real, r.stats, maxBytes);
+  }
+
+  /**
+   * A small text file under the policy, not kept (the workspace facts read many files that are not
+   * configuration): null when refused, missing, over `maxBytes` or not text (a NUL byte).
+   */
+  readText(p: string, maxBytes: number): string | null {
+    const buf = this.readBytes(p, "configuration", maxBytes);
+    if (buf === null || buf.subarray(0, 8192).includes(0)) return null;
+    return buf.toString("utf8");
   }
 
   readdir(dir: string): string[] | null {
+    const r = this.policy.entry(dir);
+    if (r.kind !== "ok" || !r.stats.isDirectory()) return null;
     try {
-      return fs.readdirSync(dir);
+      return fs.readdirSync(r.real);
     } catch {
       return null;
     }
   }
 
   isDirectory(p: string): boolean {
-    try {
-      return fs.statSync(p).isDirectory();
-    } catch {
-      return false;
-    }
+    const r = this.policy.entry(p);
+    return r.kind === "ok" && r.stats.isDirectory();
   }
 
   exists(p: string): boolean {
-    return fs.existsSync(p);
+    return this.policy.entry(p).kind === "ok";
   }
 
   realpath(p: string): string {
-    try {
-      return fs.realpathSync(p);
-    } catch {
-      return p;
-    }
+    return this.policy.realpath(p);
   }
 
-  /** Forgets cached text (e.g. on a file-watcher event whose change a stat could miss). */
+  refusal(p: string, kind: ReadKind = "configuration"): Refusal | null {
+    return this.policy.refusal(p, kind);
+  }
+
+  isOpened(p: string): boolean {
+    return this.opened.has(normalizePath(p));
+  }
+
+  /** Forgets cached text (e.g. on a file-watcher event whose change a stat could miss) and the links seen. */
   forget(p?: string): void {
     if (p === undefined) this.texts.clear();
     else this.texts.delete(p);
+    this.policy.forget();
   }
 }
 
@@ -276,12 +349,12 @@ export class OverlayFileSource implements FileSource {
     return this.overlays.has(normalizePath(p));
   }
 
-  load(p: string): LoadedFile | null {
-    return this.overlays.get(normalizePath(p)) ?? this.base.load(p);
+  load(p: string, kind?: ReadKind): LoadedFile | null {
+    return this.overlays.get(normalizePath(p)) ?? this.base.load(p, kind);
   }
 
-  read(p: string): string | null {
-    return this.load(p)?.text ?? null;
+  read(p: string, kind?: ReadKind): string | null {
+    return this.load(p, kind)?.text ?? null;
   }
 
   readdir(dir: string): string[] | null {
@@ -308,6 +381,16 @@ export class OverlayFileSource implements FileSource {
 
   realpath(p: string): string {
     return this.base.realpath ? this.base.realpath(p) : p;
+  }
+
+  refusal(p: string, kind?: ReadKind): Refusal | null {
+    // An open buffer is what the user opened: read whatever its path.
+    if (this.overlays.has(normalizePath(p))) return null;
+    return this.base.refusal ? this.base.refusal(p, kind) : null;
+  }
+
+  isOpened(p: string): boolean {
+    return this.overlays.has(normalizePath(p)) || (this.base.isOpened?.(p) ?? false);
   }
 }
 

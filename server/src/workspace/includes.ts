@@ -13,6 +13,7 @@
 // The name is used as written: no variables, no `..` normalisation in messages.
 
 import * as path from "path";
+import { refusalText, type Refusal } from "./access";
 import { expandGlob, hasMagic } from "./glob";
 import type { FileSource } from "./files";
 import { normalizePath } from "./files";
@@ -28,7 +29,15 @@ export interface IncludeContext {
 export interface IncludeProblem {
   message: string;
   severity: "error" | "warning";
-  code: "include-not-found" | "include-is-directory" | "include-glob-empty";
+  code: "include-not-found" | "include-is-directory" | "include-glob-empty" | RefusalCode;
+}
+
+/** The codes of paths the read policy refused (rule `access`, docs/rules/access.md). */
+export type RefusalCode = "read-outside" | "read-system" | "read-special" | "read-too-large";
+
+/** A refused path as a problem: a warning (nginx reads it on the server; we cannot check it here). */
+export function refusalProblem(name: string, refusal: Refusal): IncludeProblem {
+  return { message: refusalText(name, refusal), severity: "warning", code: `read-${refusal.reason}` };
 }
 
 export interface IncludeResolution {
@@ -61,6 +70,12 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
   const base = { pattern: arg, nginxPath, workspacePath };
   if (!hasMagic(nginxPath)) {
     const file = normalizePath(workspacePath);
+    // Before anything else: outside what may be read, the file's existence is not ours to tell either.
+    const refused = ctx.source.refusal?.(file);
+    if (refused) {
+      const name = nginxPath + lookedFor(nginxPath, workspacePath);
+      return { ...base, isGlob: false, files: [], problems: [refusalProblem(name, refused)] };
+    }
     if (ctx.source.isDirectory(file)) {
       return {
         ...base,
@@ -85,10 +100,25 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
     }
     return { ...base, isGlob: false, files: [file], problems: [] };
   }
+  // A pattern whose fixed part is refused (`/etc/*.conf`, `/proc/*/environ`) matches nothing we may list:
+  // say why instead of "matches no files".
+  const fixed = fixedPrefix(normalizePath(workspacePath));
+  const prefixRefused = fixed === null ? null : ctx.source.refusal?.(fixed);
+  if (prefixRefused) {
+    const name = nginxPath + lookedFor(nginxPath, workspacePath);
+    return { ...base, isGlob: true, files: [], problems: [refusalProblem(name, prefixRefused)] };
+  }
   // expandGlob walks segment by segment, so `.`/`..` segments must be gone first (glob(3) would
   // resolve them through the directory entries).
-  const files = expandGlob(normalizePath(workspacePath), ctx.source).map(normalizePath);
-  if (files.length === 0) {
+  const matched = expandGlob(normalizePath(workspacePath), ctx.source).map(normalizePath);
+  // A match that is a symbolic link out of the roots, a FIFO or too large is reported, not read.
+  const problems: IncludeProblem[] = [];
+  const files = matched.filter((f) => {
+    const r = ctx.source.refusal?.(f);
+    if (r) problems.push(refusalProblem(unmapPath(f, ctx.mappings), r));
+    return !r;
+  });
+  if (matched.length === 0) {
     return {
       ...base,
       isGlob: true,
@@ -106,10 +136,10 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
   // reading the first one. Keep the files, report the directory where nginx would stop.
   const dir = files.find((f) => ctx.source.isDirectory(f));
   if (dir !== undefined) {
-    const problems = [isDirectoryProblem(unmapPath(dir, ctx.mappings), dir)];
+    problems.push(isDirectoryProblem(unmapPath(dir, ctx.mappings), dir));
     return { ...base, isGlob: true, files: files.filter((f) => !ctx.source.isDirectory(f)), problems };
   }
-  return { ...base, isGlob: true, files, problems: [] };
+  return { ...base, isGlob: true, files, problems };
 }
 
 function isDirectoryProblem(nginxPath: string, workspacePath: string): IncludeProblem {
@@ -118,6 +148,15 @@ function isDirectoryProblem(nginxPath: string, workspacePath: string): IncludePr
     severity: "error",
     code: "include-is-directory",
   };
+}
+
+/** The folder a glob pattern lists first: everything before its first segment with `*`, `?` or `[`. */
+function fixedPrefix(pattern: string): string | null {
+  const segs = pattern.split("/");
+  const i = segs.findIndex((s) => hasMagic(s));
+  if (i <= 0) return null;
+  const dir = segs.slice(0, i).join("/");
+  return dir === "" ? "/" : dir;
 }
 
 /** The conf prefix for a main file given as an nginx path (ngx_process_options). */

@@ -6,6 +6,7 @@
 
 import * as path from "path";
 import type { Directive, ParsedFile, Range } from "../parse/ast";
+import { classifyConfiguration } from "./classify";
 import { loadConfiguration, type ConfigDiagnostic, type Configuration, type FileInstance } from "./configuration";
 import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
 import { confPrefixOf } from "./includes";
@@ -307,7 +308,10 @@ export function buildIncludeGraph(candidates: readonly string[], options: GraphO
     if (path.posix.basename(p) === "nginx.conf") return 0;
     const loaded = source.load(p);
     if (!loaded) return 2;
-    const guess = guessContext(cache.get(p, loaded));
+    const parsed = cache.get(p, loaded);
+    // Not configuration (and not opened): no main file, and no guess, which would name its first word.
+    if (!source.isOpened?.(p) && !classifyConfiguration(parsed).configuration) return 2;
+    const guess = guessContext(parsed);
     if (guess.context.length === 0) return 1;
     guesses.set(p, guess);
     return 2;
@@ -422,7 +426,9 @@ export function analysisFor(graph: IncludeGraph, file: string): FileAnalysis {
   }
   // Not among the candidates (say, `site.inc` opened in the editor): read it on its own.
   const loaded = graph.source.load(key);
-  const parsed = loaded ? graph.cache.get(key, loaded) : null;
+  let parsed = loaded ? graph.cache.get(key, loaded) : null;
+  // Its guess would name its first word: only for configuration, or a file the user opened.
+  if (parsed && !graph.source.isOpened?.(key) && !classifyConfiguration(parsed).configuration) parsed = null;
   const guess = parsed ? guessContext(parsed) : { context: ["http"], alternatives: [], reason: "", range: FILE_START };
   const isMain = guess.context.length === 0 || path.posix.basename(key) === "nginx.conf";
   const { mappings, confPrefix } = rootOptions(key, graph.primary, graph.mappings);

@@ -2,7 +2,6 @@
 // bounded), from the disk or through a `FileSource` whose editor buffers stand over the disk. Only the text
 // is read here; what a file says is for the readers (index.ts hands each file to those its name calls for).
 
-import * as fs from "fs";
 import * as path from "path";
 import { NodeFileSource, OverlayFileSource, normalizePath, type FileSource } from "../files";
 import type { FactsFile } from "./types";
@@ -71,58 +70,33 @@ function looksBinary(text: string): boolean {
   return text.slice(0, 8192).includes("\0");
 }
 
-function diskReader(): Reader {
+/** The disk through its read policy (workspace/access.ts): no file outside it, no FIFO, nothing large. */
+function diskReader(disk: NodeFileSource = new NodeFileSource()): Reader {
   return {
-    readdir: (dir) => {
-      try {
-        return fs.readdirSync(dir);
-      } catch {
-        return null;
-      }
-    },
-    isDirectory: (p) => {
-      try {
-        return fs.statSync(p).isDirectory();
-      } catch {
-        return false;
-      }
-    },
-    read: (p) => {
-      try {
-        const st = fs.statSync(p);
-        if (!st.isFile() || st.size > MAX_FILE_BYTES) return null;
-        const text = fs.readFileSync(p).toString("utf8");
-        return looksBinary(text) ? null : text;
-      } catch {
-        return null;
-      }
-    },
-    realpath: (p) => {
-      try {
-        return fs.realpathSync(p);
-      } catch {
-        return p;
-      }
-    },
+    readdir: (dir) => disk.readdir(dir),
+    isDirectory: (p) => disk.isDirectory(p),
+    read: (p) => disk.readText(p, MAX_FILE_BYTES),
+    realpath: (p) => disk.realpath(p),
   };
 }
 
-/** Whether `source` reads `p` from the disk (no editor buffer over it). */
-function fromDisk(source: FileSource, p: string): boolean {
-  if (source instanceof NodeFileSource) return true;
-  if (source instanceof OverlayFileSource) return !source.hasOverlay(p) && fromDisk(source.base, p);
-  return false;
+/** The disk source `source` reads `p` from (no editor buffer over it), or null. */
+function diskUnder(source: FileSource, p: string): NodeFileSource | null {
+  if (source instanceof NodeFileSource) return source;
+  if (source instanceof OverlayFileSource) return source.hasOverlay(p) ? null : diskUnder(source.base, p);
+  return null;
 }
 
 function sourceReader(source: FileSource): Reader {
-  const disk = diskReader();
   return {
     readdir: (dir) => source.readdir(dir),
     isDirectory: (p) => source.isDirectory(p),
     read: (p) => {
-      // Disk files are stat'ed before they are read, and not kept in the source's cache of configuration
-      // text: a workspace has many YAML and .conf files that are not nginx configuration.
-      if (fromDisk(source, p)) return disk.read(p);
+      // Disk files are stat'ed before they are read (under the source's read policy), and not kept in the
+      // source's cache of configuration text: a workspace has many YAML and .conf files that are not nginx
+      // configuration.
+      const disk = diskUnder(source, p);
+      if (disk) return disk.readText(p, MAX_FILE_BYTES);
       const text = source.read(p);
       // Buffers and memory have no stat: judge by the (decoded) length, which is at most the byte count.
       if (text === null || text.length > MAX_FILE_BYTES || looksBinary(text)) return null;

@@ -1,0 +1,131 @@
+// What reads as nginx configuration (workspace/classify.ts): the files an include can name by mistake or
+// on purpose — secrets, keys, binaries — do not; every file of the shared corpus, in the context it is
+// included in, does.
+
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "../../server/src/parse/parser";
+import { classifyConfiguration } from "../../server/src/workspace/classify";
+import { loadConfiguration } from "../../server/src/workspace/configuration";
+import { MemoryFileSource } from "../../server/src/workspace/files";
+import { buildIncludeGraph, findCandidateFiles } from "../../server/src/workspace/roots";
+import { CORPUS, haveShared, readManifest } from "../support/shared";
+import { CorpusSource } from "./helpers";
+
+const NOT_CONFIGURATION: Record<string, string> = {
+  ".env": "DB_HOST=db.internal\nDB_PASSWORD=hunter2-s3cret\nexport API_KEY=abc123\n",
+  "lowercase .env": "db_host localhost\ndb_password hunter2\n",
+  "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",
+  ".htpasswd": "admin:$apr1$Zx8R1n2Q$3y0.Hq1d2Z5r6kZ3VqYx7/\n",
+  "a PEM key":
+    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n",
+  "a JSON key file": '{ "type": "service_account", "private_key_id": "0a1b2c", "client_email": "ci@x.iam" }\n',
+  YAML: "apiVersion: v1\nkind: Secret\ndata:\n  password: aHVudGVyMg==\n",
+  "binary with NUL": "user nginx;\0\x01\x02worker_processes 1;\n",
+  "an INI file": "[www]\nuser = www-data\nlisten = /run/php/php-fpm.sock\n",
+};
+
+const CONFIGURATION: Record<string, string> = {
+  empty: "",
+  "comments only": "# nothing here yet\n",
+  "a server snippet": "server {\n    listen 80;\n    server_name example.com;\n    location / { return 200; }\n}\n",
+  "directives of a module the table lacks": "my_module_switch on;\nmy_module_zone one 10m;\n",
+  "a broken configuration": "http {\n    server {\n        listen 80\n        root /srv;\n",
+  "one unknown among known": "worker_processes 1;\nfrobnicate;\n",
+};
+
+describe("workspace/classify: does a file read as nginx configuration", function () {
+  for (const [what, text] of Object.entries(NOT_CONFIGURATION)) {
+    it(`${what} does not (and the reason quotes none of its words)`, function () {
+      const c = classifyConfiguration(parse(text));
+      assert.equal(c.configuration, false, c.reason);
+      for (const word of text.split(/[\s:=;"{},]+/).filter((w) => w.length >= 3))
+        assert.ok(!c.reason.includes(word), `reason "${c.reason}" quotes "${word}"`);
+    });
+  }
+  for (const [what, text] of Object.entries(CONFIGURATION)) {
+    it(`${what} does`, function () {
+      const c = classifyConfiguration(parse(text));
+      assert.equal(c.configuration, true, c.reason);
+    });
+  }
+
+  it("in a table body (map, types, geo) entries ended by ';' do, a secret file does not", function () {
+    assert.equal(classifyConfiguration(parse("default 0;\n~^/api 1;\n10.0.0.0/8 2;\n"), true).configuration, true);
+    assert.equal(classifyConfiguration(parse(NOT_CONFIGURATION[".env"]), true).configuration, false);
+    assert.equal(classifyConfiguration(parse(NOT_CONFIGURATION["/etc/passwd"]), true).configuration, false);
+  });
+
+  it("an included secret is not analysed: one warning at the include, and no word of it in any diagnostic", function () {
+    const source = new MemoryFileSource({
+      "/ws/nginx.conf": "events {}\nhttp {\n    include secrets.env;\n    map $a $b { include entries; }\n}\n",
+      "/ws/secrets.env": NOT_CONFIGURATION[".env"],
+      "/ws/entries": "default 0;\nexample.com 1;\n",
+    });
+    const config = loadConfiguration("/ws/nginx.conf", { source });
+    assert.deepEqual([...config.files.keys()].sort(), ["/ws/entries", "/ws/nginx.conf"]);
+    const d = config.diagnostics.filter((x) => x.code === "not-configuration");
+    assert.equal(d.length, 1, JSON.stringify(config.diagnostics));
+    assert.equal(d[0].path, "/ws/nginx.conf");
+    assert.equal(d[0].range.start.line, 2);
+    // Named as nginx would open it (the default mapping of /etc/nginx to the main file's folder).
+    assert.match(d[0].message, /"\/etc\/nginx\/secrets\.env" does not read as nginx configuration/);
+    const all = JSON.stringify(config.diagnostics);
+    for (const secret of ["hunter2", "DB_PASSWORD", "API_KEY", "abc123"]) assert.ok(!all.includes(secret), secret);
+  });
+});
+
+/** crossplane's fixtures that are not configuration by their own words. */
+const NEVER_INCLUDED = /^# this file should never be included\n/;
+/** crossplane's quoting test: quoted junk nginx rejects (`"outer-quote" "left"-quote …`), though `;`-ended like a table. */
+const QUOTE_JUNK = /^"outer-quote" /;
+
+describe("workspace/classify over the shared corpus", function () {
+  this.timeout(120_000);
+  before(function () {
+    if (!haveShared()) this.skip();
+  });
+
+  it("every configuration's files read as configuration where they are included (link stubs followed)", function () {
+    let configurations = 0;
+    const refused: string[] = [];
+    const expected: string[] = [];
+    for (const folder of fs.readdirSync(CORPUS).map((d) => path.join(CORPUS, d))) {
+      if (!fs.statSync(folder).isDirectory()) continue;
+      const source = new CorpusSource();
+      const graph = buildIncludeGraph(findCandidateFiles(folder, { source }), { source, mappings: [] });
+      for (const config of graph.configurations.values()) {
+        configurations++;
+        const text = fs.readFileSync(config.rootPath, "utf8");
+        if (NEVER_INCLUDED.test(text) || QUOTE_JUNK.test(text)) expected.push(config.rootPath);
+        for (const d of config.diagnostics) if (d.code === "not-configuration") refused.push(d.path);
+      }
+    }
+    assert.ok(configurations >= 600, `${configurations} configurations`);
+    assert.ok(expected.length >= 2, `${expected.length} fixtures that should never be included`);
+    assert.deepEqual(refused.sort(), expected.sort());
+  });
+
+  it("every corpus file on its own reads as configuration, in a directive or a table body", function () {
+    const links = new Set(
+      readManifest()
+        .filter((e) => e.linkTo)
+        .map((e) => e.path),
+    );
+    let files = 0;
+    const refused: string[] = [];
+    const expected: string[] = [];
+    for (const e of readManifest()) {
+      if (links.has(e.path)) continue; // a stub holding its link's target, not configuration
+      files++;
+      const text = fs.readFileSync(path.join(CORPUS, e.path), "utf8");
+      if (NEVER_INCLUDED.test(text)) expected.push(e.path);
+      const parsed = parse(text);
+      if (!classifyConfiguration(parsed).configuration && !classifyConfiguration(parsed, true).configuration)
+        refused.push(e.path);
+    }
+    assert.ok(files >= 600, `${files} files`);
+    assert.deepEqual(refused, expected);
+  });
+});
