@@ -95,15 +95,24 @@ export function nginxBinary(): string | null {
   return null;
 }
 
+/** File names `check FOLDER` looks at (README, "CLI"): nginx.conf, *.conf, *.nginx, and files in sites-*\/ and conf.d/. */
+function checkedByName(p: string): boolean {
+  const name = path.basename(p);
+  return (
+    /^(nginx\.conf|.*\.conf|.*\.nginx)$/.test(name) || /^(sites-[a-z]+|conf\.d)$/.test(path.basename(path.dirname(p)))
+  );
+}
+
 /**
- * The corpus's configuration files (`standalone` and `root` entries, not the emulated links) that no path in
- * `read` covers: a run that analyses "the whole corpus" must have read each of them, as a main file or
- * through an include. Counting roots instead depends on how the links arrived (a link file is a root of its
- * own, a real link is not).
+ * The corpus's configuration files (`standalone` and `root` entries with a name `check FOLDER` looks at, not
+ * the emulated links) that a run over every repository folder neither read (`read`: as a main file or
+ * through an include) nor reported as not read (`refused`: e.g. a fixture that does not read as
+ * configuration). Counting roots instead depends on how the links arrived (a link file is a root of its own,
+ * a real link is not).
  */
-export function corpusFilesNotRead(read: Iterable<string>): string[] {
+export function corpusFilesNotRead(read: Iterable<string>, refused: Iterable<string> = []): string[] {
   const seen = new Set<string>();
-  for (const p of read) {
+  for (const p of [...read, ...refused]) {
     seen.add(path.resolve(p));
     try {
       seen.add(fs.realpathSync(p));
@@ -112,7 +121,7 @@ export function corpusFilesNotRead(read: Iterable<string>): string[] {
     }
   }
   return readManifest()
-    .filter((e) => (e.kind === "standalone" || e.kind === "root") && !e.linkTo)
+    .filter((e) => (e.kind === "standalone" || e.kind === "root") && !e.linkTo && checkedByName(e.path))
     .map((e) => path.join(CORPUS, e.path))
     .filter((p) => !seen.has(p) && !seen.has(fs.realpathSync(p)));
 }
