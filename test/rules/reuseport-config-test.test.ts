@@ -80,7 +80,7 @@ describe("rules/reuseport-config-test: periodic nginx -t", function () {
     assert.equal(f.ruleId, "reuseport-config-test");
     assert.equal(
       f.message,
-      "crontab line in ops/crontab runs `/usr/sbin/nginx -t -q` every minute; on nginx 1.12.1 (the nginx version setting) " +
+      "crontab line in ops/crontab runs `nginx -t -q` every minute; on nginx 1.12.1 (the nginx version setting) " +
         "each test joins this reuseport group and Linux drops the connections queued on its socket when it exits " +
         "(fixed in 1.13.4 / 1.12.2)",
     );
@@ -88,7 +88,7 @@ describe("rules/reuseport-config-test: periodic nginx -t", function () {
       {
         path: "/w/ops/crontab",
         range: CRON.configTests[0].range,
-        message: "crontab line in ops/crontab runs `/usr/sbin/nginx -t -q` every minute",
+        message: "crontab line in ops/crontab runs `nginx -t -q` every minute",
       },
     ]);
     assert.deepEqual(f.data, {
@@ -105,7 +105,7 @@ describe("rules/reuseport-config-test: periodic nginx -t", function () {
     assert.deepEqual(summary(fs, ONE_SERVER), ['config-test-drops-connections info nginx.conf:4:18 "reuseport"']);
     assert.equal(
       fs[0].message,
-      "crontab line in ops/crontab runs `/usr/sbin/nginx -t -q` every minute; each test joins this reuseport group " +
+      "crontab line in ops/crontab runs `nginx -t -q` every minute; each test joins this reuseport group " +
         "and Linux drops the connections queued on its socket when it exits. nginx version unknown — assumed affected " +
         "(1.9.1–1.13.3 / 1.12.0–1.12.1); set nginxRisk.versions.nginx / --nginx-version",
     );

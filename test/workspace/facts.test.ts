@@ -111,6 +111,18 @@ describe("workspace/facts: cron", function () {
     });
   }
 
+  it("a finding shows what the reader recognised, never the values a crontab or unit passes (issue 11)", function () {
+    // A crontab is not nginx configuration: -g, -c, -p, -e and -s values and the program's folder are elided.
+    const secret = "TOKEN=c2VjcmV0LWluLWNyb250YWI";
+    const line = `* * * * * /opt/${secret}/sbin/nginx -q -g 'env ${secret};' -c/etc/${secret}.conf -t -p /srv/${secret}`;
+    const facts = factsFromText("/repo/ops/crontab", line + "\n", { displayPath: "ops/crontab" });
+    assert.equal(facts.configTests.length, 1);
+    const [e] = facts.configTests;
+    assert.equal(e.invocation, "nginx -q -g … -c … -t -p …");
+    assert.equal(e.description, "crontab line in ops/crontab runs `nginx -q -g … -c … -t -p …` every minute");
+    assert.ok(!e.description.includes("c2VjcmV0"), e.description);
+  });
+
   it("a user crontab: commands after the five fields, comments and variables skipped, non-tests ignored", function () {
     const text = [
       "# m h dom mon dow command",
@@ -134,7 +146,7 @@ describe("workspace/facts: cron", function () {
         kind: "crontab",
         line: 4,
         text: "/usr/sbin/nginx -t -q && /usr/sbin/nginx -s reload",
-        invocation: "/usr/sbin/nginx -t -q",
+        invocation: "nginx -t -q",
         interval: "every minute",
       },
       {
@@ -191,7 +203,7 @@ describe("workspace/facts: cron", function () {
         kind: "crontab",
         line: 0,
         text: "/usr/sbin/nginx -qt",
-        invocation: "/usr/sbin/nginx -qt",
+        invocation: "nginx -qt",
         interval: "every 10 minutes",
       },
     ]);
@@ -218,7 +230,7 @@ describe("workspace/facts: cron", function () {
         kind: "crontab",
         line: 2,
         text: "if /usr/sbin/nginx -t; then exit 0; fi",
-        invocation: "/usr/sbin/nginx -t",
+        invocation: "nginx -t",
         interval: "every day",
       },
     ]);
@@ -239,13 +251,13 @@ describe("workspace/facts: systemd timers", function () {
         kind: "systemd-timer",
         line: 5,
         text: "/usr/sbin/nginx -t -q",
-        invocation: "/usr/sbin/nginx -t -q",
+        invocation: "nginx -t -q",
         interval: "every 5 minutes",
       },
     ]);
     assert.equal(
       facts.configTests[0].description,
-      "systemd service /r/systemd/nginx-check.service (started by /r/systemd/nginx-check.timer) runs `/usr/sbin/nginx -t -q` every 5 minutes",
+      "systemd service /r/systemd/nginx-check.service (started by /r/systemd/nginx-check.timer) runs `nginx -t -q` every 5 minutes",
     );
   });
 
@@ -300,7 +312,7 @@ describe("workspace/facts: monitoring agents", function () {
         kind: "monit",
         line: 2,
         text: "/usr/sbin/nginx -t",
-        invocation: "/usr/sbin/nginx -t",
+        invocation: "nginx -t",
         interval: "every 2 minutes",
       },
     ]);
@@ -329,12 +341,12 @@ describe("workspace/facts: monitoring agents", function () {
         kind: "nagios",
         line: 2,
         text: "sudo /usr/sbin/nginx -t",
-        invocation: "/usr/sbin/nginx -t",
+        invocation: "nginx -t",
         interval: "every 5 minutes",
       },
     ]);
     assert.deepEqual(evidenceIn("/r/nrpe.d/nginx.cfg", "command[check_nginx]=/usr/bin/sudo /usr/sbin/nginx -t\n"), [
-      { kind: "nagios", line: 0, text: "/usr/bin/sudo /usr/sbin/nginx -t", invocation: "/usr/sbin/nginx -t" },
+      { kind: "nagios", line: 0, text: "/usr/bin/sudo /usr/sbin/nginx -t", invocation: "nginx -t" },
     ]);
   });
 });
@@ -450,7 +462,7 @@ describe("workspace/facts: containers", function () {
         kind: "docker-healthcheck",
         line: 1,
         text: '["/usr/sbin/nginx", "-t"]',
-        invocation: "/usr/sbin/nginx -t",
+        invocation: "nginx -t",
         interval: "every 5 minutes",
       },
       {
@@ -681,7 +693,7 @@ describe("workspace/facts: scanning folders", function () {
     assert.deepEqual(facts.configTests.map((e) => e.description).sort(), [
       "Kubernetes livenessProbe in deploy/k8s/web.yaml runs `nginx -t` every 10 s",
       "crontab line in ops/crontab runs `nginx -t` every minute",
-      "systemd service ops/systemd/conftest.service (started by ops/systemd/conftest.timer) runs `/usr/sbin/nginx -t` every 30 s",
+      "systemd service ops/systemd/conftest.service (started by ops/systemd/conftest.timer) runs `nginx -t` every 30 s",
     ]);
     assert.deepEqual(
       facts.versions.map((v) => [v.component, v.version, v.how]),

@@ -1,7 +1,7 @@
 // Across files: a systemd service meets the timers that start it and a Nagios command the services that check
 // it, wherever they are; evidence found twice counts once, and versions are ordered most precise first.
 
-import { describeRun, displayWords, type FileScan, type RankedVersion, type SystemdTimer } from "./file-context";
+import { describeRun, displayInvocation, type FileScan, type RankedVersion, type SystemdTimer } from "./file-context";
 import type { ConfigTestEvidence, WorkspaceFacts } from "./types";
 
 export function combine(scans: readonly FileScan[]): WorkspaceFacts {
@@ -26,7 +26,7 @@ export function combine(scans: readonly FileScan[]): WorkspaceFacts {
     for (const svc of s.services) {
       const timer = timers.get(svc.unit)?.[0];
       if (!timer) continue; // a service nobody starts periodically (nginx.service's own ExecStartPre)
-      const inv = displayWords(svc.invocation);
+      const inv = displayInvocation(svc.invocation);
       evidence.push({
         kind: "systemd-timer",
         path: svc.path,
@@ -43,7 +43,7 @@ export function combine(scans: readonly FileScan[]): WorkspaceFacts {
     }
     for (const c of s.nagiosCommands) {
       const interval = c.nrpe ? undefined : nagiosIntervals.get(c.name);
-      const inv = displayWords(c.invocation);
+      const inv = displayInvocation(c.invocation);
       evidence.push({
         kind: "nagios",
         path: c.path,

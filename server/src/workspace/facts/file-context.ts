@@ -100,9 +100,33 @@ export interface FileCtx {
   scan: FileScan;
 }
 
-/** Words as one would type them again: a word with blanks or quotes is single-quoted. */
-export function displayWords(words: readonly string[]): string {
-  return words.map((w) => (w === "" || /[\s'"]/.test(w) ? `'${w.replace(/'/g, "'\\''")}'` : w)).join(" ");
+/**
+ * A configuration test as findings show it: the program's name and nginx's own switches, with the values of
+ * `-c`, `-g`, `-p`, `-e` and `-s` elided (`/usr/sbin/nginx -q -t -g 'env TOKEN=…;'` → `nginx -q -t -g …`).
+ * A crontab, a unit file or a Dockerfile is not nginx configuration: no finding quotes its bytes beyond what
+ * the reader recognised (issue 11: a value there can be a secret, and findings end up in CI logs).
+ */
+export function displayInvocation(words: readonly string[]): string {
+  const out: string[] = [];
+  let value = false;
+  for (const [i, w] of words.entries()) {
+    if (i === 0) {
+      out.push(w.slice(w.lastIndexOf("/") + 1));
+      continue;
+    }
+    if (value) {
+      out.push("…");
+      value = false;
+      continue;
+    }
+    const option = /^-([qtTvVh?]*)([scgpe])(.*)$/.exec(w);
+    if (option) {
+      out.push(`-${option[1]}${option[2]}`);
+      if (option[3] === "") value = true;
+      else out.push("…");
+    } else out.push(/^(-[qtTvVh?]+|nginx|openresty|nginx-debug|configtest|testconfig)$/.test(w) ? w : "…");
+  }
+  return out.join(" ");
 }
 
 export function describeRun(where: string, invocation: string, when: string): string {
@@ -120,7 +144,7 @@ export function addEvidence(
   interval: string | undefined,
   unknownInterval: string,
 ): void {
-  const inv = displayWords(invocation);
+  const inv = displayInvocation(invocation);
   ctx.scan.evidence.push({
     kind,
     path: ctx.path,
