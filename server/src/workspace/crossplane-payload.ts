@@ -256,7 +256,8 @@ function resolveInclude(
 ): string[] {
   let target = joinConfPath(configDir, pattern);
   if (target.startsWith("/") && options.mapPath) target = options.mapPath(target);
-  if (hasMagic(target)) return expandGlob(target, options.globFs);
+  // Python's glob (crossplane) never lists "." and "..".
+  if (hasMagic(target)) return expandGlob(target, options.globFs, { dotEntries: false });
   if (options.readFile(target) === null) {
     fail(`open() "${target}" failed (2: No such file or directory)`);
     return [];

@@ -87,7 +87,8 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
   }
   // expandGlob walks segment by segment, so `.`/`..` segments must be gone first (glob(3) would
   // resolve them through the directory entries).
-  const files = expandGlob(normalizePath(workspacePath), ctx.source).map(normalizePath);
+  const matched = expandGlob(normalizePath(workspacePath), ctx.source);
+  const files = matched.map(normalizePath);
   if (files.length === 0) {
     return {
       ...base,
@@ -104,9 +105,10 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
   }
   // glob(3) returns directories too (`include sites-enabled/*;` with a sub-folder); nginx then fails
   // reading the first one. Keep the files, report the directory where nginx would stop.
-  const dir = files.find((f) => ctx.source.isDirectory(f));
-  if (dir !== undefined) {
-    const problems = [isDirectoryProblem(unmapPath(dir, ctx.mappings), dir)];
+  // Named as glob(3) gave it: `include conf.d/.*;` fails on "conf.d/." (readdir lists "." and "..").
+  const dirAt = files.findIndex((f) => ctx.source.isDirectory(f));
+  if (dirAt >= 0) {
+    const problems = [isDirectoryProblem(unmapPath(matched[dirAt], ctx.mappings), matched[dirAt])];
     return { ...base, isGlob: true, files: files.filter((f) => !ctx.source.isDirectory(f)), problems };
   }
   return { ...base, isGlob: true, files, problems: [] };
