@@ -609,3 +609,23 @@ describe("nginx-risk check: text output", function () {
     assert.match(r.stdout, /1 error\(s\), 1 warning\(s\), 1 note\(s\) in 3 file\(s\) of 2 configuration\(s\)\n$/);
   });
 });
+
+describe("nginx-risk check: a main file that includes itself through a symlink", function () {
+  it("is analysed and fails with the include cycle (it was dropped: empty analysis, exit 0)", function () {
+    // conf.d/loop.conf → ../nginx.conf: nginx -t fails reading the link (test/workspace/configuration.test.ts
+    // compares with it). Before, nginx.conf "reached itself" by its real path and was no root any more.
+    const dir = tempTree({ "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n}\n", "conf.d/a.conf": "" });
+    fs.symlinkSync("../nginx.conf", path.join(dir, "conf.d/loop.conf"));
+    for (const input of [".", "nginx.conf"]) {
+      const r = check([input, "--format", "json"], dir);
+      assert.equal(r.code, 1, `${input}: ${r.stdout}`);
+      const findings = JSON.parse(r.stdout).findings as { code: string; file: string; line: number }[];
+      assert.deepEqual(
+        findings.map((f) => [f.code, f.file, f.line]),
+        [["include-cycle", "nginx.conf", 3]],
+        input,
+      );
+    }
+    assert.match(check(["."], dir).stdout, /in 2 file\(s\) of 1 configuration\(s\)\n$/);
+  });
+});

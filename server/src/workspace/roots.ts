@@ -320,15 +320,20 @@ export function buildIncludeGraph(candidates: readonly string[], options: GraphO
   // it links to, and that one is not a root of its own.
   const real = (p: string): string => (source.realpath ? source.realpath(p) : p);
   const loaded = new Map<string, Configuration>();
+  const loadedReal = new Set<string>();
   const reachedBy = new Map<string, Set<string>>();
   for (const { p } of ranked) {
-    if (reachedBy.has(real(p))) continue;
+    // A link to a main file already loaded (conf.d/loop.conf → ../nginx.conf) is that main file again.
+    if (reachedBy.has(real(p)) || loadedReal.has(real(p))) continue;
+    loadedReal.add(real(p));
     const { mappings, confPrefix } = rootOptions(p, primary, user);
     const rootContext = guesses.get(p)?.context;
     const config = loadConfiguration(p, { source, cache, mappings, confPrefix, defaultMapping: false, rootContext });
     loaded.set(p, config);
     for (const f of config.instancesByPath.keys()) {
-      if (f === p) continue;
+      // Reaching its own main file (through a link: conf.d/loop.conf → ../nginx.conf) is an include cycle
+      // of that configuration, not another configuration including it: it stays a root.
+      if (real(f) === real(p)) continue;
       let by = reachedBy.get(real(f));
       if (!by) reachedBy.set(real(f), (by = new Set()));
       by.add(p);
