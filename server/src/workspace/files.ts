@@ -29,6 +29,17 @@ export interface LoadedFile {
   problems: FileProblem[];
 }
 
+/** What a directory entry is, told without opening it (a symbolic link is followed with stat). */
+export type EntryKind = "file" | "directory" | "other";
+
+export interface DirEntry {
+  name: string;
+  /** `other`: a FIFO, socket or device, or a link to nothing. */
+  kind: EntryKind;
+  /** A symbolic link (its target's kind is `kind`). */
+  link: boolean;
+}
+
 export interface FileSource extends GlobFs {
   /** The file's text, or null if it cannot be read as a file. */
   read(p: string): string | null;
@@ -41,6 +52,8 @@ export interface FileSource extends GlobFs {
   exists(p: string): boolean;
   /** The path with symlinks resolved (Debian's sites-enabled/x → ../sites-available/x); identity if unknown. */
   realpath?(p: string): string;
+  /** A directory's entries with their kinds (folder scans skip FIFOs and devices without opening them). */
+  entries?(dir: string): DirEntry[] | null;
 }
 
 /** Position of `offset` in `text`, with LF, CRLF and a lone CR each one line break, as the scanner counts. */
@@ -186,11 +199,35 @@ export class NodeFileSource implements FileSource {
     }
   }
 
+  entries(dir: string): DirEntry[] | null {
+    let dirents: fs.Dirent[];
+    try {
+      dirents = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return null;
+    }
+    return dirents.map((d) => {
+      const link = d.isSymbolicLink();
+      if (!link) return { name: d.name, kind: direntKind(d), link };
+      try {
+        // stat follows the link without opening its target (a FIFO stays closed).
+        const st = fs.statSync(path.join(dir, d.name));
+        return { name: d.name, kind: direntKind(st), link };
+      } catch {
+        return { name: d.name, kind: "other", link };
+      }
+    });
+  }
+
   /** Forgets cached text (e.g. on a file-watcher event whose change a stat could miss). */
   forget(p?: string): void {
     if (p === undefined) this.texts.clear();
     else this.texts.delete(p);
   }
+}
+
+function direntKind(d: { isFile(): boolean; isDirectory(): boolean }): EntryKind {
+  return d.isFile() ? "file" : d.isDirectory() ? "directory" : "other";
 }
 
 /** Posix-style normalisation used for every path key (cache, overlays, virtual files). */
@@ -246,6 +283,16 @@ export class MemoryFileSource implements FileSource {
   exists(p: string): boolean {
     const key = normalizePath(p);
     return this.files.has(key) || this.dirs.has(key);
+  }
+
+  entries(dir: string): DirEntry[] | null {
+    const key = normalizePath(dir);
+    const names = this.dirs.get(key);
+    if (!names) return null;
+    return [...names].map((name) => {
+      const kind: EntryKind = this.dirs.has(key === "/" ? "/" + name : key + "/" + name) ? "directory" : "file";
+      return { name, kind, link: false };
+    });
   }
 }
 
@@ -308,6 +355,24 @@ export class OverlayFileSource implements FileSource {
 
   realpath(p: string): string {
     return this.base.realpath ? this.base.realpath(p) : p;
+  }
+
+  entries(dir: string): DirEntry[] | null {
+    const key = normalizePath(dir);
+    const fromBase = this.base.entries
+      ? this.base.entries(dir)
+      : (this.base.readdir(dir)?.map((name) => {
+          const kind: EntryKind = this.base.isDirectory(path.posix.join(key, name)) ? "directory" : "file";
+          return { name, kind, link: false };
+        }) ?? null);
+    const own = new Set<string>();
+    for (const o of this.overlays.keys()) if (path.posix.dirname(o) === key) own.add(path.posix.basename(o));
+    if (own.size === 0) return fromBase;
+    // A buffer is a file, whatever is on disk under its name.
+    const out = (fromBase ?? []).map((e) => (own.has(e.name) ? { ...e, kind: "file" as const } : e));
+    const listed = new Set(out.map((e) => e.name));
+    for (const name of own) if (!listed.has(name)) out.push({ name, kind: "file", link: false });
+    return out;
   }
 }
 
