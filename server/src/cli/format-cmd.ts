@@ -1,13 +1,16 @@
 // `nginx-risk format FILES|DIRS… (--check | --diff | --write)`: format/format.ts over files on disk.
 //
 // Exit codes as prettier's and eslint's: 0 every file is formatted (or was written), 1 a file would change
-// (--check, --diff), 2 a file could not be formatted (syntax errors, not UTF-8, unreadable, not writable).
+// (--check, --diff), 2 a file could not be formatted (syntax errors, not UTF-8, unreadable, not writable)
+// or a folder search stopped at --max-files (the files found are still done; the message says so).
 // Folders are searched like `check` does (nginx.conf, *.conf, *.nginx, sites-*/, conf.d/).
 
 import * as fs from "fs";
 import * as path from "path";
 import { formatText, type FormatOptions } from "../format/format";
+import type { ScanLimit } from "../workspace/folder-scan";
 import { findCandidateFiles } from "../workspace/roots";
+import { incompleteMessage } from "./incomplete";
 import { unifiedDiff } from "./fix";
 
 export interface FormatCommandOptions {
@@ -15,6 +18,8 @@ export interface FormatCommandOptions {
   inputs: string[];
   mode: "check" | "diff" | "write";
   format: FormatOptions;
+  /** Files a folder search looks for before it stops (default: check's, 2,000). */
+  maxFiles?: number;
 }
 
 export interface FormatIo {
@@ -29,11 +34,11 @@ function shown(cwd: string, p: string): string {
 }
 
 /** The files to format: files as given, folders searched; each once, in the order found. */
-function filesOf(inputs: readonly string[]): string[] {
+function filesOf(inputs: readonly string[], maxFiles: number | undefined, onLimit: (l: ScanLimit) => void): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {
-    const found = fs.statSync(input).isDirectory() ? findCandidateFiles(input) : [input];
+    const found = fs.statSync(input).isDirectory() ? findCandidateFiles(input, { maxFiles, onLimit }) : [input];
     for (const f of found) {
       if (seen.has(f)) continue;
       seen.add(f);
@@ -52,7 +57,8 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     io.err(`${shown(io.cwd, file)}: ${message}`);
     failed++;
   };
-  for (const file of filesOf(options.inputs)) {
+  const limits: ScanLimit[] = [];
+  for (const file of filesOf(options.inputs, options.maxFiles, (l) => void limits.push(l))) {
     let bytes: Buffer;
     try {
       bytes = fs.readFileSync(file);
@@ -95,6 +101,10 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
   const parts = [`${files(changed)} ${what}`, `${files(unchanged)} already formatted`];
   if (failed > 0) parts.push(`${files(failed)} not formatted`);
   io.err(parts.join(", "));
-  if (failed > 0) return 2;
+  for (const l of limits)
+    io.err(
+      `nginx-risk: incomplete: ${incompleteMessage({ ...l, scan: "configuration" }, io.cwd, "files beyond them were not formatted")}`,
+    );
+  if (failed > 0 || limits.length > 0) return 2;
   return options.mode !== "write" && changed > 0 ? 1 : 0;
 }
