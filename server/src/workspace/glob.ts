@@ -1,9 +1,9 @@
 // Glob expansion for `include`, as nginx does it with glibc's glob(3) (ngx_open_glob, no flags): `*`, `?`,
 // `[…]` and `\` escapes in any path segment, each directory entry compared with fnmatch(3) and FNM_PERIOD
-// (fnmatch.ts: in linear-ish time, never a backtracking regex), no match for names starting with "." unless
-// the pattern's segment says "." literally — and then "." and ".." match too, as readdir(3) lists them —
-// results sorted by bytes (strcoll in the C locale). A pattern without magic characters names one file,
-// which must exist (posix/glob.c, glob_in_dir: lstat).
+// (fnmatch.ts: O(name × pattern) steps, never a backtracking regex), no match for names starting with "."
+// unless the pattern's segment says "." literally — and then "." and ".." match too, as readdir(3) lists
+// them — results sorted by bytes (strcoll in the C locale). A pattern without magic characters names one
+// file, which must exist (posix/glob.c, glob_in_dir: lstat).
 
 import * as fs from "fs";
 import * as path from "path";
@@ -37,7 +37,7 @@ function unescape(seg: string): string {
   return seg.replace(/\\(.)/gs, "$1");
 }
 
-/** The segment without a last "\\" that escapes nothing (an odd run of them at its end). */
+/** The segment without a last `\` that escapes nothing (an odd run of them at its end). */
 function withoutTrailingBackslash(seg: string): string {
   let run = 0;
   while (run < seg.length && seg[seg.length - 1 - run] === "\\") run++;
@@ -84,8 +84,12 @@ export interface GlobOptions {
   dotEntries?: boolean;
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+/** Sorted as glob(3) sorts in the C locale: by the bytes of the UTF-8 names (strcoll is strcmp there). */
+function sortByBytes(paths: string[]): string[] {
+  return paths
+    .map((p) => ({ p, key: Buffer.from(p, "utf8") }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map((x) => x.p);
 }
 
 /** Expands a glob pattern (absolute, or relative to the process's working directory) to sorted paths. */
@@ -107,8 +111,8 @@ export function expandGlob(pattern: string, gfs: GlobFs = nodeGlobFs, options: G
       // `a//b` or a trailing slash: keep the bases as they are.
       continue;
     }
-    // glob(3) splits at the last "/" and globs the directory part on its own, where an unquoted "\\" at its
-    // end escapes nothing and is dropped (posix/glob.c: "foo\\/bar").
+    // glob(3) splits at the last "/" and globs the directory part on its own, where an unquoted `\` at its
+    // end escapes nothing and is dropped (posix/glob.c, glob: "foo\\/bar").
     const part = last ? seg : withoutTrailingBackslash(seg);
     const kind = segmentKind(part);
     // The last segment is compared with every entry unless it is a plain name (glob_in_dir: fnmatch for
@@ -138,9 +142,7 @@ export function expandGlob(pattern: string, gfs: GlobFs = nodeGlobFs, options: G
     }
     bases = next;
   }
-  const out = bases.filter((b) => b !== "" && b !== "/");
-  out.sort(compareBytes);
-  return out;
+  return sortByBytes(bases.filter((b) => b !== "" && b !== "/"));
 }
 
 /** Joins like Python's os.path.join (crossplane): no normalisation of `.`/`..`, so file names match its payload. */
