@@ -31,9 +31,10 @@ function need(ctx: Mocha.Context, ok: boolean, what: string): void {
 
 /** Compiles the probe once; null when there is no gcc. */
 let probe: string | null | undefined;
+let probeDir = "";
 function globProbe(): string | null {
   if (probe !== undefined) return probe;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-glob-probe-"));
+  const dir = (probeDir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-glob-probe-")));
   const bin = path.join(dir, "glob-probe");
   const r = spawnSync("gcc", ["-O1", "-Wall", "-o", bin, PROBE_SOURCE], { encoding: "utf8" });
   if (r.error || r.status !== 0) {
@@ -153,6 +154,7 @@ describe("workspace/fnmatch and glob vs glibc (gcc probe)", function () {
   before(function () {
     need(this, globProbe() !== null, "gcc (the glob(3)/fnmatch(3) probe is compiled in the test)");
   });
+  after(() => probeDir && removeTree(probeDir));
 
   it("fnmatch(3) with FNM_PERIOD: the same answer on 40,000 random patterns × names", function () {
     const arb = fc.tuple(piecesOf(PATTERN_PIECES, 6), piecesOf(NAME_PIECES, 6));
