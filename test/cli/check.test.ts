@@ -625,3 +625,136 @@ describe("nginx-risk check: text output", function () {
     assert.match(r.stdout, /1 error\(s\), 1 warning\(s\), 1 note\(s\) in 3 file\(s\) of 2 configuration\(s\)\n$/);
   });
 });
+
+describe("nginx-risk check: a main file that includes itself through a symlink", function () {
+  it("is analysed and fails with the include cycle (it was dropped: empty analysis, exit 0)", function () {
+    // conf.d/loop.conf → ../nginx.conf: nginx -t fails reading the link (test/workspace/configuration.test.ts
+    // compares with it). Before, nginx.conf "reached itself" by its real path and was no root any more.
+    const dir = tempTree({ "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n}\n", "conf.d/a.conf": "" });
+    fs.symlinkSync("../nginx.conf", path.join(dir, "conf.d/loop.conf"));
+    for (const input of [".", "nginx.conf"]) {
+      const r = check([input, "--format", "json"], dir);
+      assert.equal(r.code, 1, `${input}: ${r.stdout}`);
+      const findings = JSON.parse(r.stdout).findings as { code: string; file: string; line: number }[];
+      assert.deepEqual(
+        findings.map((f) => [f.code, f.file, f.line]),
+        [["include-cycle", "nginx.conf", 3]],
+        input,
+      );
+    }
+    assert.match(check(["."], dir).stdout, /in 2 file\(s\) of 1 configuration\(s\)\n$/);
+  });
+});
+
+describe("nginx-risk check, fix, format: a folder scan that stops says so (--max-files)", function () {
+  const validate = sarifValidator();
+  const run = (args: string[], cwd: string): { code: number; stdout: string; stderr: string } => {
+    let stdout = "";
+    let stderr = "";
+    const code = main(args, { out: (s) => (stdout += s), err: (s) => (stderr += s + "\n"), cwd });
+    return { code, stdout, stderr };
+  };
+  // Eight main files: a limit of 5 leaves three unread. Before, the limit (2,000, not settable) stopped the
+  // scan silently and check exited 0.
+  const EIGHT = Object.fromEntries(
+    Array.from({ length: 8 }, (_, i) => [`m${i}.conf`, "worker_processes 1;\nevents {}\n"]),
+  );
+
+  it("--max-files takes a whole number from 1", function () {
+    const dir = tempTree(FINE);
+    for (const v of ["0", "-1", "1.5", "many", ""]) {
+      const r = check([".", "--max-files", v], dir);
+      assert.equal(r.code, 2, v);
+      assert.match(r.stderr, /--max-files needs a number of files from 1 to 10000000/);
+    }
+    assert.equal(check([".", "--max-files=1"], dir).code, 0);
+  });
+
+  it("text: the incomplete search is said with how to raise the limit, and check exits 2 whatever --fail-on says", function () {
+    const dir = tempTree(EIGHT);
+    for (const failOn of ["error", "never"]) {
+      const r = check([".", "--max-files", "5", "--fail-on", failOn], dir);
+      assert.equal(r.code, 2, r.stdout);
+      assert.match(
+        r.stdout,
+        /^incomplete: the search for configuration files in \. stopped after 5 files: main files beyond them were not analysed; raise the limit with --max-files N \(now 5\)/m,
+      );
+      assert.match(r.stdout, /in 5 file\(s\) of 5 configuration\(s\) — the analysis is incomplete\n$/);
+    }
+    // Exactly as many as allowed: complete.
+    const all = check([".", "--max-files", "8"], dir);
+    assert.equal(all.code, 0, all.stdout);
+    assert.doesNotMatch(all.stdout, /incomplete/);
+  });
+
+  it("JSON: an `incomplete` list (only then), the message on stderr too", function () {
+    const dir = tempTree(EIGHT);
+    const r = check([".", "--max-files", "5", "--format", "json"], dir);
+    assert.equal(r.code, 2);
+    const json = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(json), ["version", "findings", "incomplete"]);
+    // The *.conf files are also among the files read for facts (a .conf may be a systemd or monit file).
+    assert.deepEqual(
+      json.incomplete.map((x: Record<string, unknown>) => [x.folder, x.scan, x.reason, x.maxFiles, x.maxEntries]),
+      [
+        [".", "configuration", "files", 5, 500],
+        [".", "facts", "files", 5, 100],
+      ],
+    );
+    const [s] = json.incomplete;
+    assert.match(s.message, /raise the limit with --max-files N/);
+    assert.ok(r.stderr.includes(`nginx-risk: incomplete: ${s.message}`), r.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(check([".", "--format", "json"], dir).stdout)), ["version", "findings"]);
+  });
+
+  it("SARIF: a valid log whose invocation failed, with a tool execution notification", function () {
+    const dir = tempTree(EIGHT);
+    const r = check([".", "--max-files", "5", "--format", "sarif"], dir);
+    assert.equal(r.code, 2);
+    const log = JSON.parse(r.stdout);
+    validate(log);
+    const [inv] = log.runs[0].invocations;
+    assert.equal(inv.executionSuccessful, false);
+    assert.equal(inv.exitCode, 2);
+    assert.equal(inv.toolExecutionNotifications.length, 2);
+    assert.equal(inv.toolExecutionNotifications[0].level, "error");
+    assert.match(inv.toolExecutionNotifications[0].message.text, /^incomplete: the search for configuration files/);
+    assert.equal(JSON.parse(check([".", "--format", "sarif"], dir).stdout).runs[0].invocations, undefined);
+  });
+
+  it("the files around the configuration: their search stopping is said too", function () {
+    const dir = tempTree({
+      ...FINE,
+      ...Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`cron.d/job${i}`, "* * * * * true\n"])),
+    });
+    const r = check([".", "--max-files", "3", "--format", "json"], dir);
+    assert.equal(r.code, 2);
+    assert.deepEqual(
+      JSON.parse(r.stdout).incomplete.map((s: { scan: string }) => s.scan),
+      ["facts"],
+    );
+  });
+
+  it("fix fixes nothing and exits 2; format does the files found and exits 2", function () {
+    const dir = tempTree(EIGHT);
+    const fix = run(["fix", ".", "--diff", "--max-files", "5"], dir);
+    assert.equal(fix.code, 2);
+    assert.equal(fix.stdout, "");
+    assert.match(fix.stderr, /incomplete: .*nothing was fixed/);
+    const format = run(["format", ".", "--check", "--max-files", "5"], dir);
+    assert.equal(format.code, 2);
+    assert.match(format.stderr, /incomplete: .*stopped after 5 files: files beyond them were not formatted/);
+    assert.equal(run(["format", ".", "--check", "--max-files", "8"], dir).code, 0);
+  });
+
+  it("four links to '.': one configuration, read once (they multiplied it: 1,600 configurations)", function () {
+    const dir = tempTree({ "nginx.conf": "events {}\nhttp { include conf.d/*.conf; }\n", "conf.d/a.conf": "" });
+    for (const l of ["l1", "l2", "l3", "l4"]) fs.symlinkSync(".", path.join(dir, l));
+    const r = check(["."], dir);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(
+      r.stdout,
+      "read nginx.conf and what it includes: conf.d/a.conf\n0 error(s), 0 warning(s), 0 note(s) in 2 file(s) of 1 configuration(s)\n",
+    );
+  });
+});

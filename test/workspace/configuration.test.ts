@@ -385,6 +385,45 @@ describe("workspace/configuration vs the real nginx", function () {
     assert.ok(r.out.includes(ours.message + " in " + conf + ":4"), r.out);
   });
 
+  // A main file that includes itself through a symlink (conf.d/loop.conf → ../nginx.conf). nginx 1.22.1
+  // reads it again inside itself and fails in the copy, at the first directive refused there, or, when
+  // nothing is refused before the include, at the fd limit. We report the cycle on the include that
+  // closes it, naming the link nginx reports its error in. (Before, the main file "reached itself" by its
+  // real path, was dropped as a root, and check printed an empty analysis with exit 0.)
+  for (const [what, main, nginxSays] of [
+    ["at top level", "events {}\ninclude conf.d/*.conf;\n", /"events" directive is duplicate in (\S+):1/],
+    [
+      "inside http",
+      "events {}\nhttp {\n    include conf.d/*.conf;\n}\n",
+      /"events" directive is not allowed here in (\S+):1/,
+    ],
+    // Nothing refused before the include: nginx recurses until glob(3) cannot open the folder any more (it
+    // then matches nothing), and the unwinding meets the second `events`.
+    ["before anything else", "include conf.d/*.conf;\nevents {}\n", /"events" directive is duplicate in (\S+):2/],
+  ] as [string, string, RegExp][]) {
+    it(`a main file including itself through a symlink, ${what}: nginx -t fails in the link, we report the cycle`, function () {
+      // pid and error_log last: nginx fails before it reads them twice.
+      dir = tempTree({ "conf.d/a.conf": "# a\n" });
+      const conf = path.join(dir, "nginx.conf");
+      fs.writeFileSync(conf, `${main}pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\n`);
+      fs.symlinkSync("../nginx.conf", path.join(dir, "conf.d/loop.conf"));
+      const r = nginxT(conf, "ulimit -n 256;");
+      assert.notEqual(r.status, 0, r.out);
+      const m = nginxSays.exec(r.out);
+      assert.ok(m, r.out);
+      assert.equal(m[1], path.join(dir, "conf.d/loop.conf"));
+      const c = loadConfiguration(conf, { defaultMapping: false });
+      const cycles = c.diagnostics.filter((d) => d.code === "include-cycle");
+      assert.equal(cycles.length, 1);
+      const [cycle] = cycles;
+      assert.equal(cycle.path, conf);
+      const includeLine = main.split("\n").findIndex((l) => l.includes("include conf.d"));
+      assert.equal(cycle.range.start.line, includeLine, "on the include");
+      assert.ok(cycle.message.includes(`"${m[1]}" (the same file as "${conf}")`), cycle.message);
+      assert.equal(c.instances.length, 2, "nginx.conf and conf.d/a.conf, not the link again");
+    });
+  }
+
   it("an include cycle makes nginx fail (no cycle check), as our error says", function () {
     dir = tempTree({ "a.conf": "include a.conf;\n" });
     const conf = path.join(dir, "nginx.conf");

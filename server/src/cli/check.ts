@@ -9,6 +9,7 @@ import { diagnosticFinding } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
 import { ParseCache, type FileSource } from "../workspace/files";
+import type { ScanLimit } from "../workspace/folder-scan";
 import type { PathMapping } from "../workspace/paths";
 import { buildIncludeGraph, findCandidateFiles, guessedContextDiagnostic, type ContextGuess } from "../workspace/roots";
 import { cliSource, type ReadAccess } from "./read-access";
@@ -28,6 +29,18 @@ export interface CheckOptions {
   memoryBudgetBytes?: number;
   /** What may be read besides the inputs and the mapping targets (`--allow-read`), and the size limits. */
   access?: ReadAccess;
+  /**
+   * How many files a folder scan looks for before it stops (`--max-files`): candidate configuration files
+   * (default 2,000) and files around the configuration (default 5,000). Reaching it makes the result
+   * `incomplete`.
+   */
+  maxFiles?: number;
+}
+
+/** A folder scan that stopped at its limit: the analysis may lack main files, or facts around them. */
+export interface IncompleteScan extends ScanLimit {
+  /** Which scan: the search for configuration files, or for the files around them (Dockerfiles, crontabs, …). */
+  scan: "configuration" | "facts";
 }
 
 export interface CheckResult {
@@ -44,6 +57,8 @@ export interface CheckResult {
   factFolders: string[];
   /** What was found there; the rules were given it. */
   facts: WorkspaceFacts;
+  /** Folder scans that stopped at `maxFiles`; absent or empty when every scan finished. */
+  incomplete?: IncompleteScan[];
 }
 
 /** What the inputs hold: main configurations (each loaded with its includes), `nginx -T` dumps, guesses. */
@@ -56,6 +71,8 @@ export interface LoadedInputs {
   guesses: Map<string, ContextGuess>;
   /** The folders to look for workspace facts in: the folders given, and the folder of each main file. */
   folders: string[];
+  /** Folder scans that stopped at their limit (the main files found may not be all). */
+  limits: IncompleteScan[];
 }
 
 /**
@@ -64,11 +81,18 @@ export interface LoadedInputs {
  * `check` and `fix` read their inputs through this one function.
  */
 export function loadInputs(
-  options: Pick<CheckOptions, "inputs" | "root" | "mappings">,
+  options: Pick<CheckOptions, "inputs" | "root" | "mappings" | "maxFiles">,
   source: FileSource,
   cache: ParseCache,
 ): LoadedInputs {
-  const out: LoadedInputs = { roots: [], configurations: new Map(), dumps: [], guesses: new Map(), folders: [] };
+  const out: LoadedInputs = {
+    roots: [],
+    configurations: new Map(),
+    dumps: [],
+    guesses: new Map(),
+    folders: [],
+    limits: [],
+  };
   const dumpText = (p: string): string | null => {
     const text = source.read(p);
     return text !== null && isNginxDump(text) ? text : null;
@@ -89,7 +113,8 @@ export function loadInputs(
   for (const input of options.inputs) {
     if (fs.statSync(input).isDirectory()) {
       out.folders.push(input);
-      candidates.push(...findCandidateFiles(input, { source }));
+      const onLimit = (limit: ScanLimit): void => void out.limits.push({ ...limit, scan: "configuration" });
+      candidates.push(...findCandidateFiles(input, { source, maxFiles: options.maxFiles, onLimit }));
       continue;
     }
     // `nginx -T` output: the configuration it holds, findings placed in the dump.
@@ -112,7 +137,12 @@ export function runCheck(options: CheckOptions): CheckResult {
   const inputs = loadInputs(options, source, cache);
   // Facts are looked for around each main configuration: the folders given, and the folder of each main
   // file (or dump).
-  const facts = scanWorkspaceFacts(outermost(inputs.folders), { source });
+  const incomplete = [...inputs.limits];
+  const facts = scanWorkspaceFacts(outermost(inputs.folders), {
+    source,
+    maxFiles: options.maxFiles,
+    onLimit: (limit) => void incomplete.push({ ...limit, scan: "facts" }),
+  });
   const rules: RuleOptions = {
     strict: options.strict,
     nginxVersion: options.nginxVersion,
@@ -143,7 +173,17 @@ export function runCheck(options: CheckOptions): CheckResult {
   }
   const { findings, rootsOf } = dedupe(found);
   const factFolders = outermost(inputs.folders);
-  return { roots: inputs.roots, files: files.size, filesByRoot, findings, rootsOf, factFolders, facts };
+  const result: CheckResult = {
+    roots: inputs.roots,
+    files: files.size,
+    filesByRoot,
+    findings,
+    rootsOf,
+    factFolders,
+    facts,
+  };
+  if (incomplete.length > 0) result.incomplete = incomplete;
+  return result;
 }
 
 /** The folders, each once, without those inside another one (its scan covers them). */

@@ -17,7 +17,8 @@ import { runChecks, type RuleOptions } from "../rules";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { scanWorkspaceFacts } from "../workspace/facts";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../workspace/files";
-import { loadInputs, outermost, type CheckOptions } from "./check";
+import { loadInputs, outermost, type CheckOptions, type IncompleteScan } from "./check";
+import { incompleteMessage } from "./incomplete";
 import { cliSource } from "./read-access";
 import { writeFailureLines, writeFilesAtomically } from "./safe-write";
 
@@ -57,6 +58,11 @@ export interface FixPlan {
   texts: Map<string, { before: string; after: string }>;
   /** Inputs that are `nginx -T` dumps: never fixed (the real files must be edited). */
   dumps: string[];
+  /**
+   * Folder scans that stopped at --max-files. Then nothing is fixed: a main file not found could read a
+   * file a fix edits, and the fix was checked without it.
+   */
+  incomplete: IncompleteScan[];
 }
 
 /**
@@ -78,6 +84,7 @@ export function planFixes(options: FixOptions): FixPlan {
   const source = new OverlayFileSource(disk);
   const cache = new ParseCache();
   const loaded = loadInputs(options, source, cache);
+  const incomplete = [...loaded.limits];
   let configs = [...loaded.configurations.values()];
   const base: RuleOptions = {
     strict: options.strict,
@@ -87,8 +94,14 @@ export function planFixes(options: FixOptions): FixPlan {
     opensslVersion: options.opensslVersion,
     source,
     // Facts come from files around the configuration (Dockerfiles, cron jobs): fixes do not change them.
-    facts: scanWorkspaceFacts(outermost(loaded.folders), { source: disk }),
+    facts: scanWorkspaceFacts(outermost(loaded.folders), {
+      source: disk,
+      maxFiles: options.maxFiles,
+      onLimit: (limit) => void incomplete.push({ ...limit, scan: "facts" }),
+    }),
   };
+  if (incomplete.length > 0)
+    return { applied: [], skipped: [], texts: new Map(), dumps: loaded.dumps.map((d) => d.path), incomplete };
   const rules = new Set(options.rules);
 
   // Which main files read each file (by its real path: sites-enabled/x is sites-available/x). A fix is
@@ -207,7 +220,7 @@ export function planFixes(options: FixOptions): FixPlan {
     const a = current.get(p)!;
     if (a !== b) out.set(p, { before: b, after: a });
   }
-  return { applied, skipped, texts: out, dumps: loaded.dumps.map((d) => d.path) };
+  return { applied, skipped, texts: out, dumps: loaded.dumps.map((d) => d.path), incomplete };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -430,6 +443,16 @@ function backupsRead(plan: FixPlan, options: FixOptions, backups: Set<string>): 
 /** Runs `fix` with `--diff` (mode "diff") or `--write`; returns the exit code. */
 export function runFix(options: FixOptions & { mode: "diff" | "write"; backup: boolean }, io: FixIo): number {
   const plan = planFixes(options);
+  if (plan.incomplete.length > 0) {
+    for (const s of plan.incomplete) {
+      const why =
+        s.scan === "configuration"
+          ? "nothing was fixed: a main file not found could read a file a fix edits"
+          : "nothing was fixed: a version found beyond them could change which fixes apply";
+      io.err(`nginx-risk: incomplete: ${incompleteMessage(s, io.cwd, why)}`);
+    }
+    return 2;
+  }
   for (const d of plan.dumps)
     io.err(
       `nginx-risk: ${path.relative(io.cwd, d)} is nginx -T output: no fixes there, run fix on the files it came from`,

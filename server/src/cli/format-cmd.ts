@@ -2,7 +2,8 @@
 //
 // Exit codes as prettier's and eslint's: 0 every file is formatted (or was written), 1 a file would change
 // (--check, --diff), 2 a file could not be formatted (syntax errors, not UTF-8, unreadable) or written (then
-// no file is: --write replaces them all or none, and refuses a file that changed since it was read).
+// no file is: --write replaces them all or none, and refuses a file that changed since it was read), or a
+// folder search stopped at --max-files (the files found are still done; the message says so).
 // Folders are searched like `check` does (nginx.conf, *.conf, *.nginx, sites-*/, conf.d/).
 
 import * as fs from "fs";
@@ -12,7 +13,9 @@ import { parse } from "../parse/parser";
 import { refusalText } from "../workspace/access";
 import { classifyConfiguration } from "../workspace/classify";
 import type { NodeFileSource } from "../workspace/files";
+import type { ScanLimit } from "../workspace/folder-scan";
 import { findCandidateFiles } from "../workspace/roots";
+import { incompleteMessage } from "./incomplete";
 import { unifiedDiff } from "./fix";
 import { cliSource, type ReadAccess } from "./read-access";
 import { writeFailureLines, writeFilesAtomically, type FileIdentity, type PlannedWrite } from "./safe-write";
@@ -24,6 +27,8 @@ export interface FormatCommandOptions {
   format: FormatOptions;
   /** `--allow-read`, size limits (read-access.ts). */
   access?: ReadAccess;
+  /** Files a folder search looks for before it stops (default: check's, 2,000). */
+  maxFiles?: number;
 }
 
 export interface FormatIo {
@@ -38,11 +43,16 @@ function shown(cwd: string, p: string): string {
 }
 
 /** The files to format: files as given, folders searched; each real file once (under its first name), in the order found. */
-function filesOf(inputs: readonly string[], source: NodeFileSource): string[] {
+function filesOf(
+  inputs: readonly string[],
+  source: NodeFileSource,
+  maxFiles: number | undefined,
+  onLimit: (l: ScanLimit) => void,
+): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const input of inputs) {
-    const found = fs.statSync(input).isDirectory() ? findCandidateFiles(input, { source }) : [input];
+    const found = fs.statSync(input).isDirectory() ? findCandidateFiles(input, { source, maxFiles, onLimit }) : [input];
     for (const f of found) {
       const real = source.realpath(f);
       if (seen.has(real)) continue;
@@ -80,10 +90,11 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     failed++;
   };
   const writes: PlannedWrite[] = [];
+  const limits: ScanLimit[] = [];
   // Only what the command line names is read (read-access.ts): a folder's symbolic link out of it, a FIFO
   // or an oversized file is said, not read.
   const source = cliSource(options.inputs, undefined, [], options.access);
-  for (const file of filesOf(options.inputs, source)) {
+  for (const file of filesOf(options.inputs, source, options.maxFiles, (l) => void limits.push(l))) {
     const read = readWithIdentity(file, source);
     if (read === null) {
       const refused = source.refusal(file);
@@ -139,6 +150,10 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
   const parts = [`${files(changed)} ${what}`, `${files(unchanged)} already formatted`];
   if (failed > 0) parts.push(`${files(failed)} not formatted`);
   io.err(parts.join(", "));
-  if (failed > 0) return 2;
+  for (const l of limits)
+    io.err(
+      `nginx-risk: incomplete: ${incompleteMessage({ ...l, scan: "configuration" }, io.cwd, "files beyond them were not formatted")}`,
+    );
+  if (failed > 0 || limits.length > 0) return 2;
   return options.mode !== "write" && changed > 0 ? 1 : 0;
 }

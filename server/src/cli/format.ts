@@ -1,5 +1,6 @@
 // Output formats of `nginx-risk check`. The JSON shape is a stable contract (docs/cli.md):
 // {"version":1,"findings":[{ruleId, severity, file, line, column, endLine, endColumn, message, data}]},
+// plus "incomplete":[…] only when a folder scan stopped at --max-files;
 // positions 1-based (columns in UTF-16 code units, as editors count), files relative to the working directory.
 // SARIF is in sarif.ts; the text output is for people: each finding on a line, what a cost finding
 // measured indented under it, and the memory of each configuration at the end.
@@ -7,7 +8,8 @@
 import * as path from "path";
 import { formatBytes, formatCount } from "../cost/format";
 import type { Finding } from "../rules";
-import type { CheckResult } from "./check";
+import type { CheckResult, IncompleteScan } from "./check";
+import { incompleteMessage } from "./incomplete";
 import { toSarif } from "./sarif";
 
 export { formatBytes, formatCount };
@@ -48,14 +50,38 @@ export function toJsonFinding(f: Finding, cwd: string): JsonFinding {
   return j;
 }
 
+export interface JsonIncomplete {
+  folder: string;
+  scan: IncompleteScan["scan"];
+  reason: IncompleteScan["reason"];
+  maxFiles: number;
+  maxEntries: number;
+  message: string;
+}
+
 export function formatFindings(
   result: CheckResult,
   format: OutputFormat,
   cwd: string,
   tool: { version: string } = { version: "0.0.0" },
 ): string {
+  const incomplete = result.incomplete ?? [];
   if (format === "json") {
-    return JSON.stringify({ version: 1, findings: result.findings.map((f) => toJsonFinding(f, cwd)) }, null, 2) + "\n";
+    const json: { version: 1; findings: JsonFinding[]; incomplete?: JsonIncomplete[] } = {
+      version: 1,
+      findings: result.findings.map((f) => toJsonFinding(f, cwd)),
+    };
+    // Only when a scan stopped: a complete analysis keeps the version-1 shape exactly.
+    if (incomplete.length > 0)
+      json.incomplete = incomplete.map((s) => ({
+        folder: relative(cwd, s.folder),
+        scan: s.scan,
+        reason: s.reason,
+        maxFiles: s.maxFiles,
+        maxEntries: s.maxEntries,
+        message: incompleteMessage(s, cwd),
+      }));
+    return JSON.stringify(json, null, 2) + "\n";
   }
   if (format === "sarif") return JSON.stringify(toSarif(result, { cwd, version: tool.version }), null, 2) + "\n";
   const lines: string[] = [];
@@ -78,10 +104,12 @@ export function formatFindings(
     if (cost.length > 0) lines.push(`    how to fix: docs/rules/${j.ruleId}.md`);
   }
   lines.push(...totalLines(result, cwd));
+  for (const s of incomplete) lines.push(`incomplete: ${incompleteMessage(s, cwd)}`);
   const count = (s: string): number => result.findings.filter((f) => f.severity === s).length;
   lines.push(
     `${count("error")} error(s), ${count("warning")} warning(s), ${count("info") + count("hint")} note(s) ` +
-      `in ${result.files} file(s) of ${result.roots.length} configuration(s)`,
+      `in ${result.files} file(s) of ${result.roots.length} configuration(s)` +
+      (incomplete.length > 0 ? " — the analysis is incomplete" : ""),
   );
   return lines.join("\n") + "\n";
 }

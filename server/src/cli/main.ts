@@ -6,7 +6,8 @@
 //   nginx-risk format FILES|DIRS… --check|--diff|--write   format/ (layout only, proven not to change meaning)
 //
 // Exit codes: 0 ok, 1 a finding at or above --fail-on (default: an error), 2 usage or I/O error (a file
-// not written by fix --write or format --write: then none is, safe-write.ts).
+// not written by fix --write or format --write: then none is, safe-write.ts), or a folder scan stopped at
+// --max-files (the analysis is incomplete).
 
 import * as fs from "fs";
 import * as path from "path";
@@ -24,6 +25,7 @@ import { runCheck, type CheckOptions } from "./check";
 import { runFix } from "./fix";
 import { runFormat } from "./format-cmd";
 import { formatFindings, type OutputFormat } from "./format";
+import { incompleteMessage } from "./incomplete";
 import { cliSource, type ReadAccess } from "./read-access";
 
 const VERSION = "0.1.0";
@@ -56,6 +58,8 @@ commands:
       --memory-budget MiB  memory the configuration may use: SSL-cost findings above it are errors
       --fail-on LEVEL      exit 1 when a finding is at least error|warning|info|hint, or never
                            (default: error)
+      --max-files N        stop searching a folder after N configuration files (default 2000) and
+                           N files around them (default 5000); reaching it is reported and exits 2
   fix FILES|DIRS... (--diff | --write)
                        apply the editor's quick-fixes for check's findings to the files
       --diff               print the changes as a unified diff (apply with git apply or patch -p1)
@@ -66,6 +70,7 @@ commands:
       --include-cautious   also apply fixes marked "caution" (behaviour could change)
       --root, --strict, --nginx-version, --lua-nginx-module-version, --openresty-version,
       --openssl-version    as for check: which fixes exist depends on the deployed versions
+      --max-files N        as for check; an incomplete search fixes nothing (exit 2)
   format FILES|DIRS... (--check | --diff | --write)
                        lay files out (indentation, one statement per line, spacing): only whitespace
                        between words changes, and each result is read back to the same tree
@@ -74,6 +79,7 @@ commands:
       --write              rewrite the files (all or none)
       --indent N|tab       one level of indentation: N spaces (default: 4) or a tab
                            (a file with syntax errors is not formatted: exit 2, with the error's position)
+      --max-files N        stop searching a folder after N files (default 2000): reported, exit 2
 
 options of every command:
   --map FROM=TO        read absolute include paths under FROM from TO (repeatable), e.g. --map /etc/nginx/=./
@@ -90,7 +96,8 @@ options of every command:
 
 exit status: 0 no errors (check: no finding at or above --fail-on; fix: it ran, even with nothing to fix),
 1 the configuration has errors (check: such a finding; format: a file would change), 2 usage or I/O error
-(fix, format: a file could not be written, and then none was; format: a file could not be formatted)`;
+(fix, format: a file could not be written, and then none was; format: a file could not be formatted), or a
+folder search stopped at --max-files (the analysis is incomplete, whatever --fail-on says)`;
 
 interface Parsed {
   command: string;
@@ -117,6 +124,7 @@ const CHECK_VALUE_OPTIONS = [
   "--openssl-version",
   "--memory-budget",
   "--fail-on",
+  "--max-files",
 ];
 const FIX_VALUE_OPTIONS = [
   ...ACCESS_OPTIONS,
@@ -128,6 +136,7 @@ const FIX_VALUE_OPTIONS = [
   "--lua-nginx-module-version",
   "--openresty-version",
   "--openssl-version",
+  "--max-files",
 ];
 const VALUE_OPTIONS = new Set(["--indent", ...CHECK_VALUE_OPTIONS, ...FIX_VALUE_OPTIONS]);
 const FLAG_OPTIONS: Record<string, Set<string>> = {
@@ -147,7 +156,7 @@ const COMMAND_VALUE_OPTIONS: Record<string, Set<string>> = {
   parse: new Set(["--indent", "--map", ...ACCESS_OPTIONS]),
   check: new Set(CHECK_VALUE_OPTIONS),
   fix: new Set(FIX_VALUE_OPTIONS),
-  format: new Set(["--indent", ...ACCESS_OPTIONS]),
+  format: new Set(["--indent", "--max-files", ...ACCESS_OPTIONS]),
 };
 
 export function parseArgs(argv: string[]): Parsed {
@@ -339,6 +348,16 @@ const FAIL_ON = ["error", "warning", "info", "hint", "never"] as const;
 type FailOn = (typeof FAIL_ON)[number];
 const RANK: Record<Severity, number> = { hint: 0, info: 1, warning: 2, error: 3 };
 
+/** `--max-files N`: a whole number of files from 1 to 10,000,000 (undefined: each scan's default). */
+function maxFilesFlag(a: Parsed): number | undefined {
+  const v = a.flags.get("--max-files") as string | undefined;
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!(Number.isSafeInteger(n) && n >= 1 && n <= 10_000_000))
+    throw new UsageError(`--max-files needs a number of files from 1 to 10000000, not "${v}"`);
+  return n;
+}
+
 function versionFlag(a: Parsed, name: string): string | undefined {
   const v = a.flags.get(name) as string | undefined;
   if (v !== undefined && !isVersion(v)) throw new UsageError(`${name} needs a version such as 1.2.3, not "${v}"`);
@@ -411,9 +430,16 @@ function cmdCheck(a: Parsed, io: Io): number {
     ...settings.versions,
     memoryBudgetBytes: settings.memoryBudgetBytes,
     access: accessOf(a, cwd),
+    maxFiles: maxFilesFlag(a),
   };
   const result = runCheck(options);
   io.out(formatFindings(result, settings.format, cwd, { version: VERSION }));
+  if (result.incomplete && result.incomplete.length > 0) {
+    // Never a silent pass: the text output says it; JSON and SARIF say it in the document and here.
+    if (settings.format !== "text")
+      for (const s of result.incomplete) io.err(`nginx-risk: incomplete: ${incompleteMessage(s, cwd)}`);
+    return 2;
+  }
   if (settings.failOn === "never") return 0;
   const threshold = RANK[settings.failOn];
   return result.findings.some((f) => RANK[f.severity] >= threshold) ? 1 : 0;
@@ -444,6 +470,7 @@ function cmdFix(a: Parsed, io: Io): number {
       rules: a.ruleIds.length > 0 ? a.ruleIds : fixable,
       includeCautious: a.flags.has("--include-cautious"),
       access: accessOf(a, cwd),
+      maxFiles: maxFilesFlag(a),
       mode: diff ? "diff" : "write",
       backup: !a.flags.has("--no-backup"),
     },
@@ -471,6 +498,7 @@ function cmdFormat(a: Parsed, io: Io): number {
       mode: modes[0].slice(2) as "check" | "diff" | "write",
       format: indent === "tab" ? { tabSize: 4, insertSpaces: false } : { tabSize: size, insertSpaces: true },
       access: accessOf(a, cwd),
+      maxFiles: maxFilesFlag(a),
     },
     { out: io.out, err: io.err, cwd },
   );

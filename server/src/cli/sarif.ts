@@ -7,6 +7,7 @@ import { pathToFileURL } from "url";
 import type { Finding, Severity } from "../rules";
 import { PROJECT_URL, ruleDocUrl } from "../rules/docs";
 import type { CheckResult } from "./check";
+import { incompleteMessage } from "./incomplete";
 
 export { PROJECT_URL } from "../rules/docs";
 
@@ -72,6 +73,11 @@ export interface SarifLog {
     originalUriBaseIds: Record<string, { uri: string }>;
     columnKind: "utf16CodeUnits";
     results: SarifResult[];
+    invocations?: {
+      executionSuccessful: boolean;
+      exitCode: number;
+      toolExecutionNotifications: { level: "error"; message: { text: string } }[];
+    }[];
   }[];
 }
 
@@ -137,7 +143,7 @@ export function toSarif(result: CheckResult, options: { cwd: string; version: st
     }
     return r;
   });
-  return {
+  const log: SarifLog = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
     runs: [
@@ -161,4 +167,20 @@ export function toSarif(result: CheckResult, options: { cwd: string; version: st
       },
     ],
   };
+  // A folder scan that stopped at --max-files: the results may lack whole configurations. check exits 2
+  // then, so the invocation did not succeed; the notification says why and how to raise the limit.
+  const incomplete = result.incomplete ?? [];
+  if (incomplete.length > 0) {
+    log.runs[0].invocations = [
+      {
+        executionSuccessful: false,
+        exitCode: 2,
+        toolExecutionNotifications: incomplete.map((s) => ({
+          level: "error",
+          message: { text: `incomplete: ${incompleteMessage(s, options.cwd)}` },
+        })),
+      },
+    ];
+  }
+  return log;
 }

@@ -54,11 +54,54 @@ const SYSTEM_BUNDLES = new Set([
   "/usr/local/etc/openssl/cert.pem",
 ]);
 
-/** Counts the PEM certificates of a bundle, each distinct body once. */
+const BEGIN = "-----BEGIN ";
+/** The PEM names OpenSSL reads as a certificate in a CA file (PEM_X509_INFO_read_bio: X509, X509_OLD, TRUSTED). */
+const CERTIFICATE_NAMES = ["CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE"];
+
+/** Whether `i` starts a line: OpenSSL reads PEM line by line and only a line's start counts as a marker. */
+function lineStart(text: string, i: number): boolean {
+  return i === 0 || text.charCodeAt(i - 1) === 10;
+}
+
+/**
+ * Counts the PEM certificates of a bundle, each distinct body once (OpenSSL's X509_STORE keeps one copy
+ * of a duplicate). One forward scan: each `-----BEGIN CERTIFICATE-----` line is paired with the next
+ * `-----END CERTIFICATE-----` line of the same name; a BEGIN that another BEGIN follows before that END
+ * is ignored (OpenSSL would refuse the whole file: "bad end line"; nginx -t then fails on it). The next
+ * END of each name is remembered until the scan passes it, so no part of the text is searched twice: a
+ * file of BEGIN lines without any END costs one pass (a lazy regex went back to every BEGIN: 5 MiB of
+ * them took minutes).
+ */
 export function countCertificates(text: string): number {
   const seen = new Set<string>();
-  const re = /-----BEGIN (?:TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:TRUSTED )?CERTIFICATE-----/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) seen.add(m[1].replace(/\s+/g, ""));
+  /** Per name: the index of the next END line at or after where it was last looked for; -1: none left. */
+  const nextEnd = new Map<string, number>();
+  const endOf = (name: string, from: number): number => {
+    let at = nextEnd.get(name);
+    if (at === undefined || (at >= 0 && at < from)) {
+      const marker = `-----END ${name}-----`;
+      at = text.indexOf(marker, from);
+      while (at >= 0 && !lineStart(text, at)) at = text.indexOf(marker, at + 1);
+      nextEnd.set(name, at);
+    }
+    return at;
+  };
+  const nextBegin = (from: number): number => {
+    let at = text.indexOf(BEGIN, from);
+    while (at >= 0 && !lineStart(text, at)) at = text.indexOf(BEGIN, at + 1);
+    return at;
+  };
+  for (let begin = nextBegin(0); begin >= 0;) {
+    const name = CERTIFICATE_NAMES.find((n) => text.startsWith(`${n}-----`, begin + BEGIN.length));
+    const bodyStart = begin + BEGIN.length + (name === undefined ? 0 : name.length + 5);
+    const following = nextBegin(bodyStart);
+    if (name !== undefined) {
+      const end = endOf(name, bodyStart);
+      const body = end >= 0 && (following < 0 || end < following) ? text.slice(bodyStart, end).replace(/\s+/g, "") : "";
+      if (body !== "") seen.add(body);
+    }
+    begin = following;
+  }
   return seen.size;
 }
 

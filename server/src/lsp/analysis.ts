@@ -15,6 +15,7 @@
 
 import * as path from "path";
 import type { Diagnostic } from "vscode-languageserver/node";
+import { formatCount } from "../cost/format";
 import { costReport, type CostReport } from "../cost/report";
 import { fixesFor, type Fix } from "../fix";
 import { buildModel, type ConfigModel } from "../model";
@@ -28,9 +29,11 @@ import { NO_FACTS, scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/
 import { ReadPolicy, type ReadKind } from "../workspace/access";
 import { NodeFileSource, OverlayFileSource, ParseCache, normalizePath, type FileSource } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
+import type { ScanLimit } from "../workspace/folder-scan";
 import {
   analysisFor,
   buildIncludeGraph,
+  DEFAULT_MAX_CANDIDATES,
   findCandidateFiles,
   guessContext,
   type IncludeGraph,
@@ -43,6 +46,8 @@ export interface Scope {
   folder: string | null;
   /** How deep to scan (a workspace folder deeply, the folder of a loose file only a little). */
   maxDepth: number;
+  /** How many files each folder scan looks for (`nginxRisk.maxFiles`); the analyzer's default when absent. */
+  maxFiles?: number;
 }
 
 /** One configuration to (re)analyse, as the include graph described it. */
@@ -116,6 +121,39 @@ interface CachedGraph {
   graph: IncludeGraph;
   /** Structure signature of each open buffer in scope when the graph was built. */
   signatures: Map<string, string>;
+  /** Set when the candidate scan stopped at its limit (main files may be missing). */
+  limit: ScanLimit | null;
+}
+
+/** Workspace facts of a folder, and whether their scan stopped at its limit. */
+interface CachedFacts {
+  facts: WorkspaceFacts;
+  limit: ScanLimit | null;
+}
+
+const FILE_START = { start: { line: 0, character: 0, offset: 0 }, end: { line: 0, character: 0, offset: 0 } };
+
+/**
+ * The warning on a document whose folder scan stopped at `nginxRisk.maxFiles`: the analysis may be
+ * incomplete (a main file that includes the document not found; versions or nginx -t jobs not read).
+ */
+export function scanLimitFinding(docPath: string, limit: ScanLimit, scan: "configuration" | "facts"): Finding {
+  const at =
+    limit.reason === "files"
+      ? `after ${formatCount(limit.maxFiles)} files`
+      : `after looking at ${formatCount(limit.maxEntries)} entries`;
+  const what =
+    scan === "configuration"
+      ? `stopped searching ${limit.folder} for configuration files ${at}: a main file that includes this file may not have been found`
+      : `stopped reading the files around the configuration in ${limit.folder} (Dockerfiles, crontabs, …) ${at}: the versions and nginx -t jobs found may not be all`;
+  return {
+    ruleId: "context",
+    code: "scan-limit",
+    severity: "warning",
+    path: docPath,
+    range: FILE_START,
+    message: `nginx-risk ${what}, so this analysis may be incomplete. Raise nginxRisk.maxFiles (now ${limit.maxFiles}) or open a smaller folder.`,
+  };
 }
 
 /** How a user of the language server has a path read. */
@@ -140,10 +178,10 @@ export class Analyzer {
   private readonly graphs = new Map<string, CachedGraph>();
   /** Paths of the open buffers (the overlays), for structure checks. */
   private readonly open = new Set<string>();
-  /** Workspace facts per scanned folder (and depth), until files change on disk. */
-  private readonly facts = new Map<string, WorkspaceFacts>();
+  /** Workspace facts per scanned folder (and depth and limit), until files change on disk. */
+  private readonly facts = new Map<string, CachedFacts>();
 
-  constructor(private readonly maxCandidates = 2000) {}
+  constructor(private readonly maxCandidates = DEFAULT_MAX_CANDIDATES) {}
 
   setBuffer(p: string, text: string, version: number): void {
     this.source.setOverlay(p, text, version);
@@ -209,14 +247,25 @@ export class Analyzer {
    * cached per folder. None for untitled buffers.
    */
   factsFor(scope: Scope): WorkspaceFacts {
-    if (scope.folder === null) return NO_FACTS;
-    const key = `${normalizePath(scope.folder)}\0${scope.maxDepth}`;
-    let facts = this.facts.get(key);
-    if (!facts) {
-      facts = scanWorkspaceFacts([scope.folder], { source: this.source, maxDepth: scope.maxDepth });
-      this.facts.set(key, facts);
+    return this.cachedFacts(scope).facts;
+  }
+
+  private cachedFacts(scope: Scope): CachedFacts {
+    if (scope.folder === null) return { facts: NO_FACTS, limit: null };
+    const key = `${normalizePath(scope.folder)}\0${scope.maxDepth}\0${scope.maxFiles ?? ""}`;
+    let cached = this.facts.get(key);
+    if (!cached) {
+      let limit: ScanLimit | null = null;
+      const facts = scanWorkspaceFacts([scope.folder], {
+        source: this.source,
+        maxDepth: scope.maxDepth,
+        maxFiles: scope.maxFiles,
+        onLimit: (l) => (limit = l),
+      });
+      cached = { facts, limit };
+      this.facts.set(key, cached);
     }
-    return facts;
+    return cached;
   }
 
   /** The rule options of one analysis: the settings', plus the workspace's facts and reader. */
@@ -236,9 +285,19 @@ export class Analyzer {
   plan(docPath: string, scope: Scope, mappings: readonly PathMapping[]): RootJob[] {
     const file = normalizePath(docPath);
     // The file itself need not be a candidate (say `site.inc`): analysisFor then reads it alone.
-    const graph = this.graphFor(scope, mappings);
+    const { graph, limit } = this.graphFor(scope, mappings);
     const analysis = analysisFor(graph, file);
     const extra: Finding[] = analysis.diagnostics.map((d) => diagnosticFinding(d, "context"));
+    // A scan that stopped at its limit is said on the document, in every configuration it is analysed in.
+    const limits: Finding[] = [];
+    if (limit) limits.push(scanLimitFinding(file, limit, "configuration"));
+    let factsLimit: ScanLimit | null = null;
+    try {
+      factsLimit = this.cachedFacts(scope).limit;
+    } catch {
+      // Reading the facts failed: run() reports that (ruleOptions) and goes on without them.
+    }
+    if (factsLimit) limits.push(scanLimitFinding(file, factsLimit, "facts"));
     return analysis.configurations.map(({ configuration: c }) => ({
       key: `${c.rootPath}\0${c.root.context.join(" ")}`,
       rootPath: c.rootPath,
@@ -246,7 +305,7 @@ export class Analyzer {
       confPrefix: c.confPrefix,
       rootContext: c.root.context,
       // The hint belongs to the configuration that is the guessed file itself.
-      extra: analysis.guess && c.rootPath === file ? extra : [],
+      extra: [...(analysis.guess && c.rootPath === file ? extra : []), ...limits],
       scope,
     }));
   }
@@ -312,23 +371,26 @@ export class Analyzer {
     return { key: `dump\0${p}`, files: new Set([p]), byUri };
   }
 
-  private graphFor(scope: Scope, mappings: readonly PathMapping[]): IncludeGraph {
-    const key = `${scope.folder ?? ""}\0${scope.maxDepth}\0${JSON.stringify(mappings)}`;
+  private graphFor(scope: Scope, mappings: readonly PathMapping[]): CachedGraph {
+    const key = `${scope.folder ?? ""}\0${scope.maxDepth}\0${scope.maxFiles ?? ""}\0${JSON.stringify(mappings)}`;
     const cached = this.graphs.get(key);
-    if (cached && !this.structureChanged(cached, scope)) return cached.graph;
+    if (cached && !this.structureChanged(cached, scope)) return cached;
+    let limit: ScanLimit | null = null;
     const candidates =
       scope.folder === null
         ? []
         : findCandidateFiles(scope.folder, {
             source: this.source,
-            maxFiles: this.maxCandidates,
+            maxFiles: scope.maxFiles ?? this.maxCandidates,
             maxDepth: scope.maxDepth,
+            onLimit: (l) => (limit = l),
           });
     const graph = buildIncludeGraph(candidates, { source: this.source, cache: this.cache, mappings });
     const signatures = new Map<string, string>();
     for (const p of this.open) if (inScope(p, scope)) signatures.set(p, this.signature(this.source, p, true));
-    this.graphs.set(key, { graph, signatures });
-    return graph;
+    const fresh = { graph, signatures, limit };
+    this.graphs.set(key, fresh);
+    return fresh;
   }
 
   private structureChanged(cached: CachedGraph, scope: Scope): boolean {

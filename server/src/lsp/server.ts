@@ -506,7 +506,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     try {
       const text = documents.get(uri)?.getText() ?? "";
       const dump = analyzer.runDump(p, text, options, uriOf);
-      const jobs = dump ? [] : analyzer.plan(p, scopeFor(uri, p), settings.pathMappings);
+      const scope = { ...scopeFor(uri, p), maxFiles: settings.maxFiles };
+      const jobs = dump ? [] : analyzer.plan(p, scope, settings.pathMappings);
       if (dump) {
         keys.add(dump.key);
         for (const u of store.set(dump)) affected.add(u);

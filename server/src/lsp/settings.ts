@@ -31,6 +31,8 @@ export interface ServerSettings {
   allowRead: string[];
   /** `nginxRisk.limits.*MiB` in bytes: larger files are not read. Only in a trusted workspace. */
   limits: Record<ReadKind, number>;
+  /** `nginxRisk.maxFiles`: files a folder scan looks for before it stops (and says so); absent: the default. */
+  maxFiles?: number;
 }
 
 /**
@@ -41,6 +43,8 @@ export const WIDENING_SETTINGS = ["pathMappings", "allowRead", "limits.configura
 
 export const DEFAULT_DEBOUNCE_MS = 200;
 const MAX_DEBOUNCE_MS = 10000;
+/** The largest `nginxRisk.maxFiles` (as `--max-files`): a bound stays a bound. */
+const MAX_FILES = 10_000_000;
 const MIB = 1024 * 1024;
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -178,6 +182,12 @@ export function readSettings(raw: unknown, workspaceFolder: string | null): Sett
       }
   }
 
+  let maxFiles: number | undefined;
+  if (obj.maxFiles !== undefined && obj.maxFiles !== null) {
+    if (isCount(obj.maxFiles, 1) && obj.maxFiles <= MAX_FILES) maxFiles = obj.maxFiles;
+    else problems.push(`nginxRisk.maxFiles: expected a whole number of files from 1 to ${MAX_FILES}`);
+  }
+
   const settings: ServerSettings = {
     pathMappings,
     strict,
@@ -188,6 +198,7 @@ export function readSettings(raw: unknown, workspaceFolder: string | null): Sett
     limits,
   };
   if (memoryBudgetBytes !== undefined) settings.memoryBudgetBytes = memoryBudgetBytes;
+  if (maxFiles !== undefined) settings.maxFiles = maxFiles;
   return { settings, problems };
 }
 

@@ -6,9 +6,13 @@
 // is read and applied twice. We mirror that: one *instance* per include site, each with the block
 // context it lands in, while each distinct file is parsed only once (ParseCache).
 //
-// nginx has no include-cycle check: a file including itself recurses until open() fails with
-// "(24: Too many open files)", or with a high fd limit until the stack overflows (nginx 1.22.1 segfaults
-// at `ulimit -n 20000`; checked). We stop at the repeated file and report the cycle.
+// nginx has no include-cycle check: a file including itself is read again inside itself, and nginx 1.22.1
+// (checked) fails at the first directive refused where the copy lands ("events" directive is duplicate /
+// is not allowed here, reported in the copy), else recurses until open() fails with "(24: Too many open
+// files)" — a glob then silently matches nothing at the limit (glob(3) ignores the failed opendir) and the
+// unwinding fails on a duplicate — or, with a high fd limit, until the stack overflows (it segfaults at
+// `ulimit -n 20000`). We stop where a file being read is reached again — by its real path, so a symlink
+// (conf.d/loop.conf → ../nginx.conf) is the same file — and report the cycle on that include.
 
 import * as path from "path";
 import type { Directive, Node, ParsedFile, Range } from "../parse/ast";
@@ -190,8 +194,14 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
     return inst;
   };
 
-  // The chain of files currently being expanded (workspace paths), for cycle detection.
+  // The chain of files currently being expanded, for cycle detection by real path.
   const chain: FileInstance[] = [];
+  const realPaths = new Map<string, string>();
+  const realOf = (p: string): string => {
+    let r = realPaths.get(p);
+    if (r === undefined) realPaths.set(p, (r = source.realpath ? source.realpath(p) : p));
+    return r;
+  };
 
   const expandNodes = (inst: FileInstance, nodes: Node[], context: string[], parents: Directive[]): void => {
     for (const node of nodes) {
@@ -228,15 +238,18 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
     edges.push({ from: inst, directive: d, resolution, to });
     for (const pr of resolution.problems) report({ path: inst.path, range: arg.range, ...pr });
     for (const file of resolution.files) {
-      const cycleAt = chain.findIndex((c) => c.path === file);
+      const cycleAt = chain.findIndex((c) => realOf(c.path) === realOf(file));
       if (cycleAt >= 0) {
-        const names = [...chain.slice(cycleAt).map((c) => c.nginxPath), includedName(resolution, file, mappings)];
+        const again = includedName(resolution, file, mappings);
+        const names = [...chain.slice(cycleAt).map((c) => c.nginxPath), again];
+        const alias = again === chain[cycleAt].nginxPath ? "" : ` (the same file as "${chain[cycleAt].nginxPath}")`;
         report({
           path: inst.path,
           range: arg.range,
           message:
-            `include cycle: ${names.map((n) => `"${n}"`).join(" → ")}; nginx has no cycle check and ` +
-            `recurses until open() fails with "Too many open files" (or crashes)`,
+            `include cycle: ${names.map((n) => `"${n}"`).join(" → ")}${alias}; nginx has no cycle check: it ` +
+            `reads the file again inside itself until a directive is refused there (e.g. "is duplicate"), ` +
+            `open() fails with "Too many open files", or it crashes`,
           severity: "error",
           code: "include-cycle",
         });

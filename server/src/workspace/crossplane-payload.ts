@@ -279,7 +279,8 @@ function resolveInclude(
       fail(refusedDir);
       return [];
     }
-    return expandGlob(target, options.globFs).filter((f) => {
+    // Python's glob (crossplane) never lists "." and "..".
+    return expandGlob(target, options.globFs, { dotEntries: false }).filter((f) => {
       const refused = options.refusal?.(f) ?? null;
       if (refused !== null) fail(refused);
       return refused === null;

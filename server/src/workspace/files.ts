@@ -32,6 +32,17 @@ export interface LoadedFile {
   problems: FileProblem[];
 }
 
+/** What a directory entry is, told without opening it (a symbolic link is followed with stat). */
+export type EntryKind = "file" | "directory" | "other";
+
+export interface DirEntry {
+  name: string;
+  /** `other`: a FIFO, socket or device, or a link to nothing. */
+  kind: EntryKind;
+  /** A symbolic link (its target's kind is `kind`). */
+  link: boolean;
+}
+
 export interface FileSource extends GlobFs {
   /** The file's text, or null if it cannot be read as a file (of `kind`: the size limit differs). */
   read(p: string, kind?: ReadKind): string | null;
@@ -54,6 +65,8 @@ export interface FileSource extends GlobFs {
    * in messages whatever it looks like. Other files must read as nginx configuration first (classify.ts).
    */
   isOpened?(p: string): boolean;
+  /** A directory's entries with their kinds (folder scans skip FIFOs and devices without opening them). */
+  entries?(dir: string): DirEntry[] | null;
 }
 
 /** Position of `offset` in `text`, with LF, CRLF and a lone CR each one line break, as the scanner counts. */
@@ -258,12 +271,53 @@ export class NodeFileSource implements FileSource {
     return this.opened.has(normalizePath(p));
   }
 
+  /**
+   * A folder's entries with their kinds, under the read policy: a folder it refuses lists nothing, and a link
+   * is looked at through it (one that leaves what may be read is never followed). stat follows a link without
+   * opening its target, so a FIFO stays closed.
+   */
+  entries(dir: string): DirEntry[] | null {
+    const r = this.policy.entry(dir);
+    if (r.kind !== "ok" || !r.stats.isDirectory()) return null;
+    let dirents: fs.Dirent[];
+    try {
+      dirents = fs.readdirSync(r.real, { withFileTypes: true });
+    } catch {
+      return null;
+    }
+    return dirents.map((d) => {
+      const link = d.isSymbolicLink();
+      if (!link) return { name: d.name, kind: direntKind(d), link };
+      const e = this.policy.entry(path.posix.join(dir, d.name));
+      // A link the policy refuses (out of the roots, into /proc) is listed as a file: reading it is then
+      // refused with its reason, which the user sees. A link to a device is skipped instead: never
+      // configuration (a packaged default.conf is masked with a link to /dev/null, which nginx reads as an
+      // empty file). A dangling link is nothing at all.
+      if (e.kind === "refused") return { name: d.name, kind: linksToDevice(dir, d.name) ? "other" : "file", link };
+      return { name: d.name, kind: e.kind === "ok" ? direntKind(e.stats) : "other", link };
+    });
+  }
+
   /** Forgets cached text (e.g. on a file-watcher event whose change a stat could miss) and the links seen. */
   forget(p?: string): void {
     if (p === undefined) this.texts.clear();
     else this.texts.delete(p);
     this.policy.forget();
   }
+}
+
+/** Whether the link `dir/name` points into /dev (read from the link itself, nothing followed). */
+function linksToDevice(dir: string, name: string): boolean {
+  try {
+    const target = path.posix.resolve(dir, fs.readlinkSync(path.posix.join(dir, name)));
+    return target === "/dev" || target.startsWith("/dev/");
+  } catch {
+    return false;
+  }
+}
+
+function direntKind(d: { isFile(): boolean; isDirectory(): boolean }): EntryKind {
+  return d.isFile() ? "file" : d.isDirectory() ? "directory" : "other";
 }
 
 /** Posix-style normalisation used for every path key (cache, overlays, virtual files). */
@@ -319,6 +373,16 @@ export class MemoryFileSource implements FileSource {
   exists(p: string): boolean {
     const key = normalizePath(p);
     return this.files.has(key) || this.dirs.has(key);
+  }
+
+  entries(dir: string): DirEntry[] | null {
+    const key = normalizePath(dir);
+    const names = this.dirs.get(key);
+    if (!names) return null;
+    return [...names].map((name) => {
+      const kind: EntryKind = this.dirs.has(key === "/" ? "/" + name : key + "/" + name) ? "directory" : "file";
+      return { name, kind, link: false };
+    });
   }
 }
 
@@ -391,6 +455,24 @@ export class OverlayFileSource implements FileSource {
 
   isOpened(p: string): boolean {
     return this.overlays.has(normalizePath(p)) || (this.base.isOpened?.(p) ?? false);
+  }
+
+  entries(dir: string): DirEntry[] | null {
+    const key = normalizePath(dir);
+    const fromBase = this.base.entries
+      ? this.base.entries(dir)
+      : (this.base.readdir(dir)?.map((name) => {
+          const kind: EntryKind = this.base.isDirectory(path.posix.join(key, name)) ? "directory" : "file";
+          return { name, kind, link: false };
+        }) ?? null);
+    const own = new Set<string>();
+    for (const o of this.overlays.keys()) if (path.posix.dirname(o) === key) own.add(path.posix.basename(o));
+    if (own.size === 0) return fromBase;
+    // A buffer is a file, whatever is on disk under its name.
+    const out = (fromBase ?? []).map((e) => (own.has(e.name) ? { ...e, kind: "file" as const } : e));
+    const listed = new Set(out.map((e) => e.name));
+    for (const name of own) if (!listed.has(name)) out.push({ name, kind: "file", link: false });
+    return out;
   }
 }
 

@@ -110,14 +110,17 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
   }
   // expandGlob walks segment by segment, so `.`/`..` segments must be gone first (glob(3) would
   // resolve them through the directory entries).
-  const matched = expandGlob(normalizePath(workspacePath), ctx.source).map(normalizePath);
+  const matched = expandGlob(normalizePath(workspacePath), ctx.source);
   // A match that is a symbolic link out of the roots, a FIFO or too large is reported, not read.
   const problems: IncludeProblem[] = [];
-  const files = matched.filter((f) => {
-    const r = ctx.source.refusal?.(f);
-    if (r) problems.push(refusalProblem(unmapPath(f, ctx.mappings), r));
-    return !r;
-  });
+  /** The matches read, named as glob(3) gave them. */
+  const kept: string[] = [];
+  for (const m of matched) {
+    const r = ctx.source.refusal?.(normalizePath(m));
+    if (r) problems.push(refusalProblem(unmapPath(normalizePath(m), ctx.mappings), r));
+    else kept.push(m);
+  }
+  const files = kept.map(normalizePath);
   if (matched.length === 0) {
     return {
       ...base,
@@ -134,9 +137,10 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
   }
   // glob(3) returns directories too (`include sites-enabled/*;` with a sub-folder); nginx then fails
   // reading the first one. Keep the files, report the directory where nginx would stop.
-  const dir = files.find((f) => ctx.source.isDirectory(f));
-  if (dir !== undefined) {
-    problems.push(isDirectoryProblem(unmapPath(dir, ctx.mappings), dir));
+  // Named as glob(3) gave it: `include conf.d/.*;` fails on "conf.d/." (readdir lists "." and "..").
+  const dirAt = files.findIndex((f) => ctx.source.isDirectory(f));
+  if (dirAt >= 0) {
+    problems.push(isDirectoryProblem(unmapPath(kept[dirAt], ctx.mappings), kept[dirAt]));
     return { ...base, isGlob: true, files: files.filter((f) => !ctx.source.isDirectory(f)), problems };
   }
   return { ...base, isGlob: true, files, problems };

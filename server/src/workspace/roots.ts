@@ -9,15 +9,23 @@ import type { Directive, ParsedFile, Range } from "../parse/ast";
 import { classifyConfiguration } from "./classify";
 import { loadConfiguration, type ConfigDiagnostic, type Configuration, type FileInstance } from "./configuration";
 import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
+import { scanFolder, type ScanLimit } from "./folder-scan";
 import { confPrefixOf } from "./includes";
 import { normalizeMappings, unmapPath, withDefaultMappings, type PathMapping } from "./paths";
 
 export interface CandidateScanOptions {
   source?: FileSource;
-  /** Stop after this many candidates (a workspace may be a whole monorepo). */
+  /** Stop after this many candidates (a workspace may be a whole monorepo); reaching it is told to `onLimit`. */
   maxFiles?: number;
   maxDepth?: number;
+  /** Told when the scan stopped at a limit: the main files found may not be all. */
+  onLimit?: (limit: ScanLimit) => void;
 }
+
+/** Candidate files a folder scan accepts by default (`--max-files`, `nginxRisk.maxFiles`). */
+export const DEFAULT_MAX_CANDIDATES = 2000;
+/** Entries looked at per candidate allowed: 200,000 for the default, a large repository with few configs. */
+const ENTRIES_PER_CANDIDATE = 100;
 
 const SKIPPED_DIRS = new Set(["node_modules", ".git", ".hg", ".svn"]);
 /** Folders whose files are configuration whatever their names (Debian's layout, nginx.org packages). */
@@ -30,33 +38,21 @@ function isCandidateName(name: string, dir: string): boolean {
 
 /**
  * Files in `folder` that may be nginx configuration: nginx.conf, *.conf, *.nginx, and anything under
- * sites-*\/ or conf.d/. Breadth-first, sorted, bounded; skips node_modules and VCS folders.
+ * sites-*\/ or conf.d/. Breadth-first, sorted, bounded (folder-scan.ts: each real folder once, regular
+ * files only); skips node_modules and VCS folders.
  */
 export function findCandidateFiles(folder: string, options: CandidateScanOptions = {}): string[] {
-  const source = options.source ?? new NodeFileSource();
-  const maxFiles = options.maxFiles ?? 2000;
-  const maxDepth = options.maxDepth ?? 10;
-  const out: string[] = [];
-  let level = [normalizePath(folder)];
-  for (let depth = 0; depth <= maxDepth && level.length > 0; depth++) {
-    const next: string[] = [];
-    for (const dir of level) {
-      const names = source.readdir(dir);
-      if (!names) continue;
-      names.sort();
-      for (const name of names) {
-        const p = dir === "/" ? "/" + name : dir + "/" + name;
-        if (source.isDirectory(p)) {
-          if (!SKIPPED_DIRS.has(name)) next.push(p);
-        } else if (isCandidateName(name, dir)) {
-          out.push(p);
-          if (out.length >= maxFiles) return out;
-        }
-      }
-    }
-    level = next;
-  }
-  return out;
+  const maxFiles = options.maxFiles ?? DEFAULT_MAX_CANDIDATES;
+  const scan = scanFolder(folder, {
+    source: options.source ?? new NodeFileSource(),
+    maxFiles,
+    maxEntries: maxFiles * ENTRIES_PER_CANDIDATE,
+    maxDepth: options.maxDepth ?? 10,
+    skipDirectory: (name) => SKIPPED_DIRS.has(name),
+    accept: (_file, name, dir) => isCandidateName(name, dir),
+  });
+  if (scan.limit) options.onLimit?.(scan.limit);
+  return scan.files;
 }
 
 /** Top-level directives that exist only in nginx's main context (or are its blocks). */
@@ -324,15 +320,20 @@ export function buildIncludeGraph(candidates: readonly string[], options: GraphO
   // it links to, and that one is not a root of its own.
   const real = (p: string): string => (source.realpath ? source.realpath(p) : p);
   const loaded = new Map<string, Configuration>();
+  const loadedReal = new Set<string>();
   const reachedBy = new Map<string, Set<string>>();
   for (const { p } of ranked) {
-    if (reachedBy.has(real(p))) continue;
+    // A link to a main file already loaded (conf.d/loop.conf → ../nginx.conf) is that main file again.
+    if (reachedBy.has(real(p)) || loadedReal.has(real(p))) continue;
+    loadedReal.add(real(p));
     const { mappings, confPrefix } = rootOptions(p, primary, user);
     const rootContext = guesses.get(p)?.context;
     const config = loadConfiguration(p, { source, cache, mappings, confPrefix, defaultMapping: false, rootContext });
     loaded.set(p, config);
     for (const f of config.instancesByPath.keys()) {
-      if (f === p) continue;
+      // Reaching its own main file (through a link: conf.d/loop.conf → ../nginx.conf) is an include cycle
+      // of that configuration, not another configuration including it: it stays a root.
+      if (real(f) === real(p)) continue;
       let by = reachedBy.get(real(f));
       if (!by) reachedBy.set(real(f), (by = new Set()));
       by.add(p);

@@ -1,69 +1,71 @@
-// Which files of the workspace are read for facts, and the walk that finds them (breadth-first, sorted,
-// bounded), from the disk or through a `FileSource` whose editor buffers stand over the disk. Only the text
-// is read here; what a file says is for the readers (index.ts hands each file to those its name calls for).
+// Which files of the workspace are read for facts, and the walk that finds them (folder-scan.ts:
+// breadth-first, sorted, bounded, each real folder once), from the disk or through a `FileSource` whose
+// editor buffers stand over the disk. Only the text is read here; what a file says is for the readers
+// (index.ts hands each file to those its name calls for).
 
 import * as path from "path";
 import { NodeFileSource, OverlayFileSource, normalizePath, type FileSource } from "../files";
+import { scanFolder, type ScanLimit } from "../folder-scan";
 import type { FactsFile } from "./types";
 
 export interface ScanOptions {
   source?: FileSource;
-  /** Stop after reading this many candidate files. */
+  /** Stop after this many candidate files (in all folders); reaching it is told to `onLimit`. */
   maxFiles?: number;
   maxDepth?: number;
+  /** Told when a folder's scan stopped at a limit: facts beyond it were not read. */
+  onLimit?: (limit: ScanLimit) => void;
 }
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const SKIPPED_DIRS = new Set(["node_modules", ".git", ".hg", ".svn", "__pycache__"]);
+/** Candidate files the scan reads by default (in all folders). */
+export const DEFAULT_MAX_FACT_FILES = 5000;
+/** Entries looked at per candidate allowed: a bound on the walk itself in a huge monorepo. */
+const ENTRIES_PER_FILE = 20;
 
 /** The walk of `scanWorkspaceFacts`: the candidate files of the folders, with their text and a path to show. */
 export function readWorkspaceFiles(folders: readonly string[], options: ScanOptions = {}): FactsFile[] {
-  const maxFiles = options.maxFiles ?? 5000;
-  const maxDepth = options.maxDepth ?? 8;
+  const maxFiles = options.maxFiles ?? DEFAULT_MAX_FACT_FILES;
   const reader = options.source ? sourceReader(options.source) : diskReader();
   const files: FactsFile[] = [];
   const seenFiles = new Set<string>();
-  const seenDirs = new Set<string>();
-  // Entries looked at, read or not: a bound on the walk itself in a huge monorepo.
-  let budget = maxFiles * 20;
+  let found = 0;
   for (const folder of folders) {
     const top = normalizePath(folder);
-    let level = [top];
-    for (let depth = 0; depth <= maxDepth && level.length > 0; depth++) {
-      const next: string[] = [];
-      for (const dir of level) {
-        const real = reader.realpath(dir);
-        if (seenDirs.has(real)) continue;
-        seenDirs.add(real);
-        const names = reader.readdir(dir);
-        if (!names) continue;
-        names.sort();
-        for (const name of names) {
-          if (--budget < 0 || files.length >= maxFiles) return files;
-          const p = dir === "/" ? "/" + name : dir + "/" + name;
-          if (reader.isDirectory(p)) {
-            if (!SKIPPED_DIRS.has(name) && !name.startsWith(".")) next.push(p);
-            continue;
-          }
-          if (seenFiles.has(p) || !isCandidateFile(p)) continue;
-          seenFiles.add(p);
-          const text = reader.read(p);
-          if (text === null) continue;
-          files.push({ path: p, text, displayPath: path.posix.relative(top, p) || name });
-        }
-      }
-      level = next;
+    const left = maxFiles - found;
+    // The walk (folder-scan.ts): each real folder once, links to a folder seen or to an ancestor not
+    // followed, regular files only, told apart without opening them.
+    const scan = scanFolder(top, {
+      source: options.source ?? DISK,
+      maxFiles: left,
+      maxEntries: left * ENTRIES_PER_FILE,
+      maxDepth: options.maxDepth ?? 8,
+      skipDirectory: (name) => SKIPPED_DIRS.has(name) || name.startsWith("."),
+      accept: (p) => isCandidateFile(p),
+    });
+    found += scan.files.length;
+    for (const p of scan.files) {
+      if (seenFiles.has(p)) continue;
+      seenFiles.add(p);
+      const text = reader.read(p);
+      if (text === null) continue;
+      files.push({ path: p, text, displayPath: path.posix.relative(top, p) || path.posix.basename(p) });
+    }
+    if (scan.limit) {
+      options.onLimit?.({ ...scan.limit, maxFiles, maxEntries: maxFiles * ENTRIES_PER_FILE });
+      break;
     }
   }
   return files;
 }
 
+/** The disk, for listing folders when no source is given (the text is read by diskReader). */
+const DISK = new NodeFileSource();
+
+/** Reads a candidate's text: small text files only (unreadable, too big or binary: null). */
 interface Reader {
-  readdir(dir: string): string[] | null;
-  isDirectory(p: string): boolean;
-  /** Text of a small text file, or null (unreadable, too big, binary). */
   read(p: string): string | null;
-  realpath(p: string): string;
 }
 
 function looksBinary(text: string): boolean {
@@ -73,10 +75,7 @@ function looksBinary(text: string): boolean {
 /** The disk through its read policy (workspace/access.ts): no file outside it, no FIFO, nothing large. */
 function diskReader(disk: NodeFileSource = new NodeFileSource()): Reader {
   return {
-    readdir: (dir) => disk.readdir(dir),
-    isDirectory: (p) => disk.isDirectory(p),
     read: (p) => disk.readText(p, MAX_FILE_BYTES),
-    realpath: (p) => disk.realpath(p),
   };
 }
 
@@ -89,8 +88,6 @@ function diskUnder(source: FileSource, p: string): NodeFileSource | null {
 
 function sourceReader(source: FileSource): Reader {
   return {
-    readdir: (dir) => source.readdir(dir),
-    isDirectory: (p) => source.isDirectory(p),
     read: (p) => {
       // Disk files are stat'ed before they are read (under the source's read policy), and not kept in the
       // source's cache of configuration text: a workspace has many YAML and .conf files that are not nginx
@@ -102,7 +99,6 @@ function sourceReader(source: FileSource): Reader {
       if (text === null || text.length > MAX_FILE_BYTES || looksBinary(text)) return null;
       return text;
     },
-    realpath: (p) => (source.realpath ? source.realpath(p) : p),
   };
 }
 
