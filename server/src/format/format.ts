@@ -5,12 +5,12 @@
 //
 // Why the gaps and nothing else: nginx splits words on whitespace (ngx_conf_read_token), so a gap of spaces,
 // tabs or line breaks means the same whatever it holds, with exceptions handled below: a gap that is
-// *empty* (`"x")` in an `if`, a word touching `;`, a byte order mark touching the first word) must stay
-// empty, and the line break ending a `#` comment must stay a line break *for nginx*: an LF. A lone CR does
-// not end a comment for nginx (it is inside the comment token, copied as it is), and the formatter never
-// writes one: its line breaks are LF, or CRLF in a CRLF file. Everything that is not a gap — a quoted
-// string spanning lines, a `\`-continued word, a `${var}`, a regex with `{}`, a Lua body with long strings,
-// a comment running past a lone CR — is copied byte for byte.
+// *empty* (`"x")` in an `if`, a word touching `;`) must stay empty, one before a first word starting with
+// U+FEFF must stay non-empty, and the line break ending a `#` comment must stay a line break *for nginx*:
+// an LF. A lone CR does not end a comment for nginx (it is inside the comment token, copied as it is), and
+// the formatter never writes one: its line breaks are LF, or CRLF in a CRLF file. Everything that is not a
+// gap — a quoted string spanning lines, a `\`-continued word, a `${var}`, a regex with `{}`, a Lua body
+// with long strings, a comment running past a lone CR — is copied byte for byte.
 //
 // Layout: one statement per line, indented by nesting depth; a statement's continuation lines keep their
 // width relative to its first word (aligned `log_format` strings stay aligned), at least one level; a
@@ -24,7 +24,7 @@
 import type { Comment, Directive, Node, ParsedFile, Position, Range } from "../parse/ast";
 import { applyEdits } from "../parse/edits";
 import { parse } from "../parse/parser";
-import { nginxTokens, sameReading } from "./nginx-tokens";
+import { nginxTokens, sameReading, type NginxReading } from "./nginx-tokens";
 
 export interface FormatOptions {
   /** Width of one indentation level (and of a tab when measuring columns). */
@@ -123,13 +123,22 @@ export function formatParsed(parsed: ParsedFile, options: FormatOptions, range?:
       edits: [],
     };
   // …and the same tokens for nginx, read by a reader that is not our parser.
-  if (formatted !== text && !sameReading(nginxTokens(text), nginxTokens(formatted)))
+  if (formatted !== text && !sameReading(nginxReading(text), nginxReading(formatted)))
     return {
       ok: false,
       reason: "not formatted: nginx would read the result differently (a formatter bug)",
       edits: [],
     };
   return { ok: true, text: formatted, edits };
+}
+
+/**
+ * What nginx reads, for the proof. A file that starts with a byte order mark is read without it: with it,
+ * nginx rejects the file at its first word (`unknown directive "\uFEFF…"`) whatever follows, and the
+ * workspace reports the mark as an error (utf8-bom); without it nginx reads what the editor shows.
+ */
+function nginxReading(text: string): NginxReading {
+  return nginxTokens(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 }
 
 // ---- the tokens, in document order --------------------------------------------------------------------
@@ -260,10 +269,10 @@ class Layout {
     for (const it of items) {
       const gap = text.slice(prevEnd.offset, it.start.offset);
       this.origColumn = this.advance(this.origColumn, gap);
-      // nginx does not skip a byte order mark: it is the start of the first word, and the gap after it, if
-      // any, separates the two (the BOM itself is reported by the workspace as an error).
       let wanted = this.separator(prev, it, gap);
-      if (prev === null && bom === 1 && gap !== "") wanted = gap;
+      // A U+FEFF that starts the first word, moved to the start of the file, would become a byte order mark
+      // (which editors and the scanner drop): the gap before it stays.
+      if (prev === null && bom === 0 && gap !== "" && text.charCodeAt(it.start.offset) === 0xfeff) wanted = gap;
       this.push(out, prevEnd, it.start, wanted, span);
       this.newColumn = this.advance(this.newColumn, wanted);
       if (it.kind === "word" && it.stmt === this.stmt) this.anchors.set(this.origColumn, this.newColumn);
