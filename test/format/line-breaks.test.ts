@@ -64,9 +64,25 @@ describe("format: line breaks as nginx reads them", function () {
   });
 
   it("a U+FEFF starting the first word is not moved to the start of the file (where it is a byte order mark)", function () {
-    formats("\r\n\uFEFFevents  {}\n", "\r\n\uFEFFevents {}\n");
+    formats("\r\n\uFEFFevents  {}\n", "\n\uFEFFevents {}\n");
+    formats(" \uFEFFevents  {}\n", " \uFEFFevents {}\n");
     // A byte order mark stays; nginx's reading is compared without it (with it, nginx rejects the file).
     formats("\uFEFF\n  events  {}\n", "\uFEFFevents {}\n");
+  });
+
+  // Found by `npm run fuzz` (seed 12345): refused by the formatter's proofs before these were fixed.
+  it("fuzz finds: a `${` word ending in an escaped CR; a Lua block directive with an argument", function () {
+    // The word's value no longer depends on whether its CR was part of a CRLF (the `;` rule keeps a space).
+    formats("server_name# ${url\\\r\n ;\n", "server_name# ${url\\\r ;\n");
+    // nginx rejects the statement before reading a body (`\` CR is an argument); we read an ordinary block.
+    formats("content_by_lua_block \\\r\n{\nf(1\\28, 20);\n}\n", "content_by_lua_block \\\r {\n    f(1\\28, 20);\n}\n");
+  });
+
+  it("fuzz finds: the line ending is chosen from the line breaks between tokens (a second run agrees)", function () {
+    // One LF inside a word, two CRLF between tokens: CRLF. Counting the word's LF made the next run choose LF.
+    formats("keepalive\\\n_requests 100;\r\n\r\n", "keepalive\\\n_requests 100;\r\n");
+    // Three CRLF inside a string, one LF and a blank line between tokens: LF.
+    formats("if ($a ~ 'x\r\ny\r\nz\r\n') {\n\n}\n", "if ($a ~ 'x\r\ny\r\nz\r\n') {\n}\n");
   });
 
   it("range formatting takes a trailing comment whole, past its lone CR", function () {

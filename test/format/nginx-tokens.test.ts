@@ -97,6 +97,13 @@ describe("nginx-tokens: what nginx reads", function () {
         "{",
         "lua: return 1 ",
       ]);
+      // nginx checks the arguments before the body is read (ngx_conf_handler): none, or set_by_lua_block's one.
+      assert.deepEqual(tokens("content_by_lua_block \\\r\n{ x }"), [
+        "w:content_by_lua_block",
+        "w:\\\r",
+        "{",
+        'error:invalid number of arguments in "content_by_lua_block" directive',
+      ]);
       assert.deepEqual(tokens("content_by_lua_block { s = [[ }"), [
         "w:content_by_lua_block",
         "{",
@@ -154,6 +161,12 @@ describe("nginx-tokens: what nginx reads", function () {
         nginx: 'unknown directive "bogus_directive"',
       },
       {
+        what: "a Lua block directive with an argument: nginx stops before the body",
+        body: "content_by_lua_block \\\r\n{ ngx.say(1) }",
+        lua: true,
+        nginx: 'invalid number of arguments in "content_by_lua_block" directive',
+      },
+      {
         what: "a comment between a Lua block's name and its `{`",
         body: "content_by_lua_block # }\n { ngx.say(1) }",
         lua: true,
@@ -170,9 +183,9 @@ describe("nginx-tokens: what nginx reads", function () {
         const error = r.find((t) => t.startsWith("error:"));
         if (error) assert.equal(error.slice("error:".length), c.nginx);
         else if (c.nginx === "ok") assert.ok(!r.includes("w:bogus_directive"), r.join(" "));
-        else assert.ok(r.includes("w:bogus_directive") || /arguments/.test(c.nginx), r.join(" "));
-        if (/arguments/.test(c.nginx)) {
-          // Two words after the name: nginx's "invalid number of arguments" for a one-argument directive.
+        else if (/unknown directive/.test(c.nginx)) assert.ok(r.includes("w:bogus_directive"), r.join(" "));
+        else {
+          // "invalid number of arguments" for a one-argument directive: two words after its name.
           const at = r.indexOf("w:default_type");
           assert.deepEqual(r.slice(at, at + 4), ["w:default_type", "w:a\\\r", "w:b", ";"]);
         }

@@ -236,7 +236,7 @@ function headEnd(d: Directive): number {
 // ---- the gaps between them --------------------------------------------------------------------------
 
 class Layout {
-  private readonly eol: string;
+  private eol = "\n";
   private readonly unit: string;
   /** The new indentation of the statement being written, and its first word's column in the original. */
   private stmt: Directive | null = null;
@@ -254,7 +254,6 @@ class Layout {
     private readonly text: string,
     private readonly options: FormatOptions,
   ) {
-    this.eol = eolOf(text);
     const size = Math.max(1, Math.floor(options.tabSize) || 1);
     this.unit = options.insertSpaces ? " ".repeat(size) : "\t";
   }
@@ -262,6 +261,7 @@ class Layout {
   /** The edits: one per gap whose whitespace changes (only gaps touching `span`, when given). */
   edits(items: readonly Item[], span: FormatRange | null): FormatEdit[] {
     const text = this.text;
+    this.eol = eolOf(text, items);
     const out: FormatEdit[] = [];
     const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
     let prevEnd: Position = { line: 0, character: bom, offset: bom };
@@ -272,7 +272,8 @@ class Layout {
       let wanted = this.separator(prev, it, gap);
       // A U+FEFF that starts the first word, moved to the start of the file, would become a byte order mark
       // (which editors and the scanner drop): the gap before it stays.
-      if (prev === null && bom === 0 && gap !== "" && text.charCodeAt(it.start.offset) === 0xfeff) wanted = gap;
+      if (prev === null && bom === 0 && gap !== "" && text.charCodeAt(it.start.offset) === 0xfeff)
+        wanted = lineBreaks(gap) > 0 ? this.eol : " ";
       this.push(out, prevEnd, it.start, wanted, span);
       this.newColumn = this.advance(this.newColumn, wanted);
       if (it.kind === "word" && it.stmt === this.stmt) this.anchors.set(this.origColumn, this.newColumn);
@@ -386,17 +387,28 @@ function lineBreaks(gap: string): number {
 }
 
 /**
- * The line ending the formatter writes: CRLF when most line breaks are CRLF, else LF. Never a lone CR, even
- * in a file written with them: nginx ends a `#` comment only at LF, so a comment followed by a written CR
- * would swallow the next line (a lone CR between other tokens is only a space to nginx, and becomes LF).
+ * The line ending the formatter writes: CRLF when most line breaks between tokens are CRLF, else LF (those
+ * inside strings, words and Lua bodies are not the formatter's, and counting them would make a second run
+ * choose otherwise; all of them when no line break is between tokens). Never a lone CR, even in a file
+ * written with them: nginx ends a `#` comment only at LF, so a comment followed by a written CR would
+ * swallow the next line (a lone CR between other tokens is only a space to nginx, and becomes LF).
  */
-function eolOf(text: string): string {
+function eolOf(text: string, items: readonly Item[]): string {
   let crlf = 0;
   let lf = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
-    if (i > 0 && text.charCodeAt(i - 1) === CR) crlf++;
-    else lf++;
+  const count = (from: number, to: number): void => {
+    for (let i = text.indexOf("\n", from); i !== -1 && i < to; i = text.indexOf("\n", i + 1)) {
+      if (i > from && text.charCodeAt(i - 1) === CR) crlf++;
+      else lf++;
+    }
+  };
+  let at = 0;
+  for (const it of items) {
+    count(at, it.start.offset);
+    at = it.end.offset;
   }
+  count(at, text.length);
+  if (crlf + lf === 0) count(0, text.length);
   return crlf > lf ? "\r\n" : "\n";
 }
 

@@ -86,12 +86,16 @@ export function nginxTokens(text: string): NginxReading {
     for (const a of args) tokens.push(`w:${a}`);
     tokens.push(end);
     const name = args[0];
+    const count = args.length;
     args.length = 0;
     if (end === ";") return at + 1;
     if (!name.endsWith("_by_lua_block")) {
       depth++;
       return at + 1;
     }
+    // ngx_conf_handler checks the arguments before the module's handler reads the body: the Lua block
+    // directives take none (NGX_CONF_NOARGS), set_by_lua_block its variable (NGX_CONF_TAKE1).
+    if (count !== (name === "set_by_lua_block" ? 2 : 1)) return `invalid number of arguments in "${name}" directive`;
     const body = luaBody(text, at + 1);
     if (typeof body === "string") return body;
     tokens.push(`lua:${text.slice(at + 1, body)}`);

@@ -432,10 +432,14 @@ class Scanner {
     this.pos = p;
     const end = this.position();
     if (hiddenFrom && /[^ \t\r]/.test(text.slice(hiddenFrom.offset, p))) {
+      // nginx's line number (cf->conf_file->line counts LFs only), for comparing with its messages.
+      let nginxLine = 1;
+      for (let i = text.indexOf("\n"); i !== -1 && i < start.offset; i = text.indexOf("\n", i + 1)) nginxLine++;
       this.errors.push({
         message:
-          "nginx reads this line as part of the comment above: a `#` comment ends only at a line feed (LF), and " +
-          "the line above ends with a lone carriage return (CR), which editors show as a line break",
+          'nginx reads this as part of the "#" comment before it: a comment ends only at a line feed (LF), and ' +
+          "the line break before this text is a lone carriage return (CR), which editors show as a new line " +
+          `and nginx does not (for nginx this text is on line ${nginxLine})`,
         range: { start: hiddenFrom, end },
         severity: "warning",
         code: "comment-continues-past-cr",
@@ -451,14 +455,13 @@ class Scanner {
     const c0 = text.charCodeAt(this.pos);
     if (c0 === DQUOTE || c0 === SQUOTE) return this.readQuoted(c0, start);
     let p = this.pos;
-    let sawNewline = false;
     while (p < this.end) {
       const c = text.charCodeAt(p);
       if (c === BACKSLASH) {
         // An escape keeps the next character in the word, whatever it is — one character: after `\` CR LF
         // the LF still ends the word (ngx_conf_read_token's `quoted` skips a single byte).
         if (p + 1 < this.end) {
-          if (this.passLineBreak(p + 1) || text.charCodeAt(p + 1) === CR) sawNewline = true;
+          this.passLineBreak(p + 1);
           p += 2;
         } else p++;
         continue;
@@ -468,7 +471,6 @@ class Scanner {
         // `${name}`: the brace belongs to the variable, not to a block.
         if (p > this.pos && text.charCodeAt(p - 1) === DOLLAR) {
           p = this.skipVariableBraces(p);
-          if (this.line !== start.line) sawNewline = true;
           continue;
         }
         break;
@@ -477,8 +479,8 @@ class Scanner {
     }
     this.pos = p;
     const end = this.position();
-    let value = text.slice(start.offset, p);
-    if (sawNewline) value = normalizeNewlines(value);
+    // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
+    const value = normalizeNewlines(text.slice(start.offset, p));
     return { value, quote: null, range: { start, end } };
   }
 
