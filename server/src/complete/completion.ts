@@ -94,25 +94,35 @@ export type CursorPlace =
       lineEndsHere: boolean;
     };
 
+// Cursor positions are the editor's: LF, CRLF and a lone CR each end a line (LSP's rule; the tree's
+// positions count the same). Whether the cursor is in a comment is the tree's business: a `#` comment runs
+// past a lone CR, as nginx reads it.
+
+/** The end of the editor line holding `offset`: the next LF or CR (or the end of the text). */
+function editorLineEnd(text: string, offset: number): number {
+  for (let i = offset; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+  }
+  return text.length;
+}
+
 function offsetAt(text: string, pos: CursorPosition): number {
   let offset = 0;
   for (let line = 0; line < pos.line; line++) {
-    const nl = text.indexOf("\n", offset);
-    if (nl < 0) return text.length;
-    offset = nl + 1;
+    const end = editorLineEnd(text, offset);
+    if (end >= text.length) return text.length;
+    offset = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
   }
-  const eol = text.indexOf("\n", offset);
-  const lineEnd = eol < 0 ? text.length : eol;
-  return Math.min(offset + pos.character, lineEnd);
+  return Math.min(offset + pos.character, editorLineEnd(text, offset));
 }
 
 function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf("\n", offset - 1) + 1;
+  return Math.max(text.lastIndexOf("\n", offset - 1), text.lastIndexOf("\r", offset - 1)) + 1;
 }
 
 function restOfLineEmpty(text: string, offset: number): boolean {
-  const eol = text.indexOf("\n", offset);
-  return text.slice(offset, eol < 0 ? text.length : eol).trim() === "";
+  return text.slice(offset, editorLineEnd(text, offset)).trim() === "";
 }
 
 function unique(kinds: ContextKind[]): ContextKind[] {
