@@ -186,6 +186,20 @@ describe("scanner", () => {
       assert.deepStrictEqual(r.errors, []);
     });
 
+    it("the warnings' nginx line numbers cost one pass over the file, however many there are", function () {
+      this.timeout(120_000);
+      // 200,000 comments hiding text: counting the LFs before each one from the start of the file would be
+      // ~10^10 steps (minutes); one pass is ~10^6 (well under a second). The limit is generous on purpose.
+      const n = 200_000;
+      const text = "# off\r x;\n".repeat(n);
+      const started = Date.now();
+      const r = scan(text);
+      const ms = Date.now() - started;
+      assert.strictEqual(r.errors.length, n);
+      assert.match(r.errors[n - 1].message, new RegExp(`for nginx this text is on line ${n}\\)`));
+      assert.ok(ms < 30_000, `${ms} ms`);
+    });
+
     it("a comment between arguments runs past a lone CR too", () => {
       const text = "listen 80 # note\r ssl;\n  reuseport;";
       const r = scan(text);

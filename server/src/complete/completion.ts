@@ -98,27 +98,41 @@ export type CursorPlace =
 // positions count the same). Whether the cursor is in a comment is the tree's business: a `#` comment runs
 // past a lone CR, as nginx reads it.
 
+/** Editor line breaks. */
+const LINE_BREAK = /\r\n?|\n/g;
+
 /** The end of the editor line holding `offset`: the next LF or CR (or the end of the text). */
 function editorLineEnd(text: string, offset: number): number {
-  for (let i = offset; i < text.length; i++) {
+  LINE_BREAK.lastIndex = offset;
+  const m = LINE_BREAK.exec(text);
+  return m ? m.index : text.length;
+}
+
+/** Where each editor line starts, for the last text asked about (completion asks about one text many times). */
+let lineStartsOf: { text: string; starts: number[] } | null = null;
+
+function editorLineStarts(text: string): number[] {
+  if (lineStartsOf?.text === text) return lineStartsOf.starts;
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return i;
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
   }
-  return text.length;
+  lineStartsOf = { text, starts };
+  return starts;
 }
 
 function offsetAt(text: string, pos: CursorPosition): number {
-  let offset = 0;
-  for (let line = 0; line < pos.line; line++) {
-    const end = editorLineEnd(text, offset);
-    if (end >= text.length) return text.length;
-    offset = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
-  }
+  const starts = editorLineStarts(text);
+  if (pos.line >= starts.length) return text.length;
+  const offset = starts[pos.line];
   return Math.min(offset + pos.character, editorLineEnd(text, offset));
 }
 
 function lineStart(text: string, offset: number): number {
-  return Math.max(text.lastIndexOf("\n", offset - 1), text.lastIndexOf("\r", offset - 1)) + 1;
+  let i = offset;
+  while (i > 0 && text.charCodeAt(i - 1) !== 10 && text.charCodeAt(i - 1) !== 13) i--;
+  return i;
 }
 
 function restOfLineEmpty(text: string, offset: number): boolean {

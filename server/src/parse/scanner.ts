@@ -163,6 +163,8 @@ class Scanner {
   /** A string or Lua body that the end of the input cut off. */
   private unterminated: { range: Range; code: string; message: string } | null = null;
   private readonly allowUnbalanced: boolean;
+  /** The LFs before `offset`, for nginxLineAt. */
+  private readonly lfCounted = { offset: 0, lfs: 0 };
 
   constructor(
     private readonly text: string,
@@ -210,6 +212,20 @@ class Scanner {
     this.line++;
     this.lineStart = p + 1;
     return true;
+  }
+
+  /**
+   * nginx's 1-based line number at `offset` (cf->conf_file->line counts LFs only), for comparing with its
+   * messages. Asked in increasing offsets: counts on from the last answer, so a file is read once.
+   */
+  private nginxLineAt(offset: number): number {
+    let i = this.text.indexOf("\n", this.lfCounted.offset);
+    while (i !== -1 && i < offset) {
+      this.lfCounted.lfs++;
+      i = this.text.indexOf("\n", i + 1);
+    }
+    this.lfCounted.offset = Math.max(this.lfCounted.offset, offset);
+    return this.lfCounted.lfs + 1;
   }
 
   /** Moves `pos` to `target` over text inside one token, counting the editor lines it ends. */
@@ -432,9 +448,7 @@ class Scanner {
     this.pos = p;
     const end = this.position();
     if (hiddenFrom && /[^ \t\r]/.test(text.slice(hiddenFrom.offset, p))) {
-      // nginx's line number (cf->conf_file->line counts LFs only), for comparing with its messages.
-      let nginxLine = 1;
-      for (let i = text.indexOf("\n"); i !== -1 && i < start.offset; i = text.indexOf("\n", i + 1)) nginxLine++;
+      const nginxLine = this.nginxLineAt(start.offset);
       this.errors.push({
         message:
           'nginx reads this as part of the "#" comment before it: a comment ends only at a line feed (LF), and ' +
