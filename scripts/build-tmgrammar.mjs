@@ -368,8 +368,14 @@ const grammar = {
           endCaptures: { 0: { name: "punctuation.definition.string.end.lua" } },
           name: "string.quoted.other.multiline.lua",
         },
-        luaString('"', "double", "$"),
-        luaString("'", "single", "$"),
+        luaBlockString('"', "double"),
+        luaBlockString("'", "single"),
+        {
+          comment:
+            "A quote that starts no string on its line: lua-nginx-module's lexer reads it as plain text, so the braces after it count (Lua fails to compile it).",
+          match: `["']`,
+          name: "invalid.illegal.unfinished-string.lua",
+        },
       ],
     },
     arguments: {
@@ -441,15 +447,20 @@ const grammar = {
   },
 };
 
-/** A Lua string: ends at its quote, or (unfinished, Lua's error) at the end of the line, or at `stop`. */
-function luaString(q, kind, stop) {
+/**
+ * A Lua string in a `*_by_lua_block` body as lua-nginx-module's lexer matches it (util/gen-lexer-c:
+ * `"(?:\\[^\n]|[^"\n\\])*"`): on one line, a CR allowed, `\` escaping any character but LF. One match, so a
+ * quote that starts no such string is left to the rule after it.
+ */
+function luaBlockString(q, kind) {
   return {
-    begin: q,
-    beginCaptures: { 0: { name: "punctuation.definition.string.begin.lua" } },
-    end: `(${q})|${stop}`,
-    endCaptures: { 1: { name: "punctuation.definition.string.end.lua" } },
+    match: String.raw`(${q})((?:\\.|[^${q}\\\n])*)(${q})`,
     name: `string.quoted.${kind}.lua`,
-    patterns: [{ match: String.raw`\\[\s\S]`, name: "constant.character.escape.lua" }],
+    captures: {
+      1: { name: "punctuation.definition.string.begin.lua" },
+      2: { patterns: [{ match: String.raw`\\.`, name: "constant.character.escape.lua" }] },
+      3: { name: "punctuation.definition.string.end.lua" },
+    },
   };
 }
 

@@ -13,7 +13,16 @@ import * as oniguruma from "vscode-oniguruma";
 import type { Directive, Node, Word } from "../../server/src/parse/ast";
 import { parse } from "../../server/src/parse/parser";
 import { CORPUS, REPO, haveShared, readManifest } from "../support/shared";
-import { hasScope, loadNginxGrammar, onigLib, scopesAt, tokenize, type Tokenized } from "../grammar/textmate";
+import {
+  hasScope,
+  loadNginxGrammar,
+  onigLib,
+  scopesAt,
+  splitAtLf,
+  tokenize,
+  type Tokenized,
+} from "../grammar/textmate";
+import { corpusFiles, mutants, mutationSources } from "../format/mutations";
 import { E2E_DIR, codeServerReady, unavailable } from "../e2e/support";
 
 interface Capture {
@@ -342,13 +351,14 @@ function variableOffsets(text: string, w: Word): number[] {
   return out;
 }
 
-function crossCheck(file: string, text: string, t: Tokenized, acc: CrossCheck): void {
+function crossCheck(file: string, text: string, t: Tokenized, acc: CrossCheck, lfOnly = false): void {
   const parsed = parse(text);
-  // Offsets → (line, character), with the parser's line breaks (LF, CRLF, lone CR).
+  // Offsets → (line, character), with the lines the grammar was given: the editor's (LF, CRLF, lone CR, as
+  // the parser's positions), or, `lfOnly`, split at LF (a lone CR inside a line).
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 13 && text.charCodeAt(i + 1) === 10) continue;
+    if (c === 13 && (lfOnly || text.charCodeAt(i + 1) === 10)) continue;
     if (c === 10 || c === 13) lineStarts.push(i + 1);
   }
   const at = (offset: number): [number, number] => {
@@ -499,6 +509,74 @@ describe("client: TextMate grammar against the parser, over the shared corpus", 
     assert.ok(files > 700 && acc.directives > 40_000 && acc.comments > 2_500, JSON.stringify({ files, ...counts }));
     assert.ok(acc.luaBodies > 40 && acc.variables > 20_000 && acc.entries > 1_000, JSON.stringify(counts));
     assert.ok(acc.cleanFiles > 700 && acc.quotedWords > 2_500, JSON.stringify(counts));
+    assert.deepStrictEqual(failures.slice(0, 40), [], `${failures.length} problem(s)`);
+  });
+});
+
+// nginx ends a `#` comment (and lua-nginx-module a `--` comment) only at LF. Where a tool hands the grammar
+// lines split at LF, a lone CR is inside a line and the grammar must read on as nginx does. (VS Code splits at
+// a lone CR too, but never has one in a buffer: opening a file with mixed line breaks converts them all.)
+describe("client: TextMate grammar and lone CRs, lines split at LF", function () {
+  /** The scopes at the `nth` occurrence of `needle` in `text`, the text split at LF. */
+  async function scopesOf(text: string, needle: string, nth = 0): Promise<string[]> {
+    const t = tokenize(await loadNginxGrammar(), text, splitAtLf);
+    let at = -1;
+    for (let i = 0; i <= nth; i++) at = text.indexOf(needle, at + 1);
+    assert.ok(at >= 0, needle);
+    const line = text.slice(0, at).split("\n").length - 1;
+    return scopesAt(t, line, at - (text.lastIndexOf("\n", at - 1) + 1));
+  }
+  const isDirective = (s: string[]): boolean => DIRECTIVE_NAME_SCOPES.some((d) => hasScope(s, d));
+
+  it("a lone CR inside a `#` comment keeps the rest of the line commented; elsewhere it is a space", async function () {
+    const text = "location / {\n    # maintenance\r    return 503;\n    return 200;\n}\nlisten 80;\rroot /srv;\n";
+    assert.ok(hasScope(await scopesOf(text, "return 503"), "comment.line.number-sign.nginx"));
+    assert.ok(isDirective(await scopesOf(text, "return 200")));
+    assert.ok(isDirective(await scopesOf(text, "root")));
+  });
+
+  it("in Lua bodies: a `--` comment runs past a lone CR, a string may hold one, a quote that starts no string is text", async function () {
+    const comment = "content_by_lua_block { -- x\r } ngx.say(1)\n}\nlisten 80;\n";
+    assert.ok(hasScope(await scopesOf(comment, "}"), "comment.line.double-dash.lua"));
+    assert.ok(isDirective(await scopesOf(comment, "listen")));
+    const string = 'content_by_lua_block { local s = "a\r}" }\nlisten 80;\n';
+    assert.ok(hasScope(await scopesOf(string, "}"), "string.quoted.double.lua"));
+    assert.ok(isDirective(await scopesOf(string, "listen")));
+    // `"a }` then LF: no string for lua-nginx-module, so that `}` closes the body.
+    const unfinished = 'content_by_lua_block { local s = "a }\nlisten 80;\n';
+    assert.ok(!hasScope(await scopesOf(unfinished, "}"), "meta.embedded"));
+    assert.ok(isDirective(await scopesOf(unfinished, "listen")));
+    const tokenized = tokenize(await loadNginxGrammar(), unfinished, splitAtLf);
+    assert.strictEqual(tokenized.endDepth, 1);
+  });
+
+  it("agrees with the parser on corpus files given lone CRs (in comments, and as line breaks)", async function () {
+    if (!haveShared()) this.skip();
+    this.timeout(300_000);
+    const grammarTm = await loadNginxGrammar();
+    const acc: CrossCheck = {
+      directives: 0,
+      entries: 0,
+      comments: 0,
+      luaBodies: 0,
+      luaBodyChars: 0,
+      afterLuaBody: 0,
+      variables: 0,
+      quotedWords: 0,
+      cleanFiles: 0,
+      failures: [],
+    };
+    let withCr = 0;
+    // The formatter's mutants (test/format/mutations.ts) made only of CR edits, two per corpus file.
+    const sources = mutationSources(corpusFiles());
+    for (const m of mutants(sources, 6 * sources.length, 0x6c66)) {
+      if (!m.kinds.every((k) => k === "CR in a comment" || k === "LF → CR" || k === "CR")) continue;
+      if (/\r(?!\n)/.test(m.text)) withCr++;
+      crossCheck(`${m.from} (${m.kinds.join(", ")})`, m.text, tokenize(grammarTm, m.text, splitAtLf), acc, true);
+    }
+    const { failures, ...counts } = acc;
+    console.log(`      ${withCr} files with lone CRs: ${JSON.stringify(counts)}`);
+    assert.ok(withCr > 200 && acc.comments > 200, JSON.stringify({ withCr, ...counts }));
     assert.deepStrictEqual(failures.slice(0, 40), [], `${failures.length} problem(s)`);
   });
 });

@@ -14,6 +14,7 @@ import { parse } from "../../server/src/parse/parser";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 import { REPO } from "../support/shared";
+import { posAt } from "../support/text";
 
 interface RawVariant {
   module: string;
@@ -83,8 +84,9 @@ function complete(marked: string, top: ContextKind[] = ["main"], symbols?: Confi
   const offset = marked.indexOf("|");
   assert.ok(offset >= 0);
   const text = marked.slice(0, offset) + marked.slice(offset + 1);
-  const before = text.slice(0, offset).split("\n");
-  const position = { line: before.length - 1, character: before[before.length - 1].length };
+  // The editor's position: LF, CRLF and a lone CR each end a line (support/text.ts, not the code under test).
+  const { line, character } = posAt(text, offset);
+  const position = { line, character };
   const parsed = parse(text);
   const syms = symbols ?? configSymbols([], { nodes: parsed.children, inStream: false });
   return completionsAt({ text, parsed, position, topContexts: top, symbols: syms });
@@ -183,6 +185,15 @@ describe("completion: directives valid at the cursor", () => {
     ]) {
       assert.deepStrictEqual(labels(complete(marked)), [], marked);
     }
+  });
+
+  it("lone CRs: editor lines for the cursor, nginx's comments (a `#` comment runs past a lone CR)", () => {
+    // The cursor on the line after a lone CR, in `http`: http directives.
+    const inHttp = labels(complete("events {}\rhttp {\r    |\r}\r"));
+    assert.ok(inHttp.includes("server") && !inHttp.includes("worker_processes"), inHttp.join(" "));
+    // The same line after a lone CR that is inside a comment: still the comment, nothing offered.
+    assert.deepStrictEqual(labels(complete("http {\n  # note\r  |\n}\n")), []);
+    assert.deepStrictEqual(labels(complete("http {\n  # note\r\n  |\n}\n")).includes("server"), true);
   });
 
   it("after a directive's name: on/off for flags, variables after `$`, upstreams after http://, named locations after @", () => {

@@ -75,6 +75,24 @@ describe("fix/text: edits that keep a file's style", () => {
     );
   });
 
+  // Lines are nginx's here (LF only): a lone CR inside a `#` comment is not a line end, so an edit never
+  // lands inside the comment or cuts it (which would make live what it hides).
+  it("lone CRs: a comment hiding text past one is kept whole by removals and insertions", () => {
+    // Beside the directive, the comment (and what it hides) stays.
+    assert.equal(remove("http {\n    a 1; # off:\r    b 2;\n}\n", "a"), "http {\n    # off:\r    b 2;\n}\n");
+    // The `{` line ends with a comment running past a CR: the new lines go after it, never inside it.
+    assert.equal(
+      insert("location / { # off:\r  return 503;\n  root /srv;\n}\n", "location", "x 1;"),
+      "location / { # off:\r  return 503;\n  x 1;\n  root /srv;\n}\n",
+    );
+    // Above a directive after another statement on its nginx line (only a lone CR between them): beside it.
+    const text = "http {\n    b 2;\r    a 1;\n}\n";
+    assert.equal(
+      applyEdits(text, [insertBefore("f", text, find(text, "a"), "x 1;")]),
+      "http {\n    b 2;\r    x 1; a 1;\n}\n",
+    );
+  });
+
   it("refuses overlapping edits", () => {
     const text = "a 1;\n";
     const d = find(text, "a");

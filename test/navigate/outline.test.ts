@@ -273,6 +273,16 @@ describe("navigate: folding ranges", function () {
     ]);
   });
 
+  it("a comment running past a lone CR spans editor lines: it folds, and a comment after it joins its run", function () {
+    // Lines 1–2 are one comment for nginx (its line ends with a lone CR); line 3 continues the run.
+    const text = "http {\n    # off:\r    return 503;\n    # note\n    return 200;\n}\n";
+    assert.deepEqual(foldingRanges(parse(text)), [
+      { startLine: 0, endLine: 4 },
+      { startLine: 1, endLine: 3, kind: "comment" },
+    ]);
+    assert.deepEqual(foldingRanges(parse("# a\rb;\nc;\n")), [{ startLine: 0, endLine: 1, kind: "comment" }]);
+  });
+
   it("an unclosed block folds to the end of the file; one-line blocks do not fold", function () {
     assert.deepEqual(foldingRanges(parse("http {\n  server {\n    listen 80;\n")), [
       { startLine: 0, endLine: 3 },

@@ -3,7 +3,12 @@
 // against the real `nginx -t`.
 
 export type Kind =
-  "dollar-brace-space" | "missing-semicolon" | "no-space-after-quote" | "unquoted-regex-brace" | "lua-long-comment";
+  | "dollar-brace-space"
+  | "missing-semicolon"
+  | "no-space-after-quote"
+  | "unquoted-regex-brace"
+  | "lua-long-comment"
+  | "lone-cr";
 
 export const REASONS: Record<Kind, string> = {
   "dollar-brace-space":
@@ -20,6 +25,12 @@ export const REASONS: Record<Kind, string> = {
     '(e.g. `unknown directive "6}$"`); crossplane reads `}` as a brace and reports nothing. Quote such regexes.',
   "lua-long-comment":
     "a Lua long comment `--[[ } ]]` in a *_by_lua_block: lua-nginx-module skips it, crossplane counts its braces.",
+  "lone-cr":
+    "a lone CR (no LF after it): crossplane reads files with Python's universal newlines, so it is a line break " +
+    "there; for nginx only LF ends a line (ngx_conf_read_token). Inside a `#` comment nginx reads on to the LF, " +
+    "so what follows is comment (crossplane: statements); after a `\\` it is the one escaped character, so in " +
+    "`\\` CR LF the LF ends the word (crossplane: an escaped line break continues it); in a Lua block a `--` " +
+    "comment runs past it and a string may hold it (lua-nginx-module's lexer). No corpus file has one.",
 };
 
 /** file → kind of divergence and the lines where we report an error that crossplane does not. */

@@ -85,6 +85,28 @@ describe("divergences from crossplane, checked with the real nginx -t", function
     );
   });
 
+  it("lone-cr: a lone CR inside a comment does not end it; after `\\` it is the escaped character", function () {
+    const hidden = wrap("    location / {\n      # off:\r      bogus_directive on;\n    }");
+    assert.equal(nginxTest(hidden).ok, true, nginxTest(hidden).output);
+    const statements = JSON.stringify(buildPayload("t.conf", { readFile: () => hidden }).config[0].parsed);
+    assert.ok(!statements.includes('"directive":"bogus_directive"'), statements);
+    assert.deepEqual(
+      parse(hidden).errors.map((e) => e.code),
+      ["comment-continues-past-cr"],
+    );
+    // `\` CR LF: the LF ends the word, so default_type gets two arguments.
+    const escaped = wrap("    default_type a\\\r\nb;");
+    const verdict = nginxTest(escaped);
+    assert.match(verdict.message, /invalid number of arguments in "default_type" directive/);
+    const http = parse(escaped).children[1];
+    assert.ok(http.kind === "directive");
+    const server = http.block!.children[0];
+    assert.ok(server.kind === "directive" && server.block);
+    const defaultType = server.block.children[1];
+    assert.ok(defaultType.kind === "directive");
+    assert.equal(defaultType.args.length, 2);
+  });
+
   it("lua-long-comment: braces inside `--[[ ]]` do not count", function () {
     if (!haveLuaModule()) this.skip();
     const text =

@@ -149,6 +149,144 @@ describe("scanner", () => {
     });
   });
 
+  // nginx ends a `#` comment only at LF (ngx_conf_read_token clears `sharp_comment` on LF); positions stay
+  // in editor coordinates (a lone CR ends an editor line). Each case was run through nginx 1.22.1
+  // (test/format/nginx-oracle-cr.test.ts runs them again).
+  describe("line breaks: nginx's tokens, editor positions", () => {
+    it("a lone CR inside a `#` comment does not end it: what follows up to LF is comment", () => {
+      const text = "# maintenance\r    return 503;\nreturn 200;\n";
+      const r = scan(text);
+      assert.deepStrictEqual(shape(r.tokens), [
+        { comment: " maintenance\r    return 503;" },
+        { stmt: ["return", "200"], semi: true },
+      ]);
+      const c = r.tokens[0];
+      assert.ok(c.type === "comment");
+      // The comment spans two editor lines.
+      assert.deepStrictEqual(c.comment.range, { start: posAt(text, 0), end: posAt(text, text.indexOf("\n")) });
+      assert.strictEqual(c.comment.range.end.line, 1);
+      // A warning on the hidden text, in editor coordinates (line 1, where the editor shows it).
+      assert.deepStrictEqual(
+        r.errors.map((e) => [e.code, e.severity]),
+        [["comment-continues-past-cr", "warning"]],
+      );
+      assert.deepStrictEqual(r.errors[0].range, {
+        start: posAt(text, text.indexOf("\r") + 1),
+        end: posAt(text, text.indexOf("\n")),
+      });
+      const t = r.tokens[1];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(t.words[0].range, rangeOf(text, "return", 1));
+    });
+
+    it("the CR of a CRLF ends the comment with its LF; a CR before CRLF or at the end hides nothing (no warning)", () => {
+      assert.deepStrictEqual(shape(scan("# a\r\nb;").tokens), [{ comment: " a" }, { stmt: ["b"], semi: true }]);
+      const r = scan("# a \r\r\nb;\r# c\r");
+      assert.deepStrictEqual(shape(r.tokens), [{ comment: " a \r" }, { stmt: ["b"], semi: true }, { comment: " c\r" }]);
+      assert.deepStrictEqual(r.errors, []);
+    });
+
+    it("the warnings' nginx line numbers cost one pass over the file, however many there are", function () {
+      this.timeout(120_000);
+      // 200,000 comments hiding text: counting the LFs before each one from the start of the file would be
+      // ~10^10 steps (minutes); one pass is ~10^6 (well under a second). The limit is generous on purpose.
+      const n = 200_000;
+      const text = "# off\r x;\n".repeat(n);
+      const started = Date.now();
+      const r = scan(text);
+      const ms = Date.now() - started;
+      assert.strictEqual(r.errors.length, n);
+      assert.match(r.errors[n - 1].message, new RegExp(`for nginx this text is on line ${n}\\)`));
+      assert.ok(ms < 30_000, `${ms} ms`);
+    });
+
+    it("a comment between arguments runs past a lone CR too", () => {
+      const text = "listen 80 # note\r ssl;\n  reuseport;";
+      const r = scan(text);
+      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["listen", "80", "reuseport"], semi: true }]);
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(
+        t.comments.map((c) => c.text),
+        [" note\r ssl;"],
+      );
+    });
+
+    it("outside comments a lone CR separates words like a space, and starts an editor line", () => {
+      const text = "bogus_directive\ron;";
+      const r = scan(text);
+      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["bogus_directive", "on"], semi: true }]);
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(t.words[1].range, { start: { line: 1, character: 0, offset: 16 }, end: posAt(text, 18) });
+    });
+
+    it("a backslash escapes one character: `\\` CR LF keeps the CR in the word and the LF ends it", () => {
+      const text = "return 200 foo\\\r\nbar;";
+      const r = scan(text);
+      assert.deepStrictEqual(r.errors, []);
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      // nginx 1.22.1: `invalid number of arguments in "return"`: foo\<CR> and bar are two words.
+      assert.strictEqual(t.words.length, 4);
+      assert.deepStrictEqual(t.words[2].range, { start: posAt(text, 11), end: posAt(text, 16) });
+      assert.deepStrictEqual(t.words[3].range, rangeOf(text, "bar"));
+      // An escaped LF (or lone CR) continues the word over the line break.
+      assert.deepStrictEqual(shape(scan("a b\\\nc;").tokens), [{ stmt: ["a", "b\\\nc"], semi: true }]);
+    });
+
+    it("Lua bodies: a `--` comment runs past a lone CR; a string may hold a CR, not an LF", () => {
+      const comment = luaStmt("content_by_lua_block { -- x\r } ngx.say(1)\n}");
+      assert.strictEqual(comment.lua?.code, " -- x\n } ngx.say(1)\n");
+      const string = luaStmt('content_by_lua_block { local s = "a\r}" }');
+      assert.strictEqual(string.lua?.code, ' local s = "a\n}" ');
+      const escapedCr = luaStmt('content_by_lua_block { local s = "a\\\r}" }');
+      assert.strictEqual(escapedCr.lua?.code, ' local s = "a\\\n}" ');
+    });
+
+    it("Lua bodies: a quote that starts no string on its line is plain text, so braces after it count", () => {
+      // `"a{` then LF: lua-nginx-module's lexer finds no string at the quote and counts the `{`.
+      const open = scan('content_by_lua_block { local s = "a{\n" }\n');
+      assert.deepStrictEqual(
+        open.errors.map((e) => e.code),
+        ["unterminated-lua"],
+      );
+      // `"a\` LF: an escaped LF is not part of a string for it; the `}` after it closes the body.
+      const r = scan('content_by_lua_block { local s = "a\\\n} x;');
+      assert.deepStrictEqual(r.errors, []);
+      assert.deepStrictEqual(shape(r.tokens), [
+        { stmt: ["content_by_lua_block"], lua: ' local s = "a\\\n' },
+        { stmt: ["x"], semi: true },
+      ]);
+    });
+
+    it("a comment between a *_by_lua_block name and its `{` (nginx accepts it)", () => {
+      const text = "content_by_lua_block # c }\n { ngx.say(1) }";
+      const r = scan(text);
+      assert.deepStrictEqual(r.errors, []);
+      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["content_by_lua_block"], lua: " ngx.say(1) " }]);
+      const t = r.tokens[0];
+      assert.ok(t.type === "stmt");
+      assert.deepStrictEqual(
+        t.comments.map((c) => c.text),
+        [" c }"],
+      );
+      // Without a `{` after the comment the words are read again as an ordinary statement, the comment once.
+      const plain = scan("set_by_lua_block $v # c\n x;");
+      assert.deepStrictEqual(plain.errors, []);
+      const p = plain.tokens[0];
+      assert.ok(p.type === "stmt");
+      assert.deepStrictEqual(
+        p.words.map((w) => w.value),
+        ["set_by_lua_block", "$v", "x"],
+      );
+      assert.deepStrictEqual(
+        p.comments.map((c) => c.text),
+        [" c"],
+      );
+    });
+  });
+
   describe("words", () => {
     it("quoted `}`, `;`, `#` and `{` are ordinary characters", () => {
       const text = `a "}" ';' "#x" '{';`;

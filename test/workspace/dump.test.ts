@@ -117,6 +117,31 @@ describe("workspace/dump: edge cases", function () {
     assert.match(err.message, /\(in \/etc\/nginx\/conf\.d\/x\.conf\)$/);
   });
 
+  it("places findings of a file after one holding a lone CR on the editor's line (LSP counts a lone CR)", function () {
+    const text = [
+      "# configuration file /etc/nginx/nginx.conf:",
+      "events {}",
+      "# off:\r include x.conf;", // one nginx line, two editor lines
+      "http { include conf.d/*.conf; }",
+      "",
+      "# configuration file /etc/nginx/conf.d/x.conf:",
+      "server {",
+      "    listen 80",
+      "}",
+      "",
+    ].join("\n");
+    const { diagnostics } = loadDump(text);
+    const err = diagnostics.find((d) => d.code === "missing-semicolon");
+    assert.ok(err, JSON.stringify(diagnostics));
+    // `listen 80` is on LF-line 7 of the dump, editor line 8; its error in the editor's coordinates of the dump.
+    const at = text.indexOf("listen");
+    assert.deepEqual([err.range.start.line, err.range.start.offset], [8, at + "listen ".length]);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.code === "comment-continues-past-cr").map((d) => d.range.start.line),
+      [3],
+    );
+  });
+
   it("does not read the disk: an include of a file missing from the dump is missing", function () {
     const { diagnostics } = loadDump("# configuration file /etc/nginx/nginx.conf:\ninclude /etc/hostname;\n\n");
     assert.deepEqual(

@@ -94,25 +94,49 @@ export type CursorPlace =
       lineEndsHere: boolean;
     };
 
-function offsetAt(text: string, pos: CursorPosition): number {
-  let offset = 0;
-  for (let line = 0; line < pos.line; line++) {
-    const nl = text.indexOf("\n", offset);
-    if (nl < 0) return text.length;
-    offset = nl + 1;
+// Cursor positions are the editor's: LF, CRLF and a lone CR each end a line (LSP's rule; the tree's
+// positions count the same). Whether the cursor is in a comment is the tree's business: a `#` comment runs
+// past a lone CR, as nginx reads it.
+
+/** Editor line breaks. */
+const LINE_BREAK = /\r\n?|\n/g;
+
+/** The end of the editor line holding `offset`: the next LF or CR (or the end of the text). */
+function editorLineEnd(text: string, offset: number): number {
+  LINE_BREAK.lastIndex = offset;
+  const m = LINE_BREAK.exec(text);
+  return m ? m.index : text.length;
+}
+
+/** Where each editor line starts, for the last text asked about (completion asks about one text many times). */
+let lineStartsOf: { text: string; starts: number[] } | null = null;
+
+function editorLineStarts(text: string): number[] {
+  if (lineStartsOf?.text === text) return lineStartsOf.starts;
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
   }
-  const eol = text.indexOf("\n", offset);
-  const lineEnd = eol < 0 ? text.length : eol;
-  return Math.min(offset + pos.character, lineEnd);
+  lineStartsOf = { text, starts };
+  return starts;
+}
+
+function offsetAt(text: string, pos: CursorPosition): number {
+  const starts = editorLineStarts(text);
+  if (pos.line >= starts.length) return text.length;
+  const offset = starts[pos.line];
+  return Math.min(offset + pos.character, editorLineEnd(text, offset));
 }
 
 function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf("\n", offset - 1) + 1;
+  let i = offset;
+  while (i > 0 && text.charCodeAt(i - 1) !== 10 && text.charCodeAt(i - 1) !== 13) i--;
+  return i;
 }
 
 function restOfLineEmpty(text: string, offset: number): boolean {
-  const eol = text.indexOf("\n", offset);
-  return text.slice(offset, eol < 0 ? text.length : eol).trim() === "";
+  return text.slice(offset, editorLineEnd(text, offset)).trim() === "";
 }
 
 function unique(kinds: ContextKind[]): ContextKind[] {

@@ -9,7 +9,7 @@ export { applyEdits } from "../parse/edits";
 
 /** What the edits need to know about a whole text, computed once per text (a fix edits one text many times). */
 interface TextFacts {
-  /** Offsets where lines start: after LF, CRLF or a lone CR, as the scanner counts lines. */
+  /** Offsets where editor lines start: after LF, CRLF or a lone CR, as the scanner counts positions. */
   lineStarts: number[];
   eol: "\r\n" | "\n";
   indentUnit: string;
@@ -88,6 +88,11 @@ function computeIndentUnit(text: string): string {
     if (count > bestCount || (count === bestCount && step < best)) [best, bestCount] = [step, count];
   return " ".repeat(best);
 }
+
+// Lines here are nginx's: they end at LF (or CRLF) only. A lone CR may sit inside a `#` comment, which
+// nginx runs on to the LF; an edit that took it for a line end could remove or insert inside the comment,
+// or cut it and make live what it hides. (Positions, `positionIn`, stay the editor's: a lone CR ends an
+// editor line.)
 
 export function lineStart(text: string, offset: number): number {
   return text.lastIndexOf("\n", offset - 1) + 1;

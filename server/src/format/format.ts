@@ -1,12 +1,16 @@
 // A formatter that cannot change what a file means: it only rewrites the whitespace *between* the tokens
 // of the parse tree (words with their quotes, `;`, braces, comments, Lua bodies), never a token itself, and
-// it proves each result by parsing it again and comparing the trees.
+// it proves each result twice: the tree parsed again is the same, and what nginx reads — the token stream
+// of ngx_conf_read_token, read by format/nginx-tokens.ts, which shares no code with the parser — is the same.
 //
 // Why the gaps and nothing else: nginx splits words on whitespace (ngx_conf_read_token), so a gap of spaces,
-// tabs or line breaks means the same whatever it holds, with two exceptions handled below: a gap that is
-// *empty* (`"x")` in an `if`, a word touching `;`) must stay empty, and a line break ending a `#` comment
-// must stay a line break. Everything that is not a gap — a quoted string spanning lines, a `\`-continued
-// word, a `${var}`, a regex with `{}`, a Lua body with long strings — is copied byte for byte.
+// tabs or line breaks means the same whatever it holds, with exceptions handled below: a gap that is
+// *empty* (`"x")` in an `if`, a word touching `;`) must stay empty, one before a first word starting with
+// U+FEFF must stay non-empty, and the line break ending a `#` comment must stay a line break *for nginx*:
+// an LF. A lone CR does not end a comment for nginx (it is inside the comment token, copied as it is), and
+// the formatter never writes one: its line breaks are LF, or CRLF in a CRLF file. Everything that is not a
+// gap — a quoted string spanning lines, a `\`-continued word, a `${var}`, a regex with `{}`, a Lua body
+// with long strings, a comment running past a lone CR — is copied byte for byte.
 //
 // Layout: one statement per line, indented by nesting depth; a statement's continuation lines keep their
 // width relative to its first word (aligned `log_format` strings stay aligned), at least one level; a
@@ -20,6 +24,7 @@
 import type { Comment, Directive, Node, ParsedFile, Position, Range } from "../parse/ast";
 import { applyEdits } from "../parse/edits";
 import { parse } from "../parse/parser";
+import { nginxTokens, sameReading, type NginxReading } from "./nginx-tokens";
 
 export interface FormatOptions {
   /** Width of one indentation level (and of a tab when measuring columns). */
@@ -109,7 +114,7 @@ export function formatParsed(parsed: ParsedFile, options: FormatOptions, range?:
   if (layout.foreign)
     return { ok: false, reason: "not formatted: text outside the parse tree's tokens (a parser bug)", edits: [] };
   const formatted = applyEdits(text, edits);
-  // The proof: the same tree, read again from the formatted text.
+  // The proof: the same tree, read again from the formatted text…
   const again = parse(formatted);
   if (again.errors.some((e) => e.severity === "error") || !sameTree(parsed.children, again.children))
     return {
@@ -117,7 +122,23 @@ export function formatParsed(parsed: ParsedFile, options: FormatOptions, range?:
       reason: "not formatted: the result would not parse to the same tree (a formatter bug)",
       edits: [],
     };
+  // …and the same tokens for nginx, read by a reader that is not our parser.
+  if (formatted !== text && !sameReading(nginxReading(text), nginxReading(formatted)))
+    return {
+      ok: false,
+      reason: "not formatted: nginx would read the result differently (a formatter bug)",
+      edits: [],
+    };
   return { ok: true, text: formatted, edits };
+}
+
+/**
+ * What nginx reads, for the proof. A file that starts with a byte order mark is read without it: with it,
+ * nginx rejects the file at its first word (`unknown directive "\uFEFF…"`) whatever follows, and the
+ * workspace reports the mark as an error (utf8-bom); without it nginx reads what the editor shows.
+ */
+function nginxReading(text: string): NginxReading {
+  return nginxTokens(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 }
 
 // ---- the tokens, in document order --------------------------------------------------------------------
@@ -157,12 +178,22 @@ function collect(nodes: readonly Node[], depth: number, text: string, out: Item[
   }
 }
 
-/** A comment without its trailing whitespace (which becomes part of the gap after it, and goes). */
+/**
+ * A comment without its trailing whitespace (which becomes part of the gap after it, and goes). That may
+ * include lone CRs at its end (`# a\r\r\n`): nginx reads nothing after them up to the LF either.
+ */
 function commentItem(c: Comment, depth: number, lead: boolean, stmt: Directive | null, text: string): Item {
   let end = c.range.end.offset;
-  while (end > c.range.start.offset + 1 && isBlank(text.charCodeAt(end - 1))) end--;
+  while (end > c.range.start.offset + 1 && (isBlank(text.charCodeAt(end - 1)) || text.charCodeAt(end - 1) === CR))
+    end--;
   const cut = c.range.end.offset - end;
-  const endPos = cut === 0 ? c.range.end : { ...c.range.end, character: c.range.end.character - cut, offset: end };
+  // A trimmed CR was an editor line break: count the position again from the comment's start.
+  const endPos =
+    cut === 0
+      ? c.range.end
+      : text.lastIndexOf("\r", c.range.end.offset - 1) >= end
+        ? endOf(text.slice(0, end), c.range.start)
+        : { ...c.range.end, character: c.range.end.character - cut, offset: end };
   return { kind: "comment", start: c.range.start, end: endPos, depth, lead, stmt };
 }
 
@@ -188,6 +219,9 @@ function statementSpan(items: readonly Item[], range: FormatRange, text: string)
   }
   let lineEnd = end;
   while (lineEnd < text.length && text.charCodeAt(lineEnd) !== NL && text.charCodeAt(lineEnd) !== CR) lineEnd++;
+  // A trailing comment that runs on past a lone CR (for nginx it does) is taken whole.
+  for (const it of items)
+    if (it.kind === "comment" && it.start.offset < lineEnd && it.end.offset > lineEnd) lineEnd = it.end.offset;
   while (lineEnd > end && isBlank(text.charCodeAt(lineEnd - 1))) lineEnd--;
   return { start, end: lineEnd };
 }
@@ -202,7 +236,7 @@ function headEnd(d: Directive): number {
 // ---- the gaps between them --------------------------------------------------------------------------
 
 class Layout {
-  private readonly eol: string;
+  private eol = "\n";
   private readonly unit: string;
   /** The new indentation of the statement being written, and its first word's column in the original. */
   private stmt: Directive | null = null;
@@ -220,7 +254,6 @@ class Layout {
     private readonly text: string,
     private readonly options: FormatOptions,
   ) {
-    this.eol = eolOf(text);
     const size = Math.max(1, Math.floor(options.tabSize) || 1);
     this.unit = options.insertSpaces ? " ".repeat(size) : "\t";
   }
@@ -228,6 +261,7 @@ class Layout {
   /** The edits: one per gap whose whitespace changes (only gaps touching `span`, when given). */
   edits(items: readonly Item[], span: FormatRange | null): FormatEdit[] {
     const text = this.text;
+    this.eol = eolOf(text, items);
     const out: FormatEdit[] = [];
     const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
     let prevEnd: Position = { line: 0, character: bom, offset: bom };
@@ -235,7 +269,11 @@ class Layout {
     for (const it of items) {
       const gap = text.slice(prevEnd.offset, it.start.offset);
       this.origColumn = this.advance(this.origColumn, gap);
-      const wanted = this.separator(prev, it, gap);
+      let wanted = this.separator(prev, it, gap);
+      // A U+FEFF that starts the first word, moved to the start of the file, would become a byte order mark
+      // (which editors and the scanner drop): the gap before it stays.
+      if (prev === null && bom === 0 && gap !== "" && text.charCodeAt(it.start.offset) === 0xfeff)
+        wanted = lineBreaks(gap) > 0 ? this.eol : " ";
       this.push(out, prevEnd, it.start, wanted, span);
       this.newColumn = this.advance(this.newColumn, wanted);
       if (it.kind === "word" && it.stmt === this.stmt) this.anchors.set(this.origColumn, this.newColumn);
@@ -348,23 +386,30 @@ function lineBreaks(gap: string): number {
   return n;
 }
 
-/** The file's line ending: CRLF when most line breaks are CRLF, else LF (a lone-CR file keeps CR). */
-function eolOf(text: string): string {
+/**
+ * The line ending the formatter writes: CRLF when most line breaks between tokens are CRLF, else LF (those
+ * inside strings, words and Lua bodies are not the formatter's, and counting them would make a second run
+ * choose otherwise; all of them when no line break is between tokens). Never a lone CR, even in a file
+ * written with them: nginx ends a `#` comment only at LF, so a comment followed by a written CR would
+ * swallow the next line (a lone CR between other tokens is only a space to nginx, and becomes LF).
+ */
+function eolOf(text: string, items: readonly Item[]): string {
   let crlf = 0;
   let lf = 0;
-  let cr = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === CR) {
-      if (text.charCodeAt(i + 1) === NL) {
-        crlf++;
-        i++;
-      } else cr++;
-    } else if (c === NL) lf++;
+  const count = (from: number, to: number): void => {
+    for (let i = text.indexOf("\n", from); i !== -1 && i < to; i = text.indexOf("\n", i + 1)) {
+      if (i > from && text.charCodeAt(i - 1) === CR) crlf++;
+      else lf++;
+    }
+  };
+  let at = 0;
+  for (const it of items) {
+    count(at, it.start.offset);
+    at = it.end.offset;
   }
-  if (crlf > lf && crlf >= cr) return "\r\n";
-  if (cr > lf && cr > crlf) return "\r";
-  return "\n";
+  count(at, text.length);
+  if (crlf + lf === 0) count(0, text.length);
+  return crlf > lf ? "\r\n" : "\n";
 }
 
 /** The position of the end of `text`, counted on from `from` (a position in it). */

@@ -47,11 +47,13 @@ export function foldingRanges(file: ParsedFile): FoldingRegion[] {
   };
   visit(file.children);
 
-  // Comment runs: comments alone on consecutive lines (a comment after a statement does not join one).
+  // Comment runs: comments alone on consecutive lines (a comment after a statement does not join one). One
+  // comment may span editor lines itself: nginx runs it on past a lone CR.
   let run: Comment[] = [];
   const flush = (): void => {
-    if (run.length >= 2)
-      out.push({ startLine: run[0].range.start.line, endLine: run[run.length - 1].range.start.line, kind: "comment" });
+    const last = run[run.length - 1];
+    if (last && last.range.end.line > run[0].range.start.line)
+      out.push({ startLine: run[0].range.start.line, endLine: last.range.end.line, kind: "comment" });
     run = [];
   };
   for (const c of comments) {
@@ -60,7 +62,7 @@ export function foldingRanges(file: ParsedFile): FoldingRegion[] {
       continue;
     }
     const prev = run[run.length - 1];
-    if (prev && c.range.start.line !== prev.range.start.line + 1) flush();
+    if (prev && c.range.start.line !== prev.range.end.line + 1) flush();
     run.push(c);
   }
   flush();

@@ -8,7 +8,14 @@
 // whitespace (space, tab, CR, LF) separates words; `;` `{` `}` end a word; `#` starts a comment only at
 // the start of a word; `\x` escapes are kept as written; "…" / '…' strings may hold any character and
 // only `\"` (resp. `\'`) is unescaped; `${` inside a word does not open a block.
-// `*_by_lua_block` bodies are read as Lua (strings, long brackets, comments) up to the matching `}`.
+// `*_by_lua_block` bodies are read as lua-nginx-module's block reader reads them (strings, long brackets,
+// comments) up to the matching `}`.
+//
+// Line breaks, two views (docs/editor.md, "Line breaks"): *tokenization* is nginx's, where only LF ends a
+// line — a `#` comment runs up to the next LF (ngx_conf_read_token clears `sharp_comment` on LF only), so
+// a lone CR inside it is part of the comment; elsewhere a lone CR is whitespace, like a space. *Positions*
+// are the editor's (LSP and VS Code end a line at LF, CRLF and a lone CR), so that a diagnostic lands on
+// the text it is about; nginx's own line number for a position is 1 + the number of LFs before it.
 //
 // Invariant: the token stream is balanced. A stray `}` is reported and dropped; blocks left open at the
 // end of the input get synthetic closing tokens. So the grammar always accepts the stream.
@@ -156,6 +163,8 @@ class Scanner {
   /** A string or Lua body that the end of the input cut off. */
   private unterminated: { range: Range; code: string; message: string } | null = null;
   private readonly allowUnbalanced: boolean;
+  /** The LFs before `offset`, for nginxLineAt. */
+  private readonly lfCounted = { offset: 0, lfs: 0 };
 
   constructor(
     private readonly text: string,
@@ -185,12 +194,47 @@ class Scanner {
     return (this.lastPosition = { line: this.line, character: offset - this.lineStart, offset });
   }
 
-  /** Advance over one newline sequence at `pos` (LF, CRLF or a lone CR, which Python and VS Code also count). */
+  /** Advance over one newline sequence at `pos` (LF, CRLF or a lone CR, which LSP and VS Code also count). */
   private newline(c: number): void {
     if (c === CR && this.pos + 1 < this.end && this.text.charCodeAt(this.pos + 1) === LF) this.pos += 2;
     else this.pos += 1;
     this.line++;
     this.lineStart = this.pos;
+  }
+
+  /**
+   * The character at `p` is being passed over inside a token (an escaped character, a string, a comment):
+   * when an editor line ends after it (LF, or a CR not followed by LF), count the line. Returns whether one did.
+   */
+  private passLineBreak(p: number): boolean {
+    const c = this.text.charCodeAt(p);
+    if (c !== LF && (c !== CR || this.text.charCodeAt(p + 1) === LF)) return false;
+    this.line++;
+    this.lineStart = p + 1;
+    return true;
+  }
+
+  /**
+   * nginx's 1-based line number at `offset` (cf->conf_file->line counts LFs only), for comparing with its
+   * messages. Asked in increasing offsets: counts on from the last answer, so a file is read once.
+   */
+  private nginxLineAt(offset: number): number {
+    let i = this.text.indexOf("\n", this.lfCounted.offset);
+    while (i !== -1 && i < offset) {
+      this.lfCounted.lfs++;
+      i = this.text.indexOf("\n", i + 1);
+    }
+    this.lfCounted.offset = Math.max(this.lfCounted.offset, offset);
+    return this.lfCounted.lfs + 1;
+  }
+
+  /** Moves `pos` to `target` over text inside one token, counting the editor lines it ends. */
+  private advanceTo(target: number): void {
+    for (let p = this.pos; p < target; p++) {
+      const c = this.text.charCodeAt(p);
+      if (c === LF || c === CR) this.passLineBreak(p);
+    }
+    this.pos = target;
   }
 
   private error(message: string, range: Range, code: string, extra: Partial<SyntaxError> = {}): void {
@@ -379,17 +423,43 @@ class Scanner {
     return { start, end: this.position() };
   }
 
+  /**
+   * A `#` comment: up to the next LF, as ngx_conf_read_token reads it (its `sharp_comment` ends on LF only).
+   * The CR of a CRLF belongs to the line break; a lone CR does not end the comment — an editor starts a new
+   * line there, nginx does not, so what follows it up to the LF is still comment, and a warning says so.
+   */
   private readComment(): Comment {
     const text = this.text;
     const start = this.position();
     let p = this.pos + 1;
+    let hiddenFrom: Position | null = null;
     while (p < this.end) {
       const c = text.charCodeAt(p);
-      if (c === LF || c === CR) break;
+      if (c === LF) break;
+      if (c === CR) {
+        if (text.charCodeAt(p + 1) === LF) break;
+        this.passLineBreak(p);
+        p++;
+        hiddenFrom ??= this.position(p);
+        continue;
+      }
       p++;
     }
     this.pos = p;
-    return { kind: "comment", text: text.slice(start.offset + 1, p), range: { start, end: this.position() } };
+    const end = this.position();
+    if (hiddenFrom && /[^ \t\r]/.test(text.slice(hiddenFrom.offset, p))) {
+      const nginxLine = this.nginxLineAt(start.offset);
+      this.errors.push({
+        message:
+          'nginx reads this as part of the "#" comment before it: a comment ends only at a line feed (LF), and ' +
+          "the line break before this text is a lone carriage return (CR), which editors show as a new line " +
+          `and nginx does not (for nginx this text is on line ${nginxLine})`,
+        range: { start: hiddenFrom, end },
+        severity: "warning",
+        code: "comment-continues-past-cr",
+      });
+    }
+    return { kind: "comment", text: text.slice(start.offset + 1, p), range: { start, end } };
   }
 
   /** Reads one word starting at `pos` (not whitespace, not `;{}#` at its start). */
@@ -399,20 +469,13 @@ class Scanner {
     const c0 = text.charCodeAt(this.pos);
     if (c0 === DQUOTE || c0 === SQUOTE) return this.readQuoted(c0, start);
     let p = this.pos;
-    let sawNewline = false;
     while (p < this.end) {
       const c = text.charCodeAt(p);
       if (c === BACKSLASH) {
-        // An escape keeps the next character in the word, whatever it is.
+        // An escape keeps the next character in the word, whatever it is — one character: after `\` CR LF
+        // the LF still ends the word (ngx_conf_read_token's `quoted` skips a single byte).
         if (p + 1 < this.end) {
-          const n = text.charCodeAt(p + 1);
-          if (n === LF || n === CR) {
-            this.pos = p + 1;
-            this.newline(n);
-            p = this.pos;
-            sawNewline = true;
-            continue;
-          }
+          this.passLineBreak(p + 1);
           p += 2;
         } else p++;
         continue;
@@ -422,7 +485,6 @@ class Scanner {
         // `${name}`: the brace belongs to the variable, not to a block.
         if (p > this.pos && text.charCodeAt(p - 1) === DOLLAR) {
           p = this.skipVariableBraces(p);
-          if (this.line !== start.line) sawNewline = true;
           continue;
         }
         break;
@@ -431,8 +493,8 @@ class Scanner {
     }
     this.pos = p;
     const end = this.position();
-    let value = text.slice(start.offset, p);
-    if (sawNewline) value = normalizeNewlines(value);
+    // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
+    const value = normalizeNewlines(text.slice(start.offset, p));
     return { value, quote: null, range: { start, end } };
   }
 
@@ -444,16 +506,8 @@ class Scanner {
       const c = text.charCodeAt(p);
       if (c === RBRACE) return p + 1;
       if (isSpace(c)) return p;
-      if (c === BACKSLASH && p + 1 < this.end) {
-        const n = text.charCodeAt(p + 1);
-        if (n === LF || n === CR) {
-          // An escaped line break is still a line break for positions.
-          this.pos = p + 1;
-          this.newline(n);
-          p = this.pos;
-          continue;
-        }
-      }
+      // An escaped line break is still a line break for positions.
+      if (c === BACKSLASH && p + 1 < this.end) this.passLineBreak(p + 1);
       p += c === BACKSLASH ? 2 : 1;
     }
     return Math.min(p, this.end);
@@ -481,22 +535,17 @@ class Scanner {
           chunkStart = p;
           continue;
         }
+        // Any other escaped character stays as written (one character: after `\` CR, an LF is the string's).
         if (n === LF || n === CR) {
-          this.pos = p + 1;
-          this.newline(n);
-          p = this.pos;
+          this.passLineBreak(p + 1);
           sawNewline = true;
-          continue;
         }
         p += 2;
         continue;
       }
       if (c === LF || c === CR) {
-        this.pos = p;
-        this.newline(c);
-        p = this.pos;
+        this.passLineBreak(p);
         sawNewline = true;
-        continue;
       }
       p++;
     }
@@ -538,12 +587,16 @@ class Scanner {
   private tryLuaBlock(): LuaBody | null {
     const words = this.words;
     const text = this.text;
-    const saved = { pos: this.pos, line: this.line, lineStart: this.lineStart };
+    const saved = { pos: this.pos, line: this.line, lineStart: this.lineStart, errors: this.errors.length };
+    const savedComments = this.comments === null ? -1 : this.comments.length;
+    // nginx reads the words up to `{` as for any block (comments between them included: checked with
+    // nginx 1.22.1); lua-nginx-module's reader takes over after the `{`.
     const skipSpace = (): void => {
       while (this.pos < this.end) {
         const c = text.charCodeAt(this.pos);
         if (c === SPACE || c === TAB) this.pos++;
         else if (c === LF || c === CR) this.newline(c);
+        else if (c === HASH) (this.comments ??= []).push(this.readComment());
         else break;
       }
     };
@@ -559,6 +612,9 @@ class Scanner {
       this.pos = saved.pos;
       this.line = saved.line;
       this.lineStart = saved.lineStart;
+      this.errors.length = saved.errors;
+      if (savedComments < 0) this.comments = null;
+      else this.comments!.length = savedComments;
       this.nWords = 1;
       return null;
     }
@@ -590,8 +646,12 @@ class Scanner {
 
   /**
    * Scans Lua source from just after the opening `{` to its matching `}`; leaves `pos` on that `}`.
-   * Knows Lua's strings, long brackets `[[ ]]` / `[==[ ]==]`, `--` and `--[[ ]]` comments, so braces
-   * inside them do not count (crossplane#87/#120, go-crossplane#32/#177/#179 are these cases).
+   * Reads it as lua-nginx-module does (ngx_http_lua_conf_read_lua_token over the lexer of
+   * util/gen-lexer-c): the leftmost of `{`, `}`, a long bracket `[[ ]]` / `[==[ ]==]`, a `--[[ ]]` comment,
+   * a `--` comment up to LF (a lone CR does not end it), a "…" or '…' string on one line (CR allowed, LF
+   * not, `\` escaping any character but LF). A quote that does not start such a string is plain text, so
+   * braces after it count. Braces inside strings and comments do not (crossplane#87/#120,
+   * go-crossplane#32/#177/#179 are these cases). Checked against nginx 1.22.1 + lua module 0.10.
    */
   private scanLua(): number | null {
     const text = this.text;
@@ -614,24 +674,8 @@ class Scanner {
         continue;
       }
       if (c === DQUOTE || c === SQUOTE) {
-        this.pos++;
-        while (this.pos < this.end) {
-          const d = text.charCodeAt(this.pos);
-          if (d === c) {
-            this.pos++;
-            break;
-          }
-          if (d === BACKSLASH) {
-            const n = text.charCodeAt(this.pos + 1);
-            if (n === LF || n === CR) {
-              this.pos++;
-              this.newline(n);
-            } else this.pos = Math.min(this.pos + 2, this.end);
-            continue;
-          }
-          if (d === LF || d === CR) break; // unfinished string: Lua's error, not ours; resume after it
-          this.pos++;
-        }
+        // Not a string (unfinished on its line): Lua's error, not ours; the quote is plain text to nginx.
+        this.advanceTo(this.luaStringEnd(this.pos, c) ?? this.pos + 1);
         continue;
       }
       if (c === 0x2d /* - */ && this.pos + 1 < this.end && text.charCodeAt(this.pos + 1) === 0x2d) {
@@ -639,11 +683,11 @@ class Scanner {
         const level = this.longBracketLevel(this.pos);
         if (level >= 0) this.skipLongBracket(level);
         else {
-          while (this.pos < this.end) {
-            const d = text.charCodeAt(this.pos);
-            if (d === LF || d === CR) break;
-            this.pos++;
-          }
+          let p = this.pos;
+          while (p < this.end && text.charCodeAt(p) !== LF) p++;
+          // The CR of a CRLF stays outside (positions: the line break is the pair).
+          if (p > this.pos && p < this.end && text.charCodeAt(p - 1) === CR) p--;
+          this.advanceTo(p);
         }
         continue;
       }
@@ -655,6 +699,24 @@ class Scanner {
         }
       }
       this.pos++;
+    }
+    return null;
+  }
+
+  /**
+   * The end (after the closing quote) of the Lua string opening at `p`, as lua-nginx-module's lexer matches
+   * it: `"(?:\\[^\n]|[^"\n\\])*"` (resp. with `'`); null when there is none on that line.
+   */
+  private luaStringEnd(p: number, quote: number): number | null {
+    const text = this.text;
+    for (let q = p + 1; q < this.end; q++) {
+      const c = text.charCodeAt(q);
+      if (c === quote) return q + 1;
+      if (c === LF) return null;
+      if (c === BACKSLASH) {
+        if (q + 1 >= this.end || text.charCodeAt(q + 1) === LF) return null;
+        q++;
+      }
     }
     return null;
   }

@@ -139,8 +139,9 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
     // crossplane gives up on a file at its first brace error: nothing after it, and `parsed: []`.
     const fatal = tree.errors.find((e) => e.fatalForCrossplane);
     const cutoff = fatal ? fatal.range.start.offset : Infinity;
+    // Warnings (a comment running past a lone CR) are ours: crossplane's errors are nginx's.
     const syntaxErrors = tree.errors
-      .filter((e) => !e.fatalForCrossplane && e.range.start.offset < cutoff)
+      .filter((e) => e.severity === "error" && !e.fatalForCrossplane && e.range.start.offset < cutoff)
       .map((e) => ({ offset: e.range.start.offset, line: crossplaneLine(e), message: e.message, used: false }));
     let nextSyntax = 0;
     // Syntax errors are reported in document order, interleaved with include and check errors.

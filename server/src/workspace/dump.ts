@@ -83,6 +83,16 @@ function lineRange(l: Line, line: number): Range {
 
 export function parseDump(text: string): ParsedDump {
   const lines = splitLines(text);
+  // Lines here are split at LF, as nginx writes the dump; positions are the editor's, where a lone CR (which
+  // a dumped file may hold, in a comment) ends a line too: the editor line of LF-line i is i plus the lone
+  // CRs before it.
+  const loneCrs = [0];
+  for (const l of lines) {
+    let n = 0;
+    for (let i = l.text.indexOf("\r"); i !== -1; i = l.text.indexOf("\r", i + 1)) n++;
+    loneCrs.push(loneCrs[loneCrs.length - 1] + n);
+  }
+  const editorLine = (i: number): number => i + loneCrs[Math.min(i, lines.length)];
   const headers: { index: number; name: string }[] = [];
   for (let i = 0; i < lines.length; i++) {
     const m = HEADER.exec(lines[i].text);
@@ -119,7 +129,7 @@ export function parseDump(text: string): ParsedDump {
     if (seen.has(name)) {
       // nginx before ngx_conf_add_dump deduplicated names printed a file once per read.
       problems.push({
-        range: lineRange(header, headers[h].index),
+        range: lineRange(header, editorLine(headers[h].index)),
         message: `"${headers[h].name}" appears again in the dump; the first copy is used`,
         severity: "info",
         code: "dump-duplicate-file",
@@ -127,7 +137,13 @@ export function parseDump(text: string): ParsedDump {
       continue;
     }
     seen.add(name);
-    files.push({ path: name, text: body, line: first, offset: start, headerLine: headers[h].index });
+    files.push({
+      path: name,
+      text: body,
+      line: editorLine(first),
+      offset: start,
+      headerLine: editorLine(headers[h].index),
+    });
   }
   return { files, root: files[0]?.path ?? null, preamble, problems };
 }
