@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { formatText, type FormatOptions } from "../format/format";
 import { findCandidateFiles } from "../workspace/roots";
-import { unifiedDiff } from "./fix";
+import { editedDiff, identityOrigins, originsAfterEdits, unifiedDiff } from "./diff";
 
 export interface FormatCommandOptions {
   /** Absolute paths of files and folders. */
@@ -79,8 +79,12 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     }
     changed++;
     if (options.mode === "check") io.out(shown(io.cwd, file));
-    else if (options.mode === "diff") io.out(unifiedDiff(text, result.text, shown(io.cwd, file)));
-    else {
+    else if (options.mode === "diff") {
+      // From the formatter's own edits: no search over the whole file (a reindented file changes every line).
+      const origins = originsAfterEdits(text, identityOrigins(text), result.edits, result.text);
+      const name = shown(io.cwd, file);
+      io.out(origins ? editedDiff(text, result.text, origins, name) : unifiedDiff(text, result.text, name));
+    } else {
       try {
         // Written in place: the file keeps its mode, owner and links; no backup, the result was proven equal.
         fs.writeFileSync(file, result.text, "utf8");
