@@ -14,4 +14,4 @@ process.on("unhandledRejection", (reason) =>
   ),
 );
 
-startServer(connection);
+startServer(connection, { watchClient: true });
