@@ -266,3 +266,187 @@ c.listen();
     assert.ok(after < limit, `server gone only ${after} ms after its parent was killed (limit ${limit} ms)`);
   });
 });
+
+describe("language server: malformed requests get a proper answer, and it keeps serving", function () {
+  this.timeout(60_000);
+  let dir: string;
+  let conf: string;
+  let client: TestClient;
+  /** In the configuration only: an answer holding it leaks file content. */
+  const MARKER = "marker-5d1f0c";
+
+  before(async function () {
+    requireBuiltServer();
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-malformed-")));
+    conf = path.join(dir, "nginx.conf");
+    fs.writeFileSync(
+      conf,
+      [
+        `# ${MARKER}`,
+        "events {}",
+        "http {",
+        "    server {",
+        "        listen 80;",
+        `        location /${MARKER} { return 204; }`,
+        "    }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    client = new TestClient();
+    await client.connection.sendRequest(InitializeRequest.type, initializeParams(dir, "malformed"));
+    await client.connection.sendNotification(InitializedNotification.type, {});
+    client.open(conf, fs.readFileSync(conf, "utf8"));
+    await client.waitFor(conf, () => true);
+  });
+
+  after(async () => {
+    if (client) await client.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The answer of a request: its result, or its error's code and message. */
+  async function answer(
+    method: string,
+    params: unknown,
+  ): Promise<{ result?: unknown; code?: number; message?: string }> {
+    try {
+      return { result: await client.connection.sendRequest(method, params) };
+    } catch (e) {
+      const err = e as { code?: number; message?: string };
+      return { code: err.code, message: err.message };
+    }
+  }
+
+  /** Nothing of the server's insides or of the files in an error message. */
+  function assertClean(method: string, message: string): void {
+    for (const leak of [/\n\s+at /, /Error\b/, /Cannot read/, /undefined/, /is not a function/]) {
+      assert.doesNotMatch(message, leak, `${method}: internal text in the answer: ${message}`);
+    }
+    assert.ok(!message.includes(dir), `${method}: a file path in the answer: ${message}`);
+    assert.ok(!message.includes(MARKER), `${method}: file content in the answer: ${message}`);
+  }
+
+  it("wrong or missing params: InvalidParams naming the field, never what it held", async function () {
+    const uri = uriOf(conf);
+    const at = { line: 5, character: 12 };
+    const options = { tabSize: 4, insertSpaces: true };
+    const cases: [string, unknown, RegExp][] = [
+      ["textDocument/hover", { textDocument: { uri } }, /params\.position must be/],
+      ["textDocument/hover", { position: at }, /params\.textDocument must be/],
+      ["textDocument/hover", { textDocument: { uri: 42 }, position: at }, /params\.textDocument must be/],
+      ["textDocument/hover", { textDocument: { uri }, position: { line: -1, character: 0 } }, /position\.line must be/],
+      ["textDocument/hover", { textDocument: { uri }, position: { line: 0, character: 1e300 } }, /character must be/],
+      [
+        "textDocument/hover",
+        { textDocument: { uri }, position: { line: 1.5, character: 0 } },
+        /position\.line must be/,
+      ],
+      [
+        "textDocument/hover",
+        { textDocument: { uri }, position: { line: "3", character: 0 } },
+        /position\.line must be/,
+      ],
+      ["textDocument/hover", "garbage", /params must be an object/],
+      ["textDocument/hover", [uri, at], /params must be an object/],
+      ["textDocument/completion", { textDocument: { uri }, position: null }, /params\.position must be/],
+      ["textDocument/definition", { textDocument: {}, position: at }, /params\.textDocument must be/],
+      ["textDocument/references", { textDocument: { uri }, position: at }, /params\.context must be/],
+      ["textDocument/documentSymbol", {}, /params\.textDocument must be/],
+      ["textDocument/foldingRange", { textDocument: null }, /params\.textDocument must be/],
+      ["textDocument/documentLink", { textDocument: { uri: {} } }, /params\.textDocument must be/],
+      ["textDocument/codeLens", { textDocument: { uri: [] } }, /params\.textDocument must be/],
+      ["textDocument/formatting", { textDocument: { uri } }, /params\.options must be/],
+      [
+        "textDocument/formatting",
+        { textDocument: { uri }, options: { tabSize: 0, insertSpaces: true } },
+        /tabSize must be/,
+      ],
+      [
+        "textDocument/rangeFormatting",
+        { textDocument: { uri }, options, range: { start: at } },
+        /params\.range\.end must be/,
+      ],
+      ["textDocument/codeAction", { textDocument: { uri }, range: { start: at, end: at } }, /params\.context must be/],
+      [
+        "textDocument/codeAction",
+        { textDocument: { uri }, range: { start: at, end: at }, context: { diagnostics: [{ message: "x" }] } },
+        /diagnostics\[\]\.range must be/,
+      ],
+      ["completionItem/resolve", { kind: 1 }, /params\.label must be/],
+      ["workspace/symbol", { query: 7 }, /params\.query must be/],
+      ["workspace/executeCommand", { arguments: [] }, /params\.command must be/],
+    ];
+    for (const [method, params, why] of cases) {
+      const a = await answer(method, params);
+      const shown = `${method} ${JSON.stringify(params)}`;
+      assert.strictEqual(a.code, -32602, `${shown}: InvalidParams expected, got ${JSON.stringify(a)}`);
+      assert.ok(a.message!.startsWith(`${method}: `), `${shown}: ${a.message}`);
+      assert.match(a.message!, why, shown);
+      assertClean(shown, a.message!);
+    }
+  });
+
+  it("unopened, unknown, non-file documents and positions past the end: null or nothing, no error", async function () {
+    const far = { line: 2 ** 31 - 1, character: 2 ** 31 - 1 };
+    const options = { tabSize: 4, insertSpaces: true };
+    const docs = [
+      uriOf(path.join(dir, "missing.conf")),
+      "file:///",
+      "untitled:Untitled-9",
+      "https://example.com/nginx.conf",
+      "not a uri %%% at all",
+      uriOf(conf),
+    ];
+    for (const uri of docs) {
+      const textDocument = { uri };
+      const requests: [string, unknown][] = [
+        ["textDocument/hover", { textDocument, position: far }],
+        ["textDocument/completion", { textDocument, position: far }],
+        ["textDocument/definition", { textDocument, position: far }],
+        ["textDocument/references", { textDocument, position: far, context: { includeDeclaration: true } }],
+        ["textDocument/rangeFormatting", { textDocument, options, range: { start: far, end: far } }],
+        ["textDocument/codeAction", { textDocument, range: { start: far, end: far }, context: { diagnostics: [] } }],
+        ["nginxRisk/costReport", { uri: 7 }],
+        ["nginxRisk/status", null],
+      ];
+      if (uri !== uriOf(conf))
+        requests.push(
+          ["textDocument/documentSymbol", { textDocument }],
+          ["textDocument/foldingRange", { textDocument }],
+          ["textDocument/documentLink", { textDocument }],
+          ["textDocument/codeLens", { textDocument }],
+          ["textDocument/formatting", { textDocument, options }],
+        );
+      for (const [method, params] of requests) {
+        const a = await answer(method, params);
+        const shown = `${method} ${JSON.stringify(params)}`;
+        assert.strictEqual(a.code, undefined, `${shown}: ${a.message}`);
+        const r = a.result;
+        // Completion past the end of the open file still offers the directives of its context.
+        const empty = r === null || (Array.isArray(r) && (r.length === 0 || method === "textDocument/completion"));
+        assert.ok(empty, `${shown}: ${JSON.stringify(r).slice(0, 300)}`);
+      }
+    }
+  });
+
+  it("an unknown method: MethodNotFound; malformed notifications are dropped; and it keeps serving", async function () {
+    const a = await answer("nginxRisk/noSuchThing", { uri: uriOf(conf) });
+    assert.strictEqual(a.code, -32601);
+    assertClean("nginxRisk/noSuchThing", a.message!);
+    // A didOpen without text and a didChange with a negative position: dropped, the document is unchanged.
+    await client.connection.sendNotification("textDocument/didOpen", { textDocument: { uri: uriOf(conf) } });
+    await client.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri: uriOf(conf), version: 2 },
+      contentChanges: [{ range: { start: { line: -3, character: 0 }, end: { line: 0, character: 0 } }, text: "x" }],
+    });
+    const hover = await client.hover(conf, 4, 9);
+    assert.ok(hover, "hover on `listen` after the garbage");
+    assert.match(JSON.stringify(hover.contents), /listen/);
+    assert.ok(
+      client.logs.some((l) => l.startsWith("ignored a malformed textDocument/didOpen notification")),
+      client.logs.join("\n"),
+    );
+    assert.strictEqual(client.child.exitCode, null, `server exited; stderr:\n${client.stderr}`);
+  });
+});
