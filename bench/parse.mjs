@@ -1,4 +1,4 @@
-// Bundles bench/parse.ts and bench/analysis.ts with esbuild into bench/tmp/ (gitignored) and runs them.
+// Bundles bench/parse.ts, bench/analysis.ts and bench/fix.ts with esbuild into bench/tmp/ (gitignored) and runs them.
 // Run through `npm run bench` (which builds the grammar and dist/ first).
 import * as esbuild from "esbuild";
 import { spawnSync } from "child_process";
@@ -9,9 +9,9 @@ import { fileURLToPath } from "url";
 const here = dirname(fileURLToPath(import.meta.url));
 mkdirSync(join(here, "tmp"), { recursive: true });
 
-// The parser benchmark, then the risk engine's (bench/analysis.ts).
+// The parser benchmark, then the risk engine's (bench/analysis.ts), then fix --diff against check (bench/fix.ts).
 let status = 0;
-for (const name of ["parse", "analysis"]) {
+for (const name of ["parse", "analysis", "fix"]) {
   const outfile = join(here, "tmp", `${name}.js`);
   await esbuild.build({
     entryPoints: [join(here, `${name}.ts`)],

@@ -11,6 +11,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { fixesFor, type Fix, type RefusedFix } from "../fix";
+import { byFile } from "../fix/text";
 import { editedTexts, reload } from "../fix/verify";
 import { buildModel } from "../model";
 import { runChecks, type RuleOptions } from "../rules";
@@ -18,9 +19,12 @@ import { loadConfiguration, type Configuration } from "../workspace/configuratio
 import { scanWorkspaceFacts } from "../workspace/facts";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../workspace/files";
 import { loadInputs, outermost, type CheckOptions, type IncompleteScan } from "./check";
+import { editedDiff, identityOrigins, originsAfterEdits, unifiedDiff, type LineOrigins } from "./diff";
 import { incompleteMessage } from "./incomplete";
 import { cliSource } from "./read-access";
 import { writeFailureLines, writeFilesAtomically } from "./safe-write";
+
+export { unifiedDiff } from "./diff";
 
 export interface FixOptions extends Omit<CheckOptions, "memoryBudgetBytes"> {
   /** Rule ids whose findings are fixed (already checked against FIXABLE_RULES). */
@@ -54,8 +58,11 @@ export interface FixPlan {
   applied: AppliedFix[];
   /** Edit fixes left unapplied in the final configuration, and why. */
   skipped: SkippedFix[];
-  /** Every edited file (workspace path): its text as read, and after all fixes. */
-  texts: Map<string, { before: string; after: string }>;
+  /**
+   * Every edited file (workspace path): its text as read, and after all fixes; `origins`, for each line of
+   * `after`, the line of `before` it still is (-1: touched by a fix), so the diff needs no search.
+   */
+  texts: Map<string, { before: string; after: string; origins: LineOrigins | null }>;
   /** Inputs that are `nginx -T` dumps: never fixed (the real files must be edited). */
   dumps: string[];
   /**
@@ -144,6 +151,7 @@ export function planFixes(options: FixOptions): FixPlan {
   };
 
   const before = new Map<string, string>();
+  const origins = new Map<string, LineOrigins | null>();
   const current = new Map<string, string>();
   const seen = new Set<string>([stateHash(current)]);
   const applied: AppliedFix[] = [];
@@ -202,8 +210,17 @@ export function planFixes(options: FixOptions): FixPlan {
     if (applied.length >= MAX_FIXES)
       throw new Error(`more than ${MAX_FIXES} fixes: giving up (a fix keeps coming back)`);
     const { config, fix, texts } = chosen;
+    const editsOf = byFile(fix.edits);
     for (const [p, t] of texts) {
-      if (!before.has(p)) before.set(p, config.files.get(p)!.text);
+      const was = config.files.get(p)!.text;
+      if (!before.has(p)) before.set(p, was);
+      // The lines the fix leaves alone, for every name of the file that has a diff (they read the same text).
+      for (const name of aliases.get(real(p)) ?? [p]) {
+        if (!before.has(name)) continue;
+        const o = origins.get(name);
+        if (o === null) continue;
+        origins.set(name, originsAfterEdits(was, o ?? identityOrigins(was), editsOf.get(p) ?? [], t));
+      }
       // Every name of the same file reads the new text (a symlink and its target).
       for (const name of aliases.get(real(p)) ?? [p]) {
         current.set(name, t);
@@ -215,180 +232,12 @@ export function planFixes(options: FixOptions): FixPlan {
     configs = configs.map((c) => ([...texts.keys()].some((p) => c.files.has(p)) ? reload(c, source, cache) : c));
   }
 
-  const out = new Map<string, { before: string; after: string }>();
+  const out = new Map<string, { before: string; after: string; origins: LineOrigins | null }>();
   for (const [p, b] of before) {
     const a = current.get(p)!;
-    if (a !== b) out.set(p, { before: b, after: a });
+    if (a !== b) out.set(p, { before: b, after: a, origins: origins.get(p) ?? null });
   }
   return { applied, skipped, texts: out, dumps: loaded.dumps.map((d) => d.path), incomplete };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Unified diff
-
-/** Lines with their terminators (`\n` or `\r\n`, none for a last line without one), so CRLF round-trips. */
-function splitLines(text: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", start)) {
-    out.push(text.slice(start, i + 1));
-    start = i + 1;
-  }
-  if (start < text.length) out.push(text.slice(start));
-  return out;
-}
-
-/**
- * Marks the lines of `a` deleted and of `b` inserted by a shortest edit script: Myers' O(ND) algorithm in
- * linear space (the "middle snake" bisection of "An O(ND) Difference Algorithm and Its Variations", 1986,
- * §4b, as diff-match-patch writes it), after trimming common prefixes and suffixes at every level. A fix
- * that writes into thousands of locations has a large D; quadratic memory would not do.
- */
-function markChanges(a: Int32Array, b: Int32Array): { deleted: Uint8Array; inserted: Uint8Array } {
-  const deleted = new Uint8Array(a.length);
-  const inserted = new Uint8Array(b.length);
-  const compare = (aLo: number, aHi: number, bLo: number, bHi: number): void => {
-    while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) {
-      aLo++;
-      bLo++;
-    }
-    while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) {
-      aHi--;
-      bHi--;
-    }
-    if (aLo === aHi) {
-      inserted.fill(1, bLo, bHi);
-      return;
-    }
-    if (bLo === bHi) {
-      deleted.fill(1, aLo, aHi);
-      return;
-    }
-    const split = bisect(aLo, aHi, bLo, bHi);
-    if (!split) {
-      deleted.fill(1, aLo, aHi);
-      inserted.fill(1, bLo, bHi);
-      return;
-    }
-    compare(aLo, aLo + split[0], bLo, bLo + split[1]);
-    compare(aLo + split[0], aHi, bLo + split[1], bHi);
-  };
-  /** A point (x, y), relative to (aLo, bLo), on a shortest edit path, strictly inside the rectangle. */
-  const bisect = (aLo: number, aHi: number, bLo: number, bHi: number): [number, number] | null => {
-    const n = aHi - aLo;
-    const m = bHi - bLo;
-    const maxD = Math.ceil((n + m) / 2);
-    const offset = maxD;
-    const size = 2 * maxD;
-    const v1 = new Int32Array(size).fill(-1);
-    const v2 = new Int32Array(size).fill(-1);
-    v1[offset + 1] = 0;
-    v2[offset + 1] = 0;
-    const delta = n - m;
-    // With an odd delta the forward path meets the reverse one; with an even delta, the reverse meets it.
-    const front = delta % 2 !== 0;
-    let k1start = 0;
-    let k1end = 0;
-    let k2start = 0;
-    let k2end = 0;
-    for (let d = 0; d < maxD; d++) {
-      for (let k1 = -d + k1start; k1 <= d - k1end; k1 += 2) {
-        const k1o = offset + k1;
-        let x1 = k1 === -d || (k1 !== d && v1[k1o - 1] < v1[k1o + 1]) ? v1[k1o + 1] : v1[k1o - 1] + 1;
-        let y1 = x1 - k1;
-        while (x1 < n && y1 < m && a[aLo + x1] === b[bLo + y1]) {
-          x1++;
-          y1++;
-        }
-        v1[k1o] = x1;
-        if (x1 > n) k1end += 2;
-        else if (y1 > m) k1start += 2;
-        else if (front) {
-          const k2o = offset + delta - k1;
-          if (k2o >= 0 && k2o < size && v2[k2o] !== -1 && x1 >= n - v2[k2o]) return [x1, y1];
-        }
-      }
-      for (let k2 = -d + k2start; k2 <= d - k2end; k2 += 2) {
-        const k2o = offset + k2;
-        let x2 = k2 === -d || (k2 !== d && v2[k2o - 1] < v2[k2o + 1]) ? v2[k2o + 1] : v2[k2o - 1] + 1;
-        let y2 = x2 - k2;
-        while (x2 < n && y2 < m && a[aHi - 1 - x2] === b[bHi - 1 - y2]) {
-          x2++;
-          y2++;
-        }
-        v2[k2o] = x2;
-        if (x2 > n) k2end += 2;
-        else if (y2 > m) k2start += 2;
-        else if (!front) {
-          const k1o = offset + delta - k2;
-          if (k1o >= 0 && k1o < size && v1[k1o] !== -1) {
-            const x1 = v1[k1o];
-            const y1 = offset + x1 - k1o;
-            if (x1 >= n - x2) return [x1, y1];
-          }
-        }
-      }
-    }
-    return null;
-  };
-  compare(0, a.length, 0, b.length);
-  return { deleted, inserted };
-}
-
-const CONTEXT = 3;
-const NO_NEWLINE = "\\ No newline at end of file\n";
-
-/** A unified diff (3 lines of context) from `before` to `after`, or "" when they are equal. */
-export function unifiedDiff(before: string, after: string, name: string): string {
-  if (before === after) return "";
-  const a = splitLines(before);
-  const b = splitLines(after);
-  const ids = new Map<string, number>();
-  const id = (l: string): number => {
-    let v = ids.get(l);
-    if (v === undefined) ids.set(l, (v = ids.size));
-    return v;
-  };
-  const { deleted, inserted } = markChanges(Int32Array.from(a, id), Int32Array.from(b, id));
-  // Change blocks: runs of deleted and inserted lines between lines the two texts share.
-  const blocks: { a0: number; a1: number; b0: number; b1: number }[] = [];
-  for (let i = 0, j = 0; i < a.length || j < b.length;) {
-    if (i < a.length && j < b.length && !deleted[i] && !inserted[j]) {
-      i++;
-      j++;
-      continue;
-    }
-    const a0 = i;
-    const b0 = j;
-    while (i < a.length && deleted[i]) i++;
-    while (j < b.length && inserted[j]) j++;
-    blocks.push({ a0, a1: i, b0, b1: j });
-  }
-  const line = (prefix: string, l: string): string => prefix + l + (l.endsWith("\n") ? "" : "\n" + NO_NEWLINE);
-  // GNU diff's ranges: "start,count", the count left out when 1, and an empty range starts at the line before.
-  const range = (start: number, count: number): string =>
-    count === 1 ? String(start + 1) : `${count === 0 ? start : start + 1},${count}`;
-  let out = `--- a/${name}\n+++ b/${name}\n`;
-  for (let h = 0; h < blocks.length;) {
-    let last = h;
-    while (last + 1 < blocks.length && blocks[last + 1].a0 - blocks[last].a1 <= 2 * CONTEXT) last++;
-    const a0 = Math.max(0, blocks[h].a0 - CONTEXT);
-    const a1 = Math.min(a.length, blocks[last].a1 + CONTEXT);
-    const b0 = blocks[h].b0 - (blocks[h].a0 - a0);
-    const b1 = blocks[last].b1 + (a1 - blocks[last].a1);
-    out += `@@ -${range(a0, a1 - a0)} +${range(b0, b1 - b0)} @@\n`;
-    let i = a0;
-    for (let k = h; k <= last; k++) {
-      const blk = blocks[k];
-      for (; i < blk.a0; i++) out += line(" ", a[i]);
-      for (let x = blk.a0; x < blk.a1; x++) out += line("-", a[x]);
-      for (let y = blk.b0; y < blk.b1; y++) out += line("+", b[y]);
-      i = blk.a1;
-    }
-    for (; i < a1; i++) out += line(" ", a[i]);
-    h = last + 1;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -468,7 +317,13 @@ export function runFix(options: FixOptions & { mode: "diff" | "write"; backup: b
   const edited = count(files.length, "file", "files");
   const summary = writing ? `${fixes} applied to ${edited}` : `${fixes} in the diff (${edited})`;
   if (options.mode === "diff") {
-    const diff = files.map((f) => unifiedDiff(f.before, f.after, shown(io.cwd, f.real))).join("");
+    const diff = files
+      .map((f) =>
+        f.origins
+          ? editedDiff(f.before, f.after, f.origins, shown(io.cwd, f.real))
+          : unifiedDiff(f.before, f.after, shown(io.cwd, f.real)),
+      )
+      .join("");
     if (diff !== "") io.out(diff);
     io.err(summary);
     return 0;

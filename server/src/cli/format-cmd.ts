@@ -15,8 +15,8 @@ import { classifyConfiguration } from "../workspace/classify";
 import type { NodeFileSource } from "../workspace/files";
 import type { ScanLimit } from "../workspace/folder-scan";
 import { findCandidateFiles } from "../workspace/roots";
+import { editedDiff, identityOrigins, originsAfterEdits, unifiedDiff } from "./diff";
 import { incompleteMessage } from "./incomplete";
-import { unifiedDiff } from "./fix";
 import { cliSource, type ReadAccess } from "./read-access";
 import { writeFailureLines, writeFilesAtomically, type FileIdentity, type PlannedWrite } from "./safe-write";
 
@@ -132,8 +132,13 @@ export function runFormat(options: FormatCommandOptions, io: FormatIo): number {
     }
     changed++;
     if (options.mode === "check") io.out(shown(io.cwd, file));
-    else if (options.mode === "diff") io.out(unifiedDiff(text, result.text, shown(io.cwd, file)));
-    else writes.push({ path: file, expected: bytes, content: Buffer.from(result.text, "utf8"), readAs: read.identity });
+    else if (options.mode === "diff") {
+      // From the formatter's own edits: no search over the whole file (a reindented file changes every line).
+      const origins = originsAfterEdits(text, identityOrigins(text), result.edits, result.text);
+      const name = shown(io.cwd, file);
+      io.out(origins ? editedDiff(text, result.text, origins, name) : unifiedDiff(text, result.text, name));
+    } else
+      writes.push({ path: file, expected: bytes, content: Buffer.from(result.text, "utf8"), readAs: read.identity });
   }
   if (writes.length > 0) {
     // All formatted files or none (safe-write.ts); no backup: each result was proven to be the same tree.

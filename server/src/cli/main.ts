@@ -7,7 +7,8 @@
 //
 // Exit codes: 0 ok, 1 a finding at or above --fail-on (default: an error), 2 usage or I/O error (a file
 // not written by fix --write or format --write: then none is, safe-write.ts), or a folder scan stopped at
-// --max-files (the analysis is incomplete).
+// --max-files (the analysis is incomplete). A reader that stops early (`| head`) changes neither the work
+// nor the status.
 
 import * as fs from "fs";
 import * as path from "path";
@@ -534,10 +535,39 @@ export function main(argv: string[], io: Io): number {
   }
 }
 
+/**
+ * Writers for stdout and stderr that survive a reader that goes away (`nginx-risk check | head -1`):
+ * Node ignores SIGPIPE, so a write to a closed pipe fails with EPIPE, emitted as an 'error' event that,
+ * unhandled, ends the process with a stack trace. Here the stream is marked closed and what is still
+ * written to it is dropped; the command runs to its end and exits with its own status, as if its output
+ * had been read (a `set -o pipefail` pipeline does not fail because `head` stopped reading). Any other
+ * write error (a full disk) is an I/O error: said on stderr if it still can be, and status 2.
+ */
+export function stdioWriters(): { io: Io; failed: () => boolean } {
+  let failed = false;
+  const writer = (stream: NodeJS.WriteStream): ((s: string) => void) => {
+    let closed = false;
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      closed = true;
+      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") return;
+      failed = true;
+      if (stream !== process.stderr && !process.stderr.destroyed)
+        process.stderr.write(`nginx-risk: cannot write the output: ${e.message}\n`);
+    });
+    return (s) => {
+      if (closed || stream.destroyed) return;
+      stream.write(s.endsWith("\n") ? s : s + "\n");
+    };
+  };
+  return { io: { out: writer(process.stdout), err: writer(process.stderr) }, failed: () => failed };
+}
+
 if (require.main === module) {
-  const code = main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s.endsWith("\n") ? s : s + "\n"),
-    err: (s) => process.stderr.write(s.endsWith("\n") ? s : s + "\n"),
-  });
+  const { io, failed } = stdioWriters();
+  const code = main(process.argv.slice(2), io);
   process.exitCode = code;
+  // Write errors arrive as events after the writes: the status is settled when the process ends.
+  process.on("exit", () => {
+    if (failed()) process.exitCode = 2;
+  });
 }

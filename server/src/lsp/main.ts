@@ -1,9 +1,13 @@
 // Entry point of the language server (dist/server.js, bin `nginx-risk-language-server`). The transport
 // comes from the command line as vscode-languageclient passes it: --stdio, --node-ipc or --socket=N.
-import { ProposedFeatures, createConnection } from "vscode-languageserver/node";
+import { ProposedFeatures, createConnection, type Connection } from "vscode-languageserver/node";
+import { checkingStrategy, guardConnection } from "./guard";
 import { startServer } from "./server";
 
-const connection = createConnection(ProposedFeatures.all);
+// Malformed messages are answered (InvalidParams) or dropped before any handler sees them, and handler
+// failures are logged, never sent as answers (guard.ts).
+const log = (message: string): void => connection.console.error(message);
+const connection: Connection = createConnection(ProposedFeatures.all, { messageStrategy: checkingStrategy(log) });
 
 // A bug in one analysis must not take the editor's diagnostics down with it: log and keep serving.
 // (Analysis paths catch their own errors; these are the ones that escaped.)
@@ -14,4 +18,4 @@ process.on("unhandledRejection", (reason) =>
   ),
 );
 
-startServer(connection);
+startServer(guardConnection(connection, log), { watchClient: true });

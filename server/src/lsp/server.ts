@@ -3,8 +3,11 @@
 // for the document and for every file its configuration reads, so a broken conf.d/*.conf shows up while
 // nginx.conf is being edited, and clears them when a file stops having any.
 //
-// Analysis is synchronous CPU work (parse, expand, rules); it runs root by root with a turn of the event
-// loop in between, so edits and requests that arrive meanwhile are handled and make the stale run stop.
+// Analysis is synchronous CPU work (parse, expand, rules); it runs in steps (the files of a new include
+// graph one by one, then per root: loading, model, rules) with a turn of the event loop in between, so
+// edits, requests and `shutdown` that arrive meanwhile are handled and make the stale run stop. A step
+// can still take seconds on a huge file; the client's death is noticed by a watchdog thread meanwhile
+// (watchdog.ts).
 //
 // Hovers and code lenses read each root's last analysis (kept in the DiagnosticStore). A request first
 // runs the analyses still waiting for their debounce, so it answers for the text the editor shows; after
@@ -63,6 +66,7 @@ import { completionItems, resolveItem } from "./completion";
 import { formattingEdits } from "./formatting";
 import { codeLenses, hoverAt } from "./hover";
 import { NAVIGATION_CAPABILITIES, registerNavigation } from "./navigation";
+import { clientProcessIdArg, watchClient, type Watchdog } from "./watchdog";
 import {
   DEFAULT_SETTINGS,
   persistedOverrides,
@@ -103,6 +107,8 @@ const WATCH_GLOBS = [
 export interface ServerOptions {
   /** Upper bound on the files scanned per workspace folder when looking for main files. */
   maxCandidates?: number;
+  /** Exit when the client process (initialize's processId) or the parent process is gone (watchdog.ts). */
+  watchClient?: boolean;
 }
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
@@ -132,6 +138,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   /** Settings set by nginxRisk.setVersion for this session, on top of the client's (`versions.nginx` → value). */
   const overrides = new Map<string, string>();
   let stopped = false;
+  let watchdog: Watchdog | undefined;
 
   const settingsCache = new Map<string, Promise<ServerSettings>>();
   /** The last settings read for a document, so scheduling (synchronous) knows its debounce. */
@@ -142,6 +149,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   /** Analyses under way, so a hover or code lens request can wait for the one that covers its text. */
   const running = new Map<string, Promise<void>>();
   let lensRefresh: NodeJS.Timeout | undefined;
+  /** Numbers each root run as it reads the texts; runs of one root overlap while they pause between steps. */
+  let runTickets = 0;
+  /** The ticket of the run each root's stored analysis comes from: an earlier reading never replaces it. */
+  const storedTicket = new Map<string, number>();
   /** Bumped on every edit and analysis start: a run that sees a newer number stops. */
   const generation = new Map<string, number>();
   /** Documents opened a moment ago: analysed at once, not after the debounce. */
@@ -185,6 +196,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     trusted = init?.workspaceTrusted !== false;
     canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     folders = foldersOf(params.workspaceFolders, params.rootUri ?? null);
+    if (options.watchClient && !watchdog) {
+      const pid = params.processId;
+      const client =
+        typeof pid === "number" && Number.isSafeInteger(pid) && pid > 0 ? pid : clientProcessIdArg(process.argv);
+      // As the library's own check does: 0 after `shutdown`, 1 without (the LSP's `exit`).
+      watchdog = watchClient(client, () => process.exit(stopped ? 0 : 1));
+    }
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -489,6 +507,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   async function analyse(uri: string): Promise<void> {
     const gen = bump(uri);
     const stale = (): boolean => stopped || generation.get(uri) !== gen || !documents.get(uri);
+    /**
+     * Two turns of the event loop, then whether to stop. vscode-jsonrpc handles each message it read in an
+     * immediate of its own, queued behind ours when the message came during a step: the second turn lets
+     * it run (a `shutdown`, an edit) before the next step does.
+     */
+    const stopsAfterTurn = async (): Promise<boolean> => {
+      for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      return stale();
+    };
     const p = pathOfDoc.get(uri);
     if (p === undefined || stale()) return;
     const settings = await settingsFor(uri, p);
@@ -506,20 +533,32 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     try {
       const text = documents.get(uri)?.getText() ?? "";
       const dump = analyzer.runDump(p, text, options, uriOf);
-      const scope = { ...scopeFor(uri, p), maxFiles: settings.maxFiles };
-      const jobs = dump ? [] : analyzer.plan(p, scope, settings.pathMappings);
       if (dump) {
         keys.add(dump.key);
         for (const u of store.set(dump)) affected.add(u);
       }
+      const scope = { ...scopeFor(uri, p), maxFiles: settings.maxFiles };
+      // Let pending messages (an edit, a close, a shutdown) in between two steps of the work: the files
+      // of a new include graph one by one, then each root's loading, model, rules.
+      if (!dump)
+        for (const _ of analyzer.prepareSteps(scope, settings.pathMappings)) if (await stopsAfterTurn()) return;
+      const jobs = dump ? [] : analyzer.plan(p, scope, settings.pathMappings);
       for (const job of jobs) {
-        // Let pending messages (an edit, a close) in before the next chunk of work.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (stale()) return;
-        const result = analyzer.run(job, options, uriOf);
+        if (await stopsAfterTurn()) return;
+        // The texts are read in the first step: a run that read them later may have stored its result.
+        const ticket = ++runTickets;
+        const steps = analyzer.runSteps(job, options, uriOf);
+        let step = steps.next();
+        while (!step.done) {
+          if (await stopsAfterTurn()) return;
+          step = steps.next();
+        }
+        const result = step.value;
         if (result.ruleError !== undefined) logError(`rules failed on ${job.rootPath}`, result.ruleError);
         if (result.factsError !== undefined) logOnce(`reading workspace facts failed`, result.factsError);
         keys.add(job.key);
+        if ((storedTicket.get(job.key) ?? 0) > ticket) continue;
+        storedTicket.set(job.key, ticket);
         for (const u of store.set(result)) affected.add(u);
       }
       for (const u of releaseRoots(uri, keys)) affected.add(u);

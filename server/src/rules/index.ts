@@ -30,12 +30,31 @@ export function runChecks(
   options: RuleOptions,
   model: ConfigModel = buildModel(config),
 ): Finding[] {
-  const findings = [
-    ...syntaxFindings(config),
-    ...directiveFindings(config, options),
-    ...reuseportFindings(config, options),
-  ];
-  for (const rule of MODEL_RULES) findings.push(...rule(model, options));
+  const steps = checkSteps(config, options, model);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `runChecks` one rule at a time: it yields between two rules, so that the language server can take its
+ * messages in between (lsp/analysis.ts); the rules of a 100,000-location configuration take seconds.
+ */
+export function* checkSteps(
+  config: Configuration,
+  options: RuleOptions,
+  model: ConfigModel,
+): Generator<void, Finding[]> {
+  const findings = [...syntaxFindings(config)];
+  yield;
+  findings.push(...directiveFindings(config, options));
+  yield;
+  findings.push(...reuseportFindings(config, options));
+  for (const rule of MODEL_RULES) {
+    yield;
+    findings.push(...rule(model, options));
+  }
   findings.sort(
     (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset,
   );
