@@ -441,9 +441,19 @@ describe("safe writes", function () {
   /** Runs the CLI under strace, stopped after the `when`-th call of one of `syscalls`; `whileStopped` runs then. */
   /** strace processes still running (a failed test): killed in afterEach, so no CLI stays stopped. */
   const running = new Set<ChildProcess>();
+  /** CLIs strace stopped: killing strace leaves its tracee stopped, so they are killed too. */
+  const tracees = new Set<number>();
   afterEach(function () {
     for (const child of running) child.kill("SIGKILL");
     running.clear();
+    for (const pid of tracees) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone: the usual case
+      }
+    }
+    tracees.clear();
   });
 
   /**
@@ -491,8 +501,10 @@ describe("safe writes", function () {
     void exited.then(() => (done = true));
     // However long the machine takes (the test's timeout bounds it): this is an event, not a time.
     let pid = 0;
-    while (!done && !(pid = stoppedPid(log))) await new Promise((r) => setTimeout(r, 20));
+    const since = { at: 0 };
+    while (!done && !(pid = stoppedPid(log, since))) await new Promise((r) => setTimeout(r, 20));
     if (done) assert.fail(`the CLI was never stopped at ${syscalls} #${when}: ${stderr}`);
+    tracees.add(pid);
     try {
       whileStopped({ pid });
     } finally {
@@ -501,14 +513,22 @@ describe("safe writes", function () {
     return exited;
   }
 
-  /** The stopped process, once strace logged the injected SIGSTOP and every one of its threads in group-stop. */
-  function stoppedPid(log: string): number {
+  /**
+   * The stopped process, once strace logged the injected SIGSTOP and every one of its threads in group-stop.
+   * The CLI does its file work on the main thread: once that one has been in group-stop for a while, an idle
+   * helper thread whose stop strace has not logged does not keep the test waiting (a full run once waited
+   * out the timeout three times on that; `since` remembers when the main thread was first seen stopped).
+   */
+  function stoppedPid(log: string, since: { at: number }): number {
     const text = readOr(log, (f) => fs.readFileSync(f, "utf8"), "");
     const pid = Number(/^(\d+) --- SIGSTOP \{/m.exec(text)?.[1] ?? 0);
     if (!pid) return 0;
     const stopped = new Set([...text.matchAll(/^(\d+) --- stopped by SIGSTOP ---$/gm)].map((m) => m[1]));
+    if (!stopped.has(String(pid))) return 0;
+    since.at ||= Date.now();
     const threads = readOr(`/proc/${pid}/task`, (d) => fs.readdirSync(d), []);
-    return threads.length > 0 && threads.every((t) => stopped.has(t)) ? pid : 0;
+    if (threads.length > 0 && threads.every((t) => stopped.has(t))) return pid;
+    return Date.now() - since.at > 2000 ? pid : 0;
   }
 
   /** `read(file)`, or `otherwise` when it does not exist (yet, or any more). */
