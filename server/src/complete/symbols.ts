@@ -102,14 +102,21 @@ export function configSymbols(
     });
   }
   if (tree) {
-    const visit = (nodes: readonly Node[], stream: boolean): void => {
-      for (const n of nodes) {
-        if (n.kind !== "directive") continue;
-        c.add(n, stream);
-        if (n.block) visit(n.block.children, stream || n.name === "stream");
+    // An explicit stack of the blocks being read: blocks nest deeper than V8's stack.
+    const stack: { nodes: readonly Node[]; index: number; stream: boolean }[] = [
+      { nodes: tree.nodes, index: 0, stream: tree.inStream },
+    ];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.index >= top.nodes.length) {
+        stack.pop();
+        continue;
       }
-    };
-    visit(tree.nodes, tree.inStream);
+      const n = top.nodes[top.index++];
+      if (n.kind !== "directive") continue;
+      c.add(n, top.stream);
+      if (n.block) stack.push({ nodes: n.block.children, index: 0, stream: top.stream || n.name === "stream" });
+    }
   }
   return c.out;
 }
