@@ -36,7 +36,7 @@ export function fixesFor(
     const provider = PROVIDERS[f.ruleId];
     if (!provider || !config.files.has(f.path)) continue;
     try {
-      out.push(...provider(model, f, options));
+      for (const fix of provider(model, f, options)) out.push(fix); // not push(...): no bound on the count
     } catch (err) {
       // A fix we cannot compute is a fix we do not offer; the finding still stands.
       if (process.env.NGINX_RISK_DEBUG) console.error(err);

@@ -341,7 +341,7 @@ function rulesPerBlock(model: ConfigModel, options: RuleOptions): Finding[] {
     if (parses < 2) continue;
     const size = g.kind === "file" ? readRulesFile(g.file, source, model.config.mappings) : null;
     const twice = loadedTwice(g, size);
-    findings.push(...twice.findings);
+    for (const f of twice.findings) findings.push(f); // not push(...): one per instance, unbounded
     // nginx refuses this configuration: the error says what to change; the memory of the loads can wait.
     if (twice.findings.length > 0) continue;
     const directives = byDirective(g.instances);
