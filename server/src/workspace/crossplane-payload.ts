@@ -151,77 +151,76 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
     // statements, errors and checks come in the same document order as a recursive walk.
     const parsed: PayloadStatement[] = [];
     const stack: ConvertFrame[] = [{ nodes: tree.children, index: 0, context: ctx, out: parsed }];
-    while (stack.length > 0) {
+    blocks: while (stack.length > 0) {
       const frame = stack[stack.length - 1];
-      const nodes = frame.nodes;
-      if (frame.index >= nodes.length) {
-        stack.pop();
-        continue;
-      }
-      const node = nodes[frame.index++];
-      const out = frame.out;
-      const context = frame.context;
-      const start = node.range.start;
-      if (start.offset >= cutoff) {
-        // Everything after the cutoff is dropped, in this block and in those around it.
-        stack.length = 0;
-        break;
-      }
-      if (nextSyntax < syntaxErrors.length) flushSyntaxErrorsBefore(start.offset);
-      const line = start.line + 1;
-      if (node.kind === "comment") {
-        if (options.comments) out.push(commentStmt(file, options, line, node.text));
-        continue;
-      }
-      if (node.name === "" && node.terminator === "{") continue; // `{` without a name: reported by the scanner
-      const d: Directive = node;
-      const words = d.args;
-      const n = words.length;
-      // A copy of the words overwritten with their values: exact size (an array grown by `push` gets room
-      // for 16 elements) and still "packed" (`new Array(n)` is "holey", which JSON.stringify serialises
-      // element by element, twice as slowly).
-      let args = words.slice() as unknown as string[];
-      for (let i = 0; i < n; i++) args[i] = words[i].value;
-      if (d.lua) args.push(d.lua.code);
-      if (d.name === "if") args = stripIfParentheses(args);
-      if (options.checker) {
-        const problems = options.checker.check({
-          name: d.name,
-          argCount: d.args.length,
-          terminator: d.terminator,
-          context,
-        });
-        if (problems.length > 0) {
-          for (const p of problems) fail(line, p.message);
-          continue; // crossplane drops a statement that fails a check (and the block it opens)
+      const { nodes, out, context } = frame;
+      // The block's statements up to the next one that opens a block (which is read first).
+      while (frame.index < nodes.length) {
+        const node = nodes[frame.index++];
+        const start = node.range.start;
+        if (start.offset >= cutoff) {
+          // Everything after the cutoff is dropped, in this block and in those around it.
+          stack.length = 0;
+          break blocks;
         }
-      }
-      let includes: number[] | undefined;
-      if (!options.single && d.name === "include" && n > 0) {
-        includes = [];
-        for (const target of resolveInclude(words[0].value, configDir, options, (m) => fail(line, m))) {
-          let index = included.get(target);
-          if (index === undefined) {
-            index = queue.length;
-            included.set(target, index);
-            queue.push({ file: target, ctx: context });
+        if (nextSyntax < syntaxErrors.length) flushSyntaxErrorsBefore(start.offset);
+        const line = start.line + 1;
+        if (node.kind === "comment") {
+          if (options.comments) out.push(commentStmt(file, options, line, node.text));
+          continue;
+        }
+        if (node.name === "" && node.terminator === "{") continue; // `{` without a name: reported by the scanner
+        const d: Directive = node;
+        const words = d.args;
+        const n = words.length;
+        // A copy of the words overwritten with their values: exact size (an array grown by `push` gets room
+        // for 16 elements) and still "packed" (`new Array(n)` is "holey", which JSON.stringify serialises
+        // element by element, twice as slowly).
+        let args = words.slice() as unknown as string[];
+        for (let i = 0; i < n; i++) args[i] = words[i].value;
+        if (d.lua) args.push(d.lua.code);
+        if (d.name === "if") args = stripIfParentheses(args);
+        if (options.checker) {
+          const problems = options.checker.check({
+            name: d.name,
+            argCount: d.args.length,
+            terminator: d.terminator,
+            context,
+          });
+          if (problems.length > 0) {
+            for (const p of problems) fail(line, p.message);
+            continue; // crossplane drops a statement that fails a check (and the block it opens)
           }
-          includes.push(index);
+        }
+        let includes: number[] | undefined;
+        if (!options.single && d.name === "include" && n > 0) {
+          includes = [];
+          for (const target of resolveInclude(words[0].value, configDir, options, (m) => fail(line, m))) {
+            let index = included.get(target);
+            if (index === undefined) {
+              index = queue.length;
+              included.set(target, index);
+              queue.push({ file: target, ctx: context });
+            }
+            includes.push(index);
+          }
+        }
+        const block: PayloadStatement[] | undefined = d.block ? [] : undefined;
+        out.push(
+          options.combine
+            ? combinedStmtOf(file, d.name, line, args, includes, block)
+            : stmtWith(d.name, line, args, includes, block),
+        );
+        // crossplane 0.5.8 emits comments found between arguments even when comments are off.
+        const comments = d.argComments;
+        for (let i = 0; i < comments.length; i++) out.push(commentStmt(file, options, line, comments[i].text));
+        if (d.block && block) {
+          const inner = options.checker ? options.checker.enterBlock(context, d.name) : context;
+          stack.push({ nodes: d.block.children, index: 0, context: inner, out: block });
+          continue blocks;
         }
       }
-      const block: PayloadStatement[] | undefined = d.block ? [] : undefined;
-      out.push(
-        options.combine
-          ? combinedStmtOf(file, d.name, line, args, includes, block)
-          : stmtWith(d.name, line, args, includes, block),
-      );
-      // crossplane 0.5.8 emits comments found between arguments even when comments are off.
-      const comments = d.argComments;
-      for (let i = 0; i < comments.length; i++) out.push(commentStmt(file, options, line, comments[i].text));
-      if (d.block && block) {
-        const inner = options.checker ? options.checker.enterBlock(context, d.name) : context;
-        stack.push({ nodes: d.block.children, index: 0, context: inner, out: block });
-      }
+      stack.pop();
     }
 
     flushSyntaxErrorsBefore(Infinity);
