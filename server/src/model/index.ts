@@ -346,14 +346,11 @@ export function contextsAt(model: ConfigModel, path: string, offset: number): Co
     if (!d || c.file.path !== path) continue;
     if (d.range.start.offset <= offset && offset <= d.range.end.offset) out.push(c);
   }
-  // Deeper blocks start later (or at the same place but end earlier): innermost first. Depths computed once:
-  // at the deepest of 10,000 nested blocks, computing them per comparison walks 10^9 parents.
-  const depths = new Map(out.map((c) => [c, depth(c)]));
-  return out.sort((a, b) => depths.get(b)! - depths.get(a)!);
-}
-
-function depth(c: ConfigContext): number {
-  let n = 0;
-  for (let p = c.parent; p !== null; p = p.parent) n++;
-  return n;
+  // Deeper blocks start later (or at the same place but end earlier): innermost first. Depths from each
+  // parent's (reading order, parents first): walking to the root per context, or per comparison, is
+  // quadratic in the depth (10,000 nested locations: 5·10^7 steps, 10^9 when sorting).
+  if (out.length < 2) return out;
+  const depths: number[] = [];
+  for (const c of model.contexts) depths[c.id] = c.parent === null ? 0 : depths[c.parent.id] + 1;
+  return out.sort((a, b) => depths[b.id] - depths[a.id]);
 }
