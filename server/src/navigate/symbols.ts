@@ -74,8 +74,8 @@ export function isSymbolDirective(d: Directive): boolean {
 }
 
 /**
- * Levels of the outline. Symbols nested deeper are listed flat, in document order, among the children of
- * the last level (whose detail says so): nginx accepts 13,000 nested locations, and an outline that deep is
+ * Levels of the outline. Symbols nested deeper are listed flat, in document order, at the last level (among
+ * the children of the symbol above it, whose detail says so): nginx accepts 13,000 nested locations, and an outline that deep is
  * sent as JSON that V8's JSON.stringify (recursive) cannot write past about 2,000 levels, to editors that
  * walk it recursively too. Real configurations nest a handful of levels.
  */
