@@ -41,6 +41,11 @@ const INNER = "proxy_pass http://backend;";
 /** The deepest location's body (0-based line): proxy_pass, then a `listen` nginx refuses there. */
 const DEEP_LINE = FIRST_LOCATION_LINE + DEPTH;
 const DEEP = nestedLocations(DEPTH, `${INNER} listen 8081;`);
+/** Lua in the deepest location, the CA bundle at http level: one SSL context per location configuration. */
+const COSTLY = nestedLocations(DEPTH, "content_by_lua_block { ngx.say('deep') }", {
+  head: "load_module /usr/lib/nginx/modules/ndk_http_module.so; load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;",
+  extraHttp: "lua_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;",
+});
 /** Analyses of these documents take seconds of CPU; the machine is shared. */
 const WAIT_MS = 300_000;
 
@@ -90,7 +95,12 @@ describe("language server: deep and wide documents over stdio", function () {
   before(async function () {
     requireBuiltServer();
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-lsp-deep-")));
-    const inputs: Record<string, string> = { deep: DEEP, wide: wideLines(WIDE), unclosed: unclosed(DEEPER) };
+    const inputs: Record<string, string> = {
+      deep: DEEP,
+      costly: COSTLY,
+      wide: wideLines(WIDE),
+      unclosed: unclosed(DEEPER),
+    };
     for (const [name, text] of Object.entries(inputs)) {
       fs.mkdirSync(path.join(dir, name));
       fs.writeFileSync(fileOf(name), text);
@@ -171,6 +181,29 @@ describe("language server: deep and wide documents over stdio", function () {
 
     const lenses = await client.codeLens(file);
     assert.ok(Array.isArray(lenses));
+    assertNoOverflow();
+    client.close(file);
+  });
+
+  it("10,000 nested locations with an SSL context each: the code lens counts them, the deepest one's hover", async function () {
+    const file = fileOf("costly");
+    client.open(file, COSTLY, 1);
+    // lua-nginx-module unknown: assumed ≤ 0.10.25, one SSL context per location configuration.
+    const published = await diagnosticsFor(file, (p) => p.diagnostics.some((d) => d.code === "lua-ssl-per-location"));
+    const lua = published.diagnostics.find((d) => d.code === "lua-ssl-per-location");
+    assert.strictEqual(lua?.range.start.line, 3);
+    const lenses = await client.codeLens(file);
+    const titles = lenses.map((l) => [l.range.start.line, l.command?.title ?? ""]);
+    assert.ok(
+      titles.some(([line, title]) => line === 3 && /^10,001 SSL contexts/.test(String(title))),
+      JSON.stringify(titles),
+    );
+    assert.ok(
+      titles.some(([line, title]) => line === 4 && /^10,001 SSL contexts/.test(String(title))),
+      "the server's lens counts every location inside it",
+    );
+    const hover = await client.hover(file, DEEP_LINE - 1, 2);
+    assert.match((hover?.contents as MarkupContent | undefined)?.value ?? "", /1 SSL context of its own/);
     assertNoOverflow();
     client.close(file);
   });
