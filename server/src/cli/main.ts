@@ -473,17 +473,26 @@ export function main(argv: string[], io: Io): number {
  * queues what the pipe does not take at once, all of it in memory, and then fails (ENOBUFS).
  */
 function writeStdoutSync(s: string): void {
+  if (stdoutClosed) return;
   const bytes = Buffer.from(s, "utf8");
   for (let done = 0; done < bytes.length;) {
     try {
       done += fs.writeSync(1, bytes, done);
     } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // The reader is gone (`| head`): the rest is not wanted, as a tool killed by SIGPIPE would not write it.
+      if (code === "EPIPE") {
+        stdoutClosed = true;
+        return;
+      }
       // A non-blocking pipe that is full: wait for the reader.
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      if (code !== "EAGAIN") throw e;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     }
   }
 }
+
+let stdoutClosed = false;
 
 if (require.main === module) {
   const code = main(process.argv.slice(2), {
