@@ -154,11 +154,14 @@ function at(pos: CursorPosition, character: number): CursorPosition {
  */
 function placeIn(
   text: string,
-  nodes: readonly Node[],
-  contexts: ContextKind[],
+  top: readonly Node[],
+  topContexts: ContextKind[],
   offset: number,
   pos: CursorPosition,
 ): CursorPlace {
+  // Into the block that holds the cursor, one level at a time (a loop: blocks nest deeper than V8's stack).
+  let nodes = top;
+  let contexts = topContexts;
   for (let k = 0; k < nodes.length; k++) {
     const n = nodes[k];
     const start = n.range.start.offset;
@@ -170,8 +173,10 @@ function placeIn(
     if (n.block && n.block.open.start.offset < offset) {
       const close = n.block.close;
       if (close === null || offset <= close.start.offset) {
-        const inner = unique(contexts.map((c) => enterBlock(c, n.name)));
-        return placeIn(text, n.block.children, inner, offset, pos);
+        contexts = unique(contexts.map((c) => enterBlock(c, n.name)));
+        nodes = n.block.children;
+        k = -1;
+        continue;
       }
       continue;
     }

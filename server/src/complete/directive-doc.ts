@@ -322,13 +322,20 @@ export function unknownDirectiveDoc(name: string): string {
 
 /** The context of the body of the blocks enclosing `target` in `nodes`, from `top` (for hovers). */
 export function contextOfDirective(nodes: readonly Node[], target: Directive, top: ContextKind): ContextKind | null {
-  for (const n of nodes) {
-    if (n.kind !== "directive") continue;
-    if (n === target) return top;
-    if (n.block && n.range.start.offset <= target.range.start.offset && target.range.end.offset <= n.range.end.offset) {
-      const inner = contextOfDirective(n.block.children, target, enterBlock(top, n.name));
-      if (inner !== null) return inner;
+  // Depth-first over the blocks that span the target, in order; an explicit stack, since blocks nest deeper
+  // than V8's stack.
+  const stack: { nodes: readonly Node[]; index: number; context: ContextKind }[] = [{ nodes, index: 0, context: top }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.index >= frame.nodes.length) {
+      stack.pop();
+      continue;
     }
+    const n = frame.nodes[frame.index++];
+    if (n.kind !== "directive") continue;
+    if (n === target) return frame.context;
+    if (n.block && n.range.start.offset <= target.range.start.offset && target.range.end.offset <= n.range.end.offset)
+      stack.push({ nodes: n.block.children, index: 0, context: enterBlock(frame.context, n.name) });
   }
   return null;
 }

@@ -40,6 +40,7 @@ export function fixesFor(
     const provider = PROVIDERS[f.ruleId];
     if (!provider || !config.files.has(f.path)) continue;
     try {
+      // One by one, not push(...): no bound on the count.
       for (const x of provider(model, f, options)) {
         if ("refused" in x) refused?.push(x);
         else out.push(x);

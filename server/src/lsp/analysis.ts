@@ -476,10 +476,18 @@ export class Analyzer {
 }
 
 function collectIncludes(nodes: Node[], out: string[]): void {
-  for (const n of nodes) {
+  // In document order, with an explicit stack of the blocks being read (they nest deeper than V8's stack).
+  const stack: { nodes: Node[]; index: number }[] = [{ nodes, index: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.index >= top.nodes.length) {
+      stack.pop();
+      continue;
+    }
+    const n = top.nodes[top.index++];
     if (n.kind !== "directive") continue;
     if (n.name === "include") out.push(n.args.map((a) => a.value).join(" "));
-    if (n.block) collectIncludes(n.block.children, out);
+    if (n.block) stack.push({ nodes: n.block.children, index: 0 });
   }
 }
 

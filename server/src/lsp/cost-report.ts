@@ -285,9 +285,10 @@ function rootSection(r: RootCostSummary, href: Href): string[] {
   out.push(
     "| Set by | Module | CA bundle | Contexts | Parses | Each | Total | Blocks |",
     "|---|---|---|--:|--:|--:|--:|---|",
-    ...r.groups.map((g) => groupRow(g, href)),
-    "",
   );
+  // One row per bundle directive, appended one by one: push(...rows) overflows V8's stack past ~120,000.
+  for (const g of r.groups) out.push(groupRow(g, href));
+  out.push("");
   // Why each module makes these contexts, once per module and rule (with the rule's page).
   const reasons = new Map<string, string>();
   for (const g of r.groups)
@@ -314,7 +315,7 @@ export function renderCostReport(
       "binary units (1 KiB = 1,024 B).",
     "",
   );
-  for (const r of roots) out.push(...rootSection(r, href));
+  for (const r of roots) for (const line of rootSection(r, href)) out.push(line);
   return out.join("\n");
 }
 

@@ -138,15 +138,26 @@ export function why(source: SslSource): string {
   }
 }
 
-function add(a: OwnedCost, b: OwnedCost): OwnedCost {
-  return { contexts: a.contexts + b.contexts, bytes: a.bytes + b.bytes, entries: [...a.entries, ...b.entries] };
+/**
+ * Adds `b` to `sum`, which it changes and returns. Summing into one total keeps a sum over a block's blocks
+ * linear: a new total per step copied the entries so far each time (10,000 nested locations: 5·10^7 copies).
+ */
+function addTo(sum: OwnedCost, b: OwnedCost): OwnedCost {
+  sum.contexts += b.contexts;
+  sum.bytes += b.bytes;
+  for (const e of b.entries) sum.entries.push(e);
+  return sum;
 }
 
-const NOTHING: OwnedCost = { contexts: 0, bytes: 0, entries: [] };
+function nothing(): OwnedCost {
+  return { contexts: 0, bytes: 0, entries: [] };
+}
 
 /** A block and everything inside it. */
 export function subtreeCost(report: CostReport, ctx: ConfigContext): OwnedCost {
-  return descendants(ctx).reduce((sum, c) => add(sum, ownedCost(report, c)), NOTHING);
+  const sum = nothing();
+  for (const c of descendants(ctx)) addTo(sum, ownedCost(report, c));
+  return sum;
 }
 
 function locationConfigurationBytes(report: CostReport): number {
@@ -370,11 +381,11 @@ export function blockHover(a: RootAnalysis, instance: FileInstance, d: Directive
     const inside = descendants(ctx).slice(1);
     const confs = inside.filter((c) => c.isLocationConfiguration).length;
     let owning = 0;
-    let sum = NOTHING;
+    const sum = nothing();
     for (const c of inside) {
       const cost = ownedCost(report, c);
       if (cost.contexts > 0) owning++;
-      sum = add(sum, cost);
+      addTo(sum, cost);
     }
     if (confs > 0 || sum.contexts > 0)
       out.push(
@@ -446,12 +457,12 @@ export function includeHover(a: RootAnalysis, inst: FileInstance, d: Directive):
   }
   const confs = a.model.locationConfigurations.filter((c) => includedThrough(c.file, inst, d));
   let owners = 0;
-  let cost = NOTHING;
+  const cost = nothing();
   for (const [owner] of report.byOwner) {
     if (!includedThrough(owner.file, inst, d)) continue;
     const c = ownedCost(report, owner);
     if (c.contexts > 0) owners++;
-    cost = add(cost, c);
+    addTo(cost, c);
   }
   const confBytes = confs.length * locationConfigurationBytes(report);
   out.push(

@@ -43,6 +43,7 @@ const KINDS: Readonly<Record<SymbolKindName, SymbolKind>> = {
   object: SymbolKind.Object,
 };
 
+/** Recursive, bounded: outlines are at most OUTLINE_DEPTH (navigate/symbols.ts) levels deep. */
 export function toDocumentSymbol(s: OutlineSymbol): DocumentSymbol {
   const out: DocumentSymbol = {
     name: s.name,

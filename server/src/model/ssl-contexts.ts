@@ -3,7 +3,7 @@
 // confirms (test/rules/ssl-oracle.test.ts counts the opens of the bundle).
 
 import type { Directive } from "../parse/ast";
-import { effective, enclosing, type ConfigContext, type ConfigModel, type DirectiveSite } from "./index";
+import { effective, type ConfigContext, type ConfigModel, type DirectiveSite } from "./index";
 
 /** One SSL_CTX nginx creates while reading the configuration. */
 export interface SslContext {
@@ -72,8 +72,12 @@ export const LUA_SSL_DIRECTIVES = [
 export function hasLuaModule(model: ConfigModel, family: "http" | "stream"): boolean {
   const so = new RegExp(`ngx_${family}_lua_module`);
   for (const s of model.sitesOf("load_module")) if (so.test(s.directive.args[0]?.value ?? "")) return true;
+  // Whether each context is (inside) the family's block, from its parent's answer (contexts are in reading
+  // order, parents first): asking enclosing() per context walks depth² parents in deeply nested blocks.
+  const inFamily: boolean[] = [];
   for (const c of model.contexts) {
-    if (enclosing(c, family) === null) continue;
+    inFamily[c.id] = c.kind === family || (c.parent !== null && inFamily[c.parent.id]);
+    if (!inFamily[c.id]) continue;
     for (const name of c.own.keys()) if (name.startsWith("lua_") || /_by_lua(_block|_file)?$/.test(name)) return true;
   }
   return false;

@@ -113,15 +113,20 @@ function fileArguments(
   seen: Set<number>,
   out: FileLink[],
 ): void {
-  for (const n of nodes) {
-    if (n.kind !== "directive") continue;
-    if (n.block) fileArguments(config, n.block.children, source, seen, out);
-    const file = fileArgumentTarget(config, n, source);
-    if (file === null) continue;
-    const arg = n.args[0];
-    if (seen.has(arg.range.start.offset)) continue;
-    seen.add(arg.range.start.offset);
-    out.push({ range: arg.range, target: file, tooltip: file, targets: [file] });
+  // Every directive, with an explicit stack of the blocks being read (they nest deeper than V8's stack);
+  // the caller sorts the links.
+  const stack: (readonly Node[])[] = [nodes];
+  for (let list = stack.pop(); list !== undefined; list = stack.pop()) {
+    for (const n of list) {
+      if (n.kind !== "directive") continue;
+      if (n.block) stack.push(n.block.children);
+      const file = fileArgumentTarget(config, n, source);
+      if (file === null) continue;
+      const arg = n.args[0];
+      if (seen.has(arg.range.start.offset)) continue;
+      seen.add(arg.range.start.offset);
+      out.push({ range: arg.range, target: file, tooltip: file, targets: [file] });
+    }
   }
 }
 

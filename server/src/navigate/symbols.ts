@@ -73,19 +73,64 @@ export function isSymbolDirective(d: Directive): boolean {
   return d.block !== undefined || d.lua !== undefined;
 }
 
+/**
+ * Levels of the outline. Symbols nested deeper are listed flat, in document order, at the last level (among
+ * the children of the symbol above it, whose detail says so): nginx accepts 13,000 nested locations, and an outline that deep is
+ * sent as JSON that V8's JSON.stringify (recursive) cannot write past about 2,000 levels, to editors that
+ * walk it recursively too. Real configurations nest a handful of levels.
+ */
+export const OUTLINE_DEPTH = 64;
+
+const FLATTENED = `blocks nested deeper than ${OUTLINE_DEPTH} levels are listed flat here`;
+
 export function documentSymbols(file: ParsedFile): OutlineSymbol[] {
-  return symbolsOf(file.text, file.children);
-}
-
-function symbolsOf(text: string, nodes: readonly Node[]): OutlineSymbol[] {
-  const out: OutlineSymbol[] = [];
-  for (const n of nodes) {
+  const text = file.text;
+  const roots: OutlineSymbol[] = [];
+  const flattenedInto = new Set<OutlineSymbol>();
+  // The blocks being read (an explicit stack: they nest deeper than V8's stack), each with the list its
+  // symbols go to, the symbol owning that list and the depth of those symbols.
+  const stack: {
+    nodes: readonly Node[];
+    index: number;
+    out: OutlineSymbol[];
+    owner: OutlineSymbol | null;
+    depth: number;
+  }[] = [{ nodes: file.children, index: 0, out: roots, owner: null, depth: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.index >= top.nodes.length) {
+      stack.pop();
+      continue;
+    }
+    const n = top.nodes[top.index++];
     if (n.kind !== "directive" || !isSymbolDirective(n)) continue;
-    out.push(symbolOf(text, n));
+    const sym = symbolOf(text, n);
+    top.out.push(sym);
+    if (!n.block || !hasSymbolChildren(n)) continue;
+    if (top.depth + 1 < OUTLINE_DEPTH) {
+      stack.push({ nodes: n.block.children, index: 0, out: sym.children, owner: sym, depth: top.depth + 1 });
+      continue;
+    }
+    // Deeper than the outline goes: into the same flat list.
+    const owner = top.owner;
+    if (owner && !flattenedInto.has(owner)) {
+      flattenedInto.add(owner);
+      owner.detail = owner.detail ? `${owner.detail} · ${FLATTENED}` : FLATTENED;
+    }
+    stack.push({ nodes: n.block.children, index: 0, out: top.out, owner, depth: top.depth });
   }
-  return out;
+  return roots;
 }
 
+/** Whether the block's body is outlined (not a table or code nginx's handler reads itself). */
+function hasSymbolChildren(d: Directive): boolean {
+  if (d.lua || !d.block) return false;
+  let leaf = leafBlocks.get(d.name);
+  if (leaf === undefined) leafBlocks.set(d.name, (leaf = hasCustomBody(d.name) || isLuaBlockDirective(d.name)));
+  return !leaf;
+}
+
+/** A directive's symbol, without its children (documentSymbols adds them). */
 function symbolOf(text: string, d: Directive): OutlineSymbol {
   const sym: OutlineSymbol = {
     name: "",
@@ -99,9 +144,6 @@ function symbolOf(text: string, d: Directive): OutlineSymbol {
     sym.name = headText(text, d);
     return sym;
   }
-  let leaf = leafBlocks.get(d.name);
-  if (leaf === undefined) leafBlocks.set(d.name, (leaf = hasCustomBody(d.name) || isLuaBlockDirective(d.name)));
-  if (!leaf) sym.children = symbolsOf(text, d.block.children);
   if (d.name === "server") {
     sym.name = serverName(d.block.children);
     sym.kind = "module";
@@ -146,13 +188,18 @@ export function flattenSymbols(
   visit: (s: OutlineSymbol, parents: readonly OutlineSymbol[]) => void,
 ): void {
   const parents: OutlineSymbol[] = [];
-  const go = (list: readonly OutlineSymbol[]): void => {
-    for (const s of list) {
-      visit(s, parents);
-      parents.push(s);
-      go(s.children);
+  // Depth-first with an explicit stack of the lists being walked (`parents[i]` owns `lists[i + 1]`).
+  const lists: { list: readonly OutlineSymbol[]; index: number }[] = [{ list: symbols, index: 0 }];
+  while (lists.length > 0) {
+    const top = lists[lists.length - 1];
+    if (top.index >= top.list.length) {
+      lists.pop();
       parents.pop();
+      continue;
     }
-  };
-  go(symbols);
+    const s = top.list[top.index++];
+    visit(s, parents);
+    parents.push(s);
+    lists.push({ list: s.children, index: 0 });
+  }
 }

@@ -44,16 +44,23 @@ export interface LineCharacter {
  * block only on its head (up to the `{`), nothing inside a Lua body; inside braces, the directives there.
  */
 export function directiveAt(nodes: readonly Node[], pos: LineCharacter): Directive | null {
-  for (const n of nodes) {
-    if (n.kind !== "directive") continue;
-    if (!le(n.range.start, pos) || !le(pos, n.range.end)) continue;
-    if (n.block) {
-      if (lt(pos, n.block.open.end)) return n;
-      if (n.block.close && le(n.block.close.start, pos)) return null;
-      return directiveAt(n.block.children, pos);
+  // Down one block at a time (a loop, not recursion: blocks nest deeper than V8's stack).
+  let list: readonly Node[] | null = nodes;
+  while (list !== null) {
+    const body: readonly Node[] = list;
+    list = null;
+    for (const n of body) {
+      if (n.kind !== "directive") continue;
+      if (!le(n.range.start, pos) || !le(pos, n.range.end)) continue;
+      if (n.block) {
+        if (lt(pos, n.block.open.end)) return n;
+        if (n.block.close && le(n.block.close.start, pos)) return null;
+        list = n.block.children;
+        break;
+      }
+      if (n.lua && le(n.lua.range.start, pos)) return null;
+      return n;
     }
-    if (n.lua && le(n.lua.range.start, pos)) return null;
-    return n;
   }
   return null;
 }

@@ -68,11 +68,32 @@ function byDirective(sites: DirectiveSite[]): DirectiveSite[][] {
   return [...out.values()];
 }
 
-/** True when rules are set in `ctx` or any block above it (msc_rules_merge at every level). */
+/** rulesInEffect's answers per block (the model does not change once built). */
+const rulesAnswers = new WeakMap<ConfigContext, boolean>();
+
+/**
+ * True when rules are set in `ctx` or any block above it (msc_rules_merge at every level). Remembered
+ * along the way: asked for every location configuration, walking up each time is quadratic in the depth
+ * (20,000 nested locations: 5.5 s of the 7 s `check` took).
+ */
 function rulesInEffect(ctx: ConfigContext): boolean {
-  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent)
-    for (const name of RULES_DIRECTIVES) if ((c.own.get(name)?.length ?? 0) > 0) return true;
-  return false;
+  const path: ConfigContext[] = [];
+  let answer = false;
+  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent) {
+    const known = rulesAnswers.get(c);
+    if (known !== undefined) {
+      answer = known;
+      break;
+    }
+    if (RULES_DIRECTIVES.some((name) => (c!.own.get(name)?.length ?? 0) > 0)) {
+      answer = true;
+      rulesAnswers.set(c, true);
+      break;
+    }
+    path.push(c);
+  }
+  for (const c of path) rulesAnswers.set(c, answer);
+  return answer;
 }
 
 function blockRelated(c: ConfigContext, message: string): RelatedLocation | null {
@@ -341,7 +362,7 @@ function rulesPerBlock(model: ConfigModel, options: RuleOptions): Finding[] {
     if (parses < 2) continue;
     const size = g.kind === "file" ? readRulesFile(g.file, source, model.config.mappings) : null;
     const twice = loadedTwice(g, size);
-    findings.push(...twice.findings);
+    for (const f of twice.findings) findings.push(f); // not push(...): one per instance, unbounded
     // nginx refuses this configuration: the error says what to change; the memory of the loads can wait.
     if (twice.findings.length > 0) continue;
     const directives = byDirective(g.instances);

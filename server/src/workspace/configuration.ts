@@ -203,22 +203,57 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
     return r;
   };
 
+  // The expansion keeps an explicit stack instead of recursing: nginx accepts 13,000 nested blocks
+  // (test/cli/deep-input.test.ts), deeper than V8's stack. Frames are the statements of a block or file
+  // (`closes`: what to undo when they are done) and includes whose files are expanded one after the other.
+  type ExpandFrame =
+    | { kind: "nodes"; inst: FileInstance; nodes: Node[]; index: number; closes: "nothing" | "block" | "file" }
+    | {
+        kind: "include";
+        inst: FileInstance;
+        d: Directive;
+        resolution: IncludeResolution;
+        to: FileInstance[];
+        next: number;
+      };
+
   const expandNodes = (inst: FileInstance, nodes: Node[], context: string[], parents: Directive[]): void => {
-    for (const node of nodes) {
+    const stack: ExpandFrame[] = [{ kind: "nodes", inst, nodes, index: 0, closes: "nothing" }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.kind === "include") {
+        const child = nextIncluded(top, context, parents);
+        if (child === null) {
+          stack.pop();
+          continue;
+        }
+        chain.push(child);
+        stack.push({ kind: "nodes", inst: child, nodes: child.parsed.children, index: 0, closes: "file" });
+        continue;
+      }
+      if (top.index >= top.nodes.length) {
+        stack.pop();
+        if (top.closes === "block") {
+          context.pop();
+          parents.pop();
+        } else if (top.closes === "file") chain.pop();
+        continue;
+      }
+      const node = top.nodes[top.index++];
       if (node.kind !== "directive") continue;
       if (node.name === "include" && !node.block) {
-        expandInclude(inst, node, context, parents);
+        const include = startInclude(top.inst, node);
+        if (include) stack.push(include);
       } else if (node.block) {
         context.push(node.name);
         parents.push(node);
-        expandNodes(inst, node.block.children, context, parents);
-        context.pop();
-        parents.pop();
+        stack.push({ kind: "nodes", inst: top.inst, nodes: node.block.children, index: 0, closes: "block" });
       }
     }
   };
 
-  const expandInclude = (inst: FileInstance, d: Directive, context: string[], parents: Directive[]): void => {
+  /** Resolves an include; null when there is nothing to expand (wrong arguments). */
+  const startInclude = (inst: FileInstance, d: Directive): Extract<ExpandFrame, { kind: "include" }> | null => {
     const to: FileInstance[] = [];
     inst.includes.set(d, to);
     if (d.args.length !== 1) {
@@ -231,13 +266,25 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
         code: "include-args",
       });
       edges.push({ from: inst, directive: d, resolution: null, to });
-      return;
+      return null;
     }
     const arg = d.args[0];
     const resolution = resolveInclude(arg.value, { confPrefix, mappings, source });
     edges.push({ from: inst, directive: d, resolution, to });
     for (const pr of resolution.problems) report({ path: inst.path, range: arg.range, ...pr });
-    for (const file of resolution.files) {
+    return { kind: "include", inst, d, resolution, to, next: 0 };
+  };
+
+  /** The next file of an include to expand, as a new instance; null when none is left. */
+  const nextIncluded = (
+    f: Extract<ExpandFrame, { kind: "include" }>,
+    context: string[],
+    parents: Directive[],
+  ): FileInstance | null => {
+    const { inst, d, resolution, to } = f;
+    const arg = d.args[0];
+    while (f.next < resolution.files.length) {
+      const file = resolution.files[f.next++];
       const cycleAt = chain.findIndex((c) => realOf(c.path) === realOf(file));
       if (cycleAt >= 0) {
         const again = includedName(resolution, file, mappings);
@@ -266,7 +313,7 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
             code: "include-limit",
           });
         }
-        return;
+        return null;
       }
       const got = read(file, isTableBlock(context[context.length - 1] ?? ""));
       if (!got || !("parsed" in got)) {
@@ -291,10 +338,9 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
         directive: d,
       });
       to.push(child);
-      chain.push(child);
-      expandNodes(child, parsed.children, context, parents);
-      chain.pop();
+      return child;
     }
+    return null;
   };
 
   const rootRead = read(root, false);
@@ -383,26 +429,60 @@ export interface ConfigVisitor {
  * file, included files in place of their `include`. `context`/`parents` arrays are shared and mutated
  * while walking: copy them if you keep them.
  */
+const NO_NODES: Node[] = [];
+
 export function walk(config: Configuration, visitor: ConfigVisitor): void {
   const context: string[] = [...config.root.context];
   const parents: Directive[] = [];
-  const visit = (inst: FileInstance, nodes: Node[]): void => {
-    for (const node of nodes) {
-      if (node.kind !== "directive") continue;
-      const info: WalkInfo = { file: inst, context, parents };
-      if (visitor.enter?.(node, info) === false) continue;
-      const included = inst.includes.get(node);
-      if (included) {
-        for (const child of included) visit(child, child.parsed.children);
-      } else if (node.block) {
-        context.push(node.name);
-        parents.push(node);
-        visit(inst, node.block.children);
+  // An explicit stack (blocks nest deeper than V8's stack): the statements of a block or file, and when they
+  // are done, the directive whose block (or included files) they were, to leave.
+  interface WalkFrame {
+    inst: FileInstance;
+    nodes: Node[];
+    index: number;
+    /** The block directive to leave when done (its own context entry popped first), or the include. */
+    leave: Directive | null;
+    info: WalkInfo | null;
+    popsContext: boolean;
+  }
+  const stack: WalkFrame[] = [
+    { inst: config.root, nodes: config.root.parsed.children, index: 0, leave: null, info: null, popsContext: false },
+  ];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.index >= top.nodes.length) {
+      stack.pop();
+      if (top.popsContext) {
         context.pop();
         parents.pop();
       }
-      visitor.leave?.(node, info);
+      if (top.leave !== null) visitor.leave?.(top.leave, top.info!);
+      continue;
     }
-  };
-  visit(config.root, config.root.parsed.children);
+    const inst = top.inst;
+    const node = top.nodes[top.index++];
+    if (node.kind !== "directive") continue;
+    const info: WalkInfo = { file: inst, context, parents };
+    if (visitor.enter?.(node, info) === false) continue;
+    const included = inst.includes.get(node);
+    if (included) {
+      // Left once every included file was walked; the files are pushed last first, to be walked in order.
+      stack.push({ inst, nodes: NO_NODES, index: 0, leave: node, info, popsContext: false });
+      for (let i = included.length - 1; i >= 0; i--) {
+        const child = included[i];
+        stack.push({
+          inst: child,
+          nodes: child.parsed.children,
+          index: 0,
+          leave: null,
+          info: null,
+          popsContext: false,
+        });
+      }
+    } else if (node.block) {
+      context.push(node.name);
+      parents.push(node);
+      stack.push({ inst, nodes: node.block.children, index: 0, leave: node, info, popsContext: true });
+    } else visitor.leave?.(node, info);
+  }
 }

@@ -5,7 +5,7 @@
 // first directives, and say so with a hint.
 
 import * as path from "path";
-import type { Directive, ParsedFile, Range } from "../parse/ast";
+import type { Directive, Node, ParsedFile, Range } from "../parse/ast";
 import { classifyConfiguration } from "./classify";
 import { loadConfiguration, type ConfigDiagnostic, type Configuration, type FileInstance } from "./configuration";
 import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
@@ -163,17 +163,19 @@ function topDirectives(parsed: ParsedFile): Directive[] {
  */
 function streamLike(directives: Directive[]): boolean {
   let passes = false;
-  const visit = (ds: Directive[]): boolean => {
-    for (const d of ds) {
+  // Every directive at any depth (an explicit stack: blocks nest deeper than V8's stack).
+  const stack: Node[][] = [directives];
+  for (let list = stack.pop(); list !== undefined; list = stack.pop()) {
+    for (const d of list) {
+      if (d.kind !== "directive") continue;
       if (HTTP_ONLY.has(d.name)) return false;
       if (d.name === "proxy_pass") passes = true;
       if (d.name === "listen" && d.args.some((a) => a.value === "udp")) passes = true;
       if (d.name === "ssl_preread") passes = true;
-      if (d.block && !visit(d.block.children.filter((n): n is Directive => n.kind === "directive"))) return false;
+      if (d.block) stack.push(d.block.children);
     }
-    return true;
-  };
-  return visit(directives) && passes;
+  }
+  return passes;
 }
 
 /** Guesses where a file's directives belong from its top-level directives (the first that decides wins). */
