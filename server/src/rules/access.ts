@@ -9,9 +9,18 @@ import { siteKey, type ConfigModel } from "../model";
 import { refusalText } from "../workspace/access";
 import type { Finding, RuleOptions } from "./types";
 
+/** Other directives naming the same unread bundle that a finding lists as related locations (the rest are counted). */
+const MAX_RELATED = 10;
+
+/**
+ * One finding per unread bundle path (and reason) per configuration, at the first directive naming it: a
+ * configuration with 4,000 locations that each name the system bundle has one thing to fix, not 4,000 (each
+ * cost finding says the bundle was assumed). The other directives are counted, the first few related.
+ */
 export function accessFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   const report = costReport(model, options);
   const seen = new Set<string>();
+  const byPath = new Map<string, Finding>();
   const findings: Finding[] = [];
   for (const source of report.sources) {
     for (const load of source.plan.loads) {
@@ -21,12 +30,22 @@ export function accessFindings(model: ConfigModel, options: RuleOptions): Findin
       const b = bundleFor(report, site);
       if (!b?.notRead) continue;
       const d = site.directive;
-      findings.push({
+      const range = d.args[0]?.range ?? d.range;
+      const key = `${b.path}\0${b.notRead.reason}`;
+      const first = byPath.get(key);
+      if (first) {
+        const data = first.data as { directives: number };
+        data.directives++;
+        if ((first.related ??= []).length < MAX_RELATED)
+          first.related.push({ path: site.file.path, range, message: "names the same bundle" });
+        continue;
+      }
+      const finding: Finding = {
         ruleId: "access",
         code: `read-${b.notRead.reason}`,
         severity: "info",
         path: site.file.path,
-        range: d.args[0]?.range ?? d.range,
+        range,
         message:
           `${refusalText(b.path, b.notRead)}. The estimate assumes ${formatCount(b.bytes)} B / ` +
           `${formatCount(b.certificates)} certificates (${b.assumedAs ?? "Debian's ca-certificates bundle"})`,
@@ -35,9 +54,16 @@ export function accessFindings(model: ConfigModel, options: RuleOptions): Findin
           reason: b.notRead.reason,
           bytes: b.bytes,
           certificates: b.certificates,
+          directives: 1,
         },
-      });
+      };
+      byPath.set(key, finding);
+      findings.push(finding);
     }
+  }
+  for (const f of findings) {
+    const n = (f.data as { directives: number }).directives;
+    if (n > 1) f.message += ` (${formatCount(n)} directives name it; this is the first)`;
   }
   return findings;
 }
