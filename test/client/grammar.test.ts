@@ -409,6 +409,9 @@ function crossCheck(file: string, text: string, t: Tokenized, acc: CrossCheck, l
       if (inTable) {
         acc.entries++;
         if (!hasScope(nameScopes, "meta.entry")) fail(d.nameWord.range.start.offset, `entry "${d.name}" not scoped`);
+      } else if (d.nameWord.range.start.offset === d.nameWord.range.end.offset) {
+        // A `{` with no name before it (`unexpected "{"`: the name was hidden in a comment, say): there is no
+        // word for the grammar to scope.
       } else {
         acc.directives++;
         if (!DIRECTIVE_NAME_SCOPES.some((s) => hasScope(nameScopes, s)))
