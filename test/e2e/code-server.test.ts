@@ -57,6 +57,21 @@ const MESSY = [
   "",
 ].join("\n");
 
+/**
+ * A file whose `# was: …` comment ends in a lone CR (an editor once wrote it, or a sed): nginx reads the next
+ * line as part of the comment, VS Code's text buffer turns the CR into the file's own line break on opening.
+ */
+const HIDDEN_BY_CR = [
+  "server {",
+  "    listen 127.0.0.1:8082;",
+  "    location / {",
+  "        return 200 'on';",
+  "        # was:\r        return 503 'off';",
+  "    }",
+  "}",
+  "",
+].join("\n");
+
 /** Where completion is asked for: an empty line inside a location. */
 const COMPLETE = ["http {", "    server {", "        location / {", "            ", "        }", "    }", "}", ""].join(
   "\n",
@@ -136,6 +151,7 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
     state.ws = generateIncident(path.join(tmp, "ws"), LOCATIONS);
     fs.mkdirSync(ws("snippets"));
     fs.writeFileSync(ws("snippets", "messy.nginx"), MESSY);
+    fs.writeFileSync(ws("snippets", "hidden.nginx"), HIDDEN_BY_CR);
     fs.writeFileSync(ws("snippets", "complete.nginx"), COMPLETE);
     fs.writeFileSync(ws("snippets", "upstream.nginx"), NAVIGATE);
     state.expected = path.join(tmp, "expected");
@@ -607,6 +623,25 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
       cliCheck(ws("snippets", "messy.nginx")).filter((x) => x.severity === "error"),
       [],
     );
+    await wb().command("View: Close All Editors");
+  });
+
+  it("warns where VS Code turned a lone CR into a line break: the text nginx reads as comment would be saved live", async function () {
+    await wb().quickOpen("hidden.nginx");
+    await wb()
+      .page.locator("#status\\.editor\\.mode", { hasText: /^\s*Nginx\s*$/i })
+      .waitFor({ timeout: 10_000 });
+    const rows = await wb().poll(
+      async () => nonEmpty((await wb().problems()).filter((r) => r.includes("turned a lone carriage return"))),
+      30_000,
+    );
+    await shot("a-line-breaks");
+    assert.ok(rows, `a Problems row: ${JSON.stringify(await wb().problems())}`);
+    // On the hidden text's line as the editor shows it (line 6, after the CR), where `return 503` starts.
+    assert.ok(rows[0].includes("[Ln 6, Col 9]"), rows[0]);
+    // The server warns only when the buffer is the disk text with its line breaks rewritten: VS Code did it.
+    assert.strictEqual(fs.readFileSync(ws("snippets", "hidden.nginx"), "utf8"), HIDDEN_BY_CR, "nothing was saved");
+    await wb().page.keyboard.press("Control+Shift+M");
     await wb().command("View: Close All Editors");
   });
 

@@ -61,7 +61,8 @@ import {
   type StatusResult,
   WORKSPACE_TRUSTED_NOTIFICATION,
 } from "./cost-report-protocol";
-import { hoverToLsp, lensToCodeLens, pathToUri, uriToPath } from "./conversions";
+import { findingToDiagnostic, hoverToLsp, lensToCodeLens, pathToUri, uriToPath } from "./conversions";
+import { lineBreakHazards } from "./editor-line-breaks";
 import { completionItems, resolveItem } from "./completion";
 import { formattingEdits } from "./formatting";
 import { codeLenses, hoverAt } from "./hover";
@@ -205,7 +206,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
     return {
       capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        // Saves are told so that the line breaks an editor rewrote on opening are checked again (below).
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         // `$` variables, `@` named locations, `/` for the upstream names after `proxy_pass http://`.
         completionProvider: { triggerCharacters: ["$", "@", "/"], resolveProvider: true },
@@ -348,6 +350,38 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (real !== p) docOfRealPath.set(real, uri);
     }
     justOpened.add(uri);
+    if (uri.startsWith("file:")) openedAs.set(uri, e.document.getText());
+  });
+
+  // The line breaks an editor rewrote on opening (editor-line-breaks.ts): the text as opened is compared with
+  // the disk at the document's first analysis (nothing is read before the server's read policy is set),
+  // and again when it is saved or changes on disk; the findings are kept while it is edited (its edits make
+  // the buffer differ from the disk in other ways too).
+  const openedAs = new Map<string, string>();
+  const lineBreakFindings = new Map<string, Diagnostic[]>();
+  function checkLineBreaks(uri: string, p: string, buffer: string): void {
+    if (!uri.startsWith("file:")) return;
+    try {
+      analyzer.disk.forget(p);
+      const disk = analyzer.disk.read(p);
+      const found = disk === null ? [] : lineBreakHazards(p, disk, buffer);
+      if (found.length > 0)
+        lineBreakFindings.set(
+          uri,
+          found.map((f) => findingToDiagnostic(f)),
+        );
+      else lineBreakFindings.delete(uri);
+    } catch (err) {
+      logError(`comparing ${uri} with the file on disk failed`, err);
+    }
+  }
+
+  documents.onDidSave((e) => {
+    const uri = e.document.uri;
+    const p = pathOfDoc.get(uri);
+    if (p === undefined || !lineBreakFindings.has(uri)) return;
+    checkLineBreaks(uri, p, e.document.getText());
+    publish(new Set([uri]), null);
   });
 
   documents.onDidChangeContent((e) => {
@@ -365,6 +399,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const p = pathOfDoc.get(uri);
       cancel(uri);
       justOpened.delete(uri);
+      openedAs.delete(uri);
+      lineBreakFindings.delete(uri);
       settingsCache.delete(uri);
       lastSettings.delete(uri);
       pathOfDoc.delete(uri);
@@ -397,6 +433,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       // Any change may alter what a glob matches or which file is a main file: the include graphs are
       // rebuilt (Analyzer.filesChanged), and every open document is analysed again.
       analyzer.filesChanged(unknown ? undefined : paths);
+      // A document whose line breaks the editor rewrote: the file on disk may have been saved or fixed.
+      for (const uri of lineBreakFindings.keys()) {
+        const p = pathOfDoc.get(uri);
+        const doc = documents.get(uri);
+        if (p !== undefined && doc && (unknown || paths.includes(p))) checkLineBreaks(uri, p, doc.getText());
+      }
       reanalyseAll();
     } catch (err) {
       logError("handling file changes failed", err);
@@ -524,6 +566,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (analyzer.setAccess(accessNow()))
       for (const doc of documents.all())
         if (doc.uri !== uri) schedule(doc.uri, (lastSettings.get(doc.uri) ?? DEFAULT_SETTINGS).debounceMs);
+    const asOpened = openedAs.get(uri);
+    if (asOpened !== undefined) {
+      openedAs.delete(uri);
+      checkLineBreaks(uri, p, asOpened);
+    }
 
     const uriOf = uriMapper();
     const keys = new Set<string>();
@@ -825,7 +872,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   function publish(uris: Set<string>, analysed: { uri: string; version: number } | null): void {
     if (stopped) return;
     for (const u of uris) {
-      const diagnostics: Diagnostic[] = store.merged(u);
+      const diagnostics: Diagnostic[] = [...store.merged(u), ...(lineBreakFindings.get(u) ?? [])];
       const hash = JSON.stringify(diagnostics);
       const isAnalysed = analysed !== null && analysed.uri === u;
       if (!isAnalysed && (published.get(u) ?? "[]") === hash) continue;
