@@ -3,6 +3,7 @@
 // after `@`. Read from the loaded configurations (every file the editor's file is read with) and from the
 // editor's own tree, which may be newer than the last analysis.
 
+import { walkTree } from "../parse/walk";
 import type { Directive, Node } from "../parse/ast";
 import { walk, type Configuration } from "../workspace/configuration";
 
@@ -109,21 +110,11 @@ export function configSymbols(
     });
   }
   if (tree) {
-    // An explicit stack of the blocks being read: blocks nest deeper than V8's stack.
-    const stack: { nodes: readonly Node[]; index: number; stream: boolean }[] = [
-      { nodes: tree.nodes, index: 0, stream: tree.inStream },
-    ];
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      if (top.index >= top.nodes.length) {
-        stack.pop();
-        continue;
-      }
-      const n = top.nodes[top.index++];
-      if (n.kind !== "directive") continue;
-      c.add(n, top.stream);
-      if (n.block) stack.push({ nodes: n.block.children, index: 0, stream: top.stream || n.name === "stream" });
-    }
+    walkTree(tree.nodes, tree.inStream, (n, stream) => {
+      if (n.kind !== "directive") return undefined;
+      c.add(n, stream);
+      return stream || n.name === "stream";
+    });
   }
   return c.out;
 }

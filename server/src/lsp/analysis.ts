@@ -13,6 +13,7 @@
 // The model is built once per analysis and shared by the rules and the report. Quick-fixes are computed
 // from the same analysis, on demand, and kept with it (fixesOf).
 
+import { walkTree } from "../parse/walk";
 import * as path from "path";
 import type { Diagnostic } from "vscode-languageserver/node";
 import { formatCount } from "../cost/format";
@@ -476,19 +477,11 @@ export class Analyzer {
 }
 
 function collectIncludes(nodes: Node[], out: string[]): void {
-  // In document order, with an explicit stack of the blocks being read (they nest deeper than V8's stack).
-  const stack: { nodes: Node[]; index: number }[] = [{ nodes, index: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    if (top.index >= top.nodes.length) {
-      stack.pop();
-      continue;
-    }
-    const n = top.nodes[top.index++];
-    if (n.kind !== "directive") continue;
+  walkTree(nodes, null, (n) => {
+    if (n.kind !== "directive") return undefined;
     if (n.name === "include") out.push(n.args.map((a) => a.value).join(" "));
-    if (n.block) stack.push({ nodes: n.block.children, index: 0 });
-  }
+    return null;
+  });
 }
 
 function inScope(p: string, scope: Scope): boolean {

@@ -6,7 +6,8 @@
 // starts its line keeps the brace visible, as VS Code's own brace folding does; when something precedes
 // the `}` on its line (`return 200; }`), that line ends the range, or the statement would stay outside.
 
-import type { Comment, Node, ParsedFile, Range } from "../parse/ast";
+import { walkTree } from "../parse/walk";
+import type { Comment, ParsedFile, Range } from "../parse/ast";
 
 export interface FoldingRegion {
   /** 0-based, the line that stays visible. */
@@ -29,29 +30,22 @@ export function foldingRanges(file: ParsedFile): FoldingRegion[] {
     if (end > start) out.push({ startLine: start, endLine: Math.min(end, lastLine) });
   };
 
-  // Every node in document order, with an explicit stack of the blocks being read (blocks nest deeper than
-  // V8's stack: nginx accepts 13,000 nested locations).
-  const stack: { nodes: readonly Node[]; index: number }[] = [{ nodes: file.children, index: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    if (top.index >= top.nodes.length) {
-      stack.pop();
-      continue;
-    }
-    const n = top.nodes[top.index++];
+  walkTree(file.children, null, (n) => {
     if (n.kind === "comment") {
       comments.push(n);
-      continue;
+      return undefined;
     }
     if (n.block) {
       braces(n.block.open, n.block.close);
-      stack.push({ nodes: n.block.children, index: 0 });
-    } else if (n.lua) {
+      return null;
+    }
+    if (n.lua) {
       // The Lua body's `}` is the end of its range; an unterminated body runs to the end of the file.
       const close = n.lua.range.end.offset > n.lua.range.start.offset ? closeBraceOf(file.text, n.lua.range) : null;
       braces(n.lua.range, close);
     }
-  }
+    return undefined;
+  });
 
   // Comment runs: comments alone on consecutive lines (a comment after a statement does not join one). One
   // comment may span editor lines itself: nginx runs it on past a lone CR.
