@@ -77,7 +77,9 @@
         ;; In buffer order, as `flymake-show-diagnostics-buffer' lists them.
         (setq diags (sort diags (lambda (a b) (< (flymake-diagnostic-beg a) (flymake-diagnostic-beg b)))))
         (nr-put 'diagnostics (vconcat (mapcar #'nr-diag-json diags)))
-        (let ((server (eglot-current-server)) hovers actions applied)
+        ;; Hovers and actions of every diagnostic first, the chosen action applied after them: an edit moves
+        ;; the text under the later diagnostics (two on one line: a cost finding and the access note).
+        (let ((server (eglot-current-server)) hovers actions applied to-apply)
           (dolist (d diags)
             (save-excursion
               (goto-char (flymake-diagnostic-beg d))
@@ -97,13 +99,15 @@
                   (let ((chosen (cl-find-if (lambda (a) (string-search apply (plist-get a :title))) found)))
                     (when chosen
                       (setq applied (plist-get chosen :title))
-                      ;; eglot's own menu: completing-read picks the title, y-or-n-p allows the edit.
-                      (cl-letf (((symbol-function 'completing-read) (lambda (&rest _) applied))
-                                ((symbol-function 'y-or-n-p)
-                                 (lambda (prompt) (push prompt nr-confirmations) t)))
-                        ;; A key, not a mouse event: eglot asks with completing-read, not a popup menu.
-                        (let ((last-nonmenu-event ?\r))
-                          (eglot--read-execute-code-action found server)))))))))
+                      (setq to-apply found)))))))
+          (when to-apply
+            ;; eglot's own menu: completing-read picks the title, y-or-n-p allows the edit.
+            (cl-letf (((symbol-function 'completing-read) (lambda (&rest _) applied))
+                      ((symbol-function 'y-or-n-p)
+                       (lambda (prompt) (push prompt nr-confirmations) t)))
+              ;; A key, not a mouse event: eglot asks with completing-read, not a popup menu.
+              (let ((last-nonmenu-event ?\r))
+                (eglot--read-execute-code-action to-apply server))))
           (nr-put 'hovers (vconcat (nreverse hovers)))
           (nr-put 'actions (vconcat (nreverse actions)))
           (when applied

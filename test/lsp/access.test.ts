@@ -106,7 +106,7 @@ describe("language server: reads only the workspace, shows no secret", function 
         uri: uriOf(planted.main),
       });
       assert.ok(report !== null);
-      assert.match(report.markdown, /not read \(it is outside the workspace folders\)/);
+      assert.match(report.markdown, /not read \(it is outside what was opened\)/);
     } finally {
       await client.stop();
     }

@@ -30,9 +30,15 @@ export const DEBIAN_BUNDLE = { bytes: 219_597, certificates: 144 } as const;
 /** Bytes per certificate of Debian's bundle (1,525): what a bundle too large to read is estimated with. */
 export const BYTES_PER_CERTIFICATE = Math.round(DEBIAN_BUNDLE.bytes / DEBIAN_BUNDLE.certificates);
 
-/** "not readable here", or why the read policy did not read it ("not read: it is outside …"). */
+/**
+ * "not readable here", or why the read policy did not read it. A cost finding says the same from the CLI and
+ * the editor (the editors' end-to-end tests compare them): "outside what was opened" rather than what was
+ * opened (the workspace folders, the command line's files), which the `access` finding names, with how to
+ * allow it in that front end.
+ */
 export function notReadText(b: Pick<BundleInfo, "notRead">): string {
-  return b.notRead ? `not read (${b.notRead.why})` : "not readable here";
+  if (!b.notRead) return "not readable here";
+  return b.notRead.reason === "outside" ? "not read (it is outside what was opened)" : `not read (${b.notRead.why})`;
 }
 
 /**
