@@ -420,22 +420,39 @@ describe("workspace/configuration vs the real nginx", function () {
       const includeLine = main.split("\n").findIndex((l) => l.includes("include conf.d"));
       assert.equal(cycle.range.start.line, includeLine, "on the include");
       assert.ok(cycle.message.includes(`"${m[1]}" (the same file as "${conf}")`), cycle.message);
+      assert.ok(cycle.message.includes(`nginx -t fails with: ${m[0]}`), `nginx: ${m[0]}\nours: ${cycle.message}`);
       assert.equal(c.instances.length, 2, "nginx.conf and conf.d/a.conf, not the link again");
     });
   }
 
-  it("an include cycle makes nginx fail (no cycle check), as our error says", function () {
-    dir = tempTree({ "a.conf": "include a.conf;\n" });
-    const conf = path.join(dir, "nginx.conf");
-    fs.writeFileSync(conf, head(dir) + "include a.conf;\n");
-    // A low fd limit turns the unbounded recursion into a clean error instead of a stack overflow.
-    const r = nginxT(conf, "ulimit -n 128;");
-    assert.notEqual(r.status, 0);
-    assert.match(r.out, /Too many open files/);
-    const ours = loadConfiguration(conf);
-    assert.deepEqual(
-      ours.diagnostics.map((d) => [path.basename(d.path), d.code]),
-      [["a.conf", "include-cycle"]],
-    );
-  });
+  // Other shapes of a file that includes itself; nginx's [emerg] line must appear in our error word for word.
+  for (const [what, main, files] of [
+    ["a plain include of itself (open-file limit)", "include a.conf;\n", { "a.conf": "# a\ninclude a.conf;\n" }],
+    ["a set-once directive before it", "include a.conf;\n", { "a.conf": "worker_processes 2;\ninclude a.conf;\n" }],
+    [
+      "a glob with a set-once directive after it",
+      "include c/*.conf;\n",
+      { "c/a.conf": "include c/*.conf;\nworker_processes 2;\n" },
+    ],
+    ["a snippet in http that includes itself", "http {\n    include s.conf;\n}\n", { "s.conf": "include s.conf;\n" }],
+  ] as [string, string, Record<string, string>][]) {
+    it(`an include cycle, ${what}: our error quotes nginx -t's`, function () {
+      dir = tempTree(files);
+      const conf = path.join(dir, "nginx.conf");
+      fs.writeFileSync(conf, head(dir) + main);
+      // A low fd limit turns the unbounded recursion into a clean error instead of a stack overflow.
+      const r = nginxT(conf, "ulimit -n 128;");
+      assert.notEqual(r.status, 0, r.out);
+      const emerg = /\[emerg\] \d+#\d+: (.*)$/m.exec(r.out);
+      assert.ok(emerg, r.out);
+      const cycles = loadConfiguration(conf, { defaultMapping: false }).diagnostics.filter(
+        (d) => d.code === "include-cycle",
+      );
+      assert.equal(cycles.length, 1, JSON.stringify(cycles));
+      assert.ok(
+        cycles[0].message.includes(`nginx -t fails with: ${emerg[1]}`),
+        `nginx: ${emerg[1]}\nours: ${cycles[0].message}`,
+      );
+    });
+  }
 });

@@ -20,6 +20,7 @@ import { parse } from "../parse/parser";
 import type { Refusal } from "./access";
 import { classifyConfiguration, isTableBlock } from "./classify";
 import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
+import { predictCycleError } from "./include-cycle";
 import { confPrefixOf, refusalProblem, resolveInclude, type IncludeResolution } from "./includes";
 import { normalizeMappings, unmapPath, withDefaultMappings, type PathMapping } from "./paths";
 
@@ -290,13 +291,29 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
         const again = includedName(resolution, file, mappings);
         const names = [...chain.slice(cycleAt).map((c) => c.nginxPath), again];
         const alias = again === chain[cycleAt].nginxPath ? "" : ` (the same file as "${chain[cycleAt].nginxPath}")`;
+        const enclosing = parents[parents.length - 1]?.block?.children;
+        const siblings = enclosing?.includes(d) ? enclosing : inst.parsed.children;
+        const before: Node[] = siblings.slice(0, siblings.indexOf(d));
+        for (const read of to) for (const n of read.parsed.children) before.push(n);
+        const nginxSays = predictCycleError({
+          copy: chain[cycleAt].parsed,
+          copyName: again,
+          context,
+          before,
+          selfInclude: chain[cycleAt] === inst ? d : null,
+          glob: resolution.isGlob,
+          includedName: again,
+        });
         report({
           path: inst.path,
           range: arg.range,
           message:
             `include cycle: ${names.map((n) => `"${n}"`).join(" → ")}${alias}; nginx has no cycle check: it ` +
-            `reads the file again inside itself until a directive is refused there (e.g. "is duplicate"), ` +
-            `open() fails with "Too many open files", or it crashes`,
+            `reads the file again inside itself, ` +
+            (nginxSays
+              ? `and nginx -t fails with: ${nginxSays}`
+              : `until a directive is refused there (e.g. "is duplicate"), open() fails with "Too many open ` +
+                `files", or it crashes`),
           severity: "error",
           code: "include-cycle",
         });
