@@ -11,17 +11,13 @@ import * as assert from "assert";
 import * as cp from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { chromium } from "playwright-core";
 import { REPO } from "../support/shared";
 import {
   CHROMIUM,
-  CODE_SERVER,
   CLI,
-  NODE24,
   applyCliFix,
   cliCheck,
   codeServerReady,
-  freePort,
   freshOutput,
   generateIncident,
   requireBuilt,
@@ -31,6 +27,7 @@ import {
   unavailable,
   type CliFinding,
 } from "./support";
+import { startCodeServer, trustFolder } from "./code-server-session";
 import type { DomDocument, DomElement } from "./dom";
 import { EDITOR, Workbench } from "./workbench";
 
@@ -138,15 +135,6 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
     state.out = freshOutput("code-server");
     const tmp = (state.tmp = tempDir("code-server"));
 
-    // The extension as shipped: packaged from the current build (npm test builds dist/ first).
-    const vsix = path.join(tmp, "nginx-risk.vsix");
-    const pkg = cp.spawnSync(
-      process.execPath,
-      [path.join(REPO, "node_modules", "@vscode", "vsce", "vsce"), "package", "--no-dependencies", "-o", vsix],
-      { cwd: REPO, encoding: "utf8", timeout: 120_000 },
-    );
-    assert.strictEqual(pkg.status, 0, `vsce package failed:\n${pkg.stdout}${pkg.stderr}`);
-
     // The workspace, and a copy the CLI fixes (what the quick-fix must produce).
     state.ws = generateIncident(path.join(tmp, "ws"), LOCATIONS);
     fs.mkdirSync(ws("snippets"));
@@ -162,91 +150,9 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
     applyCliFix(path.join(state.expected, "nginx.conf"), state.expected);
     // (snippets/ is no part of the configuration: the fix leaves it alone, format is checked on its own.)
 
-    // A throw-away profile under the output folder (user data with its logs, extensions, XDG dirs), kept
-    // after the run for a failure's logs; TMPDIR in the temp folder.
-    const run = path.join(state.out, "profile");
-    const dirs = { ud: path.join(run, "user-data"), ext: path.join(run, "extensions"), xdg: path.join(run, "xdg") };
-    const tmpdir = path.join(tmp, "tmp"); // short: VS Code's IPC socket paths must fit 107 bytes
-    for (const d of [...Object.values(dirs), tmpdir]) fs.mkdirSync(d, { recursive: true });
-    fs.mkdirSync(path.join(dirs.ud, "User"), { recursive: true });
-    fs.writeFileSync(
-      path.join(dirs.ud, "User", "settings.json"),
-      JSON.stringify(
-        {
-          "workbench.startupEditor": "none",
-          "telemetry.telemetryLevel": "off",
-          "update.mode": "none",
-          "extensions.autoCheckUpdates": false,
-          "extensions.autoUpdate": false,
-          "workbench.enableExperiments": false,
-          "workbench.tips.enabled": false,
-          "chat.disableAIFeatures": true,
-          "workbench.secondarySideBar.defaultVisibility": "hidden",
-          "editor.hover.delay": 150,
-          "workbench.editor.enablePreview": false,
-          "files.autoSave": "off",
-          "outline.collapseItems": "alwaysExpand",
-          // Workspace trust stays on (the extension declares what it does in Restricted Mode): the first
-          // step trusts the folder in the Workspace Trust editor, as a user would.
-          "security.workspace.trust.enabled": true,
-        },
-        null,
-        2,
-      ),
-    );
-    const port = await freePort();
-    const config = path.join(run, "config.yaml");
-    fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      // code-server runs on its own Node 24 (its native modules were built for it).
-      PATH: `${path.dirname(NODE24)}${path.delimiter}${process.env.PATH}`,
-      XDG_CONFIG_HOME: dirs.xdg,
-      XDG_DATA_HOME: dirs.xdg,
-      XDG_CACHE_HOME: dirs.xdg,
-      TMPDIR: tmpdir,
-    };
-    const common = ["--config", config, "--user-data-dir", dirs.ud, "--extensions-dir", dirs.ext];
-    const inst = cp.spawnSync(CODE_SERVER, [...common, "--install-extension", vsix], {
-      env,
-      encoding: "utf8",
-      timeout: 120_000,
-    });
-    assert.strictEqual(inst.status, 0, `--install-extension failed:\n${inst.stdout}${inst.stderr}`);
-
-    // Its own process group (setsid): the extension host, file watchers and the language server go with it.
-    const log = fs.openSync(path.join(state.out, "code-server.log"), "w");
-    const child = cp.spawn(
-      CODE_SERVER,
-      [
-        ...common,
-        "--disable-telemetry",
-        "--disable-update-check",
-        "--disable-getting-started-override",
-        "--reconnection-grace-time",
-        "5",
-        state.ws,
-      ],
-      { env, detached: true, stdio: ["ignore", log, log] },
-    );
-    fs.closeSync(log);
-    state.pgid = child.pid;
-    const base = `http://127.0.0.1:${port}`;
-    const healthy = await pollHttp(`${base}/healthz`, 60_000);
-    assert.ok(healthy, `code-server did not answer on ${base} (log: ${path.join(state.out, "code-server.log")})`);
-
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      env: { ...env, HOME: tmp },
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-    });
-    const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    state.wb = new Workbench(browser, context, page);
-    await page.goto(`${base}/?folder=${encodeURIComponent(state.ws)}`, { timeout: 60_000 });
+    const session = await startCodeServer({ workspace: state.ws, out: state.out, tmp });
+    state.pgid = session.pgid;
+    state.wb = session.wb;
   });
 
   afterEach(async function () {
@@ -269,25 +175,7 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
 
   it("loads the workbench and trusts the folder", async function () {
     const { page } = wb();
-    const rows = page.locator(".explorer-folders-view .monaco-list-row");
-    await rows.first().waitFor({ state: "visible", timeout: 60_000 });
-    // A new folder opens in Restricted Mode (the extension runs there too, with less: see package.json's
-    // capabilities). The user trusts it in the Workspace Trust editor, as from the banner's "Manage".
-    const restricted = page.locator(".statusbar-item", { hasText: "Restricted Mode" });
-    await restricted.first().waitFor({ state: "visible", timeout: 30_000 });
-    await wb().command("Workspaces: Manage Workspace Trust");
-    const editor = page.locator(".workspace-trust-editor");
-    const trust = editor.locator(".monaco-button", { hasText: /^\s*Trust\s*$/ });
-    await trust.first().waitFor({ state: "visible", timeout: 15_000 });
-    await shot("a-restricted-mode");
-    await trust.first().click();
-    await page.locator(".workspace-trust-editor.trusted").waitFor({ timeout: 15_000 });
-    await shot("b-trusted");
-    // The trust editor opens as a modal editor: its close button (×) closes it.
-    const modal = page.locator(".monaco-modal-editor-block");
-    await modal.locator(".codicon-close, [aria-label^='Close']").first().click();
-    await modal.waitFor({ state: "hidden", timeout: 10_000 });
-    assert.strictEqual(await restricted.count(), 0, "Restricted Mode is over");
+    await trustFolder(wb(), shot);
     for (const name of ["nginx.conf", "sites-enabled", "snippets"]) {
       await page.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).first().waitFor();
     }
@@ -808,20 +696,6 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
     assert.ok(text.includes(master) && text.includes(peak), `status bar "${text}" should give ${master} and ${peak}`);
   });
 });
-
-async function pollHttp(url: string, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (r.ok) return true;
-    } catch {
-      // not up yet
-    }
-    await sleep(200);
-  }
-  return false;
-}
 
 /** 4002 → "4,002", as people read counts (and the editor shows them). */
 function formatCount(n: number): string {
