@@ -502,7 +502,19 @@ describe("safe writes", function () {
     // However long the machine takes (the test's timeout bounds it): this is an event, not a time.
     let pid = 0;
     const since = { at: 0 };
-    while (!done && !(pid = stoppedPid(log, since))) await new Promise((r) => setTimeout(r, 20));
+    // A bound far beyond a stop that is coming (milliseconds on a quiet machine), so that a stop that never comes
+    // fails with strace's log instead of the test's timeout (a run at load average 11 once timed out here).
+    const giveUp = Date.now() + 90_000;
+    while (!done && !(pid = stoppedPid(log, since))) {
+      if (Date.now() > giveUp) {
+        const trace = readOr(log, (f) => fs.readFileSync(f, "utf8"), "(no log)")
+          .split("\n")
+          .slice(-30)
+          .join("\n");
+        assert.fail(`no stop seen at ${syscalls} #${when} after 90 s; strace's log ends:\n${trace}\n${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
     if (done) assert.fail(`the CLI was never stopped at ${syscalls} #${when}: ${stderr}`);
     tracees.add(pid);
     try {
@@ -510,7 +522,21 @@ describe("safe writes", function () {
     } finally {
       process.kill(pid, "SIGCONT");
     }
-    return exited;
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const trace = readOr(log, (f) => fs.readFileSync(f, "utf8"), "(no log)")
+          .split("\n")
+          .slice(-30)
+          .join("\n");
+        reject(new Error(`the CLI did not finish within 90 s of SIGCONT; strace's log ends:\n${trace}\n${stderr}`));
+      }, 90_000);
+    });
+    try {
+      return await Promise.race([exited, stuck]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -524,7 +550,9 @@ describe("safe writes", function () {
     const pid = Number(/^(\d+) --- SIGSTOP \{/m.exec(text)?.[1] ?? 0);
     if (!pid) return 0;
     const stopped = new Set([...text.matchAll(/^(\d+) --- stopped by SIGSTOP ---$/gm)].map((m) => m[1]));
-    if (!stopped.has(String(pid))) return 0;
+    // Any thread of the process in group-stop starts the clock (the one that took the signal may be a helper
+    // thread whose own stop strace logs late, or not before it exits).
+    if (stopped.size === 0) return 0;
     since.at ||= Date.now();
     const threads = readOr(`/proc/${pid}/task`, (d) => fs.readdirSync(d), []);
     if (threads.length > 0 && threads.every((t) => stopped.has(t))) return pid;

@@ -182,16 +182,16 @@ describe("workspace/configuration (shared corpus)", function () {
     );
   });
 
-  it("large-config (35k lines) loads in well under a second and walks every directive", function () {
+  // Its speed is the benchmark's business (bench/, ratios measured in one run); here the work is counted: each
+  // distinct file parsed once, every directive walked.
+  it("large-config (35k lines) parses each file once and walks every directive", function () {
     const file = path.join(CONFIGS, "large-config/nginx.conf");
-    loadConfiguration(file); // warm up the JIT and the grammar
-    const t0 = process.hrtime.bigint();
-    const c = loadConfiguration(file);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const cache = new ParseCache();
+    const c = loadConfiguration(file, { cache });
     let n = 0;
     walk(c, { enter: () => void n++ });
     assert.equal(n, 32662, "directive count from the corpus README");
-    assert.ok(ms < 800, `took ${ms.toFixed(0)} ms`);
+    assert.equal(cache.parses, c.instancesByPath.size, "one parse per distinct file");
   });
 });
 
