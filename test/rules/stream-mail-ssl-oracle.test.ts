@@ -27,6 +27,7 @@
 // (0 where nginx made 4 + 2 for `starttls on` at mail level).
 
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -39,7 +40,7 @@ import { NodeFileSource } from "../../server/src/workspace/files";
 import { writeSelfSignedPair } from "../support/certs";
 import { oracleVersions } from "../support/nginx";
 import { freePort } from "../support/nginx-run";
-import { nginxBinary } from "../support/shared";
+import { nginxBinary, REPO } from "../support/shared";
 import { fileOpens, haveStrace } from "../support/strace";
 
 const MODULES = "/usr/lib/nginx/modules";
@@ -216,4 +217,57 @@ describe("stream and mail server SSL contexts against the real nginx -t (strace 
       }
     });
   }
+
+  it("the built CLI: mail's parses are in the findings and in the parses per nginx -t (check --format json)", async function () {
+    if (!nginxBinary() || !haveStrace() || !fs.existsSync(MAIL)) {
+      if (process.env.CI) throw new Error("CI must install nginx, libnginx-mod-mail and strace (and allow ptrace)");
+      this.skip();
+    }
+    const cli = path.join(REPO, "dist", "cli.js");
+    if (!fs.existsSync(cli)) throw new Error("dist/cli.js is missing: run `npm run build` first");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-mail-cli-"));
+    try {
+      writeSelfSignedPair(dir);
+      const client = path.join(dir, "client-ca.pem");
+      fs.copyFileSync(path.join(dir, "cert.pem"), client);
+      const p: number[] = [];
+      for (let i = 0; i < 4; i++) p.push(await freePort());
+      const conf = path.join(dir, "nginx.conf");
+      // starttls at mail level, off in the third server: two SSL contexts, each reading the list twice.
+      fs.writeFileSync(
+        conf,
+        main(
+          MAIL,
+          [
+            "mail {",
+            `    auth_http 127.0.0.1:${p[3]}/auth; ${CERT} starttls on; ssl_verify_client on;`,
+            `    ssl_client_certificate ${client};`,
+            `    server { listen 127.0.0.1:${p[0]}; protocol imap; }`,
+            `    server { listen 127.0.0.1:${p[1]}; protocol pop3; }`,
+            `    server { listen 127.0.0.1:${p[2]}; protocol imap; starttls off; }`,
+            "}",
+          ].join("\n"),
+        ),
+      );
+      const real = fileOpens({ dir, conf }, [client]);
+      assert.ok(real.ok, `nginx -t failed:\n${real.output}`);
+      const opens = real.opens.get(client) ?? 0;
+      assert.ok(opens > 0, "nginx read the client list");
+
+      const r = spawnSync(
+        process.execPath,
+        [cli, "check", "--format", "json", "--nginx-version", oracleVersions().nginxVersion, conf],
+        { encoding: "utf8" },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      type JsonFinding = { ruleId: string; data?: Record<string, unknown> };
+      const findings = (JSON.parse(r.stdout) as { findings: JsonFinding[] }).findings.filter((f) => f.ruleId === RULE);
+      assert.equal(findings.length, 1, r.stdout);
+      const data = findings[0].data ?? {};
+      assert.equal(Number(data.contexts) * Number(data.parsesPerContext), opens, r.stdout);
+      assert.equal(data.configTestParses, opens, r.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
