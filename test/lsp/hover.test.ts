@@ -272,6 +272,31 @@ describe("lsp hover: other modules and shapes", function () {
     includes(hover(a, "/w/nginx.conf", main, "ssl_client_certificate"), "**2 SSL contexts**", "ngx_http_ssl_module");
   });
 
+  it("mail servers: a lens and a hover for those with TLS (ngx_mail_ssl_module), none for the others", function () {
+    // nginx ≥ 1.15.0: `starttls` (here in the first two servers) gives a mail server its SSL context; the
+    // inherited certificate alone does not (the third) — test/rules/stream-mail-ssl-oracle.test.ts.
+    const main = [
+      "events {}",
+      "mail {",
+      "    ssl_client_certificate /etc/ssl/certs/ca-certificates.crt;",
+      "    ssl_verify_client on; ssl_certificate a.crt; ssl_certificate_key a.key; auth_http 127.0.0.1:9/auth;",
+      "    server { listen 143; protocol imap; starttls on; }",
+      "    server { listen 110; protocol pop3; starttls only; }",
+      "    server { listen 25; protocol smtp; }",
+      "}",
+      "",
+    ].join("\n");
+    const a = analyse({ "/w/nginx.conf": main }, { nginxVersion: "1.22.1" });
+    const lenses = codeLenses([a], "/w/nginx.conf").map((l): [number, string] => [l.range.start.line, l.title]);
+    assert.deepStrictEqual(
+      lenses.map(([line]) => line),
+      [2, 4, 5],
+      "the directive and the two servers with starttls",
+    );
+    assert.match(lenses[0][1], /^2 SSL contexts · /);
+    includes(hover(a, "/w/nginx.conf", main, "server { listen 143"), "ngx_mail_ssl_module");
+  });
+
   it("a server's lens says how many of its contexts parse a bundle (lua ≤ 0.10.25: every block has one)", function () {
     // The quick-fix's result: the bundle only in the one location that runs Lua code. lua-nginx-module
     // still creates a context for the server and each of its 3 locations; 1 of those 4 parses the bundle.

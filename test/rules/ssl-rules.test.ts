@@ -1067,9 +1067,29 @@ const SERVER_CASES: Case[] = [
     expect: [{ at: "tls.conf:2", contexts: 4, total: 4, code: "per-server-ssl-trusted-certificate" }],
   },
   {
-    // stream servers with TLS: the same per-server contexts (docs/rules/ssl-bundle-per-server.md) → 2.
-    name: "stream servers with TLS",
+    // stream before 1.27.2 reads ssl_trusted_certificate only with ssl_verify_client (ngx_stream_ssl_merge_conf,
+    // inside `if (conf->verify)`; http reads it always): two TLS servers, nothing loaded.
+    name: "stream 1.22.1: ssl_trusted_certificate without ssl_verify_client is not read",
     rule: "server",
+    files: {
+      "nginx.conf": lines(
+        "events { }",
+        "stream {",
+        "    ssl_trusted_certificate ca.pem;",
+        `    server { listen 1 ssl; ${CERT} }`,
+        `    server { listen 2 ssl; ${CERT} }`,
+        "    server { listen 3; }",
+        "}",
+      ),
+    },
+    expect: [],
+  },
+  {
+    // From 1.27.2 it is read into every stream SSL_CTX, verification or not: servers 1 and 2 → 2 (the third
+    // has no certificate).
+    name: "stream 1.27.2: ssl_trusted_certificate is read without ssl_verify_client",
+    rule: "server",
+    options: { nginxVersion: "1.27.2" },
     files: {
       "nginx.conf": lines(
         "events { }",
@@ -1083,7 +1103,156 @@ const SERVER_CASES: Case[] = [
     },
     expect: [{ at: "nginx.conf:3", contexts: 2, total: 2, code: "per-server-ssl-trusted-certificate" }],
   },
+  {
+    // 1.15.0–1.25.4: only a server with its own `listen … ssl` gets an SSL_CTX (servers 1 and 3); server 2
+    // inherits the certificate but listens without ssl → 2 (ngx_stream_ssl_merge_conf: `if (!conf->listen)`).
+    name: "stream 1.22.1: the inherited certificate without listen … ssl creates no context",
+    rule: "server",
+    files: { "nginx.conf": streamTls() },
+    expect: [{ at: "nginx.conf:3", contexts: 2, total: 2, code: "per-server-ssl-client-certificate" }],
+  },
+  {
+    // Before 1.15.0 the certificate is enough, as in http: all three servers → 3.
+    name: "stream 1.14.2: the inherited certificate is enough",
+    rule: "server",
+    options: { nginxVersion: "1.14.2" },
+    files: { "nginx.conf": streamTls() },
+    expect: [{ at: "nginx.conf:3", contexts: 3, total: 3, code: "per-server-ssl-client-certificate" }],
+  },
+  {
+    // From 1.25.5 (virtual servers, ngx_stream_ssl_merge_srv_conf) the certificate is enough again → 3.
+    name: "stream 1.25.5: the inherited certificate is enough again",
+    rule: "server",
+    options: { nginxVersion: "1.25.5" },
+    files: { "nginx.conf": streamTls() },
+    expect: [{ at: "nginx.conf:3", contexts: 3, total: 3, code: "per-server-ssl-client-certificate" }],
+  },
+  {
+    // lua_ssl_trusted_certificate is the stream Lua module's own SSL_CTX (one per server whatever it listens
+    // on); the stream-level ssl_* directives do not change it: the same three servers → 3 stream-lua contexts.
+    name: "stream-lua beside stream TLS: one context per server, listen … ssl or not",
+    rule: "stream-lua",
+    files: { "nginx.conf": streamTls(LUA) },
+    expect: [{ at: "nginx.conf:5", contexts: 3, total: 3, code: "per-server" }],
+  },
+  {
+    // ... and the server side of the same configuration still counts the listen … ssl servers only → 2.
+    name: "stream TLS beside stream-lua: the listen … ssl servers only",
+    rule: "server",
+    files: { "nginx.conf": streamTls(LUA) },
+    expect: [{ at: "nginx.conf:4", contexts: 2, total: 2, code: "per-server-ssl-client-certificate" }],
+  },
+  {
+    // mail from 1.15.0: `starttls on` at mail level gives both servers an SSL_CTX; the third sets
+    // `starttls off` and has none; the client list is read into 2 (ngx_mail_ssl_merge_conf).
+    name: "mail 1.22.1: starttls at mail level, off in one server",
+    rule: "server",
+    files: { "nginx.conf": mailTls("starttls on;", "", "", "starttls off;") },
+    expect: [{ at: "nginx.conf:3", contexts: 2, total: 2, code: "per-server-ssl-client-certificate" }],
+  },
+  {
+    // `listen … ssl` in one server, `ssl on` in another (inherited is the same), nothing in the third → 2.
+    name: "mail 1.22.1: listen … ssl and ssl on",
+    rule: "server",
+    files: { "nginx.conf": mailTls("", " ssl", "ssl on;", "") },
+    expect: [{ at: "nginx.conf:3", contexts: 2, total: 2, code: "per-server-ssl-client-certificate" }],
+  },
+  {
+    // The certificate alone gives a mail server no SSL_CTX from 1.15.0 → nothing loaded, no finding.
+    name: "mail 1.22.1: a certificate alone creates no context",
+    rule: "server",
+    files: { "nginx.conf": mailTls("", "", "", "") },
+    expect: [],
+  },
+  {
+    // Before 1.15.0 it does: all three servers → 3.
+    name: "mail 1.14.2: a certificate alone creates a context",
+    rule: "server",
+    options: { nginxVersion: "1.14.2" },
+    files: { "nginx.conf": mailTls("", "", "", "") },
+    expect: [{ at: "nginx.conf:3", contexts: 3, total: 3, code: "per-server-ssl-client-certificate" }],
+  },
+  {
+    // mail reads ssl_trusted_certificate only with verification, in every version (ngx_mail_ssl_merge_conf):
+    // `starttls on` in all three servers, no ssl_verify_client → nothing, even on 1.27.2.
+    name: "mail 1.27.2: ssl_trusted_certificate without ssl_verify_client is not read",
+    rule: "server",
+    options: { nginxVersion: "1.27.2" },
+    files: {
+      "nginx.conf": lines(
+        "events { }",
+        "mail {",
+        "    ssl_trusted_certificate ca.pem;",
+        `    auth_http 127.0.0.1:9/auth; starttls on; ${CERT}`,
+        "    server { listen 1; protocol imap; }",
+        "    server { listen 2; protocol imap; }",
+        "}",
+      ),
+    },
+    expect: [],
+  },
 ];
+
+/**
+ * stream: client list at line 3 (4 with `lua`, which is line 5), verification and the certificate at stream
+ * level; servers 1 and 3 listen with ssl.
+ */
+function streamTls(lua?: string): string {
+  return lines(
+    ...(lua ? ["load_module modules/ngx_stream_lua_module.so;"] : []),
+    "events { }",
+    "stream {",
+    "    ssl_client_certificate ca.pem;",
+    ...(lua ? [`    ${lua}`] : []),
+    `    ssl_verify_client on; ${CERT}`,
+    "    server { listen 1 ssl; }",
+    "    server { listen 2; }",
+    "    server { listen 3; listen 4 ssl; }",
+    "}",
+  );
+}
+
+/**
+ * mail: client list at line 3, verification, the certificate and `level` at mail level; three imap servers,
+ * the first listening with `listen1`, the second and third with their own `server2` / `server3` directives.
+ */
+function mailTls(level: string, listen1: string, server2: string, server3: string): string {
+  return lines(
+    "events { }",
+    "mail {",
+    "    ssl_client_certificate ca.pem;",
+    `    auth_http 127.0.0.1:9/auth; ssl_verify_client on; ${CERT} ${level}`,
+    `    server { listen 1${listen1}; protocol imap; }`,
+    `    server { listen 2; protocol imap; ${server2} }`,
+    `    server { listen 3; protocol imap; ${server3} }`,
+    "}",
+  );
+}
+
+describe("ssl-bundle-per-server: stream and mail on an unknown nginx version", function () {
+  it("says what it assumed where another version would count more servers", function () {
+    const f = run("server", { "nginx.conf": streamTls() }, {});
+    assert.equal(f.length, 1);
+    assert.equal(f[0].data?.contexts, 2);
+    const assumed = (f[0].data?.assumptions as string[]).join("\n");
+    assert.match(assumed, /nginx version unknown, so 1\.15\.0–1\.25\.4/);
+  });
+  it("says nothing of it where every server listens with ssl", function () {
+    const conf = lines(
+      "events { }",
+      "stream {",
+      "    ssl_client_certificate ca.pem;",
+      `    ssl_verify_client on; ${CERT}`,
+      "    server { listen 1 ssl; }",
+      "    server { listen 2 ssl; }",
+      "}",
+    );
+    const f = run("server", { "nginx.conf": conf }, {});
+    assert.equal(f.length, 1);
+    assert.equal(f[0].data?.contexts, 2);
+    assert.doesNotMatch((f[0].data?.assumptions as string[]).join("\n"), /1\.15\.0–1\.25\.4/);
+  });
+});
 
 describe("ssl rules: exact findings", function () {
   for (const [group, cases] of [

@@ -42,6 +42,19 @@ export function haveStrace(): boolean {
 
 /** Runs `nginx -t` on `conf` under strace and counts how many times the CA bundle was opened. */
 export function bundleOpens(options: BundleOpensOptions): BundleOpens {
+  const r = fileOpens(options, [options.bundle]);
+  return { opens: r.opens.get(options.bundle) ?? 0, ok: r.ok, output: r.output };
+}
+
+export interface FileOpens {
+  /** Successful `openat` calls of each file asked about, by its path. */
+  opens: Map<string, number>;
+  ok: boolean;
+  output: string;
+}
+
+/** Runs `nginx -t` on `conf` under strace once and counts the successful opens of each of `files`. */
+export function fileOpens(options: Omit<BundleOpensOptions, "bundle">, files: readonly string[]): FileOpens {
   const bin = nginxBinary();
   if (!bin) throw new Error("nginx is not installed");
   const traceDir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-strace-"));
@@ -59,7 +72,8 @@ export function bundleOpens(options: BundleOpensOptions): BundleOpens {
     let output = (r.stdout ?? "") + (r.stderr ?? "");
     if (r.error) output += `\n${r.error.message}`;
     const trace = fs.existsSync(traceFile) ? fs.readFileSync(traceFile, "utf8") : "";
-    return { opens: countOpens(trace, options.bundle), ok: !r.error && r.status === 0, output };
+    const opens = new Map(files.map((f) => [f, countOpens(trace, f)]));
+    return { opens, ok: !r.error && r.status === 0, output };
   } finally {
     fs.rmSync(traceDir, { recursive: true, force: true });
   }

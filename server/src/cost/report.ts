@@ -11,6 +11,7 @@ import {
   streamLuaSslPlan,
   streamProxySslPlan,
   upstreamSslPlan,
+  type ServerTlsVersion,
   type SslContext,
   type SslContextPlan,
   type UpstreamModule,
@@ -126,8 +127,19 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
       perLocation: upstreamPerLocation,
       assumptions: nginxAssumption,
     });
+  const serverTls = serverTlsVersion(nginxV);
+  // Unknown version: say so where a stream or mail server would have an SSL context on other versions.
+  const serverAssumptions =
+    nginxV !== null ||
+    serverSslPlan(model, "ssl_client_certificate", serverTls).contexts.length ===
+      serverSslPlan(model, "ssl_client_certificate", CERTIFICATE_ALONE).contexts.length
+      ? []
+      : [
+          "nginx version unknown, so 1.15.0–1.25.4: stream servers without `listen … ssl` and mail servers " +
+            "without `listen … ssl`, `ssl on` or `starttls` have no SSL context",
+        ];
   for (const d of ["ssl_client_certificate", "ssl_trusted_certificate"] as const) {
-    const plan = serverSslPlan(model, d);
+    const plan = serverSslPlan(model, d, serverTls);
     if (plan.contexts.length === 0) continue;
     sources.push({
       ruleId: "ssl-bundle-per-server",
@@ -136,7 +148,7 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
       // Both bundles go into the same per-server context: count the context under the first only.
       plan: d === "ssl_client_certificate" ? plan : { contexts: plan.loads, loads: plan.loads },
       perLocation: true,
-      assumptions: [],
+      assumptions: serverAssumptions,
     });
   }
 
@@ -205,6 +217,27 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
   });
   return { versions, sources, bundles, estimate, bundleCache, notes, byOwner, luaModule };
 }
+
+/**
+ * The server side of stream and mail on nginx `v` (model/ssl-contexts.ts, ServerTlsVersion). Unknown: as
+ * 1.15.0–1.25.4, in line with the other assumptions (< 1.23.1, < 1.27.2); every distribution's package since
+ * 2018 is ≥ 1.15.0.
+ */
+export function serverTlsVersion(v: string | null): ServerTlsVersion {
+  if (v === null) return { streamNeedsListenSsl: true, streamTrustedNeedsVerify: true, mailCertificateAlone: false };
+  return {
+    streamNeedsListenSsl: compareVersions(v, "1.15.0") >= 0 && compareVersions(v, "1.25.5") < 0,
+    streamTrustedNeedsVerify: compareVersions(v, "1.27.2") < 0,
+    mailCertificateAlone: compareVersions(v, "1.15.0") < 0,
+  };
+}
+
+/** Versions before 1.15.0: a certificate alone gives stream and mail servers an SSL context (the most there are). */
+const CERTIFICATE_ALONE: ServerTlsVersion = {
+  streamNeedsListenSsl: false,
+  streamTrustedNeedsVerify: true,
+  mailCertificateAlone: true,
+};
 
 /**
  * What one SSL context costs under this report: an empty context, or one that parses its bundle (only the

@@ -60,7 +60,9 @@ export const BUNDLE_DIRECTIVES: ReadonlySet<string> = new Set([
 
 /** Block directives whose hover tells their SSL contexts. */
 const SSL_OWNER_BLOCKS = new Set(["server", "location", "if", "limit_except"]);
-const OWNER_KINDS = new Set<ConfigContext["kind"]>(["server", "location", "if", "limit_except", "stream-server"]);
+/** http, stream and mail servers: each may own a TLS context (model/ssl-contexts.ts serverSslPlan). */
+const SERVER_KINDS: ReadonlySet<ConfigContext["kind"]> = new Set(["server", "stream-server", "mail-server"]);
+const OWNER_KINDS = new Set<ConfigContext["kind"]>([...SERVER_KINDS, "location", "if", "limit_except"]);
 
 /** How many blocks a hover lists by name. */
 const LIST_SAMPLE = 8;
@@ -103,6 +105,7 @@ const MODULE_NAMES: Record<string, string> = {
 
 export function moduleName(source: SslSource, owner?: ConfigContext): string {
   if (source.module === "server" && owner?.kind === "stream-server") return "ngx_stream_ssl_module";
+  if (source.module === "server" && owner?.kind === "mail-server") return "ngx_mail_ssl_module";
   return MODULE_NAMES[source.module] ?? source.module;
 }
 
@@ -377,7 +380,7 @@ export function blockHover(a: RootAnalysis, instance: FileInstance, d: Directive
     });
     out.push(lines.join("\n"));
   }
-  if (ctx.kind === "server" || ctx.kind === "stream-server" || ctx.children.length > 0) {
+  if (SERVER_KINDS.has(ctx.kind) || ctx.children.length > 0) {
     const inside = descendants(ctx).slice(1);
     const confs = inside.filter((c) => c.isLocationConfiguration).length;
     let owning = 0;
@@ -527,7 +530,7 @@ export function codeLenses(analyses: readonly RootAnalysis[], p: string): LensIn
       });
     }
     for (const c of a.model.contexts) {
-      if ((c.kind !== "server" && c.kind !== "stream-server") || c.file.path !== p || !c.directive) continue;
+      if (!SERVER_KINDS.has(c.kind) || c.file.path !== p || !c.directive) continue;
       if (out.has(c.directive)) continue;
       const cost = subtreeCost(report, c);
       if (cost.contexts === 0) continue;

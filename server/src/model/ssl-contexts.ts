@@ -251,28 +251,90 @@ export function streamProxySslPlan(model: ConfigModel, perServer: boolean): SslC
 // ---- server side TLS ---------------------------------------------------------------------------------------
 
 /**
- * Server SSL_CTXs (ngx_http_ssl_merge_srv_conf): one per `server` whose effective `ssl_certificate` is set
- * (or with `ssl_reject_handshake on`); into each, `ssl_client_certificate` is loaded when
- * `ssl_verify_client` is not off, and `ssl_trusted_certificate` whenever it is set. No sharing between
- * servers. The same holds for `stream` servers (ngx_stream_ssl_module).
+ * What the deployed nginx version decides for the server side of `stream` and `mail` (cost/report.ts turns
+ * the version into these; nginx release tags, docs/cost-model.md §1). http needs none of them: from 1.15.0 to
+ * HEAD ngx_http_ssl_merge_srv_conf creates an SSL_CTX for a certificate (or `ssl_reject_handshake on`) and
+ * reads `ssl_trusted_certificate` whenever it is set.
+ */
+export interface ServerTlsVersion {
+  /**
+   * ngx_stream_ssl_merge_conf 1.15.0–1.25.4 returns before ngx_ssl_create unless the server's own
+   * `listen … ssl` set `conf->listen` (not merged): an inherited certificate alone creates nothing. Before
+   * 1.15.0, and from 1.25.5 (virtual servers: ngx_stream_ssl_merge_srv_conf), a certificate or
+   * `ssl_reject_handshake on` does, as in http.
+   */
+  streamNeedsListenSsl: boolean;
+  /** stream before 1.27.2 reads `ssl_trusted_certificate` only inside `if (conf->verify)`; from 1.27.2 always. */
+  streamTrustedNeedsVerify: boolean;
+  /**
+   * ngx_mail_ssl_merge_conf before 1.15.0 creates an SSL_CTX for a certificate alone; from 1.15.0 only for
+   * the server's own `listen … ssl`, `ssl on` (removed in 1.25.1) or `starttls on|only`.
+   */
+  mailCertificateAlone: boolean;
+}
+
+/** Whether the block's own `listen` has the `ssl` parameter (ngx_stream_core_listen / ngx_mail_core_listen: exact word). */
+function listensSsl(ctx: ConfigContext): boolean {
+  for (const s of ctx.own.get("listen") ?? [])
+    if (s.directive.args.slice(1).some((a) => a.value === "ssl")) return true;
+  return false;
+}
+
+/** Whether a server has an SSL_CTX of its own, and whether `ssl_trusted_certificate` needs verification. */
+function serverTls(c: ConfigContext, v: ServerTlsVersion): { ssl: boolean; trustedNeedsVerify: boolean } | null {
+  const certified = (top: ConfigContext["kind"]): boolean =>
+    lastSite(c, "ssl_certificate", top) !== null || isOn(lastSite(c, "ssl_reject_handshake", top));
+  switch (c.kind) {
+    case "server":
+      return { ssl: certified("http"), trustedNeedsVerify: false };
+    case "stream-server":
+      return {
+        ssl: v.streamNeedsListenSsl ? listensSsl(c) : certified("stream"),
+        trustedNeedsVerify: v.streamTrustedNeedsVerify,
+      };
+    case "mail-server": {
+      // `ssl` and `starttls` are merged from `mail {}`; `listen … ssl` is the server's own.
+      const starttls = lastSite(c, "starttls", "mail")?.directive.args[0]?.value.toLowerCase();
+      const asked = listensSsl(c) || isOn(lastSite(c, "ssl", "mail")) || starttls === "on" || starttls === "only";
+      const ssl = asked || (v.mailCertificateAlone && lastSite(c, "ssl_certificate", "mail") !== null);
+      // ngx_mail_ssl_merge_conf reads both lists only inside `if (conf->verify)`, in every version.
+      return { ssl, trustedNeedsVerify: true };
+    }
+    default:
+      return null;
+  }
+}
+
+const TOP: Partial<Record<ConfigContext["kind"], ConfigContext["kind"]>> = {
+  server: "http",
+  "stream-server": "stream",
+  "mail-server": "mail",
+};
+
+/**
+ * Server SSL_CTXs of http, stream and mail servers: one per server that has one (serverTls; no sharing
+ * between servers). Into each, `ssl_client_certificate` is loaded when `ssl_verify_client` is not off — read
+ * twice, ngx_ssl_client_certificate's SSL_CTX_load_verify_locations and SSL_load_client_CA_file — and
+ * `ssl_trusted_certificate` when it is set (stream before 1.27.2 and mail: only with verification too).
+ * Checked against nginx -t under strace: test/rules/ssl-oracle.test.ts (http),
+ * test/rules/stream-mail-ssl-oracle.test.ts (stream, mail).
  */
 export function serverSslPlan(
   model: ConfigModel,
   directive: "ssl_client_certificate" | "ssl_trusted_certificate",
+  version: ServerTlsVersion,
 ): SslContextPlan {
   const out: SslContext[] = [];
   for (const c of model.contexts) {
-    if (c.kind !== "server" && c.kind !== "stream-server") continue;
-    const top = c.kind === "server" ? "http" : "stream";
-    const cert = lastSite(c, "ssl_certificate", top);
-    const reject = isOn(lastSite(c, "ssl_reject_handshake", top));
-    if (!cert && !reject) continue;
+    const top = TOP[c.kind];
+    if (top === undefined) continue;
+    const tls = serverTls(c, version);
+    if (!tls?.ssl) continue;
+    // ssl_verify_client on | optional | optional_no_ca: conf->verify != 0.
+    const verify = lastSite(c, "ssl_verify_client", top)?.directive.args[0]?.value.toLowerCase();
+    const verifies = verify === "on" || verify === "optional" || verify === "optional_no_ca";
     let bundle = lastSite(c, directive, top);
-    if (directive === "ssl_client_certificate") {
-      const verify = lastSite(c, "ssl_verify_client", top)?.directive.args[0]?.value.toLowerCase();
-      // ssl_verify_client on | optional | optional_no_ca: any of them loads the bundle (conf->verify != 0).
-      if (verify !== "on" && verify !== "optional" && verify !== "optional_no_ca") bundle = null;
-    }
+    if (directive === "ssl_client_certificate" ? !verifies : tls.trustedNeedsVerify && !verifies) bundle = null;
     out.push(
       directive === "ssl_client_certificate" && bundle
         ? { owner: c, bundle, clientCaList: true }
