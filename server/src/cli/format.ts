@@ -8,6 +8,7 @@
 import * as path from "path";
 import { formatBytes, formatCount } from "../cost/format";
 import type { Finding } from "../rules";
+import { ruleDocPath } from "../rules/docs";
 import type { CheckResult, IncompleteScan } from "./check";
 import { incompleteMessage } from "./incomplete";
 import { toSarif } from "./sarif";
@@ -32,6 +33,17 @@ export interface JsonFinding {
 function relative(cwd: string, p: string): string {
   const r = path.relative(cwd, p);
   return r === "" ? "." : r;
+}
+
+/**
+ * Where a rule's page is: the file shipped in the package (relative when it is under the working
+ * directory, as in a clone of the repository), so a terminal links it; its name in the package otherwise.
+ */
+function ruleDocPlace(ruleId: string, cwd: string): string {
+  const page = ruleDocPath(ruleId);
+  if (page === null) return `docs/rules/${ruleId}.md of nginx-risk`;
+  const rel = path.relative(cwd, page);
+  return rel.startsWith("..") || path.isAbsolute(rel) ? page : rel;
 }
 
 export function toJsonFinding(f: Finding, cwd: string): JsonFinding {
@@ -101,7 +113,7 @@ export function formatFindings(
     const headline = cost.length > 0 ? firstSentence(j.message) : j.message;
     lines.push(`${j.file}:${j.line}:${j.column}: ${j.severity}: ${headline} [${j.ruleId}/${j.code}]`);
     for (const l of cost) lines.push(`    ${l}`);
-    if (cost.length > 0) lines.push(`    how to fix: docs/rules/${j.ruleId}.md`);
+    if (cost.length > 0) lines.push(`    how to fix: ${ruleDocPlace(j.ruleId, cwd)}`);
   }
   lines.push(...totalLines(result, cwd));
   for (const s of incomplete) lines.push(`incomplete: ${incompleteMessage(s, cwd)}`);
