@@ -140,11 +140,11 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
 
     // The extension as shipped: packaged from the current build (npm test builds dist/ first).
     const vsix = path.join(tmp, "nginx-risk.vsix");
-    const pkg = cp.spawnSync(
-      process.execPath,
-      [path.join(REPO, "node_modules", "@vscode", "vsce", "vsce"), "package", "--no-dependencies", "-o", vsix],
-      { cwd: REPO, encoding: "utf8", timeout: 120_000 },
-    );
+    const pkg = cp.spawnSync(process.execPath, [path.join(REPO, "scripts", "package-vsix.mjs"), vsix], {
+      cwd: REPO,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     assert.strictEqual(pkg.status, 0, `vsce package failed:\n${pkg.stdout}${pkg.stderr}`);
 
     // The workspace, and a copy the CLI fixes (what the quick-fix must produce).
