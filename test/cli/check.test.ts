@@ -69,7 +69,7 @@ describe("nginx-risk check: options", function () {
   const dir = tempTree(FINE);
 
   for (const [args, message] of [
-    [["--format", "xml"], /--format must be text, json, sarif, not "xml"/],
+    [["--format", "xml"], /--format must be text, json, sarif, github, checkstyle, not "xml"/],
     [["--fail-on", "critical"], /--fail-on must be one of error, warning, info, hint, never, not "critical"/],
     [["--fail-on"], /--fail-on needs a value/],
     [
