@@ -30,6 +30,7 @@ const VSIX_FILES = [
   "dist/icon.png",
   "dist/THIRD-PARTY-NOTICES.md",
   "docs/cli.md",
+  "docs/ci.md",
   "docs/cost-model.md",
   "docs/editor.md",
   "docs/rules/*.md",
