@@ -159,6 +159,8 @@ const FLAG_OPTIONS: Record<string, Set<string>> = {
   fix: new Set(["--strict", "--diff", "--write", "--no-backup", "--include-cautious"]),
   format: new Set(["--check", "--diff", "--write"]),
 };
+/** Every command (the README and docs/cli.md list each one: test/client/readme.test.ts). */
+export const COMMANDS: readonly string[] = Object.keys(FLAG_OPTIONS);
 const COMMAND_VALUE_OPTIONS: Record<string, Set<string>> = {
   parse: new Set(["--indent", "--map", ...ACCESS_OPTIONS]),
   check: new Set(CHECK_VALUE_OPTIONS),
@@ -363,7 +365,7 @@ function cmdParse(a: Parsed, io: Io): number {
   return payload.status === "ok" ? 0 : 1;
 }
 
-const FORMATS: readonly OutputFormat[] = ["text", "json", "sarif", "github", "checkstyle"];
+export const FORMATS: readonly OutputFormat[] = ["text", "json", "sarif", "github", "checkstyle"];
 const FAIL_ON = ["error", "warning", "info", "hint", "never"] as const;
 type FailOn = (typeof FAIL_ON)[number];
 const RANK: Record<Severity, number> = { hint: 0, info: 1, warning: 2, error: 3 };
