@@ -1,6 +1,25 @@
-// Bundles the extension client, the language server and the CLI with esbuild (one file each in dist/).
+// Bundles the extension client, the language server and the CLI with esbuild: one file each in dist/,
+// minified and without source maps, as the packages ship them (the .vsix takes client.js and server.js,
+// .vscodeignore; the npm package cli.js and server.js, package.json `files`). Everything they import is
+// bundled, so neither package has runtime dependencies; the licences of the bundled packages are collected
+// into dist/THIRD-PARTY-NOTICES.md, which both packages ship.
+//
+// usage: node scripts/bundle.mjs [--sourcemap]
+//   --sourcemap   also write linked source maps (dist/*.js.map) for debugging (node --enable-source-maps,
+//                 the extension host's debugger). The packages never take them: both list their files.
+
 import * as esbuild from "esbuild";
-import { existsSync, chmodSync } from "fs";
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import * as path from "path";
+
+const args = process.argv.slice(2);
+for (const a of args) {
+  if (a !== "--sourcemap") {
+    console.error(`usage: node scripts/bundle.mjs [--sourcemap]  (unknown: ${a})`);
+    process.exit(2);
+  }
+}
+const sourcemap = args.includes("--sourcemap");
 
 const entries = [
   { in: "client/src/extension.ts", out: "dist/client.js", external: ["vscode"] },
@@ -8,20 +27,56 @@ const entries = [
   { in: "server/src/cli/main.ts", out: "dist/cli.js", banner: "#!/usr/bin/env node" },
 ];
 
+/** The package folder of a bundled input path: the last node_modules/<name> or node_modules/@scope/<name>. */
+function packageOf(input) {
+  const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+  return m ? m[1] : null;
+}
+
+const packages = new Set();
 for (const e of entries) {
   if (!existsSync(e.in)) continue;
-  await esbuild.build({
+  // Maps of an earlier --sourcemap build would go stale beside the new bundle.
+  if (!sourcemap) rmSync(`${e.out}.map`, { force: true });
+  const result = await esbuild.build({
     entryPoints: [e.in],
     outfile: e.out,
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node20",
-    sourcemap: true,
+    minify: true,
+    sourcemap,
+    // The notices file below carries the bundled packages' licences; comments would only repeat parts.
+    legalComments: "none",
+    metafile: true,
     external: e.external ?? [],
     banner: e.banner ? { js: e.banner } : undefined,
-    minify: e.out === "dist/client.js",
     logLevel: "warning",
   });
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const pkg = packageOf(input);
+    if (pkg) packages.add(pkg);
+  }
   if (e.banner) chmodSync(e.out, 0o755);
 }
+
+// Each bundled package once (a nested copy of another version counts as its own), with its licence text.
+const notices = [
+  "# Third-party notices",
+  "",
+  "The bundles in this folder contain code of the following packages, under these licences.",
+  "",
+];
+const seen = new Set();
+for (const dir of [...packages].sort()) {
+  const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+  const id = `${manifest.name}@${manifest.version}`;
+  if (seen.has(id)) continue;
+  seen.add(id);
+  const licenceFile = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+  if (!licenceFile) throw new Error(`${id} (${dir}) has no licence file to ship with its bundled code`);
+  notices.push(`## ${id} (${manifest.license})`, "", "```", readFileSync(path.join(dir, licenceFile), "utf8").trim());
+  notices.push("```", "");
+}
+writeFileSync("dist/THIRD-PARTY-NOTICES.md", notices.join("\n"));

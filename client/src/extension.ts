@@ -62,7 +62,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const costView = new CostView(context);
 
-  // Started on the first nginx document, so activating on startup (needed for extraFilePatterns) costs nothing.
+  // Started on the first nginx document: the extension also activates in a workspace with an nginx.conf
+  // (package.json), where the server waits until a file of it is opened.
   const ensureStarted = (doc: vscode.TextDocument): void => {
     if (client || doc.languageId !== "nginx") return;
     client = new LanguageClient("nginxRisk", "nginx-risk", serverOptions, clientOptions);

@@ -18,7 +18,7 @@ import { pathToFileURL } from "url";
 import { runCheck, type CheckResult } from "../../server/src/cli/check";
 import { costLines, formatBytes, formatCount, formatFindings } from "../../server/src/cli/format";
 import { main } from "../../server/src/cli/main";
-import { PROJECT_URL, RULE_DESCRIPTIONS, toSarif } from "../../server/src/cli/sarif";
+import { RULE_DESCRIPTIONS, toSarif } from "../../server/src/cli/sarif";
 import type { Finding } from "../../server/src/rules";
 import { REPO } from "../support/shared";
 
@@ -69,7 +69,7 @@ describe("nginx-risk check: options", function () {
   const dir = tempTree(FINE);
 
   for (const [args, message] of [
-    [["--format", "xml"], /--format must be text, json, sarif, not "xml"/],
+    [["--format", "xml"], /--format must be text, json, sarif, github, checkstyle, not "xml"/],
     [["--fail-on", "critical"], /--fail-on must be one of error, warning, info, hint, never, not "critical"/],
     [["--fail-on"], /--fail-on needs a value/],
     [
@@ -227,15 +227,31 @@ describe("nginx-risk check --format sarif", function () {
     assert.equal(run.originalUriBaseIds["%SRCROOT%"].uri, pathToFileURL(dir).href + "/");
     assert.equal(run.columnKind, "utf16CodeUnits");
 
-    const rules = run.tool.driver.rules as { id: string; name: string; helpUri: string }[];
+    // No URL names the project (it has no web host): each rule's help is its page, written in.
+    assert.equal(run.tool.driver.informationUri, undefined);
+    const rules = run.tool.driver.rules as {
+      id: string;
+      name: string;
+      helpUri?: string;
+      help: { text: string; markdown: string };
+    }[];
     assert.deepEqual(
       rules.map((x) => x.id),
       [...new Set(run.results.map((x: { ruleId: string }) => x.ruleId))].sort(),
       "one descriptor per rule that has results",
     );
     for (const [i, rule] of rules.entries()) {
-      assert.equal(rule.helpUri, `${PROJECT_URL}/blob/main/docs/rules/${rule.id}.md`);
-      assert.ok(fs.existsSync(path.join(REPO, "docs/rules", `${rule.id}.md`)), rule.id);
+      assert.equal(rule.helpUri, undefined, rule.id);
+      const page = fs.readFileSync(path.join(REPO, "docs/rules", `${rule.id}.md`), "utf8");
+      // The page, apart from its links into the package's folder (a code-scanning alert cannot open them).
+      const relativeLink = /\]\((?![a-z][a-z0-9+.-]*:)[^)]*\)/i;
+      assert.doesNotMatch(rule.help.markdown, relativeLink, rule.id);
+      const helpLines = rule.help.markdown.split("\n");
+      const pageLines = page.split("\n");
+      assert.equal(helpLines.length, pageLines.length, rule.id);
+      for (const [n, line] of pageLines.entries())
+        if (!line.includes("](")) assert.equal(helpLines[n], line, `${rule.id}:${n + 1}`);
+      assert.match(rule.help.text, new RegExp(`docs/rules/${rule.id}\\.md`));
       for (const res of run.results.filter((x: { ruleId: string }) => x.ruleId === rule.id)) {
         assert.equal(res.ruleIndex, i);
       }
@@ -387,13 +403,11 @@ describe("nginx-risk check --format sarif", function () {
     );
   });
 
-  it("rule descriptions are the titles of docs/rules/<id>.md; the project URL is package.json's", function () {
+  it("rule descriptions are the titles of docs/rules/<id>.md", function () {
     for (const [id, text] of Object.entries(RULE_DESCRIPTIONS)) {
       const title = fs.readFileSync(path.join(REPO, "docs/rules", `${id}.md`), "utf8").split("\n")[0];
       assert.equal(title, `# \`${id}\` — ${text}`);
     }
-    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
-    assert.equal(PROJECT_URL, pkg.repository.url.replace(/\.git$/, ""));
   });
 });
 
@@ -534,7 +548,8 @@ describe("nginx-risk check: text output", function () {
         "    4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each",
         "    master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
         "    assumed: lua-nginx-module ≤ 0.10.25 (version unknown)",
-        "    how to fix: docs/rules/lua-ssl-per-location.md",
+        // The page shipped in the package (here the repository's, outside the working directory).
+        `    how to fix: ${path.join(REPO, "docs", "rules", "lua-ssl-per-location.md")}`,
         "memory of nginx.conf: master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
         "1 error(s), 1 warning(s), 0 note(s) in 2 file(s) of 1 configuration(s)",
         "",

@@ -27,10 +27,10 @@ interface Piped {
  * Runs `node dist/cli.js ARGS` in bash, its stdout into `reader` (a shell command such as `head -1`), or,
  * with `stderrToReader`, its stderr into the reader and its stdout to /dev/null.
  */
-function piped(args: string[], reader: string, dir: string, stderrToReader = false): Piped {
+function piped(args: string[], reader: string, dir: string, stderrToReader = false, stdin?: string): Piped {
   const err = path.join(dir, "stderr.txt");
   const status = path.join(dir, "status.txt");
-  const cli = [process.execPath, CLI, ...args].map(q).join(" ");
+  const cli = [process.execPath, CLI, ...args].map(q).join(" ") + (stdin === undefined ? "" : ` < ${q(stdin)}`);
   const redirect = stderrToReader ? "2>&1 >/dev/null" : `2>${q(err)}`;
   const script = `${cli} ${redirect} | ${reader} >/dev/null; echo "\${PIPESTATUS[0]}" > ${q(status)}`;
   fs.writeFileSync(err, "");
@@ -40,13 +40,15 @@ function piped(args: string[], reader: string, dir: string, stderrToReader = fal
 }
 
 /** The status and stderr with the whole output read (to /dev/null). */
-function whole(args: string[], dir: string): Piped {
+function whole(args: string[], dir: string, stdin?: string): Piped {
+  const input = stdin === undefined ? "ignore" : fs.openSync(stdin, "r");
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: dir,
     encoding: "utf8",
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: [input, "ignore", "pipe"],
     timeout: 300_000,
   });
+  if (typeof input === "number") fs.closeSync(input);
   return { status: r.status ?? -1, stderr: r.stderr };
 }
 
@@ -68,6 +70,18 @@ function largeConfig(dir: string, n: number): string {
   return "nginx.conf";
 }
 
+/**
+ * `nginx -T` output of one file with `n` unknown directives: with --strict, one finding each (~500 KB of
+ * text), read from standard input.
+ */
+function largeDump(dir: string, n: number): string {
+  const lines = ["# configuration file /etc/nginx/nginx.conf:", "events { }", "http {"];
+  for (let i = 0; i < n; i++) lines.push(`    unknown_directive_${i} on;`);
+  lines.push("}", "");
+  fs.writeFileSync(path.join(dir, "dump.txt"), lines.join("\n"));
+  return "dump.txt";
+}
+
 describe("the CLI into a closed pipe: no stack trace, its own status", function () {
   this.timeout(600_000);
   let dir: string;
@@ -76,6 +90,7 @@ describe("the CLI into a closed pipe: no stack trace, its own status", function 
     if (!fs.existsSync(CLI)) throw new Error("dist/cli.js is missing: run `npm run build` first");
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-pipes-"));
     largeConfig(dir, 4000);
+    largeDump(dir, 5000);
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -86,7 +101,14 @@ describe("the CLI into a closed pipe: no stack trace, its own status", function 
     ctx.skip();
   };
 
-  const cases: { name: string; args: () => string[]; reader: string; corpus?: boolean }[] = [
+  const cases: { name: string; args: () => string[]; reader: string; corpus?: boolean; stdin?: string }[] = [
+    // Every output format of check, each larger than a pipe's buffer.
+    ...(["text", "json", "sarif", "github", "checkstyle"] as const).map((format) => ({
+      name: `check --format ${format} --strict - < dump.txt | head -1`,
+      args: () => ["check", "--format", format, "--strict", "-"],
+      reader: "head -1",
+      stdin: "dump.txt",
+    })),
     {
       name: "format --diff CORPUS | head -1",
       args: () => ["format", "--diff", CORPUS],
@@ -114,8 +136,8 @@ describe("the CLI into a closed pipe: no stack trace, its own status", function 
   for (const c of cases) {
     it(`${c.name}: quiet, and the status of a full read`, function () {
       if (c.corpus) needCorpus(this);
-      const full = whole(c.args(), dir);
-      const p = piped(c.args(), c.reader, dir);
+      const full = whole(c.args(), dir, c.stdin && path.join(dir, c.stdin));
+      const p = piped(c.args(), c.reader, dir, false, c.stdin && path.join(dir, c.stdin));
       assertQuiet(c.name, p);
       assert.equal(p.status, full.status, `${c.name}: status ${p.status}, ${full.status} when read whole\n${p.stderr}`);
       // What goes to stderr is unchanged by the closed stdout (the fix titles and the summary, the files

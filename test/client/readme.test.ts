@@ -1,11 +1,14 @@
 // The README's "Settings" and "Commands" tables list exactly what package.json contributes, with the same
-// defaults and titles, so the documentation cannot drift from the extension. Also checks the manifest's
+// defaults and titles, so the documentation cannot drift from the extension; its "Command line" table lists
+// every command of the CLI and the output formats, and its "Development" section keeps the developers' two
+// commands. Also checks the manifest's
 // parts the client relies on: command palette entries name contributed commands, and the workspace trust
 // declaration restricts the settings that can widen what the server reads.
 
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { COMMANDS, FORMATS } from "../../server/src/cli/main";
 import { WIDENING_SETTINGS } from "../../server/src/lsp/settings";
 import { REPO } from "../support/shared";
 
@@ -24,11 +27,11 @@ interface Manifest {
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as Manifest;
 const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
 
-/** The lines of the section under `### title`, up to the next heading. */
-function section(title: string): string[] {
+/** The lines of the section under `### title` (or `## title`), up to the next heading. */
+function section(title: string, level = 3): string[] {
   const lines = readme.split("\n");
-  const start = lines.indexOf(`### ${title}`);
-  assert.ok(start >= 0, `README has no "### ${title}" section`);
+  const start = lines.indexOf(`${"#".repeat(level)} ${title}`);
+  assert.ok(start >= 0, `README has no "${"#".repeat(level)} ${title}" section`);
   const end = lines.findIndex((l, i) => i > start && /^#{1,3} /.test(l));
   return lines.slice(start + 1, end < 0 ? undefined : end);
 }
@@ -95,5 +98,30 @@ describe("README documents the contributed settings and commands", function () {
         manifest.contributes.commands.some((c) => c.command === m.command),
         m.command,
       );
+  });
+});
+
+describe("README documents the command line and keeps the developers' commands", function () {
+  it("lists every command of the CLI once, and every output format of check", function () {
+    const lines = section("Command line", 2);
+    const listed = tableRows(lines).map((r) => /^`([a-z]+)[ `]/.exec(r[0])?.[1]);
+    assert.deepStrictEqual([...listed].sort(), [...COMMANDS].sort());
+    const text = lines.join("\n");
+    for (const format of FORMATS) assert.match(text, new RegExp(`\\b${format}\\b`), `--format ${format}`);
+    // docs/cli.md has a section per command.
+    const cli = fs.readFileSync(path.join(REPO, "docs", "cli.md"), "utf8");
+    for (const command of COMMANDS) assert.ok(cli.includes(`\n## \`${command}\`\n`), `docs/cli.md: ${command}`);
+  });
+
+  it("keeps `npm ci && npm run demo` and `npm test` in the Development section", function () {
+    const text = section("Development", 2).join("\n");
+    const block = /```sh\n([\s\S]*?)```/.exec(text)?.[1] ?? "";
+    const commands = block.split("\n").map((l) => l.replace(/#.*$/, "").trim());
+    assert.ok(commands.includes("npm ci && npm run demo"), block);
+    assert.ok(commands.includes("npm test"), block);
+    // They are package.json's scripts.
+    const scripts = (JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { scripts: object })
+      .scripts;
+    assert.ok("demo" in scripts && "test" in scripts);
   });
 });

@@ -30,11 +30,11 @@ export async function startCodeServer(opts: {
   const { workspace, out, tmp } = opts;
   // The extension as shipped: packaged from the current build (npm test builds dist/ first).
   const vsix = path.join(tmp, "nginx-risk.vsix");
-  const pkg = cp.spawnSync(
-    process.execPath,
-    [path.join(REPO, "node_modules", "@vscode", "vsce", "vsce"), "package", "--no-dependencies", "-o", vsix],
-    { cwd: REPO, encoding: "utf8", timeout: 120_000 },
-  );
+  const pkg = cp.spawnSync(process.execPath, [path.join(REPO, "scripts", "package-vsix.mjs"), vsix], {
+    cwd: REPO,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   assert.strictEqual(pkg.status, 0, `vsce package failed:\n${pkg.stdout}${pkg.stderr}`);
 
   // A throw-away profile under the output folder (user data with its logs, extensions, XDG dirs), kept

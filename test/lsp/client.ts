@@ -67,9 +67,12 @@ export class TestClient {
   exited: Promise<number | null>;
   private waiters: (() => void)[] = [];
 
-  /** `node` options before the server (e.g. `-r` a preload) and its environment, when a test needs them. */
-  constructor(options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}) {
-    this.child = cp.spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER, "--stdio"], {
+  /**
+   * `node` options before the server (e.g. `-r` a preload) and its environment, when a test needs them;
+   * `server`: another build of the server than the repository's (the one an installed package holds).
+   */
+  constructor(options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; server?: string } = {}) {
+    this.child = cp.spawn(process.execPath, [...(options.nodeArgs ?? []), options.server ?? SERVER, "--stdio"], {
       stdio: ["pipe", "pipe", "pipe"],
       env: options.env ?? process.env,
     });

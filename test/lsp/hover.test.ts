@@ -3,12 +3,15 @@
 // Expected numbers are worked out here from memory-model.md's constants, not read back from the report.
 
 import * as assert from "assert";
+import * as path from "path";
+import { pathToFileURL } from "url";
 import { analyseConfiguration, type RootAnalysis } from "../../server/src/lsp/analysis";
 import { codeLenses, hoverAt, type Position } from "../../server/src/lsp/hover";
 import { directiveAt } from "../../server/src/navigate/text";
 import type { RuleOptions } from "../../server/src/rules";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
+import { REPO } from "../support/shared";
 
 /** Debian's bundle as the model costs it: 3.83 × 219,597 B + 11,000 B = 852,056.51 → 852,057 B ≈ 832 KiB. */
 const DEBIAN_CONTEXT_BYTES = 852_057;
@@ -93,7 +96,8 @@ describe("lsp hover: lua_ssl_trusted_certificate at http level", function () {
       "`location @d` (sites/a.conf:7), inherits it",
       "Versions: nginx unknown · lua-nginx-module unknown",
       "lua-nginx-module version unknown, so ≤ 0.10.25",
-      "docs/rules/lua-ssl-per-location.md",
+      // The rule's page as shipped in the package (here: the repository's docs/).
+      `[lua-ssl-per-location](${pathToFileURL(path.join(REPO, "docs", "rules", "lua-ssl-per-location.md")).href})`,
     );
     // Master: 6.62 + 2.7 MiB (process, Lua) + 5 × (7,445 + 800) B + 5 × 852,057 B = 14,074,238 B ≈ 13.4 MiB;
     // reload peak: process + 2 × configuration = 18,375,748 B ≈ 17.5 MiB; instance: + 3 × = 22,677,258 B ≈ 21.6 MiB.
@@ -233,7 +237,7 @@ describe("lsp hover: other modules and shapes", function () {
       `\`/etc/nginx/ca.pem\` · ${bytes} B · 2 certificates · read from \`ca.pem\``,
       `= 0.647 × ${bytes} B + 4,309 B × 2 certificates + 19,203 B`,
       "nginx version unknown, so < 1.23.1",
-      "docs/rules/proxy-ssl-per-location.md",
+      `(${pathToFileURL(path.join(REPO, "docs", "rules", "proxy-ssl-per-location.md")).href})`,
     );
     assert.strictEqual(a.report.sources.find((s) => s.module === "proxy")?.plan.loads.length, 2);
     assert.ok(perContext > 27_000 && perContext < 29_000, String(perContext));

@@ -8,7 +8,7 @@ import { isNginxDump, runChecksOnDump } from "../rules/dump";
 import { diagnosticFinding } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
-import { ParseCache, type FileSource } from "../workspace/files";
+import { OverlayFileSource, ParseCache, type FileProblem, type FileSource } from "../workspace/files";
 import type { ScanLimit } from "../workspace/folder-scan";
 import type { PathMapping } from "../workspace/paths";
 import { buildIncludeGraph, findCandidateFiles, guessedContextDiagnostic, type ContextGuess } from "../workspace/roots";
@@ -35,6 +35,25 @@ export interface CheckOptions {
    * `incomplete`.
    */
   maxFiles?: number;
+  /** Standard input (`check -`): `nginx -T` output, or a configuration (see `StdinInput`). */
+  stdin?: StdinInput;
+}
+
+/** What standard input goes by in the output: a file of this name in the working directory. */
+export const STDIN_NAME = "<stdin>";
+
+/**
+ * Standard input, read whole. `nginx -T` output is analysed as the files it holds, with their names as
+ * nginx printed them and nothing read from disk for them (they are in the dump). Any other text is a
+ * configuration at `path` (`<stdin>` in the working directory): the working directory is its conf prefix,
+ * and is read as the folder of a file given on the command line would be, but not searched for the files
+ * around a configuration (Dockerfiles, crontabs): standard input was not found there.
+ */
+export interface StdinInput {
+  path: string;
+  text: string;
+  /** What decoding its bytes found (invalid UTF-8, a byte order mark). */
+  problems: FileProblem[];
 }
 
 /** A folder scan that stopped at its limit: the analysis may lack main files, or facts around them. */
@@ -59,6 +78,11 @@ export interface CheckResult {
   facts: WorkspaceFacts;
   /** Folder scans that stopped at `maxFiles`; absent or empty when every scan finished. */
   incomplete?: IncompleteScan[];
+  /**
+   * Files of an `nginx -T` dump read from standard input: not files of this machine, so shown as nginx
+   * printed their names (absolute), never relative to the working directory.
+   */
+  asPrinted?: Set<string>;
 }
 
 /** What the inputs hold: main configurations (each loaded with its includes), `nginx -T` dumps, guesses. */
@@ -66,7 +90,8 @@ export interface LoadedInputs {
   /** Main files and dumps, in the order they are reported. */
   roots: string[];
   configurations: Map<string, Configuration>;
-  dumps: { path: string; text: string }[];
+  /** `fromStdin`: standard input's dump, its findings placed in the files it holds (not in the dump). */
+  dumps: { path: string; text: string; fromStdin?: boolean }[];
   /** The guessed block context of a main file no other file includes (a snippet read on its own). */
   guesses: Map<string, ContextGuess>;
   /** The folders to look for workspace facts in: the folders given, and the folder of each main file. */
@@ -81,7 +106,7 @@ export interface LoadedInputs {
  * `check` and `fix` read their inputs through this one function.
  */
 export function loadInputs(
-  options: Pick<CheckOptions, "inputs" | "root" | "mappings" | "maxFiles">,
+  options: Pick<CheckOptions, "inputs" | "root" | "mappings" | "maxFiles" | "stdin">,
   source: FileSource,
   cache: ParseCache,
 ): LoadedInputs {
@@ -122,17 +147,37 @@ export function loadInputs(
     if (text !== null) out.dumps.push({ path: input, text });
     else candidates.push(input);
   }
+  // Standard input: a dump, or a configuration the source holds at its path (runCheck's overlay).
+  const stdin = options.stdin;
+  if (stdin && isNginxDump(stdin.text)) out.dumps.push({ path: stdin.path, text: stdin.text, fromStdin: true });
+  else if (stdin) candidates.push(stdin.path);
   const graph = buildIncludeGraph(candidates, { source, cache, mappings: options.mappings });
   out.roots.push(...out.dumps.map((d) => d.path), ...graph.roots);
-  out.folders.push(...out.roots.map((r) => path.dirname(r)));
+  // Facts around each main file given; standard input has no folder around it (the working directory is
+  // only a configuration's conf prefix, and a dump's files are not on this disk).
+  out.folders.push(...out.roots.filter((r) => r !== stdin?.path).map((r) => path.dirname(r)));
   out.configurations = graph.configurations;
   out.guesses = graph.guesses;
   return out;
 }
 
 export function runCheck(options: CheckOptions): CheckResult {
-  // Only what the command line names is read (read-access.ts).
-  const source = cliSource(options.inputs, options.root, options.mappings, options.access);
+  // Only what the command line names is read (read-access.ts); a configuration on standard input is a file
+  // named there, in the working directory, held in memory.
+  const stdin = options.stdin;
+  const plainStdin = stdin !== undefined && !isNginxDump(stdin.text);
+  const disk = cliSource(
+    plainStdin ? [...options.inputs, stdin.path] : options.inputs,
+    options.root,
+    options.mappings,
+    options.access,
+  );
+  let source: FileSource = disk;
+  if (plainStdin) {
+    const overlay = new OverlayFileSource(disk);
+    overlay.setOverlay(stdin.path, stdin.text, undefined, stdin.problems);
+    source = overlay;
+  }
   const cache = new ParseCache();
   const inputs = loadInputs(options, source, cache);
   // Facts are looked for around each main configuration: the folders given, and the folder of each main
@@ -159,10 +204,20 @@ export function runCheck(options: CheckOptions): CheckResult {
   };
   const files = new Set<string>();
   const filesByRoot = new Map<string, string[]>();
+  const asPrinted = new Set<string>();
   for (const d of inputs.dumps) {
-    files.add(d.path);
-    filesByRoot.set(d.path, [d.path]);
-    add(d.path, runChecksOnDump(d.text, d.path, rules, cache).findings);
+    const dump = runChecksOnDump(d.text, d.path, rules, cache, d.fromStdin ? "files" : "dump");
+    if (d.fromStdin) {
+      for (const p of dump.paths) {
+        files.add(p);
+        asPrinted.add(p);
+      }
+      filesByRoot.set(d.path, dump.paths);
+    } else {
+      files.add(d.path);
+      filesByRoot.set(d.path, [d.path]);
+    }
+    add(d.path, dump.findings);
   }
   for (const [root, config] of inputs.configurations) {
     for (const f of config.files.keys()) files.add(f);
@@ -183,6 +238,7 @@ export function runCheck(options: CheckOptions): CheckResult {
     facts,
   };
   if (incomplete.length > 0) result.incomplete = incomplete;
+  if (asPrinted.size > 0) result.asPrinted = asPrinted;
   return result;
 }
 

@@ -1,20 +1,26 @@
 // Output formats of `nginx-risk check`. The JSON shape is a stable contract (docs/cli.md):
 // {"version":1,"findings":[{ruleId, severity, file, line, column, endLine, endColumn, message, data}]},
 // plus "incomplete":[…] only when a folder scan stopped at --max-files;
-// positions 1-based (columns in UTF-16 code units, as editors count), files relative to the working directory.
-// SARIF is in sarif.ts; the text output is for people: each finding on a line, what a cost finding
-// measured indented under it, and the memory of each configuration at the end.
+// positions 1-based (columns in UTF-16 code units, as editors count), files relative to the working directory
+// (the files of an `nginx -T` dump read from standard input as nginx printed them).
+// SARIF is in sarif.ts, GitHub's workflow commands in github.ts, Checkstyle XML in checkstyle.ts; the text
+// output is for people: each finding on a line, what a cost finding measured indented under it, and the
+// memory of each configuration at the end.
 
 import * as path from "path";
 import { formatBytes, formatCount } from "../cost/format";
 import type { Finding } from "../rules";
+import { ruleDocPath } from "../rules/docs";
 import type { CheckResult, IncompleteScan } from "./check";
+import { toCheckstyle } from "./checkstyle";
+import { toGithubCommands } from "./github";
 import { incompleteMessage } from "./incomplete";
 import { toSarif } from "./sarif";
+import { relativePath, shownPath, summaryLine } from "./shown";
 
 export { formatBytes, formatCount };
 
-export type OutputFormat = "text" | "json" | "sarif";
+export type OutputFormat = "text" | "json" | "sarif" | "github" | "checkstyle";
 
 export interface JsonFinding {
   ruleId: string;
@@ -29,17 +35,25 @@ export interface JsonFinding {
   data?: Record<string, unknown>;
 }
 
-function relative(cwd: string, p: string): string {
-  const r = path.relative(cwd, p);
-  return r === "" ? "." : r;
+const relative = relativePath;
+
+/**
+ * Where a rule's page is: the file shipped in the package (relative when it is under the working
+ * directory, as in a clone of the repository), so a terminal links it; its name in the package otherwise.
+ */
+function ruleDocPlace(ruleId: string, cwd: string): string {
+  const page = ruleDocPath(ruleId);
+  if (page === null) return `docs/rules/${ruleId}.md of nginx-risk`;
+  const rel = path.relative(cwd, page);
+  return rel.startsWith("..") || path.isAbsolute(rel) ? page : rel;
 }
 
-export function toJsonFinding(f: Finding, cwd: string): JsonFinding {
+export function toJsonFinding(f: Finding, cwd: string, asPrinted?: ReadonlySet<string>): JsonFinding {
   const j: JsonFinding = {
     ruleId: f.ruleId,
     code: f.code,
     severity: f.severity,
-    file: relative(cwd, f.path),
+    file: shownPath(cwd, f.path, asPrinted),
     line: f.range.start.line + 1,
     column: f.range.start.character + 1,
     endLine: f.range.end.line + 1,
@@ -69,7 +83,7 @@ export function formatFindings(
   if (format === "json") {
     const json: { version: 1; findings: JsonFinding[]; incomplete?: JsonIncomplete[] } = {
       version: 1,
-      findings: result.findings.map((f) => toJsonFinding(f, cwd)),
+      findings: result.findings.map((f) => toJsonFinding(f, cwd, result.asPrinted)),
     };
     // Only when a scan stopped: a complete analysis keeps the version-1 shape exactly.
     if (incomplete.length > 0)
@@ -84,8 +98,14 @@ export function formatFindings(
     return JSON.stringify(json, null, 2) + "\n";
   }
   if (format === "sarif") return JSON.stringify(toSarif(result, { cwd, version: tool.version }), null, 2) + "\n";
+  if (format === "github") return toGithubCommands(result, cwd);
+  if (format === "checkstyle") return toCheckstyle(result, cwd);
   const lines: string[] = [];
   for (const [root, files] of result.filesByRoot) {
+    if (files.length > 0 && files.every((f) => result.asPrinted?.has(f))) {
+      lines.push(`read ${relative(cwd, root)} (nginx -T output): ${files.join(", ")}`);
+      continue;
+    }
     const dir = path.dirname(root);
     const others = files.filter((f) => f !== root).map((f) => path.relative(dir, f));
     // A main file the read policy refused (or that is missing) was not read: its finding says why.
@@ -95,22 +115,17 @@ export function formatFindings(
     );
   }
   for (const f of result.findings) {
-    const j = toJsonFinding(f, cwd);
+    const j = toJsonFinding(f, cwd, result.asPrinted);
     const cost = costLines(f.data);
     // A cost finding's message repeats the figures the block below lays out: print its first sentence only.
     const headline = cost.length > 0 ? firstSentence(j.message) : j.message;
     lines.push(`${j.file}:${j.line}:${j.column}: ${j.severity}: ${headline} [${j.ruleId}/${j.code}]`);
     for (const l of cost) lines.push(`    ${l}`);
-    if (cost.length > 0) lines.push(`    how to fix: docs/rules/${j.ruleId}.md`);
+    if (cost.length > 0) lines.push(`    how to fix: ${ruleDocPlace(j.ruleId, cwd)}`);
   }
   lines.push(...totalLines(result, cwd));
   for (const s of incomplete) lines.push(`incomplete: ${incompleteMessage(s, cwd)}`);
-  const count = (s: string): number => result.findings.filter((f) => f.severity === s).length;
-  lines.push(
-    `${count("error")} error(s), ${count("warning")} warning(s), ${count("info") + count("hint")} note(s) ` +
-      `in ${result.files} file(s) of ${result.roots.length} configuration(s)` +
-      (incomplete.length > 0 ? " — the analysis is incomplete" : ""),
-  );
+  lines.push(summaryLine(result));
   return lines.join("\n") + "\n";
 }
 

@@ -1,7 +1,7 @@
 // The `nginx-risk` command line: the same analysis as the editor, for CI and for people.
 //
 //   nginx-risk parse FILE [options]       the crossplane JSON payload
-//   nginx-risk check [FILES|DIRS…]        findings as text, JSON or SARIF
+//   nginx-risk check [FILES|DIRS…|-]      findings as text, JSON, SARIF, GitHub annotations or Checkstyle XML
 //   nginx-risk fix FILES|DIRS… --diff|--write   the fixes of fix/ as a unified diff, or written to the files
 //   nginx-risk format FILES|DIRS… --check|--diff|--write   format/ (layout only, proven not to change meaning)
 //
@@ -22,13 +22,15 @@ import { NodeFileSource } from "../workspace/files";
 import { mapPath, parseMapping, type PathMapping } from "../workspace/paths";
 import type { Severity } from "../rules";
 import { FIXABLE_RULES } from "../fix";
-import { runCheck, type CheckOptions } from "./check";
+import { DEFAULT_LIMITS } from "../workspace/access";
+import { STDIN_NAME, runCheck, type CheckOptions } from "./check";
 import { runFix } from "./fix";
 import { runFormat } from "./format-cmd";
 import { formatFindings, type OutputFormat } from "./format";
 import { incompleteMessage } from "./incomplete";
 import { writeJson } from "./json";
 import { cliSource, type ReadAccess } from "./read-access";
+import { readStdin } from "./stdin";
 
 const VERSION = "0.1.0";
 
@@ -45,10 +47,13 @@ commands:
       --no-check-args      do not check the number of arguments
       --combine            one config with the included statements in place of each include
       --indent N           indent the JSON by N spaces (default: none)
-  check [FILES|DIRS...]  analyse configurations (default: the current directory)
+  check [FILES|DIRS...]  analyse configurations (default: the current directory); "-" reads standard
+                       input: nginx -T output (nginx -T | nginx-risk check -), or a configuration whose
+                       conf prefix is the current directory
       --root FILE          analyse everything as part of this main configuration
-      --format text|json|sarif
-                           output format (default: text; sarif: SARIF 2.1.0 for code scanning)
+      --format text|json|sarif|github|checkstyle
+                           output format (default: text; sarif: SARIF 2.1.0 for code scanning; github:
+                           GitHub Actions annotations; checkstyle: Checkstyle XML)
       --strict             unknown directives are errors
       --nginx-version V    the deployed nginx: directives and costs are judged for it
       --lua-nginx-module-version V
@@ -154,6 +159,8 @@ const FLAG_OPTIONS: Record<string, Set<string>> = {
   fix: new Set(["--strict", "--diff", "--write", "--no-backup", "--include-cautious"]),
   format: new Set(["--check", "--diff", "--write"]),
 };
+/** Every command (the README and docs/cli.md list each one: test/client/readme.test.ts). */
+export const COMMANDS: readonly string[] = Object.keys(FLAG_OPTIONS);
 const COMMAND_VALUE_OPTIONS: Record<string, Set<string>> = {
   parse: new Set(["--indent", "--map", ...ACCESS_OPTIONS]),
   check: new Set(CHECK_VALUE_OPTIONS),
@@ -286,6 +293,7 @@ function memoisedChecker(options: { strict: boolean; checkContext: boolean; chec
 
 function cmdParse(a: Parsed, io: Io): number {
   if (a.positional.length !== 1) throw new UsageError("parse takes exactly one FILE");
+  refuseStdin(a);
   const file = a.positional[0];
   if (!fs.existsSync(file)) {
     io.err(`nginx-risk: ${file}: no such file`);
@@ -357,7 +365,7 @@ function cmdParse(a: Parsed, io: Io): number {
   return payload.status === "ok" ? 0 : 1;
 }
 
-const FORMATS: readonly OutputFormat[] = ["text", "json", "sarif"];
+export const FORMATS: readonly OutputFormat[] = ["text", "json", "sarif", "github", "checkstyle"];
 const FAIL_ON = ["error", "warning", "info", "hint", "never"] as const;
 type FailOn = (typeof FAIL_ON)[number];
 const RANK: Record<Severity, number> = { hint: 0, info: 1, warning: 2, error: 3 };
@@ -412,9 +420,17 @@ function checkSettings(a: Parsed): {
   return { format: format as OutputFormat, failOn: failOn as FailOn, versions, memoryBudgetBytes };
 }
 
+/** `-` (standard input) is read by `check` only: `fix` and `format` write files, `parse` takes one FILE. */
+function refuseStdin(a: Parsed): void {
+  if (a.positional.includes("-"))
+    throw new UsageError(`"-" (standard input) is for check; ${a.command} takes files and folders`);
+}
+
 /** The inputs and --root, resolved against `cwd`; null (after saying why) when one does not exist. */
 function inputsOf(a: Parsed, io: Io, cwd: string): { inputs: string[]; root?: string } | null {
-  const inputs = a.positional.length > 0 ? a.positional : ["."];
+  // `-` is standard input (cmdCheck reads it); without it and without paths, the current directory.
+  const named = a.positional.filter((p) => p !== "-");
+  const inputs = a.positional.length > 0 ? named : ["."];
   for (const p of inputs) {
     if (!fs.existsSync(path.resolve(cwd, p))) {
       io.err(`nginx-risk: ${p}: no such file or directory`);
@@ -435,16 +451,31 @@ function inputsOf(a: Parsed, io: Io, cwd: string): { inputs: string[]; root?: st
 function cmdCheck(a: Parsed, io: Io): number {
   const settings = checkSettings(a);
   const cwd = io.cwd ?? process.cwd();
+  const stdinCount = a.positional.filter((p) => p === "-").length;
+  if (stdinCount > 1) throw new UsageError(`"-" (standard input) can be given once`);
+  if (stdinCount > 0 && a.flags.has("--root"))
+    throw new UsageError(`--root and "-" (standard input) exclude each other: one main configuration`);
+  const access = accessOf(a, cwd);
   const given = inputsOf(a, io, cwd);
   if (!given) return 2;
+  let stdin: CheckOptions["stdin"];
+  if (stdinCount > 0) {
+    const read = readStdin(access.limits?.configuration ?? DEFAULT_LIMITS.configuration);
+    if (!read.ok) {
+      io.err(`nginx-risk: ${read.error}`);
+      return 2;
+    }
+    stdin = { path: path.join(cwd, STDIN_NAME), text: read.text, problems: read.problems };
+  }
   const options: CheckOptions = {
     ...given,
     mappings: mappingsOf(a.maps, cwd),
     strict: a.flags.has("--strict"),
     ...settings.versions,
     memoryBudgetBytes: settings.memoryBudgetBytes,
-    access: accessOf(a, cwd),
+    access,
     maxFiles: maxFilesFlag(a),
+    stdin,
   };
   const result = runCheck(options);
   io.out(formatFindings(result, settings.format, cwd, { version: VERSION }));
@@ -467,6 +498,7 @@ function cmdFix(a: Parsed, io: Io): number {
   if (diff && a.flags.has("--no-backup")) throw new UsageError("--no-backup goes with --write");
   // Editing the current directory's files by default would surprise: fix names what it edits.
   if (a.positional.length === 0 && !a.flags.has("--root")) throw new UsageError("fix needs the FILES or DIRS to fix");
+  refuseStdin(a);
   const fixable = FIXABLE_RULES();
   for (const id of a.ruleIds)
     if (!fixable.includes(id))
@@ -496,6 +528,7 @@ function cmdFormat(a: Parsed, io: Io): number {
   const modes = (["--check", "--diff", "--write"] as const).filter((m) => a.flags.has(m));
   if (modes.length !== 1) throw new UsageError("format needs exactly one of --check, --diff and --write");
   if (a.positional.length === 0) throw new UsageError("format needs the FILES or DIRS to format");
+  refuseStdin(a);
   const indent = (a.flags.get("--indent") as string | undefined) ?? "4";
   const size = Number(indent);
   if (indent !== "tab" && !(/^\d+$/.test(indent) && size >= 1 && size <= 16))

@@ -1,15 +1,16 @@
 // `nginx-risk check --format sarif`: the findings as a SARIF 2.1.0 log (OASIS Static Analysis Results
 // Interchange Format), for code-scanning services and SARIF viewers. One run; one reportingDescriptor per
 // rule that has findings; file locations relative to %SRCROOT% (the working directory), percent-encoded.
+// No URL names the project: it has no web host. A rule's help is its page (docs/rules/<id>.md, shipped in
+// the package) written into the descriptor, since SARIF wants `helpUri` absolute and a code-scanning
+// service cannot open a file of the machine that ran the check.
 
 import * as path from "path";
 import { pathToFileURL } from "url";
 import type { Finding, Severity } from "../rules";
-import { PROJECT_URL, ruleDocUrl } from "../rules/docs";
+import { ruleDocText, withoutRelativeLinks } from "../rules/docs";
 import type { CheckResult } from "./check";
 import { incompleteMessage } from "./incomplete";
-
-export { PROJECT_URL } from "../rules/docs";
 
 /** The title of each rule's page in docs/rules/ (a test compares them); other rules get a generic one. */
 export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -61,12 +62,11 @@ export interface SarifLog {
       driver: {
         name: string;
         version: string;
-        informationUri: string;
         rules: {
           id: string;
           name: string;
           shortDescription: { text: string };
-          helpUri: string;
+          help?: { text: string; markdown: string };
         }[];
       };
     };
@@ -122,6 +122,23 @@ function physicalLocation(file: string, range: Finding["range"], cwd: string): P
   };
 }
 
+/** A rule's reportingDescriptor: its help is its page, when the package has one. */
+function descriptor(id: string): SarifLog["runs"][number]["tool"]["driver"]["rules"][number] {
+  const title = RULE_DESCRIPTIONS[id] ?? `nginx-risk rule "${id}"`;
+  const d: SarifLog["runs"][number]["tool"]["driver"]["rules"][number] = {
+    id,
+    name: ruleName(id),
+    shortDescription: { text: title },
+  };
+  const page = ruleDocText(id);
+  if (page !== null)
+    d.help = {
+      text: `${title}. nginx-risk explains this rule in docs/rules/${id}.md, in its npm package and its VS Code extension.`,
+      markdown: withoutRelativeLinks(page),
+    };
+  return d;
+}
+
 export function toSarif(result: CheckResult, options: { cwd: string; version: string }): SarifLog {
   const ids = [...new Set(result.findings.map((f) => f.ruleId))].sort();
   const index = new Map(ids.map((id, i) => [id, i]));
@@ -152,13 +169,7 @@ export function toSarif(result: CheckResult, options: { cwd: string; version: st
           driver: {
             name: "nginx-risk",
             version: options.version,
-            informationUri: PROJECT_URL,
-            rules: ids.map((id) => ({
-              id,
-              name: ruleName(id),
-              shortDescription: { text: RULE_DESCRIPTIONS[id] ?? `nginx-risk rule "${id}"` },
-              helpUri: ruleDocUrl(id),
-            })),
+            rules: ids.map((id) => descriptor(id)),
           },
         },
         originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(options.cwd) } },

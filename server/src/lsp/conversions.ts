@@ -13,6 +13,7 @@ import {
 } from "vscode-languageserver/node";
 import type { Range } from "../parse/ast";
 import type { Finding, Severity } from "../rules";
+import { ruleDocUri } from "../rules/docs";
 
 export const DIAGNOSTIC_SOURCE = "nginx-risk";
 
@@ -86,8 +87,8 @@ export function toLspSeverity(s: Severity): DiagnosticSeverity {
 }
 
 /**
- * A finding as an LSP diagnostic. `code` is the rule id (what a user can look up, docs/rules/<id>.md);
- * the finer code goes into `data` for code actions. `uriOf` maps related paths to the URIs the client
+ * A finding as an LSP diagnostic. `code` is the rule id, linked by `codeDescription` to its page shipped in
+ * the package (docs/rules/<id>.md, rules/docs.ts); the finer code goes into `data` for code actions. `uriOf` maps related paths to the URIs the client
  * knows (an open document's own URI when there is one).
  */
 export function findingToDiagnostic(f: Finding, uriOf: (p: string) => string = pathToUri): Diagnostic {
@@ -99,6 +100,8 @@ export function findingToDiagnostic(f: Finding, uriOf: (p: string) => string = p
     message: f.message,
     data: { code: f.code },
   };
+  const page = ruleDocUri(f.ruleId);
+  if (page !== null) d.codeDescription = { href: page };
   if (f.related && f.related.length > 0) {
     d.relatedInformation = f.related.map((r): DiagnosticRelatedInformation => ({
       location: { uri: uriOf(r.path), range: toLspRange(r.range) },

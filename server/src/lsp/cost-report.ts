@@ -13,7 +13,7 @@ import type { CostReport, SslRuleId, SslSource } from "../cost/report";
 import type { ResolvedVersion } from "../cost/versions";
 import type { ConfigContext } from "../model";
 import type { Range } from "../parse/ast";
-import { PROJECT_URL, ruleDocUrl } from "../rules/docs";
+import { costModelDocUri, ruleDocUri } from "../rules/docs";
 import { bundleSites } from "../rules/ssl-cost";
 import type { Configuration } from "../workspace/configuration";
 import type { RootAnalysis } from "./analysis";
@@ -188,6 +188,11 @@ function text(s: string): string {
   return s.replace(/[\\`*[\]~]|<(?=[A-Za-z/!?])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`);
 }
 
+/** `label` linked to a page shipped in the package (rules/docs.ts), or plain when the page is not there. */
+function docLink(label: string, uri: string | null): string {
+  return uri === null ? text(label) : `[${text(label)}](${uri})`;
+}
+
 /** A link's target for a place: the `file:` URI, or a path relative to where the report is written. */
 export type Href = (at: ReportLocation) => string;
 
@@ -294,7 +299,7 @@ function rootSection(r: RootCostSummary, href: Href): string[] {
   for (const g of r.groups)
     reasons.set(
       `${g.moduleName}\0${g.ruleId}`,
-      `- ${text(g.moduleName)}: ${text(g.reason)} ([${g.ruleId}](${ruleDocUrl(g.ruleId)}))`,
+      `- ${text(g.moduleName)}: ${text(g.reason)} (${docLink(g.ruleId, ruleDocUri(g.ruleId))})`,
     );
   out.push(...reasons.values(), "");
   return out;
@@ -311,7 +316,7 @@ export function renderCostReport(
       ? `${code(docFile)} is read by one main configuration.`
       : `${code(docFile)} is read by ${formatCount(roots.length)} main configurations.`,
     "",
-    `Estimates of the nginx master's memory ([how](${PROJECT_URL}/blob/main/docs/cost-model.md)); sizes in ` +
+    `Estimates of the nginx master's memory (${docLink("how", costModelDocUri())}); sizes in ` +
       "binary units (1 KiB = 1,024 B).",
     "",
   );

@@ -26,7 +26,7 @@ import type { Directive, Range } from "../parse/ast";
 import { directiveAt, le } from "../navigate/text";
 import { rootContextKind } from "../rules/directive-checks";
 import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
-import { ruleDocUrl } from "../rules/docs";
+import { ruleDocUri } from "../rules/docs";
 import { bundleSites, type BundleSite } from "../rules/ssl-cost";
 import type { Configuration, FileInstance } from "../workspace/configuration";
 import type { RootAnalysis } from "./analysis";
@@ -184,8 +184,10 @@ function versionsLine(v: ResolvedVersions): string {
   return `Versions: ${parts.join(" · ")}`;
 }
 
+/** The rule's id, linked to its page shipped in the package (or plain when the page is not there). */
 function ruleLink(id: string): string {
-  return `[${id}](${ruleDocUrl(id)})`;
+  const uri = ruleDocUri(id);
+  return uri === null ? `\`${id}\`` : `[${id}](${uri})`;
 }
 
 // ---- occurrences -------------------------------------------------------------------------------------

@@ -1,10 +1,68 @@
-// Where each rule is explained: docs/rules/<id>.md in the project's repository. One place for the CLI's
-// SARIF `helpUri` and the editor's hover links.
+// Where each rule is explained: docs/rules/<id>.md, shipped inside both packages beside dist/ (the .vsix,
+// .vscodeignore; the npm package, package.json `files`), so every link the product gives — hovers, the cost
+// report, SARIF's rule help, the text output — is a file the user has. The project has no web host to
+// link to, and a link to a placeholder one would be dead.
+//
+// These are the product's own files, read from the folder it runs from, never a path from a configuration:
+// they do not go through the read policy (workspace/access.ts), which is about the user's files.
 
-/** The project's home: package.json's `repository` without `.git` (a test keeps them equal). */
-export const PROJECT_URL = "https://example.invalid/nginx-risk";
+import * as fs from "fs";
+import * as path from "path";
+import { pathToFileURL } from "url";
 
-/** The page of rule `id` on the main branch. */
-export function ruleDocUrl(id: string): string {
-  return `${PROJECT_URL}/blob/main/docs/rules/${encodeURIComponent(id)}.md`;
+/**
+ * The folder that holds docs/: the package when bundled (dist/server.js, dist/cli.js: its parent), or the
+ * repository when the sources run compiled by tsc (tests: out/server/src/rules/docs.js, four levels up).
+ */
+export function packageRoot(): string {
+  return path.basename(__dirname) === "dist" ? path.dirname(__dirname) : path.resolve(__dirname, "../../../..");
+}
+
+const found = new Map<string, string | null>();
+
+/** The absolute path of `docs/<rel>` in the package, or null when it is not there (a bundle copied alone). */
+export function shippedDoc(rel: string): string | null {
+  let p = found.get(rel);
+  if (p === undefined) {
+    const candidate = path.join(packageRoot(), "docs", ...rel.split("/"));
+    p = fs.existsSync(candidate) ? candidate : null;
+    found.set(rel, p);
+  }
+  return p;
+}
+
+/** The page of rule `id` (ids are lower-case words with dashes; anything else has no page). */
+export function ruleDocPath(id: string): string | null {
+  return /^[a-z0-9]+(-[a-z0-9]+)*$/.test(id) ? shippedDoc(`rules/${id}.md`) : null;
+}
+
+/** The page of rule `id` as a `file:` URI (editors open it from hovers and diagnostics), or null. */
+export function ruleDocUri(id: string): string | null {
+  const p = ruleDocPath(id);
+  return p === null ? null : pathToFileURL(p).href;
+}
+
+/** How the memory estimate is computed (docs/cost-model.md) as a `file:` URI, or null. */
+export function costModelDocUri(): string | null {
+  const p = shippedDoc("cost-model.md");
+  return p === null ? null : pathToFileURL(p).href;
+}
+
+/** The markdown of rule `id`'s page, or null. */
+export function ruleDocText(id: string): string | null {
+  const p = ruleDocPath(id);
+  if (p === null) return null;
+  try {
+    return fs.readFileSync(p, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Markdown whose relative links (`[x](other.md)`, `[x](#part)`) are made plain text: they point into the
+ * package's folder, which a page shown elsewhere (a code-scanning alert) cannot reach.
+ */
+export function withoutRelativeLinks(markdown: string): string {
+  return markdown.replace(/\[([^\]\n]*)\]\((?![a-z][a-z0-9+.-]*:)[^)\s]*\)/gi, "$1");
 }

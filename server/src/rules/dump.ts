@@ -1,5 +1,6 @@
 // `nginx -T` output analysed as the configuration it came from, with every finding placed in the dump
-// itself (the only file the user has), its message naming the original file.
+// itself (the only file the user has), its message naming the original file; or, for a dump that is no
+// file (the CLI's standard input), in the original files as nginx printed their names.
 
 import { loadDump, toDumpRange } from "../workspace/dump";
 import type { ParseCache } from "../workspace/files";
@@ -28,12 +29,24 @@ export interface DumpCheck {
   root: string | null;
   /** Number of files in the dump. */
   files: number;
-  /** Findings positioned in the dump (`path` is `dumpPath`). */
+  /** The files' names as nginx printed them (normalised), in the dump's order. */
+  paths: string[];
+  /**
+   * Findings positioned in the dump (`path` is `dumpPath`), or with `placement` "files" in the dumped
+   * files (their names and lines; only the dump's own problems stay in the dump).
+   */
   findings: Finding[];
 }
 
-export function runChecksOnDump(text: string, dumpPath: string, options: RuleOptions, cache?: ParseCache): DumpCheck {
+export function runChecksOnDump(
+  text: string,
+  dumpPath: string,
+  options: RuleOptions,
+  cache?: ParseCache,
+  placement: "dump" | "files" = "dump",
+): DumpCheck {
   const loaded = loadDump(text, { cache });
+  const paths = loaded.dump.files.map((f) => f.path);
   const findings: Finding[] = loaded.dump.problems.map((p) => ({
     ruleId: "syntax",
     code: p.code,
@@ -42,6 +55,11 @@ export function runChecksOnDump(text: string, dumpPath: string, options: RuleOpt
     range: p.range,
     message: p.message,
   }));
+  if (loaded.configuration && placement === "files") {
+    // Every finding of the configuration is in one of the dumped files: the only files it read.
+    for (const f of runChecks(loaded.configuration, options)) if (loaded.fileAt(f.path)) findings.push(f);
+    return { root: loaded.dump.root, files: paths.length, paths, findings };
+  }
   if (loaded.configuration) {
     for (const f of runChecks(loaded.configuration, options)) {
       const file = loaded.fileAt(f.path);
@@ -63,5 +81,5 @@ export function runChecksOnDump(text: string, dumpPath: string, options: RuleOpt
     }
   }
   findings.sort((a, b) => a.range.start.offset - b.range.start.offset);
-  return { root: loaded.dump.root, files: loaded.dump.files.length, findings };
+  return { root: loaded.dump.root, files: paths.length, paths, findings };
 }

@@ -396,11 +396,14 @@ export class OverlayFileSource implements FileSource {
 
   constructor(readonly base: FileSource) {}
 
-  /** `version` (e.g. the editor's document version) is optional; each call gets a distinct version anyway. */
-  setOverlay(p: string, text: string, version?: number | string): void {
+  /**
+   * `version` (e.g. the editor's document version) is optional; each call gets a distinct version anyway.
+   * `decoded`: the problems `decodeConfigBytes` found in the bytes of `text` (the CLI's standard input).
+   */
+  setOverlay(p: string, text: string, version?: number | string, decoded?: FileProblem[]): void {
     // Editor text is already decoded; the only byte-level finding left to report is a BOM.
     const bom = bomProblem(text);
-    const problems = bom ? [bom] : [];
+    const problems = decoded ?? (bom ? [bom] : []);
     const v = `overlay:${++this.counter}${version === undefined ? "" : ":" + String(version)}`;
     this.overlays.set(normalizePath(p), { text, version: v, problems });
   }
