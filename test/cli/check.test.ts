@@ -482,9 +482,38 @@ describe("nginx-risk check: text output", function () {
   it("costLines: what a cost finding measured, in three lines", function () {
     assert.deepEqual(costLines(costData), [
       "4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each",
-      "master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
+      "whole configuration: master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times in all",
       "assumed: lua-nginx-module ≤ 0.10.25 (version unknown)",
     ]);
+    // The finding's own parses on its line; the configuration's in all on the next.
+    assert.deepEqual(costLines({ ...costData, parses: 2, configTestParses: 7, assumptions: [] }), [
+      "4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each; " +
+        "parsed 2 times per nginx -t",
+      "whole configuration: master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 7 times in all",
+    ]);
+    // A bundle of unknown size: why, and no byte figure anywhere.
+    assert.deepEqual(
+      costLines({
+        contexts: 7,
+        bundle: {
+          path: "/config/keys/cert.crt",
+          bytes: null,
+          certificates: null,
+          assumed: false,
+          unknown: "not found",
+        },
+        bytesPerContext: null,
+        parses: 7,
+        estimatedBytes: null,
+        reloadPeakBytes: null,
+        instancePeakBytes: null,
+        configTestParses: 7,
+      }),
+      [
+        "7 SSL contexts load /config/keys/cert.crt (size unknown: not found); parsed 7 times per nginx -t",
+        "whole configuration: memory unknown (a CA bundle's size is unknown); nginx -t parses CA bundles 7 times in all",
+      ],
+    );
     assert.deepEqual(
       costLines({
         contexts: 1,
@@ -492,7 +521,10 @@ describe("nginx-risk check: text output", function () {
         bundle: { path: "/x.pem", bytes: 219597, certificates: 144, assumed: true },
         configTestParses: 1,
       }),
-      ["1 SSL context loads /x.pem (assumed: 219,597 B, 144 certificates)", "nginx -t parses CA bundles once"],
+      [
+        "1 SSL context loads /x.pem (assumed: 219,597 B, 144 certificates)",
+        "whole configuration: nginx -t parses CA bundles once in all",
+      ],
     );
     assert.deepEqual(
       costLines({
@@ -502,7 +534,7 @@ describe("nginx-risk check: text output", function () {
         notes: ["cost per context measured with OpenSSL 3.0; OpenSSL 1.1.1w not verified"],
       }),
       [
-        "master ~13.4 MiB, reload peak ~17.5 MiB (with workers ~21.6 MiB)",
+        "whole configuration: master ~13.4 MiB, reload peak ~17.5 MiB (with workers ~21.6 MiB)",
         "note: cost per context measured with OpenSSL 3.0; OpenSSL 1.1.1w not verified",
       ],
     );
@@ -546,11 +578,11 @@ describe("nginx-risk check: text output", function () {
         "sites/api.conf:3:9: error: broken [syntax/x]",
         "sites/api.conf:12:9: warning: lua_ssl_trusted_certificate in location blocks: each location loads the bundle [lua-ssl-per-location/per-location]",
         "    4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each",
-        "    master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
+        "    whole configuration: master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times in all",
         "    assumed: lua-nginx-module ≤ 0.10.25 (version unknown)",
         // The page shipped in the package (here the repository's, outside the working directory).
         `    how to fix: ${path.join(REPO, "docs", "rules", "lua-ssl-per-location.md")}`,
-        "memory of nginx.conf: master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times",
+        "memory of nginx.conf: master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times in all",
         "1 error(s), 1 warning(s), 0 note(s) in 2 file(s) of 1 configuration(s)",
         "",
       ].join("\n"),
@@ -571,8 +603,9 @@ describe("nginx-risk check: text output", function () {
       block,
       new RegExp(
         "^ {4}5 SSL contexts load /etc/ssl/certs/ca-certificates\\.crt \\((assumed: )?[\\d,]+ B, [\\d,]+ certificates\\) " +
-          `at ${size} each\n` +
-          ` {4}master ${size}, reload peak ${size} \\(with workers ${size}\\); nginx -t parses CA bundles 5 times\n` +
+          `at ${size} each; parsed 5 times per nginx -t\n` +
+          ` {4}whole configuration: master ${size}, reload peak ${size} \\(with workers ${size}\\); ` +
+          "nginx -t parses CA bundles 5 times in all\n" +
           " {4}assumed: lua-nginx-module version unknown",
       ),
       r.stdout,
@@ -581,7 +614,7 @@ describe("nginx-risk check: text output", function () {
       r.stdout,
       new RegExp(
         `^memory of examples/openresty/nginx\\.conf: master ${size}, reload peak ${size} \\(with workers ${size}\\); ` +
-          "nginx -t parses CA bundles 5 times$",
+          "nginx -t parses CA bundles 5 times in all$",
         "m",
       ),
     );
@@ -626,7 +659,10 @@ describe("nginx-risk check: text output", function () {
       assert.equal(tight.code, 1);
       assert.match(tight.stdout, /nginx\.conf:21:5: error: /);
       assert.match(tight.stdout, /\(assumed: 219,597 B, 144 certificates\)/);
-      assert.match(tight.stdout, /^ {4}master ~13\.4 MiB, reload peak ~17\.5 MiB .*, over the budget of 1 MiB;/m);
+      assert.match(
+        tight.stdout,
+        /^ {4}whole configuration: master ~13\.4 MiB, reload peak ~17\.5 MiB .*, over the budget of 1 MiB;/m,
+      );
       assert.equal(check(["examples/openresty", "--memory-budget", "4096", ...map], REPO).code, 0);
     } finally {
       fs.rmSync(noBundle, { recursive: true, force: true });

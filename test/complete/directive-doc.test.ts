@@ -15,7 +15,7 @@ import {
 } from "../../server/src/complete/directive-doc";
 import { analyseConfiguration } from "../../server/src/lsp/analysis";
 import { hoverAt } from "../../server/src/lsp/hover";
-import { lookupDirective } from "../../server/src/parse/directives";
+import { lookupDirective, type DirectiveContext } from "../../server/src/parse/directives";
 import type { RuleOptions } from "../../server/src/rules";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
@@ -153,6 +153,54 @@ describe("directive documentation from the table", () => {
     assert.ok(inLocation.startsWith("**proxy_pass** · `ngx_http_proxy_module`"), inLocation.slice(0, 80));
     assert.ok(inStream.includes("https://nginx.org/en/docs/stream/ngx_stream_proxy_module.html#proxy_pass"));
     assert.ok(inLocation.includes("https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass"));
+  });
+
+  // A hover documents the directive that applies where it is written: one module, not every module that
+  // registers the name (ssl_certificate has three: http, stream, mail).
+  for (const [name, context, module] of [
+    ["ssl_certificate", "server", "ngx_http_ssl_module"],
+    ["ssl_certificate", "stream_server", "ngx_stream_ssl_module"],
+    ["ssl_certificate", "mail_server", "ngx_mail_ssl_module"],
+    ["server", "http", "ngx_http_core_module"],
+    ["server", "upstream", "ngx_http_upstream_module"],
+    ["server", "stream_upstream", "ngx_stream_upstream_module"],
+    // A current registration before one removed long ago (ngx_http_rewrite_module had it until 0.3.40).
+    ["valid_referers", "location", "ngx_http_referer_module"],
+  ] as const) {
+    it(`${name} in ${WORDS[context]}: only ${module}'s documentation`, () => {
+      const doc = directiveDoc(name, { context })!;
+      assert.ok(doc.startsWith(`**${name}** · \`${module}\``), doc.slice(0, 80));
+      assert.ok(!doc.includes("\n\n---\n\n"), doc);
+      const others = lookupDirective(name).filter((v) => v.module !== module);
+      assert.ok(others.length > 0);
+      for (const v of others) assert.ok(!doc.includes(`\`${v.module}\``), `${v.module} in ${doc}`);
+    });
+  }
+
+  it("every name in every context the table allows it in: exactly one registration, one allowed there", () => {
+    let checked = 0;
+    for (const [name, variants] of Object.entries(TABLE.directives)) {
+      for (const context of Object.keys(WORDS)) {
+        if (context === "any") continue;
+        const allowed = variants.filter((v) => v.contexts.includes(context) || v.contexts.includes("any"));
+        if (allowed.length === 0) continue;
+        const doc = directiveDoc(name, { context: context as DirectiveContext })!;
+        const heads = doc.split("\n").filter((l) => l.startsWith(`**${name}** · `));
+        assert.strictEqual(heads.length, 1, `${name} in ${context}: ${heads.join(" | ")}`);
+        assert.ok(
+          allowed.some((v) => heads[0].startsWith(`**${name}** · \`${v.module}\``)),
+          `${name} in ${context}: ${heads[0]}`,
+        );
+        checked++;
+      }
+    }
+    assert.ok(checked > 1000, `${checked}`);
+  });
+
+  it("a name not allowed where it is written: every registration, with a note", () => {
+    const doc = directiveDoc("ssl_certificate", { context: "events" })!;
+    assert.ok(doc.startsWith("_Not allowed in events by any current module"), doc.slice(0, 80));
+    assert.strictEqual(doc.split("\n\n---\n\n").length, 4);
   });
 
   it("says when the deployed nginx does not have it yet, or any more", () => {

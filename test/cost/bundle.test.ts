@@ -10,7 +10,8 @@ import fc from "fast-check";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { countCertificates } from "../../server/src/cost/bundle";
+import { countCertificates, DEBIAN_BUNDLE, readBundle, SYSTEM_CA_STORES } from "../../server/src/cost/bundle";
+import { MemoryFileSource } from "../../server/src/workspace/files";
 
 const SEED = Number(process.env.NGINX_RISK_FC_SEED ?? 0x70656d);
 
@@ -122,5 +123,45 @@ describe("cost/bundle: countCertificates vs openssl", function () {
       assert.notEqual(expected, null, `openssl refused a well-formed bundle: ${indices.join(",")}`);
       assert.equal(countCertificates(bundle), expected, `pieces ${indices.join(",")}${crlf ? " (CRLF)" : ""}`);
     }
+  });
+});
+
+describe("cost/bundle: which unread files are assumed to be a system CA store", function () {
+  const read = (arg: string, files: Record<string, string> = {}) =>
+    readBundle(arg, { source: new MemoryFileSource(files), mappings: [], confPrefix: "/etc/nginx" });
+
+  it("every known system store path (and its normalised spellings): the measured Debian figures, said", function () {
+    assert.ok(SYSTEM_CA_STORES.size >= 10);
+    for (const [p, where] of SYSTEM_CA_STORES) {
+      assert.ok(where.length > 0, `${p} says where it comes from`);
+      for (const spelling of [p, p.replace(/^\/etc\//, "/etc//"), p.replace(/\/([^/]+)$/, "/./$1")]) {
+        const b = read(spelling);
+        assert.deepEqual([b.bytes, b.certificates, b.assumed], [DEBIAN_BUNDLE.bytes, DEBIAN_BUNDLE.certificates, true]);
+        assert.ok(b.assumedAs?.includes("system CA store"), b.assumedAs);
+      }
+    }
+  });
+
+  it("a site's own certificate or chain, or any other file: size unknown, not the system store", function () {
+    for (const p of [
+      "/config/keys/cert.crt",
+      "/etc/letsencrypt/live/example.com/chain.pem",
+      "/etc/letsencrypt/live/example.com/fullchain.pem",
+      "/etc/nginx/ssl/client-ca.pem",
+      "ca.pem",
+      // Near misses of store paths are not stores.
+      "/etc/ssl/certs/ca-certificates.crt.bak",
+      "/etc/ssl/certs/cert.pem",
+    ]) {
+      const b = read(p);
+      assert.deepEqual([b.bytes, b.certificates, b.assumed, b.unread], [null, null, false, "missing"], p);
+    }
+    assert.equal(read("/etc/nginx/$host.pem").unread, "variable");
+  });
+
+  it("a readable file is measured, whatever its path: a site certificate is one certificate", function () {
+    const cert = "-----BEGIN CERTIFICATE-----\nQUFB\n-----END CERTIFICATE-----\n";
+    const b = read("/config/keys/cert.crt", { "/config/keys/cert.crt": cert });
+    assert.deepEqual([b.bytes, b.certificates, b.assumed, b.systemLike], [cert.length, 1, false, false]);
   });
 });

@@ -3,7 +3,7 @@
 // running the code.
 
 import { strict as assert } from "assert";
-import type { BundleInfo } from "../../server/src/cost/bundle";
+import type { BundleInfo, SizedBundle } from "../../server/src/cost/bundle";
 import { countCertificates, DEBIAN_BUNDLE } from "../../server/src/cost/bundle";
 import { bundleContextBytes, estimateMemory, MEASURED, type CostInput } from "../../server/src/cost/estimate";
 import {
@@ -18,7 +18,7 @@ import type { DetectedVersion, VersionComponent } from "../../server/src/workspa
 
 const MIB = 1024 * 1024;
 
-function bundle(path: string, bytes: number, certificates: number, systemLike: boolean): BundleInfo {
+function bundle(path: string, bytes: number, certificates: number, systemLike: boolean): SizedBundle {
   return { path, readFrom: path, bytes, certificates, assumed: false, systemLike };
 }
 const DEBIAN = bundle("/etc/ssl/certs/ca-certificates.crt", 219_597, 144, true);
@@ -114,8 +114,8 @@ describe("cost/estimate: estimateMemory", function () {
         loads: Array.from({ length: confs }, () => DEBIAN),
         bundleCache: false,
       });
-      const master = e.estimatedBytes / MIB;
-      const reload = e.reloadPeakBytes / MIB;
+      const master = e.estimatedBytes! / MIB;
+      const reload = e.reloadPeakBytes! / MIB;
       assert.ok(Math.abs(master - row.master) / row.master < 0.15, `N=${row.n}: master ${master} vs ${row.master}`);
       assert.ok(Math.abs(reload - row.reload) / row.reload < 0.15, `N=${row.n}: reload ${reload} vs ${row.reload}`);
     }
@@ -132,6 +132,54 @@ describe("cost/estimate: estimateMemory", function () {
     const uncached = estimateMemory({ ...NONE, loads, bundleCache: false });
     assert.equal(uncached.sslBytes, 5 * bundleContextBytes(DEBIAN) + 47_218);
     assert.equal(uncached.configTestParses, 6);
+  });
+});
+
+describe("cost/estimate: a bundle of unknown size", function () {
+  const unknown: BundleInfo = {
+    path: "/config/keys/cert.crt",
+    readFrom: null,
+    bytes: null,
+    certificates: null,
+    assumed: false,
+    systemLike: false,
+    unread: "missing",
+  };
+  const input: CostInput = {
+    locationConfigurations: 7,
+    luaModule: false,
+    emptyContexts: 1,
+    loads: [...Array.from({ length: 7 }, () => unknown), DEBIAN],
+    bundleCache: false,
+  };
+
+  it("the figures that need its size are null; the parses are counted; nothing is guessed", function () {
+    const e = estimateMemory(input);
+    assert.deepEqual(
+      [e.estimatedBytes, e.reloadPeakBytes, e.instancePeakBytes, e.sslBytes, e.configBytes],
+      [null, null, null, null, null],
+    );
+    assert.equal(e.configTestParses, 8);
+    assert.deepEqual(e.unknownBundles, ["/config/keys/cert.crt"]);
+    assert.equal(e.unknownLoads, 7);
+  });
+
+  it("the lower bound counts each of its contexts as an empty SSL_CTX (what a parse only adds to)", function () {
+    const e = estimateMemory(input);
+    const ssl = 8 * MEASURED.emptySslContext + bundleContextBytes(DEBIAN);
+    const config = 7 * MEASURED.perLocationConfiguration + ssl;
+    assert.equal(e.lowerBound.sslBytes, Math.round(ssl));
+    assert.equal(e.lowerBound.reloadPeakBytes, Math.round(MEASURED.processBytes + 2 * config));
+    // Every known size: the lower bound is the estimate.
+    const known = estimateMemory({ ...input, loads: [DEBIAN] });
+    assert.equal(known.lowerBound.estimatedBytes, known.estimatedBytes);
+    assert.deepEqual(known.unknownBundles, []);
+  });
+
+  it("with nginx's bundle cache too: unknown, one parse per distinct bundle", function () {
+    const e = estimateMemory({ ...input, bundleCache: true });
+    assert.equal(e.estimatedBytes, null);
+    assert.equal(e.configTestParses, 2);
   });
 });
 

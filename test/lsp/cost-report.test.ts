@@ -250,7 +250,7 @@ describe("language server: cost report and status bar over stdio", function () {
       );
       // Nothing else creates a context: the groups add up to the SSL part of the estimate.
       assert.strictEqual(
-        root.groups.reduce((n, g) => n + g.bytes, 0),
+        root.groups.reduce((n, g) => n + g.bytes!, 0),
         root.sslBytes,
       );
       assert.match(result.markdown, /^# nginx-risk cost report$/m);
@@ -462,6 +462,9 @@ describe("language server: cost report and status bar over stdio", function () {
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, "nginx.conf"), NGINX_CONF);
       fs.writeFileSync(path.join(dir, "ca.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+      // The client CA file is read too (a missing one would have an unknown size: every total unknown).
+      const clients = ["BBBB", "CCCC"].map((b) => `-----BEGIN CERTIFICATE-----\n${b}\n-----END CERTIFICATE-----\n`);
+      fs.writeFileSync(path.join(dir, "clients.pem"), clients.join(""));
       client = await startSession(dir, { versions: { nginx: "1.22.1" } });
     });
 
@@ -491,7 +494,7 @@ describe("language server: cost report and status bar over stdio", function () {
         ["stream-proxy", 1, [25]],
       ]);
       assert.strictEqual(
-        root.groups.reduce((n, g) => n + g.bytes, 0),
+        root.groups.reduce((n, g) => n + g.bytes!, 0),
         root.sslBytes,
       );
     });

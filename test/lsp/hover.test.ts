@@ -86,11 +86,13 @@ describe("lsp hover: lua_ssl_trusted_certificate at http level", function () {
       "**5 SSL contexts** parse this bundle",
       "lua-nginx-module ≤ 0.10.25",
       "`/etc/ssl/certs/ca-certificates.crt` · 219,597 B · 144 certificates · **assumed**",
-      // The per-context cost and its formula (memory-model.md A, system-like bundle).
+      // The per-context cost and its formula (docs/cost-model.md §2, system-like bundle).
       "~832 KiB = 3.83 × 219,597 B + 11 KB",
       // 5 × 852,057 B = 4,260,285 B = 4.06 MiB
       "5 × ~832 KiB = ~4.06 MiB",
-      "| Bundle parses per nginx -t / reload | 5 |",
+      // This directive's parses, and the configuration's (the same here: it is the only bundle).
+      "| Parses of this bundle by this directive, per nginx -t / reload | 5 |",
+      "| All CA bundle parses per nginx -t / reload | 5 |",
       "set in `http` at nginx.conf:3",
       "`server a.example` (sites/a.conf:1), inherits it",
       "`location @d` (sites/a.conf:7), inherits it",
@@ -158,9 +160,10 @@ describe("lsp hover: lua_ssl_trusted_certificate at http level", function () {
     );
   });
 
-  it("on listen … reuseport: the rule's finding there and semantics.md §5", function () {
+  it("on listen … reuseport: the rule's finding there and the rule's page (shipped), no unshipped document", function () {
     const md = hover(a, "/w/sites/a.conf", SITE, "listen");
-    includes(md, "SO_REUSEPORT", "ticket #1300", "semantics.md §5", "nginx version unknown");
+    includes(md, "SO_REUSEPORT", "ticket #1300", "docs/rules/reuseport-config-test.md", "nginx version unknown");
+    assert.doesNotMatch(md, /semantics\.md|memory-model\.md/);
     // The reuseport rule's finding at that listen is quoted (the rule lives in rules/; its finding is injected here).
     const listen = posOf(SITE, "listen");
     const withFinding: RootAnalysis = {

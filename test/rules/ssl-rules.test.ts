@@ -1481,54 +1481,165 @@ describe("ssl rules: the bundle as read", function () {
     assert.equal(f.data?.bytesPerContext, Math.round(3.83 * bundle.bytes + 11_000));
   });
 
-  it("an unreadable bundle: Debian's 219,597 B / 144 certificates assumed, and said", function () {
-    const [f] = run("lua", luaLocations(3, "/nowhere/ca.pem"));
-    assert.deepEqual(f.data?.bundle, { path: "/nowhere/ca.pem", bytes: 219_597, certificates: 144, assumed: true });
-    // ≈ 852 KB per context (memory-model.md: 851,705 B measured for this bundle), within 1%.
+  it("an unread system CA store: Debian's 219,597 B / 144 certificates assumed, and said", function () {
+    // The in-memory tree has no /etc/pki: RHEL's store path is not read, and it is a system store.
+    const store = "/etc/pki/tls/certs/ca-bundle.crt";
+    const [f] = run("lua", luaLocations(3, store));
+    assert.deepEqual(f.data?.bundle, { path: store, bytes: 219_597, certificates: 144, assumed: true });
+    // ≈ 852 KB per context (docs/cost-model.md §2: 851,705 B measured for this bundle), within 1%.
     const per = f.data?.bytesPerContext as number;
     assert.ok(Math.abs(per - 851_705) / 851_705 < 0.01, `bytesPerContext ${per}`);
     assert.equal(per, bundleContextBytes({ bytes: 219_597, certificates: 144, systemLike: true }));
     const assumptions = f.data?.assumptions as string[];
     assert.ok(
-      assumptions.some((a) => a.includes("/nowhere/ca.pem")),
+      assumptions.some((a) => a.includes(store) && a.includes("system CA store")),
       JSON.stringify(assumptions),
     );
     assert.match(f.message, /Assumed/);
   });
 
-  it("an unreadable certbot chain.pem: a 2-certificate chain is assumed, not a trust store", function () {
-    const [f] = run("server", {
-      "nginx.conf": [
-        "events { }",
-        "http {",
-        "    ssl_trusted_certificate /etc/letsencrypt/live/example.com/chain.pem;",
-        "    server { listen 443 ssl; ssl_certificate a.pem; ssl_certificate_key a.key; }",
-        "    server { listen 443 ssl; ssl_certificate b.pem; ssl_certificate_key b.key; }",
-        "}",
-        "",
-      ].join("\n"),
+  // A file that is not a system CA store and is not read: its size is not known, so no bytes are invented for
+  // it; the count of contexts (known from the configuration) and the parses stay.
+  for (const [what, bundle] of [
+    ["a private CA file", "/nowhere/ca.pem"],
+    ["certbot's chain.pem", "/etc/letsencrypt/live/example.com/chain.pem"],
+    ["certbot's fullchain.pem", "/etc/letsencrypt/live/example.com/fullchain.pem"],
+    ["a site certificate", "/config/keys/cert.crt"],
+  ]) {
+    it(`an unread ${what}: size unknown, no bytes; the contexts and parses still counted`, function () {
+      const [f] = run("lua", luaLocations(3, bundle));
+      assert.deepEqual(f.data?.bundle, {
+        path: bundle,
+        bytes: null,
+        certificates: null,
+        assumed: false,
+        unknown: "not found",
+      });
+      assert.equal(f.data?.contexts, 3);
+      assert.equal(f.data?.parses, 3);
+      for (const k of ["bytesPerContext", "formula", "estimatedBytes", "reloadPeakBytes", "instancePeakBytes"])
+        assert.equal(f.data?.[k], null, k);
+      assert.match(f.message, new RegExp(`the size of ${bundle.replace(/[.]/g, "\\.")} is unknown \\(not found\\)`));
+      assert.match(f.message, /parses it 3 times/);
+      // No byte figure anywhere in the message, and nothing "assumed" about the file.
+      assert.doesNotMatch(f.message, /[KMG]iB|\d B\b/);
+      assert.ok(!(f.data?.assumptions as string[]).some((a) => a.includes(bundle)));
+      // 3 contexts cost at least 3 empty SSL_CTXs, far below the warning: a note, not a warning.
+      assert.equal(f.severity, "info");
     });
-    assert.deepEqual(f.data?.bundle, {
-      path: "/etc/letsencrypt/live/example.com/chain.pem",
-      bytes: 3_700,
-      certificates: 2,
-      assumed: true,
-    });
-    // Not system-like: 0.647 × 3,700 + 4,309 × 2 + 19,203 B.
-    assert.equal(f.data?.bytesPerContext, Math.round(0.647 * 3_700 + 4_309 * 2 + 19_203));
-    assert.ok((f.data?.assumptions as string[]).some((a) => a.includes("a certbot chain")));
+  }
+
+  it("an unknown size is judged by what is certain: a warning from ~626 contexts (empty SSL_CTXs ≥ 8 MiB)", function () {
+    // Each context costs at least an empty SSL_CTX (13,405 B): (n − 1) × 13,405 ≥ 8 MiB from n = 627.
+    const atLeast = Math.ceil(WARNING_BYTES / MEASURED.emptySslContext) + 1;
+    assert.equal(run("lua", luaLocations(atLeast - 1, "/nowhere/ca.pem"))[0].severity, "info");
+    assert.equal(run("lua", luaLocations(atLeast, "/nowhere/ca.pem"))[0].severity, "warning");
   });
 
-  it("the configured assumedBundle replaces Debian's for an unreadable file", function () {
-    const [f] = run("lua", luaLocations(3, "/nowhere/ca.pem"), {
-      ...KNOWN,
-      assumedBundle: { bytes: 100_000, certificates: 50 },
-    });
-    const bundle = f.data?.bundle as { bytes: number; certificates: number; assumed: boolean };
+  it("the configured assumedBundle replaces Debian's for an unread system CA store, never for another file", function () {
+    const options = { ...KNOWN, assumedBundle: { bytes: 100_000, certificates: 50 } };
+    const [store] = run("lua", luaLocations(3, "/etc/ssl/cert.pem"), options);
+    const bundle = store.data?.bundle as { bytes: number; certificates: number; assumed: boolean };
     assert.deepEqual([bundle.bytes, bundle.certificates, bundle.assumed], [100_000, 50, true]);
+    const [other] = run("lua", luaLocations(3, "/nowhere/ca.pem"), options);
+    assert.deepEqual((other.data?.bundle as { bytes: null }).bytes, null);
   });
 
   it("the empty-context constant is the measured one", function () {
     assert.equal(MEASURED.emptySslContext, 13_405);
+  });
+});
+
+describe("ssl rules: wording that is true", function () {
+  // A snippet included by every server (the linuxserver/swag layout: ssl.conf in each server block): nginx
+  // reads it once per include (one site per instance), and each server sets the bundle itself.
+  const SNIPPET = {
+    "nginx.conf": lines(
+      "events { }",
+      "http {",
+      "    server { listen 443 ssl; server_name a; include ssl.conf; location / { } }",
+      "    server { listen 443 ssl; server_name b; include ssl.conf; }",
+      "    server { listen 443 ssl; server_name c; include ssl.conf; }",
+      "}",
+    ),
+    "ssl.conf": lines(CERT, "ssl_trusted_certificate ca.pem;"),
+  };
+
+  it("a directive in a snippet each server includes: 'set in ssl.conf, included by 3 servers', never 'inherited from'", function () {
+    const [f] = run("server", SNIPPET);
+    assert.equal(f.data?.contexts, 3);
+    assert.equal(path.relative(P, f.path), "ssl.conf");
+    assert.match(f.message, /\(set in ssl\.conf, included by 3 servers\)/);
+    // Each server's related location says it sets the bundle itself, through its own include.
+    const servers = (f.related ?? []).filter((r) => r.message.startsWith("server "));
+    assert.deepEqual(
+      servers.map((r) => r.message),
+      ["a", "b", "c"].map(
+        (n, i) =>
+          `server ${n}: own SSL context, parses the bundle (set in it through the include at nginx.conf:${3 + i})`,
+      ),
+    );
+    assert.ok(!(f.related ?? []).some((r) => r.message.includes("inherited")), JSON.stringify(f.related));
+  });
+
+  it("inherited from an enclosing block: said for the blocks that inherit it, from the instance that applies", function () {
+    // lua ≤ 0.10.25: each server and its location get a context; the location inherits its own server's instance.
+    const files = {
+      "nginx.conf": lines(
+        "load_module modules/ngx_http_lua_module.so;",
+        "events { }",
+        "http {",
+        "    server { listen 1; server_name a; include lua.conf; location /x { } }",
+        "    server { listen 2; server_name b; include lua.conf; location /y { } }",
+        "}",
+      ),
+      "lua.conf": lines("lua_ssl_trusted_certificate ca.pem;"),
+    };
+    const [f] = run("lua", files);
+    assert.equal(f.data?.contexts, 4);
+    assert.match(f.message, /\(set in lua\.conf, included by 2 servers\)/);
+    assert.deepEqual(
+      (f.related ?? []).slice(1).map((r) => r.message),
+      [
+        "server a: own SSL context, parses the bundle (set in it through the include at nginx.conf:4)",
+        "location /x: own SSL context, parses the bundle (inherited from server a)",
+        "server b: own SSL context, parses the bundle (set in it through the include at nginx.conf:5)",
+        "location /y: own SSL context, parses the bundle (inherited from server b)",
+      ],
+    );
+  });
+
+  it("a directive read once says nothing of includes", function () {
+    const [f] = run("server", {
+      "nginx.conf": lines("events { }", "http {", "    ssl_trusted_certificate ca.pem;", TLS1, TLS2, "}"),
+    });
+    assert.doesNotMatch(f.message, /included by/);
+    assert.match(f.message, /one per server with TLS that sets or inherits it:/);
+  });
+
+  it("'parses it N times' is each finding's own count, not the configuration's total", function () {
+    // Two findings: the lua bundle at http (1 server + 2 locations = 3 contexts, 3 parses) and the server's
+    // client bundle with verification (1 server, read twice: store + CA names = 2 parses). The
+    // configuration parses bundles 5 times in all.
+    const files = {
+      "nginx.conf": lines(
+        "load_module modules/ngx_http_lua_module.so;",
+        "events { }",
+        "http {",
+        "    lua_ssl_trusted_certificate ca.pem;",
+        `    server { listen 443 ssl; ${CERT} ssl_client_certificate other.pem; ssl_verify_client on;`,
+        "        location /a { } location /b { } }",
+        "}",
+      ),
+    };
+    const { model, source } = load(files);
+    const options = { strict: false, source, ...KNOWN };
+    const [lua] = luaSslPerLocationFindings(model, options);
+    const [server] = sslBundlePerServerFindings(model, options);
+    assert.deepEqual([lua.data?.parses, server.data?.parses], [3, 2]);
+    assert.deepEqual([lua.data?.configTestParses, server.data?.configTestParses], [5, 5]);
+    assert.match(lua.message, /parses it 3 times/);
+    assert.match(server.message, /parses it 2 times/);
+    assert.doesNotMatch(lua.message + server.message, /parses it 5 times/);
   });
 });

@@ -148,6 +148,8 @@ interface Bundle {
   bytes?: number;
   certificates?: number;
   assumed?: boolean;
+  /** Why its size is unknown (`bytes` and `certificates` are null then). */
+  unknown?: string;
 }
 
 function bundleOf(data: Record<string, unknown>): Bundle | undefined {
@@ -159,6 +161,7 @@ function bundleOf(data: Record<string, unknown>): Bundle | undefined {
     bytes: num(r, "bytes"),
     certificates: num(r, "certificates"),
     assumed: r.assumed === true,
+    unknown: typeof r.unknown === "string" ? r.unknown : undefined,
   };
 }
 
@@ -167,9 +170,12 @@ const plural = (n: number, one: string, many: string): string => `${formatCount(
 /**
  * What a cost finding measured, in a few lines for people (empty when `data` has no cost fields):
  *
- *     4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each
- *     master ~3.2 GiB, reload peak ~6.4 GiB (with workers ~9.6 GiB); nginx -t parses CA bundles 4,002 times
+ *     4,002 SSL contexts load /etc/ssl/certs/ca-certificates.crt (219,597 B, 144 certificates) at ~832 KiB each; parsed 4,002 times per nginx -t
+ *     whole configuration: master ~3.2 GiB, reload peak ~6.4 GiB (with workers ~9.6 GiB); nginx -t parses CA bundles 4,002 times in all
  *     assumed: lua-nginx-module ≤ 0.10.25 (version unknown)
+ *
+ * A bundle whose size is unknown gives its count and why, and no bytes: "7 SSL contexts load
+ * /config/keys/cert.crt (size unknown: it is outside what was opened); parsed 7 times per nginx -t".
  */
 export function costLines(data: Record<string, unknown> | undefined): string[] {
   if (!data) return [];
@@ -185,13 +191,17 @@ export function costLines(data: Record<string, unknown> | undefined): string[] {
     if (bundle?.bytes !== undefined) facts.push(`${formatCount(bundle.bytes)} B`);
     if (bundle?.certificates !== undefined) facts.push(plural(bundle.certificates, "certificate", "certificates"));
     if (facts.length > 0) l += ` (${bundle?.assumed ? "assumed: " : ""}${facts.join(", ")})`;
+    else if (bundle?.unknown !== undefined) l += ` (size unknown: ${bundle.unknown})`;
     if (perContext !== undefined) l += ` at ~${formatBytes(perContext)} each`;
+    // This finding's own parses, not the configuration's (the next line has those).
+    const parses = num(data, "parses");
+    if (parses !== undefined) l += `; parsed ${parses === 1 ? "once" : `${formatCount(parses)} times`} per nginx -t`;
     lines.push(l);
   } else if (perContext !== undefined) {
     lines.push(`~${formatBytes(perContext)} per SSL context`);
   }
   const memory = memoryLine(data);
-  if (memory) lines.push(memory);
+  if (memory) lines.push(`whole configuration: ${memory}`);
   for (const [key, label] of [
     ["assumptions", "assumed"],
     ["notes", "note"],
@@ -203,12 +213,16 @@ export function costLines(data: Record<string, unknown> | undefined): string[] {
   return lines;
 }
 
-/** `master ~3.2 GiB, reload peak ~6.4 GiB (with workers ~9.6 GiB); nginx -t parses CA bundles 4,002 times`. */
+/**
+ * `master ~3.2 GiB, reload peak ~6.4 GiB (with workers ~9.6 GiB); nginx -t parses CA bundles 4,002 times in all`,
+ * or `memory unknown (a CA bundle's size is unknown); …` when the estimate is null.
+ */
 function memoryLine(data: Record<string, unknown>): string {
   const parts: string[] = [];
   const estimated = num(data, "estimatedBytes");
   const peak = num(data, "reloadPeakBytes");
   const instance = num(data, "instancePeakBytes");
+  if (data.estimatedBytes === null) parts.push("memory unknown (a CA bundle's size is unknown)");
   if (estimated !== undefined) parts.push(`master ~${formatBytes(estimated)}`);
   if (peak !== undefined)
     parts.push(
@@ -220,7 +234,7 @@ function memoryLine(data: Record<string, unknown>): string {
   let l = parts.join(", ");
   const parses = num(data, "configTestParses");
   if (parses !== undefined) {
-    l += `${l ? "; " : ""}nginx -t parses CA bundles ${parses === 1 ? "once" : `${formatCount(parses)} times`}`;
+    l += `${l ? "; " : ""}nginx -t parses CA bundles ${parses === 1 ? "once" : `${formatCount(parses)} times`} in all`;
   }
   return l;
 }
@@ -234,12 +248,14 @@ function totalLines(result: CheckResult, cwd: string): string[] {
   const lines: string[] = [];
   const keys = ["estimatedBytes", "reloadPeakBytes", "instancePeakBytes", "configTestParses"];
   for (const root of result.roots) {
-    const totals: Record<string, number> = {};
+    const totals: Record<string, number | null> = {};
     for (const f of result.findings) {
       if (!f.data || !(result.rootsOf.get(f) ?? []).includes(root)) continue;
       for (const k of keys) {
+        // null: the estimate needs a CA bundle whose size is unknown; every cost finding then says so.
+        if (f.data[k] === null) totals[k] = null;
         const v = num(f.data, k);
-        if (v !== undefined) totals[k] = Math.max(totals[k] ?? v, v);
+        if (v !== undefined && totals[k] !== null) totals[k] = Math.max(totals[k] ?? v, v);
       }
     }
     if (totals.estimatedBytes === undefined && totals.reloadPeakBytes === undefined) continue;

@@ -300,11 +300,55 @@ export function orderedVariants(name: string, context?: ContextKind): DirectiveV
     .map((x) => x.v);
 }
 
-/** The documentation of directive `name`, every registration of it; null when the table does not know it. */
+/**
+ * The registration nginx applies to `name` written in `context`, or null when none allows it there.
+ * ngx_conf_handler (src/core/ngx_conf_file.c) walks cf->cycle->modules in order and runs the first command
+ * of that name whose type fits the context, so one registration applies: the one present in the deployed
+ * nginx (when known), a current one before a removed one, and nginx's own module before a third-party one
+ * (nginx's modules come first in the module list; added modules follow).
+ */
+export function applicableVariant(
+  name: string,
+  context: ContextKind,
+  nginx?: DeployedVersion | null,
+): DirectiveVariant | null {
+  if (!isDirectiveContext(context)) return null;
+  const allowed = lookupDirective(name).filter((v) => variantAllowedIn(v, context));
+  const rank = (v: DirectiveVariant): number[] => [
+    nginx && v.repo === "nginx/nginx" && variantPresentIn(v, nginx.version) === false ? 1 : 0,
+    v.removed === null ? 0 : 1,
+    v.repo === "nginx/nginx" ? 0 : 1,
+  ];
+  /** Lexicographic: the first rank that differs decides; ties keep the table's order. */
+  const before = (a: number[], b: number[]): boolean => {
+    const i = a.findIndex((x, k) => x !== b[k]);
+    return i >= 0 && a[i] < b[i];
+  };
+  let best: DirectiveVariant | null = null;
+  let bestRank: number[] = [];
+  for (const v of allowed) {
+    const r = rank(v);
+    if (best === null || before(r, bestRank)) {
+      best = v;
+      bestRank = r;
+    }
+  }
+  return best;
+}
+
+/**
+ * The documentation of directive `name`; null when the table does not know it. With a context where a
+ * registration applies: that one only (`ssl_certificate` in a stream server is the stream module's, `server`
+ * in an upstream is the upstream module's). Without one: every registration, those allowed there first.
+ */
 export function directiveDoc(name: string, options: DocOptions = {}): string | null {
   const variants = orderedVariants(name, options.context);
   if (variants.length === 0) return null;
   const ctx = options.context !== undefined && isDirectiveContext(options.context) ? options.context : null;
+  if (ctx !== null) {
+    const applies = applicableVariant(name, ctx, options.nginx);
+    if (applies) return variantDoc(name, applies, options);
+  }
   const sections = variants.map((v) => variantDoc(name, v, options));
   if (ctx !== null && !variants.some((v) => v.removed === null && variantAllowedIn(v, ctx)))
     sections.unshift(`_Not allowed in ${CONTEXT_WORDS[ctx]} by any current module registering \`${name}\`._`);

@@ -1,10 +1,19 @@
 // The memory model: what a configuration costs the nginx master, on reload and per `nginx -t`.
+// A bundle whose size is unknown (not read, not a system CA store) is not guessed: the figures that need
+// it are null, with what is known (the parses, a lower bound) beside them.
 // Every constant is a measurement of memory-model.md (Debian 12, OpenSSL 3.0.19, glibc 2.36, Debian
 // nginx 1.22.1 + lua-nginx-module 0.10.23), and test/rules/ssl-calibration.test.ts checks the result
 // against that document's table B (10 to 4,000 locations, within ±15%).
 
-import type { BundleInfo } from "./bundle";
+import { sizeKnown, type BundleInfo } from "./bundle";
 import { formatCount } from "./format";
+
+/** What the per-context fits need of a bundle whose size is known. */
+export interface BundleFacts {
+  bytes: number;
+  certificates: number;
+  systemLike: boolean;
+}
 
 /** Measured constants (bytes). */
 export const MEASURED = {
@@ -31,20 +40,20 @@ export const MEASURED = {
  * + 19,203 (max residual 93 KiB). Debian's bundle: ≈ 852 KB. No rounding to 1 MiB: measured, the brk
  * trick of lua-nginx-module 0.10.3–0.10.7 does not round contexts (memory-model.md A).
  */
-export function bundleContextBytes(bundle: Pick<BundleInfo, "bytes" | "certificates" | "systemLike">): number {
+export function bundleContextBytes(bundle: BundleFacts): number {
   if (bundle.systemLike) return Math.round(3.83 * bundle.bytes + 11_000);
   return Math.round(0.647 * bundle.bytes + 4_309 * bundle.certificates + 19_203);
 }
 
 /** The formula of `bundleContextBytes` in words, for hovers. */
-export function bundleFormula(bundle: Pick<BundleInfo, "bytes" | "certificates" | "systemLike">): string {
+export function bundleFormula(bundle: BundleFacts): string {
   return bundle.systemLike
     ? `3.83 × ${formatCount(bundle.bytes)} B + 11 KB`
     : `0.647 × ${formatCount(bundle.bytes)} B + 4,309 B × ${bundle.certificates} certificates + 19,203 B`;
 }
 
 /** Bytes of the CA-name list ngx_ssl_client_certificate keeps per server (SSL_load_client_CA_file). */
-export function clientCaListBytes(bundle: Pick<BundleInfo, "certificates">): number {
+export function clientCaListBytes(bundle: Pick<BundleFacts, "certificates">): number {
   return bundle.certificates * MEASURED.clientCaNamePerCertificate;
 }
 
@@ -68,54 +77,98 @@ export interface CostInput {
   bundleCache: boolean;
 }
 
-export interface MemoryEstimate {
-  /** Memory of the process that does not depend on the configuration (not doubled on reload). */
-  processBytes: number;
-  /** Memory of the configuration cycle (built again on every reload and `nginx -t`). */
-  configBytes: number;
-  /** ≈ the master's RSS after start (memory-model.md B "master RSS"). */
+/** Master, reload peak and instance peak: the three figures of an estimate. */
+export interface MemoryFigures {
+  /** ≈ the master's RSS after start (memory-model measurements of docs/cost-model.md §3). */
   estimatedBytes: number;
   /** ≈ the master's peak during `nginx -s reload`: old and new cycle together; glibc keeps it afterwards. */
   reloadPeakBytes: number;
-  /** ≈ master + workers summed PSS during a reload (memory-model.md B: ~3 ×). */
+  /** ≈ master + workers summed PSS during a reload (~3 ×, docs/cost-model.md §3). */
   instancePeakBytes: number;
-  /** Bundle parses per `nginx -t` (and per `nginx -s reload`, which parses the configuration first). */
+}
+
+export interface MemoryEstimate {
+  /** Memory of the process that does not depend on the configuration (not doubled on reload). */
+  processBytes: number;
+  /** Memory of the configuration cycle (built again on every reload and `nginx -t`); null when a bundle's size is unknown. */
+  configBytes: number | null;
+  /** The figures below are null when a bundle some context parses has an unknown size (`unknownBundles`). */
+  estimatedBytes: number | null;
+  reloadPeakBytes: number | null;
+  instancePeakBytes: number | null;
+  /** Bundle parses per `nginx -t` (and per `nginx -s reload`, which parses the configuration first): always known. */
   configTestParses: number;
-  /** The SSL_CTX part of `configBytes`. */
-  sslBytes: number;
+  /** The SSL_CTX part of `configBytes`; null when a bundle's size is unknown. */
+  sslBytes: number | null;
+  /** The paths of the bundles of unknown size that contexts parse (empty when every size is known). */
+  unknownBundles: string[];
+  /** How many contexts parse a bundle of unknown size. */
+  unknownLoads: number;
+  /**
+   * What the configuration costs at least: each context parsing a bundle of unknown size counted as an
+   * empty SSL_CTX (a parsed bundle only adds to it). Equal to the figures above when every size is known.
+   */
+  lowerBound: MemoryFigures & { sslBytes: number };
 }
 
 export function estimateMemory(input: CostInput): MemoryEstimate {
   const processBytes = MEASURED.processBytes + (input.luaModule ? MEASURED.luaProcessBytes : 0);
   let sslBytes = input.emptyContexts * MEASURED.emptySslContext;
   let configTestParses: number;
+  const unknown = new Set<string>();
+  let unknownLoads = 0;
   if (input.bundleCache) {
     const distinct = new Map<string, BundleInfo>();
     for (const b of input.loads) distinct.set(b.path, b);
     sslBytes += input.loads.length * MEASURED.emptySslContext;
-    for (const b of distinct.values()) sslBytes += bundleContextBytes(b) - MEASURED.emptySslContext;
+    for (const b of input.loads) if (!sizeKnown(b)) unknownLoads++;
+    for (const b of distinct.values()) {
+      if (sizeKnown(b)) sslBytes += bundleContextBytes(b) - MEASURED.emptySslContext;
+      else unknown.add(b.path);
+    }
     configTestParses = distinct.size;
   } else {
-    for (const b of input.loads) sslBytes += bundleContextBytes(b);
+    for (const b of input.loads) {
+      if (sizeKnown(b)) sslBytes += bundleContextBytes(b);
+      else {
+        // At least its empty SSL_CTX; what the bundle adds is unknown.
+        sslBytes += MEASURED.emptySslContext;
+        unknown.add(b.path);
+        unknownLoads++;
+      }
+    }
     configTestParses = input.loads.length;
   }
   sslBytes -= (input.sharedLoads ?? 0) * MEASURED.emptySslContext;
-  for (const b of input.clientCaLists ?? []) sslBytes += clientCaListBytes(b);
+  for (const b of input.clientCaLists ?? []) {
+    if (b.certificates !== null) sslBytes += clientCaListBytes({ certificates: b.certificates });
+    else unknown.add(b.path);
+  }
   // Without the cache each list is one more parse of the file; with it, the names come from the cached certificates.
   if (!input.bundleCache) configTestParses += (input.clientCaLists ?? []).length;
   const configBytes =
     input.locationConfigurations *
       (MEASURED.perLocationConfiguration + (input.luaModule ? MEASURED.luaPerLocationConfiguration : 0)) +
     sslBytes;
-  return {
-    processBytes,
-    configBytes,
+  const lowerBound = {
     estimatedBytes: Math.round(processBytes + configBytes),
-    // ngx_init_cycle builds the new cycle before destroying the old one (semantics.md §7).
+    // ngx_init_cycle builds the new cycle before destroying the old one (docs/cost-model.md §3).
     reloadPeakBytes: Math.round(processBytes + 2 * configBytes),
     instancePeakBytes: Math.round(processBytes + 3 * configBytes),
-    configTestParses,
     sslBytes: Math.round(sslBytes),
+  };
+  const known = unknown.size === 0;
+  return {
+    processBytes,
+    configBytes: known ? configBytes : null,
+    estimatedBytes: known ? lowerBound.estimatedBytes : null,
+    reloadPeakBytes: known ? lowerBound.reloadPeakBytes : null,
+    instancePeakBytes: known ? lowerBound.instancePeakBytes : null,
+    configTestParses,
+    sslBytes: known ? lowerBound.sslBytes : null,
+    unknownBundles: [...unknown],
+    unknownLoads,
+    lowerBound,
   };
 }
 

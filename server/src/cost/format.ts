@@ -37,3 +37,11 @@ export function formatCount(n: number): string {
   const grouped = String(rounded).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   return n < 0 && rounded !== 0 ? `-${grouped}` : grouped;
 }
+
+/**
+ * `~3.2 GiB`, or `unknown` when the figure needs the size of a CA bundle that is not known: an unknown
+ * size is said, never guessed into bytes.
+ */
+export function approxBytes(n: number | null): string {
+  return n === null ? "unknown" : `~${formatBytes(n)}`;
+}

@@ -17,7 +17,7 @@ import {
   type UpstreamModule,
 } from "../model/ssl-contexts";
 import type { CostOptions } from "./options";
-import { readBundle, type BundleInfo } from "./bundle";
+import { readBundle, sizeKnown, type BundleInfo } from "./bundle";
 import { bundleContextBytes, clientCaListBytes, estimateMemory, MEASURED, type MemoryEstimate } from "./estimate";
 import { compareVersions, inRange, resolveVersions, type ResolvedVersions } from "./versions";
 
@@ -241,13 +241,20 @@ const CERTIFICATE_ALONE: ServerTlsVersion = {
 
 /**
  * What one SSL context costs under this report: an empty context, or one that parses its bundle (only the
- * context with nginx's bundle cache), plus the list of CA names for `ssl_client_certificate`.
+ * context with nginx's bundle cache), plus the list of CA names for `ssl_client_certificate`; null when
+ * that needs the size of a bundle that is unknown.
  */
-export function sslContextBytes(report: CostReport, ctx: SslContext): number {
+export function sslContextBytes(report: CostReport, ctx: SslContext): number | null {
   const bundle = ctx.bundle ? bundleFor(report, ctx.bundle) : undefined;
   if (!bundle) return MEASURED.emptySslContext;
-  const store = report.bundleCache ? MEASURED.emptySslContext : bundleContextBytes(bundle);
-  return store + (ctx.clientCaList ? clientCaListBytes(bundle) : 0);
+  const names = ctx.clientCaList
+    ? bundle.certificates === null
+      ? null
+      : clientCaListBytes(bundle as { certificates: number })
+    : 0;
+  if (names === null) return null;
+  if (report.bundleCache) return MEASURED.emptySslContext + names;
+  return sizeKnown(bundle) ? bundleContextBytes(bundle) + names : null;
 }
 
 /**
@@ -261,7 +268,10 @@ function contextKey(source: SslSource, ctx: SslContext): string {
 export interface OwnedCost {
   /** SSL_CTX objects (a server's one context counts once, even with two bundles loaded into it). */
   contexts: number;
-  bytes: number;
+  /** null when a context parses a bundle whose size is unknown (`unknownContexts`). */
+  bytes: number | null;
+  /** Contexts whose cost is unknown (they parse a bundle whose size is unknown). */
+  unknownContexts: number;
   entries: { source: SslSource; context: SslContext }[];
 }
 
@@ -269,15 +279,17 @@ export interface OwnedCost {
 export function ownedCost(report: CostReport, owner: ConfigContext): OwnedCost {
   const entries = report.byOwner.get(owner) ?? [];
   const seen = new Set<string>();
+  const unknown = new Set<string>();
   let bytes = 0;
   for (const e of entries) {
     const key = contextKey(e.source, e.context);
     const b = sslContextBytes(report, e.context);
+    if (b === null) unknown.add(key);
     // A second bundle in a context already counted adds its parse, not another context.
-    bytes += seen.has(key) ? b - MEASURED.emptySslContext : b;
+    else bytes += seen.has(key) ? b - MEASURED.emptySslContext : b;
     seen.add(key);
   }
-  return { contexts: seen.size, bytes, entries };
+  return { contexts: seen.size, bytes: unknown.size > 0 ? null : bytes, unknownContexts: unknown.size, entries };
 }
 
 /** The bundle a site names, as the report read it. */

@@ -92,13 +92,24 @@ export interface ReportGroup {
   directive: string | null;
   /** Where the directive is set (its first instance); null for contexts without a bundle. */
   setAt: ReportLocation | null;
-  bundle: { path: string; bytes: number; certificates: number; assumed: boolean } | null;
+  /**
+   * `bytes` and `certificates` are null when the bundle's size is unknown (not read, not a system CA store),
+   * and `unknown` says why (as the CLI's `data.bundle.unknown`).
+   */
+  bundle: {
+    path: string;
+    bytes: number | null;
+    certificates: number | null;
+    assumed: boolean;
+    unknown?: string;
+  } | null;
   contexts: number;
   /** Bundle parses per `nginx -t` and reload (0 without a bundle); null with nginx's bundle cache (each bundle parsed once). */
   parses: number | null;
-  bytesPerContext: number;
-  /** `contexts × bytesPerContext`. */
-  bytes: number;
+  /** null when the bundle's size is unknown: nothing is guessed. */
+  bytesPerContext: number | null;
+  /** `contexts × bytesPerContext`; null when unknown. */
+  bytes: number | null;
   /** The first blocks that own such a context (at most `BLOCK_SAMPLE` of report.ts). */
   blocks: { label: string; at: ReportLocation | null }[];
 }
@@ -109,12 +120,15 @@ export interface RootCostSummary {
   /** The main file as nginx names it (`/etc/nginx/nginx.conf` when mapped). */
   nginxPath: string;
   locationConfigurations: number;
-  estimatedBytes: number;
-  reloadPeakBytes: number;
-  instancePeakBytes: number;
+  /** The estimate's figures: null when a bundle some context parses has an unknown size (`unknownBundles`). */
+  estimatedBytes: number | null;
+  reloadPeakBytes: number | null;
+  instancePeakBytes: number | null;
   configTestParses: number;
-  /** The SSL_CTX part of the estimate. */
-  sslBytes: number;
+  /** The SSL_CTX part of the estimate; null when unknown. */
+  sslBytes: number | null;
+  /** The CA bundles whose size is unknown (as nginx names them), each with why: the estimate needs them. */
+  unknownBundles: { path: string; reason: string }[];
   memoryBudgetBytes: number | null;
   overBudget: boolean;
   versions: { nginx: ReportVersion; luaNginxModule: ReportVersion; openresty: ReportVersion; openssl: ReportVersion };
@@ -131,7 +145,10 @@ export interface CostReportResult {
 }
 
 export interface StatusResult {
-  /** `nginx-risk: ~3.22 GiB · peak ~6.42 GiB`, with `(largest of N)` when the file is read by N configurations. */
+  /**
+   * `nginx-risk: ~3.22 GiB · peak ~6.42 GiB`, with `(largest of N)` when the file is read by N configurations;
+   * `nginx-risk: size unknown · 7 SSL contexts` when a CA bundle's size is unknown.
+   */
   text: string;
   /** Plain text, one line per configuration. */
   tooltip: string;

@@ -6,15 +6,15 @@
 // plus the SSL contexts that load no bundle (they cost memory too, and are part of the estimate).
 
 import * as path from "path";
-import { notReadText } from "../cost/bundle";
+import { sizeKnown } from "../cost/bundle";
 import { MEASURED } from "../cost/estimate";
-import { formatBytes, formatCount } from "../cost/format";
+import { approxBytes, formatBytes, formatCount } from "../cost/format";
 import type { CostReport, SslRuleId, SslSource } from "../cost/report";
 import type { ResolvedVersion } from "../cost/versions";
 import type { ConfigContext } from "../model";
 import type { Range } from "../parse/ast";
 import { costModelDocUri, ruleDocUri } from "../rules/docs";
-import { bundleSites } from "../rules/ssl-cost";
+import { bundleAssumption, bundleSites, ownParses, unknownReason } from "../rules/ssl-cost";
 import type { Configuration } from "../workspace/configuration";
 import type { RootAnalysis } from "./analysis";
 import { uriToPath } from "./conversions";
@@ -80,11 +80,12 @@ function bundleGroups(a: RootAnalysis, uriOf: UriOf): ReportGroup[] {
         bytes: b.bundle.bytes,
         certificates: b.bundle.certificates,
         assumed: b.bundle.assumed,
+        ...(sizeKnown(b.bundle) ? {} : { unknown: unknownReason(b.bundle) }),
       },
       contexts: b.loads.length,
-      parses: report.bundleCache ? null : b.loads.length * b.parsesPerContext,
+      parses: report.bundleCache ? null : ownParses(report, b),
       bytesPerContext: b.bytesPerContext,
-      bytes: b.loads.length * b.bytesPerContext,
+      bytes: b.bytesPerContext === null ? null : b.loads.length * b.bytesPerContext,
       blocks: blocksOf(
         config,
         uriOf,
@@ -140,12 +141,13 @@ export function summarise(a: RootAnalysis, uriOf: UriOf): RootCostSummary {
   }
   const assumptions = new Set<string>();
   for (const s of report.sources) for (const x of s.assumptions) assumptions.add(x);
-  for (const b of report.bundles.values())
-    if (b.assumed)
-      assumptions.add(
-        `bundle ${b.path} ${notReadText(b)}: assumed ${formatCount(b.bytes)} B / ${b.certificates} certificates ` +
-          `(${b.assumedAs ?? "Debian's ca-certificates bundle"}); map it with nginxRisk.pathMappings or allow it with nginxRisk.allowRead`,
-      );
+  for (const b of report.bundles.values()) {
+    const assumed = bundleAssumption(b);
+    if (assumed) assumptions.add(`${assumed}; map it with nginxRisk.pathMappings or allow it with nginxRisk.allowRead`);
+  }
+  const byPath = new Map<string, string>();
+  for (const b of report.bundles.values()) byPath.set(b.path, unknownReason(b));
+  const unknownBundles = est.unknownBundles.map((p) => ({ path: p, reason: byPath.get(p) ?? "not read" }));
   const budget = options.memoryBudgetBytes ?? null;
   const v = report.versions;
   return {
@@ -157,8 +159,10 @@ export function summarise(a: RootAnalysis, uriOf: UriOf): RootCostSummary {
     instancePeakBytes: est.instancePeakBytes,
     configTestParses: est.configTestParses,
     sslBytes: est.sslBytes,
+    unknownBundles,
     memoryBudgetBytes: budget,
-    overBudget: budget !== null && est.reloadPeakBytes > budget,
+    // Over the budget only when certain: what it costs at least is above it.
+    overBudget: budget !== null && (est.reloadPeakBytes ?? est.lowerBound.reloadPeakBytes) > budget,
     versions: {
       nginx: versionOf(config, uriOf, v.nginx),
       luaNginxModule: versionOf(config, uriOf, v.lua),
@@ -225,10 +229,12 @@ function versionCell(name: string, v: ReportVersion, href: Href): string {
 
 function groupRow(g: ReportGroup, href: Href): string {
   const what = g.directive && g.setAt ? `${code(g.directive)} at ${where(g.setAt, href)}` : "no CA bundle";
-  const bundle = g.bundle
-    ? `${code(g.bundle.path)} (${g.bundle.assumed ? "assumed: " : ""}${formatCount(g.bundle.bytes)} B, ` +
-      `${plural(g.bundle.certificates, "certificate")})`
-    : "—";
+  const b = g.bundle;
+  const bundle = !b
+    ? "—"
+    : b.bytes === null || b.certificates === null
+      ? `${code(b.path)} (size unknown)`
+      : `${code(b.path)} (${b.assumed ? "assumed: " : ""}${formatCount(b.bytes)} B, ${plural(b.certificates, "certificate")})`;
   const parses = g.parses === null ? "once per bundle (cached)" : formatCount(g.parses);
   const shown = g.blocks.map((b) => (b.at ? link(text(b.label), b.at, href) : text(b.label)));
   if (g.contexts > g.blocks.length) shown.push(`and ${formatCount(g.contexts - g.blocks.length)} more`);
@@ -240,8 +246,8 @@ function groupRow(g: ReportGroup, href: Href): string {
       bundle,
       formatCount(g.contexts),
       parses,
-      `~${formatBytes(g.bytesPerContext)}`,
-      `~${formatBytes(g.bytes)}`,
+      approxBytes(g.bytesPerContext),
+      approxBytes(g.bytes),
       shown.join(", "),
     ]
       .map(cell)
@@ -256,16 +262,16 @@ function rootSection(r: RootCostSummary, href: Href): string[] {
   const budget =
     r.memoryBudgetBytes === null
       ? "none (`nginxRisk.memoryBudgetMiB`)"
-      : `${formatBytes(r.memoryBudgetBytes)}: the reload peak is ${r.overBudget ? "**over**" : "within"} it`;
+      : `${formatBytes(r.memoryBudgetBytes)}: the reload peak is ${r.overBudget ? "**over**" : r.reloadPeakBytes === null ? "unknown against" : "within"} it`;
   const contexts = r.groups.reduce((n, g) => n + g.contexts, 0);
   out.push(
     "| Estimate | |",
     "|---|---|",
-    `| Master after start | ~${formatBytes(r.estimatedBytes)} |`,
-    `| Reload peak (old and new configuration at once) | ~${formatBytes(r.reloadPeakBytes)} |`,
-    `| Master and workers during a reload | ~${formatBytes(r.instancePeakBytes)} |`,
+    `| Master after start | ${approxBytes(r.estimatedBytes)} |`,
+    `| Reload peak (old and new configuration at once) | ${approxBytes(r.reloadPeakBytes)} |`,
+    `| Master and workers during a reload | ${approxBytes(r.instancePeakBytes)} |`,
     `| CA bundle parses per ${code("nginx -t")} and reload | ${formatCount(r.configTestParses)} |`,
-    `| SSL contexts | ${formatCount(contexts)} (~${formatBytes(r.sslBytes)}) |`,
+    `| SSL contexts | ${formatCount(contexts)} (${approxBytes(r.sslBytes)}) |`,
     `| http location configurations | ${formatCount(r.locationConfigurations)} |`,
     `| Main file as nginx names it | ${cell(code(r.nginxPath))} |`,
     `| Memory budget | ${budget} |`,
@@ -279,6 +285,13 @@ function rootSection(r: RootCostSummary, href: Href): string[] {
   );
   if (r.versions.openresty.version !== null) out.push(versionCell("OpenResty", r.versions.openresty, href));
   out.push(versionCell("OpenSSL", r.versions.openssl, href), "");
+  if (r.unknownBundles.length > 0)
+    out.push(
+      "Size unknown (the estimate needs it; nothing is guessed):",
+      "",
+      ...r.unknownBundles.map((u) => `- ${cell(code(u.path))}: ${text(u.reason)}`),
+      "",
+    );
   if (r.assumptions.length > 0) out.push("Assumed:", "", ...r.assumptions.map((a) => `- ${text(a)}`), "");
   if (r.notes.length > 0) out.push("Notes:", "", ...r.notes.map((n) => `- ${text(n)}`), "");
 
@@ -351,26 +364,60 @@ export function costReportOf(
 export function statusOf(analyses: readonly RootAnalysis[]): StatusResult | null {
   if (analyses.length === 0) return null;
   const budgetOf = (a: RootAnalysis): number | null => a.options.memoryBudgetBytes ?? null;
+  // What each costs at least (the estimate itself when every size is known): only a certain excess is "over".
+  const peakOf = (a: RootAnalysis): number =>
+    a.report.estimate.reloadPeakBytes ?? a.report.estimate.lowerBound.reloadPeakBytes;
   const over = (a: RootAnalysis): boolean => {
     const b = budgetOf(a);
-    return b !== null && a.report.estimate.reloadPeakBytes > b;
+    return b !== null && peakOf(a) > b;
   };
-  const largest = analyses.reduce((m, a) =>
-    a.report.estimate.reloadPeakBytes > m.report.estimate.reloadPeakBytes ? a : m,
-  );
-  const est = largest.report.estimate;
-  let status = `nginx-risk: ~${formatBytes(est.estimatedBytes)} · peak ~${formatBytes(est.reloadPeakBytes)}`;
-  if (analyses.length > 1) status += ` (largest of ${formatCount(analyses.length)})`;
+  const unknown = analyses.filter((a) => a.report.estimate.reloadPeakBytes === null);
+  const known = analyses.filter((a) => a.report.estimate.reloadPeakBytes !== null);
+  let status: string;
+  if (known.length > 0) {
+    const largest = known.reduce((m, a) => (peakOf(a) > peakOf(m) ? a : m));
+    const est = largest.report.estimate;
+    status = `nginx-risk: ${approxBytes(est.estimatedBytes)} · peak ${approxBytes(est.reloadPeakBytes)}`;
+    if (analyses.length > 1)
+      status += ` (largest of ${formatCount(known.length)}${unknown.length > 0 ? `; ${formatCount(unknown.length)} unknown` : ""})`;
+  } else {
+    // No figure without the size of a bundle: the count of SSL contexts is still known.
+    const contexts = Math.max(...unknown.map((a) => sslContextCount(a)));
+    status = `nginx-risk: size unknown · ${plural(contexts, "SSL context")}`;
+    if (analyses.length > 1) status += ` (largest of ${formatCount(analyses.length)})`;
+  }
   const lines = analyses.map((a) => {
     const e = a.report.estimate;
     const b = budgetOf(a);
+    const parses = `nginx -t parses CA bundles ${e.configTestParses === 1 ? "once" : `${formatCount(e.configTestParses)} times`}`;
+    const name = fileLabel(a.config, a.config.rootPath);
+    if (e.reloadPeakBytes === null)
+      return (
+        `${name}: master and reload peak unknown: the size of ${listSome(e.unknownBundles)} is unknown ` +
+        `(${plural(e.unknownLoads, "SSL context")} parse${e.unknownLoads === 1 ? "s" : ""} it)` +
+        (b !== null && over(a) ? ` (over the budget of ${formatBytes(b)})` : "") +
+        `; ${parses}`
+      );
     return (
-      `${fileLabel(a.config, a.config.rootPath)}: master ~${formatBytes(e.estimatedBytes)}, ` +
-      `reload peak ~${formatBytes(e.reloadPeakBytes)}` +
+      `${name}: master ${approxBytes(e.estimatedBytes)}, ` +
+      `reload peak ${approxBytes(e.reloadPeakBytes)}` +
       (b !== null ? ` (${over(a) ? "over" : "within"} the budget of ${formatBytes(b)})` : "") +
-      `; nginx -t parses CA bundles ${e.configTestParses === 1 ? "once" : `${formatCount(e.configTestParses)} times`}`
+      `; ${parses}`
     );
   });
   lines.push("Click for the cost report.");
   return { text: status, tooltip: lines.join("\n"), severity: analyses.some(over) ? "warning" : "info" };
+}
+
+/** The first few of `items` and how many more: a tooltip stays short with thousands of bundles. */
+function listSome(items: readonly string[], shown = 3): string {
+  const head = items.slice(0, shown).join(", ");
+  return items.length > shown ? `${head} and ${formatCount(items.length - shown)} more` : head;
+}
+
+/** The SSL contexts of a configuration (a server's one context counted once). */
+function sslContextCount(a: RootAnalysis): number {
+  const keys = new Set<string>();
+  for (const s of a.report.sources) for (const c of s.plan.contexts) keys.add(`${s.module}\0${c.owner.id}`);
+  return keys.size;
 }

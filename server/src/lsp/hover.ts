@@ -6,9 +6,8 @@
 // A file read in several configurations (two main files, or included from two sites) is answered for
 // the first one the caller lists, and the hover says in how many it is read.
 
-import * as path from "path";
 import { documentationFor } from "../complete/directive-doc";
-import { notReadText } from "../cost/bundle";
+import { notReadText, sizeKnown } from "../cost/bundle";
 import { bundleFormula, MEASURED } from "../cost/estimate";
 import {
   bundleFor,
@@ -19,15 +18,16 @@ import {
   type SslRuleId,
   type SslSource,
 } from "../cost/report";
-import { formatBytes, formatCount } from "../cost/format";
+import { approxBytes, formatBytes, formatCount } from "../cost/format";
 import type { ResolvedVersion, ResolvedVersions } from "../cost/versions";
 import { descendants, effective, type ConfigContext } from "../model";
+import { fileLabel, includedByPhrase, writtenIn } from "../model/provenance";
 import type { Directive, Range } from "../parse/ast";
 import { directiveAt, le } from "../navigate/text";
 import { rootContextKind } from "../rules/directive-checks";
 import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
-import { ruleDocUri } from "../rules/docs";
-import { bundleSites, type BundleSite } from "../rules/ssl-cost";
+import { costModelCite, costModelUrl, ruleDocUri } from "../rules/docs";
+import { bundleAssumption, bundleSites, ownParses, unknownReason, type BundleSite } from "../rules/ssl-cost";
 import type { Configuration, FileInstance } from "../workspace/configuration";
 import type { RootAnalysis } from "./analysis";
 
@@ -79,11 +79,7 @@ export function code(s: string): string {
   return `${fence}${fence.length > 1 ? " " : ""}${s}${fence.length > 1 ? " " : ""}${fence}`;
 }
 
-/** A workspace path as short as it is clear: relative to the main file's folder when inside it. */
-export function fileLabel(config: Configuration, p: string): string {
-  const rel = path.posix.relative(path.posix.dirname(config.rootPath), p);
-  return rel !== "" && !rel.startsWith("..") && !path.posix.isAbsolute(rel) ? rel : p;
-}
+export { fileLabel };
 
 function at(config: Configuration, p: string, range: Range): string {
   return `${fileLabel(config, p)}:${range.start.line + 1}`;
@@ -109,33 +105,35 @@ export function moduleName(source: SslSource, owner?: ConfigContext): string {
   return MODULE_NAMES[source.module] ?? source.module;
 }
 
+const CM1 = costModelCite("contexts");
+
 /** Why the module creates these contexts, on the deployed (or assumed) version. */
 export function why(source: SslSource): string {
   switch (source.module) {
     case "lua":
       return source.perLocation
         ? "lua-nginx-module ≤ 0.10.25 creates one for every location configuration (server, location, if, " +
-            "limit_except) that has or inherits it, even without any other lua_ssl_* directive (semantics.md §1)"
+            `limit_except) that has or inherits it, even without any other lua_ssl_* directive (${CM1})`
         : "lua-nginx-module ≥ 0.10.26 creates one per block that sets a lua_ssl_* directive itself, plus one " +
-            "shared by all other blocks (semantics.md §1)";
+            `shared by all other blocks (${CM1})`;
     case "stream-lua":
-      return "stream-lua-nginx-module creates one for every `stream` server (semantics.md §1)";
+      return `stream-lua-nginx-module creates one for every \`stream\` server (${CM1})`;
     case "proxy":
     case "grpc":
     case "uwsgi": {
       const m = source.module;
       return source.perLocation
         ? `nginx < 1.23.1 creates one for every location whose ${m}_pass uses TLS or variables; with ` +
-            `${m}_ssl_verify on each parses the bundle (semantics.md §4)`
-        : `nginx ≥ 1.23.1 creates one per block that sets a ${m}_ssl_* directive itself (semantics.md §4)`;
+            `${m}_ssl_verify on each parses the bundle (${CM1})`
+        : `nginx ≥ 1.23.1 creates one per block that sets a ${m}_ssl_* directive itself (${CM1})`;
     }
     case "stream-proxy":
       return source.perLocation
         ? "nginx < 1.23.1 creates one for every stream server where proxy_ssl is on; with proxy_ssl_verify on " +
-            "each parses the bundle (semantics.md §4)"
-        : "nginx ≥ 1.23.1 creates one per level that sets a proxy_ssl_* directive itself (semantics.md §4)";
+            `each parses the bundle (${CM1})`
+        : `nginx ≥ 1.23.1 creates one per level that sets a proxy_ssl_* directive itself (${CM1})`;
     case "server":
-      return "every server with TLS has an SSL context of its own and parses the bundle into it; servers share none (semantics.md §4)";
+      return `every server with TLS has an SSL context of its own and parses the bundle into it; servers share none (${CM1})`;
     default:
       return "";
   }
@@ -147,13 +145,19 @@ export function why(source: SslSource): string {
  */
 function addTo(sum: OwnedCost, b: OwnedCost): OwnedCost {
   sum.contexts += b.contexts;
-  sum.bytes += b.bytes;
+  // Unknown (a bundle of unknown size) stays unknown: the sum is never a guess.
+  sum.bytes = sum.bytes === null || b.bytes === null ? null : sum.bytes + b.bytes;
+  sum.unknownContexts += b.unknownContexts;
   for (const e of b.entries) sum.entries.push(e);
   return sum;
 }
 
 function nothing(): OwnedCost {
-  return { contexts: 0, bytes: 0, entries: [] };
+  return { contexts: 0, bytes: 0, unknownContexts: 0, entries: [] };
+}
+
+function sumBytes(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a + b;
 }
 
 /** A block and everything inside it. */
@@ -182,6 +186,12 @@ function versionsLine(v: ResolvedVersions): string {
   if (v.openresty.version !== null) parts.push(versionText("OpenResty", v.openresty));
   parts.push(versionText("OpenSSL", v.openssl));
   return `Versions: ${parts.join(" · ")}`;
+}
+
+/** "cost model", linked to docs/cost-model.md shipped in the package (or plain when it is not there). */
+function costModelLink(): string {
+  const uri = costModelUrl();
+  return uri === null ? "cost model (docs/cost-model.md)" : `[cost model](${uri})`;
 }
 
 /** The rule's id, linked to its page shipped in the package (or plain when the page is not there). */
@@ -274,11 +284,8 @@ export function bundleHover(a: RootAnalysis, d: Directive): string {
     out.push(...bundleSection(a, b));
   }
   for (const b of entries) {
-    if (b.bundle.assumed)
-      assumptions.push(
-        `bundle ${b.bundle.path} is ${notReadText(b.bundle)}: ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} ` +
-          `certificates assumed (nginxRisk.assumedBundle)`,
-      );
+    const assumed = bundleAssumption(b.bundle);
+    if (assumed) assumptions.push(`${assumed}; nginxRisk.assumedBundle`);
   }
   out.push(versionsLine(report.versions));
   const unique = [...new Set(assumptions)];
@@ -288,7 +295,7 @@ export function bundleHover(a: RootAnalysis, d: Directive): string {
   const links = [...rules].map(ruleLink);
   out.push(
     (links.length > 0 ? `Rule: ${links.join(", ")} · ` : "") +
-      `model: memory-model.md (tables A, B), semantics.md §1, §4, §7 · main file ${code(fileLabel(config, config.rootPath))}`,
+      `${costModelLink()} · main file ${code(fileLabel(config, config.rootPath))}`,
   );
   return out.join("\n\n");
 }
@@ -299,32 +306,50 @@ function bundleSection(a: RootAnalysis, b: BundleSite): string[] {
   const est = report.estimate;
   const n = b.loads.length;
   const bpc = b.bytesPerContext;
+  const bundle = b.bundle;
   const formula = report.bundleCache
     ? "nginx ≥ 1.27.2 parses the bundle once and shares it: ~13.4 KB per context"
-    : bundleFormula(b.bundle);
-  const bundle = b.bundle;
-  const readFrom = bundle.assumed
-    ? `**assumed**: ${notReadText(bundle)}`
-    : `read from ${code(fileLabel(config, bundle.readFrom ?? bundle.path))}`;
+    : sizeKnown(bundle)
+      ? bundleFormula(bundle)
+      : "depends on the bundle's size, which is unknown";
+  const readFrom = !sizeKnown(bundle)
+    ? `**size unknown**: ${unknownReason(bundle)}`
+    : bundle.assumed
+      ? `**assumed** (${bundle.assumedAs ?? "a system CA store"}): ${notReadText(bundle)}`
+      : `read from ${code(fileLabel(config, bundle.readFrom ?? bundle.path))}`;
+  const facts = sizeKnown(bundle)
+    ? `${formatCount(bundle.bytes)} B · ${plural(bundle.certificates, "certificate")}`
+    : "size unknown";
   const set = b.site.context;
+  const where = includedByPhrase(writtenIn(a.model, b.site));
+  const setText = where ?? `set in ${code(set.label)} at ${at(config, b.site.file.path, b.site.directive.range)}`;
+  const unknownNote =
+    est.unknownBundles.length > 0
+      ? ` (${plural(est.unknownBundles.length, "CA bundle")} of unknown size: ${est.unknownBundles
+          .slice(0, 3)
+          .map(code)
+          .join(", ")}${est.unknownBundles.length > 3 ? ", …" : ""})`
+      : "";
   const out: string[] = [
     `**${plural(n, "SSL context")}** ${n === 1 ? "parses" : "parse"} this bundle because of this directive (${moduleName(b.source)}, ` +
-      `set in ${code(set.label)} at ${at(config, b.site.file.path, b.site.directive.range)})` +
+      `${setText})` +
       (why(b.source) ? `: ${why(b.source)}.` : "."),
     [
       "| | |",
       "|---|---|",
-      `| Bundle | ${code(bundle.path)} · ${formatCount(bundle.bytes)} B · ${plural(bundle.certificates, "certificate")} · ${readFrom} |`,
-      `| Per context | ~${formatBytes(bpc)} = ${formula} |`,
-      `| These contexts | ${formatCount(n)} × ~${formatBytes(bpc)} = ~${formatBytes(n * bpc)} |`,
-      `| Master, whole configuration | ~${formatBytes(est.estimatedBytes)} (${plural(a.model.locationConfigurations.length, "location configuration")}) |`,
-      `| Reload peak | ~${formatBytes(est.reloadPeakBytes)}: old and new configuration at once (semantics.md §7) |`,
-      `| Instance peak | ~${formatBytes(est.instancePeakBytes)}: master + workers during a reload (memory-model.md B) |`,
-      `| Bundle parses per nginx -t / reload | ${formatCount(est.configTestParses)} |`,
+      `| Bundle | ${code(bundle.path)} · ${facts} · ${readFrom} |`,
+      `| Per context | ${approxBytes(bpc)} = ${formula} |`,
+      `| These contexts | ${formatCount(n)} × ${approxBytes(bpc)} = ${approxBytes(bpc === null ? null : n * bpc)} |`,
+      `| Master, whole configuration | ${approxBytes(est.estimatedBytes)}${unknownNote} (${plural(a.model.locationConfigurations.length, "location configuration")}) |`,
+      `| Reload peak | ${approxBytes(est.reloadPeakBytes)}: old and new configuration at once (${costModelCite("whole")}) |`,
+      `| Instance peak | ${approxBytes(est.instancePeakBytes)}: master + workers during a reload (${costModelCite("whole")}) |`,
+      `| Parses of this bundle by this directive, per nginx -t / reload | ${formatCount(ownParses(report, b))} |`,
+      `| All CA bundle parses per nginx -t / reload | ${formatCount(est.configTestParses)} |`,
     ].join("\n"),
   ];
   const listed = b.loads.slice(0, LIST_SAMPLE).map((l) => {
-    const inherited = l.owner !== set;
+    // The instance of the directive that applies to this block (the model's effective site), not the first.
+    const inherited = l.bundle !== null && l.bundle.context !== l.owner;
     return `- ${code(l.owner.label)} (${ctxAt(config, l.owner)})${inherited ? ", inherits it" : ""}`;
   });
   if (b.loads.length > LIST_SAMPLE) listed.push(`- … and ${formatCount(b.loads.length - LIST_SAMPLE)} more`);
@@ -365,7 +390,7 @@ export function blockHover(a: RootAnalysis, instance: FileInstance, d: Directive
       line += ` (${shares.map((s) => moduleName(s)).join(", ")} on this version: blocks that set no *_ssl_* directive share their parent's or a shared one.)`;
     out.push(line);
   } else {
-    out.push(`**${plural(own.contexts, "SSL context")} of its own** (~${formatBytes(own.bytes)}):`);
+    out.push(`**${plural(own.contexts, "SSL context")} of its own** (${approxBytes(own.bytes)}):`);
     const lines = own.entries.map((e) => {
       const m = moduleName(e.source, ctx);
       if (!e.context.bundle) return `- ${m}: no CA bundle loaded, ~${formatBytes(MEASURED.emptySslContext)}`;
@@ -375,9 +400,10 @@ export function blockHover(a: RootAnalysis, instance: FileInstance, d: Directive
       const where = at(config, site.file.path, site.directive.range);
       const origin = from === ctx ? `set here (${where})` : `inherited from ${code(from.label)} (${where})`;
       const bundle = bundleFor(report, e.context.bundle);
+      const unknown = bundle && !sizeKnown(bundle) ? ` (${unknownReason(bundle)})` : "";
       return (
         `- ${m}: parses ${code(bundle?.path ?? site.directive.args[0]?.value ?? "")} — ${e.source.bundleDirective} ` +
-        `${origin}: ~${formatBytes(sslContextBytes(report, e.context))}`
+        `${origin}: ${approxBytes(sslContextBytes(report, e.context))}${unknown}`
       );
     });
     out.push(lines.join("\n"));
@@ -396,15 +422,17 @@ export function blockHover(a: RootAnalysis, instance: FileInstance, d: Directive
       out.push(
         `Inside: ${plural(confs, "location configuration")}` +
           (sum.contexts > 0
-            ? `, ${formatCount(owning)} with SSL contexts of their own: ${plural(sum.contexts, "SSL context")}, ~${formatBytes(sum.bytes)}.`
+            ? `, ${formatCount(owning)} with SSL contexts of their own: ${plural(sum.contexts, "SSL context")}, ${approxBytes(sum.bytes)}.`
             : ", none with an SSL context of its own.") +
-          ` In all: ${plural(own.contexts + sum.contexts, "SSL context")}, ~${formatBytes(own.bytes + sum.bytes)}.`,
+          ` In all: ${plural(own.contexts + sum.contexts, "SSL context")}, ${approxBytes(sumBytes(own.bytes, sum.bytes))}.`,
       );
   }
   const share = ctx.isLocationConfiguration
-    ? ` + ~${formatBytes(locationConfigurationBytes(report))} for its location configuration (every module's loc_conf, memory-model.md B)`
+    ? ` + ~${formatBytes(locationConfigurationBytes(report))} for its location configuration (every module's loc_conf, ${costModelCite("whole")})`
     : "";
-  out.push(`Its share: ~${formatBytes(own.bytes)} of SSL contexts${share}, built again on every reload and nginx -t.`);
+  out.push(
+    `Its share: ${approxBytes(own.bytes)} of SSL contexts${own.bytes === null ? " (a CA bundle of unknown size)" : ""}${share}, built again on every reload and nginx -t.`,
+  );
   out.push(`${ctxAt(config, ctx)} · ${versionsLine(report.versions)}`);
   return out.join("\n\n");
 }
@@ -422,7 +450,7 @@ export function reuseportHover(a: RootAnalysis, p: string, d: Directive): string
       "`nginx -t`: the test process joins the running server's socket group, and when it exits Linux drops the " +
       "connections queued on its socket (nginx ticket #1300; fixed in 1.13.4 and 1.12.2). Also: reducing " +
       "worker_processes on reload resets connections queued on the closed sockets, and before 1.15.2 " +
-      "`reuseport` was ignored when worker_processes came after listen (semantics.md §5).",
+      `\`reuseport\` was ignored when worker_processes came after listen (${ruleLink(REUSEPORT_RULE)}).`,
   );
   const v = a.report.versions.nginx;
   if (v.version !== null)
@@ -474,7 +502,7 @@ export function includeHover(a: RootAnalysis, inst: FileInstance, d: Directive):
     `Adds **${plural(confs.length, "location configuration")}** from ${plural(files.length, "file")}` +
       ` (~${formatBytes(confBytes)} of loc_conf structures)` +
       (cost.contexts > 0
-        ? ` and **${plural(cost.contexts, "SSL context")}** (${formatCount(owners)} blocks own them): ~${formatBytes(cost.bytes)}.`
+        ? ` and **${plural(cost.contexts, "SSL context")}** (${formatCount(owners)} blocks own them): ${approxBytes(cost.bytes)}.`
         : "; none of them owns an SSL context."),
   );
   const perFile = files.slice(0, LIST_SAMPLE).map((f) => {
@@ -492,7 +520,7 @@ export function includeHover(a: RootAnalysis, inst: FileInstance, d: Directive):
     out.push(`By module: ${[...byModule].map(([m, n]) => `${m} ${formatCount(n)}`).join(", ")}.`);
   }
   out.push(
-    `Whole configuration: master ~${formatBytes(report.estimate.estimatedBytes)}, reload peak ~${formatBytes(report.estimate.reloadPeakBytes)}.`,
+    `Whole configuration: master ${approxBytes(report.estimate.estimatedBytes)}, reload peak ${approxBytes(report.estimate.reloadPeakBytes)}.`,
   );
   return out.join("\n\n");
 }
@@ -525,10 +553,16 @@ export function codeLenses(analyses: readonly RootAnalysis[], p: string): LensIn
       if (out.has(d)) continue;
       const n = sites.reduce((s, b) => s + b.loads.length, 0);
       if (n === 0) continue;
-      const bytes = sites.reduce((s, b) => s + b.loads.length * b.bytesPerContext, 0);
+      const bytes = sites.reduce<number | null>(
+        (s, b) => (s === null || b.bytesPerContext === null ? null : s + b.loads.length * b.bytesPerContext),
+        0,
+      );
+      // An unknown size is said, not guessed: the count stays, the bytes say "size unknown".
+      const size = bytes === null ? "size unknown" : `~${formatBytes(bytes)}`;
+      const peak = report.estimate.reloadPeakBytes;
       out.set(d, {
         range: d.nameWord.range,
-        title: `${plural(n, "SSL context")} · ~${formatBytes(bytes)} · reload peak ~${formatBytes(report.estimate.reloadPeakBytes)}`,
+        title: `${plural(n, "SSL context")} · ${size} · reload peak ${peak === null ? "unknown" : `~${formatBytes(peak)}`}`,
       });
     }
     for (const c of a.model.contexts) {
@@ -544,7 +578,7 @@ export function codeLenses(analyses: readonly RootAnalysis[], p: string): LensIn
       const some = parsing < cost.contexts ? ` (${formatCount(parsing)} parsing a CA bundle)` : "";
       out.set(c.directive, {
         range: c.directive.nameWord.range,
-        title: `${plural(cost.contexts, "SSL context")}${some} · ~${formatBytes(cost.bytes)}`,
+        title: `${plural(cost.contexts, "SSL context")}${some} · ${cost.bytes === null ? "size unknown" : `~${formatBytes(cost.bytes)}`}`,
       });
     }
   }

@@ -5,6 +5,7 @@
 
 import { costReport, bundleFor } from "../cost/report";
 import { formatCount } from "../cost/format";
+import { sizeKnown, type BundleInfo } from "../cost/bundle";
 import { siteKey, type ConfigModel } from "../model";
 import { refusalText } from "../workspace/access";
 import type { Finding, RuleOptions } from "./types";
@@ -46,9 +47,7 @@ export function accessFindings(model: ConfigModel, options: RuleOptions): Findin
         severity: "info",
         path: site.file.path,
         range,
-        message:
-          `${refusalText(b.path, b.notRead)}. The estimate assumes ${formatCount(b.bytes)} B / ` +
-          `${formatCount(b.certificates)} certificates (${b.assumedAs ?? "Debian's ca-certificates bundle"})`,
+        message: `${refusalText(b.path, b.notRead)}. ${estimateText(b)}`,
         data: {
           path: b.path,
           reason: b.notRead.reason,
@@ -66,4 +65,14 @@ export function accessFindings(model: ConfigModel, options: RuleOptions): Findin
     if (n > 1) f.message += ` (${formatCount(n)} directives name it; this is the first)`;
   }
   return findings;
+}
+
+/** What the estimate does without the file: assumes a system CA store's figures, or leaves the size unknown. */
+function estimateText(b: BundleInfo): string {
+  if (!sizeKnown(b))
+    return "Its size is unknown, so the SSL-cost findings count the contexts that parse it but estimate no memory for them";
+  return (
+    `The estimate assumes ${formatCount(b.bytes)} B / ${formatCount(b.certificates)} certificates ` +
+    `(${b.assumedAs ?? "a system CA store"})`
+  );
 }

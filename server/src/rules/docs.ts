@@ -66,3 +66,29 @@ export function ruleDocText(id: string): string | null {
 export function withoutRelativeLinks(markdown: string): string {
   return markdown.replace(/\[([^\]\n]*)\]\((?![a-z][a-z0-9+.-]*:)[^)\s]*\)/gi, "$1");
 }
+
+/**
+ * The sections of docs/cost-model.md that messages and hovers cite (GitHub's anchors of its headings). The
+ * facts behind the estimate (nginx's and the modules' functions, the measurements) are written there: a
+ * message never cites a document that does not ship with the product.
+ */
+export const COST_MODEL_SECTIONS = {
+  contexts: { label: "cost model §1", anchor: "1-which-blocks-create-ssl-contexts" },
+  bytes: { label: "cost model §2", anchor: "2-bytes-per-context" },
+  whole: { label: "cost model §3", anchor: "3-the-whole-configuration" },
+  versions: { label: "cost model §4", anchor: "4-versions" },
+  unread: { label: "cost model §5", anchor: "5-bundles-that-are-not-read" },
+} as const;
+
+export type CostModelSection = keyof typeof COST_MODEL_SECTIONS;
+
+/** The page of the cost model as a `file:` URI, at a section; null when the page is not shipped beside the bundle. */
+export function costModelUrl(section?: CostModelSection): string | null {
+  const uri = costModelDocUri();
+  return uri && section ? `${uri}#${COST_MODEL_SECTIONS[section].anchor}` : uri;
+}
+
+/** `docs/cost-model.md §2`: a citation in plain text (messages, the CLI, the cost report's cells). */
+export function costModelCite(section: CostModelSection): string {
+  return `docs/cost-model.md ${COST_MODEL_SECTIONS[section].label.slice("cost model ".length)}`;
+}

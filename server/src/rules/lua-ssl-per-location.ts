@@ -13,7 +13,7 @@ export function luaSslPerLocationFindings(model: ConfigModel, options: RuleOptio
   return sslFindings(model, options, RULE_ID, {
     why: (b) =>
       b.source.perLocation
-        ? "one per location configuration (server, location, if, limit_except) that inherits it — lua-nginx-module ≤ 0.10.25"
+        ? "one per location configuration (server, location, if, limit_except) that sets or inherits it — lua-nginx-module ≤ 0.10.25"
         : "one per block that sets a lua_ssl_* directive itself, plus one shared — lua-nginx-module ≥ 0.10.26",
   });
 }

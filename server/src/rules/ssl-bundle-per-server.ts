@@ -11,6 +11,6 @@ export const RULE_ID = "ssl-bundle-per-server";
 
 export function sslBundlePerServerFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   return sslFindings(model, options, RULE_ID, {
-    why: () => "one per server with TLS that inherits it",
+    why: () => "one per server with TLS that sets or inherits it",
   });
 }

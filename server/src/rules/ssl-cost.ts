@@ -2,6 +2,7 @@
 // many SSL contexts parse that bundle because of it and what that costs (cost/report.ts).
 
 import { siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import { fileLabel, includedByPhrase, writtenIn } from "../model/provenance";
 import type { SslContext } from "../model/ssl-contexts";
 import {
   bundleFor,
@@ -11,9 +12,9 @@ import {
   type SslRuleId,
   type SslSource,
 } from "../cost/report";
-import { bundleFormula } from "../cost/estimate";
+import { bundleFormula, MEASURED } from "../cost/estimate";
 import { formatBytes, formatCount } from "../cost/format";
-import { notReadText, type BundleInfo } from "../cost/bundle";
+import { notReadText, sizeKnown, type BundleInfo } from "../cost/bundle";
 import type { Finding, RelatedLocation, RuleOptions, Severity } from "./types";
 
 /** A multiplied cost at least this large is a warning (≈ 10 contexts of Debian's bundle). */
@@ -28,7 +29,8 @@ export interface BundleSite {
   source: SslSource;
   loads: SslContext[];
   bundle: BundleInfo;
-  bytesPerContext: number;
+  /** null when the bundle's size is unknown (not read, not a system CA store): nothing is guessed. */
+  bytesPerContext: number | null;
   /** How many times nginx reads the bundle per context (2 for `ssl_client_certificate`: the store and the CA-name list). */
   parsesPerContext: number;
   /** The bundle is also kept as a list of CA names (ssl_client_certificate with verification). */
@@ -55,6 +57,36 @@ export function bundleSites(report: CostReport, ruleId: SslRuleId): BundleSite[]
     }
   }
   return [...out.values()];
+}
+
+/**
+ * How many times one `nginx -t` (and every reload) parses the bundle because of this directive: once per
+ * context (twice for `ssl_client_certificate`: the store and the list of CA names), or once with nginx's
+ * bundle cache (≥ 1.27.2). This finding's own count, not the configuration's (`configTestParses`).
+ */
+export function ownParses(report: CostReport, b: BundleSite): number {
+  return report.bundleCache ? 1 : b.loads.length * b.parsesPerContext;
+}
+
+/** Why a bundle's size is unknown, as a clause: "it is outside what was opened", "not found". */
+export function unknownReason(b: BundleInfo): string {
+  if (b.notRead) return b.notRead.reason === "outside" ? "it is outside what was opened" : b.notRead.why;
+  if (b.unread === "variable") return "it is named with a variable, known only at run time";
+  return b.unread === "missing" ? "not found" : "not readable here";
+}
+
+/** "the size of /config/keys/cert.crt is unknown (it is outside what was opened)". */
+export function unknownSizeText(b: BundleInfo): string {
+  return `the size of ${b.path} is unknown (${unknownReason(b)})`;
+}
+
+/** What was assumed about a bundle, for `assumptions`; null when it was read (or its size is unknown: nothing assumed). */
+export function bundleAssumption(b: BundleInfo): string | null {
+  if (!b.assumed || !sizeKnown(b)) return null;
+  return (
+    `bundle ${b.path} ${notReadText(b)}: assumed ${formatCount(b.bytes)} B / ${b.certificates} certificates ` +
+    `(${b.assumedAs ?? "a system CA store"})`
+  );
 }
 
 function ownerRange(c: ConfigContext): { path: string; range: DirectiveSite["directive"]["range"] } | null {
@@ -94,31 +126,51 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
     const contexts = b.loads.length;
     const est = report.estimate;
     const budget = options.memoryBudgetBytes;
-    const multiplied = (contexts - 1) * b.bytesPerContext;
+    // An unknown size is judged by what is certain: each context costs at least an empty SSL_CTX.
+    const perContext = b.bytesPerContext ?? MEASURED.emptySslContext;
+    const multiplied = (contexts - 1) * perContext;
+    const reloadPeak = est.reloadPeakBytes ?? est.lowerBound.reloadPeakBytes;
     // One context is the cost of using the directive at all: a hint that says what it costs. Copies are
     // the risk: info, a warning from ~10 copies of Debian's bundle, an error past the memory budget.
     let severity: Severity = contexts < 2 ? "hint" : multiplied >= WARNING_BYTES ? "warning" : "info";
-    if (contexts >= 2 && budget !== undefined && est.reloadPeakBytes > budget) severity = "error";
+    if (contexts >= 2 && budget !== undefined && reloadPeak > budget) severity = "error";
     const assumptions = [...b.source.assumptions];
-    if (b.bundle.assumed)
-      assumptions.push(
-        `bundle ${b.bundle.path} ${notReadText(b.bundle)}: assumed ${formatCount(b.bundle.bytes)} B / ${b.bundle.certificates} certificates (${b.bundle.assumedAs ?? "Debian's ca-certificates bundle"})`,
-      );
+    const assumed = bundleAssumption(b.bundle);
+    if (assumed) assumptions.push(assumed);
     const d = b.site.directive;
+    const parsesN = ownParses(report, b);
     const parses = report.bundleCache
       ? "nginx ≥ 1.27.2 parses it once and shares the certificates"
-      : est.configTestParses === 1
+      : parsesN === 1
         ? "every nginx -t and reload parses it once"
-        : `every nginx -t and reload parses it ${formatCount(est.configTestParses)} times`;
-    const message =
-      (contexts === 1
-        ? `"${d.name}" is loaded into 1 SSL context: ~${formatBytes(b.bytesPerContext)}. `
-        : `"${d.name}" is loaded into ${formatCount(contexts)} SSL contexts, ${text.why(b)}: ` +
-          `~${formatBytes(contexts * b.bytesPerContext)} (~${formatBytes(b.bytesPerContext)} each). `) +
-      `Master ~${formatBytes(est.estimatedBytes)}, reload peak ~${formatBytes(est.reloadPeakBytes)}` +
-      (budget !== undefined ? ` (budget ${formatBytes(budget)})` : "") +
-      `; ${parses}.` +
-      (assumptions.length > 0 ? ` Assumed: ${assumptions.join("; ")}.` : "");
+        : `every nginx -t and reload parses it ${formatCount(parsesN)} times`;
+    const where = includedByPhrase(writtenIn(model, b.site));
+    const head =
+      contexts === 1
+        ? `"${d.name}" is loaded into 1 SSL context${where ? ` (${where})` : ""}`
+        : `"${d.name}" is loaded into ${formatCount(contexts)} SSL contexts, ${text.why(b)}${where ? ` (${where})` : ""}`;
+    const bytesPerContext = b.bytesPerContext;
+    let message: string;
+    if (bytesPerContext === null) {
+      // Unknown size: the count is known, the bytes are not, and none is guessed.
+      message =
+        `${head}; ${unknownSizeText(b.bundle)}. ` +
+        `${parses.charAt(0).toUpperCase()}${parses.slice(1)}; the memory ${contexts === 1 ? "it takes" : "they take"} is not estimated` +
+        (budget !== undefined ? ` (budget ${formatBytes(budget)})` : "") +
+        "." +
+        (assumptions.length > 0 ? ` Assumed: ${assumptions.join("; ")}.` : "");
+    } else {
+      message =
+        (contexts === 1
+          ? `${head}: ~${formatBytes(bytesPerContext)}. `
+          : `${head}: ~${formatBytes(contexts * bytesPerContext)} (~${formatBytes(bytesPerContext)} each). `) +
+        (est.estimatedBytes !== null && est.reloadPeakBytes !== null
+          ? `Master ~${formatBytes(est.estimatedBytes)}, reload peak ~${formatBytes(est.reloadPeakBytes)}`
+          : `Master and reload peak unknown (${est.unknownBundles.length === 1 ? "a CA bundle" : "CA bundles"} of unknown size elsewhere)`) +
+        (budget !== undefined ? ` (budget ${formatBytes(budget)})` : "") +
+        `; ${parses}.` +
+        (assumptions.length > 0 ? ` Assumed: ${assumptions.join("; ")}.` : "");
+    }
     const related: RelatedLocation[] = [
       {
         path: model.config.rootPath,
@@ -129,12 +181,18 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
     for (const load of b.loads.slice(0, RELATED_SAMPLE)) {
       const r = ownerRange(load.owner);
       if (!r) continue;
-      const inherited = load.owner !== b.site.context;
       related.push({
         ...r,
-        message: `${load.owner.label}: own SSL context, parses the bundle${inherited ? ` (inherited from ${b.site.context.label})` : ""}`,
+        message: `${load.owner.label}: own SSL context, parses the bundle${originOf(model, load)}`,
       });
     }
+    const bundleData: Record<string, unknown> = {
+      path: b.bundle.path,
+      bytes: b.bundle.bytes,
+      certificates: b.bundle.certificates,
+      assumed: b.bundle.assumed,
+    };
+    if (!sizeKnown(b.bundle)) bundleData.unknown = unknownReason(b.bundle);
     findings.push({
       ruleId,
       code: findingCode(b),
@@ -147,17 +205,11 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
         module: b.source.module,
         contexts,
         totalContexts,
-        bundle: {
-          path: b.bundle.path,
-          bytes: b.bundle.bytes,
-          certificates: b.bundle.certificates,
-          assumed: b.bundle.assumed,
-        },
-        bytesPerContext: b.bytesPerContext,
+        bundle: bundleData,
+        bytesPerContext,
         parsesPerContext: b.parsesPerContext,
-        formula:
-          (report.bundleCache ? "nginx ≥ 1.27.2: ~13.4 KB per context, bundle parsed once" : bundleFormula(b.bundle)) +
-          (b.clientCaList ? ` + 842 B × ${b.bundle.certificates} certificates (list of CA names)` : ""),
+        parses: parsesN,
+        formula: formulaOf(report, b),
         estimatedBytes: est.estimatedBytes,
         reloadPeakBytes: est.reloadPeakBytes,
         instancePeakBytes: est.instancePeakBytes,
@@ -170,4 +222,29 @@ export function sslFindings(model: ConfigModel, options: RuleOptions, ruleId: Ss
     });
   }
   return findings;
+}
+
+/** The per-context formula in words; null when the bundle's size is unknown. */
+function formulaOf(report: CostReport, b: BundleSite): string | null {
+  const bundle = b.bundle;
+  if (!sizeKnown(bundle)) return null;
+  return (
+    (report.bundleCache ? "nginx ≥ 1.27.2: ~13.4 KB per context, bundle parsed once" : bundleFormula(bundle)) +
+    (b.clientCaList ? ` + 842 B × ${bundle.certificates} certificates (list of CA names)` : "")
+  );
+}
+
+/**
+ * Where the bundle a context parses comes from, from the directive instance that applies to its block (the
+ * model's effective site): inherited from an enclosing block, or set in the block itself — through an
+ * include when the file is read by several blocks. Never the first instance's block for all of them.
+ */
+function originOf(model: ConfigModel, load: SslContext): string {
+  const site = load.bundle;
+  if (!site) return "";
+  if (site.context !== load.owner) return ` (inherited from ${site.context.label})`;
+  const by = site.file.includedBy;
+  if (by === null || site.file === load.owner.file) return "";
+  const at = `${fileLabel(model.config, by.instance.path)}:${by.directive.range.start.line + 1}`;
+  return ` (set in it through the include at ${at})`;
 }

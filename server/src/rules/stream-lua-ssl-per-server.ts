@@ -10,6 +10,6 @@ export const RULE_ID = "stream-lua-ssl-per-server";
 
 export function streamLuaSslPerServerFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   return sslFindings(model, options, RULE_ID, {
-    why: () => "one per stream server that inherits it — stream-lua-nginx-module (every version)",
+    why: () => "one per stream server that sets or inherits it — stream-lua-nginx-module (every version)",
   });
 }
