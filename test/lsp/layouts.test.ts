@@ -19,6 +19,7 @@ import {
   type Diagnostic,
   type PublishDiagnosticsParams,
 } from "vscode-languageserver-protocol/node";
+import { persistedOverrides, readMappingOverride, readSettings, withOverrides } from "../../server/src/lsp/settings";
 import { REPO } from "../support/shared";
 import { TestClient, brief, initializeParams, requireBuiltServer, uriOf } from "./client";
 
@@ -145,5 +146,32 @@ describe("language server: a container layout (examples/swag as the workspace)",
     } finally {
       await other.stop();
     }
+  });
+});
+
+describe("lsp/settings: a mapping made explicit for the session", function () {
+  it("is written into pathMappings under its prefix (dots and all), read as a mapping, and dropped once persisted", function () {
+    const o = readMappingOverride("/etc/nginx.d", "${workspaceFolder}/conf");
+    assert.deepStrictEqual(o, { key: "pathMappings./etc/nginx.d", value: "${workspaceFolder}/conf" });
+    if (typeof o === "string") return;
+    const overrides = new Map([[o.key, o.value]]);
+    const raw = withOverrides({ pathMappings: { "/srv": "/x" }, strict: true }, overrides);
+    assert.deepStrictEqual(raw, {
+      pathMappings: { "/srv": "/x", "/etc/nginx.d": "${workspaceFolder}/conf" },
+      strict: true,
+    });
+    assert.deepStrictEqual(readSettings(raw, "/ws").settings.pathMappings, [
+      { from: "/srv", to: "/x" },
+      { from: "/etc/nginx.d", to: "/ws/conf" },
+    ]);
+    assert.deepStrictEqual(persistedOverrides({ pathMappings: { "/etc/nginx.d": "/elsewhere" } }, overrides), []);
+    assert.deepStrictEqual(persistedOverrides(raw, overrides), ["pathMappings./etc/nginx.d"]);
+    for (const bad of [
+      ["config", "/ws"],
+      ["${workspaceFolder}/x", "/ws"],
+      ["/config", ""],
+      ["/config", 3],
+    ])
+      assert.strictEqual(typeof readMappingOverride(bad[0], bad[1]), "string", JSON.stringify(bad));
   });
 });
