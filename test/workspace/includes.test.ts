@@ -2,6 +2,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { ReadPolicy } from "../../server/src/workspace/access";
 import { NodeFileSource, MemoryFileSource } from "../../server/src/workspace/files";
 import { resolveInclude } from "../../server/src/workspace/includes";
 import { removeTree, tempTree } from "./helpers";
@@ -115,6 +116,25 @@ describe("workspace/includes", function () {
     // By name only, and only plain names: a glob, or another name in the same folder, is not a stock file.
     assert.equal(resolveInclude("/etc/nginx/mime.types.d/*.conf", ctx).stock, undefined);
     assert.equal(resolveInclude("/etc/nginx/proxy_params", ctx).stock, undefined);
+  });
+
+  it("a stock file the workspace holds as a link out of it is the user's copy: refused and said, not assumed", function () {
+    dir = tempTree({ "ws/nginx.conf": "", "out/fastcgi_params": "fastcgi_param A b;\n" });
+    fs.symlinkSync("../out/fastcgi_params", path.join(dir, "ws/fastcgi_params"));
+    const source = new NodeFileSource(new ReadPolicy({ roots: [path.join(dir, "ws")] }));
+    const ctx = { confPrefix: path.join(dir, "ws"), mappings: [], source };
+    const linked = resolveInclude("fastcgi_params", ctx);
+    assert.deepEqual(
+      [linked.files, linked.stock, linked.problems.map((p) => p.code)],
+      [[], undefined, ["read-outside"]],
+    );
+    assert.match(linked.problems[0].message, /through a symbolic link/);
+    // Outside by name (not held at all): nginx's default.
+    const outside = resolveInclude(path.join(dir, "out/mime.types"), ctx);
+    assert.deepEqual(
+      [outside.files, outside.stock, outside.problems],
+      [["(nginx default) mime.types"], "mime.types", []],
+    );
   });
 
   it("accepts a glob that matches nothing, as nginx does (ngx_open_glob: GLOB_NOMATCH with gl.test)", function () {

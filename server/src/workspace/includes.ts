@@ -92,8 +92,9 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
     // Before anything else: outside what may be read, the file's existence is not ours to tell either.
     const refused = ctx.source.refusal?.(file);
     const stock = stockFileName(nginxPath);
-    // Not in the workspace (outside it, or not there): nginx's own copy on the server.
-    if (stock && (refused?.reason === "outside" || (!refused && !ctx.source.exists(file))))
+    // Not in the workspace (outside it, or not there): nginx's own copy on the server. A link in the workspace
+    // that leads out is the user's copy: said by rule access, which tells how to have it read.
+    if (stock && ((refused?.reason === "outside" && !refused.viaLink) || (!refused && !ctx.source.exists(file))))
       return { ...base, isGlob: false, files: [stockPath(stock)], problems: [], stock };
     if (refused) {
       const name = nginxPath + lookedFor(nginxPath, workspacePath);
