@@ -94,6 +94,39 @@ describe("nginx-risk check: a container layout (examples/swag)", function () {
     );
   });
 
+  it("--root reads its configuration with the same inference, into the folders given", function () {
+    const all = findings(["examples/swag/config", "--root", "examples/swag/config/nginx/nginx.conf"]);
+    assert.deepEqual(
+      all.filter((f) => f.ruleId === "include" || f.ruleId === "access").map((f) => [f.line, f.code]),
+      [
+        [5, "inferred-mapping"],
+        [16, "include-stock-default"],
+        [31, "include-stock-default"],
+      ],
+    );
+  });
+
+  it("an absolute include nothing explains: one warning naming the fix, whether outside or not in the folder", function () {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-layouts-")));
+    try {
+      fs.writeFileSync(
+        path.join(dir, "nginx.conf"),
+        "events {}\nhttp {\n    include /opt/site/app.conf;\n    include /etc/nginx/extra.conf;\n}\n",
+      );
+      const r = check([".", "--format", "json"], dir);
+      const got = (JSON.parse(r.stdout).findings as JsonFinding[]).map((f) => [f.line, f.severity, f.ruleId, f.code]);
+      assert.deepEqual(got, [
+        // Outside what is read: the read policy's warning (it says how to allow it), and nothing else.
+        [3, "warning", "access", "read-outside"],
+        // /etc/nginx is mapped to the folder by default, and the file is not there.
+        [4, "warning", "include", "include-not-in-workspace"],
+      ]);
+      assert.equal(r.code, 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe("what the real nginx reads from the same layout", function () {
     const nginx = nginxBinary();
     let dir = "";
