@@ -11,7 +11,7 @@ import { CostView } from "./cost-view";
 
 let client: LanguageClient | undefined;
 
-/** Sent by the server after nginxRisk.setVersion (server/src/lsp/code-actions.ts). */
+/** Sent by the server after nginxRisk.setVersion and nginxRisk.setPathMapping (server/src/lsp/code-actions.ts). */
 const SETTING_CHANGED = "nginxRisk/settingChanged";
 
 const RESTART_SERVER_COMMAND = "nginxRisk.restartServer";
@@ -70,16 +70,25 @@ export function activate(context: vscode.ExtensionContext): void {
     const c = client;
     costView.attach(c);
     void vscode.commands.executeCommand("setContext", STARTED_CONTEXT, true);
-    // A "the deployed version fixes it" quick-fix: the server applied the version for its session already;
-    // written to the workspace settings so it survives a restart (user settings without a folder open).
+    // A "the deployed version fixes it" or "make the mapping explicit" quick-fix: the server applied the
+    // setting for its session already; written to the workspace settings so it survives a restart (user
+    // settings without a folder open). An object's entries (pathMappings) are merged into what is there.
     c.onNotification(SETTING_CHANGED, (p: { key?: unknown; value?: unknown }) => {
-      if (typeof p?.key !== "string" || typeof p.value !== "string") return;
+      if (typeof p?.key !== "string") return;
+      const entries = isStringRecord(p.value) ? p.value : null;
+      if (typeof p.value !== "string" && !entries) return;
       const target = vscode.workspace.workspaceFolders
         ? vscode.ConfigurationTarget.Workspace
         : vscode.ConfigurationTarget.Global;
-      vscode.workspace
-        .getConfiguration("nginxRisk")
-        .update(p.key, p.value, target)
+      const config = vscode.workspace.getConfiguration("nginxRisk");
+      let value: unknown = p.value;
+      if (entries) {
+        const seen = config.inspect(p.key);
+        const now = target === vscode.ConfigurationTarget.Workspace ? seen?.workspaceValue : seen?.globalValue;
+        value = { ...(isStringRecord(now) ? now : {}), ...entries };
+      }
+      config
+        .update(p.key, value, target)
         .then(undefined, (err) => c.error(`Could not save nginxRisk.${String(p.key)}`, err, "force"));
     });
     client.start().catch((err) => client?.error("Could not start the nginx-risk language server", err, "force"));
@@ -117,6 +126,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("nginxRisk.extraFilePatterns")) vscode.workspace.textDocuments.forEach(onDocument);
     }),
+  );
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return (
+    typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
   );
 }
 

@@ -54,15 +54,15 @@ function tempTree(files: Record<string, string>): string {
 }
 
 const FINE = { "nginx.conf": "events {}\nhttp {\n    server { listen 80; }\n}\n" };
-// A syntax error (error, with a related location), an include that matches nothing (warning) and a file no
-// main file includes (hint).
+// A syntax error (error, with a related location), an absolute include the workspace does not hold (warning)
+// and a file no main file includes (hint).
 const SEVERAL = {
-  "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n    include missing/*.conf;\n}\n",
+  "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n    include /etc/nginx/missing.conf;\n}\n",
   "conf.d/app.conf": "server {\n    listen 80;\n    location / { return 200 }\n}\n",
   "sites-available/orphan": "location /x {\n    return 204;\n}\n",
 };
 const HINT_ONLY = { "site.conf": "server {\n    listen 80;\n}\n" };
-const WARNING_ONLY = { "nginx.conf": "events {}\nhttp {\n    include missing/*.conf;\n}\n" };
+const WARNING_ONLY = { "nginx.conf": "events {}\nhttp {\n    include /etc/nginx/missing.conf;\n}\n" };
 const ERROR_ONLY = { "nginx.conf": "events {}\nhttp {\n    server { listen 80 }\n}\n" };
 
 describe("nginx-risk check: options", function () {
@@ -123,8 +123,12 @@ describe("nginx-risk check: --fail-on", function () {
   const cases: [string, Record<string, string>, Record<string, number>][] = [
     // A syntax error: 1 at every threshold but never.
     ["a syntax error", ERROR_ONLY, { default: 1, error: 1, warning: 1, info: 1, hint: 1, never: 0 }],
-    // An include that matches nothing is a warning.
-    ["an empty include glob", WARNING_ONLY, { default: 0, error: 0, warning: 1, info: 1, hint: 1, never: 0 }],
+    // An absolute include the workspace does not hold is a warning (the server may have it).
+    [
+      "an absolute include not in the workspace",
+      WARNING_ONLY,
+      { default: 0, error: 0, warning: 1, info: 1, hint: 1, never: 0 },
+    ],
     // A file no main file includes, analysed in a guessed context: a hint.
     ["a guessed context", HINT_ONLY, { default: 0, error: 0, warning: 0, info: 0, hint: 1, never: 0 }],
   ];
@@ -148,7 +152,7 @@ describe("nginx-risk check: --fail-on", function () {
         (f: { severity: string; code: string }) => `${f.severity}/${f.code}`,
       );
     assert.ok(top(ERROR_ONLY).every((s) => s.startsWith("error/")) && top(ERROR_ONLY).length > 0);
-    assert.deepEqual(top(WARNING_ONLY), ["warning/include-glob-empty"]);
+    assert.deepEqual(top(WARNING_ONLY), ["warning/include-not-in-workspace"]);
     assert.deepEqual(top(HINT_ONLY), ["hint/guessed-context"]);
   });
 });
@@ -275,7 +279,7 @@ describe("nginx-risk check --format sarif", function () {
         message: { text: 'the statement runs into this "}" (nginx: unexpected "}")' },
       },
     ]);
-    assert.equal(byCode("include-glob-empty").level, "warning");
+    assert.equal(byCode("include-not-in-workspace").level, "warning");
     const hint = byCode("guessed-context");
     assert.equal(hint.level, "none");
     assert.equal(hint.ruleId, "context");

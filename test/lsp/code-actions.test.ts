@@ -187,7 +187,9 @@ async function startIn(dir: string, documentChanges = true, initializationOption
     initializationOptions,
   });
   assert.deepStrictEqual(result.capabilities.codeActionProvider, { codeActionKinds: ["quickfix"] });
-  assert.deepStrictEqual(result.capabilities.executeCommandProvider, { commands: ["nginxRisk.setVersion"] });
+  assert.deepStrictEqual(result.capabilities.executeCommandProvider, {
+    commands: ["nginxRisk.setVersion", "nginxRisk.setPathMapping"],
+  });
   await client.connection.sendNotification(InitializedNotification.type, {});
   return client;
 }

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { buildModel } from "../../server/src/model";
-import { documentLinks } from "../../server/src/navigate";
+import { definitionAt, documentLinks } from "../../server/src/navigate";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { NodeFileSource } from "../../server/src/workspace/files";
 import { CORPUS, haveShared, readManifest } from "../support/shared";
@@ -69,6 +69,27 @@ describe("navigate: document links", function () {
     const glob = links[1];
     assert.ok(glob.tooltip.startsWith("3 files match conf.d/*.conf"), glob.tooltip);
     assert.equal(links[0].tooltip, path.join(dir, "conf", "mime.types"));
+  });
+
+  it("an include of nginx's stock file read as its default: no link or definition into the stand-in", function () {
+    const d = tempTree({
+      "nginx.conf": "events {}\nhttp {\n    include mime.types;\n    include /etc/nginx/fastcgi_params;\n}\n",
+    });
+    try {
+      const conf = path.join(d, "nginx.conf");
+      const a = analyse(conf);
+      // Both are read (the stand-ins), …
+      assert.deepEqual(
+        a.config.edges.map((e) => e.to.map((i) => i.path)),
+        [["(nginx default) mime.types"], ["(nginx default) fastcgi_params"]],
+      );
+      // … but there is no file to open.
+      assert.deepEqual(documentLinks([a], conf), []);
+      assert.deepEqual(definitionAt([a], conf, posIn(conf, "mime.types", 1)), []);
+      assert.deepEqual(definitionAt([a], conf, posIn(conf, "fastcgi_params", 1)), []);
+    } finally {
+      removeTree(d);
+    }
   });
 
   it("OpenResty's layout (<prefix>/conf/nginx.conf): a relative Lua file is read from <prefix>", function () {

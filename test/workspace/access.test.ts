@@ -114,6 +114,7 @@ describe("workspace/access: the read policy, enforced by the disk FileSource", f
     const [existing, dangling, text, exists] = result;
     assert.equal((existing as { reason: string }).reason, "outside");
     assert.match((existing as { why: string }).why, /through a symbolic link/);
+    assert.equal((existing as { viaLink?: boolean }).viaLink, true, "the workspace holds the path, a link leads out");
     assert.deepEqual(dangling, existing);
     assert.equal(text, null);
     assert.equal(exists, false);

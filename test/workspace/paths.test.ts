@@ -44,7 +44,10 @@ describe("workspace/paths", function () {
   });
 
   it("adds /etc/nginx → the root nginx.conf's folder unless the user mapped it (or a parent)", function () {
-    assert.deepEqual(withDefaultMappings([], "/home/u/proj/nginx.conf"), [{ from: "/etc/nginx", to: "/home/u/proj" }]);
+    // The default says where it comes from: an include it does not resolve is a warning, not nginx's error.
+    assert.deepEqual(withDefaultMappings([], "/home/u/proj/nginx.conf"), [
+      { from: "/etc/nginx", to: "/home/u/proj", origin: "default" },
+    ]);
     const user = [{ from: "/etc/nginx/", to: "/elsewhere" }];
     assert.deepEqual(withDefaultMappings(user, "/home/u/proj/nginx.conf"), [{ from: "/etc/nginx", to: "/elsewhere" }]);
     assert.deepEqual(withDefaultMappings([{ from: "/etc", to: "/x/etc" }], "/p/nginx.conf"), [
@@ -53,7 +56,7 @@ describe("workspace/paths", function () {
     // A mapping of a sub-folder does not say where /etc/nginx itself is.
     assert.deepEqual(withDefaultMappings([{ from: "/etc/nginx/snippets", to: "/s" }], "/p/nginx.conf"), [
       { from: "/etc/nginx/snippets", to: "/s" },
-      { from: "/etc/nginx", to: "/p" },
+      { from: "/etc/nginx", to: "/p", origin: "default" },
     ]);
     assert.deepEqual(withDefaultMappings([], null), []);
   });

@@ -6,11 +6,13 @@ import * as path from "path";
 import { runChecks, type Finding, type RuleOptions } from "../rules";
 import { isNginxDump, runChecksOnDump } from "../rules/dump";
 import { diagnosticFinding } from "../rules/syntax";
-import { loadConfiguration, type Configuration } from "../workspace/configuration";
+import type { Configuration } from "../workspace/configuration";
 import { scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
 import { OverlayFileSource, ParseCache, type FileProblem, type FileSource } from "../workspace/files";
 import type { ScanLimit } from "../workspace/folder-scan";
+import { loadWithInference, type MappingInference } from "../workspace/infer-mappings";
 import type { PathMapping } from "../workspace/paths";
+import { isStockPath } from "../workspace/stock-files";
 import { buildIncludeGraph, findCandidateFiles, guessedContextDiagnostic, type ContextGuess } from "../workspace/roots";
 import { cliSource, type ReadAccess } from "./read-access";
 
@@ -122,6 +124,12 @@ export function loadInputs(
     const text = source.read(p);
     return text !== null && isNginxDump(text) ? text : null;
   };
+  // Mappings are inferred into what the command line names (a file: its folder), as it is what is read.
+  const inference: MappingInference = {
+    folders: [...options.inputs, ...(options.root ? [options.root] : [])].map((p) =>
+      fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ? p : path.dirname(p),
+    ),
+  };
   if (options.root) {
     out.roots.push(options.root);
     out.folders.push(path.dirname(options.root));
@@ -130,7 +138,7 @@ export function loadInputs(
     else
       out.configurations.set(
         options.root,
-        loadConfiguration(options.root, { source, cache, mappings: options.mappings }),
+        loadWithInference(options.root, { source, cache, mappings: options.mappings }, inference),
       );
     return out;
   }
@@ -151,7 +159,7 @@ export function loadInputs(
   const stdin = options.stdin;
   if (stdin && isNginxDump(stdin.text)) out.dumps.push({ path: stdin.path, text: stdin.text, fromStdin: true });
   else if (stdin) candidates.push(stdin.path);
-  const graph = buildIncludeGraph(candidates, { source, cache, mappings: options.mappings });
+  const graph = buildIncludeGraph(candidates, { source, cache, mappings: options.mappings, inference });
   out.roots.push(...out.dumps.map((d) => d.path), ...graph.roots);
   // Facts around each main file given; standard input has no folder around it (the working directory is
   // only a configuration's conf prefix, and a dump's files are not on this disk).
@@ -220,8 +228,10 @@ export function runCheck(options: CheckOptions): CheckResult {
     add(d.path, dump.findings);
   }
   for (const [root, config] of inputs.configurations) {
-    for (const f of config.files.keys()) files.add(f);
-    filesByRoot.set(root, [...config.files.keys()]);
+    // nginx's stock files read as its defaults are no files of the workspace (workspace/stock-files.ts).
+    const read = [...config.files.keys()].filter((f) => !isStockPath(f));
+    for (const f of read) files.add(f);
+    filesByRoot.set(root, read);
     add(root, runChecks(config, rules));
     const guess = inputs.guesses.get(root);
     if (guess) add(root, [diagnosticFinding(guessedContextDiagnostic(root, guess), "context")]);

@@ -18,6 +18,7 @@ import { runChecks, type RuleOptions } from "../rules";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { scanWorkspaceFacts } from "../workspace/facts";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../workspace/files";
+import { isStockPath } from "../workspace/stock-files";
 import { loadInputs, outermost, type CheckOptions, type IncompleteScan } from "./check";
 import { editedDiff, identityOrigins, originsAfterEdits, unifiedDiff, type LineOrigins } from "./diff";
 import { incompleteMessage } from "./incomplete";
@@ -117,7 +118,8 @@ export function planFixes(options: FixOptions): FixPlan {
   const realOf = new Map<string, string>();
   const real = (p: string): string => {
     let r = realOf.get(p);
-    if (r === undefined) realOf.set(p, (r = disk.realpath(p)));
+    // nginx's stock files read as its defaults are no files on disk (workspace/stock-files.ts).
+    if (r === undefined) realOf.set(p, (r = isStockPath(p) ? p : disk.realpath(p)));
     return r;
   };
   const readers = new Map<string, Set<string>>();
@@ -284,7 +286,8 @@ function backupsRead(plan: FixPlan, options: FixOptions, backups: Set<string>): 
   const out = new Set<string>();
   for (const root of roots) {
     const config = loadConfiguration(root, { source: disk, mappings: options.mappings });
-    for (const p of config.files.keys()) if (backups.has(disk.realpath(p))) out.add(disk.realpath(p));
+    for (const p of config.files.keys())
+      if (!isStockPath(p) && backups.has(disk.realpath(p))) out.add(disk.realpath(p));
   }
   return [...out];
 }

@@ -6,6 +6,7 @@ import type { Finding, RuleOptions } from "../rules/types";
 import type { Configuration } from "../workspace/configuration";
 import { luaSslFixes } from "./lua-ssl-per-location";
 import { modsecurityFixes } from "./modsecurity-unused";
+import { pathMappingFixes } from "./path-mapping";
 import { proxySslFixes } from "./proxy-ssl-per-location";
 import { reuseportFixes } from "./reuseport-config-test";
 import type { Fix, RefusedFix } from "./types";
@@ -21,7 +22,12 @@ const PROVIDERS: Record<string, FixProvider> = {
   "reuseport-config-test": reuseportFixes,
 };
 
-/** Rule ids that have fixes. */
+/** Rules whose only fixes set a setting (no edit: nothing for `nginx-risk fix` to apply). */
+const SETTING_PROVIDERS: Record<string, FixProvider> = {
+  include: (_model, finding) => pathMappingFixes(finding),
+};
+
+/** Rule ids that have fixes that edit the configuration. */
 export const FIXABLE_RULES = (): string[] => Object.keys(PROVIDERS);
 
 /**
@@ -37,7 +43,7 @@ export function fixesFor(
 ): Fix[] {
   const out: Fix[] = [];
   for (const f of findings) {
-    const provider = PROVIDERS[f.ruleId];
+    const provider = PROVIDERS[f.ruleId] ?? SETTING_PROVIDERS[f.ruleId];
     if (!provider || !config.files.has(f.path)) continue;
     try {
       // One by one, not push(...): no bound on the count.

@@ -12,10 +12,12 @@ export interface TextEdit {
   newText: string;
 }
 
-/** A deployed-version setting the fix sets instead of editing the configuration. */
+/** A setting the fix sets instead of editing the configuration (a deployed version, a path mapping). */
 export interface SettingChange {
-  /** The key under `nginxRisk.` (`versions.luaNginxModule`), as in package.json. */
+  /** The key under `nginxRisk.` (`versions.luaNginxModule`, `pathMappings`), as in package.json. */
   key: string;
+  /** For an object setting (`pathMappings`): the property set (`/config`); `value` is its value. */
+  entry?: string;
   value: string;
   /** The CLI flag that says the same (`--lua-nginx-module-version 0.10.26`). */
   flag: string;

@@ -435,7 +435,9 @@ export class Analyzer {
             maxDepth: scope.maxDepth,
             onLimit: (l) => (limit = l),
           });
-    const graph = buildIncludeGraph(candidates, { source: this.source, cache: this.cache, mappings });
+    // Mappings are inferred into the folder searched (the workspace folder): infer-mappings.ts.
+    const inference = scope.folder === null ? undefined : { folders: [scope.folder] };
+    const graph = buildIncludeGraph(candidates, { source: this.source, cache: this.cache, mappings, inference });
     const signatures = new Map<string, string>();
     for (const p of this.open) if (inScope(p, scope)) signatures.set(p, this.signature(this.source, p, true));
     const fresh = { graph, signatures, limit };

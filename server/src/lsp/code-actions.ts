@@ -26,6 +26,8 @@ import { findingToDiagnostic, toLspRange } from "./conversions";
 
 /** The command a "set the deployed version" action runs; the server executes it (server.ts). */
 export const SET_VERSION_COMMAND = "nginxRisk.setVersion";
+/** The command a "make the mapping explicit" action runs, with the nginx prefix and the workspace folder. */
+export const SET_PATH_MAPPING_COMMAND = "nginxRisk.setPathMapping";
 /** Sent after the command, so a client can persist the value (the VS Code extension does). */
 export const SETTING_CHANGED_NOTIFICATION = "nginxRisk/settingChanged";
 
@@ -106,7 +108,8 @@ function editsKey(edits: readonly TextEdit[]): string {
 
 /** Two roots reading the same file find the same fix: offered once. */
 function fixKey(fix: Fix): string {
-  return `${fix.title}\0${editsKey(fix.edits)}\0${fix.setting ? `${fix.setting.key}=${fix.setting.value}` : ""}`;
+  const s = fix.setting;
+  return `${fix.title}\0${editsKey(fix.edits)}\0${s ? `${s.key}${s.entry === undefined ? "" : `[${s.entry}]`}=${s.value}` : ""}`;
 }
 
 /**
@@ -153,7 +156,13 @@ function toCodeAction(fix: Fix, diagnostic: Diagnostic, src: CodeActionSources):
     isPreferred: fix.isPreferred,
   };
   if (fix.edits.length > 0) action.edit = workspaceEdit(fix.edits, src);
-  if (fix.setting) {
+  if (fix.setting?.key === "pathMappings" && fix.setting.entry !== undefined) {
+    action.command = {
+      title: fix.title,
+      command: SET_PATH_MAPPING_COMMAND,
+      arguments: [fix.setting.entry, fix.setting.value],
+    };
+  } else if (fix.setting) {
     action.command = {
       title: fix.title,
       command: SET_VERSION_COMMAND,

@@ -47,7 +47,12 @@ import type { ParsedFile } from "../parse/ast";
 import { normalizePath } from "../workspace/files";
 import { DEFAULT_LIMITS } from "../workspace/access";
 import { Analyzer, DiagnosticStore, looseScope, type RootAnalysis, type Scope, type ServerAccess } from "./analysis";
-import { SETTING_CHANGED_NOTIFICATION, SET_VERSION_COMMAND, codeActions } from "./code-actions";
+import {
+  SETTING_CHANGED_NOTIFICATION,
+  SET_PATH_MAPPING_COMMAND,
+  SET_VERSION_COMMAND,
+  codeActions,
+} from "./code-actions";
 import { costReportOf, relativeHref, statusOf } from "./cost-report";
 import {
   ANALYSED_NOTIFICATION,
@@ -71,6 +76,7 @@ import { clientProcessIdArg, watchClient, type Watchdog } from "./watchdog";
 import {
   DEFAULT_SETTINGS,
   persistedOverrides,
+  readMappingOverride,
   readOverride,
   readSettings,
   ruleOptionsOf,
@@ -216,7 +222,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentFormattingProvider: true,
         documentRangeFormattingProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-        executeCommandProvider: { commands: [SET_VERSION_COMMAND] },
+        executeCommandProvider: { commands: [SET_VERSION_COMMAND, SET_PATH_MAPPING_COMMAND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
         // Custom methods (cost-report-protocol.ts), for clients other than ours to discover.
         experimental: { nginxRisk: { costReport: COST_REPORT_REQUEST, status: STATUS_REQUEST } },
@@ -811,24 +817,44 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   connection.onExecuteCommand((params) => {
-    if (params.command !== SET_VERSION_COMMAND) return null;
-    const [key, value] = params.arguments ?? [];
-    const override = readOverride(key, value);
+    const [first, second] = params.arguments ?? [];
+    let override: { key: string; value: string } | string;
+    /** What the client is told to persist: the key under nginxRisk. and its value (an object's entry merged). */
+    let persist: { key: string; value: unknown };
+    if (params.command === SET_VERSION_COMMAND) {
+      override = readOverride(first, second);
+      persist = typeof override === "string" ? { key: "", value: "" } : override;
+    } else if (params.command === SET_PATH_MAPPING_COMMAND) {
+      // "Make the mapping explicit": the target as a user would write it in the workspace's settings.
+      override = readMappingOverride(first, typeof second === "string" ? asSettingPath(second) : second);
+      persist =
+        typeof override === "string"
+          ? { key: "", value: "" }
+          : { key: "pathMappings", value: { [first]: override.value } };
+    } else return null;
     if (typeof override === "string") {
-      connection.console.warn(`${SET_VERSION_COMMAND}: ${override}`);
+      connection.console.warn(`${params.command}: ${override}`);
       return null;
     }
     overrides.set(override.key, override.value);
-    log(`${SET_VERSION_COMMAND}: nginxRisk.${override.key} = ${override.value} for this session`);
+    log(`${params.command}: nginxRisk.${override.key} = ${override.value} for this session`);
     settingsCache.clear();
     lastSettings.clear();
     // The user asked for it: analysed again at once, not after the debounce.
     for (const doc of documents.all()) schedule(doc.uri, 0);
     connection
-      .sendNotification(SETTING_CHANGED_NOTIFICATION, override)
+      .sendNotification(SETTING_CHANGED_NOTIFICATION, persist)
       .catch((err) => logError(`sending ${SETTING_CHANGED_NOTIFICATION} failed`, err));
     return null;
   });
+
+  /** A folder as a path setting: `${workspaceFolder}/…` inside the one workspace folder, else as it is. */
+  function asSettingPath(p: string): string {
+    if (folders.length !== 1) return p;
+    const f = folders[0];
+    if (p === f) return "${workspaceFolder}";
+    return p.startsWith(f === "/" ? "/" : f + "/") ? "${workspaceFolder}/" + p.slice(f === "/" ? 1 : f.length + 1) : p;
+  }
 
   /**
    * Records the roots `uri` now needs and drops those no open document needs any more; returns the

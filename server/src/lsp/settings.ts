@@ -241,7 +241,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 // ---- session overrides -------------------------------------------------------------------------------------
 // A quick-fix such as "lua-nginx-module ≥ 0.10.26 is deployed" sets a setting instead of editing the config
-// (`nginxRisk.setVersion`). The server cannot write the user's settings itself, so it keeps the value as an
+// (`nginxRisk.setVersion`; `nginxRisk.setPathMapping` for an inferred mapping made explicit). The server cannot write the user's settings itself, so it keeps the value as an
 // override on top of what the client returns, for the session; the VS Code extension persists it, other
 // editors keep it until restart (docs/editor.md says how to make it permanent).
 
@@ -256,12 +256,29 @@ export function readOverride(key: unknown, value: unknown): { key: string; value
   return { key, value: value.trim() };
 }
 
+/**
+ * A "make the mapping explicit" action's override (`nginxRisk.setPathMapping`): `pathMappings.<from>` set to
+ * the target as it is written in the settings (`${workspaceFolder}/…`), or why it is refused.
+ */
+export function readMappingOverride(from: unknown, to: unknown): { key: string; value: string } | string {
+  if (typeof from !== "string" || !from.startsWith("/") || from.includes(FOLDER_VAR))
+    return `expected an absolute nginx path as the mapping's prefix, got ${JSON.stringify(from)}`;
+  if (typeof to !== "string" || to.trim() === "") return `expected the folder to map ${from} to`;
+  return { key: `pathMappings.${from}`, value: to };
+}
+
+/** `versions.nginx` → ["versions", "nginx"]; `pathMappings./etc/nginx.d` → ["pathMappings", "/etc/nginx.d"]. */
+function splitKey(key: string): [string, string] {
+  const dot = key.indexOf(".");
+  return [key.slice(0, dot), key.slice(dot + 1)];
+}
+
 /** The raw `nginxRisk` section with the overrides written into it (validated afterwards by readSettings). */
 export function withOverrides(raw: unknown, overrides: ReadonlyMap<string, string>): unknown {
   if (overrides.size === 0) return raw;
   const out: Record<string, unknown> = isRecord(raw) ? { ...raw } : {};
   for (const [key, value] of overrides) {
-    const [section, name] = key.split(".");
+    const [section, name] = splitKey(key);
     const inner = isRecord(out[section]) ? { ...(out[section] as Record<string, unknown>) } : {};
     inner[name] = value;
     out[section] = inner;
@@ -278,7 +295,7 @@ export function persistedOverrides(raw: unknown, overrides: ReadonlyMap<string, 
   const out: string[] = [];
   if (!isRecord(raw)) return out;
   for (const [key, value] of overrides) {
-    const [section, name] = key.split(".");
+    const [section, name] = splitKey(key);
     const inner = raw[section];
     if (isRecord(inner) && typeof inner[name] === "string" && inner[name].trim() === value) out.push(key);
   }

@@ -16,6 +16,7 @@
 import { descendants, enclosing, type ConfigContext, type DirectiveSite } from "../model";
 import type { Directive, Range } from "../parse/ast";
 import type { FileInstance } from "../workspace/configuration";
+import { isStockPath } from "../workspace/stock-files";
 import type { Analysed } from "./links";
 import { compareRanges, directiveAt, subRange, wordAt, type LineCharacter } from "./text";
 
@@ -198,7 +199,8 @@ export function definitionAt(analyses: readonly Analysed[], p: string, pos: Line
     const out = new Places();
     for (const a of analyses)
       for (const e of a.config.edges)
-        if (e.directive === target.directive && e.resolution) for (const f of e.resolution.files) out.add(f, ZERO);
+        if (e.directive === target.directive && e.resolution)
+          for (const f of e.resolution.files) if (!isStockPath(f)) out.add(f, ZERO);
     return out.list;
   }
   return resolve(analyses, target, false).declarations;

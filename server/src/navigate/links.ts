@@ -15,6 +15,7 @@ import type { Configuration } from "../workspace/configuration";
 import { normalizePath, type FileSource } from "../workspace/files";
 import { includeNginxPath } from "../workspace/includes";
 import { mapPath } from "../workspace/paths";
+import { isStockPath } from "../workspace/stock-files";
 
 /** What navigation reads of one root's analysis (the server's RootAnalysis has both). */
 export interface Analysed {
@@ -86,7 +87,8 @@ export function documentLinks(analyses: readonly Analysed[], p: string, source?:
       const arg = edge.directive.args[0];
       if (seen.has(arg.range.start.offset)) continue;
       seen.add(arg.range.start.offset);
-      const files = edge.resolution.files;
+      // nginx's stock files read as its defaults are no files to open (workspace/stock-files.ts).
+      const files = edge.resolution.files.filter((f) => !isStockPath(f));
       if (files.length === 0) continue;
       out.push({
         range: arg.range,

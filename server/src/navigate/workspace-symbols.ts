@@ -8,6 +8,7 @@
 // of locations answers with a short list the editor can filter further.
 
 import type { Directive, ParsedFile, Range } from "../parse/ast";
+import { isStockPath } from "../workspace/stock-files";
 import type { Analysed } from "./links";
 import { documentSymbols, flattenSymbols, serverName, type OutlineSymbol, type SymbolKindName } from "./symbols";
 
@@ -70,7 +71,8 @@ export function workspaceSymbols(
 
   for (const a of sources.analyses) {
     for (const [p, inst] of a.config.instancesByPath) {
-      if (inst.length === 0) continue;
+      // nginx's stock files read as its defaults are no files of the workspace (workspace/stock-files.ts).
+      if (inst.length === 0 || isStockPath(p)) continue;
       const around = [...inst[0].parents].reverse().find((d) => d.name === "server") ?? null;
       list(p, inst[0].parsed, around);
     }

@@ -2,6 +2,7 @@
 
 import { buildModel, type ConfigModel } from "../model";
 import type { Configuration } from "../workspace/configuration";
+import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { directiveFindings } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
@@ -11,7 +12,7 @@ import { reuseportFindings } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
-import type { Finding, RuleOptions } from "./types";
+import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
 
@@ -58,8 +59,47 @@ export function* checkSteps(
     yield;
     for (const f of rule(model, options)) findings.push(f);
   }
+  for (const f of findings)
+    if (isStockPath(f.path) || f.related?.some((r) => isStockPath(r.path))) atInclude(config, f);
   findings.sort(
     (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset,
   );
   return findings;
+}
+
+/**
+ * A finding in a built-in stand-in of nginx's stock files (workspace/stock-files.ts) is moved to the
+ * `include` that read it: the stand-in is no file the editor can open. (They hold nothing the rules object
+ * to where nginx's own copies go; this is for a stock file included where its directives are refused.)
+ */
+function atInclude(config: Configuration, f: Finding): void {
+  const place = (p: string): RelatedLocation | null => {
+    const site = config.instancesByPath.get(p)?.[0]?.includedBy;
+    if (!site) return null;
+    const name = stockNameOf(p);
+    return {
+      path: site.instance.path,
+      range: site.directive.args[0]?.range ?? site.directive.range,
+      message: `in nginx's default ${name}, assumed`,
+    };
+  };
+  if (isStockPath(f.path)) {
+    const at = place(f.path);
+    if (at) {
+      f.path = at.path;
+      f.range = at.range;
+      f.message += ` (${at.message})`;
+    }
+  }
+  if (f.related) {
+    const kept: RelatedLocation[] = [];
+    for (const r of f.related) {
+      if (!isStockPath(r.path)) kept.push(r);
+      else {
+        const at = place(r.path);
+        if (at) kept.push({ ...at, message: `${r.message} (${at.message})` });
+      }
+    }
+    f.related = kept;
+  }
 }

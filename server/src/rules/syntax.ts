@@ -6,7 +6,7 @@
 import type { ConfigDiagnostic, Configuration } from "../workspace/configuration";
 import type { Finding } from "./types";
 
-const INCLUDE_CODES = /^include-|^glob-/;
+const INCLUDE_CODES = /^include-|^glob-|^inferred-mapping$/;
 /** Files not read (the read policy of workspace/access.ts) or not shown (workspace/classify.ts): rule `access`. */
 const ACCESS_CODES = /^read-|^not-configuration$/;
 
@@ -23,5 +23,6 @@ export function syntaxFindings(config: Configuration): Finding[] {
 export function diagnosticFinding(d: ConfigDiagnostic, ruleId: string): Finding {
   const f: Finding = { ruleId, code: d.code, severity: d.severity, path: d.path, range: d.range, message: d.message };
   if (d.related) f.related = d.related.map((r) => ({ path: d.path, ...r }));
+  if (d.data) f.data = d.data;
   return f;
 }

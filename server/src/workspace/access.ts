@@ -42,6 +42,8 @@ export interface Refusal {
   why: string;
   /** How to have it read, when the user can ("map it into the workspace … or allow it with …"). */
   allow?: string;
+  /** For `outside`: the path is inside the roots by name, a symbolic link there leads out. */
+  viaLink?: boolean;
   /** For `too-large`: the file's size and the limit, in bytes (the file is inside the roots). */
   size?: number;
   limit?: number;
@@ -201,6 +203,7 @@ export class ReadPolicy {
     return {
       reason: "outside",
       why: viaLink ? `it resolves (through a symbolic link) outside ${names}` : `it is outside ${names}`,
+      ...(viaLink ? { viaLink } : {}),
       ...(this.allowHint ? { allow: this.allowHint } : {}),
     };
   }

@@ -22,7 +22,8 @@ import { classifyConfiguration, isTableBlock } from "./classify";
 import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
 import { predictCycleError } from "./include-cycle";
 import { confPrefixOf, refusalProblem, resolveInclude, type IncludeResolution } from "./includes";
-import { normalizeMappings, unmapPath, withDefaultMappings, type PathMapping } from "./paths";
+import { mappingFor, normalizeMappings, unmapPath, withDefaultMappings, type PathMapping } from "./paths";
+import { isStockPath, loadStock, stockDescription } from "./stock-files";
 
 export type Severity = "error" | "warning" | "info" | "hint";
 
@@ -36,6 +37,8 @@ export interface ConfigDiagnostic {
   code: string;
   /** Other places in the same file that explain it. */
   related?: { range: Range; message: string }[];
+  /** Machine-readable details (the mapping an `inferred-mapping` hint assumed: `from`, `to`). */
+  data?: Record<string, unknown>;
 }
 
 /** An include directive in a particular instance of the file that holds it. */
@@ -109,6 +112,8 @@ export interface LoadOptions {
   cache?: ParseCache;
   /** Upper bound on instances; per-site expansion can grow exponentially (a file included twice that includes two files twice…). */
   maxInstances?: number;
+  /** Every missing plain include is an error (an `nginx -T` dump holds every file nginx read: dump.ts). */
+  missingIncludesAreErrors?: boolean;
 }
 
 const DEFAULT_MAX_INSTANCES = 20000;
@@ -150,6 +155,14 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
   const read = (p: string, table: boolean): ReadResult => {
     const known = files.get(p);
     if (known) return { parsed: known };
+    // nginx's stock file, not in the workspace: the built-in stand-in (stock-files.ts), never the disk.
+    if (isStockPath(p)) {
+      const stock = loadStock(p);
+      if (!stock) return null;
+      const parsed = cache.get(p, stock);
+      files.set(p, parsed);
+      return { parsed };
+    }
     const loaded = source.load(p);
     if (!loaded) {
       const refused = source.refusal?.(p);
@@ -200,7 +213,7 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
   const realPaths = new Map<string, string>();
   const realOf = (p: string): string => {
     let r = realPaths.get(p);
-    if (r === undefined) realPaths.set(p, (r = source.realpath ? source.realpath(p) : p));
+    if (r === undefined) realPaths.set(p, (r = source.realpath && !isStockPath(p) ? source.realpath(p) : p));
     return r;
   };
 
@@ -270,10 +283,49 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
       return null;
     }
     const arg = d.args[0];
-    const resolution = resolveInclude(arg.value, { confPrefix, mappings, source });
+    const resolution = resolveInclude(arg.value, {
+      confPrefix,
+      mappings,
+      source,
+      missingIsError: options.missingIncludesAreErrors,
+    });
     edges.push({ from: inst, directive: d, resolution, to });
     for (const pr of resolution.problems) report({ path: inst.path, range: arg.range, ...pr });
+    assumptionHints(inst, arg.range, resolution);
     return { kind: "include", inst, d, resolution, to, next: 0 };
+  };
+
+  // What the loader assumed, said once per configuration where it first mattered: a stock file read as
+  // nginx's default, a mapping inferred from where the included files are (infer-mappings.ts).
+  const hinted = new Set<string>();
+  const assumptionHints = (inst: FileInstance, range: Range, resolution: IncludeResolution): void => {
+    if (resolution.stock !== undefined) {
+      if (hinted.has("stock\0" + resolution.stock)) return;
+      hinted.add("stock\0" + resolution.stock);
+      report({
+        path: inst.path,
+        range,
+        message:
+          `"${resolution.nginxPath}" is not in the workspace: assumed to be nginx's default ${resolution.stock} ` +
+          `(${stockDescription(resolution.stock)})`,
+        severity: "hint",
+        code: "include-stock-default",
+      });
+      return;
+    }
+    const m = mappingFor(resolution.nginxPath, mappings);
+    if (m?.origin !== "inferred" || resolution.files.length === 0 || hinted.has("map\0" + m.from)) return;
+    hinted.add("map\0" + m.from);
+    report({
+      path: inst.path,
+      range,
+      message:
+        `assumed ${m.from} → ${m.to} (the folder where the included files are); set nginxRisk.pathMappings ` +
+        `(or --map ${m.from}=${m.to}) to make it explicit`,
+      severity: "hint",
+      code: "inferred-mapping",
+      data: { from: m.from, to: m.to },
+    });
   };
 
   /** The next file of an include to expand, as a new instance; null when none is left. */

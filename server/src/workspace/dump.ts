@@ -181,7 +181,13 @@ export function loadDump(text: string, options: { cache?: ParseCache } = {}): Lo
   const byPath = new Map(dump.files.map((f) => [f.path, f]));
   const fileAt = (p: string): DumpFile | undefined => byPath.get(normalizePath(p));
   const configuration = dump.root
-    ? loadConfiguration(dump.root, { source, cache: options.cache, defaultMapping: false })
+    ? loadConfiguration(dump.root, {
+        source,
+        cache: options.cache,
+        defaultMapping: false,
+        // nginx -T printed every file it read: a name the dump lacks is missing, absolute or not.
+        missingIncludesAreErrors: true,
+      })
     : null;
   const diagnostics: DumpProblem[] = [...dump.problems];
   for (const d of configuration?.diagnostics ?? []) {

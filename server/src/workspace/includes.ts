@@ -8,28 +8,42 @@
 //   opens but fails to read: `pread() "…" failed (21: Is a directory)` (both checked with nginx 1.22.1).
 // - otherwise ngx_open_glob (src/os/unix/ngx_files.c) calls glob(3) with no flags, so matches are
 //   sorted and hidden names need a leading "." in the pattern; with `gl.test = 1`, GLOB_NOMATCH is
-//   accepted silently. We still warn: an empty glob is almost always a path that is not what the
-//   author thinks.
+//   accepted silently, and so do we: an empty `conf.d/*.conf` is how packages ship, not a mistake.
 // The name is used as written: no variables, no `..` normalisation in messages.
+//
+// What the workspace does not hold is told apart from what nginx would fail on (docs/rules/include.md):
+// - a relative name, or an absolute one the user mapped (`nginxRisk.pathMappings`, `--map`), missing in
+//   the workspace: nginx would fail here too, an error (`include-not-found`);
+// - any other absolute name missing in the workspace: the server may well have it (the image, the host),
+//   a warning that says how to bring it in (`include-not-in-workspace`); outside what may be read at all,
+//   the read policy's warning (rule `access`), which says the same;
+// - one of nginx's stock files (stock-files.ts) in either case: the built-in stand-in is read instead,
+//   and the configuration loader gives one hint per name.
 
 import * as path from "path";
 import { refusalText, type Refusal } from "./access";
 import { expandGlob, hasMagic } from "./glob";
 import type { FileSource } from "./files";
 import { normalizePath } from "./files";
-import { mapPath, unmapPath, type PathMapping } from "./paths";
+import { mapPath, mappingFor, unmapPath, type PathMapping } from "./paths";
+import { stockFileName, stockPath } from "./stock-files";
 
 export interface IncludeContext {
   /** nginx's conf prefix (directory of the main file, as nginx sees it), without trailing "/". */
   confPrefix: string;
   mappings: readonly PathMapping[];
   source: FileSource;
+  /**
+   * Every missing plain include is an error, absolute or not: an `nginx -T` dump holds every file nginx
+   * read, so a name it lacks is missing (dump.ts).
+   */
+  missingIsError?: boolean;
 }
 
 export interface IncludeProblem {
   message: string;
   severity: "error" | "warning";
-  code: "include-not-found" | "include-is-directory" | "include-glob-empty" | RefusalCode;
+  code: "include-not-found" | "include-not-in-workspace" | "include-is-directory" | RefusalCode;
 }
 
 /** The codes of paths the read policy refused (rule `access`, docs/rules/access.md). */
@@ -52,6 +66,11 @@ export interface IncludeResolution {
   files: string[];
   /** Empty when nginx would read every file without complaint. */
   problems: IncludeProblem[];
+  /**
+   * Set when the workspace does not hold this stock file (`mime.types`, `fastcgi_params`, …): `files` is
+   * the built-in stand-in (stock-files.ts), and the loader says so once per name.
+   */
+  stock?: string;
 }
 
 /** ngx_conf_full_name with conf_prefix = 1: absolute names are kept, others get the conf prefix. */
@@ -72,6 +91,11 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
     const file = normalizePath(workspacePath);
     // Before anything else: outside what may be read, the file's existence is not ours to tell either.
     const refused = ctx.source.refusal?.(file);
+    const stock = stockFileName(nginxPath);
+    // Not in the workspace (outside it, or not there): nginx's own copy on the server. A link in the workspace
+    // that leads out is the user's copy: said by rule access, which tells how to have it read.
+    if (stock && ((refused?.reason === "outside" && !refused.viaLink) || (!refused && !ctx.source.exists(file))))
+      return { ...base, isGlob: false, files: [stockPath(stock)], problems: [], stock };
     if (refused) {
       const name = nginxPath + lookedFor(nginxPath, workspacePath);
       return { ...base, isGlob: false, files: [], problems: [refusalProblem(name, refused)] };
@@ -85,18 +109,7 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
       };
     }
     if (!ctx.source.exists(file)) {
-      return {
-        ...base,
-        isGlob: false,
-        files: [],
-        problems: [
-          {
-            message: `open() "${nginxPath}" failed (2: No such file or directory)${lookedFor(nginxPath, workspacePath)}`,
-            severity: "error",
-            code: "include-not-found",
-          },
-        ],
-      };
+      return { ...base, isGlob: false, files: [], problems: [missingProblem(arg, nginxPath, workspacePath, ctx)] };
     }
     return { ...base, isGlob: false, files: [file], problems: [] };
   }
@@ -121,20 +134,6 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
     else kept.push(m);
   }
   const files = kept.map(normalizePath);
-  if (matched.length === 0) {
-    return {
-      ...base,
-      isGlob: true,
-      files,
-      problems: [
-        {
-          message: `include "${nginxPath}" matches no files${lookedFor(nginxPath, workspacePath)}; nginx accepts this silently`,
-          severity: "warning",
-          code: "include-glob-empty",
-        },
-      ],
-    };
-  }
   // glob(3) returns directories too (`include sites-enabled/*;` with a sub-folder); nginx then fails
   // reading the first one. Keep the files, report the directory where nginx would stop.
   // Named as glob(3) gave it: `include conf.d/.*;` fails on "conf.d/." (readdir lists "." and "..").
@@ -144,6 +143,30 @@ export function resolveInclude(arg: string, ctx: IncludeContext): IncludeResolut
     return { ...base, isGlob: true, files: files.filter((f) => !ctx.source.isDirectory(f)), problems };
   }
   return { ...base, isGlob: true, files, problems };
+}
+
+/**
+ * A plain include the workspace does not hold: nginx's error where nginx would fail on it too (a relative
+ * name, a path the user mapped, a dump), else a warning that the server may have it and how to bring it in.
+ */
+function missingProblem(arg: string, nginxPath: string, workspacePath: string, ctx: IncludeContext): IncludeProblem {
+  const looked = lookedFor(nginxPath, workspacePath);
+  const mapping = mappingFor(nginxPath, ctx.mappings);
+  if (ctx.missingIsError || !arg.startsWith("/") || (mapping !== null && mapping.origin === undefined)) {
+    return {
+      message: `open() "${nginxPath}" failed (2: No such file or directory)${looked}`,
+      severity: "error",
+      code: "include-not-found",
+    };
+  }
+  return {
+    message:
+      `"${nginxPath}" is not in the workspace${looked}; nginx reads it on the server. To analyse it, map the ` +
+      `folder that holds it (nginxRisk.pathMappings, --map FROM=TO) or allow reading it ` +
+      `(nginxRisk.allowRead, --allow-read PATH)`,
+    severity: "warning",
+    code: "include-not-in-workspace",
+  };
 }
 
 function isDirectoryProblem(nginxPath: string, workspacePath: string): IncludeProblem {

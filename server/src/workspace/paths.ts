@@ -12,6 +12,11 @@ export interface PathMapping {
   from: string;
   /** Where those files are in the workspace. */
   to: string;
+  /**
+   * Absent: the user's (`nginxRisk.pathMappings`, `--map`), which always wins. `default`: `/etc/nginx` → the
+   * folder of the root nginx.conf. `inferred`: found from where the included files are (infer-mappings.ts).
+   */
+  origin?: "default" | "inferred";
 }
 
 /** The prefix every default applies to: Debian, Ubuntu, RHEL and nginx.org packages use `--conf-path=/etc/nginx/nginx.conf`. */
@@ -40,20 +45,38 @@ export function normalizeMappings(mappings: readonly PathMapping[]): PathMapping
     const from = trimSlash(m.from);
     if (seen.has(from)) continue;
     seen.add(from);
-    out.push({ from, to: trimSlash(m.to) });
+    const kept: PathMapping = { from, to: trimSlash(m.to) };
+    if (m.origin) kept.origin = m.origin;
+    out.push(kept);
   }
   return out;
 }
 
-/** Rewrites `p` from one side of the mappings to the other, by the longest matching prefix. */
-function rewrite(p: string, mappings: readonly PathMapping[], side: "from" | "to"): string {
-  const other = side === "from" ? "to" : "from";
+/** The mapping whose `side` is the longest prefix of `p`, or null. */
+function longest(p: string, mappings: readonly PathMapping[], side: "from" | "to"): PathMapping | null {
   let best: PathMapping | null = null;
   for (const m of mappings) {
     const prefix = trimSlash(m[side]);
     if (underPrefix(p, prefix) && (!best || prefix.length > trimSlash(best[side]).length)) best = m;
   }
+  return best;
+}
+
+/** Rewrites `p` from one side of the mappings to the other, by the longest matching prefix. */
+function rewrite(p: string, mappings: readonly PathMapping[], side: "from" | "to"): string {
+  const other = side === "from" ? "to" : "from";
+  const best = longest(p, mappings, side);
   return best ? replacePrefix(p, trimSlash(best[side]), trimSlash(best[other])) : p;
+}
+
+/** The mapping `mapPath` applies to the nginx path `p` (the longest `from` prefix), or null. */
+export function mappingFor(p: string, mappings: readonly PathMapping[]): PathMapping | null {
+  return longest(p, mappings, "from");
+}
+
+/** Whether the nginx path `p` is `prefix` or inside it (whole segments: `/etc/nginx2` is not in `/etc/nginx`). */
+export function isUnder(p: string, prefix: string): boolean {
+  return underPrefix(p, trimSlash(prefix));
 }
 
 /** nginx path → workspace path (unchanged when no mapping covers it). */
@@ -92,6 +115,6 @@ export function withDefaultMappings(user: readonly PathMapping[], rootNginxConf:
   const out = normalizeMappings(user);
   if (!rootNginxConf) return out;
   if (out.some((m) => underPrefix(DEFAULT_NGINX_PREFIX, m.from))) return out;
-  out.push({ from: DEFAULT_NGINX_PREFIX, to: trimSlash(path.posix.dirname(rootNginxConf)) });
+  out.push({ from: DEFAULT_NGINX_PREFIX, to: trimSlash(path.posix.dirname(rootNginxConf)), origin: "default" });
   return out;
 }

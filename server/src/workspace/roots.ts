@@ -7,10 +7,11 @@
 import * as path from "path";
 import type { Directive, Node, ParsedFile, Range } from "../parse/ast";
 import { classifyConfiguration } from "./classify";
-import { loadConfiguration, type ConfigDiagnostic, type Configuration, type FileInstance } from "./configuration";
+import { type ConfigDiagnostic, type Configuration, type FileInstance } from "./configuration";
 import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
 import { scanFolder, type ScanLimit } from "./folder-scan";
 import { confPrefixOf } from "./includes";
+import { loadWithInference, type MappingInference } from "./infer-mappings";
 import { normalizeMappings, unmapPath, withDefaultMappings, type PathMapping } from "./paths";
 
 export interface CandidateScanOptions {
@@ -253,6 +254,8 @@ export interface GraphOptions {
   /** The user's mappings; each nginx.conf root adds its own `/etc/nginx` default. */
   mappings?: readonly PathMapping[];
   cache?: ParseCache;
+  /** The workspace folders mappings may be inferred into (infer-mappings.ts); none: no inference. */
+  inference?: MappingInference;
 }
 
 export interface IncludeGraph {
@@ -271,6 +274,7 @@ export interface IncludeGraph {
   source: FileSource;
   cache: ParseCache;
   mappings: PathMapping[];
+  inference: MappingInference | null;
 }
 
 /** How nginx would resolve the includes of `file` read as a main file, given the workspace's primary nginx.conf. */
@@ -330,7 +334,11 @@ export function buildIncludeGraph(candidates: readonly string[], options: GraphO
     loadedReal.add(real(p));
     const { mappings, confPrefix } = rootOptions(p, primary, user);
     const rootContext = guesses.get(p)?.context;
-    const config = loadConfiguration(p, { source, cache, mappings, confPrefix, defaultMapping: false, rootContext });
+    const config = loadWithInference(
+      p,
+      { source, cache, mappings, confPrefix, defaultMapping: false, rootContext },
+      options.inference,
+    );
     loaded.set(p, config);
     for (const f of config.instancesByPath.keys()) {
       // Reaching its own main file (through a link: conf.d/loop.conf → ../nginx.conf) is an include cycle
@@ -374,6 +382,7 @@ export function buildIncludeGraph(candidates: readonly string[], options: GraphO
     source,
     cache,
     mappings: user,
+    inference: options.inference ?? null,
   };
 }
 
@@ -435,14 +444,18 @@ export function analysisFor(graph: IncludeGraph, file: string): FileAnalysis {
   const guess = parsed ? guessContext(parsed) : { context: ["http"], alternatives: [], reason: "", range: FILE_START };
   const isMain = guess.context.length === 0 || path.posix.basename(key) === "nginx.conf";
   const { mappings, confPrefix } = rootOptions(key, graph.primary, graph.mappings);
-  const configuration = loadConfiguration(key, {
-    source: graph.source,
-    cache: graph.cache,
-    mappings,
-    confPrefix,
-    defaultMapping: false,
-    rootContext: isMain ? [] : guess.context,
-  });
+  const configuration = loadWithInference(
+    key,
+    {
+      source: graph.source,
+      cache: graph.cache,
+      mappings,
+      confPrefix,
+      defaultMapping: false,
+      rootContext: isMain ? [] : guess.context,
+    },
+    graph.inference,
+  );
   return {
     file: key,
     configurations: [{ configuration, instances: [configuration.root] }],
