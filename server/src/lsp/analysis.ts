@@ -28,6 +28,7 @@ import { diagnosticFinding, diagnosticRule } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { NO_FACTS, scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
 import { ReadPolicy, type ReadKind } from "../workspace/access";
+import { classifyConfiguration, classifyOpenedFile, type Classification } from "../workspace/classify";
 import { NodeFileSource, OverlayFileSource, ParseCache, normalizePath, type FileSource } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
 import type { ScanLimit } from "../workspace/folder-scan";
@@ -175,6 +176,21 @@ export function scanLimitFinding(docPath: string, limit: ScanLimit, scan: "confi
   };
 }
 
+/**
+ * The one thing said on an opened file that does not read as nginx configuration (a redis.conf or a
+ * supervisord.conf that an editor sends as `nginx`): a hint that it is not analysed, and why in counts.
+ */
+export function notNginxFinding(docPath: string, reason: string): Finding {
+  return {
+    ruleId: "context",
+    code: "not-nginx",
+    severity: "hint",
+    path: docPath,
+    range: FILE_START,
+    message: `nginx-risk does not analyse this file: it does not read as nginx configuration (${reason})`,
+  };
+}
+
 /** How a user of the language server has a path read. */
 export const SERVER_ALLOW_HINT = "map it into the workspace (nginxRisk.pathMappings) or allow it (nginxRisk.allowRead)";
 /** The same in an untrusted workspace, where the workspace's settings cannot widen what is read. */
@@ -200,7 +216,46 @@ export class Analyzer {
   /** Workspace facts per scanned folder (and depth and limit), until files change on disk. */
   private readonly facts = new Map<string, CachedFacts>();
 
-  constructor(private readonly maxCandidates = DEFAULT_MAX_CANDIDATES) {}
+  /** How each open buffer reads (classify.ts), per buffer version. */
+  private readonly kinds = new Map<string, { version: string; classification: Classification }>();
+
+  constructor(private readonly maxCandidates = DEFAULT_MAX_CANDIDATES) {
+    // A buffer that is not nginx configuration counts as a file the user did not open (files.ts).
+    this.source.setOpenedFilter((p) => this.readsAsNginx(p));
+  }
+
+  /**
+   * How the open buffer at `p` reads (classifyOpenedFile), or null when `p` is no open buffer. Parsed through
+   * the parse cache: the analysis that follows reads the same parse.
+   */
+  bufferClassification(p: string): Classification | null {
+    const key = normalizePath(p);
+    if (!this.open.has(key)) return null;
+    const loaded = this.source.load(key);
+    if (!loaded) return null;
+    const known = this.kinds.get(key);
+    if (known && known.version === loaded.version) return known.classification;
+    const classification = classifyOpenedFile(this.cache.get(key, loaded));
+    this.kinds.set(key, { version: loaded.version, classification });
+    return classification;
+  }
+
+  /** False only for an open buffer whose text does not read as nginx configuration. */
+  readsAsNginx(p: string): boolean {
+    return this.bufferClassification(p)?.configuration ?? true;
+  }
+
+  /**
+   * The result of an open document that does not read as nginx configuration: its one hint, nothing else
+   * (no analysis: its words would be errors). Null when it reads as nginx.
+   */
+  runNotNginx(docPath: string, uriOf: (p: string) => string): RootResult | null {
+    const p = normalizePath(docPath);
+    const c = this.bufferClassification(p);
+    if (c === null || c.configuration) return null;
+    const d = findingToDiagnostic(notNginxFinding(p, c.reason), uriOf);
+    return { key: `not-nginx\0${p}`, files: new Set([p]), byUri: new Map([[uriOf(p), [d]]]) };
+  }
 
   setBuffer(p: string, text: string, version: number): void {
     this.source.setOverlay(p, text, version);
@@ -211,6 +266,7 @@ export class Analyzer {
   removeBuffer(p: string): void {
     this.source.removeOverlay(p);
     this.open.delete(normalizePath(p));
+    this.kinds.delete(normalizePath(p));
     // The buffer's parse is of no use any more (the disk copy is parsed when next read).
     this.cache.delete(p);
     this.graphs.clear();
@@ -472,7 +528,9 @@ export class Analyzer {
     const includes: string[] = [];
     collectIncludes(parsed.children, includes);
     const guess = guessContext(parsed);
-    return JSON.stringify([includes, guess.context, guess.alternatives]);
+    // Whether it counts as configuration: a buffer that stops reading as nginx is no main file any more.
+    const configuration = cached ? this.readsAsNginx(p) : classifyConfiguration(parsed).configuration;
+    return JSON.stringify([includes, guess.context, guess.alternatives, configuration]);
   }
 }
 

@@ -408,14 +408,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       docOfPath.delete(p);
       for (const [real, u] of docOfRealPath) if (u === uri) docOfRealPath.delete(real);
       // Roots that read this file saw the buffer; they must see the file on disk again.
-      const readers = store.rootsReading(p);
+      const readers = readersOf(p, null);
       analyzer.removeBuffer(p);
       const affected = releaseRoots(uri, new Set());
       // Whatever is left for this URI comes from roots of other documents; they refresh below.
       affected.add(uri);
       publish(affected, null);
       refreshLenses();
-      for (const [doc, keys] of docRoots) if (readers.some((k) => keys.has(k))) schedule(doc, 0);
+      for (const doc of readers) schedule(doc, 0);
     } catch (err) {
       logError(`closing ${uri} failed`, err);
     }
@@ -580,16 +580,21 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     try {
       const text = documents.get(uri)?.getText() ?? "";
       const dump = analyzer.runDump(p, text, options, uriOf);
-      if (dump) {
-        keys.add(dump.key);
-        for (const u of store.set(dump)) affected.add(u);
+      // A file that does not read as nginx (a redis.conf the editor sends as `nginx`): one hint, no analysis.
+      const notNginx = dump ? null : analyzer.runNotNginx(p, uriOf);
+      const single = dump ?? notNginx;
+      if (single) {
+        keys.add(single.key);
+        for (const u of store.set(single)) affected.add(u);
       }
+      // The configurations that read it (its text as nginx's) read it now as a file that is not configuration.
+      if (notNginx) for (const doc of readersOf(p, uri)) schedule(doc, 0);
       const scope = { ...scopeFor(uri, p), maxFiles: settings.maxFiles };
       // Let pending messages (an edit, a close, a shutdown) in between two steps of the work: the files
       // of a new include graph one by one, then each root's loading, model, rules.
-      if (!dump)
+      if (!single)
         for (const _ of analyzer.prepareSteps(scope, settings.pathMappings)) if (await stopsAfterTurn()) return;
-      const jobs = dump ? [] : analyzer.plan(p, scope, settings.pathMappings);
+      const jobs = single ? [] : analyzer.plan(p, scope, settings.pathMappings);
       for (const job of jobs) {
         if (await stopsAfterTurn()) return;
         // The texts are read in the first step: a run that read them later may have stored its result.
@@ -679,7 +684,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     try {
       await settle();
       const doc = documents.get(params.textDocument.uri);
-      if (!doc) return [];
+      if (!doc || notNginx(params.textDocument.uri) !== null) return [];
       // A file no analysis has yet still gets directives, in the context guessed from its text.
       const target = analysesFor(params.textDocument.uri);
       return completionItems(target?.analyses ?? [], target?.path ?? null, doc.getText(), params.position, canSnippet);
@@ -712,10 +717,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   // ---- formatting (formatting.ts): the buffer's own text, no analysis needed -----------------------------
 
+  /** Why an open document is not nginx configuration (classify.ts), or null when it is (or is not open). */
+  const notNginx = (uri: string): string | null => {
+    const p = pathOfDoc.get(uri);
+    const c = p !== undefined && documents.get(uri) ? analyzer.bufferClassification(p) : null;
+    return c && !c.configuration ? c.reason : null;
+  };
+
   const formatRequest = (uri: string, options: FormattingOptions, range?: LspRange): TextEdit[] => {
     const doc = documents.get(uri);
     if (!doc) return [];
     try {
+      // Formatting a redis.conf or a php-fpm pool as nginx would damage it.
+      const kind = notNginx(uri);
+      if (kind !== null) {
+        connection.console.info(`${uri}: not formatted: it does not read as nginx configuration (${kind})`);
+        return [];
+      }
       const { edits, reason } = formattingEdits(doc.getText(), options, range);
       if (reason) connection.console.info(`${uri}: ${reason}`);
       return edits;
@@ -767,6 +785,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     parsedOf: (uri) => {
       const fromUri = uriToPath(uri);
       const p = pathOfDoc.get(uri) ?? (fromUri !== null ? normalizePath(fromUri) : null);
+      // No outline or folding made of another format's lines.
+      if (p !== null && !analyzer.readsAsNginx(p)) return null;
       const loaded = p !== null ? analyzer.source.load(p) : null;
       return p !== null && loaded ? analyzer.cache.get(p, loaded) : null;
     },
@@ -775,7 +795,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const analyses = [...keys].map((k) => store.analysis(k)).filter((a): a is RootAnalysis => a !== undefined);
       const open = new Map<string, ParsedFile>();
       for (const [uri, p] of pathOfDoc) {
-        const loaded = documents.get(uri) ? analyzer.source.load(p) : null;
+        const loaded = documents.get(uri) && analyzer.readsAsNginx(p) ? analyzer.source.load(p) : null;
         if (loaded) open.set(p, analyzer.cache.get(p, loaded));
       }
       return { analyses, open };
@@ -843,6 +863,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!keys.has(k) && !isOwned(k)) for (const u of store.delete(k)) affected.add(u);
     }
     return affected;
+  }
+
+  /** The open documents (but `except`) one of whose roots reads `p`. */
+  function readersOf(p: string, except: string | null): string[] {
+    const readers = store.rootsReading(p);
+    const out: string[] = [];
+    for (const [doc, keys] of docRoots) if (doc !== except && readers.some((k) => keys.has(k))) out.push(doc);
+    return out;
   }
 
   function isOwned(key: string): boolean {
