@@ -54,6 +54,8 @@ const FILES: Record<string, string> = {
   // A second main configuration, in a folder of its own, whose include has a directive not allowed there.
   "stream/nginx.conf": "events {}\nstream {\n    include inc.conf;\n}\n",
   "stream/inc.conf": "server {\n    listen 9000;\n    worker_processes 2;\n    proxy_pass 127.0.0.1:9001;\n}\n",
+  // Included by nobody: a main file of its own, analysed in a guessed context (a hint).
+  "snippets/extra.conf": "location /extra {\n    return 204;\n}\n",
   "redis.conf": OTHER_FORMATS.find((f) => f.name === "redis.conf")!.text,
 };
 
@@ -220,6 +222,22 @@ describe("language server: pull diagnostics (textDocument/diagnostic, workspace/
     source.cancel();
     assert.strictEqual(((await pending) as { code: number } | null)?.code, -32800);
     await pullUntil(() => codesOf("conf.d/ok.conf")?.join() === "invalid-args");
+  });
+
+  it("an include typed into an open nginx.conf: the file it reaches is no main file of its own any more", async function () {
+    const nginxConf = file("nginx.conf");
+    assert.deepStrictEqual(codesOf("snippets/extra.conf"), ["guessed-context"]);
+    client.open(nginxConf, FILES["nginx.conf"], 1);
+    const withInclude = FILES["nginx.conf"].replace(
+      "    include conf.d/*.conf;\n",
+      "    include conf.d/*.conf;\n    server {\n        include snippets/extra.conf;\n    }\n",
+    );
+    client.change(nginxConf, 2, [{ text: withInclude }]);
+    await pullUntil(() => codesOf("snippets/extra.conf")?.length === 0);
+    // And back: a main file again, with its hint.
+    client.change(nginxConf, 3, [{ text: FILES["nginx.conf"] }]);
+    await pullUntil(() => codesOf("snippets/extra.conf")?.join() === "guessed-context");
+    client.close(nginxConf);
   });
 
   it("a change on disk of files never opened reaches the workspace pull; a deleted file's list is emptied", async function () {

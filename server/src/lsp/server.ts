@@ -320,8 +320,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     workspacePass.stop();
     if (diagnosticRefresh) clearTimeout(diagnosticRefresh);
     diagnosticRefresh = undefined;
-    // Held workspace/diagnostic requests answer now (with what there is).
+    // Held pulls answer now, with what there is (no analysis ends any more to wake them).
     reportsChanged.fire();
+    analysisEnded.fire();
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
     if (lensRefresh) clearTimeout(lensRefresh);
@@ -1042,6 +1043,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     uriMapper,
     changed: (uris) => publish(uris, null),
     stopped: () => stopped,
+    documentsBusy: () => (timers.size > 0 || running.size > 0 ? analysisEnded.next() : null),
     logError,
   });
 

@@ -49,6 +49,12 @@ export interface WorkspaceHost {
   /** Diagnostics of these URIs may have changed: report them. */
   changed(uris: Set<string>): void;
   stopped(): boolean;
+  /**
+   * Null when no document's analysis is waiting for its debounce or under way; else when the next one ends.
+   * The pass gives way to them: what the user looks at comes first, and a root a document's analysis
+   * stores is one the pass need not analyse.
+   */
+  documentsBusy(): Promise<void> | null;
   logError(what: string, err: unknown): void;
 }
 
@@ -168,6 +174,7 @@ export class WorkspacePass {
     // during a step are handled before the next one.
     const stopsAfterTurn = async (): Promise<boolean> => {
       for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let busy = host.documentsBusy(); busy && !stale(); busy = host.documentsBusy()) await busy;
       return stale();
     };
     // The folders' settings first: their mapping targets and allowRead are part of what may be read.
@@ -181,6 +188,7 @@ export class WorkspacePass {
     }
     const affected = new Set<string>();
     try {
+      if (await stopsAfterTurn()) return;
       if (this.needsPlan) {
         const everything = this.everything;
         const jobs = new Map<string, { job: RootJob; options: RuleOptions }>();
