@@ -125,3 +125,40 @@ describe("README documents the command line and keeps the developers' commands",
     assert.ok("demo" in scripts && "test" in scripts);
   });
 });
+
+describe("README says what configuration cannot show", function () {
+  /** The lines under `## title`, up to the next `##` heading. */
+  function topSection(title: string): string {
+    const lines = readme.split("\n");
+    const start = lines.indexOf(`## ${title}`);
+    assert.ok(start >= 0, `README has no "## ${title}" section`);
+    const end = lines.findIndex((l, i) => i > start && /^## /.test(l));
+    return lines.slice(start + 1, end < 0 ? undefined : end).join("\n");
+  }
+
+  /** Every file under a folder, recursively (the server's sources). */
+  function sources(dir: string): string[] {
+    const out: string[] = [];
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) out.push(...sources(p));
+      else if (e.name.endsWith(".ts")) out.push(p);
+    }
+    return out;
+  }
+
+  it("kernel memory and process limits set outside the workspace, which nothing in the server reads", function () {
+    const text = topSection("What configuration cannot show");
+    // The incident the issue names, and the limits outside the configuration.
+    for (const words of ["SUnreclaim", "24 GB", "kernel", "LimitNOFILE", "ulimit", "container", "MemoryMax"])
+      assert.ok(text.includes(words), `the section does not mention ${words}`);
+    assert.match(text, /does not judge/);
+    // What the section says the product does not read, it does not read: none of these names is in the
+    // server's sources (a reader of systemd's LimitNOFILE or of /proc/meminfo would make the README wrong).
+    const named = ["SUnreclaim", "/proc/meminfo", "slabtop", "LimitNOFILE", "MemoryMax", "fs.file-max", "somaxconn"];
+    for (const file of sources(path.join(REPO, "server", "src"))) {
+      const code = fs.readFileSync(file, "utf8");
+      for (const n of named) assert.ok(!code.includes(n), `${path.relative(REPO, file)} mentions ${n}`);
+    }
+  });
+});

@@ -133,6 +133,55 @@ describe("format: cases", function () {
     );
   });
 
+  it("keeps a comment at column 0 inside a block at column 0 (commented-out code); others are indented", function () {
+    formats(
+      lines(
+        "http {",
+        "  server {",
+        "#    location /old {",
+        "#        return 404;",
+        "#    }",
+        "",
+        "#listen 8080;",
+        "      listen 80;",
+        "   # indented: re-indented",
+        "  server_name a.example",
+        "#   b.example",
+        "        c.example;",
+        "  }",
+        "#}",
+        "}",
+      ),
+      lines(
+        "http {",
+        "    server {",
+        "#    location /old {",
+        "#        return 404;",
+        "#    }",
+        "",
+        "#listen 8080;",
+        "        listen 80;",
+        "        # indented: re-indented",
+        "        server_name a.example",
+        "#   b.example",
+        // Its continuation keeps its width relative to the statement (6 columns), as before.
+        "              c.example;",
+        "    }",
+        "#}",
+        "}",
+      ),
+    );
+    // Right after `{` and with CRLF line breaks too; a tab-indented file the same.
+    formats(
+      "events {\r\n#use epoll;\r\n  worker_connections 10;\r\n}\r\n",
+      "events {\r\n#use epoll;\r\n    worker_connections 10;\r\n}\r\n",
+    );
+    formats(lines("a {", "#b 1;", "c 2;", "}"), lines("a {", "#b 1;", "\tc 2;", "}"), {
+      tabSize: 4,
+      insertSpaces: false,
+    });
+  });
+
   it("keeps at most one blank line between statements, none at the top or bottom of a block", function () {
     formats(
       lines("", "", "a 1;", "", "", "", "b 2;", "c {", "", "  d 3;", "", "  e 4;", "", "}", "", ""),

@@ -59,8 +59,10 @@ export function layoutProblems(text: string, unit: string): string[] {
     for (const n of nodes) {
       if (n.kind === "comment") {
         const p = prefix(n.range.start.offset);
-        // A standalone comment has its own line; a trailing one follows a statement, a `{` or a `}`.
-        if (p !== unit.repeat(depth) && !/[;{}] $/.test(p)) problems.push(`comment on line ${n.range.start.line + 1}`);
+        // A standalone comment has its own line (indented, or at column 0: commented-out code stays there);
+        // a trailing one follows a statement, a `{` or a `}`.
+        if (p !== unit.repeat(depth) && p !== "" && !/[;{}] $/.test(p))
+          problems.push(`comment on line ${n.range.start.line + 1}`);
         continue;
       }
       if (prefix(n.range.start.offset) !== unit.repeat(depth))

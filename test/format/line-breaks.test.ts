@@ -41,6 +41,11 @@ describe("format: line breaks as nginx reads them", function () {
   it("a lone CR inside a comment stays there, with the text it hides", function () {
     formats(
       "location / {\n# maintenance\r    return 503;\n  return 200;\n}\n",
+      // (At column 0 it stays at column 0: commented-out code.)
+      "location / {\n# maintenance\r    return 503;\n    return 200;\n}\n",
+    );
+    formats(
+      "location / {\n  # maintenance\r    return 503;\n  return 200;\n}\n",
       "location / {\n    # maintenance\r    return 503;\n    return 200;\n}\n",
     );
     // The same between the arguments of a statement.

@@ -376,6 +376,9 @@ describe("language server: malformed requests get a proper answer, and it keeps 
       ["completionItem/resolve", { kind: 1 }, /params\.label must be/],
       ["workspace/symbol", { query: 7 }, /params\.query must be/],
       ["workspace/executeCommand", { arguments: [] }, /params\.command must be/],
+      ["textDocument/diagnostic", { textDocument: { uri }, previousResultId: 3 }, /previousResultId must be/],
+      ["workspace/diagnostic", {}, /params\.previousResultIds must be/],
+      ["workspace/diagnostic", { previousResultIds: [{ uri }] }, /previousResultIds\[\] must be/],
     ];
     for (const [method, params, why] of cases) {
       const a = await answer(method, params);

@@ -6,10 +6,11 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "../../server/src/parse/parser";
-import { classifyConfiguration } from "../../server/src/workspace/classify";
+import { classifyConfiguration, classifyOpenedFile } from "../../server/src/workspace/classify";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 import { buildIncludeGraph, findCandidateFiles } from "../../server/src/workspace/roots";
+import { OTHER_FORMATS } from "../support/other-formats";
 import { CORPUS, corpusFilesNotRead, haveShared, readManifest } from "../support/shared";
 import { CorpusSource } from "./helpers";
 
@@ -126,6 +127,105 @@ describe("workspace/classify over the shared corpus", function () {
         refused.push(e.path);
     }
     assert.ok(files >= 600, `${files} files`);
+    assert.deepEqual(refused, expected);
+  });
+});
+
+/** Every word a reason may hold besides its counts (classify.ts). */
+const REASON_WORDS =
+  "of its statement statements is are a known directive directives line lines end ends a statement or block " +
+  "start with entry entries ended by it JSON";
+
+/** nginx files with mistakes, and files being typed: they read as nginx, so their errors are shown. */
+const BROKEN_NGINX: Record<string, string> = {
+  "a missing ;":
+    "server {\n    listen 80\n    server_name example.com;\n    location / {\n        proxy_pass http://app;\n    }\n}\n",
+  "every ; missing": "listen 80\nserver_name example.com\nroot /srv/www\nindex index.html\n",
+  "a missing }": "http {\n    server {\n        listen 80;\n        location / { return 200; }\n",
+  "a stray ; at the start of a line": "events {}\nhttp {\n    gzip on\n    ;\n    server { listen 80; }\n}\n",
+  "unknown directives of a module the table lacks, one unterminated":
+    "my_filter on;\nmy_filter_zone one 10m;\nmy_filter_rules /etc/rules\n",
+  "being typed: one word": "listen 80",
+  "being typed: a block opened": "server {\n    listen 80;\n    serv",
+  "a log_format over many lines": [
+    "log_format json escape=json",
+    "    '{'",
+    '    \'"time":"$time_iso8601",\'',
+    '    \'"remote":"$remote_addr",\'',
+    '    \'"request":"$request",\'',
+    "    '\"status\":$status,'",
+    "    '\"bytes\":$body_bytes_sent,'",
+    '    \'"referer":"$http_referer",\'',
+    '    \'"agent":"$http_user_agent"\'',
+    "    '}';",
+    "access_log /var/log/nginx/access.json json",
+    "",
+  ].join("\n"),
+  "map entries alone (included in a map)": "default 0;\n~^/api/ 1;\n~*\\.php$ 2;\n",
+  "Lua code in a block": [
+    "content_by_lua_block {",
+    "    local t = {}",
+    "    for i = 1, 10 do",
+    "        t[#t + 1] = i",
+    "    end",
+    "    ngx.say(table.concat(t, ','))",
+    "}",
+    "",
+  ].join("\n"),
+};
+
+describe("workspace/classify: does an OPENED file read as nginx (classifyOpenedFile)", function () {
+  for (const f of OTHER_FORMATS) {
+    it(`${f.name}, ${f.what}: no (and the reason quotes none of its words)`, function () {
+      assert.ok(f.text.split("\n").length >= 10, "a realistic length");
+      const c = classifyOpenedFile(parse(f.text));
+      assert.equal(c.configuration, false, c.reason);
+      // Counts and the classifier's own words only: none of the file's other words, as a whole word.
+      const own = new Set(c.reason.replace(/\d+/g, " ").split(/[^A-Za-z]+/));
+      const template = /^\s*(\d+ of its \d+ (statements?|lines?|entry|entries) .+|it is JSON)\s*$/;
+      assert.match(c.reason, template);
+      const vocabulary = new Set(REASON_WORDS.split(" "));
+      for (const word of own) assert.ok(word === "" || vocabulary.has(word), `reason "${c.reason}" says "${word}"`);
+    });
+  }
+
+  it("a redis.conf whose first line is an include (a known directive) still does not", function () {
+    const redis = OTHER_FORMATS.find((f) => f.name === "redis.conf")!;
+    const text = "include /etc/redis/common.conf\n" + redis.text;
+    // The statements alone would say yes: its one statement, running to the end, is named `include`.
+    assert.equal(classifyConfiguration(parse(text)).configuration, true);
+    assert.equal(classifyOpenedFile(parse(text)).configuration, false);
+  });
+
+  for (const [what, text] of Object.entries(BROKEN_NGINX)) {
+    it(`${what}: yes`, function () {
+      const c = classifyOpenedFile(parse(text));
+      assert.equal(c.configuration, true, c.reason);
+    });
+  }
+
+  it("every corpus file reads as nginx when opened, but crossplane's never-included junk", function () {
+    if (!haveShared()) this.skip();
+    this.timeout(120_000);
+    const links = new Set(
+      readManifest()
+        .filter((e) => e.linkTo)
+        .map((e) => e.path),
+    );
+    let files = 0;
+    const refused: string[] = [];
+    const expected: string[] = [];
+    for (const e of readManifest()) {
+      if (links.has(e.path)) continue;
+      files++;
+      const text = fs.readFileSync(path.join(CORPUS, e.path), "utf8");
+      if (NEVER_INCLUDED.test(text)) expected.push(e.path);
+      if (!classifyOpenedFile(parse(text)).configuration) refused.push(e.path);
+    }
+    assert.ok(files >= 600, `${files} files`);
+    // The six "# this file should never be included" fixtures of crossplane and its Go port: one line of
+    // junk after that comment; nothing else in the corpus.
+    assert.ok(expected.length >= 2, expected.join());
     assert.deepEqual(refused, expected);
   });
 });

@@ -14,7 +14,8 @@
 //
 // Layout: one statement per line, indented by nesting depth; a statement's continuation lines keep their
 // width relative to its first word (aligned `log_format` strings stay aligned), at least one level; a
-// comment after a statement stays on its line; at most one blank line is kept and none is added; trailing
+// comment after a statement stays on its line, one at column 0 stays at column 0 (commented-out code, which
+// uncommenting gives back as it was written); at most one blank line is kept and none is added; trailing
 // whitespace goes (outside strings and Lua bodies); the file ends with one line break, in its own style.
 //
 // Edits are one per changed gap, in the coordinates of the original text, so an editor keeps the cursor
@@ -357,11 +358,17 @@ class Layout {
         return gap === "" || !this.text.slice(prev.start.offset, prev.end.offset).includes("${") ? "" : " ";
       if (cur.kind === "open" || cur.kind === "lua") return " "; // so does `{` (a `${` was read as a word)
       if (gap === "") return ""; // `"x")` in an `if`: tokens written touching stay touching
+      // A commented-out word of a statement over several lines (`#    b.example.com`) stays at column 0 too.
+      if (cur.kind === "comment" && atColumnZero(gap)) return this.eol;
       return breaks > 0 ? this.eol + this.continuation(gap) : " ";
     }
-    if (sameStatement) return this.eol + this.continuation(gap); // after a `#` comment
+    // After a `#` comment inside a statement (its gap holds the line break that ends the comment).
+    if (sameStatement) return this.eol + (cur.kind === "comment" && atColumnZero(gap) ? "" : this.continuation(gap));
     // Between statements. A comment written on the line of what precedes it stays there.
     if (cur.kind === "comment" && breaks === 0) return " ";
+    // A comment at column 0 inside a block is commented-out code (`#    location /old {`): it stays at column 0,
+    // where uncommenting it gives back the line as it was written.
+    if (cur.kind === "comment" && atColumnZero(gap)) return prev.kind === "open" ? this.eol : this.newlines(breaks);
     // `events { }`: an empty block written on one line stays on one line.
     if (cur.kind === "close" && prev.kind === "open" && prev.emptyBlock && breaks === 0) return gap === "" ? "" : " ";
     // No blank line at the top or bottom of a block, nor inside a statement.
@@ -419,6 +426,12 @@ class Layout {
     for (let i = 0; i < s.length; i++) w = s.charCodeAt(i) === 0x09 ? (Math.floor(w / size) + 1) * size : w + 1;
     return w;
   }
+}
+
+/** The gap ends with a line break: what follows it starts at column 0 (the gap holds no line break otherwise). */
+function atColumnZero(gap: string): boolean {
+  const last = gap.charCodeAt(gap.length - 1);
+  return last === NL || last === CR;
 }
 
 /** Line breaks in a gap: LF, CRLF and a lone CR each count once (as the scanner counts lines). */

@@ -28,6 +28,7 @@ import { diagnosticFinding, diagnosticRule } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { NO_FACTS, scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
 import { ReadPolicy, type ReadKind } from "../workspace/access";
+import { classifyConfiguration, classifyOpenedFile, type Classification } from "../workspace/classify";
 import { NodeFileSource, OverlayFileSource, ParseCache, normalizePath, type FileSource } from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
 import type { ScanLimit } from "../workspace/folder-scan";
@@ -37,6 +38,7 @@ import {
   DEFAULT_MAX_CANDIDATES,
   findCandidateFiles,
   guessContext,
+  guessedContextDiagnostic,
   type IncludeGraph,
 } from "../workspace/roots";
 import { diagnosticKey, findingToDiagnostic } from "./conversions";
@@ -175,6 +177,21 @@ export function scanLimitFinding(docPath: string, limit: ScanLimit, scan: "confi
   };
 }
 
+/**
+ * The one thing said on an opened file that does not read as nginx configuration (a redis.conf or a
+ * supervisord.conf that an editor sends as `nginx`): a hint that it is not analysed, and why in counts.
+ */
+export function notNginxFinding(docPath: string, reason: string): Finding {
+  return {
+    ruleId: "context",
+    code: "not-nginx",
+    severity: "hint",
+    path: docPath,
+    range: FILE_START,
+    message: `nginx-risk does not analyse this file: it does not read as nginx configuration (${reason})`,
+  };
+}
+
 /** How a user of the language server has a path read. */
 export const SERVER_ALLOW_HINT = "map it into the workspace (nginxRisk.pathMappings) or allow it (nginxRisk.allowRead)";
 /** The same in an untrusted workspace, where the workspace's settings cannot widen what is read. */
@@ -200,7 +217,49 @@ export class Analyzer {
   /** Workspace facts per scanned folder (and depth and limit), until files change on disk. */
   private readonly facts = new Map<string, CachedFacts>();
 
-  constructor(private readonly maxCandidates = DEFAULT_MAX_CANDIDATES) {}
+  /** Bumped whenever an include graph is built anew: the main files of a folder may have changed. */
+  graphGeneration = 0;
+
+  /** How each open buffer reads (classify.ts), per buffer version. */
+  private readonly kinds = new Map<string, { version: string; classification: Classification }>();
+
+  constructor(private readonly maxCandidates = DEFAULT_MAX_CANDIDATES) {
+    // A buffer that is not nginx configuration counts as a file the user did not open (files.ts).
+    this.source.setOpenedFilter((p) => this.readsAsNginx(p));
+  }
+
+  /**
+   * How the open buffer at `p` reads (classifyOpenedFile), or null when `p` is no open buffer. Parsed through
+   * the parse cache: the analysis that follows reads the same parse.
+   */
+  bufferClassification(p: string): Classification | null {
+    const key = normalizePath(p);
+    if (!this.open.has(key)) return null;
+    const loaded = this.source.load(key);
+    if (!loaded) return null;
+    const known = this.kinds.get(key);
+    if (known && known.version === loaded.version) return known.classification;
+    const classification = classifyOpenedFile(this.cache.get(key, loaded));
+    this.kinds.set(key, { version: loaded.version, classification });
+    return classification;
+  }
+
+  /** False only for an open buffer whose text does not read as nginx configuration. */
+  readsAsNginx(p: string): boolean {
+    return this.bufferClassification(p)?.configuration ?? true;
+  }
+
+  /**
+   * The result of an open document that does not read as nginx configuration: its one hint, nothing else
+   * (no analysis: its words would be errors). Null when it reads as nginx.
+   */
+  runNotNginx(docPath: string, uriOf: (p: string) => string): RootResult | null {
+    const p = normalizePath(docPath);
+    const c = this.bufferClassification(p);
+    if (c === null || c.configuration) return null;
+    const d = findingToDiagnostic(notNginxFinding(p, c.reason), uriOf);
+    return { key: `not-nginx\0${p}`, files: new Set([p]), byUri: new Map([[uriOf(p), [d]]]) };
+  }
 
   setBuffer(p: string, text: string, version: number): void {
     this.source.setOverlay(p, text, version);
@@ -211,6 +270,7 @@ export class Analyzer {
   removeBuffer(p: string): void {
     this.source.removeOverlay(p);
     this.open.delete(normalizePath(p));
+    this.kinds.delete(normalizePath(p));
     // The buffer's parse is of no use any more (the disk copy is parsed when next read).
     this.cache.delete(p);
     this.graphs.clear();
@@ -350,6 +410,50 @@ export class Analyzer {
   }
 
   /**
+   * Every configuration of the folder of `scope`: one job per main file the include graph found, for the
+   * diagnostics of the whole workspace (pull diagnostics). A main file that was not read (a redis.conf of
+   * the folder, which does not read as configuration) is left out: nothing would be said but that. The
+   * folder's scan-limit warnings go on its first main file only (nginx.conf when there is one).
+   */
+  planWorkspace(scope: Scope, mappings: readonly PathMapping[]): RootJob[] {
+    const { graph, limit } = this.graphFor(scope, mappings);
+    // Read from the graph itself, root by root (what `plan` finds for a main file): looking each main file
+    // up in every configuration would cost main files² lookups.
+    const jobs: RootJob[] = [];
+    const keys = new Set<string>();
+    for (const root of graph.roots) {
+      const c = graph.configurations.get(root);
+      if (!c || !c.files.has(c.rootPath)) continue;
+      const key = `${c.rootPath}\0${c.root.context.join(" ")}`;
+      if (keys.has(key)) continue;
+      keys.add(key);
+      const guess = graph.guesses.get(root);
+      const extra = guess ? [diagnosticFinding(guessedContextDiagnostic(root, guess), "context")] : [];
+      jobs.push({
+        key,
+        rootPath: c.rootPath,
+        mappings: c.mappings,
+        confPrefix: c.confPrefix,
+        rootContext: c.root.context,
+        extra,
+        scope,
+      });
+    }
+    if (jobs.length > 0) {
+      const first = jobs[0];
+      if (limit) first.extra.push(scanLimitFinding(first.rootPath, limit, "configuration"));
+      let factsLimit: ScanLimit | null = null;
+      try {
+        factsLimit = this.cachedFacts(scope).limit;
+      } catch {
+        // Reading the facts failed: the run reports that (ruleOptions) and goes on without them.
+      }
+      if (factsLimit) first.extra.push(scanLimitFinding(first.rootPath, factsLimit, "facts"));
+    }
+    return jobs;
+  }
+
+  /**
    * Loads one root over the current buffers and runs the rules. The graph's copy of the configuration
    * may predate the latest edits, so it is always re-expanded (cheap: unchanged files are not re-parsed).
    */
@@ -438,6 +542,7 @@ export class Analyzer {
     // Mappings are inferred into the folder searched (the workspace folder): infer-mappings.ts.
     const inference = scope.folder === null ? undefined : { folders: [scope.folder] };
     const graph = buildIncludeGraph(candidates, { source: this.source, cache: this.cache, mappings, inference });
+    this.graphGeneration++;
     const signatures = new Map<string, string>();
     for (const p of this.open) if (inScope(p, scope)) signatures.set(p, this.signature(this.source, p, true));
     const fresh = { graph, signatures, limit };
@@ -474,7 +579,9 @@ export class Analyzer {
     const includes: string[] = [];
     collectIncludes(parsed.children, includes);
     const guess = guessContext(parsed);
-    return JSON.stringify([includes, guess.context, guess.alternatives]);
+    // Whether it counts as configuration: a buffer that stops reading as nginx is no main file any more.
+    const configuration = cached ? this.readsAsNginx(p) : classifyConfiguration(parsed).configuration;
+    return JSON.stringify([includes, guess.context, guess.alternatives, configuration]);
   }
 }
 
@@ -524,20 +631,57 @@ export function looseScope(docPath: string): Scope {
  */
 export class DiagnosticStore {
   private readonly roots = new Map<string, RootResult>();
+  /** The roots with diagnostics for each URI, so that merging one URI does not look at every root. */
+  private readonly rootsOfUri = new Map<string, Set<string>>();
+
+  /** When each root was first stored: merging follows it, as the order of `roots` (a replaced root keeps its place). */
+  private readonly order = new Map<string, number>();
+  private stored = 0;
 
   /** Replaces a root's result; returns the URIs whose merged diagnostics may have changed. */
   set(result: RootResult): Set<string> {
-    const old = this.roots.get(result.key);
+    const affected = this.unindex(result.key);
     this.roots.set(result.key, result);
-    const affected = new Set(result.byUri.keys());
-    if (old) for (const u of old.byUri.keys()) affected.add(u);
+    if (!this.order.has(result.key)) this.order.set(result.key, this.stored++);
+    for (const u of result.byUri.keys()) {
+      affected.add(u);
+      let keys = this.rootsOfUri.get(u);
+      if (!keys) this.rootsOfUri.set(u, (keys = new Set()));
+      keys.add(result.key);
+    }
     return affected;
   }
 
   delete(key: string): Set<string> {
-    const old = this.roots.get(key);
+    const affected = this.unindex(key);
     this.roots.delete(key);
-    return new Set(old ? old.byUri.keys() : []);
+    this.order.delete(key);
+    return affected;
+  }
+
+  /** Takes a root's URIs out of the index; returns them. */
+  private unindex(key: string): Set<string> {
+    const old = this.roots.get(key);
+    if (!old) return new Set();
+    for (const u of old.byUri.keys()) {
+      const keys = this.rootsOfUri.get(u);
+      keys?.delete(key);
+      if (keys?.size === 0) this.rootsOfUri.delete(u);
+    }
+    return new Set(old.byUri.keys());
+  }
+
+  /** Drops a root's kept analysis (hovers, code actions), keeping its diagnostics: nobody needs it open. */
+  dropAnalysis(key: string): void {
+    const r = this.roots.get(key);
+    if (r) delete r.analysis;
+  }
+
+  /** Every URI some root has diagnostics for, or reads (through `uriOf`): the files of every configuration. */
+  uris(uriOf: (p: string) => string): Set<string> {
+    const out = new Set(this.rootsOfUri.keys());
+    for (const r of this.roots.values()) for (const p of r.files) out.add(uriOf(p));
+    return out;
   }
 
   has(key: string): boolean {
@@ -558,8 +702,9 @@ export class DiagnosticStore {
   merged(uri: string): Diagnostic[] {
     const out: Diagnostic[] = [];
     const seen = new Set<string>();
-    for (const r of this.roots.values()) {
-      for (const d of r.byUri.get(uri) ?? []) {
+    const keys = [...(this.rootsOfUri.get(uri) ?? [])].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+    for (const key of keys) {
+      for (const d of this.roots.get(key)?.byUri.get(uri) ?? []) {
         const k = diagnosticKey(d);
         if (seen.has(k)) continue;
         seen.add(k);
@@ -576,9 +721,10 @@ export class DiagnosticStore {
   }
 
   clear(): Set<string> {
-    const all = new Set<string>();
-    for (const r of this.roots.values()) for (const u of r.byUri.keys()) all.add(u);
+    const all = new Set(this.rootsOfUri.keys());
     this.roots.clear();
+    this.rootsOfUri.clear();
+    this.order.clear();
     return all;
   }
 }

@@ -167,6 +167,22 @@ const REQUEST_CHECKS: Record<string, Check> = {
       : "params.context must be {includeDeclaration}";
   }),
   "workspace/symbol": object((p) => (typeof field(p, "query") === "string" ? null : "params.query must be a string")),
+  "textDocument/diagnostic": object((p) => {
+    const problem = textDocument(p);
+    if (problem) return problem;
+    const previous = field(p, "previousResultId");
+    return previous === undefined || previous === null || typeof previous === "string"
+      ? null
+      : "params.previousResultId must be a string";
+  }),
+  "workspace/diagnostic": object((p) => {
+    const list = field(p, "previousResultIds");
+    if (!Array.isArray(list)) return "params.previousResultIds must be an array";
+    for (const r of list)
+      if (!isObject(r) || typeof field(r, "uri") !== "string" || typeof field(r, "value") !== "string")
+        return "params.previousResultIds[] must be {uri, value} with strings";
+    return null;
+  }),
 };
 
 /** The params of the notifications the server reads, by method. */

@@ -3,6 +3,11 @@
 // for the document and for every file its configuration reads, so a broken conf.d/*.conf shows up while
 // nginx.conf is being edited, and clears them when a file stops having any.
 //
+// A client that pulls diagnostics (LSP 3.17) gets the same lists by textDocument/diagnostic for open
+// documents and by workspace/diagnostic for every file of every configuration of the workspace folders
+// (workspace-pass.ts analyses those no open document reads); it is never pushed what it pulls
+// (pull-diagnostics.ts). An open file that does not read as nginx (classify.ts) gets one hint, nothing else.
+//
 // Analysis is synchronous CPU work (parse, expand, rules); it runs in steps (the files of a new include
 // graph one by one, then per root: loading, model, rules) with a turn of the event loop in between, so
 // edits, requests and `shutdown` that arrive meanwhile are handled and make the stale run stop. A step
@@ -25,10 +30,14 @@
 import {
   CodeActionKind,
   CodeLensRefreshRequest,
+  DiagnosticRefreshRequest,
   DidChangeConfigurationNotification,
+  DocumentDiagnosticRequest,
+  WorkspaceDiagnosticRequest,
   DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
   TextDocuments,
+  type CancellationToken,
   type CodeAction,
   type CodeLens,
   type FormattingOptions,
@@ -46,7 +55,15 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import type { ParsedFile } from "../parse/ast";
 import { normalizePath } from "../workspace/files";
 import { DEFAULT_LIMITS } from "../workspace/access";
-import { Analyzer, DiagnosticStore, looseScope, type RootAnalysis, type Scope, type ServerAccess } from "./analysis";
+import {
+  Analyzer,
+  DiagnosticStore,
+  looseScope,
+  type RootAnalysis,
+  type RootResult,
+  type Scope,
+  type ServerAccess,
+} from "./analysis";
 import {
   SETTING_CHANGED_NOTIFICATION,
   SET_PATH_MAPPING_COMMAND,
@@ -73,6 +90,16 @@ import { formattingEdits } from "./formatting";
 import { codeLenses, hoverAt } from "./hover";
 import { NAVIGATION_CAPABILITIES, registerNavigation } from "./navigation";
 import { clientProcessIdArg, watchClient, type Watchdog } from "./watchdog";
+import {
+  Signal,
+  cancelled,
+  documentReport,
+  resultIdOf,
+  untilCancelled,
+  workspaceReport,
+  type FileDiagnostics,
+} from "./pull-diagnostics";
+import { WorkspacePass } from "./workspace-pass";
 import {
   DEFAULT_SETTINGS,
   persistedOverrides,
@@ -139,6 +166,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let trusted = true;
   let canSnippet = false;
   let hasFolderEvents = false;
+  /**
+   * The client pulls diagnostics (LSP 3.17, `textDocument.diagnostic`): open documents get theirs only by
+   * textDocument/diagnostic, never also pushed (a client shows both: every problem twice).
+   */
+  let pullMode = false;
+  /** The client asked for the workspace's diagnostics once: other files are not pushed any more either. */
+  let workspacePulled = false;
+  let canRefreshDiagnostics = false;
   let folders: string[] = [];
   /** The pushed `nginxRisk` section, for clients without workspace/configuration. */
   let pushedSettings: unknown = undefined;
@@ -172,6 +207,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const docOfRealPath = new Map<string, string>();
   /** What the client currently shows per URI (a hash), to skip re-sending identical lists. */
   const published = new Map<string, string>();
+  /** Pull mode: the result id of each URI's list as last computed, to tell which lists changed. */
+  const reported = new Map<string, string>();
+  /** Pull mode: some URI's list changed (held workspace/diagnostic requests answer then). */
+  const reportsChanged = new Signal();
+  /** An analysis of a document ended (pulls of that document wait for it). */
+  const analysisEnded = new Signal();
+  /** Pull mode: textDocument/diagnostic requests waiting, per URI (they will answer with the new list). */
+  const pendingPulls = new Map<string, number>();
+  /** workspace/diagnostic requests held until something changes. */
+  let heldWorkspacePulls = 0;
+  let diagnosticRefresh: NodeJS.Timeout | undefined;
+  /** The version of each open document its last finished analysis read. */
+  const analysedVersion = new Map<string, number>();
   let untitledCount = 0;
 
   const log = (msg: string): void => connection.console.log(msg);
@@ -197,6 +245,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     hasFolderEvents = ws?.workspaceFolders === true;
     canRefreshLenses = ws?.codeLens?.refreshSupport === true;
     canApplyDocumentChanges = ws?.workspaceEdit?.documentChanges === true;
+    pullMode = params.capabilities.textDocument?.diagnostic !== undefined;
+    canRefreshDiagnostics = ws?.diagnostics?.refreshSupport === true;
     const init = params.initializationOptions as InitializationOptions | null | undefined;
     sendAnalysed = init?.analysedNotification === true;
     clientPersists = init?.persistsSettings === true;
@@ -219,6 +269,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         completionProvider: { triggerCharacters: ["$", "@", "/"], resolveProvider: true },
         ...NAVIGATION_CAPABILITIES,
         codeLensProvider: { resolveProvider: false },
+        // Pull diagnostics for clients that pull: a file's diagnostics depend on the files it includes and
+        // that include it, and the workspace's are every file of every configuration of its folders.
+        ...(pullMode
+          ? {
+              diagnosticProvider: { identifier: "nginx-risk", interFileDependencies: true, workspaceDiagnostics: true },
+            }
+          : {}),
         documentFormattingProvider: true,
         documentRangeFormattingProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
@@ -259,12 +316,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         analyzer.invalidateGraphs();
         analyzer.invalidateFacts();
         reanalyseAll();
+        workspacePass.invalidate();
       });
     }
   });
 
   connection.onShutdown(() => {
     stopped = true;
+    workspacePass.stop();
+    if (diagnosticRefresh) clearTimeout(diagnosticRefresh);
+    diagnosticRefresh = undefined;
+    // Held pulls answer now, with what there is (no analysis ends any more to wake them).
+    reportsChanged.fire();
+    analysisEnded.fire();
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
     if (lensRefresh) clearTimeout(lensRefresh);
@@ -280,6 +344,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     lastSettings.clear();
     analyzer.invalidateGraphs();
     reanalyseAll();
+    workspacePass.invalidate();
   });
 
   // ---- settings ----------------------------------------------------------------------------------------
@@ -297,6 +362,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     lastSettings.clear();
     analyzer.invalidateGraphs();
     reanalyseAll();
+    workspacePass.invalidate();
   });
 
   const folderOf = (p: string): string | null => {
@@ -357,6 +423,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
     justOpened.add(uri);
     if (uri.startsWith("file:")) openedAs.set(uri, e.document.getText());
+    // Pull mode: pushed while it was closed, shown by pulls from now on; the pushed list goes.
+    if (pullMode && published.has(uri)) {
+      published.delete(uri);
+      connection
+        .sendDiagnostics({ uri, diagnostics: [] })
+        .catch((err) => logError(`publishing diagnostics for ${uri} failed`, err));
+    }
   });
 
   // The line breaks an editor rewrote on opening (editor-line-breaks.ts): the text as opened is compared with
@@ -414,14 +487,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       docOfPath.delete(p);
       for (const [real, u] of docOfRealPath) if (u === uri) docOfRealPath.delete(real);
       // Roots that read this file saw the buffer; they must see the file on disk again.
-      const readers = store.rootsReading(p);
+      const readers = readersOf(p, null);
+      const readingKeys = store.rootsReading(p);
+      const held = docRoots.get(uri) ?? new Set<string>();
       analyzer.removeBuffer(p);
+      analysedVersion.delete(uri);
       const affected = releaseRoots(uri, new Set());
+      workspacePass.released([...held, ...readingKeys]);
       // Whatever is left for this URI comes from roots of other documents; they refresh below.
       affected.add(uri);
       publish(affected, null);
       refreshLenses();
-      for (const [doc, keys] of docRoots) if (readers.some((k) => keys.has(k))) schedule(doc, 0);
+      for (const doc of readers) schedule(doc, 0);
     } catch (err) {
       logError(`closing ${uri} failed`, err);
     }
@@ -446,6 +523,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         if (p !== undefined && doc && (unknown || paths.includes(p))) checkLineBreaks(uri, p, doc.getText());
       }
       reanalyseAll();
+      workspacePass.invalidate();
     } catch (err) {
       logError("handling file changes failed", err);
     }
@@ -483,6 +561,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       .catch((err) => logError(`analysing ${uri} failed`, err))
       .finally(() => {
         if (running.get(uri) === run) running.delete(uri);
+        analysisEnded.fire();
       });
     running.set(uri, run);
   }
@@ -569,9 +648,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const settings = await settingsFor(uri, p);
     if (stale()) return;
     // Access changed (folders, open files, settings): the other documents were analysed under the old one.
-    if (analyzer.setAccess(accessNow()))
+    if (analyzer.setAccess(accessNow())) {
       for (const doc of documents.all())
         if (doc.uri !== uri) schedule(doc.uri, (lastSettings.get(doc.uri) ?? DEFAULT_SETTINGS).debounceMs);
+      workspacePass.invalidate();
+    }
     const asOpened = openedAs.get(uri);
     if (asOpened !== undefined) {
       openedAs.delete(uri);
@@ -586,16 +667,21 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     try {
       const text = documents.get(uri)?.getText() ?? "";
       const dump = analyzer.runDump(p, text, options, uriOf);
-      if (dump) {
-        keys.add(dump.key);
-        for (const u of store.set(dump)) affected.add(u);
+      // A file that does not read as nginx (a redis.conf the editor sends as `nginx`): one hint, no analysis.
+      const notNginx = dump ? null : analyzer.runNotNginx(p, uriOf);
+      const single = dump ?? notNginx;
+      if (single) {
+        keys.add(single.key);
+        for (const u of store.set(single)) affected.add(u);
       }
+      // The configurations that read it (its text as nginx's) read it now as a file that is not configuration.
+      if (notNginx) for (const doc of readersOf(p, uri)) schedule(doc, 0);
       const scope = { ...scopeFor(uri, p), maxFiles: settings.maxFiles };
       // Let pending messages (an edit, a close, a shutdown) in between two steps of the work: the files
       // of a new include graph one by one, then each root's loading, model, rules.
-      if (!dump)
+      if (!single)
         for (const _ of analyzer.prepareSteps(scope, settings.pathMappings)) if (await stopsAfterTurn()) return;
-      const jobs = dump ? [] : analyzer.plan(p, scope, settings.pathMappings);
+      const jobs = single ? [] : analyzer.plan(p, scope, settings.pathMappings);
       for (const job of jobs) {
         if (await stopsAfterTurn()) return;
         // The texts are read in the first step: a run that read them later may have stored its result.
@@ -610,9 +696,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         if (result.ruleError !== undefined) logError(`rules failed on ${job.rootPath}`, result.ruleError);
         if (result.factsError !== undefined) logOnce(`reading workspace facts failed`, result.factsError);
         keys.add(job.key);
-        if ((storedTicket.get(job.key) ?? 0) > ticket) continue;
-        storedTicket.set(job.key, ticket);
-        for (const u of store.set(result)) affected.add(u);
+        for (const u of storeResult(ticket, result)) affected.add(u);
       }
       for (const u of releaseRoots(uri, keys)) affected.add(u);
       finished = true;
@@ -632,8 +716,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       }
       // Publish what the store now holds even after a stale stop, so the client never lags behind it.
       const doc = documents.get(uri);
+      if (finished && doc) analysedVersion.set(uri, doc.version);
       publish(affected, finished && doc ? { uri, version: doc.version } : null);
       if (finished) refreshLenses();
+      // An include graph this analysis rebuilt may have other main files for the workspace's diagnostics.
+      if (finished) workspacePass.graphChanged();
       // The status bar asks again (nginxRisk/status) after every analysis, so it follows the debounce.
       if (finished && doc && !stopped && sendAnalysed)
         connection
@@ -685,7 +772,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     try {
       await settle();
       const doc = documents.get(params.textDocument.uri);
-      if (!doc) return [];
+      if (!doc || notNginx(params.textDocument.uri) !== null) return [];
       // A file no analysis has yet still gets directives, in the context guessed from its text.
       const target = analysesFor(params.textDocument.uri);
       return completionItems(target?.analyses ?? [], target?.path ?? null, doc.getText(), params.position, canSnippet);
@@ -718,10 +805,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   // ---- formatting (formatting.ts): the buffer's own text, no analysis needed -----------------------------
 
+  /** Why an open document is not nginx configuration (classify.ts), or null when it is (or is not open). */
+  const notNginx = (uri: string): string | null => {
+    const p = pathOfDoc.get(uri);
+    const c = p !== undefined && documents.get(uri) ? analyzer.bufferClassification(p) : null;
+    return c && !c.configuration ? c.reason : null;
+  };
+
   const formatRequest = (uri: string, options: FormattingOptions, range?: LspRange): TextEdit[] => {
     const doc = documents.get(uri);
     if (!doc) return [];
     try {
+      // Formatting a redis.conf or a php-fpm pool as nginx would damage it.
+      const kind = notNginx(uri);
+      if (kind !== null) {
+        connection.console.info(`${uri}: not formatted: it does not read as nginx configuration (${kind})`);
+        return [];
+      }
       const { edits, reason } = formattingEdits(doc.getText(), options, range);
       if (reason) connection.console.info(`${uri}: ${reason}`);
       return edits;
@@ -773,6 +873,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     parsedOf: (uri) => {
       const fromUri = uriToPath(uri);
       const p = pathOfDoc.get(uri) ?? (fromUri !== null ? normalizePath(fromUri) : null);
+      // No outline or folding made of another format's lines.
+      if (p !== null && !analyzer.readsAsNginx(p)) return null;
       const loaded = p !== null ? analyzer.source.load(p) : null;
       return p !== null && loaded ? analyzer.cache.get(p, loaded) : null;
     },
@@ -781,7 +883,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const analyses = [...keys].map((k) => store.analysis(k)).filter((a): a is RootAnalysis => a !== undefined);
       const open = new Map<string, ParsedFile>();
       for (const [uri, p] of pathOfDoc) {
-        const loaded = documents.get(uri) ? analyzer.source.load(p) : null;
+        const loaded = documents.get(uri) && analyzer.readsAsNginx(p) ? analyzer.source.load(p) : null;
         if (loaded) open.set(p, analyzer.cache.get(p, loaded));
       }
       return { analyses, open };
@@ -842,6 +944,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     lastSettings.clear();
     // The user asked for it: analysed again at once, not after the debounce.
     for (const doc of documents.all()) schedule(doc.uri, 0);
+    workspacePass.invalidate();
     connection
       .sendNotification(SETTING_CHANGED_NOTIFICATION, persist)
       .catch((err) => logError(`sending ${SETTING_CHANGED_NOTIFICATION} failed`, err));
@@ -871,9 +974,29 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return affected;
   }
 
+  /** The open documents (but `except`) one of whose roots reads `p`. */
+  function readersOf(p: string, except: string | null): string[] {
+    const readers = store.rootsReading(p);
+    const out: string[] = [];
+    for (const [doc, keys] of docRoots) if (doc !== except && readers.some((k) => keys.has(k))) out.push(doc);
+    return out;
+  }
+
+  /** Some open document's analyses, or the workspace's diagnostics, hold this root. */
   function isOwned(key: string): boolean {
+    return ownedByDocument(key) || workspacePass.owns(key);
+  }
+
+  function ownedByDocument(key: string): boolean {
     for (const ks of docRoots.values()) if (ks.has(key)) return true;
     return false;
+  }
+
+  /** Stores a root's result read at `ticket`, unless a later reading of it is stored; the URIs it changes. */
+  function storeResult(ticket: number, result: RootResult): Set<string> {
+    if ((storedTicket.get(result.key) ?? 0) > ticket) return new Set();
+    storedTicket.set(result.key, ticket);
+    return store.set(result);
   }
 
   /** Path → the URI the client knows the file by, memoised for one analysis (realpath costs a syscall). */
@@ -897,8 +1020,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
    */
   function publish(uris: Set<string>, analysed: { uri: string; version: number } | null): void {
     if (stopped) return;
+    if (pullMode) noteReports(uris);
     for (const u of uris) {
-      const diagnostics: Diagnostic[] = [...store.merged(u), ...(lineBreakFindings.get(u) ?? [])];
+      if (!pushes(u)) continue;
+      const diagnostics = diagnosticsOf(u);
       const hash = JSON.stringify(diagnostics);
       const isAnalysed = analysed !== null && analysed.uri === u;
       if (!isAnalysed && (published.get(u) ?? "[]") === hash) continue;
@@ -907,6 +1032,144 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const params = isAnalysed ? { uri: u, version: analysed.version, diagnostics } : { uri: u, diagnostics };
       connection.sendDiagnostics(params).catch((err) => logError(`publishing diagnostics for ${u} failed`, err));
     }
+  }
+
+  /** What the client is shown for a URI: the merged findings of every root, and the line-break warnings. */
+  function diagnosticsOf(u: string): Diagnostic[] {
+    return [...store.merged(u), ...(lineBreakFindings.get(u) ?? [])];
+  }
+
+  /**
+   * Whether a URI's diagnostics are pushed: always to a client that does not pull; to one that pulls, never
+   * for an open document (it pulls them), and for other files only until it pulls the workspace's.
+   */
+  function pushes(u: string): boolean {
+    if (!pullMode) return true;
+    return !workspacePulled && !documents.get(u);
+  }
+
+  // ---- pull diagnostics (pull-diagnostics.ts, workspace-pass.ts) ------------------------------------------
+
+  const workspacePass = new WorkspacePass({
+    analyzer,
+    store,
+    folders: () => folders,
+    settingsOf: async (folder) => {
+      const settings = await settingsFor(pathToUri(folder), folder);
+      return { options: ruleOptionsOf(settings), pathMappings: settings.pathMappings, maxFiles: settings.maxFiles };
+    },
+    updateAccess: () => {
+      if (!analyzer.setAccess(accessNow())) return false;
+      reanalyseAll();
+      return true;
+    },
+    ownedByDocument,
+    nextTicket: () => ++runTickets,
+    storeResult,
+    uriMapper,
+    changed: (uris) => publish(uris, null),
+    stopped: () => stopped,
+    documentsBusy: () => (timers.size > 0 || running.size > 0 ? analysisEnded.next() : null),
+    logError,
+  });
+
+  /**
+   * Records the result id of each of `uris`; when some changed, held workspace pulls answer, and the client
+   * is asked to pull again (workspace/diagnostic/refresh) unless a pull of each changed document is
+   * waiting for this very analysis (it answers with the new list).
+   */
+  function noteReports(uris: Set<string>): void {
+    let changed = false;
+    let unasked = false;
+    for (const u of uris) {
+      const id = resultIdOf(diagnosticsOf(u));
+      if (reported.get(u) === id) continue;
+      reported.set(u, id);
+      changed = true;
+      if (documents.get(u) ? !pendingPulls.get(u) : heldWorkspacePulls === 0) unasked = true;
+    }
+    if (!changed) return;
+    reportsChanged.fire();
+    if (unasked) refreshDiagnostics();
+  }
+
+  /** Asks the client to pull again (once for a burst of analyses). */
+  function refreshDiagnostics(): void {
+    if (!canRefreshDiagnostics || stopped || diagnosticRefresh) return;
+    diagnosticRefresh = setTimeout(() => {
+      diagnosticRefresh = undefined;
+      if (stopped) return;
+      connection
+        .sendRequest(DiagnosticRefreshRequest.type)
+        .catch((err) => logError("refreshing diagnostics failed", err));
+    }, 50);
+  }
+
+  /** Waits until no analysis of the open document `uri` is pending or under way; false if cancelled first. */
+  async function analysed(uri: string, token: CancellationToken): Promise<boolean> {
+    while (!stopped && documents.get(uri) && (timers.has(uri) || running.has(uri))) {
+      if (!(await untilCancelled(running.get(uri) ?? analysisEnded.next(), token))) return false;
+    }
+    return !token.isCancellationRequested;
+  }
+
+  connection.onRequest(DocumentDiagnosticRequest.type, async (params, token) => {
+    const uri = params.textDocument.uri;
+    pendingPulls.set(uri, (pendingPulls.get(uri) ?? 0) + 1);
+    try {
+      // The text the editor shows: its analysis (after the debounce) first. An edit meanwhile makes the
+      // client cancel this pull and ask again.
+      if (!(await analysed(uri, token))) throw cancelled();
+      return documentReport(diagnosticsOf(uri), params.previousResultId);
+    } finally {
+      const n = (pendingPulls.get(uri) ?? 1) - 1;
+      if (n > 0) pendingPulls.set(uri, n);
+      else pendingPulls.delete(uri);
+    }
+  });
+
+  connection.onRequest(WorkspaceDiagnosticRequest.type, async (params, token) => {
+    if (!workspacePulled) {
+      // The workspace's diagnostics come by pull from now on: what was pushed goes.
+      workspacePulled = true;
+      for (const u of [...published.keys()]) {
+        published.delete(u);
+        connection
+          .sendDiagnostics({ uri: u, diagnostics: [] })
+          .catch((err) => logError(`publishing diagnostics for ${u} failed`, err));
+      }
+    }
+    const previous = new Map(params.previousResultIds.map((r) => [r.uri, r.value]));
+    heldWorkspacePulls++;
+    try {
+      for (;;) {
+        if (!(await workspacePass.settled((wait) => untilCancelled(wait, token)))) throw cancelled();
+        const { items, changed } = workspaceReport(workspaceFiles(), previous);
+        if (changed || previous.size === 0 || stopped) return { items };
+        // Nothing the client does not hold: answered when something changes (it would ask again at once
+        // otherwise: VS Code every 2 s), or when it cancels.
+        if (!(await untilCancelled(reportsChanged.next(), token))) throw cancelled();
+      }
+    } finally {
+      heldWorkspacePulls--;
+    }
+  });
+
+  /** Every file of every configuration held (the workspace's and the open documents'), with its list. */
+  function workspaceFiles(): FileDiagnostics[] {
+    const out: FileDiagnostics[] = [];
+    const uris = store.uris(uriMapper());
+    for (const doc of documents.all()) uris.add(doc.uri);
+    for (const u of uris) {
+      // Untitled buffers have no place in the workspace: their pulls show them.
+      if (!u.startsWith("file:")) continue;
+      out.push({
+        uri: u,
+        items: diagnosticsOf(u),
+        version: documents.get(u) ? (analysedVersion.get(u) ?? null) : null,
+      });
+    }
+    return out;
   }
 
   documents.listen(connection);

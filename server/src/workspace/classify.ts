@@ -77,3 +77,130 @@ export function classifyConfiguration(parsed: ParsedFile, table = false): Classi
     reason: `${known} of its ${plural(statements, "statement", "statements")} ${known === 1 ? "is a" : "are"} known directive${known === 1 ? "" : "s"}`,
   };
 }
+
+/**
+ * Whether a file the user OPENED reads as nginx configuration. Editors map every `*.conf` to one language
+ * (another extension may send redis.conf, supervisord.conf or a php-fpm pool to us as `nginx`); such a file
+ * gets no diagnostics, outline or formatting. A broken nginx file must still get its errors, so this says
+ * "not nginx" only on evidence of another format:
+ * - what `classifyConfiguration` already rejects (NUL bytes; a redis.conf, an sshd_config, YAML or a
+ *   systemd unit is one long unterminated statement of unknown words), in a directive body and as a table;
+ * - JSON (an object or array that parses);
+ * - lines shaped like another format: of the lines that start outside a comment, a Lua body or a quoted
+ *   string, fewer than a quarter end a statement or a block (`;`, `{`, `}`) or start with a known directive
+ *   (not followed by `=`, as `user = www-data` of an INI file is). A php-fpm pool or a my.cnf splits into
+ *   statements at its `;` comments, so the statement counts alone would take it for a table of entries.
+ *   Measured on the shared corpus, the lowest share of any configuration is (see the corpus test) far above
+ *   a quarter; the other formats written in test/workspace/classify.test.ts stay below a sixth.
+ * Files of fewer than 3 such lines are judged by the statements alone (a file being typed, `listen 80`).
+ */
+export function classifyOpenedFile(parsed: ParsedFile): Classification {
+  const direct = classifyConfiguration(parsed);
+  if (!direct.configuration && !classifyConfiguration(parsed, true).configuration) return direct;
+  if (isJson(parsed.text)) return { configuration: false, reason: "it is JSON" };
+  const { lines, nginxLike } = lineShape(parsed);
+  if (lines >= 3 && nginxLike * 4 < lines)
+    return {
+      configuration: false,
+      reason: `${nginxLike} of its ${plural(lines, "line", "lines")} end a statement or a block or start with a known directive`,
+    };
+  return direct.configuration ? direct : { configuration: true, reason: 'its entries are ended by ";"' };
+}
+
+/** A known directive ended by `;`, `{` or a Lua body, and not `key = value` (an INI line cut at a `;` comment). */
+function isDirectiveStatement(d: Directive): boolean {
+  if (d.terminator === null || d.nameWord.quote !== null || !DIRECTIVE_NAME.test(d.name)) return false;
+  if (lookupDirective(d.name).length === 0) return false;
+  // `location = /exact` is the one directive whose first argument may be `=`.
+  return d.args[0]?.value !== "=" || d.args[0].quote !== null || d.name === "location";
+}
+
+/** Only blanks (and a byte order mark) precede `offset` on its line. */
+function firstOnLine(text: string, offset: number): boolean {
+  for (let i = offset - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+    if (c !== 0x20 && c !== 0x09 && c !== 0xfeff) return false;
+  }
+  return true;
+}
+
+/** The line a statement's head ends on: its `;`, its block's `{`, the start of its Lua body. */
+function headEndLine(d: Directive): number {
+  if (d.semicolon) return d.semicolon.end.line;
+  if (d.block) return d.block.open.end.line;
+  if (d.lua) return d.lua.range.start.line;
+  return d.range.end.line;
+}
+
+function isJson(text: string): boolean {
+  const t = text.trim();
+  if (!(t.startsWith("{") || t.startsWith("["))) return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The lines that start outside comments, Lua bodies and quoted words spanning lines, and how many of them
+ * look like nginx's: ending with `;`, `{` or `}` (a trailing `#` comment aside), or starting with a known
+ * directive name not followed by `=`. A line starting with `;` (an INI comment) ends nothing.
+ */
+export function lineShape(parsed: ParsedFile): { lines: number; nginxLike: number } {
+  const text = parsed.text;
+  // Lines that continue a Lua body or a quoted word: not lines of nginx's own syntax.
+  const inside = new Set<number>();
+  const comments = new Map<number, number>();
+  const directiveLines = new Set<number>();
+  const stack: { nodes: readonly Node[]; inTable: boolean }[] = [{ nodes: parsed.children, inTable: false }];
+  while (stack.length > 0) {
+    const { nodes, inTable } = stack.pop()!;
+    for (const n of nodes) {
+      if (n.kind === "comment") {
+        comments.set(n.range.start.line, n.range.start.character);
+        continue;
+      }
+      for (const c of n.argComments) comments.set(c.range.start.line, c.range.start.character);
+      // A known directive that ends as nginx's do (`gzip_types` over 30 lines, `;` on the last): its lines.
+      // Only one written as nginx's are, first on its line: in a supervisord.conf, `; use a unix:// URL`
+      // would make a statement of `use` (events' directive) running 37 lines to the next `;`.
+      if (!inTable && isDirectiveStatement(n) && firstOnLine(text, n.nameWord.range.start.offset))
+        for (let l = n.nameWord.range.start.line; l <= headEndLine(n); l++) directiveLines.add(l);
+      for (const w of [n.nameWord, ...n.args])
+        for (let l = w.range.start.line + 1; l <= w.range.end.line; l++) inside.add(l);
+      if (n.lua) for (let l = n.lua.range.start.line + 1; l <= n.lua.range.end.line; l++) inside.add(l);
+      if (n.block) stack.push({ nodes: n.block.children, inTable: inTable || isTableBlock(n.name) });
+    }
+  }
+  let lines = 0;
+  let nginxLike = 0;
+  let line = 0;
+  for (let start = 0; start <= text.length; line++) {
+    let end = start;
+    while (end < text.length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+    const next =
+      end < text.length && text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+    if (!inside.has(line)) {
+      // Up to a comment the tree found on this line (a `#` inside a word is not one).
+      const commentAt = comments.get(line);
+      const code = text.slice(start, commentAt !== undefined ? start + commentAt : end).trim();
+      if (code !== "") {
+        lines++;
+        if (directiveLines.has(line)) nginxLike++;
+        else if (code.startsWith(";")) {
+          // An INI comment: nginx reads it as an empty statement (an error); no nginx file has them.
+        } else if (/[;{}]$/.test(code)) nginxLike++;
+        else {
+          const words = code.split(/\s+/);
+          if (DIRECTIVE_NAME.test(words[0]) && lookupDirective(words[0]).length > 0 && words[1] !== "=") nginxLike++;
+        }
+      }
+    }
+    start = next;
+    if (end >= text.length) break;
+  }
+  return { lines, nginxLike };
+}

@@ -457,7 +457,20 @@ export class OverlayFileSource implements FileSource {
   }
 
   isOpened(p: string): boolean {
-    return this.overlays.has(normalizePath(p)) || (this.base.isOpened?.(p) ?? false);
+    const key = normalizePath(p);
+    if (this.overlays.has(key) && (this.openedFilter === null || this.openedFilter(key))) return true;
+    return this.base.isOpened?.(p) ?? false;
+  }
+
+  private openedFilter: ((p: string) => boolean) | null = null;
+
+  /**
+   * Which buffers count as opened (`isOpened`). The language server leaves out a buffer whose text does not
+   * read as nginx configuration (a redis.conf an editor sent as `nginx`): it is then read as any file the user
+   * did not open, so an include that reaches it gets the "not configuration" warning, and it is no main file.
+   */
+  setOpenedFilter(filter: ((p: string) => boolean) | null): void {
+    this.openedFilter = filter;
   }
 
   entries(dir: string): DirEntry[] | null {
