@@ -37,7 +37,8 @@ const WEIRD_FILE = "conf.d/a,b:c 50%.conf";
 function tree(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-ci-"));
   const files: Record<string, string> = {
-    "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n    include missing/*.conf;\n}\n",
+    // An absolute include the tree does not hold and no mapping explains: a warning that names the fix.
+    "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n    include /opt/nginx-risk-absent/extra.conf;\n}\n",
     // --strict: an unknown directive (error) named by a quoted word holding a control character, a tab, a
     // CR LF, XML's specials and `%`; a bundle parsed into two contexts (info) that is outside (info).
     [WEIRD_FILE]: [
