@@ -84,13 +84,16 @@ describe("examples/swag: a working container layout", function () {
     assert.deepStrictEqual(errors, [], "no error on a configuration nginx accepts");
     const unread = out.findings.filter((f) => f.ruleId === "access" || f.code === "include-not-found");
     assert.deepStrictEqual(unread, [], "every include is found (nginx found them all)");
-    // The text output lists the files read ("read nginx/ssl.conf").
+    // The text output lists the files read: "read nginx/nginx.conf and what it includes: a.conf, b/c.conf",
+    // the included ones relative to the main file's folder.
     const text = cp.spawnSync(process.execPath, [CLI, "check", ".", "--fail-on", "never"], {
       cwd: EXAMPLE,
       encoding: "utf8",
       timeout: 60_000,
     }).stdout;
-    const read = [...text.matchAll(/^read (.+)$/gm)].map((m) => m[1]);
+    const m = /^read (\S+) and what it includes: (.+)$/m.exec(text);
+    assert.ok(m, text);
+    const read = [m[1], ...m[2].split(", ").map((f) => path.join(path.dirname(m[1]), f))];
     for (const f of nginxRead) assert.ok(read.includes(f), `nginx read ${f}; the product did not: ${read.join(", ")}`);
   });
 });
