@@ -59,7 +59,7 @@ export class CostView {
     );
   }
 
-  /** Called with each new client (the first nginx document, and not again on restarts: handlers persist). */
+  /** Called with each new client (at activation, and not again on restarts: handlers persist). */
   attach(client: LanguageClient): void {
     this.client = client;
     client.onNotification(ANALYSED_NOTIFICATION, () => {

@@ -62,10 +62,11 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const costView = new CostView(context);
 
-  // Started on the first nginx document: the extension also activates in a workspace with an nginx.conf
-  // (package.json), where the server waits until a file of it is opened.
-  const ensureStarted = (doc: vscode.TextDocument): void => {
-    if (client || doc.languageId !== "nginx") return;
+  // Started at activation: the extension activates on an nginx document or in a workspace with an nginx.conf
+  // (package.json), and in the latter the server's workspace diagnostics fill Problems with the whole
+  // configuration before any file is opened. Started again by a later nginx document after a stop.
+  const ensureStarted = (doc?: vscode.TextDocument): void => {
+    if (client || (doc && doc.languageId !== "nginx")) return;
     client = new LanguageClient("nginxRisk", "nginx-risk", serverOptions, clientOptions);
     const c = client;
     costView.attach(c);
@@ -112,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ensureStarted(doc);
   };
   vscode.workspace.textDocuments.forEach(onDocument);
+  ensureStarted();
   context.subscriptions.push(
     vscode.commands.registerCommand(RESTART_SERVER_COMMAND, async () => {
       if (client) await client.restart();

@@ -128,6 +128,9 @@ describe("e2e: code-server on a container-style layout (examples/swag: absolute 
     await shot("a-hover");
     assert.ok(!/144 certificates|219,597|225,079/.test(text), `no assumed CA bundle: ${text}`);
     assert.ok(!/semantics\.md|memory-model\.md/.test(text), `cites only documents that ship: ${text}`);
+    // Read through the inferred /config mapping: the certificate as it is, and where the directive is written.
+    assert.match(text, /1,\d{3} B · 1 certificate/);
+    assert.match(text, /set in ssl\.conf, included by 7 servers/);
     await wb().dismiss();
   });
 
