@@ -10,26 +10,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { xmlAttribute } from "../../server/src/cli/checkstyle";
-import { REPO } from "../support/shared";
+import { CLI, runCli, type CliRun, type JsonFinding } from "../support/cli";
 
-const CLI = path.join(REPO, "dist", "cli.js");
-
-interface JsonFinding {
-  ruleId: string;
-  code: string;
-  severity: string;
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  message: string;
-}
-
-function cli(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], cwd: string): CliRun => runCli(args, cwd);
 
 const WEIRD_FILE = "conf.d/a,b:c 50%.conf";
 

@@ -8,29 +8,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO, nginxBinary } from "../support/shared";
+import { CLI, runCli, type CliRun as Run, type JsonFinding } from "../support/cli";
+import { nginxBinary } from "../support/shared";
 import { RECORD_OPENS, recordedOpens } from "../support/secrets";
 
-const CLI = path.join(REPO, "dist", "cli.js");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The built CLI in `cwd`, `input` written to its standard input through a pipe. */
-function cli(args: string[], cwd: string, input?: string | Buffer, env: NodeJS.ProcessEnv = {}): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    input,
-    encoding: "utf8",
-    timeout: 60_000,
-    env: { ...process.env, ...env },
-  });
-  assert.equal(r.error, undefined, String(r.error));
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 function tempTree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-stdin-"));
@@ -39,19 +21,6 @@ function tempTree(files: Record<string, string>): string {
     fs.writeFileSync(path.join(dir, name), text);
   }
   return dir;
-}
-
-interface JsonFinding {
-  ruleId: string;
-  code: string;
-  severity: string;
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  message: string;
-  data?: unknown;
 }
 
 const findingsOf = (r: Run): JsonFinding[] => (JSON.parse(r.stdout) as { findings: JsonFinding[] }).findings;

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { chromium } from "playwright-core";
 import { REPO } from "../support/shared";
-import { CHROMIUM, CODE_SERVER, NODE24, freePort, sleep } from "./support";
+import { CHROMIUM, CODE_SERVER, NODE24, freePort, sleep, stopGroup } from "./support";
 import { Workbench } from "./workbench";
 
 export interface CodeServerSession {
@@ -164,4 +164,37 @@ async function pollHttp(url: string, ms: number): Promise<boolean> {
     await sleep(200);
   }
   return false;
+}
+
+/** What a suite keeps of its session: the screenshots' folder and step count, and what to clean up. */
+export interface SessionState {
+  out: string;
+  step: number;
+  wb?: Workbench;
+  pgid?: number;
+  tmp?: string;
+}
+
+/**
+ * The suite's hooks: a screenshot after each step (NN-step-title.png in `out`), and at the end the browser
+ * closed, code-server's process group stopped and the temp folder removed.
+ */
+export function screenshotsAndCleanup(state: SessionState): void {
+  afterEach(async function () {
+    if (!state.wb) return;
+    const slug = (this.currentTest?.title ?? "step")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 60);
+    const name = `${String(++state.step).padStart(2, "0")}-${slug}.png`;
+    await state.wb.page.screenshot({ path: path.join(state.out, name), timeout: 15_000 }).catch(() => undefined);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (state.wb) await state.wb.browser.close().catch(() => undefined);
+    await stopGroup(state.pgid);
+    if (state.tmp) fs.rmSync(state.tmp, { recursive: true, force: true });
+  });
 }

@@ -22,12 +22,11 @@ import {
   generateIncident,
   requireBuilt,
   sleep,
-  stopGroup,
   tempDir,
   unavailable,
   type CliFinding,
 } from "./support";
-import { startCodeServer, trustFolder } from "./code-server-session";
+import { screenshotsAndCleanup, startCodeServer, trustFolder } from "./code-server-session";
 import type { DomDocument, DomElement } from "./dom";
 import { EDITOR, Workbench } from "./workbench";
 
@@ -155,23 +154,7 @@ describe("e2e: code-server (VS Code 1.139) with the packaged extension, on the i
     state.wb = session.wb;
   });
 
-  afterEach(async function () {
-    if (!state.wb) return;
-    const slug = (this.currentTest?.title ?? "step")
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-|-$/g, "")
-      .slice(0, 60);
-    const name = `${String(++state.step).padStart(2, "0")}-${slug}.png`;
-    await state.wb.page.screenshot({ path: path.join(state.out, name), timeout: 15_000 }).catch(() => undefined);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    if (state.wb) await state.wb.browser.close().catch(() => undefined);
-    await stopGroup(state.pgid);
-    if (state.tmp) fs.rmSync(state.tmp, { recursive: true, force: true });
-  });
+  screenshotsAndCleanup(state);
 
   it("loads the workbench and trusts the folder", async function () {
     const { page } = wb();

@@ -10,8 +10,8 @@ import * as cp from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REPO } from "../support/shared";
-import { CHROMIUM, CLI, codeServerReady, freshOutput, requireBuilt, stopGroup, tempDir, unavailable } from "./support";
-import { startCodeServer, trustFolder } from "./code-server-session";
+import { CHROMIUM, CLI, codeServerReady, freshOutput, requireBuilt, tempDir, unavailable } from "./support";
+import { screenshotsAndCleanup, startCodeServer, trustFolder } from "./code-server-session";
 import type { Workbench } from "./workbench";
 
 interface Finding {
@@ -63,23 +63,7 @@ describe("e2e: code-server on a container-style layout (examples/swag: absolute 
     state.wb = session.wb;
   });
 
-  afterEach(async function () {
-    if (!state.wb) return;
-    const slug = (this.currentTest?.title ?? "step")
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-|-$/g, "")
-      .slice(0, 60);
-    const name = `${String(++state.step).padStart(2, "0")}-${slug}.png`;
-    await state.wb.page.screenshot({ path: path.join(state.out, name), timeout: 15_000 }).catch(() => undefined);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    if (state.wb) await state.wb.browser.close().catch(() => undefined);
-    await stopGroup(state.pgid);
-    if (state.tmp) fs.rmSync(state.tmp, { recursive: true, force: true });
-  });
+  screenshotsAndCleanup(state);
 
   it("loads the workbench and trusts the folder", async function () {
     await trustFolder(wb(), shot);
