@@ -502,8 +502,9 @@ describe("safe writes", function () {
     // However long the machine takes (the test's timeout bounds it): this is an event, not a time.
     let pid = 0;
     const since = { at: 0 };
-    // A bound far beyond a stop that is coming (milliseconds on a quiet machine), so that a stop that never comes
-    // fails with strace's log instead of the test's timeout (a run at load average 11 once timed out here).
+    // A bound far beyond a stop that is coming (milliseconds on a quiet machine), so that a stop that is never
+    // seen fails with strace's log instead of the test's timeout. (It once was never seen: strace pads a pid
+    // to five columns, so below 10000 two spaces follow it, and the log was read with one.)
     const giveUp = Date.now() + 90_000;
     while (!done && !(pid = stoppedPid(log, since))) {
       if (Date.now() > giveUp) {
@@ -547,9 +548,9 @@ describe("safe writes", function () {
    */
   function stoppedPid(log: string, since: { at: number }): number {
     const text = readOr(log, (f) => fs.readFileSync(f, "utf8"), "");
-    const pid = Number(/^(\d+) --- SIGSTOP \{/m.exec(text)?.[1] ?? 0);
+    const pid = Number(/^(\d+) +--- SIGSTOP \{/m.exec(text)?.[1] ?? 0);
     if (!pid) return 0;
-    const stopped = new Set([...text.matchAll(/^(\d+) --- stopped by SIGSTOP ---$/gm)].map((m) => m[1]));
+    const stopped = new Set([...text.matchAll(/^(\d+) +--- stopped by SIGSTOP ---$/gm)].map((m) => m[1]));
     // Any thread of the process in group-stop starts the clock (the one that took the signal may be a helper
     // thread whose own stop strace logs late, or not before it exits).
     if (stopped.size === 0) return 0;
