@@ -80,3 +80,16 @@ export function oracleVersions(): { nginxVersion: string; luaNginxModuleVersion?
   installed ??= installedVersions();
   return { nginxVersion: installed.nginxVersion, luaNginxModuleVersion: installed.luaNginxModuleVersion ?? undefined };
 }
+
+/**
+ * `nginx -t` on a configuration file as it lies on disk: its folder is the prefix, errors go to stderr, the pid
+ * file into `pidDir` (never the system's). Exit status and everything nginx printed.
+ */
+export function nginxTestFile(nginx: string, conf: string, pidDir: string): { status: number | null; out: string } {
+  const r = spawnSync(
+    nginx,
+    ["-t", "-q", "-c", conf, "-p", path.dirname(conf) + "/", "-e", "stderr", "-g", `pid ${pidDir}/nginx.pid;`],
+    { encoding: "utf8", timeout: 20000 },
+  );
+  return { status: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
+}

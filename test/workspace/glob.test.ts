@@ -17,6 +17,7 @@ import { MemoryFileSource } from "../../server/src/workspace/files";
 import { fnmatchSegment, type MatchCounter } from "../../server/src/workspace/fnmatch";
 import { expandGlob } from "../../server/src/workspace/glob";
 import { nginxBinary, REPO } from "../support/shared";
+import { nginxTestFile } from "../support/nginx";
 import { removeTree, tempTree } from "./helpers";
 
 const SEED = Number(process.env.NGINX_RISK_FC_SEED ?? 0x676c6f62);
@@ -250,14 +251,7 @@ describe("workspace/glob: what nginx -t does with the matches", function () {
   });
   afterEach(() => dir && removeTree(dir));
 
-  function nginxT(conf: string): { status: number | null; out: string } {
-    const r = spawnSync(
-      nginx!,
-      ["-t", "-q", "-c", conf, "-p", path.dirname(conf) + "/", "-e", "stderr", "-g", `pid ${dir}/nginx.pid;`],
-      { encoding: "utf8", timeout: 20000 },
-    );
-    return { status: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
-  }
+  const nginxT = (conf: string): { status: number | null; out: string } => nginxTestFile(nginx!, conf, dir);
 
   it("a reversed range reads no file: nginx -t passes, and we read nothing and report nothing", function () {
     // x.conf is not valid in http: nginx would fail if the glob matched it.

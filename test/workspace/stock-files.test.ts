@@ -2,7 +2,6 @@
 // stand-ins of workspace/stock-files.ts, checked against the real nginx (they pass `nginx -t` where nginx's
 // own copies go, and fail where those fail) and against the copies Debian's nginx package installs.
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { runChecks } from "../../server/src/rules";
@@ -10,6 +9,7 @@ import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 import { STOCK_FILE_NAMES, loadStock, stockPath } from "../../server/src/workspace/stock-files";
 import { nginxBinary } from "../support/shared";
+import { nginxTestFile } from "../support/nginx";
 import { removeTree, tempTree } from "./helpers";
 
 /** Skips with a reason locally; under CI=true a missing tool is a failure. */
@@ -94,14 +94,7 @@ describe("workspace/stock-files", function () {
     });
     afterEach(() => dir && removeTree(dir));
 
-    function nginxT(conf: string): { status: number | null; out: string } {
-      const r = spawnSync(
-        nginx!,
-        ["-t", "-q", "-c", conf, "-p", path.dirname(conf) + "/", "-e", "stderr", "-g", `pid ${dir}/nginx.pid;`],
-        { encoding: "utf8", timeout: 20000 },
-      );
-      return { status: r.status, out: (r.stdout ?? "") + (r.stderr ?? "") };
-    }
+    const nginxT = (conf: string): { status: number | null; out: string } => nginxTestFile(nginx!, conf, dir);
 
     it("each stand-in passes nginx -t where nginx's own copy is included", function () {
       dir = tempTree(Object.fromEntries(STOCK_FILE_NAMES.map((n) => [n, text(n)])));
