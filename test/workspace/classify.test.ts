@@ -6,7 +6,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "../../server/src/parse/parser";
-import { classifyConfiguration, classifyOpenedFile } from "../../server/src/workspace/classify";
+import { classifyConfiguration, classifyOpenedFile, lineShape } from "../../server/src/workspace/classify";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 import { buildIncludeGraph, findCandidateFiles } from "../../server/src/workspace/roots";
@@ -203,6 +203,31 @@ describe("workspace/classify: does an OPENED file read as nginx (classifyOpenedF
       assert.equal(c.configuration, true, c.reason);
     });
   }
+
+  it("the directive-line shortcut gives lineShape's verdict on every corpus file and every other format", function () {
+    if (!haveShared()) this.skip();
+    this.timeout(120_000);
+    // classifyOpenedFile skips lineShape when the directive lines alone are a quarter of all lines; this is the
+    // verdict with lineShape always asked, written from the rules its comment states.
+    const slow = (text: string): boolean => {
+      const p = parse(text);
+      const direct = classifyConfiguration(p);
+      if (!direct.configuration && !classifyConfiguration(p, true).configuration) return false;
+      if (classifyOpenedFile(p).reason === "it is JSON") return false;
+      const { lines, nginxLike } = lineShape(p);
+      return !(lines >= 3 && nginxLike * 4 < lines);
+    };
+    const texts = [
+      ...OTHER_FORMATS.map((f) => f.text),
+      ...Object.values(BROKEN_NGINX),
+      ...readManifest()
+        .filter((e) => !e.linkTo)
+        .map((e) => fs.readFileSync(path.join(CORPUS, e.path), "utf8")),
+    ];
+    for (const text of texts)
+      assert.equal(classifyOpenedFile(parse(text)).configuration, slow(text), text.slice(0, 200));
+    assert.ok(texts.length >= 600, `${texts.length} texts`);
+  });
 
   it("every corpus file reads as nginx when opened, but crossplane's never-included junk", function () {
     if (!haveShared()) this.skip();
