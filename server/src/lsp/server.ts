@@ -665,6 +665,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const options = ruleOptionsOf(settings);
     let finished = false;
     try {
+      // The edited buffer's parse, a slice of statements per step: everything below reads it from the cache.
+      for (const _ of analyzer.parseBufferSteps()) if (await stopsAfterTurn()) return;
       const text = documents.get(uri)?.getText() ?? "";
       const dump = analyzer.runDump(p, text, options, uriOf);
       // A file that does not read as nginx (a redis.conf the editor sends as `nginx`): one hint, no analysis.
