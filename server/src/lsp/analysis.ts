@@ -377,7 +377,12 @@ export class Analyzer {
       const parsed = yield* parseSteps(loaded.text);
       // Another edit may have come during the pauses: that text is parsed by the analysis it starts.
       const now = this.source.load(p);
-      if (now && now.version === loaded.version) this.cache.put(p, loaded, parsed);
+      if (now && now.version === loaded.version) {
+        this.cache.put(p, loaded, parsed);
+        yield;
+        // How it reads (classify.ts: a walk of every line) in a step of its own; cached per version.
+        this.bufferClassification(p);
+      }
       yield;
     }
   }
