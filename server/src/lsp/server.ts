@@ -8,14 +8,17 @@
 // (workspace-pass.ts analyses those no open document reads); it is never pushed what it pulls
 // (pull-diagnostics.ts). An open file that does not read as nginx (classify.ts) gets one hint, nothing else.
 //
-// Analysis is synchronous CPU work (parse, expand, rules); it runs in steps (the files of a new include
-// graph one by one, then per root: loading, model, rules) with a turn of the event loop in between, so
-// edits, requests and `shutdown` that arrive meanwhile are handled and make the stale run stop. A step
-// can still take seconds on a huge file; the client's death is noticed by a watchdog thread meanwhile
-// (watchdog.ts).
+// Analysis is synchronous CPU work (parse, expand, rules); it runs in steps (the edited buffer's parse a
+// slice of statements at a time, the files of a new include graph one by one, then per root: loading,
+// model, rules) with a turn of the event loop in between, so edits, requests and `shutdown` that arrive
+// meanwhile are handled and make the stale run stop. A run overtaken by an edit stores and publishes
+// nothing. A step can still take long on a huge file (the scan of the whole file, the model, one rule
+// over everything); the client's death is noticed by a watchdog thread meanwhile (watchdog.ts).
 //
-// Hovers and code lenses read each root's last analysis (kept in the DiagnosticStore). A request first
-// runs the analyses still waiting for their debounce, so it answers for the text the editor shows; after
+// Hovers, code lenses and completion read each root's last complete analysis (kept in the DiagnosticStore)
+// and answer at once while a newer one runs: positions are moved through the span where the analysed text
+// and the text shown now differ (text-shift.ts). Only what that span hides (a hover on text typed since,
+// a document without any analysis yet) waits for the analyses, cancellably (RequestCancelled). After
 // every analysis the client is asked to refresh its code lenses (workspace/codeLens/refresh).
 //
 // Code actions (quick-fixes) read the stored analyses too, but never wait for a pending one: an action is
