@@ -84,13 +84,15 @@ export function completionItems(
   text: string,
   position: CursorPosition,
   snippets: boolean,
+  /** The parse of `text` when the caller holds it (the server's parse cache); else it is parsed here. */
+  parsedText?: ParsedFile,
 ): CompletionItem[] {
   // The analysis's tree when it read this very text (the request waited for it), else the text parsed now.
   const analysed =
     p === null
       ? undefined
       : analyses.map((a) => a.config.files.get(p)).find((f): f is ParsedFile => f !== undefined && f.text === text);
-  const parsed = analysed ?? parse(text);
+  const parsed = analysed ?? parsedText ?? parse(text);
   const topContexts = topContextsOf(analyses, p, parsed);
   // The configurations' symbols once per analysis (a walk of every file); a newer text's on every request.
   const fromConfigs = analyses.map((a) => {

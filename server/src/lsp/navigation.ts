@@ -3,7 +3,9 @@
 
 import {
   FoldingRangeKind,
+  ResponseError,
   SymbolKind,
+  type CancellationToken,
   type DocumentLink,
   type DocumentSymbol,
   type FoldingRange,
@@ -86,8 +88,12 @@ export interface NavigationHost {
   settle(): Promise<void>;
   /** The analyses of the roots that read a document, and the path they know it by. */
   analysesFor(uri: string): { analyses: readonly Analysed[]; path: string } | null;
-  /** A document's own parse (the open buffer, else the file on disk), or null. */
-  parsedOf(uri: string): ParsedFile | null;
+  /**
+   * A document's own parse (the open buffer, else the file on disk), or null; when an analysis is parsing
+   * the buffer in slices, after that parse (server.ts `parsedNow`), unless the request is cancelled (then
+   * it throws RequestCancelled).
+   */
+  parsedOf(uri: string, token: CancellationToken): Promise<ParsedFile | null>;
   /** Every root analysis kept, and the open documents' parses (workspace symbols). */
   everything(): { analyses: readonly Analysed[]; open: ReadonlyMap<string, ParsedFile> };
   uriOf(): (p: string) => string;
@@ -110,21 +116,23 @@ export const NAVIGATION_CAPABILITIES = {
  * ones ran (like a hover), so they answer for the text the editor shows.
  */
 export function registerNavigation(connection: Connection, host: NavigationHost): void {
-  connection.onDocumentSymbol((params): DocumentSymbol[] => {
+  connection.onDocumentSymbol(async (params, token): Promise<DocumentSymbol[]> => {
     try {
-      const parsed = host.parsedOf(params.textDocument.uri);
+      const parsed = await host.parsedOf(params.textDocument.uri, token);
       return parsed ? documentSymbols(parsed).map(toDocumentSymbol) : [];
     } catch (err) {
+      if (err instanceof ResponseError) throw err;
       host.logError(`document symbols of ${params.textDocument.uri} failed`, err);
       return [];
     }
   });
 
-  connection.onFoldingRanges((params): FoldingRange[] => {
+  connection.onFoldingRanges(async (params, token): Promise<FoldingRange[]> => {
     try {
-      const parsed = host.parsedOf(params.textDocument.uri);
+      const parsed = await host.parsedOf(params.textDocument.uri, token);
       return parsed ? foldingRanges(parsed).map(toFoldingRange) : [];
     } catch (err) {
+      if (err instanceof ResponseError) throw err;
       host.logError(`folding ranges of ${params.textDocument.uri} failed`, err);
       return [];
     }

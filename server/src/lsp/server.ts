@@ -8,14 +8,17 @@
 // (workspace-pass.ts analyses those no open document reads); it is never pushed what it pulls
 // (pull-diagnostics.ts). An open file that does not read as nginx (classify.ts) gets one hint, nothing else.
 //
-// Analysis is synchronous CPU work (parse, expand, rules); it runs in steps (the files of a new include
-// graph one by one, then per root: loading, model, rules) with a turn of the event loop in between, so
-// edits, requests and `shutdown` that arrive meanwhile are handled and make the stale run stop. A step
-// can still take seconds on a huge file; the client's death is noticed by a watchdog thread meanwhile
-// (watchdog.ts).
+// Analysis is synchronous CPU work (parse, expand, rules); it runs in steps (the edited buffer's parse a
+// slice of statements at a time, the files of a new include graph one by one, then per root: loading,
+// model, rules) with a turn of the event loop in between, so edits, requests and `shutdown` that arrive
+// meanwhile are handled and make the stale run stop. A run overtaken by an edit stores and publishes
+// nothing. A step can still take long on a huge file (the scan of the whole file, the model, one rule
+// over everything); the client's death is noticed by a watchdog thread meanwhile (watchdog.ts).
 //
-// Hovers and code lenses read each root's last analysis (kept in the DiagnosticStore). A request first
-// runs the analyses still waiting for their debounce, so it answers for the text the editor shows; after
+// Hovers, code lenses and completion read each root's last complete analysis (kept in the DiagnosticStore)
+// and answer at once while a newer one runs: positions are moved through the span where the analysed text
+// and the text shown now differ (text-shift.ts). Only what that span hides (a hover on text typed since,
+// a document without any analysis yet) waits for the analyses, cancellably (RequestCancelled). After
 // every analysis the client is asked to refresh its code lenses (workspace/codeLens/refresh).
 //
 // Code actions (quick-fixes) read the stored analyses too, but never wait for a pending one: an action is
@@ -37,7 +40,9 @@ import {
   DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
   TextDocuments,
+  ResponseError,
   type CancellationToken,
+  type Position as LspPosition,
   type CodeAction,
   type CodeLens,
   type FormattingOptions,
@@ -52,7 +57,7 @@ import {
   type WorkspaceFolder,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import type { ParsedFile } from "../parse/ast";
+import type { ParsedFile, Range } from "../parse/ast";
 import { normalizePath } from "../workspace/files";
 import { DEFAULT_LIMITS } from "../workspace/access";
 import {
@@ -100,6 +105,7 @@ import {
   type FileDiagnostics,
 } from "./pull-diagnostics";
 import { WorkspacePass } from "./workspace-pass";
+import { rangeToNewer, textShift, toOlder, type TextShift } from "./text-shift";
 import {
   DEFAULT_SETTINGS,
   persistedOverrides,
@@ -137,6 +143,18 @@ const WATCH_GLOBS = [
   // Deployed versions and periodic `nginx -t` found there change the cost findings.
   ...FACT_GLOBS,
 ];
+
+/** A document's last complete analyses, and how its text moved since they read it (server.ts lastAnalyses). */
+interface LastAnalyses {
+  analyses: RootAnalysis[];
+  path: string;
+  /** The open document (null: not open, its text is the file's). */
+  doc: TextDocument | null;
+  /** Where the text shown now differs from the one analysed; null when they are the same. */
+  shift: TextShift | null;
+  /** The text analysed, for its positions; null when it is the text shown now. */
+  older: TextDocument | null;
+}
 
 export interface ServerOptions {
   /** Upper bound on the files scanned per workspace folder when looking for main files. */
@@ -213,6 +231,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const reportsChanged = new Signal();
   /** An analysis of a document ended (pulls of that document wait for it). */
   const analysisEnded = new Signal();
+  /** An analysis parsed the open buffers (completion and the outline wait for the parse, not the analysis). */
+  const buffersParsed = new Signal();
+  /** Per document, how its text moved since its last complete analysis read it (lastAnalyses). */
+  const shifts = new Map<string, { older: TextDocument; newer: string; shift: TextShift | null }>();
   /** Pull mode: textDocument/diagnostic requests waiting, per URI (they will answer with the new list). */
   const pendingPulls = new Map<string, number>();
   /** workspace/diagnostic requests held until something changes. */
@@ -492,6 +514,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const held = docRoots.get(uri) ?? new Set<string>();
       analyzer.removeBuffer(p);
       analysedVersion.delete(uri);
+      shifts.delete(uri);
       const affected = releaseRoots(uri, new Set());
       workspacePass.released([...held, ...readingKeys]);
       // Whatever is left for this URI comes from roots of other documents; they refresh below.
@@ -665,6 +688,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const options = ruleOptionsOf(settings);
     let finished = false;
     try {
+      // The edited buffer's parse, a slice of statements per step: everything below reads it from the cache.
+      for (const _ of analyzer.parseBufferSteps()) if (await stopsAfterTurn()) return;
+      buffersParsed.fire();
       const text = documents.get(uri)?.getText() ?? "";
       const dump = analyzer.runDump(p, text, options, uriOf);
       // A file that does not read as nginx (a redis.conf the editor sends as `nginx`): one hint, no analysis.
@@ -682,6 +708,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!single)
         for (const _ of analyzer.prepareSteps(scope, settings.pathMappings)) if (await stopsAfterTurn()) return;
       const jobs = single ? [] : analyzer.plan(p, scope, settings.pathMappings);
+      // Stored only once every root is done: a run overtaken by an edit stores (and so publishes) nothing,
+      // not even the roots it finished before the edit (they read a text the editor no longer shows).
+      const results: { ticket: number; result: RootResult }[] = [];
       for (const job of jobs) {
         if (await stopsAfterTurn()) return;
         // The texts are read in the first step: a run that read them later may have stored its result.
@@ -695,7 +724,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         const result = step.value;
         if (result.ruleError !== undefined) logError(`rules failed on ${job.rootPath}`, result.ruleError);
         if (result.factsError !== undefined) logOnce(`reading workspace facts failed`, result.factsError);
-        keys.add(job.key);
+        results.push({ ticket, result });
+      }
+      if (await stopsAfterTurn()) return;
+      for (const { ticket, result } of results) {
+        keys.add(result.key);
         for (const u of storeResult(ticket, result)) affected.add(u);
       }
       for (const u of releaseRoots(uri, keys)) affected.add(u);
@@ -755,29 +788,123 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return null;
   }
 
-  connection.onHover(async (params): Promise<Hover | null> => {
+  /**
+   * The last complete analyses of a document (analysesFor) and how its text moved since they read it
+   * (text-shift.ts), so that a request is answered from them at once while a newer analysis runs. Null when
+   * there are none, or when they read different texts of the document (only the running analysis can say).
+   */
+  function lastAnalyses(uri: string): LastAnalyses | null {
+    const target = analysesFor(uri);
+    if (!target) return null;
+    const doc = documents.get(uri);
+    const texts = new Set(target.analyses.map((a) => a.config.files.get(target.path)?.text));
+    if (!doc || texts.size !== 1) return doc ? null : { ...target, doc: null, shift: null, older: null };
+    const [text] = texts;
+    const now = doc.getText();
+    if (text === undefined || text === now) return { ...target, doc, shift: null, older: null };
+    let known = shifts.get(uri);
+    if (!known || known.older.getText() !== text || known.newer !== now) {
+      known = { older: TextDocument.create(uri, "nginx", 0, text), newer: now, shift: textShift(text, now) };
+      shifts.set(uri, known);
+    }
+    return { ...target, doc, shift: known.shift, older: known.older };
+  }
+
+  /** A position of the text shown now in the text `last` read; null where it was typed since. */
+  function olderPosition(last: LastAnalyses, pos: LspPosition): LspPosition | null {
+    if (last.shift === null || last.doc === null || last.older === null) return pos;
+    const o = toOlder(last.shift, last.doc.offsetAt(pos));
+    return o === null ? null : last.older.positionAt(o);
+  }
+
+  /** A range of the text `last` read in the text shown now; null when it covers text edited since. */
+  function newerRange(last: LastAnalyses, r: Range): Range | null {
+    if (last.shift === null || last.doc === null) return r;
+    const moved = rangeToNewer(last.shift, r.start.offset, r.end.offset);
+    if (moved === null) return null;
+    const at = (o: number): Range["start"] => ({ ...last.doc!.positionAt(o), offset: o });
+    return { start: at(moved[0]), end: at(moved[1]) };
+  }
+
+  /**
+   * Waits, unless the client cancels, for the analyses that `settle` runs: for a request that the last
+   * complete analyses cannot answer (none yet, or the position was typed after them).
+   */
+  async function settled(token: CancellationToken): Promise<void> {
+    if (!(await untilCancelled(settle(), token))) throw cancelled();
+  }
+
+  /**
+   * The document's parse of the text shown now. When an analysis under way is parsing it (in slices,
+   * parseBufferSteps), that parse is waited for rather than repeated here in one piece; cancelled with the
+   * request. Otherwise (no analysis, or one still waiting for its debounce) it is parsed here, once: the
+   * analysis then finds it in the parse cache.
+   */
+  async function parsedNow(uri: string, token: CancellationToken): Promise<ParsedFile | null> {
+    const fromUri = uriToPath(uri);
+    const p = pathOfDoc.get(uri) ?? (fromUri !== null ? normalizePath(fromUri) : null);
+    if (p === null) return null;
+    for (;;) {
+      if (token.isCancellationRequested) throw cancelled();
+      const loaded = analyzer.source.load(p);
+      if (!loaded) return null;
+      const run = running.get(uri);
+      if (!run || stopped || analyzer.cache.holds(p, loaded)) return analyzer.cache.get(p, loaded);
+      if (!(await untilCancelled(Promise.race([buffersParsed.next(), run]), token))) throw cancelled();
+    }
+  }
+
+  connection.onHover(async (params, token): Promise<Hover | null> => {
+    const uri = params.textDocument.uri;
+    // From the last complete analyses, moved to the text shown now; undefined: they cannot answer.
+    const fromLast = (): Hover | null | undefined => {
+      const last = lastAnalyses(uri);
+      const pos = last && olderPosition(last, params.position);
+      if (!last || !pos) return undefined;
+      const info = hoverAt(last.analyses, last.path, pos);
+      if (!info) return null;
+      const range = newerRange(last, info.range);
+      return range ? hoverToLsp({ ...info, range }) : undefined;
+    };
     try {
-      await settle();
-      const target = analysesFor(params.textDocument.uri);
-      if (!target) return null;
-      const info = hoverAt(target.analyses, target.path, params.position);
-      return info ? hoverToLsp(info) : null;
+      let answer = fromLast();
+      if (answer === undefined) {
+        await settled(token);
+        answer = fromLast() ?? null;
+      }
+      if (token.isCancellationRequested) throw cancelled();
+      return answer;
     } catch (err) {
-      logError(`hover in ${params.textDocument.uri} failed`, err);
+      if (err instanceof ResponseError) throw err;
+      logError(`hover in ${uri} failed`, err);
       return null;
     }
   });
 
-  connection.onCompletion(async (params): Promise<CompletionItem[]> => {
+  connection.onCompletion(async (params, token): Promise<CompletionItem[]> => {
+    const uri = params.textDocument.uri;
     try {
-      await settle();
-      const doc = documents.get(params.textDocument.uri);
-      if (!doc || notNginx(params.textDocument.uri) !== null) return [];
-      // A file no analysis has yet still gets directives, in the context guessed from its text.
-      const target = analysesFor(params.textDocument.uri);
-      return completionItems(target?.analyses ?? [], target?.path ?? null, doc.getText(), params.position, canSnippet);
+      // The first analysis of a document gives the contexts its text is read in: waited for.
+      if (!analysesFor(uri)) await settled(token);
+      const parsed = await parsedNow(uri, token);
+      const doc = documents.get(uri);
+      if (!doc || notNginx(uri) !== null) return [];
+      // A file no analysis has yet still gets directives, in the context guessed from its text. The last
+      // complete analyses give the contexts and names (completion.ts reads the text shown now itself).
+      const target = analysesFor(uri);
+      const items = completionItems(
+        target?.analyses ?? [],
+        target?.path ?? null,
+        doc.getText(),
+        params.position,
+        canSnippet,
+        parsed?.text === doc.getText() ? parsed : undefined,
+      );
+      if (token.isCancellationRequested) throw cancelled();
+      return items;
     } catch (err) {
-      logError(`completion in ${params.textDocument.uri} failed`, err);
+      if (err instanceof ResponseError) throw err;
+      logError(`completion in ${uri} failed`, err);
       return [];
     }
   });
@@ -791,14 +918,27 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   });
 
-  connection.onCodeLens(async (params): Promise<CodeLens[]> => {
+  connection.onCodeLens(async (params, token): Promise<CodeLens[]> => {
+    const uri = params.textDocument.uri;
     try {
-      await settle();
-      const target = analysesFor(params.textDocument.uri);
-      if (!target) return [];
-      return codeLenses(target.analyses, target.path).map(lensToCodeLens);
+      // From the last complete analyses, the lenses on text edited since left out: the analysis under way
+      // asks the client to request them again when it ends (refreshLenses).
+      let last = lastAnalyses(uri);
+      if (!last) {
+        await settled(token);
+        last = lastAnalyses(uri);
+      }
+      if (!last) return [];
+      const lenses: CodeLens[] = [];
+      for (const lens of codeLenses(last.analyses, last.path)) {
+        const range = newerRange(last, lens.range);
+        if (range) lenses.push(lensToCodeLens({ ...lens, range }));
+      }
+      if (token.isCancellationRequested) throw cancelled();
+      return lenses;
     } catch (err) {
-      logError(`code lenses of ${params.textDocument.uri} failed`, err);
+      if (err instanceof ResponseError) throw err;
+      logError(`code lenses of ${uri} failed`, err);
       return [];
     }
   });
@@ -870,13 +1010,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   registerNavigation(connection, {
     settle,
     analysesFor,
-    parsedOf: (uri) => {
+    parsedOf: async (uri, token) => {
+      const parsed = await parsedNow(uri, token);
       const fromUri = uriToPath(uri);
       const p = pathOfDoc.get(uri) ?? (fromUri !== null ? normalizePath(fromUri) : null);
       // No outline or folding made of another format's lines.
-      if (p !== null && !analyzer.readsAsNginx(p)) return null;
-      const loaded = p !== null ? analyzer.source.load(p) : null;
-      return p !== null && loaded ? analyzer.cache.get(p, loaded) : null;
+      return p !== null && parsed !== null && analyzer.readsAsNginx(p) ? parsed : null;
     },
     everything: () => {
       const keys = new Set([...docRoots.values()].flatMap((ks) => [...ks]));

@@ -511,6 +511,17 @@ export class ParseCache {
     return parsed;
   }
 
+  /** Whether the parse of this version of `p` is held (`get` would not parse). */
+  holds(p: string, file: LoadedFile): boolean {
+    return this.entries.get(normalizePath(p))?.version === file.version;
+  }
+
+  /** Stores a parse of `file` made elsewhere (the server's parse in steps, parse/parse-steps.ts). */
+  put(p: string, file: LoadedFile, parsed: ParsedFile): void {
+    this.parses++;
+    this.entries.set(normalizePath(p), { version: file.version, parsed });
+  }
+
   delete(p: string): void {
     this.entries.delete(normalizePath(p));
   }
