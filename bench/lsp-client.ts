@@ -74,6 +74,8 @@ export class BenchClient {
       processId: process.pid,
       rootUri: uri,
       workspaceFolders: [{ uri, name: "bench" }],
+      // What the VS Code extension sends (client/src/extension.ts), so the server does what it does for it.
+      initializationOptions: { analysedNotification: true, persistsSettings: true, workspaceTrusted: true },
       capabilities: {
         workspace: { configuration: true, workspaceFolders: true },
         textDocument: {
@@ -86,16 +88,21 @@ export class BenchClient {
   }
 
   /**
-   * Resolves with performance.now() at the arrival of the first publishDiagnostics for `uri` whose version is
-   * `version` or later, after `action` (run once the waiter is in place). Rejects after WAIT_LIMIT_MS.
+   * The first publishDiagnostics for `uri` whose version is `version` or later after `action` (run once the
+   * waiter is in place), and performance.now() at its arrival. Rejects after WAIT_LIMIT_MS.
    */
-  async timePublish(uri: string, version: number, action: () => void): Promise<number> {
+  async waitPublish(
+    uri: string,
+    version: number,
+    action: () => void,
+  ): Promise<{ at: number; params: PublishDiagnosticsParams }> {
     let waiter: ((p: PublishDiagnosticsParams, at: number) => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
-      return await new Promise<number>((resolve, reject) => {
-        waiter = (p, at) => {
-          if (p.uri === uri && typeof p.version === "number" && p.version >= version) resolve(at);
+      return await new Promise<{ at: number; params: PublishDiagnosticsParams }>((resolve, reject) => {
+        waiter = (params, at) => {
+          if (params.uri === uri && typeof params.version === "number" && params.version >= version)
+            resolve({ at, params });
         };
         this.waiters.add(waiter);
         timer = setTimeout(

@@ -18,6 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { pathToFileURL } from "url";
+import type { PublishDiagnosticsParams } from "vscode-languageserver-protocol/node";
 import { BenchClient } from "./lsp-client";
 import { median, percentile, runNode, seeded, writeRssPreload } from "./measure";
 import {
@@ -41,6 +42,8 @@ interface Options {
   quick: boolean;
   baseline: string | null;
   only: Set<string>;
+  /** Keystroke workloads to run, of a, b, c, d. */
+  workloads: Set<string>;
   runs: number;
   keystrokes: number;
   keystrokesX10: number;
@@ -53,10 +56,11 @@ interface Options {
 const SECTIONS = ["parse", "keystroke", "check", "start"];
 
 const USAGE = `usage: npm run bench -- [--quick] [--baseline REF] [--only ${SECTIONS.join(",")}]
-         [--runs N] [--keystrokes K] [--keystrokes-x10 K] [--hovers N] [--check-runs N] [--start-runs N] [--seed N]
+         [--workloads a,b,c,d] [--runs N] [--keystrokes K] [--keystrokes-x10 K] [--hovers N] [--check-runs N] [--start-runs N] [--seed N]
   --quick           fewer runs and keystrokes (about a third of the time)
   --baseline REF    also build REF (a commit, branch or tag) in bench/tmp and measure both, interleaved
   --only LIST       only these sections (comma-separated)
+  --workloads LIST  only these keystroke workloads, of a,b,c,d (the ratios need a, the floor)
   --runs N          whole-process runs of parse and of node -e 0 (default 11, quick 5)
   --keystrokes K    edits measured per workload (a)-(c) (default 40, quick 20), after 4 warm-up edits
   --keystrokes-x10 K  edits measured on (d) large-config x10 (default 12, quick 6)
@@ -71,6 +75,7 @@ function parseOptions(argv: string[]): Options {
     quick,
     baseline: null,
     only: new Set(SECTIONS),
+    workloads: new Set(["a", "b", "c", "d"]),
     runs: quick ? 5 : 11,
     keystrokes: quick ? 20 : 40,
     keystrokesX10: quick ? 6 : 12,
@@ -98,6 +103,11 @@ function parseOptions(argv: string[]): Options {
       const bad = list.filter((s) => !SECTIONS.includes(s));
       if (list.length === 0 || bad.length > 0) throw new Error(`--only: one or more of ${SECTIONS.join(",")}`);
       o.only = new Set(list);
+    } else if (a === "--workloads") {
+      const list = (argv[++i] ?? "").split(",").filter(Boolean);
+      if (list.length === 0 || list.some((w) => !["a", "b", "c", "d"].includes(w)))
+        throw new Error("--workloads: one or more of a,b,c,d");
+      o.workloads = new Set(list);
     } else if (a === "--runs") o.runs = num(i++);
     else if (a === "--keystrokes") o.keystrokes = num(i++);
     else if (a === "--keystrokes-x10") o.keystrokesX10 = num(i++);
@@ -257,6 +267,15 @@ interface Pos {
 interface Session {
   client: BenchClient;
   version: number;
+  /** The diagnostics published for the opened text, in a canonical form. */
+  opened: string;
+  /** Publications after a deletion (the text is the opened text again) whose diagnostics differ from `opened`. */
+  mismatches: number;
+}
+
+/** Diagnostics in an order-independent form, to compare two publications. */
+function canonical(p: PublishDiagnosticsParams): string {
+  return JSON.stringify(p.diagnostics.map((d) => JSON.stringify(d)).sort());
 }
 
 /** Starts a server per build on the workload's folder, opens the file and waits for its first diagnostics. */
@@ -264,9 +283,9 @@ async function openSessions(builds: Build[], w: Workload, uri: string, text: str
   const sessions: Session[] = [];
   for (const b of builds) {
     const client = new BenchClient(path.join(b.dist, "server.js"));
-    sessions.push({ client, version: 1 });
     await client.initialize(w.dir);
-    await client.timePublish(uri, 1, () => client.open(uri, text, 1));
+    const { params } = await client.waitPublish(uri, 1, () => client.open(uri, text, 1));
+    sessions.push({ client, version: 1, opened: canonical(params), mismatches: 0 });
   }
   return sessions;
 }
@@ -275,7 +294,10 @@ async function openSessions(builds: Build[], w: Workload, uri: string, text: str
 async function timeKeystroke(s: Session, uri: string, plan: Edit[], k: number): Promise<number> {
   const version = ++s.version;
   const t0 = performance.now();
-  const at = await s.client.timePublish(uri, version, () => s.client.change(uri, version, [keystroke(plan, k)]));
+  const { at, params } = await s.client.waitPublish(uri, version, () =>
+    s.client.change(uri, version, [keystroke(plan, k)]),
+  );
+  if (k % 2 === 1 && canonical(params) !== s.opened) s.mismatches++;
   return at - t0;
 }
 
@@ -289,6 +311,10 @@ interface KeystrokeResult {
   p50: number[];
   p95: number[];
   max: number[];
+  /** Per build: publications for the opened text again whose diagnostics differed from the opening's. */
+  mismatches: number[];
+  /** Per build: how many such publications were compared. */
+  compared: number;
 }
 
 async function benchWorkload(
@@ -324,14 +350,15 @@ async function benchWorkload(
         const e = plan[k >> 1];
         let hoverAt = 0;
         let hovered: Promise<number> | undefined;
-        const published = s.client.timePublish(uri, version, () => {
+        const published = s.client.waitPublish(uri, version, () => {
           s.client.change(uri, version, [keystroke(plan, k)]);
           hovered = s.client.timeHover(uri, e.line, firstWordColumn(text, e.line)).then((t) => {
             hoverAt = performance.now();
             return t;
           });
         });
-        const publishedAt = await published;
+        const { at: publishedAt, params } = await published;
+        if (k % 2 === 1 && canonical(params) !== s.opened) s.mismatches++;
         hoverMs[i].push(await hovered!);
         if (hoverAt <= publishedAt) beforePublish[i]++;
       }
@@ -347,6 +374,8 @@ async function benchWorkload(
     p50: samples.map((x) => percentile(x, 50)),
     p95: samples.map((x) => percentile(x, 95)),
     max: samples.map((x) => Math.max(...x)),
+    mismatches: sessions.map((s) => s.mismatches),
+    compared: Math.floor(total / 2),
   };
   return hovers > 0 ? { result, hover: { ms: hoverMs, beforePublish } } : { result };
 }
@@ -359,22 +388,25 @@ function firstWordColumn(text: string, line: number): number {
 const KEYSTROKE_GOALS = ["", "≤20", "≤30", "≤45"];
 
 async function benchKeystrokes(builds: Build[], o: Options): Promise<void> {
-  const workloads: [() => Workload, number][] = [
-    [smallWorkload, o.keystrokes],
-    [incidentWorkload, o.keystrokes],
-    [largeWorkload, o.keystrokes],
-    [largeX10Workload, o.keystrokesX10],
+  const workloads: [string, () => Workload, number][] = [
+    ["a", smallWorkload, o.keystrokes],
+    ["b", incidentWorkload, o.keystrokes],
+    ["c", largeWorkload, o.keystrokes],
+    ["d", largeX10Workload, o.keystrokesX10],
   ];
   const results: KeystrokeResult[] = [];
+  const goals: string[] = [];
   let hover: { ms: number[][]; beforePublish: number[] } | undefined;
-  for (const [i, [make, count]] of workloads.entries()) {
+  for (const [i, [key, make, count]] of workloads.entries()) {
+    if (!o.workloads.has(key)) continue;
     const w = make();
     console.error(`  keystrokes: ${w.name} (${w.lines} lines, ${w.files} files), ${count} edits ...`);
-    const r = await benchWorkload(builds, w, count, o.seed + i, i === 3 ? o.hovers : 0);
+    const r = await benchWorkload(builds, w, count, o.seed + i, key === "d" ? o.hovers : 0);
     results.push(r.result);
+    goals.push(KEYSTROKE_GOALS[i]);
     if (r.hover) hover = r.hover;
   }
-  const floor = results[0].p95;
+  const floor = o.workloads.has("a") ? results[0].p95 : builds.map(() => NaN);
   console.log(
     `\n2. keystroke → publishDiagnostics of that version, LSP stdio, debounceMs 0 (ms, this run; ` +
       `${WARMUP_KEYSTROKES} warm-up edits not counted)`,
@@ -384,12 +416,19 @@ async function benchKeystrokes(builds: Build[], o: Options): Promise<void> {
     console.log(`  ${r.workload}: ${r.lines} lines in ${r.files} file(s), ${r.keystrokes} keystrokes`);
     console.log(
       row(
-        `    p50 / p95 / max  ${KEYSTROKE_GOALS[i] ? `(p95 goal ${KEYSTROKE_GOALS[i]})` : ""}`,
+        `    p50 / p95 / max  ${goals[i] ? `(p95 goal ${goals[i]})` : ""}`,
         builds.map((_, b) => `${ms(r.p50[b])} / ${ms(r.p95[b])} / ${ms(r.max[b])}`),
         [r.p95[0], r.p95[1]],
       ),
     );
-    if (i > 0)
+    if (r.mismatches.some((m) => m > 0))
+      console.log(
+        row(
+          "    STALE? diagnostics ≠ the opening's",
+          builds.map((_, b) => `${r.mismatches[b]} of ${r.compared}`),
+        ),
+      );
+    if (goals[i])
       console.log(
         row(
           "    p95 ÷ the floor's p95",
@@ -482,7 +521,7 @@ async function benchStart(builds: Build[], o: Options): Promise<void> {
       const client = new BenchClient(path.join(builds[i].dist, "server.js"));
       try {
         await client.initialize(w.dir);
-        const at = await client.timePublish(uri, 1, () => client.open(uri, text, 1));
+        const { at } = await client.waitPublish(uri, 1, () => client.open(uri, text, 1));
         if (round >= 0) first[i].push(at - client.spawnedAt);
       } finally {
         await client.stop();
