@@ -448,6 +448,12 @@ async function benchKeystrokes(builds: Build[], o: Options): Promise<void> {
     );
     console.log(
       row(
+        "    answered within 50 ms",
+        builds.map((_, b) => `${h.ms[b].filter((x) => x <= 50).length} of ${h.ms[b].length}`),
+      ),
+    );
+    console.log(
+      row(
         "    answered before the diagnostics",
         builds.map((_, b) => `${h.beforePublish[b]} of ${h.ms[b].length}`),
       ),
