@@ -4,6 +4,7 @@
 // vscode-languageserver-protocol directly (the bench does not import the tests' client).
 
 import * as cp from "child_process";
+import { readFileSync } from "fs";
 import { performance } from "perf_hooks";
 import { pathToFileURL } from "url";
 import {
@@ -29,6 +30,9 @@ import {
 
 /** How long any one wait may take before the bench gives up on a server: (d) opens in ~1 min on a machine at load 20. */
 export const WAIT_LIMIT_MS = 300_000;
+
+/** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export class BenchClient {
   readonly child: cp.ChildProcess;
@@ -134,6 +138,21 @@ export class BenchClient {
       textDocument: { uri, version },
       contentChanges: changes,
     });
+  }
+
+  /**
+   * CPU time (user + system, every thread) the server process has used so far, in ms, from /proc (Linux; in
+   * clock ticks of 10 ms); NaN elsewhere. Less inflated than wall time by other load on a shared machine.
+   */
+  cpuMs(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+      // Fields after the command name (which may hold spaces) in parentheses: utime and stime are 14 and 15.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      return NaN;
+    }
   }
 
   /** Milliseconds from sending textDocument/hover to its answer. */

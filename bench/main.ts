@@ -20,7 +20,7 @@ import { performance } from "perf_hooks";
 import { pathToFileURL } from "url";
 import type { PublishDiagnosticsParams } from "vscode-languageserver-protocol/node";
 import { BenchClient } from "./lsp-client";
-import { median, percentile, runNode, seeded, writeRssPreload } from "./measure";
+import { median, percentile, runNode, seeded, writeRssPreload, type ProcessRun } from "./measure";
 import {
   REPO,
   TMP,
@@ -189,18 +189,23 @@ function buildBaseline(ref: string): { build: Build; remove: () => void } {
 
 function benchParse(builds: Build[], o: Options): void {
   const large = largeConfigPath();
-  const node: number[] = [];
-  const cli: number[][] = builds.map(() => []);
+  const rss = { preload: writeRssPreload(TMP), out: path.join(TMP, "rss.out") };
+  const node: ProcessRun[] = [];
+  const cli: ProcessRun[][] = builds.map(() => []);
   // One warm-up round (page cache), then N interleaved rounds.
   for (let round = -1; round < o.runs; round++) {
-    const n = runNode(["-e", "0"], { cwd: REPO }).ms;
-    const c = builds.map((b) => runNode([path.join(b.dist, "cli.js"), "parse", large], { cwd: REPO }).ms);
+    const n = runNode(["-e", "0"], { cwd: REPO, rss });
+    const order = round % 2 ? [...builds.keys()].reverse() : [...builds.keys()];
+    const c: ProcessRun[] = [];
+    for (const i of order) c[i] = runNode([path.join(builds[i].dist, "cli.js"), "parse", large], { cwd: REPO, rss });
     if (round < 0) continue;
     node.push(n);
     c.forEach((x, i) => cli[i].push(x));
   }
-  const nodeMs = median(node);
-  const cliMs = cli.map(median);
+  const nodeMs = median(node.map((r) => r.ms));
+  const nodeCpu = median(node.map((r) => r.cpuMs ?? NaN));
+  const cliMs = cli.map((rs) => median(rs.map((r) => r.ms)));
+  const cliCpu = cli.map((rs) => median(rs.map((r) => r.cpuMs ?? NaN)));
   console.log(`\n1. parse of large-config, whole process (median of ${o.runs}, interleaved with node -e 0)`);
   console.log(header(builds));
   console.log(
@@ -217,7 +222,23 @@ function benchParse(builds: Build[], o: Options): void {
       [cliMs[0], cliMs[1]],
     ),
   );
-  record("parse", { runs: o.runs, nodeMs, cliMs, cliOverNode: cliMs.map((c) => c / nodeMs) });
+  // CPU time (user + system) of the same runs: less inflated by other load than wall time.
+  console.log(
+    row(
+      "  CPU time ÷ node -e 0's CPU time",
+      cliCpu.map((c) => times(c / nodeCpu)),
+      [cliCpu[0], cliCpu[1]],
+    ),
+  );
+  record("parse", {
+    runs: o.runs,
+    nodeMs,
+    cliMs,
+    cliOverNode: cliMs.map((c) => c / nodeMs),
+    nodeCpuMs: nodeCpu,
+    cliCpuMs: cliCpu,
+    cliCpuOverNodeCpu: cliCpu.map((c) => c / nodeCpu),
+  });
 }
 
 // ---- 2. keystroke → diagnostics -------------------------------------------------------------------------
@@ -290,15 +311,19 @@ async function openSessions(builds: Build[], w: Workload, uri: string, text: str
   return sessions;
 }
 
-/** Sends keystroke `k` to a session and resolves with ms from sending it to the publish of its version. */
-async function timeKeystroke(s: Session, uri: string, plan: Edit[], k: number): Promise<number> {
+/**
+ * Sends keystroke `k` to a session and resolves with ms from sending it to the publish of its version, and the
+ * server's CPU time meanwhile.
+ */
+async function timeKeystroke(s: Session, uri: string, plan: Edit[], k: number): Promise<{ ms: number; cpuMs: number }> {
   const version = ++s.version;
+  const cpu0 = s.client.cpuMs();
   const t0 = performance.now();
   const { at, params } = await s.client.waitPublish(uri, version, () =>
     s.client.change(uri, version, [keystroke(plan, k)]),
   );
   if (k % 2 === 1 && canonical(params) !== s.opened) s.mismatches++;
-  return at - t0;
+  return { ms: at - t0, cpuMs: s.client.cpuMs() - cpu0 };
 }
 
 const WARMUP_KEYSTROKES = 4;
@@ -311,6 +336,8 @@ interface KeystrokeResult {
   p50: number[];
   p95: number[];
   max: number[];
+  /** Per build: the server's median CPU time per keystroke (10 ms ticks). */
+  cpuP50: number[];
   /** Per build: publications for the opened text again whose diagnostics differed from the opening's. */
   mismatches: number[];
   /** Per build: how many such publications were compared. */
@@ -326,10 +353,11 @@ async function benchWorkload(
 ): Promise<{ result: KeystrokeResult; hover?: { ms: number[][]; beforePublish: number[] } }> {
   const uri = pathToFileURL(w.file).href;
   const text = readFileSync(w.file, "utf8");
-  const total = WARMUP_KEYSTROKES + count + 2 * hovers;
+  const total = WARMUP_KEYSTROKES + count + hovers;
   const plan = editPlan(text, Math.ceil(total / 2) + 1, seed);
   const sessions = await openSessions(builds, w, uri, text);
   const samples: number[][] = builds.map(() => []);
+  const cpuSamples: number[][] = builds.map(() => []);
   const hoverMs: number[][] = builds.map(() => []);
   const beforePublish = builds.map(() => 0);
   try {
@@ -339,11 +367,14 @@ async function benchWorkload(
       const order = k % 2 ? [...sessions.keys()].reverse() : [...sessions.keys()];
       for (const i of order) {
         const t = await timeKeystroke(sessions[i], uri, plan, k);
-        if (k >= WARMUP_KEYSTROKES) samples[i].push(t);
+        if (k >= WARMUP_KEYSTROKES) {
+          samples[i].push(t.ms);
+          cpuSamples[i].push(t.cpuMs);
+        }
       }
     }
     // A hover right after a keystroke, on the edited directive's name: answered at once, or after the analysis?
-    for (let h = 0; h < 2 * hovers; h++, k++) {
+    for (let h = 0; h < hovers; h++, k++) {
       for (const i of sessions.keys()) {
         const s = sessions[i];
         const version = ++s.version;
@@ -374,6 +405,7 @@ async function benchWorkload(
     p50: samples.map((x) => percentile(x, 50)),
     p95: samples.map((x) => percentile(x, 95)),
     max: samples.map((x) => Math.max(...x)),
+    cpuP50: cpuSamples.map((x) => median(x)),
     mismatches: sessions.map((s) => s.mismatches),
     compared: Math.floor(total / 2),
   };
@@ -421,6 +453,7 @@ async function benchKeystrokes(builds: Build[], o: Options): Promise<void> {
         [r.p95[0], r.p95[1]],
       ),
     );
+    console.log(row("    server CPU per keystroke, median", r.cpuP50.map(ms), [r.cpuP50[0], r.cpuP50[1]]));
     if (r.mismatches.some((m) => m > 0))
       console.log(
         row(
@@ -471,12 +504,13 @@ function benchCheck(builds: Build[], o: Options): void {
   const w = millionLineWorkload();
   const preload = writeRssPreload(TMP);
   const rssOut = path.join(TMP, "rss.out");
-  const node: number[] = [];
+  const node: ProcessRun[] = [];
   const wall: number[][] = builds.map(() => []);
   const rss: number[][] = builds.map(() => []);
+  const cpu: number[][] = builds.map(() => []);
   console.error(`  check: ${w.name} (${w.lines} lines, ${w.files} files), ${o.checkRuns} run(s) per build ...`);
   for (let round = 0; round < o.checkRuns; round++) {
-    node.push(runNode(["-e", "0"], { cwd: w.dir }).ms);
+    node.push(runNode(["-e", "0"], { cwd: w.dir, rss: { preload, out: rssOut } }));
     const order = round % 2 ? [...builds.keys()].reverse() : [...builds.keys()];
     for (const i of order) {
       const r = runNode([path.join(builds[i].dist, "cli.js"), "check", w.file, "--fail-on", "never"], {
@@ -485,11 +519,14 @@ function benchCheck(builds: Build[], o: Options): void {
       });
       wall[i].push(r.ms);
       rss[i].push(r.maxRssKiB ?? NaN);
+      cpu[i].push(r.cpuMs ?? NaN);
     }
   }
-  const nodeMs = median(node);
+  const nodeMs = median(node.map((r) => r.ms));
+  const nodeCpu = median(node.map((r) => r.cpuMs ?? NaN));
   const wallMs = wall.map(median);
   const rssKiB = rss.map((x) => Math.max(...x));
+  const cpuMs = cpu.map(median);
   console.log(
     `\n3. cold check of a generated workspace: ${w.lines} lines in ${w.files} files ` +
       `(median of ${o.checkRuns}; peak RSS: the CLI process's process.resourceUsage().maxRSS, from a preload)`,
@@ -508,8 +545,24 @@ function benchCheck(builds: Build[], o: Options): void {
       wallMs.map((x) => times(x / nodeMs)),
     ),
   );
+  console.log(row("  CPU time, user + system (ms)", cpuMs.map(ms), [cpuMs[0], cpuMs[1]]));
+  console.log(
+    row(
+      "    ÷ node -e 0's CPU time",
+      cpuMs.map((x) => times(x / nodeCpu)),
+    ),
+  );
   console.log(row("peak RSS (MiB)              (<1024)", rssKiB.map(mib), [rssKiB[0], rssKiB[1]]));
-  record("check", { lines: w.lines, files: w.files, runs: o.checkRuns, nodeMs, wallMs, maxRssKiB: rssKiB });
+  record("check", {
+    lines: w.lines,
+    files: w.files,
+    runs: o.checkRuns,
+    nodeMs,
+    nodeCpuMs: nodeCpu,
+    wallMs,
+    cpuMs,
+    maxRssKiB: rssKiB,
+  });
 }
 
 // ---- 4. server start → first diagnostics ----------------------------------------------------------------

@@ -20,15 +20,16 @@ export function percentile(xs: number[], p: number): number {
 }
 
 /**
- * A preload that writes the process's own peak RSS (process.resourceUsage().maxRSS, KiB) to the file
- * $BENCH_RSS_OUT when it exits: the peak of the measured node process itself, whatever it spawns.
+ * A preload that writes the process's own resource use to the file $BENCH_RSS_OUT when it exits (JSON of
+ * process.resourceUsage(): maxRSS in KiB, user and system CPU time in µs): the measured node process itself,
+ * whatever it spawns. CPU time is less inflated than wall time by other load on a shared machine.
  */
 export function writeRssPreload(dir: string): string {
   const file = path.join(dir, "rss-preload.cjs");
   writeFileSync(
     file,
     "process.on('exit', () => { if (process.env.BENCH_RSS_OUT) require('fs').writeFileSync(" +
-      "process.env.BENCH_RSS_OUT, String(process.resourceUsage().maxRSS)); });\n",
+      "process.env.BENCH_RSS_OUT, JSON.stringify(process.resourceUsage())); });\n",
   );
   return file;
 }
@@ -37,6 +38,8 @@ export interface ProcessRun {
   ms: number;
   /** Peak RSS in KiB when run with `rss`, else null. */
   maxRssKiB: number | null;
+  /** User + system CPU time in ms when run with `rss`, else null. */
+  cpuMs: number | null;
 }
 
 /**
@@ -64,9 +67,9 @@ export function runNode(
   const ms = performance.now() - t0;
   if (!(options.okStatus ?? [0]).includes(r.status ?? -1))
     throw new Error(`node ${args.join(" ")} exited ${r.status ?? r.signal}: ${String(r.stderr).slice(0, 800)}`);
-  let maxRssKiB: number | null = null;
-  if (options.rss) maxRssKiB = Number(readFileSync(options.rss.out, "utf8"));
-  return { ms, maxRssKiB };
+  if (!options.rss) return { ms, maxRssKiB: null, cpuMs: null };
+  const use = JSON.parse(readFileSync(options.rss.out, "utf8")) as NodeJS.ResourceUsage;
+  return { ms, maxRssKiB: use.maxRSS, cpuMs: (use.userCPUTime + use.systemCPUTime) / 1000 };
 }
 
 /** A seeded generator (mulberry32): the same seed gives the same edits in every run and for every build. */
