@@ -1,6 +1,6 @@
 // Analysis benchmark: what the risk engine (include expansion, effective-configuration model, cost report,
 // every rule) adds on top of parsing, measured in the same run and reported as a ratio to the parse alone.
-// Run with `npm run bench` (bench/parse.mjs bundles and runs it after the parser benchmark). Nothing here
+// Run with `npm run bench` (`npm run bench -- --in-process`: bench/run.mjs bundles and runs it after the parser benchmark). Nothing here
 // asserts a time: the machines are shared and noisy (../shared/docs/performance.md).
 
 import { performance } from "perf_hooks";

@@ -3,14 +3,14 @@
 // costs over checking, and how both grow with 4× the locations (linear: up to 4×, start-up included).
 // Each process reports its own CPU time (`process.cpuUsage()`, from a preloaded hook): other load on the
 // shared machine inflates it far less than wall time. Ratios within this run, never one absolute time.
-// Run with `npm run bench` (it builds dist/ first).
+// Run with `npm run bench -- --in-process` (it builds dist/ first).
 
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-/** bench/tmp/fix.js, where bench/parse.mjs bundles this file. */
+/** bench/tmp/fix.js, where bench/run.mjs bundles this file. */
 const CLI = path.resolve(__dirname, "..", "..", "dist", "cli.js");
 
 /** One server; half its locations proxy to https (the fix moves the bundle into them), half to a variable. */

@@ -1,10 +1,11 @@
-// Parser benchmark (run with `npm run bench`; bench/parse.mjs bundles this file and runs it).
+// In-process parser benchmark (`npm run bench -- --in-process`; bench/run.mjs bundles this file and runs it).
+// The whole-process figure (`nginx-risk parse` ÷ `node -e 0`) is bench/main.ts's.
 //
 // Everything is measured in the same run, warm (warm-up iterations, then the median of N runs), and
 // reported as ratios: absolute times drift from run to run on the shared 2-core machines
 // (../shared/docs/performance.md). Nothing here asserts a time.
 
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { performance } from "perf_hooks";
@@ -15,8 +16,6 @@ import { scan } from "../server/src/parse/scanner";
 const REPO = path.resolve(__dirname, "..", "..");
 const TMP = path.join(REPO, "bench", "tmp");
 const LARGE_REL = "corpus/nginxinc+nginx-go-crossplane/testdata/configs/large-config/nginx.conf";
-/** nginx-go-crossplane Parse + JSON, whole process, on large-config: measured on ANOTHER run (performance.md). */
-const GO_CROSSPLANE_LARGE_MS = 151;
 /** Wall-clock budget of one measurement (warm-up excluded); N shrinks to fit it. */
 const BUDGET_MS = 4000;
 
@@ -42,21 +41,6 @@ function measure(fn: () => unknown, warmup = 3, maxRuns = 15, minRuns = 5): { ms
     times.push(performance.now() - t0);
   }
   return { ms: median(times), runs };
-}
-
-/** Median wall time (ms) of a whole process, stdout discarded; throws if it fails. */
-function measureProcess(args: string[], warmup = 1, runs = 7): number {
-  const once = (): number => {
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, args, { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status}: ${String(r.stderr).slice(0, 500)}`);
-    return ms;
-  };
-  for (let i = 0; i < warmup; i++) once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(once());
-  return median(times);
 }
 
 /** large-config from the shared corpus (decompressed into bench/tmp when only the .bz2 is there). */
@@ -188,35 +172,6 @@ function main(): void {
       " smaller than performance.md's 28,018-line generated input; do not compare it with that row)",
   );
 
-  const nodeStartMs = measureProcess(["-e", "0"]);
-  const cliPath = path.join(REPO, "dist", "cli.js");
-  let cliMs: number | null = null;
-  let cliError: string | null = null;
-  if (existsSync(cliPath)) {
-    try {
-      cliMs = measureProcess([cliPath, "parse", largePath], 1, 5);
-    } catch (e) {
-      cliError = (e as Error).message;
-    }
-  }
-  const cliLessNode = cliMs === null ? null : cliMs - nodeStartMs;
-  const overAnchor = cliLessNode === null ? null : cliLessNode / GO_CROSSPLANE_LARGE_MS;
-
-  console.log("\nWhole process, median wall time (ms):");
-  console.log(`  node -e 0 (Node's bare start)            ${f(nodeStartMs)}`);
-  if (cliMs !== null && cliLessNode !== null && overAnchor !== null) {
-    console.log(`  node dist/cli.js parse large-config      ${f(cliMs)}`);
-    console.log(`  cli - node start                         ${f(cliLessNode)}`);
-    console.log(
-      `  (cli - node start) / go-crossplane anchor ${overAnchor.toFixed(2)}  (target <= 0.67, i.e. 1.5x faster)\n` +
-        `  NOTE: the anchor (${GO_CROSSPLANE_LARGE_MS} ms, nginx-go-crossplane Parse + JSON, whole process) was measured on ANOTHER\n` +
-        "  run (../shared/docs/performance.md); only the ratios between numbers of this run are reliable.",
-    );
-  } else {
-    console.log(
-      `  node dist/cli.js parse large-config      ${cliError ? "FAILED: " + cliError : "skipped (no dist/cli.js)"}`,
-    );
-  }
   const totalS = (performance.now() - t0) / 1000;
   console.log(`\nbench time ${totalS.toFixed(1)} s`);
 
@@ -233,13 +188,6 @@ function main(): void {
         parseOverScan: round(r.parseOverScan),
         parseJsonOverParse: round(r.parseJsonOverParse),
       })),
-      nodeStartMs: round(nodeStartMs),
-      cliParseLargeMs: cliMs === null ? null : round(cliMs),
-      cliError,
-      cliLessNodeStartMs: cliLessNode === null ? null : round(cliLessNode),
-      cliLessNodeStartOverGoCrossplane: overAnchor === null ? null : round(overAnchor),
-      goCrossplaneAnchorMs: GO_CROSSPLANE_LARGE_MS,
-      anchorMeasuredOnAnotherRun: true,
       benchSeconds: round(totalS),
     }),
   );

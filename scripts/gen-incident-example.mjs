@@ -2,20 +2,20 @@
 // Debian's nginx — a CA bundle set once at http level, and one server with thousands of locations, each of
 // which gets its own SSL context that parses the whole bundle again. See examples/incident/README.md.
 //
-// usage: node scripts/gen-incident-example.mjs [LOCATIONS]   (default 4000)
+// usage: node scripts/gen-incident-example.mjs [LOCATIONS [OUT_DIR]]   (default 4000, examples/incident/generated)
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const OUT = path.join(REPO, "examples", "incident", "generated");
+const OUT = process.argv[3] ? path.resolve(process.argv[3]) : path.join(REPO, "examples", "incident", "generated");
 const BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 const arg = process.argv[2] ?? "4000";
 const locations = Number(arg);
 if (!Number.isInteger(locations) || locations < 0 || locations > 1_000_000) {
-  console.error(`usage: node scripts/gen-incident-example.mjs [LOCATIONS]  (not a count: ${arg})`);
+  console.error(`usage: node scripts/gen-incident-example.mjs [LOCATIONS [OUT_DIR]]  (not a count: ${arg})`);
   process.exit(2);
 }
 
