@@ -27,6 +27,20 @@ const entries = [
   { in: "server/src/cli/main.ts", out: "dist/cli.js", banner: "#!/usr/bin/env node" },
 ];
 
+// The directive table (330 kB) as `JSON.parse('…')`, not as the object literal esbuild makes of a JSON
+// import: V8 reads JSON about twice as fast as the same object in JavaScript (measured in issue 13's start-up
+// work: 15 ms against 31 ms, medians of 6, on the shared machine). Single quotes: JSON has few to escape.
+const jsonAsParse = {
+  name: "json-as-parse",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]server[\\/]data[\\/]directives\.json$/ }, (args) => {
+      const json = JSON.stringify(JSON.parse(readFileSync(args.path, "utf8")));
+      const literal = `'${json.replace(/[\\'\n\r\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}'`;
+      return { contents: `module.exports = JSON.parse(${literal});`, loader: "js" };
+    });
+  },
+};
+
 /** The package folder of a bundled input path: the last node_modules/<name> or node_modules/@scope/<name>. */
 function packageOf(input) {
   const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
@@ -52,6 +66,7 @@ for (const e of entries) {
     metafile: true,
     external: e.external ?? [],
     banner: e.banner ? { js: e.banner } : undefined,
+    plugins: [jsonAsParse],
     logLevel: "warning",
   });
   for (const input of Object.keys(result.metafile.inputs)) {
