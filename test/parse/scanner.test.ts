@@ -288,6 +288,19 @@ describe("scanner", () => {
   });
 
   describe("words", () => {
+    it("repeated words keep their own text, also when their hashes collide (the scan reuses equal words' strings)", () => {
+      // "Aa" and "BB" have the same 31-based hash (65·31+97 = 66·31+66), as do "AaAa", "AaBB", "BBAa" and "BBBB".
+      const words = ["Aa", "BB", "Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa", "AaAa", "A", "a\\;", "x${Aa}", "BB"];
+      const text = `${words.join(" ")};\n${words.join(" ")};\n`;
+      const statements = scan(text).tokens.filter((t): t is StmtToken => t.type === "stmt");
+      assert.strictEqual(statements.length, 2);
+      for (const t of statements)
+        assert.deepStrictEqual(
+          t.words.map((w) => w.value),
+          words,
+        );
+    });
+
     it("quoted `}`, `;`, `#` and `{` are ordinary characters", () => {
       const text = `a "}" ';' "#x" '{';`;
       const r = scan(text);
