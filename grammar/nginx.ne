@@ -1,30 +1,29 @@
 # The grammar of record for nginx configuration files.
 #
 # Its terminals are the coarse tokens of server/src/parse/scanner.ts (`scanTree`): one per block head (`open`:
-# the words up to `{`), per `}` (`close`), and one per statement (the words up to `;` or a Lua body) or
-# standalone comment (`leaf`: already the tree's Directive or Comment, nothing left to build). The scanner
-# guarantees a balanced stream, so this grammar accepts every input; syntax errors are reported by the
-# scanner with exact positions.
+# the words up to `{`), per `}` (`close`), and one per run of consecutive statements (the words up to `;` or a
+# Lua body) and standalone comments between them (`run`: already the tree's Directives and Comments, nothing
+# left to build). The scanner guarantees a balanced stream, so this grammar accepts every input; syntax errors
+# are reported by the scanner with exact positions.
 #
 # Postprocessors append in place (`items -> items …`): nearley's EBNF `:*` concatenates, which is quadratic
 # in long blocks (../shared/docs/performance.md). The kinds of item are alternatives of `items` itself, not of
 # a separate `item` rule, and statements and comments are one terminal: per token nearley then makes 4 states
-# instead of 7 and predicts nothing.
+# instead of 7 and predicts nothing; and a whole run of them is one token.
 # Postprocessors index `d` rather than destructure it: array destructuring is slow until V8 optimises the
 # function, and a CLI process is mostly that.
 
 @preprocessor typescript
 
 @{%
-import { TokenArrayLexer, blockStatement, terminals } from "../build";
+import { TokenArrayLexer, appendRun, blockStatement, terminals } from "../build";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const lexer: any = new TokenArrayLexer();
-// The terminals, as nearley test symbols: lexer.has() is false, so `%leaf` means the variable `leaf`
+// The terminals, as nearley test symbols: lexer.has() is false, so `%run` means the variable `run`
 // (nearleyc declares these as `var …: any`).
-var leaf: any = terminals.leaf;
+var run: any = terminals.run;
 var open: any = terminals.open;
 var close: any = terminals.close;
-const append = (d: any[]) => { d[0].push(d[1]); return d[0]; };
 %}
 
 @lexer lexer
@@ -32,5 +31,5 @@ const append = (d: any[]) => { d[0].push(d[1]); return d[0]; };
 file  -> items                          {% id %}
 
 items -> null                           {% () => [] %}
-       | items %leaf                    {% append %}
+       | items %run                     {% (d) => appendRun(d[0], d[1]) %}
        | items %open items %close       {% (d) => { d[0].push(blockStatement(d[1], d[2], d[3])); return d[0]; } %}

@@ -3,7 +3,7 @@
 // from the scanner's output.
 
 import * as assert from "assert";
-import { normalizeNewlines, scan, type ScanToken, type StmtToken } from "../../server/src/parse/scanner";
+import { normalizeNewlines, scan, scanTree, type ScanToken, type StmtToken } from "../../server/src/parse/scanner";
 import { posAt, rangeOf } from "../support/text";
 
 /** Position of `offset` in `text`, counting LF, CRLF and a lone CR as one line break (independent of the scanner). */
@@ -288,6 +288,19 @@ describe("scanner", () => {
   });
 
   describe("words", () => {
+    it("repeated words keep their own text, also when their hashes collide (the scan reuses equal words' strings)", () => {
+      // "Aa" and "BB" have the same 31-based hash (65·31+97 = 66·31+66), as do "AaAa", "AaBB", "BBAa" and "BBBB".
+      const words = ["Aa", "BB", "Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa", "AaAa", "A", "a\\;", "x${Aa}", "BB"];
+      const text = `${words.join(" ")};\n${words.join(" ")};\n`;
+      const statements = scan(text).tokens.filter((t): t is StmtToken => t.type === "stmt");
+      assert.strictEqual(statements.length, 2);
+      for (const t of statements)
+        assert.deepStrictEqual(
+          t.words.map((w) => w.value),
+          words,
+        );
+    });
+
     it("quoted `}`, `;`, `#` and `{` are ordinary characters", () => {
       const text = `a "}" ';' "#x" '{';`;
       const r = scan(text);
@@ -583,6 +596,31 @@ describe("scanner", () => {
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
       assert.deepStrictEqual(t.words[0].range, rangeOf(text, "a"));
+    });
+  });
+
+  describe("grammar terminals (scanTree)", () => {
+    it("statements and standalone comments in a row are one terminal: nearley's work is per terminal", () => {
+      const text = "user www;\n# note\nworker_processes 2;\nevents {\n  a 1; b 2; # c\n}\npid x;\nhttp { }\n";
+      const kinds = scanTree(text).tokens.map((t) =>
+        t.kind === "run" ? t.nodes.map((n) => (n.kind === "comment" ? `#${n.text}` : n.name)) : t.kind,
+      );
+      assert.deepStrictEqual(kinds, [
+        ["user", "# note", "worker_processes"],
+        "open",
+        ["a", "b", "# c"],
+        "close",
+        ["pid"],
+        "open",
+        "close",
+      ]);
+    });
+
+    it("a statement cut short by `}` or by the end of the input ends its run before the close", () => {
+      const kinds = scanTree("a {\n  b 1\n}\nc {\n  d").tokens.map((t) =>
+        t.kind === "run" ? t.nodes.map((n) => (n.kind === "directive" ? n.name : n.text)) : t.kind,
+      );
+      assert.deepStrictEqual(kinds, ["open", ["b"], "close", "open", ["d"], "close"]);
     });
   });
 

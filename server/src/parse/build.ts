@@ -1,10 +1,10 @@
 // Tree construction helpers used by the nearley grammar's postprocessors (grammar/nginx.ne).
 //
-// The scanner (`scanTree`) already makes each statement's Directive and each comment's Comment; what is left
-// here is the one thing only the grammar knows: which statements form a block's body.
+// The scanner (`scanTree`) already makes each statement's Directive and each comment's Comment, in runs; what is
+// left here is the one thing only the grammar knows: which statements form a block's body.
 
 import type { Directive, Node, Word } from "./ast";
-import type { CloseMark, OpenHead, TreeToken } from "./scanner";
+import type { CloseMark, LeafRun, OpenHead, TreeToken } from "./scanner";
 
 /** The parts of nearley 2.20's Parser that `TokenArrayLexer.tidy` touches (not in its typings). */
 export interface ParserInternals {
@@ -74,16 +74,27 @@ export class TokenArrayLexer {
   }
 }
 
-/** The grammar's terminals (nearley test symbols, used by grammar/nginx.ne as `%leaf`, `%open`, `%close`). */
+/** The grammar's terminals (nearley test symbols, used by grammar/nginx.ne as `%run`, `%open`, `%close`). */
 export const terminals = {
-  /** A statement or a standalone comment: a tree node the scanner has made whole. */
-  leaf: { test: (t: TreeToken): boolean => t.kind === "directive" || t.kind === "comment" },
+  /** Statements and standalone comments in a row: tree nodes the scanner has made whole. */
+  run: { test: (t: TreeToken): boolean => t.kind === "run" },
   open: { test: (t: TreeToken): boolean => t.kind === "open" },
   close: { test: (t: TreeToken): boolean => t.kind === "close" },
 };
 
 function emptyName(at: OpenHead): Word {
   return { value: "", quote: null, range: { start: at.brace.start, end: at.brace.start } };
+}
+
+/**
+ * `items` followed by a run: the run's own array when nothing comes before it in the block (most block bodies
+ * are one run), else its nodes appended one by one (no `push(...nodes)`: ARCHITECTURE, argument limits).
+ */
+export function appendRun(items: Node[], run: LeafRun): Node[] {
+  if (items.length === 0) return run.nodes;
+  const nodes = run.nodes;
+  for (let i = 0; i < nodes.length; i++) items.push(nodes[i]);
+  return items;
 }
 
 export function blockStatement(o: OpenHead, children: Node[], c: CloseMark): Directive {

@@ -9,11 +9,19 @@ import type { ConfigTestEvidence, ConfigTestEvidenceKind, DetectedVersion } from
 // Positions.
 
 export class Lines {
-  /** Offset of each line's first character. */
-  readonly starts: number[] = [0];
-  constructor(readonly text: string) {
+  private lineStarts: number[] | null = null;
+  constructor(readonly text: string) {}
+  /**
+   * Offset of each line's first character, found when first asked: most files a scan reads hold no facts and
+   * no reader asks (the facts scan of 1,000 nginx site files spent ~4% of a cold check in line splitting and
+   * line regexes).
+   */
+  get starts(): number[] {
+    if (this.lineStarts !== null) return this.lineStarts;
+    const starts = [0];
     const re = /\r\n|\r|\n/g;
-    for (let m = re.exec(text); m; m = re.exec(text)) this.starts.push(m.index + m[0].length);
+    for (let m = re.exec(this.text); m; m = re.exec(this.text)) starts.push(m.index + m[0].length);
+    return (this.lineStarts = starts);
   }
   get count(): number {
     return this.starts.length;

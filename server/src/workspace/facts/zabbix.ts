@@ -6,6 +6,8 @@ import { shellTestInvocation } from "./shell";
 
 export function readZabbix(ctx: FileCtx): void {
   const { lines } = ctx;
+  // Every `.conf` file comes here (nginx's too): only a file naming UserParameter has a line to look at.
+  if (!ctx.text.includes("UserParameter")) return;
   for (let i = 0; i < lines.count; i++) {
     const line = lines.line(i);
     const m = /^(\s*UserParameter\s*=\s*)([^,[]*(?:\[[^\]]*\])?)\s*,/.exec(line);
