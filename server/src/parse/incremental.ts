@@ -1,0 +1,357 @@
+// An edit → the parse of the new text, re-parsing only the block body (or the top-level statements) around
+// it and shifting the positions of what follows.
+//
+// Positions in the tree are absolute (ast.ts), so what follows the edit must be shifted: offsets by the
+// length delta, lines by the line delta, `character` on the line the re-parsed part ends on. That walk does
+// no scanning and allocates nothing per node, so it is a small part of a keystroke even on a 350k-line file
+// (bench/incremental-parse.ts measures both parts).
+//
+// When is a local re-parse equal to the full one? The scanner's state at a block's `{` is fixed by the text
+// before it (unchanged), and after the block's `}` it is the same as before the edit (no words pending, no
+// comment, string or Lua body open: the `}` ended a block) whenever the body scanned through that `}` closes
+// exactly there (parser.ts `reparseBody`). A comment reaching the `}`, an open string, a Lua body, a stray
+// `}` or `{` in the body: the body does not stand alone, and the parent block's body is tried, then the
+// top-level statements around the edit, then the whole file.
+
+import type { Directive, Node, ParsedFile, Position, Range, SyntaxError } from "./ast";
+import { parse, reparseBody, reparseTopLevel, type PartReparse } from "./parser";
+
+/** One edit in the offsets of the text it applies to (UTF-16): `[start, end)` replaced by `text`. */
+export interface TextChange {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * How the new tree was made: `block` (one block body re-parsed), `top` (top-level statements between
+ * blocks re-parsed) or `full` (the whole file).
+ */
+export type UpdateKind = "block" | "top" | "full";
+
+export interface ParseUpdate {
+  parsed: ParsedFile;
+  kind: UpdateKind;
+  /**
+   * Nodes kept (same objects) whose content changed: the directive whose block body was re-parsed and the
+   * directives of the blocks around it, outermost first (for `block`); empty for `top` and `full`.
+   * Every other kept node has only moved (its positions shifted in place).
+   */
+  changed: Directive[];
+  /** The new nodes (the re-parsed body's, or the top-level statements'); all of them for `full`. */
+  added: Node[];
+}
+
+/**
+ * The parse of `old.text` with `change` applied, equal to `parse(newText)` (tree, ranges, errors, line
+ * count). Nodes outside the re-parsed part keep their identity: they are shifted *in place*, so the
+ * result shares them with `old`, and `old` is no longer valid afterwards (its positions are the new text's).
+ * `newText`, when the caller has it (the editor's buffer), must be `old.text` with the change applied.
+ */
+export function updateParse(old: ParsedFile, change: TextChange, newText?: string): ParsedFile {
+  return updateParseDetailed(old, change, newText).parsed;
+}
+
+/** The changes of one LSP `didChange`, applied in order (each in the offsets of the text after the previous). */
+export function updateParseAll(old: ParsedFile, changes: readonly TextChange[], finalText?: string): ParseUpdate[] {
+  const updates: ParseUpdate[] = [];
+  let current = old;
+  for (let i = 0; i < changes.length; i++) {
+    const u = updateParseDetailed(current, changes[i], i === changes.length - 1 ? finalText : undefined);
+    updates.push(u);
+    current = u.parsed;
+  }
+  return updates;
+}
+
+/** `updateParse`, saying how the tree was made and which kept nodes changed. */
+export function updateParseDetailed(old: ParsedFile, change: TextChange, newText?: string): ParseUpdate {
+  const oldText = old.text;
+  const start = Math.max(0, Math.min(change.start, oldText.length));
+  const end = Math.max(start, Math.min(change.end, oldText.length));
+  const text = newText ?? oldText.slice(0, start) + change.text + oldText.slice(end);
+  const edit = { start, end, delta: text.length - oldText.length, lfDelta: countLf(change.text) };
+  edit.lfDelta -= countLf(oldText, start, end);
+
+  const path = enclosingBlocks(old.children, start, end);
+  for (let i = path.length - 1; i >= 0; i--) {
+    const d = path[i];
+    const block = d.block!;
+    const close = block.close!;
+    const body = reparseBody(text, block.open.end, close.start.offset + edit.delta);
+    if (body === null) continue;
+    // Where each enclosing block sits among its siblings, found before any position moves (a moved offset is
+    // negative until `done()`, and a sibling may start at the very Position a block ends at).
+    const next: number[] = [];
+    for (let j = 0; j <= i; j++) {
+      const siblings = j > 0 ? path[j - 1].block!.children : old.children;
+      next.push(lastStartingAtOrBefore(siblings, path[j].range.start.offset) + 1);
+    }
+    // An empty body's `{` ends at the very Position its `}` starts at: the `{` stays, the `}` moves.
+    if (close.start === block.open.end) close.start = { ...close.start };
+    const after = new Shift(close.start, body.end, edit.delta);
+    const errors = spliceErrors(old, body, block.open.end.offset, close.start.offset, after, edit.lfDelta);
+    // Everything from the `}` on: this block's close and the blocks around it, and their later siblings.
+    for (let j = i; j >= 0; j--) {
+      const b = path[j];
+      after.range(b.block!.close!);
+      after.position(b.range.end);
+      after.nodesFrom(j > 0 ? path[j - 1].block!.children : old.children, next[j]);
+    }
+    after.done();
+    block.children = body.children;
+    return {
+      parsed: { text, children: old.children, errors, lineCount: old.lineCount + after.lineDelta },
+      kind: "block",
+      changed: path.slice(0, i + 1),
+      added: body.children,
+    };
+  }
+  const top = updateTopLevel(old, text, edit);
+  if (top !== null) return top;
+  const parsed = parse(text);
+  return { parsed, kind: "full", changed: [], added: parsed.children };
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  /** New length − old length. */
+  delta: number;
+  /** LFs inserted − LFs removed (nginx's line numbers count LFs only). */
+  lfDelta: number;
+}
+
+/**
+ * The directives whose block body holds `[start, end)` without touching its braces, outermost first. A
+ * block left open at the end of the input (no `}`) is not one: its body runs to wherever the text ends.
+ */
+function enclosingBlocks(children: Node[], start: number, end: number): Directive[] {
+  const path: Directive[] = [];
+  let nodes = children;
+  for (;;) {
+    const i = lastStartingAtOrBefore(nodes, start);
+    if (i < 0) return path;
+    const n = nodes[i];
+    if (n.kind !== "directive" || !n.block || !n.block.close) return path;
+    if (n.block.open.end.offset > start || end > n.block.close.start.offset) return path;
+    path.push(n);
+    nodes = n.block.children;
+  }
+}
+
+/** Index of the last node starting at or before `offset` (siblings are ordered and do not overlap), or -1. */
+function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number {
+  let lo = 0;
+  let hi = nodes.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid].range.start.offset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/**
+ * Top-level statements around the edit re-parsed: from the end of the last top-level statement ended by
+ * `;` or `}` before the edit (such an end cannot grow into the edited text) to the start of the first
+ * node after it, or to the end of the file. Null when the scanner would not be between statements there.
+ */
+function updateTopLevel(old: ParsedFile, text: string, edit: Edit): ParseUpdate | null {
+  const children = old.children;
+  let first = lastStartingAtOrBefore(children, edit.start);
+  // `first` is the first node replaced: the one after the last closed statement ending before the edit.
+  while (first >= 0 && !(endsClosed(children[first]) && children[first].range.end.offset <= edit.start)) first--;
+  const from = first >= 0 ? children[first].range.end : null;
+  first++;
+  let next = first;
+  // A node starting right where the edit ends is re-parsed too (an insertion may run into its first word).
+  while (next < children.length && children[next].range.start.offset <= edit.end) next++;
+  // The part ends at the next node (which the edit does not touch), or at the end of the file.
+  const oldTo = next < children.length ? children[next].range.start : null;
+  const part = reparseTopLevel(text, from, oldTo ? oldTo.offset + edit.delta : text.length);
+  if (part === null) return null;
+  const fromOffset = from ? from.offset : 0;
+  let errors: SyntaxError[];
+  let lineCount: number;
+  if (oldTo === null) {
+    errors = [];
+    for (const e of old.errors) if (e.range.start.offset < fromOffset) errors.push(e);
+    for (const e of part.errors) errors.push(e);
+    lineCount = part.end.line + 1;
+  } else {
+    const after = new Shift(oldTo, part.end, edit.delta);
+    errors = spliceErrors(old, part, fromOffset, oldTo.offset - 1, after, edit.lfDelta);
+    after.nodesFrom(children, next);
+    after.done();
+    lineCount = old.lineCount + after.lineDelta;
+  }
+  const added = part.children;
+  const kept = children.slice(0, first);
+  for (const n of added) kept.push(n);
+  for (let i = next; i < children.length; i++) kept.push(children[i]);
+  return { parsed: { text, children: kept, errors, lineCount }, kind: "top", changed: [], added };
+}
+
+/** A statement that nothing after it can extend: ended by `;`, by the `}` of its block or of its Lua body. */
+function endsClosed(n: Node): boolean {
+  if (n.kind !== "directive") return false;
+  if (n.terminator === ";") return true;
+  if (n.terminator === "{") return n.block!.close !== null;
+  if (n.terminator === "lua") return n.lua!.inner.end.offset < n.lua!.range.end.offset;
+  return false;
+}
+
+/**
+ * The old errors before the re-parsed part, the part's own, then the old ones after it, shifted. The
+ * scanner reports errors in the order it reads the text, and every error lies inside the statement or
+ * comment it was found in, so the part's old errors are those starting in `[lo, hi]` (old offsets; `hi`
+ * is the part's `}`, where a quote closed just before it is reported).
+ */
+function spliceErrors(
+  old: ParsedFile,
+  part: PartReparse,
+  lo: number,
+  hi: number,
+  after: Shift,
+  lfDelta: number,
+): SyntaxError[] {
+  const out: SyntaxError[] = [];
+  const errors = old.errors;
+  let i = 0;
+  while (i < errors.length && errors[i].range.start.offset < lo) out.push(errors[i++]);
+  while (i < errors.length && errors[i].range.start.offset <= hi) i++;
+  for (const e of part.errors) out.push(e);
+  if (i === errors.length) return out;
+  const openNote = innermostOpenBlock(old.children);
+  for (; i < errors.length; i++) {
+    const e = errors[i];
+    // Before shifting: whether the block named in an end-of-input message lies after the re-parsed part.
+    if (e.crossplaneLine !== undefined) fixEndOfInput(e, openNote, hi, after.lineDelta);
+    else if (e.code === "comment-continues-past-cr" && lfDelta !== 0) fixNginxLine(e, lfDelta);
+    after.range(e.range);
+    if (e.related) for (const r of e.related) after.range(r.range);
+    out.push(e);
+  }
+  return out;
+}
+
+/** The innermost block left open at the end of the input (scanner.ts `finishAtEndOfInput` names it). */
+function innermostOpenBlock(children: Node[]): Directive | null {
+  let found: Directive | null = null;
+  let nodes = children;
+  for (;;) {
+    const n = nodes[nodes.length - 1];
+    if (n === undefined || n.kind !== "directive" || !n.block || n.block.close !== null) return found;
+    found = n;
+    nodes = n.block.children;
+  }
+}
+
+const OPEN_BLOCK_LINE = /block opened on line (\d+) is never closed$/;
+
+/** The end-of-input error: crossplane's line (an editor line) and the line of the block it names move. */
+function fixEndOfInput(e: SyntaxError, open: Directive | null, hi: number, lineDelta: number): void {
+  if (lineDelta === 0) return;
+  if (typeof e.crossplaneLine === "number") e.crossplaneLine += lineDelta;
+  // A negative offset: the brace is shared with an error shifted just before (Shift marks moved positions).
+  const brace = open?.block!.open.start;
+  if (brace !== undefined && (brace.offset < 0 || brace.offset > hi)) {
+    const m = OPEN_BLOCK_LINE.exec(e.message);
+    if (m) e.message = e.message.slice(0, m.index) + `block opened on line ${Number(m[1]) + lineDelta} is never closed`;
+  }
+}
+
+const NGINX_LINE = /\(for nginx this text is on line (\d+)\)$/;
+
+/** The warning of a comment continued past a lone CR names nginx's line (LFs only). */
+function fixNginxLine(e: SyntaxError, lfDelta: number): void {
+  const m = NGINX_LINE.exec(e.message);
+  if (m) e.message = e.message.slice(0, m.index) + `(for nginx this text is on line ${Number(m[1]) + lfDelta})`;
+}
+
+function countLf(s: string, from = 0, to = s.length): number {
+  let n = 0;
+  for (let i = s.indexOf("\n", from); i !== -1 && i < to; i = s.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/**
+ * Moves positions from `anchor` on (old text) to the new text, where `anchor` is now at `moved`: offsets by
+ * `delta`, lines by the anchor's line delta, and `character` on the anchor's own line by its change.
+ *
+ * Position objects are shared (a directive's start is its name's start; a `;` or `}` right after a word
+ * starts at that word's end Position; an error's range is often a word's Range), so each must move exactly
+ * once. A moved position is marked by a negative offset (`-1 - new offset`) until `done()` turns the marks
+ * back: no Set of visited objects (a 350k-line file has millions of positions).
+ */
+class Shift {
+  readonly lineDelta: number;
+  private readonly anchorLine: number;
+  private readonly charDelta: number;
+  private readonly moved: Position[] = [];
+  private readonly noop: boolean;
+
+  constructor(
+    anchor: Position,
+    moved: Position,
+    private readonly delta: number,
+  ) {
+    this.anchorLine = anchor.line;
+    this.lineDelta = moved.line - anchor.line;
+    this.charDelta = moved.character - anchor.character;
+    this.noop = delta === 0 && this.lineDelta === 0 && this.charDelta === 0;
+  }
+
+  position(p: Position): void {
+    if (this.noop || p.offset < 0) return;
+    if (p.line === this.anchorLine) p.character += this.charDelta;
+    p.line += this.lineDelta;
+    p.offset = -1 - (p.offset + this.delta);
+    this.moved.push(p);
+  }
+
+  range(r: Range): void {
+    this.position(r.start);
+    this.position(r.end);
+  }
+
+  /** `nodes[from ..]` and everything inside them. */
+  nodesFrom(nodes: readonly Node[], from: number): void {
+    if (this.noop) return;
+    const stack: Node[] = [];
+    for (let i = nodes.length - 1; i >= from; i--) stack.push(nodes[i]);
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      this.range(n.range);
+      if (n.kind === "comment") continue;
+      this.range(n.nameWord.range);
+      const args = n.args;
+      for (let i = 0; i < args.length; i++) this.range(args[i].range);
+      const comments = n.argComments;
+      for (let i = 0; i < comments.length; i++) this.range(comments[i].range);
+      if (n.semicolon) this.range(n.semicolon);
+      if (n.lua) {
+        this.range(n.lua.range);
+        this.range(n.lua.inner);
+      }
+      const block = n.block;
+      if (block) {
+        this.range(block.open);
+        if (block.close) this.range(block.close);
+        const children = block.children;
+        for (let i = 0; i < children.length; i++) stack.push(children[i]);
+      }
+    }
+  }
+
+  /** Ends the marks: every moved offset back to its (new) value. */
+  done(): void {
+    const moved = this.moved;
+    for (let i = 0; i < moved.length; i++) moved[i].offset = -1 - moved[i].offset;
+    moved.length = 0;
+  }
+}
