@@ -8,12 +8,16 @@ import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
 import type { Node, ParsedFile } from "../../server/src/parse/ast";
+import { TextDocument } from "vscode-languageserver-textdocument";
 import {
+  offsetAt,
   updateParseAll,
   updateParseDetailed,
+  type RangeChange,
   type TextChange,
   type UpdateKind,
 } from "../../server/src/parse/incremental";
+import { ParseCache } from "../../server/src/workspace/files";
 import { parse } from "../../server/src/parse/parser";
 import { walkTree } from "../../server/src/parse/walk";
 import { CORPUS, haveShared } from "../support/shared";
@@ -307,6 +311,67 @@ describe("incremental parse", function () {
         }),
         { seed: SEED + 100, numRuns: 300 },
       );
+    });
+
+    it("edits sent as editor ranges land where vscode-languageserver-textdocument puts them", () => {
+      const text = readCorpus(FILES[5]) + readCorpus(FILES[2]);
+      fc.assert(
+        fc.property(
+          fc.array(
+            fc.record({
+              a: fc.record({ line: fc.integer({ min: -1, max: 140 }), character: fc.integer({ min: -1, max: 90 }) }),
+              b: fc.record({ line: fc.integer({ min: -1, max: 140 }), character: fc.integer({ min: -1, max: 90 }) }),
+              text: fc.constantFrom("", "x", "}", "{", "\n", "\r\n", "\r", "a b;\n", '"'),
+            }),
+            { minLength: 1, maxLength: 5 },
+          ),
+          (edits) => {
+            const doc = TextDocument.create("file:///x.conf", "nginx", 1, text);
+            let parsed = parse(text);
+            for (const e of edits) {
+              for (const p of [e.a, e.b]) assert.strictEqual(offsetAt(parsed, p), doc.offsetAt(p), JSON.stringify(p));
+            }
+            const changes: RangeChange[] = edits.map((e) => ({ range: { start: e.a, end: e.b }, text: e.text }));
+            TextDocument.update(doc, changes, 2);
+            const updates = updateParseAll(parsed, changes);
+            parsed = updates[updates.length - 1].parsed;
+            assertSameParse(parsed, doc.getText(), JSON.stringify(changes));
+          },
+        ),
+        { seed: SEED + 200, numRuns: 300 },
+      );
+    });
+
+    it("ParseCache.update: a didChange's edits update the cached tree, counted apart from full parses", () => {
+      const text = readCorpus(FILES[6]);
+      const cache = new ParseCache();
+      const first = cache.get("/w/nginx.conf", { text, version: "v1", problems: [] });
+      const at = text.indexOf("{", text.indexOf("\nhttp")) + 1;
+      const change = { start: at, end: at, text: "\n  x 1;" };
+      const text2 = text.slice(0, at) + change.text + text.slice(at);
+      const second = cache.update("/w/nginx.conf", { text: text2, version: "v2", problems: [] }, [change], "v1");
+      assert.deepStrictEqual([cache.parses, cache.incrementalParses], [1, 1]);
+      assert.strictEqual(second.children, first.children, "the top-level list is the cached one, updated");
+      assertSameParse(second, text2, "after the update");
+      // Asked again for the same version: the cached tree, no work.
+      assert.strictEqual(cache.get("/w/nginx.conf", { text: text2, version: "v2", problems: [] }), second);
+      // Changes from a version the cache does not hold, or that do not add up to the text: parsed whole.
+      const text3 = "x" + text2;
+      cache.update(
+        "/w/nginx.conf",
+        { text: text3, version: "v3", problems: [] },
+        [{ start: 0, end: 0, text: "x" }],
+        "v1",
+      );
+      assert.deepStrictEqual([cache.parses, cache.incrementalParses], [2, 1]);
+      const lying = cache.update(
+        "/w/nginx.conf",
+        { text: "y" + text3, version: "v4", problems: [] },
+        [{ start: 0, end: 0, text: "zz" }],
+        "v3",
+      );
+      assert.deepStrictEqual([cache.parses, cache.incrementalParses], [3, 1]);
+      assertSameParse(lying, "y" + text3, "after changes that do not match the text");
     });
 
     it("takes the incremental path for most edits inside blocks", () => {

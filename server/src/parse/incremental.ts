@@ -40,6 +40,9 @@ export interface ParseUpdate {
   changed: Directive[];
   /** The new nodes (the re-parsed body's, or the top-level statements'); all of them for `full`. */
   added: Node[];
+  /** The change as applied (offsets clamped to the old text) and the old text's length. */
+  change: TextChange;
+  oldLength: number;
 }
 
 /**
@@ -52,16 +55,93 @@ export function updateParse(old: ParsedFile, change: TextChange, newText?: strin
   return updateParseDetailed(old, change, newText).parsed;
 }
 
-/** The changes of one LSP `didChange`, applied in order (each in the offsets of the text after the previous). */
-export function updateParseAll(old: ParsedFile, changes: readonly TextChange[], finalText?: string): ParseUpdate[] {
+/** A line and a character (UTF-16) in an editor's terms: LF, CRLF and a lone CR end a line. */
+export interface LineCharacter {
+  line: number;
+  character: number;
+}
+
+/** An edit as an editor sends it (LSP `TextDocumentContentChangeEvent` with a range), without LSP types. */
+export interface RangeChange {
+  range: { start: LineCharacter; end: LineCharacter };
+  text: string;
+}
+
+/**
+ * The changes of one LSP `didChange`, applied in order (each in the positions of the text after the previous
+ * ones). `finalText`, when the caller has it, is the text after all of them.
+ */
+export function updateParseAll(
+  old: ParsedFile,
+  changes: readonly (TextChange | RangeChange)[],
+  finalText?: string,
+): ParseUpdate[] {
   const updates: ParseUpdate[] = [];
   let current = old;
   for (let i = 0; i < changes.length; i++) {
-    const u = updateParseDetailed(current, changes[i], i === changes.length - 1 ? finalText : undefined);
+    const c = changes[i];
+    const change = "range" in c ? toTextChange(current, c) : c;
+    const u = updateParseDetailed(current, change, i === changes.length - 1 ? finalText : undefined);
     updates.push(u);
     current = u.parsed;
   }
   return updates;
+}
+
+/** `change` in offsets of `parsed.text` (a reversed range is read the right way round, as editors do). */
+export function toTextChange(parsed: ParsedFile, change: RangeChange): TextChange {
+  const a = offsetAt(parsed, change.range.start);
+  const b = offsetAt(parsed, change.range.end);
+  return { start: Math.min(a, b), end: Math.max(a, b), text: change.text };
+}
+
+/**
+ * The offset of an editor position in `parsed.text`, as vscode-languageserver-textdocument's `offsetAt`
+ * gives it: a character past the end of its line is the end of the line (before its line break), a line
+ * past the last is the end of the text. The tree gives a line start near the position (the last node
+ * starting on a line at or before it, blocks descended), so only the lines after that node are read.
+ */
+export function offsetAt(parsed: ParsedFile, at: LineCharacter): number {
+  const text = parsed.text;
+  if (at.line < 0) return 0;
+  let line = 0;
+  let o = 0;
+  let nodes = parsed.children;
+  for (;;) {
+    const i = lastStartingOnOrBeforeLine(nodes, at.line);
+    if (i < 0) break;
+    const n = nodes[i];
+    line = n.range.start.line;
+    o = n.range.start.offset - n.range.start.character;
+    if (n.kind !== "directive" || !n.block || n.range.end.line < at.line) break;
+    nodes = n.block.children;
+  }
+  for (; line < at.line; line++) {
+    while (o < text.length && !isLineBreak(text.charCodeAt(o))) o++;
+    if (o >= text.length) return text.length;
+    o += text.charCodeAt(o) === 0x0d && text.charCodeAt(o + 1) === 0x0a ? 2 : 1;
+  }
+  const lineStart = o;
+  while (o < text.length && o - lineStart < at.character && !isLineBreak(text.charCodeAt(o))) o++;
+  return o;
+}
+
+function isLineBreak(c: number): boolean {
+  return c === 0x0a || c === 0x0d;
+}
+
+function lastStartingOnOrBeforeLine(nodes: readonly Node[], line: number): number {
+  let lo = 0;
+  let hi = nodes.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid].range.start.line <= line) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
 }
 
 /** `updateParse`, saying how the tree was made and which kept nodes changed. */
@@ -69,7 +149,12 @@ export function updateParseDetailed(old: ParsedFile, change: TextChange, newText
   const oldText = old.text;
   const start = Math.max(0, Math.min(change.start, oldText.length));
   const end = Math.max(start, Math.min(change.end, oldText.length));
-  const text = newText ?? oldText.slice(0, start) + change.text + oldText.slice(end);
+  const applied = { start, end, text: change.text };
+  const newLength = oldText.length + change.text.length - (end - start);
+  const text =
+    newText !== undefined && newText.length === newLength
+      ? newText
+      : oldText.slice(0, start) + change.text + oldText.slice(end);
   const edit = { start, end, delta: text.length - oldText.length, lfDelta: countLf(change.text) };
   edit.lfDelta -= countLf(oldText, start, end);
 
@@ -105,12 +190,14 @@ export function updateParseDetailed(old: ParsedFile, change: TextChange, newText
       kind: "block",
       changed: path.slice(0, i + 1),
       added: body.children,
+      change: applied,
+      oldLength: oldText.length,
     };
   }
   const top = updateTopLevel(old, text, edit);
-  if (top !== null) return top;
+  if (top !== null) return { ...top, change: applied, oldLength: oldText.length };
   const parsed = parse(text);
-  return { parsed, kind: "full", changed: [], added: parsed.children };
+  return { parsed, kind: "full", changed: [], added: parsed.children, change: applied, oldLength: oldText.length };
 }
 
 interface Edit {
@@ -160,7 +247,7 @@ function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number 
  * `;` or `}` before the edit (such an end cannot grow into the edited text) to the start of the first
  * node after it, or to the end of the file. Null when the scanner would not be between statements there.
  */
-function updateTopLevel(old: ParsedFile, text: string, edit: Edit): ParseUpdate | null {
+function updateTopLevel(old: ParsedFile, text: string, edit: Edit): Omit<ParseUpdate, "change" | "oldLength"> | null {
   const children = old.children;
   let first = lastStartingAtOrBefore(children, edit.start);
   // `first` is the first node replaced: the one after the last closed statement ending before the edit.
