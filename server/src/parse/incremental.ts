@@ -14,7 +14,7 @@
 // top-level statements around the edit, then the whole file.
 
 import type { Directive, Node, ParsedFile, Position, Range, SyntaxError } from "./ast";
-import { parse, reparseBody, reparseTopLevel, type PartReparse } from "./parser";
+import { parse, reparseBody, reparseRegion, type PartReparse } from "./parser";
 
 /** One edit in the offsets of the text it applies to (UTF-16): `[start, end)` replaced by `text`. */
 export interface TextChange {
@@ -24,10 +24,10 @@ export interface TextChange {
 }
 
 /**
- * How the new tree was made: `block` (one block body re-parsed), `top` (top-level statements between
- * blocks re-parsed) or `full` (the whole file).
+ * How the new tree was made: `statements` (the statements around the edit in one block's body re-parsed),
+ * `block` (one block's whole body), `top` (top-level statements around the edit) or `full` (the whole file).
  */
-export type UpdateKind = "block" | "top" | "full";
+export type UpdateKind = "statements" | "block" | "top" | "full";
 
 export interface ParseUpdate {
   parsed: ParsedFile;
@@ -159,46 +159,19 @@ export function updateParseDetailed(old: ParsedFile, change: TextChange, newText
   edit.lfDelta -= countLf(oldText, start, end);
 
   const path = enclosingBlocks(old.children, start, end);
-  for (let i = path.length - 1; i >= 0; i--) {
-    const d = path[i];
-    const block = d.block!;
-    const close = block.close!;
-    const body = reparseBody(text, block.open.end, close.start.offset + edit.delta);
-    if (body === null) continue;
-    // Where each enclosing block sits among its siblings, found before any position moves (a moved offset is
-    // negative until `done()`, and a sibling may start at the very Position a block ends at).
-    const next: number[] = [];
-    for (let j = 0; j <= i; j++) {
-      const siblings = j > 0 ? path[j - 1].block!.children : old.children;
-      next.push(lastStartingAtOrBefore(siblings, path[j].range.start.offset) + 1);
-    }
-    // An empty body's `{` ends at the very Position its `}` starts at: the `{` stays, the `}` moves.
-    if (close.start === block.open.end) close.start = { ...close.start };
-    const after = new Shift(close.start, body.end, edit.delta);
-    const errors = spliceErrors(old, body, block.open.end.offset, close.start.offset, after, edit.lfDelta);
-    // Everything from the `}` on: this block's close and the blocks around it, and their later siblings.
-    for (let j = i; j >= 0; j--) {
-      const b = path[j];
-      after.range(b.block!.close!);
-      after.position(b.range.end);
-      after.nodesFrom(j > 0 ? path[j - 1].block!.children : old.children, next[j]);
-    }
-    after.done();
-    block.children = body.children;
-    return {
-      parsed: { text, children: old.children, errors, lineCount: old.lineCount + after.lineDelta },
-      kind: "block",
-      changed: path.slice(0, i + 1),
-      added: body.children,
-      change: applied,
-      oldLength: oldText.length,
-    };
+  // Innermost first: the statements around the edit in a block's body, then that whole body, then the same
+  // one block further out; last the top-level statements around it, then the whole file.
+  for (let level = path.length - 1; level >= -1; level--) {
+    const u =
+      reparseAround(old, text, edit, path, level) ??
+      (level >= 0 ? reparseWholeBody(old, text, edit, path, level) : null);
+    if (u !== null) return { ...u, change: applied, oldLength: oldText.length };
   }
-  const top = updateTopLevel(old, text, edit);
-  if (top !== null) return { ...top, change: applied, oldLength: oldText.length };
   const parsed = parse(text);
   return { parsed, kind: "full", changed: [], added: parsed.children, change: applied, oldLength: oldText.length };
 }
+
+type PartUpdate = Omit<ParseUpdate, "change" | "oldLength">;
 
 interface Edit {
   start: number;
@@ -243,44 +216,113 @@ function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number 
 }
 
 /**
- * Top-level statements around the edit re-parsed: from the end of the last top-level statement ended by
- * `;` or `}` before the edit (such an end cannot grow into the edited text) to the start of the first
- * node after it, or to the end of the file. Null when the scanner would not be between statements there.
+ * The statements around the edit in the body of `path[level]` (in the file, for level -1) re-parsed: from
+ * the end of the last sibling ended by `;` or `}` before the edit (such an end cannot grow into the edited
+ * text; else from the body's `{`, or the file's start) to the start of the first sibling after it (else to
+ * the body's `}`, or the file's end). Null when the scanner would not be between statements there.
  */
-function updateTopLevel(old: ParsedFile, text: string, edit: Edit): Omit<ParseUpdate, "change" | "oldLength"> | null {
-  const children = old.children;
-  let first = lastStartingAtOrBefore(children, edit.start);
-  // `first` is the first node replaced: the one after the last closed statement ending before the edit.
-  while (first >= 0 && !(endsClosed(children[first]) && children[first].range.end.offset <= edit.start)) first--;
-  const from = first >= 0 ? children[first].range.end : null;
+function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directive[], level: number): PartUpdate | null {
+  const block = level >= 0 ? path[level].block! : null;
+  const siblings = block ? block.children : old.children;
+  let first = lastStartingAtOrBefore(siblings, edit.start);
+  while (first >= 0 && !(endsClosed(siblings[first]) && siblings[first].range.end.offset <= edit.start)) first--;
+  const from = first >= 0 ? siblings[first].range.end : block ? block.open.end : null;
   first++;
   let next = first;
   // A node starting right where the edit ends is re-parsed too (an insertion may run into its first word).
-  while (next < children.length && children[next].range.start.offset <= edit.end) next++;
-  // The part ends at the next node (which the edit does not touch), or at the end of the file.
-  const oldTo = next < children.length ? children[next].range.start : null;
-  const part = reparseTopLevel(text, from, oldTo ? oldTo.offset + edit.delta : text.length);
+  while (next < siblings.length && siblings[next].range.start.offset <= edit.end) next++;
+  const anchor = next < siblings.length ? siblings[next].range.start : block ? block.close!.start : null;
+  const part = reparseRegion(text, from, anchor ? anchor.offset + edit.delta : text.length, block !== null);
   if (part === null) return null;
-  const fromOffset = from ? from.offset : 0;
+  const lo = from ? from.offset : 0;
+  return splice(old, text, edit, path, level, first, next, part, lo, anchor ? anchor.offset - 1 : Infinity, anchor);
+}
+
+/** The whole body of `path[level]` re-parsed, scanned through its `}` (parser.ts `reparseBody`). */
+function reparseWholeBody(
+  old: ParsedFile,
+  text: string,
+  edit: Edit,
+  path: Directive[],
+  level: number,
+): PartUpdate | null {
+  const block = path[level].block!;
+  const close = block.close!;
+  const part = reparseBody(text, block.open.end, close.start.offset + edit.delta);
+  if (part === null) return null;
+  const n = block.children.length;
+  return splice(old, text, edit, path, level, 0, n, part, block.open.end.offset, close.start.offset, close.start, true);
+}
+
+/**
+ * Puts `part` in place of `siblings[first .. next)` of `path[level]`'s body (the file's, level -1) and moves
+ * what follows `anchor` (old text; null: the part runs to the end of the file). The part's old errors are
+ * those starting in `[lo, hi]`.
+ */
+function splice(
+  old: ParsedFile,
+  text: string,
+  edit: Edit,
+  path: Directive[],
+  level: number,
+  first: number,
+  next: number,
+  part: PartReparse,
+  lo: number,
+  hi: number,
+  anchor: Position | null,
+  wholeBody = false,
+): PartUpdate {
+  const siblingsOf = (j: number): Node[] => (j >= 0 ? path[j].block!.children : old.children);
+  const siblings = siblingsOf(level);
   let errors: SyntaxError[];
   let lineCount: number;
-  if (oldTo === null) {
+  if (anchor === null) {
     errors = [];
-    for (const e of old.errors) if (e.range.start.offset < fromOffset) errors.push(e);
+    for (const e of old.errors) if (e.range.start.offset < lo) errors.push(e);
     for (const e of part.errors) errors.push(e);
     lineCount = part.end.line + 1;
   } else {
-    const after = new Shift(oldTo, part.end, edit.delta);
-    errors = spliceErrors(old, part, fromOffset, oldTo.offset - 1, after, edit.lfDelta);
-    after.nodesFrom(children, next);
+    // Where each enclosing block sits among its siblings, found before any position moves (a moved offset is
+    // negative until `done()`, and a sibling may start at the very Position a block ends at).
+    const index: number[] = [];
+    for (let j = 0; j <= level; j++)
+      index.push(lastStartingAtOrBefore(siblingsOf(j - 1), path[j].range.start.offset) + 1);
+    if (level >= 0) {
+      // An empty body's `{` ends at the very Position its `}` starts at: the `{` stays, the `}` moves.
+      const block = path[level].block!;
+      if (block.close!.start === block.open.end) {
+        block.close!.start = { ...block.open.end };
+        if (anchor === block.open.end) anchor = block.close!.start;
+      }
+    }
+    const after = new Shift(anchor, part.end, edit.delta);
+    errors = spliceErrors(old, part, lo, hi, after, edit.lfDelta);
+    after.nodesFrom(siblings, next);
+    // The blocks around the part: their `}`, and their later siblings.
+    for (let j = level; j >= 0; j--) {
+      after.range(path[j].block!.close!);
+      after.position(path[j].range.end);
+      after.nodesFrom(siblingsOf(j - 1), index[j]);
+    }
     after.done();
     lineCount = old.lineCount + after.lineDelta;
   }
   const added = part.children;
-  const kept = children.slice(0, first);
-  for (const n of added) kept.push(n);
-  for (let i = next; i < children.length; i++) kept.push(children[i]);
-  return { parsed: { text, children: kept, errors, lineCount }, kind: "top", changed: [], added };
+  let children: Node[];
+  if (first === 0 && next === siblings.length) children = added;
+  else {
+    children = siblings.slice(0, first);
+    for (const n of added) children.push(n);
+    for (let i = next; i < siblings.length; i++) children.push(siblings[i]);
+  }
+  if (level >= 0) path[level].block!.children = children;
+  return {
+    parsed: { text, children: level >= 0 ? old.children : children, errors, lineCount },
+    kind: level < 0 ? "top" : first === 0 && next === siblings.length && wholeBody ? "block" : "statements",
+    changed: path.slice(0, level + 1),
+    added,
+  };
 }
 
 /** A statement that nothing after it can extend: ended by `;`, by the `}` of its block or of its Lua body. */

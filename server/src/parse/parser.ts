@@ -63,18 +63,26 @@ export function reparseBody(newText: string, bodyStart: Position, closeOffset: n
 }
 
 /**
- * Re-parses top-level statements of `newText` from `from` (the end of a top-level statement ended by `;` or
- * `}`, or the start of the file when null) to `to` (the start of a later top-level node, or the end of the
- * text). Returns null when the scanner would not be between statements at `to` in a full parse: something
- * is still open there (a statement, a block, a string, a Lua body: the only errors that carry
- * `crossplaneLine` are those of the end of the input) or a comment runs into it.
+ * Re-parses the statements of `newText` from `from` (the end of a statement ended by `;` or `}`, the `{` of
+ * the block they are in — `nested` — or the start of the file when null) to `to` (the start of a later
+ * node, the block's `}`, or the end of the text). Returns null when the scanner would not be between
+ * statements at `to` in a full parse: something is still open there (a statement, a block, a string, a Lua
+ * body: the only errors that carry `crossplaneLine` are those of the end of the input), a comment runs into
+ * it, or (nested) a `}` closes the block before it.
  */
-export function reparseTopLevel(newText: string, from: Position | null, to: number): PartReparse | null {
-  const scanned = scanTree(newText, from ? { from, to } : { to });
+export function reparseRegion(newText: string, from: Position | null, to: number, nested: boolean): PartReparse | null {
+  const scanned = scanTree(newText, from ? { from, to, allowUnbalanced: nested } : { to });
   if (to < newText.length) {
     if (scanned.errors.some((e) => e.crossplaneLine !== undefined)) return null;
     const last = scanned.tokens[scanned.tokens.length - 1];
     if (last?.kind === "comment" && last.range.end.offset === to) return null;
+  }
+  if (nested) {
+    let depth = 0;
+    for (const t of scanned.tokens) {
+      if (t.kind === "open") depth++;
+      else if (t.kind === "close" && --depth < 0) return null;
+    }
   }
   return { children: runGrammar(scanned.tokens), errors: scanned.errors, end: scanned.end };
 }
