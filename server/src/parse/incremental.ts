@@ -40,6 +40,8 @@ export interface ParseUpdate {
   changed: Directive[];
   /** The new nodes (the re-parsed body's, or the top-level statements'); all of them for `full`. */
   added: Node[];
+  /** Position objects moved (shifted in place) after the re-parsed part: the work of the fix-up. */
+  moved: number;
   /** The change as applied (offsets clamped to the old text) and the old text's length. */
   change: TextChange;
   oldLength: number;
@@ -168,7 +170,15 @@ export function updateParseDetailed(old: ParsedFile, change: TextChange, newText
     if (u !== null) return { ...u, change: applied, oldLength: oldText.length };
   }
   const parsed = parse(text);
-  return { parsed, kind: "full", changed: [], added: parsed.children, change: applied, oldLength: oldText.length };
+  return {
+    parsed,
+    kind: "full",
+    changed: [],
+    added: parsed.children,
+    moved: 0,
+    change: applied,
+    oldLength: oldText.length,
+  };
 }
 
 type PartUpdate = Omit<ParseUpdate, "change" | "oldLength">;
@@ -218,8 +228,8 @@ function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number 
 /**
  * The statements around the edit in the body of `path[level]` (in the file, for level -1) re-parsed: from
  * the end of the last sibling ended by `;` or `}` before the edit (such an end cannot grow into the edited
- * text; else from the body's `{`, or the file's start) to the start of the first sibling after it (else to
- * the body's `}`, or the file's end). Null when the scanner would not be between statements there.
+ * text; else from the body's `{`, or the file's start) to the start of the first sibling after it (else
+ * through the body's `}`, or to the file's end). Null when the scanner would not be between statements there.
  */
 function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directive[], level: number): PartUpdate | null {
   const block = level >= 0 ? path[level].block! : null;
@@ -231,10 +241,20 @@ function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directiv
   let next = first;
   // A node starting right where the edit ends is re-parsed too (an insertion may run into its first word).
   while (next < siblings.length && siblings[next].range.start.offset <= edit.end) next++;
-  const anchor = next < siblings.length ? siblings[next].range.start : block ? block.close!.start : null;
+  const lo = from ? from.offset : 0;
+  if (block && next === siblings.length) {
+    // The last statements of the body: scanned through the `}` (a word typed just before it is a statement
+    // the `}` ends), as the whole body is, but from the last closed sibling.
+    const close = block.close!;
+    const part = reparseBody(text, from!, close.start.offset + edit.delta);
+    if (part === null) return null;
+    // `;}`: the `;` that stays ends at the very Position the `}` that moves starts at.
+    if (close.start === from) close.start = { ...from };
+    return splice(old, text, edit, path, level, first, next, part, lo, close.start.offset, close.start);
+  }
+  const anchor = next < siblings.length ? siblings[next].range.start : null;
   const part = reparseRegion(text, from, anchor ? anchor.offset + edit.delta : text.length, block !== null);
   if (part === null) return null;
-  const lo = from ? from.offset : 0;
   return splice(old, text, edit, path, level, first, next, part, lo, anchor ? anchor.offset - 1 : Infinity, anchor);
 }
 
@@ -277,6 +297,7 @@ function splice(
   const siblings = siblingsOf(level);
   let errors: SyntaxError[];
   let lineCount: number;
+  let moved = 0;
   if (anchor === null) {
     errors = [];
     for (const e of old.errors) if (e.range.start.offset < lo) errors.push(e);
@@ -301,11 +322,10 @@ function splice(
     after.nodesFrom(siblings, next);
     // The blocks around the part: their `}`, and their later siblings.
     for (let j = level; j >= 0; j--) {
-      after.range(path[j].block!.close!);
-      after.position(path[j].range.end);
+      after.blockEnd(path[j]);
       after.nodesFrom(siblingsOf(j - 1), index[j]);
     }
-    after.done();
+    moved = after.done();
     lineCount = old.lineCount + after.lineDelta;
   }
   const added = part.children;
@@ -322,6 +342,7 @@ function splice(
     kind: level < 0 ? "top" : first === 0 && next === siblings.length && wholeBody ? "block" : "statements",
     changed: path.slice(0, level + 1),
     added,
+    moved,
   };
 }
 
@@ -412,17 +433,24 @@ function countLf(s: string, from = 0, to = s.length): number {
  * Moves positions from `anchor` on (old text) to the new text, where `anchor` is now at `moved`: offsets by
  * `delta`, lines by the anchor's line delta, and `character` on the anchor's own line by its change.
  *
- * Position objects are shared (a directive's start is its name's start; a `;` or `}` right after a word
- * starts at that word's end Position; an error's range is often a word's Range), so each must move exactly
- * once. A moved position is marked by a negative offset (`-1 - new offset`) until `done()` turns the marks
- * back: no Set of visited objects (a 350k-line file has millions of positions).
+ * Position objects are shared, and each must move exactly once. In the tree they are shared only between
+ * positions the scanner made one after the other at the same offset (scanner.ts `position()`: a `;` right
+ * after a word starts at that word's end), plus fixed references (a directive's range starts at its name's
+ * start and ends at its `;`, Lua body, last word or `}`; every block left open ends at the one end-of-input
+ * position). So the tree is walked in document order, skipping a position equal to the one moved just
+ * before, and the fixed references are never visited apart. Errors share positions with the tree anywhere
+ * (a missing `;` points at the word's own Range): theirs are moved first and marked by a negative offset
+ * (`-1 - new offset`), which the walk skips, until `done()` turns the marks back. (Marking every position
+ * instead cost a second pass and a 1.2M-entry array on a 350k-line file.)
  */
 class Shift {
   readonly lineDelta: number;
   private readonly anchorLine: number;
   private readonly charDelta: number;
-  private readonly moved: Position[] = [];
+  private readonly marked: Position[] = [];
   private readonly noop: boolean;
+  private last: Position | null = null;
+  private count = 0;
 
   constructor(
     anchor: Position,
@@ -435,12 +463,13 @@ class Shift {
     this.noop = delta === 0 && this.lineDelta === 0 && this.charDelta === 0;
   }
 
+  /** An error's position: moved and marked, wherever it is shared. */
   position(p: Position): void {
     if (this.noop || p.offset < 0) return;
     if (p.line === this.anchorLine) p.character += this.charDelta;
     p.line += this.lineDelta;
     p.offset = -1 - (p.offset + this.delta);
-    this.moved.push(p);
+    this.marked.push(p);
   }
 
   range(r: Range): void {
@@ -448,39 +477,120 @@ class Shift {
     this.position(r.end);
   }
 
-  /** `nodes[from ..]` and everything inside them. */
+  /** A tree position, visited in document order. */
+  private ordered(p: Position): void {
+    if (p === this.last || p.offset < 0) return;
+    if (p.line === this.anchorLine) p.character += this.charDelta;
+    p.line += this.lineDelta;
+    p.offset += this.delta;
+    this.last = p;
+    this.count++;
+  }
+
+  /** `nodes[from ..]` and everything inside them, in document order. */
   nodesFrom(nodes: readonly Node[], from: number): void {
     if (this.noop) return;
     const stack: Node[] = [];
-    for (let i = nodes.length - 1; i >= from; i--) stack.push(nodes[i]);
+    // true: the node's block body is done, its `}` (or the end of the input) comes next.
+    const closing: boolean[] = [];
+    for (let i = nodes.length - 1; i >= from; i--) {
+      stack.push(nodes[i]);
+      closing.push(false);
+    }
     while (stack.length > 0) {
       const n = stack.pop()!;
-      this.range(n.range);
-      if (n.kind === "comment") continue;
-      this.range(n.nameWord.range);
-      const args = n.args;
-      for (let i = 0; i < args.length; i++) this.range(args[i].range);
-      const comments = n.argComments;
-      for (let i = 0; i < comments.length; i++) this.range(comments[i].range);
-      if (n.semicolon) this.range(n.semicolon);
-      if (n.lua) {
-        this.range(n.lua.range);
-        this.range(n.lua.inner);
-      }
-      const block = n.block;
-      if (block) {
-        this.range(block.open);
-        if (block.close) this.range(block.close);
-        const children = block.children;
-        for (let i = 0; i < children.length; i++) stack.push(children[i]);
+      const close = closing.pop()!;
+      if (n.kind === "comment") {
+        this.ordered(n.range.start);
+        this.ordered(n.range.end);
+      } else if (close) this.blockEnd(n);
+      else {
+        if (n.argComments.length > 0) this.headWithComments(n);
+        else this.head(n);
+        const block = n.block;
+        if (block) {
+          stack.push(n);
+          closing.push(true);
+          const children = block.children;
+          for (let i = children.length - 1; i >= 0; i--) {
+            stack.push(children[i]);
+            closing.push(false);
+          }
+        }
       }
     }
   }
 
-  /** Ends the marks: every moved offset back to its (new) value. */
-  done(): void {
-    const moved = this.moved;
-    for (let i = 0; i < moved.length; i++) moved[i].offset = -1 - moved[i].offset;
-    moved.length = 0;
+  /** The `}` of a block around the re-parsed part (or the end of the input for a block left open). */
+  blockEnd(d: Directive): void {
+    if (this.noop) return;
+    const close = d.block!.close;
+    if (close) {
+      this.ordered(close.start);
+      this.ordered(close.end);
+    } else this.ordered(d.range.end);
+  }
+
+  /** Name, arguments, and the `;`, Lua body or `{` (the range's own ends are these). */
+  private head(d: Directive): void {
+    this.ordered(d.nameWord.range.start);
+    this.ordered(d.nameWord.range.end);
+    const args = d.args;
+    for (let i = 0; i < args.length; i++) {
+      this.ordered(args[i].range.start);
+      this.ordered(args[i].range.end);
+    }
+    this.terminator(d);
+  }
+
+  private terminator(d: Directive): void {
+    if (d.semicolon) {
+      this.ordered(d.semicolon.start);
+      this.ordered(d.semicolon.end);
+    } else if (d.lua) {
+      this.ordered(d.lua.range.start);
+      this.ordered(d.lua.inner.start);
+      this.ordered(d.lua.inner.end);
+      this.ordered(d.lua.range.end);
+    } else if (d.block) {
+      this.ordered(d.block.open.start);
+      this.ordered(d.block.open.end);
+    }
+  }
+
+  /**
+   * A head with comments between its words (rare): words and comments interleave, so document order is
+   * not at hand; its positions are told apart by identity, and the last one in the text is `last`.
+   */
+  private headWithComments(d: Directive): void {
+    const seen = new Set<Position>();
+    let lastInText: Position | null = null;
+    const visit = (p: Position): void => {
+      if (seen.has(p)) return;
+      seen.add(p);
+      this.ordered(p);
+      this.last = null;
+      if (lastInText === null || p.offset > lastInText.offset) lastInText = p;
+    };
+    const ranges: Range[] = [d.nameWord.range];
+    for (const a of d.args) ranges.push(a.range);
+    for (const c of d.argComments) ranges.push(c.range);
+    if (d.semicolon) ranges.push(d.semicolon);
+    if (d.lua) ranges.push(d.lua.range, d.lua.inner);
+    if (d.block) ranges.push(d.block.open);
+    for (const r of ranges) {
+      visit(r.start);
+      visit(r.end);
+    }
+    this.last = lastInText;
+  }
+
+  /** Ends the marks: every marked offset back to its (new) value. Returns how many positions moved. */
+  done(): number {
+    const marked = this.marked;
+    const n = marked.length;
+    for (let i = 0; i < n; i++) marked[i].offset = -1 - marked[i].offset;
+    marked.length = 0;
+    return n + this.count;
   }
 }
