@@ -242,20 +242,27 @@ function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directiv
   // A node starting right where the edit ends is re-parsed too (an insertion may run into its first word).
   while (next < siblings.length && siblings[next].range.start.offset <= edit.end) next++;
   const lo = from ? from.offset : 0;
-  if (block && next === siblings.length) {
-    // The last statements of the body: scanned through the `}` (a word typed just before it is a statement
-    // the `}` ends), as the whole body is, but from the last closed sibling.
-    const close = block.close!;
-    const part = reparseBody(text, from!, close.start.offset + edit.delta);
-    if (part === null) return null;
-    // `;}`: the `;` that stays ends at the very Position the `}` that moves starts at.
-    if (close.start === from) close.start = { ...from };
-    return splice(old, text, edit, path, level, first, next, part, lo, close.start.offset, close.start);
+  // When the part does not end between statements (a word typed right after a `}` runs into the next
+  // line's statement), it takes in one more sibling, a few times, before the whole body is re-parsed.
+  for (let more = 0; more <= 2; more++, next++) {
+    if (block && next >= siblings.length) {
+      // The last statements of the body: scanned through the `}` (a word typed just before it is a
+      // statement the `}` ends), as the whole body is, but from the last closed sibling.
+      const close = block.close!;
+      const part = reparseBody(text, from!, close.start.offset + edit.delta);
+      if (part === null) return null;
+      // `;}`: the `;` that stays ends at the very Position the `}` that moves starts at.
+      if (close.start === from) close.start = { ...from };
+      return splice(old, text, edit, path, level, first, siblings.length, part, lo, close.start.offset, close.start);
+    }
+    const anchor = next < siblings.length ? siblings[next].range.start : null;
+    const part = reparseRegion(text, from, anchor ? anchor.offset + edit.delta : text.length, block !== null);
+    if (part !== null) {
+      return splice(old, text, edit, path, level, first, next, part, lo, anchor ? anchor.offset - 1 : Infinity, anchor);
+    }
+    if (anchor === null) return null;
   }
-  const anchor = next < siblings.length ? siblings[next].range.start : null;
-  const part = reparseRegion(text, from, anchor ? anchor.offset + edit.delta : text.length, block !== null);
-  if (part === null) return null;
-  return splice(old, text, edit, path, level, first, next, part, lo, anchor ? anchor.offset - 1 : Infinity, anchor);
+  return null;
 }
 
 /** The whole body of `path[level]` re-parsed, scanned through its `}` (parser.ts `reparseBody`). */
