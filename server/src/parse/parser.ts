@@ -2,7 +2,7 @@
 // compiled to ./generated/grammar.ts at build time) assembles them into the tree.
 
 import * as nearley from "nearley";
-import type { Block, Node, ParsedFile, Position, SyntaxError } from "./ast";
+import type { Node, ParsedFile, Position, SyntaxError } from "./ast";
 import { scanTree } from "./scanner";
 import grammar from "./generated/grammar";
 import { TokenArrayLexer, type ParserInternals } from "./build";
@@ -26,10 +26,12 @@ export function parse(text: string): ParsedFile {
   return { text, children, errors: scanned.errors, lineCount: scanned.end.line + 1 };
 }
 
-export interface BlockReparse {
-  /** The block whose body was re-parsed (same object as in the old tree, its children replaced). */
-  block: Block;
+/** What re-parsing a part of a file gives: its nodes and errors, in the positions of the new text. */
+export interface PartReparse {
+  children: Node[];
   errors: SyntaxError[];
+  /** The `}` that closes the body (`reparseBody`), or the position where the part ends (`reparseTopLevel`). */
+  end: Position;
 }
 
 /**
@@ -38,6 +40,11 @@ export interface BlockReparse {
  * body does not stand alone any more (braces no longer balance inside it): the caller parses the whole file.
  */
 export function reparseBlockBody(newText: string, bodyStart: Position, closeOffset: number): Node[] | null {
+  return reparseBody(newText, bodyStart, closeOffset)?.children ?? null;
+}
+
+/** `reparseBlockBody` with the body's errors and the new position of its `}` (incremental.ts). */
+export function reparseBody(newText: string, bodyStart: Position, closeOffset: number): PartReparse | null {
   // Scan through the `}` itself: a construct that reaches it (a `#` comment, a string) swallows it in a full
   // parse, and then the body no longer stands alone.
   const scanned = scanTree(newText, { from: bodyStart, to: closeOffset + 1, allowUnbalanced: true });
@@ -52,5 +59,30 @@ export function reparseBlockBody(newText: string, bodyStart: Position, closeOffs
     }
   }
   if (depth !== 0 || scanned.errors.some((e) => e.fatalForCrossplane)) return null;
-  return runGrammar(scanned.tokens);
+  return { children: runGrammar(scanned.tokens), errors: scanned.errors, end: close.brace.start };
+}
+
+/**
+ * Re-parses the statements of `newText` from `from` (the end of a statement ended by `;` or `}`, the `{` of
+ * the block they are in — `nested` — or the start of the file when null) to `to` (the start of a later
+ * node, the block's `}`, or the end of the text). Returns null when the scanner would not be between
+ * statements at `to` in a full parse: something is still open there (a statement, a block, a string, a Lua
+ * body: the only errors that carry `crossplaneLine` are those of the end of the input), a comment runs into
+ * it, or (nested) a `}` closes the block before it.
+ */
+export function reparseRegion(newText: string, from: Position | null, to: number, nested: boolean): PartReparse | null {
+  const scanned = scanTree(newText, from ? { from, to, allowUnbalanced: nested } : { to });
+  if (to < newText.length) {
+    if (scanned.errors.some((e) => e.crossplaneLine !== undefined)) return null;
+    const last = scanned.tokens[scanned.tokens.length - 1];
+    if (last?.kind === "comment" && last.range.end.offset === to) return null;
+  }
+  if (nested) {
+    let depth = 0;
+    for (const t of scanned.tokens) {
+      if (t.kind === "open") depth++;
+      else if (t.kind === "close" && --depth < 0) return null;
+    }
+  }
+  return { children: runGrammar(scanned.tokens), errors: scanned.errors, end: scanned.end };
 }

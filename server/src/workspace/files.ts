@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { isUtf8 } from "buffer";
 import type { ParsedFile, Range } from "../parse/ast";
+import { updateParseAll, type RangeChange, type TextChange } from "../parse/incremental";
 import { parse } from "../parse/parser";
 import { ReadPolicy, type ReadKind, type Refusal } from "./access";
 import type { GlobFs } from "./glob";
@@ -500,6 +501,43 @@ export class ParseCache {
   private readonly entries = new Map<string, { version: string; parsed: ParsedFile }>();
   /** Number of actual parses, for tests and diagnostics of the cache itself. */
   parses = 0;
+  /** Number of edits `update` applied by re-parsing only the part around them (parse/incremental.ts). */
+  incrementalParses = 0;
+
+  /**
+   * An edited buffer: `changes` (one LSP didChange's, in order) turn the cached version `from` of `p` into
+   * `file`. The cached tree is updated in place (parse/incremental.ts: its unchanged nodes stay the same
+   * objects, and the trees handed out for `from` are no longer valid). Without an entry of version `from`,
+   * the file is parsed whole. The version is the contract that `file.text` is the cached text with the
+   * changes applied; comparing the whole texts would cost more than the re-parse of a keystroke on a large
+   * file, so only the length and the last change's text in place are checked (a mismatch: parsed whole).
+   */
+  update(p: string, file: LoadedFile, changes: readonly (TextChange | RangeChange)[], from: string): ParsedFile {
+    const key = normalizePath(p);
+    const hit = this.entries.get(key);
+    if (hit?.version === file.version) return hit.parsed;
+    if (!hit || hit.version !== from || changes.length === 0) return this.get(p, file);
+    // The last change gets the buffer's own text: a text built by concatenation is a V8 cons string, and the
+    // scanner's first read of it copies the whole file (measured ~100 ms on a 13 MB file).
+    const updates = updateParseAll(hit.parsed, changes, file.text);
+    const lastUpdate = updates[updates.length - 1];
+    const parsed = lastUpdate.parsed;
+    const lastChange = lastUpdate.change;
+    const expectedLength = lastUpdate.oldLength + lastChange.text.length - (lastChange.end - lastChange.start);
+    if (
+      expectedLength !== file.text.length ||
+      file.text.slice(lastChange.start, lastChange.start + lastChange.text.length) !== lastChange.text
+    ) {
+      this.entries.delete(key);
+      return this.get(p, file);
+    }
+    for (const u of updates) {
+      if (u.kind === "full") this.parses++;
+      else this.incrementalParses++;
+    }
+    this.entries.set(key, { version: file.version, parsed });
+    return parsed;
+  }
 
   get(p: string, file: LoadedFile): ParsedFile {
     const key = normalizePath(p);

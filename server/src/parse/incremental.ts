@@ -1,0 +1,603 @@
+// An edit → the parse of the new text, re-parsing only the block body (or the top-level statements) around
+// it and shifting the positions of what follows.
+//
+// Positions in the tree are absolute (ast.ts), so what follows the edit must be shifted: offsets by the
+// length delta, lines by the line delta, `character` on the line the re-parsed part ends on. That walk does
+// no scanning and allocates nothing per node, so it is a small part of a keystroke even on a 350k-line file
+// (bench/incremental-parse.ts measures both parts).
+//
+// When is a local re-parse equal to the full one? The scanner's state at a block's `{` is fixed by the text
+// before it (unchanged), and after the block's `}` it is the same as before the edit (no words pending, no
+// comment, string or Lua body open: the `}` ended a block) whenever the body scanned through that `}` closes
+// exactly there (parser.ts `reparseBody`). A comment reaching the `}`, an open string, a Lua body, a stray
+// `}` or `{` in the body: the body does not stand alone, and the parent block's body is tried, then the
+// top-level statements around the edit, then the whole file.
+
+import type { Directive, Node, ParsedFile, Position, Range, SyntaxError } from "./ast";
+import { parse, reparseBody, reparseRegion, type PartReparse } from "./parser";
+
+/** One edit in the offsets of the text it applies to (UTF-16): `[start, end)` replaced by `text`. */
+export interface TextChange {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * How the new tree was made: `statements` (the statements around the edit in one block's body re-parsed),
+ * `block` (one block's whole body), `top` (top-level statements around the edit) or `full` (the whole file).
+ */
+export type UpdateKind = "statements" | "block" | "top" | "full";
+
+export interface ParseUpdate {
+  parsed: ParsedFile;
+  kind: UpdateKind;
+  /**
+   * Nodes kept (same objects) whose content changed: the directive whose block body was re-parsed and the
+   * directives of the blocks around it, outermost first (for `block`); empty for `top` and `full`.
+   * Every other kept node has only moved (its positions shifted in place).
+   */
+  changed: Directive[];
+  /** The new nodes (the re-parsed body's, or the top-level statements'); all of them for `full`. */
+  added: Node[];
+  /** Position objects moved (shifted in place) after the re-parsed part: the work of the fix-up. */
+  moved: number;
+  /** The change as applied (offsets clamped to the old text) and the old text's length. */
+  change: TextChange;
+  oldLength: number;
+}
+
+/**
+ * The parse of `old.text` with `change` applied, equal to `parse(newText)` (tree, ranges, errors, line
+ * count). Nodes outside the re-parsed part keep their identity: they are shifted *in place*, so the
+ * result shares them with `old`, and `old` is no longer valid afterwards (its positions are the new text's).
+ * `newText`, when the caller has it (the editor's buffer), must be `old.text` with the change applied.
+ */
+export function updateParse(old: ParsedFile, change: TextChange, newText?: string): ParsedFile {
+  return updateParseDetailed(old, change, newText).parsed;
+}
+
+/** A line and a character (UTF-16) in an editor's terms: LF, CRLF and a lone CR end a line. */
+export interface LineCharacter {
+  line: number;
+  character: number;
+}
+
+/** An edit as an editor sends it (LSP `TextDocumentContentChangeEvent` with a range), without LSP types. */
+export interface RangeChange {
+  range: { start: LineCharacter; end: LineCharacter };
+  text: string;
+}
+
+/**
+ * The changes of one LSP `didChange`, applied in order (each in the positions of the text after the previous
+ * ones). `finalText`, when the caller has it, is the text after all of them.
+ */
+export function updateParseAll(
+  old: ParsedFile,
+  changes: readonly (TextChange | RangeChange)[],
+  finalText?: string,
+): ParseUpdate[] {
+  const updates: ParseUpdate[] = [];
+  let current = old;
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i];
+    const change = "range" in c ? toTextChange(current, c) : c;
+    const u = updateParseDetailed(current, change, i === changes.length - 1 ? finalText : undefined);
+    updates.push(u);
+    current = u.parsed;
+  }
+  return updates;
+}
+
+/** `change` in offsets of `parsed.text` (a reversed range is read the right way round, as editors do). */
+export function toTextChange(parsed: ParsedFile, change: RangeChange): TextChange {
+  const a = offsetAt(parsed, change.range.start);
+  const b = offsetAt(parsed, change.range.end);
+  return { start: Math.min(a, b), end: Math.max(a, b), text: change.text };
+}
+
+/**
+ * The offset of an editor position in `parsed.text`, as vscode-languageserver-textdocument's `offsetAt`
+ * gives it: a character past the end of its line is the end of the line (before its line break), a line
+ * past the last is the end of the text. The tree gives a line start near the position (the last node
+ * starting on a line at or before it, blocks descended), so only the lines after that node are read.
+ */
+export function offsetAt(parsed: ParsedFile, at: LineCharacter): number {
+  const text = parsed.text;
+  if (at.line < 0) return 0;
+  let line = 0;
+  let o = 0;
+  let nodes = parsed.children;
+  for (;;) {
+    const i = lastStartingOnOrBeforeLine(nodes, at.line);
+    if (i < 0) break;
+    const n = nodes[i];
+    line = n.range.start.line;
+    o = n.range.start.offset - n.range.start.character;
+    if (n.kind !== "directive" || !n.block || n.range.end.line < at.line) break;
+    nodes = n.block.children;
+  }
+  for (; line < at.line; line++) {
+    while (o < text.length && !isLineBreak(text.charCodeAt(o))) o++;
+    if (o >= text.length) return text.length;
+    o += text.charCodeAt(o) === 0x0d && text.charCodeAt(o + 1) === 0x0a ? 2 : 1;
+  }
+  const lineStart = o;
+  while (o < text.length && o - lineStart < at.character && !isLineBreak(text.charCodeAt(o))) o++;
+  return o;
+}
+
+function isLineBreak(c: number): boolean {
+  return c === 0x0a || c === 0x0d;
+}
+
+function lastStartingOnOrBeforeLine(nodes: readonly Node[], line: number): number {
+  let lo = 0;
+  let hi = nodes.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid].range.start.line <= line) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** `updateParse`, saying how the tree was made and which kept nodes changed. */
+export function updateParseDetailed(old: ParsedFile, change: TextChange, newText?: string): ParseUpdate {
+  const oldText = old.text;
+  const start = Math.max(0, Math.min(change.start, oldText.length));
+  const end = Math.max(start, Math.min(change.end, oldText.length));
+  const applied = { start, end, text: change.text };
+  const newLength = oldText.length + change.text.length - (end - start);
+  const text =
+    newText !== undefined && newText.length === newLength
+      ? newText
+      : oldText.slice(0, start) + change.text + oldText.slice(end);
+  const edit = { start, end, delta: text.length - oldText.length, lfDelta: countLf(change.text) };
+  edit.lfDelta -= countLf(oldText, start, end);
+
+  const path = enclosingBlocks(old.children, start, end);
+  // Innermost first: the statements around the edit in a block's body, then that whole body, then the same
+  // one block further out; last the top-level statements around it, then the whole file.
+  for (let level = path.length - 1; level >= -1; level--) {
+    const u =
+      reparseAround(old, text, edit, path, level) ??
+      (level >= 0 ? reparseWholeBody(old, text, edit, path, level) : null);
+    if (u !== null) return { ...u, change: applied, oldLength: oldText.length };
+  }
+  const parsed = parse(text);
+  return {
+    parsed,
+    kind: "full",
+    changed: [],
+    added: parsed.children,
+    moved: 0,
+    change: applied,
+    oldLength: oldText.length,
+  };
+}
+
+type PartUpdate = Omit<ParseUpdate, "change" | "oldLength">;
+
+interface Edit {
+  start: number;
+  end: number;
+  /** New length − old length. */
+  delta: number;
+  /** LFs inserted − LFs removed (nginx's line numbers count LFs only). */
+  lfDelta: number;
+}
+
+/**
+ * The directives whose block body holds `[start, end)` without touching its braces, outermost first. A
+ * block left open at the end of the input (no `}`) is not one: its body runs to wherever the text ends.
+ */
+function enclosingBlocks(children: Node[], start: number, end: number): Directive[] {
+  const path: Directive[] = [];
+  let nodes = children;
+  for (;;) {
+    const i = lastStartingAtOrBefore(nodes, start);
+    if (i < 0) return path;
+    const n = nodes[i];
+    if (n.kind !== "directive" || !n.block || !n.block.close) return path;
+    if (n.block.open.end.offset > start || end > n.block.close.start.offset) return path;
+    path.push(n);
+    nodes = n.block.children;
+  }
+}
+
+/** Index of the last node starting at or before `offset` (siblings are ordered and do not overlap), or -1. */
+function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number {
+  let lo = 0;
+  let hi = nodes.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid].range.start.offset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/**
+ * The statements around the edit in the body of `path[level]` (in the file, for level -1) re-parsed: from
+ * the end of the last sibling ended by `;` or `}` before the edit (such an end cannot grow into the edited
+ * text; else from the body's `{`, or the file's start) to the start of the first sibling after it (else
+ * through the body's `}`, or to the file's end). Null when the scanner would not be between statements there.
+ */
+function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directive[], level: number): PartUpdate | null {
+  const block = level >= 0 ? path[level].block! : null;
+  const siblings = block ? block.children : old.children;
+  let first = lastStartingAtOrBefore(siblings, edit.start);
+  while (first >= 0 && !(endsClosed(siblings[first]) && siblings[first].range.end.offset <= edit.start)) first--;
+  const from = first >= 0 ? siblings[first].range.end : block ? block.open.end : null;
+  first++;
+  let next = first;
+  // A node starting right where the edit ends is re-parsed too (an insertion may run into its first word).
+  while (next < siblings.length && siblings[next].range.start.offset <= edit.end) next++;
+  const lo = from ? from.offset : 0;
+  // When the part does not end between statements (a word typed right after a `}` runs into the next
+  // line's statement), it takes in one more sibling, a few times, before the whole body is re-parsed.
+  for (let more = 0; more <= 2; more++, next++) {
+    if (block && next >= siblings.length) {
+      // The last statements of the body: scanned through the `}` (a word typed just before it is a
+      // statement the `}` ends), as the whole body is, but from the last closed sibling.
+      const close = block.close!;
+      const part = reparseBody(text, from!, close.start.offset + edit.delta);
+      if (part === null) return null;
+      // `;}`: the `;` that stays ends at the very Position the `}` that moves starts at.
+      if (close.start === from) close.start = { ...from };
+      return splice(old, text, edit, path, level, first, siblings.length, part, lo, close.start.offset, close.start);
+    }
+    const anchor = next < siblings.length ? siblings[next].range.start : null;
+    const part = reparseRegion(text, from, anchor ? anchor.offset + edit.delta : text.length, block !== null);
+    if (part !== null) {
+      return splice(old, text, edit, path, level, first, next, part, lo, anchor ? anchor.offset - 1 : Infinity, anchor);
+    }
+    if (anchor === null) return null;
+  }
+  return null;
+}
+
+/** The whole body of `path[level]` re-parsed, scanned through its `}` (parser.ts `reparseBody`). */
+function reparseWholeBody(
+  old: ParsedFile,
+  text: string,
+  edit: Edit,
+  path: Directive[],
+  level: number,
+): PartUpdate | null {
+  const block = path[level].block!;
+  const close = block.close!;
+  const part = reparseBody(text, block.open.end, close.start.offset + edit.delta);
+  if (part === null) return null;
+  const n = block.children.length;
+  return splice(old, text, edit, path, level, 0, n, part, block.open.end.offset, close.start.offset, close.start, true);
+}
+
+/**
+ * Puts `part` in place of `siblings[first .. next)` of `path[level]`'s body (the file's, level -1) and moves
+ * what follows `anchor` (old text; null: the part runs to the end of the file). The part's old errors are
+ * those starting in `[lo, hi]`.
+ */
+function splice(
+  old: ParsedFile,
+  text: string,
+  edit: Edit,
+  path: Directive[],
+  level: number,
+  first: number,
+  next: number,
+  part: PartReparse,
+  lo: number,
+  hi: number,
+  anchor: Position | null,
+  wholeBody = false,
+): PartUpdate {
+  const siblingsOf = (j: number): Node[] => (j >= 0 ? path[j].block!.children : old.children);
+  const siblings = siblingsOf(level);
+  let errors: SyntaxError[];
+  let lineCount: number;
+  let moved = 0;
+  if (anchor === null) {
+    errors = [];
+    for (const e of old.errors) if (e.range.start.offset < lo) errors.push(e);
+    for (const e of part.errors) errors.push(e);
+    lineCount = part.end.line + 1;
+  } else {
+    // Where each enclosing block sits among its siblings, found before any position moves (a moved offset is
+    // negative until `done()`, and a sibling may start at the very Position a block ends at).
+    const index: number[] = [];
+    for (let j = 0; j <= level; j++)
+      index.push(lastStartingAtOrBefore(siblingsOf(j - 1), path[j].range.start.offset) + 1);
+    if (level >= 0) {
+      // An empty body's `{` ends at the very Position its `}` starts at: the `{` stays, the `}` moves.
+      const block = path[level].block!;
+      if (block.close!.start === block.open.end) {
+        block.close!.start = { ...block.open.end };
+        if (anchor === block.open.end) anchor = block.close!.start;
+      }
+    }
+    const after = new Shift(anchor, part.end, edit.delta);
+    errors = spliceErrors(old, part, lo, hi, after, edit.lfDelta);
+    after.nodesFrom(siblings, next);
+    // The blocks around the part: their `}`, and their later siblings.
+    for (let j = level; j >= 0; j--) {
+      after.blockEnd(path[j]);
+      after.nodesFrom(siblingsOf(j - 1), index[j]);
+    }
+    moved = after.done();
+    lineCount = old.lineCount + after.lineDelta;
+  }
+  const added = part.children;
+  let children: Node[];
+  if (first === 0 && next === siblings.length) children = added;
+  else {
+    children = siblings.slice(0, first);
+    for (const n of added) children.push(n);
+    for (let i = next; i < siblings.length; i++) children.push(siblings[i]);
+  }
+  if (level >= 0) path[level].block!.children = children;
+  return {
+    parsed: { text, children: level >= 0 ? old.children : children, errors, lineCount },
+    kind: level < 0 ? "top" : first === 0 && next === siblings.length && wholeBody ? "block" : "statements",
+    changed: path.slice(0, level + 1),
+    added,
+    moved,
+  };
+}
+
+/** A statement that nothing after it can extend: ended by `;`, by the `}` of its block or of its Lua body. */
+function endsClosed(n: Node): boolean {
+  if (n.kind !== "directive") return false;
+  if (n.terminator === ";") return true;
+  if (n.terminator === "{") return n.block!.close !== null;
+  if (n.terminator === "lua") return n.lua!.inner.end.offset < n.lua!.range.end.offset;
+  return false;
+}
+
+/**
+ * The old errors before the re-parsed part, the part's own, then the old ones after it, shifted. The
+ * scanner reports errors in the order it reads the text, and every error lies inside the statement or
+ * comment it was found in, so the part's old errors are those starting in `[lo, hi]` (old offsets; `hi`
+ * is the part's `}`, where a quote closed just before it is reported).
+ */
+function spliceErrors(
+  old: ParsedFile,
+  part: PartReparse,
+  lo: number,
+  hi: number,
+  after: Shift,
+  lfDelta: number,
+): SyntaxError[] {
+  const out: SyntaxError[] = [];
+  const errors = old.errors;
+  let i = 0;
+  while (i < errors.length && errors[i].range.start.offset < lo) out.push(errors[i++]);
+  while (i < errors.length && errors[i].range.start.offset <= hi) i++;
+  for (const e of part.errors) out.push(e);
+  if (i === errors.length) return out;
+  const openNote = innermostOpenBlock(old.children);
+  for (; i < errors.length; i++) {
+    const e = errors[i];
+    // Before shifting: whether the block named in an end-of-input message lies after the re-parsed part.
+    if (e.crossplaneLine !== undefined) fixEndOfInput(e, openNote, hi, after.lineDelta);
+    else if (e.code === "comment-continues-past-cr" && lfDelta !== 0) fixNginxLine(e, lfDelta);
+    after.range(e.range);
+    if (e.related) for (const r of e.related) after.range(r.range);
+    out.push(e);
+  }
+  return out;
+}
+
+/** The innermost block left open at the end of the input (scanner.ts `finishAtEndOfInput` names it). */
+function innermostOpenBlock(children: Node[]): Directive | null {
+  let found: Directive | null = null;
+  let nodes = children;
+  for (;;) {
+    const n = nodes[nodes.length - 1];
+    if (n === undefined || n.kind !== "directive" || !n.block || n.block.close !== null) return found;
+    found = n;
+    nodes = n.block.children;
+  }
+}
+
+const OPEN_BLOCK_LINE = /block opened on line (\d+) is never closed$/;
+
+/** The end-of-input error: crossplane's line (an editor line) and the line of the block it names move. */
+function fixEndOfInput(e: SyntaxError, open: Directive | null, hi: number, lineDelta: number): void {
+  if (lineDelta === 0) return;
+  if (typeof e.crossplaneLine === "number") e.crossplaneLine += lineDelta;
+  // A negative offset: the brace is shared with an error shifted just before (Shift marks moved positions).
+  const brace = open?.block!.open.start;
+  if (brace !== undefined && (brace.offset < 0 || brace.offset > hi)) {
+    const m = OPEN_BLOCK_LINE.exec(e.message);
+    if (m) e.message = e.message.slice(0, m.index) + `block opened on line ${Number(m[1]) + lineDelta} is never closed`;
+  }
+}
+
+const NGINX_LINE = /\(for nginx this text is on line (\d+)\)$/;
+
+/** The warning of a comment continued past a lone CR names nginx's line (LFs only). */
+function fixNginxLine(e: SyntaxError, lfDelta: number): void {
+  const m = NGINX_LINE.exec(e.message);
+  if (m) e.message = e.message.slice(0, m.index) + `(for nginx this text is on line ${Number(m[1]) + lfDelta})`;
+}
+
+function countLf(s: string, from = 0, to = s.length): number {
+  let n = 0;
+  for (let i = s.indexOf("\n", from); i !== -1 && i < to; i = s.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/**
+ * Moves positions from `anchor` on (old text) to the new text, where `anchor` is now at `moved`: offsets by
+ * `delta`, lines by the anchor's line delta, and `character` on the anchor's own line by its change.
+ *
+ * Position objects are shared, and each must move exactly once. In the tree they are shared only between
+ * positions the scanner made one after the other at the same offset (scanner.ts `position()`: a `;` right
+ * after a word starts at that word's end), plus fixed references (a directive's range starts at its name's
+ * start and ends at its `;`, Lua body, last word or `}`; every block left open ends at the one end-of-input
+ * position). So the tree is walked in document order, skipping a position equal to the one moved just
+ * before, and the fixed references are never visited apart. Errors share positions with the tree anywhere
+ * (a missing `;` points at the word's own Range): theirs are moved first and marked by a negative offset
+ * (`-1 - new offset`), which the walk skips, until `done()` turns the marks back. (Marking every position
+ * instead cost a second pass and a 1.2M-entry array on a 350k-line file.)
+ */
+class Shift {
+  readonly lineDelta: number;
+  private readonly anchorLine: number;
+  private readonly charDelta: number;
+  private readonly marked: Position[] = [];
+  private readonly noop: boolean;
+  private last: Position | null = null;
+  private count = 0;
+
+  constructor(
+    anchor: Position,
+    moved: Position,
+    private readonly delta: number,
+  ) {
+    this.anchorLine = anchor.line;
+    this.lineDelta = moved.line - anchor.line;
+    this.charDelta = moved.character - anchor.character;
+    this.noop = delta === 0 && this.lineDelta === 0 && this.charDelta === 0;
+  }
+
+  /** An error's position: moved and marked, wherever it is shared. */
+  position(p: Position): void {
+    if (this.noop || p.offset < 0) return;
+    if (p.line === this.anchorLine) p.character += this.charDelta;
+    p.line += this.lineDelta;
+    p.offset = -1 - (p.offset + this.delta);
+    this.marked.push(p);
+  }
+
+  range(r: Range): void {
+    this.position(r.start);
+    this.position(r.end);
+  }
+
+  /** A tree position, visited in document order. */
+  private ordered(p: Position): void {
+    if (p === this.last || p.offset < 0) return;
+    if (p.line === this.anchorLine) p.character += this.charDelta;
+    p.line += this.lineDelta;
+    p.offset += this.delta;
+    this.last = p;
+    this.count++;
+  }
+
+  /** `nodes[from ..]` and everything inside them, in document order. */
+  nodesFrom(nodes: readonly Node[], from: number): void {
+    if (this.noop) return;
+    const stack: Node[] = [];
+    // true: the node's block body is done, its `}` (or the end of the input) comes next.
+    const closing: boolean[] = [];
+    for (let i = nodes.length - 1; i >= from; i--) {
+      stack.push(nodes[i]);
+      closing.push(false);
+    }
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      const close = closing.pop()!;
+      if (n.kind === "comment") {
+        this.ordered(n.range.start);
+        this.ordered(n.range.end);
+      } else if (close) this.blockEnd(n);
+      else {
+        if (n.argComments.length > 0) this.headWithComments(n);
+        else this.head(n);
+        const block = n.block;
+        if (block) {
+          stack.push(n);
+          closing.push(true);
+          const children = block.children;
+          for (let i = children.length - 1; i >= 0; i--) {
+            stack.push(children[i]);
+            closing.push(false);
+          }
+        }
+      }
+    }
+  }
+
+  /** The `}` of a block around the re-parsed part (or the end of the input for a block left open). */
+  blockEnd(d: Directive): void {
+    if (this.noop) return;
+    const close = d.block!.close;
+    if (close) {
+      this.ordered(close.start);
+      this.ordered(close.end);
+    } else this.ordered(d.range.end);
+  }
+
+  /** Name, arguments, and the `;`, Lua body or `{` (the range's own ends are these). */
+  private head(d: Directive): void {
+    this.ordered(d.nameWord.range.start);
+    this.ordered(d.nameWord.range.end);
+    const args = d.args;
+    for (let i = 0; i < args.length; i++) {
+      this.ordered(args[i].range.start);
+      this.ordered(args[i].range.end);
+    }
+    this.terminator(d);
+  }
+
+  private terminator(d: Directive): void {
+    if (d.semicolon) {
+      this.ordered(d.semicolon.start);
+      this.ordered(d.semicolon.end);
+    } else if (d.lua) {
+      this.ordered(d.lua.range.start);
+      this.ordered(d.lua.inner.start);
+      this.ordered(d.lua.inner.end);
+      this.ordered(d.lua.range.end);
+    } else if (d.block) {
+      this.ordered(d.block.open.start);
+      this.ordered(d.block.open.end);
+    }
+  }
+
+  /**
+   * A head with comments between its words (rare): words and comments interleave, so document order is
+   * not at hand; its positions are told apart by identity, and the last one in the text is `last`.
+   */
+  private headWithComments(d: Directive): void {
+    const seen = new Set<Position>();
+    let lastInText: Position | null = null;
+    const visit = (p: Position): void => {
+      if (seen.has(p)) return;
+      seen.add(p);
+      this.ordered(p);
+      this.last = null;
+      if (lastInText === null || p.offset > lastInText.offset) lastInText = p;
+    };
+    const ranges: Range[] = [d.nameWord.range];
+    for (const a of d.args) ranges.push(a.range);
+    for (const c of d.argComments) ranges.push(c.range);
+    if (d.semicolon) ranges.push(d.semicolon);
+    if (d.lua) ranges.push(d.lua.range, d.lua.inner);
+    if (d.block) ranges.push(d.block.open);
+    for (const r of ranges) {
+      visit(r.start);
+      visit(r.end);
+    }
+    this.last = lastInText;
+  }
+
+  /** Ends the marks: every marked offset back to its (new) value. Returns how many positions moved. */
+  done(): number {
+    const marked = this.marked;
+    const n = marked.length;
+    for (let i = 0; i < n; i++) marked[i].offset = -1 - marked[i].offset;
+    marked.length = 0;
+    return n + this.count;
+  }
+}
