@@ -74,7 +74,9 @@ export function reparseRegion(newText: string, from: Position | null, to: number
   const scanned = scanTree(newText, from ? { from, to, allowUnbalanced: nested } : { to });
   if (to < newText.length) {
     if (scanned.errors.some((e) => e.crossplaneLine !== undefined)) return null;
-    const last = scanned.tokens[scanned.tokens.length - 1];
+    // The grammar's terminals are runs of statements and comments (scanner.ts): the last node of the last run.
+    const run = scanned.tokens[scanned.tokens.length - 1];
+    const last = run?.kind === "run" ? run.nodes[run.nodes.length - 1] : undefined;
     if (last?.kind === "comment" && last.range.end.offset === to) return null;
   }
   if (nested) {
