@@ -93,16 +93,33 @@ export interface ConfigModel {
   sitesOf(name: string): DirectiveSite[];
 }
 
+/**
+ * The sites of `name` written directly in `ctx` (`ctx.own.get(name)`, or an empty list). A block of a few
+ * directives is scanned rather than given its `own` map: effective() asks every block up from every
+ * location, and a map per block was most of what building the model allocated.
+ */
+export function ownSites(ctx: ConfigContext, name: string): readonly DirectiveSite[] {
+  const dirs = ctx.directives;
+  if (dirs.length > SCAN_BELOW) return ctx.own.get(name) ?? NO_SITES;
+  let found: DirectiveSite[] | null = null;
+  for (const s of dirs) if (s.directive.name === name) (found ??= []).push(s);
+  return found ?? NO_SITES;
+}
+
+/** Up to this many directives a block is scanned by ownSites (locations mostly have a handful). */
+const SCAN_BELOW = 12;
+const NO_SITES: readonly DirectiveSite[] = [];
+
 /** The value `name` has in `ctx`: set there, or inherited from the nearest enclosing block that sets it. */
 export function effective(ctx: ConfigContext, name: string, stopAt?: ContextKind): Effective | null {
   let steps = 0;
   for (let c: ConfigContext | null = ctx; c !== null; c = c.parent) {
-    const sites = c.own.get(name);
-    if (sites && sites.length > 0) return { sites, from: c, inherited: c !== ctx };
+    const sites = ownSites(c, name);
+    if (sites.length > 0) return { sites: sites as DirectiveSite[], from: c, inherited: c !== ctx };
     if (stopAt !== undefined && c.kind === stopAt) break;
     if (++steps === SHORT_WALK && c.parent !== null) {
       const from = nearestSetter(c.parent, name, stopAt);
-      return from === null ? null : { sites: from.own.get(name)!, from, inherited: true };
+      return from === null ? null : { sites: ownSites(from, name) as DirectiveSite[], from, inherited: true };
     }
   }
   return null;
@@ -129,7 +146,7 @@ function nearestSetter(start: ConfigContext, name: string, stopAt: ContextKind |
       found = known;
       break;
     }
-    if ((c.own.get(name)?.length ?? 0) > 0) {
+    if (ownSites(c, name).length > 0) {
       found = c;
       break;
     }
@@ -243,10 +260,90 @@ function labelOf(kind: ContextKind, d: Directive | null, own: Map<string, Direct
   return args ? `${d.name} ${args}` : d.name;
 }
 
+/**
+ * A context as buildModel makes it. What only some readers ask for is computed on first use and kept: the
+ * by-name map `own` (a Map and an array per name in every block), `label` and `location`. Building them
+ * for every block was most of buildModel's allocations (large-config: 2,516 blocks, 32,662 sites), and the
+ * collector's work that came with them, on every keystroke. The model is never changed after buildModel
+ * returns, so a value computed late is the value computed early.
+ */
+class Context implements ConfigContext {
+  readonly children: ConfigContext[] = [];
+  readonly directives: DirectiveSite[] = [];
+  readonly range: Range | null;
+  readonly isLocationConfiguration: boolean;
+  private ownMap: Map<string, DirectiveSite[]> | undefined;
+  private labelText: string | undefined;
+  private locationOf: { modifier: LocationModifier; path: string } | undefined | null;
+
+  constructor(
+    readonly id: number,
+    readonly kind: ContextKind,
+    readonly directive: Directive | null,
+    readonly file: FileInstance,
+    readonly parent: ConfigContext | null,
+  ) {
+    this.range = directive?.range ?? null;
+    this.isLocationConfiguration = kind === "server" || kind === "location" || kind === "if" || kind === "limit_except";
+  }
+
+  get own(): Map<string, DirectiveSite[]> {
+    if (this.ownMap === undefined) {
+      const own = new Map<string, DirectiveSite[]>();
+      for (const site of this.directives) {
+        const list = own.get(site.directive.name);
+        if (list === undefined) own.set(site.directive.name, [site]);
+        else list.push(site);
+      }
+      this.ownMap = own;
+    }
+    return this.ownMap;
+  }
+
+  get label(): string {
+    return (this.labelText ??= labelOf(this.kind, this.directive, this.own));
+  }
+
+  get location(): { modifier: LocationModifier; path: string } | undefined {
+    if (this.locationOf === undefined)
+      this.locationOf = this.kind === "location" && this.directive ? locationOf(this.directive) : null;
+    return this.locationOf ?? undefined;
+  }
+}
+
+/** Per model: its sites by directive name (built on first use). */
+const siteIndexes = new WeakMap<ConfigModel, () => ReadonlyMap<string, DirectiveSite[]>>();
+
+/**
+ * Every site of the model by directive name, each list in reading order. Built when first asked for rather
+ * than in buildModel: one Map lookup per site, with name strings whose hashes the parse tree keeps from one
+ * keystroke to the next.
+ */
+export function sitesByName(model: ConfigModel): ReadonlyMap<string, readonly DirectiveSite[]> {
+  // Every model comes from buildModel, which registers its index.
+  return siteIndexes.get(model)!();
+}
+
+function lazyIndex(sites: readonly DirectiveSite[]): () => ReadonlyMap<string, DirectiveSite[]> {
+  let index: Map<string, DirectiveSite[]> | undefined;
+  return () => {
+    if (index === undefined) {
+      index = new Map();
+      for (const s of sites) {
+        const list = index.get(s.directive.name);
+        if (list === undefined) index.set(s.directive.name, [s]);
+        else list.push(s);
+      }
+    }
+    return index;
+  };
+}
+
 /** Builds the model of a loaded configuration. */
 export function buildModel(config: Configuration): ConfigModel {
   const contexts: ConfigContext[] = [];
-  const byName = new Map<string, DirectiveSite[]>();
+  /** Every site in reading order. */
+  const sites: DirectiveSite[] = [];
 
   const newContext = (
     kind: ContextKind,
@@ -254,20 +351,7 @@ export function buildModel(config: Configuration): ConfigModel {
     file: FileInstance,
     parent: ConfigContext | null,
   ): ConfigContext => {
-    const ctx: ConfigContext = {
-      id: contexts.length,
-      kind,
-      directive,
-      file,
-      range: directive?.range ?? null,
-      parent,
-      children: [],
-      directives: [],
-      own: new Map(),
-      isLocationConfiguration: kind === "server" || kind === "location" || kind === "if" || kind === "limit_except",
-      label: "",
-    };
-    if (kind === "location" && directive) ctx.location = locationOf(directive);
+    const ctx = new Context(contexts.length, kind, directive, file, parent);
     contexts.push(ctx);
     parent?.children.push(ctx);
     return ctx;
@@ -277,17 +361,6 @@ export function buildModel(config: Configuration): ConfigModel {
   // A snippet read in a guessed context (`["http", "server"]`): the implied blocks have no directive.
   let top = main;
   for (const name of config.root.context) top = newContext(kindOf(name, top.kind), null, config.root, top);
-
-  const addSite = (ctx: ConfigContext, directive: Directive, file: FileInstance): void => {
-    const site: DirectiveSite = { directive, file, context: ctx };
-    ctx.directives.push(site);
-    let list = ctx.own.get(directive.name);
-    if (!list) ctx.own.set(directive.name, (list = []));
-    list.push(site);
-    let all = byName.get(directive.name);
-    if (!all) byName.set(directive.name, (all = []));
-    all.push(site);
-  };
 
   // An explicit stack of the statement lists being read, each in the context it adds to: blocks nest deeper
   // than V8's stack (nginx accepts 13,000 nested locations). The top frame is read first, so contexts are
@@ -303,8 +376,12 @@ export function buildModel(config: Configuration): ConfigModel {
     const node = frame.nodes[frame.index++];
     if (node.kind !== "directive") continue;
     const { inst, ctx } = frame;
-    addSite(ctx, node, inst);
-    const included = inst.includes.get(node);
+    const site: DirectiveSite = { directive: node, file: inst, context: ctx };
+    ctx.directives.push(site);
+    sites.push(site);
+    // Only `include` statements are keys of `includes` (configuration.ts); asking the map about every
+    // directive gave each one an identity hash.
+    const included = node.name === "include" ? inst.includes.get(node) : undefined;
     if (included) {
       // Each included file in place of the include, in order: pushed last first.
       for (let i = included.length - 1; i >= 0; i--) {
@@ -318,8 +395,6 @@ export function buildModel(config: Configuration): ConfigModel {
     stack.push({ nodes: node.block.children, index: 0, inst, ctx: child });
   }
 
-  for (const c of contexts) c.label = labelOf(c.kind, c.directive, c.own);
-
   // Merge order: ngx_http_merge_servers takes each server, then ngx_http_merge_locations its locations
   // (and their `if`/`limit_except`, which are queued as locations), depth-first: reading order.
   // insideHttp() from each parent's answer (reading order, parents first): asked per context, it walks
@@ -328,14 +403,17 @@ export function buildModel(config: Configuration): ConfigModel {
   for (const c of contexts) inHttp[c.id] = c.parent !== null && (c.parent.kind === "http" || inHttp[c.parent.id]);
   const locationConfigurations = contexts.filter((c) => c.isLocationConfiguration && inHttp[c.id]);
   const streamServers = contexts.filter((c) => c.kind === "stream-server");
-  return {
+  const index = lazyIndex(sites);
+  const model: ConfigModel = {
     config,
     main,
     contexts,
     locationConfigurations,
     streamServers,
-    sitesOf: (name) => byName.get(name) ?? [],
+    sitesOf: (name) => index().get(name) ?? [],
   };
+  siteIndexes.set(model, index);
+  return model;
 }
 
 /** The contexts whose block, in instance(s) of file `path`, contains `offset` — innermost first, per instance. */

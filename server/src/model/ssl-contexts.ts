@@ -3,7 +3,7 @@
 // confirms (test/rules/ssl-oracle.test.ts counts the opens of the bundle).
 
 import type { Directive } from "../parse/ast";
-import { effective, type ConfigContext, type ConfigModel, type DirectiveSite } from "./index";
+import { effective, ownSites, sitesByName, type ConfigContext, type ConfigModel, type DirectiveSite } from "./index";
 
 /** One SSL_CTX nginx creates while reading the configuration. */
 export interface SslContext {
@@ -43,7 +43,7 @@ function lastSite(ctx: ConfigContext, name: string, stopAt?: ConfigContext["kind
 }
 
 function setsAny(ctx: ConfigContext, names: readonly string[]): boolean {
-  return names.some((n) => (ctx.own.get(n)?.length ?? 0) > 0);
+  return names.some((n) => ownSites(ctx, n).length > 0);
 }
 
 function isOn(site: DirectiveSite | null): boolean {
@@ -72,15 +72,20 @@ export const LUA_SSL_DIRECTIVES = [
 export function hasLuaModule(model: ConfigModel, family: "http" | "stream"): boolean {
   const so = new RegExp(`ngx_${family}_lua_module`);
   for (const s of model.sitesOf("load_module")) if (so.test(s.directive.args[0]?.value ?? "")) return true;
+  // The Lua module's directives used anywhere: the distinct names (a few hundred) rather than every site.
+  const luaSites: DirectiveSite[] = [];
+  for (const [name, sites] of sitesByName(model)) if (isLuaDirectiveName(name)) for (const s of sites) luaSites.push(s);
+  if (luaSites.length === 0) return false;
   // Whether each context is (inside) the family's block, from its parent's answer (contexts are in reading
   // order, parents first): asking enclosing() per context walks depth² parents in deeply nested blocks.
   const inFamily: boolean[] = [];
-  for (const c of model.contexts) {
-    inFamily[c.id] = c.kind === family || (c.parent !== null && inFamily[c.parent.id]);
-    if (!inFamily[c.id]) continue;
-    for (const name of c.own.keys()) if (name.startsWith("lua_") || /_by_lua(_block|_file)?$/.test(name)) return true;
-  }
-  return false;
+  for (const c of model.contexts) inFamily[c.id] = c.kind === family || (c.parent !== null && inFamily[c.parent.id]);
+  return luaSites.some((s) => inFamily[s.context.id]);
+}
+
+/** `lua_*` or `*_by_lua`, `*_by_lua_block`, `*_by_lua_file`: only the Lua module has such directives. */
+function isLuaDirectiveName(name: string): boolean {
+  return name.includes("lua") && (name.startsWith("lua_") || /_by_lua(_block|_file)?$/.test(name));
 }
 
 /**
@@ -170,8 +175,8 @@ export function passUsesTls(m: UpstreamModule, d: Directive): boolean {
 
 /** The block's own `*_pass`, or for `if`/`limit_except` without one, the enclosing location's (noname blocks copy it). */
 function passOf(m: UpstreamModule, c: ConfigContext): { site: DirectiveSite; inherited: boolean } | null {
-  const own = c.own.get(PASS[m]);
-  if (own && own.length > 0) return { site: own[own.length - 1], inherited: false };
+  const own = ownSites(c, PASS[m]);
+  if (own.length > 0) return { site: own[own.length - 1], inherited: false };
   if ((c.kind === "if" || c.kind === "limit_except") && c.parent) {
     const p = passOf(m, c.parent);
     return p ? { site: p.site, inherited: true } : null;
@@ -275,8 +280,7 @@ export interface ServerTlsVersion {
 
 /** Whether the block's own `listen` has the `ssl` parameter (ngx_stream_core_listen / ngx_mail_core_listen: exact word). */
 function listensSsl(ctx: ConfigContext): boolean {
-  for (const s of ctx.own.get("listen") ?? [])
-    if (s.directive.args.slice(1).some((a) => a.value === "ssl")) return true;
+  for (const s of ownSites(ctx, "listen")) if (s.directive.args.slice(1).some((a) => a.value === "ssl")) return true;
   return false;
 }
 

@@ -16,6 +16,7 @@ import {
   enclosing,
   isAncestor,
   siteKey,
+  ownSites,
   type ConfigContext,
   type ConfigModel,
   type DirectiveSite,
@@ -85,7 +86,7 @@ function rulesInEffect(ctx: ConfigContext): boolean {
       answer = known;
       break;
     }
-    if (RULES_DIRECTIVES.some((name) => (c!.own.get(name)?.length ?? 0) > 0)) {
+    if (RULES_DIRECTIVES.some((name) => ownSites(c!, name).length > 0)) {
       answer = true;
       rulesAnswers.set(c, true);
       break;

@@ -18,7 +18,8 @@ import * as path from "path";
 import type { Directive, Node, ParsedFile, Range } from "../parse/ast";
 import { parse } from "../parse/parser";
 import type { Refusal } from "./access";
-import { classifyConfiguration, isTableBlock } from "./classify";
+import { isTableBlock } from "./classify";
+import { classificationOf, includesIn, type IncludeInFile } from "./file-index";
 import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
 import { predictCycleError } from "./include-cycle";
 import { confPrefixOf, refusalProblem, resolveInclude, type IncludeResolution } from "./includes";
@@ -170,7 +171,7 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
     }
     const parsed = cache.get(p, loaded);
     if (!source.isOpened?.(p)) {
-      const c = classifyConfiguration(parsed, table);
+      const c = classificationOf(parsed, table);
       if (!c.configuration) return { notConfiguration: c.reason };
     }
     files.set(p, parsed);
@@ -218,10 +219,20 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
   };
 
   // The expansion keeps an explicit stack instead of recursing: nginx accepts 13,000 nested blocks
-  // (test/cli/deep-input.test.ts), deeper than V8's stack. Frames are the statements of a block or file
-  // (`closes`: what to undo when they are done) and includes whose files are expanded one after the other.
+  // (test/cli/deep-input.test.ts), deeper than V8's stack. Frames are the includes of a file instance
+  // (file-index.ts lists them once per tree, with the blocks around each; `context`/`parents` are those
+  // around the instance itself) and includes whose files are expanded one after the other.
   type ExpandFrame =
-    | { kind: "nodes"; inst: FileInstance; nodes: Node[]; index: number; closes: "nothing" | "block" | "file" }
+    | {
+        kind: "file";
+        inst: FileInstance;
+        includes: readonly IncludeInFile[];
+        index: number;
+        context: readonly string[];
+        parents: readonly Directive[];
+        /** The instance was pushed on `chain` (every included file; the root is pushed by the caller). */
+        chained: boolean;
+      }
     | {
         kind: "include";
         inst: FileInstance;
@@ -229,39 +240,46 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
         resolution: IncludeResolution;
         to: FileInstance[];
         next: number;
+        context: string[];
+        parents: Directive[];
       };
 
-  const expandNodes = (inst: FileInstance, nodes: Node[], context: string[], parents: Directive[]): void => {
-    const stack: ExpandFrame[] = [{ kind: "nodes", inst, nodes, index: 0, closes: "nothing" }];
+  const expandFile = (inst: FileInstance, context: readonly string[], parents: readonly Directive[]): void => {
+    const stack: ExpandFrame[] = [
+      { kind: "file", inst, includes: includesIn(inst.parsed), index: 0, context, parents, chained: false },
+    ];
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
       if (top.kind === "include") {
-        const child = nextIncluded(top, context, parents);
+        const child = nextIncluded(top, top.context, top.parents);
         if (child === null) {
           stack.pop();
           continue;
         }
         chain.push(child);
-        stack.push({ kind: "nodes", inst: child, nodes: child.parsed.children, index: 0, closes: "file" });
+        stack.push({
+          kind: "file",
+          inst: child,
+          includes: includesIn(child.parsed),
+          index: 0,
+          context: top.context,
+          parents: top.parents,
+          chained: true,
+        });
         continue;
       }
-      if (top.index >= top.nodes.length) {
+      if (top.index >= top.includes.length) {
         stack.pop();
-        if (top.closes === "block") {
-          context.pop();
-          parents.pop();
-        } else if (top.closes === "file") chain.pop();
+        if (top.chained) chain.pop();
         continue;
       }
-      const node = top.nodes[top.index++];
-      if (node.kind !== "directive") continue;
-      if (node.name === "include" && !node.block) {
-        const include = startInclude(top.inst, node);
-        if (include) stack.push(include);
-      } else if (node.block) {
-        context.push(node.name);
-        parents.push(node);
-        stack.push({ kind: "nodes", inst: top.inst, nodes: node.block.children, index: 0, closes: "block" });
+      const at = top.includes[top.index++];
+      const include = startInclude(top.inst, at.directive);
+      if (include) {
+        // The blocks around the include: those around the instance, then those of its own file.
+        include.context = [...top.context, ...at.context];
+        include.parents = [...top.parents, ...at.parents];
+        stack.push(include);
       }
     }
   };
@@ -292,7 +310,7 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
     edges.push({ from: inst, directive: d, resolution, to });
     for (const pr of resolution.problems) report({ path: inst.path, range: arg.range, ...pr });
     assumptionHints(inst, arg.range, resolution);
-    return { kind: "include", inst, d, resolution, to, next: 0 };
+    return { kind: "include", inst, d, resolution, to, next: 0, context: [], parents: [] };
   };
 
   // What the loader assumed, said once per configuration where it first mattered: a stock file read as
@@ -434,7 +452,7 @@ export function loadConfiguration(rootPath: string, options: LoadOptions = {}): 
   const rootContext = [...(options.rootContext ?? [])];
   const rootInstance = newInstance(root, rootNginxPath, rootParsed, [...rootContext], [], null);
   chain.push(rootInstance);
-  expandNodes(rootInstance, rootParsed.children, rootContext, []);
+  expandFile(rootInstance, rootContext, []);
   chain.pop();
 
   return {
@@ -504,18 +522,23 @@ export function walk(config: Configuration, visitor: ConfigVisitor): void {
   const context: string[] = [...config.root.context];
   const parents: Directive[] = [];
   // An explicit stack (blocks nest deeper than V8's stack): the statements of a block or file, and when they
-  // are done, the directive whose block (or included files) they were, to leave.
+  // are done, the directive whose block (or included files) they were, to leave. The statements of one
+  // frame share one WalkInfo (its fields are the same for all of them): one object per directive was most
+  // of the walk's cost on large-config.
   interface WalkFrame {
-    inst: FileInstance;
     nodes: Node[];
     index: number;
+    /** What enter/leave are given for the statements of this frame. */
+    here: WalkInfo;
     /** The block directive to leave when done (its own context entry popped first), or the include. */
     leave: Directive | null;
     info: WalkInfo | null;
     popsContext: boolean;
   }
+  const infoOf = (file: FileInstance): WalkInfo => ({ file, context, parents });
+  const rootInfo = infoOf(config.root);
   const stack: WalkFrame[] = [
-    { inst: config.root, nodes: config.root.parsed.children, index: 0, leave: null, info: null, popsContext: false },
+    { nodes: config.root.parsed.children, index: 0, here: rootInfo, leave: null, info: null, popsContext: false },
   ];
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
@@ -528,21 +551,22 @@ export function walk(config: Configuration, visitor: ConfigVisitor): void {
       if (top.leave !== null) visitor.leave?.(top.leave, top.info!);
       continue;
     }
-    const inst = top.inst;
+    const info = top.here;
     const node = top.nodes[top.index++];
     if (node.kind !== "directive") continue;
-    const info: WalkInfo = { file: inst, context, parents };
     if (visitor.enter?.(node, info) === false) continue;
-    const included = inst.includes.get(node);
+    // Only `include` statements are keys of `includes` (startInclude): asking the map about every
+    // directive gave each one an identity hash.
+    const included = node.name === "include" ? info.file.includes.get(node) : undefined;
     if (included) {
       // Left once every included file was walked; the files are pushed last first, to be walked in order.
-      stack.push({ inst, nodes: NO_NODES, index: 0, leave: node, info, popsContext: false });
+      stack.push({ nodes: NO_NODES, index: 0, here: info, leave: node, info, popsContext: false });
       for (let i = included.length - 1; i >= 0; i--) {
         const child = included[i];
         stack.push({
-          inst: child,
           nodes: child.parsed.children,
           index: 0,
+          here: infoOf(child),
           leave: null,
           info: null,
           popsContext: false,
@@ -551,7 +575,7 @@ export function walk(config: Configuration, visitor: ConfigVisitor): void {
     } else if (node.block) {
       context.push(node.name);
       parents.push(node);
-      stack.push({ inst, nodes: node.block.children, index: 0, leave: node, info, popsContext: true });
+      stack.push({ nodes: node.block.children, index: 0, here: info, leave: node, info, popsContext: true });
     } else visitor.leave?.(node, info);
   }
 }
