@@ -22,6 +22,7 @@ import { fixesFor, type Fix } from "../fix";
 import { buildModel, type ConfigModel } from "../model";
 import type { Node } from "../parse/ast";
 import { parse } from "../parse/parser";
+import type { RangeChange } from "../parse/incremental";
 import { parseSteps } from "../parse/parse-steps";
 import { checkSteps, type Finding, type RuleOptions } from "../rules";
 import { isNginxDump, runChecksOnDump } from "../rules/dump";
@@ -43,6 +44,9 @@ import {
   type IncludeGraph,
 } from "../workspace/roots";
 import { diagnosticKey, findingToDiagnostic } from "./conversions";
+
+/** One change of a didChange (LSP's TextDocumentContentChangeEvent, without its types): ranged, or the whole text. */
+export type BufferChange = RangeChange | { text: string };
 
 /** Where to look for the main files of a document. */
 export interface Scope {
@@ -213,6 +217,8 @@ export class Analyzer {
   private accessKey = "";
   readonly cache = new ParseCache();
   private readonly graphs = new Map<string, CachedGraph>();
+  /** Per open buffer, the editor's edits since the version whose tree the parse cache may hold. */
+  private readonly pendingEdits = new Map<string, { base: string; to: string; changes: RangeChange[] }>();
   /** Paths of the open buffers (the overlays), for structure checks. */
   private readonly open = new Set<string>();
   /** Workspace facts per scanned folder (and depth and limit), until files change on disk. */
@@ -262,13 +268,29 @@ export class Analyzer {
     return { key: `not-nginx\0${p}`, files: new Set([p]), byUri: new Map([[uriOf(p), [d]]]) };
   }
 
-  setBuffer(p: string, text: string, version: number): void {
+  /**
+   * The editor's text of an open buffer. `changes` are the edits of the didChange that made it (absent: the
+   * buffer is new, or replaced whole): they are kept, chained across the didChanges of one debounce, for
+   * parseBufferSteps to update the cached tree incrementally (parse/incremental.ts) instead of parsing anew.
+   */
+  setBuffer(p: string, text: string, version: number, changes?: readonly BufferChange[]): void {
+    const key = normalizePath(p);
+    const before = this.source.hasOverlay(key) ? this.source.load(key)?.version : undefined;
     this.source.setOverlay(p, text, version);
-    this.open.add(normalizePath(p));
+    this.open.add(key);
+    const now = this.source.load(key)?.version;
+    const pending = this.pendingEdits.get(key);
+    const ranged = changes !== undefined && changes.length > 0 && changes.every((c) => "range" in c);
+    if (!ranged || before === undefined || now === undefined) this.pendingEdits.delete(key);
+    else if (pending && pending.to === before) {
+      for (const c of changes) pending.changes.push(c as RangeChange);
+      pending.to = now;
+    } else this.pendingEdits.set(key, { base: before, to: now, changes: [...(changes as RangeChange[])] });
   }
 
   /** The buffer was closed: the file on disk counts again, and it may differ in structure. */
   removeBuffer(p: string): void {
+    this.pendingEdits.delete(normalizePath(p));
     this.source.removeOverlay(p);
     this.open.delete(normalizePath(p));
     this.kinds.delete(normalizePath(p));
@@ -373,7 +395,16 @@ export class Analyzer {
   *parseBufferSteps(): Generator<void, void> {
     for (const p of [...this.open]) {
       const loaded = this.source.load(p);
+      const edits = this.pendingEdits.get(p);
+      this.pendingEdits.delete(p);
       if (!loaded || this.cache.holds(p, loaded)) continue;
+      if (edits && edits.to === loaded.version && this.cache.versionOf(p) === edits.base) {
+        // The edits since the cached tree, re-parsed around themselves; the rest of the tree is kept (moved).
+        this.cache.update(p, loaded, edits.changes, edits.base);
+        this.bufferClassification(p);
+        yield;
+        continue;
+      }
       const parsed = yield* parseSteps(loaded.text);
       // Another edit may have come during the pauses: that text is parsed by the analysis it starts.
       const now = this.source.load(p);

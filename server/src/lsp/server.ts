@@ -39,6 +39,7 @@ import {
   WorkspaceDiagnosticRequest,
   DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
+  type TextDocumentContentChangeEvent,
   TextDocuments,
   ResponseError,
   type CancellationToken,
@@ -164,7 +165,15 @@ export interface ServerOptions {
 }
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
-  const documents = new TextDocuments(TextDocument);
+  /** The changes of each document's last didChange (TextDocuments gives its listeners only the new text). */
+  const lastChanges = new Map<string, { version: number; changes: TextDocumentContentChangeEvent[] }>();
+  const documents = new TextDocuments<TextDocument>({
+    create: TextDocument.create,
+    update: (doc, changes, version) => {
+      lastChanges.set(doc.uri, { version, changes });
+      return TextDocument.update(doc, changes, version);
+    },
+  });
   const analyzer = new Analyzer(options.maxCandidates);
   const store = new DiagnosticStore();
 
@@ -489,7 +498,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const uri = e.document.uri;
     const p = pathOfDoc.get(uri);
     if (p === undefined) return;
-    analyzer.setBuffer(p, e.document.getText(), e.document.version);
+    // The edits that made this version, for an incremental re-parse (absent when the document was just opened).
+    const edits = lastChanges.get(uri);
+    lastChanges.delete(uri);
+    const changes = edits?.version === e.document.version ? edits.changes : undefined;
+    analyzer.setBuffer(p, e.document.getText(), e.document.version, changes);
     const delay = justOpened.delete(uri) ? 0 : (lastSettings.get(uri) ?? DEFAULT_SETTINGS).debounceMs;
     schedule(uri, delay);
   });
@@ -788,6 +801,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return null;
   }
 
+  /** Whether an analysis read the tree of an open buffer that the parse cache has since moved in place. */
+  function readsSuperseded(a: { config: { instancesByPath: Map<string, { parsed: ParsedFile }[]> } }): boolean {
+    for (const p of docOfPath.keys()) {
+      const read = a.config.instancesByPath.get(p);
+      if (read && read.length > 0 && analyzer.cache.superseded(read[0].parsed)) return true;
+    }
+    return false;
+  }
+
   /**
    * The last complete analyses of a document (analysesFor) and how its text moved since they read it
    * (text-shift.ts), so that a request is answered from them at once while a newer analysis runs. Null when
@@ -797,6 +819,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const target = analysesFor(uri);
     if (!target) return null;
     const doc = documents.get(uri);
+    // A tree the parse cache has since moved in place to a newer text (incremental parse) no longer matches
+    // the text these analyses read: only the running analysis can answer.
+    if (target.analyses.some(readsSuperseded)) return null;
     const texts = new Set(target.analyses.map((a) => a.config.files.get(target.path)?.text));
     if (!doc || texts.size !== 1) return doc ? null : { ...target, doc: null, shift: null, older: null };
     const [text] = texts;

@@ -501,6 +501,8 @@ export class ParseCache {
   private readonly entries = new Map<string, { version: string; parsed: ParsedFile }>();
   /** Number of actual parses, for tests and diagnostics of the cache itself. */
   parses = 0;
+  /** Trees `update` moved into newer ones in place (superseded). */
+  private readonly replaced = new WeakSet<ParsedFile>();
   /** Number of edits `update` applied by re-parsing only the part around them (parse/incremental.ts). */
   incrementalParses = 0;
 
@@ -520,6 +522,8 @@ export class ParseCache {
     // The last change gets the buffer's own text: a text built by concatenation is a V8 cons string, and the
     // scanner's first read of it copies the whole file (measured ~100 ms on a 13 MB file).
     const updates = updateParseAll(hit.parsed, changes, file.text);
+    // Moved in place, whatever follows: what was derived from the old tree must not be read as its text's.
+    this.replaced.add(hit.parsed);
     const lastUpdate = updates[updates.length - 1];
     const parsed = lastUpdate.parsed;
     const lastChange = lastUpdate.change;
@@ -535,6 +539,7 @@ export class ParseCache {
       if (u.kind === "full") this.parses++;
       else this.incrementalParses++;
     }
+    for (const u of updates) if (u.parsed !== parsed) this.replaced.add(u.parsed);
     this.entries.set(key, { version: file.version, parsed });
     return parsed;
   }
@@ -547,6 +552,19 @@ export class ParseCache {
     this.parses++;
     this.entries.set(key, { version: file.version, parsed });
     return parsed;
+  }
+
+  /** The version of `p` whose parse is held, if any. */
+  versionOf(p: string): string | undefined {
+    return this.entries.get(normalizePath(p))?.version;
+  }
+
+  /**
+   * Whether `parsed` was updated in place into a newer tree (`update`): its nodes now hold the newer text's
+   * positions, so what was derived from it (a kept analysis) no longer matches its own text.
+   */
+  superseded(parsed: ParsedFile): boolean {
+    return this.replaced.has(parsed);
   }
 
   /** Whether the parse of this version of `p` is held (`get` would not parse). */
