@@ -49,7 +49,9 @@ export class BenchClient {
     readonly settings: Record<string, unknown> = { debounceMs: 0 },
   ) {
     this.spawnedAt = performance.now();
-    this.child = cp.spawn(process.execPath, [serverJs, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    // BENCH_SERVER_NODE_ARGS: node options for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    this.child = cp.spawn(process.execPath, [...nodeArgs, serverJs, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
     this.exited = new Promise((resolve) => this.child.on("exit", () => resolve()));
     this.child.stderr!.on("data", (b: Buffer) => {
       if (this.stderr.length < 20_000) this.stderr += b.toString("utf8");
