@@ -6,6 +6,7 @@
 // (the profile gives the share of updateParseDetailed spent in the Shift methods: bench/incremental-share.mjs).
 
 import * as fs from "fs";
+import { seeded } from "./measure";
 import * as path from "path";
 import type { Node, ParsedFile } from "../server/src/parse/ast";
 import { updateParseDetailed } from "../server/src/parse/incremental";
@@ -59,15 +60,8 @@ function countNodes(children: Node[]): number {
 }
 
 function run(name: string, text: string, edits: number): void {
-  // mulberry32, fixed seed: the same places every run.
-  let seed = 0x1ec;
-  const random = (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // A fixed seed: the same places every run.
+  const random = seeded(0x1ec);
   const parses: number[] = [];
   const updates: number[] = [];
   const kinds: Record<string, number> = {};

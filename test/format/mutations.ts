@@ -17,17 +17,7 @@ export const OPTIONS: FormatOptions[] = [
   { tabSize: 8, insertSpaces: false },
 ];
 
-/** mulberry32: small, seeded, the same sequence on every machine. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from "../support/random";
 
 export interface CorpusFile {
   path: string;

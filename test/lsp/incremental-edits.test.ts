@@ -16,6 +16,7 @@ import {
   type PublishDiagnosticsParams,
 } from "vscode-languageserver-protocol/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import { random as prng } from "../support/random";
 import { TestClient, initializeParams, requireBuiltServer, sameFile } from "./client";
 
 const EDITS = 120;
@@ -42,16 +43,6 @@ function configuration(): string {
   }
   out.push("}", "");
   return out.join("\n");
-}
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PIECES = ["a", " ", ";", "{", "}", "#", '"', "'", "\n", "\r\n", "gzip on;", "\n    location /n { }\n", "\\"];

@@ -7,19 +7,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { rangeToNewer, textShift, toOlder } from "../../server/src/lsp/text-shift";
+import { random } from "../support/random";
 import { CORPUS, haveShared, readManifest } from "../support/shared";
-
-/** A deterministic generator (mulberry32), so that a failure repeats. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function texts(): string[] {
   const out = ["", "a", "aaaa", "server {\r\n  listen 80;\r\n}\r\n", "x".repeat(200_000) + "y" + "x".repeat(70_000)];

@@ -2,6 +2,7 @@
 // nginx's / crossplane's rules and counted by hand (exact ranges) or with `posAt` (independent of the parser).
 
 import * as assert from "assert";
+import { random as seeded } from "../support/random";
 import * as fs from "fs";
 import * as path from "path";
 import type { Block, Comment, Directive, Node, Position, Range } from "../../server/src/parse/ast";
@@ -471,15 +472,7 @@ describe("parser", () => {
         "ahmadalli+vscode-nginx-conf/test/workspace/lua-nginx-module/synopsis.conf",
         "h5bp+server-configs-nginx/nginx.conf",
       ];
-      // mulberry32: a small deterministic PRNG.
-      let seed = 0x5eed;
-      const random = (): number => {
-        seed = (seed + 0x6d2b79f5) | 0;
-        let t = seed;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
+      const random = seeded(0x5eed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
       const alphabet = ["{", "}", ";", "#", '"', "'", "\\", "$", " ", "\n", "\r", "[", "]", "=", "-", "a", "x"];
       let agreed = 0;
