@@ -802,7 +802,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }
 
   /** Whether an analysis read the tree of an open buffer that the parse cache has since moved in place. */
-  function readsSuperseded(a: { config: { instancesByPath: Map<string, { parsed: ParsedFile }[]> } }): boolean {
+  function readsSuperseded(a: RootAnalysis): boolean {
     for (const p of docOfPath.keys()) {
       const read = a.config.instancesByPath.get(p);
       if (read && read.length > 0 && analyzer.cache.superseded(read[0].parsed)) return true;

@@ -40,12 +40,32 @@ function plural(n: number, one: string, many: string): string {
  * bar. Table entries are judged on their own (a `types { }` of 100 entries is one known directive).
  */
 export function classifyConfiguration(parsed: ParsedFile, table = false): Classification {
-  if (parsed.text.includes("\0")) return { configuration: false, reason: "it holds NUL bytes" };
-  let statements = 0;
-  let known = 0;
-  let shaped = 0;
-  let entries = 0;
-  let ended = 0;
+  return verdict(bodyCounts(parsed, table, false), table);
+}
+
+/** What classifyConfiguration counts, in one walk; with `lines`, also classifyOpenedFile's directive lines. */
+interface BodyCounts {
+  nul: boolean;
+  statements: number;
+  known: number;
+  shaped: number;
+  entries: number;
+  ended: number;
+  /**
+   * Lines where a known directive written as nginx's starts, first on its line, outside table bodies (one per
+   * line: only one statement starts first on a line). A lower bound of lineShape's `nginxLike` (those lines
+   * are in its `directiveLines`, hold code, and no word or Lua body spans into them, or something would
+   * precede the name), while `lineCount` bounds its `lines`. Counted only when asked.
+   */
+  directiveLines: number;
+}
+
+function bodyCounts(parsed: ParsedFile, table: boolean, lines: boolean): BodyCounts {
+  const c: BodyCounts = { nul: false, statements: 0, known: 0, shaped: 0, entries: 0, ended: 0, directiveLines: 0 };
+  if (parsed.text.includes("\0")) {
+    c.nul = true;
+    return c;
+  }
   // An explicit stack, not recursion: nginx accepts 13,000 nested blocks, deeper than V8's stack.
   const stack: { nodes: readonly Node[]; inTable: boolean }[] = [{ nodes: parsed.children, inTable: table }];
   while (stack.length > 0) {
@@ -54,17 +74,25 @@ export function classifyConfiguration(parsed: ParsedFile, table = false): Classi
       if (n.kind !== "directive") continue;
       const d: Directive = n;
       if (inTable) {
-        entries++;
-        if (d.terminator === ";") ended++;
+        c.entries++;
+        if (d.terminator === ";") c.ended++;
         continue;
       }
-      statements++;
-      if (d.name !== "" && lookupDirective(d.name).length > 0) known++;
+      c.statements++;
+      if (d.name !== "" && lookupDirective(d.name).length > 0) c.known++;
       // A quoted name is legal but unusual: only a bare one gives the shape of a directive.
-      if (d.nameWord.quote === null && DIRECTIVE_NAME.test(d.name) && d.terminator !== null) shaped++;
+      if (d.nameWord.quote === null && DIRECTIVE_NAME.test(d.name) && d.terminator !== null) c.shaped++;
+      if (lines && isDirectiveStatement(d) && firstOnLine(parsed.text, d.nameWord.range.start.offset))
+        c.directiveLines++;
       if (d.block) stack.push({ nodes: d.block.children, inTable: isTableBlock(d.name) });
     }
   }
+  return c;
+}
+
+function verdict(c: BodyCounts, table: boolean): Classification {
+  if (c.nul) return { configuration: false, reason: "it holds NUL bytes" };
+  const { statements, known, shaped, entries, ended } = c;
   if (statements === 0 && entries === 0) return { configuration: true, reason: "no statements" };
   if (table || statements === 0) {
     return ended * 2 >= entries
@@ -95,13 +123,14 @@ export function classifyConfiguration(parsed: ParsedFile, table = false): Classi
  * Files of fewer than 3 such lines are judged by the statements alone (a file being typed, `listen 80`).
  */
 export function classifyOpenedFile(parsed: ParsedFile): Classification {
-  const direct = classifyConfiguration(parsed);
+  const counts = bodyCounts(parsed, false, true);
+  const direct = verdict(counts, false);
   if (!direct.configuration && !classifyConfiguration(parsed, true).configuration) return direct;
   if (isJson(parsed.text)) return { configuration: false, reason: "it is JSON" };
   // lineShape's verdict is settled without it when the directive lines alone make a quarter of every line:
   // each of them is one lineShape counts, and counts as nginx-like (it is how a configuration being typed
   // is judged on every keystroke: lineShape's sets and slices cost seconds on a 350,000-line file).
-  if (direct.configuration && directiveLines(parsed) * 4 >= parsed.lineCount) return direct;
+  if (direct.configuration && counts.directiveLines * 4 >= parsed.lineCount) return direct;
   const { lines, nginxLike } = lineShape(parsed);
   if (lines >= 3 && nginxLike * 4 < lines)
     return {
@@ -117,26 +146,6 @@ function isDirectiveStatement(d: Directive): boolean {
   if (lookupDirective(d.name).length === 0) return false;
   // `location = /exact` is the one directive whose first argument may be `=`.
   return d.args[0]?.value !== "=" || d.args[0].quote !== null || d.name === "location";
-}
-
-/**
- * The lines where a known directive written as nginx's starts, first on its line, outside table bodies: a
- * lower bound of lineShape's `nginxLike` (those lines are in its `directiveLines`, hold code, and no word or
- * Lua body spans into them, or something would precede the name), while `lineCount` bounds its `lines`.
- */
-function directiveLines(parsed: ParsedFile): number {
-  // One per line: only one statement can start first on a line.
-  let count = 0;
-  const stack: { nodes: readonly Node[]; inTable: boolean }[] = [{ nodes: parsed.children, inTable: false }];
-  while (stack.length > 0) {
-    const { nodes, inTable } = stack.pop()!;
-    for (const n of nodes) {
-      if (n.kind !== "directive") continue;
-      if (!inTable && isDirectiveStatement(n) && firstOnLine(parsed.text, n.nameWord.range.start.offset)) count++;
-      if (n.block) stack.push({ nodes: n.block.children, inTable: inTable || isTableBlock(n.name) });
-    }
-  }
-  return count;
 }
 
 /** Only blanks (and a byte order mark) precede `offset` on its line. */

@@ -569,7 +569,7 @@ export class ParseCache {
 
   /** Whether the parse of this version of `p` is held (`get` would not parse). */
   holds(p: string, file: LoadedFile): boolean {
-    return this.entries.get(normalizePath(p))?.version === file.version;
+    return this.versionOf(p) === file.version;
   }
 
   /** Stores a parse of `file` made elsewhere (the server's parse in steps, parse/parse-steps.ts). */
