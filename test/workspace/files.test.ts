@@ -95,6 +95,26 @@ describe("workspace/files: sources", function () {
     );
   });
 
+  it("readText gives a configuration's loaded text while the file is unchanged, and reads it again after a change", function () {
+    const nul = Buffer.concat([Buffer.from("user a;\n#"), Buffer.from([0]), Buffer.from("\n")]);
+    dir = tempTree({ "a.conf": "user a;\n", "bad.conf": Buffer.from([0x23, 0xff, 0x0a]), "nul.conf": nul });
+    const src = new NodeFileSource();
+    const p = path.join(dir, "a.conf");
+    const loaded = src.load(p)!;
+    assert.equal(src.readText(p, 1024), loaded.text);
+    // Over the size given, as before the file was loaded.
+    assert.equal(src.readText(p, 4), null);
+    fs.writeFileSync(p, "user bb;\n");
+    assert.equal(src.readText(p, 1024), "user bb;\n", "a changed file is read again");
+    // What a read of the bytes gives: invalid UTF-8 as U+FFFD, and a NUL byte makes it no text at all.
+    const bad = path.join(dir, "bad.conf");
+    src.load(bad);
+    assert.equal(src.readText(bad, 1024), "#\uFFFD\n");
+    const withNul = path.join(dir, "nul.conf");
+    assert.ok(src.load(withNul));
+    assert.equal(src.readText(withNul, 1024), null);
+  });
+
   it("MemoryFileSource implies directories for globbing", function () {
     const src = new MemoryFileSource({
       "/etc/nginx/conf.d/b.conf": "",
