@@ -15,7 +15,8 @@ import {
   InitializedNotification,
   type Diagnostic,
 } from "vscode-languageserver-protocol/node";
-import { lineBreakHazards } from "../../server/src/lsp/editor-line-breaks";
+import { diskLineBreakHazards, lineBreakHazards } from "../../server/src/lsp/editor-line-breaks";
+import { decodeConfigBytes } from "../../server/src/workspace/files";
 import { HIDDEN, HIDDEN_COLUMN, HIDDEN_LINE, RULES_TEXT, VISIBLE } from "../support/comment-cr";
 import { TestClient, initializeParams, requireBuiltServer, uriOf } from "./client";
 
@@ -105,5 +106,27 @@ describe("lineBreakHazards: only line breaks rewritten, nothing else", function 
     // A lone CR outside a comment hides nothing: rewriting it changes no directive.
     const plain = "http {\r    return 200;\n}\n";
     assert.deepEqual(lineBreakHazards("/w/a.conf", plain, plain.replace("\r", "\n")), []);
+  });
+});
+
+describe("diskLineBreakHazards: the disk's bytes, decoded only when they hold a lone CR", function () {
+  it("finds what lineBreakHazards finds in the decoded text, invalid UTF-8 beside the CR included", function () {
+    const bytes = Buffer.concat([
+      Buffer.from("http {\r\n    # caf"),
+      Buffer.from([0xe9]),
+      Buffer.from(":\r    return 503;\r\n}\r\n"),
+    ]);
+    const decoded = decodeConfigBytes(bytes).text;
+    const buffer = decoded.replace("\r    return", "\r\n    return");
+    const found = diskLineBreakHazards("/w/a.conf", bytes, buffer);
+    assert.equal(found.length, 1);
+    assert.deepEqual(found, lineBreakHazards("/w/a.conf", decoded, buffer));
+  });
+
+  it("nothing when every CR is followed by LF, or there is none", function () {
+    const crlf = Buffer.from("http {\r\n    # off\r\n    return 503;\r\n}\r\n");
+    assert.deepEqual(diskLineBreakHazards("/w/a.conf", crlf, crlf.toString().replace(/\r\n/g, "\n")), []);
+    const lf = Buffer.from("http {\n    # off\n}\n");
+    assert.deepEqual(diskLineBreakHazards("/w/a.conf", lf, "http {\n}\n"), []);
   });
 });

@@ -58,6 +58,7 @@ import {
   type WorkspaceFolder,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import { lookupDirective } from "../parse/directives";
 import type { ParsedFile, Range } from "../parse/ast";
 import { normalizePath } from "../workspace/files";
 import { DEFAULT_LIMITS } from "../workspace/access";
@@ -90,7 +91,7 @@ import {
   WORKSPACE_TRUSTED_NOTIFICATION,
 } from "./cost-report-protocol";
 import { findingToDiagnostic, hoverToLsp, lensToCodeLens, pathToUri, uriToPath } from "./conversions";
-import { lineBreakHazards } from "./editor-line-breaks";
+import { diskLineBreakHazards } from "./editor-line-breaks";
 import { completionItems, resolveItem } from "./completion";
 import { formattingEdits } from "./formatting";
 import { codeLenses, hoverAt } from "./hover";
@@ -322,6 +323,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onInitialized(() => {
     // Not earlier: before the initialize response the protocol allows no notifications.
     log(`nginx-risk language server started (node ${process.version}, pid ${process.pid})`);
+    // The directive table (330 kB of JSON) is read on the first analysis's first lookup: read it now, while
+    // the client sends the first document (issue 13's start-up trace: ~40 ms between the initialize answer
+    // and the end of large-config's didOpen, against ~15 ms for the table).
+    setImmediate(() => lookupDirective(""));
     if (!trusted)
       log(
         "workspace not trusted: only the workspace folders are read; nginxRisk.allowRead, nginxRisk.limits and " +
@@ -473,8 +478,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!uri.startsWith("file:")) return;
     try {
       analyzer.disk.forget(p);
-      const disk = analyzer.disk.read(p);
-      const found = disk === null ? [] : lineBreakHazards(p, disk, buffer);
+      const disk = analyzer.disk.readBytes(p);
+      const found = disk === null ? [] : diskLineBreakHazards(p, disk, buffer);
       if (found.length > 0)
         lineBreakFindings.set(
           uri,
