@@ -19,6 +19,7 @@ import { formatCount } from "../cost/format";
 import { costReport, type CostReport } from "../cost/report";
 import { fixesFor, type Fix } from "../fix";
 import { buildModel, type ConfigModel } from "../model";
+import type { ParsedFile } from "../parse/ast";
 import { parse } from "../parse/parser";
 import type { RangeChange } from "../parse/incremental";
 import { parseSteps } from "../parse/parse-steps";
@@ -225,6 +226,9 @@ export class Analyzer {
 
   /** Bumped whenever an include graph is built anew: the main files of a folder may have changed. */
   graphGeneration = 0;
+
+  /** The structure signature of each open buffer's tree (signature()), per tree: one per content version. */
+  private readonly signatures = new WeakMap<ParsedFile, string>();
 
   /** How each open buffer reads (classify.ts), per buffer version. */
   private readonly kinds = new Map<string, { version: string; classification: Classification }>();
@@ -633,13 +637,18 @@ export class Analyzer {
     const loaded = src.load(p);
     if (!loaded) return "missing";
     const parsed = cached ? this.cache.get(p, loaded) : parse(loaded.text);
+    // Asked by prepareSteps and again by plan on every keystroke: once per tree (a new tree per version).
+    const known = cached ? this.signatures.get(parsed) : undefined;
+    if (known !== undefined) return known;
     // The file's include index (file-index.ts): the edited buffer's is found walking only the blocks around
     // the edit, not every statement of the file on every keystroke.
     const includes = includesIn(parsed).map((i) => i.directive.args.map((a) => a.value).join(" "));
     const guess = guessContext(parsed);
     // Whether it counts as configuration: a buffer that stops reading as nginx is no main file any more.
     const configuration = cached ? this.readsAsNginx(p) : classifyConfiguration(parsed).configuration;
-    return JSON.stringify([includes, guess.context, guess.alternatives, configuration]);
+    const signature = JSON.stringify([includes, guess.context, guess.alternatives, configuration]);
+    if (cached) this.signatures.set(parsed, signature);
+    return signature;
   }
 }
 
