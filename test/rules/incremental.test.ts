@@ -27,7 +27,19 @@ function random(seed: number): (n: number) => number {
   };
 }
 
-const SNIPPETS = [";", "}", "{", "\n", "#", " x", "\n    include extra/*.conf;\n", "\nlocation /z { return 204; }\n"];
+const SNIPPETS = [
+  ";",
+  "}",
+  "{",
+  "\n",
+  "#",
+  " x",
+  "\n    include extra/*.conf;\n",
+  "\nlocation /z { return 204; }\n",
+  // Rule reuseport-config-test keeps its listens per block: a server with one, and a main-level setting.
+  "\nserver { listen 8443 reuseport; }\n",
+  "\nworker_processes 2;\n",
+];
 
 /** An include of file-index.ts as plain data: where it is and the blocks around it. */
 function includeShape(i: IncludeInFile): unknown {
@@ -35,7 +47,8 @@ function includeShape(i: IncludeInFile): unknown {
 }
 
 function findingsOf(config: Configuration, source: OverlayFileSource): Finding[] {
-  return runChecks(config, { strict: false, source });
+  // A known nginx version the reuseport rule speaks about (1.9.1–1.13.3: every nginx -t drops connections).
+  return runChecks(config, { strict: false, source, nginxVersion: "1.13.0" });
 }
 
 describe("incremental analysis equals a from-scratch analysis after every edit", function () {
