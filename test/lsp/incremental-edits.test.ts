@@ -45,12 +45,32 @@ function configuration(): string {
   return out.join("\n");
 }
 
-const PIECES = ["a", " ", ";", "{", "}", "#", '"', "'", "\n", "\r\n", "gzip on;", "\n    location /n { }\n", "\\"];
+const PIECES = [
+  "a",
+  " ",
+  ";",
+  "{",
+  "}",
+  "#",
+  '"',
+  "'",
+  "\n",
+  "\r\n",
+  "gzip on;",
+  "\n    location /n { }\n",
+  "\\",
+  // An include: the blocks around it are analysed with another file's statements (never kept per block).
+  "\n    include snippets/*.conf;\n",
+];
+
+/** The included file: statements the directive rule judges by the context of each include site. */
+const SNIPPET = "worker_connections 64;\nreturn 204;\nlocation /s { gzip on; }\n";
 
 describe("incremental re-parse in the server: the same diagnostics as a from-scratch analysis", function () {
   this.timeout(600_000);
   let dir: string;
   let conf: string;
+  let snippet: string;
   const clients: TestClient[] = [];
 
   before(async function () {
@@ -58,6 +78,9 @@ describe("incremental re-parse in the server: the same diagnostics as a from-scr
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-incremental-")));
     conf = path.join(dir, "nginx.conf");
     fs.writeFileSync(conf, configuration());
+    fs.mkdirSync(path.join(dir, "snippets"));
+    snippet = path.join(dir, "snippets", "a.conf");
+    fs.writeFileSync(snippet, SNIPPET);
     for (const name of ["ranged", "whole"]) {
       const client = new TestClient();
       client.settings = { debounceMs: 0, strict: false };
@@ -79,8 +102,8 @@ describe("incremental re-parse in the server: the same diagnostics as a from-scr
       "nginxRisk/analysed",
       (p) => sameFile(p.uri, conf) && p.version === v,
     );
-  const shown = (c: TestClient): PublishDiagnosticsParams["diagnostics"] => {
-    const mine = c.published.filter((p) => sameFile(p.uri, conf));
+  const shown = (c: TestClient, file = conf): PublishDiagnosticsParams["diagnostics"] => {
+    const mine = c.published.filter((p) => sameFile(p.uri, file));
     return mine.length > 0 ? mine[mine.length - 1].diagnostics : [];
   };
 
@@ -91,6 +114,7 @@ describe("incremental re-parse in the server: the same diagnostics as a from-scr
     await Promise.all(clients.map((c) => analysed(c, 1)));
     const random = prng(13);
     let differing = 0;
+    let included = 0;
     for (let v = 2; v <= EDITS + 1; v++) {
       const text = doc.getText();
       const at = Math.floor(random() * text.length);
@@ -105,6 +129,8 @@ describe("incremental re-parse in the server: the same diagnostics as a from-scr
       const b = shown(whole);
       if (JSON.stringify(a) !== JSON.stringify(b)) differing++;
       assert.deepStrictEqual(a, b, `after edit ${v - 1} (${JSON.stringify(piece)} at ${at}, ${del} deleted)`);
+      assert.deepStrictEqual(shown(ranged, snippet), shown(whole, snippet), `the included file, after edit ${v - 1}`);
+      if (shown(ranged, snippet).length > 0) included++;
     }
     assert.strictEqual(differing, 0);
     // The edits did change what is said: the test compared more than one list.
@@ -112,5 +138,7 @@ describe("incremental re-parse in the server: the same diagnostics as a from-scr
       ranged.published.filter((p) => sameFile(p.uri, conf)).map((p) => JSON.stringify(p.diagnostics)),
     );
     assert.ok(lists.size >= 5, `only ${lists.size} distinct lists published`);
+    // Some edits included the snippet (its statements then judged in the blocks around the include).
+    assert.ok(included >= 5, `the snippet was read after only ${included} edits`);
   });
 });

@@ -13,14 +13,13 @@
 // The model is built once per analysis and shared by the rules and the report. Quick-fixes are computed
 // from the same analysis, on demand, and kept with it (fixesOf).
 
-import { walkTree } from "../parse/walk";
 import * as path from "path";
 import type { Diagnostic } from "vscode-languageserver/node";
 import { formatCount } from "../cost/format";
 import { costReport, type CostReport } from "../cost/report";
 import { fixesFor, type Fix } from "../fix";
 import { buildModel, type ConfigModel } from "../model";
-import type { Node } from "../parse/ast";
+import type { ParsedFile } from "../parse/ast";
 import { parse } from "../parse/parser";
 import type { RangeChange } from "../parse/incremental";
 import { parseSteps } from "../parse/parse-steps";
@@ -28,6 +27,7 @@ import { checkSteps, type Finding, type RuleOptions } from "../rules";
 import { isNginxDump, runChecksOnDump } from "../rules/dump";
 import { diagnosticFinding, diagnosticRule } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
+import { includesIn } from "../workspace/file-index";
 import { NO_FACTS, scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
 import { ReadPolicy, type ReadKind } from "../workspace/access";
 import { classifyConfiguration, classifyOpenedFile, type Classification } from "../workspace/classify";
@@ -226,6 +226,9 @@ export class Analyzer {
 
   /** Bumped whenever an include graph is built anew: the main files of a folder may have changed. */
   graphGeneration = 0;
+
+  /** The structure signature of each open buffer's tree (signature()), per tree: one per content version. */
+  private readonly signatures = new WeakMap<ParsedFile, string>();
 
   /** How each open buffer reads (classify.ts), per buffer version. */
   private readonly kinds = new Map<string, { version: string; classification: Classification }>();
@@ -634,21 +637,19 @@ export class Analyzer {
     const loaded = src.load(p);
     if (!loaded) return "missing";
     const parsed = cached ? this.cache.get(p, loaded) : parse(loaded.text);
-    const includes: string[] = [];
-    collectIncludes(parsed.children, includes);
+    // Asked by prepareSteps and again by plan on every keystroke: once per tree (a new tree per version).
+    const known = cached ? this.signatures.get(parsed) : undefined;
+    if (known !== undefined) return known;
+    // The file's include index (file-index.ts): the edited buffer's is found walking only the blocks around
+    // the edit, not every statement of the file on every keystroke.
+    const includes = includesIn(parsed).map((i) => i.directive.args.map((a) => a.value).join(" "));
     const guess = guessContext(parsed);
     // Whether it counts as configuration: a buffer that stops reading as nginx is no main file any more.
     const configuration = cached ? this.readsAsNginx(p) : classifyConfiguration(parsed).configuration;
-    return JSON.stringify([includes, guess.context, guess.alternatives, configuration]);
+    const signature = JSON.stringify([includes, guess.context, guess.alternatives, configuration]);
+    if (cached) this.signatures.set(parsed, signature);
+    return signature;
   }
-}
-
-function collectIncludes(nodes: Node[], out: string[]): void {
-  walkTree(nodes, null, (n) => {
-    if (n.kind !== "directive") return undefined;
-    if (n.name === "include") out.push(n.args.map((a) => a.value).join(" "));
-    return null;
-  });
 }
 
 function inScope(p: string, scope: Scope): boolean {

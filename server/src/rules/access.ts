@@ -26,8 +26,10 @@ export function accessFindings(model: ConfigModel, options: RuleOptions): Findin
   for (const source of report.sources) {
     for (const load of source.plan.loads) {
       const site = load.bundle;
-      if (!site || seen.has(siteKey(site))) continue;
-      seen.add(siteKey(site));
+      if (!site) continue;
+      const at = siteKey(site);
+      if (seen.has(at)) continue;
+      seen.add(at);
       const b = bundleFor(report, site);
       if (!b?.notRead) continue;
       const d = site.directive;

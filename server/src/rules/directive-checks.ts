@@ -10,6 +10,7 @@
 import type { Directive, Word } from "../parse/ast";
 import { checkDirective, enterBlock, type ContextKind, type DirectiveProblem } from "../parse/directives";
 import { walk, type Configuration } from "../workspace/configuration";
+import { SubtreeMemo } from "../workspace/subtree-memo";
 import type { Finding, RuleOptions } from "./types";
 
 /** The context of the main file's body, from the names of the blocks it is analysed inside. */
@@ -38,8 +39,13 @@ const MAX_SHAPES = 50_000;
 const TERMINATORS = [";", "{", "lua", null] as const;
 const answersByOptions = new Map<string, ShapeAnswers>();
 
+/** What the statement checks depend on besides the statement and its context. */
+function optionsKey(options: RuleOptions): string {
+  return `${options.strict ? 1 : 0}\0${options.nginxVersion ?? ""}`;
+}
+
 function answersFor(options: RuleOptions): ShapeAnswers {
-  const key = `${options.strict ? 1 : 0}\0${options.nginxVersion ?? ""}`;
+  const key = optionsKey(options);
   let answers = answersByOptions.get(key);
   if (answers === undefined || answers.size > MAX_SHAPES) {
     if (answersByOptions.size >= 16) answersByOptions.clear();
@@ -87,46 +93,99 @@ function bodyOf(d: Directive, context: ContextKind, answers: ShapeAnswers): Cont
   return body;
 }
 
+/**
+ * One finding of this rule before it is placed: the statement, and for a lost `;` the word that starts the
+ * line. Positions are read when the finding is made (they move in place across keystrokes).
+ */
+interface Seed {
+  d: Directive;
+  code: string;
+  /** The problem's message; absent for `lost-semicolon` (its message names the statement's current line). */
+  message?: string;
+  lost?: Word;
+}
+
+/**
+ * The seeds of a block statement and everything in its body, per block (subtree-memo.ts), for the context it
+ * was checked in and the options it was checked with: an unchanged block is not walked
+ * again on the next keystroke. Only blocks with no `include` inside are kept: an include's files change
+ * apart from the block's own text.
+ */
+const subtreeSeeds = new SubtreeMemo<{ context: ContextKind; options: string; seeds: Seed[] }>();
+
 export function directiveFindings(config: Configuration, options: RuleOptions): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const stack: ContextKind[] = [rootContextKind(config.root.context)];
   const answers = answersFor(options);
+  const checkedWith = optionsKey(options);
+  // Every seed in walk order (before the per-position dedup), and per open block where its own seeds start
+  // and whether it can be kept (no include inside).
+  const seeds: Seed[] = [];
+  const open: { start: number; context: ContextKind; keep: boolean }[] = [];
+  const place = (s: Seed, path: string): void => {
+    if (s.lost === undefined) {
+      const key = `${path}:${s.d.range.start.offset}:${s.code}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      findings.push({
+        ruleId: "directive",
+        code: s.code,
+        severity: "error",
+        path,
+        range: s.d.nameWord.range,
+        message: s.message!,
+      });
+      return;
+    }
+    const key = `${path}:${s.lost.range.start.offset}:lost-semicolon`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    findings.push({
+      ruleId: "directive",
+      code: "lost-semicolon",
+      severity: "warning",
+      path,
+      range: s.lost.range,
+      message:
+        `missing ";" before "${s.lost.value}"? Written on a line of its own, it is read as an argument of ` +
+        `"${s.d.name}" (line ${s.d.nameWord.range.start.line + 1})`,
+    });
+  };
   walk(config, {
     enter(d: Directive, info) {
       const context = stack[stack.length - 1];
-      const problems = problemsOf(d, context, answers, options);
-      for (const p of problems) {
-        const key = `${info.file.path}:${d.range.start.offset}:${p.code}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        findings.push({
-          ruleId: "directive",
-          code: p.code,
-          severity: "error",
-          path: info.file.path,
-          range: d.nameWord.range,
-          message: p.message,
-        });
+      const path = info.file.path;
+      if (d.name === "include") {
+        if (open.length > 0) open[open.length - 1].keep = false;
+      } else if (d.block) {
+        const kept = subtreeSeeds.get(d);
+        if (kept !== undefined && kept.context === context && kept.options === checkedWith) {
+          for (const s of kept.seeds) {
+            seeds.push(s);
+            place(s, path);
+          }
+          return false;
+        }
       }
+      const start = seeds.length;
+      for (const p of problemsOf(d, context, answers, options)) seeds.push({ d, code: p.code, message: p.message });
       const lost = lostSemicolon(d, context, options);
-      if (lost && !seen.has(`${info.file.path}:${lost.range.start.offset}:lost-semicolon`)) {
-        seen.add(`${info.file.path}:${lost.range.start.offset}:lost-semicolon`);
-        findings.push({
-          ruleId: "directive",
-          code: "lost-semicolon",
-          severity: "warning",
-          path: info.file.path,
-          range: lost.range,
-          message:
-            `missing ";" before "${lost.value}"? Written on a line of its own, it is read as an argument of ` +
-            `"${d.name}" (line ${d.nameWord.range.start.line + 1})`,
-        });
+      if (lost) seeds.push({ d, code: "lost-semicolon", lost });
+      for (let i = start; i < seeds.length; i++) place(seeds[i], path);
+      if (d.block) {
+        open.push({ start, context, keep: d.name !== "include" });
+        stack.push(bodyOf(d, context, answers));
       }
-      if (d.block) stack.push(bodyOf(d, context, answers));
+      return undefined;
     },
     leave(d: Directive) {
-      if (d.block) stack.pop();
+      if (!d.block) return;
+      stack.pop();
+      const block = open.pop()!;
+      if (block.keep)
+        subtreeSeeds.set(d, { context: block.context, options: checkedWith, seeds: seeds.slice(block.start) });
+      else if (open.length > 0) open[open.length - 1].keep = false;
     },
   });
   return findings;

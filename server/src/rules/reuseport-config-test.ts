@@ -16,6 +16,7 @@
 import type { Directive, Word } from "../parse/ast";
 import { compareVersions, resolveVersions, type ResolvedVersion } from "../cost/versions";
 import { walk, type Configuration } from "../workspace/configuration";
+import { SubtreeMemo } from "../workspace/subtree-memo";
 import type { ConfigTestEvidence } from "../workspace/facts";
 import type { Finding, RelatedLocation, RuleOptions, Severity } from "./types";
 
@@ -93,11 +94,37 @@ function listenRelated(listens: readonly ReuseportListen[], message: string): Re
   return listens.map((l) => ({ path: l.path, range: l.word.range, message }));
 }
 
+/** A `listen … reuseport` inside a block, before it is placed: its order relative to the block's statement. */
+interface ListenSeed {
+  directive: Directive;
+  word: Word;
+  /** Statements walked from the block's own statement (0) to this one. */
+  offset: number;
+}
+
+/**
+ * Per block with no `include` inside (subtree-memo.ts): its statements (itself included) and its reuseport
+ * listens, for the module (`http`, `stream`, `mail`) it is read in. An unchanged block is not walked again on
+ * the next keystroke (large-config ×10: this walk was about a tenth of a keystroke's CPU).
+ */
+const blockListens = new SubtreeMemo<{ module: string; statements: number; listens: ListenSeed[] }>();
+
 export function reuseportFindings(config: Configuration, options: RuleOptions): Finding[] {
   const listens: ReuseportListen[] = [];
   const seen = new Set<string>();
   const main: { workerProcesses?: MainDirective; masterProcess?: MainDirective } = {};
   let order = 0;
+  // Every listen seed in walk order (before the per-position dedup), and per open block where its seeds start,
+  // its order, and whether it can be kept (no include inside).
+  const seeds: { seed: ListenSeed; order: number }[] = [];
+  const open: { start: number; order: number; module: string; keep: boolean }[] = [];
+  const place = (d: Directive, word: Word, path: string, module: string, at: number): void => {
+    // A file included twice is the same text: one finding per position.
+    const key = `${path}\0${word.range.start.offset}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    listens.push({ directive: d, word, path, module, address: d.args[0]?.value ?? "", order: at });
+  };
   walk(config, {
     enter(d, info) {
       order++;
@@ -106,23 +133,39 @@ export function reuseportFindings(config: Configuration, options: RuleOptions): 
         // A second one is an error nginx reports ("is duplicate"); the first is what counts.
         if (d.name === "worker_processes") main.workerProcesses ??= { directive: d, path: info.file.path, order };
         if (d.name === "master_process") main.masterProcess ??= { directive: d, path: info.file.path, order };
-        return;
       }
-      if (d.name !== "listen" || ctx[ctx.length - 1] !== "server") return;
+      // The module the block's statements are read in: the outermost block around them.
+      const module = ctx.length > 0 ? ctx[0] : d.name;
+      if (d.name === "include") {
+        if (open.length > 0) open[open.length - 1].keep = false;
+      } else if (d.block) {
+        const kept = blockListens.get(d);
+        if (kept !== undefined && kept.module === module) {
+          for (const l of kept.listens) {
+            seeds.push({ seed: l, order: order + l.offset });
+            place(l.directive, l.word, info.file.path, module, order + l.offset);
+          }
+          order += kept.statements - 1;
+          return false;
+        }
+        open.push({ start: seeds.length, order, module, keep: true });
+      }
+      if (ctx.length === 0) return undefined;
+      if (d.name !== "listen" || ctx[ctx.length - 1] !== "server") return undefined;
       const word = d.args.find((a) => a.value === "reuseport");
-      if (!word) return;
-      // A file included twice is the same text: one finding per position.
-      const key = `${info.file.path}\0${word.range.start.offset}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      listens.push({
-        directive: d,
-        word,
-        path: info.file.path,
-        module: ctx[0],
-        address: d.args[0]?.value ?? "",
-        order,
-      });
+      if (!word) return undefined;
+      const at = open.length > 0 ? open[open.length - 1].order : order;
+      seeds.push({ seed: { directive: d, word, offset: order - at }, order });
+      place(d, word, info.file.path, ctx[0], order);
+      return undefined;
+    },
+    leave(d) {
+      if (!d.block || d.name === "include") return;
+      const block = open.pop()!;
+      if (block.keep) {
+        const mine = seeds.slice(block.start).map((s) => ({ ...s.seed, offset: s.order - block.order }));
+        blockListens.set(d, { module: block.module, statements: order - block.order + 1, listens: mine });
+      } else if (open.length > 0) open[open.length - 1].keep = false;
     },
   });
   if (listens.length === 0) return [];

@@ -13,6 +13,7 @@
 
 import type { Directive, Node, ParsedFile } from "../parse/ast";
 import { lookupDirective } from "../parse/directives";
+import { SubtreeMemo } from "./subtree-memo";
 
 export interface Classification {
   configuration: boolean;
@@ -83,6 +84,26 @@ function nameFlags(seen: Map<string, number>, name: string): number {
   return flags;
 }
 
+type Counts = Omit<BodyCounts, "nul">;
+
+/**
+ * The counts of each block's body, per block directive and whether `directiveLines` were counted: kept
+ * across keystrokes while the block is unchanged (subtree-memo.ts), so classifying the edited buffer walks
+ * only the blocks around the edit. A body's counts depend on its own statements alone: whether it is a
+ * table comes from the block's name, and firstOnLine reads only the body's text back to its line's start
+ * (or meets the block's own `{`).
+ */
+const bodyMemo = new SubtreeMemo<[Counts | undefined, Counts | undefined]>();
+
+function addCounts(to: Counts, c: Counts): void {
+  to.statements += c.statements;
+  to.known += c.known;
+  to.shaped += c.shaped;
+  to.entries += c.entries;
+  to.ended += c.ended;
+  to.directiveLines += c.directiveLines;
+}
+
 function bodyCounts(parsed: ParsedFile, table: boolean, lines: boolean): BodyCounts {
   const c: BodyCounts = { nul: false, statements: 0, known: 0, shaped: 0, entries: 0, ended: 0, directiveLines: 0 };
   if (parsed.text.includes("\0")) {
@@ -90,34 +111,64 @@ function bodyCounts(parsed: ParsedFile, table: boolean, lines: boolean): BodyCou
     return c;
   }
   const seen = new Map<string, number>();
-  // An explicit stack, not recursion: nginx accepts 13,000 nested blocks, deeper than V8's stack.
-  const stack: { nodes: readonly Node[]; inTable: boolean }[] = [{ nodes: parsed.children, inTable: table }];
+  const slot = lines ? 1 : 0;
+  // An explicit stack, not recursion: nginx accepts 13,000 nested blocks, deeper than V8's stack. A frame's
+  // counts are added to its parent's when it is done, and remembered for its block.
+  interface Frame {
+    nodes: readonly Node[];
+    index: number;
+    inTable: boolean;
+    block: Directive | null;
+    counts: Counts;
+  }
+  const stack: Frame[] = [{ nodes: parsed.children, index: 0, inTable: table, block: null, counts: c }];
   while (stack.length > 0) {
-    const { nodes, inTable } = stack.pop()!;
-    for (const n of nodes) {
-      if (n.kind !== "directive") continue;
-      const d: Directive = n;
-      if (inTable) {
-        c.entries++;
-        if (d.terminator === ";") c.ended++;
-        continue;
+    const top = stack[stack.length - 1];
+    if (top.index >= top.nodes.length) {
+      stack.pop();
+      if (top.block !== null) {
+        const memo = bodyMemo.get(top.block) ?? [undefined, undefined];
+        memo[slot] = top.counts;
+        bodyMemo.set(top.block, memo);
+        addCounts(stack[stack.length - 1].counts, top.counts);
       }
-      c.statements++;
-      const flags = nameFlags(seen, d.name);
-      if (flags & KNOWN) c.known++;
-      // A quoted name is legal but unusual: only a bare one gives the shape of a directive.
-      const shaped = d.nameWord.quote === null && (flags & SHAPED_NAME) !== 0 && d.terminator !== null;
-      if (shaped) c.shaped++;
-      // isDirectiveStatement, with the name's flags.
-      if (
-        lines &&
-        shaped &&
-        flags & KNOWN &&
-        notIniAssignment(d) &&
-        firstOnLine(parsed.text, d.nameWord.range.start.offset)
-      )
-        c.directiveLines++;
-      if (d.block) stack.push({ nodes: d.block.children, inTable: (flags & TABLE_BLOCK) !== 0 });
+      continue;
+    }
+    const n = top.nodes[top.index++];
+    if (n.kind !== "directive") continue;
+    const d: Directive = n;
+    const counts = top.counts;
+    if (top.inTable) {
+      counts.entries++;
+      if (d.terminator === ";") counts.ended++;
+      continue;
+    }
+    counts.statements++;
+    const flags = nameFlags(seen, d.name);
+    if (flags & KNOWN) counts.known++;
+    // A quoted name is legal but unusual: only a bare one gives the shape of a directive.
+    const shaped = d.nameWord.quote === null && (flags & SHAPED_NAME) !== 0 && d.terminator !== null;
+    if (shaped) counts.shaped++;
+    // isDirectiveStatement, with the name's flags.
+    if (
+      lines &&
+      shaped &&
+      flags & KNOWN &&
+      notIniAssignment(d) &&
+      firstOnLine(parsed.text, d.nameWord.range.start.offset)
+    )
+      counts.directiveLines++;
+    if (d.block) {
+      const known = bodyMemo.get(d)?.[slot];
+      if (known !== undefined) addCounts(counts, known);
+      else
+        stack.push({
+          nodes: d.block.children,
+          index: 0,
+          inTable: (flags & TABLE_BLOCK) !== 0,
+          block: d,
+          counts: { statements: 0, known: 0, shaped: 0, entries: 0, ended: 0, directiveLines: 0 },
+        });
     }
   }
   return c;

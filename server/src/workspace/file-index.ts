@@ -10,6 +10,7 @@
 
 import type { Directive, ParsedFile } from "../parse/ast";
 import { classifyConfiguration, type Classification } from "./classify";
+import { SubtreeMemo } from "./subtree-memo";
 
 /** One `include` of a file, with the blocks it is written in (inside this file, outermost first). */
 export interface IncludeInFile {
@@ -49,34 +50,55 @@ export function classificationOf(parsed: ParsedFile, table: boolean): Classifica
   return (index.classified[slot] ??= classifyConfiguration(parsed, table));
 }
 
+/** An include found inside a block, with the blocks between (inside that block, outermost first). */
+interface FoundInclude {
+  directive: Directive;
+  parents: readonly Directive[];
+}
+
+/**
+ * The includes in each block's body, per block directive: kept across keystrokes while the block is
+ * unchanged (subtree-memo.ts), so indexing the edited file walks only the blocks around the edit (a new
+ * ParsedFile per keystroke made this a walk of every statement of the file).
+ */
+const includesMemo = new SubtreeMemo<readonly FoundInclude[]>();
+
 function findIncludes(parsed: ParsedFile): IncludeInFile[] {
-  const out: IncludeInFile[] = [];
-  const context: string[] = [];
-  const parents: Directive[] = [];
-  // An explicit stack (blocks nest deeper than V8's stack): the statements of a block, and whether finishing
-  // them leaves a block.
-  const stack: { nodes: ParsedFile["children"]; index: number; block: boolean }[] = [
-    { nodes: parsed.children, index: 0, block: false },
-  ];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    if (top.index >= top.nodes.length) {
+  // An explicit stack (blocks nest deeper than V8's stack): the statements of a block, the block, and the
+  // includes found in it so far (relative to it). A finished block's are handed to its parent, prefixed.
+  interface Frame {
+    nodes: ParsedFile["children"];
+    index: number;
+    block: Directive | null;
+    found: FoundInclude[];
+  }
+  const stack: Frame[] = [{ nodes: parsed.children, index: 0, block: null, found: [] }];
+  const top = stack[0];
+  for (;;) {
+    const frame = stack[stack.length - 1];
+    if (frame.index >= frame.nodes.length) {
+      if (frame.block === null) break;
       stack.pop();
-      if (top.block) {
-        context.pop();
-        parents.pop();
-      }
+      includesMemo.set(frame.block, frame.found);
+      addFound(stack[stack.length - 1].found, frame.block, frame.found);
       continue;
     }
-    const node = top.nodes[top.index++];
+    const node = frame.nodes[frame.index++];
     if (node.kind !== "directive") continue;
-    if (node.name === "include" && !node.block)
-      out.push({ directive: node, context: [...context], parents: [...parents] });
+    if (node.name === "include" && !node.block) frame.found.push({ directive: node, parents: [] });
     else if (node.block) {
-      context.push(node.name);
-      parents.push(node);
-      stack.push({ nodes: node.block.children, index: 0, block: true });
+      const known = includesMemo.get(node);
+      if (known !== undefined) addFound(frame.found, node, known);
+      else stack.push({ nodes: node.block.children, index: 0, block: node, found: [] });
     }
   }
-  return out;
+  return top.found.map((f) => ({ directive: f.directive, context: f.parents.map((p) => p.name), parents: f.parents }));
+}
+
+function addFound(to: FoundInclude[], block: Directive, found: readonly FoundInclude[]): void {
+  for (const f of found) {
+    const parents = [block];
+    for (const p of f.parents) parents.push(p);
+    to.push({ directive: f.directive, parents });
+  }
 }

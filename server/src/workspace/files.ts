@@ -11,6 +11,7 @@ import * as path from "path";
 import { isUtf8 } from "buffer";
 import type { ParsedFile, Range } from "../parse/ast";
 import { updateParseAll, type RangeChange, type TextChange } from "../parse/incremental";
+import { forgetChangedBlocks } from "./subtree-memo";
 import { parse } from "../parse/parser";
 import { ReadPolicy, type ReadKind, type Refusal } from "./access";
 import type { GlobFs } from "./glob";
@@ -538,6 +539,8 @@ export class ParseCache {
     const updates = updateParseAll(hit.parsed, changes, file.text);
     // Moved in place, whatever follows: what was derived from the old tree must not be read as its text's.
     this.replaced.add(hit.parsed);
+    // The kept blocks whose content changed: nothing remembered of their subtrees holds (subtree-memo.ts).
+    for (const u of updates) forgetChangedBlocks(u.changed);
     const lastUpdate = updates[updates.length - 1];
     const parsed = lastUpdate.parsed;
     const lastChange = lastUpdate.change;
