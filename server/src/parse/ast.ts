@@ -18,21 +18,62 @@ export interface Range {
   end: Position;
 }
 
-/** One word of a statement (the directive name or an argument). */
-export interface Word {
-  /** The value as crossplane reports it: quotes removed, `\"` inside "…" unescaped, other escapes kept. */
-  value: string;
-  /** The quote character the word was written with, or null for a bare word. */
-  quote: '"' | "'" | null;
-  /** Range of the word as written, quotes included. */
-  range: Range;
+/** A fresh Position (the tree keeps numbers; see `Word`). */
+export function positionOf(line: number, character: number, offset: number): Position {
+  return { line, character, offset };
 }
 
-export interface Comment {
-  kind: "comment";
-  /** Text after the `#`, up to (not including) the end of the line. */
-  text: string;
-  range: Range;
+/**
+ * The tree keeps its positions as numbers in its nodes, not as Position objects: a Range made of three
+ * objects per word was ~1.2M objects on large-config ×10, and every scavenge of a parse copied them (a third of
+ * a CLI `parse` was the collector). `range` and the other Range-valued properties are getters that make
+ * fresh plain objects when asked; mutating what they return changes nothing in the tree. The numbers are
+ * public for the code that reads many of them (the payload, the incremental update).
+ */
+abstract class Spanned {
+  constructor(
+    public startLine: number,
+    public startCharacter: number,
+    public startOffset: number,
+    public endLine: number,
+    public endCharacter: number,
+    public endOffset: number,
+  ) {}
+
+  /** From the first character to just after the last one. A fresh object on every read. */
+  get range(): Range {
+    return {
+      start: { line: this.startLine, character: this.startCharacter, offset: this.startOffset },
+      end: { line: this.endLine, character: this.endCharacter, offset: this.endOffset },
+    };
+  }
+}
+
+/** One word of a statement (the directive name or an argument). */
+export class Word extends Spanned {
+  constructor(
+    /** The value as crossplane reports it: quotes removed, `\"` inside "…" unescaped, other escapes kept. */
+    public value: string,
+    /** The quote character the word was written with, or null for a bare word. */
+    public quote: '"' | "'" | null,
+    start: Position,
+    end: Position,
+  ) {
+    // Range of the word as written, quotes included.
+    super(start.line, start.character, start.offset, end.line, end.character, end.offset);
+  }
+}
+
+export class Comment extends Spanned {
+  readonly kind = "comment" as const;
+  constructor(
+    /** Text after the `#`, up to (not including) the end of the line. */
+    public text: string,
+    start: Position,
+    end: Position,
+  ) {
+    super(start.line, start.character, start.offset, end.line, end.character, end.offset);
+  }
 }
 
 export interface LuaBody {
@@ -44,30 +85,84 @@ export interface LuaBody {
   inner: Range;
 }
 
-export interface Block {
+/**
+ * A block body with its braces. A brace is one character on one line: each is kept as the position of its
+ * start (`closeOffset` -1 when the file ended first).
+ */
+export class Block {
+  constructor(
+    public children: Node[],
+    public openLine: number,
+    public openCharacter: number,
+    public openOffset: number,
+    public closeLine: number,
+    public closeCharacter: number,
+    public closeOffset: number,
+  ) {}
+
   /** The `{`. */
-  open: Range;
+  get open(): Range {
+    return charRange(this.openLine, this.openCharacter, this.openOffset);
+  }
+
   /** The `}`; null when the file ended first (an error is reported). */
-  close: Range | null;
-  children: Node[];
+  get close(): Range | null {
+    return this.closeOffset < 0 ? null : charRange(this.closeLine, this.closeCharacter, this.closeOffset);
+  }
 }
 
-export interface Directive {
-  kind: "directive";
-  name: string;
-  nameWord: Word;
-  /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
-  args: Word[];
-  /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
-  argComments: readonly Comment[];
-  /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
-  terminator: ";" | "{" | "lua" | null;
-  /** Range of the terminating `;` (absent for blocks, Lua bodies and missing terminators). */
-  semicolon?: Range;
-  block?: Block;
-  lua?: LuaBody;
-  /** From the first character of the name to the end of the terminator / closing brace. */
-  range: Range;
+function charRange(line: number, character: number, offset: number): Range {
+  return {
+    start: { line, character, offset },
+    end: { line, character: character + 1, offset: offset + 1 },
+  };
+}
+
+export class Directive {
+  readonly kind = "directive" as const;
+  constructor(
+    public name: string,
+    public nameWord: Word,
+    /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
+    public args: Word[],
+    /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
+    public argComments: readonly Comment[],
+    /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
+    public terminator: ";" | "{" | "lua" | null,
+    public block: Block | undefined,
+    public lua: LuaBody | undefined,
+    /** End of the range: after the terminator / closing brace (or the last word, or the end of the input). */
+    public endLine: number,
+    public endCharacter: number,
+    public endOffset: number,
+  ) {}
+
+  get startLine(): number {
+    return this.nameWord.startLine;
+  }
+
+  get startCharacter(): number {
+    return this.nameWord.startCharacter;
+  }
+
+  get startOffset(): number {
+    return this.nameWord.startOffset;
+  }
+
+  /** From the first character of the name to the end of the terminator / closing brace. A fresh object. */
+  get range(): Range {
+    const w = this.nameWord;
+    return {
+      start: { line: w.startLine, character: w.startCharacter, offset: w.startOffset },
+      end: { line: this.endLine, character: this.endCharacter, offset: this.endOffset },
+    };
+  }
+
+  /** Range of the terminating `;` (absent for blocks, Lua bodies and missing terminators): the range's last character. */
+  get semicolon(): Range | undefined {
+    if (this.terminator !== ";") return undefined;
+    return charRange(this.endLine, this.endCharacter - 1, this.endOffset - 1);
+  }
 }
 
 export type Node = Directive | Comment;

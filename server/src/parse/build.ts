@@ -3,7 +3,7 @@
 // The scanner (`scanTree`) already makes each statement's Directive and each comment's Comment, in runs; what is
 // left here is the one thing only the grammar knows: which statements form a block's body.
 
-import type { Directive, Node, Word } from "./ast";
+import { Block, Directive, Word, type Node } from "./ast";
 import type { CloseMark, LeafRun, OpenHead, TreeToken } from "./scanner";
 
 /** The parts of nearley 2.20's Parser that `TokenArrayLexer.tidy` touches (not in its typings). */
@@ -83,7 +83,7 @@ export const terminals = {
 };
 
 function emptyName(at: OpenHead): Word {
-  return { value: "", quote: null, range: { start: at.brace.start, end: at.brace.start } };
+  return new Word("", null, at.brace.start, at.brace.start);
 }
 
 /**
@@ -99,14 +99,22 @@ export function appendRun(items: Node[], run: LeafRun): Node[] {
 
 export function blockStatement(o: OpenHead, children: Node[], c: CloseMark): Directive {
   const nameWord = o.nameWord ?? emptyName(o);
-  return {
-    kind: "directive",
-    name: nameWord.value,
+  const open = o.brace.start;
+  const close = c.brace ? c.brace.start : null;
+  const block = close
+    ? new Block(children, open.line, open.character, open.offset, close.line, close.character, close.offset)
+    : new Block(children, open.line, open.character, open.offset, -1, -1, -1);
+  const end = c.brace ? c.brace.end : c.at;
+  return new Directive(
+    nameWord.value,
     nameWord,
-    args: o.args,
-    argComments: o.comments,
-    terminator: "{",
-    block: { open: o.brace, close: c.brace, children },
-    range: { start: nameWord.range.start, end: c.brace ? c.brace.end : c.at },
-  };
+    o.args,
+    o.comments,
+    "{",
+    block,
+    undefined,
+    end.line,
+    end.character,
+    end.offset,
+  );
 }

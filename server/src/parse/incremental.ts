@@ -13,7 +13,7 @@
 // `}` or `{` in the body: the body does not stand alone, and the parent block's body is tried, then the
 // top-level statements around the edit, then the whole file.
 
-import type { Directive, Node, ParsedFile, Position, Range, SyntaxError } from "./ast";
+import type { Comment, Directive, Node, ParsedFile, Position, Range, SyntaxError, Word } from "./ast";
 import { parse, reparseBody, reparseRegion, type PartReparse } from "./parser";
 
 /** One edit in the offsets of the text it applies to (UTF-16): `[start, end)` replaced by `text`. */
@@ -113,9 +113,9 @@ export function offsetAt(parsed: ParsedFile, at: LineCharacter): number {
     const i = lastStartingOnOrBeforeLine(nodes, at.line);
     if (i < 0) break;
     const n = nodes[i];
-    line = n.range.start.line;
-    o = n.range.start.offset - n.range.start.character;
-    if (n.kind !== "directive" || !n.block || n.range.end.line < at.line) break;
+    line = n.startLine;
+    o = n.startOffset - n.startCharacter;
+    if (n.kind !== "directive" || !n.block || n.endLine < at.line) break;
     nodes = n.block.children;
   }
   for (; line < at.line; line++) {
@@ -138,7 +138,7 @@ function lastStartingOnOrBeforeLine(nodes: readonly Node[], line: number): numbe
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (nodes[mid].range.start.line <= line) {
+    if (nodes[mid].startLine <= line) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
@@ -203,8 +203,8 @@ function enclosingBlocks(children: Node[], start: number, end: number): Directiv
     const i = lastStartingAtOrBefore(nodes, start);
     if (i < 0) return path;
     const n = nodes[i];
-    if (n.kind !== "directive" || !n.block || !n.block.close) return path;
-    if (n.block.open.end.offset > start || end > n.block.close.start.offset) return path;
+    if (n.kind !== "directive" || !n.block || n.block.closeOffset < 0) return path;
+    if (n.block.openOffset + 1 > start || end > n.block.closeOffset) return path;
     path.push(n);
     nodes = n.block.children;
   }
@@ -217,7 +217,7 @@ function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number 
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (nodes[mid].range.start.offset <= offset) {
+    if (nodes[mid].startOffset <= offset) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
@@ -235,12 +235,12 @@ function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directiv
   const block = level >= 0 ? path[level].block! : null;
   const siblings = block ? block.children : old.children;
   let first = lastStartingAtOrBefore(siblings, edit.start);
-  while (first >= 0 && !(endsClosed(siblings[first]) && siblings[first].range.end.offset <= edit.start)) first--;
+  while (first >= 0 && !(endsClosed(siblings[first]) && siblings[first].endOffset <= edit.start)) first--;
   const from = first >= 0 ? siblings[first].range.end : block ? block.open.end : null;
   first++;
   let next = first;
   // A node starting right where the edit ends is re-parsed too (an insertion may run into its first word).
-  while (next < siblings.length && siblings[next].range.start.offset <= edit.end) next++;
+  while (next < siblings.length && siblings[next].startOffset <= edit.end) next++;
   const lo = from ? from.offset : 0;
   // When the part does not end between statements (a word typed right after a `}` runs into the next
   // line's statement), it takes in one more sibling, a few times, before the whole body is re-parsed.
@@ -251,8 +251,6 @@ function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directiv
       const close = block.close!;
       const part = reparseBody(text, from!, close.start.offset + edit.delta);
       if (part === null) return null;
-      // `;}`: the `;` that stays ends at the very Position the `}` that moves starts at.
-      if (close.start === from) close.start = { ...from };
       return splice(old, text, edit, path, level, first, siblings.length, part, lo, close.start.offset, close.start);
     }
     const anchor = next < siblings.length ? siblings[next].range.start : null;
@@ -311,19 +309,10 @@ function splice(
     for (const e of part.errors) errors.push(e);
     lineCount = part.end.line + 1;
   } else {
-    // Where each enclosing block sits among its siblings, found before any position moves (a moved offset is
-    // negative until `done()`, and a sibling may start at the very Position a block ends at).
+    // Where each enclosing block sits among its siblings, found before any position moves.
     const index: number[] = [];
     for (let j = 0; j <= level; j++)
       index.push(lastStartingAtOrBefore(siblingsOf(j - 1), path[j].range.start.offset) + 1);
-    if (level >= 0) {
-      // An empty body's `{` ends at the very Position its `}` starts at: the `{` stays, the `}` moves.
-      const block = path[level].block!;
-      if (block.close!.start === block.open.end) {
-        block.close!.start = { ...block.open.end };
-        if (anchor === block.open.end) anchor = block.close!.start;
-      }
-    }
     const after = new Shift(anchor, part.end, edit.delta);
     errors = spliceErrors(old, part, lo, hi, after, edit.lfDelta);
     after.nodesFrom(siblings, next);
@@ -357,7 +346,7 @@ function splice(
 function endsClosed(n: Node): boolean {
   if (n.kind !== "directive") return false;
   if (n.terminator === ";") return true;
-  if (n.terminator === "{") return n.block!.close !== null;
+  if (n.terminator === "{") return n.block!.closeOffset >= 0;
   if (n.terminator === "lua") return n.lua!.inner.end.offset < n.lua!.range.end.offset;
   return false;
 }
@@ -402,7 +391,7 @@ function innermostOpenBlock(children: Node[]): Directive | null {
   let nodes = children;
   for (;;) {
     const n = nodes[nodes.length - 1];
-    if (n === undefined || n.kind !== "directive" || !n.block || n.block.close !== null) return found;
+    if (n === undefined || n.kind !== "directive" || !n.block || n.block.closeOffset >= 0) return found;
     found = n;
     nodes = n.block.children;
   }
@@ -414,9 +403,9 @@ const OPEN_BLOCK_LINE = /block opened on line (\d+) is never closed$/;
 function fixEndOfInput(e: SyntaxError, open: Directive | null, hi: number, lineDelta: number): void {
   if (lineDelta === 0) return;
   if (typeof e.crossplaneLine === "number") e.crossplaneLine += lineDelta;
-  // A negative offset: the brace is shared with an error shifted just before (Shift marks moved positions).
-  const brace = open?.block!.open.start;
-  if (brace !== undefined && (brace.offset < 0 || brace.offset > hi)) {
+  // The tree has not moved yet (splice moves errors first): the `{` is still at its old offset.
+  const brace = open?.block!.openOffset;
+  if (brace !== undefined && brace > hi) {
     const m = OPEN_BLOCK_LINE.exec(e.message);
     if (m) e.message = e.message.slice(0, m.index) + `block opened on line ${Number(m[1]) + lineDelta} is never closed`;
   }
@@ -440,23 +429,15 @@ function countLf(s: string, from = 0, to = s.length): number {
  * Moves positions from `anchor` on (old text) to the new text, where `anchor` is now at `moved`: offsets by
  * `delta`, lines by the anchor's line delta, and `character` on the anchor's own line by its change.
  *
- * Position objects are shared, and each must move exactly once. In the tree they are shared only between
- * positions the scanner made one after the other at the same offset (scanner.ts `position()`: a `;` right
- * after a word starts at that word's end), plus fixed references (a directive's range starts at its name's
- * start and ends at its `;`, Lua body, last word or `}`; every block left open ends at the one end-of-input
- * position). So the tree is walked in document order, skipping a position equal to the one moved just
- * before, and the fixed references are never visited apart. Errors share positions with the tree anywhere
- * (a missing `;` points at the word's own Range): theirs are moved first and marked by a negative offset
- * (`-1 - new offset`), which the walk skips, until `done()` turns the marks back. (Marking every position
- * instead cost a second pass and a 1.2M-entry array on a 350k-line file.)
+ * The tree keeps its positions as numbers, each owned by one node (ast.ts), so every node is moved once, in
+ * any order. Errors are plain objects that may share a Position among themselves: a Set keeps each moved once.
  */
 class Shift {
   readonly lineDelta: number;
   private readonly anchorLine: number;
   private readonly charDelta: number;
-  private readonly marked: Position[] = [];
+  private readonly seen = new Set<Position>();
   private readonly noop: boolean;
-  private last: Position | null = null;
   private count = 0;
 
   constructor(
@@ -470,13 +451,11 @@ class Shift {
     this.noop = delta === 0 && this.lineDelta === 0 && this.charDelta === 0;
   }
 
-  /** An error's position: moved and marked, wherever it is shared. */
+  /** An error's position (a plain object, moved once however often it is shared). */
   position(p: Position): void {
-    if (this.noop || p.offset < 0) return;
-    if (p.line === this.anchorLine) p.character += this.charDelta;
-    p.line += this.lineDelta;
-    p.offset = -1 - (p.offset + this.delta);
-    this.marked.push(p);
+    if (this.noop || this.seen.has(p)) return;
+    this.seen.add(p);
+    this.plain(p);
   }
 
   range(r: Range): void {
@@ -484,120 +463,86 @@ class Shift {
     this.position(r.end);
   }
 
-  /** A tree position, visited in document order. */
-  private ordered(p: Position): void {
-    if (p === this.last || p.offset < 0) return;
+  private plain(p: Position): void {
     if (p.line === this.anchorLine) p.character += this.charDelta;
     p.line += this.lineDelta;
     p.offset += this.delta;
-    this.last = p;
     this.count++;
   }
 
-  /** `nodes[from ..]` and everything inside them, in document order. */
+  /** A word's or comment's two ends. */
+  private spanned(s: Word | Comment): void {
+    const a = this.anchorLine;
+    if (s.startLine === a) s.startCharacter += this.charDelta;
+    s.startLine += this.lineDelta;
+    s.startOffset += this.delta;
+    if (s.endLine === a) s.endCharacter += this.charDelta;
+    s.endLine += this.lineDelta;
+    s.endOffset += this.delta;
+    this.count += 2;
+  }
+
+  /** `nodes[from ..]` and everything inside them. */
   nodesFrom(nodes: readonly Node[], from: number): void {
     if (this.noop) return;
     const stack: Node[] = [];
-    // true: the node's block body is done, its `}` (or the end of the input) comes next.
-    const closing: boolean[] = [];
-    for (let i = nodes.length - 1; i >= from; i--) {
-      stack.push(nodes[i]);
-      closing.push(false);
-    }
+    for (let i = nodes.length - 1; i >= from; i--) stack.push(nodes[i]);
     while (stack.length > 0) {
       const n = stack.pop()!;
-      const close = closing.pop()!;
       if (n.kind === "comment") {
-        this.ordered(n.range.start);
-        this.ordered(n.range.end);
-      } else if (close) this.blockEnd(n);
-      else {
-        if (n.argComments.length > 0) this.headWithComments(n);
-        else this.head(n);
-        const block = n.block;
-        if (block) {
-          stack.push(n);
-          closing.push(true);
-          const children = block.children;
-          for (let i = children.length - 1; i >= 0; i--) {
-            stack.push(children[i]);
-            closing.push(false);
-          }
+        this.spanned(n);
+        continue;
+      }
+      this.spanned(n.nameWord);
+      const args = n.args;
+      for (let i = 0; i < args.length; i++) this.spanned(args[i]);
+      const comments = n.argComments;
+      for (let i = 0; i < comments.length; i++) this.spanned(comments[i]);
+      const block = n.block;
+      if (block) {
+        const a = this.anchorLine;
+        if (block.openLine === a) block.openCharacter += this.charDelta;
+        block.openLine += this.lineDelta;
+        block.openOffset += this.delta;
+        this.count++;
+        this.blockEnd(n);
+        const children = block.children;
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+      } else {
+        if (n.lua) {
+          this.plain(n.lua.range.start);
+          this.plain(n.lua.inner.start);
+          this.plain(n.lua.inner.end);
+          this.plain(n.lua.range.end);
         }
+        this.end(n);
       }
     }
   }
 
-  /** The `}` of a block around the re-parsed part (or the end of the input for a block left open). */
+  /** The `}` of a block (or the end of the input for a block left open), and so the directive's end. */
   blockEnd(d: Directive): void {
     if (this.noop) return;
-    const close = d.block!.close;
-    if (close) {
-      this.ordered(close.start);
-      this.ordered(close.end);
-    } else this.ordered(d.range.end);
-  }
-
-  /** Name, arguments, and the `;`, Lua body or `{` (the range's own ends are these). */
-  private head(d: Directive): void {
-    this.ordered(d.nameWord.range.start);
-    this.ordered(d.nameWord.range.end);
-    const args = d.args;
-    for (let i = 0; i < args.length; i++) {
-      this.ordered(args[i].range.start);
-      this.ordered(args[i].range.end);
+    const block = d.block!;
+    if (block.closeOffset >= 0) {
+      if (block.closeLine === this.anchorLine) block.closeCharacter += this.charDelta;
+      block.closeLine += this.lineDelta;
+      block.closeOffset += this.delta;
+      this.count++;
     }
-    this.terminator(d);
+    this.end(d);
   }
 
-  private terminator(d: Directive): void {
-    if (d.semicolon) {
-      this.ordered(d.semicolon.start);
-      this.ordered(d.semicolon.end);
-    } else if (d.lua) {
-      this.ordered(d.lua.range.start);
-      this.ordered(d.lua.inner.start);
-      this.ordered(d.lua.inner.end);
-      this.ordered(d.lua.range.end);
-    } else if (d.block) {
-      this.ordered(d.block.open.start);
-      this.ordered(d.block.open.end);
-    }
+  private end(d: Directive): void {
+    if (d.endLine === this.anchorLine) d.endCharacter += this.charDelta;
+    d.endLine += this.lineDelta;
+    d.endOffset += this.delta;
+    this.count++;
   }
 
-  /**
-   * A head with comments between its words (rare): words and comments interleave, so document order is
-   * not at hand; its positions are told apart by identity, and the last one in the text is `last`.
-   */
-  private headWithComments(d: Directive): void {
-    const seen = new Set<Position>();
-    let lastInText: Position | null = null;
-    const visit = (p: Position): void => {
-      if (seen.has(p)) return;
-      seen.add(p);
-      this.ordered(p);
-      this.last = null;
-      if (lastInText === null || p.offset > lastInText.offset) lastInText = p;
-    };
-    const ranges: Range[] = [d.nameWord.range];
-    for (const a of d.args) ranges.push(a.range);
-    for (const c of d.argComments) ranges.push(c.range);
-    if (d.semicolon) ranges.push(d.semicolon);
-    if (d.lua) ranges.push(d.lua.range, d.lua.inner);
-    if (d.block) ranges.push(d.block.open);
-    for (const r of ranges) {
-      visit(r.start);
-      visit(r.end);
-    }
-    this.last = lastInText;
-  }
-
-  /** Ends the marks: every marked offset back to its (new) value. Returns how many positions moved. */
+  /** How many positions moved. */
   done(): number {
-    const marked = this.marked;
-    const n = marked.length;
-    for (let i = 0; i < n; i++) marked[i].offset = -1 - marked[i].offset;
-    marked.length = 0;
-    return n + this.count;
+    this.seen.clear();
+    return this.count;
   }
 }

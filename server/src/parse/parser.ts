@@ -77,7 +77,7 @@ export function reparseRegion(newText: string, from: Position | null, to: number
     // The grammar's terminals are runs of statements and comments (scanner.ts): the last node of the last run.
     const run = scanned.tokens[scanned.tokens.length - 1];
     const last = run?.kind === "run" ? run.nodes[run.nodes.length - 1] : undefined;
-    if (last?.kind === "comment" && last.range.end.offset === to) return null;
+    if (last?.kind === "comment" && last.endOffset === to) return null;
   }
   if (nested) {
     let depth = 0;

@@ -20,7 +20,7 @@
 // Invariant: the token stream is balanced. A stray `}` is reported and dropped; blocks left open at the
 // end of the input get synthetic closing tokens. So the grammar always accepts the stream.
 
-import type { Comment, Directive, LuaBody, Node, Position, Range, SyntaxError, Word } from "./ast";
+import { Comment, Directive, Word, type LuaBody, type Node, type Position, type Range, type SyntaxError } from "./ast";
 
 export interface StmtToken {
   type: "stmt";
@@ -277,7 +277,7 @@ class Scanner {
       }
       if (c === HASH) {
         const comment = this.readComment();
-        this.lastTokenLine = comment.range.start.line;
+        this.lastTokenLine = comment.startLine;
         if (this.nWords > 0) (this.comments ??= []).push(comment);
         else if (this.tree) this.pushLeaf(comment);
         else this.tokens.push({ type: "comment", comment });
@@ -319,8 +319,8 @@ class Scanner {
       }
       // A word.
       const word = this.readWord();
-      const cutOff = word.quote ? this.unterminated !== null : word.range.end.offset >= end;
-      if (!cutOff) this.lastTokenLine = word.range.start.line;
+      const cutOff = word.quote ? this.unterminated !== null : word.endOffset >= end;
+      if (!cutOff) this.lastTokenLine = word.startLine;
       words[this.nWords++] = word;
       if (this.nWords === 1 && word.value.endsWith(LUA_BLOCK_SUFFIX)) {
         const lua = this.tryLuaBlock();
@@ -348,16 +348,20 @@ class Scanner {
       return;
     }
     const nameWord = words[0];
-    const name = nameWord.value;
     const args = words.slice(1, n);
-    const range = { start: nameWord.range.start, end };
-    // One literal per case, each with all its properties: no property added later (no map transition, and
-    // the optional ones stay absent rather than undefined, as the tree's consumers and tests expect).
-    let d: Directive;
-    if (semicolon)
-      d = { kind: "directive", name, nameWord, args, argComments: comments, terminator: ";", semicolon, range };
-    else if (lua) d = { kind: "directive", name, nameWord, args, argComments: comments, terminator: "lua", lua, range };
-    else d = { kind: "directive", name, nameWord, args, argComments: comments, terminator: null, range };
+    const terminator = semicolon ? ";" : lua ? "lua" : null;
+    const d = new Directive(
+      nameWord.value,
+      nameWord,
+      args,
+      comments,
+      terminator,
+      undefined,
+      lua ?? undefined,
+      end.line,
+      end.character,
+      end.offset,
+    );
     this.pushLeaf(d);
   }
 
@@ -488,7 +492,7 @@ class Scanner {
         code: "comment-continues-past-cr",
       });
     }
-    return { kind: "comment", text: text.slice(start.offset + 1, p), range: { start, end } };
+    return new Comment(text.slice(start.offset + 1, p), start, end);
   }
 
   /** Reads one word starting at `pos` (not whitespace, not `;{}#` at its start). */
@@ -530,7 +534,7 @@ class Scanner {
     const end = this.position();
     // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
     const value = plain ? this.intern(start.offset, p, hash) : normalizeNewlines(text.slice(start.offset, p));
-    return { value, quote: null, range: { start, end } };
+    return new Word(value, null, start, end);
   }
 
   /**
@@ -628,7 +632,7 @@ class Scanner {
         );
       }
     }
-    return { value, quote: q, range: { start, end } };
+    return new Word(value, q, start, end);
   }
 
   /**
@@ -681,8 +685,8 @@ class Scanner {
       };
       return {
         code: normalizeNewlines(text.slice(innerStart.offset, at.offset)),
-        range: { start: open.start, end: at },
-        inner: { start: innerStart, end: at },
+        range: { start: { ...open.start }, end: { ...at } },
+        inner: { start: { ...innerStart }, end: { ...at } },
       };
     }
     const innerEnd = this.position();
@@ -690,8 +694,8 @@ class Scanner {
     this.lastTokenLine = close.start.line;
     return {
       code: normalizeNewlines(text.slice(innerStart.offset, innerEnd.offset)),
-      range: { start: open.start, end: close.end },
-      inner: { start: innerStart, end: innerEnd },
+      range: { start: { ...open.start }, end: { ...close.end } },
+      inner: { start: { ...innerStart }, end: { ...innerEnd } },
     };
   }
 
