@@ -52,7 +52,7 @@ function splicedTree(old: ParsedFile, at: number, text: string): ParsedFile | nu
   const newText = old.text.slice(0, at) + text + old.text.slice(at + text.length);
   const d = innermostBlock(old.children, at, at + text.length);
   if (!d || old.errors.length > 0) return null;
-  const body = reparseBlockBody(newText, d.block!.open.end, d.block!.close!.start.offset);
+  const body = reparseBlockBody(newText, d.block!.open.end, d.block!.close!.start.offset, d);
   if (body === null) return null;
   const fresh = parse(newText);
   // Only when the local parse is what a full parse gives (errors included): the incremental parser's own

@@ -18,38 +18,99 @@ export interface Range {
   end: Position;
 }
 
-/** A fresh Position (the tree keeps numbers; see `Word`). */
+/**
+ * Positions in the tree are numbers relative to a *base*: the directive a word, argument comment, brace or Lua
+ * body belongs to, and for a statement or standalone comment the directive of the block it is in (none at the
+ * top level: then they are the file's own). Lines and offsets are relative to the base's start; characters are
+ * the line's own (absolute). So an edit moves the later siblings of the edited statements and the `}` of the
+ * blocks around them, not every later position in the file (parse/incremental.ts), and the tree is a few
+ * objects per statement: Range and Position objects (three per word: ~1.2M on large-config ×10, which every
+ * scavenge of a parse copied) are made only when read, fresh each time, by the getters below (`range`,
+ * `open`, `close`, `semicolon`, `inner`); mutating what they return changes nothing in the tree.
+ *
+ * A directive's absolute start is its base's plus its own, found by a loop up the bases (blocks nest deeper
+ * than V8's stack) and kept until the next edit of any tree (`treeMoved`), so a walk that reads every range
+ * costs O(1) per node. The base and that cache are private fields: not compared by `deepStrictEqual` (the
+ * relative numbers are) and not in JSON.
+ */
+let epoch = 0;
+
+/** Every tree's relative numbers may have changed (an edit moved them): absolute starts are found again. */
+export function treeMoved(): void {
+  epoch++;
+}
+
+/** The directives found on the way up by `Directive.absolute` (one array, reused). */
+const chain: Directive[] = [];
+
+/** A fresh Position. */
 export function positionOf(line: number, character: number, offset: number): Position {
   return { line, character, offset };
 }
 
-/**
- * The tree keeps its positions as numbers in its nodes, not as Position objects: a Range made of three
- * objects per word was ~1.2M objects on large-config ×10, and every scavenge of a parse copied them (a third of
- * a CLI `parse` was the collector). `range` and the other Range-valued properties are getters that make
- * fresh plain objects when asked; mutating what they return changes nothing in the tree. The numbers are
- * public for the code that reads many of them (the payload, the incremental update).
- */
+function baseLine(base: Directive | null): number {
+  return base === null ? 0 : base.startLine;
+}
+
+function baseOffset(base: Directive | null): number {
+  return base === null ? 0 : base.startOffset;
+}
+
+/** A word or a comment: two ends, each a line and an offset relative to the base's start and a character. */
 abstract class Spanned {
+  #base: Directive | null = null;
+
   constructor(
-    public startLine: number,
+    public relStartLine: number,
     public startCharacter: number,
-    public startOffset: number,
-    public endLine: number,
+    public relStartOffset: number,
+    public relEndLine: number,
     public endCharacter: number,
-    public endOffset: number,
+    public relEndOffset: number,
   ) {}
+
+  /** The directive whose start the numbers are relative to (null: the file's start). */
+  get base(): Directive | null {
+    return this.#base;
+  }
+
+  /** Makes the numbers (absolute so far, or relative to the old base) relative to `base`, whose start is at `line`, `offset`. */
+  rebase(base: Directive | null, line: number, offset: number): void {
+    this.#base = base;
+    this.relStartLine -= line;
+    this.relStartOffset -= offset;
+    this.relEndLine -= line;
+    this.relEndOffset -= offset;
+  }
+
+  get startLine(): number {
+    return baseLine(this.#base) + this.relStartLine;
+  }
+
+  get startOffset(): number {
+    return baseOffset(this.#base) + this.relStartOffset;
+  }
+
+  get endLine(): number {
+    return baseLine(this.#base) + this.relEndLine;
+  }
+
+  get endOffset(): number {
+    return baseOffset(this.#base) + this.relEndOffset;
+  }
 
   /** From the first character to just after the last one. A fresh object on every read. */
   get range(): Range {
+    const line = baseLine(this.#base);
+    const offset = baseOffset(this.#base);
     return {
-      start: { line: this.startLine, character: this.startCharacter, offset: this.startOffset },
-      end: { line: this.endLine, character: this.endCharacter, offset: this.endOffset },
+      start: { line: line + this.relStartLine, character: this.startCharacter, offset: offset + this.relStartOffset },
+      end: { line: line + this.relEndLine, character: this.endCharacter, offset: offset + this.relEndOffset },
     };
   }
 }
 
-/** One word of a statement (the directive name or an argument). */
+/** One word of a statement (the directive name or an argument). Made with absolute numbers (no base). */
 export class Word extends Spanned {
   constructor(
     /** The value as crossplane reports it: quotes removed, `\"` inside "…" unescaped, other escapes kept. */
@@ -64,6 +125,7 @@ export class Word extends Spanned {
   }
 }
 
+/** A `#` comment: standalone (base: the block's directive) or between a statement's words (base: the statement). */
 export class Comment extends Spanned {
   readonly kind = "comment" as const;
   constructor(
@@ -76,38 +138,83 @@ export class Comment extends Spanned {
   }
 }
 
-export interface LuaBody {
-  /** The Lua source between the braces, exactly as crossplane reports it (its quirks included). */
-  code: string;
+/** A `*_by_lua_block` body; its numbers are relative to its directive's start. */
+export class LuaBody {
+  #base: Directive;
+  /** The `{`, the start and end of the source, the end after the `}` (or of the input): line, character, offset each. */
+  readonly at: number[];
+
+  constructor(
+    /** The Lua source between the braces, exactly as crossplane reports it (its quirks included). */
+    public code: string,
+    base: Directive,
+    range: Range,
+    inner: Range,
+  ) {
+    this.#base = base;
+    const line = base.startLine;
+    const offset = base.startOffset;
+    this.at = [];
+    for (const p of [range.start, inner.start, inner.end, range.end])
+      this.at.push(p.line - line, p.character, p.offset - offset);
+  }
+
+  private position(i: number): Position {
+    const at = this.at;
+    return { line: this.#base.startLine + at[i], character: at[i + 1], offset: this.#base.startOffset + at[i + 2] };
+  }
+
   /** Range of the whole `{ … }`, braces included. */
-  range: Range;
+  get range(): Range {
+    return { start: this.position(0), end: this.position(9) };
+  }
+
   /** Range of the source between the braces. */
-  inner: Range;
+  get inner(): Range {
+    return { start: this.position(3), end: this.position(6) };
+  }
 }
 
 /**
- * A block body with its braces. A brace is one character on one line: each is kept as the position of its
- * start (`closeOffset` -1 when the file ended first).
+ * A block body with its braces. A brace is one character on one line: each is kept as its start, relative to
+ * the block's directive (`relCloseOffset` -1 when the file ended first).
  */
 export class Block {
+  #owner: Directive;
+
   constructor(
+    owner: Directive,
     public children: Node[],
-    public openLine: number,
+    public relOpenLine: number,
     public openCharacter: number,
-    public openOffset: number,
-    public closeLine: number,
+    public relOpenOffset: number,
+    public relCloseLine: number,
     public closeCharacter: number,
-    public closeOffset: number,
-  ) {}
+    public relCloseOffset: number,
+  ) {
+    this.#owner = owner;
+  }
 
   /** The `{`. */
   get open(): Range {
-    return charRange(this.openLine, this.openCharacter, this.openOffset);
+    const o = this.#owner;
+    return charRange(o.startLine + this.relOpenLine, this.openCharacter, o.startOffset + this.relOpenOffset);
   }
 
   /** The `}`; null when the file ended first (an error is reported). */
   get close(): Range | null {
-    return this.closeOffset < 0 ? null : charRange(this.closeLine, this.closeCharacter, this.closeOffset);
+    if (this.relCloseOffset < 0) return null;
+    const o = this.#owner;
+    return charRange(o.startLine + this.relCloseLine, this.closeCharacter, o.startOffset + this.relCloseOffset);
+  }
+
+  get openOffset(): number {
+    return this.#owner.startOffset + this.relOpenOffset;
+  }
+
+  /** The `}`'s offset, or -1 when the file ended first. */
+  get closeOffset(): number {
+    return this.relCloseOffset < 0 ? -1 : this.#owner.startOffset + this.relCloseOffset;
   }
 }
 
@@ -120,6 +227,11 @@ function charRange(line: number, character: number, offset: number): Range {
 
 export class Directive {
   readonly kind = "directive" as const;
+  #base: Directive | null = null;
+  #epoch = -1;
+  #line = 0;
+  #offset = 0;
+
   constructor(
     public name: string,
     public nameWord: Word,
@@ -131,30 +243,83 @@ export class Directive {
     public terminator: ";" | "{" | "lua" | null,
     public block: Block | undefined,
     public lua: LuaBody | undefined,
-    /** End of the range: after the terminator / closing brace (or the last word, or the end of the input). */
-    public endLine: number,
+    /** Start (of the name) and end (after the terminator or `}`, or the last word, or the end of the input), relative to the base. */
+    public relStartLine: number,
+    public relStartOffset: number,
+    public relEndLine: number,
     public endCharacter: number,
-    public endOffset: number,
+    public relEndOffset: number,
   ) {}
 
+  /** The directive of the block this one is in (null at the top level). */
+  get base(): Directive | null {
+    return this.#base;
+  }
+
+  /** Makes the numbers (absolute so far, or relative to the old base) relative to `base`, whose start is at `line`, `offset`. */
+  rebase(base: Directive | null, line: number, offset: number): void {
+    this.#base = base;
+    this.relStartLine -= line;
+    this.relStartOffset -= offset;
+    this.relEndLine -= line;
+    this.relEndOffset -= offset;
+    this.#epoch = -1;
+  }
+
+  /** The absolute start, cached until the next `treeMoved` (a loop up the bases, not a recursion). */
+  private absolute(): void {
+    if (this.#epoch === epoch) return;
+    chain.push(this);
+    let d = this.#base;
+    while (d !== null && d.#epoch !== epoch) {
+      chain.push(d);
+      d = d.#base;
+    }
+    let line = d === null ? 0 : d.#line;
+    let offset = d === null ? 0 : d.#offset;
+    while (chain.length > 0) {
+      const c = chain.pop()!;
+      line += c.relStartLine;
+      offset += c.relStartOffset;
+      c.#line = line;
+      c.#offset = offset;
+      c.#epoch = epoch;
+    }
+  }
+
   get startLine(): number {
-    return this.nameWord.startLine;
+    this.absolute();
+    return this.#line;
+  }
+
+  get startOffset(): number {
+    this.absolute();
+    return this.#offset;
   }
 
   get startCharacter(): number {
     return this.nameWord.startCharacter;
   }
 
-  get startOffset(): number {
-    return this.nameWord.startOffset;
+  get endLine(): number {
+    return baseLine(this.#base) + this.relEndLine;
+  }
+
+  get endOffset(): number {
+    return baseOffset(this.#base) + this.relEndOffset;
   }
 
   /** From the first character of the name to the end of the terminator / closing brace. A fresh object. */
   get range(): Range {
-    const w = this.nameWord;
+    const line = baseLine(this.#base);
+    const offset = baseOffset(this.#base);
     return {
-      start: { line: w.startLine, character: w.startCharacter, offset: w.startOffset },
-      end: { line: this.endLine, character: this.endCharacter, offset: this.endOffset },
+      start: {
+        line: line + this.relStartLine,
+        character: this.nameWord.startCharacter,
+        offset: offset + this.relStartOffset,
+      },
+      end: { line: line + this.relEndLine, character: this.endCharacter, offset: offset + this.relEndOffset },
     };
   }
 

@@ -1,10 +1,11 @@
 // An edit → the parse of the new text, re-parsing only the block body (or the top-level statements) around
 // it and shifting the positions of what follows.
 //
-// Positions in the tree are absolute (ast.ts), so what follows the edit must be shifted: offsets by the
-// length delta, lines by the line delta, `character` on the line the re-parsed part ends on. That walk does
-// no scanning and allocates nothing per node, so it is a small part of a keystroke even on a 350k-line file
-// (bench/incremental-parse.ts measures both parts).
+// Lines and offsets in the tree are relative to the enclosing block's directive (ast.ts), so what follows the
+// edit moves by changing the later siblings of the re-parsed part and, in each block around it, its `}` and
+// its later siblings: offsets by the length delta, lines by the line delta. Characters are the line's own:
+// those on the line the re-parsed part ends on change too, one by one. The work is bounded by the siblings on
+// the path, not by the file (test/parse/edit-touches.test.ts; bench/incremental-parse.ts measures it).
 //
 // When is a local re-parse equal to the full one? The scanner's state at a block's `{` is fixed by the text
 // before it (unchanged), and after the block's `}` it is the same as before the edit (no words pending, no
@@ -13,7 +14,17 @@
 // `}` or `{` in the body: the body does not stand alone, and the parent block's body is tried, then the
 // top-level statements around the edit, then the whole file.
 
-import type { Comment, Directive, Node, ParsedFile, Position, Range, SyntaxError, Word } from "./ast";
+import {
+  treeMoved,
+  type Comment,
+  type Directive,
+  type Node,
+  type ParsedFile,
+  type Position,
+  type Range,
+  type SyntaxError,
+  type Word,
+} from "./ast";
 import { parse, reparseBody, reparseRegion, type PartReparse } from "./parser";
 
 /** One edit in the offsets of the text it applies to (UTF-16): `[start, end)` replaced by `text`. */
@@ -40,7 +51,7 @@ export interface ParseUpdate {
   changed: Directive[];
   /** The new nodes (the re-parsed body's, or the top-level statements'); all of them for `full`. */
   added: Node[];
-  /** Position objects moved (shifted in place) after the re-parsed part: the work of the fix-up. */
+  /** Nodes moved in place after the re-parsed part (their numbers changed): the work of the fix-up. */
   moved: number;
   /** The change as applied (offsets clamped to the old text) and the old text's length. */
   change: TextChange;
@@ -249,12 +260,17 @@ function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directiv
       // The last statements of the body: scanned through the `}` (a word typed just before it is a
       // statement the `}` ends), as the whole body is, but from the last closed sibling.
       const close = block.close!;
-      const part = reparseBody(text, from!, close.start.offset + edit.delta);
+      const part = reparseBody(text, from!, close.start.offset + edit.delta, path[level]);
       if (part === null) return null;
       return splice(old, text, edit, path, level, first, siblings.length, part, lo, close.start.offset, close.start);
     }
     const anchor = next < siblings.length ? siblings[next].range.start : null;
-    const part = reparseRegion(text, from, anchor ? anchor.offset + edit.delta : text.length, block !== null);
+    const part = reparseRegion(
+      text,
+      from,
+      anchor ? anchor.offset + edit.delta : text.length,
+      block ? path[level] : null,
+    );
     if (part !== null) {
       return splice(old, text, edit, path, level, first, next, part, lo, anchor ? anchor.offset - 1 : Infinity, anchor);
     }
@@ -273,7 +289,7 @@ function reparseWholeBody(
 ): PartUpdate | null {
   const block = path[level].block!;
   const close = block.close!;
-  const part = reparseBody(text, block.open.end, close.start.offset + edit.delta);
+  const part = reparseBody(text, block.open.end, close.start.offset + edit.delta, path[level]);
   if (part === null) return null;
   const n = block.children.length;
   return splice(old, text, edit, path, level, 0, n, part, block.open.end.offset, close.start.offset, close.start, true);
@@ -311,10 +327,10 @@ function splice(
   } else {
     // Where each enclosing block sits among its siblings, found before any position moves.
     const index: number[] = [];
-    for (let j = 0; j <= level; j++)
-      index.push(lastStartingAtOrBefore(siblingsOf(j - 1), path[j].range.start.offset) + 1);
+    for (let j = 0; j <= level; j++) index.push(lastStartingAtOrBefore(siblingsOf(j - 1), path[j].startOffset) + 1);
     const after = new Shift(anchor, part.end, edit.delta);
     errors = spliceErrors(old, part, lo, hi, after, edit.lfDelta);
+    after.charactersOnAnchorLine(siblings, next, path.slice(0, level + 1), index, siblingsOf);
     after.nodesFrom(siblings, next);
     // The blocks around the part: their `}`, and their later siblings.
     for (let j = level; j >= 0; j--) {
@@ -426,11 +442,14 @@ function countLf(s: string, from = 0, to = s.length): number {
 }
 
 /**
- * Moves positions from `anchor` on (old text) to the new text, where `anchor` is now at `moved`: offsets by
- * `delta`, lines by the anchor's line delta, and `character` on the anchor's own line by its change.
+ * Moves what follows `anchor` (old text) to the new text, where `anchor` is now at `moved`: offsets by `delta`,
+ * lines by the anchor's line delta, and `character` on the anchor's own line by its change.
  *
- * The tree keeps its positions as numbers, each owned by one node (ast.ts), so every node is moved once, in
- * any order. Errors are plain objects that may share a Position among themselves: a Set keeps each moved once.
+ * The tree's lines and offsets are relative to the directive of the enclosing block (ast.ts), so only the
+ * later siblings of the re-parsed part, the `}` (and end) of each block around it and those blocks' later
+ * siblings move: O(siblings on the path), not O(file). Characters are the line's own, so those on the anchor's
+ * line are moved one by one, in document order until the first position on a later line. Errors are plain
+ * objects that may share a Position among themselves: a Set keeps each moved once.
  */
 class Shift {
   readonly lineDelta: number;
@@ -455,7 +474,9 @@ class Shift {
   position(p: Position): void {
     if (this.noop || this.seen.has(p)) return;
     this.seen.add(p);
-    this.plain(p);
+    if (p.line === this.anchorLine) p.character += this.charDelta;
+    p.line += this.lineDelta;
+    p.offset += this.delta;
   }
 
   range(r: Range): void {
@@ -463,86 +484,121 @@ class Shift {
     this.position(r.end);
   }
 
-  private plain(p: Position): void {
-    if (p.line === this.anchorLine) p.character += this.charDelta;
-    p.line += this.lineDelta;
-    p.offset += this.delta;
-    this.count++;
-  }
-
-  /** A word's or comment's two ends. */
-  private spanned(s: Word | Comment): void {
-    const a = this.anchorLine;
-    if (s.startLine === a) s.startCharacter += this.charDelta;
-    s.startLine += this.lineDelta;
-    s.startOffset += this.delta;
-    if (s.endLine === a) s.endCharacter += this.charDelta;
-    s.endLine += this.lineDelta;
-    s.endOffset += this.delta;
-    this.count += 2;
-  }
-
-  /** `nodes[from ..]` and everything inside them. */
-  nodesFrom(nodes: readonly Node[], from: number): void {
-    if (this.noop) return;
-    const stack: Node[] = [];
-    for (let i = nodes.length - 1; i >= from; i--) stack.push(nodes[i]);
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (n.kind === "comment") {
-        this.spanned(n);
-        continue;
-      }
-      this.spanned(n.nameWord);
-      const args = n.args;
-      for (let i = 0; i < args.length; i++) this.spanned(args[i]);
-      const comments = n.argComments;
-      for (let i = 0; i < comments.length; i++) this.spanned(comments[i]);
-      const block = n.block;
-      if (block) {
-        const a = this.anchorLine;
-        if (block.openLine === a) block.openCharacter += this.charDelta;
-        block.openLine += this.lineDelta;
-        block.openOffset += this.delta;
-        this.count++;
-        this.blockEnd(n);
-        const children = block.children;
-        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
-      } else {
-        if (n.lua) {
-          this.plain(n.lua.range.start);
-          this.plain(n.lua.inner.start);
-          this.plain(n.lua.inner.end);
-          this.plain(n.lua.range.end);
-        }
-        this.end(n);
-      }
+  /**
+   * The characters on the anchor's line, in document order from the anchor: `nodes[from ..]`, then for each
+   * block of `path` from the innermost, its `}` and its later siblings (`index[j]` in `outer(j)`). Reads
+   * absolute lines, so it runs before any line or offset moves.
+   */
+  charactersOnAnchorLine(
+    nodes: readonly Node[],
+    from: number,
+    path: Directive[],
+    index: number[],
+    outer: (j: number) => Node[],
+  ): void {
+    if (this.charDelta === 0) return;
+    if (!this.charsOfNodes(nodes, from)) return;
+    for (let j = path.length - 1; j >= 0; j--) {
+      if (!this.charsOfEnd(path[j])) return;
+      if (!this.charsOfNodes(outer(j - 1), index[j])) return;
     }
   }
 
-  /** The `}` of a block (or the end of the input for a block left open), and so the directive's end. */
+  /** false once a node starts after the anchor's line (everything after it does too). */
+  private charsOfNodes(nodes: readonly Node[], from: number): boolean {
+    const stack: Node[] = [];
+    // true: the node's block body is done, its `}` (or the end of the input) comes next.
+    const closing: boolean[] = [];
+    for (let i = nodes.length - 1; i >= from; i--) {
+      stack.push(nodes[i]);
+      closing.push(false);
+    }
+    const a = this.anchorLine;
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (closing.pop()) {
+        if (!this.charsOfEnd(n as Directive)) return false;
+        continue;
+      }
+      if (n.startLine !== a) return false;
+      if (n.kind === "comment") {
+        this.chars(n);
+        continue;
+      }
+      this.chars(n.nameWord);
+      for (const w of n.args) this.chars(w);
+      for (const c of n.argComments) this.chars(c);
+      if (n.lua) {
+        const at = n.lua.at;
+        const line = n.startLine;
+        for (let i = 0; i < at.length; i += 3) if (line + at[i] === a) at[i + 1] += this.charDelta;
+      }
+      const block = n.block;
+      if (block) {
+        if (n.startLine + block.relOpenLine === a) block.openCharacter += this.charDelta;
+        stack.push(n);
+        closing.push(true);
+        for (let i = block.children.length - 1; i >= 0; i--) {
+          stack.push(block.children[i]);
+          closing.push(false);
+        }
+      } else if (n.endLine === a) n.endCharacter += this.charDelta;
+    }
+    return true;
+  }
+
+  /** A word's or comment's ends on the anchor's line. */
+  private chars(s: Word | Comment): void {
+    const a = this.anchorLine;
+    if (s.startLine === a) s.startCharacter += this.charDelta;
+    if (s.endLine === a) s.endCharacter += this.charDelta;
+    this.count++;
+  }
+
+  /** A block's `}` and the directive's end, when on the anchor's line; false when after it. */
+  private charsOfEnd(d: Directive): boolean {
+    const a = this.anchorLine;
+    const block = d.block!;
+    if (block.relCloseOffset >= 0) {
+      if (d.startLine + block.relCloseLine !== a) return false;
+      block.closeCharacter += this.charDelta;
+    }
+    if (d.endLine !== a) return false;
+    d.endCharacter += this.charDelta;
+    this.count++;
+    return true;
+  }
+
+  /** `nodes[from ..]`, siblings after the part or after a block around it: their lines and offsets. */
+  nodesFrom(nodes: readonly Node[], from: number): void {
+    if (this.noop) return;
+    for (let i = from; i < nodes.length; i++) {
+      const n = nodes[i];
+      n.relStartLine += this.lineDelta;
+      n.relStartOffset += this.delta;
+      n.relEndLine += this.lineDelta;
+      n.relEndOffset += this.delta;
+      this.count++;
+    }
+  }
+
+  /** The `}` of a block around the part (the end of the input for a block left open), and so the directive's end. */
   blockEnd(d: Directive): void {
     if (this.noop) return;
     const block = d.block!;
-    if (block.closeOffset >= 0) {
-      if (block.closeLine === this.anchorLine) block.closeCharacter += this.charDelta;
-      block.closeLine += this.lineDelta;
-      block.closeOffset += this.delta;
-      this.count++;
+    if (block.relCloseOffset >= 0) {
+      block.relCloseLine += this.lineDelta;
+      block.relCloseOffset += this.delta;
     }
-    this.end(d);
-  }
-
-  private end(d: Directive): void {
-    if (d.endLine === this.anchorLine) d.endCharacter += this.charDelta;
-    d.endLine += this.lineDelta;
-    d.endOffset += this.delta;
+    d.relEndLine += this.lineDelta;
+    d.relEndOffset += this.delta;
     this.count++;
   }
 
-  /** How many positions moved. */
+  /** Ends the move (every tree's absolute starts are found again). Returns how many nodes moved. */
   done(): number {
     this.seen.clear();
+    treeMoved();
     return this.count;
   }
 }
