@@ -117,11 +117,15 @@ export class Word extends Spanned {
     public value: string,
     /** The quote character the word was written with, or null for a bare word. */
     public quote: '"' | "'" | null,
-    start: Position,
-    end: Position,
+    // Range of the word as written, quotes included (absolute until `rebase`).
+    startLine: number,
+    startCharacter: number,
+    startOffset: number,
+    endLine: number,
+    endCharacter: number,
+    endOffset: number,
   ) {
-    // Range of the word as written, quotes included.
-    super(start.line, start.character, start.offset, end.line, end.character, end.offset);
+    super(startLine, startCharacter, startOffset, endLine, endCharacter, endOffset);
   }
 }
 

@@ -432,7 +432,19 @@ class Scanner {
       return null;
     }
     this.leafRun = null;
-    const nameWord = n > 0 ? words[0] : new Word("", null, brace.start, brace.start);
+    const nameWord =
+      n > 0
+        ? words[0]
+        : new Word(
+            "",
+            null,
+            brace.start.line,
+            brace.start.character,
+            brace.start.offset,
+            brace.start.line,
+            brace.start.character,
+            brace.start.offset,
+          );
     const args = n > 1 ? words.slice(1, n) : [];
     const line = nameWord.relStartLine;
     const offset = nameWord.relStartOffset;
@@ -587,9 +599,12 @@ class Scanner {
   /** Reads one word starting at `pos` (not whitespace, not `;{}#` at its start). */
   private readWord(): Word {
     const text = this.text;
-    const start = this.position();
     const c0 = text.charCodeAt(this.pos);
-    if (c0 === DQUOTE || c0 === SQUOTE) return this.readQuoted(c0, start);
+    if (c0 === DQUOTE || c0 === SQUOTE) return this.readQuoted(c0, this.position());
+    // Numbers, not Position objects: the Word keeps numbers (ast.ts), and the scan makes ~3 words per line.
+    const startLine = this.line;
+    const startCharacter = this.pos - this.lineStart;
+    const startOffset = this.pos;
     let p = this.pos;
     // A word without escapes and `${…}` (almost all) is its text as written: hashed as it is read, for `intern`.
     let plain = true;
@@ -620,10 +635,9 @@ class Scanner {
       p++;
     }
     this.pos = p;
-    const end = this.position();
     // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
-    const value = plain ? this.intern(start.offset, p, hash) : normalizeNewlines(text.slice(start.offset, p));
-    return new Word(value, null, start, end);
+    const value = plain ? this.intern(startOffset, p, hash) : normalizeNewlines(text.slice(startOffset, p));
+    return new Word(value, null, startLine, startCharacter, startOffset, this.line, p - this.lineStart, p);
   }
 
   /**
@@ -721,7 +735,7 @@ class Scanner {
         );
       }
     }
-    return new Word(value, q, start, end);
+    return new Word(value, q, start.line, start.character, start.offset, end.line, end.character, end.offset);
   }
 
   /**
