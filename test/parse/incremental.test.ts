@@ -3,6 +3,7 @@
 // line count must equal `parse()` of the new text, and the nodes outside the re-parsed part must be the
 // same objects as before the edit (the rule caches keyed by node rely on it).
 
+import { assertBases } from "../support/plain-tree";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -159,6 +160,7 @@ function assertSameParse(actual: ParsedFile, text: string, what: string): void {
   const expected = parse(text);
   assert.strictEqual(actual.text, text, `${what}: text`);
   assert.deepStrictEqual(actual.children, expected.children, `${what}: tree`);
+  assertBases(actual.children, what);
   assert.deepStrictEqual(actual.errors, expected.errors, `${what}: errors`);
   assert.strictEqual(actual.lineCount, expected.lineCount, `${what}: line count`);
 }

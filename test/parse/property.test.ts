@@ -356,7 +356,7 @@ if (!isMainThread && (workerData as { propertyWorker?: PropertyName } | null)?.p
       new Checker(text).file(f);
       const d = f.children[1];
       assert.ok(d.kind === "directive");
-      d.nameWord.range.start = { line: 1, character: 1, offset: 4 }; // CRLF is one break: character must be 0
+      d.nameWord.startCharacter = 1; // CRLF is one break: at offset 4 the character must be 0
       assert.throws(() => new Checker(text).file(f), /line\/character disagree/);
     });
 

@@ -3,6 +3,7 @@
 // from the scanner's output.
 
 import * as assert from "assert";
+import { deepStrictEqualPlain } from "../support/plain-tree";
 import { normalizeNewlines, scan, scanTree, type ScanToken, type StmtToken } from "../../server/src/parse/scanner";
 import { posAt, rangeOf } from "../support/text";
 
@@ -32,7 +33,7 @@ function codes(text: string): string[] {
 
 function luaStmt(text: string): StmtToken {
   const r = scan(text);
-  assert.deepStrictEqual(r.errors, []);
+  deepStrictEqualPlain(r.errors, []);
   assert.strictEqual(r.tokens.length, 1);
   const t = r.tokens[0];
   assert.ok(t.type === "stmt" && t.lua, "expected one Lua statement");
@@ -58,7 +59,7 @@ describe("scanner", () => {
       it(what, () => {
         const text = `content_by_lua_block {${code}}`;
         const t = luaStmt(text);
-        assert.deepStrictEqual(
+        deepStrictEqualPlain(
           t.words.map((w) => w.value),
           ["content_by_lua_block"],
         );
@@ -66,16 +67,16 @@ describe("scanner", () => {
         assert.ok(t.lua);
         assert.strictEqual(t.lua.code, code);
         // The body is the whole rest of the text: the last `}` closes it.
-        assert.deepStrictEqual(t.lua.range, { start: posAt(text, 21), end: posAt(text, text.length) });
-        assert.deepStrictEqual(t.lua.inner, { start: posAt(text, 22), end: posAt(text, text.length - 1) });
-        assert.deepStrictEqual(t.end, posAt(text, text.length));
+        deepStrictEqualPlain(t.lua.range, { start: posAt(text, 21), end: posAt(text, text.length) });
+        deepStrictEqualPlain(t.lua.inner, { start: posAt(text, 22), end: posAt(text, text.length - 1) });
+        deepStrictEqualPlain(t.end, posAt(text, text.length));
       });
     }
 
     it("a directive after the body is its own statement", () => {
       const r = scan('access_by_lua_block { local x = "}" }\nlisten 80;');
-      assert.deepStrictEqual(r.errors, []);
-      assert.deepStrictEqual(shape(r.tokens), [
+      deepStrictEqualPlain(r.errors, []);
+      deepStrictEqualPlain(shape(r.tokens), [
         { stmt: ["access_by_lua_block"], lua: ' local x = "}" ' },
         { stmt: ["listen", "80"], semi: true },
       ]);
@@ -84,7 +85,7 @@ describe("scanner", () => {
     it("set_by_lua_block reads the variable before the body", () => {
       const text = 'set_by_lua_block $v { return "}" .. [[{]] }';
       const t = luaStmt(text);
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t.words.map((w) => [w.value, w.quote]),
         [
           ["set_by_lua_block", null],
@@ -92,27 +93,27 @@ describe("scanner", () => {
         ],
       );
       assert.strictEqual(t.lua?.code, ' return "}" .. [[{]] ');
-      assert.deepStrictEqual(t.words[1].range, rangeOf(text, "$v"));
+      deepStrictEqualPlain(t.words[1].range, rangeOf(text, "$v"));
     });
 
     it("a *_by_lua_block name not followed by `{` is an ordinary statement", () => {
-      assert.deepStrictEqual(shape(scan("content_by_lua_block;").tokens), [
+      deepStrictEqualPlain(shape(scan("content_by_lua_block;").tokens), [
         { stmt: ["content_by_lua_block"], semi: true },
       ]);
       const r = scan("set_by_lua_block $v x;");
-      assert.deepStrictEqual(r.errors, []);
-      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["set_by_lua_block", "$v", "x"], semi: true }]);
+      deepStrictEqualPlain(r.errors, []);
+      deepStrictEqualPlain(shape(r.tokens), [{ stmt: ["set_by_lua_block", "$v", "x"], semi: true }]);
     });
 
     it("the body may start on the next line; CRLF inside is normalised in the code", () => {
       const text = "content_by_lua_block\r\n{\r\n  a = '}'\r\n}";
       const t = luaStmt(text);
       assert.strictEqual(t.lua?.code, "\n  a = '}'\n");
-      assert.deepStrictEqual(t.lua?.range, {
+      deepStrictEqualPlain(t.lua?.range, {
         start: { line: 1, character: 0, offset: 22 },
         end: posAt(text, text.length),
       });
-      assert.deepStrictEqual(t.lua?.range.end, { line: 3, character: 1, offset: 37 });
+      deepStrictEqualPlain(t.lua?.range.end, { line: 3, character: 1, offset: 37 });
     });
 
     it("an unterminated body is a fatal error at its `{` and ends at the end of the input", () => {
@@ -122,13 +123,13 @@ describe("scanner", () => {
       const e = r.errors[0];
       assert.strictEqual(e.code, "unterminated-lua");
       assert.strictEqual(e.fatalForCrossplane, true);
-      assert.deepStrictEqual(e.range, rangeOf(text, "{"));
+      deepStrictEqualPlain(e.range, rangeOf(text, "{"));
       // No block is open: crossplane's parser runs out of tokens inside the statement and gives no line.
       assert.strictEqual(e.crossplaneLine, null);
       const t = r.tokens[0];
       assert.ok(t.type === "stmt" && t.lua);
       assert.strictEqual(t.lua.code, '\n  s = "}"\n');
-      assert.deepStrictEqual(t.lua.range.end, posAt(text, text.length));
+      deepStrictEqualPlain(t.lua.range.end, posAt(text, text.length));
     });
 
     // Found by test/parse/property.test.ts: a `\` as the last character of a Lua string at the end of the
@@ -136,15 +137,15 @@ describe("scanner", () => {
     it("a backslash at the very end of an unterminated Lua string stays within the text", () => {
       for (const text of ['content_by_lua_block { "\\', "content_by_lua_block { '\\"]) {
         const r = scan(text);
-        assert.deepStrictEqual(
+        deepStrictEqualPlain(
           r.errors.map((e) => e.code),
           ["unterminated-lua"],
         );
         const t = r.tokens[0];
         assert.ok(t.type === "stmt" && t.lua);
-        assert.deepStrictEqual(t.lua.range.end, posAt(text, text.length));
-        assert.deepStrictEqual(t.end, posAt(text, text.length));
-        assert.deepStrictEqual(r.end, posAt(text, text.length));
+        deepStrictEqualPlain(t.lua.range.end, posAt(text, text.length));
+        deepStrictEqualPlain(t.end, posAt(text, text.length));
+        deepStrictEqualPlain(r.end, posAt(text, text.length));
       }
     });
   });
@@ -156,34 +157,34 @@ describe("scanner", () => {
     it("a lone CR inside a `#` comment does not end it: what follows up to LF is comment", () => {
       const text = "# maintenance\r    return 503;\nreturn 200;\n";
       const r = scan(text);
-      assert.deepStrictEqual(shape(r.tokens), [
+      deepStrictEqualPlain(shape(r.tokens), [
         { comment: " maintenance\r    return 503;" },
         { stmt: ["return", "200"], semi: true },
       ]);
       const c = r.tokens[0];
       assert.ok(c.type === "comment");
       // The comment spans two editor lines.
-      assert.deepStrictEqual(c.comment.range, { start: posAt(text, 0), end: posAt(text, text.indexOf("\n")) });
+      deepStrictEqualPlain(c.comment.range, { start: posAt(text, 0), end: posAt(text, text.indexOf("\n")) });
       assert.strictEqual(c.comment.range.end.line, 1);
       // A warning on the hidden text, in editor coordinates (line 1, where the editor shows it).
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         r.errors.map((e) => [e.code, e.severity]),
         [["comment-continues-past-cr", "warning"]],
       );
-      assert.deepStrictEqual(r.errors[0].range, {
+      deepStrictEqualPlain(r.errors[0].range, {
         start: posAt(text, text.indexOf("\r") + 1),
         end: posAt(text, text.indexOf("\n")),
       });
       const t = r.tokens[1];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(t.words[0].range, rangeOf(text, "return", 1));
+      deepStrictEqualPlain(t.words[0].range, rangeOf(text, "return", 1));
     });
 
     it("the CR of a CRLF ends the comment with its LF; a CR before CRLF or at the end hides nothing (no warning)", () => {
-      assert.deepStrictEqual(shape(scan("# a\r\nb;").tokens), [{ comment: " a" }, { stmt: ["b"], semi: true }]);
+      deepStrictEqualPlain(shape(scan("# a\r\nb;").tokens), [{ comment: " a" }, { stmt: ["b"], semi: true }]);
       const r = scan("# a \r\r\nb;\r# c\r");
-      assert.deepStrictEqual(shape(r.tokens), [{ comment: " a \r" }, { stmt: ["b"], semi: true }, { comment: " c\r" }]);
-      assert.deepStrictEqual(r.errors, []);
+      deepStrictEqualPlain(shape(r.tokens), [{ comment: " a \r" }, { stmt: ["b"], semi: true }, { comment: " c\r" }]);
+      deepStrictEqualPlain(r.errors, []);
     });
 
     it("the warnings' nginx line numbers cost one pass over the file, however many there are", function () {
@@ -203,10 +204,10 @@ describe("scanner", () => {
     it("a comment between arguments runs past a lone CR too", () => {
       const text = "listen 80 # note\r ssl;\n  reuseport;";
       const r = scan(text);
-      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["listen", "80", "reuseport"], semi: true }]);
+      deepStrictEqualPlain(shape(r.tokens), [{ stmt: ["listen", "80", "reuseport"], semi: true }]);
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t.comments.map((c) => c.text),
         [" note\r ssl;"],
       );
@@ -215,24 +216,24 @@ describe("scanner", () => {
     it("outside comments a lone CR separates words like a space, and starts an editor line", () => {
       const text = "bogus_directive\ron;";
       const r = scan(text);
-      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["bogus_directive", "on"], semi: true }]);
+      deepStrictEqualPlain(shape(r.tokens), [{ stmt: ["bogus_directive", "on"], semi: true }]);
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(t.words[1].range, { start: { line: 1, character: 0, offset: 16 }, end: posAt(text, 18) });
+      deepStrictEqualPlain(t.words[1].range, { start: { line: 1, character: 0, offset: 16 }, end: posAt(text, 18) });
     });
 
     it("a backslash escapes one character: `\\` CR LF keeps the CR in the word and the LF ends it", () => {
       const text = "return 200 foo\\\r\nbar;";
       const r = scan(text);
-      assert.deepStrictEqual(r.errors, []);
+      deepStrictEqualPlain(r.errors, []);
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
       // nginx 1.22.1: `invalid number of arguments in "return"`: foo\<CR> and bar are two words.
       assert.strictEqual(t.words.length, 4);
-      assert.deepStrictEqual(t.words[2].range, { start: posAt(text, 11), end: posAt(text, 16) });
-      assert.deepStrictEqual(t.words[3].range, rangeOf(text, "bar"));
+      deepStrictEqualPlain(t.words[2].range, { start: posAt(text, 11), end: posAt(text, 16) });
+      deepStrictEqualPlain(t.words[3].range, rangeOf(text, "bar"));
       // An escaped LF (or lone CR) continues the word over the line break.
-      assert.deepStrictEqual(shape(scan("a b\\\nc;").tokens), [{ stmt: ["a", "b\\\nc"], semi: true }]);
+      deepStrictEqualPlain(shape(scan("a b\\\nc;").tokens), [{ stmt: ["a", "b\\\nc"], semi: true }]);
     });
 
     it("Lua bodies: a `--` comment runs past a lone CR; a string may hold a CR, not an LF", () => {
@@ -247,14 +248,14 @@ describe("scanner", () => {
     it("Lua bodies: a quote that starts no string on its line is plain text, so braces after it count", () => {
       // `"a{` then LF: lua-nginx-module's lexer finds no string at the quote and counts the `{`.
       const open = scan('content_by_lua_block { local s = "a{\n" }\n');
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         open.errors.map((e) => e.code),
         ["unterminated-lua"],
       );
       // `"a\` LF: an escaped LF is not part of a string for it; the `}` after it closes the body.
       const r = scan('content_by_lua_block { local s = "a\\\n} x;');
-      assert.deepStrictEqual(r.errors, []);
-      assert.deepStrictEqual(shape(r.tokens), [
+      deepStrictEqualPlain(r.errors, []);
+      deepStrictEqualPlain(shape(r.tokens), [
         { stmt: ["content_by_lua_block"], lua: ' local s = "a\\\n' },
         { stmt: ["x"], semi: true },
       ]);
@@ -263,24 +264,24 @@ describe("scanner", () => {
     it("a comment between a *_by_lua_block name and its `{` (nginx accepts it)", () => {
       const text = "content_by_lua_block # c }\n { ngx.say(1) }";
       const r = scan(text);
-      assert.deepStrictEqual(r.errors, []);
-      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["content_by_lua_block"], lua: " ngx.say(1) " }]);
+      deepStrictEqualPlain(r.errors, []);
+      deepStrictEqualPlain(shape(r.tokens), [{ stmt: ["content_by_lua_block"], lua: " ngx.say(1) " }]);
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t.comments.map((c) => c.text),
         [" c }"],
       );
       // Without a `{` after the comment the words are read again as an ordinary statement, the comment once.
       const plain = scan("set_by_lua_block $v # c\n x;");
-      assert.deepStrictEqual(plain.errors, []);
+      deepStrictEqualPlain(plain.errors, []);
       const p = plain.tokens[0];
       assert.ok(p.type === "stmt");
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         p.words.map((w) => w.value),
         ["set_by_lua_block", "$v", "x"],
       );
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         p.comments.map((c) => c.text),
         [" c"],
       );
@@ -295,7 +296,7 @@ describe("scanner", () => {
       const statements = scan(text).tokens.filter((t): t is StmtToken => t.type === "stmt");
       assert.strictEqual(statements.length, 2);
       for (const t of statements)
-        assert.deepStrictEqual(
+        deepStrictEqualPlain(
           t.words.map((w) => w.value),
           words,
         );
@@ -304,11 +305,11 @@ describe("scanner", () => {
     it("quoted `}`, `;`, `#` and `{` are ordinary characters", () => {
       const text = `a "}" ';' "#x" '{';`;
       const r = scan(text);
-      assert.deepStrictEqual(r.errors, []);
+      deepStrictEqualPlain(r.errors, []);
       assert.strictEqual(r.tokens.length, 1);
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t.words.map((w) => [w.value, w.quote]),
         [
           ["a", null],
@@ -318,8 +319,8 @@ describe("scanner", () => {
           ["{", "'"],
         ],
       );
-      assert.deepStrictEqual(t.words[1].range, rangeOf(text, '"}"'));
-      assert.deepStrictEqual(t.semicolon, rangeOf(text, ";", 1));
+      deepStrictEqualPlain(t.words[1].range, rangeOf(text, '"}"'));
+      deepStrictEqualPlain(t.semicolon, rangeOf(text, ";", 1));
     });
 
     it("only the escaped quote of the enclosing kind is unescaped; other escapes are kept", () => {
@@ -327,7 +328,7 @@ describe("scanner", () => {
       const text = String.raw`a "x\"y" 'x\'y' "x\'y" 'x\"y' x\"y "a\\b" a\\b "\n";`;
       const t = scan(text).tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t.words.map((w) => w.value),
         [
           "a",
@@ -342,13 +343,13 @@ describe("scanner", () => {
         ],
       );
       // The range covers the word as written, quotes and backslashes included.
-      assert.deepStrictEqual(t.words[1].range, rangeOf(text, String.raw`"x\"y"`));
+      deepStrictEqualPlain(t.words[1].range, rangeOf(text, String.raw`"x\"y"`));
     });
 
     it("an escaped `;`, `{`, `}` or space stays in a bare word", () => {
       const t = scan(String.raw`a b\;c d\{ e\} f\ g;`).tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t.words.map((w) => w.value),
         ["a", String.raw`b\;c`, String.raw`d\{`, String.raw`e\}`, String.raw`f\ g`],
       );
@@ -357,41 +358,41 @@ describe("scanner", () => {
     it("`${var}` inside a word does not open a block", () => {
       const text = "proxy_pass http://${host}:8080/${uri}; set $a ${b}c;";
       const r = scan(text);
-      assert.deepStrictEqual(r.errors, []);
-      assert.deepStrictEqual(shape(r.tokens), [
+      deepStrictEqualPlain(r.errors, []);
+      deepStrictEqualPlain(shape(r.tokens), [
         { stmt: ["proxy_pass", "http://${host}:8080/${uri}"], semi: true },
         { stmt: ["set", "$a", "${b}c"], semi: true },
       ]);
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(t.words[1].range, rangeOf(text, "http://${host}:8080/${uri}"));
+      deepStrictEqualPlain(t.words[1].range, rangeOf(text, "http://${host}:8080/${uri}"));
     });
 
     it("a `{` not preceded by `$` ends the word and opens a block (as in nginx)", () => {
-      assert.deepStrictEqual(shape(scan("location ~ ^/a{2}$ { }").tokens), [
+      deepStrictEqualPlain(shape(scan("location ~ ^/a{2}$ { }").tokens), [
         { open: ["location", "~", "^/a"] },
         { stmt: ["2"], semi: false },
         "}",
         { open: ["$"] },
         "}",
       ]);
-      assert.deepStrictEqual(codes("location ~ ^/a{2}$ { }"), ["missing-semicolon"]);
+      deepStrictEqualPlain(codes("location ~ ^/a{2}$ { }"), ["missing-semicolon"]);
       // Quoted, the quantifier is part of the regex.
       const r = scan('location ~ "^/a{2}$" { }');
-      assert.deepStrictEqual(r.errors, []);
-      assert.deepStrictEqual(shape(r.tokens), [{ open: ["location", "~", "^/a{2}$"] }, "}"]);
+      deepStrictEqualPlain(r.errors, []);
+      deepStrictEqualPlain(shape(r.tokens), [{ open: ["location", "~", "^/a{2}$"] }, "}"]);
     });
 
     it("`#` inside a word is not a comment; at the start of a word it is", () => {
       const r = scan("a b#c #d\n;");
-      assert.deepStrictEqual(r.errors, []);
+      deepStrictEqualPlain(r.errors, []);
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t.words.map((w) => w.value),
         ["a", "b#c"],
       );
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t.comments.map((c) => c.text),
         ["d"],
       );
@@ -400,13 +401,13 @@ describe("scanner", () => {
     it("a closing quote followed by a non-separator is reported", () => {
       const text = 'a "b"c;';
       const r = scan(text);
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         r.errors.map((e) => [e.code, e.range]),
         [["no-space-after-quote", rangeOf(text, "c")]],
       );
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t.words.map((w) => w.value),
         ["a", "b", "c"],
       );
@@ -417,27 +418,27 @@ describe("scanner", () => {
     it("exact ranges with CRLF line ends", () => {
       const text = 'a b;\r\nc "x\r\ny";\r\n';
       const r = scan(text);
-      assert.deepStrictEqual(r.errors, []);
+      deepStrictEqualPlain(r.errors, []);
       const [t0, t1] = r.tokens;
       assert.ok(t0.type === "stmt" && t1.type === "stmt");
-      assert.deepStrictEqual(t0.words[1].range, {
+      deepStrictEqualPlain(t0.words[1].range, {
         start: { line: 0, character: 2, offset: 2 },
         end: { line: 0, character: 3, offset: 3 },
       });
-      assert.deepStrictEqual(t1.words[0].range, {
+      deepStrictEqualPlain(t1.words[0].range, {
         start: { line: 1, character: 0, offset: 6 },
         end: { line: 1, character: 1, offset: 7 },
       });
-      assert.deepStrictEqual(t1.words[1], {
+      deepStrictEqualPlain(t1.words[1], {
         value: "x\ny",
         quote: '"',
         range: { start: { line: 1, character: 2, offset: 8 }, end: { line: 2, character: 2, offset: 14 } },
       });
-      assert.deepStrictEqual(t1.semicolon, {
+      deepStrictEqualPlain(t1.semicolon, {
         start: { line: 2, character: 2, offset: 14 },
         end: { line: 2, character: 3, offset: 15 },
       });
-      assert.deepStrictEqual(r.end, { line: 3, character: 0, offset: 17 });
+      deepStrictEqualPlain(r.end, { line: 3, character: 0, offset: 17 });
     });
 
     it("a lone CR is a line break; a multi-line string value gets \\n", () => {
@@ -445,9 +446,9 @@ describe("scanner", () => {
       const r = scan(text);
       const t1 = r.tokens[1];
       assert.ok(t1.type === "stmt");
-      assert.deepStrictEqual(t1.words[0].range.start, { line: 1, character: 0, offset: 3 });
+      deepStrictEqualPlain(t1.words[0].range.start, { line: 1, character: 0, offset: 3 });
       assert.strictEqual(t1.words[1].value, "x\ny");
-      assert.deepStrictEqual(t1.words[1].range.end, { line: 2, character: 2, offset: 10 });
+      deepStrictEqualPlain(t1.words[1].range.end, { line: 2, character: 2, offset: 10 });
     });
 
     it("characters are counted in UTF-16 code units", () => {
@@ -455,18 +456,18 @@ describe("scanner", () => {
       const t = scan(text).tokens[0];
       assert.ok(t.type === "stmt");
       assert.strictEqual(t.words[1].value, "é😀");
-      assert.deepStrictEqual(t.words[1].range, {
+      deepStrictEqualPlain(t.words[1].range, {
         start: { line: 0, character: 2, offset: 2 },
         end: { line: 0, character: 7, offset: 7 },
       });
-      assert.deepStrictEqual(t.words[2].range.start, { line: 0, character: 8, offset: 8 });
+      deepStrictEqualPlain(t.words[2].range.start, { line: 0, character: 8, offset: 8 });
     });
 
     it("a UTF-8 BOM is skipped (not part of the first word)", () => {
       const t = scan("\uFEFFuser nginx;").tokens[0];
       assert.ok(t.type === "stmt");
       assert.strictEqual(t.words[0].value, "user");
-      assert.deepStrictEqual(t.words[0].range.start, { line: 0, character: 1, offset: 1 });
+      deepStrictEqualPlain(t.words[0].range.start, { line: 0, character: 1, offset: 1 });
     });
 
     // Found by test/parse/property.test.ts: an escaped line break inside `${…}` was stepped over without
@@ -476,12 +477,12 @@ describe("scanner", () => {
       const r = scan(text);
       const [t0, t1] = r.tokens;
       assert.ok(t0.type === "stmt" && t1.type === "stmt");
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         t0.words.map((w) => w.value),
         ["a", "${b\\\nc}", "d"],
       );
-      assert.deepStrictEqual(t0.words[2].range, rangeOf(text, "d"));
-      assert.deepStrictEqual(t1.words[0].range, {
+      deepStrictEqualPlain(t0.words[2].range, rangeOf(text, "d"));
+      deepStrictEqualPlain(t1.words[0].range, {
         start: { line: 2, character: 0, offset: 13 },
         end: { line: 2, character: 1, offset: 14 },
       });
@@ -492,16 +493,16 @@ describe("scanner", () => {
     it("empty input and whitespace only", () => {
       for (const text of ["", " \t\n\r\n"]) {
         const r = scan(text);
-        assert.deepStrictEqual(r.tokens, []);
-        assert.deepStrictEqual(r.errors, []);
-        assert.deepStrictEqual(r.end, posAt(text, text.length));
+        deepStrictEqualPlain(r.tokens, []);
+        deepStrictEqualPlain(r.errors, []);
+        deepStrictEqualPlain(r.end, posAt(text, text.length));
       }
     });
 
     it("missing `;` before `}` and at the end of the input", () => {
       const text = "http { a b }\nc d";
       const r = scan(text);
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         r.errors.map((e) => [e.code, e.range, e.fatalForCrossplane]),
         [
           // Before `}`: the last word, after which the `;` belongs (nginx: unexpected "}" at the brace).
@@ -510,7 +511,7 @@ describe("scanner", () => {
           ["unexpected-eof", { start: rangeOf(text, "c").start, end: rangeOf(text, "d").end }, true],
         ],
       );
-      assert.deepStrictEqual(shape(r.tokens), [
+      deepStrictEqualPlain(shape(r.tokens), [
         { open: ["http"] },
         { stmt: ["a", "b"], semi: false },
         "}",
@@ -521,14 +522,14 @@ describe("scanner", () => {
     it("a stray `}` is dropped and fatal for crossplane; `;` without a directive is reported", () => {
       const text = "a; }\n; b;";
       const r = scan(text);
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         r.errors.map((e) => [e.code, e.range, e.fatalForCrossplane]),
         [
           ["unexpected-close-brace", rangeOf(text, "}"), true],
           ["unexpected-semicolon", rangeOf(text, ";", 1), undefined],
         ],
       );
-      assert.deepStrictEqual(shape(r.tokens), [
+      deepStrictEqualPlain(shape(r.tokens), [
         { stmt: ["a"], semi: true },
         { stmt: ["b"], semi: true },
       ]);
@@ -542,10 +543,10 @@ describe("scanner", () => {
       assert.strictEqual(e.code, "unexpected-eof");
       assert.strictEqual(e.fatalForCrossplane, true);
       const end = { line: 4, character: 0, offset: text.length };
-      assert.deepStrictEqual(e.range, { start: end, end });
+      deepStrictEqualPlain(e.range, { start: end, end });
       assert.strictEqual(e.crossplaneLine, 3); // the line of `a;`
       assert.match(e.message, /"server" block opened on line 2/);
-      assert.deepStrictEqual(shape(r.tokens), [
+      deepStrictEqualPlain(shape(r.tokens), [
         { open: ["http"] },
         { open: ["server"] },
         { stmt: ["a"], semi: true },
@@ -558,25 +559,25 @@ describe("scanner", () => {
       const text = 'a "b;\nc;';
       const r = scan(text);
       // One error, at the opening quote (the rest of the file is inside the string).
-      assert.deepStrictEqual(
+      deepStrictEqualPlain(
         r.errors.map((e) => [e.code, e.range, e.fatalForCrossplane]),
         [["unterminated-string", { start: posAt(text, 2), end: posAt(text, 3) }, true]],
       );
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(t.words[1].range, { start: posAt(text, 2), end: posAt(text, text.length) });
-      assert.deepStrictEqual(shape(r.tokens), [{ stmt: ["a", "b;\nc;"], semi: false }]);
+      deepStrictEqualPlain(t.words[1].range, { start: posAt(text, 2), end: posAt(text, text.length) });
+      deepStrictEqualPlain(shape(r.tokens), [{ stmt: ["a", "b;\nc;"], semi: false }]);
     });
 
     // The `$var` of set_by_lua_block is read once while looking for the Lua body and again as an ordinary word.
     it("an unterminated quote after set_by_lua_block is reported once", () => {
-      assert.deepStrictEqual(codes('set_by_lua_block "x'), ["unterminated-string"]);
+      deepStrictEqualPlain(codes('set_by_lua_block "x'), ["unterminated-string"]);
     });
 
     it("a `{` with no directive name is reported", () => {
       const r = scan("{ a; }");
-      assert.deepStrictEqual(codes("{ a; }"), ["unexpected-open-brace"]);
-      assert.deepStrictEqual(shape(r.tokens), [{ open: [] }, { stmt: ["a"], semi: true }, "}"]);
+      deepStrictEqualPlain(codes("{ a; }"), ["unexpected-open-brace"]);
+      deepStrictEqualPlain(shape(r.tokens), [{ open: [] }, { stmt: ["a"], semi: true }, "}"]);
     });
   });
 
@@ -586,8 +587,8 @@ describe("scanner", () => {
       const from = posAt(text, text.indexOf("{") + 1);
       const to = text.lastIndexOf("}");
       const r = scan(text, { from, to, allowUnbalanced: true });
-      assert.deepStrictEqual(r.errors, []);
-      assert.deepStrictEqual(shape(r.tokens), [
+      deepStrictEqualPlain(r.errors, []);
+      deepStrictEqualPlain(shape(r.tokens), [
         { stmt: ["a", "1"], semi: true },
         { open: ["b"] },
         { stmt: ["c"], semi: true },
@@ -595,7 +596,7 @@ describe("scanner", () => {
       ]);
       const t = r.tokens[0];
       assert.ok(t.type === "stmt");
-      assert.deepStrictEqual(t.words[0].range, rangeOf(text, "a"));
+      deepStrictEqualPlain(t.words[0].range, rangeOf(text, "a"));
     });
   });
 
@@ -605,7 +606,7 @@ describe("scanner", () => {
       const kinds = scanTree(text).tokens.map((t) =>
         t.kind === "run" ? t.nodes.map((n) => (n.kind === "comment" ? `#${n.text}` : n.name)) : t.kind,
       );
-      assert.deepStrictEqual(kinds, [
+      deepStrictEqualPlain(kinds, [
         ["user", "# note", "worker_processes"],
         "open",
         ["a", "b", "# c"],
@@ -620,7 +621,7 @@ describe("scanner", () => {
       const kinds = scanTree("a {\n  b 1\n}\nc {\n  d").tokens.map((t) =>
         t.kind === "run" ? t.nodes.map((n) => (n.kind === "directive" ? n.name : n.text)) : t.kind,
       );
-      assert.deepStrictEqual(kinds, ["open", ["b"], "close", "open", ["d"], "close"]);
+      deepStrictEqualPlain(kinds, ["open", ["b"], "close", "open", ["d"], "close"]);
     });
   });
 

@@ -18,56 +18,320 @@ export interface Range {
   end: Position;
 }
 
-/** One word of a statement (the directive name or an argument). */
-export interface Word {
-  /** The value as crossplane reports it: quotes removed, `\"` inside "…" unescaped, other escapes kept. */
-  value: string;
-  /** The quote character the word was written with, or null for a bare word. */
-  quote: '"' | "'" | null;
-  /** Range of the word as written, quotes included. */
-  range: Range;
+/**
+ * Positions in the tree are numbers relative to a *base*: the directive a word, argument comment, brace or Lua
+ * body belongs to, and for a statement or standalone comment the directive of the block it is in (none at the
+ * top level: then they are the file's own). Lines and offsets are relative to the base's start; characters are
+ * the line's own (absolute). So an edit moves the later siblings of the edited statements and the `}` of the
+ * blocks around them, not every later position in the file (parse/incremental.ts), and the tree is a few
+ * objects per statement: Range and Position objects (three per word: ~1.2M on large-config ×10, which every
+ * scavenge of a parse copied) are made only when read, fresh each time, by the getters below (`range`,
+ * `open`, `close`, `semicolon`, `inner`); mutating what they return changes nothing in the tree.
+ *
+ * A directive's absolute start is its base's plus its own, found by a loop up the bases (blocks nest deeper
+ * than V8's stack) and kept until the next edit of any tree (`treeMoved`), so a walk that reads every range
+ * costs O(1) per node. The base and that cache are private fields: not compared by `deepStrictEqual` (the
+ * relative numbers are) and not in JSON.
+ */
+let epoch = 0;
+
+/** Every tree's relative numbers may have changed (an edit moved them): absolute starts are found again. */
+export function treeMoved(): void {
+  epoch++;
 }
 
-export interface Comment {
-  kind: "comment";
-  /** Text after the `#`, up to (not including) the end of the line. */
-  text: string;
-  range: Range;
+/** The directives found on the way up by `Directive.absolute` (one array, reused). */
+const chain: Directive[] = [];
+
+/** A fresh Position. */
+export function positionOf(line: number, character: number, offset: number): Position {
+  return { line, character, offset };
 }
 
-export interface LuaBody {
-  /** The Lua source between the braces, exactly as crossplane reports it (its quirks included). */
-  code: string;
+function baseLine(base: Directive | null): number {
+  return base === null ? 0 : base.startLine;
+}
+
+function baseOffset(base: Directive | null): number {
+  return base === null ? 0 : base.startOffset;
+}
+
+/** A word or a comment: two ends, each a line and an offset relative to the base's start and a character. */
+abstract class Spanned {
+  #base: Directive | null = null;
+
+  constructor(
+    public relStartLine: number,
+    public startCharacter: number,
+    public relStartOffset: number,
+    public relEndLine: number,
+    public endCharacter: number,
+    public relEndOffset: number,
+  ) {}
+
+  /** The directive whose start the numbers are relative to (null: the file's start). */
+  get base(): Directive | null {
+    return this.#base;
+  }
+
+  /** Makes the numbers (absolute so far, or relative to the old base) relative to `base`, whose start is at `line`, `offset`. */
+  rebase(base: Directive | null, line: number, offset: number): void {
+    this.#base = base;
+    this.relStartLine -= line;
+    this.relStartOffset -= offset;
+    this.relEndLine -= line;
+    this.relEndOffset -= offset;
+  }
+
+  get startLine(): number {
+    return baseLine(this.#base) + this.relStartLine;
+  }
+
+  get startOffset(): number {
+    return baseOffset(this.#base) + this.relStartOffset;
+  }
+
+  get endLine(): number {
+    return baseLine(this.#base) + this.relEndLine;
+  }
+
+  get endOffset(): number {
+    return baseOffset(this.#base) + this.relEndOffset;
+  }
+
+  /** From the first character to just after the last one. A fresh object on every read. */
+  get range(): Range {
+    const line = baseLine(this.#base);
+    const offset = baseOffset(this.#base);
+    return {
+      start: { line: line + this.relStartLine, character: this.startCharacter, offset: offset + this.relStartOffset },
+      end: { line: line + this.relEndLine, character: this.endCharacter, offset: offset + this.relEndOffset },
+    };
+  }
+}
+
+/** One word of a statement (the directive name or an argument). Made with absolute numbers (no base). */
+export class Word extends Spanned {
+  constructor(
+    /** The value as crossplane reports it: quotes removed, `\"` inside "…" unescaped, other escapes kept. */
+    public value: string,
+    /** The quote character the word was written with, or null for a bare word. */
+    public quote: '"' | "'" | null,
+    // Range of the word as written, quotes included (absolute until `rebase`).
+    startLine: number,
+    startCharacter: number,
+    startOffset: number,
+    endLine: number,
+    endCharacter: number,
+    endOffset: number,
+  ) {
+    super(startLine, startCharacter, startOffset, endLine, endCharacter, endOffset);
+  }
+}
+
+/** A `#` comment: standalone (base: the block's directive) or between a statement's words (base: the statement). */
+export class Comment extends Spanned {
+  readonly kind = "comment" as const;
+  constructor(
+    /** Text after the `#`, up to (not including) the end of the line. */
+    public text: string,
+    start: Position,
+    end: Position,
+  ) {
+    super(start.line, start.character, start.offset, end.line, end.character, end.offset);
+  }
+}
+
+/** A `*_by_lua_block` body; its numbers are relative to its directive's start. */
+export class LuaBody {
+  #base: Directive;
+  /** The `{`, the start and end of the source, the end after the `}` (or of the input): line, character, offset each. */
+  readonly at: number[];
+
+  constructor(
+    /** The Lua source between the braces, exactly as crossplane reports it (its quirks included). */
+    public code: string,
+    base: Directive,
+    range: Range,
+    inner: Range,
+  ) {
+    this.#base = base;
+    const line = base.startLine;
+    const offset = base.startOffset;
+    this.at = [];
+    for (const p of [range.start, inner.start, inner.end, range.end])
+      this.at.push(p.line - line, p.character, p.offset - offset);
+  }
+
+  private position(i: number): Position {
+    const at = this.at;
+    return { line: this.#base.startLine + at[i], character: at[i + 1], offset: this.#base.startOffset + at[i + 2] };
+  }
+
   /** Range of the whole `{ … }`, braces included. */
-  range: Range;
+  get range(): Range {
+    return { start: this.position(0), end: this.position(9) };
+  }
+
   /** Range of the source between the braces. */
-  inner: Range;
+  get inner(): Range {
+    return { start: this.position(3), end: this.position(6) };
+  }
 }
 
-export interface Block {
+/**
+ * A block body with its braces. A brace is one character on one line: each is kept as its start, relative to
+ * the block's directive (`relCloseOffset` -1 when the file ended first).
+ */
+export class Block {
+  #owner: Directive;
+
+  constructor(
+    owner: Directive,
+    public children: Node[],
+    public relOpenLine: number,
+    public openCharacter: number,
+    public relOpenOffset: number,
+    public relCloseLine: number,
+    public closeCharacter: number,
+    public relCloseOffset: number,
+  ) {
+    this.#owner = owner;
+  }
+
   /** The `{`. */
-  open: Range;
+  get open(): Range {
+    const o = this.#owner;
+    return charRange(o.startLine + this.relOpenLine, this.openCharacter, o.startOffset + this.relOpenOffset);
+  }
+
   /** The `}`; null when the file ended first (an error is reported). */
-  close: Range | null;
-  children: Node[];
+  get close(): Range | null {
+    if (this.relCloseOffset < 0) return null;
+    const o = this.#owner;
+    return charRange(o.startLine + this.relCloseLine, this.closeCharacter, o.startOffset + this.relCloseOffset);
+  }
+
+  get openOffset(): number {
+    return this.#owner.startOffset + this.relOpenOffset;
+  }
+
+  /** The `}`'s offset, or -1 when the file ended first. */
+  get closeOffset(): number {
+    return this.relCloseOffset < 0 ? -1 : this.#owner.startOffset + this.relCloseOffset;
+  }
 }
 
-export interface Directive {
-  kind: "directive";
-  name: string;
-  nameWord: Word;
-  /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
-  args: Word[];
-  /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
-  argComments: readonly Comment[];
-  /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
-  terminator: ";" | "{" | "lua" | null;
-  /** Range of the terminating `;` (absent for blocks, Lua bodies and missing terminators). */
-  semicolon?: Range;
-  block?: Block;
-  lua?: LuaBody;
-  /** From the first character of the name to the end of the terminator / closing brace. */
-  range: Range;
+function charRange(line: number, character: number, offset: number): Range {
+  return {
+    start: { line, character, offset },
+    end: { line, character: character + 1, offset: offset + 1 },
+  };
+}
+
+export class Directive {
+  readonly kind = "directive" as const;
+  #base: Directive | null = null;
+  #epoch = -1;
+  #line = 0;
+  #offset = 0;
+
+  constructor(
+    public name: string,
+    public nameWord: Word,
+    /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
+    public args: Word[],
+    /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
+    public argComments: readonly Comment[],
+    /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
+    public terminator: ";" | "{" | "lua" | null,
+    public block: Block | undefined,
+    public lua: LuaBody | undefined,
+    /** Start (of the name) and end (after the terminator or `}`, or the last word, or the end of the input), relative to the base. */
+    public relStartLine: number,
+    public relStartOffset: number,
+    public relEndLine: number,
+    public endCharacter: number,
+    public relEndOffset: number,
+  ) {}
+
+  /** The directive of the block this one is in (null at the top level). */
+  get base(): Directive | null {
+    return this.#base;
+  }
+
+  /** Makes the numbers (absolute so far, or relative to the old base) relative to `base`, whose start is at `line`, `offset`. */
+  rebase(base: Directive | null, line: number, offset: number): void {
+    this.#base = base;
+    this.relStartLine -= line;
+    this.relStartOffset -= offset;
+    this.relEndLine -= line;
+    this.relEndOffset -= offset;
+    this.#epoch = -1;
+  }
+
+  /** The absolute start, cached until the next `treeMoved` (a loop up the bases, not a recursion). */
+  private absolute(): void {
+    if (this.#epoch === epoch) return;
+    chain.push(this);
+    let d = this.#base;
+    while (d !== null && d.#epoch !== epoch) {
+      chain.push(d);
+      d = d.#base;
+    }
+    let line = d === null ? 0 : d.#line;
+    let offset = d === null ? 0 : d.#offset;
+    while (chain.length > 0) {
+      const c = chain.pop()!;
+      line += c.relStartLine;
+      offset += c.relStartOffset;
+      c.#line = line;
+      c.#offset = offset;
+      c.#epoch = epoch;
+    }
+  }
+
+  get startLine(): number {
+    this.absolute();
+    return this.#line;
+  }
+
+  get startOffset(): number {
+    this.absolute();
+    return this.#offset;
+  }
+
+  get startCharacter(): number {
+    return this.nameWord.startCharacter;
+  }
+
+  get endLine(): number {
+    return baseLine(this.#base) + this.relEndLine;
+  }
+
+  get endOffset(): number {
+    return baseOffset(this.#base) + this.relEndOffset;
+  }
+
+  /** From the first character of the name to the end of the terminator / closing brace. A fresh object. */
+  get range(): Range {
+    const line = baseLine(this.#base);
+    const offset = baseOffset(this.#base);
+    return {
+      start: {
+        line: line + this.relStartLine,
+        character: this.nameWord.startCharacter,
+        offset: offset + this.relStartOffset,
+      },
+      end: { line: line + this.relEndLine, character: this.endCharacter, offset: offset + this.relEndOffset },
+    };
+  }
+
+  /** Range of the terminating `;` (absent for blocks, Lua bodies and missing terminators): the range's last character. */
+  get semicolon(): Range | undefined {
+    if (this.terminator !== ";") return undefined;
+    return charRange(this.endLine, this.endCharacter - 1, this.endOffset - 1);
+  }
 }
 
 export type Node = Directive | Comment;

@@ -3,7 +3,7 @@
 // The scanner (`scanTree`) already makes each statement's Directive and each comment's Comment, in runs; what is
 // left here is the one thing only the grammar knows: which statements form a block's body.
 
-import type { Directive, Node, Word } from "./ast";
+import type { Directive, Node } from "./ast";
 import type { CloseMark, LeafRun, OpenHead, TreeToken } from "./scanner";
 
 /** The parts of nearley 2.20's Parser that `TokenArrayLexer.tidy` touches (not in its typings). */
@@ -82,10 +82,6 @@ export const terminals = {
   close: { test: (t: TreeToken): boolean => t.kind === "close" },
 };
 
-function emptyName(at: OpenHead): Word {
-  return { value: "", quote: null, range: { start: at.brace.start, end: at.brace.start } };
-}
-
 /**
  * `items` followed by a run: the run's own array when nothing comes before it in the block (most block bodies
  * are one run), else its nodes appended one by one (no `push(...nodes)`: ARCHITECTURE, argument limits).
@@ -97,16 +93,8 @@ export function appendRun(items: Node[], run: LeafRun): Node[] {
   return items;
 }
 
-export function blockStatement(o: OpenHead, children: Node[], c: CloseMark): Directive {
-  const nameWord = o.nameWord ?? emptyName(o);
-  return {
-    kind: "directive",
-    name: nameWord.value,
-    nameWord,
-    args: o.args,
-    argComments: o.comments,
-    terminator: "{",
-    block: { open: o.brace, close: c.brace, children },
-    range: { start: nameWord.range.start, end: c.brace ? c.brace.end : c.at },
-  };
+/** The block's directive (the scanner made it at the `{` and set its `}`) with its body. */
+export function blockStatement(o: OpenHead, children: Node[], _c: CloseMark): Directive {
+  o.directive.block!.children = children;
+  return o.directive;
 }

@@ -1,10 +1,11 @@
 // An edit → the parse of the new text, re-parsing only the block body (or the top-level statements) around
 // it and shifting the positions of what follows.
 //
-// Positions in the tree are absolute (ast.ts), so what follows the edit must be shifted: offsets by the
-// length delta, lines by the line delta, `character` on the line the re-parsed part ends on. That walk does
-// no scanning and allocates nothing per node, so it is a small part of a keystroke even on a 350k-line file
-// (bench/incremental-parse.ts measures both parts).
+// Lines and offsets in the tree are relative to the enclosing block's directive (ast.ts), so what follows the
+// edit moves by changing the later siblings of the re-parsed part and, in each block around it, its `}` and
+// its later siblings: offsets by the length delta, lines by the line delta. Characters are the line's own:
+// those on the line the re-parsed part ends on change too, one by one. The work is bounded by the siblings on
+// the path, not by the file (test/parse/edit-touches.test.ts; bench/incremental-parse.ts measures it).
 //
 // When is a local re-parse equal to the full one? The scanner's state at a block's `{` is fixed by the text
 // before it (unchanged), and after the block's `}` it is the same as before the edit (no words pending, no
@@ -13,7 +14,17 @@
 // `}` or `{` in the body: the body does not stand alone, and the parent block's body is tried, then the
 // top-level statements around the edit, then the whole file.
 
-import type { Directive, Node, ParsedFile, Position, Range, SyntaxError } from "./ast";
+import {
+  treeMoved,
+  type Comment,
+  type Directive,
+  type Node,
+  type ParsedFile,
+  type Position,
+  type Range,
+  type SyntaxError,
+  type Word,
+} from "./ast";
 import { parse, reparseBody, reparseRegion, type PartReparse } from "./parser";
 
 /** One edit in the offsets of the text it applies to (UTF-16): `[start, end)` replaced by `text`. */
@@ -40,7 +51,7 @@ export interface ParseUpdate {
   changed: Directive[];
   /** The new nodes (the re-parsed body's, or the top-level statements'); all of them for `full`. */
   added: Node[];
-  /** Position objects moved (shifted in place) after the re-parsed part: the work of the fix-up. */
+  /** Nodes moved in place after the re-parsed part (their numbers changed): the work of the fix-up. */
   moved: number;
   /** The change as applied (offsets clamped to the old text) and the old text's length. */
   change: TextChange;
@@ -113,9 +124,9 @@ export function offsetAt(parsed: ParsedFile, at: LineCharacter): number {
     const i = lastStartingOnOrBeforeLine(nodes, at.line);
     if (i < 0) break;
     const n = nodes[i];
-    line = n.range.start.line;
-    o = n.range.start.offset - n.range.start.character;
-    if (n.kind !== "directive" || !n.block || n.range.end.line < at.line) break;
+    line = n.startLine;
+    o = n.startOffset - n.startCharacter;
+    if (n.kind !== "directive" || !n.block || n.endLine < at.line) break;
     nodes = n.block.children;
   }
   for (; line < at.line; line++) {
@@ -138,7 +149,7 @@ function lastStartingOnOrBeforeLine(nodes: readonly Node[], line: number): numbe
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (nodes[mid].range.start.line <= line) {
+    if (nodes[mid].startLine <= line) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
@@ -203,8 +214,8 @@ function enclosingBlocks(children: Node[], start: number, end: number): Directiv
     const i = lastStartingAtOrBefore(nodes, start);
     if (i < 0) return path;
     const n = nodes[i];
-    if (n.kind !== "directive" || !n.block || !n.block.close) return path;
-    if (n.block.open.end.offset > start || end > n.block.close.start.offset) return path;
+    if (n.kind !== "directive" || !n.block || n.block.closeOffset < 0) return path;
+    if (n.block.openOffset + 1 > start || end > n.block.closeOffset) return path;
     path.push(n);
     nodes = n.block.children;
   }
@@ -217,7 +228,7 @@ function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number 
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (nodes[mid].range.start.offset <= offset) {
+    if (nodes[mid].startOffset <= offset) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
@@ -235,12 +246,12 @@ function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directiv
   const block = level >= 0 ? path[level].block! : null;
   const siblings = block ? block.children : old.children;
   let first = lastStartingAtOrBefore(siblings, edit.start);
-  while (first >= 0 && !(endsClosed(siblings[first]) && siblings[first].range.end.offset <= edit.start)) first--;
+  while (first >= 0 && !(endsClosed(siblings[first]) && siblings[first].endOffset <= edit.start)) first--;
   const from = first >= 0 ? siblings[first].range.end : block ? block.open.end : null;
   first++;
   let next = first;
   // A node starting right where the edit ends is re-parsed too (an insertion may run into its first word).
-  while (next < siblings.length && siblings[next].range.start.offset <= edit.end) next++;
+  while (next < siblings.length && siblings[next].startOffset <= edit.end) next++;
   const lo = from ? from.offset : 0;
   // When the part does not end between statements (a word typed right after a `}` runs into the next
   // line's statement), it takes in one more sibling, a few times, before the whole body is re-parsed.
@@ -249,14 +260,17 @@ function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directiv
       // The last statements of the body: scanned through the `}` (a word typed just before it is a
       // statement the `}` ends), as the whole body is, but from the last closed sibling.
       const close = block.close!;
-      const part = reparseBody(text, from!, close.start.offset + edit.delta);
+      const part = reparseBody(text, from!, close.start.offset + edit.delta, path[level]);
       if (part === null) return null;
-      // `;}`: the `;` that stays ends at the very Position the `}` that moves starts at.
-      if (close.start === from) close.start = { ...from };
       return splice(old, text, edit, path, level, first, siblings.length, part, lo, close.start.offset, close.start);
     }
     const anchor = next < siblings.length ? siblings[next].range.start : null;
-    const part = reparseRegion(text, from, anchor ? anchor.offset + edit.delta : text.length, block !== null);
+    const part = reparseRegion(
+      text,
+      from,
+      anchor ? anchor.offset + edit.delta : text.length,
+      block ? path[level] : null,
+    );
     if (part !== null) {
       return splice(old, text, edit, path, level, first, next, part, lo, anchor ? anchor.offset - 1 : Infinity, anchor);
     }
@@ -275,7 +289,7 @@ function reparseWholeBody(
 ): PartUpdate | null {
   const block = path[level].block!;
   const close = block.close!;
-  const part = reparseBody(text, block.open.end, close.start.offset + edit.delta);
+  const part = reparseBody(text, block.open.end, close.start.offset + edit.delta, path[level]);
   if (part === null) return null;
   const n = block.children.length;
   return splice(old, text, edit, path, level, 0, n, part, block.open.end.offset, close.start.offset, close.start, true);
@@ -311,21 +325,12 @@ function splice(
     for (const e of part.errors) errors.push(e);
     lineCount = part.end.line + 1;
   } else {
-    // Where each enclosing block sits among its siblings, found before any position moves (a moved offset is
-    // negative until `done()`, and a sibling may start at the very Position a block ends at).
+    // Where each enclosing block sits among its siblings, found before any position moves.
     const index: number[] = [];
-    for (let j = 0; j <= level; j++)
-      index.push(lastStartingAtOrBefore(siblingsOf(j - 1), path[j].range.start.offset) + 1);
-    if (level >= 0) {
-      // An empty body's `{` ends at the very Position its `}` starts at: the `{` stays, the `}` moves.
-      const block = path[level].block!;
-      if (block.close!.start === block.open.end) {
-        block.close!.start = { ...block.open.end };
-        if (anchor === block.open.end) anchor = block.close!.start;
-      }
-    }
+    for (let j = 0; j <= level; j++) index.push(lastStartingAtOrBefore(siblingsOf(j - 1), path[j].startOffset) + 1);
     const after = new Shift(anchor, part.end, edit.delta);
     errors = spliceErrors(old, part, lo, hi, after, edit.lfDelta);
+    after.charactersOnAnchorLine(siblings, next, path.slice(0, level + 1), index, siblingsOf);
     after.nodesFrom(siblings, next);
     // The blocks around the part: their `}`, and their later siblings.
     for (let j = level; j >= 0; j--) {
@@ -357,7 +362,7 @@ function splice(
 function endsClosed(n: Node): boolean {
   if (n.kind !== "directive") return false;
   if (n.terminator === ";") return true;
-  if (n.terminator === "{") return n.block!.close !== null;
+  if (n.terminator === "{") return n.block!.closeOffset >= 0;
   if (n.terminator === "lua") return n.lua!.inner.end.offset < n.lua!.range.end.offset;
   return false;
 }
@@ -402,7 +407,7 @@ function innermostOpenBlock(children: Node[]): Directive | null {
   let nodes = children;
   for (;;) {
     const n = nodes[nodes.length - 1];
-    if (n === undefined || n.kind !== "directive" || !n.block || n.block.close !== null) return found;
+    if (n === undefined || n.kind !== "directive" || !n.block || n.block.closeOffset >= 0) return found;
     found = n;
     nodes = n.block.children;
   }
@@ -414,9 +419,9 @@ const OPEN_BLOCK_LINE = /block opened on line (\d+) is never closed$/;
 function fixEndOfInput(e: SyntaxError, open: Directive | null, hi: number, lineDelta: number): void {
   if (lineDelta === 0) return;
   if (typeof e.crossplaneLine === "number") e.crossplaneLine += lineDelta;
-  // A negative offset: the brace is shared with an error shifted just before (Shift marks moved positions).
-  const brace = open?.block!.open.start;
-  if (brace !== undefined && (brace.offset < 0 || brace.offset > hi)) {
+  // The tree has not moved yet (splice moves errors first): the `{` is still at its old offset.
+  const brace = open?.block!.openOffset;
+  if (brace !== undefined && brace > hi) {
     const m = OPEN_BLOCK_LINE.exec(e.message);
     if (m) e.message = e.message.slice(0, m.index) + `block opened on line ${Number(m[1]) + lineDelta} is never closed`;
   }
@@ -437,26 +442,21 @@ function countLf(s: string, from = 0, to = s.length): number {
 }
 
 /**
- * Moves positions from `anchor` on (old text) to the new text, where `anchor` is now at `moved`: offsets by
- * `delta`, lines by the anchor's line delta, and `character` on the anchor's own line by its change.
+ * Moves what follows `anchor` (old text) to the new text, where `anchor` is now at `moved`: offsets by `delta`,
+ * lines by the anchor's line delta, and `character` on the anchor's own line by its change.
  *
- * Position objects are shared, and each must move exactly once. In the tree they are shared only between
- * positions the scanner made one after the other at the same offset (scanner.ts `position()`: a `;` right
- * after a word starts at that word's end), plus fixed references (a directive's range starts at its name's
- * start and ends at its `;`, Lua body, last word or `}`; every block left open ends at the one end-of-input
- * position). So the tree is walked in document order, skipping a position equal to the one moved just
- * before, and the fixed references are never visited apart. Errors share positions with the tree anywhere
- * (a missing `;` points at the word's own Range): theirs are moved first and marked by a negative offset
- * (`-1 - new offset`), which the walk skips, until `done()` turns the marks back. (Marking every position
- * instead cost a second pass and a 1.2M-entry array on a 350k-line file.)
+ * The tree's lines and offsets are relative to the directive of the enclosing block (ast.ts), so only the
+ * later siblings of the re-parsed part, the `}` (and end) of each block around it and those blocks' later
+ * siblings move: O(siblings on the path), not O(file). Characters are the line's own, so those on the anchor's
+ * line are moved one by one, in document order until the first position on a later line. Errors are plain
+ * objects that may share a Position among themselves: a Set keeps each moved once.
  */
 class Shift {
   readonly lineDelta: number;
   private readonly anchorLine: number;
   private readonly charDelta: number;
-  private readonly marked: Position[] = [];
+  private readonly seen = new Set<Position>();
   private readonly noop: boolean;
-  private last: Position | null = null;
   private count = 0;
 
   constructor(
@@ -470,13 +470,13 @@ class Shift {
     this.noop = delta === 0 && this.lineDelta === 0 && this.charDelta === 0;
   }
 
-  /** An error's position: moved and marked, wherever it is shared. */
+  /** An error's position (a plain object, moved once however often it is shared). */
   position(p: Position): void {
-    if (this.noop || p.offset < 0) return;
+    if (this.noop || this.seen.has(p)) return;
+    this.seen.add(p);
     if (p.line === this.anchorLine) p.character += this.charDelta;
     p.line += this.lineDelta;
-    p.offset = -1 - (p.offset + this.delta);
-    this.marked.push(p);
+    p.offset += this.delta;
   }
 
   range(r: Range): void {
@@ -484,19 +484,28 @@ class Shift {
     this.position(r.end);
   }
 
-  /** A tree position, visited in document order. */
-  private ordered(p: Position): void {
-    if (p === this.last || p.offset < 0) return;
-    if (p.line === this.anchorLine) p.character += this.charDelta;
-    p.line += this.lineDelta;
-    p.offset += this.delta;
-    this.last = p;
-    this.count++;
+  /**
+   * The characters on the anchor's line, in document order from the anchor: `nodes[from ..]`, then for each
+   * block of `path` from the innermost, its `}` and its later siblings (`index[j]` in `outer(j)`). Reads
+   * absolute lines, so it runs before any line or offset moves.
+   */
+  charactersOnAnchorLine(
+    nodes: readonly Node[],
+    from: number,
+    path: Directive[],
+    index: number[],
+    outer: (j: number) => Node[],
+  ): void {
+    if (this.charDelta === 0) return;
+    if (!this.charsOfNodes(nodes, from)) return;
+    for (let j = path.length - 1; j >= 0; j--) {
+      if (!this.charsOfEnd(path[j])) return;
+      if (!this.charsOfNodes(outer(j - 1), index[j])) return;
+    }
   }
 
-  /** `nodes[from ..]` and everything inside them, in document order. */
-  nodesFrom(nodes: readonly Node[], from: number): void {
-    if (this.noop) return;
+  /** false once a node starts after the anchor's line (everything after it does too). */
+  private charsOfNodes(nodes: readonly Node[], from: number): boolean {
     const stack: Node[] = [];
     // true: the node's block body is done, its `}` (or the end of the input) comes next.
     const closing: boolean[] = [];
@@ -504,100 +513,92 @@ class Shift {
       stack.push(nodes[i]);
       closing.push(false);
     }
+    const a = this.anchorLine;
     while (stack.length > 0) {
       const n = stack.pop()!;
-      const close = closing.pop()!;
-      if (n.kind === "comment") {
-        this.ordered(n.range.start);
-        this.ordered(n.range.end);
-      } else if (close) this.blockEnd(n);
-      else {
-        if (n.argComments.length > 0) this.headWithComments(n);
-        else this.head(n);
-        const block = n.block;
-        if (block) {
-          stack.push(n);
-          closing.push(true);
-          const children = block.children;
-          for (let i = children.length - 1; i >= 0; i--) {
-            stack.push(children[i]);
-            closing.push(false);
-          }
-        }
+      if (closing.pop()) {
+        if (!this.charsOfEnd(n as Directive)) return false;
+        continue;
       }
+      if (n.startLine !== a) return false;
+      if (n.kind === "comment") {
+        this.chars(n);
+        continue;
+      }
+      this.chars(n.nameWord);
+      for (const w of n.args) this.chars(w);
+      for (const c of n.argComments) this.chars(c);
+      if (n.lua) {
+        const at = n.lua.at;
+        const line = n.startLine;
+        for (let i = 0; i < at.length; i += 3) if (line + at[i] === a) at[i + 1] += this.charDelta;
+      }
+      const block = n.block;
+      if (block) {
+        if (n.startLine + block.relOpenLine === a) block.openCharacter += this.charDelta;
+        stack.push(n);
+        closing.push(true);
+        for (let i = block.children.length - 1; i >= 0; i--) {
+          stack.push(block.children[i]);
+          closing.push(false);
+        }
+      } else if (n.endLine === a) n.endCharacter += this.charDelta;
+    }
+    return true;
+  }
+
+  /** A word's or comment's ends on the anchor's line. */
+  private chars(s: Word | Comment): void {
+    const a = this.anchorLine;
+    if (s.startLine === a) s.startCharacter += this.charDelta;
+    if (s.endLine === a) s.endCharacter += this.charDelta;
+    this.count++;
+  }
+
+  /** A block's `}` and the directive's end, when on the anchor's line; false when after it. */
+  private charsOfEnd(d: Directive): boolean {
+    const a = this.anchorLine;
+    const block = d.block!;
+    if (block.relCloseOffset >= 0) {
+      if (d.startLine + block.relCloseLine !== a) return false;
+      block.closeCharacter += this.charDelta;
+    }
+    if (d.endLine !== a) return false;
+    d.endCharacter += this.charDelta;
+    this.count++;
+    return true;
+  }
+
+  /** `nodes[from ..]`, siblings after the part or after a block around it: their lines and offsets. */
+  nodesFrom(nodes: readonly Node[], from: number): void {
+    if (this.noop) return;
+    for (let i = from; i < nodes.length; i++) {
+      const n = nodes[i];
+      n.relStartLine += this.lineDelta;
+      n.relStartOffset += this.delta;
+      n.relEndLine += this.lineDelta;
+      n.relEndOffset += this.delta;
+      this.count++;
     }
   }
 
-  /** The `}` of a block around the re-parsed part (or the end of the input for a block left open). */
+  /** The `}` of a block around the part (the end of the input for a block left open), and so the directive's end. */
   blockEnd(d: Directive): void {
     if (this.noop) return;
-    const close = d.block!.close;
-    if (close) {
-      this.ordered(close.start);
-      this.ordered(close.end);
-    } else this.ordered(d.range.end);
-  }
-
-  /** Name, arguments, and the `;`, Lua body or `{` (the range's own ends are these). */
-  private head(d: Directive): void {
-    this.ordered(d.nameWord.range.start);
-    this.ordered(d.nameWord.range.end);
-    const args = d.args;
-    for (let i = 0; i < args.length; i++) {
-      this.ordered(args[i].range.start);
-      this.ordered(args[i].range.end);
+    const block = d.block!;
+    if (block.relCloseOffset >= 0) {
+      block.relCloseLine += this.lineDelta;
+      block.relCloseOffset += this.delta;
     }
-    this.terminator(d);
+    d.relEndLine += this.lineDelta;
+    d.relEndOffset += this.delta;
+    this.count++;
   }
 
-  private terminator(d: Directive): void {
-    if (d.semicolon) {
-      this.ordered(d.semicolon.start);
-      this.ordered(d.semicolon.end);
-    } else if (d.lua) {
-      this.ordered(d.lua.range.start);
-      this.ordered(d.lua.inner.start);
-      this.ordered(d.lua.inner.end);
-      this.ordered(d.lua.range.end);
-    } else if (d.block) {
-      this.ordered(d.block.open.start);
-      this.ordered(d.block.open.end);
-    }
-  }
-
-  /**
-   * A head with comments between its words (rare): words and comments interleave, so document order is
-   * not at hand; its positions are told apart by identity, and the last one in the text is `last`.
-   */
-  private headWithComments(d: Directive): void {
-    const seen = new Set<Position>();
-    let lastInText: Position | null = null;
-    const visit = (p: Position): void => {
-      if (seen.has(p)) return;
-      seen.add(p);
-      this.ordered(p);
-      this.last = null;
-      if (lastInText === null || p.offset > lastInText.offset) lastInText = p;
-    };
-    const ranges: Range[] = [d.nameWord.range];
-    for (const a of d.args) ranges.push(a.range);
-    for (const c of d.argComments) ranges.push(c.range);
-    if (d.semicolon) ranges.push(d.semicolon);
-    if (d.lua) ranges.push(d.lua.range, d.lua.inner);
-    if (d.block) ranges.push(d.block.open);
-    for (const r of ranges) {
-      visit(r.start);
-      visit(r.end);
-    }
-    this.last = lastInText;
-  }
-
-  /** Ends the marks: every marked offset back to its (new) value. Returns how many positions moved. */
+  /** Ends the move (every tree's absolute starts are found again). Returns how many nodes moved. */
   done(): number {
-    const marked = this.marked;
-    const n = marked.length;
-    for (let i = 0; i < n; i++) marked[i].offset = -1 - marked[i].offset;
-    marked.length = 0;
-    return n + this.count;
+    this.seen.clear();
+    treeMoved();
+    return this.count;
   }
 }

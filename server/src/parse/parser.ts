@@ -2,7 +2,7 @@
 // compiled to ./generated/grammar.ts at build time) assembles them into the tree.
 
 import * as nearley from "nearley";
-import type { Node, ParsedFile, Position, SyntaxError } from "./ast";
+import type { Directive, Node, ParsedFile, Position, SyntaxError } from "./ast";
 import { scanTree } from "./scanner";
 import grammar from "./generated/grammar";
 import { TokenArrayLexer, type ParserInternals } from "./build";
@@ -38,16 +38,27 @@ export interface PartReparse {
  * Re-parses only the body of `block` in `newText`, where the body now spans from just after `{`
  * (at `open`, unchanged by the edit) to `closeOffset` (the `}` shifted by the edit). Returns null when the
  * body does not stand alone any more (braces no longer balance inside it): the caller parses the whole file.
+ * The nodes' positions are relative to `parent` (the block's directive; ast.ts), absolute when it is null.
  */
-export function reparseBlockBody(newText: string, bodyStart: Position, closeOffset: number): Node[] | null {
-  return reparseBody(newText, bodyStart, closeOffset)?.children ?? null;
+export function reparseBlockBody(
+  newText: string,
+  bodyStart: Position,
+  closeOffset: number,
+  parent: Directive | null = null,
+): Node[] | null {
+  return reparseBody(newText, bodyStart, closeOffset, parent)?.children ?? null;
 }
 
 /** `reparseBlockBody` with the body's errors and the new position of its `}` (incremental.ts). */
-export function reparseBody(newText: string, bodyStart: Position, closeOffset: number): PartReparse | null {
+export function reparseBody(
+  newText: string,
+  bodyStart: Position,
+  closeOffset: number,
+  parent: Directive | null = null,
+): PartReparse | null {
   // Scan through the `}` itself: a construct that reaches it (a `#` comment, a string) swallows it in a full
   // parse, and then the body no longer stands alone.
-  const scanned = scanTree(newText, { from: bodyStart, to: closeOffset + 1, allowUnbalanced: true });
+  const scanned = scanTree(newText, { from: bodyStart, to: closeOffset + 1, allowUnbalanced: true, parent });
   const close = scanned.tokens.pop();
   if (close?.kind !== "close" || close.brace?.start.offset !== closeOffset) return null;
   let depth = 0;
@@ -68,16 +79,22 @@ export function reparseBody(newText: string, bodyStart: Position, closeOffset: n
  * node, the block's `}`, or the end of the text). Returns null when the scanner would not be between
  * statements at `to` in a full parse: something is still open there (a statement, a block, a string, a Lua
  * body: the only errors that carry `crossplaneLine` are those of the end of the input), a comment runs into
- * it, or (nested) a `}` closes the block before it.
+ * it, or (nested: `parent` is the block's directive) a `}` closes the block before it.
  */
-export function reparseRegion(newText: string, from: Position | null, to: number, nested: boolean): PartReparse | null {
-  const scanned = scanTree(newText, from ? { from, to, allowUnbalanced: nested } : { to });
+export function reparseRegion(
+  newText: string,
+  from: Position | null,
+  to: number,
+  parent: Directive | null,
+): PartReparse | null {
+  const nested = parent !== null;
+  const scanned = scanTree(newText, from ? { from, to, allowUnbalanced: nested, parent } : { to });
   if (to < newText.length) {
     if (scanned.errors.some((e) => e.crossplaneLine !== undefined)) return null;
     // The grammar's terminals are runs of statements and comments (scanner.ts): the last node of the last run.
     const run = scanned.tokens[scanned.tokens.length - 1];
     const last = run?.kind === "run" ? run.nodes[run.nodes.length - 1] : undefined;
-    if (last?.kind === "comment" && last.range.end.offset === to) return null;
+    if (last?.kind === "comment" && last.endOffset === to) return null;
   }
   if (nested) {
     let depth = 0;

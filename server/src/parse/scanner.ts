@@ -20,7 +20,24 @@
 // Invariant: the token stream is balanced. A stray `}` is reported and dropped; blocks left open at the
 // end of the input get synthetic closing tokens. So the grammar always accepts the stream.
 
-import type { Comment, Directive, LuaBody, Node, Position, Range, SyntaxError, Word } from "./ast";
+import {
+  Block,
+  Comment,
+  Directive,
+  LuaBody,
+  Word,
+  type Node,
+  type Position,
+  type Range,
+  type SyntaxError,
+} from "./ast";
+
+/** A Lua body as the scanner reads it (absolute positions); the tree's `LuaBody` is relative to its directive. */
+export interface ScannedLua {
+  code: string;
+  range: Range;
+  inner: Range;
+}
 
 export interface StmtToken {
   type: "stmt";
@@ -28,7 +45,7 @@ export interface StmtToken {
   comments: readonly Comment[];
   /** The `;`, or null when the statement ended without one (an error was reported). */
   semicolon: Range | null;
-  lua?: LuaBody;
+  lua?: ScannedLua;
   /** End of the statement (after `;`, the Lua `}` or the last word). */
   end: Position;
 }
@@ -88,6 +105,8 @@ export interface OpenHead {
   args: Word[];
   comments: readonly Comment[];
   brace: Range;
+  /** The block's directive, made at its `{` (its statements' base); the grammar gives it its children. */
+  directive: Directive;
 }
 
 export interface CloseMark {
@@ -106,6 +125,8 @@ export interface TreeScanResult {
 export interface ScanOptions {
   /** Where to start (default: the beginning of the text, after a UTF-8 BOM). */
   from?: Position;
+  /** The directive of the block `from` is in (the base of the nodes made at its level; null: the file). */
+  parent?: Directive | null;
   /** Offset to stop at (default: end of text). */
   to?: number;
   /** Depth of blocks already open at `from` (for re-scanning a block body): stray `}` are tolerated up to it. */
@@ -176,7 +197,9 @@ class Scanner {
    */
   private lastPosition: Position = { line: -1, character: -1, offset: -1 };
   /** Stack of the `{` of the blocks open now (with the name of their directive), for error messages. */
-  private readonly openBlocks: { brace: Range; name: string }[] = [];
+  private readonly openBlocks: { brace: Range; name: string; directive: Directive | null }[] = [];
+  /** The base of statements outside every block opened in this scan (`ScanOptions.parent`). */
+  private readonly parent: Directive | null;
   /** Line of the last token crossplane's lexer would have produced (it drops a word cut off by the end). */
   private lastTokenLine = 0;
   /** A string or Lua body that the end of the input cut off. */
@@ -204,6 +227,20 @@ class Scanner {
     }
     this.end = options.to ?? text.length;
     this.allowUnbalanced = options.allowUnbalanced ?? false;
+    this.parent = options.parent ?? null;
+  }
+
+  /** The directive whose start the next statement or standalone comment is relative to. */
+  private base(): Directive | null {
+    const n = this.openBlocks.length;
+    return n > 0 ? this.openBlocks[n - 1].directive : this.parent;
+  }
+
+  /** `node`'s absolute numbers made relative to the current base. */
+  private place(node: Directive | Comment): void {
+    const base = this.base();
+    if (base === null) node.rebase(null, 0, 0);
+    else node.rebase(base, base.startLine, base.startOffset);
   }
 
   position(offset = this.pos): Position {
@@ -277,10 +314,12 @@ class Scanner {
       }
       if (c === HASH) {
         const comment = this.readComment();
-        this.lastTokenLine = comment.range.start.line;
+        this.lastTokenLine = comment.startLine;
         if (this.nWords > 0) (this.comments ??= []).push(comment);
-        else if (this.tree) this.pushLeaf(comment);
-        else this.tokens.push({ type: "comment", comment });
+        else if (this.tree) {
+          this.place(comment);
+          this.pushLeaf(comment);
+        } else this.tokens.push({ type: "comment", comment });
         continue;
       }
       if (c === SEMI) {
@@ -299,8 +338,8 @@ class Scanner {
         if (this.nWords === 0) {
           this.error('unexpected "{": a block needs a directive name before it', r, "unexpected-open-brace");
         }
-        this.openBlocks.push({ brace: r, name: this.nWords > 0 ? words[0].value : "" });
-        this.emitOpen(r);
+        const name = this.nWords > 0 ? words[0].value : "";
+        this.openBlocks.push({ brace: r, name, directive: this.emitOpen(r) });
         continue;
       }
       if (c === RBRACE) {
@@ -313,14 +352,14 @@ class Scanner {
           });
           continue;
         }
-        this.openBlocks.pop();
+        this.closeBlock(this.openBlocks.pop(), r.start);
         this.emitClose(r, r.start);
         continue;
       }
       // A word.
       const word = this.readWord();
-      const cutOff = word.quote ? this.unterminated !== null : word.range.end.offset >= end;
-      if (!cutOff) this.lastTokenLine = word.range.start.line;
+      const cutOff = word.quote ? this.unterminated !== null : word.endOffset >= end;
+      if (!cutOff) this.lastTokenLine = word.startLine;
       words[this.nWords++] = word;
       if (this.nWords === 1 && word.value.endsWith(LUA_BLOCK_SUFFIX)) {
         const lua = this.tryLuaBlock();
@@ -332,7 +371,7 @@ class Scanner {
   }
 
   /** The statement of the words read so far ends (by `;`, a Lua body, a `}` or the end of the input). */
-  private emitStatement(semicolon: Range | null, lua: LuaBody | null, end: Position): void {
+  private emitStatement(semicolon: Range | null, lua: ScannedLua | null, end: Position): void {
     const words = this.words;
     const n = this.nWords;
     const comments = this.comments ?? NO_COMMENTS;
@@ -348,16 +387,28 @@ class Scanner {
       return;
     }
     const nameWord = words[0];
-    const name = nameWord.value;
     const args = words.slice(1, n);
-    const range = { start: nameWord.range.start, end };
-    // One literal per case, each with all its properties: no property added later (no map transition, and
-    // the optional ones stay absent rather than undefined, as the tree's consumers and tests expect).
-    let d: Directive;
-    if (semicolon)
-      d = { kind: "directive", name, nameWord, args, argComments: comments, terminator: ";", semicolon, range };
-    else if (lua) d = { kind: "directive", name, nameWord, args, argComments: comments, terminator: "lua", lua, range };
-    else d = { kind: "directive", name, nameWord, args, argComments: comments, terminator: null, range };
+    const terminator = semicolon ? ";" : lua ? "lua" : null;
+    const line = nameWord.relStartLine;
+    const offset = nameWord.relStartOffset;
+    const d = new Directive(
+      nameWord.value,
+      nameWord,
+      args,
+      comments,
+      terminator,
+      undefined,
+      undefined,
+      line,
+      offset,
+      end.line,
+      end.character,
+      end.offset,
+    );
+    this.place(d);
+    for (let i = 0; i < n; i++) words[i].rebase(d, line, offset);
+    for (let i = 0; i < comments.length; i++) comments[i].rebase(d, line, offset);
+    if (lua) d.lua = new LuaBody(lua.code, d, lua.range, lua.inner);
     this.pushLeaf(d);
   }
 
@@ -369,24 +420,75 @@ class Scanner {
     } else this.leafRun.nodes.push(node);
   }
 
-  private emitOpen(brace: Range): void {
+  /** A block head: in a tree scan, its directive (with an empty block), else null. */
+  private emitOpen(brace: Range): Directive | null {
     const words = this.words;
     const n = this.nWords;
     const comments = this.comments ?? NO_COMMENTS;
     this.nWords = 0;
     this.comments = null;
-    if (this.tree) {
-      this.leafRun = null;
-      this.tokens.push({
-        kind: "open",
-        nameWord: n > 0 ? words[0] : null,
-        args: n > 1 ? words.slice(1, n) : [],
-        comments,
-        brace,
-      });
-    } else {
+    if (!this.tree) {
       this.tokens.push({ type: "open", words: words.slice(0, n), comments, brace });
+      return null;
     }
+    this.leafRun = null;
+    const nameWord =
+      n > 0
+        ? words[0]
+        : new Word(
+            "",
+            null,
+            brace.start.line,
+            brace.start.character,
+            brace.start.offset,
+            brace.start.line,
+            brace.start.character,
+            brace.start.offset,
+          );
+    const args = n > 1 ? words.slice(1, n) : [];
+    const line = nameWord.relStartLine;
+    const offset = nameWord.relStartOffset;
+    const d = new Directive(
+      nameWord.value,
+      nameWord,
+      args,
+      comments,
+      "{",
+      undefined,
+      undefined,
+      line,
+      offset,
+      brace.end.line,
+      brace.end.character,
+      brace.end.offset,
+    );
+    const b = brace.start;
+    d.block = new Block(d, [], b.line - line, b.character, b.offset - offset, -1, -1, -1);
+    this.place(d);
+    nameWord.rebase(d, line, offset);
+    for (let i = 1; i < n; i++) words[i].rebase(d, line, offset);
+    for (let i = 0; i < comments.length; i++) comments[i].rebase(d, line, offset);
+    this.tokens.push({ kind: "open", nameWord: n > 0 ? nameWord : null, args, comments, brace, directive: d });
+    return d;
+  }
+
+  /** A block of this scan ends: at its `}` (`brace`), or at the end of the input (null), where `at` is. */
+  private closeBlock(open: { directive: Directive | null } | undefined, brace: Position | null, at?: Position): void {
+    const d = open?.directive;
+    if (!d) return;
+    const line = d.startLine;
+    const offset = d.startOffset;
+    if (brace) {
+      const block = d.block!;
+      block.relCloseLine = brace.line - line;
+      block.closeCharacter = brace.character;
+      block.relCloseOffset = brace.offset - offset;
+    }
+    const end = at ?? { line: brace!.line, character: brace!.character + 1, offset: brace!.offset + 1 };
+    const base = d.base;
+    d.relEndLine = end.line - (base === null ? 0 : base.startLine);
+    d.endCharacter = end.character;
+    d.relEndOffset = end.offset - (base === null ? 0 : base.startOffset);
   }
 
   private emitClose(brace: Range | null, at: Position): void {
@@ -442,7 +544,10 @@ class Scanner {
       this.error(message, range, code, { fatalForCrossplane: true, crossplaneLine });
     }
     if (n > 0) this.emitStatement(null, null, last.range.end);
-    for (let i = blocks; i > 0; i--) this.emitClose(null, at);
+    for (let i = blocks; i > 0; i--) {
+      this.closeBlock(this.openBlocks[i - 1], null, at);
+      this.emitClose(null, at);
+    }
     this.openBlocks.length = 0;
   }
 
@@ -488,15 +593,18 @@ class Scanner {
         code: "comment-continues-past-cr",
       });
     }
-    return { kind: "comment", text: text.slice(start.offset + 1, p), range: { start, end } };
+    return new Comment(text.slice(start.offset + 1, p), start, end);
   }
 
   /** Reads one word starting at `pos` (not whitespace, not `;{}#` at its start). */
   private readWord(): Word {
     const text = this.text;
-    const start = this.position();
     const c0 = text.charCodeAt(this.pos);
-    if (c0 === DQUOTE || c0 === SQUOTE) return this.readQuoted(c0, start);
+    if (c0 === DQUOTE || c0 === SQUOTE) return this.readQuoted(c0, this.position());
+    // Numbers, not Position objects: the Word keeps numbers (ast.ts), and the scan makes ~3 words per line.
+    const startLine = this.line;
+    const startCharacter = this.pos - this.lineStart;
+    const startOffset = this.pos;
     let p = this.pos;
     // A word without escapes and `${…}` (almost all) is its text as written: hashed as it is read, for `intern`.
     let plain = true;
@@ -527,10 +635,9 @@ class Scanner {
       p++;
     }
     this.pos = p;
-    const end = this.position();
     // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
-    const value = plain ? this.intern(start.offset, p, hash) : normalizeNewlines(text.slice(start.offset, p));
-    return { value, quote: null, range: { start, end } };
+    const value = plain ? this.intern(startOffset, p, hash) : normalizeNewlines(text.slice(startOffset, p));
+    return new Word(value, null, startLine, startCharacter, startOffset, this.line, p - this.lineStart, p);
   }
 
   /**
@@ -628,14 +735,14 @@ class Scanner {
         );
       }
     }
-    return { value, quote: q, range: { start, end } };
+    return new Word(value, q, start.line, start.character, start.offset, end.line, end.character, end.offset);
   }
 
   /**
    * After the name of a `*_by_lua_block` directive: reads `set_by_lua_block`'s `$var`, then the Lua body.
    * Returns null (and leaves the position unchanged) when no `{` follows, so the statement is read normally.
    */
-  private tryLuaBlock(): LuaBody | null {
+  private tryLuaBlock(): ScannedLua | null {
     const words = this.words;
     const text = this.text;
     const saved = { pos: this.pos, line: this.line, lineStart: this.lineStart, errors: this.errors.length };
@@ -681,8 +788,8 @@ class Scanner {
       };
       return {
         code: normalizeNewlines(text.slice(innerStart.offset, at.offset)),
-        range: { start: open.start, end: at },
-        inner: { start: innerStart, end: at },
+        range: { start: { ...open.start }, end: { ...at } },
+        inner: { start: { ...innerStart }, end: { ...at } },
       };
     }
     const innerEnd = this.position();
@@ -690,8 +797,8 @@ class Scanner {
     this.lastTokenLine = close.start.line;
     return {
       code: normalizeNewlines(text.slice(innerStart.offset, innerEnd.offset)),
-      range: { start: open.start, end: close.end },
-      inner: { start: innerStart, end: innerEnd },
+      range: { start: { ...open.start }, end: { ...close.end } },
+      inner: { start: { ...innerStart }, end: { ...innerEnd } },
     };
   }
 

@@ -173,14 +173,15 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
       // The block's statements up to the next one that opens a block (which is read first).
       while (frame.index < nodes.length) {
         const node = nodes[frame.index++];
-        const start = node.range.start;
-        if (start.offset >= cutoff) {
+        // The numbers, not `range` (which makes three objects per read: parse/ast.ts).
+        const offset = node.startOffset;
+        if (offset >= cutoff) {
           // Everything after the cutoff is dropped, in this block and in those around it.
           stack.length = 0;
           break blocks;
         }
-        if (nextSyntax < syntaxErrors.length) flushSyntaxErrorsBefore(start.offset);
-        const line = start.line + 1;
+        if (nextSyntax < syntaxErrors.length) flushSyntaxErrorsBefore(offset);
+        const line = node.startLine + 1;
         if (node.kind === "comment") {
           if (options.comments) out.push(commentStmt(file, options, line, node.text));
           continue;

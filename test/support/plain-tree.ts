@@ -1,0 +1,58 @@
+// The tree's nodes as the plain objects a test writes by hand: the parser keeps positions as numbers in class
+// instances (parse/ast.ts) and builds `range`, `open`, `close` and `semicolon` when read, so a node compared
+// with a literal is first turned into this shape (properties a node does not have are left out).
+
+import * as assert from "assert";
+import { Block, Comment, Directive, LuaBody, Word, type Node } from "../../server/src/parse/ast";
+import { walkTree } from "../../server/src/parse/walk";
+
+/** `value` with every tree node inside it (arrays and plain objects walked) in its plain shape. */
+export function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value instanceof Word) return { value: value.value, quote: value.quote, range: value.range };
+  if (value instanceof Comment) return { kind: "comment", text: value.text, range: value.range };
+  if (value instanceof LuaBody) return { code: value.code, range: value.range, inner: value.inner };
+  if (value instanceof Block) return { open: value.open, close: value.close, children: plain(value.children) };
+  if (value instanceof Directive) {
+    const out: Record<string, unknown> = {
+      kind: "directive",
+      name: value.name,
+      nameWord: plain(value.nameWord),
+      args: plain(value.args),
+      argComments: plain(value.argComments),
+      terminator: value.terminator,
+    };
+    if (value.semicolon) out.semicolon = value.semicolon;
+    if (value.block) out.block = plain(value.block);
+    if (value.lua) out.lua = plain(value.lua);
+    out.range = value.range;
+    return out;
+  }
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v);
+    return out;
+  }
+  return value;
+}
+
+/** `assert.deepStrictEqual` of the two values' plain shapes. */
+export function deepStrictEqualPlain(actual: unknown, expected: unknown, message?: string): void {
+  assert.deepStrictEqual(plain(actual), plain(expected), message);
+}
+
+/**
+ * Every node's base is what ast.ts says it is: a statement's or standalone comment's, the directive of the
+ * block it is in (null at the top level); a word's and argument comment's, its directive. With equal relative
+ * numbers (deepStrictEqual), equal bases make equal absolute positions.
+ */
+export function assertBases(children: readonly Node[], what: string): void {
+  walkTree<Directive | null>(children, null, (n, base) => {
+    assert.strictEqual(n.base, base, `${what}: base of the node at ${n.startOffset}`);
+    if (n.kind === "comment") return undefined;
+    for (const w of [n.nameWord, ...n.args])
+      assert.strictEqual(w.base, n, `${what}: base of the word at ${w.startOffset}`);
+    for (const c of n.argComments) assert.strictEqual(c.base, n, `${what}: base of the comment at ${c.startOffset}`);
+    return n.block ? n : undefined;
+  });
+}
