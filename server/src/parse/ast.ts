@@ -235,6 +235,7 @@ export class Directive {
   #epoch = -1;
   #line = 0;
   #offset = 0;
+  #memo: unknown[] | undefined = undefined;
 
   constructor(
     public name: string,
@@ -258,6 +259,20 @@ export class Directive {
   /** The directive of the block this one is in (null at the top level). */
   get base(): Directive | null {
     return this.#base;
+  }
+
+  /**
+   * Answers derived from this block's content, kept with the node across keystrokes
+   * (workspace/subtree-memo.ts owns the slots). A private field: not part of the tree's value, so never
+   * compared or serialised. A field, not a WeakMap keyed by the node: a cold check of 1M lines set ~1M
+   * WeakMap entries, which cost 0.9 s of CPU and doubled the time of every scavenge (ephemeron tables).
+   */
+  get memoSlots(): unknown[] | undefined {
+    return this.#memo;
+  }
+
+  set memoSlots(slots: unknown[] | undefined) {
+    this.#memo = slots;
   }
 
   /** Makes the numbers (absolute so far, or relative to the old base) relative to `base`, whose start is at `line`, `offset`. */

@@ -10,46 +10,44 @@
 // blocks around the edit: on large-config (35,178 lines, 32,662 statements) a keystroke inside one
 // `server {}` walks the few hundred statements of its path instead of every statement.
 //
+// The answers live in the block's own `memoSlots` (one slot per memo), not in WeakMaps keyed by the node: the
+// first analysis fills a slot for every block, and on a 1M-line check ~1M WeakMap entries cost 0.9 s of
+// CPU in WeakMap#set and doubled every scavenge (V8's ephemeron tables); a field costs one pointer a directive.
+//
 // What a memo holds must not be a position (they move in place; compact representations build them on
 // read): only nodes, words, counts and texts, with ranges read from the nodes when used.
 
 import type { Directive } from "../parse/ast";
 
-/** Every memo, for `forgetChangedBlocks`: a fixed set of module-level memos (each a WeakMap). */
-const memos: SubtreeMemo<unknown>[] = [];
+/** How many memos exist: each owns one slot of a block's `memoSlots`. */
+let memoCount = 0;
 
 /** Answers per block directive, valid until the block's content changes (see the file's comment). */
 export class SubtreeMemo<T> {
-  private map = new WeakMap<Directive, T>();
-
-  constructor() {
-    memos.push(this as SubtreeMemo<unknown>);
-  }
+  private readonly slot = memoCount++;
 
   get(d: Directive): T | undefined {
-    return this.map.get(d);
+    return d.memoSlots?.[this.slot] as T | undefined;
   }
 
   set(d: Directive, value: T): void {
-    this.map.set(d, value);
+    const s = d.memoSlots;
+    if (s !== undefined) {
+      s[this.slot] = value;
+      return;
+    }
+    const slots = new Array<unknown>(memoCount).fill(undefined);
+    slots[this.slot] = value;
+    d.memoSlots = slots;
   }
 
   delete(d: Directive): void {
-    this.map.delete(d);
-  }
-
-  /** Forgets every answer (tests comparing with a from-scratch analysis). */
-  clear(): void {
-    this.map = new WeakMap();
+    const s = d.memoSlots;
+    if (s !== undefined) s[this.slot] = undefined;
   }
 }
 
 /** The blocks an in-place update changed (`ParseUpdate.changed`): no memo answers for them any more. */
 export function forgetChangedBlocks(changed: readonly Directive[]): void {
-  for (const m of memos) for (const d of changed) m.delete(d);
-}
-
-/** Forgets every answer of every memo (tests that compare with a from-scratch analysis). */
-export function forgetAllSubtrees(): void {
-  for (const m of memos) m.clear();
+  for (const d of changed) d.memoSlots = undefined;
 }
