@@ -14,6 +14,7 @@
 
 import type { Directive, Range } from "../parse/ast";
 import type { Configuration, FileInstance } from "../workspace/configuration";
+import { mayHoldUnder } from "./names-under";
 
 export type ContextKind =
   | "main"
@@ -311,39 +312,108 @@ class Context implements ConfigContext {
   }
 }
 
-/** Per model: its sites by directive name (built on first use). */
-const siteIndexes = new WeakMap<ConfigModel, () => ReadonlyMap<string, DirectiveSite[]>>();
+/** Per model: its sites by directive name (built on first use), and the lists asked for one name or question. */
+interface SiteQueries {
+  byName: () => ReadonlyMap<string, DirectiveSite[]>;
+  /** `top`: main, or the innermost implied block of a snippet, where its sites are. */
+  top: ConfigContext;
+  answered: Map<string, DirectiveSite[]>;
+  /** Whether `byName` has been built (then it answers every name). */
+  indexed: boolean;
+}
+
+const siteQueries = new WeakMap<ConfigModel, SiteQueries>();
 
 /**
  * Every site of the model by directive name, each list in reading order. Built when first asked for rather
  * than in buildModel: one Map lookup per site, with name strings whose hashes the parse tree keeps from one
- * keystroke to the next.
+ * keystroke to the next. A keystroke's analysis does not ask for it (`sitesWhere` answers its few names).
  */
 export function sitesByName(model: ConfigModel): ReadonlyMap<string, readonly DirectiveSite[]> {
-  // Every model comes from buildModel, which registers its index.
-  return siteIndexes.get(model)!();
+  // Every model comes from buildModel, which registers its queries.
+  const q = siteQueries.get(model)!;
+  q.indexed = true;
+  return q.byName();
 }
 
-function lazyIndex(sites: readonly DirectiveSite[]): () => ReadonlyMap<string, DirectiveSite[]> {
+/**
+ * The sites whose name `wanted` accepts, in reading order, remembered per model under `key` (one key, one
+ * `wanted`). Only the blocks that may hold such a name are walked (names-under.ts, remembered per block
+ * across keystrokes): for a rare name, the sites of the outer blocks and of the blocks around the edit.
+ */
+export function sitesWhere(model: ConfigModel, key: string, wanted: (name: string) => boolean): DirectiveSite[] {
+  const q = siteQueries.get(model)!;
+  let found = q.answered.get(key);
+  if (found === undefined) {
+    const out: DirectiveSite[] = [];
+    forEachSiteInReadingOrder(
+      q.top,
+      (s) => {
+        if (wanted(s.directive.name)) out.push(s);
+      },
+      (child) => mayHoldUnder(child.directive!, key, wanted),
+    );
+    q.answered.set(key, (found = out));
+  }
+  return found;
+}
+
+function sitesNamed(model: ConfigModel, name: string): DirectiveSite[] {
+  const q = siteQueries.get(model)!;
+  if (q.indexed) return q.byName().get(name) ?? [];
+  return sitesWhere(model, `=${name}`, (n) => n === name);
+}
+
+function lazyIndex(top: ConfigContext): () => ReadonlyMap<string, DirectiveSite[]> {
   let index: Map<string, DirectiveSite[]> | undefined;
   return () => {
     if (index === undefined) {
-      index = new Map();
-      for (const s of sites) {
-        const list = index.get(s.directive.name);
-        if (list === undefined) index.set(s.directive.name, [s]);
+      const byName = new Map<string, DirectiveSite[]>();
+      forEachSiteInReadingOrder(top, (s) => {
+        const list = byName.get(s.directive.name);
+        if (list === undefined) byName.set(s.directive.name, [s]);
         else list.push(s);
-      }
+      });
+      index = byName;
     }
     return index;
   };
 }
 
+/**
+ * Every site under `top` in reading order: each context's own sites, with a child block's sites read where
+ * its block directive stands, except the child blocks `enter` refuses. buildModel keeps no list of every
+ * site (a 32,662-element array grown per keystroke on large-config, for an index only some readers ask
+ * for); the contexts hold the same order. A child context is the next one of its parent's `children` whose
+ * block directive, in the same file instance, is the site's (buildModel makes one per block directive that
+ * is not an expanded include). An explicit stack: blocks nest deeper than V8's stack.
+ */
+function forEachSiteInReadingOrder(
+  top: ConfigContext,
+  visit: (s: DirectiveSite) => void,
+  enter: (child: ConfigContext) => boolean = () => true,
+): void {
+  const stack: { ctx: ConfigContext; site: number; child: number }[] = [{ ctx: top, site: 0, child: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    const { ctx } = frame;
+    if (frame.site >= ctx.directives.length) {
+      stack.pop();
+      continue;
+    }
+    const s = ctx.directives[frame.site++];
+    visit(s);
+    const next = ctx.children[frame.child];
+    if (next !== undefined && next.directive === s.directive && next.file === s.file) {
+      frame.child++;
+      if (enter(next)) stack.push({ ctx: next, site: 0, child: 0 });
+    }
+  }
+}
+
 /** Builds the model of a loaded configuration. */
 export function buildModel(config: Configuration): ConfigModel {
   const contexts: ConfigContext[] = [];
-  /** Every site in reading order. */
-  const sites: DirectiveSite[] = [];
 
   const newContext = (
     kind: ContextKind,
@@ -378,7 +448,6 @@ export function buildModel(config: Configuration): ConfigModel {
     const { inst, ctx } = frame;
     const site: DirectiveSite = { directive: node, file: inst, context: ctx };
     ctx.directives.push(site);
-    sites.push(site);
     // Only `include` statements are keys of `includes` (configuration.ts); asking the map about every
     // directive gave each one an identity hash.
     const included = node.name === "include" ? inst.includes.get(node) : undefined;
@@ -403,16 +472,15 @@ export function buildModel(config: Configuration): ConfigModel {
   for (const c of contexts) inHttp[c.id] = c.parent !== null && (c.parent.kind === "http" || inHttp[c.parent.id]);
   const locationConfigurations = contexts.filter((c) => c.isLocationConfiguration && inHttp[c.id]);
   const streamServers = contexts.filter((c) => c.kind === "stream-server");
-  const index = lazyIndex(sites);
   const model: ConfigModel = {
     config,
     main,
     contexts,
     locationConfigurations,
     streamServers,
-    sitesOf: (name) => index().get(name) ?? [],
+    sitesOf: (name) => sitesNamed(model, name),
   };
-  siteIndexes.set(model, index);
+  siteQueries.set(model, { byName: lazyIndex(top), top, answered: new Map(), indexed: false });
   return model;
 }
 
