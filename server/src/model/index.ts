@@ -38,6 +38,9 @@ export type ContextKind =
   /** Any other block (a module's own block we do not model, or a misplaced one). */
   | "block";
 
+/** A list of statements as the parse tree holds them (a file's top level or a block's body). */
+type Statements = FileInstance["parsed"]["children"];
+
 /** How a `location` matches (`""` prefix, `=` exact, `^~` prefix that stops regexes, `~`/`~*` regex, `@` named). */
 export type LocationModifier = "" | "=" | "^~" | "~" | "~*" | "@";
 
@@ -100,11 +103,27 @@ export interface ConfigModel {
  * location, and a map per block was most of what building the model allocated.
  */
 export function ownSites(ctx: ConfigContext, name: string): readonly DirectiveSite[] {
+  // A small block not read yet: its statements are looked at before its sites are made.
+  if (ctx instanceof Context && !ctx.mayHoldSmall(name)) return NO_SITES;
   const dirs = ctx.directives;
   if (dirs.length > SCAN_BELOW) return ctx.own.get(name) ?? NO_SITES;
   let found: DirectiveSite[] | null = null;
   for (const s of dirs) if (s.directive.name === name) (found ??= []).push(s);
   return found ?? NO_SITES;
+}
+
+/**
+ * The directives written directly in `ctx` (included files read in place) whose name `wanted` accepts, in
+ * reading order, without making the block's sites when it has no expanded `include` among its statements.
+ */
+export function ownDirectivesWhere(ctx: ConfigContext, wanted: (name: string) => boolean): Directive[] {
+  const out: Directive[] = [];
+  if (ctx instanceof Context && ctx.body !== null && !ctx.mayHold((n) => n === "include")) {
+    for (const node of ctx.body) if (node.kind === "directive" && wanted(node.name)) out.push(node);
+    return out;
+  }
+  for (const s of ctx.directives) if (wanted(s.directive.name)) out.push(s.directive);
+  return out;
 }
 
 /** Up to this many directives a block is scanned by ownSites (locations mostly have a handful). */
@@ -270,9 +289,11 @@ function labelOf(kind: ContextKind, d: Directive | null, own: Map<string, Direct
  */
 class Context implements ConfigContext {
   readonly children: ConfigContext[] = [];
-  readonly directives: DirectiveSite[] = [];
   readonly range: Range | null;
   readonly isLocationConfiguration: boolean;
+  /** The statements written in the block (in `file`), read by `directives`; null: none (main above implied blocks). */
+  body: Statements | null = null;
+  private sites: DirectiveSite[] | undefined;
   private ownMap: Map<string, DirectiveSite[]> | undefined;
   private labelText: string | undefined;
   private locationOf: { modifier: LocationModifier; path: string } | undefined | null;
@@ -286,6 +307,61 @@ class Context implements ConfigContext {
   ) {
     this.range = directive?.range ?? null;
     this.isLocationConfiguration = kind === "server" || kind === "location" || kind === "if" || kind === "limit_except";
+  }
+
+  /**
+   * The block's sites, made on first read: a keystroke's rules ask only some blocks (large-config ×10:
+   * 320,000 sites made and collected per keystroke were most of buildModel's time). Included files are read
+   * in place of their `include`, as buildModel reads them (same order); their blocks are child contexts.
+   */
+  get directives(): DirectiveSite[] {
+    if (this.sites === undefined) {
+      const sites: DirectiveSite[] = [];
+      if (this.body !== null) {
+        const stack: { nodes: Statements; index: number; inst: FileInstance }[] = [
+          { nodes: this.body, index: 0, inst: this.file },
+        ];
+        while (stack.length > 0) {
+          const frame = stack[stack.length - 1];
+          if (frame.index >= frame.nodes.length) {
+            stack.pop();
+            continue;
+          }
+          const node = frame.nodes[frame.index++];
+          if (node.kind !== "directive") continue;
+          sites.push({ directive: node, file: frame.inst, context: this });
+          const included = node.name === "include" ? frame.inst.includes.get(node) : undefined;
+          if (included)
+            for (let i = included.length - 1; i >= 0; i--)
+              stack.push({ nodes: included[i].parsed.children, index: 0, inst: included[i] });
+        }
+      }
+      this.sites = sites;
+    }
+    return this.sites;
+  }
+
+  /**
+   * Whether the block may hold a directive `wanted` accepts, without making its sites: its own statements
+   * only when it has no expanded `include` among them (else true, and the caller reads `directives`).
+   */
+  mayHold(wanted: (name: string) => boolean): boolean {
+    if (this.sites !== undefined || this.body === null) return true;
+    for (const node of this.body) {
+      if (node.kind !== "directive") continue;
+      if (node.name === "include" || wanted(node.name)) return true;
+    }
+    return false;
+  }
+
+  /** `mayHold` for one name, for blocks of up to SCAN_BELOW statements (a larger block gets its `own` map). */
+  mayHoldSmall(name: string): boolean {
+    if (this.sites !== undefined || this.body === null || this.body.length > SCAN_BELOW) return true;
+    for (const node of this.body) {
+      if (node.kind !== "directive") continue;
+      if (node.name === name || node.name === "include") return true;
+    }
+    return false;
   }
 
   get own(): Map<string, DirectiveSite[]> {
@@ -420,7 +496,7 @@ export function buildModel(config: Configuration): ConfigModel {
     directive: Directive | null,
     file: FileInstance,
     parent: ConfigContext | null,
-  ): ConfigContext => {
+  ): Context => {
     const ctx = new Context(contexts.length, kind, directive, file, parent);
     contexts.push(ctx);
     parent?.children.push(ctx);
@@ -431,12 +507,14 @@ export function buildModel(config: Configuration): ConfigModel {
   // A snippet read in a guessed context (`["http", "server"]`): the implied blocks have no directive.
   let top = main;
   for (const name of config.root.context) top = newContext(kindOf(name, top.kind), null, config.root, top);
+  top.body = config.root.parsed.children;
 
   // An explicit stack of the statement lists being read, each in the context it adds to: blocks nest deeper
   // than V8's stack (nginx accepts 13,000 nested locations). The top frame is read first, so contexts are
   // made in reading order, parents before children.
-  const stack: { nodes: FileInstance["parsed"]["children"]; index: number; inst: FileInstance; ctx: ConfigContext }[] =
-    [{ nodes: config.root.parsed.children, index: 0, inst: config.root, ctx: top }];
+  const stack: { nodes: Statements; index: number; inst: FileInstance; ctx: ConfigContext }[] = [
+    { nodes: config.root.parsed.children, index: 0, inst: config.root, ctx: top },
+  ];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1];
     if (frame.index >= frame.nodes.length) {
@@ -446,8 +524,6 @@ export function buildModel(config: Configuration): ConfigModel {
     const node = frame.nodes[frame.index++];
     if (node.kind !== "directive") continue;
     const { inst, ctx } = frame;
-    const site: DirectiveSite = { directive: node, file: inst, context: ctx };
-    ctx.directives.push(site);
     // Only `include` statements are keys of `includes` (configuration.ts); asking the map about every
     // directive gave each one an identity hash.
     const included = node.name === "include" ? inst.includes.get(node) : undefined;
@@ -461,6 +537,7 @@ export function buildModel(config: Configuration): ConfigModel {
     }
     if (!node.block) continue;
     const child = newContext(kindOf(node.name, ctx.kind), node, inst, ctx);
+    child.body = node.block.children;
     stack.push({ nodes: node.block.children, index: 0, inst, ctx: child });
   }
 

@@ -3,7 +3,15 @@
 // confirms (test/rules/ssl-oracle.test.ts counts the opens of the bundle).
 
 import type { Directive } from "../parse/ast";
-import { effective, ownSites, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "./index";
+import {
+  effective,
+  ownSites,
+  ownDirectivesWhere,
+  sitesWhere,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "./index";
 
 /** One SSL_CTX nginx creates while reading the configuration. */
 export interface SslContext {
@@ -140,6 +148,8 @@ export function streamLuaSslPlan(model: ConfigModel): SslContextPlan {
 export type UpstreamModule = "proxy" | "grpc" | "uwsgi";
 
 const PASS: Record<UpstreamModule, string> = { proxy: "proxy_pass", grpc: "grpc_pass", uwsgi: "uwsgi_pass" };
+const MODULE_OF_PASS = new Map(Object.entries(PASS).map(([m, name]) => [name, m as UpstreamModule]));
+const isPass = (name: string): boolean => MODULE_OF_PASS.has(name);
 const TLS_SCHEME: Record<UpstreamModule, RegExp> = {
   proxy: /^https:\/\//i,
   grpc: /^grpcs:\/\//i,
@@ -174,27 +184,41 @@ export function passUsesTls(m: UpstreamModule, d: Directive): boolean {
 
 /** The block's own `*_pass`, or for `if`/`limit_except` without one, the enclosing location's (noname blocks copy it). */
 function passOf(
-  lastPass: ReadonlyMap<ConfigContext, DirectiveSite>,
+  lastPass: ReadonlyMap<ConfigContext, Directive>,
   c: ConfigContext,
-): { site: DirectiveSite; inherited: boolean } | null {
+): { directive: Directive; inherited: boolean } | null {
   const own = lastPass.get(c);
-  if (own !== undefined) return { site: own, inherited: false };
+  if (own !== undefined) return { directive: own, inherited: false };
   if ((c.kind === "if" || c.kind === "limit_except") && c.parent) {
     const p = passOf(lastPass, c.parent);
-    return p ? { site: p.site, inherited: true } : null;
+    return p ? { directive: p.directive, inherited: true } : null;
   }
   return null;
 }
 
+/** Per model: each location configuration's own last `*_pass`, per module (lastPasses). */
+const passesOfModel = new WeakMap<ConfigModel, Record<UpstreamModule, Map<ConfigContext, Directive>>>();
+
 /**
- * Each block's own last `*_pass`, from the model's sites of that name (reading order: the last one wins).
- * Asking every location configuration for its own was 40 ms per keystroke on large-config ×10 (25,000
- * locations, three modules), where most configurations have no `grpc_pass` or `uwsgi_pass` at all.
+ * Each location configuration's own last `*_pass` of module `m` (the last in its block wins), from one scan
+ * of their statements for the three modules, without making their sites (model/index.ts, ownDirectivesWhere).
+ * Asking every location configuration for its own, per module,
+ * was 40 ms per keystroke on large-config x10 (25,000 locations); the model's walk for one name is cheaper
+ * only for rare names, and `proxy_pass` is in most locations. `passOf` looks only at location
+ * configurations (an `if`/`limit_except`'s parent is one).
  */
-function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, DirectiveSite> {
-  const out = new Map<ConfigContext, DirectiveSite>();
-  for (const s of model.sitesOf(PASS[m])) out.set(s.context, s);
-  return out;
+function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, Directive> {
+  let all = passesOfModel.get(model);
+  if (all === undefined) {
+    all = { proxy: new Map(), grpc: new Map(), uwsgi: new Map() };
+    for (const c of model.locationConfigurations)
+      for (const d of ownDirectivesWhere(c, isPass)) {
+        const m = MODULE_OF_PASS.get(d.name);
+        if (m !== undefined) all[m].set(c, d);
+      }
+    passesOfModel.set(model, all);
+  }
+  return all[m];
 }
 
 /**
@@ -216,7 +240,7 @@ export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocati
   if (perLocation) {
     for (const c of model.locationConfigurations) {
       const pass = passOf(passes, c);
-      if (!pass || pass.inherited || !passUsesTls(m, pass.site.directive)) continue;
+      if (!pass || pass.inherited || !passUsesTls(m, pass.directive)) continue;
       out.push({ owner: c, bundle: bundleOf(c) });
     }
     return plan(out);
@@ -224,7 +248,7 @@ export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocati
   const byLevel = new Map<ConfigContext | null, SslContext>();
   for (const c of model.locationConfigurations) {
     const pass = passOf(passes, c);
-    if (!pass || !passUsesTls(m, pass.site.directive)) continue;
+    if (!pass || !passUsesTls(m, pass.directive)) continue;
     let level: ConfigContext | null = null;
     for (let p: ConfigContext | null = c; p !== null && p.kind !== "http"; p = p.parent) {
       if (setsAny(p, upstreamSslDirectives(m))) {
