@@ -289,8 +289,8 @@ function labelOf(kind: ContextKind, d: Directive | null, own: Map<string, Direct
  */
 class Context implements ConfigContext {
   readonly children: ConfigContext[] = [];
-  readonly range: Range | null;
   readonly isLocationConfiguration: boolean;
+  private rangeRead: Range | null | undefined;
   /** The statements written in the block (in `file`), read by `directives`; null: none (main above implied blocks). */
   body: Statements | null = null;
   private sites: DirectiveSite[] | undefined;
@@ -305,7 +305,6 @@ class Context implements ConfigContext {
     readonly file: FileInstance,
     readonly parent: ConfigContext | null,
   ) {
-    this.range = directive?.range ?? null;
     this.isLocationConfiguration = kind === "server" || kind === "location" || kind === "if" || kind === "limit_except";
   }
 
@@ -362,6 +361,12 @@ class Context implements ConfigContext {
       if (node.name === name || node.name === "include") return true;
     }
     return false;
+  }
+
+  /** Read from the block directive when first asked (a compact tree makes a Range on each read of `.range`). */
+  get range(): Range | null {
+    if (this.rangeRead === undefined) this.rangeRead = this.directive?.range ?? null;
+    return this.rangeRead;
   }
 
   get own(): Map<string, DirectiveSite[]> {
