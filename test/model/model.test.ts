@@ -4,7 +4,14 @@
 // the configuration text and the nginx behaviour semantics.md describes, not copied from the code's output.
 
 import { strict as assert } from "assert";
-import { buildModel, contextsAt, effective, type ConfigContext, type ConfigModel } from "../../server/src/model";
+import {
+  buildModel,
+  contextsAt,
+  effective,
+  ownDirectivesWhere,
+  type ConfigContext,
+  type ConfigModel,
+} from "../../server/src/model";
 import { loadConfiguration, type LoadOptions } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 
@@ -297,6 +304,28 @@ describe("model: included files", function () {
     assert.equal(effective(a, "proxy_read_timeout", "server"), null);
     assert.equal(effective(a, "gzip", "server")!.from, server);
     assert.equal(effective(a, "gzip", "location"), null, "stops at /a itself, which does not set gzip");
+  });
+
+  it("a block's sites are made when first read: what an include brings in is found before any of them is read", function () {
+    // Nothing read before these questions (no label, no `directives`): a block's statements are looked at
+    // first (ownSites, ownDirectivesWhere), and an `include` among them must count as a possible setter.
+    const m = model(FILES);
+    const [, http, server, inc, deep] = m.contexts;
+    const e = effective(deep, "client_max_body_size")!;
+    assert.equal(e.from, inc);
+    assert.deepEqual([e.sites[0].file.path, e.sites[0].directive.args[0].value], ["/p/loc.d/1.conf", "5m"]);
+    assert.equal(effective(server, "gzip")!.sites[0].file.path, "/p/srv.d/x.conf");
+    assert.equal(effective(server, "proxy_read_timeout")!.from, http);
+    assert.deepEqual(
+      ownDirectivesWhere(inc, (n) => n === "client_max_body_size").map((d) => d.args[0].value),
+      ["5m"],
+    );
+    assert.deepEqual(
+      ownDirectivesWhere(server, (n) => n === "gzip" || n === "listen").map((d) => d.name),
+      ["listen", "gzip"],
+    );
+    // The sites read later are the ones the answers gave.
+    assert.ok(inc.directives.includes(e.sites[0]));
   });
 
   it("the include directives themselves are sites of their block (they are where the file lands)", function () {

@@ -10,6 +10,7 @@
 import { strict as assert } from "assert";
 import { parse } from "../../server/src/parse/parser";
 import { runChecks, type Finding } from "../../server/src/rules";
+import { buildModel, sitesByName, sitesWhere, type DirectiveSite } from "../../server/src/model";
 import { forgetStatementShapes } from "../../server/src/rules/directive-checks";
 import { loadConfiguration, type Configuration } from "../../server/src/workspace/configuration";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/workspace/files";
@@ -39,7 +40,38 @@ const SNIPPETS = [
   // Rule reuseport-config-test keeps its listens per block: a server with one, and a main-level setting.
   "\nserver { listen 8443 reuseport; }\n",
   "\nworker_processes 2;\n",
+  // The model walks for one name only the blocks that may hold it (model/names-under.ts, per block): the
+  // names a keystroke's analysis asks for, typed into blocks whose answer was remembered.
+  "\nproxy_pass https://backend;\n",
+  "\ngrpc_pass grpcs://backend;\n",
+  "\nlua_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;\n",
+  "\ncontent_by_lua_block { ngx.say(1) }\n",
+  "\nmodsecurity on;\n",
+  "\nload_module modules/ngx_http_lua_module.so;\n",
 ];
+
+/** The names whose sites the rules ask the model for on a keystroke (ConfigModel.sitesOf, sitesWhere). */
+const ASKED_NAMES = ["load_module", "modsecurity", "proxy_pass", "grpc_pass", "uwsgi_pass", "listen", "include"];
+
+const isLua = (n: string): boolean => n.startsWith("lua_") || /_by_lua(_block|_file)?$/.test(n);
+
+/**
+ * What the model answers for those names, and for the Lua module's directives, as plain data: walking only
+ * the blocks that may hold them (`walked`), or from the index of every site (sitesByName, which walks all).
+ */
+function modelSites(config: Configuration, walked: boolean): unknown {
+  const model = buildModel(config);
+  const place = (s: DirectiveSite) => `${s.file.path} ${s.directive.range.start.offset} ${s.context.id}`;
+  // The Lua sites of several names: compared as sets (hasLuaModule asks only whether one is in http/stream).
+  const luaSet = (sites: DirectiveSite[]) => sites.map(place).sort();
+  if (walked) {
+    const lua = sitesWhere(model, "lua-module", isLua);
+    return { named: ASKED_NAMES.map((n) => model.sitesOf(n).map(place)), lua: luaSet(lua) };
+  }
+  const all = sitesByName(model);
+  const lua = [...all.entries()].filter(([n]) => isLua(n)).flatMap(([, sites]) => sites);
+  return { named: ASKED_NAMES.map((n) => (all.get(n) ?? []).map(place)), lua: luaSet(lua) };
+}
 
 /** An include of file-index.ts as plain data: where it is and the blocks around it. */
 function includeShape(i: IncludeInFile): unknown {
@@ -121,9 +153,13 @@ describe("incremental analysis equals a from-scratch analysis after every edit",
           includesIn(scratch).map(includeShape),
           `${p}, edit ${step}: includes`,
         );
-        const kept = findingsOf(load(cache), source);
+        const keptConfig = load(cache);
+        const keptSites = modelSites(keptConfig, true);
+        const kept = findingsOf(keptConfig, source);
         forgetStatementShapes();
-        const fresh = findingsOf(load(new ParseCache()), source);
+        const freshConfig = load(new ParseCache());
+        assert.deepStrictEqual(keptSites, modelSites(freshConfig, false), `${p}, edit ${step} at ${at}: model sites`);
+        const fresh = findingsOf(freshConfig, source);
         assert.deepStrictEqual(kept, fresh, `${p}, edit ${step} at ${at}`);
         edits++;
       }

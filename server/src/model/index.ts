@@ -14,6 +14,7 @@
 
 import type { Directive, Range } from "../parse/ast";
 import type { Configuration, FileInstance } from "../workspace/configuration";
+import { mayHoldUnder } from "./names-under";
 
 export type ContextKind =
   | "main"
@@ -36,6 +37,9 @@ export type ContextKind =
   | "mail-server"
   /** Any other block (a module's own block we do not model, or a misplaced one). */
   | "block";
+
+/** A list of statements as the parse tree holds them (a file's top level or a block's body). */
+type Statements = FileInstance["parsed"]["children"];
 
 /** How a `location` matches (`""` prefix, `=` exact, `^~` prefix that stops regexes, `~`/`~*` regex, `@` named). */
 export type LocationModifier = "" | "=" | "^~" | "~" | "~*" | "@";
@@ -99,11 +103,27 @@ export interface ConfigModel {
  * location, and a map per block was most of what building the model allocated.
  */
 export function ownSites(ctx: ConfigContext, name: string): readonly DirectiveSite[] {
+  // A small block not read yet: its statements are looked at before its sites are made.
+  if (ctx instanceof Context && !ctx.mayHoldSmall(name)) return NO_SITES;
   const dirs = ctx.directives;
   if (dirs.length > SCAN_BELOW) return ctx.own.get(name) ?? NO_SITES;
   let found: DirectiveSite[] | null = null;
   for (const s of dirs) if (s.directive.name === name) (found ??= []).push(s);
   return found ?? NO_SITES;
+}
+
+/**
+ * The directives written directly in `ctx` (included files read in place) whose name `wanted` accepts, in
+ * reading order, without making the block's sites when it has no expanded `include` among its statements.
+ */
+export function ownDirectivesWhere(ctx: ConfigContext, wanted: (name: string) => boolean): Directive[] {
+  const out: Directive[] = [];
+  if (ctx instanceof Context && ctx.body !== null && !ctx.mayHold((n) => n === "include")) {
+    for (const node of ctx.body) if (node.kind === "directive" && wanted(node.name)) out.push(node);
+    return out;
+  }
+  for (const s of ctx.directives) if (wanted(s.directive.name)) out.push(s.directive);
+  return out;
 }
 
 /** Up to this many directives a block is scanned by ownSites (locations mostly have a handful). */
@@ -269,9 +289,11 @@ function labelOf(kind: ContextKind, d: Directive | null, own: Map<string, Direct
  */
 class Context implements ConfigContext {
   readonly children: ConfigContext[] = [];
-  readonly directives: DirectiveSite[] = [];
-  readonly range: Range | null;
   readonly isLocationConfiguration: boolean;
+  private rangeRead: Range | null | undefined;
+  /** The statements written in the block (in `file`), read by `directives`; null: none (main above implied blocks). */
+  body: Statements | null = null;
+  private sites: DirectiveSite[] | undefined;
   private ownMap: Map<string, DirectiveSite[]> | undefined;
   private labelText: string | undefined;
   private locationOf: { modifier: LocationModifier; path: string } | undefined | null;
@@ -283,8 +305,68 @@ class Context implements ConfigContext {
     readonly file: FileInstance,
     readonly parent: ConfigContext | null,
   ) {
-    this.range = directive?.range ?? null;
     this.isLocationConfiguration = kind === "server" || kind === "location" || kind === "if" || kind === "limit_except";
+  }
+
+  /**
+   * The block's sites, made on first read: a keystroke's rules ask only some blocks (large-config ×10:
+   * 320,000 sites made and collected per keystroke were most of buildModel's time). Included files are read
+   * in place of their `include`, as buildModel reads them (same order); their blocks are child contexts.
+   */
+  get directives(): DirectiveSite[] {
+    if (this.sites === undefined) {
+      const sites: DirectiveSite[] = [];
+      if (this.body !== null) {
+        const stack: { nodes: Statements; index: number; inst: FileInstance }[] = [
+          { nodes: this.body, index: 0, inst: this.file },
+        ];
+        while (stack.length > 0) {
+          const frame = stack[stack.length - 1];
+          if (frame.index >= frame.nodes.length) {
+            stack.pop();
+            continue;
+          }
+          const node = frame.nodes[frame.index++];
+          if (node.kind !== "directive") continue;
+          sites.push({ directive: node, file: frame.inst, context: this });
+          const included = node.name === "include" ? frame.inst.includes.get(node) : undefined;
+          if (included)
+            for (let i = included.length - 1; i >= 0; i--)
+              stack.push({ nodes: included[i].parsed.children, index: 0, inst: included[i] });
+        }
+      }
+      this.sites = sites;
+    }
+    return this.sites;
+  }
+
+  /**
+   * Whether the block may hold a directive `wanted` accepts, without making its sites: its own statements
+   * only when it has no expanded `include` among them (else true, and the caller reads `directives`).
+   */
+  mayHold(wanted: (name: string) => boolean): boolean {
+    if (this.sites !== undefined || this.body === null) return true;
+    for (const node of this.body) {
+      if (node.kind !== "directive") continue;
+      if (node.name === "include" || wanted(node.name)) return true;
+    }
+    return false;
+  }
+
+  /** `mayHold` for one name, for blocks of up to SCAN_BELOW statements (a larger block gets its `own` map). */
+  mayHoldSmall(name: string): boolean {
+    if (this.sites !== undefined || this.body === null || this.body.length > SCAN_BELOW) return true;
+    for (const node of this.body) {
+      if (node.kind !== "directive") continue;
+      if (node.name === name || node.name === "include") return true;
+    }
+    return false;
+  }
+
+  /** Read from the block directive when first asked (a compact tree makes a Range on each read of `.range`). */
+  get range(): Range | null {
+    if (this.rangeRead === undefined) this.rangeRead = this.directive?.range ?? null;
+    return this.rangeRead;
   }
 
   get own(): Map<string, DirectiveSite[]> {
@@ -311,46 +393,115 @@ class Context implements ConfigContext {
   }
 }
 
-/** Per model: its sites by directive name (built on first use). */
-const siteIndexes = new WeakMap<ConfigModel, () => ReadonlyMap<string, DirectiveSite[]>>();
+/** Per model: its sites by directive name (built on first use), and the lists asked for one name or question. */
+interface SiteQueries {
+  byName: () => ReadonlyMap<string, DirectiveSite[]>;
+  /** `top`: main, or the innermost implied block of a snippet, where its sites are. */
+  top: ConfigContext;
+  answered: Map<string, DirectiveSite[]>;
+  /** Whether `byName` has been built (then it answers every name). */
+  indexed: boolean;
+}
+
+const siteQueries = new WeakMap<ConfigModel, SiteQueries>();
 
 /**
  * Every site of the model by directive name, each list in reading order. Built when first asked for rather
  * than in buildModel: one Map lookup per site, with name strings whose hashes the parse tree keeps from one
- * keystroke to the next.
+ * keystroke to the next. A keystroke's analysis does not ask for it (`sitesWhere` answers its few names).
  */
 export function sitesByName(model: ConfigModel): ReadonlyMap<string, readonly DirectiveSite[]> {
-  // Every model comes from buildModel, which registers its index.
-  return siteIndexes.get(model)!();
+  // Every model comes from buildModel, which registers its queries.
+  const q = siteQueries.get(model)!;
+  q.indexed = true;
+  return q.byName();
 }
 
-function lazyIndex(sites: readonly DirectiveSite[]): () => ReadonlyMap<string, DirectiveSite[]> {
+/**
+ * The sites whose name `wanted` accepts, in reading order, remembered per model under `key` (one key, one
+ * `wanted`). Only the blocks that may hold such a name are walked (names-under.ts, remembered per block
+ * across keystrokes): for a rare name, the sites of the outer blocks and of the blocks around the edit.
+ */
+export function sitesWhere(model: ConfigModel, key: string, wanted: (name: string) => boolean): DirectiveSite[] {
+  const q = siteQueries.get(model)!;
+  let found = q.answered.get(key);
+  if (found === undefined) {
+    const out: DirectiveSite[] = [];
+    forEachSiteInReadingOrder(
+      q.top,
+      (s) => {
+        if (wanted(s.directive.name)) out.push(s);
+      },
+      (child) => mayHoldUnder(child.directive!, key, wanted),
+    );
+    q.answered.set(key, (found = out));
+  }
+  return found;
+}
+
+function sitesNamed(model: ConfigModel, name: string): DirectiveSite[] {
+  const q = siteQueries.get(model)!;
+  if (q.indexed) return q.byName().get(name) ?? [];
+  return sitesWhere(model, `=${name}`, (n) => n === name);
+}
+
+function lazyIndex(top: ConfigContext): () => ReadonlyMap<string, DirectiveSite[]> {
   let index: Map<string, DirectiveSite[]> | undefined;
   return () => {
     if (index === undefined) {
-      index = new Map();
-      for (const s of sites) {
-        const list = index.get(s.directive.name);
-        if (list === undefined) index.set(s.directive.name, [s]);
+      const byName = new Map<string, DirectiveSite[]>();
+      forEachSiteInReadingOrder(top, (s) => {
+        const list = byName.get(s.directive.name);
+        if (list === undefined) byName.set(s.directive.name, [s]);
         else list.push(s);
-      }
+      });
+      index = byName;
     }
     return index;
   };
 }
 
+/**
+ * Every site under `top` in reading order: each context's own sites, with a child block's sites read where
+ * its block directive stands, except the child blocks `enter` refuses. buildModel keeps no list of every
+ * site (a 32,662-element array grown per keystroke on large-config, for an index only some readers ask
+ * for); the contexts hold the same order. A child context is the next one of its parent's `children` whose
+ * block directive, in the same file instance, is the site's (buildModel makes one per block directive that
+ * is not an expanded include). An explicit stack: blocks nest deeper than V8's stack.
+ */
+function forEachSiteInReadingOrder(
+  top: ConfigContext,
+  visit: (s: DirectiveSite) => void,
+  enter: (child: ConfigContext) => boolean = () => true,
+): void {
+  const stack: { ctx: ConfigContext; site: number; child: number }[] = [{ ctx: top, site: 0, child: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    const { ctx } = frame;
+    if (frame.site >= ctx.directives.length) {
+      stack.pop();
+      continue;
+    }
+    const s = ctx.directives[frame.site++];
+    visit(s);
+    const next = ctx.children[frame.child];
+    if (next !== undefined && next.directive === s.directive && next.file === s.file) {
+      frame.child++;
+      if (enter(next)) stack.push({ ctx: next, site: 0, child: 0 });
+    }
+  }
+}
+
 /** Builds the model of a loaded configuration. */
 export function buildModel(config: Configuration): ConfigModel {
   const contexts: ConfigContext[] = [];
-  /** Every site in reading order. */
-  const sites: DirectiveSite[] = [];
 
   const newContext = (
     kind: ContextKind,
     directive: Directive | null,
     file: FileInstance,
     parent: ConfigContext | null,
-  ): ConfigContext => {
+  ): Context => {
     const ctx = new Context(contexts.length, kind, directive, file, parent);
     contexts.push(ctx);
     parent?.children.push(ctx);
@@ -361,12 +512,14 @@ export function buildModel(config: Configuration): ConfigModel {
   // A snippet read in a guessed context (`["http", "server"]`): the implied blocks have no directive.
   let top = main;
   for (const name of config.root.context) top = newContext(kindOf(name, top.kind), null, config.root, top);
+  top.body = config.root.parsed.children;
 
   // An explicit stack of the statement lists being read, each in the context it adds to: blocks nest deeper
   // than V8's stack (nginx accepts 13,000 nested locations). The top frame is read first, so contexts are
   // made in reading order, parents before children.
-  const stack: { nodes: FileInstance["parsed"]["children"]; index: number; inst: FileInstance; ctx: ConfigContext }[] =
-    [{ nodes: config.root.parsed.children, index: 0, inst: config.root, ctx: top }];
+  const stack: { nodes: Statements; index: number; inst: FileInstance; ctx: ConfigContext }[] = [
+    { nodes: config.root.parsed.children, index: 0, inst: config.root, ctx: top },
+  ];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1];
     if (frame.index >= frame.nodes.length) {
@@ -376,9 +529,6 @@ export function buildModel(config: Configuration): ConfigModel {
     const node = frame.nodes[frame.index++];
     if (node.kind !== "directive") continue;
     const { inst, ctx } = frame;
-    const site: DirectiveSite = { directive: node, file: inst, context: ctx };
-    ctx.directives.push(site);
-    sites.push(site);
     // Only `include` statements are keys of `includes` (configuration.ts); asking the map about every
     // directive gave each one an identity hash.
     const included = node.name === "include" ? inst.includes.get(node) : undefined;
@@ -392,6 +542,7 @@ export function buildModel(config: Configuration): ConfigModel {
     }
     if (!node.block) continue;
     const child = newContext(kindOf(node.name, ctx.kind), node, inst, ctx);
+    child.body = node.block.children;
     stack.push({ nodes: node.block.children, index: 0, inst, ctx: child });
   }
 
@@ -403,16 +554,15 @@ export function buildModel(config: Configuration): ConfigModel {
   for (const c of contexts) inHttp[c.id] = c.parent !== null && (c.parent.kind === "http" || inHttp[c.parent.id]);
   const locationConfigurations = contexts.filter((c) => c.isLocationConfiguration && inHttp[c.id]);
   const streamServers = contexts.filter((c) => c.kind === "stream-server");
-  const index = lazyIndex(sites);
   const model: ConfigModel = {
     config,
     main,
     contexts,
     locationConfigurations,
     streamServers,
-    sitesOf: (name) => index().get(name) ?? [],
+    sitesOf: (name) => sitesNamed(model, name),
   };
-  siteIndexes.set(model, index);
+  siteQueries.set(model, { byName: lazyIndex(top), top, answered: new Map(), indexed: false });
   return model;
 }
 

@@ -3,7 +3,15 @@
 // confirms (test/rules/ssl-oracle.test.ts counts the opens of the bundle).
 
 import type { Directive } from "../parse/ast";
-import { effective, ownSites, sitesByName, type ConfigContext, type ConfigModel, type DirectiveSite } from "./index";
+import {
+  effective,
+  ownSites,
+  ownDirectivesWhere,
+  sitesWhere,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "./index";
 
 /** One SSL_CTX nginx creates while reading the configuration. */
 export interface SslContext {
@@ -72,9 +80,8 @@ export const LUA_SSL_DIRECTIVES = [
 export function hasLuaModule(model: ConfigModel, family: "http" | "stream"): boolean {
   const so = new RegExp(`ngx_${family}_lua_module`);
   for (const s of model.sitesOf("load_module")) if (so.test(s.directive.args[0]?.value ?? "")) return true;
-  // The Lua module's directives used anywhere: the distinct names (a few hundred) rather than every site.
-  const luaSites: DirectiveSite[] = [];
-  for (const [name, sites] of sitesByName(model)) if (isLuaDirectiveName(name)) for (const s of sites) luaSites.push(s);
+  // The Lua module's directives used anywhere: only the blocks that may hold one are walked (sitesWhere).
+  const luaSites = sitesWhere(model, "lua-module", isLuaDirectiveName);
   if (luaSites.length === 0) return false;
   // Whether each context is (inside) the family's block, from its parent's answer (contexts are in reading
   // order, parents first): asking enclosing() per context walks depth² parents in deeply nested blocks.
@@ -141,6 +148,8 @@ export function streamLuaSslPlan(model: ConfigModel): SslContextPlan {
 export type UpstreamModule = "proxy" | "grpc" | "uwsgi";
 
 const PASS: Record<UpstreamModule, string> = { proxy: "proxy_pass", grpc: "grpc_pass", uwsgi: "uwsgi_pass" };
+const MODULE_OF_PASS = new Map(Object.entries(PASS).map(([m, name]) => [name, m as UpstreamModule]));
+const isPass = (name: string): boolean => MODULE_OF_PASS.has(name);
 const TLS_SCHEME: Record<UpstreamModule, RegExp> = {
   proxy: /^https:\/\//i,
   grpc: /^grpcs:\/\//i,
@@ -174,14 +183,42 @@ export function passUsesTls(m: UpstreamModule, d: Directive): boolean {
 }
 
 /** The block's own `*_pass`, or for `if`/`limit_except` without one, the enclosing location's (noname blocks copy it). */
-function passOf(m: UpstreamModule, c: ConfigContext): { site: DirectiveSite; inherited: boolean } | null {
-  const own = ownSites(c, PASS[m]);
-  if (own.length > 0) return { site: own[own.length - 1], inherited: false };
+function passOf(
+  lastPass: ReadonlyMap<ConfigContext, Directive>,
+  c: ConfigContext,
+): { directive: Directive; inherited: boolean } | null {
+  const own = lastPass.get(c);
+  if (own !== undefined) return { directive: own, inherited: false };
   if ((c.kind === "if" || c.kind === "limit_except") && c.parent) {
-    const p = passOf(m, c.parent);
-    return p ? { site: p.site, inherited: true } : null;
+    const p = passOf(lastPass, c.parent);
+    return p ? { directive: p.directive, inherited: true } : null;
   }
   return null;
+}
+
+/** Per model: each location configuration's own last `*_pass`, per module (lastPasses). */
+const passesOfModel = new WeakMap<ConfigModel, Record<UpstreamModule, Map<ConfigContext, Directive>>>();
+
+/**
+ * Each location configuration's own last `*_pass` of module `m` (the last in its block wins), from one scan
+ * of their statements for the three modules, without making their sites (model/index.ts, ownDirectivesWhere).
+ * Asking every location configuration for its own, per module,
+ * was 40 ms per keystroke on large-config x10 (25,000 locations); the model's walk for one name is cheaper
+ * only for rare names, and `proxy_pass` is in most locations. `passOf` looks only at location
+ * configurations (an `if`/`limit_except`'s parent is one).
+ */
+function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, Directive> {
+  let all = passesOfModel.get(model);
+  if (all === undefined) {
+    all = { proxy: new Map(), grpc: new Map(), uwsgi: new Map() };
+    for (const c of model.locationConfigurations)
+      for (const d of ownDirectivesWhere(c, isPass)) {
+        const m = MODULE_OF_PASS.get(d.name);
+        if (m !== undefined) all[m].set(c, d);
+      }
+    passesOfModel.set(model, all);
+  }
+  return all[m];
 }
 
 /**
@@ -198,18 +235,20 @@ export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocati
     return lastSite(c, `${m}_ssl_trusted_certificate`, "http");
   };
   const out: SslContext[] = [];
+  const passes = lastPasses(model, m);
+  if (passes.size === 0) return plan(out);
   if (perLocation) {
     for (const c of model.locationConfigurations) {
-      const pass = passOf(m, c);
-      if (!pass || pass.inherited || !passUsesTls(m, pass.site.directive)) continue;
+      const pass = passOf(passes, c);
+      if (!pass || pass.inherited || !passUsesTls(m, pass.directive)) continue;
       out.push({ owner: c, bundle: bundleOf(c) });
     }
     return plan(out);
   }
   const byLevel = new Map<ConfigContext | null, SslContext>();
   for (const c of model.locationConfigurations) {
-    const pass = passOf(m, c);
-    if (!pass || !passUsesTls(m, pass.site.directive)) continue;
+    const pass = passOf(passes, c);
+    if (!pass || !passUsesTls(m, pass.directive)) continue;
     let level: ConfigContext | null = null;
     for (let p: ConfigContext | null = c; p !== null && p.kind !== "http"; p = p.parent) {
       if (setsAny(p, upstreamSslDirectives(m))) {
