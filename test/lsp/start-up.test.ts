@@ -9,8 +9,14 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { InitializeRequest, InitializedNotification } from "vscode-languageserver-protocol/node";
-import { TestClient, initializeParams, requireBuiltServer } from "./client";
+import {
+  ConfigurationRequest,
+  DocumentSymbolRequest,
+  InitializeRequest,
+  InitializedNotification,
+  type DocumentSymbol,
+} from "vscode-languageserver-protocol/node";
+import { TestClient, initializeParams, requireBuiltServer, uriOf } from "./client";
 
 const RECORD_MODULES = path.join(__dirname, "..", "support", "record-modules.js");
 
@@ -61,5 +67,49 @@ describe("language server start-up: loads what the first analysis needs", functi
       [],
       "required only on first use",
     );
+  });
+
+  it("parses the opened buffer while its settings are pulled, not after", async function () {
+    const client = new TestClient();
+    const file = path.join(dir, "nginx.conf");
+    // The client holds its answer to workspace/configuration until the outline has come back (or, so that
+    // a server that waits for the settings first fails instead of hanging, for 20 s: the outline of this
+    // 7-line file takes milliseconds).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let asked!: () => void;
+    const askedOnce = new Promise<void>((resolve) => (asked = resolve));
+    client.connection.onRequest(ConfigurationRequest.type, async (params) => {
+      asked();
+      await released;
+      return params.items.map(() => client.settings);
+    });
+    const fallback = setTimeout(release, 20_000);
+    try {
+      await client.connection.sendRequest(InitializeRequest.type, initializeParams(dir, "start-up"));
+      await client.connection.sendNotification(InitializedNotification.type, {});
+      client.open(file, fs.readFileSync(file, "utf8"), 1);
+      // The analysis has begun (it asks for the settings first); the outline waits for its parse of the
+      // buffer (server.ts, parsedNow), which must not wait for the settings.
+      await askedOnce;
+      const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, {
+        textDocument: { uri: uriOf(file) },
+      })) as DocumentSymbol[];
+      let settingsAnswered = false;
+      void released.then(() => (settingsAnswered = true));
+      await Promise.resolve();
+      assert.ok(!settingsAnswered, "the outline came while the settings were still pulled");
+      assert.deepStrictEqual(
+        symbols.map((s) => s.name),
+        ["events", "http"],
+      );
+      release();
+      const published = await client.waitFor(file, (p) => p.version === 1);
+      assert.ok(Array.isArray(published.diagnostics));
+    } finally {
+      clearTimeout(fallback);
+      release();
+      await client.stop();
+    }
   });
 });
