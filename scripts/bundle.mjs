@@ -1,6 +1,7 @@
 // Bundles the extension client, the language server and the CLI with esbuild: one file each in dist/,
-// minified and without source maps, as the packages ship them (the .vsix takes client.js and server.js,
-// .vscodeignore; the npm package cli.js and server.js, package.json `files`). Everything they import is
+// minified and without source maps, as the packages ship them, and the directive table beside them, which the
+// server and the CLI read on first use (the .vsix takes client.js, server.js and directives.json,
+// scripts/package-vsix.mjs; the npm package cli.js, server.js and directives.json, package.json `files`). Everything they import is
 // bundled, so neither package has runtime dependencies; the licences of the bundled packages are collected
 // into dist/THIRD-PARTY-NOTICES.md, which both packages ship.
 //
@@ -9,7 +10,8 @@
 //                 the extension host's debugger). The packages never take them: both list their files.
 
 import * as esbuild from "esbuild";
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { createRequire } from "module";
 import * as path from "path";
 
 const args = process.argv.slice(2);
@@ -23,21 +25,75 @@ const sourcemap = args.includes("--sourcemap");
 
 const entries = [
   { in: "client/src/extension.ts", out: "dist/client.js", external: ["vscode"] },
-  { in: "server/src/lsp/main.ts", out: "dist/server.js", banner: "#!/usr/bin/env node" },
+  { in: "server/src/lsp/main.ts", out: "dist/server.js", banner: "#!/usr/bin/env node", lazy: true },
   { in: "server/src/cli/main.ts", out: "dist/cli.js", banner: "#!/usr/bin/env node" },
 ];
 
-// The directive table (330 kB) as `JSON.parse('…')`, not as the object literal esbuild makes of a JSON
-// import: V8 reads JSON about twice as fast as the same object in JavaScript (measured in issue 13's start-up
-// work: 15 ms against 31 ms, medians of 6, on the shared machine). Single quotes: JSON has few to escape.
-const jsonAsParse = {
-  name: "json-as-parse",
+// The directive table (330 kB) ships beside the bundles as dist/directives.json (DIRECTIVE_TABLE), read and
+// given to `JSON.parse` when parse/directives.ts first asks for it: V8 reads JSON about twice as fast as the
+// same object in JavaScript (15 ms against 31 ms, medians of 6, on the shared machine), and as a string literal
+// inside the bundle it was scanned whenever the bundle was compiled, used or not: loading the server took 27 ms
+// longer with it (medians of 21, same run, load average 7).
+const DIRECTIVE_TABLE = "dist/directives.json";
+const tableBeside = {
+  name: "directive-table-beside",
   setup(build) {
-    build.onLoad({ filter: /[\\/]server[\\/]data[\\/]directives\.json$/ }, (args) => {
-      const json = JSON.stringify(JSON.parse(readFileSync(args.path, "utf8")));
-      const literal = `'${json.replace(/[\\'\n\r\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}'`;
-      return { contents: `module.exports = JSON.parse(${literal});`, loader: "js" };
+    build.onLoad({ filter: /[\\/]server[\\/]data[\\/]directives\.json$/ }, () => ({
+      contents: `module.exports = JSON.parse(require("fs").readFileSync(require("path").join(__dirname, ${JSON.stringify(path.basename(DIRECTIVE_TABLE))}), "utf8"));`,
+      loader: "js",
+    }));
+  },
+};
+mkdirSync(path.dirname(DIRECTIVE_TABLE), { recursive: true });
+writeFileSync(DIRECTIVE_TABLE, JSON.stringify(JSON.parse(readFileSync("server/data/directives.json", "utf8"))));
+
+// Node built-ins that the language server's libraries require at load but use late or never: vscode-languageserver's
+// Files helpers (child_process: resolving global node modules), vscode-jsonrpc's pipe names and our pull
+// diagnostics' result ids (crypto). Loading them took ~17 ms (child_process) and ~7 ms (crypto, 15 internal
+// modules) of every server start (CPU profiles of issue 13's start-up); each is now required on its first use.
+// The stand-in has a getter per export of the real module (as this node lists them) and no `__esModule`, so
+// esbuild's and TypeScript's import helpers copy the getters without reading them.
+const LAZY_BUILTINS = ["child_process", "crypto"];
+const require = createRequire(import.meta.url);
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(build) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join("|")})$`);
+    build.onResolve({ filter }, (args) =>
+      args.namespace === "lazy-builtin"
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ""), namespace: "lazy-builtin" },
+    );
+    build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: [
+        "let real;",
+        `const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+        `for (const key of ${JSON.stringify(Object.keys(require(args.path)))})`,
+        "  Object.defineProperty(module.exports, key, { get: () => load()[key], enumerable: true });",
+      ].join("\n"),
+      loader: "js",
+    }));
+  },
+};
+
+// esbuild gives every source file that imports a CommonJS module its own copy of the module's exports
+// (`__toESM`: a getter per export, copied from the module object). vscode-languageserver/node has 321 exports and
+// eight of our files import it: 21 ms of each server start (measured on this machine, cold). Our sources'
+// imports of these modules go through one ES module per module that re-exports it, so the copy is made once.
+const SHARED_INTEROP = ["vscode-languageserver/node", "fs", "path"];
+const sharedInterop = {
+  name: "shared-interop",
+  setup(build) {
+    const filter = new RegExp(`^(${SHARED_INTEROP.map((m) => m.replace(/[/]/g, "\\/")).join("|")})$`);
+    build.onResolve({ filter }, (args) => {
+      if (args.namespace === "shared-interop" || !/[\\/]server[\\/]src[\\/]/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: "shared-interop" };
     });
+    build.onLoad({ filter: /.*/, namespace: "shared-interop" }, (args) => ({
+      contents: `export * from ${JSON.stringify(args.path)};`,
+      resolveDir: process.cwd(),
+      loader: "js",
+    }));
   },
 };
 
@@ -66,7 +122,7 @@ for (const e of entries) {
     metafile: true,
     external: e.external ?? [],
     banner: e.banner ? { js: e.banner } : undefined,
-    plugins: [jsonAsParse],
+    plugins: e.lazy ? [tableBeside, lazyBuiltins, sharedInterop] : [tableBeside, sharedInterop],
     logLevel: "warning",
   });
   for (const input of Object.keys(result.metafile.inputs)) {

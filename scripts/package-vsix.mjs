@@ -15,7 +15,8 @@ import { fileURLToPath } from "url";
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * What the extension needs: the client and the server (bundled: no node_modules, no source maps, no CLI),
+ * What the extension needs: the client and the server (bundled: no node_modules, no source maps, no CLI) with
+ * the directive table it reads,
  * the grammar and language configuration, the icon, the licences, the changelog, and the documentation
  * the extension links to (hovers, diagnostics, the cost report) or its README names.
  */
@@ -27,6 +28,7 @@ const VSIX_FILES = [
   "syntaxes/nginx.tmLanguage.json",
   "dist/client.js",
   "dist/server.js",
+  "dist/directives.json",
   "dist/icon.png",
   "dist/THIRD-PARTY-NOTICES.md",
   "docs/cli.md",

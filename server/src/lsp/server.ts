@@ -686,7 +686,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
     const p = pathOfDoc.get(uri);
     if (p === undefined || stale()) return;
-    const settings = await settingsFor(uri, p);
+    // The settings' round trip (workspace/configuration) runs while the buffer is parsed, which needs none.
+    const pendingSettings = settingsFor(uri, p);
+    for (const _ of analyzer.parseBufferSteps()) if (await stopsAfterTurn()) return;
+    buffersParsed.fire();
+    const settings = await pendingSettings;
     if (stale()) return;
     // Access changed (folders, open files, settings): the other documents were analysed under the old one.
     if (analyzer.setAccess(accessNow())) {
@@ -706,9 +710,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const options = ruleOptionsOf(settings);
     let finished = false;
     try {
-      // The edited buffer's parse, a slice of statements per step: everything below reads it from the cache.
-      for (const _ of analyzer.parseBufferSteps()) if (await stopsAfterTurn()) return;
-      buffersParsed.fire();
+      // The edited buffer's parse (above, a slice of statements per step): everything below reads it from the
+      // cache; an edit since the settings arrived is the next run's.
       const text = documents.get(uri)?.getText() ?? "";
       const dump = analyzer.runDump(p, text, options, uriOf);
       // A file that does not read as nginx (a redis.conf the editor sends as `nginx`): one hint, no analysis.
