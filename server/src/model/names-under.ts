@@ -10,17 +10,35 @@
 import type { Directive } from "../parse/ast";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 
-/** Per block directive, per question key, the answer. */
-const answers = new SubtreeMemo<Map<string, boolean>>();
+/** How many questions a block's memo can hold: their answered bits and their answers share one number. */
+const MAX_KEYS = 15;
+/** Each question key's bit, given on first use (the model asks a few fixed questions: rare names). */
+const bits = new Map<string, number>();
+/**
+ * Per block directive, one number: bit k says question k is answered, bit k + MAX_KEYS its answer. A number,
+ * not a Map per block: a cold check of the 1M-line workspace made a Map for every block and question (0.24 s
+ * in `remember` alone, by profile, and their collection).
+ */
+const answers = new SubtreeMemo<number>();
 
-function known(d: Directive, key: string): boolean | undefined {
-  return answers.get(d)?.get(key);
+/** The bit of `key`; 0 (nothing remembered) past MAX_KEYS questions. */
+function bitOf(key: string): number {
+  let bit = bits.get(key);
+  if (bit === undefined) {
+    bit = bits.size < MAX_KEYS ? 1 << bits.size : 0;
+    bits.set(key, bit);
+  }
+  return bit;
 }
 
-function remember(d: Directive, key: string, value: boolean): void {
-  let m = answers.get(d);
-  if (m === undefined) answers.set(d, (m = new Map()));
-  m.set(key, value);
+function known(d: Directive, bit: number): boolean | undefined {
+  const a = answers.get(d);
+  return a === undefined || (a & bit) === 0 ? undefined : (a & (bit << MAX_KEYS)) !== 0;
+}
+
+function remember(d: Directive, bit: number, value: boolean): void {
+  if (bit === 0) return;
+  answers.set(d, (answers.get(d) ?? 0) | bit | (value ? bit << MAX_KEYS : 0));
 }
 
 /**
@@ -30,7 +48,8 @@ function remember(d: Directive, key: string, value: boolean): void {
  * deeper than V8's stack) and remembered, so that one keystroke walks only the blocks around its edit.
  */
 export function mayHoldUnder(block: Directive, key: string, wanted: (name: string) => boolean): boolean {
-  const cached = known(block, key);
+  const bit = bitOf(key);
+  const cached = known(block, bit);
   if (cached !== undefined) return cached;
   const stack: { d: Directive; i: number; found: boolean }[] = [{ d: block, i: 0, found: false }];
   let result = false;
@@ -39,7 +58,7 @@ export function mayHoldUnder(block: Directive, key: string, wanted: (name: strin
     const nodes = frame.d.block?.children ?? [];
     if (frame.found || frame.i >= nodes.length) {
       // Only a block walked to its end, or found to hold one, is answered.
-      remember(frame.d, key, frame.found);
+      remember(frame.d, bit, frame.found);
       stack.pop();
       if (stack.length > 0) stack[stack.length - 1].found ||= frame.found;
       else result = frame.found;
@@ -52,7 +71,7 @@ export function mayHoldUnder(block: Directive, key: string, wanted: (name: strin
       continue;
     }
     if (!node.block) continue;
-    const below = known(node, key);
+    const below = known(node, bit);
     if (below === undefined) stack.push({ d: node, i: 0, found: false });
     else if (below) frame.found = true;
   }
