@@ -72,14 +72,5 @@ export function runNode(
   return { ms, maxRssKiB: use.maxRSS, cpuMs: (use.userCPUTime + use.systemCPUTime) / 1000 };
 }
 
-/** A seeded generator (mulberry32): the same seed gives the same edits in every run and for every build. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' seeded generator (mulberry32): the same seed gives the same edits in every run and for every build. */
+export { random as seeded } from "../test/support/random";

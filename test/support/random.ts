@@ -1,4 +1,4 @@
-// The tests' one seeded generator, so that a failure repeats on every machine.
+// The one seeded generator of the tests and the bench, so that a failure or a figure repeats on every machine.
 
 /** mulberry32: small, seeded, the same sequence on every machine. */
 export function random(seed: number): () => number {

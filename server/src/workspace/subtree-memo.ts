@@ -40,11 +40,6 @@ export class SubtreeMemo<T> {
     slots[this.slot] = value;
     d.memoSlots = slots;
   }
-
-  delete(d: Directive): void {
-    const s = d.memoSlots;
-    if (s !== undefined) s[this.slot] = undefined;
-  }
 }
 
 /** The blocks an in-place update changed (`ParseUpdate.changed`): no memo answers for them any more. */
