@@ -4,7 +4,7 @@
 
 import type { Directive } from "../parse/ast";
 import {
-  effective,
+  effectiveSites,
   ownSites,
   ownDirectivesWhere,
   sitesWhere,
@@ -43,10 +43,15 @@ export function bundleArg(site: DirectiveSite | null): string | null {
   return v === "" ? null : v;
 }
 
-function lastSite(ctx: ConfigContext, name: string, stopAt?: ConfigContext["kind"]): DirectiveSite | null {
-  const e = effective(ctx, name, stopAt);
-  if (!e) return null;
-  const site = e.sites[e.sites.length - 1];
+function lastSite(
+  model: ConfigModel,
+  ctx: ConfigContext,
+  name: string,
+  stopAt?: ConfigContext["kind"],
+): DirectiveSite | null {
+  const sites = effectiveSites(model, ctx, name, stopAt);
+  if (sites === null) return null;
+  const site = sites[sites.length - 1];
   return bundleArg(site) === null ? null : site;
 }
 
@@ -104,7 +109,8 @@ function isLuaDirectiveName(name: string): boolean {
  */
 export function luaSslPlan(model: ConfigModel, perLocation: boolean): SslContextPlan {
   const out: SslContext[] = [];
-  const bundleOf = (c: ConfigContext): DirectiveSite | null => lastSite(c, "lua_ssl_trusted_certificate", "http");
+  const bundleOf = (c: ConfigContext): DirectiveSite | null =>
+    lastSite(model, c, "lua_ssl_trusted_certificate", "http");
   if (perLocation) {
     for (const c of model.locationConfigurations) out.push({ owner: c, bundle: bundleOf(c) });
     return plan(out);
@@ -139,7 +145,7 @@ export function luaSslPlan(model: ConfigModel, perLocation: boolean): SslContext
  */
 export function streamLuaSslPlan(model: ConfigModel): SslContextPlan {
   return plan(
-    model.streamServers.map((c) => ({ owner: c, bundle: lastSite(c, "lua_ssl_trusted_certificate", "stream") })),
+    model.streamServers.map((c) => ({ owner: c, bundle: lastSite(model, c, "lua_ssl_trusted_certificate", "stream") })),
   );
 }
 
@@ -231,8 +237,8 @@ function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, D
  */
 export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocation: boolean): SslContextPlan {
   const bundleOf = (c: ConfigContext): DirectiveSite | null => {
-    if (!isOn(lastSite(c, `${m}_ssl_verify`, "http") ?? null)) return null;
-    return lastSite(c, `${m}_ssl_trusted_certificate`, "http");
+    if (!isOn(lastSite(model, c, `${m}_ssl_verify`, "http") ?? null)) return null;
+    return lastSite(model, c, `${m}_ssl_trusted_certificate`, "http");
   };
   const out: SslContext[] = [];
   const passes = lastPasses(model, m);
@@ -272,13 +278,13 @@ export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocati
  */
 export function streamProxySslPlan(model: ConfigModel, perServer: boolean): SslContextPlan {
   const bundleOf = (c: ConfigContext): DirectiveSite | null => {
-    if (!isOn(lastSite(c, "proxy_ssl_verify", "stream"))) return null;
-    return lastSite(c, "proxy_ssl_trusted_certificate", "stream");
+    if (!isOn(lastSite(model, c, "proxy_ssl_verify", "stream"))) return null;
+    return lastSite(model, c, "proxy_ssl_trusted_certificate", "stream");
   };
   const out: SslContext[] = [];
   const byLevel = new Map<ConfigContext | null, SslContext>();
   for (const c of model.streamServers) {
-    if (!isOn(lastSite(c, "proxy_ssl", "stream"))) continue;
+    if (!isOn(lastSite(model, c, "proxy_ssl", "stream"))) continue;
     if (perServer) {
       out.push({ owner: c, bundle: bundleOf(c) });
       continue;
@@ -324,9 +330,13 @@ function listensSsl(ctx: ConfigContext): boolean {
 }
 
 /** Whether a server has an SSL_CTX of its own, and whether `ssl_trusted_certificate` needs verification. */
-function serverTls(c: ConfigContext, v: ServerTlsVersion): { ssl: boolean; trustedNeedsVerify: boolean } | null {
+function serverTls(
+  model: ConfigModel,
+  c: ConfigContext,
+  v: ServerTlsVersion,
+): { ssl: boolean; trustedNeedsVerify: boolean } | null {
   const certified = (top: ConfigContext["kind"]): boolean =>
-    lastSite(c, "ssl_certificate", top) !== null || isOn(lastSite(c, "ssl_reject_handshake", top));
+    lastSite(model, c, "ssl_certificate", top) !== null || isOn(lastSite(model, c, "ssl_reject_handshake", top));
   switch (c.kind) {
     case "server":
       return { ssl: certified("http"), trustedNeedsVerify: false };
@@ -337,9 +347,10 @@ function serverTls(c: ConfigContext, v: ServerTlsVersion): { ssl: boolean; trust
       };
     case "mail-server": {
       // `ssl` and `starttls` are merged from `mail {}`; `listen … ssl` is the server's own.
-      const starttls = lastSite(c, "starttls", "mail")?.directive.args[0]?.value.toLowerCase();
-      const asked = listensSsl(c) || isOn(lastSite(c, "ssl", "mail")) || starttls === "on" || starttls === "only";
-      const ssl = asked || (v.mailCertificateAlone && lastSite(c, "ssl_certificate", "mail") !== null);
+      const starttls = lastSite(model, c, "starttls", "mail")?.directive.args[0]?.value.toLowerCase();
+      const asked =
+        listensSsl(c) || isOn(lastSite(model, c, "ssl", "mail")) || starttls === "on" || starttls === "only";
+      const ssl = asked || (v.mailCertificateAlone && lastSite(model, c, "ssl_certificate", "mail") !== null);
       // ngx_mail_ssl_merge_conf reads both lists only inside `if (conf->verify)`, in every version.
       return { ssl, trustedNeedsVerify: true };
     }
@@ -371,12 +382,12 @@ export function serverSslPlan(
   for (const c of model.contexts) {
     const top = TOP[c.kind];
     if (top === undefined) continue;
-    const tls = serverTls(c, version);
+    const tls = serverTls(model, c, version);
     if (!tls?.ssl) continue;
     // ssl_verify_client on | optional | optional_no_ca: conf->verify != 0.
-    const verify = lastSite(c, "ssl_verify_client", top)?.directive.args[0]?.value.toLowerCase();
+    const verify = lastSite(model, c, "ssl_verify_client", top)?.directive.args[0]?.value.toLowerCase();
     const verifies = verify === "on" || verify === "optional" || verify === "optional_no_ca";
-    let bundle = lastSite(c, directive, top);
+    let bundle = lastSite(model, c, directive, top);
     if (directive === "ssl_client_certificate" ? !verifies : tls.trustedNeedsVerify && !verifies) bundle = null;
     out.push(
       directive === "ssl_client_certificate" && bundle
