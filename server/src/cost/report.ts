@@ -91,7 +91,9 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
           `after a reload is not returned to the system; it does not round each context to 1 MiB (measured).`,
       );
   }
-  if (hasLuaModule(model, "stream") && model.streamServers.length > 0) {
+  // Stream servers first: without them the question is not asked (it walks every block that may hold a Lua
+  // directive; on the incident, 4,014 sites of its server for one Lua location).
+  if (model.streamServers.length > 0 && hasLuaModule(model, "stream")) {
     sources.push({
       ruleId: "stream-lua-ssl-per-server",
       module: "stream-lua",

@@ -145,50 +145,67 @@ export function effective(ctx: ConfigContext, name: string, stopAt?: ContextKind
   return null;
 }
 
-/** Per model and `name\0stopAt`: each context's effectiveSites answer by id (undefined: not asked yet). */
-const effectiveAnswers = new WeakMap<ConfigModel, Map<string, (readonly DirectiveSite[] | null | undefined)[]>>();
+/** Per model, name and `stopAt` ("" for none): each context's answer by id (undefined: not asked yet). */
+const effectiveAnswers = new WeakMap<
+  ConfigModel,
+  Map<string, Map<string, (readonly DirectiveSite[] | null | undefined)[]>>
+>();
 
 /**
- * `effective(ctx, name, stopAt)?.sites`, remembered per model for every block on the way up: the SSL plans
- * ask it for every location configuration, and each asked its server and http blocks again (4,002 walks and
- * Effective objects per keystroke on the incident). A block's answer is its own sites, or (not a `stopAt`
- * block) its parent's answer, which is what effective() finds walking up.
+ * `(ctx) => effective(ctx, name, stopAt)?.sites ?? null`, with every answer remembered per model for every
+ * block on the way up: the SSL plans ask it for every location configuration, and each asked its server
+ * and http blocks again (4,002 walks and Effective objects per keystroke on the incident). A block's answer
+ * is its own sites, or (unless it is a `stopAt` block) its parent's answer: what effective() finds walking up.
+ * Take the function once per loop: finding the model's answers is the costly part of a question.
  */
-export function effectiveSites(
+export function effectiveSitesOf(
   model: ConfigModel,
-  ctx: ConfigContext,
   name: string,
   stopAt?: ContextKind,
-): readonly DirectiveSite[] | null {
-  const key = stopAt === undefined ? name : `${name}\0${stopAt}`;
-  let byKey = effectiveAnswers.get(model);
-  if (byKey === undefined) effectiveAnswers.set(model, (byKey = new Map()));
-  let answers = byKey.get(key);
+): (ctx: ConfigContext) => readonly DirectiveSite[] | null {
+  let byName = effectiveAnswers.get(model);
+  if (byName === undefined) effectiveAnswers.set(model, (byName = new Map()));
+  let byStop = byName.get(name);
+  if (byStop === undefined) byName.set(name, (byStop = new Map()));
+  let answers = byStop.get(stopAt ?? "");
   if (answers === undefined) {
     // Pushed, not `new Array(n)`: a preallocated array past ~100,000 elements is a dictionary in V8.
     answers = [];
     for (let i = 0; i < model.contexts.length; i++) answers.push(undefined);
-    byKey.set(key, answers);
+    byStop.set(stopAt ?? "", answers);
   }
-  const path: ConfigContext[] = [];
-  let found: readonly DirectiveSite[] | null = null;
-  // A loop, not a recursion: blocks nest deeper than V8's stack.
-  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent) {
-    const known = answers[c.id];
-    if (known !== undefined) {
-      found = known;
-      break;
+  const known = answers;
+  return (ctx) => {
+    const answer = known[ctx.id];
+    if (answer !== undefined) return answer;
+    // Most blocks asked (locations) set nothing and have a parent that was answered: no path to remember.
+    const own = ownSites(ctx, name);
+    if (own.length > 0) return (known[ctx.id] = own);
+    if (stopAt !== undefined && ctx.kind === stopAt) return (known[ctx.id] = null);
+    if (ctx.parent === null) return (known[ctx.id] = null);
+    const parentAnswer = known[ctx.parent.id];
+    if (parentAnswer !== undefined) return (known[ctx.id] = parentAnswer);
+    // Its answer is its parent's: walked up to a block answered or setting the name (or a `stopAt` block).
+    const path: ConfigContext[] = [ctx];
+    let found: readonly DirectiveSite[] | null = null;
+    // A loop, not a recursion: blocks nest deeper than V8's stack.
+    for (let c: ConfigContext | null = ctx.parent; c !== null; c = c.parent) {
+      const answer = known[c.id];
+      if (answer !== undefined) {
+        found = answer;
+        break;
+      }
+      path.push(c);
+      const sites = ownSites(c, name);
+      if (sites.length > 0) {
+        found = sites;
+        break;
+      }
+      if (stopAt !== undefined && c.kind === stopAt) break;
     }
-    path.push(c);
-    const sites = ownSites(c, name);
-    if (sites.length > 0) {
-      found = sites;
-      break;
-    }
-    if (stopAt !== undefined && c.kind === stopAt) break;
-  }
-  for (const c of path) answers[c.id] = found;
-  return found;
+    for (const c of path) known[c.id] = found;
+    return found;
+  };
 }
 
 /**
