@@ -8,6 +8,7 @@ import {
   buildModel,
   effective,
   effectiveSitesOf,
+  ownSites,
   sitesByName,
   type ConfigContext,
   type ConfigModel,
@@ -144,5 +145,30 @@ describe("model: effectiveSitesOf remembers effective()'s answers", function () 
         for (const c of deepestFirst)
           assertSameSites(sitesOf(c), effective(c, name, stop)?.sites ?? null, `${c.id} ${name} ${stop}`);
       }
+  });
+
+  it("a large block's sites found by scanning its statements are the objects its `directives` and `own` hold later", function () {
+    // 30 statements (more than ownSites scans one by one), `listen` three times; the second server has an
+    // include among them, whose statements are its sites too.
+    const body = Array.from({ length: 30 }, (_, i) => (i % 10 === 3 ? `listen ${8000 + i};` : `set $v${i} ${i};`));
+    const files = {
+      "/p/nginx.conf": `events {}\nhttp {\n server { ${body.join(" ")} }\n server { ${body.join(" ")} include /p/l.conf; }\n}\n`,
+      "/p/l.conf": "listen 9999;\n",
+    };
+    const config = loadConfiguration("/p/nginx.conf", { source: new MemoryFileSource(files) });
+    assert.deepEqual(config.diagnostics, []);
+    const model = buildModel(config);
+    const [first, second] = model.contexts.filter((c) => c.kind === "server");
+    const ports = (sites: readonly DirectiveSite[]): string[] => sites.map((s) => s.directive.args[0].value);
+    // Asked more times than the block is scanned: the answers stay the same objects.
+    const asked = Array.from({ length: 12 }, () => ownSites(first, "listen"));
+    assert.deepEqual(ports(asked[0]), ["8003", "8013", "8023"]);
+    for (const a of asked) for (let i = 0; i < 3; i++) assert.ok(a[i] === asked[0][i], "one object per site");
+    assert.equal(first.label, "server 8003 8013");
+    const listed = first.directives.filter((s) => s.directive.name === "listen");
+    for (let i = 0; i < 3; i++) assert.ok(listed[i] === asked[0][i], "directives holds the scanned sites");
+    for (let i = 0; i < 3; i++) assert.ok(first.own.get("listen")![i] === asked[0][i], "own holds them too");
+    assert.deepEqual(ports(ownSites(second, "listen")), ["8003", "8013", "8023", "9999"]);
+    assert.equal(ownSites(second, "listen")[3].file.path, "/p/l.conf");
   });
 });

@@ -103,8 +103,13 @@ export interface ConfigModel {
  * location, and a map per block was most of what building the model allocated.
  */
 export function ownSites(ctx: ConfigContext, name: string): readonly DirectiveSite[] {
-  // A small block not read yet: its statements are looked at before its sites are made.
-  if (ctx instanceof Context && !ctx.mayHoldSmall(name)) return NO_SITES;
+  if (ctx instanceof Context) {
+    // A small block not read yet: its statements are looked at before its sites are made.
+    if (!ctx.mayHoldSmall(name)) return NO_SITES;
+    // A large one: its statements scanned for the name, the first few questions.
+    const scanned = ctx.scanOwn(name);
+    if (scanned !== undefined) return scanned;
+  }
   const dirs = ctx.directives;
   if (dirs.length > SCAN_BELOW) return ctx.own.get(name) ?? NO_SITES;
   let found: DirectiveSite[] | null = null;
@@ -128,6 +133,13 @@ export function ownDirectivesWhere(ctx: ConfigContext, wanted: (name: string) =>
 
 /** Up to this many directives a block is scanned by ownSites (locations mostly have a handful). */
 const SCAN_BELOW = 12;
+/**
+ * How many questions a larger block's statements are scanned for before its sites and `own` map are made:
+ * a keystroke asks the incident's server (4,002 statements) three names, and making its 4,002 sites and
+ * their map was most of the model's work on that keystroke. Past this many, the map is cheaper (effective()
+ * asks every block up from every location for `modsecurity`).
+ */
+const MAX_SCANS = 8;
 const NO_SITES: readonly DirectiveSite[] = [];
 
 /** The value `name` has in `ctx`: set there, or inherited from the nearest enclosing block that sets it. */
@@ -331,12 +343,12 @@ function locationOf(d: Directive): { modifier: LocationModifier; path: string } 
   return { modifier: "", path: p };
 }
 
-function labelOf(kind: ContextKind, d: Directive | null, own: Map<string, DirectiveSite[]>): string {
+function labelOf(kind: ContextKind, d: Directive | null, own: (name: string) => readonly DirectiveSite[]): string {
   if (d === null) return kind;
   const args = d.args.map((w) => (w.quote ? `${w.quote}${w.value}${w.quote}` : w.value)).join(" ");
   if (kind === "server" || kind === "stream-server" || kind === "mail-server") {
-    const names = own.get("server_name")?.flatMap((s) => s.directive.args.map((w) => w.value)) ?? [];
-    const listen = own.get("listen")?.map((s) => s.directive.args[0]?.value ?? "") ?? [];
+    const names = own("server_name").flatMap((s) => s.directive.args.map((w) => w.value));
+    const listen = own("listen").map((s) => s.directive.args[0]?.value ?? "");
     const what =
       names.length > 0 ? names.slice(0, 2).join(" ") + (names.length > 2 ? " …" : "") : listen.slice(0, 2).join(" ");
     return what ? `server ${what}` : "server";
@@ -360,6 +372,9 @@ class Context implements ConfigContext {
   private sites: DirectiveSite[] | undefined;
   private ownMap: Map<string, DirectiveSite[]> | undefined;
   private labelText: string | undefined;
+  /** Sites scanOwn made before `directives` was read (that getter takes them, so a site is one object). */
+  private scannedSites: Map<Directive, DirectiveSite> | undefined;
+  private scans = 0;
   private locationOf: { modifier: LocationModifier; path: string } | undefined | null;
 
   constructor(
@@ -392,7 +407,7 @@ class Context implements ConfigContext {
           }
           const node = frame.nodes[frame.index++];
           if (node.kind !== "directive") continue;
-          sites.push({ directive: node, file: frame.inst, context: this });
+          sites.push(this.scannedSites?.get(node) ?? { directive: node, file: frame.inst, context: this });
           const included = node.name === "include" ? frame.inst.includes.get(node) : undefined;
           if (included)
             for (let i = included.length - 1; i >= 0; i--)
@@ -427,6 +442,32 @@ class Context implements ConfigContext {
     return false;
   }
 
+  /**
+   * The sites of `name` written in a large block (more than SCAN_BELOW statements) without an `include`
+   * among them, found by scanning its statements, for its first MAX_SCANS questions; undefined when the
+   * block's `own` map answers instead (sites made, an include, a small block, past MAX_SCANS).
+   */
+  scanOwn(name: string): readonly DirectiveSite[] | undefined {
+    if (this.sites !== undefined || this.body === null || this.body.length <= SCAN_BELOW) return undefined;
+    if (this.scans >= MAX_SCANS) return undefined;
+    this.scans++;
+    let found: DirectiveSite[] | null = null;
+    for (const node of this.body) {
+      if (node.kind !== "directive") continue;
+      if (node.name === "include") {
+        // Included statements are sites of this block too: the map, made once, has them in place.
+        this.scans = MAX_SCANS;
+        return undefined;
+      }
+      if (node.name !== name) continue;
+      const made = (this.scannedSites ??= new Map());
+      let site = made.get(node);
+      if (site === undefined) made.set(node, (site = { directive: node, file: this.file, context: this }));
+      (found ??= []).push(site);
+    }
+    return found ?? NO_SITES;
+  }
+
   /** Read from the block directive when first asked (a compact tree makes a Range on each read of `.range`). */
   get range(): Range | null {
     if (this.rangeRead === undefined) this.rangeRead = this.directive?.range ?? null;
@@ -447,7 +488,8 @@ class Context implements ConfigContext {
   }
 
   get label(): string {
-    return (this.labelText ??= labelOf(this.kind, this.directive, this.own));
+    // ownSites, not `own`: a server's label needs two names, not the sites of its 4,002 statements.
+    return (this.labelText ??= labelOf(this.kind, this.directive, (name) => ownSites(this, name)));
   }
 
   get location(): { modifier: LocationModifier; path: string } | undefined {
