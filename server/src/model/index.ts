@@ -123,13 +123,24 @@ export function ownSites(ctx: ConfigContext, name: string): readonly DirectiveSi
  */
 export function ownDirectivesWhere(ctx: ConfigContext, wanted: (name: string) => boolean): Directive[] {
   const out: Directive[] = [];
-  if (ctx instanceof Context && ctx.body !== null && !ctx.mayHold((n) => n === "include")) {
-    for (const node of ctx.body) if (node.kind === "directive" && wanted(node.name)) out.push(node);
-    return out;
-  }
-  for (const s of ctx.directives) if (wanted(s.directive.name)) out.push(s.directive);
+  forEachOwnDirectiveWhere(ctx, wanted, (d) => out.push(d));
   return out;
 }
+
+/** ownDirectivesWhere without the list: `visit` gets each directive (a list per location was made per keystroke). */
+export function forEachOwnDirectiveWhere(
+  ctx: ConfigContext,
+  wanted: (name: string) => boolean,
+  visit: (d: Directive) => void,
+): void {
+  if (ctx instanceof Context && ctx.body !== null && !ctx.mayHold(isInclude)) {
+    for (const node of ctx.body) if (node.kind === "directive" && wanted(node.name)) visit(node);
+    return;
+  }
+  for (const s of ctx.directives) if (wanted(s.directive.name)) visit(s.directive);
+}
+
+const isInclude = (name: string): boolean => name === "include";
 
 /** Up to this many directives a block is scanned by ownSites (locations mostly have a handful). */
 const SCAN_BELOW = 12;

@@ -6,7 +6,7 @@ import type { Directive } from "../parse/ast";
 import {
   effectiveSitesOf,
   ownSites,
-  ownDirectivesWhere,
+  forEachOwnDirectiveWhere,
   sitesWhere,
   type ConfigContext,
   type ConfigModel,
@@ -206,7 +206,7 @@ const passesOfModel = new WeakMap<ConfigModel, Record<UpstreamModule, Map<Config
 
 /**
  * Each location configuration's own last `*_pass` of module `m` (the last in its block wins), from one scan
- * of their statements for the three modules, without making their sites (model/index.ts, ownDirectivesWhere).
+ * of their statements for the three modules, without making their sites (model/index.ts, forEachOwnDirectiveWhere).
  * Asking every location configuration for its own, per module,
  * was 40 ms per keystroke on large-config x10 (25,000 locations); the model's walk for one name is cheaper
  * only for rare names, and `proxy_pass` is in most locations. `passOf` looks only at location
@@ -216,11 +216,17 @@ function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, D
   let all = passesOfModel.get(model);
   if (all === undefined) {
     all = { proxy: new Map(), grpc: new Map(), uwsgi: new Map() };
-    for (const c of model.locationConfigurations)
-      for (const d of ownDirectivesWhere(c, isPass)) {
-        const m = MODULE_OF_PASS.get(d.name);
-        if (m !== undefined) all[m].set(c, d);
-      }
+    const found = all;
+    // One visitor for every block (the block in a variable): not a closure per location.
+    let block = model.main;
+    const visit = (d: Directive): void => {
+      const m = MODULE_OF_PASS.get(d.name);
+      if (m !== undefined) found[m].set(block, d);
+    };
+    for (const c of model.locationConfigurations) {
+      block = c;
+      forEachOwnDirectiveWhere(c, isPass, visit);
+    }
     passesOfModel.set(model, all);
   }
   return all[m];
