@@ -103,8 +103,13 @@ export interface ConfigModel {
  * location, and a map per block was most of what building the model allocated.
  */
 export function ownSites(ctx: ConfigContext, name: string): readonly DirectiveSite[] {
-  // A small block not read yet: its statements are looked at before its sites are made.
-  if (ctx instanceof Context && !ctx.mayHoldSmall(name)) return NO_SITES;
+  if (ctx instanceof Context) {
+    // A small block not read yet: its statements are looked at before its sites are made.
+    if (!ctx.mayHoldSmall(name)) return NO_SITES;
+    // A large one: its statements scanned for the name, the first few questions.
+    const scanned = ctx.scanOwn(name);
+    if (scanned !== undefined) return scanned;
+  }
   const dirs = ctx.directives;
   if (dirs.length > SCAN_BELOW) return ctx.own.get(name) ?? NO_SITES;
   let found: DirectiveSite[] | null = null;
@@ -118,16 +123,34 @@ export function ownSites(ctx: ConfigContext, name: string): readonly DirectiveSi
  */
 export function ownDirectivesWhere(ctx: ConfigContext, wanted: (name: string) => boolean): Directive[] {
   const out: Directive[] = [];
-  if (ctx instanceof Context && ctx.body !== null && !ctx.mayHold((n) => n === "include")) {
-    for (const node of ctx.body) if (node.kind === "directive" && wanted(node.name)) out.push(node);
-    return out;
-  }
-  for (const s of ctx.directives) if (wanted(s.directive.name)) out.push(s.directive);
+  forEachOwnDirectiveWhere(ctx, wanted, (d) => out.push(d));
   return out;
 }
 
+/** ownDirectivesWhere without the list: `visit` gets each directive (a list per location was made per keystroke). */
+export function forEachOwnDirectiveWhere(
+  ctx: ConfigContext,
+  wanted: (name: string) => boolean,
+  visit: (d: Directive) => void,
+): void {
+  if (ctx instanceof Context && ctx.body !== null && !ctx.mayHold(isInclude)) {
+    for (const node of ctx.body) if (node.kind === "directive" && wanted(node.name)) visit(node);
+    return;
+  }
+  for (const s of ctx.directives) if (wanted(s.directive.name)) visit(s.directive);
+}
+
+const isInclude = (name: string): boolean => name === "include";
+
 /** Up to this many directives a block is scanned by ownSites (locations mostly have a handful). */
 const SCAN_BELOW = 12;
+/**
+ * How many questions a larger block's statements are scanned for before its sites and `own` map are made:
+ * a keystroke asks the incident's server (4,002 statements) three names, and making its 4,002 sites and
+ * their map was most of the model's work on that keystroke. Past this many, the map is cheaper (effective()
+ * asks every block up from every location for `modsecurity`).
+ */
+const MAX_SCANS = 8;
 const NO_SITES: readonly DirectiveSite[] = [];
 
 /** The value `name` has in `ctx`: set there, or inherited from the nearest enclosing block that sets it. */
@@ -143,6 +166,69 @@ export function effective(ctx: ConfigContext, name: string, stopAt?: ContextKind
     }
   }
   return null;
+}
+
+/** Per model, name and `stopAt` ("" for none): each context's answer by id (undefined: not asked yet). */
+const effectiveAnswers = new WeakMap<
+  ConfigModel,
+  Map<string, Map<string, (readonly DirectiveSite[] | null | undefined)[]>>
+>();
+
+/**
+ * `(ctx) => effective(ctx, name, stopAt)?.sites ?? null`, with every answer remembered per model for every
+ * block on the way up: the SSL plans ask it for every location configuration, and each asked its server
+ * and http blocks again (4,002 walks and Effective objects per keystroke on the incident). A block's answer
+ * is its own sites, or (unless it is a `stopAt` block) its parent's answer: what effective() finds walking up.
+ * Take the function once per loop: finding the model's answers is the costly part of a question.
+ */
+export function effectiveSitesOf(
+  model: ConfigModel,
+  name: string,
+  stopAt?: ContextKind,
+): (ctx: ConfigContext) => readonly DirectiveSite[] | null {
+  let byName = effectiveAnswers.get(model);
+  if (byName === undefined) effectiveAnswers.set(model, (byName = new Map()));
+  let byStop = byName.get(name);
+  if (byStop === undefined) byName.set(name, (byStop = new Map()));
+  let answers = byStop.get(stopAt ?? "");
+  if (answers === undefined) {
+    // Pushed, not `new Array(n)`: a preallocated array past ~100,000 elements is a dictionary in V8.
+    answers = [];
+    for (let i = 0; i < model.contexts.length; i++) answers.push(undefined);
+    byStop.set(stopAt ?? "", answers);
+  }
+  const known = answers;
+  return (ctx) => {
+    const answer = known[ctx.id];
+    if (answer !== undefined) return answer;
+    // Most blocks asked (locations) set nothing and have a parent that was answered: no path to remember.
+    const own = ownSites(ctx, name);
+    if (own.length > 0) return (known[ctx.id] = own);
+    if (stopAt !== undefined && ctx.kind === stopAt) return (known[ctx.id] = null);
+    if (ctx.parent === null) return (known[ctx.id] = null);
+    const parentAnswer = known[ctx.parent.id];
+    if (parentAnswer !== undefined) return (known[ctx.id] = parentAnswer);
+    // Its answer is its parent's: walked up to a block answered or setting the name (or a `stopAt` block).
+    const path: ConfigContext[] = [ctx];
+    let found: readonly DirectiveSite[] | null = null;
+    // A loop, not a recursion: blocks nest deeper than V8's stack.
+    for (let c: ConfigContext | null = ctx.parent; c !== null; c = c.parent) {
+      const answer = known[c.id];
+      if (answer !== undefined) {
+        found = answer;
+        break;
+      }
+      path.push(c);
+      const sites = ownSites(c, name);
+      if (sites.length > 0) {
+        found = sites;
+        break;
+      }
+      if (stopAt !== undefined && c.kind === stopAt) break;
+    }
+    for (const c of path) known[c.id] = found;
+    return found;
+  };
 }
 
 /**
@@ -203,7 +289,8 @@ export function isAncestor(a: ConfigContext, c: ConfigContext): boolean {
  * instance) with the same key; rules report such a directive once.
  */
 export function siteKey(s: DirectiveSite): string {
-  return `${s.file.path}\0${s.directive.range.start.offset}`;
+  // `startOffset`, not `range.start.offset`: the same number without making a Range (ast.ts builds one per read).
+  return `${s.file.path}\0${s.directive.startOffset}`;
 }
 
 /** `ctx` and every context inside it, depth-first in reading order (an explicit stack: blocks nest deep). */
@@ -267,12 +354,12 @@ function locationOf(d: Directive): { modifier: LocationModifier; path: string } 
   return { modifier: "", path: p };
 }
 
-function labelOf(kind: ContextKind, d: Directive | null, own: Map<string, DirectiveSite[]>): string {
+function labelOf(kind: ContextKind, d: Directive | null, own: (name: string) => readonly DirectiveSite[]): string {
   if (d === null) return kind;
   const args = d.args.map((w) => (w.quote ? `${w.quote}${w.value}${w.quote}` : w.value)).join(" ");
   if (kind === "server" || kind === "stream-server" || kind === "mail-server") {
-    const names = own.get("server_name")?.flatMap((s) => s.directive.args.map((w) => w.value)) ?? [];
-    const listen = own.get("listen")?.map((s) => s.directive.args[0]?.value ?? "") ?? [];
+    const names = own("server_name").flatMap((s) => s.directive.args.map((w) => w.value));
+    const listen = own("listen").map((s) => s.directive.args[0]?.value ?? "");
     const what =
       names.length > 0 ? names.slice(0, 2).join(" ") + (names.length > 2 ? " …" : "") : listen.slice(0, 2).join(" ");
     return what ? `server ${what}` : "server";
@@ -296,6 +383,9 @@ class Context implements ConfigContext {
   private sites: DirectiveSite[] | undefined;
   private ownMap: Map<string, DirectiveSite[]> | undefined;
   private labelText: string | undefined;
+  /** Sites scanOwn made before `directives` was read (that getter takes them, so a site is one object). */
+  private scannedSites: Map<Directive, DirectiveSite> | undefined;
+  private scans = 0;
   private locationOf: { modifier: LocationModifier; path: string } | undefined | null;
 
   constructor(
@@ -328,7 +418,7 @@ class Context implements ConfigContext {
           }
           const node = frame.nodes[frame.index++];
           if (node.kind !== "directive") continue;
-          sites.push({ directive: node, file: frame.inst, context: this });
+          sites.push(this.scannedSites?.get(node) ?? { directive: node, file: frame.inst, context: this });
           const included = node.name === "include" ? frame.inst.includes.get(node) : undefined;
           if (included)
             for (let i = included.length - 1; i >= 0; i--)
@@ -363,6 +453,32 @@ class Context implements ConfigContext {
     return false;
   }
 
+  /**
+   * The sites of `name` written in a large block (more than SCAN_BELOW statements) without an `include`
+   * among them, found by scanning its statements, for its first MAX_SCANS questions; undefined when the
+   * block's `own` map answers instead (sites made, an include, a small block, past MAX_SCANS).
+   */
+  scanOwn(name: string): readonly DirectiveSite[] | undefined {
+    if (this.sites !== undefined || this.body === null || this.body.length <= SCAN_BELOW) return undefined;
+    if (this.scans >= MAX_SCANS) return undefined;
+    this.scans++;
+    let found: DirectiveSite[] | null = null;
+    for (const node of this.body) {
+      if (node.kind !== "directive") continue;
+      if (node.name === "include") {
+        // Included statements are sites of this block too: the map, made once, has them in place.
+        this.scans = MAX_SCANS;
+        return undefined;
+      }
+      if (node.name !== name) continue;
+      const made = (this.scannedSites ??= new Map());
+      let site = made.get(node);
+      if (site === undefined) made.set(node, (site = { directive: node, file: this.file, context: this }));
+      (found ??= []).push(site);
+    }
+    return found ?? NO_SITES;
+  }
+
   /** Read from the block directive when first asked (a compact tree makes a Range on each read of `.range`). */
   get range(): Range | null {
     if (this.rangeRead === undefined) this.rangeRead = this.directive?.range ?? null;
@@ -383,7 +499,8 @@ class Context implements ConfigContext {
   }
 
   get label(): string {
-    return (this.labelText ??= labelOf(this.kind, this.directive, this.own));
+    // ownSites, not `own`: a server's label needs two names, not the sites of its 4,002 statements.
+    return (this.labelText ??= labelOf(this.kind, this.directive, (name) => ownSites(this, name)));
   }
 
   get location(): { modifier: LocationModifier; path: string } | undefined {

@@ -4,9 +4,9 @@
 
 import type { Directive } from "../parse/ast";
 import {
-  effective,
+  effectiveSitesOf,
   ownSites,
-  ownDirectivesWhere,
+  forEachOwnDirectiveWhere,
   sitesWhere,
   type ConfigContext,
   type ConfigModel,
@@ -43,11 +43,17 @@ export function bundleArg(site: DirectiveSite | null): string | null {
   return v === "" ? null : v;
 }
 
-function lastSite(ctx: ConfigContext, name: string, stopAt?: ConfigContext["kind"]): DirectiveSite | null {
-  const e = effective(ctx, name, stopAt);
-  if (!e) return null;
-  const site = e.sites[e.sites.length - 1];
-  return bundleArg(site) === null ? null : site;
+/** The effective site of `name` (its last directive) in a block, or null when unset or set to an empty value. */
+type LastSite = (ctx: ConfigContext) => DirectiveSite | null;
+
+function lastSiteOf(model: ConfigModel, name: string, stopAt?: ConfigContext["kind"]): LastSite {
+  const sitesOf = effectiveSitesOf(model, name, stopAt);
+  return (ctx) => {
+    const sites = sitesOf(ctx);
+    if (sites === null) return null;
+    const site = sites[sites.length - 1];
+    return bundleArg(site) === null ? null : site;
+  };
 }
 
 function setsAny(ctx: ConfigContext, names: readonly string[]): boolean {
@@ -104,7 +110,7 @@ function isLuaDirectiveName(name: string): boolean {
  */
 export function luaSslPlan(model: ConfigModel, perLocation: boolean): SslContextPlan {
   const out: SslContext[] = [];
-  const bundleOf = (c: ConfigContext): DirectiveSite | null => lastSite(c, "lua_ssl_trusted_certificate", "http");
+  const bundleOf = lastSiteOf(model, "lua_ssl_trusted_certificate", "http");
   if (perLocation) {
     for (const c of model.locationConfigurations) out.push({ owner: c, bundle: bundleOf(c) });
     return plan(out);
@@ -138,9 +144,8 @@ export function luaSslPlan(model: ConfigModel, perLocation: boolean): SslContext
  * every `stream { server { } }` (unchanged at HEAD): one SSL_CTX each, loading the effective bundle.
  */
 export function streamLuaSslPlan(model: ConfigModel): SslContextPlan {
-  return plan(
-    model.streamServers.map((c) => ({ owner: c, bundle: lastSite(c, "lua_ssl_trusted_certificate", "stream") })),
-  );
+  const bundleOf = lastSiteOf(model, "lua_ssl_trusted_certificate", "stream");
+  return plan(model.streamServers.map((c) => ({ owner: c, bundle: bundleOf(c) })));
 }
 
 // ---- upstream TLS of proxy / grpc / uwsgi -----------------------------------------------------------------
@@ -201,7 +206,7 @@ const passesOfModel = new WeakMap<ConfigModel, Record<UpstreamModule, Map<Config
 
 /**
  * Each location configuration's own last `*_pass` of module `m` (the last in its block wins), from one scan
- * of their statements for the three modules, without making their sites (model/index.ts, ownDirectivesWhere).
+ * of their statements for the three modules, without making their sites (model/index.ts, forEachOwnDirectiveWhere).
  * Asking every location configuration for its own, per module,
  * was 40 ms per keystroke on large-config x10 (25,000 locations); the model's walk for one name is cheaper
  * only for rare names, and `proxy_pass` is in most locations. `passOf` looks only at location
@@ -211,11 +216,17 @@ function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, D
   let all = passesOfModel.get(model);
   if (all === undefined) {
     all = { proxy: new Map(), grpc: new Map(), uwsgi: new Map() };
-    for (const c of model.locationConfigurations)
-      for (const d of ownDirectivesWhere(c, isPass)) {
-        const m = MODULE_OF_PASS.get(d.name);
-        if (m !== undefined) all[m].set(c, d);
-      }
+    const found = all;
+    // One visitor for every block (the block in a variable): not a closure per location.
+    let block = model.main;
+    const visit = (d: Directive): void => {
+      const m = MODULE_OF_PASS.get(d.name);
+      if (m !== undefined) found[m].set(block, d);
+    };
+    for (const c of model.locationConfigurations) {
+      block = c;
+      forEachOwnDirectiveWhere(c, isPass, visit);
+    }
     passesOfModel.set(model, all);
   }
   return all[m];
@@ -230,13 +241,12 @@ function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, D
  * setting level that a TLS pass uses.
  */
 export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocation: boolean): SslContextPlan {
-  const bundleOf = (c: ConfigContext): DirectiveSite | null => {
-    if (!isOn(lastSite(c, `${m}_ssl_verify`, "http") ?? null)) return null;
-    return lastSite(c, `${m}_ssl_trusted_certificate`, "http");
-  };
   const out: SslContext[] = [];
   const passes = lastPasses(model, m);
   if (passes.size === 0) return plan(out);
+  const verifyOf = lastSiteOf(model, `${m}_ssl_verify`, "http");
+  const trustedOf = lastSiteOf(model, `${m}_ssl_trusted_certificate`, "http");
+  const bundleOf = (c: ConfigContext): DirectiveSite | null => (isOn(verifyOf(c)) ? trustedOf(c) : null);
   if (perLocation) {
     for (const c of model.locationConfigurations) {
       const pass = passOf(passes, c);
@@ -271,14 +281,14 @@ export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocati
  * (semantics.md §4): from then on one object per level that sets a `proxy_ssl_*` directive.
  */
 export function streamProxySslPlan(model: ConfigModel, perServer: boolean): SslContextPlan {
-  const bundleOf = (c: ConfigContext): DirectiveSite | null => {
-    if (!isOn(lastSite(c, "proxy_ssl_verify", "stream"))) return null;
-    return lastSite(c, "proxy_ssl_trusted_certificate", "stream");
-  };
+  const verifyOf = lastSiteOf(model, "proxy_ssl_verify", "stream");
+  const trustedOf = lastSiteOf(model, "proxy_ssl_trusted_certificate", "stream");
+  const sslOf = lastSiteOf(model, "proxy_ssl", "stream");
+  const bundleOf = (c: ConfigContext): DirectiveSite | null => (isOn(verifyOf(c)) ? trustedOf(c) : null);
   const out: SslContext[] = [];
   const byLevel = new Map<ConfigContext | null, SslContext>();
   for (const c of model.streamServers) {
-    if (!isOn(lastSite(c, "proxy_ssl", "stream"))) continue;
+    if (!isOn(sslOf(c))) continue;
     if (perServer) {
       out.push({ owner: c, bundle: bundleOf(c) });
       continue;
@@ -324,9 +334,13 @@ function listensSsl(ctx: ConfigContext): boolean {
 }
 
 /** Whether a server has an SSL_CTX of its own, and whether `ssl_trusted_certificate` needs verification. */
-function serverTls(c: ConfigContext, v: ServerTlsVersion): { ssl: boolean; trustedNeedsVerify: boolean } | null {
+function serverTls(
+  last: LastSiteIn,
+  c: ConfigContext,
+  v: ServerTlsVersion,
+): { ssl: boolean; trustedNeedsVerify: boolean } | null {
   const certified = (top: ConfigContext["kind"]): boolean =>
-    lastSite(c, "ssl_certificate", top) !== null || isOn(lastSite(c, "ssl_reject_handshake", top));
+    last("ssl_certificate", top)(c) !== null || isOn(last("ssl_reject_handshake", top)(c));
   switch (c.kind) {
     case "server":
       return { ssl: certified("http"), trustedNeedsVerify: false };
@@ -337,15 +351,29 @@ function serverTls(c: ConfigContext, v: ServerTlsVersion): { ssl: boolean; trust
       };
     case "mail-server": {
       // `ssl` and `starttls` are merged from `mail {}`; `listen … ssl` is the server's own.
-      const starttls = lastSite(c, "starttls", "mail")?.directive.args[0]?.value.toLowerCase();
-      const asked = listensSsl(c) || isOn(lastSite(c, "ssl", "mail")) || starttls === "on" || starttls === "only";
-      const ssl = asked || (v.mailCertificateAlone && lastSite(c, "ssl_certificate", "mail") !== null);
+      const starttls = last("starttls", "mail")(c)?.directive.args[0]?.value.toLowerCase();
+      const asked = listensSsl(c) || isOn(last("ssl", "mail")(c)) || starttls === "on" || starttls === "only";
+      const ssl = asked || (v.mailCertificateAlone && last("ssl_certificate", "mail")(c) !== null);
       // ngx_mail_ssl_merge_conf reads both lists only inside `if (conf->verify)`, in every version.
       return { ssl, trustedNeedsVerify: true };
     }
     default:
       return null;
   }
+}
+
+/** lastSiteOf(model, name, top), each made once per plan (stream and mail ask the same names under another top). */
+type LastSiteIn = (name: string, top: ConfigContext["kind"]) => LastSite;
+
+function lastSitesIn(model: ConfigModel): LastSiteIn {
+  const made = new Map<ConfigContext["kind"], Map<string, LastSite>>();
+  return (name, top) => {
+    let byName = made.get(top);
+    if (byName === undefined) made.set(top, (byName = new Map()));
+    let last = byName.get(name);
+    if (last === undefined) byName.set(name, (last = lastSiteOf(model, name, top)));
+    return last;
+  };
 }
 
 const TOP: Partial<Record<ConfigContext["kind"], ConfigContext["kind"]>> = {
@@ -368,15 +396,16 @@ export function serverSslPlan(
   version: ServerTlsVersion,
 ): SslContextPlan {
   const out: SslContext[] = [];
+  const last = lastSitesIn(model);
   for (const c of model.contexts) {
     const top = TOP[c.kind];
     if (top === undefined) continue;
-    const tls = serverTls(c, version);
+    const tls = serverTls(last, c, version);
     if (!tls?.ssl) continue;
     // ssl_verify_client on | optional | optional_no_ca: conf->verify != 0.
-    const verify = lastSite(c, "ssl_verify_client", top)?.directive.args[0]?.value.toLowerCase();
+    const verify = last("ssl_verify_client", top)(c)?.directive.args[0]?.value.toLowerCase();
     const verifies = verify === "on" || verify === "optional" || verify === "optional_no_ca";
-    let bundle = lastSite(c, directive, top);
+    let bundle = last(directive, top)(c);
     if (directive === "ssl_client_certificate" ? !verifies : tls.trustedNeedsVerify && !verifies) bundle = null;
     out.push(
       directive === "ssl_client_certificate" && bundle

@@ -6,7 +6,7 @@
 import { costReport, bundleFor } from "../cost/report";
 import { formatCount } from "../cost/format";
 import { sizeKnown, type BundleInfo } from "../cost/bundle";
-import { siteKey, type ConfigModel } from "../model";
+import { siteKey, type ConfigModel, type DirectiveSite } from "../model";
 import { refusalText } from "../workspace/access";
 import type { Finding, RuleOptions } from "./types";
 
@@ -21,12 +21,15 @@ const MAX_RELATED = 10;
 export function accessFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   const report = costReport(model, options);
   const seen = new Set<string>();
+  // 4,002 locations inheriting one bundle share its site object: each object is keyed once.
+  const seenSites = new Set<DirectiveSite>();
   const byPath = new Map<string, Finding>();
   const findings: Finding[] = [];
   for (const source of report.sources) {
     for (const load of source.plan.loads) {
       const site = load.bundle;
-      if (!site) continue;
+      if (!site || seenSites.has(site)) continue;
+      seenSites.add(site);
       const at = siteKey(site);
       if (seen.has(at)) continue;
       seen.add(at);
