@@ -133,6 +133,11 @@ export interface ScanOptions {
   to?: number;
   /** Depth of blocks already open at `from` (for re-scanning a block body): stray `}` are tolerated up to it. */
   allowUnbalanced?: boolean;
+  /**
+   * Give every block to the grammar as a head and a close, even one without blocks in it (`closeLeafBlock`
+   * off): the tree nearley alone builds, which test/parse/grammar-of-record.test.ts compares with the default.
+   */
+  nestEveryBlock?: boolean;
 }
 
 /** A block open in the scan: its `{`, its directive's name, and (tree scan) its directive and head token. */
@@ -213,6 +218,8 @@ class Scanner {
   private readonly openBlocks: OpenBlock[] = [];
   /** The base of statements outside every block opened in this scan (`ScanOptions.parent`). */
   private readonly parent: Directive | null;
+  /** `ScanOptions.nestEveryBlock`. */
+  private readonly nestEveryBlock: boolean;
   /** Line of the last token crossplane's lexer would have produced (it drops a word cut off by the end). */
   private lastTokenLine = 0;
   /** A string or Lua body that the end of the input cut off. */
@@ -241,6 +248,7 @@ class Scanner {
     this.end = options.to ?? text.length;
     this.allowUnbalanced = options.allowUnbalanced ?? false;
     this.parent = options.parent ?? null;
+    this.nestEveryBlock = options.nestEveryBlock === true;
   }
 
   /** The directive whose start the next statement or standalone comment is relative to. */
@@ -370,7 +378,7 @@ class Scanner {
         }
         const open = this.openBlocks.pop();
         this.closeBlock(open, r.start);
-        if (!open?.directive || open.nested || !this.closeLeafBlock(open.directive, open.token))
+        if (!open?.directive || open.nested || this.nestEveryBlock || !this.closeLeafBlock(open.directive, open.token))
           this.emitClose(r, r.start);
         continue;
       }
