@@ -3,7 +3,9 @@
 # Its terminals are the coarse tokens of server/src/parse/scanner.ts (`scanTree`): one per block head (`open`:
 # the words up to `{`), per `}` (`close`), and one per run of consecutive statements (the words up to `;` or a
 # Lua body) and standalone comments between them (`run`: already the tree's Directives and Comments, nothing
-# left to build). The scanner guarantees a balanced stream, so this grammar accepts every input; syntax errors
+# left to build). A block closed by `}` with no block inside it is read whole by the scanner, as a Lua body is,
+# and is a node of a run: `open`/`close` are the blocks that hold blocks, which this grammar nests (nearley's
+# work is per terminal: large-config's 7,547 terminals became 16). The scanner guarantees a balanced stream, so this grammar accepts every input; syntax errors
 # are reported by the scanner with exact positions.
 #
 # Postprocessors append in place (`items -> items …`): nearley's EBNF `:*` concatenates, which is quadratic

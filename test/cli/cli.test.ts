@@ -29,6 +29,39 @@ describe("nginx-risk CLI", function () {
     if (!fs.existsSync(CLI)) throw new Error("dist/cli.js is missing: run `npm run build` first");
   });
 
+  it("parse loads no node module it does not use: not crypto, not the streams of process.stdout (a pipe here)", function () {
+    const dir = tempTree({ "nginx.conf": "events {}\nhttp { server { listen 80; } }\n" });
+    // A preload writes the built-in modules node loaded after it, when the process ends.
+    const probe = path.join(dir, "modules.js");
+    fs.writeFileSync(
+      probe,
+      [
+        "const before = new Set(process.moduleLoadList);",
+        "process.on('exit', () => require('fs').writeFileSync(process.env.MODULES_OUT,",
+        "  process.moduleLoadList.filter((m) => !before.has(m)).join('\\n')));",
+      ].join("\n"),
+    );
+    const out = path.join(dir, "modules.txt");
+    const r = spawnSync(process.execPath, ["-r", probe, CLI, "parse", "nginx.conf"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, MODULES_OUT: out },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).status, "ok");
+    const loaded = fs.readFileSync(out, "utf8").split("\n");
+    for (const m of ["NativeModule crypto", "NativeModule stream", "NativeModule net"])
+      assert.ok(!loaded.includes(m), `${m} was loaded:\n${loaded.join("\n")}`);
+    // The probe sees what it should: `check` writes its text through process.stdout, a stream.
+    const c = spawnSync(process.execPath, ["-r", probe, CLI, "check", "nginx.conf"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, MODULES_OUT: out },
+    });
+    assert.ok(c.status !== null && c.status <= 1, c.stderr);
+    assert.ok(fs.readFileSync(out, "utf8").split("\n").includes("NativeModule stream"));
+  });
+
   it("parse prints the crossplane payload with includes followed, exit 0", function () {
     const dir = tempTree({
       "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n}\n",

@@ -49,13 +49,16 @@ describe("parseSteps: parse() in slices", function () {
   });
 
   it("pauses after the scan and between slices", function () {
-    // nearley's terminals are block heads, closing braces and runs of statements (scanner.ts): 2,500 empty
-    // blocks are 5,000 terminals, so 1 pause after the scan, then 5 slices of 1,000 with 4 pauses between them.
-    const text = Array.from({ length: 2500 }, (_, i) => `b${i} { }`).join("\n");
-    assert.strictEqual(run(text, 1000).pauses, 5);
-    assert.strictEqual(run(text, 5000).pauses, 1);
-    // 2,500 statements in a row are one terminal: one slice.
+    // nearley's terminals are the heads and closing braces of blocks that hold blocks, and runs of statements
+    // (a block without blocks in it is one of them: scanner.ts): 2,000 blocks each holding an empty block are
+    // 6,000 terminals (head, run, close), so 1 pause after the scan, then 6 slices of 1,000 with 5 pauses between.
+    const text = Array.from({ length: 2000 }, (_, i) => `b${i} { c { } }`).join("\n");
+    assert.strictEqual(run(text, 1000).pauses, 6);
+    assert.strictEqual(run(text, 6000).pauses, 1);
+    // 2,500 statements in a row are one terminal: one slice; so are 2,500 blocks without blocks in them.
     const flat = Array.from({ length: 2500 }, (_, i) => `worker_rlimit_nofile ${i};`).join("\n");
     assert.strictEqual(run(flat, 1).pauses, 1);
+    const leaves = Array.from({ length: 2500 }, (_, i) => `b${i} { }`).join("\n");
+    assert.strictEqual(run(leaves, 1).pauses, 1);
   });
 });

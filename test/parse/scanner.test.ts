@@ -606,22 +606,36 @@ describe("scanner", () => {
       const kinds = scanTree(text).tokens.map((t) =>
         t.kind === "run" ? t.nodes.map((n) => (n.kind === "comment" ? `#${n.text}` : n.name)) : t.kind,
       );
-      deepStrictEqualPlain(kinds, [
-        ["user", "# note", "worker_processes"],
-        "open",
+      // `events` and `http` hold no block: each is read whole, a node of the run (its body included).
+      deepStrictEqualPlain(kinds, [["user", "# note", "worker_processes", "events", "pid", "http"]]);
+      const events = scanTree(text).tokens[0];
+      assert.ok(events.kind === "run" && events.nodes[3].kind === "directive");
+      deepStrictEqualPlain(
+        events.nodes[3].block!.children.map((n) => (n.kind === "comment" ? `#${n.text}` : n.name)),
         ["a", "b", "# c"],
-        "close",
-        ["pid"],
-        "open",
-        "close",
-      ]);
+      );
+    });
+
+    it("only a block that holds a block is an open and a close terminal: the grammar nests those", () => {
+      const text = "http {\n  a 1;\n  server { b 2; }\n  c 3;\n  map $x $y { }\n  upstream u { d; }\n}\ne 4;\n";
+      const kinds = scanTree(text).tokens.map((t) =>
+        t.kind === "run" ? t.nodes.map((n) => (n.kind === "comment" ? `#${n.text}` : n.name)) : t.kind,
+      );
+      deepStrictEqualPlain(kinds, ["open", ["a", "server", "c", "map", "upstream"], "close", ["e"]]);
     });
 
     it("a statement cut short by `}` or by the end of the input ends its run before the close", () => {
       const kinds = scanTree("a {\n  b 1\n}\nc {\n  d").tokens.map((t) =>
         t.kind === "run" ? t.nodes.map((n) => (n.kind === "directive" ? n.name : n.text)) : t.kind,
       );
-      deepStrictEqualPlain(kinds, ["open", ["b"], "close", "open", ["d"], "close"]);
+      // `a`'s block is closed by its `}` and holds no block: read whole; `c`'s is closed by the end of the input.
+      deepStrictEqualPlain(kinds, [["a"], "open", ["d"], "close"]);
+      const run = scanTree("a {\n  b 1\n}\nc {\n  d").tokens[0];
+      assert.ok(run.kind === "run" && run.nodes[0].kind === "directive");
+      deepStrictEqualPlain(
+        run.nodes[0].block!.children.map((n) => (n.kind === "directive" ? [n.name, n.terminator] : n.text)),
+        [["b", null]],
+      );
     });
   });
 

@@ -640,8 +640,15 @@ export function stdioWriters(): { io: Io; failed: () => boolean } {
       }
     }
   };
+  // Each stream is made on its first write: `process.stdout` and `process.stderr` are getters that load node's
+  // streams (and `net` for a pipe), ~10 ms of CPU that `parse`, which writes with writeSync, does not need
+  // (medians of 21, `node -e` with and without reading them). A write error can only follow a write.
+  const lazyWriter = (stream: () => NodeJS.WriteStream): ((s: string) => void) => {
+    let write: ((s: string) => void) | null = null;
+    return (s) => (write ??= writer(stream()))(s);
+  };
   return {
-    io: { out: writer(process.stdout), err: writer(process.stderr), write: writeStdoutSync },
+    io: { out: lazyWriter(() => process.stdout), err: lazyWriter(() => process.stderr), write: writeStdoutSync },
     failed: () => failed,
   };
 }

@@ -1,7 +1,8 @@
 // Tree construction helpers used by the nearley grammar's postprocessors (grammar/nginx.ne).
 //
-// The scanner (`scanTree`) already makes each statement's Directive and each comment's Comment, in runs; what is
-// left here is the one thing only the grammar knows: which statements form a block's body.
+// The scanner (`scanTree`) already makes each statement's Directive and each comment's Comment, in runs, and
+// reads a block without blocks in it whole (its body is one run); what is left here is the one thing only the
+// grammar knows: which statements form the body of a block that holds blocks.
 
 import type { Directive, Node } from "./ast";
 import type { CloseMark, LeafRun, OpenHead, TreeToken } from "./scanner";

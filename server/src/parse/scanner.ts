@@ -79,17 +79,19 @@ export interface ScanResult {
 }
 
 /**
- * The tokens the grammar reads (`scanTree`): the same stream as `scan`'s, but a statement is already the
- * tree's `Directive` and a standalone comment the tree's `Comment`, consecutive ones gathered in one `LeafRun`,
+ * The tokens the grammar reads (`scanTree`): the same stream as `scan`'s, but a statement (and a block without
+ * blocks in it) is already the tree's `Directive` and a standalone comment the tree's `Comment`, consecutive ones
+ * gathered in one `LeafRun`,
  * so the grammar's postprocessors only nest them. Building them here, once, instead of a token that a postprocessor copies into a Directive,
  * halves the objects per statement (a CLI process spends a third of its time collecting garbage).
  */
 export type TreeToken = LeafRun | OpenHead | CloseMark;
 
 /**
- * Consecutive statements and standalone comments of one block, in order: one grammar terminal for all of them.
- * nearley's work is per token (a column and ~4 states each); large-config's 35,178 tokens become 7,547 (2,515
- * blocks, each opened and closed, and the runs between), and nearley's share of a parse shrinks by as much.
+ * Consecutive statements, standalone comments and blocks without blocks in them (`closeLeafBlock`) of one block,
+ * in order: one grammar terminal for all of them. nearley's work is per token (a column and ~4 states each);
+ * large-config's 35,178 statements, comments and braces are 16 terminals (7,547 while every block was a head
+ * and a close).
  */
 export interface LeafRun {
   kind: "run";
@@ -131,6 +133,22 @@ export interface ScanOptions {
   to?: number;
   /** Depth of blocks already open at `from` (for re-scanning a block body): stray `}` are tolerated up to it. */
   allowUnbalanced?: boolean;
+  /**
+   * Give every block to the grammar as a head and a close, even one without blocks in it (`closeLeafBlock`
+   * off): the tree nearley alone builds, which test/parse/grammar-of-record.test.ts compares with the default.
+   */
+  nestEveryBlock?: boolean;
+}
+
+/** A block open in the scan: its `{`, its directive's name, and (tree scan) its directive and head token. */
+interface OpenBlock {
+  brace: Range;
+  name: string;
+  directive: Directive | null;
+  /** The index of its `open` token in `tokens` (tree scan). */
+  token: number;
+  /** A block opened inside it (then the grammar nests it: see `closeLeafBlock`). */
+  nested: boolean;
 }
 
 const SPACE = 0x20;
@@ -197,9 +215,11 @@ class Scanner {
    */
   private lastPosition: Position = { line: -1, character: -1, offset: -1 };
   /** Stack of the `{` of the blocks open now (with the name of their directive), for error messages. */
-  private readonly openBlocks: { brace: Range; name: string; directive: Directive | null }[] = [];
+  private readonly openBlocks: OpenBlock[] = [];
   /** The base of statements outside every block opened in this scan (`ScanOptions.parent`). */
   private readonly parent: Directive | null;
+  /** `ScanOptions.nestEveryBlock`. */
+  private readonly nestEveryBlock: boolean;
   /** Line of the last token crossplane's lexer would have produced (it drops a word cut off by the end). */
   private lastTokenLine = 0;
   /** A string or Lua body that the end of the input cut off. */
@@ -228,6 +248,7 @@ class Scanner {
     this.end = options.to ?? text.length;
     this.allowUnbalanced = options.allowUnbalanced ?? false;
     this.parent = options.parent ?? null;
+    this.nestEveryBlock = options.nestEveryBlock === true;
   }
 
   /** The directive whose start the next statement or standalone comment is relative to. */
@@ -339,7 +360,10 @@ class Scanner {
           this.error('unexpected "{": a block needs a directive name before it', r, "unexpected-open-brace");
         }
         const name = this.nWords > 0 ? words[0].value : "";
-        this.openBlocks.push({ brace: r, name, directive: this.emitOpen(r) });
+        const depth = this.openBlocks.length;
+        if (depth > 0) this.openBlocks[depth - 1].nested = true;
+        const token = this.tokens.length;
+        this.openBlocks.push({ brace: r, name, directive: this.emitOpen(r), token, nested: false });
         continue;
       }
       if (c === RBRACE) {
@@ -352,8 +376,10 @@ class Scanner {
           });
           continue;
         }
-        this.closeBlock(this.openBlocks.pop(), r.start);
-        this.emitClose(r, r.start);
+        const open = this.openBlocks.pop();
+        this.closeBlock(open, r.start);
+        if (!open?.directive || open.nested || this.nestEveryBlock || !this.closeLeafBlock(open.directive, open.token))
+          this.emitClose(r, r.start);
         continue;
       }
       // A word.
@@ -489,6 +515,28 @@ class Scanner {
     d.relEndLine = end.line - (base === null ? 0 : base.startLine);
     d.endCharacter = end.character;
     d.relEndOffset = end.offset - (base === null ? 0 : base.startOffset);
+  }
+
+  /**
+   * A block closed by its `}` with no block inside it (2,510 of large-config's 2,515): its head and body
+   * tokens are taken back and its directive, body and all, joins the run of its enclosing block like a
+   * statement, as a Lua block's does. nearley costs ~14 µs per terminal in a CLI process (its code is not
+   * optimised yet: 106 ms of large-config's parse in a CPU profile, for 7,547 terminals); it now nests only
+   * the blocks that hold blocks (large-config: 16 terminals). The tree is the one the grammar builds
+   * (`items %open items %close` of a body that is one run or empty; test/parse/parser.test.ts compares).
+   * false (nothing taken back) when anything else follows the head.
+   */
+  private closeLeafBlock(d: Directive, token: number): boolean {
+    const tokens = this.tokens as TreeToken[];
+    const after = tokens.length - token - 1;
+    const body = after === 1 ? tokens[token + 1] : undefined;
+    if (tokens[token]?.kind !== "open" || after > 1 || (body !== undefined && body.kind !== "run")) return false;
+    if (body !== undefined) d.block!.children = body.nodes;
+    tokens.length = token;
+    const before = tokens[token - 1];
+    this.leafRun = before !== undefined && before.kind === "run" ? before : null;
+    this.pushLeaf(d);
+    return true;
   }
 
   private emitClose(brace: Range | null, at: Position): void {
