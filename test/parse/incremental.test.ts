@@ -316,6 +316,54 @@ describe("incremental parse", function () {
       );
     });
 
+    it("an edited buffer read through a window: the same trees, and nothing read from the new text itself", () => {
+      // lsp/edited-document.ts hands the parse the new text as a concatenation that V8 copies whole on its
+      // first read, and a window that reads parts of it. Here the new text given is a decoy of the same length
+      // (only "#"): a scan that read it instead of the window would parse comments, not the real tree.
+      let windowed = 0;
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: FILES.length - 1 }),
+          fc.array(editSeed, { minLength: 1, maxLength: 6 }),
+          (f, seeds) => {
+            let current = parse(readCorpus(FILES[f]));
+            for (const seed of seeds) {
+              const before = current.text;
+              const change = toChange(before, seed, snippets);
+              const text = before.slice(0, change.start) + change.text + before.slice(change.end);
+              let lf = 0;
+              for (let i = change.start; i < change.end; i++) if (before.charCodeAt(i) === 10) lf++;
+              const decoy = "#".repeat(text.length);
+              let read = 0;
+              const window = (a: number, b: number): string => {
+                read += b - a;
+                return text.slice(a, b);
+              };
+              const u = updateParseDetailed(current, { ...change, removedLfs: lf }, decoy, window);
+              // The whole file re-parsed, or a scan that needed text before its window (nginx's line number in
+              // the warning on a comment running past a lone CR), reads the text given: here the decoy.
+              const needsWhole = parse(text).errors.some((e) => e.code === "comment-continues-past-cr");
+              if (u.kind === "full" || read === 0 || needsWhole) {
+                current = parse(text);
+                continue;
+              }
+              windowed++;
+              const what = `windowed edit ${JSON.stringify(change)}`;
+              assert.deepStrictEqual(u.parsed.children, parse(text).children, `${what}: tree`);
+              assert.deepStrictEqual(u.parsed.errors, parse(text).errors, `${what}: errors`);
+              assert.strictEqual(u.parsed.lineCount, parse(text).lineCount, `${what}: line count`);
+              // The decoy is that tree's text from now on: the same edit of the real text, windowed, goes on.
+              const next = updateParseDetailed(parse(before), change, text, window);
+              assertSameParse(next.parsed, text, what);
+              current = next.parsed;
+            }
+          },
+        ),
+        { seed: SEED + 210, numRuns: 300 },
+      );
+      assert.ok(windowed >= 500, `${windowed} edits re-parsed through the window`);
+    });
+
     it("edits sent as editor ranges land where vscode-languageserver-textdocument puts them", () => {
       const text = readCorpus(FILES[5]) + readCorpus(FILES[2]);
       fc.assert(

@@ -21,17 +21,24 @@ import { fixesFor, type Fix } from "../fix";
 import { buildModel, type ConfigModel } from "../model";
 import type { ParsedFile } from "../parse/ast";
 import { parse } from "../parse/parser";
-import type { RangeChange } from "../parse/incremental";
+import type { RangeChange, TextChange } from "../parse/incremental";
 import { parseSteps } from "../parse/parse-steps";
 import { checkSteps, type Finding, type RuleOptions } from "../rules";
-import { isNginxDump, runChecksOnDump } from "../rules/dump";
+import { isNginxDump, isNginxDumpRead, runChecksOnDump } from "../rules/dump";
 import { diagnosticFinding, diagnosticRule } from "../rules/syntax";
 import { loadConfiguration, type Configuration } from "../workspace/configuration";
 import { includesIn } from "../workspace/file-index";
 import { NO_FACTS, scanWorkspaceFacts, type WorkspaceFacts } from "../workspace/facts";
 import { ReadPolicy, type ReadKind } from "../workspace/access";
 import { classifyConfiguration, classifyOpenedFile, type Classification } from "../workspace/classify";
-import { NodeFileSource, OverlayFileSource, ParseCache, normalizePath, type FileSource } from "../workspace/files";
+import {
+  NodeFileSource,
+  OverlayFileSource,
+  ParseCache,
+  normalizePath,
+  type FileSource,
+  type TextWindow,
+} from "../workspace/files";
 import type { PathMapping } from "../workspace/paths";
 import type { ScanLimit } from "../workspace/folder-scan";
 import {
@@ -46,7 +53,7 @@ import {
 import { diagnosticKey, findingToDiagnostic } from "./conversions";
 
 /** One change of a didChange (LSP's TextDocumentContentChangeEvent, without its types): ranged, or the whole text. */
-export type BufferChange = RangeChange | { text: string };
+export type BufferChange = RangeChange | TextChange | { text: string };
 
 /** Where to look for the main files of a document. */
 export interface Scope {
@@ -218,7 +225,10 @@ export class Analyzer {
   readonly cache = new ParseCache();
   private readonly graphs = new Map<string, CachedGraph>();
   /** Per open buffer, the editor's edits since the version whose tree the parse cache may hold. */
-  private readonly pendingEdits = new Map<string, { base: string; to: string; changes: RangeChange[] }>();
+  private readonly pendingEdits = new Map<
+    string,
+    { base: string; to: string; changes: (RangeChange | TextChange)[] }
+  >();
   /** Paths of the open buffers (the overlays), for structure checks. */
   private readonly open = new Set<string>();
   /** Workspace facts per scanned folder (and depth and limit), until files change on disk. */
@@ -276,19 +286,20 @@ export class Analyzer {
    * buffer is new, or replaced whole): they are kept, chained across the didChanges of one debounce, for
    * parseBufferSteps to update the cached tree incrementally (parse/incremental.ts) instead of parsing anew.
    */
-  setBuffer(p: string, text: string, version: number, changes?: readonly BufferChange[]): void {
+  setBuffer(p: string, text: string, version: number, changes?: readonly BufferChange[], window?: TextWindow): void {
     const key = normalizePath(p);
     const before = this.source.hasOverlay(key) ? this.source.load(key)?.version : undefined;
-    this.source.setOverlay(p, text, version);
+    this.source.setOverlay(p, text, version, undefined, window);
     this.open.add(key);
     const now = this.source.load(key)?.version;
     const pending = this.pendingEdits.get(key);
-    const ranged = changes !== undefined && changes.length > 0 && changes.every((c) => "range" in c);
+    const ranged = changes !== undefined && changes.length > 0 && changes.every((c) => "range" in c || "start" in c);
     if (!ranged || before === undefined || now === undefined) this.pendingEdits.delete(key);
     else if (pending && pending.to === before) {
-      for (const c of changes) pending.changes.push(c as RangeChange);
+      for (const c of changes) pending.changes.push(c as RangeChange | TextChange);
       pending.to = now;
-    } else this.pendingEdits.set(key, { base: before, to: now, changes: [...(changes as RangeChange[])] });
+    } else
+      this.pendingEdits.set(key, { base: before, to: now, changes: [...(changes as (RangeChange | TextChange)[])] });
   }
 
   /** The buffer was closed: the file on disk counts again, and it may differ in structure. */
@@ -572,8 +583,10 @@ export class Analyzer {
 
   /** An `nginx -T` dump: the configuration it holds, every finding placed in the dump document. */
   runDump(docPath: string, text: string, base: RuleOptions, uriOf: (p: string) => string): RootResult | null {
-    if (!isNginxDump(text)) return null;
     const p = normalizePath(docPath);
+    // An edited buffer is read in parts: its first lines decide (workspace/text-window.ts).
+    const window = this.source.load(p)?.window;
+    if (!(window ? isNginxDumpRead((a, b) => window.slice(a, b), text.length) : isNginxDump(text))) return null;
     // The dump's paths are the server's, not the workspace's: bundles are read as mapped, facts not at all.
     const { findings } = runChecksOnDump(text, p, { ...base, source: this.source }, this.cache);
     const uri = uriOf(p);

@@ -58,6 +58,7 @@ import {
   type WorkspaceFolder,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import { EditedDocument, type AppliedChange } from "./edited-document";
 import { lookupDirective } from "../parse/directives";
 import type { ParsedFile, Range } from "../parse/ast";
 import { normalizePath } from "../workspace/files";
@@ -167,12 +168,13 @@ export interface ServerOptions {
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   /** The changes of each document's last didChange (TextDocuments gives its listeners only the new text). */
-  const lastChanges = new Map<string, { version: number; changes: TextDocumentContentChangeEvent[] }>();
-  const documents = new TextDocuments<TextDocument>({
-    create: TextDocument.create,
-    update: (doc, changes, version) => {
-      lastChanges.set(doc.uri, { version, changes });
-      return TextDocument.update(doc, changes, version);
+  const lastChanges = new Map<string, { version: number; changes: AppliedChange[] }>();
+  // Documents kept as pieces (edited-document.ts): an edit of a 13 MB buffer does not copy it.
+  const documents = new TextDocuments<EditedDocument>({
+    create: EditedDocument.create,
+    update: (doc, changes: TextDocumentContentChangeEvent[], version) => {
+      lastChanges.set(doc.uri, { version, changes: doc.update(changes, version) });
+      return doc;
     },
   });
   const analyzer = new Analyzer(options.maxCandidates);
@@ -507,7 +509,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const edits = lastChanges.get(uri);
     lastChanges.delete(uri);
     const changes = edits?.version === e.document.version ? edits.changes : undefined;
-    analyzer.setBuffer(p, e.document.getText(), e.document.version, changes);
+    analyzer.setBuffer(p, e.document.getText(), e.document.version, changes, e.document.snapshot());
     const delay = justOpened.delete(uri) ? 0 : (lastSettings.get(uri) ?? DEFAULT_SETTINGS).debounceMs;
     schedule(uri, delay);
   });

@@ -25,14 +25,23 @@ import {
   type SyntaxError,
   type Word,
 } from "./ast";
-import { parse, reparseBody, reparseRegion, type PartReparse } from "./parser";
+import { parse, reparseBody, reparseRegion, type PartReparse, type ReparseText } from "./parser";
+import { OutsideWindow } from "./scanner";
 
 /** One edit in the offsets of the text it applies to (UTF-16): `[start, end)` replaced by `text`. */
 export interface TextChange {
   start: number;
   end: number;
   text: string;
+  /** The LFs of the replaced text `[start, end)`, when the caller knows them (counting reads the old text). */
+  removedLfs?: number;
 }
+
+/**
+ * `[from, to)` of the new text, read without reading the new text itself (an editor buffer's pieces,
+ * lsp/edited-document.ts): the parts re-parsed are read through it, so that the whole text is not copied.
+ */
+export type TextWindowReader = (from: number, to: number) => string;
 
 /**
  * How the new tree was made: `statements` (the statements around the edit in one block's body re-parsed),
@@ -88,13 +97,15 @@ export function updateParseAll(
   old: ParsedFile,
   changes: readonly (TextChange | RangeChange)[],
   finalText?: string,
+  window?: TextWindowReader,
 ): ParseUpdate[] {
   const updates: ParseUpdate[] = [];
   let current = old;
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i];
     const change = "range" in c ? toTextChange(current, c) : c;
-    const u = updateParseDetailed(current, change, i === changes.length - 1 ? finalText : undefined);
+    const last = i === changes.length - 1;
+    const u = updateParseDetailed(current, change, last ? finalText : undefined, last ? window : undefined);
     updates.push(u);
     current = u.parsed;
   }
@@ -158,7 +169,12 @@ function lastStartingOnOrBeforeLine(nodes: readonly Node[], line: number): numbe
 }
 
 /** `updateParse`, saying how the tree was made and which kept nodes changed. */
-export function updateParseDetailed(old: ParsedFile, change: TextChange, newText?: string): ParseUpdate {
+export function updateParseDetailed(
+  old: ParsedFile,
+  change: TextChange,
+  newText?: string,
+  window?: TextWindowReader,
+): ParseUpdate {
   const oldText = old.text;
   const start = Math.max(0, Math.min(change.start, oldText.length));
   const end = Math.max(start, Math.min(change.end, oldText.length));
@@ -169,15 +185,38 @@ export function updateParseDetailed(old: ParsedFile, change: TextChange, newText
       ? newText
       : oldText.slice(0, start) + change.text + oldText.slice(end);
   const edit = { start, end, delta: text.length - oldText.length, lfDelta: countLf(change.text) };
-  edit.lfDelta -= countLf(oldText, start, end);
+  edit.lfDelta -=
+    change.removedLfs !== undefined && start === change.start && end === change.end
+      ? change.removedLfs
+      : countLf(oldText, start, end);
 
   const path = enclosingBlocks(old.children, start, end);
+  const whole = (): ReparseText => text;
+  // A window of the new text through the part re-parsed and one character past it (the scanner looks ahead).
+  const windowed =
+    window && text === newText
+      ? (lo: number, hi: number): ReparseText => {
+          const to = Math.min(text.length, hi + 2);
+          return { text: window(lo, to), start: lo, length: text.length };
+        }
+      : whole;
+  let read = windowed;
   // Innermost first: the statements around the edit in a block's body, then that whole body, then the same
   // one block further out; last the top-level statements around it, then the whole file.
   for (let level = path.length - 1; level >= -1; level--) {
-    const u =
-      reparseAround(old, text, edit, path, level) ??
-      (level >= 0 ? reparseWholeBody(old, text, edit, path, level) : null);
+    let u: PartUpdate | null;
+    try {
+      u =
+        reparseAround(old, text, read, edit, path, level) ??
+        (level >= 0 ? reparseWholeBody(old, text, read, edit, path, level) : null);
+    } catch (err) {
+      // The scan needed text before its window (nginx's line of a warning): the same level, whole text. A
+      // scan throws before anything is spliced, so the tree is still the old one.
+      if (!(err instanceof OutsideWindow) || read === whole) throw err;
+      read = whole;
+      level++;
+      continue;
+    }
     if (u !== null) return { ...u, change: applied, oldLength: oldText.length };
   }
   const parsed = parse(text);
@@ -242,7 +281,14 @@ function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number 
  * text; else from the body's `{`, or the file's start) to the start of the first sibling after it (else
  * through the body's `}`, or to the file's end). Null when the scanner would not be between statements there.
  */
-function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directive[], level: number): PartUpdate | null {
+function reparseAround(
+  old: ParsedFile,
+  text: string,
+  read: (lo: number, hi: number) => ReparseText,
+  edit: Edit,
+  path: Directive[],
+  level: number,
+): PartUpdate | null {
   const block = level >= 0 ? path[level].block! : null;
   const siblings = block ? block.children : old.children;
   let first = lastStartingAtOrBefore(siblings, edit.start);
@@ -260,17 +306,15 @@ function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directiv
       // The last statements of the body: scanned through the `}` (a word typed just before it is a
       // statement the `}` ends), as the whole body is, but from the last closed sibling.
       const close = block.close!;
-      const part = reparseBody(text, from!, close.start.offset + edit.delta, path[level]);
+      const closeAt = close.start.offset + edit.delta;
+      const part = reparseBody(read(lo, closeAt + 1), from!, closeAt, path[level]);
       if (part === null) return null;
       return splice(old, text, edit, path, level, first, siblings.length, part, lo, close.start.offset, close.start);
     }
     const anchor = next < siblings.length ? siblings[next].range.start : null;
-    const part = reparseRegion(
-      text,
-      from,
-      anchor ? anchor.offset + edit.delta : text.length,
-      block ? path[level] : null,
-    );
+    const to = anchor ? anchor.offset + edit.delta : text.length;
+    // The window starts where the scan does (the file's start when `from` is null).
+    const part = reparseRegion(read(from ? lo : 0, to), from, to, block ? path[level] : null);
     if (part !== null) {
       return splice(old, text, edit, path, level, first, next, part, lo, anchor ? anchor.offset - 1 : Infinity, anchor);
     }
@@ -283,13 +327,15 @@ function reparseAround(old: ParsedFile, text: string, edit: Edit, path: Directiv
 function reparseWholeBody(
   old: ParsedFile,
   text: string,
+  read: (lo: number, hi: number) => ReparseText,
   edit: Edit,
   path: Directive[],
   level: number,
 ): PartUpdate | null {
   const block = path[level].block!;
   const close = block.close!;
-  const part = reparseBody(text, block.open.end, close.start.offset + edit.delta, path[level]);
+  const closeAt = close.start.offset + edit.delta;
+  const part = reparseBody(read(block.open.end.offset, closeAt + 1), block.open.end, closeAt, path[level]);
   if (part === null) return null;
   const n = block.children.length;
   return splice(old, text, edit, path, level, 0, n, part, block.open.end.offset, close.start.offset, close.start, true);

@@ -3,7 +3,7 @@
 
 import * as nearley from "nearley";
 import type { Directive, Node, ParsedFile, Position, SyntaxError } from "./ast";
-import { scanTree } from "./scanner";
+import { scanTree, type ScanOptions } from "./scanner";
 import grammar from "./generated/grammar";
 import { TokenArrayLexer, type ParserInternals } from "./build";
 
@@ -27,6 +27,17 @@ export function parse(text: string, grammarOnly = false): ParsedFile {
   const scanned = scanTree(text, grammarOnly ? { nestEveryBlock: true } : {});
   const children = runGrammar(scanned.tokens);
   return { text, children, errors: scanned.errors, lineCount: scanned.end.line + 1 };
+}
+
+/**
+ * What a re-parse reads: the whole new text, or a window of it — `text` is the file's characters from offset
+ * `start`, holding the part re-parsed and one character past it; `length` is the file's (incremental.ts).
+ */
+export type ReparseText = string | { text: string; start: number; length: number };
+
+function scanPart(source: ReparseText, options: ScanOptions): ReturnType<typeof scanTree> {
+  if (typeof source === "string") return scanTree(source, options);
+  return scanTree(source.text, { ...options, textStart: source.start });
 }
 
 /** What re-parsing a part of a file gives: its nodes and errors, in the positions of the new text. */
@@ -54,14 +65,14 @@ export function reparseBlockBody(
 
 /** `reparseBlockBody` with the body's errors and the new position of its `}` (incremental.ts). */
 export function reparseBody(
-  newText: string,
+  newText: ReparseText,
   bodyStart: Position,
   closeOffset: number,
   parent: Directive | null = null,
 ): PartReparse | null {
   // Scan through the `}` itself: a construct that reaches it (a `#` comment, a string) swallows it in a full
   // parse, and then the body no longer stands alone.
-  const scanned = scanTree(newText, { from: bodyStart, to: closeOffset + 1, allowUnbalanced: true, parent });
+  const scanned = scanPart(newText, { from: bodyStart, to: closeOffset + 1, allowUnbalanced: true, parent });
   const close = scanned.tokens.pop();
   if (close?.kind !== "close" || close.brace?.start.offset !== closeOffset) return null;
   let depth = 0;
@@ -85,13 +96,13 @@ export function reparseBody(
  * it, or (nested: `parent` is the block's directive) a `}` closes the block before it.
  */
 export function reparseRegion(
-  newText: string,
+  newText: ReparseText,
   from: Position | null,
   to: number,
   parent: Directive | null,
 ): PartReparse | null {
   const nested = parent !== null;
-  const scanned = scanTree(newText, from ? { from, to, allowUnbalanced: nested, parent } : { to });
+  const scanned = scanPart(newText, from ? { from, to, allowUnbalanced: nested, parent } : { to });
   if (to < newText.length) {
     if (scanned.errors.some((e) => e.crossplaneLine !== undefined)) return null;
     // The grammar's terminals are runs of statements and comments (scanner.ts): the last node of the last run.

@@ -138,6 +138,20 @@ export interface ScanOptions {
    * off): the tree nearley alone builds, which test/parse/grammar-of-record.test.ts compares with the default.
    */
   nestEveryBlock?: boolean;
+  /**
+   * The file offset of `text`'s first character, when `text` is only a window of the file (default 0): it
+   * must hold `from` through one character past `to` (or the file's end). An edited buffer's re-parse reads
+   * such a window, so that the whole new text is never read (incremental.ts). A scan that needs what lies
+   * before the window (nginx's line number of a warning) throws `OutsideWindow`.
+   */
+  textStart?: number;
+}
+
+/** Thrown by a scan of a window (`ScanOptions.textStart`) that needs text outside it; scan the whole text. */
+export class OutsideWindow extends Error {
+  constructor() {
+    super("the scan needs text outside its window");
+  }
 }
 
 /** A block open in the scan: its `{`, its directive's name, and (tree scan) its directive and head token. */
@@ -227,6 +241,8 @@ class Scanner {
   private readonly allowUnbalanced: boolean;
   /** The LFs before `offset`, for nginxLineAt. */
   private readonly lfCounted = { offset: 0, lfs: 0 };
+  /** The file offset of `text[0]` (`ScanOptions.textStart`); every position is the file's. */
+  private readonly o: number;
 
   constructor(
     private readonly text: string,
@@ -235,6 +251,7 @@ class Scanner {
     private readonly tree: boolean,
   ) {
     const from = options.from;
+    this.o = options.textStart ?? 0;
     if (from) {
       this.pos = from.offset;
       this.line = from.line;
@@ -245,7 +262,7 @@ class Scanner {
       this.line = 0;
       this.lineStart = 0;
     }
-    this.end = options.to ?? text.length;
+    this.end = options.to ?? this.o + text.length;
     this.allowUnbalanced = options.allowUnbalanced ?? false;
     this.parent = options.parent ?? null;
     this.nestEveryBlock = options.nestEveryBlock === true;
@@ -273,7 +290,7 @@ class Scanner {
 
   /** Advance over one newline sequence at `pos` (LF, CRLF or a lone CR, which LSP and VS Code also count). */
   private newline(c: number): void {
-    if (c === CR && this.pos + 1 < this.end && this.text.charCodeAt(this.pos + 1) === LF) this.pos += 2;
+    if (c === CR && this.pos + 1 < this.end && this.text.charCodeAt(this.pos + 1 - this.o) === LF) this.pos += 2;
     else this.pos += 1;
     this.line++;
     this.lineStart = this.pos;
@@ -284,8 +301,8 @@ class Scanner {
    * when an editor line ends after it (LF, or a CR not followed by LF), count the line. Returns whether one did.
    */
   private passLineBreak(p: number): boolean {
-    const c = this.text.charCodeAt(p);
-    if (c !== LF && (c !== CR || this.text.charCodeAt(p + 1) === LF)) return false;
+    const c = this.text.charCodeAt(p - this.o);
+    if (c !== LF && (c !== CR || this.text.charCodeAt(p + 1 - this.o) === LF)) return false;
     this.line++;
     this.lineStart = p + 1;
     return true;
@@ -296,6 +313,8 @@ class Scanner {
    * messages. Asked in increasing offsets: counts on from the last answer, so a file is read once.
    */
   private nginxLineAt(offset: number): number {
+    // The LFs before a window are not in it.
+    if (this.o > 0) throw new OutsideWindow();
     let i = this.text.indexOf("\n", this.lfCounted.offset);
     while (i !== -1 && i < offset) {
       this.lfCounted.lfs++;
@@ -308,7 +327,7 @@ class Scanner {
   /** Moves `pos` to `target` over text inside one token, counting the editor lines it ends. */
   private advanceTo(target: number): void {
     for (let p = this.pos; p < target; p++) {
-      const c = this.text.charCodeAt(p);
+      const c = this.text.charCodeAt(p - this.o);
       if (c === LF || c === CR) this.passLineBreak(p);
     }
     this.pos = target;
@@ -320,11 +339,12 @@ class Scanner {
 
   run(): void {
     const text = this.text;
+    const o = this.o;
     const end = this.end;
     const words = this.words;
 
     while (this.pos < end) {
-      const c = text.charCodeAt(this.pos);
+      const c = text.charCodeAt(this.pos - o);
       if (c === SPACE || c === TAB) {
         this.pos++;
         continue;
@@ -612,14 +632,15 @@ class Scanner {
    */
   private readComment(): Comment {
     const text = this.text;
+    const o = this.o;
     const start = this.position();
     let p = this.pos + 1;
     let hiddenFrom: Position | null = null;
     while (p < this.end) {
-      const c = text.charCodeAt(p);
+      const c = text.charCodeAt(p - o);
       if (c === LF) break;
       if (c === CR) {
-        if (text.charCodeAt(p + 1) === LF) break;
+        if (text.charCodeAt(p + 1 - o) === LF) break;
         this.passLineBreak(p);
         p++;
         hiddenFrom ??= this.position(p);
@@ -629,7 +650,7 @@ class Scanner {
     }
     this.pos = p;
     const end = this.position();
-    if (hiddenFrom && /[^ \t\r]/.test(text.slice(hiddenFrom.offset, p))) {
+    if (hiddenFrom && /[^ \t\r]/.test(text.slice(hiddenFrom.offset - o, p - o))) {
       const nginxLine = this.nginxLineAt(start.offset);
       this.errors.push({
         message:
@@ -641,13 +662,14 @@ class Scanner {
         code: "comment-continues-past-cr",
       });
     }
-    return new Comment(text.slice(start.offset + 1, p), start, end);
+    return new Comment(text.slice(start.offset + 1 - o, p - o), start, end);
   }
 
   /** Reads one word starting at `pos` (not whitespace, not `;{}#` at its start). */
   private readWord(): Word {
     const text = this.text;
-    const c0 = text.charCodeAt(this.pos);
+    const o = this.o;
+    const c0 = text.charCodeAt(this.pos - o);
     if (c0 === DQUOTE || c0 === SQUOTE) return this.readQuoted(c0, this.position());
     // Numbers, not Position objects: the Word keeps numbers (ast.ts), and the scan makes ~3 words per line.
     const startLine = this.line;
@@ -658,7 +680,7 @@ class Scanner {
     let plain = true;
     let hash = 0;
     while (p < this.end) {
-      const c = text.charCodeAt(p);
+      const c = text.charCodeAt(p - o);
       if (c === BACKSLASH) {
         // An escape keeps the next character in the word, whatever it is — one character: after `\` CR LF
         // the LF still ends the word (ngx_conf_read_token's `quoted` skips a single byte).
@@ -672,7 +694,7 @@ class Scanner {
       if (c === SPACE || c === TAB || c === LF || c === CR || c === SEMI || c === RBRACE) break;
       if (c === LBRACE) {
         // `${name}`: the brace belongs to the variable, not to a block.
-        if (p > this.pos && text.charCodeAt(p - 1) === DOLLAR) {
+        if (p > this.pos && text.charCodeAt(p - 1 - o) === DOLLAR) {
           plain = false;
           p = this.skipVariableBraces(p);
           continue;
@@ -684,7 +706,7 @@ class Scanner {
     }
     this.pos = p;
     // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
-    const value = plain ? this.intern(startOffset, p, hash) : normalizeNewlines(text.slice(startOffset, p));
+    const value = plain ? this.intern(startOffset, p, hash) : normalizeNewlines(text.slice(startOffset - o, p - o));
     return new Word(value, null, startLine, startCharacter, startOffset, this.line, p - this.lineStart, p);
   }
 
@@ -696,20 +718,21 @@ class Scanner {
    */
   private intern(from: number, to: number, hash: number): string {
     const length = to - from;
-    if (length > INTERN_MAX_LENGTH) return this.text.slice(from, to);
+    if (length > INTERN_MAX_LENGTH) return this.text.slice(from - this.o, to - this.o);
     const slot = hash & (INTERN_SLOTS - 1);
     const interned = this.interned;
     const known = interned[slot];
-    if (known.length === length && this.text.startsWith(known, from)) return known;
-    return (interned[slot] = this.text.slice(from, to));
+    if (known.length === length && this.text.startsWith(known, from - this.o)) return known;
+    return (interned[slot] = this.text.slice(from - this.o, to - this.o));
   }
 
   /** From a `{` preceded by `$`: through the matching `}` (or up to whitespace, as crossplane does). */
   private skipVariableBraces(p: number): number {
     const text = this.text;
+    const o = this.o;
     p++;
     while (p < this.end) {
-      const c = text.charCodeAt(p);
+      const c = text.charCodeAt(p - o);
       if (c === RBRACE) return p + 1;
       if (isSpace(c)) return p;
       // An escaped line break is still a line break for positions.
@@ -721,22 +744,23 @@ class Scanner {
 
   private readQuoted(quote: number, start: Position): Word {
     const text = this.text;
+    const o = this.o;
     let p = this.pos + 1;
     let value = "";
     let chunkStart = p;
     let sawNewline = false;
     let closed = false;
     while (p < this.end) {
-      const c = text.charCodeAt(p);
+      const c = text.charCodeAt(p - o);
       if (c === quote) {
         closed = true;
         break;
       }
       if (c === BACKSLASH && p + 1 < this.end) {
-        const n = text.charCodeAt(p + 1);
+        const n = text.charCodeAt(p + 1 - o);
         if (n === quote) {
           // Only the escaped quote itself is unescaped (nginx and crossplane agree).
-          value += text.slice(chunkStart, p) + String.fromCharCode(quote);
+          value += text.slice(chunkStart - o, p - o) + String.fromCharCode(quote);
           p += 2;
           chunkStart = p;
           continue;
@@ -755,7 +779,7 @@ class Scanner {
       }
       p++;
     }
-    value += text.slice(chunkStart, Math.min(p, this.end));
+    value += text.slice(chunkStart - o, Math.min(p, this.end) - o);
     if (sawNewline) value = normalizeNewlines(value);
     if (closed) {
       this.pos = p + 1;
@@ -771,13 +795,13 @@ class Scanner {
         message: `unexpected end of file: the string opened by this ${q} is never closed, so the rest of the file is inside it`,
       };
     } else if (this.pos < this.end) {
-      const n = text.charCodeAt(this.pos);
+      const n = text.charCodeAt(this.pos - o);
       // nginx wants a separator after a closing quote: whitespace, `;`, `{`, or the `)` of an `if`
       // (ngx_conf_read_token, `need_space`); anything else is "unexpected".
       if (!isSpace(n) && n !== SEMI && n !== LBRACE && n !== 0x29 /* ) */) {
         const at = this.position();
         this.error(
-          `unexpected "${text[this.pos]}" right after a quoted string: nginx needs a space here`,
+          `unexpected "${text[this.pos - o]}" right after a quoted string: nginx needs a space here`,
           { start: at, end: { ...at, character: at.character + 1, offset: at.offset + 1 } },
           "no-space-after-quote",
         );
@@ -793,13 +817,14 @@ class Scanner {
   private tryLuaBlock(): ScannedLua | null {
     const words = this.words;
     const text = this.text;
+    const o = this.o;
     const saved = { pos: this.pos, line: this.line, lineStart: this.lineStart, errors: this.errors.length };
     const savedComments = this.comments === null ? -1 : this.comments.length;
     // nginx reads the words up to `{` as for any block (comments between them included: checked with
     // nginx 1.22.1); lua-nginx-module's reader takes over after the `{`.
     const skipSpace = (): void => {
       while (this.pos < this.end) {
-        const c = text.charCodeAt(this.pos);
+        const c = text.charCodeAt(this.pos - o);
         if (c === SPACE || c === TAB) this.pos++;
         else if (c === LF || c === CR) this.newline(c);
         else if (c === HASH) (this.comments ??= []).push(this.readComment());
@@ -808,13 +833,13 @@ class Scanner {
     };
     skipSpace();
     if (words[0].value === "set_by_lua_block" && this.pos < this.end) {
-      const c = text.charCodeAt(this.pos);
+      const c = text.charCodeAt(this.pos - o);
       if (c !== LBRACE && c !== SEMI && c !== RBRACE && c !== HASH) {
         words[this.nWords++] = this.readWord();
         skipSpace();
       }
     }
-    if (this.pos >= this.end || text.charCodeAt(this.pos) !== LBRACE) {
+    if (this.pos >= this.end || text.charCodeAt(this.pos - o) !== LBRACE) {
       this.pos = saved.pos;
       this.line = saved.line;
       this.lineStart = saved.lineStart;
@@ -835,7 +860,7 @@ class Scanner {
         message: `unexpected end of file in the Lua code of "${words[0].value}": its "{" is never closed`,
       };
       return {
-        code: normalizeNewlines(text.slice(innerStart.offset, at.offset)),
+        code: normalizeNewlines(text.slice(innerStart.offset - o, at.offset - o)),
         range: { start: { ...open.start }, end: { ...at } },
         inner: { start: { ...innerStart }, end: { ...at } },
       };
@@ -844,7 +869,7 @@ class Scanner {
     const close = this.charRange();
     this.lastTokenLine = close.start.line;
     return {
-      code: normalizeNewlines(text.slice(innerStart.offset, innerEnd.offset)),
+      code: normalizeNewlines(text.slice(innerStart.offset - o, innerEnd.offset - o)),
       range: { start: { ...open.start }, end: { ...close.end } },
       inner: { start: { ...innerStart }, end: { ...innerEnd } },
     };
@@ -861,9 +886,10 @@ class Scanner {
    */
   private scanLua(): number | null {
     const text = this.text;
+    const o = this.o;
     let depth = 1;
     while (this.pos < this.end) {
-      const c = text.charCodeAt(this.pos);
+      const c = text.charCodeAt(this.pos - o);
       if (c === LF || c === CR) {
         this.newline(c);
         continue;
@@ -884,15 +910,15 @@ class Scanner {
         this.advanceTo(this.luaStringEnd(this.pos, c) ?? this.pos + 1);
         continue;
       }
-      if (c === 0x2d /* - */ && this.pos + 1 < this.end && text.charCodeAt(this.pos + 1) === 0x2d) {
+      if (c === 0x2d /* - */ && this.pos + 1 < this.end && text.charCodeAt(this.pos + 1 - o) === 0x2d) {
         this.pos += 2;
         const level = this.longBracketLevel(this.pos);
         if (level >= 0) this.skipLongBracket(level);
         else {
           let p = this.pos;
-          while (p < this.end && text.charCodeAt(p) !== LF) p++;
+          while (p < this.end && text.charCodeAt(p - o) !== LF) p++;
           // The CR of a CRLF stays outside (positions: the line break is the pair).
-          if (p > this.pos && p < this.end && text.charCodeAt(p - 1) === CR) p--;
+          if (p > this.pos && p < this.end && text.charCodeAt(p - 1 - o) === CR) p--;
           this.advanceTo(p);
         }
         continue;
@@ -915,12 +941,13 @@ class Scanner {
    */
   private luaStringEnd(p: number, quote: number): number | null {
     const text = this.text;
+    const o = this.o;
     for (let q = p + 1; q < this.end; q++) {
-      const c = text.charCodeAt(q);
+      const c = text.charCodeAt(q - o);
       if (c === quote) return q + 1;
       if (c === LF) return null;
       if (c === BACKSLASH) {
-        if (q + 1 >= this.end || text.charCodeAt(q + 1) === LF) return null;
+        if (q + 1 >= this.end || text.charCodeAt(q + 1 - o) === LF) return null;
         q++;
       }
     }
@@ -930,25 +957,27 @@ class Scanner {
   /** At `[`: the number of `=` of a long bracket `[==[`, or -1 when it is not one. */
   private longBracketLevel(p: number): number {
     const text = this.text;
-    if (text.charCodeAt(p) !== 0x5b) return -1;
+    const o = this.o;
+    if (text.charCodeAt(p - o) !== 0x5b) return -1;
     let q = p + 1;
-    while (q < this.end && text.charCodeAt(q) === 0x3d) q++;
-    return q < this.end && text.charCodeAt(q) === 0x5b ? q - p - 1 : -1;
+    while (q < this.end && text.charCodeAt(q - o) === 0x3d) q++;
+    return q < this.end && text.charCodeAt(q - o) === 0x5b ? q - p - 1 : -1;
   }
 
   private skipLongBracket(level: number): void {
     const text = this.text;
+    const o = this.o;
     this.pos += level + 2;
     while (this.pos < this.end) {
-      const c = text.charCodeAt(this.pos);
+      const c = text.charCodeAt(this.pos - o);
       if (c === LF || c === CR) {
         this.newline(c);
         continue;
       }
       if (c === 0x5d /* ] */) {
         let q = this.pos + 1;
-        while (q < this.end && text.charCodeAt(q) === 0x3d) q++;
-        if (q - this.pos - 1 === level && q < this.end && text.charCodeAt(q) === 0x5d) {
+        while (q < this.end && text.charCodeAt(q - o) === 0x3d) q++;
+        if (q - this.pos - 1 === level && q < this.end && text.charCodeAt(q - o) === 0x5d) {
           this.pos = q + 1;
           return;
         }

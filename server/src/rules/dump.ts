@@ -24,6 +24,30 @@ export function isNginxDump(text: string): boolean {
   return before.every((l) => NGINX_LINE.test(l));
 }
 
+/**
+ * `isNginxDump` of a text read in parts (`read(from, to)` is `text.slice(from, to)`): it reads only through
+ * the first line that is neither blank nor one of nginx's `nginx: …` messages, which decides (that line is
+ * the header, or configuration before any header), not the whole text (an edited 13 MB buffer on every
+ * keystroke: workspace/text-window.ts).
+ */
+export function isNginxDumpRead(read: (from: number, to: number) => string, length: number): boolean {
+  let prefix = "";
+  let lineStart = 0;
+  while (prefix.length < length) {
+    prefix += read(prefix.length, Math.min(length, prefix.length + 4096));
+    for (let lf = prefix.indexOf("\n", lineStart); ; lf = prefix.indexOf("\n", lineStart)) {
+      const complete = lf >= 0;
+      if (!complete && prefix.length < length) break;
+      const line = prefix.slice(lineStart, complete ? lf : prefix.length);
+      if (line.trim() !== "" && !NGINX_LINE.test(line))
+        return isNginxDump(prefix.slice(0, complete ? lf + 1 : prefix.length));
+      if (!complete) return isNginxDump(prefix);
+      lineStart = lf + 1;
+    }
+  }
+  return isNginxDump(prefix);
+}
+
 export interface DumpCheck {
   /** The main file named in the dump (null when there is none). */
   root: string | null;

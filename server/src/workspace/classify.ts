@@ -14,6 +14,7 @@
 import type { Directive, Node, ParsedFile } from "../parse/ast";
 import { lookupDirective } from "../parse/directives";
 import { SubtreeMemo } from "./subtree-memo";
+import { firstNonBlank, hasTextWindow, textHas, textSlice } from "./text-window";
 
 export interface Classification {
   configuration: boolean;
@@ -106,7 +107,7 @@ function addCounts(to: Counts, c: Counts): void {
 
 function bodyCounts(parsed: ParsedFile, table: boolean, lines: boolean): BodyCounts {
   const c: BodyCounts = { nul: false, statements: 0, known: 0, shaped: 0, entries: 0, ended: 0, directiveLines: 0 };
-  if (parsed.text.includes("\0")) {
+  if (textHas(parsed, "\0")) {
     c.nul = true;
     return c;
   }
@@ -150,13 +151,7 @@ function bodyCounts(parsed: ParsedFile, table: boolean, lines: boolean): BodyCou
     const shaped = d.nameWord.quote === null && (flags & SHAPED_NAME) !== 0 && d.terminator !== null;
     if (shaped) counts.shaped++;
     // isDirectiveStatement, with the name's flags.
-    if (
-      lines &&
-      shaped &&
-      flags & KNOWN &&
-      notIniAssignment(d) &&
-      firstOnLine(parsed.text, d.nameWord.range.start.offset)
-    )
+    if (lines && shaped && flags & KNOWN && notIniAssignment(d) && firstOnLine(parsed, d.nameWord.range.start.offset))
       counts.directiveLines++;
     if (d.block) {
       const known = bodyMemo.get(d)?.[slot];
@@ -210,7 +205,7 @@ export function classifyOpenedFile(parsed: ParsedFile): Classification {
   const counts = bodyCounts(parsed, false, true);
   const direct = verdict(counts, false);
   if (!direct.configuration && !classifyConfiguration(parsed, true).configuration) return direct;
-  if (isJson(parsed.text)) return { configuration: false, reason: "it is JSON" };
+  if (isJson(parsed)) return { configuration: false, reason: "it is JSON" };
   // lineShape's verdict is settled without it when the directive lines alone make a quarter of every line:
   // each of them is one lineShape counts, and counts as nginx-like (it is how a configuration being typed
   // is judged on every keystroke: lineShape's sets and slices cost seconds on a 350,000-line file).
@@ -237,11 +232,19 @@ function notIniAssignment(d: Directive): boolean {
 }
 
 /** Only blanks (and a byte order mark) precede `offset` on its line. */
-function firstOnLine(text: string, offset: number): boolean {
-  for (let i = offset - 1; i >= 0; i--) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return true;
-    if (c !== 0x20 && c !== 0x09 && c !== 0xfeff) return false;
+function firstOnLine(parsed: ParsedFile, offset: number): boolean {
+  // An edited buffer's text is read back in short slices (text-window.ts), any other's in place.
+  const windowed = hasTextWindow(parsed);
+  let end = offset;
+  while (end > 0) {
+    const from = windowed ? Math.max(0, end - 64) : 0;
+    const text = windowed ? textSlice(parsed, from, end) : parsed.text;
+    for (let i = end - from - 1; i >= 0; i--) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || c === 13) return true;
+      if (c !== 0x20 && c !== 0x09 && c !== 0xfeff) return false;
+    }
+    end = from;
   }
   return true;
 }
@@ -254,11 +257,12 @@ function headEndLine(d: Directive): number {
   return d.range.end.line;
 }
 
-function isJson(text: string): boolean {
-  const t = text.trim();
-  if (!(t.startsWith("{") || t.startsWith("["))) return false;
+function isJson(parsed: ParsedFile): boolean {
+  // Settled by the first character when it is not `{` or `[` (without reading an edited buffer whole).
+  const first = firstNonBlank(parsed);
+  if (first !== "{" && first !== "[") return false;
   try {
-    JSON.parse(t);
+    JSON.parse(parsed.text.trim());
     return true;
   } catch {
     return false;
@@ -288,7 +292,7 @@ export function lineShape(parsed: ParsedFile): { lines: number; nginxLike: numbe
       // A known directive that ends as nginx's do (`gzip_types` over 30 lines, `;` on the last): its lines.
       // Only one written as nginx's are, first on its line: in a supervisord.conf, `; use a unix:// URL`
       // would make a statement of `use` (events' directive) running 37 lines to the next `;`.
-      if (!inTable && isDirectiveStatement(n) && firstOnLine(text, n.nameWord.range.start.offset))
+      if (!inTable && isDirectiveStatement(n) && firstOnLine(parsed, n.nameWord.range.start.offset))
         for (let l = n.nameWord.range.start.line; l <= headEndLine(n); l++) directiveLines.add(l);
       for (const w of [n.nameWord, ...n.args])
         for (let l = w.range.start.line + 1; l <= w.range.end.line; l++) inside.add(l);

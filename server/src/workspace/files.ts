@@ -12,6 +12,7 @@ import { isUtf8 } from "buffer";
 import type { ParsedFile, Range } from "../parse/ast";
 import { updateParseAll, type RangeChange, type TextChange } from "../parse/incremental";
 import { forgetChangedBlocks } from "./subtree-memo";
+import { setTextWindow } from "./text-window";
 import { parse } from "../parse/parser";
 import { ReadPolicy, type ReadKind, type Refusal } from "./access";
 import type { GlobFs } from "./glob";
@@ -32,6 +33,19 @@ export interface LoadedFile {
   /** Changes whenever the content may have changed (disk: mtime/size/inode; buffers: a counter). */
   version: string;
   problems: FileProblem[];
+  /**
+   * An editor buffer's text read in parts without reading `text` itself: `text` is then a concatenation
+   * that V8 copies whole on its first read (lsp/edited-document.ts), which a keystroke should not pay.
+   */
+  window?: TextWindow;
+}
+
+/** Parts of a text read without reading the text as one string (text-window.ts). */
+export interface TextWindow {
+  /** `text.slice(from, to)`. */
+  slice(from: number, to: number): string;
+  /** The text as consecutive parts, each a flat string (or a slice of one). */
+  chunks(): Iterable<string>;
 }
 
 /** What a directory entry is, told without opening it (a symbolic link is followed with stat). */
@@ -416,12 +430,14 @@ export class OverlayFileSource implements FileSource {
    * `version` (e.g. the editor's document version) is optional; each call gets a distinct version anyway.
    * `decoded`: the problems `decodeConfigBytes` found in the bytes of `text` (the CLI's standard input).
    */
-  setOverlay(p: string, text: string, version?: number | string, decoded?: FileProblem[]): void {
+  setOverlay(p: string, text: string, version?: number | string, decoded?: FileProblem[], window?: TextWindow): void {
     // Editor text is already decoded; the only byte-level finding left to report is a BOM.
-    const bom = bomProblem(text);
+    const bom = bomProblem(window ? window.slice(0, 1) : text);
     const problems = decoded ?? (bom ? [bom] : []);
     const v = `overlay:${++this.counter}${version === undefined ? "" : ":" + String(version)}`;
-    this.overlays.set(normalizePath(p), { text, version: v, problems });
+    const loaded: LoadedFile = { text, version: v, problems };
+    if (window) loaded.window = window;
+    this.overlays.set(normalizePath(p), loaded);
   }
 
   removeOverlay(p: string): void {
@@ -536,7 +552,8 @@ export class ParseCache {
     if (!hit || hit.version !== from || changes.length === 0) return this.get(p, file);
     // The last change gets the buffer's own text: a text built by concatenation is a V8 cons string, and the
     // scanner's first read of it copies the whole file (measured ~100 ms on a 13 MB file).
-    const updates = updateParseAll(hit.parsed, changes, file.text);
+    const window = file.window;
+    const updates = updateParseAll(hit.parsed, changes, file.text, window && ((a, b) => window.slice(a, b)));
     // Moved in place, whatever follows: what was derived from the old tree must not be read as its text's.
     this.replaced.add(hit.parsed);
     // The kept blocks whose content changed: nothing remembered of their subtrees holds (subtree-memo.ts).
@@ -547,7 +564,7 @@ export class ParseCache {
     const expectedLength = lastUpdate.oldLength + lastChange.text.length - (lastChange.end - lastChange.start);
     if (
       expectedLength !== file.text.length ||
-      file.text.slice(lastChange.start, lastChange.start + lastChange.text.length) !== lastChange.text
+      (window ?? file.text).slice(lastChange.start, lastChange.start + lastChange.text.length) !== lastChange.text
     ) {
       this.entries.delete(key);
       return this.get(p, file);
@@ -557,6 +574,7 @@ export class ParseCache {
       else this.incrementalParses++;
     }
     for (const u of updates) if (u.parsed !== parsed) this.replaced.add(u.parsed);
+    if (window) setTextWindow(parsed, window);
     this.entries.set(key, { version: file.version, parsed });
     return parsed;
   }
