@@ -16,10 +16,12 @@
 // over everything); the client's death is noticed by a watchdog thread meanwhile (watchdog.ts).
 //
 // Hovers, code lenses and completion read each root's last complete analysis (kept in the DiagnosticStore)
-// and answer at once while a newer one runs: positions are moved through the span where the analysed text
-// and the text shown now differ (text-shift.ts). Only what that span hides (a hover on text typed since,
-// a document without any analysis yet) waits for the analyses, cancellably (RequestCancelled). After
-// every analysis the client is asked to refresh its code lenses (workspace/codeLens/refresh).
+// and answer at once while a newer one runs: positions are looked up in the tree that analysis read, or in
+// the one the incremental parse has moved it into in place since (ParseCache.editedSince), and moved through
+// the span where that tree's text and the text shown now differ (text-shift.ts). Only what the analysis
+// cannot know (what the risk engine says of a statement re-parsed or typed since, a document without any
+// analysis yet) waits for the analyses, cancellably (RequestCancelled). After every analysis the client is
+// asked to refresh its code lenses (workspace/codeLens/refresh).
 //
 // Code actions (quick-fixes) read the stored analyses too, but never wait for a pending one: an action is
 // offered only while the files it edits hold the analysed text (code-actions.ts), and the editor asks
