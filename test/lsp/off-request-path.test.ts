@@ -114,10 +114,10 @@ describe("requests off the analysis path (large file, debounce 0)", function () 
     console.log(
       `      ${latencies.length} hovers: median ${median} ms, worst ${worst} ms (${(worst / analysisMs).toFixed(3)} of the analysis), ${answeredBeforeEnd} before it ended`,
     );
-    // The last complete analysis answers until the running one re-parses the edit: the incremental parse
-    // (parse/incremental.ts) moves the tree those analyses read in place, so from then on a hover waits for
-    // the new analysis (lastAnalyses: readsSuperseded) — which re-parses only the edited statements. A server
-    // that parsed and analysed the whole file again for the edit answers after all of that (ratio ~1).
+    // The last complete analysis answers, also after the running one has moved its tree in place (the
+    // incremental parse, parse/incremental.ts; server.ts lastAnalyses, test/lsp/hover-moved-tree.test.ts).
+    // A server that waited for the edit's analysis, parsing and analysing the whole file again, answers
+    // after all of that (ratio ~1).
     assert.ok(
       worst / analysisMs < 0.6,
       `worst hover ${worst} ms, ${(worst / analysisMs).toFixed(3)} of ${analysisMs} ms`,

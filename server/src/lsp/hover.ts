@@ -22,7 +22,7 @@ import { approxBytes, formatBytes, formatCount } from "../cost/format";
 import type { ResolvedVersion, ResolvedVersions } from "../cost/versions";
 import { descendants, effective, type ConfigContext } from "../model";
 import { fileLabel, includedByPhrase, writtenIn } from "../model/provenance";
-import type { Directive, Range } from "../parse/ast";
+import type { Directive, Node, Range } from "../parse/ast";
 import { directiveAt, le } from "../navigate/text";
 import { rootContextKind } from "../rules/directive-checks";
 import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
@@ -41,11 +41,23 @@ export interface HoverInfo {
   markdown: string;
   /** What the hover is about (the directive, or a block's name). */
   range: Range;
+  /** The directive it describes (a block: with its body). */
+  directive: Directive;
+  /**
+   * Its directive is one the risk engine speaks of (it says so from the analysis's model, by node, or says
+   * that the model has nothing there); else only the directive's documentation, from the tree and the
+   * root's context and version.
+   */
+  fromModel: boolean;
+  /** It compares findings' ranges (made when the analysis ran) with the tree's (server.ts lastAnalyses). */
+  readsFindingRanges: boolean;
 }
 
 export interface LensInfo {
   range: Range;
   title: string;
+  /** The directive it sits on (a server: its body is what it sums). */
+  directive: Directive;
 }
 
 /** The directives that name a CA bundle parsed into SSL contexts. */
@@ -239,30 +251,46 @@ function severalNote(occ: readonly Occurrence[]): string | null {
  * first, then the directive's documentation from the table. On an argument: only a directive with a cost
  * part has a hover (it covers the whole statement), with the documentation after it.
  */
-export function hoverAt(analyses: readonly RootAnalysis[], p: string, pos: Position): HoverInfo | null {
+export function hoverAt(
+  analyses: readonly RootAnalysis[],
+  p: string,
+  pos: Position,
+  nodes?: readonly Node[],
+): HoverInfo | null {
   const occ = occurrences(analyses, p);
   if (occ.length === 0) return null;
   const first = occ[0];
-  const d = directiveAt(first.instance.parsed.children, pos);
+  // `nodes`: the tree the analysed one was moved into in place (ParseCache.editedSince), where `pos` is.
+  const tree = nodes ?? first.instance.parsed.children;
+  const d = directiveAt(tree, pos);
   if (!d) return null;
   let body: string | null = null;
+  // The directives the risk engine speaks of: what it says is read from the model, by node.
+  let fromModel = true;
+  const reuseport = d.name === "listen" && d.args.some((a) => a.value === "reuseport");
   if (BUNDLE_DIRECTIVES.has(d.name)) body = bundleHover(first.analysis, d);
   else if (SSL_OWNER_BLOCKS.has(d.name) && d.block) body = blockHover(first.analysis, first.instance, d);
-  else if (d.name === "listen" && d.args.some((a) => a.value === "reuseport"))
-    body = reuseportHover(first.analysis, p, d);
+  else if (reuseport) body = reuseportHover(first.analysis, p, d);
   else if (d.name === "include") body = includeHover(first.analysis, first.instance, d);
+  else fromModel = false;
   const onName = le(d.nameWord.range.start, pos) && le(pos, d.nameWord.range.end);
   if (body === null && !onName) return null;
   const v = first.analysis.report.versions.nginx;
   const docs = documentationFor(
-    first.instance.parsed.children,
+    tree,
     d,
     rootContextKind(first.instance.context),
     v.version !== null ? { version: v.version, source: v.source } : null,
   );
   const parts = [body, docs, severalNote(occ)].filter((x): x is string => x !== null);
   const range = body === null ? d.nameWord.range : d.block ? d.nameWord.range : d.range;
-  return { markdown: parts.join("\n\n---\n\n"), range };
+  return {
+    markdown: parts.join("\n\n---\n\n"),
+    range,
+    directive: d,
+    fromModel,
+    readsFindingRanges: reuseport,
+  };
 }
 
 /** On a bundle directive: the contexts that parse it because of this directive, the estimate and its formula. */
@@ -561,6 +589,7 @@ export function codeLenses(analyses: readonly RootAnalysis[], p: string): LensIn
       const size = bytes === null ? "size unknown" : `~${formatBytes(bytes)}`;
       const peak = report.estimate.reloadPeakBytes;
       out.set(d, {
+        directive: d,
         range: d.nameWord.range,
         title: `${plural(n, "SSL context")} · ${size} · reload peak ${peak === null ? "unknown" : `~${formatBytes(peak)}`}`,
       });
@@ -577,6 +606,7 @@ export function codeLenses(analyses: readonly RootAnalysis[], p: string): LensIn
       ).size;
       const some = parsing < cost.contexts ? ` (${formatCount(parsing)} parsing a CA bundle)` : "";
       out.set(c.directive, {
+        directive: c.directive,
         range: c.directive.nameWord.range,
         title: `${plural(cost.contexts, "SSL context")}${some} · ${cost.bytes === null ? "size unknown" : `~${formatBytes(cost.bytes)}`}`,
       });

@@ -16,10 +16,12 @@
 // over everything); the client's death is noticed by a watchdog thread meanwhile (watchdog.ts).
 //
 // Hovers, code lenses and completion read each root's last complete analysis (kept in the DiagnosticStore)
-// and answer at once while a newer one runs: positions are moved through the span where the analysed text
-// and the text shown now differ (text-shift.ts). Only what that span hides (a hover on text typed since,
-// a document without any analysis yet) waits for the analyses, cancellably (RequestCancelled). After
-// every analysis the client is asked to refresh its code lenses (workspace/codeLens/refresh).
+// and answer at once while a newer one runs: positions are looked up in the tree that analysis read, or in
+// the one the incremental parse has moved it into in place since (ParseCache.editedSince), and moved through
+// the span where that tree's text and the text shown now differ (text-shift.ts). Only what the analysis
+// cannot know (what the risk engine says of a statement re-parsed or typed since, a document without any
+// analysis yet) waits for the analyses, cancellably (RequestCancelled). After every analysis the client is
+// asked to refresh its code lenses (workspace/codeLens/refresh).
 //
 // Code actions (quick-fixes) read the stored analyses too, but never wait for a pending one: an action is
 // offered only while the files it edits hold the analysed text (code-actions.ts), and the editor asks
@@ -60,7 +62,8 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { EditedDocument, type AppliedChange } from "./edited-document";
 import { lookupDirective } from "../parse/directives";
-import type { ParsedFile, Range } from "../parse/ast";
+import type { Directive, ParsedFile, Range } from "../parse/ast";
+import { touchesSpans, treeHolds, type Span } from "../workspace/edit-log";
 import { normalizePath } from "../workspace/files";
 import { DEFAULT_LIMITS } from "../workspace/access";
 import {
@@ -153,9 +156,16 @@ interface LastAnalyses {
   path: string;
   /** The open document (null: not open, its text is the file's). */
   doc: TextDocument | null;
-  /** Where the text shown now differs from the one analysed; null when they are the same. */
+  /**
+   * The tree the analysed one was moved into in place by the incremental parse (ParseCache.editedSince):
+   * positions are looked up in it and its nodes' positions are its text's; null: the analysed tree as it was.
+   */
+  moved: ParsedFile | null;
+  /** Spans of that tree's text holding nodes the analyses never saw (re-parsed since); empty when not moved. */
+  made: readonly Span[];
+  /** Where the text shown now differs from the tree's (the analysed one's or `moved`'s); null: the same. */
   shift: TextShift | null;
-  /** The text analysed, for its positions; null when it is the text shown now. */
+  /** The tree's text, for its positions; null when it is the text shown now. */
   older: TextDocument | null;
 }
 
@@ -811,45 +821,67 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return null;
   }
 
-  /** Whether an analysis read the tree of an open buffer that the parse cache has since moved in place. */
-  function readsSuperseded(a: RootAnalysis): boolean {
-    for (const p of docOfPath.keys()) {
-      const read = a.config.instancesByPath.get(p);
-      if (read && read.length > 0 && analyzer.cache.superseded(read[0].parsed)) return true;
-    }
-    return false;
-  }
-
   /**
-   * The last complete analyses of a document (analysesFor) and how its text moved since they read it
-   * (text-shift.ts), so that a request is answered from them at once while a newer analysis runs. Null when
-   * there are none, or when they read different texts of the document (only the running analysis can say).
+   * The last complete analyses of a document (analysesFor) and how its text moved since they read it, so
+   * that a request is answered from them at once while a newer analysis runs. Null when there are none, or
+   * when they read different trees of the document, or one the parse cache can no longer relate to the
+   * one it holds (only the running analysis can say).
+   *
+   * The incremental parse moves the analysed tree in place (ParseCache.update): its kept nodes — the ones
+   * the analyses' model knows — then hold the positions of the newer text, and only the spans it re-parsed
+   * (`made`) hold nodes the analyses never saw. Positions are then looked up in the moved tree, and the
+   * text shift (text-shift.ts) runs from that tree's text, never from the analysed text (the old text's
+   * positions would move what the tree already moved). Other files' trees moved in place do not matter
+   * here: their kept nodes are where the text now has them.
    */
   function lastAnalyses(uri: string): LastAnalyses | null {
     const target = analysesFor(uri);
     if (!target) return null;
     const doc = documents.get(uri);
-    // A tree the parse cache has since moved in place to a newer text (incremental parse) no longer matches
-    // the text these analyses read: only the running analysis can answer.
-    if (target.analyses.some(readsSuperseded)) return null;
-    const texts = new Set(target.analyses.map((a) => a.config.files.get(target.path)?.text));
-    if (!doc || texts.size !== 1) return doc ? null : { ...target, doc: null, shift: null, older: null };
-    const [text] = texts;
+    const trees = new Set(target.analyses.map((a) => a.config.instancesByPath.get(target.path)?.[0]?.parsed));
+    const [read] = trees;
+    let moved: ParsedFile | null = null;
+    let made: Span[] = [];
+    if (trees.size !== 1) return doc ? null : { ...target, doc: null, moved, made, shift: null, older: null };
+    let text = read?.text ?? target.analyses[0].config.files.get(target.path)?.text;
+    if (read && analyzer.cache.superseded(read)) {
+      const since = doc ? analyzer.cache.editedSince(target.path, read) : null;
+      if (!since) return null;
+      ({ parsed: moved, made } = since);
+      text = moved.text;
+    }
+    const same = { ...target, moved, made, shift: null, older: null };
+    if (!doc) return { ...same, doc: null };
     const now = doc.getText();
-    if (text === undefined || text === now) return { ...target, doc, shift: null, older: null };
+    if (text === undefined || text === now) return { ...same, doc };
     let known = shifts.get(uri);
     if (!known || known.older.getText() !== text || known.newer !== now) {
       known = { older: TextDocument.create(uri, "nginx", 0, text), newer: now, shift: textShift(text, now) };
       shifts.set(uri, known);
     }
-    return { ...target, doc, shift: known.shift, older: known.older };
+    return { ...same, doc, shift: known.shift, older: known.older };
   }
 
-  /** A position of the text shown now in the text `last` read; null where it was typed since. */
+  /** A position of the text shown now in the tree of `last`; null where it was typed since. */
   function olderPosition(last: LastAnalyses, pos: LspPosition): LspPosition | null {
     if (last.shift === null || last.doc === null || last.older === null) return pos;
     const o = toOlder(last.shift, last.doc.offsetAt(pos));
     return o === null ? null : last.older.positionAt(o);
+  }
+
+  /**
+   * Whether the last analyses can speak of `d` (its whole range, a block's body included, is text they
+   * read and it is a node of the tree shown): an answer about a directive whose text was edited since
+   * would describe text that is gone. `d` comes from the model (a lens) or from the tree of `last`.
+   */
+  function stillShown(last: LastAnalyses, d: Directive): boolean {
+    const r = d.range;
+    if (
+      last.moved !== null &&
+      (touchesSpans(last.made, r.start.offset, r.end.offset) || !treeHolds(last.moved.children, d))
+    )
+      return false;
+    return last.shift === null || rangeToNewer(last.shift, r.start.offset, r.end.offset) !== null;
   }
 
   /** A range of the text `last` read in the text shown now; null when it covers text edited since. */
@@ -896,8 +928,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const last = lastAnalyses(uri);
       const pos = last && olderPosition(last, params.position);
       if (!last || !pos) return undefined;
-      const info = hoverAt(last.analyses, last.path, pos);
+      const info = hoverAt(last.analyses, last.path, pos, last.moved?.children);
       if (!info) return null;
+      // The risk engine's part speaks of the directive the model knows, body included: only while its text
+      // is the one analysed (a node re-parsed since is unknown to the model). Findings keep the ranges of
+      // the text analysed: compared with a moved tree's, they would not meet. Documentation alone is read
+      // from the tree shown and the root's context: also on a statement re-parsed since.
+      if (info.fromModel && (!stillShown(last, info.directive) || (last.moved !== null && info.readsFindingRanges)))
+        return undefined;
       const range = newerRange(last, info.range);
       return range ? hoverToLsp({ ...info, range }) : undefined;
     };
@@ -966,6 +1004,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!last) return [];
       const lenses: CodeLens[] = [];
       for (const lens of codeLenses(last.analyses, last.path)) {
+        if (!stillShown(last, lens.directive)) continue;
         const range = newerRange(last, lens.range);
         if (range) lenses.push(lensToCodeLens({ ...lens, range }));
       }

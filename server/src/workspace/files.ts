@@ -13,6 +13,7 @@ import type { ParsedFile, Range } from "../parse/ast";
 import { updateParseAll, type RangeChange, type TextChange } from "../parse/incremental";
 import { forgetChangedBlocks } from "./subtree-memo";
 import { setTextWindow } from "./text-window";
+import { EditLog, type EditMarks, type Span } from "./edit-log";
 import { parse } from "../parse/parser";
 import { ReadPolicy, type ReadKind, type Refusal } from "./access";
 import type { GlobFs } from "./glob";
@@ -536,6 +537,8 @@ export class ParseCache {
   private readonly replaced = new WeakSet<ParsedFile>();
   /** Number of edits `update` applied by re-parsing only the part around them (parse/incremental.ts). */
   incrementalParses = 0;
+  /** Per tree `update` moved or made: the log of the edits of its buffer, and how many were applied then. */
+  private readonly marks: EditMarks = new WeakMap();
 
   /**
    * An edited buffer: `changes` (one LSP didChange's, in order) turn the cached version `from` of `p` into
@@ -554,6 +557,13 @@ export class ParseCache {
     // scanner's first read of it copies the whole file (measured ~100 ms on a 13 MB file).
     const window = file.window;
     const updates = updateParseAll(hit.parsed, changes, file.text, window && ((a, b) => window.slice(a, b)));
+    let marked = this.marks.get(hit.parsed);
+    if (!marked) this.marks.set(hit.parsed, (marked = { log: new EditLog(), mark: 0 }));
+    const log = marked.log;
+    for (const u of updates) {
+      log.add(u);
+      this.marks.set(u.parsed, { log, mark: log.mark });
+    }
     // Moved in place, whatever follows: what was derived from the old tree must not be read as its text's.
     this.replaced.add(hit.parsed);
     // The kept blocks whose content changed: nothing remembered of their subtrees holds (subtree-memo.ts).
@@ -600,6 +610,21 @@ export class ParseCache {
    */
   superseded(parsed: ParsedFile): boolean {
     return this.replaced.has(parsed);
+  }
+
+  /**
+   * For a tree `update` has since moved in place (`superseded`): the tree now held for `p`, which shares
+   * every node of `older` outside `made`, at the positions of its own text, and the spans of that text
+   * (sorted, disjoint, closed) holding what the edits since re-parsed. Null when the held tree is not
+   * `older` moved by logged edits (a whole parse since, another buffer's tree, too many edits).
+   */
+  editedSince(p: string, older: ParsedFile): { parsed: ParsedFile; made: Span[] } | null {
+    const from = this.marks.get(older);
+    const hit = this.entries.get(normalizePath(p));
+    const now = hit && this.marks.get(hit.parsed);
+    if (!from || !now || now.log !== from.log || now.mark !== from.log.mark) return null;
+    const made = from.log.madeSince(from.mark);
+    return made && { parsed: hit.parsed, made };
   }
 
   /** Whether the parse of this version of `p` is held (`get` would not parse). */
