@@ -203,7 +203,7 @@ export function isAncestor(a: ConfigContext, c: ConfigContext): boolean {
  * instance) with the same key; rules report such a directive once.
  */
 export function siteKey(s: DirectiveSite): string {
-  return `${s.file.path}\0${s.directive.range.start.offset}`;
+  return `${s.file.path}\0${s.directive.startOffset}`;
 }
 
 /** `ctx` and every context inside it, depth-first in reading order (an explicit stack: blocks nest deep). */
@@ -572,7 +572,7 @@ export function contextsAt(model: ConfigModel, path: string, offset: number): Co
   for (const c of model.contexts) {
     const d = c.directive;
     if (!d || c.file.path !== path) continue;
-    if (d.range.start.offset <= offset && offset <= d.range.end.offset) out.push(c);
+    if (d.startOffset <= offset && offset <= d.endOffset) out.push(c);
   }
   // Deeper blocks start later (or at the same place but end earlier): innermost first. Depths from each
   // parent's (reading order, parents first): walking to the root per context, or per comparison, is
