@@ -100,7 +100,7 @@ import { completionItems, resolveItem } from "./completion";
 import { formattingEdits } from "./formatting";
 import { codeLenses, hoverAt } from "./hover";
 import { NAVIGATION_CAPABILITIES, registerNavigation } from "./navigation";
-import { clientProcessIdArg, watchClient, type Watchdog } from "./watchdog";
+import { clientProcessIdArg, watchClientSoon, type DeferredWatchdog } from "./watchdog";
 import {
   Signal,
   cancelled,
@@ -220,7 +220,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   /** Settings set by nginxRisk.setVersion for this session, on top of the client's (`versions.nginx` → value). */
   const overrides = new Map<string, string>();
   let stopped = false;
-  let watchdog: Watchdog | undefined;
+  let watchdog: DeferredWatchdog | undefined;
 
   const settingsCache = new Map<string, Promise<ServerSettings>>();
   /** The last settings read for a document, so scheduling (synchronous) knows its debounce. */
@@ -302,7 +302,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const client =
         typeof pid === "number" && Number.isSafeInteger(pid) && pid > 0 ? pid : clientProcessIdArg(process.argv);
       // As the library's own check does: 0 after `shutdown`, 1 without (the LSP's `exit`).
-      watchdog = watchClient(client, () => process.exit(stopped ? 0 : 1));
+      // Started after the first publish (below) or a moment later: not beside the first analysis (watchdog.ts).
+      watchdog = watchClientSoon(client, () => process.exit(stopped ? 0 : 1));
     }
     return {
       capabilities: {
@@ -1245,6 +1246,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const params = isAnalysed ? { uri: u, version: analysed.version, diagnostics } : { uri: u, diagnostics };
       connection.sendDiagnostics(params).catch((err) => logError(`publishing diagnostics for ${u} failed`, err));
     }
+    if (watchdog) setImmediate(watchdog.now);
   }
 
   /** What the client is shown for a URI: the merged findings of every root, and the line-break warnings. */

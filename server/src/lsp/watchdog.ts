@@ -58,6 +58,44 @@ export function watchClient(pid: number | null, exit: () => void): Watchdog {
   return { stop: () => void worker.terminate() };
 }
 
+/**
+ * The start-up delay of the watchdog: starting a worker costs node 20 ~250 ms of CPU (its own bootstrap,
+ * compiling node's internal modules: CPU profile of a server start), which on a busy 2-core machine ran
+ * beside the first analysis: the server without it published the first diagnostics of large-config in 0.77
+ * and 0.93 of the time beyond `node -e 0` (0.83 and 0.88 of the process' CPU; two runs, medians of 9 each,
+ * interleaved, load average 8-10). So the worker
+ * starts once the first diagnostics are out (`now`), or START_DELAY_MS after it was asked, whichever comes
+ * first: in the meantime the library's own checks (initialize's processId every 3 s, the end of stdin) run
+ * between the analysis' steps, and a client gone in the first moments is noticed at most START_DELAY_MS later,
+ * or, if the main thread is then inside one long step of the first analysis, once that step ends.
+ */
+export const START_DELAY_MS = 1500;
+
+export interface DeferredWatchdog extends Watchdog {
+  /** Starts the worker now (if it has not started). */
+  now(): void;
+}
+
+/** `watchClient`, started by `now()` or after START_DELAY_MS (an unref'd timer). */
+export function watchClientSoon(pid: number | null, exit: () => void): DeferredWatchdog {
+  let started: Watchdog | null = null;
+  let stopped = false;
+  const start = (): void => {
+    clearTimeout(timer);
+    if (started === null && !stopped) started = watchClient(pid, exit);
+  };
+  const timer = setTimeout(start, START_DELAY_MS);
+  timer.unref();
+  return {
+    now: start,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      started?.stop();
+    },
+  };
+}
+
 /** The client process id of `--clientProcessId N` / `--clientProcessId=N` (as vscode-languageclient passes it). */
 export function clientProcessIdArg(argv: readonly string[]): number | null {
   for (let i = 0; i < argv.length; i++) {

@@ -689,7 +689,7 @@ export function contextsAt(model: ConfigModel, path: string, offset: number): Co
   for (const c of model.contexts) {
     const d = c.directive;
     if (!d || c.file.path !== path) continue;
-    if (d.range.start.offset <= offset && offset <= d.range.end.offset) out.push(c);
+    if (d.startOffset <= offset && offset <= d.endOffset) out.push(c);
   }
   // Deeper blocks start later (or at the same place but end earlier): innermost first. Depths from each
   // parent's (reading order, parents first): walking to the root per context, or per comparison, is

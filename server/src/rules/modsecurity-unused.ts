@@ -435,9 +435,7 @@ function loadedTwice(g: LoadGroup, size: RulesFileSize | null): { findings: Find
       (t) =>
         t !== s &&
         (isAncestor(t.context, s.context) ||
-          (t.context === s.context &&
-            t.directive.range.start.offset < s.directive.range.start.offset &&
-            t.file === s.file)),
+          (t.context === s.context && t.directive.startOffset < s.directive.startOffset && t.file === s.file)),
     );
     if (!earlier || sites.has(siteKey(s))) continue;
     sites.add(siteKey(s));

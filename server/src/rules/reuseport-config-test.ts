@@ -120,7 +120,7 @@ export function reuseportFindings(config: Configuration, options: RuleOptions): 
   const open: { start: number; order: number; module: string; keep: boolean }[] = [];
   const place = (d: Directive, word: Word, path: string, module: string, at: number): void => {
     // A file included twice is the same text: one finding per position.
-    const key = `${path}\0${word.range.start.offset}`;
+    const key = `${path}\0${word.startOffset}`;
     if (seen.has(key)) return;
     seen.add(key);
     listens.push({ directive: d, word, path, module, address: d.args[0]?.value ?? "", order: at });

@@ -86,7 +86,7 @@ export function predictCycleError(c: CycleCopy): string | null {
   const set = new Set<string>();
   if (inMain) for (const d of directives(c.before)) if (ONCE_IN_MAIN.has(d.name)) set.add(d.name);
   const at = (d: Directive, what: string): string =>
-    `${what} in ${c.copyName}:${nginxLine(c.copy.text, d.range.start.offset)}`;
+    `${what} in ${c.copyName}:${nginxLine(c.copy.text, d.startOffset)}`;
 
   // The statement's own checks, then "is duplicate"; null when it is applied.
   const refusal = (d: Directive): string | null => {

@@ -1,0 +1,87 @@
+// The tree keeps positions as numbers and makes a Range (two Positions) on every read of `range` (parse/ast.ts).
+// The stages of a first analysis that visit every statement (the opened buffer's classification, every rule)
+// must read the numbers: lost-semicolon read two ranges per word of every statement, 63 ms of a server start on
+// large-config (issue 13). Counted, not timed: the getters of the real tree classes are wrapped to count their
+// reads while the real stages run on a configuration with many multi-line statements and no finding.
+import { strict as assert } from "assert";
+import { Block, Comment, Directive, LuaBody, Word } from "../../server/src/parse/ast";
+import { parse } from "../../server/src/parse/parser";
+import { runChecks } from "../../server/src/rules";
+import { classifyOpenedFile } from "../../server/src/workspace/classify";
+import { loadConfiguration } from "../../server/src/workspace/configuration";
+import { MemoryFileSource } from "../../server/src/workspace/files";
+
+/** Wraps the getter `name` of `proto` to count its reads; returns the restore function. */
+function countReads(proto: object, name: string, counter: { reads: number }): () => void {
+  const own = Object.getOwnPropertyDescriptor(proto, name);
+  assert.ok(own?.get, `${name} is a getter of ${proto.constructor.name}`);
+  const get = own.get;
+  Object.defineProperty(proto, name, {
+    ...own,
+    get(this: unknown) {
+      counter.reads++;
+      return get.call(this);
+    },
+  });
+  return () => Object.defineProperty(proto, name, own);
+}
+
+/** Servers whose statements spread their arguments over lines (what lost-semicolon looks at), none of them wrong. */
+function configuration(servers: number): string {
+  const out = ["events {}", "http {", "    log_format main '$remote_addr'", "                    '$status';"];
+  for (let i = 0; i < servers; i++) {
+    out.push(
+      "    server {",
+      `        listen ${8000 + i};`,
+      `        server_name a${i}.test`,
+      `                    b${i}.test;`,
+      "        # a comment",
+      "        location / {",
+      "            proxy_set_header Host",
+      "                             $host;",
+      "            return 200;",
+      "        }",
+      "    }",
+    );
+  }
+  out.push("}", "");
+  return out.join("\n");
+}
+
+describe("the stages of a first analysis read positions as numbers", function () {
+  this.timeout(60_000);
+
+  it("classification and every rule make no Range for statements they do not report", function () {
+    const servers = 500;
+    const text = configuration(servers);
+    const config = loadConfiguration("/w/nginx.conf", { source: new MemoryFileSource({ "/w/nginx.conf": text }) });
+    const parsed = parse(text);
+    const counter = { reads: 0 };
+    // Spanned (Word's and Comment's base class) holds the `range` of words and comments.
+    const spanned = Object.getPrototypeOf(Word.prototype) as object;
+    assert.strictEqual(spanned, Object.getPrototypeOf(Comment.prototype));
+    const restore = [
+      countReads(spanned, "range", counter),
+      countReads(Directive.prototype, "range", counter),
+      countReads(Directive.prototype, "semicolon", counter),
+      countReads(Block.prototype, "open", counter),
+      countReads(Block.prototype, "close", counter),
+      countReads(LuaBody.prototype, "range", counter),
+    ];
+    let findings;
+    try {
+      assert.ok(classifyOpenedFile(parsed).configuration);
+      findings = runChecks(config, { strict: true });
+    } finally {
+      for (const r of restore) r();
+    }
+    assert.deepStrictEqual(
+      findings.map((f) => `${f.code}: ${f.message}`),
+      [],
+    );
+    // The configuration has 3,000 statements and 6,500 words: before, lost-semicolon read 2 ranges per word
+    // (10,009 reads here) and the classification one per statement (3,003). A constant allows reads that do
+    // not grow with the input.
+    assert.ok(counter.reads <= 20, `${counter.reads} ranges read for ${servers} servers and no finding`);
+  });
+});
