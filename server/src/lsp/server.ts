@@ -695,6 +695,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
      */
     const stopsAfterTurn = async (): Promise<boolean> => {
       for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      // Before its worker runs, the watchdog looks between the steps (watchdog.ts `check`).
+      watchdog?.check();
       return stale();
     };
     const p = pathOfDoc.get(uri);

@@ -74,6 +74,21 @@ export const START_DELAY_MS = 1500;
 export interface DeferredWatchdog extends Watchdog {
   /** Starts the worker now (if it has not started). */
   now(): void;
+  /**
+   * Until the worker runs: checks on the main thread, at most every POLL_MS, that the client is still there
+   * (the worker's test), and calls `exit` when it is not. The analysis calls it between its steps, so a client
+   * that dies during the first analysis is noticed at the next step, not when the analysis is over.
+   */
+  check(): void;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** `watchClient`, started by `now()` or after START_DELAY_MS (an unref'd timer). */
@@ -86,8 +101,17 @@ export function watchClientSoon(pid: number | null, exit: () => void): DeferredW
   };
   const timer = setTimeout(start, START_DELAY_MS);
   timer.unref();
+  const ppid = process.ppid;
+  let checked = 0;
   return {
     now: start,
+    check: () => {
+      if (started !== null || stopped || Date.now() - checked < POLL_MS) return;
+      checked = Date.now();
+      if ((pid === null || alive(pid)) && process.ppid === ppid) return;
+      stopped = true;
+      exit();
+    },
     stop: () => {
       stopped = true;
       clearTimeout(timer);
