@@ -23,6 +23,7 @@ import {
   InitializeRequest,
   InitializedNotification,
   MarkupContent,
+  type Position,
   type Hover,
 } from "vscode-languageserver-protocol/node";
 import { TestClient, initializeParams, requireBuiltServer, sameFile } from "./client";
@@ -180,5 +181,33 @@ describe("hovers from the last analysis while the edit's analysis runs (tree mov
       [4, 5],
     );
     assert.notDeepStrictEqual(after[1], lenses[1], "the server's lens counts the new location");
+  });
+
+  it("hovers sent right after edits, before the analysis has parsed them, read the tree moved then", async function () {
+    // The debounce (2 s) has not run out when the hovers come: nothing has parsed the edits yet. The first
+    // hover re-parses them around themselves (Analyzer.parseEditsNow) and reads the tree moved in place;
+    // before, the whole analysed text was compared with the text shown, which gives one span from the first
+    // edit to the last: a location between two edits far apart counted as typed since, and waited for the
+    // whole analysis.
+    const line = lineOf(200) + 1; // moved down by the location the test above inserted
+    const between = lineOf(10_000) + 1;
+    const far = await client.hover(conf, lineOf(FAR) + 1, 9);
+    const middle = await client.hover(conf, between, 9);
+    assert.ok(text(middle).startsWith("**location /l10000**"), text(middle));
+    const typeAt = (l: number): { range: { start: Position; end: Position }; text: string } => ({
+      range: { start: { line: l, character: 19 }, end: { line: l, character: 19 } },
+      text: "x",
+    });
+    client.change(conf, 3, [typeAt(line)]);
+    client.change(conf, 4, [typeAt(lineOf(FAR - 10) + 1)]);
+    const middleNow = await answeredWhileHeld(client.hover(conf, between, 9));
+    const docNow = await answeredWhileHeld(client.hover(conf, line, 27));
+    const farNow = await answeredWhileHeld(client.hover(conf, lineOf(FAR) + 1, 9));
+    assert.ok(!publishedVersion(4), "answered after the edits' analysis: the hovers waited for it");
+    assert.deepStrictEqual(middleNow, middle);
+    assert.ok(text(docNow).startsWith("**return**"), text(docNow));
+    assert.deepStrictEqual(docNow?.range?.start, { line, character: 26 });
+    assert.deepStrictEqual(farNow, far);
+    await untilPublished(4);
   });
 });

@@ -847,6 +847,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     let made: Span[] = [];
     if (trees.size !== 1) return doc ? null : { ...target, doc: null, moved, made, shift: null, older: null };
     let text = read?.text ?? target.analyses[0].config.files.get(target.path)?.text;
+    // Edited since and not parsed yet (the request came before the analysis' first step): parsed now, around
+    // the edits, so the tree is moved in place rather than the whole texts compared (Analyzer.parseEditsNow).
+    if (read && doc && !analyzer.cache.superseded(read)) analyzer.parseEditsNow(target.path);
     if (read && analyzer.cache.superseded(read)) {
       const since = doc ? analyzer.cache.editedSince(target.path, read) : null;
       if (!since) return null;
