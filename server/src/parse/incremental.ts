@@ -261,7 +261,7 @@ function enclosingBlocks(children: Node[], start: number, end: number): Directiv
 }
 
 /** Index of the last node starting at or before `offset` (siblings are ordered and do not overlap), or -1. */
-function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number {
+export function lastStartingAtOrBefore(nodes: readonly Node[], offset: number): number {
   let lo = 0;
   let hi = nodes.length - 1;
   let found = -1;

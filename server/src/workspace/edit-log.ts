@@ -8,7 +8,7 @@
 // of the edits since a given tree into the offsets of the newest text.
 
 import type { Directive, Node, ParsedFile } from "../parse/ast";
-import type { ParseUpdate } from "../parse/incremental";
+import { lastStartingAtOrBefore, type ParseUpdate } from "../parse/incremental";
 
 /** A closed interval of offsets `[start, end]` (a cursor at either end touches it). */
 export type Span = readonly [number, number];
@@ -116,16 +116,7 @@ export function treeHolds(children: readonly Node[], d: Directive): boolean {
   const at = d.startOffset;
   let nodes = children;
   for (;;) {
-    let lo = 0;
-    let hi = nodes.length - 1;
-    let i = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (nodes[mid].startOffset <= at) {
-        i = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const i = lastStartingAtOrBefore(nodes, at);
     if (i < 0) return false;
     const n = nodes[i];
     if (n === d) return true;
