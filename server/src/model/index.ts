@@ -134,7 +134,11 @@ export function forEachOwnDirectiveWhere(
   visit: (d: Directive) => void,
 ): void {
   if (ctx instanceof Context && ctx.body !== null && !ctx.mayHold(isInclude)) {
-    for (const node of ctx.body) if (node.kind === "directive" && wanted(node.name)) visit(node);
+    const body = ctx.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind === "directive" && wanted(node.name)) visit(node);
+    }
     return;
   }
   for (const s of ctx.directives) if (wanted(s.directive.name)) visit(s.directive);
@@ -470,7 +474,9 @@ class Context implements ConfigContext {
    */
   mayHold(wanted: (name: string) => boolean): boolean {
     if (this.read?.sites !== undefined || this.body === null) return true;
-    for (const node of this.body) {
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
       if (node.kind !== "directive") continue;
       if (node.name === "include" || wanted(node.name)) return true;
     }
@@ -480,7 +486,9 @@ class Context implements ConfigContext {
   /** `mayHold` for one name, for blocks of up to SCAN_BELOW statements (a larger block gets its `own` map). */
   mayHoldSmall(name: string): boolean {
     if (this.read?.sites !== undefined || this.body === null || this.body.length > SCAN_BELOW) return true;
-    for (const node of this.body) {
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
       if (node.kind !== "directive") continue;
       if (node.name === name || node.name === "include") return true;
     }
@@ -498,7 +506,12 @@ class Context implements ConfigContext {
     if (read.scans >= MAX_SCANS) return undefined;
     read.scans++;
     let found: DirectiveSite[] | null = null;
-    for (const node of this.body) {
+    // Indexed, not for…of (here and in the scans above): run a few times per keystroke, these loops stay
+    // unoptimised, where for…of made an iterator result per statement (sampled heap profile on the incident:
+    // 0.3 MB per keystroke, the 4,002 statements of its server scanned for each name asked).
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
       if (node.kind !== "directive") continue;
       if (node.name === "include") {
         // Included statements are sites of this block too: the map, made once, has them in place.
