@@ -664,6 +664,14 @@ function forEachSiteInReadingOrder(
 /** Builds the model of a loaded configuration. */
 export function buildModel(config: Configuration): ConfigModel {
   const contexts: ConfigContext[] = [];
+  // Merge order: ngx_http_merge_servers takes each server, then ngx_http_merge_locations its locations
+  // (and their `if`/`limit_except`, which are queued as locations), depth-first: reading order, the order
+  // contexts are made in. Every location configuration is inside `http`: kindOf gives `server` only in
+  // `http` (itself only in main), `location` and `if` only in a server or location, `limit_except` only in
+  // a location. Gathered as they are made: filtering the contexts afterwards, with an "inside http" array
+  // beside them, made three more lists as long as the contexts per keystroke.
+  const locationConfigurations: ConfigContext[] = [];
+  const streamServers: ConfigContext[] = [];
 
   const newContext = (
     kind: ContextKind,
@@ -673,6 +681,8 @@ export function buildModel(config: Configuration): ConfigModel {
   ): Context => {
     const ctx = new Context(contexts.length, kind, directive, file, parent);
     contexts.push(ctx);
+    if (ctx.isLocationConfiguration) locationConfigurations.push(ctx);
+    else if (kind === "stream-server") streamServers.push(ctx);
     if (parent !== null) {
       if (parent.children === NO_CHILDREN) parent.children = [ctx];
       else parent.children.push(ctx);
@@ -731,14 +741,6 @@ export function buildModel(config: Configuration): ConfigModel {
     push(node.block.children, inst, child);
   }
 
-  // Merge order: ngx_http_merge_servers takes each server, then ngx_http_merge_locations its locations
-  // (and their `if`/`limit_except`, which are queued as locations), depth-first: reading order.
-  // insideHttp() from each parent's answer (reading order, parents first): asked per context, it walks
-  // depth² parents in deeply nested blocks.
-  const inHttp: boolean[] = [];
-  for (const c of contexts) inHttp[c.id] = c.parent !== null && (c.parent.kind === "http" || inHttp[c.parent.id]);
-  const locationConfigurations = contexts.filter((c) => c.isLocationConfiguration && inHttp[c.id]);
-  const streamServers = contexts.filter((c) => c.kind === "stream-server");
   const model: ConfigModel = {
     config,
     main,
