@@ -134,7 +134,11 @@ export function forEachOwnDirectiveWhere(
   visit: (d: Directive) => void,
 ): void {
   if (ctx instanceof Context && ctx.body !== null && !ctx.mayHold(isInclude)) {
-    for (const node of ctx.body) if (node.kind === "directive" && wanted(node.name)) visit(node);
+    const body = ctx.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind === "directive" && wanted(node.name)) visit(node);
+    }
     return;
   }
   for (const s of ctx.directives) if (wanted(s.directive.name)) visit(s.directive);
@@ -168,11 +172,13 @@ export function effective(ctx: ConfigContext, name: string, stopAt?: ContextKind
   return null;
 }
 
-/** Per model, name and `stopAt` ("" for none): each context's answer by id (undefined: not asked yet). */
-const effectiveAnswers = new WeakMap<
-  ConfigModel,
-  Map<string, Map<string, (readonly DirectiveSite[] | null | undefined)[]>>
->();
+/**
+ * Per model, name and `stopAt` ("" for none): the answers of the blocks that hold blocks, by id. A block
+ * without children is asked once per question and its answer is its own sites or its parent's, so it is not
+ * remembered: an array per question as long as the model's contexts (4,003 on the incident, ~19 questions)
+ * was a fifth of what a keystroke allocated, and most of the young objects each scavenge copied.
+ */
+const effectiveAnswers = new WeakMap<ConfigModel, Map<string, Map<ConfigContext, readonly DirectiveSite[] | null>>>();
 
 /**
  * `(ctx) => effective(ctx, name, stopAt)?.sites ?? null`, with every answer remembered per model for every
@@ -186,36 +192,30 @@ export function effectiveSitesOf(
   name: string,
   stopAt?: ContextKind,
 ): (ctx: ConfigContext) => readonly DirectiveSite[] | null {
-  let byName = effectiveAnswers.get(model);
-  if (byName === undefined) effectiveAnswers.set(model, (byName = new Map()));
-  let byStop = byName.get(name);
-  if (byStop === undefined) byName.set(name, (byStop = new Map()));
-  let answers = byStop.get(stopAt ?? "");
-  if (answers === undefined) {
-    // Pushed, not `new Array(n)`: a preallocated array past ~100,000 elements is a dictionary in V8.
-    answers = [];
-    for (let i = 0; i < model.contexts.length; i++) answers.push(undefined);
-    byStop.set(stopAt ?? "", answers);
-  }
-  const known = answers;
+  let byQuestion = effectiveAnswers.get(model);
+  if (byQuestion === undefined) effectiveAnswers.set(model, (byQuestion = new Map()));
+  const key = stopAt === undefined ? name : `${name}\0${stopAt}`;
+  let known = byQuestion.get(key);
+  if (known === undefined) byQuestion.set(key, (known = new Map()));
+  const answers = known;
   return (ctx) => {
-    const answer = known[ctx.id];
+    const answer = answers.get(ctx);
     if (answer !== undefined) return answer;
     // Most blocks asked (locations) set nothing and have a parent that was answered: no path to remember.
     const own = ownSites(ctx, name);
-    if (own.length > 0) return (known[ctx.id] = own);
-    if (stopAt !== undefined && ctx.kind === stopAt) return (known[ctx.id] = null);
-    if (ctx.parent === null) return (known[ctx.id] = null);
-    const parentAnswer = known[ctx.parent.id];
-    if (parentAnswer !== undefined) return (known[ctx.id] = parentAnswer);
+    if (own.length > 0) return remember(answers, ctx, own);
+    if (stopAt !== undefined && ctx.kind === stopAt) return remember(answers, ctx, null);
+    if (ctx.parent === null) return remember(answers, ctx, null);
+    const parentAnswer = answers.get(ctx.parent);
+    if (parentAnswer !== undefined) return remember(answers, ctx, parentAnswer);
     // Its answer is its parent's: walked up to a block answered or setting the name (or a `stopAt` block).
     const path: ConfigContext[] = [ctx];
     let found: readonly DirectiveSite[] | null = null;
     // A loop, not a recursion: blocks nest deeper than V8's stack.
     for (let c: ConfigContext | null = ctx.parent; c !== null; c = c.parent) {
-      const answer = known[c.id];
-      if (answer !== undefined) {
-        found = answer;
+      const known = answers.get(c);
+      if (known !== undefined) {
+        found = known;
         break;
       }
       path.push(c);
@@ -226,9 +226,19 @@ export function effectiveSitesOf(
       }
       if (stopAt !== undefined && c.kind === stopAt) break;
     }
-    for (const c of path) known[c.id] = found;
+    for (const c of path) remember(answers, c, found);
     return found;
   };
+}
+
+/** `answer`, kept in `answers` when `ctx` holds blocks (whose children ask for it again). */
+function remember(
+  answers: Map<ConfigContext, readonly DirectiveSite[] | null>,
+  ctx: ConfigContext,
+  answer: readonly DirectiveSite[] | null,
+): readonly DirectiveSite[] | null {
+  if (ctx.children.length > 0) answers.set(ctx, answer);
+  return answer;
 }
 
 /**
@@ -367,6 +377,21 @@ function labelOf(kind: ContextKind, d: Directive | null, own: (name: string) => 
   return args ? `${d.name} ${args}` : d.name;
 }
 
+/** The shared `children` of a block without blocks (frozen: buildModel replaces it, never pushes to it). */
+const NO_CHILDREN = Object.freeze([]) as unknown as ConfigContext[];
+
+/** A Context's reads (see `Context.read`). */
+interface ContextReads {
+  sites: DirectiveSite[] | undefined;
+  ownMap: Map<string, DirectiveSite[]> | undefined;
+  /** Sites scanOwn made before `directives` was read (that getter takes them, so a site is one object). */
+  scannedSites: Map<Directive, DirectiveSite> | undefined;
+  scans: number;
+  range: Range | null | undefined;
+  label: string | undefined;
+  location: { modifier: LocationModifier; path: string } | undefined | null;
+}
+
 /**
  * A context as buildModel makes it. What only some readers ask for is computed on first use and kept: the
  * by-name map `own` (a Map and an array per name in every block), `label` and `location`. Building them
@@ -375,18 +400,15 @@ function labelOf(kind: ContextKind, d: Directive | null, own: (name: string) => 
  * returns, so a value computed late is the value computed early.
  */
 class Context implements ConfigContext {
-  readonly children: ConfigContext[] = [];
-  readonly isLocationConfiguration: boolean;
-  private rangeRead: Range | null | undefined;
+  /** NO_CHILDREN until buildModel gives the block its first child (most blocks, the locations, have none). */
+  children: ConfigContext[] = NO_CHILDREN;
   /** The statements written in the block (in `file`), read by `directives`; null: none (main above implied blocks). */
   body: Statements | null = null;
-  private sites: DirectiveSite[] | undefined;
-  private ownMap: Map<string, DirectiveSite[]> | undefined;
-  private labelText: string | undefined;
-  /** Sites scanOwn made before `directives` was read (that getter takes them, so a site is one object). */
-  private scannedSites: Map<Directive, DirectiveSite> | undefined;
-  private scans = 0;
-  private locationOf: { modifier: LocationModifier; path: string } | undefined | null;
+  /**
+   * What was read of the block on first use, in one object made then: a keystroke reads nothing of most
+   * blocks, and seven fields of their own made each of the incident's 4,003 contexts half as large again.
+   */
+  private read: ContextReads | undefined;
 
   constructor(
     readonly id: number,
@@ -394,8 +416,23 @@ class Context implements ConfigContext {
     readonly directive: Directive | null,
     readonly file: FileInstance,
     readonly parent: ConfigContext | null,
-  ) {
-    this.isLocationConfiguration = kind === "server" || kind === "location" || kind === "if" || kind === "limit_except";
+  ) {}
+
+  get isLocationConfiguration(): boolean {
+    const kind = this.kind;
+    return kind === "server" || kind === "location" || kind === "if" || kind === "limit_except";
+  }
+
+  private get reads(): ContextReads {
+    return (this.read ??= {
+      sites: undefined,
+      ownMap: undefined,
+      scannedSites: undefined,
+      scans: 0,
+      range: undefined,
+      label: undefined,
+      location: undefined,
+    });
   }
 
   /**
@@ -404,7 +441,8 @@ class Context implements ConfigContext {
    * in place of their `include`, as buildModel reads them (same order); their blocks are child contexts.
    */
   get directives(): DirectiveSite[] {
-    if (this.sites === undefined) {
+    const read = this.reads;
+    if (read.sites === undefined) {
       const sites: DirectiveSite[] = [];
       if (this.body !== null) {
         const stack: { nodes: Statements; index: number; inst: FileInstance }[] = [
@@ -418,16 +456,16 @@ class Context implements ConfigContext {
           }
           const node = frame.nodes[frame.index++];
           if (node.kind !== "directive") continue;
-          sites.push(this.scannedSites?.get(node) ?? { directive: node, file: frame.inst, context: this });
+          sites.push(read.scannedSites?.get(node) ?? { directive: node, file: frame.inst, context: this });
           const included = node.name === "include" ? frame.inst.includes.get(node) : undefined;
           if (included)
             for (let i = included.length - 1; i >= 0; i--)
               stack.push({ nodes: included[i].parsed.children, index: 0, inst: included[i] });
         }
       }
-      this.sites = sites;
+      read.sites = sites;
     }
-    return this.sites;
+    return read.sites;
   }
 
   /**
@@ -435,8 +473,10 @@ class Context implements ConfigContext {
    * only when it has no expanded `include` among them (else true, and the caller reads `directives`).
    */
   mayHold(wanted: (name: string) => boolean): boolean {
-    if (this.sites !== undefined || this.body === null) return true;
-    for (const node of this.body) {
+    if (this.read?.sites !== undefined || this.body === null) return true;
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
       if (node.kind !== "directive") continue;
       if (node.name === "include" || wanted(node.name)) return true;
     }
@@ -445,8 +485,10 @@ class Context implements ConfigContext {
 
   /** `mayHold` for one name, for blocks of up to SCAN_BELOW statements (a larger block gets its `own` map). */
   mayHoldSmall(name: string): boolean {
-    if (this.sites !== undefined || this.body === null || this.body.length > SCAN_BELOW) return true;
-    for (const node of this.body) {
+    if (this.read?.sites !== undefined || this.body === null || this.body.length > SCAN_BELOW) return true;
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
       if (node.kind !== "directive") continue;
       if (node.name === name || node.name === "include") return true;
     }
@@ -459,19 +501,25 @@ class Context implements ConfigContext {
    * block's `own` map answers instead (sites made, an include, a small block, past MAX_SCANS).
    */
   scanOwn(name: string): readonly DirectiveSite[] | undefined {
-    if (this.sites !== undefined || this.body === null || this.body.length <= SCAN_BELOW) return undefined;
-    if (this.scans >= MAX_SCANS) return undefined;
-    this.scans++;
+    if (this.read?.sites !== undefined || this.body === null || this.body.length <= SCAN_BELOW) return undefined;
+    const read = this.reads;
+    if (read.scans >= MAX_SCANS) return undefined;
+    read.scans++;
     let found: DirectiveSite[] | null = null;
-    for (const node of this.body) {
+    // Indexed, not for…of (here and in the scans above): run a few times per keystroke, these loops stay
+    // unoptimised, where for…of made an iterator result per statement (sampled heap profile on the incident:
+    // 0.3 MB per keystroke, the 4,002 statements of its server scanned for each name asked).
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
       if (node.kind !== "directive") continue;
       if (node.name === "include") {
         // Included statements are sites of this block too: the map, made once, has them in place.
-        this.scans = MAX_SCANS;
+        read.scans = MAX_SCANS;
         return undefined;
       }
       if (node.name !== name) continue;
-      const made = (this.scannedSites ??= new Map());
+      const made = (read.scannedSites ??= new Map());
       let site = made.get(node);
       if (site === undefined) made.set(node, (site = { directive: node, file: this.file, context: this }));
       (found ??= []).push(site);
@@ -481,32 +529,36 @@ class Context implements ConfigContext {
 
   /** Read from the block directive when first asked (a compact tree makes a Range on each read of `.range`). */
   get range(): Range | null {
-    if (this.rangeRead === undefined) this.rangeRead = this.directive?.range ?? null;
-    return this.rangeRead;
+    const read = this.reads;
+    if (read.range === undefined) read.range = this.directive?.range ?? null;
+    return read.range;
   }
 
   get own(): Map<string, DirectiveSite[]> {
-    if (this.ownMap === undefined) {
+    const read = this.reads;
+    if (read.ownMap === undefined) {
       const own = new Map<string, DirectiveSite[]>();
       for (const site of this.directives) {
         const list = own.get(site.directive.name);
         if (list === undefined) own.set(site.directive.name, [site]);
         else list.push(site);
       }
-      this.ownMap = own;
+      read.ownMap = own;
     }
-    return this.ownMap;
+    return read.ownMap;
   }
 
   get label(): string {
     // ownSites, not `own`: a server's label needs two names, not the sites of its 4,002 statements.
-    return (this.labelText ??= labelOf(this.kind, this.directive, (name) => ownSites(this, name)));
+    const read = this.reads;
+    return (read.label ??= labelOf(this.kind, this.directive, (name) => ownSites(this, name)));
   }
 
   get location(): { modifier: LocationModifier; path: string } | undefined {
-    if (this.locationOf === undefined)
-      this.locationOf = this.kind === "location" && this.directive ? locationOf(this.directive) : null;
-    return this.locationOf ?? undefined;
+    const read = this.reads;
+    if (read.location === undefined)
+      read.location = this.kind === "location" && this.directive ? locationOf(this.directive) : null;
+    return read.location ?? undefined;
   }
 }
 
@@ -612,6 +664,14 @@ function forEachSiteInReadingOrder(
 /** Builds the model of a loaded configuration. */
 export function buildModel(config: Configuration): ConfigModel {
   const contexts: ConfigContext[] = [];
+  // Merge order: ngx_http_merge_servers takes each server, then ngx_http_merge_locations its locations
+  // (and their `if`/`limit_except`, which are queued as locations), depth-first: reading order, the order
+  // contexts are made in. Every location configuration is inside `http`: kindOf gives `server` only in
+  // `http` (itself only in main), `location` and `if` only in a server or location, `limit_except` only in
+  // a location. Gathered as they are made: filtering the contexts afterwards, with an "inside http" array
+  // beside them, made three more lists as long as the contexts per keystroke.
+  const locationConfigurations: ConfigContext[] = [];
+  const streamServers: ConfigContext[] = [];
 
   const newContext = (
     kind: ContextKind,
@@ -621,7 +681,12 @@ export function buildModel(config: Configuration): ConfigModel {
   ): Context => {
     const ctx = new Context(contexts.length, kind, directive, file, parent);
     contexts.push(ctx);
-    parent?.children.push(ctx);
+    if (ctx.isLocationConfiguration) locationConfigurations.push(ctx);
+    else if (kind === "stream-server") streamServers.push(ctx);
+    if (parent !== null) {
+      if (parent.children === NO_CHILDREN) parent.children = [ctx];
+      else parent.children.push(ctx);
+    }
     return ctx;
   };
 
@@ -633,19 +698,32 @@ export function buildModel(config: Configuration): ConfigModel {
 
   // An explicit stack of the statement lists being read, each in the context it adds to: blocks nest deeper
   // than V8's stack (nginx accepts 13,000 nested locations). The top frame is read first, so contexts are
-  // made in reading order, parents before children.
-  const stack: { nodes: Statements; index: number; inst: FileInstance; ctx: ConfigContext }[] = [
-    { nodes: config.root.parsed.children, index: 0, inst: config.root, ctx: top },
-  ];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1];
-    if (frame.index >= frame.nodes.length) {
-      stack.pop();
+  // made in reading order, parents before children. Frames are columns of four arrays, not an object per
+  // block (4,003 per keystroke on the incident).
+  const nodesOf: Statements[] = [config.root.parsed.children];
+  const indexOf: number[] = [0];
+  const instOf: FileInstance[] = [config.root];
+  const ctxOf: ConfigContext[] = [top];
+  const push = (nodes: Statements, inst: FileInstance, ctx: ConfigContext): void => {
+    nodesOf.push(nodes);
+    indexOf.push(0);
+    instOf.push(inst);
+    ctxOf.push(ctx);
+  };
+  while (nodesOf.length > 0) {
+    const f = nodesOf.length - 1;
+    const nodes = nodesOf[f];
+    if (indexOf[f] >= nodes.length) {
+      nodesOf.pop();
+      indexOf.pop();
+      instOf.pop();
+      ctxOf.pop();
       continue;
     }
-    const node = frame.nodes[frame.index++];
+    const node = nodes[indexOf[f]++];
     if (node.kind !== "directive") continue;
-    const { inst, ctx } = frame;
+    const inst = instOf[f];
+    const ctx = ctxOf[f];
     // Only `include` statements are keys of `includes` (configuration.ts); asking the map about every
     // directive gave each one an identity hash.
     const included = node.name === "include" ? inst.includes.get(node) : undefined;
@@ -653,24 +731,16 @@ export function buildModel(config: Configuration): ConfigModel {
       // Each included file in place of the include, in order: pushed last first.
       for (let i = included.length - 1; i >= 0; i--) {
         const child = included[i];
-        stack.push({ nodes: child.parsed.children, index: 0, inst: child, ctx });
+        push(child.parsed.children, child, ctx);
       }
       continue;
     }
     if (!node.block) continue;
     const child = newContext(kindOf(node.name, ctx.kind), node, inst, ctx);
     child.body = node.block.children;
-    stack.push({ nodes: node.block.children, index: 0, inst, ctx: child });
+    push(node.block.children, inst, child);
   }
 
-  // Merge order: ngx_http_merge_servers takes each server, then ngx_http_merge_locations its locations
-  // (and their `if`/`limit_except`, which are queued as locations), depth-first: reading order.
-  // insideHttp() from each parent's answer (reading order, parents first): asked per context, it walks
-  // depth² parents in deeply nested blocks.
-  const inHttp: boolean[] = [];
-  for (const c of contexts) inHttp[c.id] = c.parent !== null && (c.parent.kind === "http" || inHttp[c.parent.id]);
-  const locationConfigurations = contexts.filter((c) => c.isLocationConfiguration && inHttp[c.id]);
-  const streamServers = contexts.filter((c) => c.kind === "stream-server");
   const model: ConfigModel = {
     config,
     main,
