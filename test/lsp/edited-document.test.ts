@@ -101,6 +101,35 @@ describe("edited-document: the same text, lines and positions as vscode-language
     assert.ok(events >= 600, `${events} events`);
   });
 
+  it("holdsNul: what the text of each snapshot holds, after random edits that type and delete NULs", function () {
+    // The answer is remembered per piece and kept by the parts an edit cuts from a piece without a NUL
+    // (classify.ts asks it on every keystroke): asked at some events only, so that pieces never asked are
+    // cut and made flat too, and every older snapshot is asked again after later edits.
+    const next = random(31);
+    const pick = (n: number): number => Math.floor(next() * (n + 1));
+    const inserts = ["", "x", "\0", "a\0b", "server {\n", "\n"];
+    let asked = 0;
+    for (const text of ["", "\0", "events {}\n".repeat(50), "a\0".repeat(20), ...texts().slice(7, 12)]) {
+      const doc = EditedDocument.create("file:///t.conf", "nginx", 1, text);
+      const older: { window: ReturnType<EditedDocument["snapshot"]>; holds: boolean }[] = [];
+      for (let k = 0; k < 150; k++) {
+        const length = doc.textLength;
+        const start = pick(length);
+        const end = Math.min(length, start + (next() < 0.7 ? pick(3) : pick(40)));
+        const range = { start: doc.positionAt(start), end: doc.positionAt(end) };
+        doc.update([{ range, text: inserts[pick(inserts.length - 1)] }], k + 2);
+        if (next() < 0.5) continue;
+        const window = doc.snapshot();
+        const holds = doc.getText().includes("\0");
+        assert.strictEqual(window.holdsNul(), holds, `edit ${k} of a ${text.length}-character text`);
+        older.push({ window, holds });
+        asked++;
+      }
+      for (const [i, o] of older.entries()) assert.strictEqual(o.window.holdsNul(), o.holds, `snapshot ${i}`);
+    }
+    assert.ok(asked > 500, `${asked} asked`);
+  });
+
   it("an edit does not build the whole text: getText() is made when asked, from the pieces", function () {
     const text = "server {\n  listen 80;\n}\n".repeat(1000);
     const doc = EditedDocument.create("file:///t.conf", "nginx", 1, text);

@@ -14,7 +14,7 @@
 import type { Directive, Node, ParsedFile } from "../parse/ast";
 import { lookupDirective } from "../parse/directives";
 import { SubtreeMemo } from "./subtree-memo";
-import { firstNonBlank, hasTextWindow, textHas, textSlice } from "./text-window";
+import { firstNonBlank, hasTextWindow, textHoldsNul, textSlice } from "./text-window";
 
 export interface Classification {
   configuration: boolean;
@@ -107,7 +107,7 @@ function addCounts(to: Counts, c: Counts): void {
 
 function bodyCounts(parsed: ParsedFile, table: boolean, lines: boolean): BodyCounts {
   const c: BodyCounts = { nul: false, statements: 0, known: 0, shaped: 0, entries: 0, ended: 0, directiveLines: 0 };
-  if (textHas(parsed, "\0")) {
+  if (textHoldsNul(parsed)) {
     c.nul = true;
     return c;
   }

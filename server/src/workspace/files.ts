@@ -47,6 +47,8 @@ export interface TextWindow {
   slice(from: number, to: number): string;
   /** The text as consecutive parts, each a flat string (or a slice of one). */
   chunks(): Iterable<string>;
+  /** Whether the text holds a NUL (the window may remember it for the parts an edit left unchanged). */
+  holdsNul(): boolean;
 }
 
 /** What a directory entry is, told without opening it (a symbolic link is followed with stat). */

@@ -27,12 +27,10 @@ export function textSlice(parsed: ParsedFile, from: number, to: number): string 
   return w ? w.slice(from, to) : parsed.text.slice(from, to);
 }
 
-/** Whether `parsed.text` holds `c` (one character). */
-export function textHas(parsed: ParsedFile, c: string): boolean {
+/** Whether `parsed.text` holds a NUL (the window's answer reads only what the edits since the last ask made). */
+export function textHoldsNul(parsed: ParsedFile): boolean {
   const w = windows.get(parsed);
-  if (!w) return parsed.text.includes(c);
-  for (const chunk of w.chunks()) if (chunk.includes(c)) return true;
-  return false;
+  return w ? w.holdsNul() : parsed.text.includes("\0");
 }
 
 /** The first character of `parsed.text` that is not white space (String#trim's), or "" when there is none. */
