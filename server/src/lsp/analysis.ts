@@ -56,6 +56,13 @@ import { diagnosticKey, findingToDiagnostic } from "./conversions";
 /** One change of a didChange (LSP's TextDocumentContentChangeEvent, without its types): ranged, or the whole text. */
 export type BufferChange = RangeChange | TextChange | { text: string };
 
+/** An open buffer's edits from the version `base` (whose tree the parse cache may hold) to the version `to`. */
+interface PendingEdits {
+  base: string;
+  to: string;
+  changes: (RangeChange | TextChange)[];
+}
+
 /** Where to look for the main files of a document. */
 export interface Scope {
   /** Folder to scan for candidates; null: analyse the document alone (untitled buffers). */
@@ -226,10 +233,7 @@ export class Analyzer {
   readonly cache = new ParseCache();
   private readonly graphs = new Map<string, CachedGraph>();
   /** Per open buffer, the editor's edits since the version whose tree the parse cache may hold. */
-  private readonly pendingEdits = new Map<
-    string,
-    { base: string; to: string; changes: (RangeChange | TextChange)[] }
-  >();
+  private readonly pendingEdits = new Map<string, PendingEdits>();
   /** Paths of the open buffers (the overlays), for structure checks. */
   private readonly open = new Set<string>();
   /** Workspace facts per scanned folder (and depth and limit), until files change on disk. */
@@ -426,11 +430,7 @@ export class Analyzer {
   }
 
   /** `edits` applied to the cached tree of `p` (moved in place) when they lead from its version to `loaded`'s. */
-  private applyEdits(
-    p: string,
-    loaded: LoadedFile,
-    edits: { base: string; to: string; changes: (RangeChange | TextChange)[] },
-  ): boolean {
+  private applyEdits(p: string, loaded: LoadedFile, edits: PendingEdits): boolean {
     if (edits.to !== loaded.version || this.cache.versionOf(p) !== edits.base) return false;
     // The edits since the cached tree, re-parsed around themselves; the rest of the tree is kept (moved).
     this.cache.update(p, loaded, edits.changes, edits.base);
