@@ -52,9 +52,11 @@ writeFileSync(DIRECTIVE_TABLE, JSON.stringify(JSON.parse(readFileSync("server/da
 // diagnostics' result ids (crypto). Loading them took ~17 ms (child_process) and ~7 ms (crypto, 15 internal
 // modules) of every server start (CPU profiles of issue 13's start-up); each is now required on its first use.
 // The CLI too: only `fix` and `--write` use crypto, which every `nginx-risk parse` loaded (18 ms of a profile).
+// worker_threads (six internal modules) is the watchdog's, which starts after the first publish (lsp/watchdog.ts),
+// and os is vscode-jsonrpc's for pipe names (--node-ipc, --pipe): neither is needed before the first diagnostics.
 // The stand-in has a getter per export of the real module (as this node lists them) and no `__esModule`, so
 // esbuild's and TypeScript's import helpers copy the getters without reading them.
-const LAZY_BUILTINS = ["child_process", "crypto"];
+const LAZY_BUILTINS = ["child_process", "crypto", "worker_threads", "os"];
 const require = createRequire(import.meta.url);
 const lazyBuiltins = {
   name: "lazy-builtins",
