@@ -397,7 +397,8 @@ interface ContextReads {
  * by-name map `own` (a Map and an array per name in every block), `label` and `location`. Building them
  * for every block was most of buildModel's allocations (large-config: 2,516 blocks, 32,662 sites), and the
  * collector's work that came with them, on every keystroke. The model is never changed after buildModel
- * returns, so a value computed late is the value computed early.
+ * returns (until it is retired, then `recycle` forgets it all), so a value computed late is the value computed
+ * early.
  */
 class Context implements ConfigContext {
   /** NO_CHILDREN until buildModel gives the block its first child (most blocks, the locations, have none). */
