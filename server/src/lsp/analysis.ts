@@ -18,7 +18,7 @@ import type { Diagnostic } from "vscode-languageserver/node";
 import { formatCount } from "../cost/format";
 import { costReport, type CostReport } from "../cost/report";
 import { fixesFor, type Fix } from "../fix";
-import { buildModel, type ConfigModel } from "../model";
+import { buildModel, ModelRecycler, type ConfigModel } from "../model";
 import type { ParsedFile } from "../parse/ast";
 import { parse } from "../parse/parser";
 import type { RangeChange, TextChange } from "../parse/incremental";
@@ -127,8 +127,12 @@ export function analyseConfiguration(config: Configuration, options: RuleOptions
 }
 
 /** `analyseConfiguration` with pauses (yields) after the model and between two rules. */
-export function* analyseSteps(config: Configuration, options: RuleOptions): Generator<void, RootAnalysis> {
-  const model = buildModel(config);
+export function* analyseSteps(
+  config: Configuration,
+  options: RuleOptions,
+  recycler?: ModelRecycler,
+): Generator<void, RootAnalysis> {
+  const model = buildModel(config, recycler);
   yield;
   const findings = yield* checkSteps(config, options, model);
   // The rules asked for the same (model, options): the report is the one they used, not a second one.
@@ -231,6 +235,11 @@ export class Analyzer {
   readonly source = new OverlayFileSource(this.disk);
   private accessKey = "";
   readonly cache = new ParseCache();
+  /**
+   * The models of analyses the server no longer keeps (DiagnosticStore retires them), whose contexts the
+   * next analyses' models are made of (model/index.ts ModelRecycler: fewer objects per keystroke).
+   */
+  readonly models = new ModelRecycler();
   private readonly graphs = new Map<string, CachedGraph>();
   /** Per open buffer, the editor's edits since the version whose tree the parse cache may hold. */
   private readonly pendingEdits = new Map<string, PendingEdits>();
@@ -582,7 +591,7 @@ export class Analyzer {
     let ruleError: unknown;
     let analysis: RootAnalysis | undefined;
     try {
-      analysis = yield* analyseSteps(config, options);
+      analysis = yield* analyseSteps(config, options, this.models);
       findings = [...analysis.findings];
     } catch (err) {
       // A rule bug must not hide the syntax errors the user is typing into.
@@ -731,6 +740,13 @@ export function looseScope(docPath: string): Scope {
  * finding through both is shown once); a root that stops reading a file stops contributing to it.
  */
 export class DiagnosticStore {
+  /**
+   * `recycler`: where the models of the analyses this store replaces or drops go (Analyzer.models). Every
+   * reader of an analysis takes it from the store when it reads (hovers again after waiting), so a model
+   * replaced here is read by no one.
+   */
+  constructor(private readonly recycler?: ModelRecycler) {}
+
   private readonly roots = new Map<string, RootResult>();
   /** The roots with diagnostics for each URI, so that merging one URI does not look at every root. */
   private readonly rootsOfUri = new Map<string, Set<string>>();
@@ -741,6 +757,7 @@ export class DiagnosticStore {
 
   /** Replaces a root's result; returns the URIs whose merged diagnostics may have changed. */
   set(result: RootResult): Set<string> {
+    this.retire(result.key, result.analysis);
     const affected = this.unindex(result.key);
     this.roots.set(result.key, result);
     if (!this.order.has(result.key)) this.order.set(result.key, this.stored++);
@@ -754,6 +771,7 @@ export class DiagnosticStore {
   }
 
   delete(key: string): Set<string> {
+    this.retire(key);
     const affected = this.unindex(key);
     this.roots.delete(key);
     this.order.delete(key);
@@ -775,7 +793,14 @@ export class DiagnosticStore {
   /** Drops a root's kept analysis (hovers, code actions), keeping its diagnostics: nobody needs it open. */
   dropAnalysis(key: string): void {
     const r = this.roots.get(key);
+    this.retire(key);
     if (r) delete r.analysis;
+  }
+
+  /** The kept analysis of `key`, unless it is `kept`, handed to the recycler: it will not be read again. */
+  private retire(key: string, kept?: RootAnalysis): void {
+    const old = this.roots.get(key)?.analysis;
+    if (old !== undefined && old !== kept) this.recycler?.retire(old.model);
   }
 
   /** Every URI some root has diagnostics for, or reads (through `uriOf`): the files of every configuration. */

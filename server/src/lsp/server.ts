@@ -188,7 +188,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     },
   });
   const analyzer = new Analyzer(options.maxCandidates);
-  const store = new DiagnosticStore();
+  const store = new DiagnosticStore(analyzer.models);
 
   let canPullConfiguration = false;
   let canRegisterConfiguration = false;

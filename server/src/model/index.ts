@@ -397,11 +397,14 @@ interface ContextReads {
  * by-name map `own` (a Map and an array per name in every block), `label` and `location`. Building them
  * for every block was most of buildModel's allocations (large-config: 2,516 blocks, 32,662 sites), and the
  * collector's work that came with them, on every keystroke. The model is never changed after buildModel
- * returns, so a value computed late is the value computed early.
+ * returns (until it is retired, then `recycle` forgets it all), so a value computed late is the value computed
+ * early.
  */
 class Context implements ConfigContext {
   /** NO_CHILDREN until buildModel gives the block its first child (most blocks, the locations, have none). */
   children: ConfigContext[] = NO_CHILDREN;
+  /** How many of `children` the running buildModel has set: a recycled context's array is overwritten in place. */
+  filled = 0;
   /** The statements written in the block (in `file`), read by `directives`; null: none (main above implied blocks). */
   body: Statements | null = null;
   /**
@@ -411,12 +414,36 @@ class Context implements ConfigContext {
   private read: ContextReads | undefined;
 
   constructor(
-    readonly id: number,
-    readonly kind: ContextKind,
-    readonly directive: Directive | null,
-    readonly file: FileInstance,
-    readonly parent: ConfigContext | null,
+    public id: number,
+    public kind: ContextKind,
+    public directive: Directive | null,
+    public file: FileInstance,
+    public parent: ConfigContext | null,
   ) {}
+
+  /**
+   * Makes this context of a retired model (ModelRecycler) a new one: every field set as the constructor sets
+   * it, nothing read kept, its per-context memos emptied. Only `children` keeps its array, which buildModel
+   * overwrites from the start and cuts to the new count.
+   */
+  recycle(
+    id: number,
+    kind: ContextKind,
+    directive: Directive | null,
+    file: FileInstance,
+    parent: ConfigContext | null,
+  ): void {
+    this.id = id;
+    this.kind = kind;
+    this.directive = directive;
+    this.file = file;
+    this.parent = parent;
+    this.body = null;
+    this.read = undefined;
+    this.filled = 0;
+    setterCache.delete(this);
+    for (let i = 0; i < contextMemos.length; i++) contextMemos[i].delete(this);
+  }
 
   get isLocationConfiguration(): boolean {
     const kind = this.kind;
@@ -661,31 +688,96 @@ function forEachSiteInReadingOrder(
   }
 }
 
-/** Builds the model of a loaded configuration. */
-export function buildModel(config: Configuration): ConfigModel {
-  const contexts: ConfigContext[] = [];
+/** Per-context memos outside the model (contextMemo): a recycled context starts with none. */
+const contextMemos: WeakMap<ConfigContext, unknown>[] = [];
+
+/**
+ * A memo per context, for a cache kept beside the model (a rule's answers per block). Every such cache must be
+ * one of these, not a WeakMap of its own: a context of a retired model is recycled into a new model's
+ * (ModelRecycler), and this memo forgets it then, as a fresh context would start.
+ */
+export function contextMemo<T>(): WeakMap<ConfigContext, T> {
+  const memo = new WeakMap<ConfigContext, T>();
+  contextMemos.push(memo as WeakMap<ConfigContext, unknown>);
+  return memo;
+}
+
+/** Models retired once, so that their contexts go to one new model only. */
+const retiredModels = new WeakSet<ConfigModel>();
+
+/**
+ * Models nobody reads any more (the server's analysis it replaced), whose contexts and lists the next
+ * buildModel overwrites instead of allocating new ones. On the incident a keystroke's model is 4,003
+ * contexts (96 bytes each) and three lists as long, which lived through the next keystroke: V8's scavenges
+ * copied and promoted them (~0.5 MB of the ~0.9 MB a keystroke leaves alive, by heap snapshot), and those
+ * scavenges were the slow keystrokes. A recycled context lives in the old generation already: nothing is
+ * copied. A recycled context is a new one for every reader (Context.recycle), so a model built with a
+ * recycler equals one built without (test/model/recycle.test.ts compares them field by field after random
+ * edits). Retire only a model no one will read again: its contexts change under it.
+ */
+export class ModelRecycler {
+  private readonly spare: ConfigModel[] = [];
+
+  /** `model` will not be read again: the next models may take its contexts. */
+  retire(model: ConfigModel): void {
+    if (retiredModels.has(model)) return;
+    retiredModels.add(model);
+    this.spare.push(model);
+    // A few roots re-analysed per keystroke; more spares would only keep memory.
+    if (this.spare.length > MAX_SPARE_MODELS) this.spare.shift();
+  }
+
+  /** A retired model whose lists and contexts the caller takes over (each is handed out once). */
+  take(): ConfigModel | undefined {
+    return this.spare.pop();
+  }
+}
+
+const MAX_SPARE_MODELS = 4;
+
+/**
+ * Builds the model of a loaded configuration; with a recycler, in the contexts and lists of a retired model
+ * (the same model as without: ModelRecycler).
+ */
+export function buildModel(config: Configuration, recycler?: ModelRecycler): ConfigModel {
+  const old = recycler?.take();
+  // A retired model's lists are overwritten from the start and cut to the new length at the end.
+  const contexts: ConfigContext[] = old?.contexts ?? [];
   // Merge order: ngx_http_merge_servers takes each server, then ngx_http_merge_locations its locations
   // (and their `if`/`limit_except`, which are queued as locations), depth-first: reading order, the order
   // contexts are made in. Every location configuration is inside `http`: kindOf gives `server` only in
   // `http` (itself only in main), `location` and `if` only in a server or location, `limit_except` only in
   // a location. Gathered as they are made: filtering the contexts afterwards, with an "inside http" array
   // beside them, made three more lists as long as the contexts per keystroke.
-  const locationConfigurations: ConfigContext[] = [];
-  const streamServers: ConfigContext[] = [];
+  const locationConfigurations: ConfigContext[] = old?.locationConfigurations ?? [];
+  const streamServers: ConfigContext[] = old?.streamServers ?? [];
+  let made = 0;
+  let locations = 0;
+  let streams = 0;
 
   const newContext = (
     kind: ContextKind,
     directive: Directive | null,
     file: FileInstance,
-    parent: ConfigContext | null,
+    parent: Context | null,
   ): Context => {
-    const ctx = new Context(contexts.length, kind, directive, file, parent);
-    contexts.push(ctx);
-    if (ctx.isLocationConfiguration) locationConfigurations.push(ctx);
-    else if (kind === "stream-server") streamServers.push(ctx);
+    const id = made++;
+    const shell = id < contexts.length ? contexts[id] : undefined;
+    let ctx: Context;
+    if (shell instanceof Context) {
+      shell.recycle(id, kind, directive, file, parent);
+      ctx = shell;
+    } else {
+      ctx = new Context(id, kind, directive, file, parent);
+      setAt(contexts, id, ctx);
+    }
+    if (ctx.isLocationConfiguration) setAt(locationConfigurations, locations++, ctx);
+    else if (kind === "stream-server") setAt(streamServers, streams++, ctx);
     if (parent !== null) {
-      if (parent.children === NO_CHILDREN) parent.children = [ctx];
+      if (parent.filled < parent.children.length) parent.children[parent.filled] = ctx;
+      else if (parent.children === NO_CHILDREN) parent.children = [ctx];
       else parent.children.push(ctx);
+      parent.filled++;
     }
     return ctx;
   };
@@ -703,8 +795,8 @@ export function buildModel(config: Configuration): ConfigModel {
   const nodesOf: Statements[] = [config.root.parsed.children];
   const indexOf: number[] = [0];
   const instOf: FileInstance[] = [config.root];
-  const ctxOf: ConfigContext[] = [top];
-  const push = (nodes: Statements, inst: FileInstance, ctx: ConfigContext): void => {
+  const ctxOf: Context[] = [top];
+  const push = (nodes: Statements, inst: FileInstance, ctx: Context): void => {
     nodesOf.push(nodes);
     indexOf.push(0);
     instOf.push(inst);
@@ -740,6 +832,18 @@ export function buildModel(config: Configuration): ConfigModel {
     child.body = node.block.children;
     push(node.block.children, inst, child);
   }
+  // What a retired model had beyond the new one's counts is cut off (its contexts are left to the collector).
+  if (contexts.length > made) contexts.length = made;
+  if (locationConfigurations.length > locations) locationConfigurations.length = locations;
+  if (streamServers.length > streams) streamServers.length = streams;
+  if (old !== undefined)
+    for (let i = 0; i < made; i++) {
+      const c = contexts[i] as Context;
+      if (c.filled < c.children.length) {
+        if (c.filled === 0) c.children = NO_CHILDREN;
+        else c.children.length = c.filled;
+      }
+    }
 
   const model: ConfigModel = {
     config,
@@ -751,6 +855,12 @@ export function buildModel(config: Configuration): ConfigModel {
   };
   siteQueries.set(model, { byName: lazyIndex(top), top, answered: new Map(), indexed: false });
   return model;
+}
+
+/** `list[i] = value`, appending when `i` is its length. */
+function setAt(list: ConfigContext[], i: number, value: ConfigContext): void {
+  if (i < list.length) list[i] = value;
+  else list.push(value);
 }
 
 /** The contexts whose block, in instance(s) of file `path`, contains `offset` — innermost first, per instance. */

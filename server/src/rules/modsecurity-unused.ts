@@ -17,6 +17,7 @@ import {
   isAncestor,
   siteKey,
   ownSites,
+  contextMemo,
   type ConfigContext,
   type ConfigModel,
   type DirectiveSite,
@@ -69,8 +70,8 @@ function byDirective(sites: DirectiveSite[]): DirectiveSite[][] {
   return [...out.values()];
 }
 
-/** rulesInEffect's answers per block (the model does not change once built). */
-const rulesAnswers = new WeakMap<ConfigContext, boolean>();
+/** rulesInEffect's answers per block (a per-context memo: a recycled context starts without one). */
+const rulesAnswers = contextMemo<boolean>();
 
 /**
  * True when rules are set in `ctx` or any block above it (msc_rules_merge at every level). Remembered
