@@ -3,6 +3,7 @@
 // confirms (test/rules/ssl-oracle.test.ts counts the opens of the bundle).
 
 import type { Directive } from "../parse/ast";
+import { SubtreeMemo } from "../workspace/subtree-memo";
 import {
   effectiveSitesOf,
   ownSites,
@@ -192,50 +193,111 @@ export function passUsesTls(m: UpstreamModule, d: Directive): boolean {
   return TLS_SCHEME[m].test(v) || /\$/.test(v);
 }
 
-/** The block's own `*_pass`, or for `if`/`limit_except` without one, the enclosing location's (noname blocks copy it). */
-function passOf(
-  lastPass: ReadonlyMap<ConfigContext, Directive>,
-  c: ConfigContext,
-): { directive: Directive; inherited: boolean } | null {
-  const own = lastPass.get(c);
-  if (own !== undefined) return { directive: own, inherited: false };
-  if ((c.kind === "if" || c.kind === "limit_except") && c.parent) {
-    const p = passOf(lastPass, c.parent);
-    return p ? { directive: p.directive, inherited: true } : null;
+/** What a block's own last `*_pass` of one module is (2 bits per module in a PassStates number). */
+const NO_PASS = 0;
+const PLAIN_PASS = 1;
+const TLS_PASS = 2;
+const SHIFT: Record<UpstreamModule, number> = { proxy: 0, grpc: 2, uwsgi: 4 };
+
+/** The state of module `m` in a PassStates number. */
+function passState(states: number, m: UpstreamModule): number {
+  return (states >> SHIFT[m]) & 3;
+}
+
+/** `states` with the last pass of its module set to `d` (the last in a block wins). */
+function withPass(states: number, d: Directive): number {
+  const m = MODULE_OF_PASS.get(d.name) as UpstreamModule;
+  const shift = SHIFT[m];
+  return (states & ~(3 << shift)) | ((passUsesTls(m, d) ? TLS_PASS : PLAIN_PASS) << shift);
+}
+
+/**
+ * Per block directive without an `include` among its statements: its own last `*_pass` of each module (none,
+ * plain or TLS), a number kept while the block's content is unchanged (workspace/subtree-memo.ts). It depends
+ * only on the block's statements (a name and a first word each), never on positions; a block that includes
+ * a file is read through the model each time (the file may change without the block changing).
+ */
+const ownPassMemo = new SubtreeMemo<number>();
+
+/** The own passes of one location configuration, as PassStates. */
+function ownPassStates(c: ConfigContext): number {
+  const d = c.directive;
+  const body = d?.block?.children;
+  if (d !== null && body !== undefined) {
+    const known = ownPassMemo.get(d);
+    if (known !== undefined) return known;
+    let states = 0;
+    let includes = false;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind !== "directive") continue;
+      if (node.name === "include") {
+        includes = true;
+        break;
+      }
+      if (isPass(node.name)) states = withPass(states, node);
+    }
+    if (!includes) {
+      ownPassMemo.set(d, states);
+      return states;
+    }
+  }
+  let states = 0;
+  forEachOwnDirectiveWhere(c, isPass, (p) => (states = withPass(states, p)));
+  return states;
+}
+
+/** Each location configuration's own passes (by context id), and the modules any of them passes with TLS. */
+interface PassTable {
+  states: Uint8Array;
+  /** Bit `SHIFT[m]` set: some location configuration's own pass of `m` uses TLS. */
+  anyTls: number;
+}
+
+const passTables = new WeakMap<ConfigModel, PassTable>();
+
+/**
+ * The PassTable of a model, made once for the three modules. Each location configuration's answer comes from
+ * its block's memo, so a keystroke reads the statements of the blocks it changed only: scanning the statements
+ * of every location for its passes, per keystroke, was 40 ms on large-config ×10 (25,000 locations) and
+ * then ~20 ms with a Map entry per location (profile).
+ */
+function passTable(model: ConfigModel): PassTable {
+  let table = passTables.get(model);
+  if (table === undefined) {
+    const states = new Uint8Array(model.contexts.length);
+    let anyTls = 0;
+    const locations = model.locationConfigurations;
+    for (let i = 0; i < locations.length; i++) {
+      const c = locations[i];
+      const s = ownPassStates(c);
+      states[c.id] = s;
+      // TLS_PASS is bit 1 of each module's two bits.
+      anyTls |= s & 0b101010;
+    }
+    passTables.set(model, (table = { states, anyTls }));
+  }
+  return table;
+}
+
+/**
+ * Whether `c` passes to module `m` with TLS, and whether that pass is inherited: the block's own last `*_pass`,
+ * or for `if`/`limit_except` without one, the enclosing location's (noname blocks copy it). null: no pass.
+ */
+function tlsPassOf(table: PassTable, c: ConfigContext, m: UpstreamModule): { tls: boolean; inherited: boolean } | null {
+  let inherited = false;
+  for (let b: ConfigContext | null = c; b !== null; b = b.parent) {
+    const s = passState(table.states[b.id], m);
+    if (s !== NO_PASS) return s === TLS_PASS ? (inherited ? INHERITED_TLS : OWN_TLS) : PLAIN;
+    if (b.kind !== "if" && b.kind !== "limit_except") return null;
+    inherited = true;
   }
   return null;
 }
 
-/** Per model: each location configuration's own last `*_pass`, per module (lastPasses). */
-const passesOfModel = new WeakMap<ConfigModel, Record<UpstreamModule, Map<ConfigContext, Directive>>>();
-
-/**
- * Each location configuration's own last `*_pass` of module `m` (the last in its block wins), from one scan
- * of their statements for the three modules, without making their sites (model/index.ts, forEachOwnDirectiveWhere).
- * Asking every location configuration for its own, per module,
- * was 40 ms per keystroke on large-config x10 (25,000 locations); the model's walk for one name is cheaper
- * only for rare names, and `proxy_pass` is in most locations. `passOf` looks only at location
- * configurations (an `if`/`limit_except`'s parent is one).
- */
-function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, Directive> {
-  let all = passesOfModel.get(model);
-  if (all === undefined) {
-    all = { proxy: new Map(), grpc: new Map(), uwsgi: new Map() };
-    const found = all;
-    // One visitor for every block (the block in a variable): not a closure per location.
-    let block = model.main;
-    const visit = (d: Directive): void => {
-      const m = MODULE_OF_PASS.get(d.name);
-      if (m !== undefined) found[m].set(block, d);
-    };
-    for (const c of model.locationConfigurations) {
-      block = c;
-      forEachOwnDirectiveWhere(c, isPass, visit);
-    }
-    passesOfModel.set(model, all);
-  }
-  return all[m];
-}
+const OWN_TLS = { tls: true, inherited: false };
+const INHERITED_TLS = { tls: true, inherited: true };
+const PLAIN = { tls: false, inherited: false };
 
 /**
  * Upstream SSL_CTXs. Before 1.23.1 ngx_http_proxy_merge_loc_conf calls ngx_http_proxy_set_ssl for every
@@ -247,23 +309,24 @@ function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, D
  */
 export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocation: boolean): SslContextPlan {
   const out: SslContext[] = [];
-  const passes = lastPasses(model, m);
-  if (passes.size === 0) return plan(out);
+  const table = passTable(model);
+  // No location passes to `m` with TLS: no context (an inherited pass is some block's own).
+  if ((table.anyTls & (TLS_PASS << SHIFT[m])) === 0) return plan(out);
   const verifyOf = lastSiteOf(model, `${m}_ssl_verify`, "http");
   const trustedOf = lastSiteOf(model, `${m}_ssl_trusted_certificate`, "http");
   const bundleOf = (c: ConfigContext): DirectiveSite | null => (isOn(verifyOf(c)) ? trustedOf(c) : null);
   if (perLocation) {
     for (const c of model.locationConfigurations) {
-      const pass = passOf(passes, c);
-      if (!pass || pass.inherited || !passUsesTls(m, pass.directive)) continue;
+      const pass = tlsPassOf(table, c, m);
+      if (!pass || pass.inherited || !pass.tls) continue;
       out.push({ owner: c, bundle: bundleOf(c) });
     }
     return plan(out);
   }
   const byLevel = new Map<ConfigContext | null, SslContext>();
   for (const c of model.locationConfigurations) {
-    const pass = passOf(passes, c);
-    if (!pass || !passUsesTls(m, pass.directive)) continue;
+    const pass = tlsPassOf(table, c, m);
+    if (!pass || !pass.tls) continue;
     let level: ConfigContext | null = null;
     for (let p: ConfigContext | null = c; p !== null && p.kind !== "http"; p = p.parent) {
       if (setsAny(p, upstreamSslDirectives(m))) {
@@ -387,6 +450,27 @@ const TOP: Partial<Record<ConfigContext["kind"], ConfigContext["kind"]>> = {
   "mail-server": "mail",
 };
 
+/** The http, stream and mail servers of a model in reading order, with the lastSiteOf functions its plans share. */
+const serversOfModel = new WeakMap<ConfigModel, { servers: ConfigContext[]; last: LastSiteIn }>();
+
+/**
+ * serverSslPlan is asked up to four times per analysis (two bundles, and the version check of cost/report.ts):
+ * the servers are found once, not by four scans of every context (25,000 locations on large-config ×10).
+ */
+function serversOf(model: ConfigModel): { servers: ConfigContext[]; last: LastSiteIn } {
+  let found = serversOfModel.get(model);
+  if (found === undefined) {
+    const servers: ConfigContext[] = [];
+    const contexts = model.contexts;
+    for (let i = 0; i < contexts.length; i++) {
+      const kind = contexts[i].kind;
+      if (kind === "server" || kind === "stream-server" || kind === "mail-server") servers.push(contexts[i]);
+    }
+    serversOfModel.set(model, (found = { servers, last: lastSitesIn(model) }));
+  }
+  return found;
+}
+
 /**
  * Server SSL_CTXs of http, stream and mail servers: one per server that has one (serverTls; no sharing
  * between servers). Into each, `ssl_client_certificate` is loaded when `ssl_verify_client` is not off — read
@@ -401,10 +485,9 @@ export function serverSslPlan(
   version: ServerTlsVersion,
 ): SslContextPlan {
   const out: SslContext[] = [];
-  const last = lastSitesIn(model);
-  for (const c of model.contexts) {
-    const top = TOP[c.kind];
-    if (top === undefined) continue;
+  const { servers, last } = serversOf(model);
+  for (const c of servers) {
+    const top = TOP[c.kind] as ConfigContext["kind"];
     const tls = serverTls(last, c, version);
     if (!tls?.ssl) continue;
     // ssl_verify_client on | optional | optional_no_ca: conf->verify != 0.
