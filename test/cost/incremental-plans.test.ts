@@ -1,10 +1,11 @@
-// The SSL plans keep what they read of each block between analyses (model/ssl-contexts.ts: a block's own
-// `*_pass` of each module, per block directive, while the block's content is unchanged) and must give exactly
-// what a from-scratch analysis gives. Random edit sequences over generated configurations full of what the
-// plans read — passes of every scheme, `if` and `limit_except` that inherit a pass, includes inside
-// locations, upstream, stream and server TLS settings — each edit applied by ParseCache.update as the server
-// applies a didChange (unchanged nodes kept, moved in place); after every edit the cost report and the
-// findings of the kept-cache analysis equal those of a fresh load and parse, on several deployed versions.
+// The SSL plans keep what they read of each block between analyses (model/ssl-contexts.ts, per block
+// directive while the block's content is unchanged: its own `*_pass` of each module, whether a TLS pass is
+// below it, which server TLS names it sets) and must give exactly what a from-scratch analysis gives. Random
+// edit sequences over generated configurations full of what the plans read — passes of every scheme, `if`
+// and `limit_except` that inherit a pass, includes inside locations, upstream TLS settings, the server TLS
+// of http, stream and mail servers — each edit applied by ParseCache.update as the server applies a
+// didChange (unchanged nodes kept, moved in place); after every edit the cost report and the findings of the
+// kept-cache analysis equal those of a fresh load and parse, on several deployed versions.
 
 import { strict as assert } from "assert";
 import { buildModel, siteKey } from "../../server/src/model";
@@ -49,7 +50,12 @@ function generated(next: (n: number) => number): { main: string; included: strin
     "stream {",
     "    proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;",
     "    server { listen 1234 ssl; proxy_ssl on; proxy_ssl_verify on; proxy_pass b:1; }",
-    "    server { listen 1235; proxy_pass b:2; }",
+    "    server { listen 1235; proxy_pass b:2; ssl_certificate /etc/ssl/c.pem; }",
+    "}",
+    "mail {",
+    "    ssl_client_certificate /etc/ssl/certs/ca-certificates.crt;",
+    "    server { listen 25; starttls on; ssl_certificate /etc/ssl/c.pem; ssl_verify_client on; }",
+    "    server { listen 465 ssl; ssl_trusted_certificate /etc/ssl/t.pem; }",
     "}",
     "http {",
     "    proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;",
@@ -85,6 +91,12 @@ const SNIPPETS = [
   " include passes.conf; ",
   " if ($a) { proxy_pass https://y; } ",
   " limit_except GET { } ",
+  " ssl_verify_client on; ",
+  " ssl_certificate /etc/ssl/d.pem; ",
+  " ssl_reject_handshake on; ",
+  " ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt; ",
+  " listen 9 ssl; ",
+  " starttls only; ",
   "s",
   ";",
   "}",
@@ -92,6 +104,44 @@ const SNIPPETS = [
   "\n",
   "#",
 ];
+
+/** Offsets of every match of `re` in `text`. */
+function offsets(text: string, re: RegExp): number[] {
+  const out: number[] = [];
+  for (const m of text.matchAll(re)) out.push(m.index!);
+  return out;
+}
+
+/**
+ * One edit: a snippet typed right after a `{` (the body of a kept block changes: what is remembered of it
+ * must be forgotten), a pass's scheme switched between plain and TLS in place, a snippet typed anywhere, or
+ * a deletion.
+ */
+function editOf(text: string, next: (n: number) => number): { start: number; end: number; text: string } {
+  const kind = next(4);
+  if (kind === 0) {
+    const opens = offsets(text, /\{/g);
+    if (opens.length > 0) {
+      const at = opens[next(opens.length)] + 1;
+      return { start: at, end: at, text: SNIPPETS[next(SNIPPETS.length)] };
+    }
+  }
+  if (kind === 1) {
+    const schemes = offsets(text, /(https?|grpcs?|suwsgi|uwsgi):\/\//g);
+    if (schemes.length > 0) {
+      const at = schemes[next(schemes.length)];
+      const end = text.indexOf(":", at);
+      // https → http, grpcs → grpc, suwsgi → uwsgi, and back.
+      if (text[end - 1] === "s" && text.slice(at, end) !== "suwsgi") return { start: end - 1, end, text: "" };
+      if (text.slice(at, end) === "suwsgi") return { start: at, end: at + 1, text: "" };
+      if (text.slice(at, end) === "uwsgi") return { start: at, end: at, text: "s" };
+      return { start: end, end, text: "s" };
+    }
+  }
+  const at = text.length === 0 ? 0 : next(text.length);
+  if (kind === 2) return { start: at, end: Math.min(text.length, at + 1 + next(30)), text: "" };
+  return { start: at, end: at, text: SNIPPETS[next(SNIPPETS.length)] };
+}
 
 /** The report as plain data: every source with its contexts (owner, bundle site) and the estimate. */
 function reportData(report: CostReport): unknown {
@@ -133,11 +183,7 @@ describe("SSL plans kept between analyses equal a from-scratch analysis after ev
       for (let step = 0; step < 25; step++) {
         const p = next(6) === 0 ? "/t/passes.conf" : "/t/nginx.conf";
         const text = texts.get(p)!;
-        const at = text.length === 0 ? 0 : next(text.length);
-        const change =
-          next(3) === 0
-            ? { start: at, end: Math.min(text.length, at + 1 + next(30)), text: "" }
-            : { start: at, end: at, text: SNIPPETS[next(SNIPPETS.length)] };
+        const change = editOf(text, next);
         const newText = text.slice(0, change.start) + change.text + text.slice(change.end);
         const before = source.load(p)!.version;
         texts.set(p, newText);

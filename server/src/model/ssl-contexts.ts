@@ -247,9 +247,55 @@ function ownPassStates(c: ConfigContext): number {
   return states;
 }
 
-/** Each location configuration's own passes (by context id), and the modules any of them passes with TLS. */
+/**
+ * Per block directive: whether its block holds, at any depth in its own file, a `*_pass` that uses TLS or an
+ * `include` (which may bring one in), kept while the block's content is unchanged (workspace/subtree-memo.ts).
+ */
+const tlsBelowMemo = new SubtreeMemo<boolean>();
+
+/** tlsBelowMemo's answer for `block`: blocks below answered from the memo, the others walked with an explicit stack. */
+function tlsPassBelow(block: Directive): boolean {
+  const known = tlsBelowMemo.get(block);
+  if (known !== undefined) return known;
+  // Blocks nest deeper than V8's stack: frames of a block, the next statement and whether one was found.
+  const blocks: Directive[] = [block];
+  const next: number[] = [0];
+  const found: boolean[] = [false];
+  for (;;) {
+    const f = blocks.length - 1;
+    const nodes = blocks[f].block?.children ?? [];
+    if (found[f] || next[f] >= nodes.length) {
+      tlsBelowMemo.set(blocks[f], found[f]);
+      const result = found[f];
+      blocks.pop();
+      next.pop();
+      found.pop();
+      if (f === 0) return result;
+      found[f - 1] ||= result;
+      continue;
+    }
+    const node = nodes[next[f]++];
+    if (node.kind !== "directive") continue;
+    if (node.name === "include" || (isPass(node.name) && (withPass(0, node) & 0b101010) !== 0)) {
+      found[f] = true;
+      continue;
+    }
+    if (node.block === undefined) continue;
+    const below = tlsBelowMemo.get(node);
+    if (below === undefined) {
+      blocks.push(node);
+      next.push(0);
+      found.push(false);
+    } else if (below) found[f] = true;
+  }
+}
+
+/** The own passes of the location configurations that may pass with TLS, and the modules any of them does. */
 interface PassTable {
+  /** PassStates by context id; 0 for the blocks whose subtree holds no TLS pass (not read). */
   states: Uint8Array;
+  /** The location configurations read, in merge order: the others neither pass with TLS nor inherit one. */
+  read: ConfigContext[];
   /** Bit `SHIFT[m]` set: some location configuration's own pass of `m` uses TLS. */
   anyTls: number;
 }
@@ -257,25 +303,39 @@ interface PassTable {
 const passTables = new WeakMap<ConfigModel, PassTable>();
 
 /**
- * The PassTable of a model, made once for the three modules. Each location configuration's answer comes from
- * its block's memo, so a keystroke reads the statements of the blocks it changed only: scanning the statements
- * of every location for its passes, per keystroke, was 40 ms on large-config ×10 (25,000 locations) and
- * then ~20 ms with a Map entry per location (profile).
+ * The PassTable of a model, made once for the three modules. The context tree is walked from the top, and a
+ * block whose subtree holds no TLS pass (tlsPassBelow, remembered per block) is not entered: its locations
+ * neither own such a pass nor inherit one (only `if`/`limit_except` inherit, from the block they are in, so
+ * those are always entered). Reading every location's statements per keystroke was 40 ms on large-config
+ * ×10 (25,000 locations, none passing with TLS); a memo lookup per location still 3–4 ms; this walk reads
+ * the 40 servers. Contexts are numbered in reading order, which is merge order (model/index.ts, buildModel):
+ * a depth-first walk in children order visits them in that order.
  */
 function passTable(model: ConfigModel): PassTable {
   let table = passTables.get(model);
   if (table === undefined) {
     const states = new Uint8Array(model.contexts.length);
+    const read: ConfigContext[] = [];
     let anyTls = 0;
-    const locations = model.locationConfigurations;
-    for (let i = 0; i < locations.length; i++) {
-      const c = locations[i];
-      const s = ownPassStates(c);
-      states[c.id] = s;
-      // TLS_PASS is bit 1 of each module's two bits.
-      anyTls |= s & 0b101010;
+    const stack: ConfigContext[] = [model.main];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      const kind = c.kind;
+      if (kind === "server" || kind === "location" || kind === "if" || kind === "limit_except") {
+        const s = ownPassStates(c);
+        states[c.id] = s;
+        read.push(c);
+        // TLS_PASS is bit 1 of each module's two bits.
+        anyTls |= s & 0b101010;
+      }
+      const children = c.children;
+      for (let i = children.length - 1; i >= 0; i--) {
+        const child = children[i];
+        const d = child.directive;
+        if (d === null || child.kind === "if" || child.kind === "limit_except" || tlsPassBelow(d)) stack.push(child);
+      }
     }
-    passTables.set(model, (table = { states, anyTls }));
+    passTables.set(model, (table = { states, read, anyTls }));
   }
   return table;
 }
@@ -316,7 +376,7 @@ export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocati
   const trustedOf = lastSiteOf(model, `${m}_ssl_trusted_certificate`, "http");
   const bundleOf = (c: ConfigContext): DirectiveSite | null => (isOn(verifyOf(c)) ? trustedOf(c) : null);
   if (perLocation) {
-    for (const c of model.locationConfigurations) {
+    for (const c of table.read) {
       const pass = tlsPassOf(table, c, m);
       if (!pass || pass.inherited || !pass.tls) continue;
       out.push({ owner: c, bundle: bundleOf(c) });
@@ -324,7 +384,7 @@ export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocati
     return plan(out);
   }
   const byLevel = new Map<ConfigContext | null, SslContext>();
-  for (const c of model.locationConfigurations) {
+  for (const c of table.read) {
     const pass = tlsPassOf(table, c, m);
     if (!pass || !pass.tls) continue;
     let level: ConfigContext | null = null;
@@ -397,6 +457,7 @@ export interface ServerTlsVersion {
 
 /** Whether the block's own `listen` has the `ssl` parameter (ngx_stream_core_listen / ngx_mail_core_listen: exact word). */
 function listensSsl(ctx: ConfigContext): boolean {
+  if ((ownServerNames(ctx) & LISTEN_BIT) === 0) return false;
   for (const s of ownSites(ctx, "listen")) if (s.directive.args.slice(1).some((a) => a.value === "ssl")) return true;
   return false;
 }
@@ -430,7 +491,56 @@ function serverTls(
   }
 }
 
-/** lastSiteOf(model, name, top), each made once per plan (stream and mail ask the same names under another top). */
+/** The names the server plans ask of each server's own statements, one bit each. */
+const SERVER_NAME_BIT = new Map([
+  ["listen", 1],
+  ["ssl", 2],
+  ["starttls", 4],
+  ["ssl_certificate", 8],
+  ["ssl_reject_handshake", 16],
+  ["ssl_verify_client", 32],
+  ["ssl_client_certificate", 64],
+  ["ssl_trusted_certificate", 128],
+]);
+const LISTEN_BIT = 1;
+/** Every bit: the block may set any of them (an `include` among its statements, or no block). */
+const ANY_SERVER_NAME = 255;
+
+/**
+ * Per block directive: which of SERVER_NAME_BIT's names its own statements set, kept while the block is
+ * unchanged (workspace/subtree-memo.ts). The model scans a server's statements for each name it is asked
+ * (model/index.ts, scanOwn) in every new model: the server plans' eight names in large-config ×10's 40
+ * servers of ~600 statements were 5 ms per keystroke (profile); a server that sets none of a name gets its
+ * parent's answer without the scan.
+ */
+const serverNamesMemo = new SubtreeMemo<number>();
+
+function ownServerNames(c: ConfigContext): number {
+  const d = c.directive;
+  const body = d?.block?.children;
+  if (d === null || body === undefined) return ANY_SERVER_NAME;
+  let bits = serverNamesMemo.get(d);
+  if (bits === undefined) {
+    bits = 0;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind !== "directive") continue;
+      if (node.name === "include") {
+        bits = ANY_SERVER_NAME;
+        break;
+      }
+      bits |= SERVER_NAME_BIT.get(node.name) ?? 0;
+    }
+    serverNamesMemo.set(d, bits);
+  }
+  return bits;
+}
+
+/**
+ * lastSiteOf(model, name, top), each made once per model (stream and mail ask the same names under another
+ * top). A block under `top` whose own statements do not set the name has its parent's answer, as effective()
+ * gives it (ownServerNames: its statements are not scanned again).
+ */
 type LastSiteIn = (name: string, top: ConfigContext["kind"]) => LastSite;
 
 function lastSitesIn(model: ConfigModel): LastSiteIn {
@@ -439,7 +549,13 @@ function lastSitesIn(model: ConfigModel): LastSiteIn {
     let byName = made.get(top);
     if (byName === undefined) made.set(top, (byName = new Map()));
     let last = byName.get(name);
-    if (last === undefined) byName.set(name, (last = lastSiteOf(model, name, top)));
+    if (last === undefined) {
+      const inModel = lastSiteOf(model, name, top);
+      const bit = SERVER_NAME_BIT.get(name) ?? ANY_SERVER_NAME;
+      last = (c) =>
+        c.kind !== top && c.parent !== null && (ownServerNames(c) & bit) === 0 ? inModel(c.parent) : inModel(c);
+      byName.set(name, last);
+    }
     return last;
   };
 }
