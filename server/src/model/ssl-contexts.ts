@@ -3,6 +3,7 @@
 // confirms (test/rules/ssl-oracle.test.ts counts the opens of the bundle).
 
 import type { Directive } from "../parse/ast";
+import { SubtreeMemo } from "../workspace/subtree-memo";
 import {
   effectiveSitesOf,
   ownSites,
@@ -192,50 +193,171 @@ export function passUsesTls(m: UpstreamModule, d: Directive): boolean {
   return TLS_SCHEME[m].test(v) || /\$/.test(v);
 }
 
-/** The block's own `*_pass`, or for `if`/`limit_except` without one, the enclosing location's (noname blocks copy it). */
-function passOf(
-  lastPass: ReadonlyMap<ConfigContext, Directive>,
-  c: ConfigContext,
-): { directive: Directive; inherited: boolean } | null {
-  const own = lastPass.get(c);
-  if (own !== undefined) return { directive: own, inherited: false };
-  if ((c.kind === "if" || c.kind === "limit_except") && c.parent) {
-    const p = passOf(lastPass, c.parent);
-    return p ? { directive: p.directive, inherited: true } : null;
+/** What a block's own last `*_pass` of one module is (2 bits per module in a PassStates number). */
+const NO_PASS = 0;
+const PLAIN_PASS = 1;
+const TLS_PASS = 2;
+const SHIFT: Record<UpstreamModule, number> = { proxy: 0, grpc: 2, uwsgi: 4 };
+
+/** The state of module `m` in a PassStates number. */
+function passState(states: number, m: UpstreamModule): number {
+  return (states >> SHIFT[m]) & 3;
+}
+
+/** `states` with the last pass of its module set to `d` (the last in a block wins). */
+function withPass(states: number, d: Directive): number {
+  const m = MODULE_OF_PASS.get(d.name) as UpstreamModule;
+  const shift = SHIFT[m];
+  return (states & ~(3 << shift)) | ((passUsesTls(m, d) ? TLS_PASS : PLAIN_PASS) << shift);
+}
+
+/**
+ * Per block directive without an `include` among its statements: its own last `*_pass` of each module (none,
+ * plain or TLS), a number kept while the block's content is unchanged (workspace/subtree-memo.ts). It depends
+ * only on the block's statements (a name and a first word each), never on positions; a block that includes
+ * a file is read through the model each time (the file may change without the block changing).
+ */
+const ownPassMemo = new SubtreeMemo<number>();
+
+/** The own passes of one location configuration, as PassStates. */
+function ownPassStates(c: ConfigContext): number {
+  const d = c.directive;
+  const body = d?.block?.children;
+  if (d !== null && body !== undefined) {
+    const known = ownPassMemo.get(d);
+    if (known !== undefined) return known;
+    let states = 0;
+    let includes = false;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind !== "directive") continue;
+      if (node.name === "include") {
+        includes = true;
+        break;
+      }
+      if (isPass(node.name)) states = withPass(states, node);
+    }
+    if (!includes) {
+      ownPassMemo.set(d, states);
+      return states;
+    }
+  }
+  let states = 0;
+  forEachOwnDirectiveWhere(c, isPass, (p) => (states = withPass(states, p)));
+  return states;
+}
+
+/**
+ * Per block directive: whether its block holds, at any depth in its own file, a `*_pass` that uses TLS or an
+ * `include` (which may bring one in), kept while the block's content is unchanged (workspace/subtree-memo.ts).
+ */
+const tlsBelowMemo = new SubtreeMemo<boolean>();
+
+/** tlsBelowMemo's answer for `block`: blocks below answered from the memo, the others walked with an explicit stack. */
+function tlsPassBelow(block: Directive): boolean {
+  const known = tlsBelowMemo.get(block);
+  if (known !== undefined) return known;
+  // Blocks nest deeper than V8's stack: frames of a block, the next statement and whether one was found.
+  const blocks: Directive[] = [block];
+  const next: number[] = [0];
+  const found: boolean[] = [false];
+  for (;;) {
+    const f = blocks.length - 1;
+    const nodes = blocks[f].block?.children ?? [];
+    if (found[f] || next[f] >= nodes.length) {
+      tlsBelowMemo.set(blocks[f], found[f]);
+      const result = found[f];
+      blocks.pop();
+      next.pop();
+      found.pop();
+      if (f === 0) return result;
+      found[f - 1] ||= result;
+      continue;
+    }
+    const node = nodes[next[f]++];
+    if (node.kind !== "directive") continue;
+    if (node.name === "include" || (isPass(node.name) && (withPass(0, node) & 0b101010) !== 0)) {
+      found[f] = true;
+      continue;
+    }
+    if (node.block === undefined) continue;
+    const below = tlsBelowMemo.get(node);
+    if (below === undefined) {
+      blocks.push(node);
+      next.push(0);
+      found.push(false);
+    } else if (below) found[f] = true;
+  }
+}
+
+/** The own passes of the location configurations that may pass with TLS, and the modules any of them does. */
+interface PassTable {
+  /** PassStates by context id; 0 for the blocks whose subtree holds no TLS pass (not read). */
+  states: Uint8Array;
+  /** The location configurations read, in merge order: the others neither pass with TLS nor inherit one. */
+  read: ConfigContext[];
+  /** Bit `SHIFT[m]` set: some location configuration's own pass of `m` uses TLS. */
+  anyTls: number;
+}
+
+const passTables = new WeakMap<ConfigModel, PassTable>();
+
+/**
+ * The PassTable of a model, made once for the three modules. The context tree is walked from the top, and a
+ * block whose subtree holds no TLS pass (tlsPassBelow, remembered per block) is not entered: its locations
+ * neither own such a pass nor inherit one (only `if`/`limit_except` inherit, from the block they are in, so
+ * those are always entered). Reading every location's statements per keystroke was 40 ms on large-config
+ * ×10 (25,000 locations, none passing with TLS); a memo lookup per location still 3–4 ms; this walk reads
+ * the 40 servers. Contexts are numbered in reading order, which is merge order (model/index.ts, buildModel):
+ * a depth-first walk in children order visits them in that order.
+ */
+function passTable(model: ConfigModel): PassTable {
+  let table = passTables.get(model);
+  if (table === undefined) {
+    const states = new Uint8Array(model.contexts.length);
+    const read: ConfigContext[] = [];
+    let anyTls = 0;
+    const stack: ConfigContext[] = [model.main];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      const kind = c.kind;
+      if (kind === "server" || kind === "location" || kind === "if" || kind === "limit_except") {
+        const s = ownPassStates(c);
+        states[c.id] = s;
+        read.push(c);
+        // TLS_PASS is bit 1 of each module's two bits.
+        anyTls |= s & 0b101010;
+      }
+      const children = c.children;
+      for (let i = children.length - 1; i >= 0; i--) {
+        const child = children[i];
+        const d = child.directive;
+        if (d === null || child.kind === "if" || child.kind === "limit_except" || tlsPassBelow(d)) stack.push(child);
+      }
+    }
+    passTables.set(model, (table = { states, read, anyTls }));
+  }
+  return table;
+}
+
+/**
+ * Whether `c` passes to module `m` with TLS, and whether that pass is inherited: the block's own last `*_pass`,
+ * or for `if`/`limit_except` without one, the enclosing location's (noname blocks copy it). null: no pass.
+ */
+function tlsPassOf(table: PassTable, c: ConfigContext, m: UpstreamModule): { tls: boolean; inherited: boolean } | null {
+  let inherited = false;
+  for (let b: ConfigContext | null = c; b !== null; b = b.parent) {
+    const s = passState(table.states[b.id], m);
+    if (s !== NO_PASS) return s === TLS_PASS ? (inherited ? INHERITED_TLS : OWN_TLS) : PLAIN;
+    if (b.kind !== "if" && b.kind !== "limit_except") return null;
+    inherited = true;
   }
   return null;
 }
 
-/** Per model: each location configuration's own last `*_pass`, per module (lastPasses). */
-const passesOfModel = new WeakMap<ConfigModel, Record<UpstreamModule, Map<ConfigContext, Directive>>>();
-
-/**
- * Each location configuration's own last `*_pass` of module `m` (the last in its block wins), from one scan
- * of their statements for the three modules, without making their sites (model/index.ts, forEachOwnDirectiveWhere).
- * Asking every location configuration for its own, per module,
- * was 40 ms per keystroke on large-config x10 (25,000 locations); the model's walk for one name is cheaper
- * only for rare names, and `proxy_pass` is in most locations. `passOf` looks only at location
- * configurations (an `if`/`limit_except`'s parent is one).
- */
-function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, Directive> {
-  let all = passesOfModel.get(model);
-  if (all === undefined) {
-    all = { proxy: new Map(), grpc: new Map(), uwsgi: new Map() };
-    const found = all;
-    // One visitor for every block (the block in a variable): not a closure per location.
-    let block = model.main;
-    const visit = (d: Directive): void => {
-      const m = MODULE_OF_PASS.get(d.name);
-      if (m !== undefined) found[m].set(block, d);
-    };
-    for (const c of model.locationConfigurations) {
-      block = c;
-      forEachOwnDirectiveWhere(c, isPass, visit);
-    }
-    passesOfModel.set(model, all);
-  }
-  return all[m];
-}
+const OWN_TLS = { tls: true, inherited: false };
+const INHERITED_TLS = { tls: true, inherited: true };
+const PLAIN = { tls: false, inherited: false };
 
 /**
  * Upstream SSL_CTXs. Before 1.23.1 ngx_http_proxy_merge_loc_conf calls ngx_http_proxy_set_ssl for every
@@ -247,23 +369,24 @@ function lastPasses(model: ConfigModel, m: UpstreamModule): Map<ConfigContext, D
  */
 export function upstreamSslPlan(model: ConfigModel, m: UpstreamModule, perLocation: boolean): SslContextPlan {
   const out: SslContext[] = [];
-  const passes = lastPasses(model, m);
-  if (passes.size === 0) return plan(out);
+  const table = passTable(model);
+  // No location passes to `m` with TLS: no context (an inherited pass is some block's own).
+  if ((table.anyTls & (TLS_PASS << SHIFT[m])) === 0) return plan(out);
   const verifyOf = lastSiteOf(model, `${m}_ssl_verify`, "http");
   const trustedOf = lastSiteOf(model, `${m}_ssl_trusted_certificate`, "http");
   const bundleOf = (c: ConfigContext): DirectiveSite | null => (isOn(verifyOf(c)) ? trustedOf(c) : null);
   if (perLocation) {
-    for (const c of model.locationConfigurations) {
-      const pass = passOf(passes, c);
-      if (!pass || pass.inherited || !passUsesTls(m, pass.directive)) continue;
+    for (const c of table.read) {
+      const pass = tlsPassOf(table, c, m);
+      if (!pass || pass.inherited || !pass.tls) continue;
       out.push({ owner: c, bundle: bundleOf(c) });
     }
     return plan(out);
   }
   const byLevel = new Map<ConfigContext | null, SslContext>();
-  for (const c of model.locationConfigurations) {
-    const pass = passOf(passes, c);
-    if (!pass || !passUsesTls(m, pass.directive)) continue;
+  for (const c of table.read) {
+    const pass = tlsPassOf(table, c, m);
+    if (!pass || !pass.tls) continue;
     let level: ConfigContext | null = null;
     for (let p: ConfigContext | null = c; p !== null && p.kind !== "http"; p = p.parent) {
       if (setsAny(p, upstreamSslDirectives(m))) {
@@ -334,6 +457,7 @@ export interface ServerTlsVersion {
 
 /** Whether the block's own `listen` has the `ssl` parameter (ngx_stream_core_listen / ngx_mail_core_listen: exact word). */
 function listensSsl(ctx: ConfigContext): boolean {
+  if ((ownServerNames(ctx) & LISTEN_BIT) === 0) return false;
   for (const s of ownSites(ctx, "listen")) if (s.directive.args.slice(1).some((a) => a.value === "ssl")) return true;
   return false;
 }
@@ -367,7 +491,56 @@ function serverTls(
   }
 }
 
-/** lastSiteOf(model, name, top), each made once per plan (stream and mail ask the same names under another top). */
+/** The names the server plans ask of each server's own statements, one bit each. */
+const SERVER_NAME_BIT = new Map([
+  ["listen", 1],
+  ["ssl", 2],
+  ["starttls", 4],
+  ["ssl_certificate", 8],
+  ["ssl_reject_handshake", 16],
+  ["ssl_verify_client", 32],
+  ["ssl_client_certificate", 64],
+  ["ssl_trusted_certificate", 128],
+]);
+const LISTEN_BIT = 1;
+/** Every bit: the block may set any of them (an `include` among its statements, or no block). */
+const ANY_SERVER_NAME = 255;
+
+/**
+ * Per block directive: which of SERVER_NAME_BIT's names its own statements set, kept while the block is
+ * unchanged (workspace/subtree-memo.ts). The model scans a server's statements for each name it is asked
+ * (model/index.ts, scanOwn) in every new model: the server plans' eight names in large-config ×10's 40
+ * servers of ~600 statements were 5 ms per keystroke (profile); a server that sets none of a name gets its
+ * parent's answer without the scan.
+ */
+const serverNamesMemo = new SubtreeMemo<number>();
+
+function ownServerNames(c: ConfigContext): number {
+  const d = c.directive;
+  const body = d?.block?.children;
+  if (d === null || body === undefined) return ANY_SERVER_NAME;
+  let bits = serverNamesMemo.get(d);
+  if (bits === undefined) {
+    bits = 0;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind !== "directive") continue;
+      if (node.name === "include") {
+        bits = ANY_SERVER_NAME;
+        break;
+      }
+      bits |= SERVER_NAME_BIT.get(node.name) ?? 0;
+    }
+    serverNamesMemo.set(d, bits);
+  }
+  return bits;
+}
+
+/**
+ * lastSiteOf(model, name, top), each made once per model (stream and mail ask the same names under another
+ * top). A block under `top` whose own statements do not set the name has its parent's answer, as effective()
+ * gives it (ownServerNames: its statements are not scanned again).
+ */
 type LastSiteIn = (name: string, top: ConfigContext["kind"]) => LastSite;
 
 function lastSitesIn(model: ConfigModel): LastSiteIn {
@@ -376,7 +549,13 @@ function lastSitesIn(model: ConfigModel): LastSiteIn {
     let byName = made.get(top);
     if (byName === undefined) made.set(top, (byName = new Map()));
     let last = byName.get(name);
-    if (last === undefined) byName.set(name, (last = lastSiteOf(model, name, top)));
+    if (last === undefined) {
+      const inModel = lastSiteOf(model, name, top);
+      const bit = SERVER_NAME_BIT.get(name) ?? ANY_SERVER_NAME;
+      last = (c) =>
+        c.kind !== top && c.parent !== null && (ownServerNames(c) & bit) === 0 ? inModel(c.parent) : inModel(c);
+      byName.set(name, last);
+    }
     return last;
   };
 }
@@ -386,6 +565,27 @@ const TOP: Partial<Record<ConfigContext["kind"], ConfigContext["kind"]>> = {
   "stream-server": "stream",
   "mail-server": "mail",
 };
+
+/** The http, stream and mail servers of a model in reading order, with the lastSiteOf functions its plans share. */
+const serversOfModel = new WeakMap<ConfigModel, { servers: ConfigContext[]; last: LastSiteIn }>();
+
+/**
+ * serverSslPlan is asked up to four times per analysis (two bundles, and the version check of cost/report.ts):
+ * the servers are found once, not by four scans of every context (25,000 locations on large-config ×10).
+ */
+function serversOf(model: ConfigModel): { servers: ConfigContext[]; last: LastSiteIn } {
+  let found = serversOfModel.get(model);
+  if (found === undefined) {
+    const servers: ConfigContext[] = [];
+    const contexts = model.contexts;
+    for (let i = 0; i < contexts.length; i++) {
+      const kind = contexts[i].kind;
+      if (kind === "server" || kind === "stream-server" || kind === "mail-server") servers.push(contexts[i]);
+    }
+    serversOfModel.set(model, (found = { servers, last: lastSitesIn(model) }));
+  }
+  return found;
+}
 
 /**
  * Server SSL_CTXs of http, stream and mail servers: one per server that has one (serverTls; no sharing
@@ -401,10 +601,9 @@ export function serverSslPlan(
   version: ServerTlsVersion,
 ): SslContextPlan {
   const out: SslContext[] = [];
-  const last = lastSitesIn(model);
-  for (const c of model.contexts) {
-    const top = TOP[c.kind];
-    if (top === undefined) continue;
+  const { servers, last } = serversOf(model);
+  for (const c of servers) {
+    const top = TOP[c.kind] as ConfigContext["kind"];
     const tls = serverTls(last, c, version);
     if (!tls?.ssl) continue;
     // ssl_verify_client on | optional | optional_no_ca: conf->verify != 0.
