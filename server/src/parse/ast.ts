@@ -110,22 +110,65 @@ abstract class Spanned {
   }
 }
 
-/** One word of a statement (the directive name or an argument). Made with absolute numbers (no base). */
-export class Word extends Spanned {
+/**
+ * One word of a statement (the directive name or an argument), relative to its directive (absolute when the base
+ * is null: `scan`'s tokens). Not a `Spanned`: made ~3 times per line, and a constructor that calls `super` with
+ * its numbers costs twice the interpreter's work before V8 optimises the scan (most of a CLI process's parse).
+ */
+export class Word {
+  #base: Directive | null;
+
   constructor(
     /** The value as crossplane reports it: quotes removed, `\"` inside "…" unescaped, other escapes kept. */
     public value: string,
     /** The quote character the word was written with, or null for a bare word. */
     public quote: '"' | "'" | null,
-    // Range of the word as written, quotes included (absolute until `rebase`).
-    startLine: number,
-    startCharacter: number,
-    startOffset: number,
-    endLine: number,
-    endCharacter: number,
-    endOffset: number,
+    base: Directive | null,
+    // Range of the word as written, quotes included, relative to the base's start.
+    public relStartLine: number,
+    public startCharacter: number,
+    public relStartOffset: number,
+    public relEndLine: number,
+    public endCharacter: number,
+    public relEndOffset: number,
   ) {
-    super(startLine, startCharacter, startOffset, endLine, endCharacter, endOffset);
+    this.#base = base;
+  }
+
+  /** The directive whose start the numbers are relative to (null: the file's start). */
+  get base(): Directive | null {
+    return this.#base;
+  }
+
+  /** The directive of a statement's first word, made after the word (scanner.ts): the numbers are already relative to it. */
+  attach(base: Directive): void {
+    this.#base = base;
+  }
+
+  get startLine(): number {
+    return baseLine(this.#base) + this.relStartLine;
+  }
+
+  get startOffset(): number {
+    return baseOffset(this.#base) + this.relStartOffset;
+  }
+
+  get endLine(): number {
+    return baseLine(this.#base) + this.relEndLine;
+  }
+
+  get endOffset(): number {
+    return baseOffset(this.#base) + this.relEndOffset;
+  }
+
+  /** From the first character to just after the last one. A fresh object on every read. */
+  get range(): Range {
+    const line = baseLine(this.#base);
+    const offset = baseOffset(this.#base);
+    return {
+      start: { line: line + this.relStartLine, character: this.startCharacter, offset: offset + this.relStartOffset },
+      end: { line: line + this.relEndLine, character: this.endCharacter, offset: offset + this.relEndOffset },
+    };
   }
 }
 
@@ -229,32 +272,46 @@ function charRange(line: number, character: number, offset: number): Range {
   };
 }
 
+/** The arguments of a directive before the scanner sets them (and of one without any); never mutated. */
+const NO_WORDS: Word[] = [];
+/** Shared by every statement without comments between its words (most): never mutated. */
+export const NO_COMMENTS: readonly Comment[] = Object.freeze([]);
+
 export class Directive {
   readonly kind = "directive" as const;
-  #base: Directive | null = null;
+  #base: Directive | null;
   #epoch = -1;
   #line = 0;
   #offset = 0;
   #memo: unknown[] | undefined = undefined;
+  name: string;
+  nameWord: Word;
+  /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
+  args: Word[] = NO_WORDS;
+  /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
+  argComments: readonly Comment[] = NO_COMMENTS;
+  /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
+  terminator: ";" | "{" | "lua" | null = null;
+  block: Block | undefined = undefined;
+  lua: LuaBody | undefined = undefined;
+  /** Start (of the name) and end (after the terminator or `}`, or the last word, or the end of the input), relative to the base. */
+  relStartLine: number;
+  relStartOffset: number;
+  relEndLine = 0;
+  endCharacter = 0;
+  relEndOffset = 0;
 
-  constructor(
-    public name: string,
-    public nameWord: Word,
-    /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
-    public args: Word[],
-    /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
-    public argComments: readonly Comment[],
-    /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
-    public terminator: ";" | "{" | "lua" | null,
-    public block: Block | undefined,
-    public lua: LuaBody | undefined,
-    /** Start (of the name) and end (after the terminator or `}`, or the last word, or the end of the input), relative to the base. */
-    public relStartLine: number,
-    public relStartOffset: number,
-    public relEndLine: number,
-    public endCharacter: number,
-    public relEndOffset: number,
-  ) {}
+  /**
+   * Made by the scanner at the statement's first word (its name), the rest set when the statement ends: every
+   * field is initialised here, in one order (one hidden class for every directive).
+   */
+  constructor(name: string, nameWord: Word, base: Directive | null, relStartLine: number, relStartOffset: number) {
+    this.#base = base;
+    this.name = name;
+    this.nameWord = nameWord;
+    this.relStartLine = relStartLine;
+    this.relStartOffset = relStartOffset;
+  }
 
   /** The directive of the block this one is in (null at the top level). */
   get base(): Directive | null {
@@ -273,16 +330,6 @@ export class Directive {
 
   set memoSlots(slots: unknown[] | undefined) {
     this.#memo = slots;
-  }
-
-  /** Makes the numbers (absolute so far, or relative to the old base) relative to `base`, whose start is at `line`, `offset`. */
-  rebase(base: Directive | null, line: number, offset: number): void {
-    this.#base = base;
-    this.relStartLine -= line;
-    this.relStartOffset -= offset;
-    this.relEndLine -= line;
-    this.relEndOffset -= offset;
-    this.#epoch = -1;
   }
 
   /** The absolute start, cached until the next `treeMoved` (a loop up the bases, not a recursion). */
