@@ -114,6 +114,11 @@ abstract class Spanned {
  * One word of a statement (the directive name or an argument), relative to its directive (absolute when the base
  * is null: `scan`'s tokens). Not a `Spanned`: made ~3 times per line, and a constructor that calls `super` with
  * its numbers costs twice the interpreter's work before V8 optimises the scan (most of a CLI process's parse).
+ *
+ * Its end is not kept: almost every word (large-config: all 90,367) ends on its start line where its value's
+ * length says (plus its two quotes), so a word is 6 fields, not 9 (72 bytes instead of 96 on 64-bit V8; the
+ * words were half of the tree's 17 MB, which every scavenge of a parse copies). A word that ends elsewhere (on
+ * another line, an unclosed quote, an unescaped `\"`, a CRLF in the value) is a `SpanWord`, which keeps it.
  */
 export class Word {
   #base: Directive | null;
@@ -124,15 +129,33 @@ export class Word {
     /** The quote character the word was written with, or null for a bare word. */
     public quote: '"' | "'" | null,
     base: Directive | null,
-    // Range of the word as written, quotes included, relative to the base's start.
+    // Start of the word as written (its quote included), relative to the base's start.
     public relStartLine: number,
     public startCharacter: number,
     public relStartOffset: number,
-    public relEndLine: number,
-    public endCharacter: number,
-    public relEndOffset: number,
   ) {
     this.#base = base;
+  }
+
+  /** The word as written, numbers relative to `base`: a `Word` when its end follows from its value, else a `SpanWord`. */
+  static of(
+    value: string,
+    quote: '"' | "'" | null,
+    base: Directive | null,
+    relStartLine: number,
+    startCharacter: number,
+    relStartOffset: number,
+    relEndLine: number,
+    endCharacter: number,
+    relEndOffset: number,
+  ): Word {
+    if (relEndLine === relStartLine && relEndOffset - relStartOffset === value.length + (quote === null ? 0 : 2))
+      return new Word(value, quote, base, relStartLine, startCharacter, relStartOffset);
+    return new SpanWord(value, quote, base, relStartLine, startCharacter, relStartOffset, [
+      relEndLine,
+      endCharacter,
+      relEndOffset,
+    ]);
   }
 
   /** The directive whose start the numbers are relative to (null: the file's start). */
@@ -143,6 +166,23 @@ export class Word {
   /** The directive of a statement's first word, made after the word (scanner.ts): the numbers are already relative to it. */
   attach(base: Directive): void {
     this.#base = base;
+  }
+
+  get relEndLine(): number {
+    return this.relStartLine;
+  }
+
+  get endCharacter(): number {
+    return this.startCharacter + this.value.length + (this.quote === null ? 0 : 2);
+  }
+
+  get relEndOffset(): number {
+    return this.relStartOffset + this.value.length + (this.quote === null ? 0 : 2);
+  }
+
+  /** An edit on `line` (absolute) moved its characters by `delta` (incremental.ts). */
+  moveCharacters(line: number, delta: number): void {
+    if (this.startLine === line) this.startCharacter += delta;
   }
 
   get startLine(): number {
@@ -169,6 +209,39 @@ export class Word {
       start: { line: line + this.relStartLine, character: this.startCharacter, offset: offset + this.relStartOffset },
       end: { line: line + this.relEndLine, character: this.endCharacter, offset: offset + this.relEndOffset },
     };
+  }
+}
+
+/** A word whose end does not follow from its value (see `Word`): it keeps its end. */
+export class SpanWord extends Word {
+  constructor(
+    value: string,
+    quote: '"' | "'" | null,
+    base: Directive | null,
+    relStartLine: number,
+    startCharacter: number,
+    relStartOffset: number,
+    /** The end's line and offset relative to the base's start, and its character. */
+    public relEnd: [line: number, character: number, offset: number],
+  ) {
+    super(value, quote, base, relStartLine, startCharacter, relStartOffset);
+  }
+
+  override get relEndLine(): number {
+    return this.relEnd[0];
+  }
+
+  override get endCharacter(): number {
+    return this.relEnd[1];
+  }
+
+  override get relEndOffset(): number {
+    return this.relEnd[2];
+  }
+
+  override moveCharacters(line: number, delta: number): void {
+    if (this.startLine === line) this.startCharacter += delta;
+    if (this.endLine === line) this.relEnd[1] += delta;
   }
 }
 

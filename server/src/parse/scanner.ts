@@ -515,7 +515,7 @@ class Scanner {
       // `{` without a name (an error was reported): an empty name where the brace is.
       const b = brace.start;
       this.beginStatement(b.line, b.offset);
-      d = this.newDirective(new Word("", null, null, 0, b.character, 0, 0, b.character, 0));
+      d = this.newDirective(new Word("", null, null, 0, b.character, 0));
     }
     const nameWord = d.nameWord;
     const args = n > 1 ? words.slice(1, n) : [];
@@ -720,10 +720,21 @@ class Scanner {
     }
     this.pos = p;
     // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
-    const value = plain ? this.intern(startOffset, p, hash) : normalizeNewlines(text.slice(startOffset - o, p - o));
     const sl = this.stmtLine;
     const so = this.stmtOffset;
-    return new Word(
+    // A plain word is its text as written, on one line: its end follows from its value (ast.ts, `Word`).
+    if (plain)
+      return new Word(
+        this.intern(startOffset, p, hash),
+        null,
+        this.stmt,
+        startLine - sl,
+        startCharacter,
+        startOffset - so,
+      );
+    // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
+    const value = normalizeNewlines(text.slice(startOffset - o, p - o));
+    return Word.of(
       value,
       null,
       this.stmt,
@@ -835,7 +846,7 @@ class Scanner {
     }
     const sl = this.stmtLine;
     const so = this.stmtOffset;
-    return new Word(
+    return Word.of(
       value,
       q,
       this.stmt,
