@@ -164,6 +164,9 @@ interface OpenBlock {
   token: number;
   /** A block opened inside it (then the grammar nests it: see `closeLeafBlock`). */
   nested: boolean;
+  /** Its directive's absolute start (tree scan): the base of the statements in it, without a walk up the bases. */
+  line: number;
+  offset: number;
 }
 
 const SPACE = 0x20;
@@ -393,7 +396,16 @@ class Scanner {
         const depth = this.openBlocks.length;
         if (depth > 0) this.openBlocks[depth - 1].nested = true;
         const token = this.tokens.length;
-        this.openBlocks.push({ brace: r, name, directive: this.emitOpen(r), token, nested: false });
+        const directive = this.emitOpen(r);
+        this.openBlocks.push({
+          brace: r,
+          name,
+          directive,
+          token,
+          nested: false,
+          line: this.stmtLine,
+          offset: this.stmtOffset,
+        });
         continue;
       }
       if (c === RBRACE) {
@@ -414,10 +426,12 @@ class Scanner {
       }
       // A word.
       if (this.nWords === 0) this.beginStatement(this.line, this.pos);
+      const wordLine = this.line;
       const word = this.readWord();
       if (this.nWords === 0 && this.tree) this.stmt = this.newDirective(word);
-      const cutOff = word.quote ? this.unterminated !== null : word.endOffset >= end;
-      if (!cutOff) this.lastTokenLine = word.startLine;
+      // Numbers the scan has (a bare word ends at `pos`), not the word's getters (a walk to its base's start).
+      const cutOff = word.quote ? this.unterminated !== null : this.pos >= end;
+      if (!cutOff) this.lastTokenLine = wordLine;
       words[this.nWords++] = word;
       if (this.nWords === 1 && word.value.endsWith(LUA_BLOCK_SUFFIX)) {
         const lua = this.tryLuaBlock();
@@ -437,9 +451,11 @@ class Scanner {
 
   /** The directive of the statement whose first word (its name, relative to the statement's start) is `word`. */
   private newDirective(word: Word): Directive {
-    const base = this.base();
-    const line = base === null ? 0 : base.startLine;
-    const offset = base === null ? 0 : base.startOffset;
+    const n = this.openBlocks.length;
+    const top = n > 0 ? this.openBlocks[n - 1] : null;
+    const base = top !== null ? top.directive : this.parent;
+    const line = top !== null ? top.line : this.parent === null ? 0 : this.parent.startLine;
+    const offset = top !== null ? top.offset : this.parent === null ? 0 : this.parent.startOffset;
     this.stmtBaseLine = line;
     this.stmtBaseOffset = offset;
     const d = new Directive(word.value, word, base, this.stmtLine - line, this.stmtOffset - offset);
