@@ -159,6 +159,32 @@ describe("parser", () => {
   });
 
   describe("words", () => {
+    it("every word's range is the text it was written as, whether its end follows from its value or not", () => {
+      // ast.ts keeps a word's end only when it does not follow from its value on its start line (`SpanWord`):
+      // both kinds are here, each written once, so its range is where `rangeOf` finds it.
+      const written = [
+        "plain",
+        '"quoted"',
+        "'single'",
+        String.raw`"esc\"aped"`, // the value is one character shorter than the word
+        '"multi\r\nline"', // a CRLF inside a string: the word ends on the next line
+        "bare\\\nescape", // an escaped LF inside a bare word
+        "${var}x",
+        '"lone\rcr"', // a lone CR is a line break for positions
+        "'é𝄞'", // UTF-16 code units
+      ];
+      const text = `d ${written.join(" ")};\nlast "unclosed`;
+      const f = parse(text);
+      const words = f.children.flatMap((n) => (n.kind === "directive" ? [n.nameWord, ...n.args] : []));
+      const expected = ["d", ...written, "last", '"unclosed'];
+      deepStrictEqualPlain(
+        words.map((w) => text.slice(w.startOffset, w.endOffset)),
+        expected,
+      );
+      for (let i = 0; i < words.length; i++)
+        deepStrictEqualPlain(words[i].range, rangeOf(text, expected[i]), expected[i]);
+    });
+
     it("quoted `}`, `;`, `#`; escapes; ${var}", () => {
       const text = String.raw`return 200 "}{;#" '\'' "\"" "\'" x\"y "a\\b" ` + "http://${host}/${uri};";
       const f = parse(text);

@@ -29,8 +29,8 @@ export interface Range {
  * `open`, `close`, `semicolon`, `inner`); mutating what they return changes nothing in the tree.
  *
  * A directive's absolute start is its base's plus its own, found by a loop up the bases (blocks nest deeper
- * than V8's stack) and kept until the next edit of any tree (`treeMoved`), so a walk that reads every range
- * costs O(1) per node. The base and that cache are private fields: not compared by `deepStrictEqual` (the
+ * than V8's stack) and kept, for a directive with a block (every base is one), by its `Block` until the next
+ * edit of any tree (`treeMoved`), so a walk that reads every range costs O(1) per node. The base and that cache are private fields: not compared by `deepStrictEqual` (the
  * relative numbers are) and not in JSON.
  */
 let epoch = 0;
@@ -40,8 +40,8 @@ export function treeMoved(): void {
   epoch++;
 }
 
-/** The directives found on the way up by `Directive.absolute` (one array, reused). */
-const chain: Directive[] = [];
+/** The blocks found on the way up by `Block.absolute` (one array, reused). */
+const chain: Block[] = [];
 
 /** A fresh Position. */
 export function positionOf(line: number, character: number, offset: number): Position {
@@ -110,22 +110,138 @@ abstract class Spanned {
   }
 }
 
-/** One word of a statement (the directive name or an argument). Made with absolute numbers (no base). */
-export class Word extends Spanned {
+/**
+ * One word of a statement (the directive name or an argument), relative to its directive (absolute when the base
+ * is null: `scan`'s tokens). Not a `Spanned`: made ~3 times per line, and a constructor that calls `super` with
+ * its numbers costs twice the interpreter's work before V8 optimises the scan (most of a CLI process's parse).
+ *
+ * Its end is not kept: almost every word (large-config: all 90,367) ends on its start line where its value's
+ * length says (plus its two quotes), so a word is 6 fields, not 9 (72 bytes instead of 96 on 64-bit V8; the
+ * words were half of the tree's 17 MB, which every scavenge of a parse copies). A word that ends elsewhere (on
+ * another line, an unclosed quote, an unescaped `\"`, a CRLF in the value) is a `SpanWord`, which keeps it.
+ */
+export class Word {
+  #base: Directive | null;
+
   constructor(
     /** The value as crossplane reports it: quotes removed, `\"` inside "…" unescaped, other escapes kept. */
     public value: string,
     /** The quote character the word was written with, or null for a bare word. */
     public quote: '"' | "'" | null,
-    // Range of the word as written, quotes included (absolute until `rebase`).
-    startLine: number,
-    startCharacter: number,
-    startOffset: number,
-    endLine: number,
-    endCharacter: number,
-    endOffset: number,
+    base: Directive | null,
+    // Start of the word as written (its quote included), relative to the base's start.
+    public relStartLine: number,
+    public startCharacter: number,
+    public relStartOffset: number,
   ) {
-    super(startLine, startCharacter, startOffset, endLine, endCharacter, endOffset);
+    this.#base = base;
+  }
+
+  /** The word as written, numbers relative to `base`: a `Word` when its end follows from its value, else a `SpanWord`. */
+  static of(
+    value: string,
+    quote: '"' | "'" | null,
+    base: Directive | null,
+    relStartLine: number,
+    startCharacter: number,
+    relStartOffset: number,
+    relEndLine: number,
+    endCharacter: number,
+    relEndOffset: number,
+  ): Word {
+    if (relEndLine === relStartLine && relEndOffset - relStartOffset === value.length + (quote === null ? 0 : 2))
+      return new Word(value, quote, base, relStartLine, startCharacter, relStartOffset);
+    return new SpanWord(value, quote, base, relStartLine, startCharacter, relStartOffset, [
+      relEndLine,
+      endCharacter,
+      relEndOffset,
+    ]);
+  }
+
+  /** The directive whose start the numbers are relative to (null: the file's start). */
+  get base(): Directive | null {
+    return this.#base;
+  }
+
+  /** The directive of a statement's first word, made after the word (scanner.ts): the numbers are already relative to it. */
+  attach(base: Directive): void {
+    this.#base = base;
+  }
+
+  get relEndLine(): number {
+    return this.relStartLine;
+  }
+
+  get endCharacter(): number {
+    return this.startCharacter + this.value.length + (this.quote === null ? 0 : 2);
+  }
+
+  get relEndOffset(): number {
+    return this.relStartOffset + this.value.length + (this.quote === null ? 0 : 2);
+  }
+
+  /** An edit on `line` (absolute) moved its characters by `delta` (incremental.ts). */
+  moveCharacters(line: number, delta: number): void {
+    if (this.startLine === line) this.startCharacter += delta;
+  }
+
+  get startLine(): number {
+    return baseLine(this.#base) + this.relStartLine;
+  }
+
+  get startOffset(): number {
+    return baseOffset(this.#base) + this.relStartOffset;
+  }
+
+  get endLine(): number {
+    return baseLine(this.#base) + this.relEndLine;
+  }
+
+  get endOffset(): number {
+    return baseOffset(this.#base) + this.relEndOffset;
+  }
+
+  /** From the first character to just after the last one. A fresh object on every read. */
+  get range(): Range {
+    const line = baseLine(this.#base);
+    const offset = baseOffset(this.#base);
+    return {
+      start: { line: line + this.relStartLine, character: this.startCharacter, offset: offset + this.relStartOffset },
+      end: { line: line + this.relEndLine, character: this.endCharacter, offset: offset + this.relEndOffset },
+    };
+  }
+}
+
+/** A word whose end does not follow from its value (see `Word`): it keeps its end. */
+export class SpanWord extends Word {
+  constructor(
+    value: string,
+    quote: '"' | "'" | null,
+    base: Directive | null,
+    relStartLine: number,
+    startCharacter: number,
+    relStartOffset: number,
+    /** The end's line and offset relative to the base's start, and its character. */
+    public relEnd: [line: number, character: number, offset: number],
+  ) {
+    super(value, quote, base, relStartLine, startCharacter, relStartOffset);
+  }
+
+  override get relEndLine(): number {
+    return this.relEnd[0];
+  }
+
+  override get endCharacter(): number {
+    return this.relEnd[1];
+  }
+
+  override get relEndOffset(): number {
+    return this.relEnd[2];
+  }
+
+  override moveCharacters(line: number, delta: number): void {
+    if (this.startLine === line) this.startCharacter += delta;
+    if (this.endLine === line) this.relEnd[1] += delta;
   }
 }
 
@@ -185,6 +301,13 @@ export class LuaBody {
  */
 export class Block {
   #owner: Directive;
+  // The owner's absolute start and its memo slots live here, not in every Directive: only a block's directive
+  // is a base (what the cache is for) and holds a subtree (what a memo is about), 2,515 of large-config's
+  // 32,662 directives; four fields fewer per directive (136 bytes instead of 168 on 64-bit V8).
+  #epoch = -1;
+  #line = 0;
+  #offset = 0;
+  #memo: unknown[] | undefined = undefined;
 
   constructor(
     owner: Directive,
@@ -197,6 +320,49 @@ export class Block {
     public relCloseOffset: number,
   ) {
     this.#owner = owner;
+  }
+
+  /** The owner's absolute start, cached until the next `treeMoved` (a loop up the bases, not a recursion). */
+  private absolute(): void {
+    if (this.#epoch === epoch) return;
+    chain.push(this);
+    // Every base is the directive of a block.
+    let d = this.#owner.base;
+    while (d !== null && d.block!.#epoch !== epoch) {
+      chain.push(d.block!);
+      d = d.base;
+    }
+    let line = d === null ? 0 : d.block!.#line;
+    let offset = d === null ? 0 : d.block!.#offset;
+    while (chain.length > 0) {
+      const b = chain.pop()!;
+      line += b.#owner.relStartLine;
+      offset += b.#owner.relStartOffset;
+      b.#line = line;
+      b.#offset = offset;
+      b.#epoch = epoch;
+    }
+  }
+
+  /** The owner's absolute start line. */
+  get ownerLine(): number {
+    this.absolute();
+    return this.#line;
+  }
+
+  /** The owner's absolute start offset. */
+  get ownerOffset(): number {
+    this.absolute();
+    return this.#offset;
+  }
+
+  /** `Directive.memoSlots`. */
+  get memoSlots(): unknown[] | undefined {
+    return this.#memo;
+  }
+
+  set memoSlots(slots: unknown[] | undefined) {
+    this.#memo = slots;
   }
 
   /** The `{`. */
@@ -229,32 +395,42 @@ function charRange(line: number, character: number, offset: number): Range {
   };
 }
 
+/** The arguments of a directive before the scanner sets them (and of one without any); never mutated. */
+const NO_WORDS: Word[] = [];
+/** Shared by every statement without comments between its words (most): never mutated. */
+export const NO_COMMENTS: readonly Comment[] = Object.freeze([]);
+
 export class Directive {
   readonly kind = "directive" as const;
-  #base: Directive | null = null;
-  #epoch = -1;
-  #line = 0;
-  #offset = 0;
-  #memo: unknown[] | undefined = undefined;
+  #base: Directive | null;
+  name: string;
+  nameWord: Word;
+  /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
+  args: Word[] = NO_WORDS;
+  /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
+  argComments: readonly Comment[] = NO_COMMENTS;
+  /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
+  terminator: ";" | "{" | "lua" | null = null;
+  block: Block | undefined = undefined;
+  lua: LuaBody | undefined = undefined;
+  /** Start (of the name) and end (after the terminator or `}`, or the last word, or the end of the input), relative to the base. */
+  relStartLine: number;
+  relStartOffset: number;
+  relEndLine = 0;
+  endCharacter = 0;
+  relEndOffset = 0;
 
-  constructor(
-    public name: string,
-    public nameWord: Word,
-    /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
-    public args: Word[],
-    /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
-    public argComments: readonly Comment[],
-    /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
-    public terminator: ";" | "{" | "lua" | null,
-    public block: Block | undefined,
-    public lua: LuaBody | undefined,
-    /** Start (of the name) and end (after the terminator or `}`, or the last word, or the end of the input), relative to the base. */
-    public relStartLine: number,
-    public relStartOffset: number,
-    public relEndLine: number,
-    public endCharacter: number,
-    public relEndOffset: number,
-  ) {}
+  /**
+   * Made by the scanner at the statement's first word (its name), the rest set when the statement ends: every
+   * field is initialised here, in one order (one hidden class for every directive).
+   */
+  constructor(name: string, nameWord: Word, base: Directive | null, relStartLine: number, relStartOffset: number) {
+    this.#base = base;
+    this.name = name;
+    this.nameWord = nameWord;
+    this.relStartLine = relStartLine;
+    this.relStartOffset = relStartOffset;
+  }
 
   /** The directive of the block this one is in (null at the top level). */
   get base(): Directive | null {
@@ -266,54 +442,26 @@ export class Directive {
    * (workspace/subtree-memo.ts owns the slots). A private field: not part of the tree's value, so never
    * compared or serialised. A field, not a WeakMap keyed by the node: a cold check of 1M lines set ~1M
    * WeakMap entries, which cost 0.9 s of CPU and doubled the time of every scavenge (ephemeron tables).
+   * Kept by the block (a directive without one has no subtree to answer about: nothing is kept for it).
    */
   get memoSlots(): unknown[] | undefined {
-    return this.#memo;
+    return this.block?.memoSlots;
   }
 
   set memoSlots(slots: unknown[] | undefined) {
-    this.#memo = slots;
+    const block = this.block;
+    if (block !== undefined) block.memoSlots = slots;
   }
 
-  /** Makes the numbers (absolute so far, or relative to the old base) relative to `base`, whose start is at `line`, `offset`. */
-  rebase(base: Directive | null, line: number, offset: number): void {
-    this.#base = base;
-    this.relStartLine -= line;
-    this.relStartOffset -= offset;
-    this.relEndLine -= line;
-    this.relEndOffset -= offset;
-    this.#epoch = -1;
-  }
-
-  /** The absolute start, cached until the next `treeMoved` (a loop up the bases, not a recursion). */
-  private absolute(): void {
-    if (this.#epoch === epoch) return;
-    chain.push(this);
-    let d = this.#base;
-    while (d !== null && d.#epoch !== epoch) {
-      chain.push(d);
-      d = d.#base;
-    }
-    let line = d === null ? 0 : d.#line;
-    let offset = d === null ? 0 : d.#offset;
-    while (chain.length > 0) {
-      const c = chain.pop()!;
-      line += c.relStartLine;
-      offset += c.relStartOffset;
-      c.#line = line;
-      c.#offset = offset;
-      c.#epoch = epoch;
-    }
-  }
-
+  /** The absolute start: a block's is cached by its `Block`, any other is its base's (cached) plus its own. */
   get startLine(): number {
-    this.absolute();
-    return this.#line;
+    const block = this.block;
+    return block !== undefined ? block.ownerLine : baseLine(this.#base) + this.relStartLine;
   }
 
   get startOffset(): number {
-    this.absolute();
-    return this.#offset;
+    const block = this.block;
+    return block !== undefined ? block.ownerOffset : baseOffset(this.#base) + this.relStartOffset;
   }
 
   get startCharacter(): number {

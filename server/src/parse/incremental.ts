@@ -23,7 +23,6 @@ import {
   type Position,
   type Range,
   type SyntaxError,
-  type Word,
 } from "./ast";
 import { parse, reparseBody, reparseRegion, type PartReparse, type ReparseText } from "./parser";
 import { OutsideWindow } from "./scanner";
@@ -571,8 +570,9 @@ class Shift {
         this.chars(n);
         continue;
       }
-      this.chars(n.nameWord);
-      for (const w of n.args) this.chars(w);
+      n.nameWord.moveCharacters(a, this.charDelta);
+      for (const w of n.args) w.moveCharacters(a, this.charDelta);
+      this.count += 1 + n.args.length;
       for (const c of n.argComments) this.chars(c);
       if (n.lua) {
         const at = n.lua.at;
@@ -593,8 +593,8 @@ class Shift {
     return true;
   }
 
-  /** A word's or comment's ends on the anchor's line. */
-  private chars(s: Word | Comment): void {
+  /** A comment's ends on the anchor's line. */
+  private chars(s: Comment): void {
     const a = this.anchorLine;
     if (s.startLine === a) s.startCharacter += this.charDelta;
     if (s.endLine === a) s.endCharacter += this.charDelta;

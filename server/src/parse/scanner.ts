@@ -25,6 +25,7 @@ import {
   Comment,
   Directive,
   LuaBody,
+  NO_COMMENTS,
   Word,
   type Node,
   type Position,
@@ -163,6 +164,9 @@ interface OpenBlock {
   token: number;
   /** A block opened inside it (then the grammar nests it: see `closeLeafBlock`). */
   nested: boolean;
+  /** Its directive's absolute start (tree scan): the base of the statements in it, without a walk up the bases. */
+  line: number;
+  offset: number;
 }
 
 const SPACE = 0x20;
@@ -187,9 +191,6 @@ const INTERN_MAX_LENGTH = 64;
 function isSpace(c: number): boolean {
   return c === SPACE || c === TAB || c === LF || c === CR;
 }
-
-/** Shared by every statement without comments between its words (most): never mutated. */
-const NO_COMMENTS: readonly Comment[] = Object.freeze([]);
 
 export function scan(text: string, options: ScanOptions = {}): ScanResult {
   const s = new Scanner(text, options, false);
@@ -221,6 +222,17 @@ class Scanner {
   private leafRun: LeafRun | null = null;
   /** Word texts met in this scan, by hash (`intern`); "" in an empty slot, which no word's text equals. */
   private readonly interned: string[] = new Array<string>(INTERN_SLOTS).fill("");
+  /**
+   * The directive of the statement being read (tree scan), made at its first word: its later words are made
+   * relative to it (no word is made absolute and moved afterwards).
+   */
+  private stmt: Directive | null = null;
+  /** The absolute start of the statement being read (tree scan; 0 in `scan`, whose words are absolute). */
+  private stmtLine = 0;
+  private stmtOffset = 0;
+  /** The absolute start of `stmt`'s base (the directive of the block it is in; 0 for the file). */
+  private stmtBaseLine = 0;
+  private stmtBaseOffset = 0;
   /** Comments between the words of the statement being read; null while there are none (the usual case). */
   private comments: Comment[] | null = null;
   /**
@@ -274,8 +286,8 @@ class Scanner {
     return n > 0 ? this.openBlocks[n - 1].directive : this.parent;
   }
 
-  /** `node`'s absolute numbers made relative to the current base. */
-  private place(node: Directive | Comment): void {
+  /** A standalone comment's absolute numbers made relative to the current base. */
+  private place(node: Comment): void {
     const base = this.base();
     if (base === null) node.rebase(null, 0, 0);
     else node.rebase(base, base.startLine, base.startOffset);
@@ -364,13 +376,14 @@ class Scanner {
         continue;
       }
       if (c === SEMI) {
-        const r = this.charRange();
-        this.lastTokenLine = r.start.line;
+        this.lastTokenLine = this.line;
         if (this.nWords === 0) {
-          this.error('unexpected ";"', r, "unexpected-semicolon");
+          this.error('unexpected ";"', this.charRange(), "unexpected-semicolon");
           continue;
         }
-        this.emitStatement(r, null, r.end);
+        // Numbers, not a Range: the tree keeps the `;` as its directive's last character.
+        const pos = ++this.pos;
+        this.emitStatement(true, null, this.line, pos - this.lineStart, pos);
         continue;
       }
       if (c === LBRACE) {
@@ -383,7 +396,16 @@ class Scanner {
         const depth = this.openBlocks.length;
         if (depth > 0) this.openBlocks[depth - 1].nested = true;
         const token = this.tokens.length;
-        this.openBlocks.push({ brace: r, name, directive: this.emitOpen(r), token, nested: false });
+        const directive = this.emitOpen(r);
+        this.openBlocks.push({
+          brace: r,
+          name,
+          directive,
+          token,
+          nested: false,
+          line: this.stmtLine,
+          offset: this.stmtOffset,
+        });
         continue;
       }
       if (c === RBRACE) {
@@ -403,21 +425,55 @@ class Scanner {
         continue;
       }
       // A word.
+      if (this.nWords === 0) this.beginStatement(this.line, this.pos);
+      const wordLine = this.line;
       const word = this.readWord();
-      const cutOff = word.quote ? this.unterminated !== null : word.endOffset >= end;
-      if (!cutOff) this.lastTokenLine = word.startLine;
+      if (this.nWords === 0 && this.tree) this.stmt = this.newDirective(word);
+      // Numbers the scan has (a bare word ends at `pos`), not the word's getters (a walk to its base's start).
+      const cutOff = word.quote ? this.unterminated !== null : this.pos >= end;
+      if (!cutOff) this.lastTokenLine = wordLine;
       words[this.nWords++] = word;
       if (this.nWords === 1 && word.value.endsWith(LUA_BLOCK_SUFFIX)) {
         const lua = this.tryLuaBlock();
-        if (lua) this.emitStatement(null, lua, lua.range.end);
+        if (lua) this.emitStatement(false, lua, lua.range.end.line, lua.range.end.character, lua.range.end.offset);
       }
     }
 
     this.finishAtEndOfInput();
   }
 
-  /** The statement of the words read so far ends (by `;`, a Lua body, a `}` or the end of the input). */
-  private emitStatement(semicolon: Range | null, lua: ScannedLua | null, end: Position): void {
+  /** A statement starts at `line`, `offset`: its words are made relative to that (tree scan). */
+  private beginStatement(line: number, offset: number): void {
+    if (!this.tree) return;
+    this.stmtLine = line;
+    this.stmtOffset = offset;
+  }
+
+  /** The directive of the statement whose first word (its name, relative to the statement's start) is `word`. */
+  private newDirective(word: Word): Directive {
+    const n = this.openBlocks.length;
+    const top = n > 0 ? this.openBlocks[n - 1] : null;
+    const base = top !== null ? top.directive : this.parent;
+    const line = top !== null ? top.line : this.parent === null ? 0 : this.parent.startLine;
+    const offset = top !== null ? top.offset : this.parent === null ? 0 : this.parent.startOffset;
+    this.stmtBaseLine = line;
+    this.stmtBaseOffset = offset;
+    const d = new Directive(word.value, word, base, this.stmtLine - line, this.stmtOffset - offset);
+    word.attach(d);
+    return d;
+  }
+
+  /**
+   * The statement of the words read so far ends (by `;`, a Lua body, a `}` or the end of the input) at
+   * `endLine`, `endCharacter`, `endOffset` (after its `;` when `semicolon`).
+   */
+  private emitStatement(
+    semicolon: boolean,
+    lua: ScannedLua | null,
+    endLine: number,
+    endCharacter: number,
+    endOffset: number,
+  ): void {
     const words = this.words;
     const n = this.nWords;
     const comments = this.comments ?? NO_COMMENTS;
@@ -425,35 +481,26 @@ class Scanner {
     this.comments = null;
     if (!this.tree) {
       const w = words.slice(0, n);
+      const end = { line: endLine, character: endCharacter, offset: endOffset };
+      const semi = semicolon
+        ? { start: { line: endLine, character: endCharacter - 1, offset: endOffset - 1 }, end }
+        : null;
       this.tokens.push(
         lua
-          ? { type: "stmt", words: w, comments, semicolon, lua, end }
-          : { type: "stmt", words: w, comments, semicolon, end },
+          ? { type: "stmt", words: w, comments, semicolon: semi, lua, end }
+          : { type: "stmt", words: w, comments, semicolon: semi, end },
       );
       return;
     }
-    const nameWord = words[0];
-    const args = words.slice(1, n);
-    const terminator = semicolon ? ";" : lua ? "lua" : null;
-    const line = nameWord.relStartLine;
-    const offset = nameWord.relStartOffset;
-    const d = new Directive(
-      nameWord.value,
-      nameWord,
-      args,
-      comments,
-      terminator,
-      undefined,
-      undefined,
-      line,
-      offset,
-      end.line,
-      end.character,
-      end.offset,
-    );
-    this.place(d);
-    for (let i = 0; i < n; i++) words[i].rebase(d, line, offset);
-    for (let i = 0; i < comments.length; i++) comments[i].rebase(d, line, offset);
+    const d = this.stmt!;
+    this.stmt = null;
+    d.args = words.slice(1, n);
+    d.argComments = comments;
+    d.terminator = semicolon ? ";" : lua ? "lua" : null;
+    d.relEndLine = endLine - this.stmtBaseLine;
+    d.endCharacter = endCharacter;
+    d.relEndOffset = endOffset - this.stmtBaseOffset;
+    for (let i = 0; i < comments.length; i++) comments[i].rebase(d, this.stmtLine, this.stmtOffset);
     if (lua) d.lua = new LuaBody(lua.code, d, lua.range, lua.inner);
     this.pushLeaf(d);
   }
@@ -478,42 +525,25 @@ class Scanner {
       return null;
     }
     this.leafRun = null;
-    const nameWord =
-      n > 0
-        ? words[0]
-        : new Word(
-            "",
-            null,
-            brace.start.line,
-            brace.start.character,
-            brace.start.offset,
-            brace.start.line,
-            brace.start.character,
-            brace.start.offset,
-          );
+    let d = this.stmt;
+    this.stmt = null;
+    if (d === null) {
+      // `{` without a name (an error was reported): an empty name where the brace is.
+      const b = brace.start;
+      this.beginStatement(b.line, b.offset);
+      d = this.newDirective(new Word("", null, null, 0, b.character, 0));
+    }
+    const nameWord = d.nameWord;
     const args = n > 1 ? words.slice(1, n) : [];
-    const line = nameWord.relStartLine;
-    const offset = nameWord.relStartOffset;
-    const d = new Directive(
-      nameWord.value,
-      nameWord,
-      args,
-      comments,
-      "{",
-      undefined,
-      undefined,
-      line,
-      offset,
-      brace.end.line,
-      brace.end.character,
-      brace.end.offset,
-    );
+    d.args = args;
+    d.argComments = comments;
+    d.terminator = "{";
+    d.relEndLine = brace.end.line - this.stmtBaseLine;
+    d.endCharacter = brace.end.character;
+    d.relEndOffset = brace.end.offset - this.stmtBaseOffset;
     const b = brace.start;
-    d.block = new Block(d, [], b.line - line, b.character, b.offset - offset, -1, -1, -1);
-    this.place(d);
-    nameWord.rebase(d, line, offset);
-    for (let i = 1; i < n; i++) words[i].rebase(d, line, offset);
-    for (let i = 0; i < comments.length; i++) comments[i].rebase(d, line, offset);
+    d.block = new Block(d, [], b.line - this.stmtLine, b.character, b.offset - this.stmtOffset, -1, -1, -1);
+    for (let i = 0; i < comments.length; i++) comments[i].rebase(d, this.stmtLine, this.stmtOffset);
     this.tokens.push({ kind: "open", nameWord: n > 0 ? nameWord : null, args, comments, brace, directive: d });
     return d;
   }
@@ -574,7 +604,7 @@ class Scanner {
     this.error(`"${name}" directive is not terminated by ";"`, last.range, "missing-semicolon", {
       related: [{ range: brace, message: 'the statement runs into this "}" (nginx: unexpected "}")' }],
     });
-    this.emitStatement(null, null, last.range.end);
+    this.emitStatement(false, null, last.endLine, last.endCharacter, last.endOffset);
   }
 
   /**
@@ -611,7 +641,7 @@ class Scanner {
       const crossplaneLine = blocks > 0 ? this.lastTokenLine + 1 : null;
       this.error(message, range, code, { fatalForCrossplane: true, crossplaneLine });
     }
-    if (n > 0) this.emitStatement(null, null, last.range.end);
+    if (n > 0) this.emitStatement(false, null, last.endLine, last.endCharacter, last.endOffset);
     for (let i = blocks; i > 0; i--) {
       this.closeBlock(this.openBlocks[i - 1], null, at);
       this.emitClose(null, at);
@@ -706,8 +736,31 @@ class Scanner {
     }
     this.pos = p;
     // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
-    const value = plain ? this.intern(startOffset, p, hash) : normalizeNewlines(text.slice(startOffset - o, p - o));
-    return new Word(value, null, startLine, startCharacter, startOffset, this.line, p - this.lineStart, p);
+    const sl = this.stmtLine;
+    const so = this.stmtOffset;
+    // A plain word is its text as written, on one line: its end follows from its value (ast.ts, `Word`).
+    if (plain)
+      return new Word(
+        this.intern(startOffset, p, hash),
+        null,
+        this.stmt,
+        startLine - sl,
+        startCharacter,
+        startOffset - so,
+      );
+    // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
+    const value = normalizeNewlines(text.slice(startOffset - o, p - o));
+    return Word.of(
+      value,
+      null,
+      this.stmt,
+      startLine - sl,
+      startCharacter,
+      startOffset - so,
+      this.line - sl,
+      p - this.lineStart,
+      p - so,
+    );
   }
 
   /**
@@ -807,7 +860,19 @@ class Scanner {
         );
       }
     }
-    return new Word(value, q, start.line, start.character, start.offset, end.line, end.character, end.offset);
+    const sl = this.stmtLine;
+    const so = this.stmtOffset;
+    return Word.of(
+      value,
+      q,
+      this.stmt,
+      start.line - sl,
+      start.character,
+      start.offset - so,
+      end.line - sl,
+      end.character,
+      end.offset - so,
+    );
   }
 
   /**
