@@ -13,15 +13,7 @@ import { costReport, type CostReport } from "../../server/src/cost/report";
 import { runChecks } from "../../server/src/rules";
 import { loadConfiguration, type Configuration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource, ParseCache } from "../../server/src/workspace/files";
-
-/** A small seeded generator (Park–Miller), so that a failure can be replayed. */
-function random(seed: number): (n: number) => number {
-  let s = seed % 2147483647 || 1;
-  return (n) => {
-    s = (s * 48271) % 2147483647;
-    return s % n;
-  };
-}
+import { randomBelow } from "../support/random";
 
 const PASSES = [
   "proxy_pass https://a;",
@@ -165,7 +157,7 @@ describe("SSL plans kept between analyses equal a from-scratch analysis after ev
   this.timeout(120_000);
 
   it("random edits of passes, if/limit_except, includes and TLS settings", function () {
-    const next = random(20261207);
+    const next = randomBelow(20261207);
     let edits = 0;
     let incremental = 0;
     let withContexts = 0;

@@ -27,15 +27,7 @@ import { loadConfiguration, type Configuration } from "../../server/src/workspac
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/workspace/files";
 import { corpusConfigurations } from "../support/corpus-variants";
 import { haveShared } from "../support/shared";
-
-/** A small seeded generator (Park–Miller), so that a failure can be replayed. */
-function random(seed: number): (n: number) => number {
-  let s = seed % 2147483647 || 1;
-  return (n) => {
-    s = (s * 48271) % 2147483647;
-    return s % n;
-  };
-}
+import { randomBelow } from "../support/random";
 
 /** Typed into the text: blocks appear and go (contexts added and removed), names the rules ask for. */
 const SNIPPETS = [
@@ -174,10 +166,15 @@ function editAndCompare(
     cache.update(p, source.load(p)!, [change], before);
     const config = load();
     const shells = new Set(previous.contexts);
+    const retiredCount = previous.contexts.length;
     const recycled = buildModel(config, recycler);
     const fresh = buildModel(config);
-    for (const c of recycled.contexts) if (shells.has(c)) recycledContexts++;
+    let reused = 0;
+    for (const c of recycled.contexts) if (shells.has(c)) reused++;
     const where = `${p}, edit ${step} at ${at} (${JSON.stringify(change.text)})`;
+    // Every context the retired model had room for is reused: as many as the smaller of the two models.
+    assert.equal(reused, Math.min(retiredCount, recycled.contexts.length), `${where}: contexts reused`);
+    recycledContexts += reused;
     assert.deepStrictEqual(modelData(recycled, where), modelData(fresh, where), `${where}: model`);
     assertSameObjects(fresh, recycled, where);
     assert.deepStrictEqual(
@@ -205,7 +202,7 @@ describe("a model built in a retired model's contexts equals one built from scra
       if (process.env.CI === "true") assert.fail("../shared/corpus is missing");
       this.skip();
     }
-    const next = random(20261207);
+    const next = randomBelow(20261207);
     const picked = corpusConfigurations()
       .map((c) => ({ c, key: next(1 << 30) - (c.config.files.size > 1 ? 1 << 30 : 0) }))
       .sort((a, b) => a.key - b.key)
@@ -244,7 +241,7 @@ describe("a model built in a retired model's contexts equals one built from scra
       fs.writeFileSync(path.join(dir, "nginx.conf"), main);
       const source = new OverlayFileSource(new NodeFileSource());
       const original = loadConfiguration(path.join(dir, "nginx.conf"), { source, defaultMapping: false });
-      const [edits] = editAndCompare(original, random(1), 4, undefined, (text, step) => {
+      const [edits] = editAndCompare(original, randomBelow(1), 4, undefined, (text, step) => {
         const at = text.indexOf("        location /a");
         // Out, in, out, in.
         return step % 2 === 0
@@ -264,14 +261,16 @@ describe("a model built in a retired model's contexts equals one built from scra
       const source = new OverlayFileSource(new NodeFileSource());
       const original = loadConfiguration(path.join(dir, "nginx.conf"), { source, defaultMapping: false });
       assert.ok(original.files.size >= 2, "the incident reads its site file");
-      const next = random(4000);
+      const next = randomBelow(4000);
       // Edits near the server's start (its listen and server_name: what the keystroke bench types into) and
       // anywhere in the file.
       const [edits, recycled] = editAndCompare(original, next, 30, (text) =>
         next(2) === 0 ? next(Math.min(text.length, 200)) : next(Math.max(1, text.length)),
       );
       assert.equal(edits, 30);
-      assert.ok(recycled >= 30 * 2_000, `${recycled} recycled contexts over ${edits} edits`);
+      // Each edit reuses as many contexts as the smaller model has (asserted per edit); an edit that types a
+      // brace into the server may cut it short, but most keep its 4,000 locations.
+      assert.ok(recycled >= 30 * 1_000, `${recycled} recycled contexts over ${edits} edits`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

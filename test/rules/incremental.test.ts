@@ -18,15 +18,7 @@ import { classifyOpenedFile } from "../../server/src/workspace/classify";
 import { includesIn, type IncludeInFile } from "../../server/src/workspace/file-index";
 import { corpusConfigurations } from "../support/corpus-variants";
 import { haveShared } from "../support/shared";
-
-/** A small seeded generator (Park–Miller), so that a failure can be replayed. */
-function random(seed: number): (n: number) => number {
-  let s = seed % 2147483647 || 1;
-  return (n) => {
-    s = (s * 48271) % 2147483647;
-    return s % n;
-  };
-}
+import { randomBelow } from "../support/random";
 
 const SNIPPETS = [
   ";",
@@ -91,7 +83,7 @@ describe("incremental analysis equals a from-scratch analysis after every edit",
       if (process.env.CI === "true") assert.fail("../shared/corpus is missing");
       this.skip();
     }
-    const next = random(20261206);
+    const next = randomBelow(20261206);
     const all = corpusConfigurations();
     // Several files first (an edit in one keeps the others' trees), then the rest, in a seeded order.
     const picked = all

@@ -11,3 +11,9 @@ export function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Whole numbers below `n` from `random(seed)`: a random index, a random edit's offset. */
+export function randomBelow(seed: number): (n: number) => number {
+  const next = random(seed);
+  return (n) => Math.floor(next() * n);
+}
