@@ -22,7 +22,10 @@ import {
   type ConfigModel,
   type DirectiveSite,
 } from "../../server/src/model";
+import { costReport, type CostReport } from "../../server/src/cost/report";
 import { runChecks, type Finding } from "../../server/src/rules";
+import { bundleSites } from "../../server/src/rules/ssl-cost";
+import type { SslContext } from "../../server/src/model/ssl-contexts";
 import { loadConfiguration, type Configuration } from "../../server/src/workspace/configuration";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/workspace/files";
 import { corpusConfigurations } from "../support/corpus-variants";
@@ -116,6 +119,44 @@ function findingsOf(config: Configuration, source: OverlayFileSource, model: Con
   return runChecks(config, { strict: false, source, nginxVersion: "1.13.0" }, model);
 }
 
+/**
+ * The versions the cost reports are made for: Lua's plans per location (unknown version) and per level
+ * (0.10.26), which keep their entries in the blocks' slots (model/index.ts contextSlot).
+ */
+const REPORT_OPTIONS = [{ nginxVersion: "1.13.0" }, { nginxVersion: "1.13.0", luaNginxModuleVersion: "0.10.26" }];
+
+/** A cost report's plans and bundle sites as plain data (owners and bundles by id and position). */
+function reportData(report: CostReport): unknown {
+  const entry = (c: SslContext) => [c.owner.id, c.bundle === null ? null : site(c.bundle), c.clientCaList ?? false];
+  return {
+    sources: report.sources.map((s) => ({
+      ruleId: s.ruleId,
+      module: s.module,
+      contexts: s.plan.contexts.map(entry),
+      loads: s.plan.loads.map(entry),
+    })),
+    sites: (["lua-ssl-per-location", "stream-lua-ssl-per-server"] as const).map((id) =>
+      bundleSites(report, id).map((b) => [site(b.site), b.loads.map(entry)]),
+    ),
+    estimate: report.estimate,
+  };
+}
+
+/** Each report option's report of a model as data, made in the options' order or the reverse. */
+function reportsOf(model: ConfigModel, reversed = false): unknown[] {
+  const options = reversed ? [...REPORT_OPTIONS].reverse() : REPORT_OPTIONS;
+  const out = options.map((o) => reportData(costReport(model, o)));
+  return reversed ? out.reverse() : out;
+}
+
+/** Every plan entry object of a model's reports (to count those a later model's reports take over). */
+function entriesOf(model: ConfigModel): Set<SslContext> {
+  const out = new Set<SslContext>();
+  for (const o of REPORT_OPTIONS)
+    for (const s of costReport(model, o).sources) for (const c of s.plan.contexts) out.add(c);
+  return out;
+}
+
 /** Drives one configuration through `steps` random edits, comparing after each. Returns [edits, recycled]. */
 function editAndCompare(
   original: Configuration,
@@ -123,9 +164,9 @@ function editAndCompare(
   steps: number,
   focus?: (text: string) => number,
   given?: (text: string, step: number) => { start: number; end: number; text: string },
-): [number, number] {
+): [number, number, number] {
   const paths = [...original.files.keys()].filter((p) => !p.startsWith("("));
-  if (paths.length === 0) return [0, 0];
+  if (paths.length === 0) return [0, 0, 0];
   const texts = new Map(paths.map((p) => [p, original.files.get(p)!.text]));
   const source = new OverlayFileSource(new NodeFileSource());
   for (const [p, t] of texts) source.setOverlay(p, t);
@@ -144,10 +185,12 @@ function editAndCompare(
   let previous = buildModel(load());
   let edits = 0;
   let recycledContexts = 0;
+  let keptEntries = 0;
   for (let step = 0; step < steps; step++) {
     const config0 = previous.config;
     findingsOf(config0, source, previous);
     modelData(previous, "before retiring");
+    const entries = entriesOf(previous);
     recycler.retire(previous);
     const p = paths[next(paths.length)];
     const text = texts.get(p)!;
@@ -177,6 +220,10 @@ function editAndCompare(
     recycledContexts += reused;
     assert.deepStrictEqual(modelData(recycled, where), modelData(fresh, where), `${where}: model`);
     assertSameObjects(fresh, recycled, where);
+    // The cost reports (whose plan entries are the retired model's, set again): the same plans, sites and
+    // estimates as a fresh model's, asked in both orders of the options.
+    assert.deepStrictEqual(reportsOf(recycled), reportsOf(fresh, true), `${where}: cost reports`);
+    for (const c of entriesOf(recycled)) if (entries.has(c)) keptEntries++;
     assert.deepStrictEqual(
       findingsOf(config, source, recycled),
       findingsOf(config, source, fresh),
@@ -191,7 +238,7 @@ function editAndCompare(
     previous = recycled;
     edits++;
   }
-  return [edits, recycledContexts];
+  return [edits, recycledContexts, keptEntries];
 }
 
 describe("a model built in a retired model's contexts equals one built from scratch", function () {
@@ -264,13 +311,16 @@ describe("a model built in a retired model's contexts equals one built from scra
       const next = randomBelow(4000);
       // Edits near the server's start (its listen and server_name: what the keystroke bench types into) and
       // anywhere in the file.
-      const [edits, recycled] = editAndCompare(original, next, 30, (text) =>
+      const [edits, recycled, kept] = editAndCompare(original, next, 30, (text) =>
         next(2) === 0 ? next(Math.min(text.length, 200)) : next(Math.max(1, text.length)),
       );
       assert.equal(edits, 30);
       // Each edit reuses as many contexts as the smaller model has (asserted per edit); an edit that types a
       // brace into the server may cut it short, but most keep its 4,000 locations.
       assert.ok(recycled >= 30 * 1_000, `${recycled} recycled contexts over ${edits} edits`);
+      // The Lua plan's entries (one per location configuration) were the retired models' objects: 4,002 per
+      // edit until the random edits break the server's braces or its bundle.
+      assert.ok(kept >= 8 * 4_000, `${kept} plan entries kept over ${edits} edits`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -412,6 +412,11 @@ class Context implements ConfigContext {
    * blocks, and seven fields of their own made each of the incident's 4,003 contexts half as large again.
    */
   private read: ContextReads | undefined;
+  /**
+   * Objects a reader made for this block, one per slot (`contextSlot`), that recycling keeps: the next
+   * model's reader overwrites them (the SSL plans' entry per location configuration).
+   */
+  slots: object[] | undefined;
 
   constructor(
     public id: number,
@@ -439,8 +444,25 @@ class Context implements ConfigContext {
     this.file = file;
     this.parent = parent;
     this.body = null;
-    this.read = undefined;
     this.filled = 0;
+    this.forget();
+  }
+
+  /**
+   * In a retired model: forgets what was read, and the statements (a keystroke's new list of the edited
+   * block's statements, 4,002 on the incident, and through it the old tree, lived on in the spare).
+   */
+  retire(): void {
+    this.body = null;
+    this.forget();
+  }
+
+  /**
+   * Drops what was read of the block and its per-context memos: what a fresh context would compute again
+   * on first use, so a reader still holding the model reads the same values.
+   */
+  forget(): void {
+    this.read = undefined;
     setterCache.delete(this);
     for (let i = 0; i < contextMemos.length; i++) contextMemos[i].delete(this);
   }
@@ -702,6 +724,26 @@ export function contextMemo<T>(): WeakMap<ConfigContext, T> {
   return memo;
 }
 
+/**
+ * The object `slot` of `ctx` (kept through ModelRecycler's recycling: its readers made it for the block that
+ * was recycled into `ctx`), or `make()`'s, kept there. For a reader's per-block result whose fields are a
+ * function of the model and the block, which it sets again on every use: on the incident, the SSL plans'
+ * 4,002 entries per keystroke lived until the next and were most of what a scavenge copied. Such an object
+ * is shared by every result of one model that holds it (the same values), and changed under a retired model's
+ * results, which no one reads. Slots are small numbers, one per reader (`SLOT_*`).
+ */
+export function contextSlot<T extends object>(ctx: ConfigContext, slot: number, make: () => T): T {
+  if (!(ctx instanceof Context)) return make();
+  const slots = (ctx.slots ??= []);
+  let kept = slots[slot] as T | undefined;
+  if (kept === undefined) slots[slot] = kept = make();
+  return kept;
+}
+
+/** The SSL plans' slots (ssl-contexts.ts): the entry of http Lua, stream Lua. */
+export const SLOT_LUA_SSL = 0;
+export const SLOT_STREAM_LUA_SSL = 1;
+
 /** Models retired once, so that their contexts go to one new model only. */
 const retiredModels = new WeakSet<ConfigModel>();
 
@@ -716,21 +758,39 @@ const retiredModels = new WeakSet<ConfigModel>();
  * edits). Retire only a model no one will read again: its contexts change under it.
  */
 export class ModelRecycler {
-  private readonly spare: ConfigModel[] = [];
+  private readonly spare: SpareLists[] = [];
 
-  /** `model` will not be read again: the next models may take its contexts. */
+  /**
+   * `model` will not be read again: the next models may take its contexts. Only its lists are kept, and
+   * what was read of its contexts is dropped now (Context.forget): a spare held the model object, and with
+   * it everything kept per model until the next keystroke took it (its cost report with one plan entry per
+   * location, its answers by name, every site read, the edited block's statements), young objects that a
+   * scavenge in between copied.
+   */
   retire(model: ConfigModel): void {
     if (retiredModels.has(model)) return;
     retiredModels.add(model);
-    this.spare.push(model);
+    for (let i = 0; i < model.contexts.length; i++) {
+      const c = model.contexts[i];
+      if (c instanceof Context) c.retire();
+    }
+    const { contexts, locationConfigurations, streamServers } = model;
+    this.spare.push({ contexts, locationConfigurations, streamServers });
     // A few roots re-analysed per keystroke; more spares would only keep memory.
     if (this.spare.length > MAX_SPARE_MODELS) this.spare.shift();
   }
 
-  /** A retired model whose lists and contexts the caller takes over (each is handed out once). */
-  take(): ConfigModel | undefined {
+  /** A retired model's lists and contexts, which the caller takes over (each is handed out once). */
+  take(): SpareLists | undefined {
     return this.spare.pop();
   }
+}
+
+/** What a retired model leaves to the next buildModel. */
+interface SpareLists {
+  contexts: ConfigContext[];
+  locationConfigurations: ConfigContext[];
+  streamServers: ConfigContext[];
 }
 
 const MAX_SPARE_MODELS = 4;

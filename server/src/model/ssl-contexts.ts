@@ -5,7 +5,10 @@
 import type { Directive } from "../parse/ast";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 import {
+  contextSlot,
   effectiveSitesOf,
+  SLOT_LUA_SSL,
+  SLOT_STREAM_LUA_SSL,
   ownSites,
   forEachOwnDirectiveWhere,
   sitesWhere,
@@ -115,18 +118,17 @@ function isLuaDirectiveName(name: string): boolean {
  * conf), so: one shared + one per block that sets any lua_ssl_* itself.
  */
 export function luaSslPlan(model: ConfigModel, perLocation: boolean): SslContextPlan {
-  const out: SslContext[] = [];
-  const bundleOf = lastSiteOf(model, "lua_ssl_trusted_certificate", "http");
-  if (perLocation) {
-    for (const c of model.locationConfigurations) out.push({ owner: c, bundle: bundleOf(c) });
-    return plan(out);
-  }
+  const lastSite = lastSiteOf(model, "lua_ssl_trusted_certificate", "http");
+  const entryOf = (c: ConfigContext) => keptEntry(c, SLOT_LUA_SSL, lastSite(c));
+  // One list of the known length (pushing 4,002 entries grew it through ~100 KB of copies per keystroke).
+  if (perLocation) return plan(model.locationConfigurations.map(entryOf));
   // Which object each block uses: its own (when it sets something), else its parent's, else the shared one.
+  const out: SslContext[] = [];
   const objectOf = new Map<ConfigContext, SslContext>();
   let shared: SslContext | null = null;
   for (const c of model.locationConfigurations) {
     if (setsAny(c, LUA_SSL_DIRECTIVES)) {
-      const own = { owner: c, bundle: bundleOf(c) };
+      const own = entryOf(c);
       objectOf.set(c, own);
       out.push(own);
       continue;
@@ -137,7 +139,7 @@ export function luaSslPlan(model: ConfigModel, perLocation: boolean): SslContext
       continue;
     }
     if (!shared) {
-      shared = { owner: c, bundle: bundleOf(c) };
+      shared = entryOf(c);
       out.push(shared);
     }
     objectOf.set(c, shared);
@@ -151,7 +153,18 @@ export function luaSslPlan(model: ConfigModel, perLocation: boolean): SslContext
  */
 export function streamLuaSslPlan(model: ConfigModel): SslContextPlan {
   const bundleOf = lastSiteOf(model, "lua_ssl_trusted_certificate", "stream");
-  return plan(model.streamServers.map((c) => ({ owner: c, bundle: bundleOf(c) })));
+  return plan(model.streamServers.map((c) => keptEntry(c, SLOT_STREAM_LUA_SSL, bundleOf(c))));
+}
+
+/**
+ * The plan entry `{ owner: c, bundle }` kept in the block's slot (model/index.ts contextSlot): a function of the
+ * model and the block for each slot, so every plan of one model that holds it agrees, and a recycled block's
+ * entry is set again here before any plan of the new model holds it.
+ */
+function keptEntry(c: ConfigContext, slot: number, bundle: DirectiveSite | null): SslContext {
+  const entry = contextSlot<SslContext>(c, slot, () => ({ owner: c, bundle }));
+  entry.bundle = bundle;
+  return entry;
 }
 
 // ---- upstream TLS of proxy / grpc / uwsgi -----------------------------------------------------------------

@@ -27,7 +27,8 @@ export interface BundleSite {
   /** The first instance of the directive (a file included twice has one site per instance; they are merged). */
   site: DirectiveSite;
   source: SslSource;
-  loads: SslContext[];
+  /** Read only: it may be the plan's own list (`bundleSites`). */
+  loads: readonly SslContext[];
   bundle: BundleInfo;
   /** null when the bundle's size is unknown (not read, not a system CA store): nothing is guessed. */
   bytesPerContext: number | null;
@@ -40,12 +41,18 @@ export interface BundleSite {
 /** The places bundles are set for one rule, each with its loads, in reading order. */
 export function bundleSites(report: CostReport, ruleId: SslRuleId): BundleSite[] {
   const out = new Map<string, BundleSite>();
+  /** Entries holding a plan's own list (copied before anything is added to them). */
+  const shared = new Set<BundleSite>();
   for (const source of report.sources) {
     if (source.ruleId !== ruleId) continue;
     // The loads of one source mostly share a few site objects (4,002 locations inheriting one bundle): the
     // key (a string with the directive's position) is made once per site object, not once per load.
     const entryOf = new Map<DirectiveSite, BundleSite>();
-    for (const load of source.plan.loads) {
+    const loads = source.plan.loads;
+    // Every load of the source from one site (the incident: 4,002 locations inheriting one bundle): a new
+    // entry takes the plan's own list, not a copy of it grown load by load (~100 KB per keystroke).
+    const whole = loads.length > 0 && loads.every((l) => l.bundle === loads[0].bundle);
+    for (const load of loads) {
       const site = load.bundle as DirectiveSite;
       let entry = entryOf.get(site);
       if (entry === undefined) {
@@ -58,13 +65,28 @@ export function bundleSites(report: CostReport, ruleId: SslRuleId): BundleSite[]
           const parsesPerContext = clientCaList && !report.bundleCache ? 2 : 1;
           entry = { site, source, loads: [], bundle, bytesPerContext, parsesPerContext, clientCaList };
           out.set(key, entry);
+          if (whole) {
+            entry.loads = loads;
+            shared.add(entry);
+            break;
+          }
         }
         entryOf.set(site, entry);
       }
-      entry.loads.push(load);
+      // An entry of an earlier source (same module and site) gets copies, never the plan's list changed.
+      listed(entry, shared).push(load);
     }
   }
   return [...out.values()];
+}
+
+/** `entry.loads` as a list of its own (a copy of the plan's list it was given), to push to. */
+function listed(entry: BundleSite, shared: Set<BundleSite>): SslContext[] {
+  if (shared.has(entry)) {
+    shared.delete(entry);
+    entry.loads = [...entry.loads];
+  }
+  return entry.loads as SslContext[];
 }
 
 /**
