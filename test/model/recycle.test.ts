@@ -30,7 +30,7 @@ import { loadConfiguration, type Configuration } from "../../server/src/workspac
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/workspace/files";
 import { corpusConfigurations } from "../support/corpus-variants";
 import { haveShared } from "../support/shared";
-import { randomBelow } from "../support/random";
+import { randomBelow, randomEdit } from "../support/random";
 
 /** Typed into the text: blocks appear and go (contexts added and removed), names the rules ask for. */
 const SNIPPETS = [
@@ -194,14 +194,9 @@ function editAndCompare(
     recycler.retire(previous);
     const p = paths[next(paths.length)];
     const text = texts.get(p)!;
-    let at = focus ? focus(text) : text.length === 0 ? 0 : next(text.length);
-    const kind = next(4);
-    if (kind <= 1) while (at < text.length && !/[a-z0-9]/.test(text[at])) at++;
-    let change: { start: number; end: number; text: string };
-    if (kind <= 1 && at < text.length) change = { start: at, end: at + 1, text: String.fromCharCode(97 + next(26)) };
-    else if (kind === 2) change = { start: at, end: at, text: SNIPPETS[next(SNIPPETS.length)] };
-    else change = { start: at, end: Math.min(text.length, at + 1 + next(20)), text: "" };
-    if (given) ({ start: at } = change = given(text, step));
+    let change = randomEdit(text, focus ? focus(text) : text.length === 0 ? 0 : next(text.length), next, SNIPPETS);
+    if (given) change = given(text, step);
+    const at = change.start;
     const newText = text.slice(0, change.start) + change.text + text.slice(change.end);
     const before = source.load(p)!.version;
     texts.set(p, newText);

@@ -18,7 +18,7 @@ import { classifyOpenedFile } from "../../server/src/workspace/classify";
 import { includesIn, type IncludeInFile } from "../../server/src/workspace/file-index";
 import { corpusConfigurations } from "../support/corpus-variants";
 import { haveShared } from "../support/shared";
-import { randomBelow } from "../support/random";
+import { randomBelow, randomEdit } from "../support/random";
 
 const SNIPPETS = [
   ";",
@@ -115,14 +115,7 @@ describe("incremental analysis equals a from-scratch analysis after every edit",
       for (let step = 0; step < 8; step++) {
         const p = paths[next(paths.length)];
         const text = texts.get(p)!;
-        let at = text.length === 0 ? 0 : next(text.length);
-        const kind = next(4);
-        if (kind <= 1) while (at < text.length && !/[a-z0-9]/.test(text[at])) at++;
-        let change: { start: number; end: number; text: string };
-        if (kind <= 1 && at < text.length)
-          change = { start: at, end: at + 1, text: String.fromCharCode(97 + next(26)) };
-        else if (kind === 2) change = { start: at, end: at, text: SNIPPETS[next(SNIPPETS.length)] };
-        else change = { start: at, end: Math.min(text.length, at + 1 + next(20)), text: "" };
+        const change = randomEdit(text, text.length === 0 ? 0 : next(text.length), next, SNIPPETS);
         const newText = text.slice(0, change.start) + change.text + text.slice(change.end);
         const before = source.load(p)!.version;
         texts.set(p, newText);
@@ -150,9 +143,13 @@ describe("incremental analysis equals a from-scratch analysis after every edit",
         const kept = findingsOf(keptConfig, source);
         forgetStatementShapes();
         const freshConfig = load(new ParseCache());
-        assert.deepStrictEqual(keptSites, modelSites(freshConfig, false), `${p}, edit ${step} at ${at}: model sites`);
+        assert.deepStrictEqual(
+          keptSites,
+          modelSites(freshConfig, false),
+          `${p}, edit ${step} at ${change.start}: model sites`,
+        );
         const fresh = findingsOf(freshConfig, source);
-        assert.deepStrictEqual(kept, fresh, `${p}, edit ${step} at ${at}`);
+        assert.deepStrictEqual(kept, fresh, `${p}, edit ${step} at ${change.start}`);
         edits++;
       }
     }

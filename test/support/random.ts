@@ -17,3 +17,22 @@ export function randomBelow(seed: number): (n: number) => number {
   const next = random(seed);
   return (n) => Math.floor(next() * n);
 }
+
+/** A text edit: the characters from `start` to `end` replaced by `text`. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * A random edit at or after `at`, as typing does them: half the time a letter of a word replaced by another,
+ * a quarter one of `snippets` inserted, a quarter up to 20 characters deleted.
+ */
+export function randomEdit(text: string, at: number, next: (n: number) => number, snippets: string[]): TextEdit {
+  const kind = next(4);
+  if (kind <= 1) while (at < text.length && !/[a-z0-9]/.test(text[at])) at++;
+  if (kind <= 1 && at < text.length) return { start: at, end: at + 1, text: String.fromCharCode(97 + next(26)) };
+  if (kind === 2) return { start: at, end: at, text: snippets[next(snippets.length)] };
+  return { start: at, end: Math.min(text.length, at + 1 + next(20)), text: "" };
+}
