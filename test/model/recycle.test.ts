@@ -28,7 +28,7 @@ import { bundleSites } from "../../server/src/rules/ssl-cost";
 import type { SslContext } from "../../server/src/model/ssl-contexts";
 import { loadConfiguration, type Configuration } from "../../server/src/workspace/configuration";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/workspace/files";
-import { corpusConfigurations } from "../support/corpus-variants";
+import { pickedConfigurations } from "../support/corpus-variants";
 import { haveShared } from "../support/shared";
 import { randomBelow, randomEdit } from "../support/random";
 
@@ -245,11 +245,7 @@ describe("a model built in a retired model's contexts equals one built from scra
       this.skip();
     }
     const next = randomBelow(20261207);
-    const picked = corpusConfigurations()
-      .map((c) => ({ c, key: next(1 << 30) - (c.config.files.size > 1 ? 1 << 30 : 0) }))
-      .sort((a, b) => a.key - b.key)
-      .slice(0, 60)
-      .map((x) => x.c.config);
+    const picked = pickedConfigurations(next, 60);
     let edits = 0;
     let recycled = 0;
     for (const config of picked) {

@@ -16,7 +16,7 @@ import { loadConfiguration, type Configuration } from "../../server/src/workspac
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/workspace/files";
 import { classifyOpenedFile } from "../../server/src/workspace/classify";
 import { includesIn, type IncludeInFile } from "../../server/src/workspace/file-index";
-import { corpusConfigurations } from "../support/corpus-variants";
+import { pickedConfigurations } from "../support/corpus-variants";
 import { haveShared } from "../support/shared";
 import { randomBelow, randomEdit } from "../support/random";
 
@@ -84,13 +84,7 @@ describe("incremental analysis equals a from-scratch analysis after every edit",
       this.skip();
     }
     const next = randomBelow(20261206);
-    const all = corpusConfigurations();
-    // Several files first (an edit in one keeps the others' trees), then the rest, in a seeded order.
-    const picked = all
-      .map((c) => ({ c, key: next(1 << 30) - (c.config.files.size > 1 ? 1 << 30 : 0) }))
-      .sort((a, b) => a.key - b.key)
-      .slice(0, 80)
-      .map((x) => x.c.config);
+    const picked = pickedConfigurations(next, 80);
     let edits = 0;
     let incremental = 0;
     let multiFile = 0;

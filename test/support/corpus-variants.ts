@@ -45,6 +45,18 @@ export function corpusConfigurations(): CorpusConfiguration[] {
   return out;
 }
 
+/**
+ * `count` corpus configurations in an order `next` (a seeded randomBelow) gives: those of several files first (an
+ * edit in one keeps the others' trees), then the rest.
+ */
+export function pickedConfigurations(next: (n: number) => number, count: number): Configuration[] {
+  return corpusConfigurations()
+    .map((c) => ({ c, key: next(1 << 30) - (c.config.files.size > 1 ? 1 << 30 : 0) }))
+    .sort((a, b) => a.key - b.key)
+    .slice(0, count)
+    .map((x) => x.c.config);
+}
+
 /** Whether any file of the configuration has a syntax error (nginx would reject it before any fix). */
 export function hasSyntaxErrors(config: Configuration): boolean {
   for (const parsed of config.files.values()) if (parsed.errors.some((e) => e.severity === "error")) return true;
