@@ -186,10 +186,12 @@ function computeReport(model: ConfigModel, options: CostOptions): CostReport {
   /** Loads into an SSL_CTX already counted (a server's client *and* trusted bundle): the context is not paid twice. */
   let sharedLoads = 0;
   // One list of at most every entry's length, cut to the loads at the end: pushing the incident's 4,002
-  // loads grew it through ~100 KB of copies per keystroke.
+  // loads grew it through ~100 KB of copies per keystroke. Past ~100,000 elements `new Array(n)` is a
+  // dictionary in V8: a list of more than 50,000 (well below) starts empty and grows (an index at its length
+  // appends).
   let entries = 0;
   for (const s of sources) entries += s.plan.contexts.length;
-  const loads: BundleInfo[] = new Array<BundleInfo>(entries);
+  const loads: BundleInfo[] = entries <= 50_000 ? new Array<BundleInfo>(entries) : [];
   let loaded = 0;
   const clientCaLists: BundleInfo[] = [];
   // Which SSL_CTX each entry is (contextKey: module and owner), as one state per owner id and module: a key

@@ -235,29 +235,39 @@ const ownPassMemo = new SubtreeMemo<number>();
 /** The own passes of one location configuration, as PassStates. */
 function ownPassStates(c: ConfigContext): number {
   const d = c.directive;
-  const body = d?.block?.children;
-  if (d !== null && body !== undefined) {
+  if (d !== null && d.block !== undefined) {
     const known = ownPassMemo.get(d);
     if (known !== undefined) return known;
-    let states = 0;
-    let includes = false;
-    for (let i = 0; i < body.length; i++) {
-      const node = body[i];
-      if (node.kind !== "directive") continue;
-      if (node.name === "include") {
-        includes = true;
-        break;
-      }
-      if (isPass(node.name)) states = withPass(states, node);
-    }
-    if (!includes) {
+    const states = foldOwnStatements(d, addPass);
+    if (states !== null) {
       ownPassMemo.set(d, states);
       return states;
     }
   }
   let states = 0;
-  forEachOwnDirectiveWhere(c, isPass, (p) => (states = withPass(states, p)));
+  forEachOwnDirectiveWhere(c, isPass, (p) => (states = addPass(states, p)));
   return states;
+}
+
+/** `states` with `d` added when it is a `*_pass` (the last in a block wins). */
+function addPass(states: number, d: Directive): number {
+  return isPass(d.name) ? withPass(states, d) : states;
+}
+
+/**
+ * `step` applied to the directives written in the block of `d`, from 0, in order; null when one of them is an
+ * `include` (the included file may set anything, and may change without the block changing).
+ */
+function foldOwnStatements(d: Directive, step: (value: number, node: Directive) => number): number | null {
+  const body = d.block?.children ?? [];
+  let value = 0;
+  for (let i = 0; i < body.length; i++) {
+    const node = body[i];
+    if (node.kind !== "directive") continue;
+    if (node.name === "include") return null;
+    value = step(value, node);
+  }
+  return value;
 }
 
 /**
@@ -530,23 +540,17 @@ const serverNamesMemo = new SubtreeMemo<number>();
 
 function ownServerNames(c: ConfigContext): number {
   const d = c.directive;
-  const body = d?.block?.children;
-  if (d === null || body === undefined) return ANY_SERVER_NAME;
+  if (d === null || d.block === undefined) return ANY_SERVER_NAME;
   let bits = serverNamesMemo.get(d);
   if (bits === undefined) {
-    bits = 0;
-    for (let i = 0; i < body.length; i++) {
-      const node = body[i];
-      if (node.kind !== "directive") continue;
-      if (node.name === "include") {
-        bits = ANY_SERVER_NAME;
-        break;
-      }
-      bits |= SERVER_NAME_BIT.get(node.name) ?? 0;
-    }
+    bits = foldOwnStatements(d, addServerName) ?? ANY_SERVER_NAME;
     serverNamesMemo.set(d, bits);
   }
   return bits;
+}
+
+function addServerName(bits: number, d: Directive): number {
+  return bits | (SERVER_NAME_BIT.get(d.name) ?? 0);
 }
 
 /**
@@ -564,9 +568,13 @@ function lastSitesIn(model: ConfigModel): LastSiteIn {
     let last = byName.get(name);
     if (last === undefined) {
       const inModel = lastSiteOf(model, name, top);
-      const bit = SERVER_NAME_BIT.get(name) ?? ANY_SERVER_NAME;
-      last = (c) =>
-        c.kind !== top && c.parent !== null && (ownServerNames(c) & bit) === 0 ? inModel(c.parent) : inModel(c);
+      // Only a name ownServerNames tracks can be answered from the parent: for any other the bits say nothing.
+      const bit = SERVER_NAME_BIT.get(name);
+      last =
+        bit === undefined
+          ? inModel
+          : (c) =>
+              c.kind !== top && c.parent !== null && (ownServerNames(c) & bit) === 0 ? inModel(c.parent) : inModel(c);
       byName.set(name, last);
     }
     return last;

@@ -30,8 +30,8 @@ export interface Range {
  *
  * A directive's absolute start is its base's plus its own, found by a loop up the bases (blocks nest deeper
  * than V8's stack) and kept, for a directive with a block (every base is one), by its `Block` until the next
- * edit of any tree (`treeMoved`), so a walk that reads every range costs O(1) per node. The base and that cache are private fields: not compared by `deepStrictEqual` (the
- * relative numbers are) and not in JSON.
+ * edit of any tree (`treeMoved`), so a walk that reads every range costs O(1) per node. The base and that
+ * cache are private fields: not compared by `deepStrictEqual` (the relative numbers are) and not in JSON.
  */
 let epoch = 0;
 
