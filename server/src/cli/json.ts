@@ -10,6 +10,8 @@
 // indented by its depth), and 10,000 nested locations with `--indent 2` make about 1.8 GB, more than the
 // longest string V8 can hold (2^29 - 24 characters).
 
+import type { Payload } from "../workspace/crossplane-payload";
+
 /** Chunks of deep text handed out at once (characters). */
 const CHUNK = 1 << 20;
 
@@ -25,6 +27,29 @@ export function writeJson(value: unknown, indent: number | undefined, emit: (tex
     return;
   }
   emit(text);
+}
+
+/**
+ * `writeJson(payload)` (compact) of a payload from `buildPayloadText`: its first config's `parsed` list is
+ * `plain`, JSON text already (crossplane-text.ts). The pieces are strings and UTF-8 bytes.
+ */
+export function writePayloadText(
+  payload: Payload,
+  plain: Uint8Array | null,
+  emit: (text: string | Uint8Array) => void,
+): void {
+  if (plain === null) return writeJson(payload, undefined, emit);
+  const head = JSON.stringify({ status: payload.status, errors: payload.errors });
+  emit(head.slice(0, -1) + ',"config":[');
+  payload.config.forEach((config, i) => {
+    if (i > 0) emit(",");
+    if (i > 0) return writeJson(config, undefined, emit);
+    const { parsed: _empty, ...rest } = config;
+    emit(JSON.stringify(rest).slice(0, -1) + ',"parsed":');
+    emit(plain);
+    emit("}");
+  });
+  emit("]}");
 }
 
 /** A container being written: its entries (array items, or object keys with their values) and the next one. */

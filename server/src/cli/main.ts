@@ -15,7 +15,12 @@ import * as path from "path";
 import { isVersion } from "../cost/versions";
 import { checkDirective, enterBlock, type ContextKind } from "../parse/directives";
 import { isNginxDump } from "../rules/dump";
-import { buildPayload, type DirectiveChecker } from "../workspace/crossplane-payload";
+import {
+  buildPayload,
+  buildPayloadText,
+  type DirectiveChecker,
+  type PayloadOptions,
+} from "../workspace/crossplane-payload";
 import { dumpSource, parseDump } from "../workspace/dump";
 import { refusalText } from "../workspace/access";
 import { NodeFileSource } from "../workspace/files";
@@ -28,7 +33,7 @@ import { runFix } from "./fix";
 import { runFormat } from "./format-cmd";
 import { formatFindings, type OutputFormat } from "./format";
 import { incompleteMessage } from "./incomplete";
-import { writeJson } from "./json";
+import { writeJson, writePayloadText } from "./json";
 import { cliSource, type ReadAccess } from "./read-access";
 import { readStdin } from "./stdin";
 
@@ -243,7 +248,7 @@ export interface Io {
    * Writes output as it is (no line break added), for output handed out in chunks: `parse` of a deeply nested
    * file (cli/json.ts). Without it, the chunks are joined and given to `out`.
    */
-  write?: (s: string) => void;
+  write?: (s: string | Uint8Array) => void;
 }
 
 /**
@@ -340,10 +345,18 @@ function cmdParse(a: Parsed, io: Io): number {
   // `nginx -T` output: the payload of the configuration it holds, includes resolved within the dump.
   const text = readFile(file) ?? "";
   const dump = isNginxDump(text) ? parseDump(text) : null;
-  let payload;
+  // Compact JSON is written from the text of a main file that reads plainly (no tree: crossplane-text.ts).
+  const build =
+    indent === undefined || indent === 0
+      ? buildPayloadText
+      : (p: string, o: PayloadOptions) => ({
+          payload: buildPayload(p, o),
+          plain: null,
+        });
+  let built;
   if (dump && dump.root) {
     const source = dumpSource(dump);
-    payload = buildPayload(dump.root, {
+    built = build(dump.root, {
       ...options,
       mapPath: undefined,
       // The dump's files are in the dump (in memory), not on this disk.
@@ -352,14 +365,19 @@ function cmdParse(a: Parsed, io: Io): number {
       globFs: source,
     });
   } else {
-    payload = buildPayload(file, options);
+    built = build(file, options);
   }
+  const { payload, plain } = built;
+  const write = (emit: (s: string | Uint8Array) => void): void =>
+    plain === null ? writeJson(payload, indent, emit) : writePayloadText(payload, plain, emit);
   if (io.write) {
-    writeJson(payload, indent, io.write);
+    write(io.write);
     io.write("\n");
   } else {
     const chunks: string[] = [];
-    writeJson(payload, indent, (s) => chunks.push(s));
+    write((s) =>
+      chunks.push(typeof s === "string" ? s : Buffer.from(s.buffer, s.byteOffset, s.length).toString("utf8")),
+    );
     io.out(chunks.join("") + "\n");
   }
   return payload.status === "ok" ? 0 : 1;
@@ -616,9 +634,9 @@ export function stdioWriters(): { io: Io; failed: () => boolean } {
       stream.write(s.endsWith("\n") ? s : s + "\n");
     };
   };
-  const writeStdoutSync = (s: string): void => {
+  const writeStdoutSync = (s: string | Uint8Array): void => {
     if (stdoutClosed) return;
-    const bytes = Buffer.from(s, "utf8");
+    const bytes = typeof s === "string" ? Buffer.from(s, "utf8") : s;
     for (let done = 0; done < bytes.length;) {
       try {
         done += fs.writeSync(1, bytes, done);

@@ -10,7 +10,10 @@
 import type { Directive, Node, ParsedFile, SyntaxError } from "../parse/ast";
 import { parse } from "../parse/parser";
 import { classifyConfiguration } from "./classify";
+import { plainParsedJson, stripIfParentheses } from "./crossplane-text";
 import { expandGlob, hasMagic, joinConfPath, type GlobFs } from "./glob";
+
+export { stripIfParentheses };
 
 export interface PayloadError {
   file: string;
@@ -88,17 +91,6 @@ function dirname(p: string): string {
   return p.slice(0, i);
 }
 
-/** crossplane's `_prepare_if_args`: `if ($a = b) {` → ["$a", "=", "b"]. */
-export function stripIfParentheses(args: string[]): string[] {
-  if (args.length === 0 || !args[0].startsWith("(") || !args[args.length - 1].endsWith(")")) return args;
-  const out = args.slice();
-  out[0] = out[0].slice(1).trimStart();
-  out[out.length - 1] = out[out.length - 1].slice(0, -1).trimEnd();
-  const start = out[0] === "" ? 1 : 0;
-  const end = out.length - (out[out.length - 1] === "" ? 1 : 0);
-  return out.slice(start, end);
-}
-
 /** One open block of `buildPayload`'s walk: its statements, the next one to convert, where they go. */
 interface ConvertFrame {
   nodes: Node[];
@@ -111,140 +103,201 @@ function crossplaneLine(e: SyntaxError): number {
   return e.crossplaneLine ?? e.range.start.line + 1;
 }
 
+/** The files of one payload being built: the payload so far, the files to read, their indexes. */
+interface PayloadRun {
+  payload: Payload;
+  configDir: string;
+  queue: { file: string; ctx: string }[];
+  included: Map<string, number>;
+  options: PayloadOptions;
+}
+
+function startRun(mainPath: string, options: PayloadOptions): PayloadRun {
+  return {
+    payload: { status: "ok", errors: [], config: [] },
+    configDir: dirname(mainPath),
+    queue: [{ file: mainPath, ctx: options.checker?.mainContext ?? "main" }],
+    included: new Map<string, number>([[mainPath, 0]]),
+    options,
+  };
+}
+
+/** The payload indexes of the files an `include` names (queued when new), in the block of `context`. */
+function includeIndexes(run: PayloadRun, pattern: string, context: string, fail: (message: string) => void): number[] {
+  const indexes: number[] = [];
+  for (const target of resolveInclude(pattern, run.configDir, run.options, fail)) {
+    let index = run.included.get(target);
+    if (index === undefined) {
+      index = run.queue.length;
+      run.included.set(target, index);
+      run.queue.push({ file: target, ctx: context });
+    }
+    indexes.push(index);
+  }
+  return indexes;
+}
+
 /** Builds the crossplane payload for `mainPath` and everything it includes. */
 export function buildPayload(mainPath: string, options: PayloadOptions): Payload {
-  const payload: Payload = { status: "ok", errors: [], config: [] };
-  const configDir = dirname(mainPath);
-  const queue: { file: string; ctx: string }[] = [{ file: mainPath, ctx: options.checker?.mainContext ?? "main" }];
-  const included = new Map<string, number>([[mainPath, 0]]);
+  const run = startRun(mainPath, options);
+  for (let qi = 0; qi < run.queue.length; qi++) addFile(run, qi);
+  return options.combine ? combinePayload(run.payload) : run.payload;
+}
+
+/**
+ * `buildPayload` (not combined), with the main file's `parsed` list written as JSON text straight from its
+ * text when it reads plainly (crossplane-text.ts): then `plain` holds that text and the payload's first
+ * config has an empty `parsed` list in its place. The same JSON either way (test/workspace/crossplane-text.test.ts).
+ */
+export function buildPayloadText(
+  mainPath: string,
+  options: PayloadOptions,
+): { payload: Payload; plain: Uint8Array | null } {
+  if (options.combine) return { payload: buildPayload(mainPath, options), plain: null };
+  const run = startRun(mainPath, options);
+  const text = options.readFile(mainPath);
+  let plain: Uint8Array | null = null;
+  if (text !== null) {
+    const { queue, included } = run;
+    plain = plainParsedJson(text, {
+      context: queue[0].ctx,
+      checker: options.checker,
+      comments: options.comments === true,
+      include: options.single
+        ? undefined
+        : (pattern, context) => {
+            let failed = false;
+            const indexes = includeIndexes(run, pattern, context, () => (failed = true));
+            return failed ? null : indexes;
+          },
+    });
+    if (plain === null) {
+      // The tree path reads the file again from the start: the includes the plain reader queued are forgotten.
+      for (let i = 1; i < queue.length; i++) included.delete(queue[i].file);
+      queue.length = 1;
+    } else run.payload.config.push({ file: mainPath, status: "ok", errors: [], parsed: [] });
+  }
+  for (let qi = plain === null ? 0 : 1; qi < run.queue.length; qi++) addFile(run, qi);
+  return { payload: run.payload, plain };
+}
+
+/** Reads the file `run.queue[qi]` into the payload (its config, and the errors of the whole payload). */
+function addFile(run: PayloadRun, qi: number): void {
+  const { payload, options } = run;
   const parseText = options.parseText ?? ((_p: string, t: string) => parse(t));
+  const { file, ctx } = run.queue[qi];
+  const config: PayloadConfig = { file, status: "ok", errors: [], parsed: [] };
+  payload.config.push(config);
+  const fail = (line: number | null, message: string): void => {
+    const error = line === null ? message : `${message} in ${file}:${line}`;
+    config.status = "failed";
+    config.errors.push({ error, line });
+    payload.status = "failed";
+    payload.errors.push({ file, error, line });
+  };
 
-  for (let qi = 0; qi < queue.length; qi++) {
-    const { file, ctx } = queue[qi];
-    const config: PayloadConfig = { file, status: "ok", errors: [], parsed: [] };
-    payload.config.push(config);
-    const fail = (line: number | null, message: string): void => {
-      const error = line === null ? message : `${message} in ${file}:${line}`;
-      config.status = "failed";
-      config.errors.push({ error, line });
-      payload.status = "failed";
-      payload.errors.push({ file, error, line });
-    };
-
-    const text = options.readFile(file);
-    if (text === null) {
-      fail(null, `cannot read "${file}"`);
-      continue;
+  const text = options.readFile(file);
+  if (text === null) {
+    fail(null, `cannot read "${file}"`);
+    return;
+  }
+  const tree = parseText(file, text);
+  if (qi > 0 && options.shownOnlyIfConfiguration) {
+    const c = classifyConfiguration(tree, ctx === "custom");
+    if (!c.configuration) {
+      fail(null, `"${file}" does not read as nginx configuration (${c.reason}); its content is not shown`);
+      return;
     }
-    const tree = parseText(file, text);
-    if (qi > 0 && options.shownOnlyIfConfiguration) {
-      const c = classifyConfiguration(tree, ctx === "custom");
-      if (!c.configuration) {
-        fail(null, `"${file}" does not read as nginx configuration (${c.reason}); its content is not shown`);
+  }
+  // crossplane gives up on a file at its first brace error: nothing after it, and `parsed: []`.
+  const fatal = tree.errors.find((e) => e.fatalForCrossplane);
+  const cutoff = fatal ? fatal.range.start.offset : Infinity;
+  // Warnings (a comment running past a lone CR) are ours: crossplane's errors are nginx's.
+  const syntaxErrors = tree.errors
+    .filter((e) => e.severity === "error" && !e.fatalForCrossplane && e.range.start.offset < cutoff)
+    .map((e) => ({ offset: e.range.start.offset, line: crossplaneLine(e), message: e.message, used: false }));
+  let nextSyntax = 0;
+  // Syntax errors are reported in document order, interleaved with include and check errors.
+  const flushSyntaxErrorsBefore = (offset: number): void => {
+    while (nextSyntax < syntaxErrors.length && syntaxErrors[nextSyntax].offset <= offset) {
+      const e = syntaxErrors[nextSyntax++];
+      fail(e.line, e.message);
+    }
+  };
+
+  // Indexed loops and no intermediate arrays: this runs once per statement of every file, mostly before
+  // V8 has optimised it (a CLI process is short). An explicit stack of open blocks instead of recursion:
+  // nginx accepts 13,000 nested locations (test/parse/deep-input.test.ts), deeper than V8's stack.
+  // A block's statement is pushed when its block is entered (its `block` array filled afterwards), so
+  // statements, errors and checks come in the same document order as a recursive walk.
+  const parsed: PayloadStatement[] = [];
+  const stack: ConvertFrame[] = [{ nodes: tree.children, index: 0, context: ctx, out: parsed }];
+  blocks: while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    const { nodes, out, context } = frame;
+    // The block's statements up to the next one that opens a block (which is read first).
+    while (frame.index < nodes.length) {
+      const node = nodes[frame.index++];
+      // The numbers, not `range` (which makes three objects per read: parse/ast.ts).
+      const offset = node.startOffset;
+      if (offset >= cutoff) {
+        // Everything after the cutoff is dropped, in this block and in those around it.
+        stack.length = 0;
+        break blocks;
+      }
+      if (nextSyntax < syntaxErrors.length) flushSyntaxErrorsBefore(offset);
+      const line = node.startLine + 1;
+      if (node.kind === "comment") {
+        if (options.comments) out.push(commentStmt(file, options, line, node.text));
         continue;
       }
-    }
-    // crossplane gives up on a file at its first brace error: nothing after it, and `parsed: []`.
-    const fatal = tree.errors.find((e) => e.fatalForCrossplane);
-    const cutoff = fatal ? fatal.range.start.offset : Infinity;
-    // Warnings (a comment running past a lone CR) are ours: crossplane's errors are nginx's.
-    const syntaxErrors = tree.errors
-      .filter((e) => e.severity === "error" && !e.fatalForCrossplane && e.range.start.offset < cutoff)
-      .map((e) => ({ offset: e.range.start.offset, line: crossplaneLine(e), message: e.message, used: false }));
-    let nextSyntax = 0;
-    // Syntax errors are reported in document order, interleaved with include and check errors.
-    const flushSyntaxErrorsBefore = (offset: number): void => {
-      while (nextSyntax < syntaxErrors.length && syntaxErrors[nextSyntax].offset <= offset) {
-        const e = syntaxErrors[nextSyntax++];
-        fail(e.line, e.message);
-      }
-    };
-
-    // Indexed loops and no intermediate arrays: this runs once per statement of every file, mostly before
-    // V8 has optimised it (a CLI process is short). An explicit stack of open blocks instead of recursion:
-    // nginx accepts 13,000 nested locations (test/parse/deep-input.test.ts), deeper than V8's stack.
-    // A block's statement is pushed when its block is entered (its `block` array filled afterwards), so
-    // statements, errors and checks come in the same document order as a recursive walk.
-    const parsed: PayloadStatement[] = [];
-    const stack: ConvertFrame[] = [{ nodes: tree.children, index: 0, context: ctx, out: parsed }];
-    blocks: while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      const { nodes, out, context } = frame;
-      // The block's statements up to the next one that opens a block (which is read first).
-      while (frame.index < nodes.length) {
-        const node = nodes[frame.index++];
-        // The numbers, not `range` (which makes three objects per read: parse/ast.ts).
-        const offset = node.startOffset;
-        if (offset >= cutoff) {
-          // Everything after the cutoff is dropped, in this block and in those around it.
-          stack.length = 0;
-          break blocks;
-        }
-        if (nextSyntax < syntaxErrors.length) flushSyntaxErrorsBefore(offset);
-        const line = node.startLine + 1;
-        if (node.kind === "comment") {
-          if (options.comments) out.push(commentStmt(file, options, line, node.text));
-          continue;
-        }
-        if (node.name === "" && node.terminator === "{") continue; // `{` without a name: reported by the scanner
-        const d: Directive = node;
-        const words = d.args;
-        const n = words.length;
-        // A copy of the words overwritten with their values: exact size (an array grown by `push` gets room
-        // for 16 elements) and still "packed" (`new Array(n)` is "holey", which JSON.stringify serialises
-        // element by element, twice as slowly).
-        let args = words.slice() as unknown as string[];
-        for (let i = 0; i < n; i++) args[i] = words[i].value;
-        if (d.lua) args.push(d.lua.code);
-        if (d.name === "if") args = stripIfParentheses(args);
-        if (options.checker) {
-          const problems = options.checker.check({
-            name: d.name,
-            argCount: d.args.length,
-            terminator: d.terminator,
-            context,
-          });
-          if (problems.length > 0) {
-            for (const p of problems) fail(line, p.message);
-            continue; // crossplane drops a statement that fails a check (and the block it opens)
-          }
-        }
-        let includes: number[] | undefined;
-        if (!options.single && d.name === "include" && n > 0) {
-          includes = [];
-          for (const target of resolveInclude(words[0].value, configDir, options, (m) => fail(line, m))) {
-            let index = included.get(target);
-            if (index === undefined) {
-              index = queue.length;
-              included.set(target, index);
-              queue.push({ file: target, ctx: context });
-            }
-            includes.push(index);
-          }
-        }
-        const block: PayloadStatement[] | undefined = d.block ? [] : undefined;
-        out.push(
-          options.combine
-            ? combinedStmtOf(file, d.name, line, args, includes, block)
-            : stmtWith(d.name, line, args, includes, block),
-        );
-        // crossplane 0.5.8 emits comments found between arguments even when comments are off.
-        const comments = d.argComments;
-        for (let i = 0; i < comments.length; i++) out.push(commentStmt(file, options, line, comments[i].text));
-        if (d.block && block) {
-          const inner = options.checker ? options.checker.enterBlock(context, d.name) : context;
-          stack.push({ nodes: d.block.children, index: 0, context: inner, out: block });
-          continue blocks;
+      if (node.name === "" && node.terminator === "{") continue; // `{` without a name: reported by the scanner
+      const d: Directive = node;
+      const words = d.args;
+      const n = words.length;
+      // A copy of the words overwritten with their values: exact size (an array grown by `push` gets room
+      // for 16 elements) and still "packed" (`new Array(n)` is "holey", which JSON.stringify serialises
+      // element by element, twice as slowly).
+      let args = words.slice() as unknown as string[];
+      for (let i = 0; i < n; i++) args[i] = words[i].value;
+      if (d.lua) args.push(d.lua.code);
+      if (d.name === "if") args = stripIfParentheses(args);
+      if (options.checker) {
+        const problems = options.checker.check({
+          name: d.name,
+          argCount: d.args.length,
+          terminator: d.terminator,
+          context,
+        });
+        if (problems.length > 0) {
+          for (const p of problems) fail(line, p.message);
+          continue; // crossplane drops a statement that fails a check (and the block it opens)
         }
       }
-      stack.pop();
+      let includes: number[] | undefined;
+      if (!options.single && d.name === "include" && n > 0)
+        includes = includeIndexes(run, words[0].value, context, (m) => fail(line, m));
+      const block: PayloadStatement[] | undefined = d.block ? [] : undefined;
+      out.push(
+        options.combine
+          ? combinedStmtOf(file, d.name, line, args, includes, block)
+          : stmtWith(d.name, line, args, includes, block),
+      );
+      // crossplane 0.5.8 emits comments found between arguments even when comments are off.
+      const comments = d.argComments;
+      for (let i = 0; i < comments.length; i++) out.push(commentStmt(file, options, line, comments[i].text));
+      if (d.block && block) {
+        const inner = options.checker ? options.checker.enterBlock(context, d.name) : context;
+        stack.push({ nodes: d.block.children, index: 0, context: inner, out: block });
+        continue blocks;
+      }
     }
-
-    flushSyntaxErrorsBefore(Infinity);
-    if (fatal) fail(crossplaneLine(fatal), fatal.message);
-    else config.parsed = parsed;
+    stack.pop();
   }
-  return options.combine ? combinePayload(payload) : payload;
+
+  flushSyntaxErrorsBefore(Infinity);
+  if (fatal) fail(crossplaneLine(fatal), fatal.message);
+  else config.parsed = parsed;
 }
 
 /**

@@ -8,7 +8,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { isUtf8 } from "buffer";
+import { isAscii, isUtf8 } from "buffer";
 import type { ParsedFile, Range } from "../parse/ast";
 import { updateParseAll, type RangeChange, type TextChange } from "../parse/incremental";
 import { forgetChangedBlocks } from "./subtree-memo";
@@ -137,6 +137,9 @@ function firstInvalidUtf8Byte(buf: Uint8Array): number {
  */
 export function decodeConfigBytes(buf: Uint8Array): { text: string; problems: FileProblem[] } {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  // Most configurations are ASCII: read as Latin-1, the same text without UTF-8 decoding (1.3 MB: about half
+  // the time of the UTF-8 decoder here, and the file is read on every `parse` and cold `check`).
+  if (isAscii(b)) return { text: b.toString("latin1"), problems: [] };
   // Buffer#toString keeps a leading BOM (TextDecoder would drop it) and substitutes U+FFFD.
   const text = b.toString("utf8");
   const problems: FileProblem[] = [];
