@@ -1,5 +1,5 @@
-// rules/dump.ts isNginxDumpRead: whether a text is `nginx -T` output, read in parts and only through the
-// first line that decides, must say what isNginxDump says of the whole text. Random texts built from the
+// rules/dump.ts isNginxDump and isNginxDumpRead: whether a text is `nginx -T` output, read whole or in parts,
+// only through the first line that decides, must say what the definition says of the whole text. Random texts built from the
 // lines that matter (headers, nginx's messages, blank lines, CR, lone CR, configuration) and corpus files,
 // each read in random-sized parts; and it reads only the start of a large configuration.
 
@@ -9,6 +9,20 @@ import * as path from "path";
 import { isNginxDump, isNginxDumpRead } from "../../server/src/rules/dump";
 import { random } from "../support/random";
 import { CORPUS, haveShared, readManifest } from "../support/shared";
+
+/**
+ * The definition, over the whole text: a `# configuration file …:` header, and before it only blank lines
+ * and nginx's own `nginx: …` messages (what isNginxDump read before it read only the first lines).
+ */
+function wholeTextVerdict(text: string): boolean {
+  const m = /^# configuration file .+:\r?$/m.exec(text);
+  if (!m) return false;
+  const before = text
+    .slice(0, m.index)
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
+  return before.every((l) => /^nginx: /.test(l));
+}
 
 const LINES = [
   "# configuration file /etc/nginx/nginx.conf:",
@@ -26,7 +40,7 @@ const LINES = [
 ];
 
 describe("rules/dump: telling nginx -T output from its first lines", function () {
-  it("says what isNginxDump says, read in parts of any size", function () {
+  it("says what the whole text says, read whole or in parts of any size", function () {
     const next = random(7);
     const pick = (n: number): number => Math.floor(next() * (n + 1));
     const texts: string[] = [];
@@ -47,9 +61,10 @@ describe("rules/dump: telling nginx -T output from its first lines", function ()
       const part = 1 + pick(20);
       // Each read is cut to a random size: the reader must not depend on where a part ends.
       const read = (a: number, b: number): string => text.slice(a, Math.min(b, a + part));
-      const expected = isNginxDump(text);
+      const expected = wholeTextVerdict(text);
       if (expected) dumps++;
       assert.strictEqual(isNginxDumpRead(read, text.length), expected, JSON.stringify(text.slice(0, 300)));
+      assert.strictEqual(isNginxDump(text), expected, JSON.stringify(text.slice(0, 300)));
     }
     assert.ok(dumps > 100 && dumps < texts.length - 100, `${dumps} dumps of ${texts.length}`);
   });
