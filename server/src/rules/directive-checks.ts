@@ -9,7 +9,7 @@
 
 import type { Directive, Word } from "../parse/ast";
 import { checkDirective, enterBlock, type ContextKind, type DirectiveProblem } from "../parse/directives";
-import { walk, type Configuration } from "../workspace/configuration";
+import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 import type { Finding, RuleOptions } from "./types";
 
@@ -114,6 +114,19 @@ interface Seed {
 const subtreeSeeds = new SubtreeMemo<{ context: ContextKind; options: string; seeds: Seed[] }>();
 
 export function directiveFindings(config: Configuration, options: RuleOptions): Finding[] {
+  const check = directiveCheck(config, options);
+  walk(config, check.visitor);
+  return check.findings;
+}
+
+/**
+ * The rule as a visitor of `walk` and the findings it adds while walking: rules/index.ts walks it together
+ * with the reuseport rule's (one walk of every statement instead of two on a server's first analysis).
+ */
+export function directiveCheck(
+  config: Configuration,
+  options: RuleOptions,
+): { visitor: ConfigVisitor; findings: Finding[] } {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const stack: ContextKind[] = [rootContextKind(config.root.context)];
@@ -152,7 +165,7 @@ export function directiveFindings(config: Configuration, options: RuleOptions): 
         `"${s.d.name}" (line ${s.d.nameWord.startLine + 1})`,
     });
   };
-  walk(config, {
+  const visitor: ConfigVisitor = {
     enter(d: Directive, info) {
       const context = stack[stack.length - 1];
       const path = info.file.path;
@@ -187,8 +200,8 @@ export function directiveFindings(config: Configuration, options: RuleOptions): 
         subtreeSeeds.set(d, { context: block.context, options: checkedWith, seeds: seeds.slice(block.start) });
       else if (open.length > 0) open[open.length - 1].keep = false;
     },
-  });
-  return findings;
+  };
+  return { visitor, findings };
 }
 
 /**

@@ -1,14 +1,15 @@
 // Runs every rule over a loaded configuration. The CLI and the language server call only this.
 
+import type { Directive } from "../parse/ast";
 import { buildModel, type ConfigModel } from "../model";
-import type { Configuration } from "../workspace/configuration";
+import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
-import { directiveFindings } from "./directive-checks";
+import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
-import { reuseportFindings } from "./reuseport-config-test";
+import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
@@ -52,9 +53,13 @@ export function* checkSteps(
   const findings: Finding[] = [];
   for (const f of syntaxFindings(config)) findings.push(f);
   yield;
-  for (const f of directiveFindings(config, options)) findings.push(f);
-  yield;
-  for (const f of reuseportFindings(config, options)) findings.push(f);
+  // The two rules that read every statement, in one walk: the walk itself was most of each rule's time on a
+  // server's first analysis (cold code; large-config, CPU profiles of issue 13).
+  const directive = directiveCheck(config, options);
+  const reuseport = reuseportCheck(options);
+  walkTogether(config, [directive.visitor, reuseport.visitor]);
+  for (const f of directive.findings) findings.push(f);
+  for (const f of reuseport.findings()) findings.push(f);
   for (const rule of MODEL_RULES) {
     yield;
     for (const f of rule(model, options)) findings.push(f);
@@ -65,6 +70,36 @@ export function* checkSteps(
     (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset,
   );
   return findings;
+}
+
+/**
+ * `walk` with several visitors at once, each seeing exactly what a walk of its own would show it: a visitor
+ * whose `enter` says false is not called again inside that directive's block (or the files of its include),
+ * nor its `leave`, while the others walk on; the block is skipped when every visitor skips it.
+ */
+export function walkTogether(config: Configuration, visitors: readonly ConfigVisitor[]): void {
+  // Per visitor, the directive it skipped and the walk has not left yet (null: it is walking).
+  const skipping: (Directive | null)[] = visitors.map(() => null);
+  walk(config, {
+    enter(d, info) {
+      let walking = false;
+      for (let i = 0; i < visitors.length; i++) {
+        if (skipping[i] !== null) continue;
+        if (visitors[i].enter?.(d, info) === false) skipping[i] = d;
+        else walking = true;
+      }
+      if (walking) return undefined;
+      // Nobody enters: the walk will not leave it either.
+      for (let i = 0; i < visitors.length; i++) if (skipping[i] === d) skipping[i] = null;
+      return false;
+    },
+    leave(d, info) {
+      for (let i = 0; i < visitors.length; i++) {
+        if (skipping[i] === d) skipping[i] = null;
+        else if (skipping[i] === null) visitors[i].leave?.(d, info);
+      }
+    },
+  });
 }
 
 /**
