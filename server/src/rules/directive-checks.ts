@@ -214,14 +214,18 @@ function lostSemicolon(d: Directive, context: ContextKind, options: RuleOptions)
   // A statement's words all have its directive as their base (parse/ast.ts), so their relative lines compare
   // as the absolute ones do. Reading `range` here made two Range and four Position objects per word of every
   // statement: 63 ms of a server start on large-config (CPU profile of issue 13), nearly all in `get range`.
+  const args = d.args;
+  // Words follow one another, each starting where (or after) the one before ends: when the last starts on the
+  // name's line, every word is on it and none starts a line (most statements; nothing more is read of them).
+  if (args.length === 0 || args[args.length - 1].relStartLine === d.nameWord.relStartLine) return null;
   let prevLine = d.nameWord.relEndLine;
-  for (let i = 0; i < d.args.length; i++) {
-    const w = d.args[i];
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i];
     const startsLine = w.relStartLine > prevLine;
     prevLine = w.relEndLine;
     if (!startsLine || w.quote !== null || !/^[a-z_][a-z0-9_]*$/.test(w.value)) continue;
     const problems = checkDirective(
-      { name: w.value, argCount: d.args.length - i - 1, terminator: d.terminator, context },
+      { name: w.value, argCount: args.length - i - 1, terminator: d.terminator, context },
       { strict: true, checkContext: true, checkArgs: true, version: options.nginxVersion },
     );
     if (problems.length === 0) return w;
