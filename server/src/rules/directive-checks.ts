@@ -9,7 +9,7 @@
 
 import type { Directive, Word } from "../parse/ast";
 import { checkDirective, enterBlock, type ContextKind, type DirectiveProblem } from "../parse/directives";
-import { walk, type Configuration } from "../workspace/configuration";
+import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 import type { Finding, RuleOptions } from "./types";
 
@@ -114,6 +114,19 @@ interface Seed {
 const subtreeSeeds = new SubtreeMemo<{ context: ContextKind; options: string; seeds: Seed[] }>();
 
 export function directiveFindings(config: Configuration, options: RuleOptions): Finding[] {
+  const check = directiveCheck(config, options);
+  walk(config, check.visitor);
+  return check.findings;
+}
+
+/**
+ * The rule as a visitor of `walk` and the findings it adds while walking: rules/index.ts walks it together
+ * with the reuseport rule's (one walk of every statement instead of two on a server's first analysis).
+ */
+export function directiveCheck(
+  config: Configuration,
+  options: RuleOptions,
+): { visitor: ConfigVisitor; findings: Finding[] } {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const stack: ContextKind[] = [rootContextKind(config.root.context)];
@@ -152,7 +165,7 @@ export function directiveFindings(config: Configuration, options: RuleOptions): 
         `"${s.d.name}" (line ${s.d.nameWord.startLine + 1})`,
     });
   };
-  walk(config, {
+  const visitor: ConfigVisitor = {
     enter(d: Directive, info) {
       const context = stack[stack.length - 1];
       const path = info.file.path;
@@ -187,8 +200,8 @@ export function directiveFindings(config: Configuration, options: RuleOptions): 
         subtreeSeeds.set(d, { context: block.context, options: checkedWith, seeds: seeds.slice(block.start) });
       else if (open.length > 0) open[open.length - 1].keep = false;
     },
-  });
-  return findings;
+  };
+  return { visitor, findings };
 }
 
 /**
@@ -201,14 +214,18 @@ function lostSemicolon(d: Directive, context: ContextKind, options: RuleOptions)
   // A statement's words all have its directive as their base (parse/ast.ts), so their relative lines compare
   // as the absolute ones do. Reading `range` here made two Range and four Position objects per word of every
   // statement: 63 ms of a server start on large-config (CPU profile of issue 13), nearly all in `get range`.
+  const args = d.args;
+  // Words follow one another, each starting where (or after) the one before ends: when the last starts on the
+  // name's line, every word is on it and none starts a line (most statements; nothing more is read of them).
+  if (args.length === 0 || args[args.length - 1].relStartLine === d.nameWord.relStartLine) return null;
   let prevLine = d.nameWord.relEndLine;
-  for (let i = 0; i < d.args.length; i++) {
-    const w = d.args[i];
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i];
     const startsLine = w.relStartLine > prevLine;
     prevLine = w.relEndLine;
     if (!startsLine || w.quote !== null || !/^[a-z_][a-z0-9_]*$/.test(w.value)) continue;
     const problems = checkDirective(
-      { name: w.value, argCount: d.args.length - i - 1, terminator: d.terminator, context },
+      { name: w.value, argCount: args.length - i - 1, terminator: d.terminator, context },
       { strict: true, checkContext: true, checkArgs: true, version: options.nginxVersion },
     );
     if (problems.length === 0) return w;

@@ -1,14 +1,15 @@
 // Runs every rule over a loaded configuration. The CLI and the language server call only this.
 
+import type { Directive } from "../parse/ast";
 import { buildModel, type ConfigModel } from "../model";
-import type { Configuration } from "../workspace/configuration";
+import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
-import { directiveFindings } from "./directive-checks";
+import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
-import { reuseportFindings } from "./reuseport-config-test";
+import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
@@ -52,9 +53,13 @@ export function* checkSteps(
   const findings: Finding[] = [];
   for (const f of syntaxFindings(config)) findings.push(f);
   yield;
-  for (const f of directiveFindings(config, options)) findings.push(f);
-  yield;
-  for (const f of reuseportFindings(config, options)) findings.push(f);
+  // The two rules that read every statement, in one walk: the walk itself was most of each rule's time on a
+  // server's first analysis (cold code; large-config, CPU profiles of issue 13).
+  const directive = directiveCheck(config, options);
+  const reuseport = reuseportCheck(options);
+  walkTogether(config, directive.visitor, reuseport.visitor);
+  for (const f of directive.findings) findings.push(f);
+  for (const f of reuseport.findings()) findings.push(f);
   for (const rule of MODEL_RULES) {
     yield;
     for (const f of rule(model, options)) findings.push(f);
@@ -65,6 +70,35 @@ export function* checkSteps(
     (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset,
   );
   return findings;
+}
+
+/**
+ * `walk` with two visitors at once, each seeing exactly what a walk of its own would show it: a visitor whose
+ * `enter` says false is not called again inside that directive's block (or the files of its include), nor its
+ * `leave`, while the other walks on; the block is skipped when both skip it. Two named visitors, the two
+ * rules it serves: no list to loop over per statement.
+ */
+export function walkTogether(config: Configuration, a: ConfigVisitor, b: ConfigVisitor): void {
+  // The directive each visitor skipped that the walk has not left yet (null: it is walking).
+  let skippingA: Directive | null = null;
+  let skippingB: Directive | null = null;
+  walk(config, {
+    enter(d, info) {
+      if (skippingA === null && a.enter?.(d, info) === false) skippingA = d;
+      if (skippingB === null && b.enter?.(d, info) === false) skippingB = d;
+      if (skippingA === null || skippingB === null) return undefined;
+      // Neither enters: the walk will not leave it either.
+      if (skippingA === d) skippingA = null;
+      if (skippingB === d) skippingB = null;
+      return false;
+    },
+    leave(d, info) {
+      if (skippingA === d) skippingA = null;
+      else if (skippingA === null) a.leave?.(d, info);
+      if (skippingB === d) skippingB = null;
+      else if (skippingB === null) b.leave?.(d, info);
+    },
+  });
 }
 
 /**

@@ -15,7 +15,7 @@
 
 import type { Directive, Word } from "../parse/ast";
 import { compareVersions, resolveVersions, type ResolvedVersion } from "../cost/versions";
-import { walk, type Configuration } from "../workspace/configuration";
+import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 import type { ConfigTestEvidence } from "../workspace/facts";
 import type { Finding, RelatedLocation, RuleOptions, Severity } from "./types";
@@ -110,6 +110,16 @@ interface ListenSeed {
 const blockListens = new SubtreeMemo<{ module: string; statements: number; listens: ListenSeed[] }>();
 
 export function reuseportFindings(config: Configuration, options: RuleOptions): Finding[] {
+  const check = reuseportCheck(options);
+  walk(config, check.visitor);
+  return check.findings();
+}
+
+/**
+ * The rule as a visitor of `walk` and the findings once the walk is done: rules/index.ts walks it together
+ * with the directive rule's (one walk of every statement instead of two on a server's first analysis).
+ */
+export function reuseportCheck(options: RuleOptions): { visitor: ConfigVisitor; findings(): Finding[] } {
   const listens: ReuseportListen[] = [];
   const seen = new Set<string>();
   const main: { workerProcesses?: MainDirective; masterProcess?: MainDirective } = {};
@@ -125,7 +135,7 @@ export function reuseportFindings(config: Configuration, options: RuleOptions): 
     seen.add(key);
     listens.push({ directive: d, word, path, module, address: d.args[0]?.value ?? "", order: at });
   };
-  walk(config, {
+  const visitor: ConfigVisitor = {
     enter(d, info) {
       order++;
       const ctx = info.context;
@@ -167,7 +177,16 @@ export function reuseportFindings(config: Configuration, options: RuleOptions): 
         blockListens.set(d, { module: block.module, statements: order - block.order + 1, listens: mine });
       } else if (open.length > 0) open[open.length - 1].keep = false;
     },
-  });
+  };
+  return { visitor, findings: () => findingsOf(listens, main, options) };
+}
+
+/** The findings of the listens and main-level directives a walk found. */
+function findingsOf(
+  listens: readonly ReuseportListen[],
+  main: { workerProcesses?: MainDirective; masterProcess?: MainDirective },
+  options: RuleOptions,
+): Finding[] {
   if (listens.length === 0) return [];
 
   const nginx = resolveVersions(options).nginx;
