@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "../../server/src/parse/parser";
 import { deepStrictEqualPlain } from "../support/plain-tree";
-import { random as seeded } from "../support/random";
+import { mutant, random as seeded } from "../support/random";
 import { CORPUS, haveShared, readManifest } from "../support/shared";
 
 function corpusTexts(): { file: string; text: string }[] {
@@ -58,14 +58,7 @@ describe("the scanner's whole leaf blocks build nearley's tree", function () {
     const rnd = seeded(20261206);
     for (let i = 0; i < 3000; i++) {
       const { file, text } = texts[Math.floor(rnd() * texts.length)];
-      let t = text;
-      for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
-        const at = Math.floor(rnd() * (t.length + 1));
-        t =
-          rnd() < 0.7
-            ? t.slice(0, at) + PIECES[Math.floor(rnd() * PIECES.length)] + t.slice(at)
-            : t.slice(0, at) + t.slice(at + 1);
-      }
+      const t = mutant(text, rnd, PIECES);
       assertSameParse(t, `${file} mutant ${i}`);
     }
   });

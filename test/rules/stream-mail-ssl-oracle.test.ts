@@ -39,7 +39,7 @@ import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { NodeFileSource } from "../../server/src/workspace/files";
 import { writeSelfSignedPair } from "../support/certs";
 import { oracleVersions } from "../support/nginx";
-import { freePort } from "../support/nginx-run";
+import { freePorts } from "../support/nginx-run";
 import { nginxBinary, REPO } from "../support/shared";
 import { fileOpens, haveStrace } from "../support/strace";
 
@@ -177,8 +177,7 @@ describe("stream and mail server SSL contexts against the real nginx -t (strace 
         const trusted = path.join(dir, "trusted-ca.pem");
         fs.copyFileSync(path.join(dir, "cert.pem"), client);
         fs.copyFileSync(path.join(dir, "cert.pem"), trusted);
-        const ports: number[] = [];
-        for (let i = 0; i < 4; i++) ports.push(await freePort());
+        const ports = await freePorts(4);
         const conf = path.join(dir, "nginx.conf");
         fs.writeFileSync(conf, v.conf(dir, ports));
 
@@ -230,8 +229,7 @@ describe("stream and mail server SSL contexts against the real nginx -t (strace 
       writeSelfSignedPair(dir);
       const client = path.join(dir, "client-ca.pem");
       fs.copyFileSync(path.join(dir, "cert.pem"), client);
-      const p: number[] = [];
-      for (let i = 0; i < 4; i++) p.push(await freePort());
+      const p = await freePorts(4);
       const conf = path.join(dir, "nginx.conf");
       // starttls at mail level, off in the third server: two SSL contexts, each reading the list twice.
       fs.writeFileSync(

@@ -20,6 +20,32 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `n` different free ports: each picked while the ones before it are still held, so the kernel cannot hand
+ * the same port out twice (asked one after the other, `freePort` can: nginx -t then failed with "duplicate
+ * address and port pair" under load).
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const held: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const srv = net.createServer();
+      srv.unref();
+      held.push(srv);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          srv.on("error", reject);
+          srv.listen(0, "127.0.0.1", () => resolve((srv.address() as net.AddressInfo).port));
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(held.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  }
+}
+
 /** The lines a main configuration needs to run as an unprivileged foreground nginx in `dir`. */
 export function runnableHead(dir: string): string[] {
   return [

@@ -36,3 +36,19 @@ export function randomEdit(text: string, at: number, next: (n: number) => number
   if (kind === 2) return { start: at, end: at, text: snippets[next(snippets.length)] };
   return { start: at, end: Math.min(text.length, at + 1 + next(20)), text: "" };
 }
+
+/**
+ * `text` with one to three mistakes at random places, each one of `pieces` typed (seven times in ten) or a
+ * character deleted: the mutants of the tests that compare two readers of the same text.
+ */
+export function mutant(text: string, rnd: () => number, pieces: readonly string[]): string {
+  let t = text;
+  for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
+    const at = Math.floor(rnd() * (t.length + 1));
+    t =
+      rnd() < 0.7
+        ? t.slice(0, at) + pieces[Math.floor(rnd() * pieces.length)] + t.slice(at)
+        : t.slice(0, at) + t.slice(at + 1);
+  }
+  return t;
+}

@@ -17,7 +17,7 @@ import {
 } from "../../server/src/workspace/crossplane-payload";
 import { plainParsedJson } from "../../server/src/workspace/crossplane-text";
 import { nestedLocations } from "../support/deep-inputs";
-import { random as seeded } from "../support/random";
+import { mutant, random as seeded } from "../support/random";
 import { CORPUS, haveShared, readManifest } from "../support/shared";
 
 /** The directive checks as the CLI runs them (cli/main.ts `memoisedChecker`, unmemoised). */
@@ -178,14 +178,7 @@ describe("parse: the compact JSON written from the text equals the tree's", func
     let plain = 0;
     for (let i = 0; i < 4000; i++) {
       const { file, text } = texts[Math.floor(rnd() * texts.length)];
-      let t = text;
-      for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
-        const at = Math.floor(rnd() * (t.length + 1));
-        t =
-          rnd() < 0.7
-            ? t.slice(0, at) + PIECES[Math.floor(rnd() * PIECES.length)] + t.slice(at)
-            : t.slice(0, at) + t.slice(at + 1);
-      }
+      const t = mutant(text, rnd, PIECES);
       const set = OPTION_SETS[i % OPTION_SETS.length];
       const options: PayloadOptions = { ...set.options, readFile: reader(new Map([[file, t]])) };
       if (assertSame(file, options, `${file} mutant ${i} (${set.name})`).plain) plain++;

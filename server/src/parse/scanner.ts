@@ -169,20 +169,21 @@ interface OpenBlock {
   offset: number;
 }
 
-const SPACE = 0x20;
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
-const SEMI = 0x3b;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const HASH = 0x23;
-const DQUOTE = 0x22;
-const SQUOTE = 0x27;
-const BACKSLASH = 0x5c;
-const DOLLAR = 0x24;
+// The characters the scanner (and workspace/crossplane-text.ts, which reads the same words) tells apart.
+export const SPACE = 0x20;
+export const TAB = 0x09;
+export const LF = 0x0a;
+export const CR = 0x0d;
+export const SEMI = 0x3b;
+export const LBRACE = 0x7b;
+export const RBRACE = 0x7d;
+export const HASH = 0x23;
+export const DQUOTE = 0x22;
+export const SQUOTE = 0x27;
+export const BACKSLASH = 0x5c;
+export const DOLLAR = 0x24;
 
-const LUA_BLOCK_SUFFIX = "_by_lua_block";
+export const LUA_BLOCK_SUFFIX = "_by_lua_block";
 
 /** Slots of the word table (a power of two); longer words than INTERN_MAX_LENGTH are rarely repeated. */
 const INTERN_SLOTS = 4096;

@@ -15,23 +15,25 @@
 // test/workspace/crossplane-text.test.ts asserts the same JSON text both ways on every corpus file and on
 // seeded mutants of them, and that this writer is the one that answers for most corpus files.
 
+import {
+  BACKSLASH,
+  CR,
+  DOLLAR,
+  DQUOTE,
+  HASH,
+  LBRACE,
+  LF,
+  LUA_BLOCK_SUFFIX,
+  RBRACE,
+  SEMI,
+  SPACE,
+  SQUOTE,
+  TAB,
+} from "../parse/scanner";
 import type { DirectiveChecker } from "./crossplane-payload";
 
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const DQUOTE = 34;
-const HASH = 35;
-const DOLLAR = 36;
-const SQUOTE = 39;
-const RPAREN = 41;
-const SEMI = 59;
-const BACKSLASH = 92;
-const LBRACE = 123;
-const RBRACE = 125;
+const RPAREN = 0x29;
 const BOM = 0xfeff;
-const LUA_BLOCK_SUFFIX = "_by_lua_block";
 
 /** What the payload of the file needs besides its text (`buildPayload`'s options for one file). */
 export interface PlainFileOptions {
