@@ -142,18 +142,76 @@ export interface DirectiveCheckOptions {
 // checks off). `typeof import(…)` keeps the file in the TypeScript program, so that tsc still copies it next
 // to the compiled module (out/) as it did for the static import.
 // A Map, not the object: names such as `constructor` must not find Object.prototype.
-let variantsByNameCache: ReadonlyMap<string, readonly DirectiveVariant[]> | undefined;
-let tableCache: DirectiveTable | undefined;
+let variantsByNameCache: VariantsByName | undefined;
+let tableCache: DirectiveTable | TableLines | undefined;
 
-function table(): DirectiveTable {
+/** What `variantsByName` answers: the registrations of a name, and every name in the table's order. */
+interface VariantsByName {
+  get(name: string): readonly DirectiveVariant[] | undefined;
+  keys(): Iterable<string>;
+}
+
+/**
+ * The table as the bundles ship it (scripts/bundle.mjs writes dist/directives.json with one directive per
+ * line, and the bundle's stand-in for the JSON file gives its text): a name's registrations are parsed when
+ * it is first asked for. A first analysis or a `parse` asks for a few hundred of the ~1,000 names; parsing
+ * the whole 360 kB was ~12 ms of every start (CPU profiles of a server start and of `parse`).
+ */
+interface TableLines {
+  lines: string;
+}
+
+function table(): DirectiveTable | TableLines {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const json = require("../../data/directives.json") as typeof import("../../data/directives.json");
-  tableCache ??= json as unknown as DirectiveTable;
+  tableCache ??= json as unknown as DirectiveTable | TableLines;
   return tableCache;
 }
 
-function variantsByName(): ReadonlyMap<string, readonly DirectiveVariant[]> {
-  variantsByNameCache ??= new Map(Object.entries(table().directives));
+/** The table's head (`about`, `sources`, `builds`): the whole table, or its first line. */
+let headCache: Omit<DirectiveTable, "directives"> | undefined;
+function tableHead(): Omit<DirectiveTable, "directives"> {
+  if (headCache !== undefined) return headCache;
+  const t = table();
+  if (!("lines" in t)) return (headCache = t);
+  const first = t.lines.slice(0, t.lines.indexOf("\n"));
+  // `{"about":…,"builds":…,"directives":{` closed as an empty table.
+  return (headCache = JSON.parse(first + "}}") as DirectiveTable);
+}
+
+/**
+ * The registrations by name from the one-directive-per-line text: each line after the first is
+ * `"name":[…],` (the last without its comma) and names are plain words (the bundle script checks), so a
+ * name is the text between the line's first two quotes.
+ */
+export function variantsFromLines(lines: string): VariantsByName {
+  const at = new Map<string, number>();
+  const parsed = new Map<string, readonly DirectiveVariant[]>();
+  for (let start = lines.indexOf("\n") + 1; start > 0 && lines.charCodeAt(start) === 0x22;) {
+    const close = lines.indexOf('"', start + 1);
+    at.set(lines.slice(start + 1, close), start);
+    start = lines.indexOf("\n", close) + 1;
+  }
+  return {
+    get(name) {
+      let variants = parsed.get(name);
+      if (variants !== undefined) return variants;
+      const start = at.get(name);
+      if (start === undefined) return undefined;
+      const end = lines.indexOf("\n", start);
+      const line = lines.slice(start + name.length + 3, lines.charCodeAt(end - 1) === 0x2c ? end - 1 : end);
+      variants = JSON.parse(line) as DirectiveVariant[];
+      parsed.set(name, variants);
+      return variants;
+    },
+    keys: () => at.keys(),
+  };
+}
+
+function variantsByName(): VariantsByName {
+  if (variantsByNameCache !== undefined) return variantsByNameCache;
+  const t = table();
+  variantsByNameCache = "lines" in t ? variantsFromLines(t.lines) : new Map(Object.entries(t.directives));
   return variantsByNameCache;
 }
 
@@ -164,13 +222,13 @@ export function directiveNames(): readonly string[] {
 
 /** How nginx module `module` is built; null for third-party modules (compiled in or loaded when wanted). */
 export function moduleBuild(module: string): ModuleBuild | null {
-  const builds = table().builds;
+  const builds = tableHead().builds;
   return Object.prototype.hasOwnProperty.call(builds, module) ? builds[module] : null;
 }
 
 /** The repositories the table was read from, with the newest tag scanned in each. */
 export function tableSources(): readonly TableSource[] {
-  return table().sources;
+  return tableHead().sources;
 }
 
 const NO_VARIANTS: readonly DirectiveVariant[] = Object.freeze([]);
