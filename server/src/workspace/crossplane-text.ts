@@ -70,24 +70,6 @@ function putAscii(b: Uint8Array, n: number, s: string): number {
   return n;
 }
 
-/** The pieces of every statement, as bytes: one native copy each (cheaper than a loop while V8 warms up). */
-const FIRST_DIRECTIVE = Buffer.from('{"directive":', "latin1");
-const NEXT_DIRECTIVE = Buffer.from(',{"directive":', "latin1");
-const LINE = Buffer.from(',"line":', "latin1");
-const ARGS = Buffer.from(',"args":[', "latin1");
-const BLOCK = Buffer.from(',"block":[', "latin1");
-
-function putBytes(b: Uint8Array, n: number, piece: Uint8Array): number {
-  b.set(piece, n);
-  return n + piece.length;
-}
-
-/**
- * Whether the last span `bareWordEnd` or `closingQuote` found is its own JSON text: printable ASCII without
- * `"` or `\` (then, in an ASCII text, its bytes are copied as they are).
- */
-let spanIsPlain = false;
-
 /** A whole number from 0 to 2^31 - 1, as JSON.stringify writes it. */
 function putInteger(b: Uint8Array, n: number, v: number): number {
   let digits = 1;
@@ -194,17 +176,13 @@ function putStatement(
   includes: number[] | null,
   opensBlock: boolean,
 ): number {
-  const { starts, ends, quotes, plain, count, bytes } = words;
-  n = putBytes(b, n, first ? FIRST_DIRECTIVE : NEXT_DIRECTIVE);
-  if (bytes !== null && plain[0] === 1 && quotes[0] === 0) {
-    b[n++] = DQUOTE;
-    n += bytes.copy(b, n, starts[0], ends[0]);
-    b[n++] = DQUOTE;
-  } else n = putString(b, n, name);
+  const { starts, ends, quotes, count } = words;
+  n = putAscii(b, n, first ? '{"directive":' : ',{"directive":');
+  n = putString(b, n, name);
   if (n < 0) return n;
-  n = putBytes(b, n, LINE);
+  n = putAscii(b, n, ',"line":');
   n = putInteger(b, n, line);
-  n = putBytes(b, n, ARGS);
+  n = putAscii(b, n, ',"args":[');
   if (name === "if") {
     const args: string[] = [];
     for (let i = 1; i < count; i++) args.push(wordValue(text, starts[i], ends[i], quotes[i]));
@@ -217,8 +195,7 @@ function putStatement(
     for (let i = 1; i < count && n >= 0; i++) {
       if (i > 1) b[n++] = 0x2c; // ,
       b[n++] = DQUOTE;
-      if (bytes !== null && plain[i] === 1) n += bytes.copy(b, n, starts[i], ends[i]);
-      else n = putSpan(b, n, text, starts[i], ends[i], quotes[i]);
+      n = putSpan(b, n, text, starts[i], ends[i], quotes[i]);
       if (n >= 0) b[n++] = DQUOTE;
     }
   }
@@ -232,7 +209,7 @@ function putStatement(
     }
     b[n++] = 0x5d; // ]
   }
-  if (opensBlock) return putBytes(b, n, BLOCK);
+  if (opensBlock) return putAscii(b, n, ',"block":[');
   b[n++] = RBRACE;
   return n;
 }
@@ -242,11 +219,7 @@ interface WordSpans {
   starts: number[];
   ends: number[];
   quotes: number[];
-  /** 1 when the word's value is its JSON text (`spanIsPlain`). */
-  plain: number[];
   count: number;
-  /** The text's bytes when it is ASCII (each character one byte), else null. */
-  bytes: Buffer | null;
 }
 
 /**
@@ -255,12 +228,9 @@ interface WordSpans {
  */
 function bareWordEnd(text: string, pos: number, end: number): number {
   let p = pos;
-  let plain = true;
   while (p < end) {
     const d = text.charCodeAt(p);
-    if (d < 0x20 || d > 0x7e || d === DQUOTE) plain = false;
     if (d === BACKSLASH) {
-      plain = false;
       if (p + 1 < end) {
         const e = text.charCodeAt(p + 1);
         if (e === LF || e === CR) return -1;
@@ -271,8 +241,7 @@ function bareWordEnd(text: string, pos: number, end: number): number {
     if (d === SPACE || d === TAB || d === LF || d === CR || d === SEMI || d === RBRACE) break;
     if (d === LBRACE) {
       if (p === pos || text.charCodeAt(p - 1) !== DOLLAR) break;
-      // `${name}`: through its `}`, or up to whitespace (read by the character: not plain).
-      plain = false;
+      // `${name}`: through its `}`, or up to whitespace.
       p++;
       while (p < end) {
         const e = text.charCodeAt(p);
@@ -292,7 +261,6 @@ function bareWordEnd(text: string, pos: number, end: number): number {
     }
     p++;
   }
-  spanIsPlain = plain;
   return p;
 }
 
@@ -303,12 +271,10 @@ function bareWordEnd(text: string, pos: number, end: number): number {
 function closingQuote(text: string, pos: number, end: number): number {
   const quote = text.charCodeAt(pos);
   let p = pos + 1;
-  let plain = true;
   while (p < end) {
     const d = text.charCodeAt(p);
     if (d === quote) break;
     if (d === CR) return -1;
-    if (d < 0x20 || d > 0x7e || d === DQUOTE || d === BACKSLASH) plain = false;
     if (d === BACKSLASH && p + 1 < end) {
       // An escape keeps the next character, whatever it is (a quote too).
       if (text.charCodeAt(p + 1) === CR) return -1;
@@ -320,7 +286,6 @@ function closingQuote(text: string, pos: number, end: number): number {
     const d = text.charCodeAt(p + 1);
     if (d !== SPACE && d !== TAB && d !== LF && d !== CR && d !== SEMI && d !== LBRACE && d !== RPAREN) return -1;
   }
-  spanIsPlain = plain;
   return p;
 }
 
@@ -340,10 +305,8 @@ export function plainParsedJson(text: string, options: PlainFileOptions): Uint8A
   const end = text.length;
   let b: Uint8Array = new Uint8Array(text.length * 2 + 64);
   let n = 0;
-  // An ASCII text (most configurations) as bytes, one per character: plain words are copied from it.
-  const bytes = Buffer.byteLength(text, "utf8") === end ? Buffer.from(text, "latin1") : null;
-  const words: WordSpans = { starts: [], ends: [], quotes: [], plain: [], count: 0, bytes };
-  const { starts, ends, quotes, plain } = words;
+  const words: WordSpans = { starts: [], ends: [], quotes: [], count: 0 };
+  const { starts, ends, quotes } = words;
   let stmtLine = 0;
   // The value of the statement's first word.
   let name = "";
@@ -447,7 +410,6 @@ export function plainParsedJson(text: string, options: PlainFileOptions): Uint8A
       starts[k] = pos + 1;
       ends[k] = p;
       quotes[k] = c;
-      plain[k] = spanIsPlain ? 1 : 0;
       pos = p + 1;
     } else {
       const p = bareWordEnd(text, pos, end);
@@ -455,7 +417,6 @@ export function plainParsedJson(text: string, options: PlainFileOptions): Uint8A
       starts[k] = pos;
       ends[k] = p;
       quotes[k] = 0;
-      plain[k] = spanIsPlain ? 1 : 0;
       pos = p;
     }
     words.count = k + 1;
