@@ -122,6 +122,7 @@ abstract class Spanned {
  * length says (plus its two quotes), so a word is 6 fields, not 9 (72 bytes instead of 96 on 64-bit V8; the
  * words were half of the tree's 17 MB, which every scavenge of a parse copies). A word that ends elsewhere (on
  * another line, an unclosed quote, an unescaped `\"`, a CRLF in the value) is a `SpanWord`, which keeps it.
+ * A tree's words are made only when their directive's `nameWord` or `args` is first read (`PackedWords`).
  */
 export class Word {
   #base: Directive | null;
@@ -164,11 +165,6 @@ export class Word {
   /** The directive whose start the numbers are relative to (null: the file's start). */
   get base(): Directive | null {
     return this.#base;
-  }
-
-  /** The directive of a statement's first word, made after the word (scanner.ts): the numbers are already relative to it. */
-  attach(base: Directive): void {
-    this.#base = base;
   }
 
   get relEndLine(): number {
