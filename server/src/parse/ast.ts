@@ -535,6 +535,20 @@ export class Directive {
     return i < p.nums[at + 1] ? p.values[p.nums[at] + i] : undefined;
   }
 
+  /** The arguments' values, a fresh array of exact size, without making the words. */
+  argValues(): string[] {
+    const p = this.#packed;
+    if (p !== null) {
+      const first = p.nums[this.#at];
+      return p.values.slice(first, first + p.nums[this.#at + 1]);
+    }
+    const args = this.#args!;
+    // A copy overwritten with the values: exact size and "packed" (`new Array(n)` is "holey").
+    const values = args.slice() as unknown as string[];
+    for (let i = 0; i < args.length; i++) values[i] = args[i].value;
+    return values;
+  }
+
   /** The quote of argument `i` (which exists), without making the words. */
   argQuote(i: number): '"' | "'" | null {
     const p = this.#packed;

@@ -239,7 +239,7 @@ export function classifyOpenedFile(parsed: ParsedFile): Classification {
 
 /** A known directive ended by `;`, `{` or a Lua body, and not `key = value` (an INI line cut at a `;` comment). */
 function isDirectiveStatement(d: Directive): boolean {
-  if (d.terminator === null || d.nameWord.quote !== null || !DIRECTIVE_NAME.test(d.name)) return false;
+  if (d.terminator === null || d.nameQuote !== null || !DIRECTIVE_NAME.test(d.name)) return false;
   if (lookupDirective(d.name).length === 0) return false;
   return notIniAssignment(d);
 }
