@@ -3,7 +3,7 @@
 // line count must equal `parse()` of the new text, and the nodes outside the re-parsed part must be the
 // same objects as before the edit (the rule caches keyed by node rely on it).
 
-import { assertBases } from "../support/plain-tree";
+import { assertBases, assertSameTree, makeWordsOf } from "../support/plain-tree";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -159,7 +159,7 @@ function insideSomeBody(parsed: ParsedFile, change: TextChange): boolean {
 function assertSameParse(actual: ParsedFile, text: string, what: string): void {
   const expected = parse(text);
   assert.strictEqual(actual.text, text, `${what}: text`);
-  assert.deepStrictEqual(actual.children, expected.children, `${what}: tree`);
+  assertSameTree(actual.children, expected.children, `${what}: tree`);
   assertBases(actual.children, what);
   assert.deepStrictEqual(actual.errors, expected.errors, `${what}: errors`);
   assert.strictEqual(actual.lineCount, expected.lineCount, `${what}: line count`);
@@ -175,6 +175,9 @@ function checkSequence(initial: string, seeds: readonly EditSeed[], snippets: re
     const text = before.slice(0, change.start) + change.text + before.slice(change.end);
     const inside = insideSomeBody(current, change);
     const oldNodes = new Set(nodesOf(current.children));
+    // A third of the directives with their words made (moved as Words by the edit), the rest still packed
+    // (moved as numbers): both kinds are compared after it, and a word made says what its numbers said.
+    makeWordsOf(current.children, (_d, i) => (i + k) % 3 === 0, `before edit ${k}`);
     const u = updateParseDetailed(current, change);
     const what = `edit ${JSON.stringify(change)} of ${JSON.stringify(before.slice(Math.max(0, change.start - 40), change.end + 40))}`;
     assertSameParse(u.parsed, text, what);
@@ -228,6 +231,17 @@ describe("incremental parse", function () {
       ["a CRLF split by the edit", "http {\r\n  a 1;\r\n}\r\nz;\r\n", { start: 15, end: 15, text: "x" }],
       ["a Lua body", "http {\n  content_by_lua_block { ngx.say('}') }\n}\n", { start: 33, end: 33, text: "--" }],
       ["the first character of the file", "\ufeffhttp { }\n", { start: 0, end: 1, text: "" }],
+      // Later on the edited line: a word that keeps its end (an escaped quote), its words not made yet.
+      [
+        "a word with an escaped quote after the edit on its line",
+        'http {\n  b 1; a "x\\"y" z;\n}\n',
+        { start: 12, end: 12, text: "22" },
+      ],
+      [
+        "a word spanning lines after the edit on its line",
+        'http {\n  b 1; a "x\ny" z;\n}\n',
+        { start: 12, end: 12, text: "22" },
+      ],
     ];
     for (const [what, text, change] of cases) {
       it(what, () => {
@@ -349,7 +363,7 @@ describe("incremental parse", function () {
               }
               windowed++;
               const what = `windowed edit ${JSON.stringify(change)}`;
-              assert.deepStrictEqual(u.parsed.children, parse(text).children, `${what}: tree`);
+              assertSameTree(u.parsed.children, parse(text).children, `${what}: tree`);
               assert.deepStrictEqual(u.parsed.errors, parse(text).errors, `${what}: errors`);
               assert.strictEqual(u.parsed.lineCount, parse(text).lineCount, `${what}: line count`);
               // The decoy is that tree's text from now on: the same edit of the real text, windowed, goes on.

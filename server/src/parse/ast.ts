@@ -122,6 +122,7 @@ abstract class Spanned {
  * length says (plus its two quotes), so a word is 6 fields, not 9 (72 bytes instead of 96 on 64-bit V8; the
  * words were half of the tree's 17 MB, which every scavenge of a parse copies). A word that ends elsewhere (on
  * another line, an unclosed quote, an unescaped `\"`, a CRLF in the value) is a `SpanWord`, which keeps it.
+ * A tree's words are made only when their directive's `nameWord` or `args` is first read (`PackedWords`).
  */
 export class Word {
   #base: Directive | null;
@@ -164,11 +165,6 @@ export class Word {
   /** The directive whose start the numbers are relative to (null: the file's start). */
   get base(): Directive | null {
     return this.#base;
-  }
-
-  /** The directive of a statement's first word, made after the word (scanner.ts): the numbers are already relative to it. */
-  attach(base: Directive): void {
-    this.#base = base;
   }
 
   get relEndLine(): number {
@@ -398,18 +394,81 @@ function charRange(line: number, character: number, offset: number): Range {
   };
 }
 
-/** The arguments of a directive before the scanner sets them (and of one without any); never mutated. */
+/** The arguments of a directive without any; never mutated. */
 const NO_WORDS: Word[] = [];
 /** Shared by every statement without comments between its words (most): never mutated. */
 export const NO_COMMENTS: readonly Comment[] = Object.freeze([]);
+
+/** A packed word's flags (the low bits of its first number; the rest is its start offset relative to the directive). */
+const QUOTE_MASK = 3;
+const EXTENDED = 4;
+const FLAG_BITS = 8;
+
+/** A packed word's first number: its start offset relative to its directive, its quote, and whether 5 numbers follow. */
+export function packedWordCode(relStartOffset: number, quote: '"' | "'" | null, extended: boolean): number {
+  return relStartOffset * FLAG_BITS + (quote === null ? 0 : quote === '"' ? 1 : 2) + (extended ? EXTENDED : 0);
+}
+
+function unpackQuote(code: number): '"' | "'" | null {
+  const q = code & QUOTE_MASK;
+  return q === 0 ? null : q === 1 ? '"' : "'";
+}
+
+/** The index in `nums` after the packed word at `k`. */
+function nextWord(nums: Float64Array, k: number): number {
+  return (nums[k] & EXTENDED) === 0 ? k + 1 : k + 6;
+}
+
+/**
+ * The words of one scan's statements, packed, until a directive's `nameWord` or `args` is read (then that
+ * directive makes its `Word`s and no longer reads these). A directive's part starts at its index `at` in
+ * `nums`: the index of its first argument's value in `values`, its argument count, its name's start character,
+ * then each word (the name first): one number when the word starts on the name's line and ends where its
+ * value says (its start offset relative to the directive, times 8, plus its quote), else that number with
+ * EXTENDED and five more (start line, character, end line, character, end offset; lines and offsets relative
+ * to the directive). Large-config: every one of its 90,367 words is one number.
+ *
+ * Why: one object per word (72 bytes) and one array per statement were half of a parse's tree (14 MB on
+ * large-config), all copied by the young generation's scavenges, and a first analysis reads the words of few
+ * directives (large-config: 2,506 of 32,662 in the server's first analysis).
+ */
+/** What a word says (`Directive.wordData`). */
+export type WordData = [
+  value: string,
+  quote: '"' | "'" | null,
+  relStartLine: number,
+  startCharacter: number,
+  relStartOffset: number,
+  relEndLine: number,
+  endCharacter: number,
+  relEndOffset: number,
+];
+
+export class PackedWords {
+  readonly values: string[] = [];
+  nums = new Float64Array(256);
+  n = 0;
+
+  push(x: number): void {
+    if (this.n === this.nums.length) {
+      const grown = new Float64Array(this.nums.length * 2);
+      grown.set(this.nums);
+      this.nums = grown;
+    }
+    this.nums[this.n++] = x;
+  }
+}
 
 export class Directive {
   readonly kind = "directive" as const;
   #base: Directive | null;
   name: string;
-  nameWord: Word;
-  /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
-  args: Word[] = NO_WORDS;
+  /** The name's and arguments' `Word`s once made (`nameWord`, `args`); undefined until then. */
+  #nameWord: Word | undefined = undefined;
+  #args: Word[] | undefined = undefined;
+  /** Until the words are made: where they are packed (null once made). */
+  #packed: PackedWords | null;
+  #at: number;
   /** Comments written between the arguments (crossplane moves them after the statement); never mutated (shared when empty). */
   argComments: readonly Comment[] = NO_COMMENTS;
   /** How the statement ended: `;`, `{` (block), `lua` (a `*_by_lua_block` body), or null (missing, error reported). */
@@ -425,14 +484,192 @@ export class Directive {
 
   /**
    * Made by the scanner at the statement's first word (its name), the rest set when the statement ends: every
-   * field is initialised here, in one order (one hidden class for every directive).
+   * field is initialised here, in one order (one hidden class for every directive). Its words are packed in
+   * `packed` from `at` (see PackedWords).
    */
-  constructor(name: string, nameWord: Word, base: Directive | null, relStartLine: number, relStartOffset: number) {
+  constructor(
+    name: string,
+    base: Directive | null,
+    relStartLine: number,
+    relStartOffset: number,
+    packed: PackedWords,
+    at: number,
+  ) {
     this.#base = base;
     this.name = name;
-    this.nameWord = nameWord;
+    this.#packed = packed;
+    this.#at = at;
     this.relStartLine = relStartLine;
     this.relStartOffset = relStartOffset;
+  }
+
+  /** The name as written. */
+  get nameWord(): Word {
+    if (this.#nameWord === undefined) this.makeWords();
+    return this.#nameWord!;
+  }
+
+  /** Arguments as written (for `if`, the parentheses are still on the first/last word: see `crossplaneArgs`). */
+  get args(): Word[] {
+    if (this.#args === undefined) this.makeWords();
+    return this.#args!;
+  }
+
+  /** How many arguments (without making the words). */
+  get argCount(): number {
+    const p = this.#packed;
+    return p === null ? this.#args!.length : p.nums[this.#at + 1];
+  }
+
+  /** The quote the name was written with (without making the words). */
+  get nameQuote(): '"' | "'" | null {
+    const p = this.#packed;
+    return p === null ? this.#nameWord!.quote : unpackQuote(p.nums[this.#at + 3]);
+  }
+
+  /** The value of argument `i` (undefined past the last), without making the words. */
+  argValue(i: number): string | undefined {
+    const p = this.#packed;
+    if (p === null) return this.#args![i]?.value;
+    const at = this.#at;
+    return i < p.nums[at + 1] ? p.values[p.nums[at] + i] : undefined;
+  }
+
+  /** The arguments' values, a fresh array of exact size, without making the words. */
+  argValues(): string[] {
+    const p = this.#packed;
+    if (p !== null) {
+      const first = p.nums[this.#at];
+      return p.values.slice(first, first + p.nums[this.#at + 1]);
+    }
+    const args = this.#args!;
+    // A copy overwritten with the values: exact size and "packed" (`new Array(n)` is "holey").
+    const values = args.slice() as unknown as string[];
+    for (let i = 0; i < args.length; i++) values[i] = args[i].value;
+    return values;
+  }
+
+  /** The quote of argument `i` (which exists), without making the words. */
+  argQuote(i: number): '"' | "'" | null {
+    const p = this.#packed;
+    if (p === null) return this.#args![i].quote;
+    let k = this.#at + 3;
+    for (let w = 0; w <= i; w++) k = nextWord(p.nums, k);
+    return unpackQuote(p.nums[k]);
+  }
+
+  /** Whether every argument (none included) starts on the line where the name starts (without making the words). */
+  argsOnNameLine(): boolean {
+    const p = this.#packed;
+    if (p === null) {
+      const args = this.#args!;
+      return args.length === 0 || args[args.length - 1].relStartLine === this.#nameWord!.relStartLine;
+    }
+    const nums = p.nums;
+    const at = this.#at;
+    const count = nums[at + 1];
+    if (count === 0) return true;
+    let k = at + 3;
+    for (let w = 0; w < count; w++) k = nextWord(nums, k);
+    // The last word: one number (on the name's line), or its start line follows.
+    return (nums[k] & EXTENDED) === 0 || nums[k + 1] === 0;
+  }
+
+  /** Whether the `Word`s are made (`nameWord` or `args` was read). */
+  get wordsMade(): boolean {
+    return this.#packed === null;
+  }
+
+  /**
+   * What each word (the name first) says: value, quote, start line, character, offset, end line, character,
+   * offset (lines and offsets relative to this directive), read from the `Word`s when made, else from the
+   * packed numbers without making them (the tests compare trees this way, and check both ways agree).
+   */
+  wordData(): WordData[] {
+    const p = this.#packed;
+    if (p === null) {
+      const out: WordData[] = [];
+      for (const w of [this.#nameWord!, ...this.#args!])
+        out.push([
+          w.value,
+          w.quote,
+          w.relStartLine,
+          w.startCharacter,
+          w.relStartOffset,
+          w.relEndLine,
+          w.endCharacter,
+          w.relEndOffset,
+        ]);
+      return out;
+    }
+    const out: WordData[] = [];
+    const nums = p.nums;
+    const at = this.#at;
+    const count = nums[at + 1];
+    const c0 = nums[at + 2];
+    let k = at + 3;
+    for (let w = 0; w <= count; w++) {
+      const value = w === 0 ? this.name : p.values[nums[at] + w - 1];
+      const code = nums[k];
+      const rel = Math.floor(code / FLAG_BITS);
+      const quote = unpackQuote(code);
+      if ((code & EXTENDED) === 0) {
+        const length = value.length + (quote === null ? 0 : 2);
+        out.push([value, quote, 0, c0 + rel, rel, 0, c0 + rel + length, rel + length]);
+      } else out.push([value, quote, nums[k + 1], nums[k + 2], rel, nums[k + 3], nums[k + 4], nums[k + 5]]);
+      k = nextWord(nums, k);
+    }
+    return out;
+  }
+
+  private makeWords(): void {
+    const p = this.#packed!;
+    const nums = p.nums;
+    const at = this.#at;
+    const first = nums[at];
+    const count = nums[at + 1];
+    const c0 = nums[at + 2];
+    let k = at + 3;
+    const word = (value: string): Word => {
+      const code = nums[k];
+      const rel = Math.floor(code / FLAG_BITS);
+      const quote = unpackQuote(code);
+      if ((code & EXTENDED) === 0) {
+        k++;
+        return new Word(value, quote, this, 0, c0 + rel, rel);
+      }
+      const w = Word.of(value, quote, this, nums[k + 1], nums[k + 2], rel, nums[k + 3], nums[k + 4], nums[k + 5]);
+      k += 6;
+      return w;
+    };
+    this.#nameWord = word(this.name);
+    const args = count === 0 ? NO_WORDS : new Array<Word>(count);
+    for (let i = 0; i < count; i++) args[i] = word(p.values[first + i]);
+    this.#args = args;
+    this.#packed = null;
+  }
+
+  /** An edit on `line` (absolute, this directive's start line) moved its characters by `delta` (incremental.ts). */
+  moveWordCharacters(line: number, delta: number): void {
+    const p = this.#packed;
+    if (p === null) {
+      this.#nameWord!.moveCharacters(line, delta);
+      for (const w of this.#args!) w.moveCharacters(line, delta);
+      return;
+    }
+    const nums = p.nums;
+    const at = this.#at;
+    const startLine = this.startLine;
+    if (startLine === line) nums[at + 2] += delta;
+    const count = nums[at + 1];
+    let k = at + 3;
+    for (let w = 0; w <= count; w++) {
+      if ((nums[k] & EXTENDED) !== 0) {
+        if (startLine + nums[k + 1] === line) nums[k + 2] += delta;
+        if (startLine + nums[k + 3] === line) nums[k + 4] += delta;
+      }
+      k = nextWord(nums, k);
+    }
   }
 
   /** The directive of the block this one is in (null at the top level). */
@@ -468,7 +705,8 @@ export class Directive {
   }
 
   get startCharacter(): number {
-    return this.nameWord.startCharacter;
+    const p = this.#packed;
+    return p === null ? this.#nameWord!.startCharacter : p.nums[this.#at + 2];
   }
 
   get endLine(): number {
@@ -486,7 +724,7 @@ export class Directive {
     return {
       start: {
         line: line + this.relStartLine,
-        character: this.nameWord.startCharacter,
+        character: this.startCharacter,
         offset: offset + this.relStartOffset,
       },
       end: { line: line + this.relEndLine, character: this.endCharacter, offset: offset + this.relEndOffset },

@@ -570,9 +570,8 @@ class Shift {
         this.chars(n);
         continue;
       }
-      n.nameWord.moveCharacters(a, this.charDelta);
-      for (const w of n.args) w.moveCharacters(a, this.charDelta);
-      this.count += 1 + n.args.length;
+      n.moveWordCharacters(a, this.charDelta);
+      this.count += 1 + n.argCount;
       for (const c of n.argComments) this.chars(c);
       if (n.lua) {
         const at = n.lua.at;

@@ -26,7 +26,9 @@ import {
   Directive,
   LuaBody,
   NO_COMMENTS,
+  PackedWords,
   Word,
+  packedWordCode,
   type Node,
   type Position,
   type Range,
@@ -103,9 +105,6 @@ export interface LeafRun {
 /** A block head (the words before `{`): the grammar makes the Directive once it has the block's body. */
 export interface OpenHead {
   kind: "open";
-  /** null when `{` has no name in front (an error was reported). */
-  nameWord: Word | null;
-  args: Word[];
   comments: readonly Comment[];
   brace: Range;
   /** The block's directive, made at its `{` (its statements' base); the grammar gives it its children. */
@@ -219,6 +218,24 @@ class Scanner {
    */
   private readonly words: Word[] = [];
   private nWords = 0;
+  /** Tree scan: every statement's words, packed as the directives keep them until they are read (ast.ts). */
+  private readonly packed = new PackedWords();
+  /** Where the words of the statement being read start in `packed.nums`. */
+  private stmtAt = 0;
+  /** The word just read (`readWord`): value, quote, absolute start and end. */
+  private wValue = "";
+  private wQuote: '"' | "'" | null = null;
+  private wSL = 0;
+  private wSC = 0;
+  private wSO = 0;
+  private wEL = 0;
+  private wEC = 0;
+  private wEO = 0;
+  /** The statement's first word: value and absolute start. */
+  private firstValue = "";
+  private firstLine = 0;
+  private firstChar = 0;
+  private firstOffset = 0;
   /** The run the next statement or standalone comment joins (`scanTree`); null after `{`, `}` and at the start. */
   private leafRun: LeafRun | null = null;
   /** Word texts met in this scan, by hash (`intern`); "" in an empty slot, which no word's text equals. */
@@ -354,7 +371,6 @@ class Scanner {
     const text = this.text;
     const o = this.o;
     const end = this.end;
-    const words = this.words;
 
     while (this.pos < end) {
       const c = text.charCodeAt(this.pos - o);
@@ -393,7 +409,7 @@ class Scanner {
         if (this.nWords === 0) {
           this.error('unexpected "{": a block needs a directive name before it', r, "unexpected-open-brace");
         }
-        const name = this.nWords > 0 ? words[0].value : "";
+        const name = this.nWords > 0 ? this.firstValue : "";
         const depth = this.openBlocks.length;
         if (depth > 0) this.openBlocks[depth - 1].nested = true;
         const token = this.tokens.length;
@@ -428,13 +444,12 @@ class Scanner {
       // A word.
       if (this.nWords === 0) this.beginStatement(this.line, this.pos);
       const wordLine = this.line;
-      const word = this.readWord();
-      if (this.nWords === 0 && this.tree) this.stmt = this.newDirective(word);
+      this.readWord();
       // Numbers the scan has (a bare word ends at `pos`), not the word's getters (a walk to its base's start).
-      const cutOff = word.quote ? this.unterminated !== null : this.pos >= end;
+      const cutOff = this.wQuote !== null ? this.unterminated !== null : this.pos >= end;
       if (!cutOff) this.lastTokenLine = wordLine;
-      words[this.nWords++] = word;
-      if (this.nWords === 1 && word.value.endsWith(LUA_BLOCK_SUFFIX)) {
+      this.pushWord();
+      if (this.nWords === 1 && this.wValue.endsWith(LUA_BLOCK_SUFFIX)) {
         const lua = this.tryLuaBlock();
         if (lua) this.emitStatement(false, lua, lua.range.end.line, lua.range.end.character, lua.range.end.offset);
       }
@@ -450,8 +465,8 @@ class Scanner {
     this.stmtOffset = offset;
   }
 
-  /** The directive of the statement whose first word (its name, relative to the statement's start) is `word`. */
-  private newDirective(word: Word): Directive {
+  /** The directive of the statement whose first word (its name) is `name`, starting at `startCharacter`. */
+  private newDirective(name: string, startCharacter: number): Directive {
     const n = this.openBlocks.length;
     const top = n > 0 ? this.openBlocks[n - 1] : null;
     const base = top !== null ? top.directive : this.parent;
@@ -459,9 +474,70 @@ class Scanner {
     const offset = top !== null ? top.offset : this.parent === null ? 0 : this.parent.startOffset;
     this.stmtBaseLine = line;
     this.stmtBaseOffset = offset;
-    const d = new Directive(word.value, word, base, this.stmtLine - line, this.stmtOffset - offset);
-    word.attach(d);
-    return d;
+    const packed = this.packed;
+    const at = (this.stmtAt = packed.n);
+    packed.push(packed.values.length);
+    packed.push(0);
+    packed.push(startCharacter);
+    return new Directive(name, base, this.stmtLine - line, this.stmtOffset - offset, packed, at);
+  }
+
+  /**
+   * The word just read joins the statement: a `Word` in `scan`, packed numbers in a tree scan (the first one
+   * makes the statement's directive).
+   */
+  private pushWord(): void {
+    const n = this.nWords++;
+    if (n === 0) {
+      this.firstValue = this.wValue;
+      this.firstLine = this.wSL;
+      this.firstChar = this.wSC;
+      this.firstOffset = this.wSO;
+    }
+    if (!this.tree) {
+      this.words[n] = Word.of(
+        this.wValue,
+        this.wQuote,
+        null,
+        this.wSL,
+        this.wSC,
+        this.wSO,
+        this.wEL,
+        this.wEC,
+        this.wEO,
+      );
+      return;
+    }
+    if (n === 0) {
+      this.stmt = this.newDirective(this.wValue, this.wSC);
+    } else this.packed.values.push(this.wValue);
+    const sl = this.stmtLine;
+    const so = this.stmtOffset;
+    const value = this.wValue;
+    const quote = this.wQuote;
+    const relLine = this.wSL - sl;
+    const relOffset = this.wSO - so;
+    const packed = this.packed;
+    // Its end follows from its value and it is on the name's line (character = the name's + the offsets'
+    // difference): one number (almost every word; large-config: all 90,367).
+    if (relLine === 0 && this.wEL === this.wSL && this.wEO - this.wSO === value.length + (quote === null ? 0 : 2))
+      packed.push(packedWordCode(relOffset, quote, false));
+    else {
+      packed.push(packedWordCode(relOffset, quote, true));
+      packed.push(relLine);
+      packed.push(this.wSC);
+      packed.push(this.wEL - sl);
+      packed.push(this.wEC);
+      packed.push(this.wEO - so);
+    }
+  }
+
+  /** The range of the word just read. */
+  private lastWordRange(): Range {
+    return {
+      start: { line: this.wSL, character: this.wSC, offset: this.wSO },
+      end: { line: this.wEL, character: this.wEC, offset: this.wEO },
+    };
   }
 
   /**
@@ -495,7 +571,7 @@ class Scanner {
     }
     const d = this.stmt!;
     this.stmt = null;
-    d.args = words.slice(1, n);
+    this.packed.nums[this.stmtAt + 1] = n - 1;
     d.argComments = comments;
     d.terminator = semicolon ? ";" : lua ? "lua" : null;
     d.relEndLine = endLine - this.stmtBaseLine;
@@ -532,11 +608,9 @@ class Scanner {
       // `{` without a name (an error was reported): an empty name where the brace is.
       const b = brace.start;
       this.beginStatement(b.line, b.offset);
-      d = this.newDirective(new Word("", null, null, 0, b.character, 0));
-    }
-    const nameWord = d.nameWord;
-    const args = n > 1 ? words.slice(1, n) : [];
-    d.args = args;
+      d = this.newDirective("", b.character);
+      this.packed.push(packedWordCode(0, null, false));
+    } else this.packed.nums[this.stmtAt + 1] = n - 1;
     d.argComments = comments;
     d.terminator = "{";
     d.relEndLine = brace.end.line - this.stmtBaseLine;
@@ -545,7 +619,7 @@ class Scanner {
     const b = brace.start;
     d.block = new Block(d, [], b.line - this.stmtLine, b.character, b.offset - this.stmtOffset, -1, -1, -1);
     for (let i = 0; i < comments.length; i++) comments[i].rebase(d, this.stmtLine, this.stmtOffset);
-    this.tokens.push({ kind: "open", nameWord: n > 0 ? nameWord : null, args, comments, brace, directive: d });
+    this.tokens.push({ kind: "open", comments, brace, directive: d });
     return d;
   }
 
@@ -600,12 +674,11 @@ class Scanner {
    * after which the `;` belongs (where an editor offers to insert it), and relate the brace.
    */
   private flushMissingTerminator(brace: Range): void {
-    const last = this.words[this.nWords - 1];
-    const name = this.words[0].value;
-    this.error(`"${name}" directive is not terminated by ";"`, last.range, "missing-semicolon", {
+    const name = this.firstValue;
+    this.error(`"${name}" directive is not terminated by ";"`, this.lastWordRange(), "missing-semicolon", {
       related: [{ range: brace, message: 'the statement runs into this "}" (nginx: unexpected "}")' }],
     });
-    this.emitStatement(false, null, last.endLine, last.endCharacter, last.endOffset);
+    this.emitStatement(false, null, this.wEL, this.wEC, this.wEO);
   }
 
   /**
@@ -620,8 +693,6 @@ class Scanner {
       ? `the "${innermost.name || "{"}" block opened on line ${innermost.brace.start.line + 1} is never closed`
       : "";
     const n = this.nWords;
-    const first = this.words[0];
-    const last = this.words[n - 1];
     let message: string | null = null;
     let range: Range = { start: at, end: at };
     let code = "unexpected-eof";
@@ -630,8 +701,11 @@ class Scanner {
       code = this.unterminated.code;
       message = this.unterminated.message;
     } else if (n > 0) {
-      range = { start: first.range.start, end: last.range.end };
-      message = `unexpected end of file, expecting ";" or "}": "${first.value}" is not terminated by ";"`;
+      range = {
+        start: { line: this.firstLine, character: this.firstChar, offset: this.firstOffset },
+        end: this.lastWordRange().end,
+      };
+      message = `unexpected end of file, expecting ";" or "}": "${this.firstValue}" is not terminated by ";"`;
     } else if (innermost) {
       message = `unexpected end of file, expecting "}": ${blockNote}`;
     }
@@ -642,7 +716,7 @@ class Scanner {
       const crossplaneLine = blocks > 0 ? this.lastTokenLine + 1 : null;
       this.error(message, range, code, { fatalForCrossplane: true, crossplaneLine });
     }
-    if (n > 0) this.emitStatement(false, null, last.endLine, last.endCharacter, last.endOffset);
+    if (n > 0) this.emitStatement(false, null, this.wEL, this.wEC, this.wEO);
     for (let i = blocks; i > 0; i--) {
       this.closeBlock(this.openBlocks[i - 1], null, at);
       this.emitClose(null, at);
@@ -696,12 +770,36 @@ class Scanner {
     return new Comment(text.slice(start.offset + 1 - o, p - o), start, end);
   }
 
-  /** Reads one word starting at `pos` (not whitespace, not `;{}#` at its start). */
-  private readWord(): Word {
+  /** The word just read: its value, quote, and absolute start and end. */
+  private setWord(
+    value: string,
+    quote: '"' | "'" | null,
+    sl: number,
+    sc: number,
+    so: number,
+    el: number,
+    ec: number,
+    eo: number,
+  ): void {
+    this.wValue = value;
+    this.wQuote = quote;
+    this.wSL = sl;
+    this.wSC = sc;
+    this.wSO = so;
+    this.wEL = el;
+    this.wEC = ec;
+    this.wEO = eo;
+  }
+
+  /** Reads one word starting at `pos` (not whitespace, not `;{}#` at its start) into `wValue` … */
+  private readWord(): void {
     const text = this.text;
     const o = this.o;
     const c0 = text.charCodeAt(this.pos - o);
-    if (c0 === DQUOTE || c0 === SQUOTE) return this.readQuoted(c0, this.position());
+    if (c0 === DQUOTE || c0 === SQUOTE) {
+      this.readQuoted(c0, this.position());
+      return;
+    }
     // Numbers, not Position objects: the Word keeps numbers (ast.ts), and the scan makes ~3 words per line.
     const startLine = this.line;
     const startCharacter = this.pos - this.lineStart;
@@ -737,31 +835,9 @@ class Scanner {
     }
     this.pos = p;
     // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
-    const sl = this.stmtLine;
-    const so = this.stmtOffset;
     // A plain word is its text as written, on one line: its end follows from its value (ast.ts, `Word`).
-    if (plain)
-      return new Word(
-        this.intern(startOffset, p, hash),
-        null,
-        this.stmt,
-        startLine - sl,
-        startCharacter,
-        startOffset - so,
-      );
-    // Whatever made a CR part of the word (an escape, `${`), the value has it as crossplane does: as LF.
-    const value = normalizeNewlines(text.slice(startOffset - o, p - o));
-    return Word.of(
-      value,
-      null,
-      this.stmt,
-      startLine - sl,
-      startCharacter,
-      startOffset - so,
-      this.line - sl,
-      p - this.lineStart,
-      p - so,
-    );
+    const value = plain ? this.intern(startOffset, p, hash) : normalizeNewlines(text.slice(startOffset - o, p - o));
+    this.setWord(value, null, startLine, startCharacter, startOffset, this.line, p - this.lineStart, p);
   }
 
   /**
@@ -796,7 +872,7 @@ class Scanner {
     return Math.min(p, this.end);
   }
 
-  private readQuoted(quote: number, start: Position): Word {
+  private readQuoted(quote: number, start: Position): void {
     const text = this.text;
     const o = this.o;
     let p = this.pos + 1;
@@ -861,19 +937,7 @@ class Scanner {
         );
       }
     }
-    const sl = this.stmtLine;
-    const so = this.stmtOffset;
-    return Word.of(
-      value,
-      q,
-      this.stmt,
-      start.line - sl,
-      start.character,
-      start.offset - so,
-      end.line - sl,
-      end.character,
-      end.offset - so,
-    );
+    this.setWord(value, q, start.line, start.character, start.offset, end.line, end.character, end.offset);
   }
 
   /**
@@ -881,10 +945,12 @@ class Scanner {
    * Returns null (and leaves the position unchanged) when no `{` follows, so the statement is read normally.
    */
   private tryLuaBlock(): ScannedLua | null {
-    const words = this.words;
     const text = this.text;
     const o = this.o;
     const saved = { pos: this.pos, line: this.line, lineStart: this.lineStart, errors: this.errors.length };
+    const savedNums = this.packed.n;
+    const savedValues = this.packed.values.length;
+    const savedWord = [this.wValue, this.wQuote, this.wSL, this.wSC, this.wSO, this.wEL, this.wEC, this.wEO] as const;
     const savedComments = this.comments === null ? -1 : this.comments.length;
     // nginx reads the words up to `{` as for any block (comments between them included: checked with
     // nginx 1.22.1); lua-nginx-module's reader takes over after the `{`.
@@ -898,10 +964,11 @@ class Scanner {
       }
     };
     skipSpace();
-    if (words[0].value === "set_by_lua_block" && this.pos < this.end) {
+    if (this.firstValue === "set_by_lua_block" && this.pos < this.end) {
       const c = text.charCodeAt(this.pos - o);
       if (c !== LBRACE && c !== SEMI && c !== RBRACE && c !== HASH) {
-        words[this.nWords++] = this.readWord();
+        this.readWord();
+        this.pushWord();
         skipSpace();
       }
     }
@@ -913,6 +980,11 @@ class Scanner {
       if (savedComments < 0) this.comments = null;
       else this.comments!.length = savedComments;
       this.nWords = 1;
+      if (this.tree) {
+        this.packed.n = savedNums;
+        this.packed.values.length = savedValues;
+      }
+      this.setWord(...savedWord);
       return null;
     }
     const open = this.charRange();
@@ -923,7 +995,7 @@ class Scanner {
       this.unterminated = {
         range: { start: open.start, end: open.end },
         code: "unterminated-lua",
-        message: `unexpected end of file in the Lua code of "${words[0].value}": its "{" is never closed`,
+        message: `unexpected end of file in the Lua code of "${this.firstValue}": its "{" is never closed`,
       };
       return {
         code: normalizeNewlines(text.slice(innerStart.offset - o, at.offset - o)),

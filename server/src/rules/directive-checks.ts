@@ -69,11 +69,11 @@ function problemsOf(
   if (byName === undefined) answers.problems.set(context, (byName = new Map()));
   let byShape = byName.get(d.name);
   if (byShape === undefined) byName.set(d.name, (byShape = new Map()));
-  const shape = d.args.length * 4 + TERMINATORS.indexOf(d.terminator);
+  const shape = d.argCount * 4 + TERMINATORS.indexOf(d.terminator);
   let problems = byShape.get(shape);
   if (problems === undefined) {
     problems = checkDirective(
-      { name: d.name, argCount: d.args.length, terminator: d.terminator, context },
+      { name: d.name, argCount: d.argCount, terminator: d.terminator, context },
       { strict: options.strict, checkContext: true, checkArgs: true, version: options.nginxVersion },
     );
     byShape.set(shape, problems);
@@ -214,10 +214,11 @@ function lostSemicolon(d: Directive, context: ContextKind, options: RuleOptions)
   // A statement's words all have its directive as their base (parse/ast.ts), so their relative lines compare
   // as the absolute ones do. Reading `range` here made two Range and four Position objects per word of every
   // statement: 63 ms of a server start on large-config (CPU profile of issue 13), nearly all in `get range`.
-  const args = d.args;
   // Words follow one another, each starting where (or after) the one before ends: when the last starts on the
-  // name's line, every word is on it and none starts a line (most statements; nothing more is read of them).
-  if (args.length === 0 || args[args.length - 1].relStartLine === d.nameWord.relStartLine) return null;
+  // name's line, every word is on it and none starts a line (most statements; nothing more is read of them,
+  // and their words are not made: parse/ast.ts).
+  if (d.argsOnNameLine()) return null;
+  const args = d.args;
   let prevLine = d.nameWord.relEndLine;
   for (let i = 0; i < args.length; i++) {
     const w = args[i];

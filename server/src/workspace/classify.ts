@@ -157,7 +157,7 @@ function bodyCounts(parsed: ParsedFile, table: boolean, lines: boolean): BodyCou
     const flags = nameFlags(seen, d.name);
     if (flags & KNOWN) counts.known++;
     // A quoted name is legal but unusual: only a bare one gives the shape of a directive.
-    const shaped = d.nameWord.quote === null && (flags & SHAPED_NAME) !== 0 && d.terminator !== null;
+    const shaped = d.nameQuote === null && (flags & SHAPED_NAME) !== 0 && d.terminator !== null;
     if (shaped) counts.shaped++;
     // isDirectiveStatement, with the name's flags.
     if (
@@ -166,7 +166,8 @@ function bodyCounts(parsed: ParsedFile, table: boolean, lines: boolean): BodyCou
       flags & KNOWN &&
       notIniAssignment(d) &&
       // The number, not `range` (a fresh Range per read: 16 ms of a server start on large-config).
-      firstOnLine(parsed, text, top.base + d.relStartOffset + d.nameWord.relStartOffset)
+      // (a directive starts where its name does).
+      firstOnLine(parsed, text, top.base + d.relStartOffset)
     )
       counts.directiveLines++;
     if (d.block) {
@@ -238,14 +239,15 @@ export function classifyOpenedFile(parsed: ParsedFile): Classification {
 
 /** A known directive ended by `;`, `{` or a Lua body, and not `key = value` (an INI line cut at a `;` comment). */
 function isDirectiveStatement(d: Directive): boolean {
-  if (d.terminator === null || d.nameWord.quote !== null || !DIRECTIVE_NAME.test(d.name)) return false;
+  if (d.terminator === null || d.nameQuote !== null || !DIRECTIVE_NAME.test(d.name)) return false;
   if (lookupDirective(d.name).length === 0) return false;
   return notIniAssignment(d);
 }
 
 /** Not `key = value`: `location = /exact` is the one directive whose first argument may be `=`. */
 function notIniAssignment(d: Directive): boolean {
-  return d.args[0]?.value !== "=" || d.args[0].quote !== null || d.name === "location";
+  // The values and quotes the directive keeps, not its words (made when read: parse/ast.ts).
+  return d.argValue(0) !== "=" || d.argQuote(0) !== null || d.name === "location";
 }
 
 /**

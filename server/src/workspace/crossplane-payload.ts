@@ -253,19 +253,16 @@ function addFile(run: PayloadRun, qi: number): void {
       }
       if (node.name === "" && node.terminator === "{") continue; // `{` without a name: reported by the scanner
       const d: Directive = node;
-      const words = d.args;
-      const n = words.length;
-      // A copy of the words overwritten with their values: exact size (an array grown by `push` gets room
-      // for 16 elements) and still "packed" (`new Array(n)` is "holey", which JSON.stringify serialises
-      // element by element, twice as slowly).
-      let args = words.slice() as unknown as string[];
-      for (let i = 0; i < n; i++) args[i] = words[i].value;
+      // The values without the words (made only when read: parse/ast.ts), in an array of exact size (one grown
+      // by `push` gets room for 16 elements) and "packed" (`new Array(n)` is "holey", which JSON.stringify
+      // serialises element by element, twice as slowly).
+      let args = d.argValues();
       if (d.lua) args.push(d.lua.code);
       if (d.name === "if") args = stripIfParentheses(args);
       if (options.checker) {
         const problems = options.checker.check({
           name: d.name,
-          argCount: d.args.length,
+          argCount: d.argCount,
           terminator: d.terminator,
           context,
         });
@@ -275,8 +272,8 @@ function addFile(run: PayloadRun, qi: number): void {
         }
       }
       let includes: number[] | undefined;
-      if (!options.single && d.name === "include" && n > 0)
-        includes = includeIndexes(run, words[0].value, context, (m) => fail(line, m));
+      if (!options.single && d.name === "include" && d.argCount > 0)
+        includes = includeIndexes(run, d.argValue(0)!, context, (m) => fail(line, m));
       const block: PayloadStatement[] | undefined = d.block ? [] : undefined;
       out.push(
         options.combine

@@ -93,7 +93,7 @@ export function predictCycleError(c: CycleCopy): string | null {
     const problem = checkDirective(
       {
         name: d.name,
-        argCount: d.args.length,
+        argCount: d.argCount,
         terminator: d.terminator,
         context: kind,
       },
