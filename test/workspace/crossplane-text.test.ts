@@ -68,7 +68,9 @@ function bothWays(
   writeJson(reference, undefined, (s) => treePieces.push(s));
   const { payload, plain } = buildPayloadText(file, options);
   const pieces: string[] = [];
-  writePayloadText(payload, plain, (s) => pieces.push(typeof s === "string" ? s : Buffer.from(s).toString("utf8")));
+  writePayloadText(payload, plain, undefined, (s) =>
+    pieces.push(typeof s === "string" ? s : Buffer.from(s).toString("utf8")),
+  );
   const clean = reference.config[0].status === "ok";
   return { tree: treePieces.join(""), text: pieces.join(""), plain: plain !== null, clean };
 }
@@ -193,6 +195,19 @@ describe("parse: the compact JSON written from the text equals the tree's", func
     const text = nestedLocations(10_000, "return 200;");
     const options: PayloadOptions = { checker: checker(false), readFile: (p) => (p === file ? text : null) };
     assert.ok(assertSame(file, options, "10,000 nested locations").plain, "the plain reader answered");
+  });
+
+  it("reads a file written on one line in steps proportional to its length", function () {
+    // 1,000,000 quoted words on one 18 MB line: linear, a few seconds at most. A search for each string's
+    // line feeds that ran on to the end of the line (as it once did) is ~10^13 character steps: minutes.
+    this.timeout(30_000);
+    const count = 1_000_000;
+    const text = "http { " + 'add_header X "a"; '.repeat(count) + "}";
+    const bytes = plainParsedJson(text, { context: "main", checker: checker(false), comments: false });
+    assert.ok(bytes !== null, "read plainly");
+    const entry = '{"directive":"add_header","line":1,"args":["X","a"]}';
+    const expected = `[{"directive":"http","line":1,"args":[],"block":[${Array(count).fill(entry).join(",")}]}]`;
+    assert.ok(Buffer.from(bytes).toString("latin1") === expected, "the payload of every statement, all on line 1");
   });
 
   it("gives up, rather than guess, on what the tree path reports or reads differently", () => {

@@ -30,25 +30,28 @@ export function writeJson(value: unknown, indent: number | undefined, emit: (tex
 }
 
 /**
- * `writeJson(payload)` (compact) of a payload from `buildPayloadText`: its first config's `parsed` list is
- * `plain`, JSON text already (crossplane-text.ts). The pieces are strings and UTF-8 bytes.
+ * `writeJson(payload, indent)` of a payload from `buildPayloadText`: when `plain` is not null (compact output
+ * only), its first config's `parsed` list is that JSON text already (crossplane-text.ts). The pieces are
+ * strings and UTF-8 bytes.
  */
 export function writePayloadText(
   payload: Payload,
   plain: Uint8Array | null,
+  indent: number | undefined,
   emit: (text: string | Uint8Array) => void,
 ): void {
-  if (plain === null) return writeJson(payload, undefined, emit);
+  if (plain === null) return writeJson(payload, indent, emit);
   const head = JSON.stringify({ status: payload.status, errors: payload.errors });
   emit(head.slice(0, -1) + ',"config":[');
-  payload.config.forEach((config, i) => {
-    if (i > 0) emit(",");
-    if (i > 0) return writeJson(config, undefined, emit);
-    const { parsed: _empty, ...rest } = config;
-    emit(JSON.stringify(rest).slice(0, -1) + ',"parsed":');
-    emit(plain);
-    emit("}");
-  });
+  const [first, ...rest] = payload.config;
+  const { parsed: _empty, ...fields } = first;
+  emit(JSON.stringify(fields).slice(0, -1) + ',"parsed":');
+  emit(plain);
+  emit("}");
+  for (const config of rest) {
+    emit(",");
+    writeJson(config, undefined, emit);
+  }
   emit("]}");
 }
 

@@ -33,7 +33,7 @@ import { runFix } from "./fix";
 import { runFormat } from "./format-cmd";
 import { formatFindings, type OutputFormat } from "./format";
 import { incompleteMessage } from "./incomplete";
-import { writeJson, writePayloadText } from "./json";
+import { writePayloadText } from "./json";
 import { cliSource, type ReadAccess } from "./read-access";
 import { readStdin } from "./stdin";
 
@@ -346,13 +346,9 @@ function cmdParse(a: Parsed, io: Io): number {
   const text = readFile(file) ?? "";
   const dump = isNginxDump(text) ? parseDump(text) : null;
   // Compact JSON is written from the text of a main file that reads plainly (no tree: crossplane-text.ts).
-  const build =
-    indent === undefined || indent === 0
-      ? buildPayloadText
-      : (p: string, o: PayloadOptions) => ({
-          payload: buildPayload(p, o),
-          plain: null,
-        });
+  const compact = indent === undefined || indent === 0;
+  const build = (p: string, o: PayloadOptions): ReturnType<typeof buildPayloadText> =>
+    compact ? buildPayloadText(p, o) : { payload: buildPayload(p, o), plain: null };
   let built;
   if (dump && dump.root) {
     const source = dumpSource(dump);
@@ -368,14 +364,12 @@ function cmdParse(a: Parsed, io: Io): number {
     built = build(file, options);
   }
   const { payload, plain } = built;
-  const write = (emit: (s: string | Uint8Array) => void): void =>
-    plain === null ? writeJson(payload, indent, emit) : writePayloadText(payload, plain, emit);
   if (io.write) {
-    write(io.write);
+    writePayloadText(payload, plain, indent, io.write);
     io.write("\n");
   } else {
     const chunks: string[] = [];
-    write((s) =>
+    writePayloadText(payload, plain, indent, (s) =>
       chunks.push(typeof s === "string" ? s : Buffer.from(s.buffer, s.byteOffset, s.length).toString("utf8")),
     );
     io.out(chunks.join("") + "\n");

@@ -419,6 +419,18 @@ function nextWord(nums: Float64Array, k: number): number {
   return (nums[k] & EXTENDED) === 0 ? k + 1 : k + 6;
 }
 
+/** What a word says (`Directive.wordData`). */
+export type WordData = [
+  value: string,
+  quote: '"' | "'" | null,
+  relStartLine: number,
+  startCharacter: number,
+  relStartOffset: number,
+  relEndLine: number,
+  endCharacter: number,
+  relEndOffset: number,
+];
+
 /**
  * The words of one scan's statements, packed, until a directive's `nameWord` or `args` is read (then that
  * directive makes its `Word`s and no longer reads these). A directive's part starts at its index `at` in
@@ -432,18 +444,6 @@ function nextWord(nums: Float64Array, k: number): number {
  * large-config), all copied by the young generation's scavenges, and a first analysis reads the words of few
  * directives (large-config: 2,506 of 32,662 in the server's first analysis).
  */
-/** What a word says (`Directive.wordData`). */
-export type WordData = [
-  value: string,
-  quote: '"' | "'" | null,
-  relStartLine: number,
-  startCharacter: number,
-  relStartOffset: number,
-  relEndLine: number,
-  endCharacter: number,
-  relEndOffset: number,
-];
-
 export class PackedWords {
   readonly values: string[] = [];
   nums = new Float64Array(256);
@@ -623,28 +623,11 @@ export class Directive {
   }
 
   private makeWords(): void {
-    const p = this.#packed!;
-    const nums = p.nums;
-    const at = this.#at;
-    const first = nums[at];
-    const count = nums[at + 1];
-    const c0 = nums[at + 2];
-    let k = at + 3;
-    const word = (value: string): Word => {
-      const code = nums[k];
-      const rel = Math.floor(code / FLAG_BITS);
-      const quote = unpackQuote(code);
-      if ((code & EXTENDED) === 0) {
-        k++;
-        return new Word(value, quote, this, 0, c0 + rel, rel);
-      }
-      const w = Word.of(value, quote, this, nums[k + 1], nums[k + 2], rel, nums[k + 3], nums[k + 4], nums[k + 5]);
-      k += 6;
-      return w;
-    };
-    this.#nameWord = word(this.name);
-    const args = count === 0 ? NO_WORDS : new Array<Word>(count);
-    for (let i = 0; i < count; i++) args[i] = word(p.values[first + i]);
+    const data = this.wordData();
+    const word = (d: WordData): Word => Word.of(d[0], d[1], this, d[2], d[3], d[4], d[5], d[6], d[7]);
+    this.#nameWord = word(data[0]);
+    const args = data.length === 1 ? NO_WORDS : new Array<Word>(data.length - 1);
+    for (let i = 1; i < data.length; i++) args[i - 1] = word(data[i]);
     this.#args = args;
     this.#packed = null;
   }

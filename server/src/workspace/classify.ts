@@ -130,8 +130,8 @@ function bodyCounts(parsed: ParsedFile, table: boolean, lines: boolean): BodyCou
     base: number;
   }
   const stack: Frame[] = [{ nodes: parsed.children, index: 0, inTable: table, block: null, counts: c, base: 0 }];
-  // Where firstOnLine reads: an edited buffer's text in slices through its window, any other's in place.
-  const text = lines && !hasTextWindow(parsed) ? parsed.text : null;
+  // Where firstOnLine reads (only when lines are counted).
+  const text = lines ? textOf(parsed) : null;
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
     if (top.index >= top.nodes.length) {
@@ -269,7 +269,7 @@ function firstOnLine(parsed: ParsedFile, text: string | null, offset: number): b
   return true;
 }
 
-/** firstOnLine's `text` for `parsed`. */
+/** firstOnLine's `text` for `parsed`: an edited buffer's is read in slices through its window (null), any other's in place. */
 function textOf(parsed: ParsedFile): string | null {
   return hasTextWindow(parsed) ? null : parsed.text;
 }

@@ -13,8 +13,6 @@ import { classifyConfiguration } from "./classify";
 import { plainParsedJson, stripIfParentheses } from "./crossplane-text";
 import { expandGlob, hasMagic, joinConfPath, type GlobFs } from "./glob";
 
-export { stripIfParentheses };
-
 export interface PayloadError {
   file: string;
   line: number | null;
