@@ -44,14 +44,19 @@ export class BenchClient {
   private readonly exited: Promise<void>;
 
   /** `settings`: the `nginxRisk` section answered to every workspace/configuration request. */
+  /** `env`: the server's environment (default: the bench's). */
   constructor(
     serverJs: string,
     readonly settings: Record<string, unknown> = { debounceMs: 0 },
+    env: NodeJS.ProcessEnv = process.env,
   ) {
     this.spawnedAt = performance.now();
     // BENCH_SERVER_NODE_ARGS: node options for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    this.child = cp.spawn(process.execPath, [...nodeArgs, serverJs, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    this.child = cp.spawn(process.execPath, [...nodeArgs, serverJs, "--stdio"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env,
+    });
     this.exited = new Promise((resolve) => this.child.on("exit", () => resolve()));
     this.child.stderr!.on("data", (b: Buffer) => {
       if (this.stderr.length < 20_000) this.stderr += b.toString("utf8");

@@ -7,7 +7,8 @@
 //      floor, the 4,000-location incident, large-config and large-config ×10, each ÷ the floor's p95; and a
 //      hover sent right after an edit of ×10 (how long the editor waits for it while the server analyses).
 //   3. cold `check` of a generated 1,000,000-line workspace: wall ÷ `node -e 0`, and the CLI's peak RSS.
-//   4. server spawn → first diagnostics of large-config, less `node -e 0`; the size of dist/server.js.
+//   4. server spawn → first diagnostics of large-config, less `node -e 0`, with V8's code cache (written by a first
+//      start, as after installing) and without one; the size of what a start compiles.
 //
 // `--baseline REF` builds REF in a temporary git worktree and measures both builds interleaved, printing
 // both and new/old. Flags: docs/DEVELOPING.md, or `--help`. Nothing here asserts a time.
@@ -571,26 +572,55 @@ async function benchStart(builds: Build[], o: Options): Promise<void> {
   const w = largeWorkload();
   const uri = pathToFileURL(w.file).href;
   const text = readFileSync(w.file, "utf8");
+  // V8's code cache (lsp/boot.ts) in a folder per build, written by the first start (the warm-up round) as
+  // it is after installing; and starts without it (NGINX_RISK_CODE_CACHE=off), as the very first start is.
+  const cacheDirs = builds.map((_, i) => path.join(TMP, `code-cache-${i}`));
+  for (const d of cacheDirs) rmSync(d, { recursive: true, force: true });
   const node: number[] = [];
   const first: number[][] = builds.map(() => []);
+  const uncached: number[][] = builds.map(() => []);
+  const startOnce = async (i: number, cache: string): Promise<number> => {
+    const env = { ...process.env, NGINX_RISK_CODE_CACHE: cache };
+    const client = new BenchClient(path.join(builds[i].dist, "server.js"), undefined, env);
+    try {
+      await client.initialize(w.dir);
+      const { at } = await client.waitPublish(uri, 1, () => client.open(uri, text, 1));
+      return at - client.spawnedAt;
+    } finally {
+      await client.stop();
+    }
+  };
   for (let round = -1; round < o.startRuns; round++) {
     const n = runNode(["-e", "0"], { cwd: REPO }).ms;
     const order = round % 2 ? [...builds.keys()].reverse() : [...builds.keys()];
     for (const i of order) {
-      const client = new BenchClient(path.join(builds[i].dist, "server.js"));
-      try {
-        await client.initialize(w.dir);
-        const { at } = await client.waitPublish(uri, 1, () => client.open(uri, text, 1));
-        if (round >= 0) first[i].push(at - client.spawnedAt);
-      } finally {
-        await client.stop();
+      // Which goes first alternates too: in one run the first of two starts was ~30 ms slower either way.
+      let cached: number, bare: number;
+      if (round % 2) {
+        cached = await startOnce(i, cacheDirs[i]);
+        bare = await startOnce(i, "off");
+      } else {
+        bare = await startOnce(i, "off");
+        cached = await startOnce(i, cacheDirs[i]);
+      }
+      if (round >= 0) {
+        first[i].push(cached);
+        uncached[i].push(bare);
       }
     }
     if (round >= 0) node.push(n);
   }
+  for (const d of cacheDirs) rmSync(d, { recursive: true, force: true });
   const nodeMs = median(node);
   const firstMs = first.map(median);
-  const bytes = builds.map((b) => statSync(path.join(b.dist, "server.js")).size);
+  const uncachedMs = uncached.map(median);
+  // What a start compiles: the entry and, where there is one (lsp/boot.ts), the bundle it starts.
+  const bytes = builds.map((b) =>
+    ["server.js", "server-bundle.js"].reduce((sum, f) => {
+      const p = path.join(b.dist, f);
+      return sum + (existsSync(p) ? statSync(p).size : 0);
+    }, 0),
+  );
   console.log(`\n4. server start → first diagnostics of large-config (median of ${o.startRuns}, spawn to publish)`);
   console.log(header(builds));
   console.log(row("spawn → first diagnostics (ms)", firstMs.map(ms), [firstMs[0], firstMs[1]]));
@@ -607,8 +637,21 @@ async function benchStart(builds: Build[], o: Options): Promise<void> {
       [firstMs[0] - nodeMs, firstMs[1] - nodeMs],
     ),
   );
-  console.log(row("dist/server.js (bytes)", bytes.map(String), [bytes[0], bytes[1]]));
-  record("start", { runs: o.startRuns, nodeMs, firstDiagnosticsMs: firstMs, serverJsBytes: bytes });
+  console.log(
+    row(
+      "  without a code cache (ms, less node)",
+      uncachedMs.map((x) => ms(x - nodeMs)),
+      [uncachedMs[0] - nodeMs, uncachedMs[1] - nodeMs],
+    ),
+  );
+  console.log(row("dist/server*.js (bytes)", bytes.map(String), [bytes[0], bytes[1]]));
+  record("start", {
+    runs: o.startRuns,
+    nodeMs,
+    firstDiagnosticsMs: firstMs,
+    withoutCodeCacheMs: uncachedMs,
+    serverJsBytes: bytes,
+  });
 }
 
 // ---- main -----------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ const VSIX_FILES = [
   "syntaxes/nginx.tmLanguage.json",
   "dist/client.js",
   "dist/server.js",
+  "dist/server-bundle.js",
   "dist/directives.json",
   "dist/icon.png",
   "dist/THIRD-PARTY-NOTICES.md",

@@ -177,6 +177,7 @@ describe("packages made from a clean copy", function () {
           "dist/THIRD-PARTY-NOTICES.md",
           "dist/cli.js",
           "dist/directives.json",
+          "dist/server-bundle.js",
           "dist/server.js",
           "docs/ci.md",
           "docs/cli.md",
@@ -352,6 +353,7 @@ describe("packages made from a clean copy", function () {
           "extension/language-configuration.json",
           "extension/syntaxes/nginx.tmLanguage.json",
           "extension/dist/client.js",
+          "extension/dist/server-bundle.js",
           "extension/dist/server.js",
           "extension/dist/directives.json",
           "extension/dist/icon.png",
@@ -411,7 +413,7 @@ describe("packages made from a clean copy", function () {
       assert.deepEqual(problems, []);
       // The search sees links at all: the shipped pages link each other, the bundles name real hosts.
       assert.ok([...texts].some(([rel, text]) => rel.endsWith(".md") && links(text).relative.length > 0));
-      assert.ok(links(texts.get("dist/server.js") ?? "").hosts.includes("nginx.org"));
+      assert.ok(links(texts.get("dist/server-bundle.js") ?? "").hosts.includes("nginx.org"));
       assert.ok(
         placeholderHost("example.invalid") && placeholderHost("www.example.com") && !placeholderHost("nginx.org"),
       );

@@ -100,6 +100,7 @@ import { completionItems, resolveItem } from "./completion";
 import { formattingEdits } from "./formatting";
 import { codeLenses, hoverAt } from "./hover";
 import { NAVIGATION_CAPABILITIES, registerNavigation } from "./navigation";
+import { codeCacheState, saveCodeCacheSoon } from "./code-cache";
 import { clientProcessIdArg, watchClientSoon, type DeferredWatchdog } from "./watchdog";
 import {
   Signal,
@@ -335,7 +336,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onInitialized(() => {
     // Not earlier: before the initialize response the protocol allows no notifications.
-    log(`nginx-risk language server started (node ${process.version}, pid ${process.pid})`);
+    log(
+      `nginx-risk language server started (node ${process.version}, pid ${process.pid}, code cache: ${codeCacheState()})`,
+    );
     // The directive table (330 kB of JSON) is read on the first analysis's first lookup, each name's entry
     // when it is first asked for (directives.ts `variantsFromLines`): read it all now, while the client sends
     // the first document (issue 13's start-up trace: ~40 ms between the initialize answer and the end of
@@ -790,7 +793,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const doc = documents.get(uri);
       if (finished && doc) analysedVersion.set(uri, doc.version);
       publish(affected, finished && doc ? { uri, version: doc.version } : null);
-      if (finished) refreshLenses();
+      if (finished) {
+        refreshLenses();
+        saveCodeCacheSoon();
+      }
       // An include graph this analysis rebuilt may have other main files for the workspace's diagnostics.
       if (finished) workspacePass.graphChanged();
       // The status bar asks again (nginxRisk/status) after every analysis, so it follows the debounce.
