@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "out/", "server/src/parse/generated/", "**/*.js", "**/*.mjs", "bench/tmp/"] },
+  { ignores: ["node_modules/", "dist/", "out/", "server/src/parse/generated/", "server/src/workspace/generated/", "server/wasm/", "**/*.js", "**/*.mjs", "bench/tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -348,7 +348,7 @@ function cmdParse(a: Parsed, io: Io): number {
   // Compact JSON is written from the text of a main file that reads plainly (no tree: crossplane-text.ts).
   const compact = indent === undefined || indent === 0;
   const build = (p: string, o: PayloadOptions): ReturnType<typeof buildPayloadText> =>
-    compact ? buildPayloadText(p, o) : { payload: buildPayload(p, o), plain: null };
+    compact ? buildPayloadText(p, o) : { payload: buildPayload(p, o), plain: null, reader: null };
   let built;
   if (dump && dump.root) {
     const source = dumpSource(dump);

@@ -10,7 +10,8 @@
 import type { Directive, Node, ParsedFile, SyntaxError } from "../parse/ast";
 import { parse } from "../parse/parser";
 import { classifyConfiguration } from "./classify";
-import { plainParsedJson, stripIfParentheses } from "./crossplane-text";
+import { plainParsedJson, stripIfParentheses, type PlainFileOptions } from "./crossplane-text";
+import { wasmParsedJson } from "./crossplane-wasm";
 import { expandGlob, hasMagic, joinConfPath, type GlobFs } from "./glob";
 
 export interface PayloadError {
@@ -64,6 +65,11 @@ export interface PayloadOptions {
   comments?: boolean;
   single?: boolean;
   combine?: boolean;
+  /**
+   * `buildPayloadText` only: false keeps the WebAssembly reader (crossplane-wasm.ts) from reading the main
+   * file, so that the JavaScript reader does (test/workspace/crossplane-text.test.ts compares both).
+   */
+  wasm?: boolean;
   /** Directive checks; none when absent (crossplane's `check_ctx=False, check_args=False`). */
   checker?: DirectiveChecker;
   /** Maps an absolute include path to the path to read (the `--map FROM=TO` option). */
@@ -150,14 +156,15 @@ export function buildPayload(mainPath: string, options: PayloadOptions): Payload
 export function buildPayloadText(
   mainPath: string,
   options: PayloadOptions,
-): { payload: Payload; plain: Uint8Array | null } {
-  if (options.combine) return { payload: buildPayload(mainPath, options), plain: null };
+): { payload: Payload; plain: Uint8Array | null; reader: "wasm" | "js" | null } {
+  if (options.combine) return { payload: buildPayload(mainPath, options), plain: null, reader: null };
   const run = startRun(mainPath, options);
   const text = options.readFile(mainPath);
   let plain: Uint8Array | null = null;
+  let reader: "wasm" | "js" | null = null;
   if (text !== null) {
     const { queue, included } = run;
-    plain = plainParsedJson(text, {
+    const plainOptions: PlainFileOptions = {
       context: queue[0].ctx,
       checker: options.checker,
       comments: options.comments === true,
@@ -168,15 +175,27 @@ export function buildPayloadText(
             const indexes = includeIndexes(run, pattern, context, () => (failed = true));
             return failed ? null : indexes;
           },
-    });
-    if (plain === null) {
-      // The tree path reads the file again from the start: the includes the plain reader queued are forgotten.
+    };
+    // The next reader reads the file again from the start: the includes a reader that gave up queued are forgotten.
+    const forgetIncludes = (): void => {
       for (let i = 1; i < queue.length; i++) included.delete(queue[i].file);
       queue.length = 1;
-    } else run.payload.config.push({ file: mainPath, status: "ok", errors: [], parsed: [] });
+    };
+    if (options.wasm !== false) {
+      plain = wasmParsedJson(text, plainOptions);
+      if (plain !== null) reader = "wasm";
+      else forgetIncludes();
+    }
+    if (plain === null) {
+      plain = plainParsedJson(text, plainOptions);
+      if (plain !== null) reader = "js";
+      else forgetIncludes();
+    }
+    // Otherwise the tree reads it, below.
+    if (plain !== null) run.payload.config.push({ file: mainPath, status: "ok", errors: [], parsed: [] });
   }
   for (let qi = plain === null ? 0 : 1; qi < run.queue.length; qi++) addFile(run, qi);
-  return { payload: run.payload, plain };
+  return { payload: run.payload, plain, reader };
 }
 
 /** Reads the file `run.queue[qi]` into the payload (its config, and the errors of the whole payload). */

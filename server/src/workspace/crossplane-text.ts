@@ -65,13 +65,13 @@ function withRoom(b: Uint8Array, n: number, need: number): Uint8Array {
 }
 
 /** ASCII text without anything JSON escapes (the payload's keys and punctuation). */
-function putAscii(b: Uint8Array, n: number, s: string): number {
+export function putAscii(b: Uint8Array, n: number, s: string): number {
   for (let i = 0; i < s.length; i++) b[n++] = s.charCodeAt(i);
   return n;
 }
 
 /** A whole number from 0 to 2^31 - 1, as JSON.stringify writes it. */
-function putInteger(b: Uint8Array, n: number, v: number): number {
+export function putInteger(b: Uint8Array, n: number, v: number): number {
   let digits = 1;
   for (let rest = v; rest >= 10; rest = (rest / 10) | 0) digits++;
   for (let i = n + digits - 1, rest = v; i >= n; i--, rest = (rest / 10) | 0) b[i] = 0x30 + (rest % 10);
@@ -146,14 +146,14 @@ function putControl(b: Uint8Array, n: number, c: number): number {
 }
 
 /** A word's value: its text, less its quotes, an escaped quote unescaped (scanner.ts `readQuoted`). */
-function wordValue(text: string, from: number, to: number, quote: number): string {
+export function wordValue(text: string, from: number, to: number, quote: number): string {
   const raw = text.slice(from, to);
   if (quote === 0 || raw.indexOf("\\") < 0) return raw;
   return raw.split(String.fromCharCode(BACKSLASH, quote)).join(String.fromCharCode(quote));
 }
 
 /** `s` as a JSON string, quotes included (-1 as `putSpan`). */
-function putString(b: Uint8Array, n: number, s: string): number {
+export function putString(b: Uint8Array, n: number, s: string): number {
   b[n++] = DQUOTE;
   n = putSpan(b, n, s, 0, s.length, 0);
   if (n < 0) return n;
