@@ -87,7 +87,7 @@ function boot(): void {
     script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
     if (cachedData !== undefined) state = script.cachedDataRejected === true ? "rejected" : "used";
   } catch (err) {
-    // A syntax error is the bundle's own: reported as node would, by loading it as a module.
+    // Without a cache the error is the bundle's own (thrown as it is); with one, compiled again without it.
     if (cachedData === undefined) throw err;
     script = new vm.Script(Module.wrap(source), { filename: bundle });
     state = "rejected";
@@ -99,10 +99,18 @@ function boot(): void {
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       const data = script.createCachedData();
-      // Written whole under another name, then renamed over: a reader sees the old file or the new one.
+      // Written whole under another name, then renamed over: a reader sees the old file or the new one. The
+      // new name is created, never opened through a link someone left there (the folder may be shared:
+      // NGINX_RISK_CODE_CACHE), and removed when the write fails.
       const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, Buffer.concat([header(data), data]), { mode: 0o600 });
-      fs.renameSync(tmp, file);
+      fs.rmSync(tmp, { force: true });
+      try {
+        fs.writeFileSync(tmp, Buffer.concat([header(data), data]), { mode: 0o600, flag: "wx" });
+        fs.renameSync(tmp, file);
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw err;
+      }
       pruneOlder(path.dirname(file), name);
     } catch {
       // A cache that cannot be written is no cache; the server works the same.
