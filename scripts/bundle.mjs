@@ -29,6 +29,22 @@ const entries = [
   // Started by dist/server.js (lsp/boot.ts, built below): from V8's code cache when there is one.
   { in: "server/src/lsp/main.ts", out: "dist/server-bundle.js", lazy: true },
   { in: "server/src/cli/main.ts", out: "dist/cli.js", banner: "#!/usr/bin/env node", lazy: true },
+  // dist/server.js, the server's entry: a few kB that start dist/server-bundle.js from V8's code cache
+  // (lsp/boot.ts), after it is built. The cache is named after the bundle's hash: V8 checks only the length of
+  // the source it was made from.
+  {
+    in: "server/src/lsp/boot.ts",
+    out: "dist/server.js",
+    banner: "#!/usr/bin/env node",
+    // Node's own modules as they are: the boot loads nothing else.
+    plugins: [],
+    define: () => ({
+      __BUNDLE_FILE__: JSON.stringify("server-bundle.js"),
+      __BUILD_ID__: JSON.stringify(
+        createHash("sha256").update(readFileSync("dist/server-bundle.js")).digest("hex").slice(0, 16),
+      ),
+    }),
+  },
 ];
 
 // The directive table (330 kB) ships beside the bundles as dist/directives.json (DIRECTIVE_TABLE), read when
@@ -148,7 +164,8 @@ for (const e of entries) {
     metafile: true,
     external: e.external ?? [],
     banner: e.banner ? { js: e.banner } : undefined,
-    plugins: e.lazy ? [tableBeside, lazyBuiltins, sharedInterop] : [tableBeside, sharedInterop],
+    define: e.define?.(),
+    plugins: e.plugins ?? (e.lazy ? [tableBeside, lazyBuiltins, sharedInterop] : [tableBeside, sharedInterop]),
     logLevel: "warning",
   });
   for (const input of Object.keys(result.metafile.inputs)) {
@@ -156,30 +173,6 @@ for (const e of entries) {
     if (pkg) packages.add(pkg);
   }
   if (e.banner) chmodSync(e.out, 0o755);
-}
-
-// dist/server.js, the server's entry: a few kB that start dist/server-bundle.js from V8's code cache (lsp/boot.ts).
-// The cache is named after the bundle's hash: V8 checks only the length of the source it was made from.
-const serverBundle = "dist/server-bundle.js";
-if (existsSync(serverBundle)) {
-  await esbuild.build({
-    entryPoints: ["server/src/lsp/boot.ts"],
-    outfile: "dist/server.js",
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    minify: true,
-    sourcemap,
-    legalComments: "none",
-    banner: { js: "#!/usr/bin/env node" },
-    define: {
-      __BUNDLE_FILE__: JSON.stringify(path.basename(serverBundle)),
-      __BUILD_ID__: JSON.stringify(createHash("sha256").update(readFileSync(serverBundle)).digest("hex").slice(0, 16)),
-    },
-    logLevel: "warning",
-  });
-  chmodSync("dist/server.js", 0o755);
 }
 
 // Each bundled package once (a nested copy of another version counts as its own), with its licence text.
