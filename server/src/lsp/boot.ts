@@ -116,7 +116,7 @@ function boot(): void {
       // A cache that cannot be written is no cache; the server works the same.
     }
   };
-  const hook: CodeCacheHook = { state, file, save };
+  const hook: CodeCacheHook = { state, save };
   (globalThis as Record<symbol, unknown>)[CODE_CACHE_HOOK] = hook;
   if (!saved) process.on("exit", save);
   const run = script.runInThisContext() as (

@@ -8,7 +8,6 @@ export type CodeCacheState = "off" | "none" | "used" | "rejected" | "unsafe";
 /** What boot.ts leaves on globalThis for the bundle: the state, and a write of the cache (once, if needed). */
 export interface CodeCacheHook {
   state: CodeCacheState;
-  file: string | null;
   save(): void;
 }
 

@@ -795,10 +795,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       publish(affected, finished && doc ? { uri, version: doc.version } : null);
       if (finished) {
         refreshLenses();
+        // An include graph this analysis rebuilt may have other main files for the workspace's diagnostics.
+        workspacePass.graphChanged();
         saveCodeCacheSoon();
       }
-      // An include graph this analysis rebuilt may have other main files for the workspace's diagnostics.
-      if (finished) workspacePass.graphChanged();
       // The status bar asks again (nginxRisk/status) after every analysis, so it follows the debounce.
       if (finished && doc && !stopped && sendAnalysed)
         connection

@@ -161,6 +161,40 @@ export function putString(b: Uint8Array, n: number, s: string): number {
   return n;
 }
 
+/** `list` as JSON strings separated by commas (the inside of a list); -1 as `putSpan`. */
+export function putStrings(b: Uint8Array, n: number, list: readonly string[]): number {
+  for (let i = 0; i < list.length && n >= 0; i++) {
+    if (i > 0) b[n++] = 0x2c; // ,
+    n = putString(b, n, list[i]);
+  }
+  return n;
+}
+
+/**
+ * What the plain readers (this one and crossplane-wasm.ts) ask of a statement besides its words: false when
+ * it fails a directive check or its `include` (`pattern`: its first argument's value) reports a problem, and
+ * the reader gives up; else the payload indexes of the files it includes (null: no include followed).
+ */
+export function acceptStatement(
+  options: PlainFileOptions,
+  name: string,
+  argCount: number,
+  opensBlock: boolean,
+  context: string,
+  pattern: string | null,
+): number[] | null | false {
+  const { checker, include } = options;
+  if (checker && checker.check({ name, argCount, terminator: opensBlock ? "{" : ";", context }).length > 0)
+    return false;
+  if (include === undefined || pattern === null) return null;
+  return include(pattern, context) ?? false;
+}
+
+/** The context of the body of block `name` opened in `context`. */
+export function bodyContext(options: PlainFileOptions, context: string, name: string): string {
+  return options.checker ? options.checker.enterBlock(context, name) : context;
+}
+
 /**
  * One statement's entry, from `,{"directive":` (the comma when `first` is false) to its closing `}`, or
  * to `,"block":[` when it opens a block; -1 as `putSpan`. `b` has room for it (the reader makes it).
@@ -186,11 +220,7 @@ function putStatement(
   if (name === "if") {
     const args: string[] = [];
     for (let i = 1; i < count; i++) args.push(wordValue(text, starts[i], ends[i], quotes[i]));
-    const stripped = stripIfParentheses(args);
-    for (let i = 0; i < stripped.length && n >= 0; i++) {
-      if (i > 0) b[n++] = 0x2c; // ,
-      n = putString(b, n, stripped[i]);
-    }
+    n = putStrings(b, n, stripIfParentheses(args));
   } else {
     for (let i = 1; i < count && n >= 0; i++) {
       if (i > 1) b[n++] = 0x2c; // ,
@@ -304,7 +334,6 @@ function lineFeeds(text: string, from: number, to: number): number {
  * (see the top of this file): `buildPayload` then gives it from the tree.
  */
 export function plainParsedJson(text: string, options: PlainFileOptions): Uint8Array | null {
-  const { checker, include } = options;
   const end = text.length;
   let b: Uint8Array = new Uint8Array(text.length * 2 + 64);
   let n = 0;
@@ -370,13 +399,9 @@ export function plainParsedJson(text: string, options: PlainFileOptions): Uint8A
       // The tree path skips a block whose name is empty (`"" {`), block and all.
       if (count === 0 || (opensBlock && name === "")) return null;
       const context = contexts[depth];
-      const terminator = opensBlock ? "{" : ";";
-      if (checker && checker.check({ name, argCount: count - 1, terminator, context }).length > 0) return null;
-      let includes: number[] | null = null;
-      if (include && name === "include" && count > 1) {
-        includes = include(wordValue(text, starts[1], ends[1], quotes[1]), context);
-        if (includes === null) return null;
-      }
+      const pattern = name === "include" && count > 1 ? wordValue(text, starts[1], ends[1], quotes[1]) : null;
+      const includes = acceptStatement(options, name, count - 1, opensBlock, context, pattern);
+      if (includes === false) return null;
       // Room for the punctuation (at most 67 bytes, with the line's digits), the words (quotes and a comma
       // each) and the includes' numbers (a comma and at most 10 digits each).
       let room = 96 + (includes === null ? 0 : includes.length * 12);
@@ -387,7 +412,7 @@ export function plainParsedJson(text: string, options: PlainFileOptions): Uint8A
       wrote[depth] = true;
       if (opensBlock) {
         depth++;
-        contexts[depth] = checker ? checker.enterBlock(context, name) : context;
+        contexts[depth] = bodyContext(options, context, name);
         wrote[depth] = false;
       }
       words.count = 0;

@@ -12,9 +12,11 @@
 
 import { PLAIN_READER_WASM } from "./generated/plain-reader-wasm";
 import {
+  acceptStatement,
+  bodyContext,
   putAscii,
   putInteger,
-  putString,
+  putStrings,
   stripIfParentheses,
   wordValue,
   type PlainFileOptions,
@@ -78,13 +80,14 @@ function statement(spans: number, count: number, opens: number, depth: number): 
   const name = wordValue(r.text, words[at] - r.inp, words[at + 1] - r.inp, words[at + 2]);
   if (name.endsWith(LUA_BLOCK_SUFFIX)) return -1;
   const context = r.contexts[depth];
-  const { checker, include } = r.options;
-  if (checker && checker.check({ name, argCount: count - 1, terminator: opens ? "{" : ";", context }).length > 0)
-    return -1;
+  const pattern =
+    name === "include" && count > 1
+      ? wordValue(r.text, words[at + 3] - r.inp, words[at + 4] - r.inp, words[at + 5])
+      : null;
+  const includes = acceptStatement(r.options, name, count - 1, opens === 1, context, pattern);
+  if (includes === false) return -1;
   let kind = 0;
-  if (include && name === "include" && count > 1) {
-    const includes = include(wordValue(r.text, words[at + 3] - r.inp, words[at + 4] - r.inp, words[at + 5]), context);
-    if (includes === null) return -1;
+  if (includes !== null) {
     r.includes = includes;
     kind = 1;
   } else if (name === "if") {
@@ -96,7 +99,7 @@ function statement(spans: number, count: number, opens: number, depth: number): 
     r.ifArgs = stripIfParentheses(args);
     kind = 2;
   }
-  if (opens) r.contexts[depth + 1] = checker ? checker.enterBlock(context, name) : context;
+  if (opens) r.contexts[depth + 1] = bodyContext(r.options, context, name);
   return kind;
 }
 
@@ -119,13 +122,9 @@ function writeIfArgs(n: number): number {
   let room = 16;
   for (const a of args) room += a.length * 6 + 3;
   grow(n + room);
-  for (let i = 0; i < args.length; i++) {
-    if (i > 0) bytes[n++] = 0x2c; // ,
-    n = putString(bytes, n, args[i]);
-    // A lone surrogate: not in an ASCII file, but never an answer the JavaScript reader would not give.
-    if (n < 0) return 0;
-  }
-  return n;
+  n = putStrings(bytes, n, args);
+  // A lone surrogate: not in an ASCII file, but never an answer the JavaScript reader would not give.
+  return n < 0 ? 0 : n;
 }
 
 function instantiate(): ReaderExports | null {
@@ -169,7 +168,8 @@ export function wasmParsedJson(text: string, options: PlainFileOptions): Uint8Ar
   const scratch = Math.ceil((inp + text.length) / 64) * 64;
   const out = scratch + maxWords * 12 + maxDepth;
   grow(out + text.length * 2 + PAGE);
-  if (bytes.byteLength !== r.memory.buffer.byteLength) views(r.memory);
+  // Views of the memory for this run (grow makes them again only when it grows it).
+  views(r.memory);
   Buffer.from(r.memory.buffer).write(text, inp, "latin1");
   run = { text, inp, options, contexts: [options.context], includes: null, ifArgs: null };
   try {
