@@ -121,6 +121,11 @@ function compactVariant(d) {
     since: d.since,
     removed: d.removed,
   };
+  // The C setter the entry names (`ngx_conf_set_flag_slot`, …) and the configuration level its value is
+  // stored at (`http_loc`, …): the value checks of nginx's standard setters and their "is duplicate" are
+  // judged from them (rules/value.ts, rules/duplicate.ts).
+  if (d.handler) v.handler = d.handler;
+  if (d.conf) v.conf = d.conf;
   // The `#if` around the entry: the directive exists only in binaries built with it.
   if (d.guard) v.guard = d.guard;
   if (d.ranges) v.ranges = d.ranges;

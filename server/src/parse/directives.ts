@@ -85,6 +85,10 @@ export interface DirectiveVariant extends DirectiveShape {
   readonly args: ArgSpec;
   /** The `#if` conditions around the entry (`NGX_HTTP_SSL`): absent from binaries built without them. */
   readonly guard?: string;
+  /** The C setter the entry names (`ngx_conf_set_flag_slot`, a module's own function): a name, not code. */
+  readonly handler?: string;
+  /** Where the value is stored: `http_main`, `http_srv`, `http_loc`, `stream_main`, …; absent for main-level ones. */
+  readonly conf?: string;
 }
 
 /** How one of nginx's own modules is built (auto/options, auto/modules). */
