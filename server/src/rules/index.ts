@@ -17,6 +17,23 @@ import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
 
+/**
+ * Rules about what a configuration costs, not about whether nginx takes it: their errors (a reload peak over
+ * the memory budget) do not make `nginx -t` fail.
+ */
+const COST_RULES = new Set([
+  "lua-ssl-per-location",
+  "stream-lua-ssl-per-server",
+  "proxy-ssl-per-location",
+  "ssl-bundle-per-server",
+  "reuseport-config-test",
+]);
+
+/** Whether a finding says `nginx -t` would refuse the configuration (and so would a reload or a start). */
+export function failsNginxTest(f: Finding): boolean {
+  return f.severity === "error" && !COST_RULES.has(f.ruleId);
+}
+
 /** The rules that read the effective configuration (model/). */
 const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] = [
   luaSslPerLocationFindings,

@@ -1,0 +1,30 @@
+// The differential test of issue 14: configurations made from ../shared/corpus with one mistake each (the
+// generator, mutations.ts), run through the real `nginx -t` and the product; the verdict and the line must
+// agree. `npm run difftest -- --cases N` runs more (test/difftest/cli.ts).
+import * as assert from "assert";
+import { haveShared, nginxBinary } from "../support/shared";
+import { describe as describeCase, figures, formatReport, runDifftest, type CaseResult } from "./run";
+
+/** Disagreements that are understood, each with its reason. Every other disagreement fails the test. */
+export const KNOWN: { reason: string; matches: (r: CaseResult) => boolean }[] = [];
+
+const CASES = Number(process.env.DIFFTEST_CASES ?? 2000);
+
+describe("nginx -t without nginx: differential test against the real nginx", function () {
+  this.timeout(30 * 60_000);
+  it(`agrees with nginx -t on ${CASES} generated cases`, async function () {
+    if (!nginxBinary() || !haveShared()) this.skip();
+    const report = await runDifftest({ cases: CASES, seed: 14, bases: 120, concurrency: 4 });
+    console.log(formatReport(report));
+    const f = figures(report.results);
+    const unexplained = report.results.filter(
+      (r) => (!r.verdictAgrees || r.lineAgrees === false) && !KNOWN.some((k) => k.matches(r)),
+    );
+    for (const r of unexplained.slice(0, 60)) console.log("  " + describeCase(r));
+    assert.ok(f.cases >= Math.min(CASES, 2000), `only ${f.cases} cases were made`);
+    assert.ok(f.verdictAgree / f.cases >= 0.99, `verdict agreement ${f.verdictAgree}/${f.cases}`);
+    assert.ok(f.lineAgree / Math.max(1, f.lineNamed) >= 0.95, `line agreement ${f.lineAgree}/${f.lineNamed}`);
+    assert.ok(f.falseErrors / f.cases <= 0.005, `false errors ${f.falseErrors}/${f.cases}`);
+    assert.deepStrictEqual(unexplained.map(describeCase), [], "disagreements without a listed reason");
+  });
+});
