@@ -587,7 +587,7 @@ describe("nginx-risk check: text output", function () {
         // The page shipped in the package (here the repository's, outside the working directory).
         `    how to fix: ${path.join(REPO, "docs", "rules", "lua-ssl-per-location.md")}`,
         "memory of nginx.conf: master ~3.2 GiB, reload peak ~6.4 GiB; nginx -t parses CA bundles 4,002 times in all",
-        "1 error(s), 1 warning(s), 0 note(s) in 2 file(s) of 1 configuration(s)",
+        "1 error(s), 1 warning(s), 0 note(s) in 2 file(s) of 1 configuration(s); nginx -t would fail (1 error(s) stop it)",
         "",
       ].join("\n"),
     );
@@ -809,7 +809,7 @@ describe("nginx-risk check, fix, format: a folder scan that stops says so (--max
     assert.equal(r.code, 0, r.stdout);
     assert.equal(
       r.stdout,
-      "read nginx.conf and what it includes: conf.d/a.conf\n0 error(s), 0 warning(s), 0 note(s) in 2 file(s) of 1 configuration(s)\n",
+      "read nginx.conf and what it includes: conf.d/a.conf\n0 error(s), 0 warning(s), 0 note(s) in 2 file(s) of 1 configuration(s); nginx -t would pass\n",
     );
   });
 });

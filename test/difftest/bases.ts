@@ -142,7 +142,9 @@ export async function repair(
   work: string,
   rounds = 30,
 ): Promise<Base | null> {
-  let { site, ports } = sanitize(snippet.text);
+  const clean = sanitize(snippet.text);
+  const ports = clean.ports;
+  let site = clean.site;
   for (let round = 0; round < rounds; round++) {
     const p = casePorts(ports);
     const text = withPorts(site, p);

@@ -68,6 +68,58 @@ function onNginxLine(errors: readonly Finding[], file: string, line: number): bo
   return false;
 }
 
+/** One configuration (a case's files, ports already in) through the real `nginx -t` and the product, in `dir`. */
+export async function judge(
+  dir: string,
+  files: CaseFiles,
+  meta: { index: number; kind: string; variant: string; source: string },
+  keep = false,
+): Promise<CaseResult> {
+  const versions = oracleVersions();
+  writeCase(dir, files);
+  const nginx = await nginxT(dir);
+  const result = runCheck({
+    inputs: [dir],
+    root: path.join(dir, "nginx.conf"),
+    mappings: [],
+    strict: false,
+    ...versions,
+  });
+  const errors = result.findings.filter(failsNginxTest);
+  const verdictAgrees = nginx.ok === (errors.length === 0);
+  let lineAgrees: boolean | null = null;
+  const e = nginx.error;
+  if (!nginx.ok && e && e.file !== null && e.line !== null && e.file.startsWith(dir + path.sep)) {
+    lineAgrees = onNginxLine(errors, e.file, e.line);
+  }
+  if (!(keep && (!verdictAgrees || lineAgrees === false))) fs.rmSync(dir, { recursive: true, force: true });
+  return { ...meta, nginx, errors, verdictAgrees, lineAgrees, dir };
+}
+
+/** `judge` for a list of site files (and optional http-level text), four at a time, in a temporary folder. */
+export async function judgeAll(
+  cases: { kind: string; variant: string; files: CaseFiles }[],
+  concurrency = 4,
+): Promise<CaseResult[]> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-judge-"));
+  try {
+    return await pool(
+      cases.map((c, index) => () => {
+        const ports = casePorts(12);
+        const files: CaseFiles = {
+          ...c.files,
+          site: withPorts(c.files.site, ports),
+          http: c.files.http === undefined ? undefined : withPorts(c.files.http, ports),
+        };
+        return judge(path.join(root, String(index)), files, { index, kind: c.kind, variant: c.variant, source: "" });
+      }),
+      concurrency,
+    );
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
 export async function runDifftest(options: DifftestOptions): Promise<DifftestReport> {
   const started = Date.now();
   const versions = oracleVersions();
@@ -90,42 +142,14 @@ export async function runDifftest(options: DifftestOptions): Promise<DifftestRep
   }
   const results = await pool(
     planned.map((c) => async (): Promise<CaseResult> => {
-      const dir = path.join(root, String(c.index));
       const ports = casePorts(c.base.ports + 10);
       const files: CaseFiles = {
         ...c.files,
         site: withPorts(c.files.site, ports),
         http: c.files.http === undefined ? undefined : withPorts(c.files.http, ports),
       };
-      writeCase(dir, files);
-      const nginx = await nginxT(dir);
-      const result = runCheck({
-        inputs: [dir],
-        root: path.join(dir, "nginx.conf"),
-        mappings: [],
-        strict: false,
-        ...versions,
-      });
-      const errors = result.findings.filter(failsNginxTest);
-      const verdictAgrees = nginx.ok === (errors.length === 0);
-      let lineAgrees: boolean | null = null;
-      const e = nginx.error;
-      if (!nginx.ok && e && e.file !== null && e.line !== null && e.file.startsWith(dir + path.sep)) {
-        lineAgrees = onNginxLine(errors, e.file, e.line);
-      }
-      const disagrees = !verdictAgrees || lineAgrees === false;
-      if (!(options.keep && disagrees)) fs.rmSync(dir, { recursive: true, force: true });
-      return {
-        index: c.index,
-        kind: c.kind,
-        variant: c.variant,
-        source: c.base.source,
-        nginx,
-        errors,
-        verdictAgrees,
-        lineAgrees,
-        dir,
-      };
+      const meta = { index: c.index, kind: c.kind, variant: c.variant, source: c.base.source };
+      return judge(path.join(root, String(c.index)), files, meta, options.keep);
     }),
     options.concurrency,
   );

@@ -113,7 +113,12 @@ interface DirectiveTable {
 }
 
 export type DirectiveProblemCode =
-  "unknown-directive" | "not-allowed-here" | "invalid-args" | "needs-block" | "not-terminated";
+  | "unknown-directive"
+  | "not-in-version"
+  | "not-allowed-here"
+  | "invalid-args"
+  | "needs-block"
+  | "not-terminated";
 
 export interface DirectiveProblem {
   code: DirectiveProblemCode;
@@ -361,6 +366,10 @@ export function checkDirective(input: DirectiveCheckInput, options: DirectiveChe
   if (!isCheckedContext(context) || name === "") return [];
   const variants = variantsIn(name, options.version);
   if (variants.length === 0) {
+    // One of nginx's own directives that the deployed release does not have (newer than it, or removed
+    // before it): that binary has no module that registers the name, whatever it was built with.
+    const own = options.version === undefined ? undefined : notInVersion(name, options.version);
+    if (own) return [{ code: "not-in-version", message: `${message.unknown(name)} (${own})` }];
     return options.strict ? [{ code: "unknown-directive", message: message.unknown(name) }] : [];
   }
   const candidates = options.checkContext ? variants.filter((v) => allowedIn(v, context)) : variants;
@@ -411,6 +420,22 @@ function variantsIn(name: string, version: string | undefined): Candidate[] {
     }
   }
   return out;
+}
+
+/**
+ * Why nginx `version` lacks its own directive `name` (`it came in nginx 1.25.1`, `removed in nginx 1.25.1`),
+ * or null when no release of nginx has it (a third-party module's, or unknown).
+ */
+function notInVersion(name: string, version: string): string | null {
+  const own = lookupDirective(name).filter((v) => v.repo === "nginx/nginx" && v.since !== null);
+  if (own.length === 0) return null;
+  const wanted = parseVersion(version);
+  if (wanted === null) return null;
+  const newer = own.find((v) => !atLeast(wanted, v.since!));
+  if (newer) return `nginx ${version} does not have it: it came in ${newer.since}`;
+  const removed = own.find((v) => v.removed !== null);
+  if (removed) return `nginx ${version} does not have it: removed in ${removed.removed!.replace(/^after /, "the release after ")}`;
+  return `nginx ${version} does not have it`;
 }
 
 /** `1.25.1` → [1, 25, 1]; null for anything else (the caller then judges the newest nginx). */

@@ -7,6 +7,7 @@ import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
+import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
 import { reuseportCheck } from "./reuseport-config-test";
@@ -42,6 +43,7 @@ const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] =
   sslBundlePerServerFindings,
   modsecurityUnusedFindings,
   accessFindings,
+  mergeFindings,
 ];
 
 export function runChecks(
