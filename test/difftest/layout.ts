@@ -20,6 +20,8 @@ export interface CaseFiles {
   http?: string;
   /** Statements at the main level and blocks beside `http` (stream {}), when a case needs them. */
   main?: string;
+  /** More statements in `events {}`. */
+  events?: string;
   /** Other files, by path relative to the folder; null removes a file the layout would write. */
   files?: Record<string, string | null>;
 }
@@ -34,6 +36,7 @@ export function mainText(dir: string, c: CaseFiles): string {
     `error_log ${path.join(dir, "logs", "error.log")};`,
     "events {",
     "    worker_connections 64;",
+    ...(c.events ? [`    ${c.events}`] : []),
     "}",
     c.main ?? "",
     "http {",

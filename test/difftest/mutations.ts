@@ -94,6 +94,7 @@ function built(v: DirectiveVariant): boolean {
 
 interface TableEntry {
   name: string;
+  type: string;
   handler: string;
   contexts: readonly string[];
   since: string | null;
@@ -106,8 +107,15 @@ function table(): TableEntry[] {
   entries = [];
   for (const name of directiveNames()) {
     for (const v of lookupDirective(name)) {
-      if (v.removed !== null || v.type !== "http" || !v.handler) continue;
-      entries.push({ name, handler: v.handler, contexts: v.contexts, since: v.since, argcMin: v.argcMin });
+      if (v.removed !== null || !v.handler) continue;
+      entries.push({
+        name,
+        type: v.type,
+        handler: v.handler,
+        contexts: v.contexts,
+        since: v.since,
+        argcMin: v.argcMin,
+      });
       if (!built(v)) entries.pop();
     }
   }
@@ -122,9 +130,10 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-function withHandler(handlers: readonly string[], context: string, version: string): TableEntry[] {
+function withHandler(handlers: readonly string[], context: string, version: string, type = "http"): TableEntry[] {
   return table().filter(
     (e) =>
+      e.type === type &&
       handlers.includes(e.handler) &&
       e.contexts.includes(context) &&
       e.since !== null &&
@@ -160,6 +169,15 @@ function familyOf(handler: string): string | null {
 /** Sets one directive of a standard setter to a value of its kind (some valid, some not). */
 function valueMutation(family: string) {
   return (m: Maker, version: string): Mutation | null => {
+    if (m.rnd() < 0.2) {
+      // At the `http` level (conf.d/extra.conf).
+      const cands = withHandler(HANDLERS[family], "http", version).filter((e) => e.argcMin <= 1);
+      if (!cands.length) return null;
+      const e = pick(m.rnd, cands);
+      const value = pick(m.rnd, VALUES[family]);
+      const text = `${e.name} ${/\s/.test(value) ? `"${value}"` : value};`;
+      return { kind: `value-${family}`, variant: `${text} in http`, files: { site: m.site, http: text + "\n" } };
+    }
     const b = someBlock(m);
     if (!b) return null;
     const candidates = withHandler(HANDLERS[family], b.context, version).filter((e) => e.argcMin <= 1);
@@ -632,7 +650,12 @@ function newerDirective(m: Maker, version: string): Mutation | null {
   const b = someBlock(m);
   if (!b) return null;
   const cands = table().filter(
-    (e) => e.contexts.includes(b.context) && e.since !== null && e.argcMin <= 1 && familyOf(e.handler) === "flag",
+    (e) =>
+      e.type === "http" &&
+      e.contexts.includes(b.context) &&
+      e.since !== null &&
+      e.argcMin <= 1 &&
+      familyOf(e.handler) === "flag",
   );
   const newer = cands.filter((e) => compareVersions(e.since!, version) > 0);
   const older = cands.filter((e) => compareVersions(e.since!, version) <= 0);
@@ -668,6 +691,57 @@ function harmless(m: Maker): Mutation | null {
   return site ? { kind: "harmless", variant: v, files: { site } } : null;
 }
 
+/** A value of a standard setter of the stream modules, in a `stream { server { } }` beside `http`. */
+function streamValue(m: Maker, version: string): Mutation | null {
+  const family = pick(m.rnd, ["flag", "num", "size", "time", "enum", "bitmask"]);
+  const context = m.rnd() < 0.7 ? "stream_server" : "stream";
+  const cands = withHandler(HANDLERS[family], context, version, "stream").filter((e) => e.argcMin <= 1);
+  if (!cands.length) return null;
+  const e = pick(m.rnd, cands);
+  const value = pick(m.rnd, VALUES[family]);
+  const stmt = `${e.name} ${/\s/.test(value) ? `"${value}"` : value};`;
+  const server = `    server {\n        listen 127.0.0.1:${m.port(7)};\n        ${context === "stream_server" ? stmt : ""}\n        proxy_pass 127.0.0.1:${m.port(8)};\n    }`;
+  const main = `stream {\n    ${context === "stream" ? stmt : ""}\n${server}\n}\n`;
+  return { kind: "stream-value", variant: `${stmt} in ${context}`, files: { site: m.site, main } };
+}
+
+/** A value of a main-level or `events` directive (worker processes, connections, timers). */
+function mainValue(m: Maker, version: string): Mutation | null {
+  const family = pick(m.rnd, ["flag", "num", "size", "time", "enum"]);
+  const context = m.rnd() < 0.5 ? "main" : "events";
+  const type = context === "main" ? "core" : "event";
+  const cands = withHandler(HANDLERS[family], context, version, type).filter(
+    (e) =>
+      e.argcMin <= 1 &&
+      !["daemon", "master_process", "pid", "lock_file", "working_directory", "worker_connections"].includes(e.name),
+  );
+  const custom = [
+    "worker_processes abc;",
+    "worker_processes auto;",
+    "worker_processes 2;",
+    "worker_rlimit_nofile 1k;",
+    "worker_rlimit_nofile 4096;",
+    "worker_priority -30;",
+    "worker_priority 5;",
+    "timer_resolution 100x;",
+    "env NR_X;",
+    "worker_cpu_affinity auto;",
+    "worker_cpu_affinity 0101 abc;",
+  ];
+  const useTable = cands.length > 0 && m.rnd() < 0.6;
+  let stmt: string;
+  if (useTable) {
+    const e = pick(m.rnd, cands);
+    const value = pick(m.rnd, VALUES[family]);
+    stmt = `${e.name} ${/\s/.test(value) ? `"${value}"` : value};`;
+  } else stmt = pick(m.rnd, custom);
+  const where = useTable ? context : "main";
+  // `events` is written by the layout (a second one is a mistake of its own): its statements go into it.
+  if (where === "events")
+    return { kind: "main-value", variant: `${stmt} in events`, files: { site: m.site, events: stmt } };
+  return { kind: "main-value", variant: `${stmt} in main`, files: { site: m.site, main: stmt + "\n" } };
+}
+
 type MutationFn = (m: Maker, version: string) => Mutation | null;
 
 export const MUTATIONS: Record<string, MutationFn> = {
@@ -698,6 +772,8 @@ export const MUTATIONS: Record<string, MutationFn> = {
   version: newerDirective,
   context: contextMutation,
   harmless,
+  "stream-value": streamValue,
+  "main-value": mainValue,
 };
 
 /** Case `i` of a run: a base and a mutation picked by the seeded generator; null when it does not apply. */

@@ -68,6 +68,18 @@ function onNginxLine(errors: readonly Finding[], file: string, line: number): bo
   return false;
 }
 
+/** The case's files with its ports in place of the placeholders. */
+function casePortsIn(files: CaseFiles, ports: readonly number[]): CaseFiles {
+  const put = (t: string | undefined): string | undefined => (t === undefined ? undefined : withPorts(t, ports));
+  return {
+    ...files,
+    site: withPorts(files.site, ports),
+    http: put(files.http),
+    main: put(files.main),
+    events: put(files.events),
+  };
+}
+
 /** One configuration (a case's files, ports already in) through the real `nginx -t` and the product, in `dir`. */
 export async function judge(
   dir: string,
@@ -106,11 +118,7 @@ export async function judgeAll(
     return await pool(
       cases.map((c, index) => () => {
         const ports = casePorts(12);
-        const files: CaseFiles = {
-          ...c.files,
-          site: withPorts(c.files.site, ports),
-          http: c.files.http === undefined ? undefined : withPorts(c.files.http, ports),
-        };
+        const files = casePortsIn(c.files, ports);
         return judge(path.join(root, String(index)), files, { index, kind: c.kind, variant: c.variant, source: "" });
       }),
       concurrency,
@@ -143,11 +151,7 @@ export async function runDifftest(options: DifftestOptions): Promise<DifftestRep
   const results = await pool(
     planned.map((c) => async (): Promise<CaseResult> => {
       const ports = casePorts(c.base.ports + 10);
-      const files: CaseFiles = {
-        ...c.files,
-        site: withPorts(c.files.site, ports),
-        http: c.files.http === undefined ? undefined : withPorts(c.files.http, ports),
-      };
+      const files = casePortsIn(c.files, ports);
       const meta = { index: c.index, kind: c.kind, variant: c.variant, source: c.base.source };
       return judge(path.join(root, String(c.index)), files, meta, options.keep);
     }),
