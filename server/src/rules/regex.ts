@@ -23,7 +23,8 @@ export interface RegexSite {
   site: DirectiveSite;
   /** The pattern after nginx's word unescaping and the `~`/`~*` prefix removed. */
   pattern: string;
-  range: Range;
+  /** The argument that holds it, -1 for the directive's name (a `map` key). */
+  arg: number;
   /** `~*`, or nginx compiles it caseless anyway (server_name with capitals, valid_referers, gzip_disable…). */
   caseless: boolean;
   /** Directive-specific demands on the compiled pattern. */
@@ -85,13 +86,14 @@ export function pcre2CompileMessage(pattern: string): string | null {
   return text;
 }
 
-const argRange = (d: Directive, i: number): Range => d.args[i]?.range ?? d.range;
+/** The word's range, made only for a finding (making a directive's words costs). */
+const argRange = (d: Directive, i: number): Range => (i < 0 ? d.nameWord.range : (d.args[i]?.range ?? d.range));
 
 /** Every regex nginx compiles while reading the configuration, in reading order per directive name. */
 export function regexSites(model: ConfigModel): RegexSite[] {
   const out: RegexSite[] = [];
-  const add = (site: DirectiveSite, raw: string, range: Range, caseless: boolean, captures?: number): void => {
-    out.push({ site, pattern: raw, range, caseless, captures });
+  const add = (site: DirectiveSite, pattern: string, arg: number, caseless: boolean, captures?: number): void => {
+    out.push({ site, pattern, arg, caseless, captures });
   };
   /** A `~re` / `~*re` word (null if it is not one); `star` says whether `~*` is read as caseless. */
   const tilde = (word: string, star: boolean): { pattern: string; caseless: boolean } | null => {
@@ -105,12 +107,12 @@ export function regexSites(model: ConfigModel): RegexSite[] {
     const d = site.directive;
     if (d.argCount === 2) {
       const mod = d.argValue(0);
-      if (mod === "~" || mod === "~*") add(site, nginxWordValue(d.argValue(1)!), argRange(d, 1), mod === "~*");
+      if (mod === "~" || mod === "~*") add(site, nginxWordValue(d.argValue(1)!), 1, mod === "~*");
     } else if (d.argCount === 1) {
       const name = nginxWordValue(d.argValue(0)!);
       if (name[0] === "=" || (name[0] === "^" && name[1] === "~")) continue;
       const t = tilde(name, true);
-      if (t) add(site, t.pattern, argRange(d, 0), t.caseless);
+      if (t) add(site, t.pattern, 0, t.caseless);
     }
   }
 
@@ -132,15 +134,14 @@ export function regexSites(model: ConfigModel): RegexSite[] {
     if (!(value[cur].length > 1 && value[cur][0] === "$")) continue;
     if (cur + 2 !== last) continue;
     const op = value[cur + 1];
-    if (op === "~" || op === "~*" || op === "!~" || op === "!~*")
-      add(site, value[last], argRange(d, last), op.endsWith("*"));
+    if (op === "~" || op === "~*" || op === "!~" || op === "!~*") add(site, value[last], last, op.endsWith("*"));
   }
 
   // ngx_http_rewrite(): "empty replacement" is refused before the regex is compiled
   for (const site of model.sitesOf("rewrite")) {
     const d = site.directive;
     if (d.argCount < 2 || d.argCount > 3 || d.argValue(1) === "") continue;
-    add(site, nginxWordValue(d.argValue(0)!), argRange(d, 0), false);
+    add(site, nginxWordValue(d.argValue(0)!), 0, false);
   }
 
   // ngx_http_map() / ngx_stream_map(): a `key value;` line whose key starts with `~`
@@ -152,7 +153,7 @@ export function regexSites(model: ConfigModel): RegexSite[] {
       const key = nginxWordValue(d.name);
       if (key === "default" || key === "include") continue;
       const t = tilde(key, true);
-      if (t) add(site, t.pattern, d.nameWord.range, t.caseless);
+      if (t) add(site, t.pattern, -1, t.caseless);
     }
   }
 
@@ -162,7 +163,7 @@ export function regexSites(model: ConfigModel): RegexSite[] {
     for (let i = 0; i < d.argCount; i++) {
       const v = nginxWordValue(d.argValue(i)!);
       if (v[0] !== "~" || v.length === 1) continue;
-      add(site, v.slice(1), argRange(d, i), /[A-Z]/.test(v));
+      add(site, v.slice(1), i, /[A-Z]/.test(v));
     }
   }
 
@@ -172,7 +173,7 @@ export function regexSites(model: ConfigModel): RegexSite[] {
     for (let i = 0; i < d.argCount; i++) {
       const v = nginxWordValue(d.argValue(i)!);
       if (v === "none" || v === "blocked" || v === "server_names") continue;
-      if (v[0] === "~" && v.length > 1) add(site, v.slice(1), argRange(d, i), true);
+      if (v[0] === "~" && v.length > 1) add(site, v.slice(1), i, true);
     }
   }
 
@@ -182,7 +183,7 @@ export function regexSites(model: ConfigModel): RegexSite[] {
       const d = site.directive;
       if (d.argCount !== 2) continue;
       const t = tilde(nginxWordValue(d.argValue(0)!), true);
-      if (t) add(site, t.pattern, argRange(d, 0), t.caseless);
+      if (t) add(site, t.pattern, 0, t.caseless);
     }
   }
   // ngx_http_proxy_cookie_domain(), ngx_http_proxy_cookie_flags(): `~re` only (always caseless)
@@ -191,7 +192,7 @@ export function regexSites(model: ConfigModel): RegexSite[] {
       const d = site.directive;
       if (d.argCount < 2 || (name === "proxy_cookie_domain" && d.argCount !== 2)) continue;
       const t = tilde(nginxWordValue(d.argValue(0)!), false);
-      if (t) add(site, t.pattern, argRange(d, 0), true);
+      if (t) add(site, t.pattern, 0, true);
     }
   }
 
@@ -199,7 +200,7 @@ export function regexSites(model: ConfigModel): RegexSite[] {
   for (const site of model.sitesOf("fastcgi_split_path_info")) {
     const d = site.directive;
     if (d.argCount !== 1) continue;
-    add(site, nginxWordValue(d.argValue(0)!), argRange(d, 0), false, 2);
+    add(site, nginxWordValue(d.argValue(0)!), 0, false, 2);
   }
 
   // ngx_http_gzip_disable(): every word but msie6 (Debian builds no degradation module)
@@ -207,7 +208,7 @@ export function regexSites(model: ConfigModel): RegexSite[] {
     const d = site.directive;
     for (let i = 0; i < d.argCount; i++) {
       const v = nginxWordValue(d.argValue(i)!);
-      if (v !== "msie6") add(site, v, argRange(d, i), true);
+      if (v !== "msie6") add(site, v, i, true);
     }
   }
   return out;
@@ -216,52 +217,46 @@ export function regexSites(model: ConfigModel): RegexSite[] {
 export function regexFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  const report = (s: RegexSite, code: string, range: Range, message: string, data: Record<string, unknown>): void => {
-    const key = `${s.site.file.path}\0${range.start.offset}\0${code}`;
+  const report = (
+    site: DirectiveSite,
+    arg: number,
+    code: string,
+    message: string,
+    data: Record<string, unknown>,
+  ): void => {
+    const range = argRange(site.directive, arg);
+    // A file included twice holds one mistake, reported once.
+    const key = `${site.file.path}\0${range.start.offset}\0${code}`;
     if (seen.has(key)) return;
     seen.add(key);
-    findings.push({ ruleId: "regex", code, severity: "error", path: s.site.file.path, range, message, data });
+    findings.push({ ruleId: "regex", code, severity: "error", path: site.file.path, range, message, data });
   };
   for (const s of regexSites(model)) {
     const r = compileCached(s.pattern);
     if (!r.ok) {
-      report(s, "invalid-regex", s.range, pcre2CompileMessage(s.pattern)!, {
+      report(s.site, s.arg, "invalid-regex", pcre2CompileMessage(s.pattern)!, {
         pattern: s.pattern,
         offset: r.error.offset,
         pcre2Error: r.error.code,
       });
     } else if (s.captures !== undefined && r.info.captures !== s.captures) {
-      // ngx_http_fastcgi_split_path_info() prints the word as written in the configuration
-      report(s, "captures", s.range, `pattern "${s.pattern}" must have ${s.captures} captures`, {
+      // ngx_http_fastcgi_split_path_info() names the pattern as nginx holds it
+      report(s.site, s.arg, "captures", `pattern "${s.pattern}" must have ${s.captures} captures`, {
         pattern: s.pattern,
         captures: r.info.captures,
       });
     }
   }
-  // server_name "~" and valid_referers "~": refused before any compile
-  for (const site of model.sitesOf("server_name")) {
-    const d = site.directive;
-    for (let i = 0; i < d.argCount; i++)
-      if (nginxWordValue(d.argValue(i)!) === "~")
-        report(
-          { site, pattern: "", range: argRange(d, i), caseless: false },
-          "empty-regex",
-          argRange(d, i),
-          'empty regex in server name "~"',
-          {},
-        );
-  }
-  for (const site of model.sitesOf("valid_referers")) {
-    const d = site.directive;
-    for (let i = 0; i < d.argCount; i++)
-      if (nginxWordValue(d.argValue(i)!) === "~")
-        report(
-          { site, pattern: "", range: argRange(d, i), caseless: false },
-          "empty-regex",
-          argRange(d, i),
-          'empty regex in "~"',
-          {},
-        );
+  // `server_name ~` and `valid_referers ~`: refused before anything is compiled
+  for (const [name, message] of [
+    ["server_name", 'empty regex in server name "~"'],
+    ["valid_referers", 'empty regex in "~"'],
+  ]) {
+    for (const site of model.sitesOf(name)) {
+      const d = site.directive;
+      for (let i = 0; i < d.argCount; i++)
+        if (nginxWordValue(d.argValue(i)!) === "~") report(site, i, "empty-regex", message, {});
+    }
   }
   return findings;
 }
