@@ -5,11 +5,12 @@
 // shared corpus with one character inserted or deleted (the mistakes people make: a `(`, `)`, `[`, `]`, `{`,
 // `*`, `?` or `\`). The figures are printed; disagreements are listed with what differed.
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildModel } from "../../server/src/model";
+import { pcre2Compile } from "../../server/src/rules/pcre2";
 import { regexFindings, regexSites } from "../../server/src/rules/regex";
 import type { RuleOptions } from "../../server/src/rules/types";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
@@ -378,5 +379,37 @@ describe("rule regex: PCRE2 as nginx compiles it, against the real nginx -t", fu
     assert.ok(refused >= 100 && refused <= cases.length - 100, `a lopsided set: ${refused} refused`);
     assert.ok(verdicts >= 0.99 * cases.length, `verdict agreement ${pct(verdicts)}%`);
     assert.ok(messages >= 0.99 * cases.length, `message agreement ${pct(messages)}%`);
+  });
+
+  it("gives PCRE2's own error code and offset on 6,000 generated patterns (pcre2test, where installed)", function () {
+    const bin = ["/usr/bin/pcre2test", "/usr/local/bin/pcre2test"].find((p) => fs.existsSync(p));
+    if (!bin) this.skip();
+    const version = spawnSync(bin, ["-version"], { encoding: "utf8" }).stdout;
+    if (!/10\.42/.test(version)) this.skip();
+    // pcre2test reads `/pattern/`: a delimiter the pattern does not hold, and no trailing backslash
+    const delimiters = "/!\"%&',;=@~#`|:^";
+    const patterns = [...CONSTRUCTS, ...generated(1414, 6000)].filter(
+      (p) => p.length > 0 && !p.endsWith("\\") && !/^\s/.test(p) && [...delimiters].some((d) => !p.includes(d)),
+    );
+    const input = patterns.map((p) => {
+      const d = [...delimiters].find((c) => !p.includes(c))!;
+      return `${d}${p}${d}\n\n`;
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-pcre2-"));
+    const file = path.join(dir, "patterns.txt");
+    fs.writeFileSync(file, input.join(""));
+    const r = spawnSync(bin, [file], { encoding: "utf8", maxBuffer: 1 << 28 });
+    fs.rmSync(dir, { recursive: true, force: true });
+    const blocks = r.stdout.split("\n\n");
+    const differ: string[] = [];
+    patterns.forEach((p, i) => {
+      const m = /Failed: error 1(\d\d) at offset (\d+): (.*)/.exec(blocks[i] ?? "");
+      const truth = m ? `${Number(m[1])}@${m[2]} ${m[3]}` : "ok";
+      const got = pcre2Compile(p);
+      const mine = got.ok ? "ok" : `${got.error.code}@${got.error.offset} ${got.error.message}`;
+      if (truth !== mine) differ.push(`${JSON.stringify(p)}: pcre2test ${truth}, product ${mine}`);
+    });
+    console.log(`      pcre2test: ${patterns.length - differ.length} of ${patterns.length} patterns agree`);
+    assert.deepEqual(differ.slice(0, 20), []);
   });
 });
