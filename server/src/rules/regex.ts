@@ -58,16 +58,24 @@ export function nginxWordValue(value: string): string {
   return out;
 }
 
-const cache = new Map<string, Pcre2Result>();
+/**
+ * pcre2Compile() remembered per pattern: the language server checks the same regexes on every keystroke.
+ * Two generations: when the young one is full it becomes the old one, and a pattern still in use moves back;
+ * a file with more distinct regexes than one generation holds is then compiled again only in part, not whole.
+ */
+const GENERATION = 100_000;
+let young = new Map<string, Pcre2Result>();
+let old = new Map<string, Pcre2Result>();
 
-/** pcre2Compile() remembered per pattern: the language server checks the same regexes on every keystroke. */
 export function compileCached(pattern: string): Pcre2Result {
-  let r = cache.get(pattern);
-  if (r === undefined) {
-    if (cache.size >= 20_000) cache.clear();
-    r = pcre2Compile(pattern);
-    cache.set(pattern, r);
+  let r = young.get(pattern);
+  if (r !== undefined) return r;
+  r = old.get(pattern) ?? pcre2Compile(pattern);
+  if (young.size >= GENERATION) {
+    old = young;
+    young = new Map();
   }
+  young.set(pattern, r);
   return r;
 }
 
