@@ -10,6 +10,7 @@ import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
+import { regexFindings } from "./regex";
 import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
@@ -44,6 +45,7 @@ const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] =
   modsecurityUnusedFindings,
   accessFindings,
   mergeFindings,
+  regexFindings,
 ];
 
 export function runChecks(
