@@ -36,8 +36,8 @@ export function failsNginxTest(f: Finding): boolean {
   return f.severity === "error" && !COST_RULES.has(f.ruleId);
 }
 
-/** The rules that read the effective configuration (model/). */
-const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] = [
+/** The rules that read the effective configuration (model/); exported for bench/rules.ts. */
+export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] = [
   luaSslPerLocationFindings,
   streamLuaSslPerServerFindings,
   proxySslPerLocationFindings,
