@@ -11,7 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import { buildModel } from "../../server/src/model";
 import { pcre2Compile } from "../../server/src/rules/pcre2";
-import { regexFindings, regexSites } from "../../server/src/rules/regex";
+import { runChecks } from "../../server/src/rules";
+import { regexSites } from "../../server/src/rules/regex";
 import type { RuleOptions } from "../../server/src/rules/types";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
@@ -331,8 +332,8 @@ async function nginxVerdicts(bin: string, texts: string[], parallel = 3): Promis
 
 function productVerdict(text: string): Verdict {
   const config = loadConfiguration("/w/nginx.conf", { source: new MemoryFileSource({ "/w/nginx.conf": text }) });
-  const errors = regexFindings(buildModel(config), { strict: false } as RuleOptions).filter(
-    (f) => f.severity === "error",
+  const errors = runChecks(config, { strict: false } as RuleOptions).filter(
+    (f) => f.ruleId === "regex" && f.severity === "error",
   );
   if (errors.length === 0) return { ok: true, message: "", line: null };
   errors.sort((a, b) => a.range.start.offset - b.range.start.offset);

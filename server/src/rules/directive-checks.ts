@@ -11,7 +11,9 @@ import type { Directive, Word } from "../parse/ast";
 import { checkDirective, enterBlock, type ContextKind, type DirectiveProblem } from "../parse/directives";
 import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
-import type { Finding, RuleOptions } from "./types";
+import { parentsSignature, type BlockStatement, type CheckSeed, type WordIndex } from "./statement-checks";
+import { STATEMENT_CHECKS } from "./statement-checkers";
+import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 /** The context of the main file's body, from the names of the blocks it is analysed inside. */
 export function rootContextKind(names: readonly string[]): ContextKind {
@@ -103,6 +105,8 @@ interface Seed {
   /** The problem's message; absent for `lost-semicolon` (its message names the statement's current line). */
   message?: string;
   lost?: Word;
+  /** A finding of another rule's statement check (statement-checks.ts). */
+  check?: CheckSeed;
 }
 
 /**
@@ -111,12 +115,18 @@ interface Seed {
  * again on the next keystroke. Only blocks with no `include` inside are kept: an include's files change
  * apart from the block's own text.
  */
-const subtreeSeeds = new SubtreeMemo<{ context: ContextKind; options: string; seeds: Seed[] }>();
+const subtreeSeeds = new SubtreeMemo<{ context: ContextKind; options: string; parents: string; seeds: Seed[] }>();
 
 export function directiveFindings(config: Configuration, options: RuleOptions): Finding[] {
   const check = directiveCheck(config, options);
   walk(config, check.visitor);
+  check.finish();
   return check.findings;
+}
+
+/** The range of word `i` of `d` (-1 or absent: its name). */
+function wordRange(d: Directive, i: WordIndex | undefined) {
+  return i === undefined || i < 0 || i >= d.argCount ? d.nameWord.range : d.args[i].range;
 }
 
 /**
@@ -126,7 +136,7 @@ export function directiveFindings(config: Configuration, options: RuleOptions): 
 export function directiveCheck(
   config: Configuration,
   options: RuleOptions,
-): { visitor: ConfigVisitor; findings: Finding[] } {
+): { visitor: ConfigVisitor; findings: Finding[]; finish: () => void } {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const stack: ContextKind[] = [rootContextKind(config.root.context)];
@@ -135,8 +145,36 @@ export function directiveCheck(
   // Every seed in walk order (before the per-position dedup), and per open block where its own seeds start
   // and whether it can be kept (no include inside).
   const seeds: Seed[] = [];
-  const open: { start: number; context: ContextKind; keep: boolean }[] = [];
+  const open: { start: number; context: ContextKind; keep: boolean; parents: string; statements: BlockStatement[] }[] =
+    [];
+  // The statements of the main level (or of the implied blocks of a snippet), for the block checks.
+  const topStatements: BlockStatement[] = [];
+  const out: CheckSeed[] = [];
   const place = (s: Seed, path: string): void => {
+    if (s.check !== undefined) {
+      const c = s.check;
+      path = c.path ?? path;
+      const key = `${path}:${c.d.startOffset}:${c.ruleId}:${c.code}:${c.word ?? -1}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const f: Finding = {
+        ruleId: c.ruleId,
+        code: c.code,
+        severity: c.severity,
+        path,
+        range: wordRange(c.d, c.word),
+        message: c.message,
+      };
+      if (c.related && c.related.length > 0)
+        f.related = c.related.map((r): RelatedLocation => ({
+          path: r.path ?? path,
+          range: wordRange(r.d, r.word),
+          message: r.message,
+        }));
+      if (c.data) f.data = c.data;
+      findings.push(f);
+      return;
+    }
     if (s.lost === undefined) {
       const key = `${path}:${s.d.startOffset}:${s.code}`;
       if (seen.has(key)) return;
@@ -165,15 +203,31 @@ export function directiveCheck(
         `"${s.d.name}" (line ${s.d.nameWord.startLine + 1})`,
     });
   };
+  const addChecks = (path: string): void => {
+    for (const c of out) {
+      const seed: Seed = { d: c.d, code: c.code, check: c };
+      seeds.push(seed);
+      place(seed, path);
+    }
+    out.length = 0;
+  };
   const visitor: ConfigVisitor = {
     enter(d: Directive, info) {
       const context = stack[stack.length - 1];
       const path = info.file.path;
+      if (d.name !== "include") (open.length > 0 ? open[open.length - 1].statements : topStatements).push({ d, path });
+      let signature = "";
       if (d.name === "include") {
         if (open.length > 0) open[open.length - 1].keep = false;
       } else if (d.block) {
         const kept = subtreeSeeds.get(d);
-        if (kept !== undefined && kept.context === context && kept.options === checkedWith) {
+        signature = parentsSignature(info.parents);
+        if (
+          kept !== undefined &&
+          kept.context === context &&
+          kept.options === checkedWith &&
+          kept.parents === signature
+        ) {
           for (const s of kept.seeds) {
             seeds.push(s);
             place(s, path);
@@ -186,22 +240,38 @@ export function directiveCheck(
       const lost = lostSemicolon(d, context, options);
       if (lost) seeds.push({ d, code: "lost-semicolon", lost });
       for (let i = start; i < seeds.length; i++) place(seeds[i], path);
+      if (d.name !== "include") {
+        for (const c of STATEMENT_CHECKS) c.statement?.(d, context, info.parents, options, out);
+        if (out.length > 0) addChecks(path);
+      }
       if (d.block) {
-        open.push({ start, context, keep: d.name !== "include" });
+        open.push({ start, context, keep: d.name !== "include", parents: signature, statements: [] });
         stack.push(bodyOf(d, context, answers));
       }
       return undefined;
     },
-    leave(d: Directive) {
+    leave(d: Directive, info) {
       if (!d.block) return;
-      stack.pop();
+      const body = stack.pop()!;
       const block = open.pop()!;
+      for (const c of STATEMENT_CHECKS) c.block?.(d, body, block.statements, info.parents, options, out);
+      if (out.length > 0) addChecks(info.file.path);
       if (block.keep)
-        subtreeSeeds.set(d, { context: block.context, options: checkedWith, seeds: seeds.slice(block.start) });
+        subtreeSeeds.set(d, {
+          context: block.context,
+          options: checkedWith,
+          parents: block.parents,
+          seeds: seeds.slice(block.start),
+        });
       else if (open.length > 0) open[open.length - 1].keep = false;
     },
   };
-  return { visitor, findings };
+  // The main level's block checks, once the walk is done.
+  const finish = (): void => {
+    for (const c of STATEMENT_CHECKS) c.block?.(null, stack[0], topStatements, [], options, out);
+    if (out.length > 0) addChecks(config.root.path);
+  };
+  return { visitor, findings, finish };
 }
 
 /**

@@ -10,7 +10,6 @@ import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
-import { regexFindings } from "./regex";
 import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
@@ -45,7 +44,6 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   modsecurityUnusedFindings,
   accessFindings,
   mergeFindings,
-  regexFindings,
 ];
 
 export function runChecks(
@@ -79,6 +77,7 @@ export function* checkSteps(
   const directive = directiveCheck(config, options);
   const reuseport = reuseportCheck(options);
   walkTogether(config, directive.visitor, reuseport.visitor);
+  directive.finish();
   for (const f of directive.findings) findings.push(f);
   for (const f of reuseport.findings()) findings.push(f);
   for (const rule of MODEL_RULES) {

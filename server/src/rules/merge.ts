@@ -61,6 +61,7 @@ function bufsOf(ctx: ConfigContext, name: string): { num: number; size: number; 
 }
 
 const UPSTREAM_MODULES = ["proxy", "fastcgi", "uwsgi", "scgi"] as const;
+const BUFFER_NAMES = ["buffer_size", "buffers", "busy_buffers_size", "temp_file_write_size", "max_temp_file_size"];
 
 /** Whether a block is an http location configuration of its own (nginx merges each). */
 function isHttpLocationConfiguration(ctx: ConfigContext): boolean {
@@ -88,16 +89,20 @@ export function mergeFindings(model: ConfigModel, _options: RuleOptions): Findin
     });
   };
   // Which modules are used at all: a configuration without `proxy_buffer_size` & co. has nothing to check.
-  const used = UPSTREAM_MODULES.filter((m) =>
-    ["buffer_size", "buffers", "busy_buffers_size", "temp_file_write_size", "max_temp_file_size"].some(
-      (n) => model.sitesOf(`${m}_${n}`).length > 0,
-    ),
-  );
-  if (used.length > 0) {
-    for (const ctx of model.locationConfigurations) {
-      if (!isHttpLocationConfiguration(ctx)) continue;
-      for (const m of used) checkBuffers(ctx, m, add);
-    }
+  const used = UPSTREAM_MODULES.filter((m) => BUFFER_NAMES.some((n) => model.sitesOf(`${m}_${n}`).length > 0));
+  for (const m of used) {
+    // A block that sets none of the five merges to its parent's values, and gets its verdict: only the
+    // blocks that set one are checked, and for `http` (which nginx does not merge itself) its first server.
+    // A keystroke re-checks a few blocks, not every location of the file.
+    const checked = new Set<ConfigContext>();
+    for (const n of BUFFER_NAMES)
+      for (const site of model.sitesOf(`${m}_${n}`)) {
+        let ctx: ConfigContext | undefined = site.context;
+        if (ctx.kind === "http") ctx = ctx.children.find((c) => c.kind === "server");
+        if (ctx === undefined || checked.has(ctx) || !isHttpLocationConfiguration(ctx)) continue;
+        checked.add(ctx);
+        checkBuffers(ctx, m, add);
+      }
   }
   checkTls(model, add);
   return out;

@@ -10,25 +10,17 @@
 // `proxy_redirect ~re …` / `~*re`, `proxy_cookie_path ~re …` / `~*re`, `proxy_cookie_domain ~re …`,
 // `proxy_cookie_flags ~re …`, `fastcgi_split_path_info re` (which must have two captures) and `gzip_disable`.
 
-import type { Directive, Range } from "../parse/ast";
+import type { Directive } from "../parse/ast";
 import type { ConfigModel, DirectiveSite } from "../model";
 import { pcre2Compile, type Pcre2Result } from "./pcre2";
-import type { Finding, RuleOptions } from "./types";
+import type { StatementCheck } from "./statement-checks";
 
 /** nginx's NGX_MAX_CONF_ERRSTR: the buffer its regex error message is written into. */
 const MAX_CONF_ERRSTR = 1024;
 
-/** One regex nginx compiles: the pattern as nginx holds it and the word it comes from. */
-export interface RegexSite {
+/** One regex nginx compiles, at its site. */
+export interface RegexSite extends StatementRegex {
   site: DirectiveSite;
-  /** The pattern after nginx's word unescaping and the `~`/`~*` prefix removed. */
-  pattern: string;
-  /** The argument that holds it, -1 for the directive's name (a `map` key). */
-  arg: number;
-  /** `~*`, or nginx compiles it caseless anyway (server_name with capitals, valid_referers, gzip_disable…). */
-  caseless: boolean;
-  /** Directive-specific demands on the compiled pattern. */
-  captures?: number;
 }
 
 /**
@@ -94,177 +86,193 @@ export function pcre2CompileMessage(pattern: string): string | null {
   return text;
 }
 
-/** The word's range, made only for a finding (making a directive's words costs). */
-const argRange = (d: Directive, i: number): Range => (i < 0 ? d.nameWord.range : (d.args[i]?.range ?? d.range));
+/** A regex of a statement: the pattern as nginx holds it and the word it comes from. */
+export interface StatementRegex {
+  /** The pattern after nginx's word unescaping and the `~`/`~*` prefix removed. */
+  pattern: string;
+  /** The argument that holds it, -1 for the directive's name (a `map` key). */
+  arg: number;
+  /** `~*`, or nginx compiles it caseless anyway (server_name with capitals, valid_referers, gzip_disable…). */
+  caseless: boolean;
+  /** Directive-specific demands on the compiled pattern. */
+  captures?: number;
+}
 
-/** Every regex nginx compiles while reading the configuration, in reading order per directive name. */
-export function regexSites(model: ConfigModel): RegexSite[] {
-  const out: RegexSite[] = [];
-  const add = (site: DirectiveSite, pattern: string, arg: number, caseless: boolean, captures?: number): void => {
-    out.push({ site, pattern, arg, caseless, captures });
+/** A `~re` / `~*re` word (null if it is not one); `star` says whether `~*` is read as caseless. */
+function tilde(word: string, star: boolean): { pattern: string; caseless: boolean } | null {
+  if (word[0] !== "~") return null;
+  if (star && word[1] === "*") return { pattern: word.slice(2), caseless: true };
+  return { pattern: word.slice(1), caseless: false };
+}
+
+const REGEX_NAMES = new Set([
+  "location",
+  "if",
+  "rewrite",
+  "server_name",
+  "valid_referers",
+  "proxy_redirect",
+  "proxy_cookie_path",
+  "proxy_cookie_domain",
+  "proxy_cookie_flags",
+  "fastcgi_split_path_info",
+  "gzip_disable",
+]);
+
+/**
+ * The regexes nginx compiles for statement `d` while reading it; `parent` is its block's directive (a `map`
+ * key is a statement of the `map` body).
+ */
+export function regexesOf(d: Directive, parent: Directive | null): StatementRegex[] {
+  const out: StatementRegex[] = [];
+  const add = (pattern: string, arg: number, caseless: boolean, captures?: number): void => {
+    out.push({ pattern, arg, caseless, captures });
   };
-  /** A `~re` / `~*re` word (null if it is not one); `star` says whether `~*` is read as caseless. */
-  const tilde = (word: string, star: boolean): { pattern: string; caseless: boolean } | null => {
-    if (word[0] !== "~") return null;
-    if (star && word[1] === "*") return { pattern: word.slice(2), caseless: true };
-    return { pattern: word.slice(1), caseless: false };
-  };
-
-  // ngx_http_core_location()
-  for (const site of model.sitesOf("location")) {
-    const d = site.directive;
-    if (d.argCount === 2) {
-      const mod = d.argValue(0);
-      if (mod === "~" || mod === "~*") add(site, nginxWordValue(d.argValue(1)!), 1, mod === "~*");
-    } else if (d.argCount === 1) {
-      const name = nginxWordValue(d.argValue(0)!);
-      if (name[0] === "=" || (name[0] === "^" && name[1] === "~")) continue;
-      const t = tilde(name, true);
-      if (t) add(site, t.pattern, 0, t.caseless);
+  if (parent !== null && parent.name === "map" && parent.block) {
+    // ngx_http_map() / ngx_stream_map(): a `key value;` line whose key starts with `~`
+    if (d.argCount !== 1) return out;
+    const key = nginxWordValue(d.name);
+    if (key === "default" || key === "include") return out;
+    const t = tilde(key, true);
+    if (t) add(t.pattern, -1, t.caseless);
+    return out;
+  }
+  if (!REGEX_NAMES.has(d.name)) return out;
+  switch (d.name) {
+    case "location": {
+      // ngx_http_core_location()
+      if (d.argCount === 2) {
+        const mod = d.argValue(0);
+        if (mod === "~" || mod === "~*") add(nginxWordValue(d.argValue(1)!), 1, mod === "~*");
+      } else if (d.argCount === 1) {
+        const name = nginxWordValue(d.argValue(0)!);
+        if (name[0] === "=" || (name[0] === "^" && name[1] === "~")) break;
+        const t = tilde(name, true);
+        if (t) add(t.pattern, 0, t.caseless);
+      }
+      break;
     }
-  }
-
-  // ngx_http_rewrite_if_condition()
-  for (const site of model.sitesOf("if")) {
-    const d = site.directive;
-    const n = d.argCount;
-    if (n === 0) continue;
-    const value = d.argValues().map(nginxWordValue);
-    let last = n - 1;
-    if (value[0][0] !== "(") continue;
-    let cur = 0;
-    if (value[0].length === 1) cur = 1;
-    else value[0] = value[0].slice(1);
-    if (!value[last].endsWith(")")) continue;
-    if (value[last].length === 1) last--;
-    else value[last] = value[last].slice(0, -1);
-    if (cur > last) continue;
-    if (!(value[cur].length > 1 && value[cur][0] === "$")) continue;
-    if (cur + 2 !== last) continue;
-    const op = value[cur + 1];
-    if (op === "~" || op === "~*" || op === "!~" || op === "!~*") add(site, value[last], last, op.endsWith("*"));
-  }
-
-  // ngx_http_rewrite(): "empty replacement" is refused before the regex is compiled
-  for (const site of model.sitesOf("rewrite")) {
-    const d = site.directive;
-    if (d.argCount < 2 || d.argCount > 3 || d.argValue(1) === "") continue;
-    add(site, nginxWordValue(d.argValue(0)!), 0, false);
-  }
-
-  // ngx_http_map() / ngx_stream_map(): a `key value;` line whose key starts with `~`
-  for (const ctx of model.contexts) {
-    if (ctx.kind !== "map") continue;
-    for (const site of ctx.directives) {
-      const d = site.directive;
-      if (d.argCount !== 1) continue;
-      const key = nginxWordValue(d.name);
-      if (key === "default" || key === "include") continue;
-      const t = tilde(key, true);
-      if (t) add(site, t.pattern, -1, t.caseless);
+    case "if": {
+      // ngx_http_rewrite_if_condition()
+      const n = d.argCount;
+      if (n === 0) break;
+      const value = d.argValues().map(nginxWordValue);
+      let last = n - 1;
+      if (value[0][0] !== "(") break;
+      let cur = 0;
+      if (value[0].length === 1) cur = 1;
+      else value[0] = value[0].slice(1);
+      if (!value[last].endsWith(")")) break;
+      if (value[last].length === 1) last--;
+      else value[last] = value[last].slice(0, -1);
+      if (cur > last) break;
+      if (!(value[cur].length > 1 && value[cur][0] === "$")) break;
+      if (cur + 2 !== last) break;
+      const op = value[cur + 1];
+      if (op === "~" || op === "~*" || op === "!~" || op === "!~*") add(value[last], last, op.endsWith("*"));
+      break;
     }
-  }
-
-  // ngx_http_core_server_name(): caseless when the regex has a capital letter; "~" alone is refused apart
-  for (const site of model.sitesOf("server_name")) {
-    const d = site.directive;
-    for (let i = 0; i < d.argCount; i++) {
-      const v = nginxWordValue(d.argValue(i)!);
-      if (v[0] !== "~" || v.length === 1) continue;
-      add(site, v.slice(1), i, /[A-Z]/.test(v));
-    }
-  }
-
-  // ngx_http_valid_referers() / ngx_http_add_regex_referer()
-  for (const site of model.sitesOf("valid_referers")) {
-    const d = site.directive;
-    for (let i = 0; i < d.argCount; i++) {
-      const v = nginxWordValue(d.argValue(i)!);
-      if (v === "none" || v === "blocked" || v === "server_names") continue;
-      if (v[0] === "~" && v.length > 1) add(site, v.slice(1), i, true);
-    }
-  }
-
-  // ngx_http_proxy_redirect(), ngx_http_proxy_cookie_path(): `~re` or `~*re` as the first of two arguments
-  for (const name of ["proxy_redirect", "proxy_cookie_path"]) {
-    for (const site of model.sitesOf(name)) {
-      const d = site.directive;
-      if (d.argCount !== 2) continue;
+    case "rewrite":
+      // ngx_http_rewrite(): "empty replacement" is refused before the regex is compiled
+      if (d.argCount < 2 || d.argCount > 3 || d.argValue(1) === "") break;
+      add(nginxWordValue(d.argValue(0)!), 0, false);
+      break;
+    case "server_name":
+      // ngx_http_core_server_name(): caseless when the regex has a capital letter; "~" alone is refused apart
+      for (let i = 0; i < d.argCount; i++) {
+        const v = nginxWordValue(d.argValue(i)!);
+        if (v[0] !== "~" || v.length === 1) continue;
+        add(v.slice(1), i, /[A-Z]/.test(v));
+      }
+      break;
+    case "valid_referers":
+      // ngx_http_valid_referers() / ngx_http_add_regex_referer()
+      for (let i = 0; i < d.argCount; i++) {
+        const v = nginxWordValue(d.argValue(i)!);
+        if (v === "none" || v === "blocked" || v === "server_names") continue;
+        if (v[0] === "~" && v.length > 1) add(v.slice(1), i, true);
+      }
+      break;
+    case "proxy_redirect":
+    case "proxy_cookie_path": {
+      // ngx_http_proxy_redirect(), ngx_http_proxy_cookie_path(): `~re` or `~*re` as the first of two arguments
+      if (d.argCount !== 2) break;
       const t = tilde(nginxWordValue(d.argValue(0)!), true);
-      if (t) add(site, t.pattern, 0, t.caseless);
+      if (t) add(t.pattern, 0, t.caseless);
+      break;
     }
-  }
-  // ngx_http_proxy_cookie_domain(), ngx_http_proxy_cookie_flags(): `~re` only (always caseless)
-  for (const name of ["proxy_cookie_domain", "proxy_cookie_flags"]) {
-    for (const site of model.sitesOf(name)) {
-      const d = site.directive;
-      if (d.argCount < 2 || (name === "proxy_cookie_domain" && d.argCount !== 2)) continue;
+    case "proxy_cookie_domain":
+    case "proxy_cookie_flags": {
+      // ngx_http_proxy_cookie_domain(), ngx_http_proxy_cookie_flags(): `~re` only (always caseless)
+      if (d.argCount < 2 || (d.name === "proxy_cookie_domain" && d.argCount !== 2)) break;
       const t = tilde(nginxWordValue(d.argValue(0)!), false);
-      if (t) add(site, t.pattern, 0, true);
+      if (t) add(t.pattern, 0, true);
+      break;
     }
-  }
-
-  // ngx_http_fastcgi_split_path_info()
-  for (const site of model.sitesOf("fastcgi_split_path_info")) {
-    const d = site.directive;
-    if (d.argCount !== 1) continue;
-    add(site, nginxWordValue(d.argValue(0)!), 0, false, 2);
-  }
-
-  // ngx_http_gzip_disable(): every word but msie6 (Debian builds no degradation module)
-  for (const site of model.sitesOf("gzip_disable")) {
-    const d = site.directive;
-    for (let i = 0; i < d.argCount; i++) {
-      const v = nginxWordValue(d.argValue(i)!);
-      if (v !== "msie6") add(site, v, i, true);
-    }
+    case "fastcgi_split_path_info":
+      // ngx_http_fastcgi_split_path_info()
+      if (d.argCount === 1) add(nginxWordValue(d.argValue(0)!), 0, false, 2);
+      break;
+    case "gzip_disable":
+      // ngx_http_gzip_disable(): every word but msie6 (Debian builds no degradation module)
+      for (let i = 0; i < d.argCount; i++) {
+        const v = nginxWordValue(d.argValue(i)!);
+        if (v !== "msie6") add(v, i, true);
+      }
+      break;
   }
   return out;
 }
 
-export function regexFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
-  const findings: Finding[] = [];
-  const seen = new Set<string>();
-  const report = (
-    site: DirectiveSite,
-    arg: number,
-    code: string,
-    message: string,
-    data: Record<string, unknown>,
-  ): void => {
-    const range = argRange(site.directive, arg);
-    // A file included twice holds one mistake, reported once.
-    const key = `${site.file.path}\0${range.start.offset}\0${code}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    findings.push({ ruleId: "regex", code, severity: "error", path: site.file.path, range, message, data });
-  };
-  for (const s of regexSites(model)) {
-    const r = compileCached(s.pattern);
-    if (!r.ok) {
-      report(s.site, s.arg, "invalid-regex", pcre2CompileMessage(s.pattern)!, {
-        pattern: s.pattern,
-        offset: r.error.offset,
-        pcre2Error: r.error.code,
-      });
-    } else if (s.captures !== undefined && r.info.captures !== s.captures) {
-      // ngx_http_fastcgi_split_path_info() names the pattern as nginx holds it
-      report(s.site, s.arg, "captures", `pattern "${s.pattern}" must have ${s.captures} captures`, {
-        pattern: s.pattern,
-        captures: r.info.captures,
-      });
-    }
-  }
-  // `server_name ~` and `valid_referers ~`: refused before anything is compiled
-  for (const [name, message] of [
-    ["server_name", 'empty regex in server name "~"'],
-    ["valid_referers", 'empty regex in "~"'],
-  ]) {
-    for (const site of model.sitesOf(name)) {
-      const d = site.directive;
-      for (let i = 0; i < d.argCount; i++)
-        if (nginxWordValue(d.argValue(i)!) === "~") report(site, i, "empty-regex", message, {});
-    }
-  }
-  return findings;
+/** Every regex nginx compiles while reading the configuration (tests, tools: the rule checks per statement). */
+export function regexSites(model: ConfigModel): RegexSite[] {
+  const out: RegexSite[] = [];
+  for (const ctx of model.contexts)
+    for (const site of ctx.directives)
+      for (const r of regexesOf(site.directive, ctx.directive)) out.push({ site, ...r });
+  return out;
 }
+
+const EMPTY_REGEX: Record<string, string> = {
+  server_name: 'empty regex in server name "~"',
+  valid_referers: 'empty regex in "~"',
+};
+
+/** The rule, as a check of each statement (statement-checks.ts: kept per unchanged block). */
+export const regexCheck: StatementCheck = {
+  ruleId: "regex",
+  statement(d, _context, parents, _options, out) {
+    const parent = parents.length > 0 ? parents[parents.length - 1] : null;
+    for (const s of regexesOf(d, parent)) {
+      const r = compileCached(s.pattern);
+      if (!r.ok) {
+        out.push({
+          ruleId: "regex",
+          code: "invalid-regex",
+          severity: "error",
+          message: pcre2CompileMessage(s.pattern)!,
+          d,
+          word: s.arg,
+          data: { pattern: s.pattern, offset: r.error.offset, pcre2Error: r.error.code },
+        });
+      } else if (s.captures !== undefined && r.info.captures !== s.captures) {
+        // ngx_http_fastcgi_split_path_info() names the pattern as nginx holds it
+        out.push({
+          ruleId: "regex",
+          code: "captures",
+          severity: "error",
+          message: `pattern "${s.pattern}" must have ${s.captures} captures`,
+          d,
+          word: s.arg,
+          data: { pattern: s.pattern, captures: r.info.captures },
+        });
+      }
+    }
+    // `server_name ~` and `valid_referers ~`: refused before anything is compiled
+    const empty = EMPTY_REGEX[d.name];
+    if (empty !== undefined && (parent === null || parent.name !== "map"))
+      for (let i = 0; i < d.argCount; i++)
+        if (nginxWordValue(d.argValue(i)!) === "~")
+          out.push({ ruleId: "regex", code: "empty-regex", severity: "error", message: empty, d, word: i, data: {} });
+  },
+};

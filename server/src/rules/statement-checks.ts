@@ -1,0 +1,84 @@
+// The checks nginx makes of one statement, or of one block's own statements, that need nothing from elsewhere
+// in the configuration: a value its handler refuses, a regex PCRE2 refuses, a directive that `is duplicate`
+// in its block, a nested location its parent cannot hold. Rules hand them to the statement walk of rule
+// `directive` (directive-checks.ts), which keeps what they found per block while the block is unchanged: a
+// keystroke re-checks the statements around the edit, not the 320,000 of a large file (issue 14's rules
+// first walked every site of the model on every keystroke: 1.5 s per keystroke on large-config ×10).
+//
+// A check sees the statement (or the block's statements, included files expanded), the kind of block it is
+// in and the enclosing block directives. It must not read anything else — other blocks, files, the model —
+// or its answer would go stale in the memo; checks that need the whole configuration stay model rules
+// (rules/index.ts MODEL_RULES) and ask the model for rare names only.
+
+import type { Directive } from "../parse/ast";
+import type { ContextKind } from "../parse/directives";
+import type { RuleOptions, Severity } from "./types";
+
+/** A word of a statement: an argument's index, or -1 for its name. */
+export type WordIndex = number;
+
+/** A finding before it is placed: positions are read from the nodes when the finding is made. */
+export interface CheckSeed {
+  ruleId: string;
+  code: string;
+  severity: Severity;
+  message: string;
+  d: Directive;
+  /** The file `d` was read from, when it may not be the walked statement's (block checks: BlockStatement.path). */
+  path?: string;
+  /** The word the finding is on (default: the name). */
+  word?: WordIndex;
+  /** Other statements the finding names; `path` null: the finding's own file. */
+  related?: { d: Directive; word?: WordIndex; path: string | null; message: string }[];
+  data?: Record<string, unknown>;
+}
+
+/** A statement of a block as a block check sees it: with the file it was read from (includes expanded). */
+export interface BlockStatement {
+  d: Directive;
+  path: string;
+}
+
+export interface StatementCheck {
+  /** The rule the check belongs to (its findings may still carry other rule ids). */
+  ruleId: string;
+  /**
+   * Every statement, in the block kind it is in (parse/directives.ts ContextKind: `location`,
+   * `if_in_location`, `stream_server`, … or `custom`/`lua`/`unknown` for bodies that are not directives).
+   * `parents`: the enclosing block directives, outermost first (shared: copy it to keep it).
+   */
+  statement?(
+    d: Directive,
+    context: ContextKind,
+    parents: readonly Directive[],
+    options: RuleOptions,
+    out: CheckSeed[],
+  ): void;
+  /**
+   * Every block when its body has been read, and the main level at the end (`d` null): its own statements in
+   * reading order, with those of the files it includes. `body`: the kind of its body.
+   */
+  block?(
+    d: Directive | null,
+    body: ContextKind,
+    statements: readonly BlockStatement[],
+    parents: readonly Directive[],
+    options: RuleOptions,
+    out: CheckSeed[],
+  ): void;
+}
+
+/**
+ * What a block's answers depend on besides its own text and block kind: the heads of the enclosing
+ * `location`, `if` and `limit_except` blocks (a nested location is judged by its parent's path; `proxy_pass`
+ * by the kind of location it is in). The same file included in two places is checked once per signature.
+ */
+export function parentsSignature(parents: readonly Directive[]): string {
+  let s = "";
+  for (const p of parents) {
+    if (p.name === "location" || p.name === "if" || p.name === "limit_except" || p.name === "upstream")
+      s += `${p.name}\u0000${p.argValue(0) ?? ""}\u0000${p.argValue(1) ?? ""}\u0001`;
+    else s += `${p.name}\u0001`;
+  }
+  return s;
+}
