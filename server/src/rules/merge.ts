@@ -15,7 +15,7 @@
 //   `{` line for the last one and no line for the others.
 
 import type { Directive } from "../parse/ast";
-import { effective, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import { effective, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export const RULE_ID = "merge";
@@ -62,6 +62,8 @@ function bufsOf(ctx: ConfigContext, name: string): { num: number; size: number; 
 
 const UPSTREAM_MODULES = ["proxy", "fastcgi", "uwsgi", "scgi"] as const;
 const BUFFER_NAMES = ["buffer_size", "buffers", "busy_buffers_size", "temp_file_write_size", "max_temp_file_size"];
+const BUFFER_DIRECTIVES = new Set(UPSTREAM_MODULES.flatMap((m) => BUFFER_NAMES.map((n) => `${m}_${n}`)));
+const TLS_DIRECTIVES = new Set(["ssl_certificate", "ssl_verify_client", "ssl", "listen"]);
 
 /** Whether a block is an http location configuration of its own (nginx merges each). */
 function isHttpLocationConfiguration(ctx: ConfigContext): boolean {
@@ -89,20 +91,23 @@ export function mergeFindings(model: ConfigModel, _options: RuleOptions): Findin
     });
   };
   // Which modules are used at all: a configuration without `proxy_buffer_size` & co. has nothing to check.
-  const used = UPSTREAM_MODULES.filter((m) => BUFFER_NAMES.some((n) => model.sitesOf(`${m}_${n}`).length > 0));
+  // One question of the model for all of them (each name asked apart would walk the file once more: the
+  // model remembers per block the answers of a few questions only, model/names-under.ts).
+  const bufferSites = sitesWhere(model, "merge:buffers", (n) => BUFFER_DIRECTIVES.has(n));
+  const used = UPSTREAM_MODULES.filter((m) => bufferSites.some((s) => s.directive.name.startsWith(`${m}_`)));
   for (const m of used) {
     // A block that sets none of the five merges to its parent's values, and gets its verdict: only the
     // blocks that set one are checked, and for `http` (which nginx does not merge itself) its first server.
     // A keystroke re-checks a few blocks, not every location of the file.
     const checked = new Set<ConfigContext>();
-    for (const n of BUFFER_NAMES)
-      for (const site of model.sitesOf(`${m}_${n}`)) {
-        let ctx: ConfigContext | undefined = site.context;
-        if (ctx.kind === "http") ctx = ctx.children.find((c) => c.kind === "server");
-        if (ctx === undefined || checked.has(ctx) || !isHttpLocationConfiguration(ctx)) continue;
-        checked.add(ctx);
-        checkBuffers(ctx, m, add);
-      }
+    for (const site of bufferSites) {
+      if (!site.directive.name.startsWith(`${m}_`)) continue;
+      let ctx: ConfigContext | undefined = site.context;
+      if (ctx.kind === "http") ctx = ctx.children.find((c) => c.kind === "server");
+      if (ctx === undefined || checked.has(ctx) || !isHttpLocationConfiguration(ctx)) continue;
+      checked.add(ctx);
+      checkBuffers(ctx, m, add);
+    }
   }
   checkTls(model, add);
   return out;
@@ -224,11 +229,9 @@ export function listenAddress(d: Directive): string | null {
 function checkTls(model: ConfigModel, add: Add): void {
   const servers = httpServers(model);
   if (servers.length === 0) return;
-  const anyTls =
-    model.sitesOf("ssl_certificate").length > 0 ||
-    model.sitesOf("ssl_verify_client").length > 0 ||
-    model.sitesOf("listen").some((s) => s.directive.argValues().includes("ssl")) ||
-    model.sitesOf("ssl").length > 0;
+  const anyTls = sitesWhere(model, "merge:tls", (n) => TLS_DIRECTIVES.has(n)).some(
+    (s) => s.directive.name !== "listen" || s.directive.argValues().includes("ssl"),
+  );
   if (!anyTls) return;
   // Per server: what ngx_http_ssl_merge_srv_conf checks.
   for (const srv of servers) {
