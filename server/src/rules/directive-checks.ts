@@ -11,7 +11,13 @@ import type { Directive, Word } from "../parse/ast";
 import { checkDirective, enterBlock, type ContextKind, type DirectiveProblem } from "../parse/directives";
 import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
-import { parentsSignature, type BlockStatement, type CheckSeed, type WordIndex } from "./statement-checks";
+import {
+  parentsSignature,
+  type BlockStatement,
+  type CheckSeed,
+  type CollectedFact,
+  type WordIndex,
+} from "./statement-checks";
 import { STATEMENT_CHECKS } from "./statement-checkers";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
@@ -107,6 +113,8 @@ interface Seed {
   lost?: Word;
   /** A finding of another rule's statement check (statement-checks.ts). */
   check?: CheckSeed;
+  /** A fact for check number `of` (STATEMENT_CHECKS), not a finding. */
+  fact?: { of: number; value: unknown; within: readonly string[] };
 }
 
 /**
@@ -150,7 +158,13 @@ export function directiveCheck(
   // The statements of the main level (or of the implied blocks of a snippet), for the block checks.
   const topStatements: BlockStatement[] = [];
   const out: CheckSeed[] = [];
+  const facts: CollectedFact[][] = STATEMENT_CHECKS.map(() => []);
+  const factsOut: unknown[] = [];
   const place = (s: Seed, path: string): void => {
+    if (s.fact !== undefined) {
+      facts[s.fact.of].push({ value: s.fact.value, d: s.d, path, within: s.fact.within });
+      return;
+    }
     if (s.check !== undefined) {
       const c = s.check;
       path = c.path ?? path;
@@ -241,7 +255,20 @@ export function directiveCheck(
       if (lost) seeds.push({ d, code: "lost-semicolon", lost });
       for (let i = start; i < seeds.length; i++) place(seeds[i], path);
       if (d.name !== "include") {
-        for (const c of STATEMENT_CHECKS) c.statement?.(d, context, info.parents, options, out);
+        for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+          const c = STATEMENT_CHECKS[i];
+          c.statement?.(d, context, info.parents, options, out);
+          if (c.collect === undefined) continue;
+          c.collect(d, context, info.parents, options, factsOut);
+          if (factsOut.length === 0) continue;
+          const within = info.context.slice();
+          for (const value of factsOut) {
+            const seed: Seed = { d, code: "", fact: { of: i, value, within } };
+            seeds.push(seed);
+            place(seed, path);
+          }
+          factsOut.length = 0;
+        }
         if (out.length > 0) addChecks(path);
       }
       if (d.block) {
@@ -270,6 +297,10 @@ export function directiveCheck(
   const finish = (): void => {
     for (const c of STATEMENT_CHECKS) c.block?.(null, stack[0], topStatements, [], options, out);
     if (out.length > 0) addChecks(config.root.path);
+    for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+      STATEMENT_CHECKS[i].resolve?.(facts[i], options, out);
+      if (out.length > 0) addChecks(config.root.path);
+    }
   };
   return { visitor, findings, finish };
 }

@@ -39,6 +39,15 @@ export interface BlockStatement {
   path: string;
 }
 
+/** A fact a check collected from a statement (`collect`), where it was read. */
+export interface CollectedFact {
+  value: unknown;
+  d: Directive;
+  path: string;
+  /** The enclosing blocks' names when it was read, outermost first (a copy: kept with the fact). */
+  within: readonly string[];
+}
+
 export interface StatementCheck {
   /** The rule the check belongs to (its findings may still carry other rule ids). */
   ruleId: string;
@@ -66,6 +75,23 @@ export interface StatementCheck {
     options: RuleOptions,
     out: CheckSeed[],
   ): void;
+  /**
+   * Facts of a statement for a judgement of the whole configuration (the variables it uses or defines, the
+   * upstream it names): kept per unchanged block like findings, and given to `resolve` after the walk. Push
+   * nothing for most statements: `resolve` runs on every analysis over every fact.
+   */
+  collect?(
+    d: Directive,
+    context: ContextKind,
+    parents: readonly Directive[],
+    options: RuleOptions,
+    facts: unknown[],
+  ): void;
+  /**
+   * After the walk: the findings that follow from every fact `collect` gave, in reading order (a file
+   * included twice gives its facts twice). Set each seed's `path` (the fact's).
+   */
+  resolve?(facts: readonly CollectedFact[], options: RuleOptions, out: CheckSeed[]): void;
 }
 
 /**
