@@ -13,6 +13,7 @@ import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
+import { variableFindings } from "./variable";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
@@ -25,6 +26,7 @@ const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] =
   sslBundlePerServerFindings,
   modsecurityUnusedFindings,
   accessFindings,
+  variableFindings,
 ];
 
 export function runChecks(
