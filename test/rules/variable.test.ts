@@ -21,6 +21,8 @@ import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 import { oracleVersions } from "../support/nginx";
 import { nginxBinary } from "../support/shared";
+import { lookupDirective, directiveNames } from "../../server/src/parse/directives";
+import { compareVersions } from "../../server/src/cost/versions";
 
 const MODULES = "/usr/lib/nginx/modules";
 const STREAM_SO = `${MODULES}/ngx_stream_module.so`;
@@ -33,6 +35,8 @@ interface Case {
   /** The stream block's body. */
   stream?: string;
   lua?: boolean;
+  /** Other files beside nginx.conf (relative names). */
+  files?: Record<string, string>;
 }
 
 interface Verdict {
@@ -161,7 +165,98 @@ function cases(): Case[] {
     { name: "stream set of builtin", stream: `server { listen 127.0.0.1:${port++}; set $remote_addr 1; return 1; }` },
     { name: "stream and http names apart", http: srv("set $onlyhttp 1;"), stream: sret("$onlyhttp") },
   ];
-  return [...out, ...special];
+  return [...out, ...special, ...directiveCases(), ...includeCases()];
+}
+
+/** Each directive the rule reads, with an unknown name and with a known one, where nginx accepts a `$` there. */
+function directiveCases(): Case[] {
+  const http: [string, string][] = [
+    ["add_header", "add_header X $V;"],
+    ["expires", "expires $V;"],
+    ["fastcgi_param", "location / { fastcgi_param X $V; }"],
+    ["uwsgi_param", "location / { uwsgi_param X $V; }"],
+    ["scgi_param", "location / { scgi_param X $V; }"],
+    ["grpc_set_header", "location / { grpc_set_header X $V; }"],
+    ["fastcgi_pass", "location / { fastcgi_pass $V; }"],
+    ["uwsgi_pass", "location / { uwsgi_pass $V; }"],
+    ["scgi_pass", "location / { scgi_pass $V; }"],
+    ["grpc_pass", "location / { grpc_pass grpc://$V; }"],
+    ["proxy_cache_key", "proxy_cache_key $V;"],
+    ["fastcgi_cache_key", "fastcgi_cache_key $V;"],
+    ["proxy_cache", "location / { proxy_cache $V; proxy_pass http://127.0.0.1:1; }"],
+    ["proxy_store", "location / { proxy_store /tmp/$V; proxy_pass http://127.0.0.1:1; }"],
+    ["proxy_bind", "proxy_bind $V;"],
+    ["alias", "location /a/ { alias /tmp/$V/; }"],
+    ["error_page", "error_page 404 /$V;"],
+    ["index", "index $V.html;"],
+    ["ssl_certificate", "ssl_certificate /tmp/$V.pem; ssl_certificate_key /tmp/k.pem;"],
+    ["ssl_certificate_key", "ssl_certificate /tmp/c$host.pem; ssl_certificate_key /tmp/$V.pem;"],
+    ["auth_basic_user_file", "auth_basic x; auth_basic_user_file /tmp/$V;"],
+    ["sub_filter", "sub_filter $V x;"],
+    ["proxy_redirect", "location / { proxy_pass http://127.0.0.1:1; proxy_redirect $V /; }"],
+    ["proxy_redirect value", "location / { proxy_pass http://127.0.0.1:1; proxy_redirect / /$V; }"],
+    ["proxy_cookie_domain", "proxy_cookie_domain $V x;"],
+    ["proxy_cookie_path", "proxy_cookie_path /x /$V;"],
+    ["return url", "return 302 /$V;"],
+    ["access_log", "access_log /tmp/$V.log;"],
+  ];
+  const out: Case[] = [];
+  for (const [name, stmt] of http) {
+    out.push({ name: `${name} with an unknown name`, http: srv(stmt.replaceAll("$V", "$nosuch")) });
+    out.push({ name: `${name} with a known name`, http: srv(stmt.replaceAll("$V", "$host")) });
+  }
+  out.push({ name: "limit_req_zone unknown key", http: `limit_req_zone $nosuch zone=z:1m rate=1r/s; ${ret("x")}` });
+  out.push({ name: "limit_conn_zone unknown key", http: `limit_conn_zone $nosuch zone=c:1m; ${ret("x")}` });
+  out.push({ name: "upstream hash unknown key", http: `upstream u { hash $nosuch; server 127.0.0.1; } ${ret("x")}` });
+  out.push({ name: "upstream hash known key", http: `upstream u { hash $uri; server 127.0.0.1; } ${ret("x")}` });
+  // Every directive of nginx's own http/stream modules whose entry names a complex-value setter, in a
+  // location (http) or a server (stream), with one argument.
+  const version = "1.22.1";
+  for (const name of directiveNames()) {
+    for (const v of lookupDirective(name)) {
+      if (
+        v.repo !== "nginx/nginx" ||
+        !v.handler ||
+        !/_set_complex_value(_size|_zero)?_slot$|_set_predicate_slot$/.test(v.handler)
+      )
+        continue;
+      if (v.since && compareVersions(version, v.since) < 0) continue;
+      if (v.removed && compareVersions(version, v.removed) >= 0) continue;
+      if (!(v.argcMin <= 1 && (v.argcMax ?? 99) >= 1)) continue;
+      // The table keeps the newest handler: the *_limit_rate ones took sizes, not variables, before 1.27.0.
+      if (name.endsWith("_limit_rate")) continue;
+      for (const [tag, value] of [
+        ["unknown", "$nosuch"],
+        ["known", "$remote_addr"],
+      ]) {
+        if (v.type === "http" && v.contexts.includes("location"))
+          out.push({ name: `${name} (table) ${tag}`, http: srv(`location / { ${name} x${value}; }`) });
+        if (v.type === "stream" && v.contexts.includes("stream_server"))
+          out.push({
+            name: `stream ${name} (table) ${tag}`,
+            stream: `server { listen 127.0.0.1:${port++}; ${name} x${value}; proxy_pass 127.0.0.1:1; }`,
+          });
+      }
+    }
+  }
+  return out;
+}
+
+/** Names defined and used across included files; a file included twice. */
+function includeCases(): Case[] {
+  return [
+    {
+      name: "defined in an included file",
+      http: `include defs.conf; ${ret("$fromfile")}`,
+      files: { "defs.conf": "map $uri $fromfile { default 1; }\n" },
+    },
+    { name: "unknown in an included file", http: `include use.conf;`, files: { "use.conf": ret("$nosuchinc") + "\n" } },
+    {
+      name: "unknown in a file included twice",
+      http: `include twice.conf; include twice.conf;`,
+      files: { "twice.conf": "server { listen 127.0.0.1:0; return 200 $nosuch2x; }\n".replace(":0", `:${port++}`) },
+    },
+  ];
 }
 
 function text(c: Case, dir: string): string {
@@ -210,8 +305,8 @@ async function pool<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promi
   return out;
 }
 
-function product(conf: string, body: string, nginxVersion: string): Finding[] {
-  const config = loadConfiguration(conf, { source: new MemoryFileSource({ [conf]: body }) });
+function product(conf: string, files: Record<string, string>, nginxVersion: string): Finding[] {
+  const config = loadConfiguration(conf, { source: new MemoryFileSource(files) });
   return variableFindings(buildModel(config), { strict: false, nginxVersion }).filter((f) => f.severity === "error");
 }
 
@@ -246,8 +341,11 @@ describe("rules/variable against the real nginx -t", function () {
         const conf = path.join(dir, "nginx.conf");
         const body = text(lua || !c.lua ? c : { ...c, http: undefined }, dir);
         fs.writeFileSync(conf, body);
+        for (const [name, t] of Object.entries(c.files ?? {})) fs.writeFileSync(path.join(dir, name), t);
         const real = await runNginx(bin!, conf, dir);
-        return { c, real, ours: product(conf, body, nginxVersion), body };
+        const files: Record<string, string> = { [conf]: body };
+        for (const [name, t] of Object.entries(c.files ?? {})) files[path.join(dir, name)] = t;
+        return { c, real, ours: product(conf, files, nginxVersion), body };
       });
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
@@ -286,5 +384,42 @@ describe("rules/variable against the real nginx -t", function () {
     assert.ok(n > 300, `only ${n} cases`);
     assert.ok(agree / n >= 0.99, `agreement ${agree}/${n}`);
     assert.ok(placed / failing >= 0.95, `errors placed ${placed}/${failing}`);
+  });
+});
+
+describe("rules/variable: where it does not call a name unknown", function () {
+  // rootContext: a snippet read in the context the workspace guesses for it (workspace/roots.ts).
+  const unknowns = (files: Record<string, string>, root = "/w/nginx.conf", rootContext?: string[]): string[] =>
+    variableFindings(buildModel(loadConfiguration(root, { source: new MemoryFileSource(files), rootContext })), {
+      strict: false,
+    }).map((f) => f.message);
+
+  it("reports an unknown name in a main file (the control)", function () {
+    assert.deepEqual(unknowns({ "/w/nginx.conf": "events {}\nhttp { server { return 200 $nosuch; } }\n" }), [
+      'unknown "nosuch" variable',
+    ]);
+  });
+  it("not in a snippet read alone: its names may come from the file that includes it", function () {
+    assert.deepEqual(
+      unknowns({ "/w/snippet.conf": "location / { return 200 $nosuch; }\n" }, "/w/snippet.conf", ["http", "server"]),
+      [],
+    );
+  });
+  it("not in a block with an include it cannot read", function () {
+    const files = {
+      "/w/nginx.conf":
+        "events {}\nhttp { include /w/missing/*.conf; include /w/gone.conf; server { return 200 $nosuch; } }\n",
+    };
+    assert.deepEqual(unknowns(files), []);
+  });
+  it("a directive the table does not know may define its $name arguments (mruby_set $x …)", function () {
+    const files = { "/w/nginx.conf": "events {}\nhttp { server { mruby_set $mr /x.rb; return 200 $mr; } }\n" };
+    assert.deepEqual(unknowns(files), []);
+  });
+  it("still reports the duplicate of a fixed name in a snippet", function () {
+    assert.deepEqual(
+      unknowns({ "/w/snippet.conf": "location / { set $host x; }\n" }, "/w/snippet.conf", ["http", "server"]),
+      ['the duplicate "host" variable'],
+    );
   });
 });

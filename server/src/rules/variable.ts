@@ -20,10 +20,11 @@
 // values), and every directive whose table entry names a complex-value setter. Anything else is not read:
 // a `$` in a regex or in Lua code is not a variable.
 
-import { enclosing, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import type { ConfigModel } from "../model";
 import type { Directive, Range } from "../parse/ast";
 import { lookupDirective } from "../parse/directives";
 import { compareVersions } from "../cost/versions";
+import { walk, type FileInstance } from "../workspace/configuration";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "variable";
@@ -206,18 +207,22 @@ const COMPILED: Record<string, ArgPick> = {
 /** Complex-value setters: the table's handler names say the directive compiles all its arguments. */
 const COMPLEX_SETTER = /_set_complex_value(_size|_zero)?_slot$|_set_predicate_slot$/;
 
-const pickCache = new Map<string, ArgPick | null>();
-function pickFor(name: string, family: Family): ArgPick | null {
-  const key = `${family}\0${name}`;
-  const cached = pickCache.get(key);
+const pickCache: Record<Family, Map<string, ArgPick | "define" | null>> = { http: new Map(), stream: new Map() };
+/** How a directive's arguments are read; `define`: set-misc's `set_xxx $dst …`, or a directive the table does not know. */
+function pickFor(name: string, family: Family): ArgPick | "define" | null {
+  const cache = pickCache[family];
+  const cached = cache.get(name);
   if (cached !== undefined) return cached;
-  let pick: ArgPick | null = COMPILED[name] ?? null;
+  let pick: ArgPick | "define" | null = COMPILED[name] ?? null;
   if (pick === null) {
-    for (const v of lookupDirective(name)) {
-      if (v.type === family && v.handler !== undefined && COMPLEX_SETTER.test(v.handler)) pick = ALL;
+    const variants = lookupDirective(name);
+    if (variants.length === 0) pick = "define";
+    for (const v of variants) {
+      if (v.repo === "openresty/set-misc-nginx-module" && name.startsWith("set_")) pick = "define";
+      else if (v.type === family && v.handler !== undefined && COMPLEX_SETTER.test(v.handler)) pick = ALL;
     }
   }
-  pickCache.set(key, pick);
+  cache.set(name, pick);
   return pick;
 }
 
@@ -330,220 +335,254 @@ export function namedCaptures(pattern: string): string[] {
 
 const arg = (d: Directive, i: number): string => d.argValue(i) ?? "";
 
-interface Use {
-  site: DirectiveSite;
-  range: Range;
+/** Where a name is first used or a finding goes: the statement, the file instance, the word. */
+interface Place {
+  file: FileInstance;
+  d: Directive;
+  /** The argument; -1: the name. Its range is made only for a finding (a word per argument costs). */
+  i: number;
 }
 
+const rangeOf = (p: Place): Range => (p.i < 0 ? p.d.nameWord.range : p.d.args[p.i].range);
+
+/** One http {} or stream {} block: what its configuration defines and uses. */
 interface BlockState {
   family: Family;
+  known: Builtins;
   /** Lowercase names the configuration defines. */
   defined: Set<string>;
   /** Lowercase name → first use (reading order). */
-  used: Map<string, Use & { name: string }>;
+  used: Map<string, Place>;
+  /** A snippet read alone, or an `include` in the block we could not read: no name is called unknown. */
+  unsure: boolean;
 }
 
+/** Blocks whose body is statements nginx reads with its directive handlers (http and stream). */
+const STATEMENT_BLOCKS = new Set(["http", "stream", "server", "location", "if", "limit_except", "upstream"]);
+
 export function variableFindings(model: ConfigModel, options: RuleOptions): Finding[] {
+  const config = model.config;
   const version = options.nginxVersion ?? null;
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  const states = new Map<ConfigContext, BlockState>();
-
-  const report = (site: DirectiveSite, range: Range, code: string, message: string, data?: object): void => {
-    const key = `${site.file.path}\0${range.start.offset}\0${code}\0${message}`;
+  const report = (file: FileInstance, range: Range, code: string, message: string, data?: Record<string, unknown>) => {
+    const key = `${file.path}\0${range.start.offset}\0${code}\0${message}`;
     if (seen.has(key)) return;
     seen.add(key);
     findings.push({
       ruleId: RULE_ID,
       code,
       severity: "error",
-      path: site.file.path,
+      path: file.path,
       range,
       message,
-      ...(data ? { data: data as Record<string, unknown> } : {}),
+      ...(data ? { data } : {}),
     });
   };
 
-  for (const ctx of model.contexts) {
-    const top = enclosing(ctx, "http", "stream");
-    if (top === null) continue;
-    let state = states.get(top);
-    if (!state) {
-      state = { family: top.kind === "stream" ? "stream" : "http", defined: new Set(), used: new Map() };
-      states.set(top, state);
-    }
-    const st = state;
-    const family = st.family;
-    const known = builtins(family, version);
-
-    const use = (site: DirectiveSite, range: Range, names: readonly string[]): void => {
-      for (const name of names) {
-        const lc = name.toLowerCase();
-        if (!st.used.has(lc)) st.used.set(lc, { site, range, name });
-      }
-    };
-    const scan = (site: DirectiveSite, i: number, log = false): void => {
-      const d = site.directive;
-      const text = arg(d, i);
-      if (!text.includes("$")) return;
-      const r = log ? logFormatNames(text) : scriptNames(text);
-      const range = d.args[i].range;
-      if (r.error !== undefined) report(site, range, "syntax", r.error);
-      use(site, range, r.names);
-    };
-    const define = (site: DirectiveSite, range: Range, name: string): void => {
-      const lc = name.toLowerCase();
-      const changeable = known.exact.get(lc);
-      if (changeable === false) {
-        report(site, range, "duplicate", `the duplicate "${name}" variable`);
-        return;
-      }
-      st.defined.add(lc);
-    };
-    const defineDollar = (site: DirectiveSite, i: number): void => {
-      const d = site.directive;
-      if (i >= d.argCount) return;
-      const v = arg(d, i);
-      const range = d.args[i].range;
-      if (!v.startsWith("$")) {
-        report(site, range, "invalid-name", `invalid variable name "${v}"`);
-        return;
-      }
-      if (v.length === 1) {
-        report(site, range, "invalid-name", 'invalid variable name "$"');
-        return;
-      }
-      define(site, range, v.slice(1));
-    };
-    const captures = (site: DirectiveSite, i: number, pattern: string): void => {
-      for (const name of namedCaptures(pattern)) define(site, site.directive.args[i].range, name);
-    };
-
-    if (ctx.kind === "map") {
-      // The body: `key value;` — regex keys add their named captures, values are complex values.
-      for (const site of ctx.directives) {
-        const d = site.directive;
-        const key = d.name;
-        if (key.startsWith("~")) {
-          for (const name of namedCaptures(key.replace(/^~\*?/, ""))) define(site, d.nameWord.range, name);
-        }
-        if (d.argCount >= 1 && key !== "include") scan(site, 0);
-      }
-      continue;
-    }
-    if (ctx.kind === "block" && ctx.directive?.name === "geoip2") {
-      for (const site of ctx.directives)
-        if (site.directive.name.startsWith("$") && site.directive.name.length > 1)
-          define(site, site.directive.nameWord.range, site.directive.name.slice(1));
-      continue;
-    }
-    if (ctx.kind === "geo" || ctx.kind === "split_clients" || ctx.kind === "types" || ctx.kind === "block") continue;
-
-    for (const site of ctx.directives) {
-      const d = site.directive;
-      const name = d.name;
-      const argc = d.argCount;
-      switch (name) {
-        case "set":
-          defineDollar(site, 0);
-          if (argc >= 2) scan(site, 1);
-          continue;
-        case "map":
-          if (argc >= 1) scan(site, 0);
-          defineDollar(site, 1);
-          continue;
-        case "geo":
-          if (argc === 1) defineDollar(site, 0);
-          else if (argc >= 2) {
-            scan(site, 0);
-            defineDollar(site, 1);
-          }
-          continue;
-        case "split_clients":
-          if (argc >= 1) scan(site, 0);
-          defineDollar(site, 1);
-          continue;
-        case "perl_set":
-        case "js_set":
-        case "lua_add_variable":
-          defineDollar(site, 0);
-          continue;
-        case "js_var":
-          defineDollar(site, 0);
-          if (argc >= 2) scan(site, 1);
-          continue;
-        case "auth_request_set":
-          defineDollar(site, 0);
-          if (argc >= 2) scan(site, 1);
-          continue;
-        case "set_by_lua":
-        case "set_by_lua_file":
-        case "set_by_lua_block":
-          defineDollar(site, 0);
-          for (let i = name === "set_by_lua_block" ? argc : 2; i < argc; i++) scan(site, i);
-          continue;
-        case "memcached_pass":
-          // ngx_http_memcached_pass asks for $memcached_key, which only `set` defines.
-          if (!st.used.has("memcached_key"))
-            st.used.set("memcached_key", { site, range: d.nameWord.range, name: "memcached_key" });
-          continue;
-        case "rewrite":
-          if (argc >= 1) captures(site, 0, arg(d, 0));
-          if (argc >= 2) scan(site, 1);
-          continue;
-        case "location":
-          if (argc >= 2 && (arg(d, 0) === "~" || arg(d, 0) === "~*")) captures(site, 1, arg(d, 1));
-          else if (argc >= 1 && arg(d, 0).startsWith("~")) captures(site, 0, arg(d, 0).replace(/^~\*?/, ""));
-          continue;
-        case "server_name":
-          for (let i = 0; i < argc; i++) {
-            const v = arg(d, i);
-            if (v.startsWith("~")) captures(site, i, v.slice(1));
-          }
-          continue;
-        case "proxy_redirect":
-        case "proxy_cookie_domain":
-        case "proxy_cookie_path":
-          if (argc >= 1) {
-            const v = arg(d, 0);
-            if (v.startsWith("~")) captures(site, 0, v.replace(/^~\*?/, ""));
-            else if (v !== "default" && v !== "off") scan(site, 0);
-          }
-          if (argc >= 2) scan(site, 1);
-          continue;
-        case "if":
-          ifCondition(site, scan, use, captures);
-          continue;
-        case "log_format":
-          for (let i = 1; i < argc; i++) if (!(i === 1 && arg(d, 1).startsWith("escape="))) scan(site, i, true);
-          continue;
-        case "access_log":
-          if (argc >= 1 && arg(d, 0) !== "off" && !arg(d, 0).startsWith("syslog:")) scan(site, 0);
-          for (let i = 2; i < argc; i++) if (arg(d, i).startsWith("if=")) scan(site, i);
-          continue;
-        default:
-          break;
-      }
-      if (name.startsWith("set_") && lookupDirective(name).some((v) => v.repo === "openresty/set-misc-nginx-module")) {
-        // set-misc (NDK set_var): `set_xxx $dst [src…]` defines $dst.
-        defineDollar(site, 0);
-        for (let i = 1; i < argc; i++) scan(site, i);
-        continue;
-      }
-      const pick = pickFor(name, family);
-      if (pick === null || argc === 0) continue;
-      if (pick === "all") for (let i = 0; i < argc; i++) scan(site, i);
-      else if (pick === "last") scan(site, argc - 1);
-      else for (let i = pick.from; i <= Math.min(pick.to ?? argc - 1, argc - 1); i++) scan(site, i);
-    }
+  const partial = new Set<Directive>();
+  for (const e of config.edges) {
+    const r = e.resolution;
+    if (r === null || r.problems.length > 0 || e.to.length < r.files.length) partial.add(e.directive);
   }
 
-  for (const st of states.values()) {
-    const known = builtins(st.family, version);
-    for (const [lc, u] of st.used) {
-      if (known.exact.has(lc) || st.defined.has(lc)) continue;
+  const states: BlockState[] = [];
+  /** The state of the block being walked, by its http/stream directive (null: a snippet's implied block). */
+  const byTop = new Map<Directive | null, BlockState>();
+  const stateFor = (family: Family, top: Directive | null): BlockState => {
+    let st = byTop.get(top);
+    if (!st) {
+      st = { family, known: builtins(family, version), defined: new Set(), used: new Map(), unsure: top === null };
+      byTop.set(top, st);
+      states.push(st);
+    }
+    return st;
+  };
+
+  let st: BlockState = stateFor("http", null);
+  let file: FileInstance = config.root;
+
+  const use = (d: Directive, i: number, names: readonly string[]): void => {
+    for (const name of names) {
+      const lc = name.toLowerCase();
+      if (!st.used.has(lc)) st.used.set(lc, { file, d, i });
+    }
+  };
+  const scan = (d: Directive, i: number, log = false): void => {
+    const text = arg(d, i);
+    if (!text.includes("$")) return;
+    const r = log ? logFormatNames(text) : scriptNames(text);
+    if (r.error !== undefined) report(file, d.args[i].range, "syntax", r.error);
+    if (r.names.length > 0) use(d, i, r.names);
+  };
+  const define = (range: () => Range, name: string): void => {
+    const lc = name.toLowerCase();
+    if (st.known.exact.get(lc) === false) {
+      report(file, range(), "duplicate", `the duplicate "${name}" variable`);
+      return;
+    }
+    st.defined.add(lc);
+  };
+  const defineDollar = (d: Directive, i: number): void => {
+    if (i >= d.argCount) return;
+    const v = arg(d, i);
+    if (!v.startsWith("$")) report(file, d.args[i].range, "invalid-name", `invalid variable name "${v}"`);
+    else if (v.length === 1) report(file, d.args[i].range, "invalid-name", 'invalid variable name "$"');
+    else define(() => d.args[i].range, v.slice(1));
+  };
+  const captures = (d: Directive, i: number, pattern: string): void => {
+    for (const name of namedCaptures(pattern)) define(() => d.args[i].range, name);
+  };
+
+  const statement = (d: Directive, family: Family): void => {
+    const name = d.name;
+    const argc = d.argCount;
+    switch (name) {
+      case "set":
+        defineDollar(d, 0);
+        if (argc >= 2) scan(d, 1);
+        return;
+      case "map":
+      case "split_clients":
+        if (argc >= 1) scan(d, 0);
+        defineDollar(d, 1);
+        return;
+      case "geo":
+        if (argc === 1) defineDollar(d, 0);
+        else if (argc >= 2) {
+          scan(d, 0);
+          defineDollar(d, 1);
+        }
+        return;
+      case "perl_set":
+      case "js_set":
+      case "lua_add_variable":
+        defineDollar(d, 0);
+        return;
+      case "js_var":
+      case "auth_request_set":
+        defineDollar(d, 0);
+        if (argc >= 2) scan(d, 1);
+        return;
+      case "set_by_lua":
+      case "set_by_lua_file":
+        defineDollar(d, 0);
+        for (let i = 2; i < argc; i++) scan(d, i);
+        return;
+      case "set_by_lua_block":
+        defineDollar(d, 0);
+        return;
+      case "memcached_pass":
+        // ngx_http_memcached_pass asks for $memcached_key, which only `set` defines.
+        if (!st.used.has("memcached_key")) st.used.set("memcached_key", { file, d, i: -1 });
+        return;
+      case "rewrite":
+        if (argc >= 1) captures(d, 0, arg(d, 0));
+        if (argc >= 2) scan(d, 1);
+        return;
+      case "location": {
+        const a0 = arg(d, 0);
+        if (argc >= 2 && (a0 === "~" || a0 === "~*")) captures(d, 1, arg(d, 1));
+        else if (a0.startsWith("~")) captures(d, 0, a0.replace(/^~\*?/, ""));
+        return;
+      }
+      case "server_name":
+        for (let i = 0; i < argc; i++) {
+          const v = arg(d, i);
+          if (v.startsWith("~")) captures(d, i, v.slice(1));
+        }
+        return;
+      case "proxy_redirect":
+      case "proxy_cookie_domain":
+      case "proxy_cookie_path":
+        if (argc >= 1) {
+          const v = arg(d, 0);
+          if (v.startsWith("~")) captures(d, 0, v.replace(/^~\*?/, ""));
+          else if (v !== "default" && v !== "off") scan(d, 0);
+        }
+        if (argc >= 2) scan(d, 1);
+        return;
+      case "if":
+        ifCondition(d, scan, use, captures);
+        return;
+      case "log_format":
+        for (let i = 1; i < argc; i++) if (!(i === 1 && arg(d, 1).startsWith("escape="))) scan(d, i, true);
+        return;
+      case "access_log":
+        if (argc >= 1 && arg(d, 0) !== "off" && !arg(d, 0).startsWith("syslog:")) scan(d, 0);
+        for (let i = 2; i < argc; i++) if (arg(d, i).startsWith("if=")) scan(d, i);
+        return;
+      case "include":
+        if (partial.has(d)) st.unsure = true;
+        return;
+      default:
+        break;
+    }
+    if (argc === 0) return;
+    const pick = pickFor(name, family);
+    if (pick === "define") {
+      // set-misc (NDK set_var): `set_xxx $dst [src…]` defines $dst; a module the table does not know
+      // (mruby_set $x …): a `$name` argument may define the name.
+      if (lookupDirective(name).length > 0) {
+        defineDollar(d, 0);
+        for (let i = 1; i < argc; i++) scan(d, i);
+      } else {
+        for (let i = 0; i < argc; i++) {
+          const v = arg(d, i);
+          if (/^\$\w+$/.test(v)) st.defined.add(v.slice(1).toLowerCase());
+        }
+      }
+      return;
+    }
+    if (pick === null) return;
+    if (pick === "all") for (let i = 0; i < argc; i++) scan(d, i);
+    else if (pick === "last") scan(d, argc - 1);
+    else for (let i = pick.from; i <= Math.min(pick.to ?? argc - 1, argc - 1); i++) scan(d, i);
+  };
+
+  walk(config, {
+    enter(d, info) {
+      const ctx = info.context;
+      if (ctx.length === 0) {
+        // main level: only the http and stream blocks matter.
+        if (d.name === "http" || d.name === "stream") st = stateFor(d.name, d);
+        return d.name === "http" || d.name === "stream" || d.name === "include";
+      }
+      const family: Family | null = ctx[0] === "http" ? "http" : ctx[0] === "stream" ? "stream" : null;
+      if (family === null) return false;
+      // The block we are in: its directive, or a snippet's implied one.
+      const top = info.parents.length === ctx.length ? info.parents[0] : null;
+      if (byTop.get(top) !== st) st = stateFor(family, top);
+      file = info.file;
+      const parent = ctx[ctx.length - 1];
+      if (parent === "map") {
+        // `key value;`: regex keys add their named captures, values are complex values.
+        const key = d.name;
+        if (key.startsWith("~"))
+          for (const n of namedCaptures(key.replace(/^~\*?/, ""))) define(() => d.nameWord.range, n);
+        if (d.argCount >= 1 && key !== "include") scan(d, 0);
+        return key === "include";
+      }
+      if (parent === "geoip2") {
+        if (d.name.length > 1 && d.name.startsWith("$")) define(() => d.nameWord.range, d.name.slice(1));
+        return false;
+      }
+      if (!STATEMENT_BLOCKS.has(parent) && lookupDirective(parent).length > 0) return false;
+      statement(d, family);
+      if (d.block === undefined) return undefined;
+      return (
+        STATEMENT_BLOCKS.has(d.name) || d.name === "map" || d.name === "geoip2" || lookupDirective(d.name).length === 0
+      );
+    },
+  });
+
+  for (const s of states) {
+    if (s.unsure || model.config.root.context.length > 0) continue;
+    const known = s.known;
+    for (const [lc, u] of s.used) {
+      if (known.exact.has(lc) || s.defined.has(lc)) continue;
       if (known.prefixes.some((p) => lc.startsWith(p))) continue;
-      report(u.site, u.range, "unknown", `unknown "${lc}" variable`, { name: lc, family: st.family });
+      report(u.file, rangeOf(u), "unknown", `unknown "${lc}" variable`, { name: lc, family: s.family });
     }
   }
   return findings;
@@ -554,12 +593,11 @@ export function variableFindings(model: ConfigModel, options: RuleOptions): Find
  * / `!= x` (x compiled), `$var ~ regex` (its named captures defined), `-f x` and the like (x compiled).
  */
 function ifCondition(
-  site: DirectiveSite,
-  scan: (site: DirectiveSite, i: number) => void,
-  use: (site: DirectiveSite, range: Range, names: readonly string[]) => void,
-  captures: (site: DirectiveSite, i: number, pattern: string) => void,
+  d: Directive,
+  scan: (d: Directive, i: number) => void,
+  use: (d: Directive, i: number, names: readonly string[]) => void,
+  captures: (d: Directive, i: number, pattern: string) => void,
 ): void {
-  const d: Directive = site.directive;
   const argc = d.argCount;
   if (argc === 0) return;
   // The words without the parentheses.
@@ -573,14 +611,14 @@ function ifCondition(
   if (words.length === 0) return;
   const first = words[0];
   if (first.text.length > 1 && first.text.startsWith("$")) {
-    use(site, d.args[first.i].range, [first.text.slice(1)]);
+    use(d, first.i, [first.text.slice(1)]);
     if (words.length !== 3) return;
     const op = words[1].text;
     const last = words[2];
     // The parenthesis cut off holds no `$` and ends no name: the whole argument reads the same.
-    if (op === "=" || op === "!=") scan(site, last.i);
-    else if (op === "~" || op === "~*" || op === "!~" || op === "!~*") captures(site, last.i, last.text);
+    if (op === "=" || op === "!=") scan(d, last.i);
+    else if (op === "~" || op === "~*" || op === "!~" || op === "!~*") captures(d, last.i, last.text);
     return;
   }
-  if (/^!?-[fdex]$/.test(first.text) && words.length === 2) scan(site, words[1].i);
+  if (/^!?-[fdex]$/.test(first.text) && words.length === 2) scan(d, words[1].i);
 }
