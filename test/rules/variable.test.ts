@@ -145,6 +145,13 @@ function cases(): Case[] {
       name: "memcached_pass with key",
       http: srv("location / { set $memcached_key $uri; memcached_pass 127.0.0.1:1; }"),
     },
+    { name: "charset unknown", http: srv("charset $nosuch;") },
+    { name: "charset takes the whole word", http: srv("charset $host-x;") },
+    { name: "charset known", http: srv("charset $host;") },
+    { name: "source_charset unknown", http: srv("source_charset $nosuch;") },
+    { name: "charset $ alone", http: srv("charset $;") },
+    { name: "stream set without $", stream: `server { listen 127.0.0.1:${port++}; set foo 1; return 1; }` },
+    { name: "stream map of a builtin", stream: `map $remote_addr $server_port { default 1; } ${sret("x")}` },
     // log_format
     { name: "log_format unknown", http: 'log_format f "$nosuch"; ' + ret("x") },
     { name: "log_format known", http: 'log_format f "$remote_addr $status $request_time"; ' + ret("x") },

@@ -515,6 +515,15 @@ export function variableFindings(model: ConfigModel, options: RuleOptions): Find
       case "include":
         if (partial.has(d)) st.unsure = true;
         return;
+      case "charset":
+      case "source_charset": {
+        // ngx_http_set_charset_slot: `$` and the whole rest of the word is the name.
+        const v = arg(d, 0);
+        if (family !== "http" || !v.startsWith("$")) return;
+        if (v.length === 1) report(file, d.args[0].range, "invalid-name", 'invalid variable name "$"');
+        else use(d, 0, [v.slice(1)]);
+        return;
+      }
       default:
         break;
     }
