@@ -406,6 +406,23 @@ describe("rules/variable: where it does not call a name unknown", function () {
       'unknown "nosuch" variable',
     ]);
   });
+  it("says in which version a name of another version came (data.since)", function () {
+    const files = { "/w/nginx.conf": "events {}\nhttp { server { return 200 $ssl_curve$proxy_protocol_tlv_x; } }\n" };
+    const fs = variableFindings(
+      buildModel(loadConfiguration("/w/nginx.conf", { source: new MemoryFileSource(files) })),
+      {
+        strict: false,
+        nginxVersion: "1.21.4",
+      },
+    );
+    assert.deepEqual(
+      fs.map((f) => [f.message, f.data?.since]),
+      [
+        ['unknown "ssl_curve" variable', "1.21.5"],
+        ['unknown "proxy_protocol_tlv_x" variable', "1.23.2"],
+      ],
+    );
+  });
   it("not in a snippet read alone: its names may come from the file that includes it", function () {
     assert.deepEqual(
       unknowns({ "/w/snippet.conf": "location / { return 200 $nosuch; }\n" }, "/w/snippet.conf", ["http", "server"]),

@@ -591,7 +591,10 @@ export function variableFindings(model: ConfigModel, options: RuleOptions): Find
     for (const [lc, u] of s.used) {
       if (known.exact.has(lc) || s.defined.has(lc)) continue;
       if (known.prefixes.some((p) => lc.startsWith(p))) continue;
-      report(u.file, rangeOf(u), "unknown", `unknown "${lc}" variable`, { name: lc, family: s.family });
+      // A name of another nginx version: say which (the message stays nginx's).
+      const row = table()[s.family].find((r) => (r.prefix ? lc.startsWith(r.name) : r.name === lc));
+      const other = row ? { since: row.since ?? null, removed: row.removed ?? null } : {};
+      report(u.file, rangeOf(u), "unknown", `unknown "${lc}" variable`, { name: lc, family: s.family, ...other });
     }
   }
   return findings;
