@@ -14,6 +14,7 @@ import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
+import { variableFindings } from "./variable";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
@@ -44,6 +45,7 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   modsecurityUnusedFindings,
   accessFindings,
   mergeFindings,
+  variableFindings,
 ];
 
 export function runChecks(
