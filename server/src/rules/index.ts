@@ -6,6 +6,8 @@ import { walk, type ConfigVisitor, type Configuration } from "../workspace/confi
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { directiveCheck } from "./directive-checks";
+import { duplicateFindings } from "./duplicate";
+import { locationFindings } from "./location";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
@@ -25,6 +27,8 @@ const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] =
   sslBundlePerServerFindings,
   modsecurityUnusedFindings,
   accessFindings,
+  duplicateFindings,
+  locationFindings,
 ];
 
 export function runChecks(

@@ -1,0 +1,433 @@
+// Rule `duplicate`: what `nginx -t` refuses (or warns about) because something is written twice.
+//
+// - `"NAME" directive is duplicate`: a handler that stores one value per configuration structure refuses a
+//   second value in the same structure (ngx_conf_set_flag_slot and the other standard setters of
+//   src/core/ngx_conf_file.c, ngx_http_set_complex_value_slot in src/http/ngx_http_script.c, and the modules'
+//   own handlers that test their field first: ngx_http_proxy_pass, ngx_http_try_files, …). nginx makes one
+//   structure per block (http, server, location, `if`, `limit_except`, upstream, events, main, stream, mail), so
+//   the same name twice in one block is refused, while a value in an inner block overrides an outer one.
+//   Directives read through `include` belong to the block the include is in (the model expands them in place).
+// - root/alias share one field (ngx_http_core_root): the second of either is refused, with its own wording
+//   when they differ.
+// - `duplicate location "X"` (ngx_http_join_exact_locations, src/http/ngx_http.c): two `=` locations, or two
+//   prefix ones (plain or `^~`), with the same path at one level.
+// - `duplicate upstream "X"` (ngx_http_upstream_add): two `upstream` blocks with one name.
+// - `listen` between servers on one address (ngx_http_add_addresses / ngx_http_add_server): `a duplicate
+//   listen`, `duplicate listen options for`, `a duplicate default server for`.
+// - `conflicting server name "X" on ADDR, ignored` ([warn], ngx_http_server_names): two servers on one address
+//   with one name.
+// - `map`: `conflicting parameter "X"` (the same key twice, ngx_http_map) and `duplicate default map parameter`.
+
+import type { Directive } from "../parse/ast";
+import { lookupDirective, variantAllowedIn, variantPresentIn, type DirectiveContext } from "../parse/directives";
+import { blockSite, siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import type { Finding, RuleOptions } from "./types";
+
+/** Setters that refuse a second value in one structure, whatever the values (see the file comment). */
+const ONCE_HANDLERS = new Set([
+  // src/core/ngx_conf_file.c, src/core/ngx_file.c
+  "ngx_conf_set_flag_slot",
+  "ngx_conf_set_str_slot",
+  "ngx_conf_set_num_slot",
+  "ngx_conf_set_size_slot",
+  "ngx_conf_set_off_slot",
+  "ngx_conf_set_msec_slot",
+  "ngx_conf_set_sec_slot",
+  "ngx_conf_set_bufs_slot",
+  "ngx_conf_set_enum_slot",
+  "ngx_conf_set_path_slot",
+  "ngx_conf_set_access_slot",
+  // src/http/ngx_http_script.c, src/stream/ngx_stream_script.c
+  "ngx_http_set_complex_value_slot",
+  "ngx_http_set_complex_value_zero_slot",
+  "ngx_http_set_complex_value_size_slot",
+  "ngx_stream_set_complex_value_slot",
+  "ngx_stream_set_complex_value_zero_slot",
+  "ngx_stream_set_complex_value_size_slot",
+  // Handlers of their own that test their field before setting it.
+  "ngx_events_block",
+  "ngx_event_connections",
+  "ngx_event_use",
+  "ngx_openssl_engine",
+  "ngx_http_block",
+  "ngx_stream_block",
+  "ngx_mail_block",
+  "ngx_set_user",
+  "ngx_set_worker_processes",
+  "ngx_set_priority",
+  "ngx_set_cpu_affinity",
+  "ngx_http_memcached_pass",
+  "ngx_http_headers_expires",
+  "ngx_http_ssl_password_file",
+  "ngx_http_ssl_ocsp_cache",
+  "ngx_http_auth_request",
+  "ngx_http_proxy_pass",
+  "ngx_http_proxy_store",
+  "ngx_http_proxy_cache",
+  "ngx_http_proxy_cache_key",
+  "ngx_http_proxy_ssl_password_file",
+  "ngx_http_userid_expires",
+  "ngx_http_userid_mark",
+  "ngx_http_xslt_entities",
+  "ngx_http_scgi_pass",
+  "ngx_http_scgi_store",
+  "ngx_http_scgi_cache",
+  "ngx_http_scgi_cache_key",
+  "ngx_http_set_charset_slot",
+  "ngx_http_grpc_pass",
+  "ngx_http_grpc_ssl_password_file",
+  "ngx_http_try_files",
+  "ngx_http_upstream_keepalive",
+  "ngx_http_realip",
+  "ngx_http_log_open_file_cache",
+  "ngx_http_fastcgi_pass",
+  "ngx_http_fastcgi_store",
+  "ngx_http_fastcgi_cache",
+  "ngx_http_fastcgi_cache_key",
+  "ngx_http_auth_basic_user_file",
+  "ngx_http_geoip_country",
+  "ngx_http_geoip_org",
+  "ngx_http_geoip_city",
+  "ngx_http_uwsgi_pass",
+  "ngx_http_uwsgi_store",
+  "ngx_http_uwsgi_cache",
+  "ngx_http_uwsgi_cache_key",
+  "ngx_http_uwsgi_ssl_password_file",
+  "ngx_http_core_limit_except",
+  "ngx_http_core_set_aio",
+  "ngx_http_core_directio",
+  "ngx_http_core_open_file_cache",
+  "ngx_http_core_keepalive",
+  "ngx_http_core_internal",
+  "ngx_http_core_resolver",
+  "ngx_http_disable_symlinks",
+  "ngx_http_upstream_bind_set_slot",
+  "ngx_mail_core_resolver",
+  "ngx_mail_ssl_password_file",
+  "ngx_stream_core_resolver",
+  "ngx_stream_geoip_country",
+  "ngx_stream_geoip_org",
+  "ngx_stream_geoip_city",
+  "ngx_stream_log_open_file_cache",
+  "ngx_stream_proxy_bind",
+  "ngx_stream_proxy_pass",
+  "ngx_stream_proxy_ssl_password_file",
+  "ngx_stream_return",
+  "ngx_stream_ssl_alpn",
+  "ngx_stream_ssl_password_file",
+]);
+
+/** `X_store` and `X_cache`: the second of the two that is not `off` is refused. */
+const STORE_CACHE: Record<string, string> = {};
+for (const m of ["proxy", "fastcgi", "uwsgi", "scgi"]) {
+  STORE_CACHE[`${m}_store`] = `${m}_cache`;
+  STORE_CACHE[`${m}_cache`] = `${m}_store`;
+}
+
+/** Handlers that refuse `off` after a value, and a value after `off` (ngx_http_proxy_redirect, …, ngx_http_mirror). */
+const OFF_EXCLUSIVE_HANDLERS = new Set([
+  "ngx_http_proxy_redirect",
+  "ngx_http_proxy_cookie_domain",
+  "ngx_http_proxy_cookie_path",
+  "ngx_http_proxy_cookie_flags",
+  "ngx_http_mirror",
+]);
+
+/** Handlers that refuse the same zone twice in one block (ngx_http_limit_req, ngx_http_limit_conn). */
+const ZONE_HANDLERS = new Set(["ngx_http_limit_req", "ngx_http_limit_conn", "ngx_stream_limit_conn"]);
+
+/** The model's block kinds as the directive table names contexts. */
+function directiveContextOf(ctx: ConfigContext): DirectiveContext | null {
+  switch (ctx.kind) {
+    case "main":
+    case "events":
+    case "http":
+    case "server":
+    case "location":
+    case "limit_except":
+    case "upstream":
+    case "stream":
+    case "mail":
+      return ctx.kind;
+    case "if":
+      return ctx.parent?.kind === "location" ? "if_in_location" : "if_in_server";
+    case "stream-server":
+      return "stream_server";
+    case "stream-upstream":
+      return "stream_upstream";
+    case "mail-server":
+      return "mail_server";
+    default:
+      return null;
+  }
+}
+
+/** The handler nginx calls for `name` in `context` (the first registration it accepts there), or null. */
+function handlerIn(name: string, context: DirectiveContext, version: string | undefined): string | null {
+  let other: string | null = null;
+  for (const v of lookupDirective(name)) {
+    if (!variantAllowedIn(v, context)) continue;
+    if (version !== undefined && variantPresentIn(v, version) === false) {
+      // Distributions backport directives (Debian's 1.22.1 knows max_headers): a binary that accepts the
+      // name stores it the way the table says.
+      other ??= v.handler ?? null;
+      continue;
+    }
+    return v.handler ?? null;
+  }
+  return other;
+}
+
+const handlerMemo = new Map<string, string | null>();
+
+function cachedHandler(name: string, context: DirectiveContext, version: string | undefined): string | null {
+  const key = `${context}\0${name}\0${version ?? ""}`;
+  let h = handlerMemo.get(key);
+  if (h === undefined) {
+    if (handlerMemo.size > 20_000) handlerMemo.clear();
+    handlerMemo.set(key, (h = handlerIn(name, context, version)));
+  }
+  return h;
+}
+
+export function duplicateFindings(model: ConfigModel, options: RuleOptions): Finding[] {
+  const out: Finding[] = [];
+  const reported = new Set<string>();
+  const report = (
+    site: DirectiveSite,
+    first: DirectiveSite | null,
+    code: string,
+    message: string,
+    argIndex = -1,
+    severity: Finding["severity"] = "error",
+  ): void => {
+    const key = `${siteKey(site)}\0${code}\0${message}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    const d = site.directive;
+    const range = argIndex >= 0 && argIndex < d.argCount ? d.args[argIndex].range : d.nameWord.range;
+    const f: Finding = { ruleId: "duplicate", code, severity, path: site.file.path, range, message };
+    if (first)
+      f.related = [{ path: first.file.path, range: first.directive.nameWord.range, message: "first written here" }];
+    out.push(f);
+  };
+
+  const upstreams = new Map<string, DirectiveSite>();
+  for (const ctx of model.contexts) {
+    const context = directiveContextOf(ctx);
+    if (context !== null) blockDuplicates(ctx, context, options, report);
+    if (ctx.kind === "http") listens(ctx, report);
+    if (ctx.kind === "map") mapKeys(ctx, report);
+    if ((ctx.kind === "server" || ctx.kind === "location") && ctx.children.length > 1) locations(ctx, report);
+    if (ctx.kind === "upstream" && ctx.directive) {
+      const name = ctx.directive.argValue(0)?.toLowerCase() ?? "";
+      const site = blockSite(ctx);
+      const first = upstreams.get(name);
+      if (first && site) report(site, first, "upstream", `duplicate upstream "${ctx.directive.argValue(0)}"`, 0);
+      else if (site) upstreams.set(name, site);
+    }
+  }
+  return out;
+}
+
+type Report = (
+  site: DirectiveSite,
+  first: DirectiveSite | null,
+  code: string,
+  message: string,
+  argIndex?: number,
+  severity?: Finding["severity"],
+) => void;
+
+function blockDuplicates(ctx: ConfigContext, context: DirectiveContext, options: RuleOptions, report: Report): void {
+  let once: Map<string, DirectiveSite> | null = null;
+  let offState: Map<string, { off: boolean; site: DirectiveSite }> | null = null;
+  let zones: Map<string, DirectiveSite> | null = null;
+  for (const site of ctx.directives) {
+    const d = site.directive;
+    const handler = cachedHandler(d.name, context, options.nginxVersion);
+    if (handler === null) continue;
+    if (ONCE_HANDLERS.has(handler)) {
+      once ??= new Map();
+      const first = once.get(d.name);
+      if (first) report(site, first, "directive", `"${d.name}" directive is duplicate`);
+      else once.set(d.name, site);
+      const other = STORE_CACHE[d.name];
+      if (other !== undefined && !first && !(d.argCount === 1 && d.argValue(0) === "off")) {
+        // ngx_http_proxy_store / ngx_http_proxy_cache (and fastcgi, uwsgi, scgi): one excludes the other.
+        const before = once.get(other);
+        if (before && !(before.directive.argCount === 1 && before.directive.argValue(0) === "off"))
+          report(site, before, "incompatible", `"${d.name}" directive is incompatible with "${other}"`);
+      }
+    } else if (handler === "ngx_http_core_root") {
+      // root and alias share clcf->root.
+      once ??= new Map();
+      const first = once.get("\0root");
+      if (!first) once.set("\0root", site);
+      else if (first.directive.name === d.name) report(site, first, "directive", `"${d.name}" directive is duplicate`);
+      else
+        report(
+          site,
+          first,
+          "root-alias",
+          `"${d.name}" directive is duplicate, "${first.directive.name}" directive was specified earlier`,
+        );
+    } else if (OFF_EXCLUSIVE_HANDLERS.has(handler)) {
+      offState ??= new Map();
+      const isOff = d.argCount === 1 && d.argValue(0) === "off";
+      const prev = offState.get(d.name);
+      if (prev && (prev.off || isOff)) report(site, prev.site, "directive", `"${d.name}" directive is duplicate`);
+      else if (!prev) offState.set(d.name, { off: isOff, site });
+    } else if (ZONE_HANDLERS.has(handler)) {
+      zones ??= new Map();
+      const zone = zoneOf(d);
+      if (zone === null) continue;
+      const key = `${d.name}\0${zone}`;
+      const first = zones.get(key);
+      if (first) report(site, first, "directive", `"${d.name}" directive is duplicate`);
+      else zones.set(key, site);
+    }
+  }
+}
+
+/** The zone a limit_req (`zone=NAME`) or limit_conn (first argument) names. */
+function zoneOf(d: Directive): string | null {
+  if (d.name === "limit_conn") return d.argValue(0) ?? null;
+  for (let i = 0; i < d.argCount; i++) {
+    const v = d.argValue(i) ?? "";
+    if (v.startsWith("zone=")) return v.slice(5);
+  }
+  return null;
+}
+
+/** `location` blocks directly in `ctx` with the same path, both `=` or both prefix (ngx_http_join_exact_locations). */
+function locations(ctx: ConfigContext, report: Report): void {
+  const seen = new Map<string, DirectiveSite>();
+  for (const child of ctx.children) {
+    if (child.kind !== "location" || !child.location) continue;
+    const { modifier, path } = child.location;
+    let key: string;
+    if (modifier === "=") key = `=${path}`;
+    else if (modifier === "" || modifier === "^~") key = `^${path}`;
+    else continue;
+    const site = blockSite(child);
+    if (!site) continue;
+    const first = seen.get(key);
+    if (first) report(site, first, "location", `duplicate location "${path}"`, site.directive.argCount - 1);
+    else seen.set(key, site);
+  }
+}
+
+/** The address nginx prints for a listen's first argument (addr_text), or null when we cannot tell it. */
+function listenAddress(arg: string): string | null {
+  if (arg.startsWith("unix:")) return arg;
+  let m = /^(\d+)$/.exec(arg);
+  if (m) return `0.0.0.0:${Number(m[1])}`;
+  m = /^\*:(\d+)$/.exec(arg);
+  if (m) return `0.0.0.0:${Number(m[1])}`;
+  m = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d+))?$/.exec(arg);
+  if (m) return `${m[1]}:${m[2] ? Number(m[2]) : 80}`;
+  return null;
+}
+
+const LISTEN_OPTIONS =
+  /^(?:bind|deferred|reuseport|ipv6only=|setfib=|fastopen=|backlog=|rcvbuf=|sndbuf=|accept_filter=|so_keepalive=)/;
+
+/** `listen` conflicts between the servers of one http block, and names two servers share on an address. */
+function listens(http: ConfigContext, report: Report): void {
+  const byAddr = new Map<
+    string,
+    { options: DirectiveSite | null; defaultServer: DirectiveSite | null; servers: ConfigContext[] }
+  >();
+  for (const server of http.children) {
+    if (server.kind !== "server") continue;
+    const mine = new Map<string, DirectiveSite>();
+    for (const site of server.directives) {
+      const d = site.directive;
+      if (d.name !== "listen" || d.argCount === 0) continue;
+      const addr = listenAddress(d.argValue(0) ?? "");
+      if (addr === null) continue;
+      const first = mine.get(addr);
+      if (first) {
+        report(site, first, "listen", `a duplicate listen ${addr}`, 0);
+        continue;
+      }
+      mine.set(addr, site);
+      let state = byAddr.get(addr);
+      if (!state) byAddr.set(addr, (state = { options: null, defaultServer: null, servers: [] }));
+      state.servers.push(server);
+      let set = false;
+      let isDefault = false;
+      for (let i = 1; i < d.argCount; i++) {
+        const v = d.argValue(i) ?? "";
+        if (LISTEN_OPTIONS.test(v)) set = true;
+        if (v === "default_server" || v === "default") isDefault = true;
+      }
+      if (set) {
+        if (state.options) {
+          report(site, state.options, "listen-options", `duplicate listen options for ${addr}`, 0);
+          continue;
+        }
+        state.options = site;
+      }
+      if (isDefault) {
+        if (state.defaultServer) {
+          report(site, state.defaultServer, "default-server", `a duplicate default server for ${addr}`, 0);
+          continue;
+        }
+        state.defaultServer = site;
+      }
+    }
+  }
+  // ngx_http_optimize_servers builds the names of an address only when it has more than one server.
+  for (const [addr, state] of byAddr) {
+    if (state.servers.length < 2) continue;
+    const names = new Map<string, DirectiveSite>();
+    for (const server of state.servers) {
+      for (const site of server.directives) {
+        const d = site.directive;
+        if (d.name !== "server_name") continue;
+        for (let i = 0; i < d.argCount; i++) {
+          const raw = d.argValue(i) ?? "";
+          if (raw === "" || raw.startsWith("~") || raw.includes("*") || raw.startsWith(".") || raw.includes("$"))
+            continue;
+          const name = raw.toLowerCase();
+          const first = names.get(name);
+          if (first)
+            report(site, first, "server-name", `conflicting server name "${name}" on ${addr}, ignored`, i, "warning");
+          else names.set(name, site);
+        }
+      }
+    }
+  }
+}
+
+/** The same key twice in a map (ngx_http_map, ngx_hash_add_key → NGX_BUSY) and `default` twice. */
+function mapKeys(ctx: ConfigContext, report: Report): void {
+  const seen = new Map<string, DirectiveSite>();
+  let hostnames = false;
+  let defaultSite: DirectiveSite | null = null;
+  for (const site of ctx.directives) {
+    const d = site.directive;
+    if (d.argCount === 0 && d.name === "hostnames") {
+      hostnames = true;
+      continue;
+    }
+    if (d.argCount !== 1) continue;
+    if (d.name === "default") {
+      if (defaultSite) report(site, defaultSite, "map-default", "duplicate default map parameter");
+      else defaultSite = site;
+      continue;
+    }
+    if (d.name === "include" || d.name === "volatile") continue;
+    let key = d.name;
+    if (key.startsWith("~")) continue;
+    if (hostnames && (key.includes("*") || key.startsWith("."))) continue;
+    if (key.startsWith("\\")) key = key.slice(1);
+    // ngx_hash_add_key lowercases the keys of a map (and the message shows the lowercased key).
+    key = key.toLowerCase();
+    const first = seen.get(key);
+    if (first) report(site, first, "map-key", `conflicting parameter "${key}"`);
+    else seen.set(key, site);
+  }
+}
