@@ -28,8 +28,15 @@ function one(bin: string, text: string): Promise<NginxVerdict> {
   });
 }
 
-/** nginx -t's verdict on each text, `parallel` processes at a time, in the order given. */
-export async function nginxTestAll(texts: readonly string[], parallel = 4): Promise<NginxVerdict[]> {
+/**
+ * nginx -t's verdict on each text, `parallel` processes at a time, in the order given. `each` runs as each
+ * verdict arrives, while the other processes run (the product's side of a differential case goes there).
+ */
+export async function nginxTestAll(
+  texts: readonly string[],
+  parallel = 4,
+  each?: (i: number, verdict: NginxVerdict) => void,
+): Promise<NginxVerdict[]> {
   const bin = nginxBinary();
   if (!bin) throw new Error("nginx is not installed");
   const out: NginxVerdict[] = new Array(texts.length);
@@ -38,6 +45,7 @@ export async function nginxTestAll(texts: readonly string[], parallel = 4): Prom
     while (next < texts.length) {
       const i = next++;
       out[i] = await one(bin, texts[i]);
+      each?.(i, out[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, texts.length) }, worker));

@@ -41,10 +41,15 @@ export function productFindings(c: OracleCase): Finding[] {
 
 /** Both oracles on every case. Files besides the main one are written by inlining: cases here use none. */
 export async function runOracle(cases: readonly OracleCase[]): Promise<Outcome[]> {
-  const verdicts = await nginxTestAll(cases.map((c) => c.text));
+  const products: Finding[][] = new Array(cases.length);
+  const verdicts = await nginxTestAll(
+    cases.map((c) => c.text),
+    4,
+    (i) => (products[i] = productFindings(cases[i])),
+  );
   return cases.map((c, i) => {
     const nginx = verdicts[i];
-    const product = productFindings(c);
+    const product = products[i];
     const errors = product.filter((f) => f.severity === "error");
     const nginxWarnings = [...nginx.output.matchAll(/\[warn\] \d+#\d+: (.*?)(?: in \S+:\d+)?\n/g)].map((m) => m[1]);
     const verdictAgrees = nginx.ok === (errors.length === 0);

@@ -54,7 +54,6 @@ const ONCE_HANDLERS = new Set([
   "ngx_mail_block",
   "ngx_set_user",
   "ngx_set_worker_processes",
-  "ngx_set_priority",
   "ngx_set_cpu_affinity",
   "ngx_http_memcached_pass",
   "ngx_http_headers_expires",
@@ -123,6 +122,33 @@ for (const m of ["proxy", "fastcgi", "uwsgi", "scgi"]) {
   STORE_CACHE[`${m}_store`] = `${m}_cache`;
   STORE_CACHE[`${m}_cache`] = `${m}_store`;
 }
+
+/**
+ * lua-nginx-module's phase handlers (src/ngx_http_lua_directive.c and the ssl_*by.c, balancer.c files): the
+ * `_block` form calls the plain one, and `X_by_lua`, `X_by_lua_file` and `X_by_lua_block` set one handler
+ * field, so any two of a family in one block are refused (`"content_by_lua_file" directive is duplicate`).
+ */
+const LUA_ONCE = new Set(
+  [
+    "rewrite",
+    "server_rewrite",
+    "access",
+    "content",
+    "log",
+    "header_filter",
+    "body_filter",
+    "init",
+    "init_worker",
+    "exit_worker",
+    "ssl_cert",
+    "ssl_sess_fetch",
+    "ssl_sess_store",
+    "ssl_client_hello",
+    "balancer",
+  ].map((p) => `ngx_http_lua_${p}_by_lua`),
+);
+for (const h of ["ngx_http_lua_package_cpath", "ngx_http_lua_package_path", "ngx_http_lua_capture_error_log"])
+  ONCE_HANDLERS.add(h);
 
 /** Handlers that refuse `off` after a value, and a value after `off` (ngx_http_proxy_redirect, …, ngx_http_mirror). */
 const OFF_EXCLUSIVE_HANDLERS = new Set([
@@ -205,7 +231,11 @@ export function duplicateFindings(model: ConfigModel, options: RuleOptions): Fin
     if (reported.has(key)) return;
     reported.add(key);
     const d = site.directive;
-    const range = argIndex >= 0 && argIndex < d.argCount ? d.args[argIndex].range : d.nameWord.range;
+    let range = argIndex >= 0 && argIndex < d.argCount ? d.args[argIndex].range : d.nameWord.range;
+    if (argIndex === -2) {
+      const end = d.range.end;
+      range = { start: { line: end.line, character: Math.max(0, end.character - 1), offset: end.offset - 1 }, end };
+    }
     const f: Finding = { ruleId: "duplicate", code, severity, path: site.file.path, range, message };
     if (first)
       f.related = [{ path: first.file.path, range: first.directive.nameWord.range, message: "first written here" }];
@@ -247,7 +277,23 @@ function blockDuplicates(ctx: ConfigContext, context: DirectiveContext, options:
     const d = site.directive;
     const handler = cachedHandler(d.name, context, options.nginxVersion);
     if (handler === null) continue;
-    if (ONCE_HANDLERS.has(handler)) {
+    const lua = handler.startsWith("ngx_http_lua_") ? handler.replace(/_block$/, "") : "";
+    if (lua !== "" && LUA_ONCE.has(lua)) {
+      once ??= new Map();
+      const first = once.get(lua);
+      // A `_block` form is refused from inside lua-nginx-module's block reader
+      // (ngx_http_lua_conf_lua_block_parse), which logs the handler's bare answer once the Lua is read:
+      // `is duplicate`, at the line of the block's `}`.
+      if (first && handler.endsWith("_block")) report(site, first, "directive", "is duplicate", -2);
+      else if (first) report(site, first, "directive", `"${d.name}" directive is duplicate`);
+      else once.set(lua, site);
+    } else if (handler === "ngx_set_priority") {
+      // ngx_set_priority tests the value itself: a priority of 0 counts as not set.
+      once ??= new Map();
+      const first = once.get(d.name);
+      if (first) report(site, first, "directive", `"${d.name}" directive is duplicate`);
+      else if (!/^[+-]?0+$/.test(d.argValue(0) ?? "")) once.set(d.name, site);
+    } else if (ONCE_HANDLERS.has(handler)) {
       once ??= new Map();
       const first = once.get(d.name);
       if (first) report(site, first, "directive", `"${d.name}" directive is duplicate`);
