@@ -20,7 +20,15 @@
 
 import type { Directive } from "../parse/ast";
 import { lookupDirective, variantAllowedIn, variantPresentIn, type DirectiveContext } from "../parse/directives";
-import { blockSite, siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import {
+  blockSite,
+  forEachOwnDirectiveWhere,
+  ownSites,
+  siteKey,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
 import type { Finding, RuleOptions } from "./types";
 
 /** Setters that refuse a second value in one structure, whatever the values (see the file comment). */
@@ -204,16 +212,48 @@ function handlerIn(name: string, context: DirectiveContext, version: string | un
   return other;
 }
 
-const handlerMemo = new Map<string, string | null>();
+/** How a directive's handler judges a second value in one block (null: it does not). */
+interface Judge {
+  kind: "once" | "root" | "priority" | "off" | "zone" | "lua";
+  /** What two statements must share to clash: the name, or a shared field's family. */
+  key: string;
+  /** A lua-nginx-module `_block` form. */
+  luaBlock: boolean;
+}
 
-function cachedHandler(name: string, context: DirectiveContext, version: string | undefined): string | null {
-  const key = `${context}\0${name}\0${version ?? ""}`;
-  let h = handlerMemo.get(key);
-  if (h === undefined) {
-    if (handlerMemo.size > 20_000) handlerMemo.clear();
-    handlerMemo.set(key, (h = handlerIn(name, context, version)));
+function judgeOf(name: string, context: DirectiveContext, version: string | undefined): Judge | null {
+  const handler = handlerIn(name, context, version);
+  if (handler === null) return null;
+  const lua = handler.startsWith("ngx_http_lua_") ? handler.replace(/_block$/, "") : "";
+  if (lua !== "" && LUA_ONCE.has(lua)) return { kind: "lua", key: lua, luaBlock: handler.endsWith("_block") };
+  if (handler === "ngx_set_priority") return { kind: "priority", key: name, luaBlock: false };
+  if (ONCE_HANDLERS.has(handler)) return { kind: "once", key: name, luaBlock: false };
+  if (handler === "ngx_http_core_root") return { kind: "root", key: "\0root", luaBlock: false };
+  if (OFF_EXCLUSIVE_HANDLERS.has(handler)) return { kind: "off", key: name, luaBlock: false };
+  if (ZONE_HANDLERS.has(handler)) return { kind: "zone", key: name, luaBlock: false };
+  return null;
+}
+
+/**
+ * The judges by version, context and name: a statement costs two map lookups, no string built (the rule
+ * runs on every keystroke of a 35,000-line file).
+ */
+const judges = new Map<string, Map<DirectiveContext, Map<string, Judge | null>>>();
+
+function judgesFor(version: string | undefined): (name: string, context: DirectiveContext) => Judge | null {
+  let byContext = judges.get(version ?? "");
+  if (byContext === undefined) {
+    if (judges.size > 8) judges.clear();
+    judges.set(version ?? "", (byContext = new Map()));
   }
-  return h;
+  const table = byContext;
+  return (name, context) => {
+    let byName = table.get(context);
+    if (byName === undefined) table.set(context, (byName = new Map()));
+    let j = byName.get(name);
+    if (j === undefined) byName.set(name, (j = judgeOf(name, context, version)));
+    return j;
+  };
 }
 
 export function duplicateFindings(model: ConfigModel, options: RuleOptions): Finding[] {
@@ -243,9 +283,10 @@ export function duplicateFindings(model: ConfigModel, options: RuleOptions): Fin
   };
 
   const upstreams = new Map<string, DirectiveSite>();
+  const judge = judgesFor(options.nginxVersion);
   for (const ctx of model.contexts) {
     const context = directiveContextOf(ctx);
-    if (context !== null) blockDuplicates(ctx, context, options, report);
+    if (context !== null) blockDuplicates(ctx, context, judge, report);
     if (ctx.kind === "http") listens(ctx, report);
     if (ctx.kind === "map") mapKeys(ctx, report);
     if ((ctx.kind === "server" || ctx.kind === "location") && ctx.children.length > 1) locations(ctx, report);
@@ -269,71 +310,80 @@ type Report = (
   severity?: Finding["severity"],
 ) => void;
 
-function blockDuplicates(ctx: ConfigContext, context: DirectiveContext, options: RuleOptions, report: Report): void {
-  let once: Map<string, DirectiveSite> | null = null;
-  let offState: Map<string, { off: boolean; site: DirectiveSite }> | null = null;
-  let zones: Map<string, DirectiveSite> | null = null;
-  for (const site of ctx.directives) {
-    const d = site.directive;
-    const handler = cachedHandler(d.name, context, options.nginxVersion);
-    if (handler === null) continue;
-    const lua = handler.startsWith("ngx_http_lua_") ? handler.replace(/_block$/, "") : "";
-    if (lua !== "" && LUA_ONCE.has(lua)) {
-      once ??= new Map();
-      const first = once.get(lua);
-      // A `_block` form is refused from inside lua-nginx-module's block reader
-      // (ngx_http_lua_conf_lua_block_parse), which logs the handler's bare answer once the Lua is read:
-      // `is duplicate`, at the line of the block's `}`.
-      if (first && handler.endsWith("_block")) report(site, first, "directive", "is duplicate", -2);
-      else if (first) report(site, first, "directive", `"${d.name}" directive is duplicate`);
-      else once.set(lua, site);
-    } else if (handler === "ngx_set_priority") {
-      // ngx_set_priority tests the value itself: a priority of 0 counts as not set.
-      once ??= new Map();
-      const first = once.get(d.name);
-      if (first) report(site, first, "directive", `"${d.name}" directive is duplicate`);
-      else if (!/^[+-]?0+$/.test(d.argValue(0) ?? "")) once.set(d.name, site);
-    } else if (ONCE_HANDLERS.has(handler)) {
-      once ??= new Map();
-      const first = once.get(d.name);
-      if (first) report(site, first, "directive", `"${d.name}" directive is duplicate`);
-      else once.set(d.name, site);
-      const other = STORE_CACHE[d.name];
-      if (other !== undefined && !first && !(d.argCount === 1 && d.argValue(0) === "off")) {
-        // ngx_http_proxy_store / ngx_http_proxy_cache (and fastcgi, uwsgi, scgi): one excludes the other.
-        const before = once.get(other);
-        if (before && !(before.directive.argCount === 1 && before.directive.argValue(0) === "off"))
-          report(site, before, "incompatible", `"${d.name}" directive is incompatible with "${other}"`);
-      }
-    } else if (handler === "ngx_http_core_root") {
-      // root and alias share clcf->root.
-      once ??= new Map();
-      const first = once.get("\0root");
-      if (!first) once.set("\0root", site);
-      else if (first.directive.name === d.name) report(site, first, "directive", `"${d.name}" directive is duplicate`);
-      else
-        report(
-          site,
-          first,
-          "root-alias",
-          `"${d.name}" directive is duplicate, "${first.directive.name}" directive was specified earlier`,
-        );
-    } else if (OFF_EXCLUSIVE_HANDLERS.has(handler)) {
-      offState ??= new Map();
-      const isOff = d.argCount === 1 && d.argValue(0) === "off";
-      const prev = offState.get(d.name);
-      if (prev && (prev.off || isOff)) report(site, prev.site, "directive", `"${d.name}" directive is duplicate`);
-      else if (!prev) offState.set(d.name, { off: isOff, site });
-    } else if (ZONE_HANDLERS.has(handler)) {
-      zones ??= new Map();
+function blockDuplicates(
+  ctx: ConfigContext,
+  context: DirectiveContext,
+  judge: (name: string, context: DirectiveContext) => Judge | null,
+  report: Report,
+): void {
+  const wanted = (name: string): boolean => judge(name, context) !== null;
+  // Directives, not sites: a block's sites are made only when something is reported in it.
+  let seen: Map<string, Directive> | null = null;
+  let offSeen: Map<string, boolean> | null = null;
+  const siteOf = (d: Directive): DirectiveSite => ctx.directives.find((s) => s.directive === d)!;
+  const dup = (d: Directive, first: Directive, code: string, message: string, argIndex = -1): void =>
+    report(siteOf(d), siteOf(first), code, message, argIndex);
+  const isOff = (d: Directive): boolean => d.argCount === 1 && d.argValue(0) === "off";
+  forEachOwnDirectiveWhere(ctx, wanted, (d) => {
+    const j = judge(d.name, context)!;
+    seen ??= new Map();
+    let key = j.key;
+    if (j.kind === "zone") {
       const zone = zoneOf(d);
-      if (zone === null) continue;
-      const key = `${d.name}\0${zone}`;
-      const first = zones.get(key);
-      if (first) report(site, first, "directive", `"${d.name}" directive is duplicate`);
-      else zones.set(key, site);
+      if (zone === null) return;
+      key = `${d.name}\0${zone}`;
     }
-  }
+    const first = seen.get(key);
+    switch (j.kind) {
+      case "lua":
+        // A `_block` form is refused from inside lua-nginx-module's block reader
+        // (ngx_http_lua_conf_lua_block_parse), which logs the handler's bare answer once the Lua is read:
+        // `is duplicate`, at the line of the block's `}`.
+        if (first && j.luaBlock) dup(d, first, "directive", "is duplicate", -2);
+        else if (first) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
+        else seen.set(key, d);
+        return;
+      case "priority":
+        // ngx_set_priority tests the value itself: a priority of 0 counts as not set.
+        if (first) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
+        else if (!/^[+-]?0+$/.test(d.argValue(0) ?? "")) seen.set(key, d);
+        return;
+      case "root":
+        // root and alias share clcf->root (ngx_http_core_root).
+        if (!first) seen.set(key, d);
+        else if (first.name === d.name) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
+        else
+          dup(
+            d,
+            first,
+            "root-alias",
+            `"${d.name}" directive is duplicate, "${first.name}" directive was specified earlier`,
+          );
+        return;
+      case "off": {
+        offSeen ??= new Map();
+        const off = isOff(d);
+        if (first && (offSeen.get(key) || off)) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
+        else if (!first) {
+          seen.set(key, d);
+          offSeen.set(key, off);
+        }
+        return;
+      }
+      case "zone":
+      case "once": {
+        if (first) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
+        else seen.set(key, d);
+        const other = STORE_CACHE[d.name];
+        if (other !== undefined && !first && !isOff(d)) {
+          // ngx_http_proxy_store / ngx_http_proxy_cache (and fastcgi, uwsgi, scgi): one excludes the other.
+          const before = seen.get(other);
+          if (before && !isOff(before))
+            dup(d, before, "incompatible", `"${d.name}" directive is incompatible with "${other}"`);
+        }
+      }
+    }
+  });
 }
 
 /** The zone a limit_req (`zone=NAME`) or limit_conn (first argument) names. */
@@ -348,7 +398,8 @@ function zoneOf(d: Directive): string | null {
 
 /** `location` blocks directly in `ctx` with the same path, both `=` or both prefix (ngx_http_join_exact_locations). */
 function locations(ctx: ConfigContext, report: Report): void {
-  const seen = new Map<string, DirectiveSite>();
+  // Blocks, not sites: the sites are looked up only for a duplicate.
+  const seen = new Map<string, ConfigContext>();
   for (const child of ctx.children) {
     if (child.kind !== "location" || !child.location) continue;
     const { modifier, path } = child.location;
@@ -356,11 +407,14 @@ function locations(ctx: ConfigContext, report: Report): void {
     if (modifier === "=") key = `=${path}`;
     else if (modifier === "" || modifier === "^~") key = `^${path}`;
     else continue;
-    const site = blockSite(child);
-    if (!site) continue;
     const first = seen.get(key);
-    if (first) report(site, first, "location", `duplicate location "${path}"`, site.directive.argCount - 1);
-    else seen.set(key, site);
+    if (!first) {
+      seen.set(key, child);
+      continue;
+    }
+    const site = blockSite(child);
+    const firstSite = blockSite(first);
+    if (site) report(site, firstSite, "location", `duplicate location "${path}"`, site.directive.argCount - 1);
   }
 }
 
@@ -388,9 +442,9 @@ function listens(http: ConfigContext, report: Report): void {
   for (const server of http.children) {
     if (server.kind !== "server") continue;
     const mine = new Map<string, DirectiveSite>();
-    for (const site of server.directives) {
+    for (const site of ownSites(server, "listen")) {
       const d = site.directive;
-      if (d.name !== "listen" || d.argCount === 0) continue;
+      if (d.argCount === 0) continue;
       const addr = listenAddress(d.argValue(0) ?? "");
       if (addr === null) continue;
       const first = mine.get(addr);
@@ -430,9 +484,8 @@ function listens(http: ConfigContext, report: Report): void {
     if (state.servers.length < 2) continue;
     const names = new Map<string, DirectiveSite>();
     for (const server of state.servers) {
-      for (const site of server.directives) {
+      for (const site of ownSites(server, "server_name")) {
         const d = site.directive;
-        if (d.name !== "server_name") continue;
         for (let i = 0; i < d.argCount; i++) {
           const raw = d.argValue(i) ?? "";
           if (raw === "" || raw.startsWith("~") || raw.includes("*") || raw.startsWith(".") || raw.includes("$"))

@@ -12,7 +12,15 @@
 //   its closing `}`: the check runs after the block is read).
 
 import type { Directive, Range } from "../parse/ast";
-import { blockSite, siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import {
+  blockSite,
+  forEachOwnDirectiveWhere,
+  ownSites,
+  siteKey,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
 import type { Finding, RuleOptions } from "./types";
 
 const MODIFIERS = new Set(["=", "^~", "~", "~*"]);
@@ -94,7 +102,7 @@ export function locationFindings(model: ConfigModel, _options: RuleOptions): Fin
       }
     }
     if ((ctx.kind === "upstream" || ctx.kind === "stream-upstream") && ctx.directive && ctx.range) {
-      if (!ctx.directives.some((s) => s.directive.name === "server")) {
+      if (ownSites(ctx, "server").length === 0) {
         const site = blockSite(ctx);
         const end = ctx.range.end;
         const range: Range = {
@@ -105,35 +113,43 @@ export function locationFindings(model: ConfigModel, _options: RuleOptions): Fin
       }
     }
     if (ctx.isLocationConfiguration) {
-      for (const site of ctx.directives) {
-        const d = site.directive;
+      // Directives, not sites: a block's sites are made only when something is reported in it.
+      const siteOf = (d: Directive): DirectiveSite => ctx.directives.find((s) => s.directive === d)!;
+      forEachOwnDirectiveWhere(ctx, isWatched, (d) => {
         if (d.name === "proxy_pass" && d.argCount === 1 && noUriAllowed(ctx, nameOf) && hasUriPart(d.argValue(0) ?? ""))
           push(
-            site,
+            siteOf(d),
             "proxy-pass-uri",
             '"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, ' +
               'or inside "if" statement, or inside "limit_except" block',
             d.args[0].range,
           );
         else if (d.name === "alias" && ctx.kind === "location" && nameOf(ctx)?.named)
-          push(site, "alias-named", 'the "alias" directive cannot be used inside the named location', d.nameWord.range);
+          push(
+            siteOf(d),
+            "alias-named",
+            'the "alias" directive cannot be used inside the named location',
+            d.nameWord.range,
+          );
         if ((d.name === "root" || d.name === "alias") && d.argCount === 1) {
           const v = d.argValue(0) ?? "";
           for (const name of ["document_root", "realpath_root"])
             // A plain substring test, as nginx's: `$document_roots` is refused too.
             if (v.includes(`$${name}`) || v.includes(`\${${name}}`))
               push(
-                site,
+                siteOf(d),
                 "root-variable",
                 `the $${name} variable cannot be used in the "${d.name}" directive`,
                 d.args[0].range,
               );
         }
-      }
+      });
     }
   }
   return out;
 }
+
+const isWatched = (name: string): boolean => name === "proxy_pass" || name === "alias" || name === "root";
 
 /** ngx_http_proxy_pass refuses a URI where clcf is a regex or named location, or has no name (`if`, `limit_except`). */
 function noUriAllowed(ctx: ConfigContext, nameOf: (c: ConfigContext) => LocationName | null): boolean {
