@@ -17,6 +17,7 @@
 // - `conflicting server name "X" on ADDR, ignored` ([warn], ngx_http_server_names): two servers on one address
 //   with one name.
 // - `map`: `conflicting parameter "X"` (the same key twice, ngx_http_map) and `duplicate default map parameter`.
+// - `types` (`duplicate extension`, [warn]), `geo` (`duplicate network`, [warn]), `split_clients` over 100%.
 
 import type { Directive } from "../parse/ast";
 import { lookupDirective, variantAllowedIn, variantPresentIn, type DirectiveContext } from "../parse/directives";
@@ -289,6 +290,9 @@ export function duplicateFindings(model: ConfigModel, options: RuleOptions): Fin
     if (context !== null) blockDuplicates(ctx, context, judge, report);
     if (ctx.kind === "http") listens(ctx, report);
     if (ctx.kind === "map") mapKeys(ctx, report);
+    if (ctx.kind === "geo") geoNetworks(ctx, report);
+    if (ctx.kind === "split_clients") splitClients(ctx, report);
+    if (ctx.children.length > 0) typesExtensions(ctx, report);
     if ((ctx.kind === "server" || ctx.kind === "location") && ctx.children.length > 1) locations(ctx, report);
     if (ctx.kind === "upstream" && ctx.directive) {
       const name = ctx.directive.argValue(0)?.toLowerCase() ?? "";
@@ -528,5 +532,97 @@ function mapKeys(ctx: ConfigContext, report: Report): void {
     const first = seen.get(key);
     if (first) report(site, first, "map-key", `conflicting parameter "${key}"`);
     else seen.set(key, site);
+  }
+}
+
+/** An IPv4 address or CIDR as the radix tree keys it (network/mask), or null for what we do not compare. */
+function ipv4Network(text: string): string | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(text);
+  if (!m) return null;
+  const bits = m[5] === undefined ? 32 : Number(m[5]);
+  if (bits > 32) return null;
+  let addr = 0;
+  for (let i = 1; i <= 4; i++) {
+    const b = Number(m[i]);
+    if (b > 255) return null;
+    addr = addr * 256 + b;
+  }
+  // The low bits nginx ignores (with a warning of its own) do not make another network.
+  return `${Math.floor(addr / 2 ** (32 - bits))}/${bits}`;
+}
+
+/**
+ * `geo` (without `ranges`): a network given twice, or two `default` lines, is a [warn] of ngx_http_geo_cidr_add:
+ * `duplicate network "X", value: "new", old value: "old"`; the later value wins.
+ */
+function geoNetworks(ctx: ConfigContext, report: Report): void {
+  if (ownSites(ctx, "ranges").length > 0) return;
+  const seen = new Map<string, { site: DirectiveSite; value: string }>();
+  for (const site of ctx.directives) {
+    const d = site.directive;
+    if (d.argCount !== 1) continue;
+    const key = d.name === "default" ? "default" : ipv4Network(d.name);
+    if (key === null) continue;
+    const value = d.argValue(0) ?? "";
+    const first = seen.get(key);
+    if (first)
+      report(
+        site,
+        first.site,
+        "geo-network",
+        `duplicate network "${d.name}", value: "${value}", old value: "${first.value}"`,
+        -1,
+        "warning",
+      );
+    seen.set(key, { site: first?.site ?? site, value });
+  }
+}
+
+/** `split_clients` whose percentages add up past 100% (ngx_conf_split_clients_block, at the block's `}`). */
+function splitClients(ctx: ConfigContext, report: Report): void {
+  let sum = 0;
+  for (const site of ctx.directives) {
+    const d = site.directive;
+    if (d.name === "*") {
+      sum = 10000;
+      continue;
+    }
+    // ngx_atofp with two decimals; 0% counts like `*`.
+    const m = /^(\d+)(?:\.(\d{1,2}))?%$/.exec(d.name);
+    if (!m) return; // Not ours to judge (the value rule reports an invalid percent).
+    const percent = Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
+    sum = percent === 0 ? 10000 : sum + percent;
+  }
+  const site = sum > 10000 ? blockSite(ctx) : null;
+  if (site) report(site, null, "split-clients", "percent total is greater than 100%", -2);
+}
+
+/**
+ * `types` blocks of one block (they fill one list, ngx_http_core_type): an extension given twice is a [warn],
+ * `duplicate extension "x", content type: "new", previous content type: "old"`; the later type wins.
+ */
+function typesExtensions(ctx: ConfigContext, report: Report): void {
+  let seen: Map<string, { site: DirectiveSite; type: string }> | null = null;
+  for (const child of ctx.children) {
+    if (child.kind !== "types") continue;
+    seen ??= new Map();
+    for (const site of child.directives) {
+      const d = site.directive;
+      if (d.name === "include") continue;
+      for (let i = 0; i < d.argCount; i++) {
+        const ext = (d.argValue(i) ?? "").toLowerCase();
+        const first = seen.get(ext);
+        if (first)
+          report(
+            site,
+            first.site,
+            "types-extension",
+            `duplicate extension "${ext}", content type: "${d.name}", previous content type: "${first.type}"`,
+            i,
+            "warning",
+          );
+        seen.set(ext, { site, type: d.name });
+      }
+    }
   }
 }
