@@ -959,3 +959,21 @@ export function contextsAt(model: ConfigModel, path: string, offset: number): Co
   for (const c of model.contexts) depths[c.id] = c.parent === null ? 0 : depths[c.parent.id] + 1;
   return out.sort((a, b) => depths[b.id] - depths[a.id]);
 }
+
+const blockSites = new WeakMap<ConfigContext, Map<Directive, DirectiveSite>>();
+
+/**
+ * The site of a block's own directive (`server {`, `location /x {`) in its parent's list, or null for main and
+ * implied blocks. The parent's sites are indexed once, so asking for each of its 4,000 locations is linear.
+ */
+export function blockSite(ctx: ConfigContext): DirectiveSite | null {
+  const parent = ctx.parent;
+  if (parent === null || ctx.directive === null) return null;
+  let index = blockSites.get(parent);
+  if (index === undefined) {
+    index = new Map();
+    for (const s of parent.directives) if (s.directive.block !== undefined) index.set(s.directive, s);
+    blockSites.set(parent, index);
+  }
+  return index.get(ctx.directive) ?? null;
+}
