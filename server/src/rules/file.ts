@@ -19,7 +19,9 @@
 // - when the cycle opens its files (ngx_init_cycle, src/core/ngx_cycle.c, also under -t): `error_log` and
 //   `access_log` files, created when missing — only a missing folder fails (`open() … (2: …)`), no line —
 //   and the `*_temp_path` / `*_cache_path` folders, made with mkdir (ngx_create_paths).
-// Not opened at -t: `auth_basic_user_file` (read per request), `pid` (written only when nginx starts),
+// - the `pid` file: nginx -t creates it (empty: ngx_init_cycle calls ngx_create_pidfile under -t, which opens
+//   without truncating and writes nothing), so its folder must exist.
+// Not opened at -t: `auth_basic_user_file` (read per request),
 // `root`/`alias`, `lua_package_path`, `ssl_certificate` with variables.
 //
 // Paths resolve as nginx resolves them: SSL files, `ssl_password_file` against the conf prefix
@@ -530,7 +532,7 @@ function checkPairs(c: Ctx, owner: ConfigContext, prefix: string, stopAt: Config
     const first = firstCertificate(certText);
     const key = privateKey(keyText);
     if (first === null || key === null) continue;
-    let matches = true;
+    let matches: boolean;
     try {
       matches = new crypto.X509Certificate(first).checkPrivateKey(key);
     } catch {
@@ -603,7 +605,7 @@ export function fileFindings(model: ConfigModel, options: RuleOptions): Finding[
   }
 
   // Cycle: log files (created when missing: only their folder must exist) and the folders nginx makes.
-  for (const name of ["error_log", "access_log"]) {
+  for (const name of ["error_log", "access_log", "pid"]) {
     for (const s of model.sitesOf(name)) {
       const v = s.directive.argValue(0) ?? "";
       if (v === "off" || v === "stderr" || /^(syslog|memory):/.test(v)) continue;

@@ -6,6 +6,7 @@ import { walk, type ConfigVisitor, type Configuration } from "../workspace/confi
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { fileFindings } from "./file";
+import { sideEffectsFindings } from "./side-effects";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
@@ -27,6 +28,7 @@ const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] =
   modsecurityUnusedFindings,
   accessFindings,
   fileFindings,
+  sideEffectsFindings,
 ];
 
 export function runChecks(
