@@ -226,6 +226,9 @@ const PASSWORD_DIRECTIVES = [
   "uwsgi_ssl_password_file",
 ];
 
+/** Kinds whose files are not said to be "not checked" when they are not in the workspace. */
+const QUIET_OUTSIDE: ReadonlySet<OpenKind> = new Set<OpenKind>(["log", "folder", "module"]);
+
 /** OpenSSL 3's words for a file fopen() did not find (the suffix nginx's ngx_ssl_error adds). */
 function noSuchFile(p: string, mode = "r", x509 = false): string {
   return (
@@ -338,7 +341,7 @@ type Status =
   | { kind: "read"; text: string; file: string }
   | { kind: "folder"; file: string }
   | { kind: "missing"; file: string }
-  | { kind: "not-checked"; why: string };
+  | { kind: "not-checked"; why: string; refused?: boolean };
 
 interface Ctx {
   model: ConfigModel;
@@ -384,7 +387,7 @@ function computeStatus(c: Ctx, arg: string, nginxPath: string, look: Look): Stat
   const target = normalizePath(mapPath(nginxPath, mappings));
   const file = look === "parent" ? path.posix.dirname(target) : target;
   const refused = c.source.refusal?.(file, "bundle");
-  if (refused) return { kind: "not-checked", why: refusalText(nginxPath, refused) };
+  if (refused) return { kind: "not-checked", why: refusalText(nginxPath, refused), refused: true };
   if (look === "present") return c.source.exists(file) ? { kind: "folder", file } : { kind: "missing", file };
   if (look === "parent") {
     if (c.source.isDirectory(file)) return { kind: "folder", file };
@@ -433,7 +436,7 @@ function check(c: Ctx, site: DirectiveSite, kind: OpenKind, base: Base, argIndex
       base === "cwd"
         ? `"${arg}" is relative to nginx's working directory, which the configuration does not tell`
         : `"${arg}" is relative to nginx's prefix (-p, or --prefix when nginx was built), which the configuration does not tell`;
-    notChecked(c, site, argIndex, arg, why, d.name);
+    if (!QUIET_OUTSIDE.has(kind)) notChecked(c, site, argIndex, arg, why, d.name);
     return null;
   }
   const look: Look = kind === "log" || kind === "folder" ? "parent" : "file";
@@ -443,7 +446,11 @@ function check(c: Ctx, site: DirectiveSite, kind: OpenKind, base: Base, argIndex
   const st = statusOf(c, arg, nginxPath, look);
   const data = { path: nginxPath, directive: d.name, kind };
   if (st.kind === "not-checked") {
-    notChecked(c, site, argIndex, nginxPath, st.why, d.name);
+    // Logs, the pid file, temp folders and modules are the server's (/var/log/nginx, /usr/lib/nginx/modules):
+    // outside the workspace is their normal place, and nothing of the user's is in them — not said.
+    // A CA bundle the read policy refused is said by rule access already (rules/access.ts), at the same place.
+    if (!QUIET_OUTSIDE.has(kind) && !(kind === "verify" && st.refused))
+      notChecked(c, site, argIndex, nginxPath, st.why, d.name);
     return null;
   }
   if (st.kind === "missing") {
