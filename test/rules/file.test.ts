@@ -34,6 +34,8 @@ interface Spec {
   other?: keyof Fixtures;
   variants: Variant[];
   needs?: string[];
+  /** The configuration sets `pid` itself (nginx -t is run without `-g pid …`). */
+  ownPid?: boolean;
   /** Outside the workspace nothing is said (the server's own folders: logs, modules). */
   quietOutside?: boolean;
 }
@@ -43,6 +45,7 @@ interface Fixtures {
   key: string;
   key2: string;
   dh: string;
+  dh1024: string;
   ticket: Buffer;
   password: string;
   rules: string;
@@ -59,11 +62,13 @@ function fixtures(): Fixtures {
       encoding: "utf8",
     });
     const dh = spawnSync("openssl", ["dhparam", "-dsaparam", "2048"], { encoding: "utf8" });
+    const dh1024 = spawnSync("openssl", ["dhparam", "-dsaparam", "1024"], { encoding: "utf8" });
     return {
       cert: a.cert,
       key: a.key,
       key2: k2.stdout,
       dh: dh.stdout,
+      dh1024: dh1024.stdout,
       ticket: crypto.randomBytes(80),
       password: "secret\n",
       rules: "SecRuleEngine On\n",
@@ -161,6 +166,20 @@ const SPECS: Spec[] = [
     valid: "dh",
     other: "cert",
     variants: ["valid", "missing", "garbage", "other", "outside"],
+  },
+  {
+    name: "ssl_dhparam of 1,024 bits (OpenSSL security level 2)",
+    conf: srv(SSL + "ssl_dhparam @F@;\n"),
+    file: "dh.pem",
+    valid: "dh1024",
+    variants: ["valid"],
+  },
+  {
+    name: "ssl_dhparam of 1,024 bits with @SECLEVEL=1",
+    conf: srv(SSL + "ssl_ciphers DEFAULT:@SECLEVEL=1;\nssl_dhparam @F@;\n"),
+    file: "dh.pem",
+    valid: "dh1024",
+    variants: ["valid"],
   },
   {
     name: "ssl_session_ticket_key",
@@ -315,6 +334,15 @@ const SPECS: Spec[] = [
     variants: ["valid", "missing"],
   },
   {
+    name: "pid file in a folder (created by nginx -t)",
+    conf: "pid @F@;\n",
+    file: "@D@/run/nginx.pid",
+    valid: "folder",
+    variants: ["valid", "missing", "outside"],
+    ownPid: true,
+    quietOutside: true,
+  },
+  {
     name: "client_body_temp_path in a folder",
     conf: srv("client_body_temp_path @F@;\n"),
     file: "@D@/tmp/body",
@@ -343,8 +371,16 @@ interface Result {
   message: string;
 }
 
-function nginxVerdict(conf: string, dir: string): Result {
-  const r = nginxTestFile(nginxBinary()!, conf, dir);
+function nginxVerdict(conf: string, dir: string, ownPid = false): Result {
+  const r = ownPid
+    ? (() => {
+        const x = spawnSync(nginxBinary()!, ["-t", "-q", "-c", conf, "-p", dir + "/", "-e", "stderr"], {
+          encoding: "utf8",
+          timeout: 20000,
+        });
+        return { status: x.status, out: (x.stdout ?? "") + (x.stderr ?? "") };
+      })()
+    : nginxTestFile(nginxBinary()!, conf, dir);
   const m = /\[emerg\] \d+#\d+: ([\s\S]*?)(?: in (\S+):(\d+))?\n/.exec(r.out);
   return { ok: r.status === 0, line: m?.[3] ? Number(m[3]) : null, message: m ? m[1].trim() : "" };
 }
@@ -358,6 +394,8 @@ describe("rule file: files nginx -t opens, against the real nginx", function () 
   this.timeout(120_000);
   let fx: Fixtures;
   const tally = { cases: 0, verdict: 0, line: 0, lineCases: 0, message: 0, nginxFails: 0 };
+  /** nginx's messages the product words otherwise (printed: what is not predicted word for word). */
+  const worded: string[] = [];
 
   before(function () {
     if (!nginxBinary()) this.skip();
@@ -371,6 +409,7 @@ describe("rule file: files nginx -t opens, against the real nginx", function () 
         `line agrees ${tally.line}/${tally.lineCases} (where nginx names one); ` +
         `message word for word ${tally.message}/${tally.nginxFails} (where nginx fails)`,
     );
+    for (const w of worded) console.log(`      worded otherwise: ${w}`);
   });
 
   for (const spec of SPECS) {
@@ -401,7 +440,7 @@ describe("rule file: files nginx -t opens, against the real nginx", function () 
               fs.writeFileSync(abs, fx[what as Exclude<keyof Fixtures, "folder">]);
             }
           }
-          const real = nginxVerdict(conf, dir);
+          const real = nginxVerdict(conf, dir, spec.ownPid);
           const all = runCheck({
             inputs: [],
             root: conf,
@@ -433,6 +472,8 @@ describe("rule file: files nginx -t opens, against the real nginx", function () 
           if (agrees) tally.verdict++;
           assert.ok(agrees, `nginx ${real.ok ? "accepts" : `fails: ${real.message}`}; product:\n${shown}`);
           if (!real.ok && errors.some((f) => f.message === real.message)) tally.message++;
+          else if (!real.ok)
+            worded.push(`${spec.name} (${variant}): nginx "${real.message}", product "${errors[0]?.message}"`);
           if (!real.ok && real.line !== null) {
             tally.lineCases++;
             const onLine = errors.some((f) => f.range.start.line + 1 === real.line) || closesBlock(text, real.line);

@@ -336,6 +336,46 @@ function privateKey(text: string): crypto.KeyObject | null {
   }
 }
 
+/**
+ * The size in bits of the prime of `-----BEGIN DH PARAMETERS-----` (PKCS#3: SEQUENCE { INTEGER p, INTEGER g })
+ * or `X9.42 DH PARAMETERS` (SEQUENCE { p, g, q, … }: p first too), or null when it does not read so.
+ */
+export function dhPrimeBits(text: string): number | null {
+  const m = /-----BEGIN (?:X9\.42 )?DH PARAMETERS-----([\s\S]*?)-----END (?:X9\.42 )?DH PARAMETERS-----/.exec(text);
+  if (!m) return null;
+  const der = Buffer.from(m[1].replace(/\s+/g, ""), "base64");
+  let i = 0;
+  const length = (): number | null => {
+    const first = der[i++];
+    if (first === undefined) return null;
+    if (first < 0x80) return first;
+    let n = 0;
+    for (let k = first & 0x7f; k > 0; k--) n = n * 256 + (der[i++] ?? 0);
+    return n;
+  };
+  if (der[i++] !== 0x30 || length() === null || der[i++] !== 0x02) return null;
+  let n = length();
+  if (n === null || i + n > der.length) return null;
+  while (n > 0 && der[i] === 0) {
+    i++;
+    n--;
+  }
+  if (n === 0) return 0;
+  return (n - 1) * 8 + (32 - Math.clz32(der[i]));
+}
+
+/**
+ * The smallest DH prime OpenSSL accepts at the security level of the effective `ssl_ciphers` (`@SECLEVEL=n`;
+ * default 2 on Debian, Ubuntu and RHEL builds of OpenSSL 1.1.1 and 3): SSL_CTX_set_tmp_dh refuses a smaller
+ * one ("dh key too small"). 0: no limit known.
+ */
+function dhMinimumBits(owner: ConfigContext, top: ConfigContext["kind"]): number {
+  const ciphers = sitesIn(owner, "ssl_ciphers", top).slice(-1)[0]?.directive.argValue(0) ?? "";
+  const level = /@SECLEVEL=(\d)/i.exec(ciphers);
+  const n = level ? Number(level[1]) : 2;
+  return [0, 1024, 2048, 3072, 7680, 15360][n] ?? 0;
+}
+
 /** How a path stands: read (with its text), a folder, missing, or not checked (and why). */
 type Status =
   | { kind: "read"; text: string; file: string }
@@ -592,7 +632,19 @@ export function fileFindings(model: ConfigModel, options: RuleOptions): Finding[
     // http reads the CRL into every context; stream and mail only with client verification.
     if (top === "http" || verifies)
       for (const s of sitesIn(owner, "ssl_crl", top).slice(-1)) check(c, s, "crl", "conf");
-    for (const s of sitesIn(owner, "ssl_dhparam", top).slice(-1)) check(c, s, "dhparam", "conf");
+    for (const s of sitesIn(owner, "ssl_dhparam", top).slice(-1)) {
+      const text = check(c, s, "dhparam", "conf");
+      const bits = text === null ? null : dhPrimeBits(text);
+      if (bits !== null && bits < dhMinimumBits(owner, top)) {
+        const p = nginxPathOf(s.directive.argValue(0) ?? "", "conf", model.config.confPrefix) ?? "";
+        report(c, s, 0, {
+          code: "bad-content",
+          severity: "error",
+          message: `SSL_CTX_set_tmp_dh("${p}") failed (SSL: error:0A00018A:SSL routines::dh key too small)`,
+          data: { path: p, directive: "ssl_dhparam", kind: "dhparam", bits },
+        });
+      }
+    }
     for (const s of sitesIn(owner, "ssl_session_ticket_key", top)) check(c, s, "ticket-key", "conf");
     if (top === "http" && isOnIn(owner, "ssl_stapling", top))
       for (const s of sitesIn(owner, "ssl_stapling_file", top).slice(-1)) check(c, s, "stapling", "conf");
