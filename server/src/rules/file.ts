@@ -34,7 +34,7 @@
 
 import * as crypto from "crypto";
 import * as path from "path";
-import { effective, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import { effective, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import { costReport, serverTlsVersion } from "../cost/report";
 import { serverSslPlan } from "../model/ssl-contexts";
 import { refusalText } from "../workspace/access";
@@ -225,6 +225,17 @@ const PASSWORD_DIRECTIVES = [
   "grpc_ssl_password_file",
   "uwsgi_ssl_password_file",
 ];
+
+/** The directives whose files are opened wherever they stand (not only where an SSL context is made). */
+const ANYWHERE: ReadonlySet<string> = new Set([
+  ...PASSWORD_DIRECTIVES,
+  "load_module",
+  "modsecurity_rules_file",
+  "error_log",
+  "access_log",
+  "pid",
+  ...FOLDER_DIRECTIVES,
+]);
 
 /** Kinds whose files are not said to be "not checked" when they are not in the workspace. */
 const QUIET_OUTSIDE: ReadonlySet<OpenKind> = new Set<OpenKind>(["log", "folder", "module"]);
@@ -425,6 +436,8 @@ function computeStatus(c: Ctx, arg: string, nginxPath: string, look: Look): Stat
   const mapping = mappingFor(nginxPath, mappings);
   const ours = !arg.startsWith("/") || (mapping !== null && mapping.origin === undefined);
   const target = normalizePath(mapPath(nginxPath, mappings));
+  // An absolute name no mapping covers is the server's: not looked at on this machine at all.
+  if (mapping === null && arg.startsWith("/")) return notInWorkspace(nginxPath, target);
   const file = look === "parent" ? path.posix.dirname(target) : target;
   const refused = c.source.refusal?.(file, "bundle");
   if (refused) return { kind: "not-checked", why: refusalText(nginxPath, refused), refused: true };
@@ -613,10 +626,19 @@ export function fileFindings(model: ConfigModel, options: RuleOptions): Finding[
     notChecked: new Set(),
   };
 
+  // The directives read wherever they stand, in one walk of the model (remembered per block across keystrokes).
+  const byName = new Map<string, DirectiveSite[]>();
+  for (const s of sitesWhere(model, "rule:file", (n) => ANYWHERE.has(n))) {
+    const list = byName.get(s.directive.name);
+    if (list) list.push(s);
+    else byName.set(s.directive.name, [s]);
+  }
+  const sitesOf = (name: string): readonly DirectiveSite[] => byName.get(name) ?? [];
+
   // Parse time: every site, whatever surrounds it.
-  for (const name of PASSWORD_DIRECTIVES) for (const s of model.sitesOf(name)) check(c, s, "password", "conf");
-  for (const s of model.sitesOf("load_module")) check(c, s, "module", "prefix");
-  for (const s of model.sitesOf("modsecurity_rules_file")) check(c, s, "modsecurity", "cwd");
+  for (const name of PASSWORD_DIRECTIVES) for (const s of sitesOf(name)) check(c, s, "password", "conf");
+  for (const s of sitesOf("load_module")) check(c, s, "module", "prefix");
+  for (const s of sitesOf("modsecurity_rules_file")) check(c, s, "modsecurity", "cwd");
 
   // Server SSL contexts (http, stream, mail): the servers serverSslPlan says have one.
   const tls = serverTlsVersion(options.nginxVersion ?? null);
@@ -665,12 +687,12 @@ export function fileFindings(model: ConfigModel, options: RuleOptions): Finding[
 
   // Cycle: log files (created when missing: only their folder must exist) and the folders nginx makes.
   for (const name of ["error_log", "access_log", "pid"]) {
-    for (const s of model.sitesOf(name)) {
+    for (const s of sitesOf(name)) {
       const v = s.directive.argValue(0) ?? "";
       if (v === "off" || v === "stderr" || /^(syslog|memory):/.test(v)) continue;
       check(c, s, "log", "prefix");
     }
   }
-  for (const name of FOLDER_DIRECTIVES) for (const s of model.sitesOf(name)) check(c, s, "folder", "prefix");
+  for (const name of FOLDER_DIRECTIVES) for (const s of sitesOf(name)) check(c, s, "folder", "prefix");
   return c.findings;
 }
