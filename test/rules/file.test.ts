@@ -487,3 +487,69 @@ describe("rule file: files nginx -t opens, against the real nginx", function () 
     }
   }
 });
+
+describe("rule file: where a path is looked for (the product alone: nginx would look on the server)", function () {
+  this.timeout(30_000);
+  const conf = (dir: string, body: string): string => {
+    const p = path.join(dir, "nginx.conf");
+    fs.writeFileSync(p, `events {}\nhttp {\nserver {\nlisten 127.0.0.1:8080;\n${body}\n}\n}\n`);
+    return p;
+  };
+  const fileFindingsOf = (root: string, mappings: { from: string; to: string }[] = []): Finding[] =>
+    runCheck({ inputs: [], root, mappings, strict: false }).findings.filter((f) => f.ruleId === "file");
+
+  it("/etc/nginx/… under the default mapping: checked when the workspace holds it, not-checked when it does not", function () {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-file-map-")));
+    try {
+      const root = conf(dir, "ssl_certificate /etc/nginx/ssl/site.pem;\nssl_certificate_key /etc/nginx/ssl/site.key;");
+      let found = fileFindingsOf(root);
+      assert.deepEqual(
+        found.map((f) => `${f.severity} ${f.code}`),
+        ["info not-checked", "info not-checked"],
+      );
+      fs.mkdirSync(path.join(dir, "ssl"));
+      fs.writeFileSync(path.join(dir, "ssl", "site.pem"), "garbage\n");
+      fs.writeFileSync(path.join(dir, "ssl", "site.key"), selfSignedPair().key);
+      found = fileFindingsOf(root);
+      assert.deepEqual(
+        found.map((f) => `${f.severity} ${f.code}`),
+        ["error bad-content"],
+      );
+      assert.match(
+        found[0].message,
+        /^cannot load certificate "\/etc\/nginx\/ssl\/site\.pem": PEM_read_bio_X509_AUX\(\) failed/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an absolute path no mapping covers is not looked at, even when this machine has it", function () {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-file-map-")));
+    try {
+      // /etc/hostname exists here and is no certificate: reading it would be an error about this machine.
+      const root = conf(dir, "ssl_certificate /etc/hostname;\nssl_certificate_key /etc/hostname;");
+      const found = fileFindingsOf(root);
+      assert.equal(found.filter((f) => f.severity === "error").length, 0);
+      assert.ok(found.every((f) => f.code === "not-checked"));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a user mapping makes a missing file nginx's error, named as nginx names it", function () {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-file-map-")));
+    try {
+      fs.mkdirSync(path.join(dir, "certs"));
+      const root = conf(dir, "ssl_certificate /srv/certs/site.pem;\nssl_certificate_key /srv/certs/site.key;");
+      const found = fileFindingsOf(root, [{ from: "/srv/certs", to: path.join(dir, "certs") }]);
+      assert.deepEqual(
+        found.map((f) => `${f.severity} ${f.code} ${f.range.start.line + 1}`),
+        ["error missing 5", "error missing 6"],
+      );
+      assert.match(found[0].message, /^cannot load certificate "\/srv\/certs\/site\.pem": BIO_new_file\(\) failed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
