@@ -140,7 +140,14 @@ function hostFindings(c: Ctx, model: ConfigModel): void {
       if (name === "proxy_pass" && streamSide) {
         if (streamUpstreams.has(host.toLowerCase())) continue;
       } else if (httpUpstreams.has(host.toLowerCase())) continue;
-      resolves(c, s, 0, host, `${name} names no upstream block "${host}"`, `host not found in upstream "${host}"`);
+      resolves(
+        c,
+        s,
+        0,
+        host,
+        `${name}: no upstream block "${host}" in the files read`,
+        `host not found in upstream "${host}"`,
+      );
     }
   }
   for (const s of sitesOf("listen")) {
