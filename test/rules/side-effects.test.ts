@@ -158,6 +158,29 @@ describe("rule side-effects: host names nginx -t resolves, against the real ngin
   }
 });
 
+describe("rule side-effects: one implicit upstream, one lookup", function () {
+  this.timeout(30_000);
+  before(function () {
+    if (!nginxBinary()) this.skip();
+  });
+  it("passes to one host from two locations: nginx names the first, the product reports it once", async function () {
+    const [port] = await freePorts(1);
+    inDir((dir) => {
+      const text = H(
+        S(`location /a {\nproxy_pass http://${BAD}:8080;\n}\nlocation /b {\nproxy_pass http://${BAD}:8080/b;\n}`),
+      );
+      const { real, findings } = run(text.replace(/@P@/g, String(port)), dir);
+      const resolving = findings.filter((f) => f.code === "resolves-host");
+      assert.equal(real.ok, false, real.out);
+      assert.deepEqual(
+        resolving.map((f) => [f.range.start.line + 1, (f.data as { directives: number }).directives]),
+        [[real.line, 2]],
+        real.out,
+      );
+    });
+  });
+});
+
 describe("rule side-effects: listen sockets nginx -t binds, against the real nginx", function () {
   this.timeout(60_000);
   before(function () {

@@ -130,6 +130,9 @@ function hostFindings(c: Ctx, model: ConfigModel): void {
   }
   // 4,000 locations passing to one upstream write one value 4,000 times: its host is found once.
   const hostOf = new Map<string, string | null>();
+  // One implicit upstream per scheme, host and port (ngx_http_upstream_add finds the one made before): resolved
+  // once, reported once, at its first `*_pass` (the line nginx names), the others related.
+  const implicit = new Map<string, Finding>();
   for (const name of HTTP_PASS) {
     for (const s of sitesOf(name)) {
       const v = s.directive.argValue(0) ?? "";
@@ -140,6 +143,20 @@ function hostFindings(c: Ctx, model: ConfigModel): void {
       if (name === "proxy_pass" && streamSide) {
         if (streamUpstreams.has(host.toLowerCase())) continue;
       } else if (httpUpstreams.has(host.toLowerCase())) continue;
+      const key = `${streamSide ? "stream" : name}\0${v.replace(/^([a-z]+:\/\/)?([^/]*).*$/is, "$1$2").toLowerCase()}`;
+      const first = implicit.get(key);
+      if (first) {
+        const data = first.data as { directives: number };
+        data.directives++;
+        if ((first.related ??= []).length < 10)
+          first.related.push({
+            path: s.file.path,
+            range: s.directive.args[0]?.range ?? s.directive.nameWord.range,
+            message: "the same upstream, resolved once",
+          });
+        continue;
+      }
+      const before = c.findings.length;
       resolves(
         c,
         s,
@@ -148,7 +165,16 @@ function hostFindings(c: Ctx, model: ConfigModel): void {
         `${name}: no upstream block "${host}" in the files read`,
         `host not found in upstream "${host}"`,
       );
+      if (c.findings.length > before) {
+        const f = c.findings[c.findings.length - 1];
+        f.data = { ...f.data, directives: 1 };
+        implicit.set(key, f);
+      }
     }
+  }
+  for (const f of implicit.values()) {
+    const n = (f.data as { directives: number }).directives;
+    if (n > 1) f.message += ` (${n} directives pass to it; this is the first)`;
   }
   for (const s of sitesOf("listen")) {
     const v = s.directive.argValue(0) ?? "";
