@@ -507,6 +507,9 @@ function check(c: Ctx, site: DirectiveSite, kind: OpenKind, base: Base, argIndex
     return null;
   }
   if (st.kind === "missing") {
+    // A log or temp folder whose parent is missing too: the workspace does not hold that tree at all (logs and
+    // runtime folders are rarely in a repository, `/config/log/nginx` of a container volume) — not said.
+    if (look === "parent" && !c.source.isDirectory(path.posix.dirname(st.file))) return null;
     report(c, site, argIndex, {
       code: "missing",
       severity: "error",
