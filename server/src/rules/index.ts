@@ -5,6 +5,8 @@ import { buildModel, type ConfigModel } from "../model";
 import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
+import { fileFindings } from "./file";
+import { sideEffectsFindings } from "./side-effects";
 import { directiveCheck } from "./directive-checks";
 import { duplicateFindings } from "./duplicate";
 import { locationFindings } from "./location";
@@ -50,6 +52,8 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   variableFindings,
   duplicateFindings,
   locationFindings,
+  fileFindings,
+  sideEffectsFindings,
 ];
 
 export function runChecks(
