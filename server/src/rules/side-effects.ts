@@ -338,8 +338,10 @@ function socketFindings(c: Ctx, model: ConfigModel): void {
     const implied = first.implied ? " (a server without listen: *:80, or *:8000 when nginx is not run as root)" : "";
     const at = first.implied ? -1 : 0;
     push(c, first.site, at, {
+      // A hint: every configuration binds its listen addresses, so this is context for the reader (the
+      // editor shows it without listing it among the problems), not a problem of its own.
       code: "binds-socket",
-      severity: "info",
+      severity: "hint",
       message: `nginx -t and every reload bind ${address}${implied}: ${parts.join("; ")}`,
       data: { address, port: first.port, listens: list.length },
       ...(list.length > 1
