@@ -5,6 +5,7 @@ import { buildModel, type ConfigModel } from "../model";
 import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
+import { valueFindings } from "./value";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
@@ -25,6 +26,7 @@ const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding[])[] =
   sslBundlePerServerFindings,
   modsecurityUnusedFindings,
   accessFindings,
+  valueFindings,
 ];
 
 export function runChecks(

@@ -1,0 +1,276 @@
+// The own handlers of the directives whose values people get wrong most (by frequency in the corpus), as
+// nginx 1.22's read them: each function cites the C handler it follows. `customCheck` answers undefined
+// for a directive it does not know (the standard setters then judge it: value.ts).
+
+import type { Directive } from "../parse/ast";
+import type { ModuleType } from "../parse/directives";
+import { arg, atoi, err, parseTime, type ValueProblem } from "./value-parse";
+
+/** ngx_inet_addr (src/core/ngx_inet.c): four dotted decimal octets; 255.255.255.255 is INADDR_NONE, refused. */
+export function inetAddr(s: string): number[] | null {
+  let octet = 0;
+  let n = 0;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      octet = octet * 10 + (c - 48);
+      if (octet > 255) return null;
+      continue;
+    }
+    if (c === 46) {
+      bytes.push(octet);
+      octet = 0;
+      n++;
+      continue;
+    }
+    return null;
+  }
+  if (n !== 3) return null;
+  bytes.push(octet);
+  if (bytes.every((b) => b === 255)) return null;
+  return bytes;
+}
+
+/** ngx_inet6_addr (src/core/ngx_inet.c): the 16 bytes, or null where it answers NGX_ERROR. */
+export function inet6Addr(s: string): number[] | null {
+  if (s.length === 0) return null;
+  const addr: number[] = [];
+  let zero = -1;
+  let digit = -1;
+  let nibbles = 0;
+  let word = 0;
+  let n = 8;
+  let p = s[0] === ":" ? 1 : 0;
+  for (; p < s.length; p++) {
+    let c = s.charCodeAt(p);
+    if (c === 58) {
+      if (nibbles) {
+        digit = p + 1;
+        addr.push(word >> 8, word & 0xff);
+        if (--n) {
+          nibbles = 0;
+          word = 0;
+          continue;
+        }
+      } else if (zero === -1) {
+        digit = p + 1;
+        zero = addr.length;
+        continue;
+      }
+      return null;
+    }
+    if (c === 46 && nibbles) {
+      if (n < 2 || digit === -1) return null;
+      const v4 = inetAddr(s.slice(digit));
+      if (v4 === null) return null;
+      addr.push(...v4);
+      n--;
+      // nginx writes the last two bytes below from `word` as read so far: they are overwritten by the
+      // embedded address's last two in effect (the check only needs validity).
+      return finish6(addr, n - 1, zero);
+    }
+    if (++nibbles > 4) return null;
+    if (c >= 48 && c <= 57) {
+      word = word * 16 + (c - 48);
+      continue;
+    }
+    c |= 0x20;
+    if (c >= 97 && c <= 102) {
+      word = word * 16 + (c - 97) + 10;
+      continue;
+    }
+    return null;
+  }
+  if (nibbles === 0 && zero === -1) return null;
+  addr.push(word >> 8, word & 0xff);
+  return finish6(addr, n - 1, zero);
+}
+
+function finish6(addr: number[], n: number, zero: number): number[] | null {
+  if (n) {
+    if (zero === -1) return null;
+    addr.splice(zero, 0, ...new Array<number>(n * 2).fill(0));
+    return addr.slice(0, 16);
+  }
+  return zero === -1 ? addr.slice(0, 16) : null;
+}
+
+/** ngx_ptocidr: "ok", "done" (low address bits set: nginx warns), or null (NGX_ERROR). */
+export function ptocidr(s: string): "ok" | "done" | null {
+  const slash = s.indexOf("/");
+  const a = slash < 0 ? s : s.slice(0, slash);
+  const v4 = inetAddr(a);
+  const bytes = v4 ?? inet6Addr(a);
+  if (bytes === null) return null;
+  if (slash < 0) return "ok";
+  const shiftBig = atoi(s.slice(slash + 1));
+  if (shiftBig === null) return null;
+  if (shiftBig > (v4 ? 32n : 128n)) return null;
+  let shift = Number(shiftBig);
+  let rc: "ok" | "done" = "ok";
+  for (const b of bytes) {
+    const bits = Math.min(8, shift);
+    shift -= bits;
+    const mask = (0xff << (8 - bits)) & 0xff;
+    if ((b & mask) !== b) rc = "done";
+  }
+  return rc;
+}
+
+function startsWithRedirect(s: string): boolean {
+  return s.startsWith("http://") || s.startsWith("https://") || s.startsWith("$scheme");
+}
+
+/** What nginx's own handler of `d` says of its values; undefined when this file has no model of the handler. */
+export function customCheck(d: Directive, family: ModuleType): ValueProblem[] | undefined {
+  switch (family) {
+    case "core":
+      return d.name === "worker_processes" ? workerProcesses(d) : undefined;
+    case "event":
+      return d.name === "worker_connections" ? workerConnections(d) : undefined;
+    case "http":
+      switch (d.name) {
+        case "return":
+          return returnCode(d);
+        case "rewrite":
+          return rewriteFlag(d);
+        case "error_page":
+          return errorPage(d);
+        case "allow":
+        case "deny":
+          return accessRule(d);
+        case "expires":
+          return expires(d);
+        case "keepalive_timeout":
+          return keepaliveTimeout(d);
+        case "add_header":
+        case "add_trailer":
+          return addHeader(d);
+        default:
+          return undefined;
+      }
+    case "stream":
+      return d.name === "allow" || d.name === "deny" ? accessRule(d) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** ngx_set_worker_processes (src/core/nginx.c): `auto` (case-sensitive) or a number. */
+function workerProcesses(d: Directive): ValueProblem[] {
+  if (d.argCount !== 1) return [];
+  const v = arg(d, 0);
+  if (v === "auto" || atoi(v) !== null) return [];
+  return [err(0, "invalid-value", `"worker_processes" directive invalid value`)];
+}
+
+/** ngx_event_connections (src/event/ngx_event.c): a number, or it logs `invalid number "X"`. */
+function workerConnections(d: Directive): ValueProblem[] {
+  if (d.argCount !== 1) return [];
+  const v = arg(d, 0);
+  return atoi(v) === null ? [err(0, "invalid-number", `invalid number "${v}"`)] : [];
+}
+
+/**
+ * ngx_http_rewrite_return (src/http/modules/ngx_http_rewrite_module.c): a code of at most 999, or a lone
+ * URL starting with http://, https:// or $scheme.
+ */
+function returnCode(d: Directive): ValueProblem[] {
+  if (d.argCount < 1 || d.argCount > 2) return [];
+  const v = arg(d, 0);
+  const code = atoi(v);
+  if (code === null) {
+    if (d.argCount === 1 && startsWithRedirect(v)) return [];
+    return [err(0, "invalid-return-code", `invalid return code "${v}"`)];
+  }
+  return code > 999n ? [err(0, "invalid-return-code", `invalid return code "${v}"`)] : [];
+}
+
+/** ngx_http_rewrite: the fourth word is last, break, redirect or permanent (case-sensitive). */
+function rewriteFlag(d: Directive): ValueProblem[] {
+  if (d.argCount !== 3) return [];
+  const f = arg(d, 2);
+  if (f === "last" || f === "break" || f === "redirect" || f === "permanent") return [];
+  return [err(2, "invalid-parameter", `invalid parameter "${f}"`)];
+}
+
+/** ngx_http_core_error_page (src/http/ngx_http_core_module.c): codes 300–599 but 499, `=` or `=CODE` before the URI. */
+function errorPage(d: Directive): ValueProblem[] {
+  const n = d.argCount;
+  if (n < 2) return [];
+  const i = n - 2;
+  let codesEnd = n - 1;
+  const eq = arg(d, i);
+  if (eq.startsWith("=")) {
+    if (i === 0) return [err(i, "invalid-value", `invalid value "${eq}"`)];
+    if (eq.length > 1 && atoi(eq.slice(1)) === null) return [err(i, "invalid-value", `invalid value "${eq}"`)];
+    codesEnd = n - 2;
+  }
+  for (let k = 0; k < codesEnd; k++) {
+    const v = arg(d, k);
+    const code = atoi(v);
+    if (code === null || code === 499n) return [err(k, "invalid-value", `invalid value "${v}"`)];
+    if (code < 300n || code > 599n) return [err(k, "invalid-value", `value "${v}" must be between 300 and 599`)];
+  }
+  return [];
+}
+
+/** ngx_http_access_rule / ngx_stream_access_rule: `all`, `unix:`, or an address with an optional /mask (ngx_ptocidr). */
+function accessRule(d: Directive): ValueProblem[] {
+  if (d.argCount !== 1) return [];
+  const v = arg(d, 0);
+  if (v === "all" || v === "unix:") return [];
+  const rc = ptocidr(v);
+  if (rc === null) return [err(0, "invalid-parameter", `invalid parameter "${v}"`)];
+  if (rc === "done")
+    return [
+      { arg: 0, severity: "warning", code: "low-address-bits", message: `low address bits of ${v} are meaningless` },
+    ];
+  return [];
+}
+
+/** ngx_http_headers_expires and ngx_http_parse_expires (src/http/modules/ngx_http_headers_filter_module.c). */
+function expires(d: Directive): ValueProblem[] {
+  const n = d.argCount;
+  if (n < 1 || n > 2) return [];
+  let modified = false;
+  if (n === 2) {
+    if (arg(d, 0) !== "modified") return [err(0, "invalid-value", `"expires" directive invalid value`)];
+    modified = true;
+  }
+  let v = arg(d, n - 1);
+  const at = n - 1;
+  // A value with variables is evaluated per request.
+  if (v.includes("$")) return [];
+  if (!modified && (v === "epoch" || v === "max" || v === "off")) return [];
+  let daily = false;
+  if (v.startsWith("@")) {
+    if (modified)
+      return [err(at, "invalid-value", `"expires" directive daily time cannot be used with "modified" parameter`)];
+    daily = true;
+    v = v.slice(1);
+  } else if (v.startsWith("+") || v.startsWith("-")) v = v.slice(1);
+  const t = parseTime(v, true);
+  if (t === null) return [err(at, "invalid-value", `"expires" directive invalid value`)];
+  if (daily && t > 86400n)
+    return [err(at, "invalid-value", `"expires" directive daily time value must be less than 24 hours`)];
+  return [];
+}
+
+/** ngx_http_core_keepalive: a time in ms units, then optionally the header's time in seconds. */
+function keepaliveTimeout(d: Directive): ValueProblem[] {
+  if (d.argCount < 1 || d.argCount > 2) return [];
+  if (parseTime(arg(d, 0), false) === null)
+    return [err(0, "invalid-value", `"keepalive_timeout" directive invalid value`)];
+  if (d.argCount === 2 && parseTime(arg(d, 1), true) === null)
+    return [err(1, "invalid-value", `"keepalive_timeout" directive invalid value`)];
+  return [];
+}
+
+/** ngx_http_headers_add: a third word must be `always` (case-sensitive). */
+function addHeader(d: Directive): ValueProblem[] {
+  if (d.argCount !== 3) return [];
+  const v = arg(d, 2);
+  return v === "always" ? [] : [err(2, "invalid-parameter", `invalid parameter "${v}"`)];
+}
