@@ -4,7 +4,7 @@
 
 import type { Directive } from "../parse/ast";
 import type { ModuleType } from "../parse/directives";
-import { arg, atoi, err, parseTime, type ValueProblem } from "./value-parse";
+import { arg, atoi, err, parseSize, parseTime, type ValueProblem } from "./value-parse";
 
 /** ngx_inet_addr (src/core/ngx_inet.c): four dotted decimal octets; 255.255.255.255 is INADDR_NONE, refused. */
 export function inetAddr(s: string): number[] | null {
@@ -131,6 +131,8 @@ export function customCheck(d: Directive, family: ModuleType): ValueProblem[] | 
       return d.name === "worker_connections" ? workerConnections(d) : undefined;
     case "http":
       switch (d.name) {
+        case "listen":
+          return httpListen(d);
         case "return":
           return returnCode(d);
         case "rewrite":
@@ -273,4 +275,133 @@ function addHeader(d: Directive): ValueProblem[] {
   if (d.argCount !== 3) return [];
   const v = arg(d, 2);
   return v === "always" ? [] : [err(2, "invalid-parameter", `invalid parameter "${v}"`)];
+}
+
+/**
+ * The address of `listen` as ngx_parse_url reads it with `listen` set (ngx_parse_inet_url, src/core/ngx_inet.c):
+ * the error text nginx puts before ` in "X" of the "listen" directive`, or null. unix: and [IPv6] addresses
+ * and host names (resolved at -t: the side-effect rules' business) are not judged here.
+ */
+function listenAddressError(url: string): string | null {
+  if (url.startsWith("unix:") || url.startsWith("[")) return null;
+  const colon = url.indexOf(":");
+  const slash = url.indexOf("/");
+  const question = url.indexOf("?");
+  if (slash >= 0 || question >= 0) return "invalid host";
+  const portRange = (text: string): string | null => {
+    let len = text.length;
+    let lastPort = 0;
+    const dash = text.indexOf("-");
+    if (dash >= 0) {
+      const n = atoi(text.slice(dash + 1));
+      if (n === null || n < 1n || n > 65535n) return "invalid port";
+      lastPort = Number(n);
+      len = dash;
+    }
+    const n = atoi(text.slice(0, len));
+    if (n === null || n < 1n || n > 65535n) return "invalid port";
+    if (lastPort && Number(n) > lastPort) return "invalid port range";
+    return null;
+  };
+  let host = url;
+  if (colon >= 0) {
+    const e = portRange(url.slice(colon + 1));
+    if (e !== null) return e;
+    host = url.slice(0, colon);
+  } else {
+    // A value that reads as a port (or a port range) is one.
+    const dash = url.indexOf("-");
+    let bad = false;
+    let len = url.length;
+    if (dash >= 0) {
+      const n = atoi(url.slice(dash + 1));
+      if (n !== null) {
+        if (n < 1n || n > 65535n) bad = true;
+        len = dash;
+      } else len = -1;
+    }
+    if (len >= 0) {
+      const n = atoi(url.slice(0, len));
+      if (n !== null) {
+        if (bad || n < 1n || n > 65535n) return "invalid port";
+        if (dash >= 0 && Number(n) > Number(atoi(url.slice(dash + 1)))) return "invalid port range";
+        return null;
+      }
+    }
+  }
+  if (host.length === 0) return "no host";
+  return null;
+}
+
+/** The `listen` parameters of ngx_http_core_listen (src/http/ngx_http_core_module.c) as a Linux build has them. */
+function httpListen(d: Directive): ValueProblem[] {
+  if (d.argCount < 1) return [];
+  const url = arg(d, 0);
+  const e = listenAddressError(url);
+  if (e !== null) return [err(0, "invalid-listen", `${e} in "${url}" of the "listen" directive`)];
+  const out: ValueProblem[] = [];
+  for (let i = 1; i < d.argCount; i++) {
+    const v = arg(d, i);
+    if (["default_server", "default", "bind", "deferred", "reuseport", "ssl", "http2", "proxy_protocol"].includes(v))
+      continue;
+    const numeric = v.startsWith("fastopen=") ? "fastopen" : v.startsWith("backlog=") ? "backlog" : null;
+    if (numeric !== null) {
+      const n = atoi(v.slice(numeric.length + 1));
+      if (n === null || (numeric === "backlog" && n === 0n))
+        return [err(i, "invalid-listen", `invalid ${numeric} "${v}"`)];
+      continue;
+    }
+    if (v.startsWith("rcvbuf=") || v.startsWith("sndbuf=")) {
+      if (parseSize(v.slice(7)) === null) return [err(i, "invalid-listen", `invalid ${v.slice(0, 6)} "${v}"`)];
+      continue;
+    }
+    if (v.startsWith("accept_filter=")) {
+      // Logged at [emerg] by a build without SO_ACCEPTFILTER (Linux), and ignored: -t still passes.
+      out.push({
+        arg: i,
+        severity: "warning",
+        code: "not-supported",
+        message: `accept filters "${v}" are not supported on this platform, ignored`,
+      });
+      continue;
+    }
+    if (v.startsWith("ipv6only=o")) {
+      const rest = v.slice(10);
+      if (rest === "n" || rest === "ff") continue;
+      return [err(i, "invalid-listen", `invalid ipv6only flags "${v.slice(9)}"`)];
+    }
+    if (v.startsWith("so_keepalive=")) {
+      if (soKeepaliveValid(v.slice(13))) continue;
+      return [err(i, "invalid-listen", `invalid so_keepalive value: "${v.slice(13)}"`)];
+    }
+    return [err(i, "invalid-parameter", `invalid parameter "${v}"`)];
+  }
+  return out;
+}
+
+/** `so_keepalive=on|off|[idle]:[intvl]:[cnt]` as ngx_http_core_listen reads it (times in seconds, a count). */
+function soKeepaliveValid(s: string): boolean {
+  if (s === "on" || s === "off") return true;
+  const parts = s.split(":");
+  const idle = parts[0] ?? "";
+  const intvl = parts[1] ?? "";
+  // The count is everything after the second colon (more colons make it no number).
+  const cnt = parts.length > 2 ? parts.slice(2).join(":") : "";
+  let any = false;
+  if (idle !== "") {
+    const t = parseTime(idle, true);
+    if (t === null) return false;
+    if (t !== 0n) any = true;
+  }
+  if (intvl !== "") {
+    const t = parseTime(intvl, true);
+    if (t === null) return false;
+    if (t !== 0n) any = true;
+  }
+  if (cnt !== "") {
+    const n = atoi(cnt);
+    if (n === null) return false;
+    if (n !== 0n) any = true;
+  }
+  return any;
 }

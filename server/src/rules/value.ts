@@ -119,6 +119,20 @@ function wordsFor(post: ValuePost, words: string[], version: string | undefined)
   return kept.length > 0 ? kept : words;
 }
 
+/**
+ * The *_lowat_check post handlers and the name each puts in its warning: a Linux build has no SO_SNDLOWAT,
+ * and they warn whatever the value (ngx_http_core_lowat_check and its copies in the proxy, fastcgi and lua
+ * modules). A FreeBSD build checks the value against a sysctl instead; that is not modelled.
+ */
+const LOWAT_NAMES: Record<string, string> = {
+  ngx_http_core_lowat_check: "send_lowat",
+  ngx_http_proxy_lowat_check: "proxy_send_lowat",
+  ngx_http_fastcgi_lowat_check: "fastcgi_send_lowat",
+  ngx_http_lua_lowat_check: "lua_send_lowat",
+  ngx_stream_lua_lowat_check: "lua_send_lowat",
+  ngx_http_tunnel_lowat_check: "tunnel_send_lowat",
+};
+
 /** NGX_MIN_POOL_SIZE and NGX_POOL_ALIGNMENT on a 64-bit build (src/core/ngx_palloc.h). */
 const MIN_POOL_SIZE = 112n;
 const POOL_ALIGNMENT = 16n;
@@ -237,7 +251,25 @@ export function valueProblems(d: Directive, family: ModuleType, version: string 
   if (v === null) return [];
   const post = postFor(d.name, v);
   const handler = handlerAt(v, post, version);
-  return handler === undefined ? [] : standardCheck(d, handler, post, version);
+  const problems = handler === undefined ? [] : standardCheck(d, handler, post, version);
+  if (problems.some((p) => p.severity === "error")) return problems;
+  // The post handlers that only warn, once the value is read (ngx_conf_deprecated, the *_lowat_check ones).
+  if (post?.deprecated !== undefined)
+    problems.push({
+      arg: -1,
+      severity: "warning",
+      code: "deprecated",
+      message: `the "${d.name}" directive is deprecated, use the "${post.deprecated}" directive instead`,
+    });
+  const lowat = post?.post === undefined ? undefined : LOWAT_NAMES[post.post];
+  if (lowat !== undefined)
+    problems.push({
+      arg: 0,
+      severity: "warning",
+      code: "not-supported",
+      message: `"${lowat}" is not supported, ignored`,
+    });
+  return problems;
 }
 
 export function valueFindings(model: ConfigModel, options: RuleOptions): Finding[] {
