@@ -74,7 +74,7 @@ function quote(a: string): string {
 }
 
 function statement(c: Case): string {
-  return `${c.name} ${c.args.map(quote).join(" ")};`;
+  return `${c.name} ${c.args.map(quote).join(" ")}${c.name === "if" ? " { }" : ";"}`;
 }
 
 /** The main configuration around the statements (all of one place) and the (1-based) line of each. */
@@ -469,6 +469,37 @@ function customCases(): Case[] {
       ["*:{P}"],
       ["{P}"],
       ["127.0.0.1:{P}?"],
+    ),
+    ...c(
+      "location",
+      "if",
+      ["($arg_a)"],
+      ["($arg_a", "=", "b)"],
+      ["($arg_a", "!=", "b)"],
+      ["($arg_a", "~", "^b)"],
+      ["($arg_a", "~*", "b)"],
+      ["($arg_a", "!~", "b)"],
+      ["($arg_a", "!~*", "b)"],
+      ["($arg_a", "==", "b)"],
+      ["($arg_a", "b)"],
+      ["(", "$arg_a", ")"],
+      ["(-f", "/x)"],
+      ["(!-e", "/x)"],
+      ["(-x", "/x)"],
+      ["(!-d", "/x)"],
+      ["(-q", "/x)"],
+      ["(!-q", "/x)"],
+      ["(-f)"],
+      ["($arg_a"],
+      ["$arg_a)"],
+      ["($arg_a", "=", "b", "c)"],
+      ["()"],
+      ["(", ")"],
+      ["(abc)"],
+      ["(-d", "/x", "y)"],
+      ["($arg_a", "=)"],
+      ["($)"],
+      ["(", "$arg_a", "=", "", ")"],
     ),
     ...c("location", "add_header", ["X-A", "b", "always"], ["X-A", "b", "Always"], ["X-A", "b", "foo"], ["X-A", "b"]),
   ];

@@ -135,6 +135,8 @@ export function customCheck(d: Directive, family: ModuleType): ValueProblem[] | 
           return httpListen(d);
         case "return":
           return returnCode(d);
+        case "if":
+          return ifCondition(d);
         case "rewrite":
           return rewriteFlag(d);
         case "error_page":
@@ -404,4 +406,43 @@ function soKeepaliveValid(s: string): boolean {
     if (n !== 0n) any = true;
   }
   return any;
+}
+
+/**
+ * The shape of an `if` condition as ngx_http_rewrite_if_condition (src/http/modules/ngx_http_rewrite_module.c)
+ * reads it: `(`, then `$var`, `$var OP value` (`=`, `!=`, `~`, `~*`, `!~`, `!~*`) or `-f|-d|-e|-x` (or `!-…`)
+ * and a value, then `)`. Unknown variables and the regular expression are other rules' (variables, regex).
+ */
+function ifCondition(d: Directive): ValueProblem[] {
+  const n = d.argCount;
+  if (n < 1) return [];
+  // nginx's value[1..nelts-1] are our args 0..n-1; it trims the parentheses in place.
+  const v: string[] = [];
+  for (let i = 0; i < n; i++) v.push(arg(d, i));
+  const invalid = (i: number): ValueProblem[] => [err(i, "invalid-condition", `invalid condition "${v[i]}"`)];
+  if (!v[0].startsWith("(")) return invalid(0);
+  let cur = 0;
+  if (v[0].length === 1) cur = 1;
+  else v[0] = v[0].slice(1);
+  let last = n - 1;
+  if (!v[last].endsWith(")")) return invalid(last);
+  if (v[last].length === 1) last--;
+  else v[last] = v[last].slice(0, -1);
+  if (cur >= n) return invalid(n - 1);
+  const p = v[cur];
+  if (p.length > 1 && p[0] === "$") {
+    if (cur !== last && cur + 2 !== last) return invalid(cur);
+    if (cur === last) return [];
+    cur++;
+    const op = v[cur];
+    if (["=", "!=", "~", "~*", "!~", "!~*"].includes(op)) return [];
+    return [err(cur, "invalid-condition", `unexpected "${op}" in condition`)];
+  }
+  if ((p.length === 2 && p[0] === "-") || (p.length === 3 && p[0] === "!" && p[1] === "-")) {
+    if (cur + 1 !== last) return invalid(cur);
+    const letter = p[p.length - 1];
+    if ("fdex".includes(letter)) return [];
+    return invalid(cur);
+  }
+  return invalid(cur);
 }
