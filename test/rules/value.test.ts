@@ -39,6 +39,8 @@ const PLACES: Place[] = ["http", "server", "location", "main", "events", "stream
 interface Case {
   /** What is tested, for the report. */
   label: string;
+  /** A statement the http block needs first (the zone a limit_req names). */
+  before?: string;
   /** The dynamic modules it needs (file names in MODULES_DIR); none: nginx's own. */
   modules?: string[];
   place: Place;
@@ -103,7 +105,7 @@ function wrapAll(cs: Case[], port: number): { text: string; lines: number[] } {
     lines.push(...events);
   } else {
     lines.push(...events);
-    const http = `http { access_log off; ${TEMP}`;
+    const http = `http { access_log off; ${TEMP} ${cs.map((c) => c.before ?? "").join(" ")}`;
     const srv = `server { listen 127.0.0.1:${port};`;
     if (place === "http") put([http], ["}"]);
     else if (place === "server") put([http, srv], ["}", "}"]);
@@ -501,6 +503,51 @@ function customCases(): Case[] {
       ["($)"],
       ["(", "$arg_a", "=", "", ")"],
     ),
+    ...c(
+      "http",
+      "limit_req_zone",
+      ["$binary_remote_addr", "zone=a{P}:10m", "rate=1r/s"],
+      ["$binary_remote_addr", "zone=a{P}:10m", "rate=30r/m"],
+      ["$binary_remote_addr", "zone=a{P}:10m", "rate=5"],
+      ["$binary_remote_addr", "zone=a{P}:10m", "rate=0r/s"],
+      ["$binary_remote_addr", "zone=a{P}:10m", "rate=1.5r/s"],
+      ["$binary_remote_addr", "zone=a{P}:10m", "rate=1r/h"],
+      ["$binary_remote_addr", "zone=a{P}:10m", "rate="],
+      ["$binary_remote_addr", "zone=a{P}:10m", "rate=r/s"],
+      ["$binary_remote_addr", "zone=a{P}:10m"],
+      ["$binary_remote_addr", "zone=a{P}", "rate=1r/s"],
+      ["$binary_remote_addr", "zone=a{P}:10x", "rate=1r/s"],
+      ["$binary_remote_addr", "zone=a{P}:16k", "rate=1r/s"],
+      ["$binary_remote_addr", "zone=a{P}:32k", "rate=1r/s"],
+      ["$binary_remote_addr", "zone=:10m", "rate=1r/s"],
+      ["$binary_remote_addr", "rate=1r/s"],
+      ["$binary_remote_addr", "zone=a{P}:10m", "burst=5"],
+    ),
+    ...c(
+      "http",
+      "limit_conn_zone",
+      ["$binary_remote_addr", "zone=c{P}:10m"],
+      ["$binary_remote_addr", "zone=c{P}:1k"],
+      ["$binary_remote_addr", "zone=c{P}"],
+      ["$binary_remote_addr", "zone=c{P}:10m", "rate=1r/s"],
+      ["$binary_remote_addr"],
+    ),
+    ...c(
+      "location",
+      "limit_req",
+      ["zone=z", "burst=5"],
+      ["zone=z", "burst=0"],
+      ["zone=z", "burst=x"],
+      ["zone=z", "burst=5", "nodelay"],
+      ["zone=z", "burst=5", "delay=2"],
+      ["zone=z", "delay=0"],
+      ["zone=z", "NoDelay"],
+      ["burst=5"],
+    ).map((k) => ({ ...k, before: "limit_req_zone $binary_remote_addr zone=z:1m rate=1r/s;" })),
+    ...c("location", "limit_conn", ["z", "10"], ["z", "0"], ["z", "65535"], ["z", "65536"], ["z", "x"]).map((k) => ({
+      ...k,
+      before: "limit_conn_zone $binary_remote_addr zone=z:1m;",
+    })),
     ...c("location", "add_header", ["X-A", "b", "always"], ["X-A", "b", "Always"], ["X-A", "b", "foo"], ["X-A", "b"]),
   ];
 }
@@ -622,6 +669,10 @@ describe("rule value: argument values as nginx's handlers check them (oracle: ng
       const errors = findings.filter((f) => f.severity === "error");
       const ours = errors.length === 0;
       const stmt = statement(c);
+      if (process.env.VALUE_TRACE && c.label.endsWith("(custom)"))
+        console.log(
+          `      ${c.place}: ${stmt} — nginx ${real.ok ? "ok" : real.message}; product ${ours ? "ok" : errors[0].message}`,
+        );
       if (ours === real.ok) verdictAgree++;
       else
         disagreements.push(

@@ -137,6 +137,13 @@ export function customCheck(d: Directive, family: ModuleType): ValueProblem[] | 
           return returnCode(d);
         case "if":
           return ifCondition(d);
+        case "limit_req_zone":
+        case "limit_conn_zone":
+          return limitZone(d);
+        case "limit_req":
+          return limitReq(d);
+        case "limit_conn":
+          return limitConn(d);
         case "rewrite":
           return rewriteFlag(d);
         case "error_page":
@@ -445,4 +452,66 @@ function ifCondition(d: Directive): ValueProblem[] {
     return invalid(cur);
   }
   return invalid(cur);
+}
+
+/** ngx_pagesize on x86-64 Linux: a zone must have 8 pages at least. */
+const MIN_ZONE = 8n * 4096n;
+
+/**
+ * ngx_http_limit_req_zone and ngx_http_limit_conn_zone: after the key, `zone=NAME:SIZE` (required) and, for
+ * limit_req_zone, `rate=N[r/s|r/m]`.
+ */
+function limitZone(d: Directive): ValueProblem[] {
+  let named = false;
+  for (let i = 1; i < d.argCount; i++) {
+    const v = arg(d, i);
+    if (v.startsWith("zone=")) {
+      const colon = v.indexOf(":", 5);
+      if (colon < 0) return [err(i, "invalid-zone", `invalid zone size "${v}"`)];
+      const size = parseSize(v.slice(colon + 1));
+      if (size === null) return [err(i, "invalid-zone", `invalid zone size "${v}"`)];
+      if (size < MIN_ZONE) return [err(i, "invalid-zone", `zone "${v}" is too small`)];
+      named = colon > 5;
+      continue;
+    }
+    if (d.name === "limit_req_zone" && v.startsWith("rate=")) {
+      const body = v.endsWith("r/s") || v.endsWith("r/m") ? v.slice(5, -3) : v.slice(5);
+      const rate = atoi(body);
+      if (rate === null || rate === 0n) return [err(i, "invalid-rate", `invalid rate "${v}"`)];
+      continue;
+    }
+    return [err(i, "invalid-parameter", `invalid parameter "${v}"`)];
+  }
+  return named ? [] : [err(-1, "missing-zone", `"${d.name}" must have "zone" parameter`)];
+}
+
+/** ngx_http_limit_req: `zone=NAME` (required), `burst=N`, `delay=N` (both above 0), `nodelay`. */
+function limitReq(d: Directive): ValueProblem[] {
+  let zone = false;
+  for (let i = 0; i < d.argCount; i++) {
+    const v = arg(d, i);
+    if (v.startsWith("zone=")) {
+      zone = true;
+      continue;
+    }
+    const numeric = v.startsWith("burst=") ? "burst" : v.startsWith("delay=") ? "delay" : null;
+    if (numeric !== null) {
+      const n = atoi(v.slice(6));
+      if (n === null || n === 0n) return [err(i, "invalid-parameter", `invalid ${numeric} value "${v}"`)];
+      continue;
+    }
+    if (v === "nodelay") continue;
+    return [err(i, "invalid-parameter", `invalid parameter "${v}"`)];
+  }
+  return zone ? [] : [err(-1, "missing-zone", `"limit_req" must have "zone" parameter`)];
+}
+
+/** ngx_http_limit_conn: `limit_conn ZONE N`, N from 1 to 65535. */
+function limitConn(d: Directive): ValueProblem[] {
+  if (d.argCount !== 2) return [];
+  const v = arg(d, 1);
+  const n = atoi(v);
+  if (n === null || n === 0n) return [err(1, "invalid-number", `invalid number of connections "${v}"`)];
+  if (n > 65535n) return [err(1, "invalid-number", "connection limit must be less 65536")];
+  return [];
 }
