@@ -33,7 +33,7 @@ const MODULES = [
   "ngx_http_modsecurity_module.so",
 ];
 
-type Place = "main" | "events" | "http" | "server" | "location" | "stream" | "stream_server" | "mail";
+type Place = "main" | "events" | "http" | "server" | "location" | "upstream" | "stream" | "stream_server" | "mail";
 const PLACES: Place[] = ["http", "server", "location", "main", "events", "stream", "stream_server", "mail"];
 
 interface Case {
@@ -110,6 +110,7 @@ function wrapAll(cs: Case[], port: number): { text: string; lines: number[] } {
     if (place === "http") put([http], ["}"]);
     else if (place === "server") put([http, srv], ["}", "}"]);
     else if (place === "location") put([http, srv, "location / {"], ["}", "}", "}"]);
+    else if (place === "upstream") put([http, "upstream u {", "server 127.0.0.1:9;"], ["}", "}"]);
     else if (place === "stream") put(["stream {"], ["}"]);
     else if (place === "stream_server") put(["stream {", srv, "return x;"], ["}", "}"]);
     else put(["mail {"], ["}"]);
@@ -292,6 +293,7 @@ const PLACE_CONTEXT: Record<Place, string> = {
   http: "http",
   server: "server",
   location: "location",
+  upstream: "upstream",
   stream: "stream",
   stream_server: "stream_server",
   mail: "mail",
@@ -548,6 +550,28 @@ function customCases(): Case[] {
       ...k,
       before: "limit_conn_zone $binary_remote_addr zone=z:1m;",
     })),
+    ...c(
+      "upstream",
+      "server",
+      ...[
+        ["weight=2"],
+        ["weight=0"],
+        ["weight=x"],
+        ["max_fails=3"],
+        ["max_fails=-1"],
+        ["max_conns=10"],
+        ["max_conns=1k"],
+        ["fail_timeout=30s"],
+        ["fail_timeout=30x"],
+        ["fail_timeout=500ms"],
+        ["backup"],
+        ["down"],
+        ["Backup"],
+        ["slow_start=10s"],
+        ["resolve"],
+        ["weight=2", "max_fails=3", "fail_timeout=10s"],
+      ].map((p) => ["127.0.0.1:{P}", ...p]),
+    ),
     ...c("location", "add_header", ["X-A", "b", "always"], ["X-A", "b", "Always"], ["X-A", "b", "foo"], ["X-A", "b"]),
   ];
 }

@@ -144,6 +144,9 @@ export function customCheck(d: Directive, family: ModuleType): ValueProblem[] | 
           return limitReq(d);
         case "limit_conn":
           return limitConn(d);
+        case "server":
+          // In an upstream (the server block is a block, not judged here).
+          return d.block ? undefined : upstreamServer(d);
         case "rewrite":
           return rewriteFlag(d);
         case "error_page":
@@ -513,5 +516,26 @@ function limitConn(d: Directive): ValueProblem[] {
   const n = atoi(v);
   if (n === null || n === 0n) return [err(1, "invalid-number", `invalid number of connections "${v}"`)];
   if (n > 65535n) return [err(1, "invalid-number", "connection limit must be less 65536")];
+  return [];
+}
+
+/**
+ * The parameters of an upstream's `server` (ngx_http_upstream_server, src/http/ngx_http_upstream.c):
+ * `weight=N` (not 0), `max_conns=N`, `max_fails=N`, `fail_timeout=TIME`, `backup`, `down`. Whether the
+ * balancing method declared before it supports each (`balancing method does not support parameter`) and
+ * the address (resolved at -t) are not judged here.
+ */
+function upstreamServer(d: Directive): ValueProblem[] {
+  for (let i = 1; i < d.argCount; i++) {
+    const v = arg(d, i);
+    let ok: boolean;
+    if (v.startsWith("weight=")) {
+      const n = atoi(v.slice(7));
+      ok = n !== null && n !== 0n;
+    } else if (v.startsWith("max_conns=") || v.startsWith("max_fails=")) ok = atoi(v.slice(10)) !== null;
+    else if (v.startsWith("fail_timeout=")) ok = parseTime(v.slice(13), true) !== null;
+    else ok = v === "backup" || v === "down";
+    if (!ok) return [err(i, "invalid-parameter", `invalid parameter "${v}"`)];
+  }
   return [];
 }
