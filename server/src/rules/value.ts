@@ -243,15 +243,48 @@ export function standardCheck(
   }
 }
 
+/** The setter and its post data for a statement shape, per version (the table's lookups once per shape). */
+interface Reader {
+  handler: string;
+  post: ValuePost | undefined;
+}
+const readers = new Map<string, Reader | null>();
+
+function readerFor(d: Directive, family: ModuleType, version: string | undefined): Reader | null {
+  const key = `${version ?? ""}\0${family}\0${d.argCount}\0${d.name}`;
+  let r = readers.get(key);
+  if (r === undefined) {
+    const v = variantFor(d, family, version);
+    const post = v === null ? undefined : postFor(d.name, v);
+    const handler = v === null ? undefined : handlerAt(v, post, version);
+    r = handler === undefined || !STANDARD.has(handler) ? null : { handler, post };
+    if (readers.size > 20_000) readers.clear();
+    readers.set(key, r);
+  }
+  return r;
+}
+
+/** The setters standardCheck reads (ngx_conf_set_str_slot and the like accept any word). */
+const STANDARD = new Set([
+  "ngx_conf_set_flag_slot",
+  "ngx_conf_set_num_slot",
+  "ngx_conf_set_size_slot",
+  "ngx_conf_set_off_slot",
+  "ngx_conf_set_msec_slot",
+  "ngx_conf_set_sec_slot",
+  "ngx_conf_set_bufs_slot",
+  "ngx_conf_set_enum_slot",
+  "ngx_conf_set_bitmask_slot",
+]);
+
 /** Every value problem of one statement in a context of `family`. */
 export function valueProblems(d: Directive, family: ModuleType, version: string | undefined): ValueProblem[] {
   const custom = customCheck(d, family);
   if (custom !== undefined) return custom;
-  const v = variantFor(d, family, version);
-  if (v === null) return [];
-  const post = postFor(d.name, v);
-  const handler = handlerAt(v, post, version);
-  const problems = handler === undefined ? [] : standardCheck(d, handler, post, version);
+  const r = readerFor(d, family, version);
+  if (r === null) return [];
+  const post = r.post;
+  const problems = standardCheck(d, r.handler, post, version);
   if (problems.some((p) => p.severity === "error")) return problems;
   // The post handlers that only warn, once the value is read (ngx_conf_deprecated, the *_lowat_check ones).
   if (post?.deprecated !== undefined)
