@@ -572,6 +572,17 @@ function customCases(): Case[] {
         ["weight=2", "max_fails=3", "fail_timeout=10s"],
       ].map((p) => ["127.0.0.1:{P}", ...p]),
     ),
+    ...c(
+      "http",
+      "log_format",
+      ["f", "escape=json", "$remote_addr"],
+      ["f", "escape=none", "$remote_addr"],
+      ["f", "escape=default", "$remote_addr"],
+      ["f", "escape=JSON", "$remote_addr"],
+      ["f", "escape=", "$remote_addr"],
+      ["f", "escape=xml", "$remote_addr"],
+      ["f", "$remote_addr", "escape=xml"],
+    ),
     ...c("location", "add_header", ["X-A", "b", "always"], ["X-A", "b", "Always"], ["X-A", "b", "foo"], ["X-A", "b"]),
   ];
 }

@@ -144,6 +144,8 @@ export function customCheck(d: Directive, family: ModuleType): ValueProblem[] | 
           return limitReq(d);
         case "limit_conn":
           return limitConn(d);
+        case "log_format":
+          return logFormatEscape(d);
         case "server":
           // In an upstream (the server block is a block, not judged here).
           return d.block ? undefined : upstreamServer(d);
@@ -538,4 +540,14 @@ function upstreamServer(d: Directive): ValueProblem[] {
     if (!ok) return [err(i, "invalid-parameter", `invalid parameter "${v}"`)];
   }
   return [];
+}
+
+/** ngx_http_log_compile_format: `escape=default|json|none` right after the name (case-sensitive). */
+function logFormatEscape(d: Directive): ValueProblem[] {
+  if (d.argCount < 2) return [];
+  const v = arg(d, 1);
+  if (!v.startsWith("escape=")) return [];
+  const e = v.slice(7);
+  if (e === "default" || e === "json" || e === "none") return [];
+  return [err(1, "invalid-escape", `unknown log format escaping "${e}"`)];
 }
