@@ -89,7 +89,7 @@ function wrapAll(cs: Case[], port: number): { text: string; lines: number[] } {
     (m) => `load_module ${MODULES_DIR}/${m};`,
   );
   // `{P}`: a port of the case's own (listen cases: nginx -t binds what it listens on).
-  const stmts = cs.map(statement).map((t) => t.replace(/\{P\}/g, String(port + 30000)));
+  const stmts = cs.map(statement).map((t) => t.replace(/\{P\}/g, String(1024 + ((port + 30000) % 60000))));
   const lines: string[] = [...load];
   const events = place === "events" ? ["events {", ...stmts, "}"] : ["events { }"];
   let first = -1;
@@ -571,6 +571,10 @@ function customCases(): Case[] {
         ["resolve"],
         ["weight=2", "max_fails=3", "fail_timeout=10s"],
       ].map((p) => ["127.0.0.1:{P}", ...p]),
+      ["127.0.0.1:0"],
+      ["127.0.0.1:65536"],
+      ["127.0.0.1:x", "weight=2"],
+      ["127.0.0.1:x", "weight=0"],
     ),
     ...c(
       "http",

@@ -118,12 +118,21 @@ export function ptocidr(s: string): "ok" | "done" | null {
   return rc;
 }
 
+/** Whether the deployed `version` has what came in `release` (unknown version: it may, so yes). */
+function since(version: string | undefined, release: string): boolean {
+  if (version === undefined) return true;
+  const a = version.split(".").map(Number);
+  const b = release.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
 function startsWithRedirect(s: string): boolean {
   return s.startsWith("http://") || s.startsWith("https://") || s.startsWith("$scheme");
 }
 
 /** What nginx's own handler of `d` says of its values; undefined when this file has no model of the handler. */
-export function customCheck(d: Directive, family: ModuleType): ValueProblem[] | undefined {
+export function customCheck(d: Directive, family: ModuleType, version?: string): ValueProblem[] | undefined {
   switch (family) {
     case "core":
       return d.name === "worker_processes" ? workerProcesses(d) : undefined;
@@ -132,7 +141,7 @@ export function customCheck(d: Directive, family: ModuleType): ValueProblem[] | 
     case "http":
       switch (d.name) {
         case "listen":
-          return httpListen(d);
+          return httpListen(d, version);
         case "return":
           return returnCode(d);
         case "if":
@@ -148,7 +157,7 @@ export function customCheck(d: Directive, family: ModuleType): ValueProblem[] | 
           return logFormatEscape(d);
         case "server":
           // In an upstream (the server block is a block, not judged here).
-          return d.block ? undefined : upstreamServer(d);
+          return d.block ? undefined : upstreamServer(d, version);
         case "rewrite":
           return rewriteFlag(d);
         case "error_page":
@@ -348,7 +357,7 @@ function listenAddressError(url: string): string | null {
 }
 
 /** The `listen` parameters of ngx_http_core_listen (src/http/ngx_http_core_module.c) as a Linux build has them. */
-function httpListen(d: Directive): ValueProblem[] {
+function httpListen(d: Directive, version: string | undefined): ValueProblem[] {
   if (d.argCount < 1) return [];
   const url = arg(d, 0);
   const e = listenAddressError(url);
@@ -358,6 +367,7 @@ function httpListen(d: Directive): ValueProblem[] {
     const v = arg(d, i);
     if (["default_server", "default", "bind", "deferred", "reuseport", "ssl", "http2", "proxy_protocol"].includes(v))
       continue;
+    if ((v === "quic" && since(version, "1.25.0")) || (v === "multipath" && since(version, "1.29.7"))) continue;
     const numeric = v.startsWith("fastopen=") ? "fastopen" : v.startsWith("backlog=") ? "backlog" : null;
     if (numeric !== null) {
       const n = atoi(v.slice(numeric.length + 1));
@@ -527,7 +537,7 @@ function limitConn(d: Directive): ValueProblem[] {
  * balancing method declared before it supports each (`balancing method does not support parameter`) and
  * the address (resolved at -t) are not judged here.
  */
-function upstreamServer(d: Directive): ValueProblem[] {
+function upstreamServer(d: Directive, version: string | undefined): ValueProblem[] {
   for (let i = 1; i < d.argCount; i++) {
     const v = arg(d, i);
     let ok: boolean;
@@ -536,9 +546,18 @@ function upstreamServer(d: Directive): ValueProblem[] {
       ok = n !== null && n !== 0n;
     } else if (v.startsWith("max_conns=") || v.startsWith("max_fails=")) ok = atoi(v.slice(10)) !== null;
     else if (v.startsWith("fail_timeout=")) ok = parseTime(v.slice(13), true) !== null;
+    else if (v === "resolve" || v.startsWith("service=")) ok = since(version, "1.27.3");
+    else if (v === "drain" || v.startsWith("route=")) ok = since(version, "1.29.6");
     else ok = v === "backup" || v === "down";
     if (!ok) return [err(i, "invalid-parameter", `invalid parameter "${v}"`)];
   }
+  // Then the address (ngx_parse_url without `listen`): only a port after host: is judged here.
+  const url = arg(d, 0);
+  if (url.startsWith("unix:") || url.startsWith("[")) return [];
+  const colon = url.indexOf(":");
+  if (colon < 0 || url.includes("/") || url.includes("?")) return [];
+  const port = atoi(url.slice(colon + 1));
+  if (port === null || port < 1n || port > 65535n) return [err(0, "invalid-port", `invalid port in upstream "${url}"`)];
   return [];
 }
 

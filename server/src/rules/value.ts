@@ -279,7 +279,7 @@ const STANDARD = new Set([
 
 /** Every value problem of one statement in a context of `family`. */
 export function valueProblems(d: Directive, family: ModuleType, version: string | undefined): ValueProblem[] {
-  const custom = customCheck(d, family);
+  const custom = customCheck(d, family, version);
   if (custom !== undefined) return custom;
   const r = readerFor(d, family, version);
   if (r === null) return [];
