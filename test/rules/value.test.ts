@@ -69,6 +69,18 @@ function modulesFor(v: DirectiveVariant): string[] {
   }
 }
 
+/**
+ * Disagreements whose reason is known: nginx refuses the value later than its handler, where no value
+ * check sees it (printed with the reason, counted against the agreement like any other).
+ */
+const KNOWN: { statement: RegExp; reason: string }[] = [
+  {
+    statement: /^variables_hash_(max_size|bucket_size) 0;$/,
+    reason:
+      "the setter accepts 0; building the variables hash fails afterwards (ngx_http_variables_init_vars, no line)",
+  },
+];
+
 const TEMP = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `${t}_temp_path tmp_${t};`).join(" ");
 
 function quote(a: string): string {
@@ -712,7 +724,9 @@ describe("rule value: argument values as nginx's handlers check them (oracle: ng
         console.log(
           `      ${c.place}: ${stmt} — nginx ${real.ok ? "ok" : real.message}; product ${ours ? "ok" : errors[0].message}`,
         );
+      const known = KNOWN.find((k) => k.statement.test(stmt));
       if (ours === real.ok) verdictAgree++;
+      else if (known) disagreements.push(`${c.place}: ${stmt} — known: ${known.reason}`);
       else
         disagreements.push(
           `${c.place}: ${stmt} — nginx ${real.ok ? "accepts" : `fails: ${real.message}`}; product ${
