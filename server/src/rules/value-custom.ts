@@ -155,6 +155,8 @@ export function customCheck(d: Directive, family: ModuleType, version?: string):
           return limitConn(d);
         case "log_format":
           return logFormatEscape(d);
+        case "resolver":
+          return resolver(d, version);
         case "server":
           // In an upstream (the server block is a block, not judged here).
           return d.block ? undefined : upstreamServer(d, version);
@@ -176,6 +178,7 @@ export function customCheck(d: Directive, family: ModuleType, version?: string):
           return undefined;
       }
     case "stream":
+      if (d.name === "resolver") return resolver(d, version);
       return d.name === "allow" || d.name === "deny" ? accessRule(d) : undefined;
     default:
       return undefined;
@@ -569,4 +572,22 @@ function logFormatEscape(d: Directive): ValueProblem[] {
   const e = v.slice(7);
   if (e === "default" || e === "json" || e === "none") return [];
   return [err(1, "invalid-escape", `unknown log format escaping "${e}"`)];
+}
+
+/**
+ * The options of `resolver` (ngx_resolver_create, src/core/ngx_resolver.c): `valid=TIME` in seconds,
+ * `ipv6=on|off`, and from 1.23.1 `ipv4=on|off`: else `invalid parameter: X`. Other words are addresses
+ * (host names are resolved at -t: not judged here).
+ */
+function resolver(d: Directive, version: string | undefined): ValueProblem[] {
+  for (let i = 0; i < d.argCount; i++) {
+    const v = arg(d, i);
+    let ok: boolean;
+    if (v.startsWith("valid=")) ok = parseTime(v.slice(6), true) !== null;
+    else if (v.startsWith("ipv6=") || (v.startsWith("ipv4=") && since(version, "1.23.1")))
+      ok = v.slice(5) === "on" || v.slice(5) === "off";
+    else continue;
+    if (!ok) return [err(i, "invalid-parameter", `invalid parameter: ${v}`)];
+  }
+  return [];
 }
