@@ -1,7 +1,7 @@
 // nginx's number readers as the setters call them, to the same limits (64-bit build): ngx_atoi, ngx_atosz,
 // ngx_atoof (src/core/ngx_string.c) and ngx_parse_size, ngx_parse_offset, ngx_parse_time
-// (src/core/ngx_parse.c). Each answers a number, or null where nginx's answers NGX_ERROR. BigInt only
-// where a value could pass 2^53.
+// (src/core/ngx_parse.c). Each answers a number, or null where nginx's answers NGX_ERROR. BigInt, so that
+// the 2^63−1 limits are exact.
 
 import type { Directive } from "../parse/ast";
 import type { Severity } from "./types";
