@@ -588,6 +588,10 @@ function customCases(): Case[] {
       ["127.0.0.1:x", "weight=2"],
       ["127.0.0.1:x", "weight=0"],
     ),
+    ...c("location", "limit_rate", ["10k"], ["$arg_r"], ["10x"], ["1g"], [""]),
+    ...c("location", "limit_rate_after", ["1m"], ["$arg_r"], ["-1"]),
+    ...c("location", "proxy_limit_rate", ["10k"], ["$arg_r"], ["10x"]),
+    ...c("stream_server", "proxy_upload_rate", ["10k"], ["$remote_port"], ["10x"]),
     ...c(
       "location",
       "resolver",

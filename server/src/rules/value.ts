@@ -202,6 +202,10 @@ export function standardCheck(
       const p = post?.post ? sizePost(name, post.post, v) : null;
       return p ? [p] : [];
     }
+    case "ngx_http_set_complex_value_size_slot":
+    case "ngx_stream_set_complex_value_size_slot":
+      // A value with variables is read per request (src/http/ngx_http_script.c); else as a size.
+      return arg(d, 0).includes("$") || parseSize(arg(d, 0)) !== null ? [] : invalid();
     case "ngx_conf_set_msec_slot":
     case "ngx_conf_set_sec_slot":
       return parseTime(arg(d, 0), handler === "ngx_conf_set_sec_slot") === null ? invalid() : [];
@@ -275,6 +279,8 @@ const STANDARD = new Set([
   "ngx_conf_set_bufs_slot",
   "ngx_conf_set_enum_slot",
   "ngx_conf_set_bitmask_slot",
+  "ngx_http_set_complex_value_size_slot",
+  "ngx_stream_set_complex_value_size_slot",
 ]);
 
 /** Every value problem of one statement in a context of `family`. */
