@@ -7,6 +7,7 @@ import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { fileFindings } from "./file";
 import { sideEffectsFindings } from "./side-effects";
+import { valueFindings } from "./value";
 import { directiveCheck } from "./directive-checks";
 import { duplicateFindings } from "./duplicate";
 import { locationFindings } from "./location";
@@ -54,6 +55,7 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   locationFindings,
   fileFindings,
   sideEffectsFindings,
+  valueFindings,
 ];
 
 export function runChecks(
