@@ -6,8 +6,6 @@ import { walk, type ConfigVisitor, type Configuration } from "../workspace/confi
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { directiveCheck } from "./directive-checks";
-import { duplicateFindings } from "./duplicate";
-import { locationFindings } from "./location";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
@@ -48,8 +46,6 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   variableFindings,
-  duplicateFindings,
-  locationFindings,
 ];
 
 export function runChecks(
