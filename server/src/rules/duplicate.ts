@@ -6,7 +6,7 @@
 //   own handlers that test their field first: ngx_http_proxy_pass, ngx_http_try_files, …). nginx makes one
 //   structure per block (http, server, location, `if`, `limit_except`, upstream, events, main, stream, mail), so
 //   the same name twice in one block is refused, while a value in an inner block overrides an outer one.
-//   Directives read through `include` belong to the block the include is in (the model expands them in place).
+//   Directives read through `include` belong to the block the include is in (the walk expands them in place).
 // - root/alias share one field (ngx_http_core_root): the second of either is refused, with its own wording
 //   when they differ.
 // - `duplicate location "X"` (ngx_http_join_exact_locations, src/http/ngx_http.c): two `=` locations, or two
@@ -338,15 +338,18 @@ const UPSTREAM = "upstream";
 const LISTEN = "listen";
 const SERVER_NAME = "server_name";
 
-/** A statement of a server as the listen and server name judgement reads it. */
-type Fact = CollectedFact;
+/** A server of an http block: its `listen` and `server_name` statements, in reading order. */
+interface ServerFacts {
+  listens: CollectedFact[];
+  names: CollectedFact[];
+}
 
 function resolveFacts(facts: readonly CollectedFact[], out: CheckSeed[]): void {
-  const upstreams = new Map<string, Fact>();
+  const upstreams = new Map<string, CollectedFact>();
   // The servers of the current http block, each with its listens and names (facts come in reading order: a
   // server's statements follow its head; a snippet read inside http or a server has an implied one).
-  let servers: { listens: Fact[]; names: Fact[] }[] | null = null;
-  let server: { listens: Fact[]; names: Fact[] } | null = null;
+  let servers: ServerFacts[] | null = null;
+  let server: ServerFacts | null = null;
   const flush = (): void => {
     if (servers !== null) listens(servers, out);
     servers = null;
@@ -525,11 +528,10 @@ const LISTEN_OPTIONS =
   /^(?:bind|deferred|reuseport|ipv6only=|setfib=|fastopen=|backlog=|rcvbuf=|sndbuf=|accept_filter=|so_keepalive=)/;
 
 /** `listen` conflicts between the servers of one http block, and names two servers share on an address. */
-function listens(servers: readonly { listens: CollectedFact[]; names: CollectedFact[] }[], out: CheckSeed[]): void {
-  type Server = (typeof servers)[number];
+function listens(servers: readonly ServerFacts[], out: CheckSeed[]): void {
   const byAddr = new Map<
     string,
-    { options: CollectedFact | null; defaultServer: CollectedFact | null; servers: Server[] }
+    { options: CollectedFact | null; defaultServer: CollectedFact | null; servers: ServerFacts[] }
   >();
   for (const server of servers) {
     const mine = new Map<string, CollectedFact>();

@@ -70,7 +70,7 @@ export const locationCheck: StatementCheck = {
   statement(d, context, parents, _options, out) {
     const name = d.name;
     if (name === "location") {
-      // The model's `location` blocks: those of a server or a location (one in an `if` is refused apart).
+      // The locations nginx reads as such: those of a server or a location (one in an `if` is refused apart).
       if (d.block && (context === "server" || context === "location")) locationHead(d, context, parents, out);
       return;
     }
