@@ -113,12 +113,7 @@ interface DirectiveTable {
 }
 
 export type DirectiveProblemCode =
-  | "unknown-directive"
-  | "not-in-version"
-  | "not-allowed-here"
-  | "invalid-args"
-  | "needs-block"
-  | "not-terminated";
+  "unknown-directive" | "not-in-version" | "not-allowed-here" | "invalid-args" | "needs-block" | "not-terminated";
 
 export interface DirectiveProblem {
   code: DirectiveProblemCode;
@@ -434,7 +429,8 @@ function notInVersion(name: string, version: string): string | null {
   const newer = own.find((v) => !atLeast(wanted, v.since!));
   if (newer) return `nginx ${version} does not have it: it came in ${newer.since}`;
   const removed = own.find((v) => v.removed !== null);
-  if (removed) return `nginx ${version} does not have it: removed in ${removed.removed!.replace(/^after /, "the release after ")}`;
+  if (removed)
+    return `nginx ${version} does not have it: removed in ${removed.removed!.replace(/^after /, "the release after ")}`;
   return `nginx ${version} does not have it`;
 }
 

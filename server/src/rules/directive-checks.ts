@@ -7,11 +7,12 @@
 // The context of each statement follows the include sites, so a sites-enabled file is judged inside the
 // `http {}` that includes it; a file included twice is judged in each place (reported once per position).
 
-import type { Directive, Word } from "../parse/ast";
+import type { Directive, Range, Word } from "../parse/ast";
 import { checkDirective, enterBlock, type ContextKind, type DirectiveProblem } from "../parse/directives";
 import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 import {
+  BLOCK_END,
   parentsSignature,
   type BlockStatement,
   type CheckSeed,
@@ -132,8 +133,15 @@ export function directiveFindings(config: Configuration, options: RuleOptions): 
   return check.findings;
 }
 
-/** The range of word `i` of `d` (-1 or absent: its name). */
-function wordRange(d: Directive, i: WordIndex | undefined) {
+/** The range of word `i` of `d` (-1 or absent: its name; BLOCK_END: its last character). */
+function wordRange(d: Directive, i: WordIndex | undefined): Range {
+  if (i === BLOCK_END) {
+    const end = d.range.end;
+    return {
+      start: { line: end.line, character: Math.max(0, end.character - 1), offset: Math.max(0, end.offset - 1) },
+      end,
+    };
+  }
   return i === undefined || i < 0 || i >= d.argCount ? d.nameWord.range : d.args[i].range;
 }
 

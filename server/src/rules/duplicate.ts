@@ -6,7 +6,7 @@
 //   own handlers that test their field first: ngx_http_proxy_pass, ngx_http_try_files, …). nginx makes one
 //   structure per block (http, server, location, `if`, `limit_except`, upstream, events, main, stream, mail), so
 //   the same name twice in one block is refused, while a value in an inner block overrides an outer one.
-//   Directives read through `include` belong to the block the include is in (the model expands them in place).
+//   Directives read through `include` belong to the block the include is in (the walk expands them in place).
 // - root/alias share one field (ngx_http_core_root): the second of either is refused, with its own wording
 //   when they differ.
 // - `duplicate location "X"` (ngx_http_join_exact_locations, src/http/ngx_http.c): two `=` locations, or two
@@ -20,17 +20,20 @@
 // - `types` (`duplicate extension`, [warn]), `geo` (`duplicate network`, [warn]), `split_clients` over 100%.
 
 import type { Directive } from "../parse/ast";
-import { lookupDirective, variantAllowedIn, variantPresentIn, type DirectiveContext } from "../parse/directives";
 import {
-  blockSite,
-  forEachOwnDirectiveWhere,
-  ownSites,
-  siteKey,
-  type ConfigContext,
-  type ConfigModel,
-  type DirectiveSite,
-} from "../model";
-import type { Finding, RuleOptions } from "./types";
+  lookupDirective,
+  variantAllowedIn,
+  variantPresentIn,
+  type ContextKind,
+  type DirectiveContext,
+} from "../parse/directives";
+import {
+  BLOCK_END,
+  type BlockStatement,
+  type CheckSeed,
+  type CollectedFact,
+  type StatementCheck,
+} from "./statement-checks";
 
 /** Setters that refuse a second value in one structure, whatever the values (see the file comment). */
 const ONCE_HANDLERS = new Set([
@@ -171,32 +174,6 @@ const OFF_EXCLUSIVE_HANDLERS = new Set([
 /** Handlers that refuse the same zone twice in one block (ngx_http_limit_req, ngx_http_limit_conn). */
 const ZONE_HANDLERS = new Set(["ngx_http_limit_req", "ngx_http_limit_conn", "ngx_stream_limit_conn"]);
 
-/** The model's block kinds as the directive table names contexts. */
-function directiveContextOf(ctx: ConfigContext): DirectiveContext | null {
-  switch (ctx.kind) {
-    case "main":
-    case "events":
-    case "http":
-    case "server":
-    case "location":
-    case "limit_except":
-    case "upstream":
-    case "stream":
-    case "mail":
-      return ctx.kind;
-    case "if":
-      return ctx.parent?.kind === "location" ? "if_in_location" : "if_in_server";
-    case "stream-server":
-      return "stream_server";
-    case "stream-upstream":
-      return "stream_upstream";
-    case "mail-server":
-      return "mail_server";
-    default:
-      return null;
-  }
-}
-
 /** The handler nginx calls for `name` in `context` (the first registration it accepts there), or null. */
 function handlerIn(name: string, context: DirectiveContext, version: string | undefined): string | null {
   let other: string | null = null;
@@ -257,84 +234,178 @@ function judgesFor(version: string | undefined): (name: string, context: Directi
   };
 }
 
-export function duplicateFindings(model: ConfigModel, options: RuleOptions): Finding[] {
-  const out: Finding[] = [];
-  const reported = new Set<string>();
-  const report = (
-    site: DirectiveSite,
-    first: DirectiveSite | null,
-    code: string,
-    message: string,
-    argIndex = -1,
-    severity: Finding["severity"] = "error",
-  ): void => {
-    const key = `${siteKey(site)}\0${code}\0${message}`;
-    if (reported.has(key)) return;
-    reported.add(key);
-    const d = site.directive;
-    let range = argIndex >= 0 && argIndex < d.argCount ? d.args[argIndex].range : d.nameWord.range;
-    if (argIndex === -2) {
-      const end = d.range.end;
-      range = { start: { line: end.line, character: Math.max(0, end.character - 1), offset: end.offset - 1 }, end };
-    }
-    const f: Finding = { ruleId: "duplicate", code, severity, path: site.file.path, range, message };
-    if (first)
-      f.related = [{ path: first.file.path, range: first.directive.nameWord.range, message: "first written here" }];
-    out.push(f);
-  };
-
-  const upstreams = new Map<string, DirectiveSite>();
-  const judge = judgesFor(options.nginxVersion);
-  for (const ctx of model.contexts) {
-    const context = directiveContextOf(ctx);
-    if (context !== null) blockDuplicates(ctx, context, judge, report);
-    if (ctx.kind === "http") listens(ctx, report);
-    if (ctx.kind === "map") mapKeys(ctx, report);
-    if (ctx.kind === "geo") geoNetworks(ctx, report);
-    if (ctx.kind === "split_clients") splitClients(ctx, report);
-    if (ctx.children.length > 0) typesExtensions(ctx, report);
-    if ((ctx.kind === "server" || ctx.kind === "location") && ctx.children.length > 1) locations(ctx, report);
-    if (ctx.kind === "upstream" && ctx.directive) {
-      const name = ctx.directive.argValue(0)?.toLowerCase() ?? "";
-      const site = blockSite(ctx);
-      const first = upstreams.get(name);
-      if (first && site) report(site, first, "upstream", `duplicate upstream "${ctx.directive.argValue(0)}"`, 0);
-      else if (site) upstreams.set(name, site);
-    }
-  }
-  return out;
-}
-
-type Report = (
-  site: DirectiveSite,
-  first: DirectiveSite | null,
+/** A finding of this rule before it is placed (statement-checks.ts). */
+function seed(
+  st: BlockStatement | { d: Directive; path?: string },
+  first: BlockStatement | { d: Directive; path?: string } | null,
   code: string,
   message: string,
-  argIndex?: number,
-  severity?: Finding["severity"],
-) => void;
+  word = -1,
+  severity: CheckSeed["severity"] = "error",
+): CheckSeed {
+  const s: CheckSeed = { ruleId: "duplicate", code, severity, message, d: st.d, word };
+  if (st.path !== undefined) s.path = st.path;
+  if (first) s.related = [{ d: first.d, path: first.path ?? null, message: "first written here" }];
+  return s;
+}
+
+/**
+ * The blocks whose body nginx reads with a handler of its own (`map`, `geo`, `split_clients`, `types`) in a
+ * block that gives them that meaning (http or stream; `types` in http, server or location), as the statement
+ * check saw them: the block check of the same walk reads it (no other block is consulted).
+ */
+const customBlocks = new WeakMap<Directive, string>();
+/**
+ * The statements of each `types` block as its block check last saw them (included files expanded): the
+ * extensions of all the `types` blocks of one block fill one list, read by that block's check.
+ */
+const typesStatements = new WeakMap<Directive, readonly BlockStatement[]>();
+
+function customKind(name: string, context: ContextKind): string | null {
+  switch (name) {
+    case "map":
+    case "geo":
+    case "split_clients":
+      return context === "http" || context === "stream" ? name : null;
+    case "types":
+      return context === "http" || context === "server" || context === "location" ? name : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * What this rule judges apart from the rest of the configuration — a block's own statements (`is duplicate`,
+ * `duplicate location`, map keys, geo networks, split_clients, types) — as a statement check; what needs
+ * several blocks (upstream names in http, `listen` and `server_name` between the servers of one http block)
+ * from a few collected facts: the `http`, `server` and `upstream` heads and each server's `listen` and
+ * `server_name`.
+ */
+export const duplicateCheck: StatementCheck = {
+  ruleId: "duplicate",
+  statement(d, context) {
+    // Only these four names are looked up: a WeakMap gives every key it is asked about an identity hash.
+    if (!d.block || (d.name !== "map" && d.name !== "geo" && d.name !== "split_clients" && d.name !== "types")) return;
+    const kind = customKind(d.name, context);
+    if (kind !== null) customBlocks.set(d, kind);
+    else customBlocks.delete(d);
+  },
+  block(d, body, statements, _parents, options, out) {
+    if (body !== "custom" && body !== "lua" && body !== "unknown")
+      blockDuplicates(statements, body, judgesFor(options.nginxVersion), out);
+    if (body === "server" || body === "location") locations(statements, out);
+    if (body === "http" || body === "server" || body === "location") typesExtensions(statements, out);
+    if (d === null || body !== "custom") return;
+    if (d.name !== "map" && d.name !== "geo" && d.name !== "split_clients" && d.name !== "types") return;
+    switch (customBlocks.get(d)) {
+      case "map":
+        mapKeys(statements, out);
+        return;
+      case "geo":
+        geoNetworks(statements, out);
+        return;
+      case "split_clients":
+        splitClients(d, statements, out);
+        return;
+      case "types":
+        typesStatements.set(d, statements.slice());
+    }
+  },
+  collect(d, context, _parents, _options, facts) {
+    switch (context) {
+      case "main":
+        if (d.name === "http" && d.block) facts.push(HTTP);
+        return;
+      case "http":
+        if (d.name === "server" && d.block) facts.push(SERVER);
+        else if (d.name === "upstream" && d.block) facts.push(UPSTREAM);
+        return;
+      case "server":
+        if (d.name === "listen") facts.push(LISTEN);
+        else if (d.name === "server_name") facts.push(SERVER_NAME);
+    }
+  },
+  resolve(facts, _options, out) {
+    resolveFacts(facts, out);
+  },
+};
+
+// The facts collected: an `http` block starts, a `server` of http starts, an `upstream` of http, a server's
+// `listen` or `server_name` (the statement is the fact's `d`).
+const HTTP = "http";
+const SERVER = "server";
+const UPSTREAM = "upstream";
+const LISTEN = "listen";
+const SERVER_NAME = "server_name";
+
+/** A server of an http block: its `listen` and `server_name` statements, in reading order. */
+interface ServerFacts {
+  listens: CollectedFact[];
+  names: CollectedFact[];
+}
+
+function resolveFacts(facts: readonly CollectedFact[], out: CheckSeed[]): void {
+  const upstreams = new Map<string, CollectedFact>();
+  // The servers of the current http block, each with its listens and names (facts come in reading order: a
+  // server's statements follow its head; a snippet read inside http or a server has an implied one).
+  let servers: ServerFacts[] | null = null;
+  let server: ServerFacts | null = null;
+  const flush = (): void => {
+    if (servers !== null) listens(servers, out);
+    servers = null;
+    server = null;
+  };
+  for (const f of facts) {
+    switch (f.value) {
+      case HTTP:
+        flush();
+        servers = [];
+        break;
+      case SERVER:
+        servers ??= [];
+        servers.push((server = { listens: [], names: [] }));
+        break;
+      case UPSTREAM: {
+        const d = f.d;
+        const name = d.argValue(0)?.toLowerCase() ?? "";
+        const first = upstreams.get(name);
+        if (first) out.push(seed(f, first, "upstream", `duplicate upstream "${d.argValue(0)}"`, 0));
+        else upstreams.set(name, f);
+        break;
+      }
+      case LISTEN:
+      case SERVER_NAME:
+        if (server === null) {
+          servers ??= [];
+          servers.push((server = { listens: [], names: [] }));
+        }
+        (f.value === LISTEN ? server.listens : server.names).push(f);
+    }
+  }
+  flush();
+}
 
 function blockDuplicates(
-  ctx: ConfigContext,
+  statements: readonly BlockStatement[],
   context: DirectiveContext,
   judge: (name: string, context: DirectiveContext) => Judge | null,
-  report: Report,
+  out: CheckSeed[],
 ): void {
-  const wanted = (name: string): boolean => judge(name, context) !== null;
-  // Directives, not sites: a block's sites are made only when something is reported in it.
-  let seen: Map<string, Directive> | null = null;
+  let seen: Map<string, BlockStatement> | null = null;
   let offSeen: Map<string, boolean> | null = null;
-  const siteOf = (d: Directive): DirectiveSite => ctx.directives.find((s) => s.directive === d)!;
-  const dup = (d: Directive, first: Directive, code: string, message: string, argIndex = -1): void =>
-    report(siteOf(d), siteOf(first), code, message, argIndex);
+  const dup = (st: BlockStatement, first: BlockStatement, code: string, message: string, word = -1): void => {
+    out.push(seed(st, first, code, message, word));
+  };
   const isOff = (d: Directive): boolean => d.argCount === 1 && d.argValue(0) === "off";
-  forEachOwnDirectiveWhere(ctx, wanted, (d) => {
-    const j = judge(d.name, context)!;
+  for (const st of statements) {
+    const d = st.d;
+    const j = judge(d.name, context);
+    if (j === null) continue;
     seen ??= new Map();
     let key = j.key;
     if (j.kind === "zone") {
       const zone = zoneOf(d);
-      if (zone === null) return;
+      if (zone === null) continue;
       key = `${d.name}\0${zone}`;
     }
     const first = seen.get(key);
@@ -343,51 +414,51 @@ function blockDuplicates(
         // A `_block` form is refused from inside lua-nginx-module's block reader
         // (ngx_http_lua_conf_lua_block_parse), which logs the handler's bare answer once the Lua is read:
         // `is duplicate`, at the line of the block's `}`.
-        if (first && j.luaBlock) dup(d, first, "directive", "is duplicate", -2);
-        else if (first) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
-        else seen.set(key, d);
-        return;
+        if (first && j.luaBlock) dup(st, first, "directive", "is duplicate", BLOCK_END);
+        else if (first) dup(st, first, "directive", `"${d.name}" directive is duplicate`);
+        else seen.set(key, st);
+        continue;
       case "priority":
         // ngx_set_priority tests the value itself: a priority of 0 counts as not set.
-        if (first) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
-        else if (!/^[+-]?0+$/.test(d.argValue(0) ?? "")) seen.set(key, d);
-        return;
+        if (first) dup(st, first, "directive", `"${d.name}" directive is duplicate`);
+        else if (!/^[+-]?0+$/.test(d.argValue(0) ?? "")) seen.set(key, st);
+        continue;
       case "root":
         // root and alias share clcf->root (ngx_http_core_root).
-        if (!first) seen.set(key, d);
-        else if (first.name === d.name) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
+        if (!first) seen.set(key, st);
+        else if (first.d.name === d.name) dup(st, first, "directive", `"${d.name}" directive is duplicate`);
         else
           dup(
-            d,
+            st,
             first,
             "root-alias",
-            `"${d.name}" directive is duplicate, "${first.name}" directive was specified earlier`,
+            `"${d.name}" directive is duplicate, "${first.d.name}" directive was specified earlier`,
           );
-        return;
+        continue;
       case "off": {
         offSeen ??= new Map();
         const off = isOff(d);
-        if (first && (offSeen.get(key) || off)) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
+        if (first && (offSeen.get(key) || off)) dup(st, first, "directive", `"${d.name}" directive is duplicate`);
         else if (!first) {
-          seen.set(key, d);
+          seen.set(key, st);
           offSeen.set(key, off);
         }
-        return;
+        continue;
       }
       case "zone":
       case "once": {
-        if (first) dup(d, first, "directive", `"${d.name}" directive is duplicate`);
-        else seen.set(key, d);
+        if (first) dup(st, first, "directive", `"${d.name}" directive is duplicate`);
+        else seen.set(key, st);
         const other = STORE_CACHE[d.name];
         if (other !== undefined && !first && !isOff(d)) {
           // ngx_http_proxy_store / ngx_http_proxy_cache (and fastcgi, uwsgi, scgi): one excludes the other.
           const before = seen.get(other);
-          if (before && !isOff(before))
-            dup(d, before, "incompatible", `"${d.name}" directive is incompatible with "${other}"`);
+          if (before && !isOff(before.d))
+            dup(st, before, "incompatible", `"${d.name}" directive is incompatible with "${other}"`);
         }
       }
     }
-  });
+  }
 }
 
 /** The zone a limit_req (`zone=NAME`) or limit_conn (first argument) names. */
@@ -400,25 +471,44 @@ function zoneOf(d: Directive): string | null {
   return null;
 }
 
-/** `location` blocks directly in `ctx` with the same path, both `=` or both prefix (ngx_http_join_exact_locations). */
-function locations(ctx: ConfigContext, report: Report): void {
-  // Blocks, not sites: the sites are looked up only for a duplicate.
-  const seen = new Map<string, ConfigContext>();
-  for (const child of ctx.children) {
-    if (child.kind !== "location" || !child.location) continue;
-    const { modifier, path } = child.location;
-    let key: string;
-    if (modifier === "=") key = `=${path}`;
-    else if (modifier === "" || modifier === "^~") key = `^${path}`;
-    else continue;
-    const first = seen.get(key);
-    if (!first) {
-      seen.set(key, child);
-      continue;
-    }
-    const site = blockSite(child);
-    const firstSite = blockSite(first);
-    if (site) report(site, firstSite, "location", `duplicate location "${path}"`, site.directive.argCount - 1);
+const LOCATION_MODIFIERS = new Set(["=", "^~", "~", "~*"]);
+
+/** What two locations of one block must share to clash, as ngx_http_join_exact_locations compares them. */
+function locationKey(d: Directive): { key: string; path: string } | null {
+  // As the model reads a location (model/index.ts locationOf): `= /x`, `=/x`, `^~/x`, `@name`, `/x`.
+  let modifier = "";
+  let path: string;
+  const a0 = d.argValue(0) ?? "";
+  if (d.argCount >= 2 && LOCATION_MODIFIERS.has(a0)) {
+    modifier = a0;
+    path = d.argValue(1) ?? "";
+  } else if (a0.startsWith("@")) return null;
+  else {
+    path = a0;
+    for (const m of ["^~", "~*", "=", "~"])
+      if (a0.startsWith(m) && a0.length > m.length) {
+        modifier = m;
+        path = a0.slice(m.length);
+        break;
+      }
+  }
+  if (modifier === "=") return { key: `=${path}`, path };
+  if (modifier === "" || modifier === "^~") return { key: `^${path}`, path };
+  return null;
+}
+
+/** `location` blocks directly in one block with the same path, both `=` or both prefix (ngx_http_join_exact_locations). */
+function locations(statements: readonly BlockStatement[], out: CheckSeed[]): void {
+  let seen: Map<string, BlockStatement> | null = null;
+  for (const st of statements) {
+    const d = st.d;
+    if (d.name !== "location" || !d.block) continue;
+    const k = locationKey(d);
+    if (k === null) continue;
+    seen ??= new Map();
+    const first = seen.get(k.key);
+    if (!first) seen.set(k.key, st);
+    else out.push(seed(st, first, "location", `duplicate location "${k.path}"`, d.argCount - 1));
   }
 }
 
@@ -438,22 +528,21 @@ const LISTEN_OPTIONS =
   /^(?:bind|deferred|reuseport|ipv6only=|setfib=|fastopen=|backlog=|rcvbuf=|sndbuf=|accept_filter=|so_keepalive=)/;
 
 /** `listen` conflicts between the servers of one http block, and names two servers share on an address. */
-function listens(http: ConfigContext, report: Report): void {
+function listens(servers: readonly ServerFacts[], out: CheckSeed[]): void {
   const byAddr = new Map<
     string,
-    { options: DirectiveSite | null; defaultServer: DirectiveSite | null; servers: ConfigContext[] }
+    { options: CollectedFact | null; defaultServer: CollectedFact | null; servers: ServerFacts[] }
   >();
-  for (const server of http.children) {
-    if (server.kind !== "server") continue;
-    const mine = new Map<string, DirectiveSite>();
-    for (const site of ownSites(server, "listen")) {
-      const d = site.directive;
+  for (const server of servers) {
+    const mine = new Map<string, CollectedFact>();
+    for (const site of server.listens) {
+      const d = site.d;
       if (d.argCount === 0) continue;
       const addr = listenAddress(d.argValue(0) ?? "");
       if (addr === null) continue;
       const first = mine.get(addr);
       if (first) {
-        report(site, first, "listen", `a duplicate listen ${addr}`, 0);
+        out.push(seed(site, first, "listen", `a duplicate listen ${addr}`, 0));
         continue;
       }
       mine.set(addr, site);
@@ -469,14 +558,14 @@ function listens(http: ConfigContext, report: Report): void {
       }
       if (set) {
         if (state.options) {
-          report(site, state.options, "listen-options", `duplicate listen options for ${addr}`, 0);
+          out.push(seed(site, state.options, "listen-options", `duplicate listen options for ${addr}`, 0));
           continue;
         }
         state.options = site;
       }
       if (isDefault) {
         if (state.defaultServer) {
-          report(site, state.defaultServer, "default-server", `a duplicate default server for ${addr}`, 0);
+          out.push(seed(site, state.defaultServer, "default-server", `a duplicate default server for ${addr}`, 0));
           continue;
         }
         state.defaultServer = site;
@@ -486,10 +575,10 @@ function listens(http: ConfigContext, report: Report): void {
   // ngx_http_optimize_servers builds the names of an address only when it has more than one server.
   for (const [addr, state] of byAddr) {
     if (state.servers.length < 2) continue;
-    const names = new Map<string, DirectiveSite>();
+    const names = new Map<string, CollectedFact>();
     for (const server of state.servers) {
-      for (const site of ownSites(server, "server_name")) {
-        const d = site.directive;
+      for (const site of server.names) {
+        const d = site.d;
         for (let i = 0; i < d.argCount; i++) {
           const raw = d.argValue(i) ?? "";
           if (raw === "" || raw.startsWith("~") || raw.includes("*") || raw.startsWith(".") || raw.includes("$"))
@@ -497,7 +586,9 @@ function listens(http: ConfigContext, report: Report): void {
           const name = raw.toLowerCase();
           const first = names.get(name);
           if (first)
-            report(site, first, "server-name", `conflicting server name "${name}" on ${addr}, ignored`, i, "warning");
+            out.push(
+              seed(site, first, "server-name", `conflicting server name "${name}" on ${addr}, ignored`, i, "warning"),
+            );
           else names.set(name, site);
         }
       }
@@ -506,19 +597,19 @@ function listens(http: ConfigContext, report: Report): void {
 }
 
 /** The same key twice in a map (ngx_http_map, ngx_hash_add_key → NGX_BUSY) and `default` twice. */
-function mapKeys(ctx: ConfigContext, report: Report): void {
-  const seen = new Map<string, DirectiveSite>();
+function mapKeys(statements: readonly BlockStatement[], out: CheckSeed[]): void {
+  const seen = new Map<string, BlockStatement>();
   let hostnames = false;
-  let defaultSite: DirectiveSite | null = null;
-  for (const site of ctx.directives) {
-    const d = site.directive;
+  let defaultSite: BlockStatement | null = null;
+  for (const site of statements) {
+    const d = site.d;
     if (d.argCount === 0 && d.name === "hostnames") {
       hostnames = true;
       continue;
     }
     if (d.argCount !== 1) continue;
     if (d.name === "default") {
-      if (defaultSite) report(site, defaultSite, "map-default", "duplicate default map parameter");
+      if (defaultSite) out.push(seed(site, defaultSite, "map-default", "duplicate default map parameter"));
       else defaultSite = site;
       continue;
     }
@@ -530,7 +621,7 @@ function mapKeys(ctx: ConfigContext, report: Report): void {
     // ngx_hash_add_key lowercases the keys of a map (and the message shows the lowercased key).
     key = key.toLowerCase();
     const first = seen.get(key);
-    if (first) report(site, first, "map-key", `conflicting parameter "${key}"`);
+    if (first) out.push(seed(site, first, "map-key", `conflicting parameter "${key}"`));
     else seen.set(key, site);
   }
 }
@@ -555,34 +646,36 @@ function ipv4Network(text: string): string | null {
  * `geo` (without `ranges`): a network given twice, or two `default` lines, is a [warn] of ngx_http_geo_cidr_add:
  * `duplicate network "X", value: "new", old value: "old"`; the later value wins.
  */
-function geoNetworks(ctx: ConfigContext, report: Report): void {
-  if (ownSites(ctx, "ranges").length > 0) return;
-  const seen = new Map<string, { site: DirectiveSite; value: string }>();
-  for (const site of ctx.directives) {
-    const d = site.directive;
+function geoNetworks(statements: readonly BlockStatement[], out: CheckSeed[]): void {
+  if (statements.some((s) => s.d.name === "ranges")) return;
+  const seen = new Map<string, { site: BlockStatement; value: string }>();
+  for (const site of statements) {
+    const d = site.d;
     if (d.argCount !== 1) continue;
     const key = d.name === "default" ? "default" : ipv4Network(d.name);
     if (key === null) continue;
     const value = d.argValue(0) ?? "";
     const first = seen.get(key);
     if (first)
-      report(
-        site,
-        first.site,
-        "geo-network",
-        `duplicate network "${d.name}", value: "${value}", old value: "${first.value}"`,
-        -1,
-        "warning",
+      out.push(
+        seed(
+          site,
+          first.site,
+          "geo-network",
+          `duplicate network "${d.name}", value: "${value}", old value: "${first.value}"`,
+          -1,
+          "warning",
+        ),
       );
     seen.set(key, { site: first?.site ?? site, value });
   }
 }
 
 /** `split_clients` whose percentages add up past 100% (ngx_conf_split_clients_block, at the block's `}`). */
-function splitClients(ctx: ConfigContext, report: Report): void {
+function splitClients(block: Directive, statements: readonly BlockStatement[], out: CheckSeed[]): void {
   let sum = 0;
-  for (const site of ctx.directives) {
-    const d = site.directive;
+  for (const site of statements) {
+    const d = site.d;
     if (d.name === "*") {
       sum = 10000;
       continue;
@@ -593,36 +686,47 @@ function splitClients(ctx: ConfigContext, report: Report): void {
     const percent = Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
     sum = percent === 0 ? 10000 : sum + percent;
   }
-  const site = sum > 10000 ? blockSite(ctx) : null;
-  if (site) report(site, null, "split-clients", "percent total is greater than 100%", -2);
+  if (sum > 10000) out.push(seed({ d: block }, null, "split-clients", "percent total is greater than 100%", BLOCK_END));
 }
 
 /**
  * `types` blocks of one block (they fill one list, ngx_http_core_type): an extension given twice is a [warn],
  * `duplicate extension "x", content type: "new", previous content type: "old"`; the later type wins.
  */
-function typesExtensions(ctx: ConfigContext, report: Report): void {
-  let seen: Map<string, { site: DirectiveSite; type: string }> | null = null;
-  for (const child of ctx.children) {
-    if (child.kind !== "types") continue;
+function typesExtensions(statements: readonly BlockStatement[], out: CheckSeed[]): void {
+  let seen: Map<string, { site: BlockStatement; type: string }> | null = null;
+  for (const block of statements) {
+    if (block.d.name !== "types" || !block.d.block) continue;
     seen ??= new Map();
-    for (const site of child.directives) {
-      const d = site.directive;
+    for (const site of typesBody(block)) {
+      const d = site.d;
       if (d.name === "include") continue;
       for (let i = 0; i < d.argCount; i++) {
         const ext = (d.argValue(i) ?? "").toLowerCase();
         const first = seen.get(ext);
         if (first)
-          report(
-            site,
-            first.site,
-            "types-extension",
-            `duplicate extension "${ext}", content type: "${d.name}", previous content type: "${first.type}"`,
-            i,
-            "warning",
+          out.push(
+            seed(
+              site,
+              first.site,
+              "types-extension",
+              `duplicate extension "${ext}", content type: "${d.name}", previous content type: "${first.type}"`,
+              i,
+              "warning",
+            ),
           );
         seen.set(ext, { site, type: d.name });
       }
     }
   }
+}
+
+/** The statements of a `types` block: as its block check saw them, or (not walked yet) its own. */
+function typesBody(block: BlockStatement): readonly BlockStatement[] {
+  const kept = typesStatements.get(block.d);
+  if (kept !== undefined) return kept;
+  const body: BlockStatement[] = [];
+  for (const node of block.d.block?.children ?? [])
+    if (node.kind === "directive" && node.name !== "include") body.push({ d: node, path: block.path });
+  return body;
 }

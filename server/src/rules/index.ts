@@ -9,8 +9,6 @@ import { fileFindings } from "./file";
 import { sideEffectsFindings } from "./side-effects";
 import { valueFindings } from "./value";
 import { directiveCheck } from "./directive-checks";
-import { duplicateFindings } from "./duplicate";
-import { locationFindings } from "./location";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
@@ -51,8 +49,6 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   variableFindings,
-  duplicateFindings,
-  locationFindings,
   fileFindings,
   sideEffectsFindings,
   valueFindings,

@@ -11,17 +11,9 @@
 // - ngx_http_upstream / ngx_stream_upstream: an upstream block without `server` (nginx names the line of
 //   its closing `}`: the check runs after the block is read).
 
-import type { Directive, Range } from "../parse/ast";
-import {
-  blockSite,
-  forEachOwnDirectiveWhere,
-  ownSites,
-  siteKey,
-  type ConfigContext,
-  type ConfigModel,
-  type DirectiveSite,
-} from "../model";
-import type { Finding, RuleOptions } from "./types";
+import type { Directive } from "../parse/ast";
+import type { ContextKind } from "../parse/directives";
+import { BLOCK_END, type CheckSeed, type StatementCheck, type WordIndex } from "./statement-checks";
 
 const MODIFIERS = new Set(["=", "^~", "~", "~*"]);
 
@@ -64,97 +56,89 @@ function hasUriPart(url: string): boolean {
   return /[/?]/.test(rest);
 }
 
-export function locationFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
-  const out: Finding[] = [];
-  const reported = new Set<string>();
-  const push = (site: DirectiveSite, code: string, message: string, range: Range): void => {
-    const key = `${siteKey(site)}\0${code}`;
-    if (reported.has(key)) return;
-    reported.add(key);
-    out.push({ ruleId: "location", code, severity: "error", path: site.file.path, range, message });
-  };
-  const names = new Map<ConfigContext, LocationName | null>();
-  const nameOf = (ctx: ConfigContext): LocationName | null => {
-    if (!names.has(ctx)) names.set(ctx, ctx.directive ? locationName(ctx.directive) : null);
-    return names.get(ctx) ?? null;
-  };
-
-  for (const ctx of model.contexts) {
-    if (ctx.kind === "location" && ctx.directive) {
-      const site = blockSite(ctx);
-      const d = ctx.directive;
-      const me = nameOf(ctx);
-      if (site && d.argCount === 2 && me === null)
-        push(site, "modifier", `invalid location modifier "${d.argValue(0)}"`, d.args[0].range);
-      else if (site && me !== null && ctx.parent?.kind === "location") {
-        const parent = nameOf(ctx.parent);
-        const at = d.args[d.argCount - 1].range;
-        if (parent === null) {
-          // The parent is refused itself.
-        } else if (parent.exact)
-          push(site, "inside-exact", `location "${me.name}" cannot be inside the exact location "${parent.name}"`, at);
-        else if (parent.named)
-          push(site, "inside-named", `location "${me.name}" cannot be inside the named location "${parent.name}"`, at);
-        else if (me.named)
-          push(site, "named-nested", `named location "${me.name}" can be on the server level only`, at);
-        else if (!me.regex && !me.name.startsWith(parent.name))
-          push(site, "outside", `location "${me.name}" is outside location "${parent.name}"`, at);
-      }
-    }
-    if ((ctx.kind === "upstream" || ctx.kind === "stream-upstream") && ctx.directive && ctx.range) {
-      if (ownSites(ctx, "server").length === 0) {
-        const site = blockSite(ctx);
-        const end = ctx.range.end;
-        const range: Range = {
-          start: { line: end.line, character: Math.max(0, end.character - 1), offset: Math.max(0, end.offset - 1) },
-          end,
-        };
-        if (site) push(site, "no-servers", "no servers are inside upstream", range);
-      }
-    }
-    if (ctx.isLocationConfiguration) {
-      // Directives, not sites: a block's sites are made only when something is reported in it.
-      const siteOf = (d: Directive): DirectiveSite => ctx.directives.find((s) => s.directive === d)!;
-      forEachOwnDirectiveWhere(ctx, isWatched, (d) => {
-        if (d.name === "proxy_pass" && d.argCount === 1 && noUriAllowed(ctx, nameOf) && hasUriPart(d.argValue(0) ?? ""))
-          push(
-            siteOf(d),
-            "proxy-pass-uri",
-            '"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, ' +
-              'or inside "if" statement, or inside "limit_except" block',
-            d.args[0].range,
-          );
-        else if (d.name === "alias" && ctx.kind === "location" && nameOf(ctx)?.named)
-          push(
-            siteOf(d),
-            "alias-named",
-            'the "alias" directive cannot be used inside the named location',
-            d.nameWord.range,
-          );
-        if ((d.name === "root" || d.name === "alias") && d.argCount === 1) {
-          const v = d.argValue(0) ?? "";
-          for (const name of ["document_root", "realpath_root"])
-            // A plain substring test, as nginx's: `$document_roots` is refused too.
-            if (v.includes(`$${name}`) || v.includes(`\${${name}}`))
-              push(
-                siteOf(d),
-                "root-variable",
-                `the $${name} variable cannot be used in the "${d.name}" directive`,
-                d.args[0].range,
-              );
-        }
-      });
-    }
-  }
-  return out;
+function seed(d: Directive, code: string, message: string, word: WordIndex): CheckSeed {
+  return { ruleId: "location", code, severity: "error", message, d, word };
 }
 
-const isWatched = (name: string): boolean => name === "proxy_pass" || name === "alias" || name === "root";
+/**
+ * Everything this rule judges is one statement read with the heads of the blocks around it: a location with
+ * its parent location's, `proxy_pass`/`alias` with their location's, and an upstream block with its own
+ * statements.
+ */
+export const locationCheck: StatementCheck = {
+  ruleId: "location",
+  statement(d, context, parents, _options, out) {
+    const name = d.name;
+    if (name === "location") {
+      // The locations nginx reads as such: those of a server or a location (one in an `if` is refused apart).
+      if (d.block && (context === "server" || context === "location")) locationHead(d, context, parents, out);
+      return;
+    }
+    if (name !== "proxy_pass" && name !== "alias" && name !== "root") return;
+    // Blocks with an http location configuration of their own.
+    if (
+      context !== "server" &&
+      context !== "location" &&
+      context !== "if_in_server" &&
+      context !== "if_in_location" &&
+      context !== "limit_except"
+    )
+      return;
+    const parent = parents.length > 0 ? parents[parents.length - 1] : null;
+    const me = context === "location" && parent !== null ? locationName(parent) : null;
+    if (name === "proxy_pass" && d.argCount === 1 && noUriAllowed(context, me) && hasUriPart(d.argValue(0) ?? ""))
+      out.push(
+        seed(
+          d,
+          "proxy-pass-uri",
+          '"proxy_pass" cannot have URI part in location given by regular expression, or inside named location, ' +
+            'or inside "if" statement, or inside "limit_except" block',
+          0,
+        ),
+      );
+    else if (name === "alias" && me?.named)
+      out.push(seed(d, "alias-named", 'the "alias" directive cannot be used inside the named location', -1));
+    if ((name === "root" || name === "alias") && d.argCount === 1) {
+      const v = d.argValue(0) ?? "";
+      for (const variable of ["document_root", "realpath_root"])
+        // A plain substring test, as nginx's: `$document_roots` is refused too.
+        if (v.includes(`$${variable}`) || v.includes(`\${${variable}}`))
+          out.push(seed(d, "root-variable", `the $${variable} variable cannot be used in the "${name}" directive`, 0));
+    }
+  },
+  block(d, body, statements, _parents, _options, out) {
+    // ngx_http_upstream / ngx_stream_upstream test for servers once the block is read: nginx names its `}`.
+    if (d === null || d.name !== "upstream" || (body !== "upstream" && body !== "stream_upstream")) return;
+    for (const s of statements) if (s.d.name === "server") return;
+    out.push(seed(d, "no-servers", "no servers are inside upstream", BLOCK_END));
+  },
+};
+
+/** A location's own arguments, and where it sits in its parent location. */
+function locationHead(d: Directive, context: ContextKind, parents: readonly Directive[], out: CheckSeed[]): void {
+  const me = locationName(d);
+  if (d.argCount === 2 && me === null) {
+    out.push(seed(d, "modifier", `invalid location modifier "${d.argValue(0)}"`, 0));
+    return;
+  }
+  if (me === null || context !== "location") return;
+  // A snippet read inside a location has no head for it: nothing is known of the parent.
+  const parent = parents.length > 0 ? locationName(parents[parents.length - 1]) : null;
+  const at = d.argCount - 1;
+  if (parent === null) {
+    // The parent is refused itself.
+  } else if (parent.exact)
+    out.push(seed(d, "inside-exact", `location "${me.name}" cannot be inside the exact location "${parent.name}"`, at));
+  else if (parent.named)
+    out.push(seed(d, "inside-named", `location "${me.name}" cannot be inside the named location "${parent.name}"`, at));
+  else if (me.named)
+    out.push(seed(d, "named-nested", `named location "${me.name}" can be on the server level only`, at));
+  else if (!me.regex && !me.name.startsWith(parent.name))
+    out.push(seed(d, "outside", `location "${me.name}" is outside location "${parent.name}"`, at));
+}
 
 /** ngx_http_proxy_pass refuses a URI where clcf is a regex or named location, or has no name (`if`, `limit_except`). */
-function noUriAllowed(ctx: ConfigContext, nameOf: (c: ConfigContext) => LocationName | null): boolean {
-  if (ctx.kind === "if" || ctx.kind === "limit_except") return true;
-  if (ctx.kind !== "location") return false;
-  const n = nameOf(ctx);
-  return n !== null && (n.regex || n.named);
+function noUriAllowed(context: ContextKind, location: LocationName | null): boolean {
+  if (context === "if_in_server" || context === "if_in_location" || context === "limit_except") return true;
+  return location !== null && (location.regex || location.named);
 }

@@ -1,6 +1,8 @@
 // The statement checks of the rules (statement-checks.ts), in the order their findings are made. The walk
 // of rule `directive` runs them and keeps their answers per unchanged block.
+import { duplicateCheck } from "./duplicate";
+import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
 import type { StatementCheck } from "./statement-checks";
 
-export const STATEMENT_CHECKS: readonly StatementCheck[] = [regexCheck];
+export const STATEMENT_CHECKS: readonly StatementCheck[] = [regexCheck, duplicateCheck, locationCheck];

@@ -14,8 +14,11 @@ import type { Directive } from "../parse/ast";
 import type { ContextKind } from "../parse/directives";
 import type { RuleOptions, Severity } from "./types";
 
-/** A word of a statement: an argument's index, or -1 for its name. */
+/** A word of a statement: an argument's index, -1 for its name, or BLOCK_END. */
 export type WordIndex = number;
+
+/** Not a word: the last character of the statement (a block's `}`), where nginx names a block's end. */
+export const BLOCK_END: WordIndex = -2;
 
 /** A finding before it is placed: positions are read from the nodes when the finding is made. */
 export interface CheckSeed {
