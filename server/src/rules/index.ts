@@ -7,7 +7,6 @@ import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { fileFindings } from "./file";
 import { sideEffectsFindings } from "./side-effects";
-import { valueFindings } from "./value";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
@@ -51,7 +50,6 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   variableFindings,
   fileFindings,
   sideEffectsFindings,
-  valueFindings,
 ];
 
 export function runChecks(

@@ -4,5 +4,6 @@ import { duplicateCheck } from "./duplicate";
 import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
 import type { StatementCheck } from "./statement-checks";
+import { valueCheck } from "./value";
 
-export const STATEMENT_CHECKS: readonly StatementCheck[] = [regexCheck, duplicateCheck, locationCheck];
+export const STATEMENT_CHECKS: readonly StatementCheck[] = [valueCheck, regexCheck, duplicateCheck, locationCheck];

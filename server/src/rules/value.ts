@@ -9,13 +9,18 @@
 // of the statement's last token; the finding sits on the argument it objects to.
 
 import type { Directive } from "../parse/ast";
-import { lookupDirective, variantPresentIn, type DirectiveVariant, type ModuleType } from "../parse/directives";
-import { siteKey, type ConfigModel, type ContextKind, type DirectiveSite } from "../model";
+import {
+  lookupDirective,
+  variantPresentIn,
+  type ContextKind as ParseContextKind,
+  type DirectiveVariant,
+  type ModuleType,
+} from "../parse/directives";
 import { customCheck } from "./value-custom";
 import { arg, asciiLower, atoi, err, parseOffset, parseSize, parseTime, type ValueProblem } from "./value-parse";
 
 export type { ValueProblem } from "./value-parse";
-import type { Finding, RuleOptions } from "./types";
+import type { StatementCheck } from "./statement-checks";
 import valuesJson from "../../data/values.json";
 
 /** What scripts/vendor-values.mjs read from an ngx_command_t entry's `post` (server/data/values.json). */
@@ -41,22 +46,6 @@ const POSTS = VALUES.directives;
 const NEWEST_DATED = VALUES.dated[VALUES.dated.length - 1];
 
 /** The module family nginx reads each model context with (ngx_conf_handler skips other families' names). */
-const FAMILY: Partial<Record<ContextKind, ModuleType>> = {
-  main: "core",
-  events: "event",
-  http: "http",
-  server: "http",
-  location: "http",
-  if: "http",
-  limit_except: "http",
-  upstream: "http",
-  stream: "stream",
-  "stream-server": "stream",
-  "stream-upstream": "stream",
-  mail: "mail",
-  "mail-server": "mail",
-};
-
 function fitsCount(v: DirectiveVariant, n: number): boolean {
   if (v.argcSet !== null) return v.argcSet.includes(n);
   return n >= v.argcMin && (v.argcMax === null || n <= v.argcMax);
@@ -311,29 +300,31 @@ export function valueProblems(d: Directive, family: ModuleType, version: string 
   return problems;
 }
 
-export function valueFindings(model: ConfigModel, options: RuleOptions): Finding[] {
-  const findings: Finding[] = [];
-  const seen = new Set<string>();
-  const version = options.nginxVersion;
-  for (const ctx of model.contexts) {
-    const family = FAMILY[ctx.kind];
-    if (family === undefined) continue;
-    for (const site of ctx.directives) {
-      const d = site.directive;
-      if (d.block && d.name !== "if") continue;
-      const problems = valueProblems(d, family, version);
-      if (problems.length === 0) continue;
-      const key = siteKey(site);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      for (const p of problems) findings.push(toFinding(site, p));
-    }
-  }
-  return findings;
-}
+/** The module family nginx reads each block kind with (parse/directives.ts ContextKind). */
+const FAMILY_OF_CONTEXT: Partial<Record<ParseContextKind, ModuleType>> = {
+  main: "core",
+  events: "event",
+  http: "http",
+  server: "http",
+  location: "http",
+  if_in_server: "http",
+  if_in_location: "http",
+  limit_except: "http",
+  upstream: "http",
+  stream: "stream",
+  stream_server: "stream",
+  stream_upstream: "stream",
+  mail: "mail",
+  mail_server: "mail",
+};
 
-function toFinding(site: DirectiveSite, p: ValueProblem): Finding {
-  const d = site.directive;
-  const range = p.arg >= 0 && p.arg < d.argCount ? d.args[p.arg].range : d.nameWord.range;
-  return { ruleId: "value", code: p.code, severity: p.severity, path: site.file.path, range, message: p.message };
-}
+/** The rule, as a check of each statement (statement-checks.ts: kept per unchanged block). */
+export const valueCheck: StatementCheck = {
+  ruleId: "value",
+  statement(d, context, _parents, options, out) {
+    const family = FAMILY_OF_CONTEXT[context];
+    if (family === undefined || (d.block && d.name !== "if")) return;
+    for (const p of valueProblems(d, family, options.nginxVersion))
+      out.push({ ruleId: "value", code: p.code, severity: p.severity, message: p.message, d, word: p.arg });
+  },
+};
