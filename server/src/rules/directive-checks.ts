@@ -168,6 +168,8 @@ export function directiveCheck(
   const out: CheckSeed[] = [];
   const facts: CollectedFact[][] = STATEMENT_CHECKS.map(() => []);
   const factsOut: unknown[] = [];
+  let within: readonly string[] = [];
+  let withinOf: Directive | null | undefined = undefined;
   const place = (s: Seed, path: string): void => {
     if (s.fact !== undefined) {
       facts[s.fact.of].push({ value: s.fact.value, d: s.d, path, within: s.fact.within });
@@ -269,7 +271,12 @@ export function directiveCheck(
           if (c.collect === undefined) continue;
           c.collect(d, context, info.parents, options, factsOut);
           if (factsOut.length === 0) continue;
-          const within = info.context.slice();
+          // One copy per block level, not per fact.
+          const innermost = info.parents.length > 0 ? info.parents[info.parents.length - 1] : null;
+          if (withinOf !== innermost || within.length !== info.context.length) {
+            within = info.context.slice();
+            withinOf = innermost;
+          }
           for (const value of factsOut) {
             const seed: Seed = { d, code: "", fact: { of: i, value, within } };
             seeds.push(seed);
