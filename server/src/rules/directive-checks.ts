@@ -9,7 +9,7 @@
 
 import type { Directive, Range, Word } from "../parse/ast";
 import { checkDirective, enterBlock, type ContextKind, type DirectiveProblem } from "../parse/directives";
-import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
+import { walk, type ConfigVisitor, type Configuration, type WalkInfo } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 import {
   BLOCK_END,
@@ -176,7 +176,8 @@ export function directiveCheck(
     if (s.check !== undefined) {
       const c = s.check;
       path = c.path ?? path;
-      const key = `${path}:${c.d.startOffset}:${c.ruleId}:${c.code}:${c.word ?? -1}`;
+      // The message too: one word may give two findings of a code (two named captures a module owns).
+      const key = `${path}:${c.d.startOffset}:${c.ruleId}:${c.code}:${c.word ?? -1}:${c.message}`;
       if (seen.has(key)) return;
       seen.add(key);
       const f: Finding = {
@@ -233,6 +234,27 @@ export function directiveCheck(
     }
     out.length = 0;
   };
+  // The includes whose files could not all be read (none found, refused, a cycle cut), made when first asked.
+  let incomplete: Set<Directive> | undefined;
+  const includeFacts = (d: Directive, context: ContextKind, info: WalkInfo): void => {
+    for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+      const c = STATEMENT_CHECKS[i];
+      if (c.include === undefined) continue;
+      if (incomplete === undefined) {
+        incomplete = new Set();
+        for (const e of config.edges) {
+          const r = e.resolution;
+          if (r === null || r.problems.length > 0 || e.to.length < r.files.length) incomplete.add(e.directive);
+        }
+      }
+      c.include(d, context, info.parents, !incomplete.has(d), options, factsOut);
+      if (factsOut.length === 0) continue;
+      // Placed, not kept with a block's seeds: a block with an include inside is not kept.
+      const within = info.context.slice();
+      for (const value of factsOut) facts[i].push({ value, d, path: info.file.path, within });
+      factsOut.length = 0;
+    }
+  };
   const visitor: ConfigVisitor = {
     enter(d: Directive, info) {
       const context = stack[stack.length - 1];
@@ -241,6 +263,7 @@ export function directiveCheck(
       let signature = "";
       if (d.name === "include") {
         if (open.length > 0) open[open.length - 1].keep = false;
+        includeFacts(d, context, info);
       } else if (d.block) {
         const kept = subtreeSeeds.get(d);
         signature = parentsSignature(info.parents);

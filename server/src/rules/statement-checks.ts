@@ -91,6 +91,19 @@ export interface StatementCheck {
     facts: unknown[],
   ): void;
   /**
+   * Every `include` statement, with whether every file it names was read (`complete`): facts as `collect`'s.
+   * Never kept: a block with an include inside is walked again on every analysis, as the files it reads
+   * change apart from its text.
+   */
+  include?(
+    d: Directive,
+    context: ContextKind,
+    parents: readonly Directive[],
+    complete: boolean,
+    options: RuleOptions,
+    facts: unknown[],
+  ): void;
+  /**
    * After the walk: the findings that follow from every fact `collect` gave, in reading order (a file
    * included twice gives its facts twice). Set each seed's `path` (the fact's).
    */
