@@ -14,6 +14,7 @@ import { SubtreeMemo } from "../workspace/subtree-memo";
 import {
   BLOCK_END,
   parentsSignature,
+  type BlockFact,
   type BlockStatement,
   type CheckSeed,
   type CollectedFact,
@@ -116,6 +117,25 @@ interface Seed {
   check?: CheckSeed;
   /** A fact for check number `of` (STATEMENT_CHECKS), not a finding. */
   fact?: { of: number; value: unknown; within: readonly string[] };
+}
+
+/** A kept block's seeds with the facts of each check that compacts its facts (`compact`) compacted. */
+function compacted(kept: Seed[]): Seed[] {
+  let out = kept;
+  for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+    const compact = STATEMENT_CHECKS[i].compact;
+    if (compact === undefined) continue;
+    const facts: BlockFact[] = [];
+    for (const s of out)
+      if (s.fact !== undefined && s.fact.of === i) facts.push({ value: s.fact.value, d: s.d, within: s.fact.within });
+    if (facts.length < 2) continue;
+    const fewer = compact(facts);
+    if (fewer.length >= facts.length) continue;
+    // Each check's facts go to its own list: their order among other seeds does not matter.
+    out = out.filter((s) => s.fact === undefined || s.fact.of !== i);
+    for (const f of fewer) out.push({ d: f.d, code: "", fact: { of: i, value: f.value, within: f.within } });
+  }
+  return out;
 }
 
 /**
@@ -319,7 +339,7 @@ export function directiveCheck(
           context: block.context,
           options: checkedWith,
           parents: block.parents,
-          seeds: seeds.slice(block.start),
+          seeds: compacted(seeds.slice(block.start)),
         });
       else if (open.length > 0) open[open.length - 1].keep = false;
     },

@@ -51,6 +51,13 @@ export interface CollectedFact {
   within: readonly string[];
 }
 
+/** A fact as `compact` sees it: its value, the statement it was read from, `within` as CollectedFact's. */
+export interface BlockFact {
+  value: unknown;
+  d: Directive;
+  within: readonly string[];
+}
+
 export interface StatementCheck {
   /** The rule the check belongs to (its findings may still carry other rule ids). */
   ruleId: string;
@@ -103,6 +110,13 @@ export interface StatementCheck {
     options: RuleOptions,
     facts: unknown[],
   ): void;
+  /**
+   * The facts of a block about to be kept (no include inside: every fact is from the block's own file), in
+   * reading order: fewer facts that say the same to `resolve` (the names a block defines, once), given back in
+   * their place on every later analysis while the block is unchanged. Without it a block of 2,500 locations
+   * that each `set` three variables gives `resolve` 7,500 facts on every keystroke.
+   */
+  compact?(facts: readonly BlockFact[]): BlockFact[];
   /**
    * After the walk: the findings that follow from every fact `collect` gave, in reading order (a file
    * included twice gives its facts twice). Set each seed's `path` (the fact's).

@@ -24,7 +24,7 @@ import type { ConfigModel } from "../model";
 import type { Directive } from "../parse/ast";
 import { lookupDirective, type ContextKind } from "../parse/directives";
 import { compareVersions } from "../cost/versions";
-import type { CheckSeed, CollectedFact, StatementCheck } from "./statement-checks";
+import type { BlockFact, CheckSeed, StatementCheck } from "./statement-checks";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "variable";
@@ -621,7 +621,16 @@ type Fact =
   /** An `include` whose files could not all be read: the names may be defined there. */
   | { unread: true }
   /** A statement read only if the snippet's implied context is http/stream (see `where`). */
-  | { later: Mode };
+  | { later: Mode }
+  /** The `def` and `use` facts of a kept block in one (`compact`): each name once, uses with their place. */
+  | { defs: string[]; uses: Use[] };
+
+/** A first use inside a compacted block (its file is the block's: a kept block has no include). */
+interface Use {
+  use: string;
+  d: Directive;
+  word: number;
+}
 
 const seed = (d: Directive, word: number, code: string, message: string): CheckSeed => ({
   ruleId: RULE_ID,
@@ -708,13 +717,48 @@ export const variableCheck: StatementCheck = {
     const w = where(context, parents);
     if (w !== null && w.main && w.mode === Mode.Statement) facts.push({ unread: true } satisfies Fact);
   },
+  compact(facts) {
+    const out: BlockFact[] = [];
+    let defs = new Set<string>();
+    let uses = new Map<string, Use>();
+    let first: BlockFact | null = null;
+    const flush = (): void => {
+      if (first === null) return;
+      out.push({
+        value: { defs: [...defs], uses: [...uses.values()] } satisfies Fact,
+        d: first.d,
+        within: first.within,
+      });
+      defs = new Set();
+      uses = new Map();
+      first = null;
+    };
+    for (const f of facts) {
+      const v = f.value as Fact;
+      if ("def" in v) defs.add(v.def);
+      else if ("use" in v) {
+        if (!uses.has(v.use)) uses.set(v.use, { use: v.use, d: f.d, word: v.word });
+      } else if ("defs" in v) {
+        for (const n of v.defs) defs.add(n);
+        for (const u of v.uses) if (!uses.has(u.use)) uses.set(u.use, u);
+      } else {
+        // A block starts, or a fact of another kind: the facts before and after it stay apart.
+        flush();
+        out.push(f);
+        continue;
+      }
+      first ??= f;
+    }
+    flush();
+    return out;
+  },
   resolve(facts, options, out) {
     const version = options.nginxVersion ?? null;
     interface State {
       family: Family;
       defined: Set<string>;
       /** Lowercase name → its first use. */
-      used: Map<string, CollectedFact>;
+      used: Map<string, { d: Directive; word: number; path: string }>;
       unsure: boolean;
     }
     const states: State[] = [];
@@ -737,7 +781,10 @@ export const variableCheck: StatementCheck = {
       } else if (st === null) continue;
       else if ("def" in v) st.defined.add(v.def);
       else if ("use" in v) {
-        if (!st.used.has(v.use)) st.used.set(v.use, f);
+        if (!st.used.has(v.use)) st.used.set(v.use, { d: f.d, word: v.word, path: f.path });
+      } else if ("defs" in v) {
+        for (const n of v.defs) st.defined.add(n);
+        for (const u of v.uses) if (!st.used.has(u.use)) st.used.set(u.use, { d: u.d, word: u.word, path: f.path });
       } else st.unsure = true;
     }
     for (const s of states) {
@@ -747,7 +794,7 @@ export const variableCheck: StatementCheck = {
         // A name of another nginx version: say which (the message stays nginx's).
         const row = table()[s.family].find((r) => (r.prefix ? lc.startsWith(r.name) : r.name === lc));
         const other = row ? { since: row.since ?? null, removed: row.removed ?? null } : {};
-        const u = seed(f.d, (f.value as { word: number }).word, "unknown", `unknown "${lc}" variable`);
+        const u = seed(f.d, f.word, "unknown", `unknown "${lc}" variable`);
         u.path = f.path;
         u.data = { name: lc, family: s.family, ...other };
         out.push(u);
