@@ -116,8 +116,14 @@ interface Seed {
   /** A finding of another rule's statement check (statement-checks.ts). */
   check?: CheckSeed;
   /** A fact for check number `of` (STATEMENT_CHECKS), not a finding. */
-  fact?: { of: number; value: unknown; within: readonly string[] };
+  fact?: { of: number; value: unknown; within: readonly string[]; placed?: CollectedFact };
 }
+
+/**
+ * The fewest facts of one check in a kept block worth compacting: a few are cheaper replayed than compacted
+ * again at every level of blocks around them (the block around compacts them with the rest).
+ */
+const COMPACT_FROM = 2;
 
 /** A kept block's seeds with the facts of each check that compacts its facts (`compact`) compacted. */
 function compacted(kept: Seed[]): Seed[] {
@@ -125,10 +131,12 @@ function compacted(kept: Seed[]): Seed[] {
   for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
     const compact = STATEMENT_CHECKS[i].compact;
     if (compact === undefined) continue;
+    let count = 0;
+    for (const s of out) if (s.fact !== undefined && s.fact.of === i) count++;
+    if (count < COMPACT_FROM) continue;
     const facts: BlockFact[] = [];
     for (const s of out)
       if (s.fact !== undefined && s.fact.of === i) facts.push({ value: s.fact.value, d: s.d, within: s.fact.within });
-    if (facts.length < 2) continue;
     const fewer = compact(facts);
     if (fewer.length >= facts.length) continue;
     // Each check's facts go to its own list: their order among other seeds does not matter.
@@ -190,7 +198,11 @@ export function directiveCheck(
   const factsOut: unknown[] = [];
   const place = (s: Seed, path: string): void => {
     if (s.fact !== undefined) {
-      facts[s.fact.of].push({ value: s.fact.value, d: s.d, path, within: s.fact.within });
+      // The same object on every analysis while the seed is kept (nothing to make per fact and keystroke).
+      const f = s.fact;
+      if (f.placed === undefined || f.placed.path !== path)
+        f.placed = { value: f.value, d: s.d, path, within: f.within };
+      facts[f.of].push(f.placed);
       return;
     }
     if (s.check !== undefined) {

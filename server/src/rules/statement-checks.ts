@@ -114,7 +114,7 @@ export interface StatementCheck {
    * The facts of a block about to be kept (no include inside: every fact is from the block's own file), in
    * reading order: fewer facts that say the same to `resolve` (the names a block defines, once), given back in
    * their place on every later analysis while the block is unchanged. Without it a block of 2,500 locations
-   * that each `set` three variables gives `resolve` 7,500 facts on every keystroke.
+   * that each `set` three variables gives `resolve` 7,500 facts on every keystroke. Asked only from 16 facts.
    */
   compact?(facts: readonly BlockFact[]): BlockFact[];
   /**

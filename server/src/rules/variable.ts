@@ -610,24 +610,52 @@ function ifCondition(s: Sink, d: Directive): void {
 // http {} or stream {} block, so statements give facts — the names they define and the names they use that
 // the modules of this version do not have (most statements give none) — and `resolve` judges them.
 
+/** The kinds of the rule's facts (a number: `resolve` and `compact` read one field of every fact). */
+const enum K {
+  Top,
+  Def,
+  Use,
+  Unread,
+  Later,
+  Block,
+}
+
 /** A fact of the rule (CollectedFact.value). */
 type Fact =
   /** An http {} or stream {} block of a main configuration starts: the facts after it are its own. */
-  | { top: Family }
+  | { k: K.Top; family: Family }
   /** A name the statement defines (lowercase), that the modules do not. */
-  | { def: string }
+  | { k: K.Def; name: string }
   /** A name the statement uses (lowercase) that the modules do not define; `word` as in CheckSeed. */
-  | { use: string; word: number }
+  | { k: K.Use; name: string; word: number }
   /** An `include` whose files could not all be read: the names may be defined there. */
-  | { unread: true }
+  | { k: K.Unread }
   /** A statement read only if the snippet's implied context is http/stream (see `where`). */
-  | { later: Mode }
-  /** The `def` and `use` facts of a kept block in one (`compact`): each name once, uses with their place. */
-  | { defs: string[]; uses: Use[] };
+  | { k: K.Later; mode: Mode }
+  | BlockFacts;
+
+/**
+ * The `def` and `use` facts of a kept block in one (`compact`): the names its own facts define, the compacted
+ * facts of the kept blocks in it by reference (compacting a block again after a keystroke in it costs one
+ * step per block inside, not one per name), and the first use of each name (uses are rare).
+ */
+interface BlockFacts {
+  k: K.Block;
+  defs: ReadonlySet<string>;
+  parts: readonly BlockFacts[];
+  uses: readonly Use[];
+}
+
+/** Whether the block's facts define `name` (a depth-first search: asked only for names used and not defined). */
+function blockDefines(b: BlockFacts, name: string): boolean {
+  if (b.defs.has(name)) return true;
+  for (const p of b.parts) if (blockDefines(p, name)) return true;
+  return false;
+}
 
 /** A first use inside a compacted block (its file is the block's: a kept block has no include). */
 interface Use {
-  use: string;
+  name: string;
   d: Directive;
   word: number;
 }
@@ -657,7 +685,7 @@ class StatementSink implements Sink {
   use(_d: Directive, word: number, name: string): void {
     if (this.facts === null) return;
     const lc = name.toLowerCase();
-    if (!isKnown(this.known, lc)) this.facts.push({ use: lc, word });
+    if (!isKnown(this.known, lc)) this.facts.push({ k: K.Use, name: lc, word });
   }
   define(d: Directive, word: number, name: string, plain = false): void {
     const lc = name.toLowerCase();
@@ -665,82 +693,92 @@ class StatementSink implements Sink {
       this.error(d, word, "duplicate", `the duplicate "${name}" variable`);
       return;
     }
-    if (this.facts !== null && !isKnown(this.known, lc)) this.facts.push({ def: lc });
+    if (this.facts !== null && !isKnown(this.known, lc)) this.facts.push({ k: K.Def, name: lc });
   }
 }
 
 const sink = new StatementSink();
-/** The facts `statement` found for `pendingOf`, handed out by `collect` (called right after it). */
-let pending: Fact[] = [];
+/** The facts `statement` found for `pendingOf` (one array, reused), handed out by `collect` right after it. */
+const pending: Fact[] = [];
 let pendingOf: Directive | null = null;
 
-function readStatement(d: Directive, w: Where, options: RuleOptions, out: CheckSeed[]): Fact[] {
-  const facts: Fact[] = [];
+/** builtins() of the last family and version asked (every statement asks; the key string cost). */
+let lastKnown: { family: Family; version: string | null; known: Builtins } | null = null;
+function knownFor(family: Family, version: string | null): Builtins {
+  if (lastKnown === null || lastKnown.family !== family || lastKnown.version !== version)
+    lastKnown = { family, version, known: builtins(family, version) };
+  return lastKnown.known;
+}
+
+/** Reads `d` where `w` says: its own findings into `out`, its facts into `facts`. */
+function readStatement(d: Directive, w: Where, options: RuleOptions, out: CheckSeed[], facts: Fact[]): void {
   if (w.later) {
-    facts.push({ later: w.mode });
-    return facts;
+    facts.push({ k: K.Later, mode: w.mode });
+    return;
   }
   sink.family = w.family;
-  sink.known = builtins(w.family, options.nginxVersion ?? null);
+  sink.known = knownFor(w.family, options.nginxVersion ?? null);
   sink.out = out;
   sink.facts = w.main ? facts : null;
   sink.path = undefined;
   read(d, w.mode, sink);
-  return facts;
 }
-
-const NO_FACTS: Fact[] = [];
 
 export const variableCheck: StatementCheck = {
   ruleId: RULE_ID,
   statement(d, context, parents, options, out) {
     const w = where(context, parents);
     pendingOf = d;
-    pending = w === null ? NO_FACTS : readStatement(d, w, options, out);
+    pending.length = 0;
+    if (w !== null) readStatement(d, w, options, out, pending);
   },
   collect(d, context, parents, options, facts) {
     if (parents.length === 0 && context === "main" && (d.name === "http" || d.name === "stream")) {
-      facts.push({ top: d.name } satisfies Fact);
+      facts.push({ k: K.Top, family: d.name } satisfies Fact);
       return;
     }
-    let mine = pending;
-    if (pendingOf !== d) {
+    if (pendingOf === d) {
+      for (const f of pending) facts.push(f);
+    } else {
       const w = where(context, parents);
-      mine = w === null ? NO_FACTS : readStatement(d, w, options, []);
+      if (w !== null) readStatement(d, w, options, [], facts as Fact[]);
     }
-    for (const f of mine) facts.push(f);
     pendingOf = null;
-    pending = NO_FACTS;
+    pending.length = 0;
   },
   include(_d, context, parents, complete, _options, facts) {
     if (complete) return;
     const w = where(context, parents);
-    if (w !== null && w.main && w.mode === Mode.Statement) facts.push({ unread: true } satisfies Fact);
+    if (w !== null && w.main && w.mode === Mode.Statement) facts.push({ k: K.Unread } satisfies Fact);
   },
   compact(facts) {
     const out: BlockFact[] = [];
     let defs = new Set<string>();
+    let parts: BlockFacts[] = [];
     let uses = new Map<string, Use>();
     let first: BlockFact | null = null;
+    let count = 0;
     const flush = (): void => {
       if (first === null) return;
-      out.push({
-        value: { defs: [...defs], uses: [...uses.values()] } satisfies Fact,
-        d: first.d,
-        within: first.within,
-      });
+      if (count === 1 && parts.length === 1) out.push(first);
+      else {
+        const value: BlockFacts = { k: K.Block, defs, parts, uses: [...uses.values()] };
+        out.push({ value, d: first.d, within: first.within });
+      }
+      count = 0;
       defs = new Set();
+      parts = [];
       uses = new Map();
       first = null;
     };
     for (const f of facts) {
       const v = f.value as Fact;
-      if ("def" in v) defs.add(v.def);
-      else if ("use" in v) {
-        if (!uses.has(v.use)) uses.set(v.use, { use: v.use, d: f.d, word: v.word });
-      } else if ("defs" in v) {
-        for (const n of v.defs) defs.add(n);
-        for (const u of v.uses) if (!uses.has(u.use)) uses.set(u.use, u);
+      if (v.k === K.Def) defs.add(v.name);
+      else if (v.k === K.Use) {
+        if (!uses.has(v.name)) uses.set(v.name, { name: v.name, d: f.d, word: v.word });
+      } else if (v.k === K.Block) {
+        parts.push(v);
+        for (const u of v.uses) if (!uses.has(u.name)) uses.set(u.name, u);
       } else {
         // A block starts, or a fact of another kind: the facts before and after it stay apart.
         flush();
@@ -748,6 +786,7 @@ export const variableCheck: StatementCheck = {
         continue;
       }
       first ??= f;
+      count++;
     }
     flush();
     return out;
@@ -757,6 +796,7 @@ export const variableCheck: StatementCheck = {
     interface State {
       family: Family;
       defined: Set<string>;
+      blocks: BlockFacts[];
       /** Lowercase name → its first use. */
       used: Map<string, { d: Directive; word: number; path: string }>;
       unsure: boolean;
@@ -766,31 +806,31 @@ export const variableCheck: StatementCheck = {
     let st: State | null = null;
     for (const f of facts) {
       const v = f.value as Fact;
-      if ("top" in v) {
-        states.push((st = { family: v.top, defined: new Set(), used: new Map(), unsure: false }));
-      } else if ("later" in v) {
+      if (v.k === K.Top) {
+        states.push((st = { family: v.family, defined: new Set(), blocks: [], used: new Map(), unsure: false }));
+      } else if (v.k === K.Later) {
         const family = f.within[0];
         if (family !== "http" && family !== "stream") continue;
         sink.family = family;
-        sink.known = builtins(family, version);
+        sink.known = knownFor(family, version);
         sink.out = out;
         sink.facts = null;
         sink.path = f.path;
-        read(f.d, v.later, sink);
+        read(f.d, v.mode, sink);
         sink.path = undefined;
       } else if (st === null) continue;
-      else if ("def" in v) st.defined.add(v.def);
-      else if ("use" in v) {
-        if (!st.used.has(v.use)) st.used.set(v.use, { d: f.d, word: v.word, path: f.path });
-      } else if ("defs" in v) {
-        for (const n of v.defs) st.defined.add(n);
-        for (const u of v.uses) if (!st.used.has(u.use)) st.used.set(u.use, { d: u.d, word: u.word, path: f.path });
+      else if (v.k === K.Def) st.defined.add(v.name);
+      else if (v.k === K.Use) {
+        if (!st.used.has(v.name)) st.used.set(v.name, { d: f.d, word: v.word, path: f.path });
+      } else if (v.k === K.Block) {
+        st.blocks.push(v);
+        for (const u of v.uses) if (!st.used.has(u.name)) st.used.set(u.name, { d: u.d, word: u.word, path: f.path });
       } else st.unsure = true;
     }
     for (const s of states) {
       if (s.unsure) continue;
       for (const [lc, f] of s.used) {
-        if (s.defined.has(lc)) continue;
+        if (s.defined.has(lc) || s.blocks.some((b) => blockDefines(b, lc))) continue;
         // A name of another nginx version: say which (the message stays nginx's).
         const row = table()[s.family].find((r) => (r.prefix ? lc.startsWith(r.name) : r.name === lc));
         const other = row ? { since: row.since ?? null, removed: row.removed ?? null } : {};
