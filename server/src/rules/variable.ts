@@ -653,6 +653,15 @@ function blockDefines(b: BlockFacts, name: string): boolean {
   return false;
 }
 
+/** Every name the block's facts define, into `into`. */
+function addBlockDefs(b: BlockFacts, into: Set<string>): void {
+  for (const n of b.defs) into.add(n);
+  for (const p of b.parts) addBlockDefs(p, into);
+}
+
+/** Up to this many used names not defined outside blocks are searched for; more read every block's names once. */
+const SEARCHED_NAMES = 4;
+
 /** A first use inside a compacted block (its file is the block's: a kept block has no include). */
 interface Use {
   name: string;
@@ -829,8 +838,14 @@ export const variableCheck: StatementCheck = {
     }
     for (const s of states) {
       if (s.unsure) continue;
+      // Each name searched in the compacted blocks, or, past a few names, every block's names in one set.
+      let left = 0;
+      for (const lc of s.used.keys()) if (!s.defined.has(lc)) left++;
+      if (left > SEARCHED_NAMES) for (const b of s.blocks) addBlockDefs(b, s.defined);
+      const defined = (lc: string): boolean =>
+        s.defined.has(lc) || (left <= SEARCHED_NAMES && s.blocks.some((b) => blockDefines(b, lc)));
       for (const [lc, f] of s.used) {
-        if (s.defined.has(lc) || s.blocks.some((b) => blockDefines(b, lc))) continue;
+        if (defined(lc)) continue;
         // A name of another nginx version: say which (the message stays nginx's).
         const row = table()[s.family].find((r) => (r.prefix ? lc.startsWith(r.name) : r.name === lc));
         const other = row ? { since: row.since ?? null, removed: row.removed ?? null } : {};
