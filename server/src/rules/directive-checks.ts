@@ -189,8 +189,17 @@ export function directiveCheck(
   // Every seed in walk order (before the per-position dedup), and per open block where its own seeds start
   // and whether it can be kept (no include inside).
   const seeds: Seed[] = [];
-  const open: { start: number; context: ContextKind; keep: boolean; parents: string; statements: BlockStatement[] }[] =
-    [];
+  const open: {
+    start: number;
+    /** `factSeeds` when the block's seeds started: its facts are the ones counted since. */
+    factsStart: number;
+    context: ContextKind;
+    keep: boolean;
+    parents: string;
+    statements: BlockStatement[];
+  }[] = [];
+  // The fact seeds in `seeds` so far: a kept block with fewer than two is not compacted (nor searched for them).
+  let factSeeds = 0;
   // The statements of the main level (or of the implied blocks of a snippet), for the block checks.
   const topStatements: BlockStatement[] = [];
   const out: CheckSeed[] = [];
@@ -307,12 +316,14 @@ export function directiveCheck(
         ) {
           for (const s of kept.seeds) {
             seeds.push(s);
+            if (s.fact !== undefined) factSeeds++;
             place(s, path);
           }
           return false;
         }
       }
       const start = seeds.length;
+      const factsStart = factSeeds;
       for (const p of problemsOf(d, context, answers, options)) seeds.push({ d, code: p.code, message: p.message });
       const lost = lostSemicolon(d, context, options);
       if (lost) seeds.push({ d, code: "lost-semicolon", lost });
@@ -328,6 +339,7 @@ export function directiveCheck(
           for (const value of factsOut) {
             const seed: Seed = { d, code: "", fact: { of: i, value, within } };
             seeds.push(seed);
+            factSeeds++;
             place(seed, path);
           }
           factsOut.length = 0;
@@ -335,7 +347,7 @@ export function directiveCheck(
         if (out.length > 0) addChecks(path);
       }
       if (d.block) {
-        open.push({ start, context, keep: d.name !== "include", parents: signature, statements: [] });
+        open.push({ start, factsStart, context, keep: d.name !== "include", parents: signature, statements: [] });
         stack.push(bodyOf(d, context, answers));
       }
       return undefined;
@@ -351,7 +363,10 @@ export function directiveCheck(
           context: block.context,
           options: checkedWith,
           parents: block.parents,
-          seeds: compacted(seeds.slice(block.start)),
+          seeds:
+            factSeeds - block.factsStart < COMPACT_FROM
+              ? seeds.slice(block.start)
+              : compacted(seeds.slice(block.start)),
         });
       else if (open.length > 0) open[open.length - 1].keep = false;
     },

@@ -738,7 +738,7 @@ export const variableCheck: StatementCheck = {
   statement(d, context, parents, options, out) {
     const w = where(context, parents);
     pendingOf = d;
-    pending.length = 0;
+    if (pending.length > 0) pending.length = 0;
     if (w !== null) readStatement(d, w, options, out, pending);
   },
   collect(d, context, parents, options, facts) {
@@ -753,7 +753,7 @@ export const variableCheck: StatementCheck = {
       if (w !== null) readStatement(d, w, options, [], facts as Fact[]);
     }
     pendingOf = null;
-    pending.length = 0;
+    if (pending.length > 0) pending.length = 0;
   },
   include(_d, context, parents, complete, _options, facts) {
     if (complete) return;
