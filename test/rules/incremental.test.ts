@@ -40,6 +40,13 @@ const SNIPPETS = [
   "\ncontent_by_lua_block { ngx.say(1) }\n",
   "\nmodsecurity on;\n",
   "\nload_module modules/ngx_http_lua_module.so;\n",
+  // Rule variable keeps per block the names a block defines and uses (facts, compacted when kept) and judges
+  // them per http {}: a name used in one block and defined in another, by `set` or a named capture, and an
+  // include that cannot be read (no name is unknown in its block then).
+  "\nreturn 200 $zz_var;\n",
+  "\nset $zz_var 1;\n",
+  "\nlocation ~ ^/(?<zz_var>.*)$ { return 200 $zz_var$uri; }\n",
+  "\ninclude /nonexistent/zz.conf;\n",
 ];
 
 /** The names whose sites the rules ask the model for on a keystroke (ConfigModel.sitesOf, sitesWhere). */

@@ -9,11 +9,12 @@
 
 import type { Directive, Range, Word } from "../parse/ast";
 import { checkDirective, enterBlock, type ContextKind, type DirectiveProblem } from "../parse/directives";
-import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
+import { walk, type ConfigVisitor, type Configuration, type WalkInfo } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 import {
   BLOCK_END,
   parentsSignature,
+  type BlockFact,
   type BlockStatement,
   type CheckSeed,
   type CollectedFact,
@@ -115,7 +116,34 @@ interface Seed {
   /** A finding of another rule's statement check (statement-checks.ts). */
   check?: CheckSeed;
   /** A fact for check number `of` (STATEMENT_CHECKS), not a finding. */
-  fact?: { of: number; value: unknown; within: readonly string[] };
+  fact?: { of: number; value: unknown; within: readonly string[]; placed?: CollectedFact };
+}
+
+/**
+ * The fewest facts of one check in a kept block worth compacting: a few are cheaper replayed than compacted
+ * again at every level of blocks around them (the block around compacts them with the rest).
+ */
+const COMPACT_FROM = 2;
+
+/** A kept block's seeds with the facts of each check that compacts its facts (`compact`) compacted. */
+function compacted(kept: Seed[]): Seed[] {
+  let out = kept;
+  for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+    const compact = STATEMENT_CHECKS[i].compact;
+    if (compact === undefined) continue;
+    let count = 0;
+    for (const s of out) if (s.fact !== undefined && s.fact.of === i) count++;
+    if (count < COMPACT_FROM) continue;
+    const facts: BlockFact[] = [];
+    for (const s of out)
+      if (s.fact !== undefined && s.fact.of === i) facts.push({ value: s.fact.value, d: s.d, within: s.fact.within });
+    const fewer = compact(facts);
+    if (fewer.length >= facts.length) continue;
+    // Each check's facts go to its own list: their order among other seeds does not matter.
+    out = out.filter((s) => s.fact === undefined || s.fact.of !== i);
+    for (const f of fewer) out.push({ d: f.d, code: "", fact: { of: i, value: f.value, within: f.within } });
+  }
+  return out;
 }
 
 /**
@@ -161,8 +189,17 @@ export function directiveCheck(
   // Every seed in walk order (before the per-position dedup), and per open block where its own seeds start
   // and whether it can be kept (no include inside).
   const seeds: Seed[] = [];
-  const open: { start: number; context: ContextKind; keep: boolean; parents: string; statements: BlockStatement[] }[] =
-    [];
+  const open: {
+    start: number;
+    /** `factSeeds` when the block's seeds started: its facts are the ones counted since. */
+    factsStart: number;
+    context: ContextKind;
+    keep: boolean;
+    parents: string;
+    statements: BlockStatement[];
+  }[] = [];
+  // The fact seeds in `seeds` so far: a kept block with fewer than two is not compacted (nor searched for them).
+  let factSeeds = 0;
   // The statements of the main level (or of the implied blocks of a snippet), for the block checks.
   const topStatements: BlockStatement[] = [];
   const out: CheckSeed[] = [];
@@ -172,13 +209,18 @@ export function directiveCheck(
   let withinOf: Directive | null | undefined = undefined;
   const place = (s: Seed, path: string): void => {
     if (s.fact !== undefined) {
-      facts[s.fact.of].push({ value: s.fact.value, d: s.d, path, within: s.fact.within });
+      // The same object on every analysis while the seed is kept (nothing to make per fact and keystroke).
+      const f = s.fact;
+      if (f.placed === undefined || f.placed.path !== path)
+        f.placed = { value: f.value, d: s.d, path, within: f.within };
+      facts[f.of].push(f.placed);
       return;
     }
     if (s.check !== undefined) {
       const c = s.check;
       path = c.path ?? path;
-      const key = `${path}:${c.d.startOffset}:${c.ruleId}:${c.code}:${c.word ?? -1}`;
+      // The message too: one word may give two findings of a code (two named captures a module owns).
+      const key = `${path}:${c.d.startOffset}:${c.ruleId}:${c.code}:${c.word ?? -1}:${c.message}`;
       if (seen.has(key)) return;
       seen.add(key);
       const f: Finding = {
@@ -235,6 +277,27 @@ export function directiveCheck(
     }
     out.length = 0;
   };
+  // The includes whose files could not all be read (none found, refused, a cycle cut), made when first asked.
+  let incomplete: Set<Directive> | undefined;
+  const includeFacts = (d: Directive, context: ContextKind, info: WalkInfo): void => {
+    for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+      const c = STATEMENT_CHECKS[i];
+      if (c.include === undefined) continue;
+      if (incomplete === undefined) {
+        incomplete = new Set();
+        for (const e of config.edges) {
+          const r = e.resolution;
+          if (r === null || r.problems.length > 0 || e.to.length < r.files.length) incomplete.add(e.directive);
+        }
+      }
+      c.include(d, context, info.parents, !incomplete.has(d), options, factsOut);
+      if (factsOut.length === 0) continue;
+      // Placed, not kept with a block's seeds: a block with an include inside is not kept.
+      const within = info.context.slice();
+      for (const value of factsOut) facts[i].push({ value, d, path: info.file.path, within });
+      factsOut.length = 0;
+    }
+  };
   const visitor: ConfigVisitor = {
     enter(d: Directive, info) {
       const context = stack[stack.length - 1];
@@ -243,6 +306,7 @@ export function directiveCheck(
       let signature = "";
       if (d.name === "include") {
         if (open.length > 0) open[open.length - 1].keep = false;
+        includeFacts(d, context, info);
       } else if (d.block) {
         const kept = subtreeSeeds.get(d);
         signature = parentsSignature(info.parents);
@@ -254,12 +318,14 @@ export function directiveCheck(
         ) {
           for (const s of kept.seeds) {
             seeds.push(s);
+            if (s.fact !== undefined) factSeeds++;
             place(s, path);
           }
           return false;
         }
       }
       const start = seeds.length;
+      const factsStart = factSeeds;
       for (const p of problemsOf(d, context, answers, options)) seeds.push({ d, code: p.code, message: p.message });
       const lost = lostSemicolon(d, context, options);
       if (lost) seeds.push({ d, code: "lost-semicolon", lost });
@@ -280,6 +346,7 @@ export function directiveCheck(
           for (const value of factsOut) {
             const seed: Seed = { d, code: "", fact: { of: i, value, within } };
             seeds.push(seed);
+            factSeeds++;
             place(seed, path);
           }
           factsOut.length = 0;
@@ -287,7 +354,7 @@ export function directiveCheck(
         if (out.length > 0) addChecks(path);
       }
       if (d.block) {
-        open.push({ start, context, keep: d.name !== "include", parents: signature, statements: [] });
+        open.push({ start, factsStart, context, keep: d.name !== "include", parents: signature, statements: [] });
         stack.push(bodyOf(d, context, answers));
       }
       return undefined;
@@ -303,7 +370,10 @@ export function directiveCheck(
           context: block.context,
           options: checkedWith,
           parents: block.parents,
-          seeds: seeds.slice(block.start),
+          seeds:
+            factSeeds - block.factsStart < COMPACT_FROM
+              ? seeds.slice(block.start)
+              : compacted(seeds.slice(block.start)),
         });
       else if (open.length > 0) open[open.length - 1].keep = false;
     },

@@ -16,7 +16,6 @@ import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
-import { variableFindings } from "./variable";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
@@ -47,7 +46,6 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   modsecurityUnusedFindings,
   accessFindings,
   mergeFindings,
-  variableFindings,
   fileFindings,
   sideEffectsFindings,
 ];

@@ -5,5 +5,12 @@ import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
 import type { StatementCheck } from "./statement-checks";
 import { valueCheck } from "./value";
+import { variableCheck } from "./variable";
 
-export const STATEMENT_CHECKS: readonly StatementCheck[] = [valueCheck, regexCheck, duplicateCheck, locationCheck];
+export const STATEMENT_CHECKS: readonly StatementCheck[] = [
+  valueCheck,
+  regexCheck,
+  duplicateCheck,
+  locationCheck,
+  variableCheck,
+];

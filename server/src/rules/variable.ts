@@ -21,10 +21,10 @@
 // a `$` in a regex or in Lua code is not a variable.
 
 import type { ConfigModel } from "../model";
-import type { Directive, Range } from "../parse/ast";
-import { lookupDirective } from "../parse/directives";
+import type { Directive } from "../parse/ast";
+import { lookupDirective, type ContextKind } from "../parse/directives";
 import { compareVersions } from "../cost/versions";
-import { walk, type FileInstance } from "../workspace/configuration";
+import type { BlockFact, CheckSeed, StatementCheck } from "./statement-checks";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "variable";
@@ -332,284 +332,253 @@ export function namedCaptures(pattern: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-
-const arg = (d: Directive, i: number): string => d.argValue(i) ?? "";
-
-/** Where a name is first used or a finding goes: the statement, the file instance, the word. */
-interface Place {
-  file: FileInstance;
-  d: Directive;
-  /** The argument; -1: the name. Its range is made only for a finding (a word per argument costs). */
-  i: number;
-}
-
-const rangeOf = (p: Place): Range => (p.i < 0 ? p.d.nameWord.range : p.d.args[p.i].range);
-
-/** One http {} or stream {} block: what its configuration defines and uses. */
-interface BlockState {
-  family: Family;
-  known: Builtins;
-  /** Lowercase names the configuration defines. */
-  defined: Set<string>;
-  /** Lowercase name → first use (reading order). */
-  used: Map<string, Place>;
-  /** A snippet read alone, or an `include` in the block we could not read: no name is called unknown. */
-  unsure: boolean;
-}
+// Where a statement is read: the blocks whose statements nginx's directive handlers read (the statements of
+// map and geoip2 bodies are read apart; other bodies — types, Lua, a module's own syntax — are not read).
 
 /** Blocks whose body is statements nginx reads with its directive handlers (http and stream). */
 const STATEMENT_BLOCKS = new Set(["http", "stream", "server", "location", "if", "limit_except", "upstream"]);
 
-export function variableFindings(model: ConfigModel, options: RuleOptions): Finding[] {
-  const config = model.config;
-  const version = options.nginxVersion ?? null;
-  const findings: Finding[] = [];
-  const seen = new Set<string>();
-  const report = (file: FileInstance, range: Range, code: string, message: string, data?: Record<string, unknown>) => {
-    const key = `${file.path}\0${range.start.offset}\0${code}\0${message}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    findings.push({
-      ruleId: RULE_ID,
-      code,
-      severity: "error",
-      path: file.path,
-      range,
-      message,
-      ...(data ? { data } : {}),
-    });
-  };
+const KIND_FAMILY = new Map<ContextKind, Family>([
+  ["http", "http"],
+  ["server", "http"],
+  ["location", "http"],
+  ["if_in_server", "http"],
+  ["if_in_location", "http"],
+  ["limit_except", "http"],
+  ["upstream", "http"],
+  ["stream", "stream"],
+  ["stream_server", "stream"],
+  ["stream_upstream", "stream"],
+]);
 
-  const partial = new Set<Directive>();
-  for (const e of config.edges) {
-    const r = e.resolution;
-    if (r === null || r.problems.length > 0 || e.to.length < r.files.length) partial.add(e.directive);
+/** How a statement is read: by its directive's handler, as a `map` line, as a `geoip2` line. */
+const enum Mode {
+  Statement,
+  Map,
+  Geoip2,
+}
+
+/**
+ * Where statement `d` is read, from its block kind and the enclosing blocks: its family and mode, whether it
+ * is in an http {} or stream {} block of a main configuration (`main`: only there is a name called unknown),
+ * and `later`: a `map`/unknown block's body at the top of a snippet read alone, where only the snippet's
+ * implied context (not visible to a statement check: WalkInfo.context, a fact's `within`) says whether it is
+ * read at all (a sites-enabled file's `map {}` is; `rtmp { … }` in a main file is not), judged in `resolve`.
+ */
+interface Where {
+  mode: Mode;
+  family: Family;
+  main: boolean;
+  later: boolean;
+}
+
+const placeOf: Where = { mode: Mode.Statement, family: "http", main: false, later: false };
+
+/** A block directive whose body the walk of nginx's handlers goes into (its statements are read). */
+const readInside = (name: string): boolean => STATEMENT_BLOCKS.has(name) || lookupDirective(name).length === 0;
+
+/** Where `d` is read (a shared object), or null when nginx's handlers do not read it as a variable user. */
+function where(context: ContextKind, parents: readonly Directive[]): Where | null {
+  const m = parents.length;
+  const w = placeOf;
+  w.mode = Mode.Statement;
+  w.main = false;
+  w.later = false;
+  if (m === 0) {
+    // The main level (only the http/stream blocks matter), or the top of a snippet read inside blocks.
+    const family = KIND_FAMILY.get(context);
+    if (family === undefined) return null;
+    w.family = family;
+    return w;
   }
+  const top = parents[0].name;
+  if (top === "http" || top === "stream") {
+    w.family = top;
+    w.main = true;
+  } else {
+    // A snippet's block (a main configuration's blocks other than http/stream hold only events, mail or
+    // misplaced blocks, whose bodies are none of these kinds).
+    const family = KIND_FAMILY.get(context);
+    if (family !== undefined) w.family = family;
+    else if (context === "custom" || context === "unknown") w.later = true;
+    else return null;
+  }
+  for (let j = 0; j < m - 1; j++) if (!readInside(parents[j].name)) return null;
+  const last = parents[m - 1].name;
+  if (last === "map") w.mode = Mode.Map;
+  else if (last === "geoip2") w.mode = Mode.Geoip2;
+  else if (!readInside(last)) return null;
+  return w;
+}
 
-  const states: BlockState[] = [];
-  /** The state of the block being walked, by its http/stream directive (null: a snippet's implied block). */
-  const byTop = new Map<Directive | null, BlockState>();
-  const stateFor = (family: Family, top: Directive | null): BlockState => {
-    let st = byTop.get(top);
-    if (!st) {
-      st = { family, known: builtins(family, version), defined: new Set(), used: new Map(), unsure: top === null };
-      byTop.set(top, st);
-      states.push(st);
-    }
-    return st;
-  };
+// ---------------------------------------------------------------------------------------------------------
+// Reading one statement.
 
-  let st: BlockState = stateFor("http", null);
-  let file: FileInstance = config.root;
+const arg = (d: Directive, i: number): string => d.argValue(i) ?? "";
 
-  const use = (d: Directive, i: number, names: readonly string[]): void => {
-    for (const name of names) {
-      const lc = name.toLowerCase();
-      if (!st.used.has(lc)) st.used.set(lc, { file, d, i });
-    }
-  };
-  const scan = (d: Directive, i: number, log = false): void => {
-    const text = arg(d, i);
-    if (!text.includes("$")) return;
-    const r = log ? logFormatNames(text) : scriptNames(text);
-    if (r.error !== undefined) report(file, d.args[i].range, "syntax", r.error);
-    if (r.names.length > 0) use(d, i, r.names);
-  };
-  const define = (range: () => Range, name: string): void => {
-    const lc = name.toLowerCase();
-    if (st.known.exact.get(lc) === false) {
-      report(file, range(), "duplicate", `the duplicate "${name}" variable`);
+/** What reading a statement gives, in reading order. `word`: the argument, -1 for the name. */
+interface Sink {
+  family: Family;
+  known: Builtins;
+  error(d: Directive, word: number, code: string, message: string): void;
+  /** A name the statement asks for, as written. */
+  use(d: Directive, word: number, name: string): void;
+  /** A name it defines; `plain`: no duplicate check (a directive the table does not know). */
+  define(d: Directive, word: number, name: string, plain?: boolean): void;
+}
+
+const isKnown = (known: Builtins, lc: string): boolean =>
+  known.exact.has(lc) || known.prefixes.some((p) => lc.startsWith(p));
+
+function scan(s: Sink, d: Directive, i: number, log = false): void {
+  const text = arg(d, i);
+  if (!text.includes("$")) return;
+  const r = log ? logFormatNames(text) : scriptNames(text);
+  if (r.error !== undefined) s.error(d, i, "syntax", r.error);
+  for (const name of r.names) s.use(d, i, name);
+}
+
+function defineDollar(s: Sink, d: Directive, i: number): void {
+  if (i >= d.argCount) return;
+  const v = arg(d, i);
+  if (!v.startsWith("$")) s.error(d, i, "invalid-name", `invalid variable name "${v}"`);
+  else if (v.length === 1) s.error(d, i, "invalid-name", 'invalid variable name "$"');
+  else s.define(d, i, v.slice(1));
+}
+
+function captures(s: Sink, d: Directive, i: number, pattern: string): void {
+  for (const name of namedCaptures(pattern)) s.define(d, i, name);
+}
+
+/** Statement `d` as nginx reads it in `mode`. */
+function read(d: Directive, mode: Mode, s: Sink): void {
+  if (mode === Mode.Map) {
+    // `key value;`: regex keys add their named captures, values are complex values.
+    const key = d.name;
+    if (key.startsWith("~")) captures(s, d, -1, key.replace(/^~\*?/, ""));
+    if (d.argCount >= 1 && key !== "include") scan(s, d, 0);
+    return;
+  }
+  if (mode === Mode.Geoip2) {
+    if (d.name.length > 1 && d.name.startsWith("$")) s.define(d, -1, d.name.slice(1));
+    return;
+  }
+  const name = d.name;
+  const argc = d.argCount;
+  switch (name) {
+    case "set":
+      defineDollar(s, d, 0);
+      if (argc >= 2) scan(s, d, 1);
+      return;
+    case "map":
+    case "split_clients":
+      if (argc >= 1) scan(s, d, 0);
+      defineDollar(s, d, 1);
+      return;
+    case "geo":
+      if (argc === 1) defineDollar(s, d, 0);
+      else if (argc >= 2) {
+        scan(s, d, 0);
+        defineDollar(s, d, 1);
+      }
+      return;
+    case "perl_set":
+    case "js_set":
+    case "lua_add_variable":
+      defineDollar(s, d, 0);
+      return;
+    case "js_var":
+    case "auth_request_set":
+      defineDollar(s, d, 0);
+      if (argc >= 2) scan(s, d, 1);
+      return;
+    case "set_by_lua":
+    case "set_by_lua_file":
+      defineDollar(s, d, 0);
+      for (let i = 2; i < argc; i++) scan(s, d, i);
+      return;
+    case "set_by_lua_block":
+      defineDollar(s, d, 0);
+      return;
+    case "memcached_pass":
+      // ngx_http_memcached_pass asks for $memcached_key, which only `set` defines.
+      s.use(d, -1, "memcached_key");
+      return;
+    case "rewrite":
+      if (argc >= 1) captures(s, d, 0, arg(d, 0));
+      if (argc >= 2) scan(s, d, 1);
+      return;
+    case "location": {
+      const a0 = arg(d, 0);
+      if (argc >= 2 && (a0 === "~" || a0 === "~*")) captures(s, d, 1, arg(d, 1));
+      else if (a0.startsWith("~")) captures(s, d, 0, a0.replace(/^~\*?/, ""));
       return;
     }
-    st.defined.add(lc);
-  };
-  const defineDollar = (d: Directive, i: number): void => {
-    if (i >= d.argCount) return;
-    const v = arg(d, i);
-    if (!v.startsWith("$")) report(file, d.args[i].range, "invalid-name", `invalid variable name "${v}"`);
-    else if (v.length === 1) report(file, d.args[i].range, "invalid-name", 'invalid variable name "$"');
-    else define(() => d.args[i].range, v.slice(1));
-  };
-  const captures = (d: Directive, i: number, pattern: string): void => {
-    for (const name of namedCaptures(pattern)) define(() => d.args[i].range, name);
-  };
-
-  const statement = (d: Directive, family: Family): void => {
-    const name = d.name;
-    const argc = d.argCount;
-    switch (name) {
-      case "set":
-        defineDollar(d, 0);
-        if (argc >= 2) scan(d, 1);
-        return;
-      case "map":
-      case "split_clients":
-        if (argc >= 1) scan(d, 0);
-        defineDollar(d, 1);
-        return;
-      case "geo":
-        if (argc === 1) defineDollar(d, 0);
-        else if (argc >= 2) {
-          scan(d, 0);
-          defineDollar(d, 1);
-        }
-        return;
-      case "perl_set":
-      case "js_set":
-      case "lua_add_variable":
-        defineDollar(d, 0);
-        return;
-      case "js_var":
-      case "auth_request_set":
-        defineDollar(d, 0);
-        if (argc >= 2) scan(d, 1);
-        return;
-      case "set_by_lua":
-      case "set_by_lua_file":
-        defineDollar(d, 0);
-        for (let i = 2; i < argc; i++) scan(d, i);
-        return;
-      case "set_by_lua_block":
-        defineDollar(d, 0);
-        return;
-      case "memcached_pass":
-        // ngx_http_memcached_pass asks for $memcached_key, which only `set` defines.
-        if (!st.used.has("memcached_key")) st.used.set("memcached_key", { file, d, i: -1 });
-        return;
-      case "rewrite":
-        if (argc >= 1) captures(d, 0, arg(d, 0));
-        if (argc >= 2) scan(d, 1);
-        return;
-      case "location": {
-        const a0 = arg(d, 0);
-        if (argc >= 2 && (a0 === "~" || a0 === "~*")) captures(d, 1, arg(d, 1));
-        else if (a0.startsWith("~")) captures(d, 0, a0.replace(/^~\*?/, ""));
-        return;
+    case "server_name":
+      for (let i = 0; i < argc; i++) {
+        const v = arg(d, i);
+        if (v.startsWith("~")) captures(s, d, i, v.slice(1));
       }
-      case "server_name":
-        for (let i = 0; i < argc; i++) {
-          const v = arg(d, i);
-          if (v.startsWith("~")) captures(d, i, v.slice(1));
-        }
-        return;
-      case "proxy_redirect":
-      case "proxy_cookie_domain":
-      case "proxy_cookie_path":
-        if (argc >= 1) {
-          const v = arg(d, 0);
-          if (v.startsWith("~")) captures(d, 0, v.replace(/^~\*?/, ""));
-          else if (v !== "default" && v !== "off") scan(d, 0);
-        }
-        if (argc >= 2) scan(d, 1);
-        return;
-      case "if":
-        ifCondition(d, scan, use, captures);
-        return;
-      case "log_format":
-        for (let i = 1; i < argc; i++) if (!(i === 1 && arg(d, 1).startsWith("escape="))) scan(d, i, true);
-        return;
-      case "access_log":
-        if (argc >= 1 && arg(d, 0) !== "off" && !arg(d, 0).startsWith("syslog:")) scan(d, 0);
-        for (let i = 2; i < argc; i++) if (arg(d, i).startsWith("if=")) scan(d, i);
-        return;
-      case "include":
-        if (partial.has(d)) st.unsure = true;
-        return;
-      case "charset":
-      case "source_charset": {
-        // ngx_http_set_charset_slot: `$` and the whole rest of the word is the name.
+      return;
+    case "proxy_redirect":
+    case "proxy_cookie_domain":
+    case "proxy_cookie_path":
+      if (argc >= 1) {
         const v = arg(d, 0);
-        if (family !== "http" || !v.startsWith("$")) return;
-        if (v.length === 1) report(file, d.args[0].range, "invalid-name", 'invalid variable name "$"');
-        else use(d, 0, [v.slice(1)]);
-        return;
+        if (v.startsWith("~")) captures(s, d, 0, v.replace(/^~\*?/, ""));
+        else if (v !== "default" && v !== "off") scan(s, d, 0);
       }
-      default:
-        break;
-    }
-    if (argc === 0) return;
-    const pick = pickFor(name, family);
-    if (pick === "define") {
-      // set-misc (NDK set_var): `set_xxx $dst [src…]` defines $dst; a module the table does not know
-      // (mruby_set $x …): a `$name` argument may define the name.
-      if (lookupDirective(name).length > 0) {
-        defineDollar(d, 0);
-        for (let i = 1; i < argc; i++) scan(d, i);
-      } else {
-        for (let i = 0; i < argc; i++) {
-          const v = arg(d, i);
-          if (/^\$\w+$/.test(v)) st.defined.add(v.slice(1).toLowerCase());
-        }
-      }
+      if (argc >= 2) scan(s, d, 1);
+      return;
+    case "if":
+      ifCondition(s, d);
+      return;
+    case "log_format":
+      for (let i = 1; i < argc; i++) if (!(i === 1 && arg(d, 1).startsWith("escape="))) scan(s, d, i, true);
+      return;
+    case "access_log":
+      if (argc >= 1 && arg(d, 0) !== "off" && !arg(d, 0).startsWith("syslog:")) scan(s, d, 0);
+      for (let i = 2; i < argc; i++) if (arg(d, i).startsWith("if=")) scan(s, d, i);
+      return;
+    case "charset":
+    case "source_charset": {
+      // ngx_http_set_charset_slot: `$` and the whole rest of the word is the name.
+      const v = arg(d, 0);
+      if (s.family !== "http" || !v.startsWith("$")) return;
+      if (v.length === 1) s.error(d, 0, "invalid-name", 'invalid variable name "$"');
+      else s.use(d, 0, v.slice(1));
       return;
     }
-    if (pick === null) return;
-    if (pick === "all") for (let i = 0; i < argc; i++) scan(d, i);
-    else if (pick === "last") scan(d, argc - 1);
-    else for (let i = pick.from; i <= Math.min(pick.to ?? argc - 1, argc - 1); i++) scan(d, i);
-  };
-
-  walk(config, {
-    enter(d, info) {
-      const ctx = info.context;
-      if (ctx.length === 0) {
-        // main level: only the http and stream blocks matter.
-        if (d.name === "http" || d.name === "stream") st = stateFor(d.name, d);
-        return d.name === "http" || d.name === "stream" || d.name === "include";
-      }
-      const family: Family | null = ctx[0] === "http" ? "http" : ctx[0] === "stream" ? "stream" : null;
-      if (family === null) return false;
-      // The block we are in: its directive, or a snippet's implied one.
-      const top = info.parents.length === ctx.length ? info.parents[0] : null;
-      if (byTop.get(top) !== st) st = stateFor(family, top);
-      file = info.file;
-      const parent = ctx[ctx.length - 1];
-      if (parent === "map") {
-        // `key value;`: regex keys add their named captures, values are complex values.
-        const key = d.name;
-        if (key.startsWith("~"))
-          for (const n of namedCaptures(key.replace(/^~\*?/, ""))) define(() => d.nameWord.range, n);
-        if (d.argCount >= 1 && key !== "include") scan(d, 0);
-        return key === "include";
-      }
-      if (parent === "geoip2") {
-        if (d.name.length > 1 && d.name.startsWith("$")) define(() => d.nameWord.range, d.name.slice(1));
-        return false;
-      }
-      if (!STATEMENT_BLOCKS.has(parent) && lookupDirective(parent).length > 0) return false;
-      statement(d, family);
-      if (d.block === undefined) return undefined;
-      return (
-        STATEMENT_BLOCKS.has(d.name) || d.name === "map" || d.name === "geoip2" || lookupDirective(d.name).length === 0
-      );
-    },
-  });
-
-  for (const s of states) {
-    if (s.unsure || model.config.root.context.length > 0) continue;
-    const known = s.known;
-    for (const [lc, u] of s.used) {
-      if (known.exact.has(lc) || s.defined.has(lc)) continue;
-      if (known.prefixes.some((p) => lc.startsWith(p))) continue;
-      // A name of another nginx version: say which (the message stays nginx's).
-      const row = table()[s.family].find((r) => (r.prefix ? lc.startsWith(r.name) : r.name === lc));
-      const other = row ? { since: row.since ?? null, removed: row.removed ?? null } : {};
-      report(u.file, rangeOf(u), "unknown", `unknown "${lc}" variable`, { name: lc, family: s.family, ...other });
-    }
+    default:
+      break;
   }
-  return findings;
+  if (argc === 0) return;
+  const pick = pickFor(name, s.family);
+  if (pick === "define") {
+    // set-misc (NDK set_var): `set_xxx $dst [src…]` defines $dst; a module the table does not know
+    // (mruby_set $x …): a `$name` argument may define the name.
+    if (lookupDirective(name).length > 0) {
+      defineDollar(s, d, 0);
+      for (let i = 1; i < argc; i++) scan(s, d, i);
+    } else {
+      for (let i = 0; i < argc; i++) {
+        const v = arg(d, i);
+        if (/^\$\w+$/.test(v)) s.define(d, i, v.slice(1), true);
+      }
+    }
+    return;
+  }
+  if (pick === null) return;
+  if (pick === "all") for (let i = 0; i < argc; i++) scan(s, d, i);
+  else if (pick === "last") scan(s, d, argc - 1);
+  else for (let i = pick.from; i <= Math.min(pick.to ?? argc - 1, argc - 1); i++) scan(s, d, i);
 }
 
 /**
  * `if (…)` as ngx_http_rewrite_if_condition reads it: `$var` alone (the whole word is the name), `$var = x`
  * / `!= x` (x compiled), `$var ~ regex` (its named captures defined), `-f x` and the like (x compiled).
  */
-function ifCondition(
-  d: Directive,
-  scan: (d: Directive, i: number) => void,
-  use: (d: Directive, i: number, names: readonly string[]) => void,
-  captures: (d: Directive, i: number, pattern: string) => void,
-): void {
+function ifCondition(s: Sink, d: Directive): void {
   const argc = d.argCount;
   if (argc === 0) return;
   // The words without the parentheses.
@@ -623,14 +592,276 @@ function ifCondition(
   if (words.length === 0) return;
   const first = words[0];
   if (first.text.length > 1 && first.text.startsWith("$")) {
-    use(d, first.i, [first.text.slice(1)]);
+    s.use(d, first.i, first.text.slice(1));
     if (words.length !== 3) return;
     const op = words[1].text;
     const last = words[2];
     // The parenthesis cut off holds no `$` and ends no name: the whole argument reads the same.
-    if (op === "=" || op === "!=") scan(d, last.i);
-    else if (op === "~" || op === "~*" || op === "!~" || op === "!~*") captures(d, last.i, last.text);
+    if (op === "=" || op === "!=") scan(s, d, last.i);
+    else if (op === "~" || op === "~*" || op === "!~" || op === "!~*") captures(s, d, last.i, last.text);
     return;
   }
-  if (/^!?-[fdex]$/.test(first.text) && words.length === 2) scan(d, words[1].i);
+  if (/^!?-[fdex]$/.test(first.text) && words.length === 2) scan(s, d, words[1].i);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The rule as a statement check (statement-checks.ts): what a statement gets wrong on its own is found when it
+// is read (and kept while its block is unchanged); `unknown "x" variable` needs every definition of the
+// http {} or stream {} block, so statements give facts — the names they define and the names they use that
+// the modules of this version do not have (most statements give none) — and `resolve` judges them.
+
+/** The kinds of the rule's facts (a number: `resolve` and `compact` read one field of every fact). */
+const enum K {
+  Top,
+  Def,
+  Use,
+  Unread,
+  Later,
+  Block,
+}
+
+/** A fact of the rule (CollectedFact.value). */
+type Fact =
+  /** An http {} or stream {} block of a main configuration starts: the facts after it are its own. */
+  | { k: K.Top; family: Family }
+  /** A name the statement defines (lowercase), that the modules do not. */
+  | { k: K.Def; name: string }
+  /** A name the statement uses (lowercase) that the modules do not define; `word` as in CheckSeed. */
+  | { k: K.Use; name: string; word: number }
+  /** An `include` whose files could not all be read: the names may be defined there. */
+  | { k: K.Unread }
+  /** A statement read only if the snippet's implied context is http/stream (see `where`). */
+  | { k: K.Later; mode: Mode }
+  | BlockFacts;
+
+/**
+ * The `def` and `use` facts of a kept block in one (`compact`): the names its own facts define, the compacted
+ * facts of the kept blocks in it by reference (compacting a block again after a keystroke in it costs one
+ * step per block inside, not one per name), and the first use of each name (uses are rare).
+ */
+interface BlockFacts {
+  k: K.Block;
+  defs: ReadonlySet<string>;
+  parts: readonly BlockFacts[];
+  uses: readonly Use[];
+}
+
+/** Whether the block's facts define `name` (a depth-first search: asked only for names used and not defined). */
+function blockDefines(b: BlockFacts, name: string): boolean {
+  if (b.defs.has(name)) return true;
+  for (const p of b.parts) if (blockDefines(p, name)) return true;
+  return false;
+}
+
+/** Every name the block's facts define, into `into`. */
+function addBlockDefs(b: BlockFacts, into: Set<string>): void {
+  for (const n of b.defs) into.add(n);
+  for (const p of b.parts) addBlockDefs(p, into);
+}
+
+/** Up to this many used names not defined outside blocks are searched for; more read every block's names once. */
+const SEARCHED_NAMES = 4;
+
+/** A first use inside a compacted block (its file is the block's: a kept block has no include). */
+interface Use {
+  name: string;
+  d: Directive;
+  word: number;
+}
+
+const seed = (d: Directive, word: number, code: string, message: string): CheckSeed => ({
+  ruleId: RULE_ID,
+  code,
+  severity: "error",
+  message,
+  d,
+  word,
+});
+
+/** The sink of a statement's own findings and its facts (`facts` null: not in a main configuration's block). */
+class StatementSink implements Sink {
+  family: Family = "http";
+  known: Builtins = builtins("http", null);
+  out: CheckSeed[] = [];
+  facts: Fact[] | null = null;
+  /** Where a finding goes: the file of the fact it comes from (resolve), else the statement's own. */
+  path: string | undefined = undefined;
+  error(d: Directive, word: number, code: string, message: string): void {
+    const s = seed(d, word, code, message);
+    if (this.path !== undefined) s.path = this.path;
+    this.out.push(s);
+  }
+  use(_d: Directive, word: number, name: string): void {
+    if (this.facts === null) return;
+    const lc = name.toLowerCase();
+    if (!isKnown(this.known, lc)) this.facts.push({ k: K.Use, name: lc, word });
+  }
+  define(d: Directive, word: number, name: string, plain = false): void {
+    const lc = name.toLowerCase();
+    if (!plain && this.known.exact.get(lc) === false) {
+      this.error(d, word, "duplicate", `the duplicate "${name}" variable`);
+      return;
+    }
+    if (this.facts !== null && !isKnown(this.known, lc)) this.facts.push({ k: K.Def, name: lc });
+  }
+}
+
+const sink = new StatementSink();
+/** The facts `statement` found for `pendingOf` (one array, reused), handed out by `collect` right after it. */
+const pending: Fact[] = [];
+let pendingOf: Directive | null = null;
+
+/** builtins() of the last family and version asked (every statement asks; the key string cost). */
+let lastKnown: { family: Family; version: string | null; known: Builtins } | null = null;
+function knownFor(family: Family, version: string | null): Builtins {
+  if (lastKnown === null || lastKnown.family !== family || lastKnown.version !== version)
+    lastKnown = { family, version, known: builtins(family, version) };
+  return lastKnown.known;
+}
+
+/** Reads `d` where `w` says: its own findings into `out`, its facts into `facts`. */
+function readStatement(d: Directive, w: Where, options: RuleOptions, out: CheckSeed[], facts: Fact[]): void {
+  if (w.later) {
+    facts.push({ k: K.Later, mode: w.mode });
+    return;
+  }
+  sink.family = w.family;
+  sink.known = knownFor(w.family, options.nginxVersion ?? null);
+  sink.out = out;
+  sink.facts = w.main ? facts : null;
+  sink.path = undefined;
+  read(d, w.mode, sink);
+}
+
+export const variableCheck: StatementCheck = {
+  ruleId: RULE_ID,
+  statement(d, context, parents, options, out) {
+    const w = where(context, parents);
+    pendingOf = d;
+    if (pending.length > 0) pending.length = 0;
+    if (w !== null) readStatement(d, w, options, out, pending);
+  },
+  collect(d, context, parents, options, facts) {
+    if (parents.length === 0 && context === "main" && (d.name === "http" || d.name === "stream")) {
+      facts.push({ k: K.Top, family: d.name } satisfies Fact);
+      return;
+    }
+    if (pendingOf === d) {
+      for (const f of pending) facts.push(f);
+    } else {
+      const w = where(context, parents);
+      if (w !== null) readStatement(d, w, options, [], facts as Fact[]);
+    }
+    pendingOf = null;
+    if (pending.length > 0) pending.length = 0;
+  },
+  include(_d, context, parents, complete, _options, facts) {
+    if (complete) return;
+    const w = where(context, parents);
+    if (w !== null && w.main && w.mode === Mode.Statement) facts.push({ k: K.Unread } satisfies Fact);
+  },
+  compact(facts) {
+    const out: BlockFact[] = [];
+    let defs = new Set<string>();
+    let parts: BlockFacts[] = [];
+    let uses = new Map<string, Use>();
+    let first: BlockFact | null = null;
+    let count = 0;
+    const flush = (): void => {
+      if (first === null) return;
+      if (count === 1 && parts.length === 1) out.push(first);
+      else {
+        const value: BlockFacts = { k: K.Block, defs, parts, uses: [...uses.values()] };
+        out.push({ value, d: first.d, within: first.within });
+      }
+      count = 0;
+      defs = new Set();
+      parts = [];
+      uses = new Map();
+      first = null;
+    };
+    for (const f of facts) {
+      const v = f.value as Fact;
+      if (v.k === K.Def) defs.add(v.name);
+      else if (v.k === K.Use) {
+        if (!uses.has(v.name)) uses.set(v.name, { name: v.name, d: f.d, word: v.word });
+      } else if (v.k === K.Block) {
+        parts.push(v);
+        for (const u of v.uses) if (!uses.has(u.name)) uses.set(u.name, u);
+      } else {
+        // A block starts, or a fact of another kind: the facts before and after it stay apart.
+        flush();
+        out.push(f);
+        continue;
+      }
+      first ??= f;
+      count++;
+    }
+    flush();
+    return out;
+  },
+  resolve(facts, options, out) {
+    const version = options.nginxVersion ?? null;
+    interface State {
+      family: Family;
+      defined: Set<string>;
+      blocks: BlockFacts[];
+      /** Lowercase name → its first use. */
+      used: Map<string, { d: Directive; word: number; path: string }>;
+      unsure: boolean;
+    }
+    const states: State[] = [];
+    // Facts before the first http/stream block are a snippet's: no name is called unknown there.
+    let st: State | null = null;
+    for (const f of facts) {
+      const v = f.value as Fact;
+      if (v.k === K.Top) {
+        states.push((st = { family: v.family, defined: new Set(), blocks: [], used: new Map(), unsure: false }));
+      } else if (v.k === K.Later) {
+        const family = f.within[0];
+        if (family !== "http" && family !== "stream") continue;
+        sink.family = family;
+        sink.known = knownFor(family, version);
+        sink.out = out;
+        sink.facts = null;
+        sink.path = f.path;
+        read(f.d, v.mode, sink);
+        sink.path = undefined;
+      } else if (st === null) continue;
+      else if (v.k === K.Def) st.defined.add(v.name);
+      else if (v.k === K.Use) {
+        if (!st.used.has(v.name)) st.used.set(v.name, { d: f.d, word: v.word, path: f.path });
+      } else if (v.k === K.Block) {
+        st.blocks.push(v);
+        for (const u of v.uses) if (!st.used.has(u.name)) st.used.set(u.name, { d: u.d, word: u.word, path: f.path });
+      } else st.unsure = true;
+    }
+    for (const s of states) {
+      if (s.unsure) continue;
+      // Each name searched in the compacted blocks, or, past a few names, every block's names in one set.
+      let left = 0;
+      for (const lc of s.used.keys()) if (!s.defined.has(lc)) left++;
+      if (left > SEARCHED_NAMES) for (const b of s.blocks) addBlockDefs(b, s.defined);
+      const defined = (lc: string): boolean =>
+        s.defined.has(lc) || (left <= SEARCHED_NAMES && s.blocks.some((b) => blockDefines(b, lc)));
+      for (const [lc, f] of s.used) {
+        if (defined(lc)) continue;
+        // A name of another nginx version: say which (the message stays nginx's).
+        const row = table()[s.family].find((r) => (r.prefix ? lc.startsWith(r.name) : r.name === lc));
+        const other = row ? { since: row.since ?? null, removed: row.removed ?? null } : {};
+        const u = seed(f.d, f.word, "unknown", `unknown "${lc}" variable`);
+        u.path = f.path;
+        u.data = { name: lc, family: s.family, ...other };
+        out.push(u);
+      }
+    }
+  },
+};
+
+/** The rule's findings alone (tests): the statement walk of rule `directive` with only its seeds kept. */
+export function variableFindings(model: ConfigModel, options: RuleOptions): Finding[] {
+  // Required here: directive-checks.ts reads this module's check through statement-checkers.ts.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { directiveFindings } = require("./directive-checks") as typeof import("./directive-checks");
+  return directiveFindings(model.config, options).filter((f) => f.ruleId === RULE_ID);
 }
