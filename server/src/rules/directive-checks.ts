@@ -116,7 +116,7 @@ interface Seed {
   /** A finding of another rule's statement check (statement-checks.ts). */
   check?: CheckSeed;
   /** A fact for check number `of` (STATEMENT_CHECKS), not a finding. */
-  fact?: { of: number; value: unknown; within: readonly string[]; placed?: CollectedFact };
+  fact?: { of: number; value: unknown; outermost: string | null; placed?: CollectedFact };
 }
 
 /**
@@ -124,6 +124,9 @@ interface Seed {
  * again at every level of blocks around them (the block around compacts them with the rest).
  */
 const COMPACT_FROM = 2;
+
+/** Blocks nested deeper than this are walked again on every analysis (their ancestors' answers hold them). */
+const MAX_KEPT_DEPTH = 64;
 
 /** A kept block's seeds with the facts of each check that compacts its facts (`compact`) compacted. */
 function compacted(kept: Seed[]): Seed[] {
@@ -136,12 +139,13 @@ function compacted(kept: Seed[]): Seed[] {
     if (count < COMPACT_FROM) continue;
     const facts: BlockFact[] = [];
     for (const s of out)
-      if (s.fact !== undefined && s.fact.of === i) facts.push({ value: s.fact.value, d: s.d, within: s.fact.within });
+      if (s.fact !== undefined && s.fact.of === i)
+        facts.push({ value: s.fact.value, d: s.d, outermost: s.fact.outermost });
     const fewer = compact(facts);
     if (fewer.length >= facts.length) continue;
     // Each check's facts go to its own list: their order among other seeds does not matter.
     out = out.filter((s) => s.fact === undefined || s.fact.of !== i);
-    for (const f of fewer) out.push({ d: f.d, code: "", fact: { of: i, value: f.value, within: f.within } });
+    for (const f of fewer) out.push({ d: f.d, code: "", fact: { of: i, value: f.value, outermost: f.outermost } });
   }
   return out;
 }
@@ -205,14 +209,12 @@ export function directiveCheck(
   const out: CheckSeed[] = [];
   const facts: CollectedFact[][] = STATEMENT_CHECKS.map(() => []);
   const factsOut: unknown[] = [];
-  let within: readonly string[] = [];
-  let withinOf: Directive | null | undefined = undefined;
   const place = (s: Seed, path: string): void => {
     if (s.fact !== undefined) {
       // The same object on every analysis while the seed is kept (nothing to make per fact and keystroke).
       const f = s.fact;
       if (f.placed === undefined || f.placed.path !== path)
-        f.placed = { value: f.value, d: s.d, path, within: f.within };
+        f.placed = { value: f.value, d: s.d, path, outermost: f.outermost };
       facts[f.of].push(f.placed);
       return;
     }
@@ -293,8 +295,8 @@ export function directiveCheck(
       c.include(d, context, info.parents, !incomplete.has(d), options, factsOut);
       if (factsOut.length === 0) continue;
       // Placed, not kept with a block's seeds: a block with an include inside is not kept.
-      const within = info.context.slice();
-      for (const value of factsOut) facts[i].push({ value, d, path: info.file.path, within });
+      const outermost = info.context.length > 0 ? info.context[0] : null;
+      for (const value of factsOut) facts[i].push({ value, d, path: info.file.path, outermost });
       factsOut.length = 0;
     }
   };
@@ -337,14 +339,9 @@ export function directiveCheck(
           if (c.collect === undefined) continue;
           c.collect(d, context, info.parents, options, factsOut);
           if (factsOut.length === 0) continue;
-          // One copy per block level, not per fact.
-          const innermost = info.parents.length > 0 ? info.parents[info.parents.length - 1] : null;
-          if (withinOf !== innermost || within.length !== info.context.length) {
-            within = info.context.slice();
-            withinOf = innermost;
-          }
+          const outermost = info.context.length > 0 ? info.context[0] : null;
           for (const value of factsOut) {
-            const seed: Seed = { d, code: "", fact: { of: i, value, within } };
+            const seed: Seed = { d, code: "", fact: { of: i, value, outermost } };
             seeds.push(seed);
             factSeeds++;
             place(seed, path);
@@ -365,6 +362,9 @@ export function directiveCheck(
       const block = open.pop()!;
       for (const c of STATEMENT_CHECKS) c.block?.(d, body, block.statements, info.parents, options, out);
       if (out.length > 0) addChecks(info.file.path);
+      // Past MAX_KEPT_DEPTH a block is not kept (its ancestors are): each kept block holds the seeds of its whole
+      // subtree, and on 100,000 nested blocks with a seed each that is O(depth²) (it ran out of memory).
+      if (block.keep && open.length >= MAX_KEPT_DEPTH) return;
       if (block.keep)
         subtreeSeeds.set(d, {
           context: block.context,

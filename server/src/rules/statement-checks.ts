@@ -47,15 +47,19 @@ export interface CollectedFact {
   value: unknown;
   d: Directive;
   path: string;
-  /** The enclosing blocks' names when it was read, outermost first (a copy: kept with the fact). */
-  within: readonly string[];
+  /**
+   * The name of the outermost block it was read in (`http`, `stream`, or the first of a snippet's implied
+   * blocks); null at the main level. Only the outermost: a copy of every enclosing name per fact was
+   * O(depth²) on 100,000 nested blocks.
+   */
+  outermost: string | null;
 }
 
-/** A fact as `compact` sees it: its value, the statement it was read from, `within` as CollectedFact's. */
+/** A fact as `compact` sees it: its value, the statement it was read from, `outermost` as CollectedFact's. */
 export interface BlockFact {
   value: unknown;
   d: Directive;
-  within: readonly string[];
+  outermost: string | null;
 }
 
 export interface StatementCheck {

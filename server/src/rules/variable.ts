@@ -362,7 +362,7 @@ const enum Mode {
  * Where statement `d` is read, from its block kind and the enclosing blocks: its family and mode, whether it
  * is in an http {} or stream {} block of a main configuration (`main`: only there is a name called unknown),
  * and `later`: a `map`/unknown block's body at the top of a snippet read alone, where only the snippet's
- * implied context (not visible to a statement check: WalkInfo.context, a fact's `within`) says whether it is
+ * implied context (not visible to a statement check: WalkInfo.context, a fact's `outermost`) says whether it is
  * read at all (a sites-enabled file's `map {}` is; `rtmp { … }` in a main file is not), judged in `resolve`.
  */
 interface Where {
@@ -772,7 +772,7 @@ export const variableCheck: StatementCheck = {
       if (count === 1 && parts.length === 1) out.push(first);
       else {
         const value: BlockFacts = { k: K.Block, defs, parts, uses: [...uses.values()] };
-        out.push({ value, d: first.d, within: first.within });
+        out.push({ value, d: first.d, outermost: first.outermost });
       }
       count = 0;
       defs = new Set();
@@ -818,7 +818,7 @@ export const variableCheck: StatementCheck = {
       if (v.k === K.Top) {
         states.push((st = { family: v.family, defined: new Set(), blocks: [], used: new Map(), unsure: false }));
       } else if (v.k === K.Later) {
-        const family = f.within[0];
+        const family = f.outermost;
         if (family !== "http" && family !== "stream") continue;
         sink.family = family;
         sink.known = knownFor(family, version);
