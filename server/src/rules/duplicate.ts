@@ -295,6 +295,7 @@ export const duplicateCheck: StatementCheck = {
       blockDuplicates(statements, body, judgesFor(options.nginxVersion), out);
     if (body === "server" || body === "location") locations(statements, out);
     if (body === "http" || body === "server" || body === "location") typesExtensions(statements, out);
+    if (body === "http" || body === "stream") logFormats(statements, body === "http", out);
     if (d === null || body !== "custom") return;
     if (d.name !== "map" && d.name !== "geo" && d.name !== "split_clients" && d.name !== "types") return;
     switch (customBlocks.get(d)) {
@@ -596,6 +597,25 @@ function listens(servers: readonly ServerFacts[], out: CheckSeed[]): void {
   }
 }
 
+/**
+ * `log_format` names are unique per http (or stream) block, and http's `combined` is predefined
+ * (ngx_http_log_set_format / ngx_stream_log_set_format: `duplicate "log_format" name "X"`).
+ */
+function logFormats(statements: readonly BlockStatement[], http: boolean, out: CheckSeed[]): void {
+  let seen: Map<string, BlockStatement> | null = null;
+  for (const site of statements) {
+    const d = site.d;
+    if (d.name !== "log_format" || d.argCount < 2) continue;
+    const name = d.argValue(0)!;
+    seen ??= new Map();
+    const first = seen.get(name);
+    if (first) out.push(seed(site, first, "log-format", `duplicate "log_format" name "${name}"`, 0));
+    else if (http && name === "combined")
+      out.push(seed(site, null, "log-format", `duplicate "log_format" name "${name}"`, 0));
+    else seen.set(name, site);
+  }
+}
+
 /** The same key twice in a map (ngx_http_map, ngx_hash_add_key → NGX_BUSY) and `default` twice. */
 function mapKeys(statements: readonly BlockStatement[], out: CheckSeed[]): void {
   const seen = new Map<string, BlockStatement>();
@@ -616,7 +636,22 @@ function mapKeys(statements: readonly BlockStatement[], out: CheckSeed[]): void 
     if (d.name === "include" || d.name === "volatile") continue;
     let key = d.name;
     if (key.startsWith("~")) continue;
-    if (hostnames && (key.includes("*") || key.startsWith("."))) continue;
+    if (hostnames && (key.includes("*") || key.startsWith("."))) {
+      // ngx_hash_add_key with NGX_HASH_WILDCARD_KEY: `.example.com` is `*.example.com` and `example.com`
+      // at once, so it conflicts with either; nginx names the word as written.
+      const lower = key.toLowerCase();
+      const names = lower.startsWith("*.")
+        ? [`*${lower.slice(1)}`]
+        : lower.startsWith(".")
+          ? [`*${lower}`, lower.slice(1)]
+          : lower.endsWith(".*")
+            ? [lower]
+            : [];
+      const clash = names.map((n) => seen.get(n)).find((x) => x !== undefined);
+      if (clash) out.push(seed(site, clash, "map-key", `conflicting parameter "${d.name}"`));
+      else for (const n of names) seen.set(n, site);
+      continue;
+    }
     if (key.startsWith("\\")) key = key.slice(1);
     // ngx_hash_add_key lowercases the keys of a map (and the message shows the lowercased key).
     key = key.toLowerCase();

@@ -321,7 +321,22 @@ const FAMILY_OF_CONTEXT: Partial<Record<ParseContextKind, ModuleType>> = {
 /** The rule, as a check of each statement (statement-checks.ts: kept per unchanged block). */
 export const valueCheck: StatementCheck = {
   ruleId: "value",
-  statement(d, context, _parents, options, out) {
+  statement(d, context, parents, options, out) {
+    if (context === "custom") {
+      // A line of a `map` body (ngx_http_map / ngx_stream_map): a key and a value, or `hostnames` / `volatile`.
+      const parent = parents.length > 0 ? parents[parents.length - 1] : null;
+      if (parent === null || parent.name !== "map" || d.block) return;
+      const keyword = d.argCount === 0 && (d.name === "hostnames" || d.name === "volatile");
+      if (!keyword && d.argCount !== 1)
+        out.push({
+          ruleId: "value",
+          code: "map-parameters",
+          severity: "error",
+          message: "invalid number of the map parameters",
+          d,
+        });
+      return;
+    }
     const family = FAMILY_OF_CONTEXT[context];
     if (family === undefined || (d.block && d.name !== "if")) return;
     for (const p of valueProblems(d, family, options.nginxVersion))
