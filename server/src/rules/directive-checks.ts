@@ -383,7 +383,7 @@ export function directiveCheck(
     for (const c of STATEMENT_CHECKS) c.block?.(null, stack[0], topStatements, [], options, out);
     if (out.length > 0) addChecks(config.root.path);
     for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
-      STATEMENT_CHECKS[i].resolve?.(facts[i], options, out);
+      STATEMENT_CHECKS[i].resolve?.(facts[i], options, out, config);
       if (out.length > 0) addChecks(config.root.path);
     }
   };

@@ -3,6 +3,7 @@
 import { duplicateCheck } from "./duplicate";
 import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
+import { sideEffectsCheck } from "./side-effects";
 import type { StatementCheck } from "./statement-checks";
 import { valueCheck } from "./value";
 import { variableCheck } from "./variable";
@@ -13,4 +14,5 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   duplicateCheck,
   locationCheck,
   variableCheck,
+  sideEffectsCheck,
 ];

@@ -12,6 +12,7 @@
 
 import type { Directive } from "../parse/ast";
 import type { ContextKind } from "../parse/directives";
+import type { Configuration } from "../workspace/configuration";
 import type { RuleOptions, Severity } from "./types";
 
 /** A word of a statement: an argument's index, -1 for its name, or BLOCK_END. */
@@ -120,9 +121,11 @@ export interface StatementCheck {
   compact?(facts: readonly BlockFact[]): BlockFact[];
   /**
    * After the walk: the findings that follow from every fact `collect` gave, in reading order (a file
-   * included twice gives its facts twice). Set each seed's `path` (the fact's).
+   * included twice gives its facts twice). Set each seed's `path` (the fact's). `config`: what the walk read
+   * (its path mappings, conf prefix), for a judgement that looks outside the configuration's text (rule
+   * `file`: whether a folder exists); nothing of it may be kept with a fact.
    */
-  resolve?(facts: readonly CollectedFact[], options: RuleOptions, out: CheckSeed[]): void;
+  resolve?(facts: readonly CollectedFact[], options: RuleOptions, out: CheckSeed[], config: Configuration): void;
 }
 
 /**
