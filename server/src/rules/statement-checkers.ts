@@ -1,6 +1,7 @@
 // The statement checks of the rules (statement-checks.ts), in the order their findings are made. The walk
 // of rule `directive` runs them and keeps their answers per unchanged block.
 import { duplicateCheck } from "./duplicate";
+import { fileCheck } from "./file";
 import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
 import { sideEffectsCheck } from "./side-effects";
@@ -15,4 +16,5 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   locationCheck,
   variableCheck,
   sideEffectsCheck,
+  fileCheck,
 ];
