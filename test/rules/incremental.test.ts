@@ -54,6 +54,9 @@ const SNIPPETS = [
   "\nupstream backend { server zz.example.com:8080; }\n",
   "\nserver { server_name zz; }\n",
   "\nlisten zz.example.com:8081;\n",
+  // Rule file keeps per block the log and temp-folder names (compacted per name) and looks at them after the walk.
+  "\naccess_log /etc/nginx/zz/a.log;\n",
+  "\nproxy_temp_path /etc/nginx/zz;\n",
 ];
 
 /** The names whose sites the rules ask the model for on a keystroke (ConfigModel.sitesOf, sitesWhere). */
