@@ -127,22 +127,29 @@ const COMPACT_FROM = 2;
 
 /** A kept block's seeds with the facts of each check that compacts its facts (`compact`) compacted. */
 function compacted(kept: Seed[]): Seed[] {
-  let out = kept;
-  for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
-    const compact = STATEMENT_CHECKS[i].compact;
-    if (compact === undefined) continue;
-    let count = 0;
-    for (const s of out) if (s.fact !== undefined && s.fact.of === i) count++;
-    if (count < COMPACT_FROM) continue;
-    const facts: BlockFact[] = [];
-    for (const s of out)
-      if (s.fact !== undefined && s.fact.of === i) facts.push({ value: s.fact.value, d: s.d, within: s.fact.within });
-    const fewer = compact(facts);
-    if (fewer.length >= facts.length) continue;
-    // Each check's facts go to its own list: their order among other seeds does not matter.
-    out = out.filter((s) => s.fact === undefined || s.fact.of !== i);
-    for (const f of fewer) out.push({ d: f.d, code: "", fact: { of: i, value: f.value, within: f.within } });
+  // Two passes over the seeds whatever the number of checks (they hold the whole subtree's findings).
+  let byCheck: BlockFact[][] | undefined;
+  for (const s of kept) {
+    if (s.fact === undefined || STATEMENT_CHECKS[s.fact.of].compact === undefined) continue;
+    (byCheck ??= STATEMENT_CHECKS.map(() => []))[s.fact.of].push({
+      value: s.fact.value,
+      d: s.d,
+      within: s.fact.within,
+    });
   }
+  if (byCheck === undefined) return kept;
+  const fewerOf = new Map<number, BlockFact[]>();
+  for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+    const facts = byCheck[i];
+    if (facts.length < COMPACT_FROM) continue;
+    const fewer = STATEMENT_CHECKS[i].compact!(facts);
+    if (fewer.length < facts.length) fewerOf.set(i, fewer);
+  }
+  if (fewerOf.size === 0) return kept;
+  // Each check's facts go to its own list: their order among other seeds does not matter.
+  const out = kept.filter((s) => s.fact === undefined || !fewerOf.has(s.fact.of));
+  for (const [i, fewer] of fewerOf)
+    for (const f of fewer) out.push({ d: f.d, code: "", fact: { of: i, value: f.value, within: f.within } });
   return out;
 }
 
@@ -365,17 +372,21 @@ export function directiveCheck(
       const block = open.pop()!;
       for (const c of STATEMENT_CHECKS) c.block?.(d, body, block.statements, info.parents, options, out);
       if (out.length > 0) addChecks(info.file.path);
-      if (block.keep)
-        subtreeSeeds.set(d, {
-          context: block.context,
-          options: checkedWith,
-          parents: block.parents,
-          seeds:
-            factSeeds - block.factsStart < COMPACT_FROM
-              ? seeds.slice(block.start)
-              : compacted(seeds.slice(block.start)),
-        });
-      else if (open.length > 0) open[open.length - 1].keep = false;
+      if (block.keep) {
+        const own = seeds.slice(block.start);
+        const kept = factSeeds - block.factsStart < COMPACT_FROM ? own : compacted(own);
+        subtreeSeeds.set(d, { context: block.context, options: checkedWith, parents: block.parents, seeds: kept });
+        if (kept.length < own.length) {
+          // The blocks around compact what this one kept, not its facts again: nested blocks that each give a
+          // fact (a log per level of 10,000 nested locations) were compacted once per level around them.
+          seeds.length = block.start;
+          factSeeds = block.factsStart;
+          for (const seed of kept) {
+            seeds.push(seed);
+            if (seed.fact !== undefined) factSeeds++;
+          }
+        }
+      } else if (open.length > 0) open[open.length - 1].keep = false;
     },
   };
   // The main level's block checks, once the walk is done.
