@@ -10,7 +10,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
-import type { Finding } from "../../server/src/rules";
+import { runChecks, type Finding } from "../../server/src/rules";
+import { forgetStatementShapes } from "../../server/src/rules/directive-checks";
+import { loadConfiguration } from "../../server/src/workspace/configuration";
+import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/workspace/files";
 import { selfSignedPair } from "../support/certs";
 import { haveLuaModule, LUA_MODULES, nginxTestFile, oracleVersions } from "../support/nginx";
 import { freePorts } from "../support/nginx-run";
@@ -548,6 +551,63 @@ describe("rule file: where a path is looked for (the product alone: nginx would 
         ["error missing 5", "error missing 6"],
       );
       assert.match(found[0].message, /^cannot load certificate "\/srv\/certs\/site\.pem": BIO_new_file\(\) failed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("rule file: logs and folders, on every analysis", function () {
+  // Logs, the pid file and temp folders are read per statement and kept per unchanged block, one fact per name
+  // and block (statement-checks.ts `compact`); whether their folder exists is looked at on every analysis:
+  // the file system changes without an edit of the configuration.
+  it("every statement naming a missing folder, again on a kept tree; none once the folder is made", function () {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-file-kept-")));
+    try {
+      const locations = (n: number, prefix: string): string =>
+        Array.from(
+          { length: n },
+          (_, i) => `location /${prefix}${i} {\nerror_log /srv/ws/logs/e.log;\naccess_log /srv/ws/logs/a.log;\n}`,
+        ).join("\n");
+      const conf = path.join(dir, "nginx.conf");
+      const text =
+        `events {}\nhttp {\nproxy_temp_path /srv/ws/tmp/proxy;\nserver {\nlisten 127.0.0.1:8080;\n${locations(5, "a")}\n}\n` +
+        `server {\nlisten 127.0.0.1:8081;\n${locations(5, "b")}\nproxy_temp_path /srv/ws/tmp/proxy;\n}\n}\n`;
+      const source = new OverlayFileSource(new NodeFileSource());
+      source.setOverlay(conf, text);
+      const mappings = [{ from: "/srv/ws", to: dir }];
+      const analyse = (cache: ParseCache): Finding[] =>
+        runChecks(loadConfiguration(conf, { source, cache, mappings }), { strict: false, source }).filter(
+          (f) => f.ruleId === "file",
+        );
+      const cache = new ParseCache();
+      const first = analyse(cache);
+      assert.deepEqual(
+        first.map((f) => `${f.code} ${f.range.start.line + 1} ${f.data?.directive}`),
+        [
+          "missing 3 proxy_temp_path",
+          ...[0, 1, 2, 3, 4].flatMap((i) => [`missing ${7 + 4 * i} error_log`, `missing ${8 + 4 * i} access_log`]),
+          ...[0, 1, 2, 3, 4].flatMap((i) => [`missing ${30 + 4 * i} error_log`, `missing ${31 + 4 * i} access_log`]),
+          "missing 49 proxy_temp_path",
+        ],
+      );
+      assert.deepStrictEqual(analyse(cache), first);
+      fs.mkdirSync(path.join(dir, "logs"));
+      assert.deepEqual(
+        analyse(cache).map((f) => `${f.code} ${f.range.start.line + 1}`),
+        ["missing 3", "missing 49"],
+      );
+      fs.rmdirSync(path.join(dir, "logs"));
+      // An edit in one location: its block is read again, the others' facts are kept.
+      const before = source.load(conf)!.version;
+      const at = text.indexOf("/srv/ws/logs/e.log");
+      const change = { start: at, end: at + "/srv/ws/logs/e.log".length, text: "/srv/ws/other/e.log" };
+      source.setOverlay(conf, text.slice(0, change.start) + change.text + text.slice(change.end));
+      cache.update(conf, source.load(conf)!, [change], before);
+      const kept = analyse(cache);
+      forgetStatementShapes();
+      assert.deepStrictEqual(kept, analyse(new ParseCache()));
+      assert.equal(kept.length, first.length);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

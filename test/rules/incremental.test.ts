@@ -47,6 +47,16 @@ const SNIPPETS = [
   "\nset $zz_var 1;\n",
   "\nlocation ~ ^/(?<zz_var>.*)$ { return 200 $zz_var$uri; }\n",
   "\ninclude /nonexistent/zz.conf;\n",
+  // Rule side-effects keeps per block the passes to one implicit upstream (compacted), the upstream names, the
+  // listens and the server heads, and judges them after the walk: a pass to a name an upstream of another
+  // block has (`backend`, above) or not, an upstream of that name, a server without listen, a listen by name.
+  "\nproxy_pass http://zz.example.com/x;\n",
+  "\nupstream backend { server zz.example.com:8080; }\n",
+  "\nserver { server_name zz; }\n",
+  "\nlisten zz.example.com:8081;\n",
+  // Rule file keeps per block the log and temp-folder names (compacted per name) and looks at them after the walk.
+  "\naccess_log /etc/nginx/zz/a.log;\n",
+  "\nproxy_temp_path /etc/nginx/zz;\n",
 ];
 
 /** The names whose sites the rules ask the model for on a keystroke (ConfigModel.sitesOf, sitesWhere). */

@@ -12,7 +12,10 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
-import type { Finding } from "../../server/src/rules";
+import { runChecks, type Finding } from "../../server/src/rules";
+import { forgetStatementShapes } from "../../server/src/rules/directive-checks";
+import { loadConfiguration } from "../../server/src/workspace/configuration";
+import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/workspace/files";
 import { nginxTestFile, oracleVersions } from "../support/nginx";
 import { freePorts } from "../support/nginx-run";
 import { nginxBinary } from "../support/shared";
@@ -247,6 +250,51 @@ describe("rule side-effects: listen sockets nginx -t binds, against the real ngi
       assert.equal(socks.length, 1);
       assert.match(socks[0].message, /0\.0\.0\.0:80 \(a server without listen/);
       assert.match(socks[0].message, /CAP_NET_BIND_SERVICE/);
+    });
+  });
+});
+
+describe("rule side-effects: what a keystroke's analysis keeps", function () {
+  // The facts of an unchanged block are kept, a block's passes to one implicit upstream compacted into one
+  // (statement-checks.ts `compact`): the analyses after the first read those. They must say what the first
+  // said, and after an edit what a fresh analysis says.
+  it("passes compacted per kept block: counted, related and placed as when every pass is read", function () {
+    inDir((dir) => {
+      const conf = path.join(dir, "nginx.conf");
+      const locations = (n: number, prefix: string, host: string): string =>
+        Array.from({ length: n }, (_, i) => `location /${prefix}${i} {\nproxy_pass http://${host}/x${i};\n}`).join(
+          "\n",
+        );
+      const text = H(
+        `upstream up {\nserver 127.0.0.1:1;\n}\nserver {\nlisten 8080;\n${locations(14, "a", "a.example.com:8080")}\n` +
+          `${locations(3, "u", "up")}\n${locations(2, "b", "B.example.com")}\n}\n` +
+          `server {\nserver_name two;\n${locations(14, "c", "A.example.com:8080")}\n}`,
+      );
+      const source = new OverlayFileSource(new NodeFileSource());
+      source.setOverlay(conf, text);
+      const analyse = (cache: ParseCache): Finding[] =>
+        runChecks(loadConfiguration(conf, { source, cache }), { strict: false, source }).filter(
+          (f) => f.ruleId === "side-effects",
+        );
+      const cache = new ParseCache();
+      const first = analyse(cache);
+      const a = first.find((f) => f.data?.host === "a.example.com");
+      assert.ok(a, JSON.stringify(first));
+      assert.equal(a.data?.directives, 28);
+      assert.equal(a.related?.length, 10);
+      assert.match(a.message, /\(28 directives pass to it; this is the first\)/);
+      assert.ok(!first.some((f) => f.data?.host === "up"));
+      assert.deepStrictEqual(analyse(cache), first);
+      assert.deepStrictEqual(analyse(cache), first);
+      // An edit in the first location: its block is read again, the others' compacted facts are kept.
+      const before = source.load(conf)!.version;
+      const at = text.indexOf("/x0;");
+      const change = { start: at, end: at + 3, text: "/y0" };
+      source.setOverlay(conf, text.slice(0, change.start) + change.text + text.slice(change.end));
+      cache.update(conf, source.load(conf)!, [change], before);
+      const kept = analyse(cache);
+      forgetStatementShapes();
+      assert.deepStrictEqual(kept, analyse(new ParseCache()));
     });
   });
 });

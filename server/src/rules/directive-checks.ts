@@ -116,7 +116,7 @@ interface Seed {
   /** A finding of another rule's statement check (statement-checks.ts). */
   check?: CheckSeed;
   /** A fact for check number `of` (STATEMENT_CHECKS), not a finding. */
-  fact?: { of: number; value: unknown; outermost: string | null; placed?: CollectedFact };
+  fact?: { of: number; value: unknown; outermost: string | null; within?: readonly string[]; placed?: CollectedFact };
 }
 
 /**
@@ -130,23 +130,31 @@ const MAX_KEPT_DEPTH = 64;
 
 /** A kept block's seeds with the facts of each check that compacts its facts (`compact`) compacted. */
 function compacted(kept: Seed[]): Seed[] {
-  let out = kept;
-  for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
-    const compact = STATEMENT_CHECKS[i].compact;
-    if (compact === undefined) continue;
-    let count = 0;
-    for (const s of out) if (s.fact !== undefined && s.fact.of === i) count++;
-    if (count < COMPACT_FROM) continue;
-    const facts: BlockFact[] = [];
-    for (const s of out)
-      if (s.fact !== undefined && s.fact.of === i)
-        facts.push({ value: s.fact.value, d: s.d, outermost: s.fact.outermost });
-    const fewer = compact(facts);
-    if (fewer.length >= facts.length) continue;
-    // Each check's facts go to its own list: their order among other seeds does not matter.
-    out = out.filter((s) => s.fact === undefined || s.fact.of !== i);
-    for (const f of fewer) out.push({ d: f.d, code: "", fact: { of: i, value: f.value, outermost: f.outermost } });
+  // Two passes over the seeds whatever the number of checks (they hold the whole subtree's findings).
+  let byCheck: BlockFact[][] | undefined;
+  for (const s of kept) {
+    if (s.fact === undefined || STATEMENT_CHECKS[s.fact.of].compact === undefined) continue;
+    (byCheck ??= STATEMENT_CHECKS.map(() => []))[s.fact.of].push({
+      value: s.fact.value,
+      d: s.d,
+      outermost: s.fact.outermost,
+      within: s.fact.within,
+    });
   }
+  if (byCheck === undefined) return kept;
+  const fewerOf = new Map<number, BlockFact[]>();
+  for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+    const facts = byCheck[i];
+    if (facts.length < COMPACT_FROM) continue;
+    const fewer = STATEMENT_CHECKS[i].compact!(facts);
+    if (fewer.length < facts.length) fewerOf.set(i, fewer);
+  }
+  if (fewerOf.size === 0) return kept;
+  // Each check's facts go to its own list: their order among other seeds does not matter.
+  const out = kept.filter((s) => s.fact === undefined || !fewerOf.has(s.fact.of));
+  for (const [i, fewer] of fewerOf)
+    for (const f of fewer)
+      out.push({ d: f.d, code: "", fact: { of: i, value: f.value, outermost: f.outermost, within: f.within } });
   return out;
 }
 
@@ -214,7 +222,7 @@ export function directiveCheck(
       // The same object on every analysis while the seed is kept (nothing to make per fact and keystroke).
       const f = s.fact;
       if (f.placed === undefined || f.placed.path !== path)
-        f.placed = { value: f.value, d: s.d, path, outermost: f.outermost };
+        f.placed = { value: f.value, d: s.d, path, outermost: f.outermost, within: f.within };
       facts[f.of].push(f.placed);
       return;
     }
@@ -296,7 +304,8 @@ export function directiveCheck(
       if (factsOut.length === 0) continue;
       // Placed, not kept with a block's seeds: a block with an include inside is not kept.
       const outermost = info.context.length > 0 ? info.context[0] : null;
-      for (const value of factsOut) facts[i].push({ value, d, path: info.file.path, outermost });
+      const within = c.wantsWithin ? info.context.slice() : undefined;
+      for (const value of factsOut) facts[i].push({ value, d, path: info.file.path, outermost, within });
       factsOut.length = 0;
     }
   };
@@ -340,8 +349,9 @@ export function directiveCheck(
           c.collect(d, context, info.parents, options, factsOut);
           if (factsOut.length === 0) continue;
           const outermost = info.context.length > 0 ? info.context[0] : null;
+          const within = c.wantsWithin ? info.context.slice() : undefined;
           for (const value of factsOut) {
-            const seed: Seed = { d, code: "", fact: { of: i, value, outermost } };
+            const seed: Seed = { d, code: "", fact: { of: i, value, outermost, within } };
             seeds.push(seed);
             factSeeds++;
             place(seed, path);
@@ -365,17 +375,21 @@ export function directiveCheck(
       // Past MAX_KEPT_DEPTH a block is not kept (its ancestors are): each kept block holds the seeds of its whole
       // subtree, and on 100,000 nested blocks with a seed each that is O(depth²) (it ran out of memory).
       if (block.keep && open.length >= MAX_KEPT_DEPTH) return;
-      if (block.keep)
-        subtreeSeeds.set(d, {
-          context: block.context,
-          options: checkedWith,
-          parents: block.parents,
-          seeds:
-            factSeeds - block.factsStart < COMPACT_FROM
-              ? seeds.slice(block.start)
-              : compacted(seeds.slice(block.start)),
-        });
-      else if (open.length > 0) open[open.length - 1].keep = false;
+      if (block.keep) {
+        const own = seeds.slice(block.start);
+        const kept = factSeeds - block.factsStart < COMPACT_FROM ? own : compacted(own);
+        subtreeSeeds.set(d, { context: block.context, options: checkedWith, parents: block.parents, seeds: kept });
+        if (kept.length < own.length) {
+          // The blocks around compact what this one kept, not its facts again: nested blocks that each give a
+          // fact (a log per level of 10,000 nested locations) were compacted once per level around them.
+          seeds.length = block.start;
+          factSeeds = block.factsStart;
+          for (const seed of kept) {
+            seeds.push(seed);
+            if (seed.fact !== undefined) factSeeds++;
+          }
+        }
+      } else if (open.length > 0) open[open.length - 1].keep = false;
     },
   };
   // The main level's block checks, once the walk is done.
@@ -383,7 +397,7 @@ export function directiveCheck(
     for (const c of STATEMENT_CHECKS) c.block?.(null, stack[0], topStatements, [], options, out);
     if (out.length > 0) addChecks(config.root.path);
     for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
-      STATEMENT_CHECKS[i].resolve?.(facts[i], options, out);
+      STATEMENT_CHECKS[i].resolve?.(facts[i], options, out, config);
       if (out.length > 0) addChecks(config.root.path);
     }
   };

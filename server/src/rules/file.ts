@@ -35,12 +35,15 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { effective, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import { Directive } from "../parse/ast";
 import { costReport, serverTlsVersion } from "../cost/report";
 import { serverSslPlan } from "../model/ssl-contexts";
 import { refusalText } from "../workspace/access";
 import { NodeFileSource, normalizePath, type FileSource } from "../workspace/files";
+import type { Configuration } from "../workspace/configuration";
 import { includeNginxPath } from "../workspace/includes";
 import { mapPath, mappingFor } from "../workspace/paths";
+import type { BlockFact, StatementCheck } from "./statement-checks";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "file";
@@ -226,15 +229,21 @@ const PASSWORD_DIRECTIVES = [
   "uwsgi_ssl_password_file",
 ];
 
-/** The directives whose files are opened wherever they stand (not only where an SSL context is made). */
-const ANYWHERE: ReadonlySet<string> = new Set([
-  ...PASSWORD_DIRECTIVES,
-  "load_module",
-  "modsecurity_rules_file",
-  "error_log",
-  "access_log",
-  "pid",
-  ...FOLDER_DIRECTIVES,
+/**
+ * The directives whose files are opened as they are read, wherever they stand: few, the model is asked for
+ * them (one question).
+ */
+const PARSE_TIME: ReadonlySet<string> = new Set([...PASSWORD_DIRECTIVES, "load_module", "modsecurity_rules_file"]);
+
+/**
+ * The directives whose files the cycle opens or makes, wherever they stand: common (a log per location), read
+ * by the statement check (`fileCheck`) and judged after the walk.
+ */
+const CYCLE_KINDS: ReadonlyMap<string, "log" | "folder"> = new Map<string, "log" | "folder">([
+  ["error_log", "log"],
+  ["access_log", "log"],
+  ["pid", "log"],
+  ...FOLDER_DIRECTIVES.map((n): [string, "folder"] => [n, "folder"]),
 ]);
 
 /** Kinds whose files are not said to be "not checked" when they are not in the workspace. */
@@ -394,10 +403,14 @@ type Status =
   | { kind: "missing"; file: string }
   | { kind: "not-checked"; why: string; refused?: boolean };
 
+/** A finding of the rule before it is placed (none names other places). */
+type FileFinding = Pick<Finding, "code" | "severity" | "message" | "data">;
+
 interface Ctx {
-  model: ConfigModel;
+  config: Configuration;
   source: FileSource;
-  findings: Finding[];
+  /** Makes the finding (a Finding of the model rule, a seed of the statement check). */
+  emit: (d: Directive, path: string, argIndex: number, finding: FileFinding) => void;
   /** Positions already reported, with the check: a file included twice is reported once per position. */
   seen: Set<string>;
   /** Status per path and what is looked at (file, parent folder), within one run. */
@@ -432,7 +445,7 @@ function statusOf(c: Ctx, arg: string, nginxPath: string, look: Look): Status {
 type Look = "file" | "parent" | "present";
 
 function computeStatus(c: Ctx, arg: string, nginxPath: string, look: Look): Status {
-  const mappings = c.model.config.mappings;
+  const mappings = c.config.mappings;
   const mapping = mappingFor(nginxPath, mappings);
   const ours = !arg.startsWith("/") || (mapping !== null && mapping.origin === undefined);
   const target = normalizePath(mapPath(nginxPath, mappings));
@@ -463,18 +476,15 @@ function notInWorkspace(nginxPath: string, target: string): Status {
   };
 }
 
-function report(
-  c: Ctx,
-  site: DirectiveSite,
-  argIndex: number,
-  finding: Omit<Finding, "ruleId" | "path" | "range">,
-): void {
-  const d = site.directive;
-  const key = `${site.file.path}\0${d.startOffset}\0${finding.code}\0${argIndex}`;
+function report(c: Ctx, site: DirectiveSite, argIndex: number, finding: FileFinding): void {
+  reportAt(c, site.directive, site.file.path, argIndex, finding);
+}
+
+function reportAt(c: Ctx, d: Directive, path: string, argIndex: number, finding: FileFinding): void {
+  const key = `${path}\0${d.startOffset}\0${finding.code}\0${argIndex}`;
   if (c.seen.has(key)) return;
   c.seen.add(key);
-  const range = d.args[argIndex]?.range ?? d.nameWord.range;
-  c.findings.push({ ruleId: RULE_ID, path: site.file.path, range, ...finding });
+  c.emit(d, path, argIndex, finding);
 }
 
 /** Checks one file nginx opens; returns its text when it was read and judged fine (for the key pair check). */
@@ -483,7 +493,7 @@ function check(c: Ctx, site: DirectiveSite, kind: OpenKind, base: Base, argIndex
   const arg = d.argValue(argIndex);
   if (arg === undefined || arg === "" || arg.includes("$")) return null;
   if ((kind === "certificate" || kind === "key") && /^(data|engine):/.test(arg)) return null;
-  const nginxPath = nginxPathOf(arg, base, c.model.config.confPrefix);
+  const nginxPath = nginxPathOf(arg, base, c.config.confPrefix);
   if (nginxPath === null) {
     const why =
       base === "cwd"
@@ -492,24 +502,17 @@ function check(c: Ctx, site: DirectiveSite, kind: OpenKind, base: Base, argIndex
     if (!QUIET_OUTSIDE.has(kind)) notChecked(c, site, argIndex, arg, why, d.name);
     return null;
   }
-  const look: Look = kind === "log" || kind === "folder" ? "parent" : "file";
-  // A log file is created when missing, a folder made (mkdir's EEXIST is fine): what is there already is
-  // not read (a log may be large); else the parent folder must exist.
-  if (look === "parent" && statusOf(c, arg, nginxPath, "present").kind === "folder") return null;
-  const st = statusOf(c, arg, nginxPath, look);
+  const st = statusOf(c, arg, nginxPath, "file");
   const data = { path: nginxPath, directive: d.name, kind };
   if (st.kind === "not-checked") {
-    // Logs, the pid file, temp folders and modules are the server's (/var/log/nginx, /usr/lib/nginx/modules):
-    // outside the workspace is their normal place, and nothing of the user's is in them — not said.
-    // A CA bundle the read policy refused is said by rule access already (rules/access.ts), at the same place.
+    // Modules are the server's (/usr/lib/nginx/modules): outside the workspace is their normal place — not
+    // said. A CA bundle the read policy refused is said by rule access already (rules/access.ts), at the same
+    // place.
     if (!QUIET_OUTSIDE.has(kind) && !(kind === "verify" && st.refused))
       notChecked(c, site, argIndex, nginxPath, st.why, d.name);
     return null;
   }
   if (st.kind === "missing") {
-    // A log or temp folder whose parent is missing too: the workspace does not hold that tree at all (logs and
-    // runtime folders are rarely in a repository, `/config/log/nginx` of a container volume) — not said.
-    if (look === "parent" && !c.source.isDirectory(path.posix.dirname(st.file))) return null;
     report(c, site, argIndex, {
       code: "missing",
       severity: "error",
@@ -518,7 +521,6 @@ function check(c: Ctx, site: DirectiveSite, kind: OpenKind, base: Base, argIndex
     });
     return null;
   }
-  if (look === "parent") return null;
   if (st.kind === "folder") {
     if (kind === "module") return null; // dlopen of a folder: not judged
     report(c, site, argIndex, {
@@ -536,6 +538,31 @@ function check(c: Ctx, site: DirectiveSite, kind: OpenKind, base: Base, argIndex
     return null;
   }
   return st.text;
+}
+
+/** A log file or a folder nginx makes, absolute (a relative one is the prefix's, not known: never said). */
+interface CycleOutcome {
+  nginxPath: string;
+  message: string;
+  lookedFor: string;
+}
+
+/**
+ * What nginx -t says of a log file (or the pid file) or a folder it makes at `arg`, an absolute name: null
+ * when it opens or makes it, or when that is not ours to tell. A log file is created when missing, a folder
+ * made (mkdir's EEXIST is fine): what is there already is not read (a log may be large); else the parent
+ * folder must exist. Logs, the pid file and temp folders are the server's (/var/log/nginx): outside the
+ * workspace is their normal place, and nothing of the user's is in them — "not checked" is not said.
+ */
+function cycleOutcome(c: Ctx, kind: "log" | "folder", arg: string): CycleOutcome | null {
+  const nginxPath = arg;
+  if (statusOf(c, arg, nginxPath, "present").kind === "folder") return null;
+  const st = statusOf(c, arg, nginxPath, "parent");
+  if (st.kind !== "missing") return null;
+  // A log or temp folder whose parent is missing too: the workspace does not hold that tree at all (logs and
+  // runtime folders are rarely in a repository, `/config/log/nginx` of a container volume) — not said.
+  if (!c.source.isDirectory(path.posix.dirname(st.file))) return null;
+  return { nginxPath, message: missingMessage(kind, nginxPath, arg), lookedFor: st.file };
 }
 
 function isDirectoryMessage(kind: OpenKind, p: string, arg: string): string {
@@ -602,7 +629,7 @@ function checkPairs(c: Ctx, owner: ConfigContext, prefix: string, stopAt: Config
       continue;
     }
     if (!matches) {
-      const p = nginxPathOf(keys[i].directive.argValue(0) ?? "", "conf", c.model.config.confPrefix) ?? "";
+      const p = nginxPathOf(keys[i].directive.argValue(0) ?? "", "conf", c.config.confPrefix) ?? "";
       report(c, keys[i], 0, {
         code: "key-mismatch",
         severity: "error",
@@ -619,19 +646,32 @@ const TOP: Partial<Record<ConfigContext["kind"], ConfigContext["kind"]>> = {
   "mail-server": "mail",
 };
 
-export function fileFindings(model: ConfigModel, options: RuleOptions): Finding[] {
-  const c: Ctx = {
-    model,
+function newCtx(config: Configuration, options: RuleOptions, emit: Ctx["emit"]): Ctx {
+  return {
+    config,
     source: options.source ?? new NodeFileSource(),
-    findings: [],
+    emit,
     seen: new Set(),
     statuses: new Map(),
     notChecked: new Set(),
   };
+}
 
-  // The directives read wherever they stand, in one walk of the model (remembered per block across keystrokes).
+/**
+ * The files opened as the directives are read and where SSL contexts are made: a model rule (an SSL context
+ * is the effective configuration's). Logs and folders are `fileCheck`'s.
+ */
+export function fileFindings(model: ConfigModel, options: RuleOptions): Finding[] {
+  const findings: Finding[] = [];
+  const c = newCtx(model.config, options, (d, path, argIndex, finding) => {
+    const range = d.args[argIndex]?.range ?? d.nameWord.range;
+    findings.push({ ruleId: RULE_ID, path, range, ...finding });
+  });
+
+  // The directives read wherever they stand: one question to the model for their rare names (its walk skips
+  // the blocks that cannot hold them, remembered per block across keystrokes).
   const byName = new Map<string, DirectiveSite[]>();
-  for (const s of sitesWhere(model, "rule:file", (n) => ANYWHERE.has(n))) {
+  for (const s of sitesWhere(model, "rule:file", (n) => PARSE_TIME.has(n))) {
     const list = byName.get(s.directive.name);
     if (list) list.push(s);
     else byName.set(s.directive.name, [s]);
@@ -688,14 +728,100 @@ export function fileFindings(model: ConfigModel, options: RuleOptions): Finding[
     }
   }
 
-  // Cycle: log files (created when missing: only their folder must exist) and the folders nginx makes.
-  for (const name of ["error_log", "access_log", "pid"]) {
-    for (const s of sitesOf(name)) {
-      const v = s.directive.argValue(0) ?? "";
-      if (v === "off" || v === "stderr" || /^(syslog|memory):/.test(v)) continue;
-      check(c, s, "log", "prefix");
-    }
-  }
-  for (const name of FOLDER_DIRECTIVES) for (const s of sitesOf(name)) check(c, s, "folder", "prefix");
-  return c.findings;
+  return findings;
 }
+
+/**
+ * A log, pid or temp-folder statement naming an absolute path, as `collect` keeps it. Compacted per kept
+ * block (`compact`): one fact per kind and name, `sites` the statements that name it (or the compacted facts
+ * of the blocks below, which hold theirs), in reading order; null: the fact's own statement alone.
+ */
+interface CycleFact {
+  kind: "log" | "folder";
+  arg: string;
+  sites: readonly (Directive | CycleFact)[] | null;
+}
+
+/** Calls `visit` with each statement of `v` (its own, `d`, when not compacted), in reading order. */
+function forEachSite(v: CycleFact, d: Directive, visit: (d: Directive) => void): void {
+  if (v.sites === null) {
+    visit(d);
+    return;
+  }
+  // An explicit stack: compacted facts nest as deep as blocks do.
+  const stack: { sites: readonly (Directive | CycleFact)[]; i: number }[] = [{ sites: v.sites, i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.sites.length) {
+      stack.pop();
+      continue;
+    }
+    const m = top.sites[top.i++];
+    if (m instanceof Directive) visit(m);
+    else if (m.sites !== null) stack.push({ sites: m.sites, i: 0 });
+  }
+}
+
+/**
+ * The files the cycle opens or makes (ngx_init_cycle, also under -t): log files, created when missing (only
+ * their folder must exist), the pid file, and the folders nginx makes (ngx_create_paths). A check of each
+ * statement: a log per location is common (large-config ×10: 25,000 `error_log /dev/null`), and whether its
+ * folder exists can change without an edit of the configuration, so nothing of the file system is kept:
+ * `collect` keeps the names (one fact per name and kept block), `resolve` looks at the files on every
+ * analysis, once per name.
+ */
+export const fileCheck: StatementCheck = {
+  wantsWithin: true,
+  ruleId: RULE_ID,
+  collect(d, _context, _parents, _options, facts) {
+    const kind = CYCLE_KINDS.get(d.name);
+    if (kind === undefined) return;
+    const arg = d.argValue(0) ?? "";
+    if (kind === "log" && (arg === "off" || arg === "stderr" || /^(syslog|memory):/.test(arg))) return;
+    // A relative name is nginx's prefix's (-p, --prefix), which the configuration does not tell: not said.
+    if (arg === "" || arg.includes("$") || !arg.startsWith("/")) return;
+    facts.push({ kind, arg, sites: null } satisfies CycleFact);
+  },
+  compact(facts) {
+    const out: BlockFact[] = [];
+    const groups = new Map<string, (Directive | CycleFact)[]>();
+    for (const f of facts) {
+      const v = f.value as CycleFact;
+      const key = `${v.kind}\0${v.arg}`;
+      let sites = groups.get(key);
+      if (sites === undefined) {
+        groups.set(key, (sites = []));
+        out.push({
+          value: { kind: v.kind, arg: v.arg, sites } satisfies CycleFact,
+          d: f.d,
+          outermost: f.outermost,
+          within: f.within,
+        });
+      }
+      sites.push(v.sites === null ? f.d : v);
+    }
+    return out;
+  },
+  resolve(facts, options, out, config) {
+    const c = newCtx(config, options, (d, path, word, finding) =>
+      out.push({ ruleId: RULE_ID, d, path, word, ...finding }),
+    );
+    const outcomes = new Map<string, CycleOutcome | null>();
+    for (const f of facts) {
+      const v = f.value as CycleFact;
+      const key = `${v.kind}\0${v.arg}`;
+      let o = outcomes.get(key);
+      if (o === undefined) outcomes.set(key, (o = cycleOutcome(c, v.kind, v.arg)));
+      if (o === null) continue;
+      const { nginxPath, message, lookedFor } = o;
+      forEachSite(v, f.d, (d) =>
+        reportAt(c, d, f.path, 0, {
+          code: "missing",
+          severity: "error",
+          message,
+          data: { path: nginxPath, directive: d.name, kind: v.kind, lookedFor },
+        }),
+      );
+    }
+  },
+};

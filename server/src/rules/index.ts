@@ -6,7 +6,6 @@ import { walk, type ConfigVisitor, type Configuration } from "../workspace/confi
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { fileFindings } from "./file";
-import { sideEffectsFindings } from "./side-effects";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
@@ -47,7 +46,6 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   fileFindings,
-  sideEffectsFindings,
 ];
 
 export function runChecks(

@@ -17,8 +17,17 @@
 //   Addresses on a port that also has a wildcard listen share its socket unless `bind` (or an option that
 //   implies it) asks for their own (ngx_http_optimize_servers → ngx_http_init_listening).
 
-import { ownSites, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
-import type { Finding, RuleOptions } from "./types";
+//
+// A check of each statement (statement-checks.ts): what one statement says is read from it once and kept
+// with its block while the block is unchanged; a keystroke re-reads the statements around the edit. Two
+// judgements need the whole configuration and are made after the walk (`resolve`), over the facts of the
+// few statements concerned: whether a `*_pass` names an `upstream` block (anywhere, before or after it), with
+// the passes to one implicit upstream folded into one finding, and which addresses share a socket (servers
+// without `listen` included). The rule walked every site of the model on every analysis before (30–70 ms on
+// a 24,000-location configuration).
+
+import type { Directive } from "../parse/ast";
+import type { BlockFact, CheckSeed, CollectedFact, StatementCheck } from "./statement-checks";
 
 export const RULE_ID = "side-effects";
 
@@ -57,118 +66,277 @@ function passHost(v: string): string | null {
   return splitHostPort(rest).host;
 }
 
-interface Ctx {
-  findings: Finding[];
-  seen: Set<string>;
+/** A host name a statement makes nginx resolve, whatever surrounds the statement. */
+interface Lookup {
+  arg: number;
+  host: string;
+  /** What names it (the finding's words), and nginx's error when the lookup fails. */
+  what: string;
+  nginxSays: string;
 }
 
-function push(c: Ctx, site: DirectiveSite, argIndex: number, f: Omit<Finding, "ruleId" | "path" | "range">): void {
-  const d = site.directive;
-  const key = `${site.file.path}\0${d.startOffset}\0${f.code}\0${argIndex}`;
-  if (c.seen.has(key)) return;
-  c.seen.add(key);
-  c.findings.push({ ruleId: RULE_ID, path: site.file.path, range: d.args[argIndex]?.range ?? d.nameWord.range, ...f });
-}
+/**
+ * What `collect` keeps of a statement (most statements give none). Kinds, in the order the findings are
+ * made: an upstream's `server` name, the `*_pass` names, the lookups of a statement alone, then the sockets.
+ */
+type Fact =
+  /** An `upstream` block's name, lower case (a `*_pass` to it is not resolved). */
+  | { t: "upstream"; name: string }
+  /**
+   * A `server` statement: `head` when it has a block (a server of http, stream or mail where `within` says
+   * so), `upstream` the name it makes nginx resolve when it is an upstream's server.
+   */
+  | { t: "server"; head: boolean; upstream: Lookup | null }
+  /**
+   * A `*_pass` to a host name: resolved unless an `upstream` has that name. `upstream`: the implicit upstream
+   * it makes (scheme, host and port). Compacted per kept block (`compact`): the passes of one name to one
+   * implicit upstream, `count` in all, the first MAX_SITES of them in `sites` (null: the fact's statement alone).
+   */
+  | {
+      t: "pass";
+      name: number;
+      host: string;
+      lower: string;
+      upstream: string;
+      count: number;
+      sites: readonly Directive[] | null;
+    }
+  /** A `listen`: the host name it resolves, and the block it is directly in (its server). */
+  | { t: "listen"; lookup: Lookup | null; owner: Directive | null }
+  /** A lookup of the statement alone: `resolver`, `set_real_ip_from`, syslog logs, mail `auth_http`. */
+  | { t: "lookup"; order: number; lookup: Lookup };
 
-function resolves(c: Ctx, site: DirectiveSite, argIndex: number, host: string, what: string, nginxSays: string): void {
+/** The lookups of a statement alone, in the order the rule reports them (before: one list per name). */
+const LOOKUP_ORDER: Readonly<Record<string, number>> = {
+  resolver: 0,
+  set_real_ip_from: 1,
+  error_log: 2,
+  access_log: 3,
+  auth_http: 4,
+};
+
+function resolvesMessage(host: string, what: string, nginxSays: string): string {
   const local =
     host.toLowerCase() === "localhost" ? " — `localhost` too: a lookup, normally answered by /etc/hosts" : "";
-  push(c, site, argIndex, {
-    code: "resolves-host",
-    severity: "info",
-    message:
-      `nginx -t and every reload resolve "${host}" (${what})${local}: a reload fails when DNS does (${nginxSays}); ` +
-      `an IP address, or a variable with a \`resolver\`, avoids the lookup`,
-    data: { host, directive: site.directive.name },
-  });
+  return (
+    `nginx -t and every reload resolve "${host}" (${what})${local}: a reload fails when DNS does (${nginxSays}); ` +
+    `an IP address, or a variable with a \`resolver\`, avoids the lookup`
+  );
 }
 
-function inStream(ctx: ConfigContext): boolean {
-  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent) {
-    if (c.kind === "stream" || c.kind === "stream-server" || c.kind === "stream-upstream") return true;
-    if (c.kind === "http" || c.kind === "mail") return false;
+/** The facts of one statement (see Fact). */
+function factsOf(d: Directive, parents: readonly Directive[], facts: unknown[]): void {
+  const name = d.name;
+  if (name === "upstream") {
+    facts.push({ t: "upstream", name: (d.argValue(0) ?? "").toLowerCase() } satisfies Fact);
+    return;
   }
-  return false;
+  if (name === "server") {
+    const v = d.argValue(0) ?? "";
+    let upstream: Lookup | null = null;
+    if (!/^unix:/i.test(v) && !v.includes("$")) {
+      const host = splitHostPort(v).host;
+      // `server NAME resolve` is resolved at run time (1.27.3+)
+      if (!isAddress(host) && !d.args.slice(1).some((a) => a.value === "resolve"))
+        upstream = { arg: 0, host, what: "an upstream server", nginxSays: `host not found in upstream "${v}"` };
+    }
+    const head = d.block !== undefined;
+    if (head || upstream !== null) facts.push({ t: "server", head, upstream } satisfies Fact);
+    return;
+  }
+  const pass = HTTP_PASS.indexOf(name);
+  if (pass >= 0) {
+    const v = d.argValue(0) ?? "";
+    const host = passHost(v);
+    if (host === null || host === "" || isAddress(host)) return;
+    // One implicit upstream per scheme, host and port: the value without its URI.
+    const upstream = v.replace(/^([a-z]+:\/\/)?([^/]*).*$/is, "$1$2").toLowerCase();
+    facts.push({
+      t: "pass",
+      name: pass,
+      host,
+      lower: host.toLowerCase(),
+      upstream,
+      count: 1,
+      sites: null,
+    } satisfies Fact);
+    return;
+  }
+  if (name === "listen") {
+    const v = d.argValue(0) ?? "";
+    let lookup: Lookup | null = null;
+    if (!/^unix:/i.test(v)) {
+      const { host, port } = splitHostPort(v);
+      if (!(port === null && /^\d+$/.test(host)) && !isAddress(host))
+        lookup = {
+          arg: 0,
+          host,
+          what: "a listen address",
+          nginxSays: `host not found in "${v}" of the "listen" directive`,
+        };
+    }
+    const owner = parents.length > 0 ? parents[parents.length - 1] : null;
+    facts.push({ t: "listen", lookup, owner } satisfies Fact);
+    return;
+  }
+  const order = LOOKUP_ORDER[name];
+  if (order === undefined) return;
+  const add = (lookup: Lookup): void => void facts.push({ t: "lookup", order, lookup } satisfies Fact);
+  switch (name) {
+    case "resolver": {
+      const args = d.args;
+      for (let i = 0; i < args.length; i++) {
+        const v = args[i].value;
+        if (v.includes("=")) continue;
+        const host = splitHostPort(v).host;
+        if (isAddress(host)) continue;
+        add({ arg: i, host, what: "a resolver address", nginxSays: `host not found in resolver "${v}"` });
+      }
+      break;
+    }
+    case "set_real_ip_from": {
+      const v = d.argValue(0) ?? "";
+      if (/^unix:/i.test(v) || v.includes("/") || isAddress(v)) break;
+      add({ arg: 0, host: v, what: "set_real_ip_from", nginxSays: `host not found in set_real_ip_from "${v}"` });
+      break;
+    }
+    case "error_log":
+    case "access_log": {
+      const v = d.argValue(0) ?? "";
+      const m = /^syslog:(?:.*,)?server=([^,]+)/i.exec(v);
+      if (!m || /^unix:/i.test(m[1])) break;
+      const host = splitHostPort(m[1]).host;
+      if (isAddress(host)) break;
+      add({ arg: 0, host, what: "a syslog server", nginxSays: `host not found in syslog server "${m[1]}"` });
+      break;
+    }
+    case "auth_http": {
+      const host = passHost(d.argValue(0) ?? "");
+      if (host === null || host === "" || isAddress(host)) break;
+      add({ arg: 0, host, what: "the auth_http server", nginxSays: `host not found in "${d.argValue(0)}"` });
+      break;
+    }
+  }
 }
 
-/** The directives that may name a host, read in one walk of the model (remembered per block across keystrokes). */
-const HOST_DIRECTIVES: ReadonlySet<string> = new Set([
-  "upstream",
-  "server",
-  ...HTTP_PASS,
-  "listen",
-  "resolver",
-  "set_real_ip_from",
-  "error_log",
-  "access_log",
-  "auth_http",
-]);
+/** The findings of one analysis, each position once (a file included twice gives its facts twice). */
+class Findings {
+  readonly seeds: CheckSeed[] = [];
+  private readonly seen = new Set<string>();
 
-function hostFindings(c: Ctx, model: ConfigModel): void {
-  const byName = new Map<string, DirectiveSite[]>();
-  for (const s of sitesWhere(model, "rule:side-effects", (n) => HOST_DIRECTIVES.has(n))) {
-    const list = byName.get(s.directive.name);
-    if (list) list.push(s);
-    else byName.set(s.directive.name, [s]);
+  /** The seed pushed, or null when that position had it already. */
+  push(f: CollectedFact, word: number, seed: Omit<CheckSeed, "ruleId" | "d" | "path" | "word">): CheckSeed | null {
+    const key = `${f.path}\0${f.d.startOffset}\0${seed.code}\0${word}`;
+    if (this.seen.has(key)) return null;
+    this.seen.add(key);
+    const s: CheckSeed = { ruleId: RULE_ID, d: f.d, path: f.path, word, ...seed };
+    this.seeds.push(s);
+    return s;
   }
-  const sitesOf = (name: string): readonly DirectiveSite[] => byName.get(name) ?? [];
+
+  resolves(f: CollectedFact, lookup: Lookup, directive = f.d.name): CheckSeed | null {
+    return this.push(f, lookup.arg, {
+      code: "resolves-host",
+      severity: "info",
+      message: resolvesMessage(lookup.host, lookup.what, lookup.nginxSays),
+      data: { host: lookup.host, directive },
+    });
+  }
+}
+
+/**
+ * The module of the server block a statement with these enclosing blocks is directly in, or null. A server's
+ * block is one only inside `http`, `stream` or `mail` at the main level (model/index.ts kindOf): `within`
+ * names the enclosing blocks, the implied ones of a snippet included.
+ */
+function serverModule(within: readonly string[]): "http" | "stream" | "mail" | null {
+  if (within.length !== 2 || within[1] !== "server") return null;
+  const top = within[0];
+  return top === "http" || top === "stream" || top === "mail" ? top : null;
+}
+
+/** Whether `within` is an `upstream` block of http or stream. */
+function inUpstream(within: readonly string[]): boolean {
+  return within.length === 2 && within[1] === "upstream" && (within[0] === "http" || within[0] === "stream");
+}
+
+/** Whether statements with these enclosing blocks are stream's (an `upstream`, a `proxy_pass`). */
+function inStream(within: readonly string[]): boolean {
+  return within.length > 0 && within[0] === "stream";
+}
+
+function hostFindings(out: Findings, facts: readonly CollectedFact[], sockets: CollectedFact[]): void {
   const httpUpstreams = new Set<string>();
   const streamUpstreams = new Set<string>();
-  for (const s of sitesOf("upstream")) {
-    const name = (s.directive.argValue(0) ?? "").toLowerCase();
-    (inStream(s.context) ? streamUpstreams : httpUpstreams).add(name);
+  const servers: CollectedFact[] = [];
+  const passes: CollectedFact[][] = HTTP_PASS.map(() => []);
+  const listens: CollectedFact[] = [];
+  const lookups: CollectedFact[][] = [[], [], [], [], []];
+  for (const f of facts) {
+    const v = f.value as Fact;
+    switch (v.t) {
+      case "upstream":
+        (inStream(f.within!) ? streamUpstreams : httpUpstreams).add(v.name);
+        break;
+      case "server":
+        if (v.upstream !== null && inUpstream(f.within!)) servers.push(f);
+        if (v.head) sockets.push(f);
+        break;
+      case "pass":
+        passes[v.name].push(f);
+        break;
+      case "listen":
+        if (v.lookup !== null) listens.push(f);
+        sockets.push(f);
+        break;
+      case "lookup":
+        lookups[v.order].push(f);
+        break;
+    }
   }
-  for (const s of sitesOf("server")) {
-    const k = s.context.kind;
-    if (k !== "upstream" && k !== "stream-upstream") continue;
-    const v = s.directive.argValue(0) ?? "";
-    if (/^unix:/i.test(v) || v.includes("$")) continue;
-    const host = splitHostPort(v).host;
-    if (isAddress(host)) continue;
-    if (s.directive.args.slice(1).some((a) => a.value === "resolve")) continue; // resolved at run time (1.27.3+)
-    resolves(c, s, 0, host, "an upstream server", `host not found in upstream "${v}"`);
-  }
-  // 4,000 locations passing to one upstream write one value 4,000 times: its host is found once.
-  const hostOf = new Map<string, string | null>();
+  for (const f of servers) out.resolves(f, (f.value as Fact & { t: "server" }).upstream!);
   // One implicit upstream per scheme, host and port (ngx_http_upstream_add finds the one made before): resolved
   // once, reported once, at its first `*_pass` (the line nginx names), the others related.
-  const implicit = new Map<string, Finding>();
-  for (const name of HTTP_PASS) {
-    for (const s of sitesOf(name)) {
-      const v = s.directive.argValue(0) ?? "";
-      let host = hostOf.get(v);
-      if (host === undefined) hostOf.set(v, (host = passHost(v)));
-      if (host === null || host === "" || isAddress(host)) continue;
-      const streamSide = inStream(s.context);
+  const implicit = new Map<string, CheckSeed>();
+  for (let i = 0; i < HTTP_PASS.length; i++) {
+    const name = HTTP_PASS[i];
+    for (const f of passes[i]) {
+      const v = f.value as Fact & { t: "pass" };
+      const streamSide = inStream(f.within!);
       if (name === "proxy_pass" && streamSide) {
-        if (streamUpstreams.has(host.toLowerCase())) continue;
-      } else if (httpUpstreams.has(host.toLowerCase())) continue;
-      const key = `${streamSide ? "stream" : name}\0${v.replace(/^([a-z]+:\/\/)?([^/]*).*$/is, "$1$2").toLowerCase()}`;
-      const first = implicit.get(key);
-      if (first) {
-        const data = first.data as { directives: number };
-        data.directives++;
-        if ((first.related ??= []).length < 10)
-          first.related.push({
-            path: s.file.path,
-            range: s.directive.args[0]?.range ?? s.directive.nameWord.range,
-            message: "the same upstream, resolved once",
-          });
-        continue;
-      }
-      const before = c.findings.length;
-      resolves(
-        c,
-        s,
-        0,
-        host,
-        `${name}: no upstream block "${host}" in the files read`,
-        `host not found in upstream "${host}"`,
-      );
-      if (c.findings.length > before) {
-        const f = c.findings[c.findings.length - 1];
-        f.data = { ...f.data, directives: 1 };
-        implicit.set(key, f);
+        if (streamUpstreams.has(v.lower)) continue;
+      } else if (httpUpstreams.has(v.lower)) continue;
+      const key = `${streamSide ? "stream" : name}\0${v.upstream}`;
+      // Each pass of the fact in reading order; past its `sites`, only counted (related: 10 at most).
+      const known = v.sites === null ? 1 : v.sites.length;
+      for (let k = 0; k < v.count; k++) {
+        const d = k === 0 ? f.d : k < known ? v.sites![k] : null;
+        const first = implicit.get(key);
+        if (first) {
+          const data = first.data as { directives: number };
+          if (d === null) {
+            data.directives += v.count - k;
+            break;
+          }
+          data.directives++;
+          if ((first.related ??= []).length < 10)
+            first.related.push({ d, word: 0, path: f.path, message: "the same upstream, resolved once" });
+          continue;
+        }
+        if (d === null) break;
+        const seed = out.resolves(
+          { ...f, d },
+          {
+            arg: 0,
+            host: v.host,
+            what: `${name}: no upstream block "${v.host}" in the files read`,
+            nginxSays: `host not found in upstream "${v.host}"`,
+          },
+        );
+        if (seed !== null) {
+          seed.data = { ...seed.data, directives: 1 };
+          implicit.set(key, seed);
+        }
       }
     }
   }
@@ -176,48 +344,12 @@ function hostFindings(c: Ctx, model: ConfigModel): void {
     const n = (f.data as { directives: number }).directives;
     if (n > 1) f.message += ` (${n} directives pass to it; this is the first)`;
   }
-  for (const s of sitesOf("listen")) {
-    const v = s.directive.argValue(0) ?? "";
-    if (/^unix:/i.test(v)) continue;
-    const { host, port } = splitHostPort(v);
-    if (port === null && /^\d+$/.test(host)) continue;
-    if (isAddress(host)) continue;
-    resolves(c, s, 0, host, "a listen address", `host not found in "${v}" of the "listen" directive`);
-  }
-  for (const s of sitesOf("resolver")) {
-    const args = s.directive.args;
-    for (let i = 0; i < args.length; i++) {
-      const v = args[i].value;
-      if (v.includes("=")) continue;
-      const host = splitHostPort(v).host;
-      if (isAddress(host)) continue;
-      resolves(c, s, i, host, "a resolver address", `host not found in resolver "${v}"`);
-    }
-  }
-  for (const s of sitesOf("set_real_ip_from")) {
-    const v = s.directive.argValue(0) ?? "";
-    if (/^unix:/i.test(v) || v.includes("/") || isAddress(v)) continue;
-    resolves(c, s, 0, v, "set_real_ip_from", `host not found in set_real_ip_from "${v}"`);
-  }
-  for (const name of ["error_log", "access_log"]) {
-    for (const s of sitesOf(name)) {
-      const v = s.directive.argValue(0) ?? "";
-      const m = /^syslog:(?:.*,)?server=([^,]+)/i.exec(v);
-      if (!m || /^unix:/i.test(m[1])) continue;
-      const host = splitHostPort(m[1]).host;
-      if (isAddress(host)) continue;
-      resolves(c, s, 0, host, "a syslog server", `host not found in syslog server "${m[1]}"`);
-    }
-  }
-  for (const s of sitesOf("auth_http")) {
-    const host = passHost(s.directive.argValue(0) ?? "");
-    if (host === null || host === "" || isAddress(host)) continue;
-    resolves(c, s, 0, host, "the auth_http server", `host not found in "${s.directive.argValue(0)}"`);
-  }
+  for (const f of listens) out.resolves(f, (f.value as Fact & { t: "listen" }).lookup!);
+  for (const list of lookups) for (const f of list) out.resolves(f, (f.value as Fact & { t: "lookup" }).lookup);
 }
 
 interface Bound {
-  site: DirectiveSite;
+  fact: CollectedFact;
   /** `addr:port` as nginx prints it (`0.0.0.0:80`, `[::]:443`, `unix:/run/x.sock`). */
   address: string;
   host: string;
@@ -230,8 +362,8 @@ interface Bound {
   implied: boolean;
 }
 
-function listenOf(site: DirectiveSite, module: "http" | "stream" | "mail"): Bound | null {
-  const d = site.directive;
+function listenOf(fact: CollectedFact, module: "http" | "stream" | "mail"): Bound | null {
+  const d = fact.d;
   const v = d.argValue(0) ?? "";
   if (v === "" || v.includes("$")) return null;
   const params = d.args.slice(1).map((a) => a.value);
@@ -239,7 +371,7 @@ function listenOf(site: DirectiveSite, module: "http" | "stream" | "mail"): Boun
   const reuseport = params.some((p) => p.toLowerCase() === "reuseport");
   if (/^unix:/i.test(v))
     return {
-      site,
+      fact,
       address: v,
       host: v,
       port: null,
@@ -262,7 +394,7 @@ function listenOf(site: DirectiveSite, module: "http" | "stream" | "mail"): Boun
   const family = inet6 ? "inet6" : IPV4.test(host) || host === "*" ? "inet" : "name";
   const shown = host === "*" ? "0.0.0.0" : host;
   return {
-    site,
+    fact,
     address: `${shown}:${p}`,
     host: shown,
     port: p,
@@ -274,24 +406,23 @@ function listenOf(site: DirectiveSite, module: "http" | "stream" | "mail"): Boun
   };
 }
 
-function socketFindings(c: Ctx, model: ConfigModel): void {
-  const bound: Bound[] = [];
-  for (const ctx of model.contexts) {
-    const module =
-      ctx.kind === "server"
-        ? "http"
-        : ctx.kind === "stream-server"
-          ? "stream"
-          : ctx.kind === "mail-server"
-            ? "mail"
-            : null;
-    if (module === null) continue;
-    const listens = ownSites(ctx, "listen");
-    if (listens.length === 0 && module === "http" && ctx.directive) {
+/** `sockets`: the heads of `server` blocks and the `listen` statements, in reading order. */
+function socketFindings(out: Findings, sockets: readonly CollectedFact[]): void {
+  const bound: (Bound | null)[] = [];
+  // The last http server whose head was read, and where its implied *:80 stands in `bound`: the `listen`
+  // statements directly in it (their block is its) follow its head, before the next http server's (http
+  // servers do not nest).
+  let server: Directive | null = null;
+  let implied = -1;
+  for (const f of sockets) {
+    const v = f.value as Fact & { t: "server" | "listen" };
+    if (v.t === "server") {
       // ngx_http_core_server: a server without `listen` listens on *:80 (*:8000 when nginx is not root).
-      const site: DirectiveSite = { directive: ctx.directive, file: ctx.file, context: ctx };
+      if (f.within!.length !== 1 || f.within![0] !== "http") continue;
+      server = f.d;
+      implied = bound.length;
       bound.push({
-        site,
+        fact: f,
         address: "0.0.0.0:80",
         host: "0.0.0.0",
         port: 80,
@@ -301,17 +432,20 @@ function socketFindings(c: Ctx, model: ConfigModel): void {
         reuseport: false,
         implied: true,
       });
+      continue;
     }
-    for (const s of listens) {
-      const b = listenOf(s, module);
-      if (b) bound.push(b);
-    }
+    const module = serverModule(f.within!);
+    if (module === null) continue;
+    if (server !== null && v.owner === server) bound[implied] = null;
+    const b = listenOf(f, module);
+    if (b) bound.push(b);
   }
   // Ports with a wildcard, per family: other addresses there share its socket unless they bind alone.
   const wildcards = new Set<string>();
-  for (const b of bound) if (b.wildcard) wildcards.add(`${b.family}\0${b.port}`);
+  for (const b of bound) if (b !== null && b.wildcard) wildcards.add(`${b.family}\0${b.port}`);
   const byAddress = new Map<string, Bound[]>();
   for (const b of bound) {
+    if (b === null) continue;
     if (!b.wildcard && !b.bindsAlone && b.family !== "unix" && wildcards.has(`${b.family}\0${b.port}`)) continue;
     const list = byAddress.get(b.address);
     if (list) list.push(b);
@@ -336,8 +470,7 @@ function socketFindings(c: Ctx, model: ConfigModel): void {
     if (list.some((b) => b.reuseport))
       parts.push("with reuseport, see rule reuseport-config-test (docs/rules/reuseport-config-test.md)");
     const implied = first.implied ? " (a server without listen: *:80, or *:8000 when nginx is not run as root)" : "";
-    const at = first.implied ? -1 : 0;
-    push(c, first.site, at, {
+    out.push(first.fact, first.implied ? -1 : 0, {
       // A hint: every configuration binds its listen addresses, so this is context for the reader (the
       // editor shows it without listing it among the problems), not a problem of its own.
       code: "binds-socket",
@@ -346,20 +479,62 @@ function socketFindings(c: Ctx, model: ConfigModel): void {
       data: { address, port: first.port, listens: list.length },
       ...(list.length > 1
         ? {
-            related: list.slice(1, 11).map((b) => ({
-              path: b.site.file.path,
-              range: b.site.directive.args[0]?.range ?? b.site.directive.nameWord.range,
-              message: "the same address",
-            })),
+            related: list
+              .slice(1, 11)
+              .map((b) => ({ d: b.fact.d, word: 0, path: b.fact.path, message: "the same address" })),
           }
         : {}),
     });
   }
 }
 
-export function sideEffectsFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
-  const c: Ctx = { findings: [], seen: new Set() };
-  hostFindings(c, model);
-  socketFindings(c, model);
-  return c.findings;
+/** The passes a compacted fact names (the first, and as many more as fit for `related`). */
+const MAX_SITES = 11;
+
+/**
+ * A kept block's facts with its passes to one implicit upstream in one fact, where the first of them was:
+ * a block of 2,500 locations that each `proxy_pass` to one upstream gives one fact, not 2,500 on every
+ * analysis. The others stay as they are (they are few: upstream names, listens, server heads, lookups).
+ */
+function compactFacts(facts: readonly BlockFact[]): BlockFact[] {
+  const out: BlockFact[] = [];
+  const groups = new Map<string, { fact: BlockFact; value: Fact & { t: "pass" }; sites: Directive[] }>();
+  for (const f of facts) {
+    const v = f.value as Fact;
+    if (v.t !== "pass") {
+      out.push(f);
+      continue;
+    }
+    const key = `${v.name}\0${inStream(f.within!) ? 1 : 0}\0${v.upstream}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      // A new value: those of the facts given are kept by the blocks below, unchanged.
+      const value: Fact & { t: "pass" } = { ...v, count: 0, sites: null };
+      const fact: BlockFact = { value, d: f.d, outermost: f.outermost, within: f.within };
+      groups.set(key, (g = { fact, value, sites: [] }));
+      out.push(fact);
+    }
+    g.value.count += v.count;
+    const sites = v.sites ?? [f.d];
+    for (let k = 0; k < sites.length && g.sites.length < MAX_SITES; k++) g.sites.push(sites[k]);
+  }
+  for (const g of groups.values()) g.value.sites = g.sites;
+  return out;
 }
+
+/** The rule, as a check of each statement with a judgement of the whole configuration (statement-checks.ts). */
+export const sideEffectsCheck: StatementCheck = {
+  wantsWithin: true,
+  ruleId: RULE_ID,
+  collect(d, _context, parents, _options, facts) {
+    factsOf(d, parents, facts);
+  },
+  compact: compactFacts,
+  resolve(facts, _options, out) {
+    const found = new Findings();
+    const sockets: CollectedFact[] = [];
+    hostFindings(found, facts, sockets);
+    socketFindings(found, sockets);
+    for (const s of found.seeds) out.push(s);
+  },
+};

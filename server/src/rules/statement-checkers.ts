@@ -1,8 +1,10 @@
 // The statement checks of the rules (statement-checks.ts), in the order their findings are made. The walk
 // of rule `directive` runs them and keeps their answers per unchanged block.
 import { duplicateCheck } from "./duplicate";
+import { fileCheck } from "./file";
 import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
+import { sideEffectsCheck } from "./side-effects";
 import type { StatementCheck } from "./statement-checks";
 import { valueCheck } from "./value";
 import { variableCheck } from "./variable";
@@ -13,4 +15,6 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   duplicateCheck,
   locationCheck,
   variableCheck,
+  sideEffectsCheck,
+  fileCheck,
 ];

@@ -12,6 +12,7 @@
 
 import type { Directive } from "../parse/ast";
 import type { ContextKind } from "../parse/directives";
+import type { Configuration } from "../workspace/configuration";
 import type { RuleOptions, Severity } from "./types";
 
 /** A word of a statement: an argument's index, -1 for its name, or BLOCK_END. */
@@ -53,18 +54,26 @@ export interface CollectedFact {
    * O(depth²) on 100,000 nested blocks.
    */
   outermost: string | null;
+  /**
+   * Every enclosing block's name, outermost first — only for the checks that ask (`wantsWithin`): a copy per
+   * block level that gives facts, which is O(depth²) on deeply nested blocks that each give one.
+   */
+  within?: readonly string[];
 }
 
-/** A fact as `compact` sees it: its value, the statement it was read from, `outermost` as CollectedFact's. */
+/** A fact as `compact` sees it: its value, the statement it was read from, `outermost`/`within` as CollectedFact's. */
 export interface BlockFact {
   value: unknown;
   d: Directive;
   outermost: string | null;
+  within?: readonly string[];
 }
 
 export interface StatementCheck {
   /** The rule the check belongs to (its findings may still carry other rule ids). */
   ruleId: string;
+  /** Its facts carry `within` (every enclosing block's name). */
+  wantsWithin?: boolean;
   /**
    * Every statement, in the block kind it is in (parse/directives.ts ContextKind: `location`,
    * `if_in_location`, `stream_server`, … or `custom`/`lua`/`unknown` for bodies that are not directives).
@@ -124,9 +133,11 @@ export interface StatementCheck {
   compact?(facts: readonly BlockFact[]): BlockFact[];
   /**
    * After the walk: the findings that follow from every fact `collect` gave, in reading order (a file
-   * included twice gives its facts twice). Set each seed's `path` (the fact's).
+   * included twice gives its facts twice). Set each seed's `path` (the fact's). `config`: what the walk read
+   * (its path mappings, conf prefix), for a judgement that looks outside the configuration's text (rule
+   * `file`: whether a folder exists); nothing of it may be kept with a fact.
    */
-  resolve?(facts: readonly CollectedFact[], options: RuleOptions, out: CheckSeed[]): void;
+  resolve?(facts: readonly CollectedFact[], options: RuleOptions, out: CheckSeed[], config: Configuration): void;
 }
 
 /**
