@@ -61,8 +61,15 @@ describe("CLI: text after a lone CR inside a comment is not analysed", function 
   });
 
   it("check: no finding but the warning on the hidden text, placed where the editor shows it", function () {
+    // Rule file's note that the absolute modsecurity_rules_file is not in the workspace is not about the CR.
     const findings = (file: string): { code: string; line: number; column: number }[] =>
-      JSON.parse(run(["check", file, "--format", "json"], dir).stdout).findings;
+      (
+        JSON.parse(run(["check", file, "--format", "json"], dir).stdout).findings as {
+          code: string;
+          line: number;
+          column: number;
+        }[]
+      ).filter((f) => f.code !== "not-checked");
     const hidden = findings("hidden.conf");
     assert.deepEqual(
       hidden.map((f) => [f.code, f.line, f.column]),

@@ -203,7 +203,7 @@ describe("rule side-effects: listen sockets nginx -t binds, against the real ngi
     });
   });
 
-  it("a port another process holds: nginx -t passes (EADDRINUSE ignored); the product says a reload would fail", async function () {
+  it("a port another process holds: nginx -t passes (EADDRINUSE ignored); a loopback listen is not reported", async function () {
     const held = net.createServer();
     const port = await new Promise<number>((resolve) =>
       held.listen(0, "127.0.0.1", () => resolve((held.address() as net.AddressInfo).port)),
@@ -212,7 +212,14 @@ describe("rule side-effects: listen sockets nginx -t binds, against the real ngi
       inDir((dir) => {
         const { real, findings } = run(H(`server {\nlisten 127.0.0.1:${port};\n}`), dir);
         assert.ok(real.ok, `nginx -t on a held port: ${real.out}`);
-        const socks = findings.filter((f) => f.code === "binds-socket");
+        // Every configuration binds its listens: a loopback one can fail for no reason of its own.
+        assert.deepEqual(
+          findings.filter((f) => f.code === "binds-socket"),
+          [],
+        );
+        // With reuseport it is reported, and says what a held port does to a reload.
+        const again = run(H(`server {\nlisten 127.0.0.1:${port} reuseport;\n}`), dir);
+        const socks = again.findings.filter((f) => f.code === "binds-socket");
         assert.equal(socks.length, 1);
         assert.match(socks[0].message, /98: Address already in use/);
       });
@@ -221,35 +228,51 @@ describe("rule side-effects: listen sockets nginx -t binds, against the real ngi
     }
   });
 
-  it("one finding per distinct bound address; addresses under a wildcard share its socket unless `bind`", async function () {
+  it("one finding per distinct bound address that can fail; addresses under a wildcard share its socket unless `bind`", async function () {
     const [a, b] = await freePorts(2);
     inDir((dir) => {
-      const text = H(
-        [
-          `server {\nlisten 127.0.0.1:${a};\nlisten ${b};\n}`,
-          `server {\nlisten 127.0.0.1:${a};\nserver_name x;\n}`,
-          `server {\nlisten 127.0.0.2:${b};\n}`,
-          `server {\nlisten 127.0.0.3:${b} bind;\n}`,
-        ].join("\n"),
+      const servers = (host: (i: number) => string): string =>
+        H(
+          [
+            `server {\nlisten ${host(1)}:${a};\nlisten ${b};\n}`,
+            `server {\nlisten ${host(1)}:${a};\nserver_name x;\n}`,
+            `server {\nlisten ${host(2)}:${b};\n}`,
+            `server {\nlisten ${host(3)}:${b} bind;\n}`,
+          ].join("\n"),
+        );
+      // Loopback addresses and the wildcard: nginx -t binds them all and passes; none is reported.
+      const { real, findings } = run(
+        servers((i) => `127.0.0.${i}`),
+        dir,
       );
-      const { real, findings } = run(text, dir);
       assert.ok(real.ok, real.out);
-      const addresses = findings
+      assert.deepEqual(
+        findings.filter((f) => f.code === "binds-socket"),
+        [],
+      );
+      // Addresses the host may not have (not run: nginx -t would fail them with 99): the wildcard's port
+      // holds 10.0.0.2 in its socket, 10.0.0.3 binds alone.
+      const conf = path.join(dir, "nginx.conf");
+      fs.writeFileSync(
+        conf,
+        servers((i) => `10.0.0.${i}`),
+      );
+      const addresses = product(conf, dir)
         .filter((f) => f.code === "binds-socket")
         .map((f) => (f.data as { address: string }).address)
         .sort();
-      assert.deepEqual(addresses, [`0.0.0.0:${b}`, `127.0.0.1:${a}`, `127.0.0.3:${b}`].sort());
+      assert.deepEqual(addresses, [`10.0.0.1:${a}`, `10.0.0.3:${b}`].sort());
     });
   });
 
-  it("a server without listen binds *:80 (said, not run: port 80 is never bound by tests)", function () {
+  it("a server without listen binds *:80: a wildcard, not reported", function () {
     inDir((dir) => {
       const conf = path.join(dir, "nginx.conf");
       fs.writeFileSync(conf, H("server {\nserver_name x;\n}"));
-      const socks = product(conf, dir).filter((f) => f.code === "binds-socket");
-      assert.equal(socks.length, 1);
-      assert.match(socks[0].message, /0\.0\.0\.0:80 \(a server without listen/);
-      assert.match(socks[0].message, /CAP_NET_BIND_SERVICE/);
+      assert.deepEqual(
+        product(conf, dir).filter((f) => f.code === "binds-socket"),
+        [],
+      );
     });
   });
 });

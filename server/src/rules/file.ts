@@ -506,9 +506,9 @@ function check(c: Ctx, site: DirectiveSite, kind: OpenKind, base: Base, argIndex
   const data = { path: nginxPath, directive: d.name, kind };
   if (st.kind === "not-checked") {
     // Modules are the server's (/usr/lib/nginx/modules): outside the workspace is their normal place — not
-    // said. A CA bundle the read policy refused is said by rule access already (rules/access.ts), at the same
-    // place.
-    if (!QUIET_OUTSIDE.has(kind) && !(kind === "verify" && st.refused))
+    // said. A CA bundle not read is said by rule access already (rules/access.ts: the cost estimate reads
+    // every CA bundle and says which it could not), at the same place.
+    if (!QUIET_OUTSIDE.has(kind) && kind !== "verify")
       notChecked(c, site, argIndex, nginxPath, st.why, d.name);
     return null;
   }

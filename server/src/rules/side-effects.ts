@@ -453,6 +453,11 @@ function socketFindings(out: Findings, sockets: readonly CollectedFact[]): void 
   }
   for (const [address, list] of byAddress) {
     const first = list[0];
+    // Every configuration binds its listen addresses: only a socket that can fail for a reason of its own is
+    // reported — an address the host may not have, a name to resolve, or `reuseport` (rule
+    // reuseport-config-test). A wildcard, a loopback address or a unix socket says nothing a reader lacks.
+    const loopback = first.family !== "name" && first.family !== "unix" && /^(127\.|\[::1\]|::1)/.test(address);
+    if (!list.some((b) => b.reuseport) && (first.wildcard || loopback || first.family === "unix")) continue;
     const parts: string[] = [];
     if (first.family === "unix")
       parts.push("nginx -t creates the socket file and deletes it again when nothing holds it");
@@ -464,7 +469,7 @@ function socketFindings(out: Findings, sockets: readonly CollectedFact[]): void 
       if (first.port !== null && first.port < 1024)
         parts.push(`port ${first.port} needs root or CAP_NET_BIND_SERVICE, for nginx -t too (13: Permission denied)`);
       if (first.family === "name") parts.push("the name is resolved first, and each address it has is bound");
-      else if (!first.wildcard)
+      else if (!first.wildcard && !loopback)
         parts.push("an address this host does not have fails nginx -t (99: Cannot assign requested address)");
     }
     if (list.some((b) => b.reuseport))
