@@ -10,9 +10,10 @@
 
 import type { Directive } from "../parse/ast";
 import {
+  familyOf,
+  isDirectiveContext,
   lookupDirective,
   variantPresentIn,
-  type ContextKind as ParseContextKind,
   type DirectiveVariant,
   type ModuleType,
 } from "../parse/directives";
@@ -300,24 +301,6 @@ export function valueProblems(d: Directive, family: ModuleType, version: string 
   return problems;
 }
 
-/** The module family nginx reads each block kind with (parse/directives.ts ContextKind). */
-const FAMILY_OF_CONTEXT: Partial<Record<ParseContextKind, ModuleType>> = {
-  main: "core",
-  events: "event",
-  http: "http",
-  server: "http",
-  location: "http",
-  if_in_server: "http",
-  if_in_location: "http",
-  limit_except: "http",
-  upstream: "http",
-  stream: "stream",
-  stream_server: "stream",
-  stream_upstream: "stream",
-  mail: "mail",
-  mail_server: "mail",
-};
-
 /** The rule, as a check of each statement (statement-checks.ts: kept per unchanged block). */
 export const valueCheck: StatementCheck = {
   ruleId: "value",
@@ -337,8 +320,9 @@ export const valueCheck: StatementCheck = {
         });
       return;
     }
-    const family = FAMILY_OF_CONTEXT[context];
-    if (family === undefined || (d.block && d.name !== "if")) return;
+    // The module family nginx reads the block with (ngx_conf_handler); bodies that are not directives: none.
+    if (!isDirectiveContext(context) || (d.block && d.name !== "if")) return;
+    const family = familyOf(context);
     for (const p of valueProblems(d, family, options.nginxVersion))
       out.push({ ruleId: "value", code: p.code, severity: p.severity, message: p.message, d, word: p.arg });
   },
