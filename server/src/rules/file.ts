@@ -508,8 +508,7 @@ function check(c: Ctx, site: DirectiveSite, kind: OpenKind, base: Base, argIndex
     // Modules are the server's (/usr/lib/nginx/modules): outside the workspace is their normal place — not
     // said. A CA bundle not read is said by rule access already (rules/access.ts: the cost estimate reads
     // every CA bundle and says which it could not), at the same place.
-    if (!QUIET_OUTSIDE.has(kind) && kind !== "verify")
-      notChecked(c, site, argIndex, nginxPath, st.why, d.name);
+    if (!QUIET_OUTSIDE.has(kind) && kind !== "verify") notChecked(c, site, argIndex, nginxPath, st.why, d.name);
     return null;
   }
   if (st.kind === "missing") {
