@@ -403,7 +403,10 @@ function where(context: ContextKind, parents: readonly Directive[]): Where | nul
     else if (context === "custom" || context === "unknown") w.later = true;
     else return null;
   }
-  for (let j = 0; j < m - 1; j++) if (!readInside(parents[j].name)) return null;
+  // The blocks around are read into (statement blocks, or blocks no module registers): the innermost eight
+  // are looked at — all of them made this O(depth) per statement, O(depth²) over 100,000 nested blocks (66 s
+  // for check), and bodies that are not read (map, types, Lua…) never hold blocks that deep.
+  for (let j = Math.max(0, m - 9); j < m - 1; j++) if (!readInside(parents[j].name)) return null;
   const last = parents[m - 1].name;
   if (last === "map") w.mode = Mode.Map;
   else if (last === "geoip2") w.mode = Mode.Geoip2;
