@@ -426,9 +426,11 @@ function notInVersion(name: string, version: string): string | null {
   if (own.length === 0) return null;
   const wanted = parseVersion(version);
   if (wanted === null) return null;
-  const newer = own.find((v) => !atLeast(wanted, v.since!));
-  if (newer) return `nginx ${version} does not have it: it came in ${newer.since}`;
-  const removed = own.find((v) => v.removed !== null);
+  // The earliest release of any of its registrations (http and stream often share a name).
+  let first = own[0];
+  for (const v of own) if (!atLeast(parseVersion(v.since!) ?? [], first.since!)) first = v;
+  if (!atLeast(wanted, first.since!)) return `nginx ${version} does not have it: it came in ${first.since}`;
+  const removed = own.find((v) => v.removed !== null && !v.removed.startsWith("after ") && atLeast(wanted, v.removed));
   if (removed)
     return `nginx ${version} does not have it: removed in ${removed.removed!.replace(/^after /, "the release after ")}`;
   return `nginx ${version} does not have it`;

@@ -134,7 +134,8 @@ function factsOf(d: Directive, parents: readonly Directive[], facts: unknown[]):
   if (name === "server") {
     const v = d.argValue(0) ?? "";
     let upstream: Lookup | null = null;
-    if (!/^unix:/i.test(v) && !v.includes("$")) {
+    // A `server {}` block has no address; an upstream's `server` has one (its words are made only here).
+    if (d.block === undefined && v !== "" && !/^unix:/i.test(v) && !v.includes("$")) {
       const host = splitHostPort(v).host;
       // `server NAME resolve` is resolved at run time (1.27.3+)
       if (!isAddress(host) && !d.args.slice(1).some((a) => a.value === "resolve"))
