@@ -242,6 +242,16 @@ interface ScanResult {
  * one, ngx_stream_script_compile, reads alike). `$1`…`$9` are captures, not names; `${1}` and `$0` are names.
  */
 export function scriptNames(text: string): ScanResult {
+  return scanNames(text, false);
+}
+
+/** `log_format`'s own reader (ngx_http_log_compile_format): no captures, `invalid parameter "…"`. */
+export function logFormatNames(text: string): ScanResult {
+  return scanNames(text, true);
+}
+
+/** The two readers: one loop, told apart by what `$1` is and how a missing name is worded. */
+function scanNames(text: string, log: boolean): ScanResult {
   const names: string[] = [];
   const n = text.length;
   let i = 0;
@@ -250,52 +260,19 @@ export function scriptNames(text: string): ScanResult {
       i++;
       continue;
     }
-    if (++i === n) return { names, error: "invalid variable name" };
+    const at = i;
+    const invalid = (): ScanResult => ({
+      names,
+      error: log ? `invalid parameter "${text.slice(at)}"` : "invalid variable name",
+    });
+    if (++i === n) return invalid();
     const c = text.charCodeAt(i);
-    if (c >= 49 && c <= 57) {
+    if (!log && c >= 49 && c <= 57) {
       i++;
       continue;
     }
     let bracket = false;
     if (c === 123 /* { */) {
-      bracket = true;
-      if (++i === n) return { names, error: "invalid variable name" };
-    }
-    const start = i;
-    let end = -1;
-    for (; i < n; i++) {
-      const ch = text.charCodeAt(i);
-      if (ch === 125 /* } */ && bracket) {
-        end = i;
-        i++;
-        bracket = false;
-        break;
-      }
-      if (!isNameChar(ch)) break;
-    }
-    if (bracket) return { names, error: `the closing bracket in "${text.slice(start, i)}" variable is missing` };
-    if (end < 0) end = i;
-    if (end === start) return { names, error: "invalid variable name" };
-    names.push(text.slice(start, end));
-  }
-  return { names };
-}
-
-/** `log_format`'s own reader (ngx_http_log_compile_format): no captures, `invalid parameter "…"`. */
-export function logFormatNames(text: string): ScanResult {
-  const names: string[] = [];
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (text.charCodeAt(i) !== 36) {
-      i++;
-      continue;
-    }
-    const at = i;
-    const invalid = (): ScanResult => ({ names, error: `invalid parameter "${text.slice(at)}"` });
-    if (++i === n) return invalid();
-    let bracket = false;
-    if (text.charCodeAt(i) === 123) {
       bracket = true;
       if (++i === n) return invalid();
     }
@@ -303,7 +280,7 @@ export function logFormatNames(text: string): ScanResult {
     let end = -1;
     for (; i < n; i++) {
       const ch = text.charCodeAt(i);
-      if (ch === 125 && bracket) {
+      if (ch === 125 /* } */ && bracket) {
         end = i;
         i++;
         bracket = false;
