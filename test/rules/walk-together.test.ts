@@ -58,7 +58,10 @@ describe("rules: walkTogether", function () {
           return r.seen;
         });
         const together = choices.map((skips) => recorder(skips));
-        walkTogether(config, together[0].visitor, together[1].visitor);
+        // Paused every 3 directives (the server's analysis pauses in it): what each sees must not change.
+        let pauses = 0;
+        for (const _ of walkTogether(config, together[0].visitor, together[1].visitor, 3)) pauses++;
+        assert.ok(pauses > 0 || Math.max(alone[0].length, alone[1].length) < 6, `no pause in ${config.root.path}`);
         for (let i = 0; i < choices.length; i++)
           assert.deepEqual(together[i].seen, alone[i], `visitor ${i} of ${config.root.path}`);
         const all = recorder(() => false);

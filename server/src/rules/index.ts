@@ -2,7 +2,7 @@
 
 import type { Directive } from "../parse/ast";
 import { buildModel, type ConfigModel } from "../model";
-import { walk, type ConfigVisitor, type Configuration } from "../workspace/configuration";
+import { WALK_SLICE, walkSteps, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { fileFindings } from "./file";
@@ -78,7 +78,7 @@ export function* checkSteps(
   // server's first analysis (cold code; large-config, CPU profiles of issue 13).
   const directive = directiveCheck(config, options);
   const reuseport = reuseportCheck(options);
-  walkTogether(config, directive.visitor, reuseport.visitor);
+  yield* walkTogether(config, directive.visitor, reuseport.visitor);
   directive.finish();
   for (const f of directive.findings) findings.push(f);
   for (const f of reuseport.findings()) findings.push(f);
@@ -98,29 +98,38 @@ export function* checkSteps(
  * `walk` with two visitors at once, each seeing exactly what a walk of its own would show it: a visitor whose
  * `enter` says false is not called again inside that directive's block (or the files of its include), nor its
  * `leave`, while the other walks on; the block is skipped when both skip it. Two named visitors, the two
- * rules it serves: no list to loop over per statement.
+ * rules it serves: no list to loop over per statement. It pauses as `walkSteps` does.
  */
-export function walkTogether(config: Configuration, a: ConfigVisitor, b: ConfigVisitor): void {
+export function* walkTogether(
+  config: Configuration,
+  a: ConfigVisitor,
+  b: ConfigVisitor,
+  slice = WALK_SLICE,
+): Generator<void, void> {
   // The directive each visitor skipped that the walk has not left yet (null: it is walking).
   let skippingA: Directive | null = null;
   let skippingB: Directive | null = null;
-  walk(config, {
-    enter(d, info) {
-      if (skippingA === null && a.enter?.(d, info) === false) skippingA = d;
-      if (skippingB === null && b.enter?.(d, info) === false) skippingB = d;
-      if (skippingA === null || skippingB === null) return undefined;
-      // Neither enters: the walk will not leave it either.
-      if (skippingA === d) skippingA = null;
-      if (skippingB === d) skippingB = null;
-      return false;
+  yield* walkSteps(
+    config,
+    {
+      enter(d, info) {
+        if (skippingA === null && a.enter?.(d, info) === false) skippingA = d;
+        if (skippingB === null && b.enter?.(d, info) === false) skippingB = d;
+        if (skippingA === null || skippingB === null) return undefined;
+        // Neither enters: the walk will not leave it either.
+        if (skippingA === d) skippingA = null;
+        if (skippingB === d) skippingB = null;
+        return false;
+      },
+      leave(d, info) {
+        if (skippingA === d) skippingA = null;
+        else if (skippingA === null) a.leave?.(d, info);
+        if (skippingB === d) skippingB = null;
+        else if (skippingB === null) b.leave?.(d, info);
+      },
     },
-    leave(d, info) {
-      if (skippingA === d) skippingA = null;
-      else if (skippingA === null) a.leave?.(d, info);
-      if (skippingB === d) skippingB = null;
-      else if (skippingB === null) b.leave?.(d, info);
-    },
-  });
+    slice,
+  );
 }
 
 /**

@@ -6,8 +6,8 @@
 
 import * as path from "path";
 import type { Directive, Node, ParsedFile, Range } from "../parse/ast";
-import { classifyConfiguration } from "./classify";
 import { type ConfigDiagnostic, type Configuration, type FileInstance } from "./configuration";
+import { classificationOf } from "./file-index";
 import { NodeFileSource, ParseCache, normalizePath, type FileSource } from "./files";
 import { scanFolder, type ScanLimit } from "./folder-scan";
 import { confPrefixOf } from "./includes";
@@ -179,8 +179,21 @@ function streamLike(directives: Directive[]): boolean {
   return passes;
 }
 
+/**
+ * guessContext's answers, once per tree (a tree is never changed in place: file-index.ts). The graph asks
+ * it of every candidate on every new graph, and a `server` file's guess walks all of the server's
+ * statements (streamLike).
+ */
+const guessMemo = new WeakMap<ParsedFile, ContextGuess>();
+
 /** Guesses where a file's directives belong from its top-level directives (the first that decides wins). */
 export function guessContext(parsed: ParsedFile): ContextGuess {
+  let guess = guessMemo.get(parsed);
+  if (guess === undefined) guessMemo.set(parsed, (guess = guessOnce(parsed)));
+  return guess;
+}
+
+function guessOnce(parsed: ParsedFile): ContextGuess {
   const top = topDirectives(parsed);
   const pick = (hints: Set<string>): Directive | undefined => top.find((d) => hints.has(d.name));
   const main = pick(MAIN_HINTS);
@@ -312,7 +325,7 @@ export function buildIncludeGraph(candidates: readonly string[], options: GraphO
     if (!loaded) return 2;
     const parsed = cache.get(p, loaded);
     // Not configuration (and not opened): no main file, and no guess, which would name its first word.
-    if (!source.isOpened?.(p) && !classifyConfiguration(parsed).configuration) return 2;
+    if (!source.isOpened?.(p) && !classificationOf(parsed, false).configuration) return 2;
     const guess = guessContext(parsed);
     if (guess.context.length === 0) return 1;
     guesses.set(p, guess);
@@ -440,7 +453,7 @@ export function analysisFor(graph: IncludeGraph, file: string): FileAnalysis {
   const loaded = graph.source.load(key);
   let parsed = loaded ? graph.cache.get(key, loaded) : null;
   // Its guess would name its first word: only for configuration, or a file the user opened.
-  if (parsed && !graph.source.isOpened?.(key) && !classifyConfiguration(parsed).configuration) parsed = null;
+  if (parsed && !graph.source.isOpened?.(key) && !classificationOf(parsed, false).configuration) parsed = null;
   const guess = parsed ? guessContext(parsed) : { context: ["http"], alternatives: [], reason: "", range: FILE_START };
   const isMain = guess.context.length === 0 || path.posix.basename(key) === "nginx.conf";
   const { mappings, confPrefix } = rootOptions(key, graph.primary, graph.mappings);
