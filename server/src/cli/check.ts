@@ -39,6 +39,8 @@ export interface CheckOptions {
   maxFiles?: number;
   /** Standard input (`check -`): `nginx -T` output, or a configuration (see `StdinInput`). */
   stdin?: StdinInput;
+  /** Each rule's own options (RuleOptions.ruleConfig). */
+  ruleConfig?: RuleOptions["ruleConfig"];
 }
 
 /** What standard input goes by in the output: a file of this name in the working directory. */
@@ -205,6 +207,7 @@ export function runCheck(options: CheckOptions): CheckResult {
     memoryBudgetBytes: options.memoryBudgetBytes,
     source,
     facts,
+    ...(options.ruleConfig ? { ruleConfig: options.ruleConfig } : {}),
   };
   const found: { finding: Finding; root: string }[] = [];
   const add = (root: string, findings: Finding[]): void => {

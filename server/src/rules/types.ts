@@ -33,4 +33,10 @@ export interface RuleOptions extends CostOptions {
   strict: boolean;
   /** Facts found in the files around the configuration: periodic `nginx -t`, deployed versions. */
   facts?: WorkspaceFacts;
+  /**
+   * Each rule's own options, by rule id (`{ "origins": { "domains": ["example.com"] } }`): from the
+   * configuration file (.nginx-risk.json) or the editor's settings. A rule reads only its own entry and
+   * checks its shape itself (a wrong shape: the rule's defaults).
+   */
+  ruleConfig?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
