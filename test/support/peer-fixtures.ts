@@ -87,16 +87,16 @@ export function nginxLintFixtures(): PeerFixture[] {
 }
 
 /**
- * The findings of `check FILE` on a fixture, with the fixture's plugin options given to rule `ruleId`
- * (`ruleOptions`), and nginx 1.22.1 deployed unless `nginxVersion` says otherwise.
+ * The findings of `check FILE` on a fixture, with the fixture's plugin options given to the rules `ruleIds`
+ * (`ruleConfig`), and nginx 1.22.1 deployed unless `nginxVersion` says otherwise.
  */
-export function peerFindings(fx: PeerFixture, ruleId?: string, nginxVersion = "1.22.1"): Finding[] {
+export function peerFindings(fx: PeerFixture, ruleIds: readonly string[] = [], nginxVersion = "1.22.1"): Finding[] {
   const result = runCheck({
     inputs: [fx.file],
     mappings: [],
     strict: false,
     nginxVersion,
-    ...(fx.options && ruleId ? { ruleConfig: { [ruleId]: fx.options } } : {}),
+    ...(fx.options ? { ruleConfig: Object.fromEntries(ruleIds.map((id) => [id, fx.options!])) } : {}),
   });
   return result.findings;
 }
