@@ -23,6 +23,7 @@ const STARTED_CONTEXT = "nginxRisk.serverStarted";
  * versions, periodic `nginx -t`: Dockerfiles, crontabs, systemd units, Kubernetes/compose YAML).
  */
 const WATCHED = [
+  "**/.nginx-risk.json",
   "**/*.conf",
   "**/nginx.conf",
   "**/{Dockerfile,Containerfile}*",
