@@ -110,11 +110,19 @@ function writtenIn(nodes: readonly Node[]): Written[] {
   return top.found;
 }
 
+/** suppressionsOf's answers per tree read in place (an edited buffer's, read in slices, is walked by block). */
+const fileMemo = new WeakMap<ParsedFile, readonly Written[]>();
+
 /** The suppression comments of a file. */
-function suppressionsOf(parsed: ParsedFile): Written[] {
-  // Most files hold none: their text says so without a walk (an edited buffer's text is read in slices).
-  if (!hasTextWindow(parsed) && !parsed.text.includes(MARKER)) return [];
-  return writtenIn(parsed.children);
+function suppressionsOf(parsed: ParsedFile): readonly Written[] {
+  if (hasTextWindow(parsed)) return writtenIn(parsed.children);
+  let found = fileMemo.get(parsed);
+  if (found === undefined) {
+    // Most files hold none: their text says so without a walk.
+    found = parsed.text.includes(MARKER) ? writtenIn(parsed.children) : [];
+    fileMemo.set(parsed, found);
+  }
+  return found;
 }
 
 /**
@@ -126,7 +134,7 @@ export function applySuppressions(
   findings: readonly Finding[],
   known: (id: string) => boolean,
 ): Finding[] {
-  const byFile = new Map<string, Written[]>();
+  const byFile = new Map<string, readonly Written[]>();
   for (const [p, parsed] of config.files) {
     const written = suppressionsOf(parsed);
     if (written.length > 0) byFile.set(p, written);
