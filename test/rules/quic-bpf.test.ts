@@ -1,6 +1,10 @@
 // Rules quic-bpf-reuseport and quic-bpf-limits over real configurations (loaded through the workspace, includes
 // expanded) with the facts the scanner finds around them: exact codes, severities, places and counts.
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { buildModel } from "../../server/src/model";
 import { runChecks } from "../../server/src/rules";
 import { capabilitiesSuffice, memlockEstimate, quicBpfLimitsFindings } from "../../server/src/rules/quic-bpf-limits";
@@ -338,5 +342,126 @@ describe("rules/quic-bpf-limits: what the master needs to load quic_bpf's progra
       "quic-bpf-limits missing-capabilities",
       "quic-bpf-reuseport reload-drops-quic-connections",
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The real nginx, where one with QUIC can run. Debian bookworm's 1.22.1 has none; Debian trixie's 1.26.3 has
+// ngx_quic_bpf_module. NGINX_RISK_QUIC_NGINX names a program that runs it (docs/rules/quic-bpf-limits.md says
+// how the runs behind the docs were made); without it, or without root and capsh, these tests are skipped.
+
+const QUIC_NGINX = process.env.NGINX_RISK_QUIC_NGINX ?? "";
+
+describe("rules/quic-bpf-limits: the real nginx with quic_bpf (NGINX_RISK_QUIC_NGINX)", function () {
+  this.timeout(20000);
+  let dir = "";
+  before(function () {
+    const capsh = spawnSync("capsh", ["--supports=cap_bpf"]);
+    if (QUIC_NGINX === "" || process.getuid?.() !== 0 || capsh.status !== 0) this.skip();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-quic-"));
+    const key = spawnSync("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-keyout",
+      path.join(dir, "key.pem"),
+      "-out",
+      path.join(dir, "cert.pem"),
+    ]);
+    if (key.status !== 0) this.skip();
+  });
+  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+  function config(quicBpf: string, port: number): string {
+    return [
+      "worker_processes 2;",
+      `pid ${dir}/nginx.pid;`,
+      `quic_bpf ${quicBpf};`,
+      "events { worker_connections 64; }",
+      "http {",
+      "    access_log off;",
+      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${dir};`),
+      "    server {",
+      `        listen 127.0.0.1:${port} quic reuseport;`,
+      `        listen 127.0.0.1:${port} ssl;`,
+      `        ssl_certificate ${dir}/cert.pem;`,
+      `        ssl_certificate_key ${dir}/key.pem;`,
+      "        return 200;",
+      "    }",
+      "}",
+      "",
+    ].join("\n");
+  }
+
+  /**
+   * Runs nginx (with `args`) after dropping `drop` from the capabilities; its exit code and output. The output
+   * goes to a file: a started master keeps stderr open, and a pipe would keep spawnSync waiting for it.
+   */
+  function nginx(drop: string[], args: string[]): { status: number | null; output: string } {
+    const log = path.join(dir, "out.log");
+    const cmd = [QUIC_NGINX, "-p", dir, "-e", "stderr", ...args].map((a) => `'${a}'`).join(" ") + ` >'${log}' 2>&1`;
+    const r = spawnSync("capsh", [...(drop.length > 0 ? [`--drop=${drop.join(",")}`] : []), "--", "-c", cmd], {
+      stdio: "ignore",
+      timeout: 10000,
+    });
+    return { status: r.status, output: fs.readFileSync(log, "utf8") };
+  }
+
+  function stop(): void {
+    const pidFile = path.join(dir, "nginx.pid");
+    if (!fs.existsSync(pidFile)) return;
+    const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+    // Only a real process id: kill(0) would signal this test's own process group.
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    try {
+      process.kill(pid, "SIGQUIT");
+    } catch {
+      // gone already
+    }
+    for (let i = 0; i < 50 && fs.existsSync(pidFile); i++) spawnSync("sleep", ["0.1"]);
+  }
+
+  it("without CAP_BPF/CAP_SYS_ADMIN the start fails, nginx -t passes, and the rule says so beforehand", function () {
+    const conf = path.join(dir, "nginx.conf");
+    fs.writeFileSync(conf, config("on", 18400 + (process.pid % 500)));
+    const drop = ["cap_bpf", "cap_sys_admin"];
+    assert.equal(nginx(drop, ["-t", "-c", conf]).status, 0, "nginx -t does not load the program");
+    const start = nginx(drop, ["-c", conf]);
+    if (start.status === 0) stop();
+    assert.notEqual(start.status, 0, start.output);
+    assert.match(start.output, /failed to create BPF map \(1: Operation not permitted\)/);
+    assert.match(start.output, /ngx_quic_bpf_module failed to initialize, check limits/);
+    const files = { [ROOT]: fs.readFileSync(conf, "utf8") };
+    const compose = "services:\n  web:\n    image: nginx:1.26\n    cap_add: [NET_ADMIN]\n";
+    const fs2 = run(quicBpfLimitsFindings, files, { facts: facts({ "/w/compose.yaml": compose }) });
+    assert.deepEqual(
+      fs2.map((f) => f.code),
+      ["missing-capabilities"],
+    );
+  });
+
+  it("with CAP_BPF and CAP_NET_ADMIN (CAP_SYS_ADMIN dropped) nginx starts and holds a SOCKHASH of workers × 4", function () {
+    const conf = path.join(dir, "nginx.conf");
+    fs.writeFileSync(conf, config("on", 18900 + (process.pid % 500)));
+    const start = nginx(["cap_sys_admin"], ["-c", conf]);
+    try {
+      assert.equal(start.status, 0, start.output);
+      const pid = Number(fs.readFileSync(path.join(dir, "nginx.pid"), "utf8"));
+      const maps = fs
+        .readdirSync(`/proc/${pid}/fd`)
+        .filter((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === "anon_inode:bpf-map")
+        .map((fd) => fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8"));
+      assert.equal(maps.length, 1);
+      assert.match(maps[0], /map_type:\s+18\n/, "BPF_MAP_TYPE_SOCKHASH");
+      assert.match(maps[0], /max_entries:\s+8\n/, "worker_processes 2 × 4");
+    } finally {
+      stop();
+    }
   });
 });
