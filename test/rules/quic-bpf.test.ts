@@ -48,9 +48,11 @@ function conf(main: string, server: string): string {
 
 const QUIC_LISTENS = "        listen 443 quic reuseport;\n        listen 443 ssl;";
 
-describe("rules/quic-bpf-reuseport: quic_bpf, a QUIC reuseport listen and several workers", function () {
+describe("rules/quic-bpf-reuseport: quic_bpf and a QUIC reuseport listen", function () {
   // The cases of Gixy-Next's own fixtures (tests/plugins/simply/quic_bpf_reuseport/, not in the shared
-  // corpus), written again here: which fire and which must not.
+  // corpus), written again here: which fire and which must not. Two differ from the peer: with one worker
+  // (worker_processes 1, or absent) the old worker still drains beside the new one after a reload, and the
+  // real nginx 1.26.3 dropped 122 of 400 new Initials there (docs/rules/quic-bpf-reuseport.md).
   const table: [string, string, string, boolean][] = [
     ["worker_processes auto", "worker_processes auto;\nquic_bpf on;", QUIC_LISTENS, true],
     ["an explicit worker count", "worker_processes 4;\nquic_bpf on;", QUIC_LISTENS, true],
@@ -61,8 +63,8 @@ describe("rules/quic-bpf-reuseport: quic_bpf, a QUIC reuseport listen and severa
       "        listen 443 quic;\n        listen 443 ssl;",
       false,
     ],
-    ["worker_processes absent (one worker)", "quic_bpf on;", QUIC_LISTENS, false],
-    ["worker_processes 1", "worker_processes 1;\nquic_bpf on;", QUIC_LISTENS, false],
+    ["worker_processes absent (one worker; the peer: quiet)", "quic_bpf on;", QUIC_LISTENS, true],
+    ["worker_processes 1 (the peer: quiet)", "worker_processes 1;\nquic_bpf on;", QUIC_LISTENS, true],
     // nginx reads the flag in any case (ngx_conf_set_flag_slot: ngx_strcasecmp); the peer compares with "on".
     ["quic_bpf ON", "worker_processes 2;\nquic_bpf ON;", QUIC_LISTENS, true],
     [
@@ -94,9 +96,10 @@ describe("rules/quic-bpf-reuseport: quic_bpf, a QUIC reuseport listen and severa
     assert.deepEqual(summary(fs, files), ['reload-drops-quic-connections warning main.d/quic.conf:2 "on"']);
     assert.deepEqual(
       fs[0].related!.map((r) => `${r.path.replace("/w/nginx/", "")}:${r.range.start.line + 1} ${r.message}`),
-      ["conf.d/site.conf:2 QUIC listening socket in a reuseport group", "main.d/quic.conf:1 8 workers"],
+      ["conf.d/site.conf:2 QUIC listening socket in a reuseport group"],
     );
     assert.equal(fs[0].data!.workers, 8);
+    assert.deepEqual(fs[0].data!.workerProcesses, { file: "/w/nginx/main.d/quic.conf", line: 1 });
   });
 
   it("a server file included twice is one listen; a server fragment alone has no quic_bpf to judge", function () {

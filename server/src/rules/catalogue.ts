@@ -23,7 +23,7 @@ export interface CatalogueEntry {
 export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: "quic-bpf-reuseport",
-    title: "quic_bpf with a QUIC reuseport listen and several workers loses new HTTP/3 connections after reloads",
+    title: "quic_bpf with a QUIC reuseport listen loses new HTTP/3 connections after reloads",
     severity: "warning",
     gixy: "quic_bpf_reuseport",
   },
