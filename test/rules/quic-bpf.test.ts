@@ -2,7 +2,10 @@
 // expanded) with the facts the scanner finds around them: exact codes, severities, places and counts.
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as dgram from "dgram";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { buildModel } from "../../server/src/model";
@@ -465,6 +468,123 @@ describe("rules/quic-bpf-limits: the real nginx with quic_bpf (NGINX_RISK_QUIC_N
       assert.match(maps[0], /max_entries:\s+8\n/, "worker_processes 2 × 4");
     } finally {
       stop();
+    }
+  });
+});
+
+describe("rules/quic-bpf-reuseport: the real nginx drops new QUIC connections after a reload (NGINX_RISK_QUIC_NGINX)", function () {
+  this.timeout(30000);
+  let dir = "";
+  before(function () {
+    if (QUIC_NGINX === "" || process.getuid?.() !== 0) this.skip();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-quic-reload-"));
+    const key = spawnSync("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-keyout",
+      path.join(dir, "key.pem"),
+      "-out",
+      path.join(dir, "cert.pem"),
+    ]);
+    if (key.status !== 0) this.skip();
+  });
+  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  /** `n` QUIC v1 Initial packets with fresh random connection IDs, each from a socket of its own. */
+  async function sendInitials(port: number, n: number): Promise<void> {
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = dgram.createSocket("udp4");
+      const dcid = crypto.randomBytes(8);
+      const head = Buffer.concat([
+        Buffer.from([0xc0, 0, 0, 0, 1, dcid.length]),
+        dcid,
+        Buffer.from([8]),
+        crypto.randomBytes(8),
+        Buffer.from([0]),
+      ]);
+      const rest = 1200 - head.length - 2;
+      const packet = Buffer.concat([head, Buffer.from([0x40 | (rest >> 8), rest & 0xff]), crypto.randomBytes(rest)]);
+      sends.push(new Promise((resolve) => s.send(packet, port, "127.0.0.1", () => (s.close(), resolve()))));
+    }
+    await Promise.all(sends);
+  }
+
+  it("worker_processes 1, quic_bpf on: the draining old worker reads and rejects new Initials", async function () {
+    const upstream = http.createServer((_q, r) => setTimeout(() => r.end("slow\n"), 15000));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const upstreamPort = (upstream.address() as { port: number }).port;
+    const quicPort = 19400 + (process.pid % 500);
+    const tcpPort = quicPort + 500;
+    const log = path.join(dir, "error.log");
+    const conf = path.join(dir, "nginx.conf");
+    fs.writeFileSync(
+      conf,
+      [
+        "worker_processes 1;",
+        `pid ${dir}/nginx.pid;`,
+        `error_log ${log} debug;`,
+        "quic_bpf on;",
+        "events { worker_connections 512; }",
+        "http {",
+        "    access_log off;",
+        ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${dir};`),
+        "    server {",
+        `        listen 127.0.0.1:${quicPort} quic reuseport;`,
+        `        listen 127.0.0.1:${tcpPort};`,
+        `        ssl_certificate ${dir}/cert.pem;`,
+        `        ssl_certificate_key ${dir}/key.pem;`,
+        `        location / { proxy_pass http://127.0.0.1:${upstreamPort}; }`,
+        "    }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const start = spawnSync("sh", ["-c", `'${QUIC_NGINX}' -p '${dir}' -e '${log}' -c '${conf}' >/dev/null 2>&1`], {
+      stdio: "ignore",
+      timeout: 10000,
+    });
+    let master = 0;
+    const request = http.get(`http://127.0.0.1:${tcpPort}/`);
+    request.on("error", () => undefined);
+    try {
+      assert.equal(start.status, 0, fs.existsSync(log) ? fs.readFileSync(log, "utf8").slice(-2000) : "no log");
+      master = Number(fs.readFileSync(path.join(dir, "nginx.pid"), "utf8").trim());
+      assert.ok(Number.isInteger(master) && master > 1);
+      await sleep(500);
+      const old = spawnSync("pgrep", ["-P", String(master)], { encoding: "utf8" }).stdout.trim();
+      assert.match(old, /^\d+$/, "one worker");
+      process.kill(master, "SIGHUP");
+      await sleep(1500);
+      await sendInitials(quicPort, 200);
+      await sleep(1000);
+      const text = fs.readFileSync(log, "utf8");
+      const rejected = text.match(new RegExp(`\\] ${old}#${old}: \\*\\d+ quic packet rejected rc:-1`, "g")) ?? [];
+      assert.ok(process.kill(Number(old), 0), "the old worker still drains the slow request");
+      assert.ok(rejected.length > 0, "the draining worker took part of the new connections and rejected them");
+      // And the rule reports this configuration, whatever the number of workers.
+      const files = { [ROOT]: fs.readFileSync(conf, "utf8") };
+      assert.equal(run(quicBpfReuseportFindings, files).length, 1);
+    } finally {
+      request.destroy();
+      upstream.close();
+      if (Number.isInteger(master) && master > 1) {
+        try {
+          process.kill(master, "SIGTERM");
+        } catch {
+          // gone already
+        }
+      }
+      await sleep(500);
     }
   });
 });
