@@ -144,6 +144,8 @@ const FACT_GLOBS = [
   "**/cron.*/**",
   "**/*.{timer,service}",
   "**/*.{yaml,yml}",
+  // Scripts that `docker run` the nginx image: its capabilities and memlock limit (rule quic-bpf-limits).
+  "**/*.{sh,bash}",
   "**/*{nginx,openresty}*.{txt,out,log,info}",
 ];
 

@@ -20,7 +20,19 @@ export interface CatalogueEntry {
   nginxLint?: string[];
 }
 
-export const CATALOGUE: readonly CatalogueEntry[] = [];
+export const CATALOGUE: readonly CatalogueEntry[] = [
+  {
+    id: "quic-bpf-reuseport",
+    title: "quic_bpf with a QUIC reuseport listen loses new HTTP/3 connections after reloads",
+    severity: "warning",
+    gixy: "quic_bpf_reuseport",
+  },
+  {
+    id: "quic-bpf-limits",
+    title: "quic_bpf loads an eBPF program at start and reload: capabilities and RLIMIT_MEMLOCK decide if it can",
+    severity: "warning",
+  },
+];
 
 const byId = new Map(CATALOGUE.map((e) => [e.id, e]));
 

@@ -11,6 +11,8 @@ import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
+import { quicBpfLimitsFindings } from "./quic-bpf-limits";
+import { quicBpfReuseportFindings } from "./quic-bpf-reuseport";
 import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
@@ -55,6 +57,8 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   fileFindings,
+  quicBpfReuseportFindings,
+  quicBpfLimitsFindings,
 ];
 
 export function runChecks(
