@@ -16,6 +16,19 @@ import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
+import { clientMaxBodySizeNotSetFindings } from "./client-max-body-size-not-set";
+import { deprecatedSslProtocolFindings } from "./deprecated-ssl-protocol";
+import { errorLogOffFindings } from "./error-log-off";
+import { gzipNotEnabledFindings } from "./gzip-not-enabled";
+import { http2MisdirectedRequestFindings } from "./http2-misdirected-request";
+import { listenHttp2DeprecatedFindings } from "./listen-http2-deprecated";
+import { missingErrorLogFindings } from "./missing-error-log";
+import { missingWorkerProcessesFindings } from "./missing-worker-processes";
+import { sslEcdhCurveFindings } from "./ssl-ecdh-curve";
+import { sslOnDeprecatedFindings } from "./ssl-on-deprecated";
+import { versionDisclosureFindings } from "./version-disclosure";
+import { weakSslCiphersFindings } from "./weak-ssl-ciphers";
+import { workerRlimitNofileVsConnectionsFindings } from "./worker-rlimit-nofile-vs-connections";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
 
@@ -46,6 +59,19 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   fileFindings,
+  clientMaxBodySizeNotSetFindings,
+  deprecatedSslProtocolFindings,
+  errorLogOffFindings,
+  gzipNotEnabledFindings,
+  http2MisdirectedRequestFindings,
+  listenHttp2DeprecatedFindings,
+  missingErrorLogFindings,
+  missingWorkerProcessesFindings,
+  sslEcdhCurveFindings,
+  sslOnDeprecatedFindings,
+  versionDisclosureFindings,
+  weakSslCiphersFindings,
+  workerRlimitNofileVsConnectionsFindings,
 ];
 
 export function runChecks(

@@ -3,6 +3,7 @@
 import { duplicateCheck } from "./duplicate";
 import { fileCheck } from "./file";
 import { locationCheck } from "./location";
+import { nginxRiftCheck } from "./nginx-rift";
 import { regexCheck } from "./regex";
 import { sideEffectsCheck } from "./side-effects";
 import type { StatementCheck } from "./statement-checks";
@@ -17,4 +18,5 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   variableCheck,
   sideEffectsCheck,
   fileCheck,
+  nginxRiftCheck,
 ];
