@@ -4,14 +4,14 @@
 // never logged. Setting it says the limit was chosen. Whole configurations only (a fragment's http block
 // may set it). The peer: nginx-lint client_max_body_size_not_set. docs/rules/client-max-body-size-not-set.md
 
-import { enclosing, type ConfigModel } from "../model";
-import { inFragment, sitesNamed } from "./main-tls-sites";
+import type { ConfigModel } from "../model";
+import { httpBlocksOf, inFragment, sitesNamed } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "client-max-body-size-not-set";
 
 export function clientMaxBodySizeNotSetFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
-  const set = new Set(sitesNamed(model, "client_max_body_size").map((s) => enclosing(s.context, "http")));
+  const set = httpBlocksOf(sitesNamed(model, "client_max_body_size"));
   const out: Finding[] = [];
   for (const http of model.contexts) {
     if (http.kind !== "http" || http.directive === null || inFragment(http) || set.has(http)) continue;

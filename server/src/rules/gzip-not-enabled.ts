@@ -5,18 +5,14 @@
 // public content, not blindly for responses that carry CSRF tokens.
 // The peer: nginx-lint gzip_not_enabled. docs/rules/gzip-not-enabled.md
 
-import { enclosing, type ConfigModel } from "../model";
-import { inFragment, isOn, sitesNamed } from "./main-tls-sites";
+import type { ConfigModel } from "../model";
+import { httpBlocksOf, inFragment, isOn, sitesNamed } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "gzip-not-enabled";
 
 export function gzipNotEnabledFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
-  const on = new Set(
-    sitesNamed(model, "gzip")
-      .filter((s) => isOn(s))
-      .map((s) => enclosing(s.context, "http")),
-  );
+  const on = httpBlocksOf(sitesNamed(model, "gzip").filter((s) => isOn(s)));
   const out: Finding[] = [];
   for (const http of model.contexts) {
     if (http.kind !== "http" || http.directive === null || inFragment(http) || on.has(http)) continue;

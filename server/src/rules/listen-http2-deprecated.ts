@@ -20,7 +20,8 @@ export function listenHttp2DeprecatedFindings(model: ConfigModel, options: RuleO
   for (const server of model.contexts) {
     if (server.kind !== "server") continue;
     for (const l of ownSites(server, "listen")) {
-      const i = l.directive.args.findIndex((a, n) => n > 0 && a.value === "http2");
+      // argValues, not args: the words of every listen would be made (test/rules/range-reads.test.ts).
+      const i = l.directive.argValues().indexOf("http2", 1);
       if (i < 0 || seen.has(siteKey(l))) continue;
       seen.add(siteKey(l));
       out.push({

@@ -57,6 +57,34 @@ export function isFullConfiguration(model: ConfigModel): boolean {
   return false;
 }
 
+/**
+ * The http block each site is in (null: none), remembered per block along the way: the sites of a name set in
+ * every one of 10,000 nested locations would each walk up 10,000 blocks.
+ */
+export function httpBlocksOf(sites: readonly DirectiveSite[]): Set<ConfigContext> {
+  const known = new Map<ConfigContext, ConfigContext | null>();
+  const out = new Set<ConfigContext>();
+  for (const s of sites) {
+    const path: ConfigContext[] = [];
+    let found: ConfigContext | null = null;
+    for (let c: ConfigContext | null = s.context; c !== null; c = c.parent) {
+      const k = known.get(c);
+      if (k !== undefined) {
+        found = k;
+        break;
+      }
+      if (c.kind === "http") {
+        found = c;
+        break;
+      }
+      path.push(c);
+    }
+    for (const c of path) known.set(c, found);
+    if (found !== null) out.add(found);
+  }
+  return out;
+}
+
 /** The first directive written in the main file (where a finding about what the file lacks goes). */
 export function firstMainSite(model: ConfigModel): DirectiveSite | null {
   return model.main.directives.find((s) => s.file === model.main.file) ?? model.main.directives[0] ?? null;

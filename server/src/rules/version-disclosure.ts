@@ -50,8 +50,8 @@ export function versionDisclosureFindings(model: ConfigModel, _options: RuleOpti
       path: http.file.path,
       range: http.directive.nameWord.range,
       message:
-        `server_tokens is not set, and its default is on: ${servers.length} server${servers.length === 1 ? "" : "s"} ` +
-        `send the nginx version in the Server header of every response and on nginx's own error pages, which ` +
+        `server_tokens is not set, and its default is on: ${servers.length === 1 ? "1 server sends" : `${servers.length} servers send`} ` +
+        `the nginx version in the Server header of every response and on nginx's own error pages, which ` +
         `lets scanners match it against known vulnerabilities. Add "server_tokens off;" to this http block.`,
       related: sampleBlocks(servers, (c) => `${c.label}: server_tokens on by default`),
       data: { servers: servers.length },
