@@ -94,6 +94,13 @@ describe("missing-worker-processes", () => {
   it("is quiet on a server fragment (its main file may set it)", () => {
     assert.deepEqual(check(rule, { "site.conf": "server { listen 80; }\n" }, V, "site.conf"), []);
   });
+  it("is quiet on a file holding only an http block (no events: not a main file yet)", () => {
+    const files = { "nginx.conf": lines("http {", "    server { listen 80; }", "}") };
+    assert.deepEqual(check(rule, files, V), []);
+    assert.deepEqual(check("missing-error-log", files, V), []);
+    // Its http block is still judged.
+    assert.deepEqual(check("client-max-body-size-not-set", files, V), ["nginx.conf:1 not-set"]);
+  });
 });
 
 describe("error-log-off", () => {
@@ -174,6 +181,34 @@ describe("version-disclosure", () => {
     assert.deepEqual(check(rule, { "site.conf": "server { listen 80; server_tokens on; }\n" }, V, "site.conf"), [
       "site.conf:1 enabled",
     ]);
+  });
+});
+
+describe("what a block lacks, next to an include that could not be read", () => {
+  it("is not reported: the unread file may set it", () => {
+    const files = {
+      "nginx.conf": lines(
+        "include main.d/missing.conf;",
+        "events { worker_connections 4096; }",
+        "http {",
+        "    include conf.d/missing.conf;",
+        "    server { listen 80; }",
+        "}",
+      ),
+    };
+    for (const rule of [
+      "missing-worker-processes",
+      "missing-error-log",
+      "worker-rlimit-nofile-vs-connections",
+      "version-disclosure",
+      "client-max-body-size-not-set",
+      "gzip-not-enabled",
+    ])
+      assert.deepEqual(check(rule, files, V), [], rule);
+    // The same without the includes: each of them reports.
+    const read = { "nginx.conf": files["nginx.conf"].replace(/ *include .*\n/g, "") };
+    for (const rule of ["missing-worker-processes", "version-disclosure", "gzip-not-enabled"])
+      assert.equal(check(rule, read, V).length, 1, rule);
   });
 });
 

@@ -5,7 +5,7 @@
 // may set it). The peer: nginx-lint client_max_body_size_not_set. docs/rules/client-max-body-size-not-set.md
 
 import type { ConfigModel } from "../model";
-import { httpBlocksOf, inFragment, sitesNamed } from "./main-tls-sites";
+import { holdsUnreadInclude, httpBlocksOf, inFragment, sitesNamed } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "client-max-body-size-not-set";
@@ -15,6 +15,7 @@ export function clientMaxBodySizeNotSetFindings(model: ConfigModel, _options: Ru
   const out: Finding[] = [];
   for (const http of model.contexts) {
     if (http.kind !== "http" || http.directive === null || inFragment(http) || set.has(http)) continue;
+    if (holdsUnreadInclude(model, http)) continue;
     out.push({
       ruleId: RULE_ID,
       code: "not-set",

@@ -6,7 +6,7 @@
 // The peer: nginx-lint gzip_not_enabled. docs/rules/gzip-not-enabled.md
 
 import type { ConfigModel } from "../model";
-import { httpBlocksOf, inFragment, isOn, sitesNamed } from "./main-tls-sites";
+import { holdsUnreadInclude, httpBlocksOf, inFragment, isOn, sitesNamed } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "gzip-not-enabled";
@@ -16,6 +16,7 @@ export function gzipNotEnabledFindings(model: ConfigModel, _options: RuleOptions
   const out: Finding[] = [];
   for (const http of model.contexts) {
     if (http.kind !== "http" || http.directive === null || inFragment(http) || on.has(http)) continue;
+    if (holdsUnreadInclude(model, http)) continue;
     out.push({
       ruleId: RULE_ID,
       code: "not-enabled",

@@ -3,7 +3,16 @@
 // whether a block is a fragment's implied block or written in a full configuration, and which servers
 // terminate TLS.
 
-import { effective, ownSites, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import {
+  contextsAt,
+  effective,
+  isAncestor,
+  ownSites,
+  sitesWhere,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
 import { compareVersions, resolveVersions } from "../cost/versions";
 import type { RelatedLocation, RuleOptions } from "./types";
 
@@ -45,16 +54,22 @@ export function inFragment(ctx: ConfigContext): boolean {
 }
 
 /**
- * Whether the configuration is a whole one, read from its main file: its main level holds a written
- * `events`, `http`, `stream` or `mail` block. A file of main-level directives alone (a snippet) is not.
+ * Whether the configuration is a whole one, read from its main file: its main level holds a written `events`
+ * block (nginx refuses a configuration without one), or a written `http`, `stream` or `mail` block beside
+ * main-level directives of its own (`worker_processes`, `user`, `pid`, …). A file holding only `http { … }`,
+ * a snippet of main-level lines, or a fragment is not: the main file it belongs to may say what it lacks.
  */
 export function isFullConfiguration(model: ConfigModel): boolean {
+  let block = false;
+  let other = false;
   for (const s of model.main.directives) {
     const n = s.directive.name;
-    if ((n === "events" || n === "http" || n === "stream" || n === "mail") && s.directive.block !== undefined)
-      return true;
+    const written = s.directive.block !== undefined;
+    if (n === "events" && written) return true;
+    if ((n === "http" || n === "stream" || n === "mail") && written) block = true;
+    else if (!written && n !== "include") other = true;
   }
-  return false;
+  return block && other;
 }
 
 /**
@@ -83,6 +98,50 @@ export function httpBlocksOf(sites: readonly DirectiveSite[]): Set<ConfigContext
     if (found !== null) out.add(found);
   }
   return out;
+}
+
+/** blindSpots' answers per model. */
+const blindSpotsOf = new WeakMap<ConfigModel, ConfigContext[]>();
+
+/**
+ * The blocks holding an `include` whose files could not all be read (not in the workspace, refused): what they
+ * set is unknown. A rule about what a block lacks (server_tokens, gzip, error_log, …) says nothing about such a
+ * block or the blocks around it: the unread file may set it. Found once per model from the include edges
+ * (each with a problem: few), not from the statements.
+ */
+function blindSpots(model: ConfigModel): ConfigContext[] {
+  let found = blindSpotsOf.get(model);
+  if (found !== undefined) return found;
+  found = [];
+  for (const e of model.config.edges) {
+    if (e.resolution !== null && e.resolution.problems.length === 0) continue;
+    // The innermost block around the include, in its file or, at a file's top level, around its include site.
+    let at: ConfigContext | null;
+    let path = e.from.path;
+    let offset = e.directive.startOffset;
+    let instance = e.from;
+    for (;;) {
+      at = contextsAt(model, path, offset)[0] ?? null;
+      if (at !== null || instance.includedBy === null) break;
+      path = instance.includedBy.instance.path;
+      offset = instance.includedBy.directive.startOffset;
+      instance = instance.includedBy.instance;
+    }
+    found.push(at ?? model.main);
+  }
+  blindSpotsOf.set(model, found);
+  return found;
+}
+
+/** Whether `ctx` or a block inside it holds an include that could not be read (see blindSpots). */
+export function holdsUnreadInclude(model: ConfigModel, ctx: ConfigContext): boolean {
+  for (const c of blindSpots(model)) if (c === ctx || isAncestor(ctx, c)) return true;
+  return false;
+}
+
+/** Whether an include that could not be read stands at the main level itself (main-level directives may be in it). */
+export function mainHoldsUnreadInclude(model: ConfigModel): boolean {
+  return blindSpots(model).includes(model.main);
 }
 
 /** The first directive written in the main file (where a finding about what the file lacks goes). */

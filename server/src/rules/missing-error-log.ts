@@ -5,13 +5,14 @@
 // The peer: nginx-lint missing_error_log. docs/rules/missing-error-log.md
 
 import type { ConfigModel } from "../model";
-import { firstMainSite, isFullConfiguration, sitesNamed } from "./main-tls-sites";
+import { firstMainSite, holdsUnreadInclude, isFullConfiguration, sitesNamed } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "missing-error-log";
 
 export function missingErrorLogFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
   if (!isFullConfiguration(model) || sitesNamed(model, "error_log").length > 0) return [];
+  if (holdsUnreadInclude(model, model.main)) return [];
   const at = firstMainSite(model);
   if (at === null) return [];
   return [

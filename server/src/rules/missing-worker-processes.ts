@@ -5,13 +5,13 @@
 // Gixy-Next: missing_worker_processes. docs/rules/missing-worker-processes.md
 
 import type { ConfigModel } from "../model";
-import { firstMainSite, isFullConfiguration, sitesNamed } from "./main-tls-sites";
+import { firstMainSite, isFullConfiguration, mainHoldsUnreadInclude, sitesNamed } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "missing-worker-processes";
 
 export function missingWorkerProcessesFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
-  if (!isFullConfiguration(model)) return [];
+  if (!isFullConfiguration(model) || mainHoldsUnreadInclude(model)) return [];
   if (sitesNamed(model, "worker_processes").some((s) => s.context.kind === "main")) return [];
   const at = firstMainSite(model);
   if (at === null) return [];

@@ -10,7 +10,7 @@
 // docs/rules/version-disclosure.md
 
 import { effective, siteKey, type ConfigContext, type ConfigModel } from "../model";
-import { arg0, inFragment, sampleBlocks, sitesNamed } from "./main-tls-sites";
+import { arg0, holdsUnreadInclude, inFragment, sampleBlocks, sitesNamed } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "version-disclosure";
@@ -37,7 +37,8 @@ export function versionDisclosureFindings(model: ConfigModel, _options: RuleOpti
   }
   // The default: whole configurations only, per written http block.
   for (const http of model.contexts) {
-    if (http.kind !== "http" || http.directive === null || inFragment(http)) continue;
+    if (http.kind !== "http" || http.directive === null || inFragment(http) || holdsUnreadInclude(model, http))
+      continue;
     if (effective(http, "server_tokens") !== null) continue;
     const servers: ConfigContext[] = http.children.filter(
       (c) => c.kind === "server" && effective(c, "server_tokens", "http") === null,

@@ -8,7 +8,7 @@
 // gixy (MegaManSec's fork, Gixy-Next): worker_rlimit_nofile_vs_connections. docs/rules/worker-rlimit-nofile-vs-connections.md
 
 import type { ConfigModel, DirectiveSite } from "../model";
-import { sitesNamed } from "./main-tls-sites";
+import { mainHoldsUnreadInclude, sitesNamed } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "worker-rlimit-nofile-vs-connections";
@@ -31,6 +31,8 @@ export function workerRlimitNofileVsConnectionsFindings(model: ConfigModel, _opt
   );
   const limits = sitesNamed(model, "worker_rlimit_nofile").filter((s) => s.context.kind === "main");
   const limit = limits.length > 0 ? limits[limits.length - 1] : null;
+  // Not set, but an unread file is included at the main level: it may set it.
+  if (limit === null && mainHoldsUnreadInclude(model)) return [];
   const limitValue = limit ? intArg(limit) : ASSUMED_SOFT_LIMIT;
   if (limitValue === null) return []; // a value nginx refuses: rule `value`
   const out: Finding[] = [];
