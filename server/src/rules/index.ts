@@ -16,10 +16,7 @@ import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
-import { clientMaxBodySizeNotSetFindings } from "./client-max-body-size-not-set";
 import { deprecatedSslProtocolFindings } from "./deprecated-ssl-protocol";
-import { errorLogOffFindings } from "./error-log-off";
-import { gzipNotEnabledFindings } from "./gzip-not-enabled";
 import { http2MisdirectedRequestFindings } from "./http2-misdirected-request";
 import { listenHttp2DeprecatedFindings } from "./listen-http2-deprecated";
 import { missingErrorLogFindings } from "./missing-error-log";
@@ -59,10 +56,7 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   fileFindings,
-  clientMaxBodySizeNotSetFindings,
   deprecatedSslProtocolFindings,
-  errorLogOffFindings,
-  gzipNotEnabledFindings,
   http2MisdirectedRequestFindings,
   listenHttp2DeprecatedFindings,
   missingErrorLogFindings,

@@ -6,7 +6,6 @@
 import {
   contextsAt,
   effective,
-  isAncestor,
   ownSites,
   sitesWhere,
   type ConfigContext,
@@ -16,13 +15,17 @@ import {
 import { compareVersions, resolveVersions } from "../cost/versions";
 import type { RelatedLocation, RuleOptions } from "./types";
 
-/** Every directive name these rules read. */
+/**
+ * Every directive name these rules ask the model for: rare ones, set at the main level, in `http` or in
+ * servers. Names that are often set in every location (error_log, gzip, client_max_body_size,
+ * server_tokens: large-config sets error_log in 2,503 locations) are read by statement checks instead, which
+ * the walk keeps per unchanged block: asked here, the model would make the sites of every location on every
+ * keystroke (52 ms of large-config's analysis, bench:rules).
+ */
 export const MAIN_TLS_NAMES: ReadonlySet<string> = new Set([
   "worker_connections",
   "worker_rlimit_nofile",
   "worker_processes",
-  "error_log",
-  "server_tokens",
   "ssl_ecdh_curve",
   "ssl_reject_handshake",
   "http2",
@@ -30,8 +33,6 @@ export const MAIN_TLS_NAMES: ReadonlySet<string> = new Set([
   "ssl_protocols",
   "ssl",
   "ssl_certificate",
-  "client_max_body_size",
-  "gzip",
 ]);
 
 const KEY = "h15-main-tls";
@@ -72,34 +73,6 @@ export function isFullConfiguration(model: ConfigModel): boolean {
   return block && other;
 }
 
-/**
- * The http block each site is in (null: none), remembered per block along the way: the sites of a name set in
- * every one of 10,000 nested locations would each walk up 10,000 blocks.
- */
-export function httpBlocksOf(sites: readonly DirectiveSite[]): Set<ConfigContext> {
-  const known = new Map<ConfigContext, ConfigContext | null>();
-  const out = new Set<ConfigContext>();
-  for (const s of sites) {
-    const path: ConfigContext[] = [];
-    let found: ConfigContext | null = null;
-    for (let c: ConfigContext | null = s.context; c !== null; c = c.parent) {
-      const k = known.get(c);
-      if (k !== undefined) {
-        found = k;
-        break;
-      }
-      if (c.kind === "http") {
-        found = c;
-        break;
-      }
-      path.push(c);
-    }
-    for (const c of path) known.set(c, found);
-    if (found !== null) out.add(found);
-  }
-  return out;
-}
-
 /** blindSpots' answers per model. */
 const blindSpotsOf = new WeakMap<ConfigModel, ConfigContext[]>();
 
@@ -133,10 +106,9 @@ function blindSpots(model: ConfigModel): ConfigContext[] {
   return found;
 }
 
-/** Whether `ctx` or a block inside it holds an include that could not be read (see blindSpots). */
-export function holdsUnreadInclude(model: ConfigModel, ctx: ConfigContext): boolean {
-  for (const c of blindSpots(model)) if (c === ctx || isAncestor(ctx, c)) return true;
-  return false;
+/** Whether an include that could not be read stands directly in `ctx` (not in a block inside it). */
+export function directlyHoldsUnreadInclude(model: ConfigModel, ctx: ConfigContext): boolean {
+  return blindSpots(model).includes(ctx);
 }
 
 /** Whether an include that could not be read stands at the main level itself (main-level directives may be in it). */

@@ -9,39 +9,46 @@
 // The peers: gixy (dvershinin's fork, Gixy-Next) version_disclosure; nginx-lint server_tokens_enabled.
 // docs/rules/version-disclosure.md
 
-import { effective, siteKey, type ConfigContext, type ConfigModel } from "../model";
-import { arg0, holdsUnreadInclude, inFragment, sampleBlocks, sitesNamed } from "./main-tls-sites";
+import { ownSites, type ConfigContext, type ConfigModel } from "../model";
+import { directlyHoldsUnreadInclude, inFragment, sampleBlocks } from "./main-tls-sites";
+import type { StatementCheck } from "./statement-checks";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "version-disclosure";
 
 const DISCLOSING = new Set(["on", "build"]);
 
-export function versionDisclosureFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
-  const out: Finding[] = [];
-  const seen = new Set<string>();
-  for (const s of sitesNamed(model, "server_tokens")) {
-    if (!DISCLOSING.has(arg0(s)) || seen.has(siteKey(s))) continue;
-    seen.add(siteKey(s));
+/** An explicit `on`/`build`, wherever it is (a statement check: server_tokens is often set per location). */
+export const versionDisclosureCheck: StatementCheck = {
+  ruleId: RULE_ID,
+  statement(d, _context, parents, _options, out) {
+    if (d.name !== "server_tokens") return;
+    const v = d.argValue(0) ?? "";
+    if (!DISCLOSING.has(v.toLowerCase())) return;
+    const where = parents.length > 0 ? `in ${parents[parents.length - 1].name} ` : "";
     out.push({
       ruleId: RULE_ID,
       code: "enabled",
       severity: "warning",
-      path: s.file.path,
-      range: s.directive.args[0].range,
+      d,
+      word: 0,
       message:
-        `"server_tokens ${s.directive.argValue(0)}" sends the nginx version in the Server header of every response ` +
-        `and on nginx's own error pages (${s.context.label}), which lets scanners match it against known ` +
-        `vulnerabilities without a probe. Set "server_tokens off;".`,
+        `"server_tokens ${v}" ${where}sends the nginx version in the Server header of every response and on ` +
+        `nginx's own error pages, which lets scanners match it against known vulnerabilities without a probe. ` +
+        `Set "server_tokens off;".`,
     });
-  }
-  // The default: whole configurations only, per written http block.
+  },
+};
+
+/** The default: written http blocks only, per server (its own setting or the http block's). */
+export function versionDisclosureFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
+  const out: Finding[] = [];
   for (const http of model.contexts) {
-    if (http.kind !== "http" || http.directive === null || inFragment(http) || holdsUnreadInclude(model, http))
-      continue;
-    if (effective(http, "server_tokens") !== null) continue;
+    if (http.kind !== "http" || http.directive === null || inFragment(http)) continue;
+    // An include that could not be read, in the http block or a server, may set it there.
+    if (ownSites(http, "server_tokens").length > 0 || directlyHoldsUnreadInclude(model, http)) continue;
     const servers: ConfigContext[] = http.children.filter(
-      (c) => c.kind === "server" && effective(c, "server_tokens", "http") === null,
+      (c) => c.kind === "server" && ownSites(c, "server_tokens").length === 0 && !directlyHoldsUnreadInclude(model, c),
     );
     if (servers.length === 0) continue;
     out.push({
