@@ -60,6 +60,18 @@ describe("worker-rlimit-nofile-vs-connections", () => {
       ["nginx.conf:2 missing"],
     );
   });
+  it("the assumed limit is said as info, a limit written too low as a warning", () => {
+    const assumed = findings(rule, { "nginx.conf": lines("events { worker_connections 4096; }", "http {}") }, V);
+    const written = findings(
+      rule,
+      { "nginx.conf": lines("worker_rlimit_nofile 4096;", "events { worker_connections 4096; }", "http {}") },
+      V,
+    );
+    assert.deepEqual(
+      [...assumed, ...written].map((f) => f.severity),
+      ["info", "warning"],
+    );
+  });
   it("reads worker_rlimit_nofile from an included main-level file", () => {
     const files = {
       "nginx.conf": lines("include main.d/*.conf;", "events { worker_connections 1024; }", "http {}"),
@@ -138,6 +150,10 @@ describe("missing-error-log", () => {
     assert.deepEqual(check(rule, { "nginx.conf": lines("events {}", "http { server { listen 80; } }") }, V), [
       "nginx.conf:1 missing",
     ]);
+  });
+  it("an error_log in a location only covers its requests: still reported", () => {
+    const files = { "nginx.conf": lines("events {}", "http { server { location / { error_log /var/log/a.log; } } }") };
+    assert.deepEqual(check(rule, files, V), ["nginx.conf:1 missing"]);
   });
   it("is quiet when an included file sets one", () => {
     const files = {

@@ -48,7 +48,8 @@ export function workerRlimitNofileVsConnectionsFindings(model: ConfigModel, _opt
   out.push({
     ruleId: RULE_ID,
     code: limit ? "too-low" : "missing",
-    severity: "warning",
+    // Without worker_rlimit_nofile the limit is an assumption (containers often start with 1048576): info.
+    severity: limit ? "warning" : "info",
     path: at.file.path,
     range: (conn ? conn.directive.args[0] : limit!.directive.args[0])?.range ?? at.directive.nameWord.range,
     message:
