@@ -422,6 +422,24 @@ describe("deprecated-ssl-protocol", () => {
     files["tls.conf"] = "ssl_protocols TLSv1 TLSv1.1 TLSv1.2;\n";
     assert.deepEqual(check(rule, files, V), ["tls.conf:1 deprecated-protocol"]);
   });
+  it("a stream server terminating TLS inherits stream's list", () => {
+    const files = {
+      "nginx.conf": lines(
+        "events {}",
+        "stream {",
+        "    ssl_protocols TLSv1.1 TLSv1.2;",
+        "    server { listen 5000 ssl; ssl_certificate c.pem; ssl_certificate_key k.pem; proxy_pass 127.0.0.1:5001; }",
+        "    server { listen 5002; proxy_pass 127.0.0.1:5003; }",
+        "}",
+      ),
+    };
+    const f = findings(rule, files, V);
+    assert.deepEqual(
+      f.map((x) => `${x.path}:${x.range.start.line + 1} ${x.code}`),
+      ["nginx.conf:3 deprecated-protocol"],
+    );
+    assert.match(f[0].message, /in effect in 1 TLS server/);
+  });
   it("not used by any TLS server: quiet", () => {
     const files = {
       "nginx.conf": lines("events {}", "http {", "    ssl_protocols TLSv1;", "    server { listen 80; }", "}"),
