@@ -18,6 +18,11 @@ export interface CatalogueEntry {
   gixy?: string;
   /** nginx-lint's rule names whose job the rule does. */
   nginxLint?: string[];
+  /**
+   * False for a rule that reports a matter of taste on most configurations (a setting left at nginx's
+   * default: gzip off, no client_max_body_size): it reports only once the configuration gives it a level.
+   */
+  enabled?: false;
 }
 
 export const CATALOGUE: readonly CatalogueEntry[] = [
@@ -31,6 +36,112 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     id: "quic-bpf-limits",
     title: "quic_bpf loads an eBPF program at start and reload: capabilities and RLIMIT_MEMLOCK decide if it can",
     severity: "warning",
+  },
+  // Rules of issue 14 whose job nginx-lint's syntax checks do.
+  {
+    id: "duplicate",
+    title: "something written twice that `nginx -t` refuses",
+    severity: "error",
+    nginxLint: ["duplicate_directive"],
+  },
+  {
+    id: "directive",
+    title: "a statement nginx would refuse before running it",
+    severity: "error",
+    nginxLint: ["invalid_directive_context"],
+  },
+  // Main level.
+  {
+    id: "worker-rlimit-nofile-vs-connections",
+    title: "worker_rlimit_nofile below twice worker_connections: workers run out of file descriptors",
+    severity: "warning",
+    gixy: "worker_rlimit_nofile_vs_connections",
+  },
+  {
+    id: "missing-worker-processes",
+    title: "worker_processes not set: one worker process, one CPU core",
+    severity: "info",
+    gixy: "missing_worker_processes",
+    enabled: false,
+  },
+  {
+    id: "error-log-off",
+    title: "error_log off writes to a file named off",
+    severity: "warning",
+    gixy: "error_log_off",
+  },
+  {
+    id: "missing-error-log",
+    title: "No error_log anywhere: errors go where the binary was built to",
+    severity: "info",
+    nginxLint: ["missing_error_log"],
+    enabled: false,
+  },
+  // http.
+  {
+    id: "version-disclosure",
+    title: "server_tokens in effect discloses the nginx version",
+    severity: "warning",
+    gixy: "version_disclosure",
+    nginxLint: ["server_tokens_enabled"],
+  },
+  {
+    id: "client-max-body-size-not-set",
+    title: "client_max_body_size set nowhere: request bodies over 1 MiB get 413",
+    severity: "info",
+    nginxLint: ["client_max_body_size_not_set"],
+    enabled: false,
+  },
+  {
+    id: "gzip-not-enabled",
+    title: "gzip turned on nowhere in an http block",
+    severity: "info",
+    nginxLint: ["gzip_not_enabled"],
+    enabled: false,
+  },
+  {
+    id: "nginx-rift",
+    title: "rewrite with ? then an unnamed capture: CVE-2026-42945 / CVE-2026-9256 heap overflow",
+    severity: "warning",
+    nginxLint: ["nginx_rift"],
+  },
+  // TLS.
+  {
+    id: "weak-ssl-ciphers",
+    title: "ssl_ciphers in effect enables weak cipher suites",
+    severity: "warning",
+    nginxLint: ["weak_ssl_ciphers"],
+  },
+  {
+    id: "deprecated-ssl-protocol",
+    title: "ssl_protocols in effect enables SSLv2, SSLv3, TLSv1 or TLSv1.1",
+    severity: "warning",
+    nginxLint: ["deprecated_ssl_protocol"],
+  },
+  {
+    id: "ssl-ecdh-curve",
+    title: "Post-quantum ssl_ecdh_curve groups the deployed OpenSSL does not know: nginx fails to start",
+    severity: "warning",
+    gixy: "ssl_ecdh_curve",
+  },
+  {
+    id: "http2-misdirected-request",
+    title: "Default TLS server rejecting handshakes with HTTP/2 but no return 421",
+    severity: "warning",
+    gixy: "http2_misdirected_request",
+  },
+  // Deprecations.
+  {
+    id: "ssl-on-deprecated",
+    title: "The ssl directive, deprecated since 1.15.0 and removed in 1.25.1",
+    severity: "warning",
+    nginxLint: ["ssl_on_deprecated"],
+  },
+  {
+    id: "listen-http2-deprecated",
+    title: "listen … http2, deprecated since 1.25.1",
+    severity: "warning",
+    nginxLint: ["listen_http2_deprecated"],
   },
 ];
 

@@ -21,6 +21,16 @@ import { BUILT_IN_RULES, applyRuleLevels, isKnownRule } from "./rule-settings";
 import { RULE_ID as SUPPRESSION_RULE, applySuppressions } from "./suppression";
 import { syntaxFindings } from "./syntax";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
+import { deprecatedSslProtocolFindings } from "./deprecated-ssl-protocol";
+import { http2MisdirectedRequestFindings } from "./http2-misdirected-request";
+import { listenHttp2DeprecatedFindings } from "./listen-http2-deprecated";
+import { missingErrorLogFindings } from "./missing-error-log";
+import { missingWorkerProcessesFindings } from "./missing-worker-processes";
+import { sslEcdhCurveFindings } from "./ssl-ecdh-curve";
+import { sslOnDeprecatedFindings } from "./ssl-on-deprecated";
+import { versionDisclosureFindings } from "./version-disclosure";
+import { weakSslCiphersFindings } from "./weak-ssl-ciphers";
+import { workerRlimitNofileVsConnectionsFindings } from "./worker-rlimit-nofile-vs-connections";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
 
@@ -59,6 +69,16 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   fileFindings,
   quicBpfReuseportFindings,
   quicBpfLimitsFindings,
+  deprecatedSslProtocolFindings,
+  http2MisdirectedRequestFindings,
+  listenHttp2DeprecatedFindings,
+  missingErrorLogFindings,
+  missingWorkerProcessesFindings,
+  sslEcdhCurveFindings,
+  sslOnDeprecatedFindings,
+  versionDisclosureFindings,
+  weakSslCiphersFindings,
+  workerRlimitNofileVsConnectionsFindings,
 ];
 
 export function runChecks(

@@ -48,15 +48,26 @@ export function isRuleLevel(v: unknown): v is RuleLevel {
   return typeof v === "string" && (LEVELS as readonly string[]).includes(v);
 }
 
-/** `findings` with the configured levels applied: "off" drops a rule's findings, a severity replaces its own. */
+/** The rules that report only once configured (CatalogueEntry.enabled). */
+const OFF_BY_DEFAULT = new Set(CATALOGUE.filter((e) => e.enabled === false).map((e) => e.id));
+
+/** Whether rule `id` reports nothing unless the configuration gives it a level. */
+export function isOffByDefault(id: string): boolean {
+  return OFF_BY_DEFAULT.has(id);
+}
+
+/**
+ * `findings` with the configured levels applied: "off" drops a rule's findings, a severity replaces its own;
+ * a rule off by default reports only with a level.
+ */
 export function applyRuleLevels(
   findings: Finding[],
   levels: Readonly<Record<string, RuleLevel>> | undefined,
 ): Finding[] {
-  if (levels === undefined) return findings;
   const out: Finding[] = [];
   for (const f of findings) {
-    const level = f.ruleId === "syntax" ? undefined : levels[f.ruleId];
+    const level =
+      f.ruleId === "syntax" ? undefined : (levels?.[f.ruleId] ?? (OFF_BY_DEFAULT.has(f.ruleId) ? "off" : undefined));
     if (level === undefined || level === f.severity) out.push(f);
     else if (level !== "off") out.push({ ...f, severity: level, ruleSeverity: f.ruleSeverity ?? f.severity });
   }

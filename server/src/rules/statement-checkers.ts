@@ -1,13 +1,18 @@
 // The statement checks of the rules (statement-checks.ts), in the order their findings are made. The walk
 // of rule `directive` runs them and keeps their answers per unchanged block.
+import { clientMaxBodySizeNotSetCheck } from "./client-max-body-size-not-set";
 import { duplicateCheck } from "./duplicate";
+import { errorLogOffCheck } from "./error-log-off";
 import { fileCheck } from "./file";
+import { gzipNotEnabledCheck } from "./gzip-not-enabled";
 import { locationCheck } from "./location";
+import { nginxRiftCheck } from "./nginx-rift";
 import { regexCheck } from "./regex";
 import { sideEffectsCheck } from "./side-effects";
 import type { StatementCheck } from "./statement-checks";
 import { valueCheck } from "./value";
 import { variableCheck } from "./variable";
+import { versionDisclosureCheck } from "./version-disclosure";
 
 export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   valueCheck,
@@ -17,4 +22,9 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   variableCheck,
   sideEffectsCheck,
   fileCheck,
+  nginxRiftCheck,
+  errorLogOffCheck,
+  versionDisclosureCheck,
+  clientMaxBodySizeNotSetCheck,
+  gzipNotEnabledCheck,
 ];
