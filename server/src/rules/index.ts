@@ -5,16 +5,21 @@ import { buildModel, type ConfigModel } from "../model";
 import { WALK_SLICE, walkSteps, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
+import { allowWithoutDenyFindings } from "./allow-without-deny";
+import { defaultServerFlagFindings } from "./default-server-flag";
 import { fileFindings } from "./file";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
+import { returnWithAllowDenyFindings } from "./return-with-allow-deny";
 import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
+import { statusPageExposedFindings } from "./status-page-exposed";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { syntaxFindings } from "./syntax";
+import { tryFilesIsEvilTooFindings } from "./try-files-is-evil-too";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
@@ -46,6 +51,12 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   fileFindings,
+  // Issue 15's access-control rules (one question of the model for all: access-rules.ts).
+  allowWithoutDenyFindings,
+  returnWithAllowDenyFindings,
+  statusPageExposedFindings,
+  tryFilesIsEvilTooFindings,
+  defaultServerFlagFindings,
 ];
 
 export function runChecks(
