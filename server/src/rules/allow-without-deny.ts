@@ -6,7 +6,15 @@
 // with authentication in effect keeps strangers out (they must log in). docs/rules/allow-without-deny.md
 
 import { siteKey, type ConfigModel } from "../model";
-import { accessOwners, blockLabel, deniesSome, effectiveAccess, effectiveAuth, ruleAddress, satisfiesAny } from "./access-rules";
+import {
+  accessOwners,
+  blockLabel,
+  deniesSome,
+  effectiveAccess,
+  effectiveAuth,
+  ruleAddress,
+  satisfiesAny,
+} from "./access-rules";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export const RULE_ID = "allow-without-deny";

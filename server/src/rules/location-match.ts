@@ -216,7 +216,7 @@ function atomAt(p: string, i: number, icase: boolean): Atom | null {
     else if (inner.startsWith("?")) inner = "";
     matches = (ch) => canStartWith(inner, ch, icase);
     end = j + 1;
-  } else if (c === "." ) {
+  } else if (c === ".") {
     matches = () => true;
     end = i + 1;
   } else if (c === "^" || c === "$") {

@@ -115,7 +115,8 @@ function seed(d: Directive, code: string, message: string, other: BlockStatement
   };
 }
 
-const show = (h: LocationHead): string => `${h.kind === "regex" ? "~" : h.kind === "regex-icase" ? "~*" : h.kind === "prefix-stop" ? "^~" : h.kind === "exact" ? "=" : ""} ${h.path}`.trim();
+const show = (h: LocationHead): string =>
+  `${h.kind === "regex" ? "~" : h.kind === "regex-icase" ? "~*" : h.kind === "prefix-stop" ? "^~" : h.kind === "exact" ? "=" : ""} ${h.path}`.trim();
 
 export const unreachableLocationCheck: StatementCheck = {
   ruleId: RULE_ID,
@@ -139,7 +140,9 @@ export const unreachableLocationCheck: StatementCheck = {
         out.push(
           seed(
             later.s.d,
-            earlier.head.path === later.head.path && earlier.head.kind === later.head.kind ? "duplicate-regex" : "regex-order",
+            earlier.head.path === later.head.path && earlier.head.kind === later.head.kind
+              ? "duplicate-regex"
+              : "regex-order",
             `location "${show(later.head)}" is never used: regex locations are tried in order and ` +
               `"${show(earlier.head)}", written before it, matches every URI it matches; put the more specific one first`,
             earlier.s,
