@@ -12,6 +12,8 @@ import { runCheck } from "../../server/src/cli/check";
 import type { Finding } from "../../server/src/rules/types";
 import { freePort, get, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
 import { nginxBinary } from "../support/shared";
+import { analyseFixes, appliedTexts, codesAfter } from "../support/fixes";
+import { MemoryFileSource } from "../../server/src/workspace/files";
 
 const RULES = new Set([
   "alias-traversal",
@@ -171,6 +173,36 @@ describe("access control and location rules", function () {
       assert.deepEqual(check({ "nginx.conf": conf }, "nginx.conf", only("if-is-evil")), [
         "if-is-evil try-files-ignored nginx.conf:29",
       ]);
+    });
+  });
+
+  describe("alias-traversal's fix", () => {
+    it("adds the '/' an alias lacks under a location ending with '/', inside its quotes; nothing else is offered", () => {
+      const WS = "/srv/conf";
+      const source = new MemoryFileSource({
+        [`${WS}/nginx.conf`]: lines(
+          "http {",
+          "  server {",
+          "    location /j/ { alias /data/w; }",
+          '    location /q/ { alias "/data/q"; }',
+          "    location /i { alias /data/i/; }",
+          "    location /k { alias /data/k; }",
+          "  }",
+          "}",
+        ),
+      });
+      const a = analyseFixes(`${WS}/nginx.conf`, source, "alias-traversal");
+      assert.deepEqual(
+        a.findings.map((f) => f.code),
+        ["sibling-prefix", "sibling-prefix", "traversal", "sibling-prefix"],
+      );
+      assert.equal(a.fixes.length, 2);
+      assert.deepEqual(
+        a.fixes.map((f) => appliedTexts(a, f, WS)["nginx.conf"].split("\n")[2 + a.fixes.indexOf(f)]),
+        ["    location /j/ { alias /data/w/; }", '    location /q/ { alias "/data/q/"; }'],
+      );
+      for (const fix of a.fixes)
+        assert.deepEqual(codesAfter(a, fix), ["sibling-prefix", "traversal", "sibling-prefix"]);
     });
   });
 
