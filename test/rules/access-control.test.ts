@@ -267,13 +267,14 @@ describe("access control and location rules", function () {
   });
 
   describe("return-with-allow-deny", () => {
-    it("not in named or internal locations, nor after rewrite … last; a server-level return bypasses its locations' lists", () => {
+    it("not in named or internal locations, nor after rewrite … last, nor an error status; a server-level return bypasses its locations' lists", () => {
       const conf = lines(
         "http {",
         "  server {",
         "    location / { allow 10.0.0.1; deny all; try_files $uri @named; rewrite ^/old /new last; }",
         "    location @named { return 200 ok; }",
         "    location /int { internal; return 200 ok; }",
+        "    if ($bad) { return 403; }",
         "  }",
         "  server {",
         "    if ($http_x) { return 301 https://example.com$request_uri; }",
@@ -282,8 +283,8 @@ describe("access control and location rules", function () {
         "}",
       );
       assert.deepEqual(check({ "nginx.conf": conf }, "nginx.conf", only("return-with-allow-deny")), [
-        "return-with-allow-deny return nginx.conf:8",
-        "return-with-allow-deny rewrite nginx.conf:9",
+        "return-with-allow-deny return nginx.conf:9",
+        "return-with-allow-deny rewrite nginx.conf:10",
       ]);
     });
   });
@@ -349,6 +350,23 @@ describe("access control and location rules", function () {
         assert.match(f[0].message, /"server a\.test"/);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
+      }
+      // Two servers on two sockets each: one finding, both sockets named.
+      const dual = lines(
+        "http {",
+        "  server { listen 443 ssl; listen [::]:443 ssl; server_name a.test; }",
+        "  server { listen 443 ssl; listen [::]:443 ssl; server_name b.test; }",
+        "}",
+      );
+      const dir2 = workspace({ "nginx.conf": dual });
+      try {
+        const f = findings(dir2, "nginx.conf", only("default-server-flag"));
+        assert.deepEqual(
+          f.map((x) => x.data),
+          [{ sockets: ["*:443", "[::]:443"], servers: 2 }],
+        );
+      } finally {
+        fs.rmSync(dir2, { recursive: true, force: true });
       }
       files["sites/b.conf"] = lines("server { listen 80 default_server; server_name b.test; }");
       assert.deepEqual(check(files, "nginx.conf", only("default-server-flag")), []);

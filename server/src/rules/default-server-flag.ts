@@ -73,24 +73,35 @@ export function defaultServerFlagFindings(model: ConfigModel, _options: RuleOpti
       if (key !== null) add(key, { server: ctx, listen: l }, isDefault(args));
     }
   }
-  const out: Finding[] = [];
-  const reported = new Set<string>();
+  // Servers that share several sockets (`listen 443 ssl; listen [::]:443 ssl;`) without a default on any
+  // are one problem: one finding per set of servers, naming its sockets.
+  const bySet = new Map<string, { members: Member[]; sockets: string[] }>();
   for (const [key, g] of groups) {
     if (g.hasDefault || g.members.length < 2) continue;
-    const first = g.members[0];
+    const id = g.members.map((m) => m.server.id).join(",");
+    const entry = bySet.get(id);
+    if (entry === undefined) bySet.set(id, { members: g.members, sockets: [key] });
+    else entry.sockets.push(key);
+  }
+  const out: Finding[] = [];
+  const reported = new Set<string>();
+  for (const { members, sockets } of bySet.values()) {
+    const first = members[0];
     const at = first.listen;
     const path = at?.file.path ?? first.server.file.path;
     const range = at?.directive.nameWord.range ?? first.server.directive?.nameWord.range;
     if (range === undefined) continue;
-    const where = `${path}:${range.start.line}:${range.start.character}`;
-    if (reported.has(`${where}\0${key}`)) continue;
-    reported.add(`${where}\0${key}`);
+    // A file included twice gives each of its servers twice: reported once per position.
+    const where = `${path}:${range.start.offset}`;
+    if (reported.has(where)) continue;
+    reported.add(where);
     const related: RelatedLocation[] = [];
-    for (const m of g.members.slice(1, 11)) {
+    for (const m of members.slice(1, 11)) {
       const r = m.listen?.directive.nameWord.range ?? m.server.directive?.nameWord.range;
       if (r !== undefined)
         related.push({ path: m.listen?.file.path ?? m.server.file.path, range: r, message: "also listens here" });
     }
+    const socketText = sockets.join(" and ");
     out.push({
       ruleId: RULE_ID,
       code: "no-default",
@@ -98,12 +109,12 @@ export function defaultServerFlagFindings(model: ConfigModel, _options: RuleOpti
       path,
       range,
       message:
-        `${g.members.length} servers listen on ${key} and none is marked default_server: requests whose Host ` +
+        `${members.length} servers listen on ${socketText} and none is marked default_server: requests whose Host ` +
         `matches no server_name (by IP address, scanners, stale DNS names) go to the first one read, ` +
         `"${first.server.label}" — an order that changes when included files are added or renamed; ` +
-        `mark the intended one "listen ${key.replace(/^\*:/, "")} default_server;"`,
+        `add default_server to the listen of the server meant to answer them`,
       ...(related.length > 0 ? { related } : {}),
-      data: { socket: key, servers: g.members.length },
+      data: { sockets, servers: members.length },
     });
   }
   return out;

@@ -7,7 +7,8 @@
 // everyone in (`allow all;`) is not reported however its server restricts, and one that inherits a
 // `deny` from its server is. A server-level `return` runs before any location is chosen and bypasses the
 // lists of the server and of its locations. Named and `internal` locations are reached only through an
-// internal redirect from a location whose access phase has run. docs/rules/return-with-allow-deny.md
+// internal redirect from a location whose access phase has run. A `return` of an error status is not
+// reported (the client gets an error either way). docs/rules/return-with-allow-deny.md
 
 import { isAncestor, siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import {
@@ -32,6 +33,15 @@ function redirects(s: DirectiveSite): boolean {
   return flag === "redirect" || flag === "permanent";
 }
 
+/**
+ * A `return` of an error status (`return 403;`, `return 405;`, `return 444;`) gives a denied client nothing the
+ * deny would have kept from it: only content and redirects are reported.
+ */
+function answersError(s: DirectiveSite): boolean {
+  const code = s.directive.argValue(0) ?? "";
+  return /^\d+$/.test(code) && Number(code) >= 400;
+}
+
 /** The deny lists a server-level return bypasses: the server's own (or inherited) and its locations'. */
 function bypassedAtServer(model: ConfigModel, server: ConfigContext): DirectiveSite[] {
   const own = effectiveAccess(model, server);
@@ -46,7 +56,7 @@ export function returnWithAllowDenyFindings(model: ConfigModel, _options: RuleOp
   const seen = new Set<string>();
   for (const s of accessSites(model)) {
     const name = s.directive.name;
-    if (name !== "return" && !(name === "rewrite" && redirects(s))) continue;
+    if (name === "return" ? answersError(s) : name !== "rewrite" || !redirects(s)) continue;
     const block = accessBlock(s.context);
     if (block.kind !== "location" && block.kind !== "server") continue;
     if (internalOnly(s.context)) continue;
