@@ -81,21 +81,32 @@ function matchesEverything(pattern: string): boolean {
   return /^\^?(\/?\.\*|\.\+?|\/\.?[*+]?|\/|)$/.test(pattern) && !/\$$/.test(pattern);
 }
 
-/** Whether every URI `later` matches is matched by `earlier` (as far as literal text tells). */
-function shadows(earlier: LocationHead, later: LocationHead): boolean {
+/** A regex location as the order check reads it (its literal reading made once per block check). */
+interface RegexInfo {
+  head: LocationHead;
+  lit: LiteralRegex | null;
+  s: BlockStatement;
+}
+
+/** Whether every URI `later` matches is matched by `earlier`, a literal regex (as far as literal text tells). */
+function literalShadows(earlier: RegexInfo, later: RegexInfo): boolean {
   // A case-sensitive regex cannot cover a case-insensitive one.
-  if (earlier.kind === "regex" && later.kind === "regex-icase") return false;
-  if (earlier.kind === later.kind && earlier.path === later.path) return true;
-  if (matchesEverything(earlier.path)) return true;
-  const e = literalRegex(earlier.path);
-  const l = literalRegex(later.path);
-  if (e === null || l === null || !e.whole || e.end || e.lead === "") return false;
-  const fold = earlier.kind === "regex-icase" ? (s: string) => s.toLowerCase() : (s: string) => s;
+  if (earlier.head.kind === "regex" && later.head.kind === "regex-icase") return false;
+  const e = earlier.lit;
+  const l = later.lit;
+  if (e === null || l === null) return false;
+  const fold = earlier.head.kind === "regex-icase" ? (x: string) => x.toLowerCase() : (x: string) => x;
   const lead = fold(l.lead);
   const lit = fold(e.lead);
   // `^E` needs the later regex anchored the same way and starting with E; `E` anywhere needs E inside.
   return e.start ? l.start && lead.startsWith(lit) : lead.includes(lit);
 }
+
+/**
+ * Earlier literal regexes each later one is compared with, at most: a block of thousands of regex locations
+ * (generated configurations) would otherwise cost millions of comparisons on every edit inside it.
+ */
+const MAX_LITERALS = 1000;
 
 interface Loc {
   head: LocationHead;
@@ -129,20 +140,33 @@ export const unreachableLocationCheck: StatementCheck = {
       if (head !== null) locs.push({ head, s });
     }
     if (locs.length < 2) return;
-    const regexes = locs.filter((l) => isRegex(l.head));
+    const regexes: RegexInfo[] = [];
+    for (const l of locs) if (isRegex(l.head)) regexes.push({ head: l.head, lit: literalRegex(l.head.path), s: l.s });
     if (regexes.length === 0) return;
     const prefixes = locs.filter((l) => l.head.kind === "prefix" || l.head.kind === "exact");
     const stops = locs.filter((l) => l.head.kind === "prefix-stop");
-    for (let i = 0; i < regexes.length; i++) {
-      const later = regexes[i];
-      const earlier = regexes.slice(0, i).find((e) => shadows(e.head, later.head));
-      if (earlier !== undefined) {
+    const seen = new Map<string, RegexInfo>();
+    let everything: RegexInfo | null = null;
+    const literals: RegexInfo[] = [];
+    for (const later of regexes) {
+      const same = seen.get(`${later.head.kind} ${later.head.path}`);
+      let earlier: RegexInfo | null = same ?? everything;
+      if (earlier === null)
+        for (const e of literals)
+          if (literalShadows(e, later)) {
+            earlier = e;
+            break;
+          }
+      if (same === undefined) seen.set(`${later.head.kind} ${later.head.path}`, later);
+      if (everything === null && matchesEverything(later.head.path)) everything = later;
+      const lit = later.lit;
+      if (lit !== null && lit.whole && !lit.end && lit.lead !== "" && literals.length < MAX_LITERALS)
+        literals.push(later);
+      if (earlier !== null) {
         out.push(
           seed(
             later.s.d,
-            earlier.head.path === later.head.path && earlier.head.kind === later.head.kind
-              ? "duplicate-regex"
-              : "regex-order",
+            same !== undefined ? "duplicate-regex" : "regex-order",
             `location "${show(later.head)}" is never used: regex locations are tried in order and ` +
               `"${show(earlier.head)}", written before it, matches every URI it matches; put the more specific one first`,
             earlier.s,
@@ -151,7 +175,7 @@ export const unreachableLocationCheck: StatementCheck = {
         );
         continue;
       }
-      const l = literalRegex(later.head.path);
+      const l = later.lit;
       if (l === null || !l.start) continue;
       const lead = later.head.kind === "regex-icase" ? null : l.lead;
       if (lead === null) continue;
