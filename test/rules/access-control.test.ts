@@ -274,6 +274,7 @@ describe("access control and location rules", function () {
         "    location / { allow 10.0.0.1; deny all; try_files $uri @named; rewrite ^/old /new last; }",
         "    location @named { return 200 ok; }",
         "    location /int { internal; return 200 ok; }",
+        "    location @own { allow 10.0.0.1; deny all; return 200 own; }",
         "    if ($bad) { return 403; }",
         "  }",
         "  server {",
@@ -283,8 +284,10 @@ describe("access control and location rules", function () {
         "}",
       );
       assert.deepEqual(check({ "nginx.conf": conf }, "nginx.conf", only("return-with-allow-deny")), [
-        "return-with-allow-deny return nginx.conf:9",
-        "return-with-allow-deny rewrite nginx.conf:10",
+        // A named location's own list is checked after the redirect into it, and bypassed by its return.
+        "return-with-allow-deny return nginx.conf:6",
+        "return-with-allow-deny return nginx.conf:10",
+        "return-with-allow-deny rewrite nginx.conf:11",
       ]);
     });
   });
@@ -298,11 +301,23 @@ describe("access control and location rules", function () {
         "  server { listen 127.0.0.1:8081; location /status { stub_status; } }",
         "  server { listen 8082; location /status { auth_basic on; auth_basic_user_file u; stub_status; } }",
         "  server { listen 8083; location /status { allow 10.0.0.1; stub_status; } }",
+        "  server { listen 8084; location /status { allow all; deny all; stub_status; } }",
+        "  server { listen 8085; location /status { internal; stub_status; } }",
+        "  server { listen 8086; satisfy any; auth_basic on; auth_basic_user_file u;",
+        "           location /status { allow 10.0.0.1; deny all; stub_status; } }",
+        "  server { listen 8087; satisfy any; auth_basic on; auth_basic_user_file u;",
+        "           location /status { allow all; stub_status; } }",
+        "  server { listen 8088; location /status { deny 192.0.2.1; stub_status; } }",
         "}",
       );
       assert.deepEqual(check({ "nginx.conf": conf }, "nginx.conf", only("status-page-exposed")), [
         "status-page-exposed stub_status nginx.conf:3",
         "status-page-exposed stub_status nginx.conf:6",
+        // `allow all` decides before `deny all`; under satisfy any, `allow all` grants without a password;
+        // a deny of one address lets every other in.
+        "status-page-exposed stub_status nginx.conf:7",
+        "status-page-exposed stub_status nginx.conf:12",
+        "status-page-exposed stub_status nginx.conf:13",
       ]);
     });
   });

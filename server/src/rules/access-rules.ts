@@ -70,9 +70,40 @@ export function ruleAddress(s: DirectiveSite): string {
   return (s.directive.argValue(0) ?? "").toLowerCase();
 }
 
-/** Whether a list refuses anyone: it has a `deny` (a client no rule matches is let in). */
+/** Addresses every client of the family matches (`all`, and the whole IPv4 or IPv6 space). */
+const EVERYONE = new Set(["all", "0.0.0.0/0", "::/0"]);
+
+/**
+ * Whether a list refuses anyone: a `deny` that is reached, i.e. not after a rule that lets every client in
+ * (the first matching rule decides; a client no rule matches is let in).
+ */
 export function deniesSome(rules: readonly DirectiveSite[]): boolean {
-  return rules.some((s) => s.directive.name === "deny");
+  for (const s of rules) {
+    if (s.directive.name === "deny") return true;
+    if (EVERYONE.has(ruleAddress(s))) return false;
+  }
+  return false;
+}
+
+/**
+ * What the list does with a client named in no rule but the catch-all ones (a stranger): the first rule for
+ * every address decides; without one the access module declines (neither grants nor refuses).
+ */
+export function strangerVerdict(rules: readonly DirectiveSite[]): "allow" | "deny" | "declined" {
+  for (const s of rules) if (EVERYONE.has(ruleAddress(s))) return s.directive.name === "deny" ? "deny" : "allow";
+  return "declined";
+}
+
+/**
+ * Whether a client named in no rule is served in `ctx`, as ngx_http_core_access_phase combines the access
+ * list with authentication: with `satisfy all` (the default) both must let it in, with `satisfy any` a
+ * grant of the list is enough and a declined list leaves it to authentication.
+ */
+export function strangerGetsIn(model: ConfigModel, ctx: ConfigContext): boolean {
+  const verdict = strangerVerdict(effectiveAccess(model, ctx).rules);
+  const auth = effectiveAuth(ctx) !== null;
+  if (!satisfiesAny(ctx)) return verdict !== "deny" && !auth;
+  return verdict === "allow" || (verdict === "declined" && !auth);
 }
 
 /** The authentication directives a `satisfy any` lets stand in for the address rules (off: not in effect). */

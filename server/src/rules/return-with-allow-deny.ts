@@ -59,9 +59,13 @@ export function returnWithAllowDenyFindings(model: ConfigModel, _options: RuleOp
     if (name === "return" ? answersError(s) : name !== "rewrite" || !redirects(s)) continue;
     const block = accessBlock(s.context);
     if (block.kind !== "location" && block.kind !== "server") continue;
-    if (internalOnly(s.context)) continue;
-    const rules = block.kind === "server" ? bypassedAtServer(model, block) : effectiveAccess(model, block).rules;
+    const access = block.kind === "server" ? null : effectiveAccess(model, block);
+    const rules = access === null ? bypassedAtServer(model, block) : access.rules;
     if (!deniesSome(rules)) continue;
+    // A named or internal location is entered by an internal redirect, after the access phase of the location
+    // that redirected: an inherited list has been checked there. Its own list is checked again (the redirect
+    // runs the phases again) and is bypassed like any other.
+    if (internalOnly(s.context) && access?.from !== block) continue;
     const key = siteKey(s);
     if (seen.has(key)) continue;
     seen.add(key);
