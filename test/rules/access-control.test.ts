@@ -86,6 +86,10 @@ describe("access control and location rules", function () {
       "/t3",
       "/t3?x=1",
       "/break?post=140",
+      "/x",
+      "/y",
+      "/sa",
+      "/sb",
     ];
 
     before(async function () {
@@ -154,6 +158,22 @@ describe("access control and location rules", function () {
       assert.deepEqual(check({ "nginx.conf": conf }, "nginx.conf", only("return-with-allow-deny")), [
         "return-with-allow-deny return nginx.conf:25",
         "return-with-allow-deny return nginx.conf:26",
+        "return-with-allow-deny return nginx.conf:33",
+      ]);
+    });
+
+    it("a named location's own list is checked after the redirect into it, and its return bypasses it", () => {
+      assert.equal(answers.get("/y"), "403");
+      assert.equal(answers.get("/x"), "200 own");
+    });
+
+    it("satisfy any: allow all lets a stranger read the status page without a password; an allow list does not", () => {
+      assert.equal(answers.get("/sa")?.slice(0, 22), "200 Active connections");
+      assert.equal(answers.get("/sb"), "401");
+      // Listening on every address (the test's nginx listens on loopback only, which the rule leaves out).
+      const conf = runnableConf("/x", "/data", 8080).replace("listen 127.0.0.1:8080;", "listen 8080;");
+      assert.deepEqual(check({ "nginx.conf": conf }, "nginx.conf", only("status-page-exposed")), [
+        "status-page-exposed stub_status nginx.conf:37",
       ]);
     });
 
@@ -521,6 +541,12 @@ function runnableConf(dir: string, data: string, port: number): string {
     "    location /t3 { allow all; try_files /none @fb; if ($arg_x) { set $y 1; } }",
     '    location @fb { return 200 "fallback"; }',
     '    location /break { allow all; if ($args ~ post=140) { rewrite ^ http://example.com/ break; } return 200 "no"; }',
+    '    location /x { allow all; try_files "" @own; }',
+    '    location @own { allow 10.0.0.2; deny all; return 200 "own"; }',
+    '    location /y { allow all; try_files "" @own2; }',
+    "    location @own2 { allow 10.0.0.2; deny all; }",
+    `    location /sa { satisfy any; auth_basic "x"; auth_basic_user_file ${dir}/none; allow all; stub_status; }`,
+    `    location /sb { satisfy any; auth_basic "x"; auth_basic_user_file ${dir}/none; allow 10.0.0.2; stub_status; }`,
     "  }",
     "}",
   );
