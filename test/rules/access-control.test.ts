@@ -173,7 +173,7 @@ describe("access control and location rules", function () {
       // Listening on every address (the test's nginx listens on loopback only, which the rule leaves out).
       const conf = runnableConf("/x", "/data", 8080).replace("listen 127.0.0.1:8080;", "listen 8080;");
       assert.deepEqual(check({ "nginx.conf": conf }, "nginx.conf", only("status-page-exposed")), [
-        "status-page-exposed stub_status nginx.conf:37",
+        "status-page-exposed stub_status nginx.conf:36",
       ]);
     });
 
