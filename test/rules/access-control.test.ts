@@ -264,6 +264,30 @@ describe("access control and location rules", function () {
       assert.deepEqual(check(files), ["allow-without-deny no-deny acl/allow.conf:1"]);
     });
 
+    it("a snippet included in several blocks is reported once per position", () => {
+      const files = {
+        "nginx.conf": lines(
+          "http {",
+          "  server {",
+          "    location /a { include acl.conf; }",
+          "    location /b { include acl.conf; }",
+          "    location /c { include acl.conf; deny all; }",
+          "  }",
+          "}",
+        ),
+        "acl.conf": lines("allow 192.0.2.1;", "root /srv/a;", "return 200 x;"),
+      };
+      assert.deepEqual(
+        check(files, "nginx.conf", new Set(["allow-without-deny", "root-in-location", "return-with-allow-deny"])),
+        [
+          "allow-without-deny no-deny acl.conf:1",
+          "root-in-location location acl.conf:2",
+          // Only /c denies anyone: its copy of the return is the one that bypasses a deny.
+          "return-with-allow-deny return acl.conf:3",
+        ],
+      );
+    });
+
     it("satisfy any with authentication in effect (inherited) keeps strangers out", () => {
       const conf = lines(
         "http {",
