@@ -196,6 +196,27 @@ describe("access control and location rules", function () {
     });
   });
 
+  describe("alias-traversal on regex locations", () => {
+    it("reads what each capture can start with, and survives 100,000 nested groups", () => {
+      const conf = lines(
+        "http {",
+        "  server {",
+        "    location ~ ^/a/(.*)$ { alias /d/a/$1; }",
+        "    location ~ ^/b(?<rest>[^.]*)$ { alias /d/b/$1; }",
+        "    location ~* ^/c(\\.\\.|x)(.*)$ { alias /d/c/$1$2; }",
+        "    location ~ ^/e(/.*)$ { alias /d/e$1; }",
+        `    location ~ ^/f${"(".repeat(100_000)}x${")".repeat(100_000)} { alias /d/f/$1; }`,
+        "  }",
+        "}",
+      );
+      assert.deepEqual(check({ "nginx.conf": conf }, "nginx.conf", only("alias-traversal")), [
+        "alias-traversal capture-traversal nginx.conf:5",
+        // Too deep to read: taken as able to start with anything.
+        "alias-traversal capture-traversal nginx.conf:7",
+      ]);
+    });
+  });
+
   describe("alias-traversal's fix", () => {
     it("adds the '/' an alias lacks under a location ending with '/', inside its quotes; nothing else is offered", () => {
       const WS = "/srv/conf";

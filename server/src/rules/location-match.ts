@@ -180,7 +180,13 @@ function classMatcher(body: string, negated: boolean): (ch: string) => boolean {
   };
 }
 
-function atomAt(p: string, i: number, icase: boolean): Atom | null {
+/**
+ * Groups inside groups read by canStartWith, at most: the reading recurses into each group, and a regex of
+ * thousands of nested parentheses (which PCRE2 refuses past 250 anyway) must not exhaust the stack.
+ */
+const MAX_GROUP_DEPTH = 32;
+
+function atomAt(p: string, i: number, icase: boolean, depth: number): Atom | null {
   if (i >= p.length) return null;
   const c = p[i];
   let matches: (ch: string) => boolean;
@@ -200,21 +206,22 @@ function atomAt(p: string, i: number, icase: boolean): Atom | null {
     matches = classMatcher(p.slice(from, j), negated);
     end = j + 1;
   } else if (c === "(") {
-    let depth = 0;
+    let open = 0;
     let j = i;
     for (; j < p.length; j++) {
       if (p[j] === "\\") {
         j++;
         continue;
       }
-      if (p[j] === "(") depth++;
-      else if (p[j] === ")" && --depth === 0) break;
+      if (p[j] === "(") open++;
+      else if (p[j] === ")" && --open === 0) break;
     }
     let inner = p.slice(i + 1, j);
     const named = /^\?(?:P?<(?![=!])[A-Za-z_]\w*>|'[A-Za-z_]\w*'|:)/.exec(inner);
     if (named) inner = inner.slice(named[0].length);
     else if (inner.startsWith("?")) inner = "";
-    matches = (ch) => canStartWith(inner, ch, icase);
+    // Too deep to read: assumed to start with anything (the caller reports rather than misses).
+    matches = depth >= MAX_GROUP_DEPTH ? () => true : (ch) => startsWith(inner, ch, icase, depth + 1);
     end = j + 1;
   } else if (c === ".") {
     matches = () => true;
@@ -246,10 +253,14 @@ function atomAt(p: string, i: number, icase: boolean): Atom | null {
 
 /** Whether a match of `body` can start with `ch` (an empty match cannot). */
 export function canStartWith(body: string, ch: string, icase = false): boolean {
+  return startsWith(body, ch, icase, 0);
+}
+
+function startsWith(body: string, ch: string, icase: boolean, depth: number): boolean {
   for (const alt of alternatives(body)) {
     let i = 0;
     for (;;) {
-      const a = atomAt(alt, i, icase);
+      const a = atomAt(alt, i, icase, depth);
       if (a === null) break;
       if (a.matches(ch)) return true;
       if (!a.optional) break;
@@ -262,7 +273,7 @@ export function canStartWith(body: string, ch: string, icase = false): boolean {
 /** Whether every non-empty match of `body` starts with `ch` (each alternative's first atom is `ch`, required). */
 export function mustStartWith(body: string, ch: string): boolean {
   for (const alt of alternatives(body)) {
-    const a = atomAt(alt, 0, false);
+    const a = atomAt(alt, 0, false, MAX_GROUP_DEPTH);
     if (a === null || a.optional) return false;
     // Only a literal: the atom matches `ch` and nothing else that a path holds.
     if (!a.matches(ch) || a.matches("a") || a.matches(".") || a.matches("-")) return false;
