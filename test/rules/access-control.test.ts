@@ -247,6 +247,88 @@ describe("access control and location rules", function () {
     });
   });
 
+  describe("allow-without-deny's fix", () => {
+    it("adds deny all after the last allow of the list, on its line's indentation or after it on a shared line", () => {
+      const WS = "/srv/conf";
+      const source = new MemoryFileSource({
+        [`${WS}/nginx.conf`]: lines(
+          "http {",
+          "  server {",
+          "    allow 10.0.0.0/8;",
+          "    deny all;",
+          "    location /a {",
+          "        allow 192.0.2.1;",
+          "        allow 192.0.2.2; # office",
+          "    }",
+          "    location /b { allow 192.0.2.3; }",
+          "  }",
+          "}",
+        ),
+      });
+      const a = analyseFixes(`${WS}/nginx.conf`, source, "allow-without-deny");
+      assert.deepEqual(
+        a.findings.map((f) => f.code),
+        ["inherited-deny-replaced", "inherited-deny-replaced"],
+      );
+      assert.deepEqual(
+        a.fixes.map((f) => f.caution),
+        [
+          "clients the allow lines do not name are refused (403) here from now on",
+          "clients the allow lines do not name are refused (403) here from now on",
+        ],
+      );
+      const texts = a.fixes.map((f) => appliedTexts(a, f, WS)["nginx.conf"].split("\n").slice(4, 9).join("\n"));
+      assert.deepEqual(texts, [
+        [
+          "    location /a {",
+          "        allow 192.0.2.1;",
+          "        allow 192.0.2.2; deny all; # office",
+          "    }",
+          "    location /b { allow 192.0.2.3; }",
+        ].join("\n"),
+        [
+          "    location /a {",
+          "        allow 192.0.2.1;",
+          "        allow 192.0.2.2; # office",
+          "    }",
+          "    location /b { allow 192.0.2.3; deny all; }",
+        ].join("\n"),
+      ]);
+      for (const fix of a.fixes) assert.deepEqual(codesAfter(a, fix), ["inherited-deny-replaced"]);
+      // Alone on its line: a line of its own below, at the same indentation.
+      const alone = analyseFixes(
+        `${WS}/nginx.conf`,
+        new MemoryFileSource({
+          [`${WS}/nginx.conf`]: lines(
+            "http {",
+            "  server {",
+            "    location / {",
+            "      allow 192.0.2.1;",
+            "    }",
+            "  }",
+            "}",
+          ),
+        }),
+        "allow-without-deny",
+      );
+      assert.equal(alone.fixes.length, 1);
+      assert.equal(
+        appliedTexts(alone, alone.fixes[0], WS)["nginx.conf"],
+        lines(
+          "http {",
+          "  server {",
+          "    location / {",
+          "      allow 192.0.2.1;",
+          "      deny all;",
+          "    }",
+          "  }",
+          "}",
+        ),
+      );
+      assert.deepEqual(codesAfter(alone, alone.fixes[0]), []);
+    });
+  });
+
   describe("allow-without-deny", () => {
     it("fires on an allow list with no deny, and on one that replaces the server's", () => {
       const conf = lines(
