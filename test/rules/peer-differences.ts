@@ -23,5 +23,24 @@ export const DIFFERENCES: Readonly<Record<string, PeerDifference>> = {
       "A file holding only `server { … }` that no nginx.conf includes is a server fragment, analysed inside the " +
       "http block it belongs in: nginx -t accepts it included from `http { }` and refuses it only as a main " +
       'file ("server" directive is not allowed here), which is where rule directive reports it (main-tls.test.ts).',
+  "yandex+gixy/tests/plugins/simply/alias_traversal/not_slashed_alias_fp.conf": {
+    rule: "alias-traversal",
+    reason:
+      "`location /files/ { alias /home; }` glues the rest of the URI onto `/home`: nginx 1.22.1 serves /home-old/x " +
+      "for /files/-old/x, the same escape to sibling folders gixy reports for `location /files { alias /home; }` " +
+      "(test/rules/access-control.test.ts, with nginx); nginx-lint's alias_location_slash_mismatch reports it too",
+  },
+  "walf443+nginx-lint/plugins/builtin/best_practices/alias_location_slash_mismatch/examples/good.conf": {
+    rule: "alias-traversal",
+    reason:
+      "its `location /files { alias /data/files; }` serves /data/files-old/x for /files-old/x (nginx 1.22.1, " +
+      "test/rules/access-control.test.ts); gixy's not_slashed_alias.conf reports that shape",
+  },
+  "MegaManSec+gixy-ng/tests/plugins/simply/if_is_evil/if_is_evil_break.conf": {
+    rule: "if-is-evil",
+    reason:
+      "`rewrite ^ http://example.com/ break;` is a redirect whatever its flag (a replacement starting with http:// " +
+      "is answered with a redirect): nginx 1.22.1 answers 302, the request never goes on in the if's configuration " +
+      "(test/rules/access-control.test.ts)",
   },
 };

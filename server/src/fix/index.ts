@@ -4,6 +4,8 @@
 import { buildModel, type ConfigModel } from "../model";
 import type { Finding, RuleOptions } from "../rules/types";
 import type { Configuration } from "../workspace/configuration";
+import { aliasTraversalFixes } from "./alias-traversal";
+import { allowWithoutDenyFixes } from "./allow-without-deny";
 import { luaSslFixes } from "./lua-ssl-per-location";
 import { modsecurityFixes } from "./modsecurity-unused";
 import { pathMappingFixes } from "./path-mapping";
@@ -20,6 +22,8 @@ const PROVIDERS: Record<string, FixProvider> = {
   "proxy-ssl-per-location": proxySslFixes,
   "modsecurity-unused": modsecurityFixes,
   "reuseport-config-test": reuseportFixes,
+  "alias-traversal": aliasTraversalFixes,
+  "allow-without-deny": allowWithoutDenyFixes,
 };
 
 /** Rules whose only fixes set a setting (no edit: nothing for `nginx-risk fix` to apply). */

@@ -5,6 +5,8 @@ import { buildModel, type ConfigModel } from "../model";
 import { WALK_SLICE, walkSteps, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
+import { allowWithoutDenyFindings } from "./allow-without-deny";
+import { defaultServerFlagFindings } from "./default-server-flag";
 import { fileFindings } from "./file";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
@@ -13,13 +15,16 @@ import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
 import { quicBpfLimitsFindings } from "./quic-bpf-limits";
 import { quicBpfReuseportFindings } from "./quic-bpf-reuseport";
+import { returnWithAllowDenyFindings } from "./return-with-allow-deny";
 import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
+import { statusPageExposedFindings } from "./status-page-exposed";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
 import { catalogueEntry } from "./catalogue";
 import { BUILT_IN_RULES, applyRuleLevels, isKnownRule } from "./rule-settings";
 import { RULE_ID as SUPPRESSION_RULE, applySuppressions } from "./suppression";
 import { syntaxFindings } from "./syntax";
+import { tryFilesIsEvilTooFindings } from "./try-files-is-evil-too";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 import { deprecatedSslProtocolFindings } from "./deprecated-ssl-protocol";
 import { http2MisdirectedRequestFindings } from "./http2-misdirected-request";
@@ -79,6 +84,12 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   versionDisclosureFindings,
   weakSslCiphersFindings,
   workerRlimitNofileVsConnectionsFindings,
+  // Issue 15's access-control rules (one question of the model for all: access-rules.ts).
+  allowWithoutDenyFindings,
+  returnWithAllowDenyFindings,
+  statusPageExposedFindings,
+  tryFilesIsEvilTooFindings,
+  defaultServerFlagFindings,
 ];
 
 export function runChecks(

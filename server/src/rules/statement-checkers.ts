@@ -1,15 +1,21 @@
 // The statement checks of the rules (statement-checks.ts), in the order their findings are made. The walk
 // of rule `directive` runs them and keeps their answers per unchanged block.
 import { clientMaxBodySizeNotSetCheck } from "./client-max-body-size-not-set";
+import { aliasTraversalCheck } from "./alias-traversal";
+import { autoindexEnabledCheck } from "./autoindex-enabled";
 import { duplicateCheck } from "./duplicate";
 import { errorLogOffCheck } from "./error-log-off";
 import { fileCheck } from "./file";
 import { gzipNotEnabledCheck } from "./gzip-not-enabled";
+import { filesystemRootExposureCheck } from "./filesystem-root-exposure";
+import { ifIsEvilCheck } from "./if-is-evil";
 import { locationCheck } from "./location";
 import { nginxRiftCheck } from "./nginx-rift";
 import { regexCheck } from "./regex";
+import { rootInLocationCheck } from "./root-in-location";
 import { sideEffectsCheck } from "./side-effects";
 import type { StatementCheck } from "./statement-checks";
+import { unreachableLocationCheck } from "./unreachable-location";
 import { valueCheck } from "./value";
 import { variableCheck } from "./variable";
 import { versionDisclosureCheck } from "./version-disclosure";
@@ -27,4 +33,11 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   versionDisclosureCheck,
   clientMaxBodySizeNotSetCheck,
   gzipNotEnabledCheck,
+  // Issue 15's access-control and location rules.
+  aliasTraversalCheck,
+  filesystemRootExposureCheck,
+  autoindexEnabledCheck,
+  rootInLocationCheck,
+  ifIsEvilCheck,
+  unreachableLocationCheck,
 ];
