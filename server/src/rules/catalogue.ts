@@ -32,6 +32,25 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     title: "quic_bpf loads an eBPF program at start and reload: capabilities and RLIMIT_MEMLOCK decide if it can",
     severity: "warning",
   },
+  {
+    id: "unanchored-regex",
+    title: "A regex location ends with a file extension but not with $, so it matches other files too",
+    severity: "info",
+    gixy: "unanchored_regex",
+  },
+  {
+    id: "invalid-regex",
+    title: "A $1..$9 refers to a capture its regex does not have (or did not set), so it is empty or stale",
+    severity: "warning",
+    gixy: "invalid_regex",
+  },
+  {
+    id: "hash-without-default",
+    title: "A map or geo block has no default, so unlisted requests silently get an empty value",
+    severity: "warning",
+    gixy: "hash_without_default",
+    nginxLint: ["map_missing_default"],
+  },
 ];
 
 const byId = new Map(CATALOGUE.map((e) => [e.id, e]));

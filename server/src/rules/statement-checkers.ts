@@ -2,10 +2,13 @@
 // of rule `directive` runs them and keeps their answers per unchanged block.
 import { duplicateCheck } from "./duplicate";
 import { fileCheck } from "./file";
+import { hashWithoutDefaultCheck } from "./hash-without-default";
+import { invalidRegexCheck } from "./invalid-regex";
 import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
 import { sideEffectsCheck } from "./side-effects";
 import type { StatementCheck } from "./statement-checks";
+import { unanchoredRegexCheck } from "./unanchored-regex";
 import { valueCheck } from "./value";
 import { variableCheck } from "./variable";
 
@@ -17,4 +20,7 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   variableCheck,
   sideEffectsCheck,
   fileCheck,
+  unanchoredRegexCheck,
+  invalidRegexCheck,
+  hashWithoutDefaultCheck,
 ];

@@ -1,0 +1,75 @@
+// Rule `unanchored-regex` (gixy's unanchored_regex): a regex location that ends with a file extension but not
+// with `$` — `location ~ \.php` also matches `/upload/a.php.jpg` and `/a.php/x`, so requests for other files
+// (an uploaded image named `*.php.jpg`) are handled by the location meant for `.php` files, e.g. passed to
+// PHP-FPM. Only the extension tail is judged, as gixy does: `location ~ ^/api/` without `$` is a prefix on
+// purpose. A statement check: the location's own regex is all it reads.
+
+import { nginxWordValue, regexesOf } from "./regex";
+import { branchEndsAnchored, patternShape, type PatternNode } from "./captures";
+import type { StatementCheck } from "./statement-checks";
+
+const isAlnum = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
+/** The literal text of a node made of alphanumeric literals only (a group: its first alternative), or null. */
+function alnumText(node: PatternNode): string | null {
+  if (node.kind === "item")
+    return node.item.k === "lit" && isAlnum(node.item.c) ? String.fromCharCode(node.item.c) : null;
+  if (node.g !== "capture" && node.g !== "nocap") return null;
+  let first: string | null = null;
+  for (const branch of node.branches) {
+    if (branch.length === 0) return null;
+    let text = "";
+    for (const n of branch) {
+      const t = alnumText(n);
+      if (t === null) return null;
+      text += t;
+    }
+    first ??= text;
+  }
+  return first;
+}
+
+/** The extension (`.php`) a branch ends with — a literal `.` then letters, digits or alternatives of them — or null. */
+export function extensionTail(branch: readonly PatternNode[]): string | null {
+  let i = branch.length - 1;
+  let ext = "";
+  for (; i >= 0; i--) {
+    const t = alnumText(branch[i]);
+    if (t === null) break;
+    ext = t + ext;
+  }
+  if (ext === "" || i < 0) return null;
+  const dot = branch[i];
+  return dot.kind === "item" && dot.item.k === "lit" && dot.item.c === 0x2e ? `.${ext}` : null;
+}
+
+export const unanchoredRegexCheck: StatementCheck = {
+  ruleId: "unanchored-regex",
+  statement(d, _context, parents, _options, out) {
+    if (d.name !== "location" || !d.block) return;
+    const parent = parents.length > 0 ? parents[parents.length - 1] : null;
+    for (const r of regexesOf(d, parent)) {
+      const shape = patternShape(r.pattern);
+      if (shape === null) continue;
+      for (const branch of shape.branches) {
+        if (branchEndsAnchored(branch)) continue;
+        const ext = extensionTail(branch);
+        if (ext === null) continue;
+        const written = nginxWordValue(d.argValue(r.arg) ?? "");
+        out.push({
+          ruleId: "unanchored-regex",
+          code: "extension-without-end-anchor",
+          severity: "info",
+          message:
+            `the regex "${written}" has no "$" after "${ext}": it also matches "/a${ext}.jpg" and "/a${ext}/x", ` +
+            `so requests for other files are handled by this location (end the regex with "${ext}$")`,
+          d,
+          word: r.arg,
+          data: { pattern: r.pattern, extension: ext },
+        });
+        break;
+      }
+    }
+  },
+};

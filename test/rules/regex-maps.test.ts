@@ -1,0 +1,241 @@
+// The issue 15 rules about regexes and maps — unanchored-regex, invalid-regex, hash-without-default,
+// overlapping-captures, unnamed-groups, map-unnamed-capture, mixed-case-variable — on small workspaces written
+// to a temporary folder and checked as the CLI checks them (includes, fragments in their guessed context),
+// and, where the peers and this product differ on what nginx does, on a running nginx 1.22.1.
+
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { runCheck } from "../../server/src/cli/check";
+import { captureRefs } from "../../server/src/rules/captures";
+import type { Finding } from "../../server/src/rules/types";
+import { freePort, get, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
+import { nginxBinary } from "../support/shared";
+
+let tmpRoot: string;
+
+/** Writes `files` (relative paths) to a new folder and checks its first file as `nginx-risk check FILE` does. */
+function check(files: Record<string, string>, nginxVersion?: string): { dir: string; findings: Finding[] } {
+  const dir = fs.mkdtempSync(path.join(tmpRoot, "case-"));
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  const first = path.join(dir, Object.keys(files)[0]);
+  const result = runCheck({ inputs: [first], mappings: [], strict: false, ...(nginxVersion ? { nginxVersion } : {}) });
+  return { dir, findings: result.findings };
+}
+
+/** The findings of rule `id` as `file:line code` (1-based lines), in order. */
+function of(id: string, files: Record<string, string>, nginxVersion?: string): string[] {
+  const { dir, findings } = check(files, nginxVersion);
+  return findings
+    .filter((f) => f.ruleId === id)
+    .map((f) => `${path.relative(dir, f.path)}:${f.range.start.line + 1} ${f.code}`);
+}
+
+const lines = (...l: string[]): string => l.join("\n") + "\n";
+
+before(() => {
+  tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "regex-maps-"));
+});
+after(() => {
+  fs.rmSync(tmpRoot, { recursive: true, force: true });
+});
+
+describe("unanchored-regex", () => {
+  it("fires on a regex location ending with an extension and no $", () => {
+    const files = (re: string): Record<string, string> => ({
+      "site.conf": lines("server {", "    listen 80;", `    location ~ ${re} {`, "        return 204;", "    }", "}"),
+    });
+    assert.deepEqual(of("unanchored-regex", files("\\.php")), ["site.conf:3 extension-without-end-anchor"]);
+    assert.deepEqual(of("unanchored-regex", files("\\.(php|phtml)")), ["site.conf:3 extension-without-end-anchor"]);
+    assert.deepEqual(of("unanchored-regex", files("^/img/.*\\.png|\\.jpg$")), [
+      "site.conf:3 extension-without-end-anchor",
+    ]);
+    for (const quiet of [
+      "\\.php$",
+      "\\.(php|phtml)$",
+      "\\.php\\z",
+      "\\.php(/|$)",
+      "^/api/",
+      "[.]php$",
+      "\\.php$|\\.inc$",
+    ])
+      assert.deepEqual(of("unanchored-regex", files(quiet)), [], quiet);
+  });
+
+  it("reads the regex nginx holds: a quoted pattern, ~*, and a location in an included file", () => {
+    const { dir, findings } = check({
+      "nginx.conf": lines("events {}", "http {", "    include sites/*.conf;", "}"),
+      "sites/a.conf": lines("server {", '    location ~* "\\.PHP" { return 204; }', "}"),
+    });
+    const f = findings.filter((x) => x.ruleId === "unanchored-regex");
+    assert.deepEqual(
+      f.map((x) => `${path.relative(dir, x.path)}:${x.range.start.line + 1}`),
+      ["sites/a.conf:2"],
+    );
+    assert.match(f[0].message, /"\/a\.PHP\.jpg"/);
+  });
+});
+
+describe("invalid-regex", () => {
+  it("a rewrite's replacement past its regex's captures; $10 is $1 and a 0", () => {
+    const site = (r: string): Record<string, string> => ({
+      "s.conf": lines("server {", "    location / {", `        ${r}`, "    }", "}"),
+    });
+    assert.deepEqual(of("invalid-regex", site('rewrite "^/(.*)$" /$1/$2 break;')), ["s.conf:3 rewrite-group"]);
+    assert.deepEqual(of("invalid-regex", site('rewrite "(?i)/" $1 break;')), ["s.conf:3 rewrite-group"]);
+    assert.deepEqual(of("invalid-regex", site("rewrite ^/(?<rest>.*)$ /$1 break;")), []);
+    assert.deepEqual(of("invalid-regex", site("rewrite ^/(.*)$ /$10 break;")), []);
+    assert.deepEqual(of("invalid-regex", site("rewrite ^/(a)|(b)$ /$2 break;")), []);
+    // a regex PCRE2 refuses is rule regex's, not this one's
+    assert.deepEqual(of("invalid-regex", site("rewrite ^/(.*$ /$2 break;")), []);
+  });
+
+  it("set and return in an if block: the condition's captures, up to a rewrite; !~ never sets them", () => {
+    const loc = (...body: string[]): Record<string, string> => ({
+      "s.conf": lines("server {", "    location / {", ...body.map((b) => `        ${b}`), "    }", "}"),
+    });
+    assert.deepEqual(of("invalid-regex", loc('if ($uri ~ "^/path") {', "    set $x $1;", "}")), ["s.conf:4 if-group"]);
+    assert.deepEqual(of("invalid-regex", loc('if ($uri ~ "^/(p)ath") {', "    return 200 $1$2;", "}")), [
+      "s.conf:4 if-group",
+    ]);
+    assert.deepEqual(
+      of("invalid-regex", loc('if ($uri ~ "^/path") {', "    rewrite ^/(.*)$ /x;", "    set $x $1;", "}")),
+      [],
+    );
+    assert.deepEqual(of("invalid-regex", loc('if ($uri !~ "^/(p)ath") {', "    set $x $1;", "}")), [
+      "s.conf:4 negative-match",
+    ]);
+  });
+
+  it("the statements of a regex location read its captures (gixy does not look there)", () => {
+    const loc = (...body: string[]): Record<string, string> => ({
+      "s.conf": lines("server {", "    location ~ ^/a/(.*)$ {", ...body.map((b) => `        ${b}`), "    }", "}"),
+    });
+    assert.deepEqual(of("invalid-regex", loc("proxy_pass http://127.0.0.1:8080/$2;")), ["s.conf:3 location-group"]);
+    assert.deepEqual(of("invalid-regex", loc("proxy_pass http://127.0.0.1:8080/$1;")), []);
+    assert.deepEqual(of("invalid-regex", loc("return 301 /b/$1$2;")), ["s.conf:3 location-group"]);
+    // a rewrite in the location may replace the captures: the content phase is not judged, and set after it neither
+    assert.deepEqual(
+      of("invalid-regex", loc("set $x $2;", "rewrite ^/a/(x)(y)$ /b;", "set $y $2;", "proxy_pass http://h/$2;")),
+      ["s.conf:3 location-group"],
+    );
+  });
+
+  it("what nginx does with $N past the captures, $10 and $1 in a !~ block (nginx 1.22.1)", async function () {
+    if (!nginxBinary()) this.skip();
+    this.timeout(40_000);
+    const dir = fs.mkdtempSync(path.join(tmpRoot, "run-"));
+    const port = await freePort();
+    const conf = path.join(dir, "nginx.conf");
+    fs.writeFileSync(
+      conf,
+      lines(
+        ...runnableHead(dir),
+        "events {}",
+        "http {",
+        ...runnableHttp(dir),
+        "    server {",
+        `        listen 127.0.0.1:${port};`,
+        "        location = / { return 204; }",
+        '        location /t/ { if ($uri ~ "^/t/(.*)$") { return 200 "[$1][$2]"; } }',
+        '        location /u/ { if ($uri ~ "^/u/(.*)$") { return 200 "[$10]"; } }',
+        '        location ~ ^/n/(.*)$ { if ($uri !~ "zz(z)") { return 200 "[$1]"; } }',
+        '        location ~ ^/l/(.*)$ { return 200 "[$1][$2]"; }',
+        '        location /r/ { rewrite "(?i)/r/" /got/$1 break; return 200 "[$uri]"; }',
+        "    }",
+        "}",
+      ),
+    );
+    await withNginx(dir, conf, port, async () => {
+      assert.equal((await get(port, "/t/abc")).body, "[abc][]");
+      assert.equal((await get(port, "/u/abc")).body, "[abc0]");
+      // the block runs because zz(z) did not match, and a regex that does not match empties the captures
+      // (r->ncaptures = 0): not the location's "abc", as Gixy-Next's message supposes
+      assert.equal((await get(port, "/n/abc")).body, "[]");
+      assert.equal((await get(port, "/l/abc")).body, "[abc][]");
+    });
+    // and the product says so on the same file, but for $10
+    const { findings } = check({ "nginx.conf": fs.readFileSync(conf, "utf8") });
+    assert.deepEqual(
+      findings
+        .filter((f) => f.ruleId === "invalid-regex")
+        .map((f) => `${f.range.start.line + 1} ${f.code}`)
+        .sort(),
+      ["17 if-group", "19 negative-match", "20 location-group", "21 rewrite-group"].sort(),
+    );
+  });
+
+  it("reads $1..$9 as nginx does", () => {
+    assert.deepEqual(
+      captureRefs("/$1/$10/${1}/$a1/$9x/$0").map((r) => r.n),
+      [1, 1, 9],
+    );
+  });
+});
+
+describe("hash-without-default", () => {
+  it("a map of two entries or a geo without default; one entry, a default, or default from an include are quiet", () => {
+    const http = (...body: string[]): Record<string, string> => ({
+      "h.conf": lines("http {", ...body.map((b) => `    ${b}`), "}"),
+    });
+    assert.deepEqual(of("hash-without-default", http("map $host $m { a.com 1; b.com 2; }")), [
+      "h.conf:2 map-without-default",
+    ]);
+    assert.deepEqual(of("hash-without-default", http("geo $g { 10.0.0.0/8 1; }")), ["h.conf:2 geo-without-default"]);
+    // one entry: "this value, else empty" on purpose (gixy-ng, Gixy-Next; the older MegaManSec/gixy fixture
+    // map_no_default.conf fires on it: peer-differences.ts)
+    assert.deepEqual(of("hash-without-default", http("map $request_method $k { POST $binary_remote_addr; }")), []);
+    assert.deepEqual(of("hash-without-default", http("map $host $hostmap { example.com value; }")), []);
+    assert.deepEqual(of("hash-without-default", http("map $host $m { a.com 1; b.com 2; default 0; }")), []);
+    assert.deepEqual(of("hash-without-default", http("geo $g { default 0; 10.0.0.0/8 1; }")), []);
+    assert.deepEqual(
+      of("hash-without-default", {
+        "nginx.conf": lines(
+          "events {}",
+          "http {",
+          "    map $host $m {",
+          "        include maps/hosts.map;",
+          "    }",
+          "}",
+        ),
+        "maps/hosts.map": lines("a.com 1;", "b.com 2;", "default 0;"),
+      }),
+      [],
+    );
+    assert.deepEqual(
+      of("hash-without-default", {
+        "nginx.conf": lines(
+          "events {}",
+          "http {",
+          "    map $host $m {",
+          "        include maps/hosts.map;",
+          "    }",
+          "}",
+        ),
+        "maps/hosts.map": lines("a.com 1;", "b.com 2;"),
+      }),
+      ["nginx.conf:3 map-without-default"],
+    );
+    // an include that read nothing: the entries are not known
+    assert.deepEqual(
+      of(
+        "hash-without-default",
+        http("map $host $m {", "    a.com 1;", "    b.com 2;", "    include /nonexistent/*.map;", "}"),
+      ),
+      [],
+    );
+  });
+
+  it("stream maps too", () => {
+    assert.deepEqual(
+      of("hash-without-default", {
+        "s.conf": lines("stream {", "    map $ssl_preread_server_name $b { a.com x; b.com y; }", "}"),
+      }),
+      ["s.conf:2 map-without-default"],
+    );
+  });
+});
