@@ -239,3 +239,159 @@ describe("hash-without-default", () => {
     );
   });
 });
+
+describe("map-unnamed-capture", () => {
+  const conf = (key: string, stream = false): Record<string, string> => ({
+    "m.conf": lines(
+      `${stream ? "stream" : "http"} {`,
+      "    map $host $b {",
+      "        default x;",
+      `        ${key} $1;`,
+      "    }",
+      "}",
+    ),
+  });
+  it("fires on an http map key regex with an unnamed group, not a named or non-capturing one, not in stream", () => {
+    assert.deepEqual(of("map-unnamed-capture", conf("~^(.+)\\.example\\.com$")), ["m.conf:4 unnamed-capture"]);
+    assert.deepEqual(of("map-unnamed-capture", conf("~*(bot|crawler)")), ["m.conf:4 unnamed-capture"]);
+    assert.deepEqual(of("map-unnamed-capture", conf("~^(?<sub>.+)\\.example\\.com$")), []);
+    assert.deepEqual(of("map-unnamed-capture", conf("~*(?:bot|crawler)")), []);
+    assert.deepEqual(of("map-unnamed-capture", conf("~^a\\(b\\)")), []);
+    assert.deepEqual(of("map-unnamed-capture", conf("~^(.+)\\.internal$", true)), []);
+  });
+  it("through an include, and only on the affected releases", () => {
+    const files = {
+      "nginx.conf": lines("events {}", "http {", "    map $uri $svc {", "        include svc.map;", "    }", "}"),
+      "svc.map": lines("default none;", "~^/svc/(.*)$ $1;"),
+    };
+    assert.deepEqual(of("map-unnamed-capture", files), ["svc.map:2 unnamed-capture"]);
+    for (const [v, fires] of [
+      ["1.9.7", false],
+      ["1.9.8", true],
+      ["1.22.1", true],
+      ["1.30.3", true],
+      ["1.30.4", false],
+      ["1.31.2", true],
+      ["1.31.3", false],
+    ] as const)
+      assert.equal(of("map-unnamed-capture", files, v).length, fires ? 1 : 0, v);
+  });
+});
+
+describe("overlapping-captures", () => {
+  const loc = (rewrite: string): Record<string, string> => ({
+    "s.conf": lines("server {", "    location / {", `        ${rewrite}`, "        return 200 foo;", "    }", "}"),
+  });
+  it("fires on nginx's two cases (commit 3f135ae2e) and not on their safe neighbours", () => {
+    assert.deepEqual(of("overlapping-captures", loc("rewrite ^/((.*))$ http://127.0.0.1:8080/$1$2 redirect;")), [
+      "s.conf:3 nested-captures-escaped",
+    ]);
+    assert.deepEqual(of("overlapping-captures", loc("rewrite ^/((.*))$ http://127.0.0.1:8080/?$1$2;")), [
+      "s.conf:3 nested-captures-escaped",
+    ]);
+    assert.deepEqual(of("overlapping-captures", loc("rewrite ^/(?<all>(.*))$ /x?a=$1&b=$2;")), [
+      "s.conf:3 nested-captures-escaped",
+    ]);
+    for (const quiet of [
+      "rewrite ^/((.*))$ /x/$1$2;", // not escaped: no redirect, no arguments
+      "rewrite ^/((.*))$ /x/$1$2?;", // a last ? only drops the arguments
+      "rewrite ^/(.*)/(.*)$ http://h/$1$2 redirect;", // siblings, not nested
+      "rewrite ^/((.*))$ http://h/$1$2$1 redirect;", // a capture read twice: lengths per code
+      "rewrite ^/((.*))$ http://$host/$1$2 redirect;", // a variable: lengths per code
+      "rewrite ^/((.*))$ /x?a=$1$2 redirect;".replace("$1$2", "$1"), // one capture
+    ])
+      assert.deepEqual(of("overlapping-captures", loc(quiet)), [], quiet);
+  });
+  it("only on releases before the fix (1.30.2, 1.31.1)", () => {
+    const files = loc("rewrite ^/((.*))$ http://127.0.0.1:8080/$1$2 redirect;");
+    for (const [v, fires] of [
+      ["1.30.1", true],
+      ["1.30.2", false],
+      ["1.31.0", true],
+      ["1.31.1", false],
+    ] as const)
+      assert.equal(of("overlapping-captures", files, v).length, fires ? 1 : 0, v);
+  });
+});
+
+describe("unnamed-groups", () => {
+  const loc = (...body: string[]): Record<string, string> => ({
+    "s.conf": lines("server {", "    location / {", ...body.map((b) => `        ${b}`), "    }", "}"),
+  });
+  it("fires on nginx's case (commit 524977e7c): a rewrite with arguments, then set $x $1", () => {
+    const { dir, findings } = check(loc("rewrite ^(.*) /new?c=1;", "set $myvar $1;", "return 200 $myvar;"));
+    const f = findings.filter((x) => x.ruleId === "unnamed-groups");
+    assert.deepEqual(
+      f.map((x) => `${path.relative(dir, x.path)}:${x.range.start.line + 1} ${x.code}`),
+      ["s.conf:3 args-then-capture"],
+    );
+    assert.equal(f[0].related?.[0].range.start.line, 3);
+  });
+  it("an if's directives share the code: a rewrite inside an if reaches a set after it, and if operands read too", () => {
+    assert.deepEqual(of("unnamed-groups", loc("if ($arg_a) {", "    rewrite ^(.*) /n?c=1;", "}", "set $v $1;")), [
+      "s.conf:4 args-then-capture",
+    ]);
+    assert.deepEqual(of("unnamed-groups", loc("rewrite ^(.*) /n?c=1;", "if ($arg_x = $1) { return 204; }")), [
+      "s.conf:3 args-then-capture",
+    ]);
+    assert.deepEqual(of("unnamed-groups", loc("rewrite ^(.*) /n?c=1;", "if (-f /srv/$1) { return 204; }")), [
+      "s.conf:3 args-then-capture",
+    ]);
+  });
+  it("quiet where the code ends or nothing escapes", () => {
+    for (const body of [
+      ["rewrite ^(.*) /new?c=1 last;", "set $v $1;"],
+      ["rewrite ^(.*) /new?c=1 break;", "set $v $1;"],
+      ["rewrite ^(.*) http://h/new?c=1;", "set $v $1;"],
+      ["rewrite ^(.*) /new?;", "set $v $1;"],
+      ["rewrite ^(.*) /new?c=1;", "return 200 x;", "set $v $1;"],
+      ["rewrite ^(?<p>.*) /new?c=1;", "set $v $p;"],
+      ["set $v $1;", "rewrite ^(.*) /new?c=1;"],
+    ])
+      assert.deepEqual(of("unnamed-groups", loc(...body)), [], body.join(" "));
+    assert.deepEqual(of("unnamed-groups", loc("rewrite ^(.*) /new?c=1;", "set $myvar $1;"), "1.30.1"), []);
+    assert.deepEqual(of("unnamed-groups", loc("rewrite ^(.*) /new?c=1;", "set $myvar $1;"), "1.29.8"), [
+      "s.conf:3 args-then-capture",
+    ]);
+  });
+});
+
+describe("mixed-case-variable", () => {
+  it("fires once per other spelling, across files; regexes and other spellings of other names are quiet", () => {
+    const { dir, findings } = check({
+      "nginx.conf": lines(
+        "events {}",
+        "http {",
+        "    include conf.d/*.conf;",
+        "    server {",
+        '        set $My_Var "hello";',
+        "        location / {",
+        "            proxy_pass http://backend/$MY_VAR;",
+        "            add_header X-A ${MY_VAR}$my_other;",
+        '            if ($uri ~ "^/a$Foo") { return 204; }',
+        "        }",
+        "    }",
+        "}",
+      ),
+      "conf.d/a.conf": lines("log_format x '$my_var $foo';"),
+    });
+    assert.deepEqual(
+      findings
+        .filter((f) => f.ruleId === "mixed-case-variable")
+        .map((f) => `${path.relative(dir, f.path)}:${f.range.start.line + 1} ${String(f.data?.spellings)}`),
+      ["nginx.conf:5 my_var,My_Var", "nginx.conf:7 my_var,MY_VAR"],
+    );
+  });
+  it("http and stream variables are apart", () => {
+    assert.deepEqual(
+      of("mixed-case-variable", {
+        "nginx.conf": lines(
+          "events {}",
+          "http { map $host $Backend { default a; } server { location / { proxy_pass http://$Backend; } } }",
+          "stream { map $ssl_preread_server_name $backend { default b; } server { listen 1; proxy_pass $backend; } }",
+        ),
+      }),
+      [],
+    );
+  });
+});

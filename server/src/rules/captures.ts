@@ -3,6 +3,7 @@
 // refers to, read as ngx_http_script_compile() reads them, and the shape of a pattern PCRE2 accepts (which
 // groups capture, how they nest, how each top-level branch ends), from the PCRE2 10.42 parser (pcre2.ts).
 
+import { compareVersions } from "../cost/versions";
 import { type Item, PCRE2_ESCAPES, pcre2Items } from "./pcre2";
 
 /** A `$N` of a value: the capture's number and where the `$` is in the value. */
@@ -111,9 +112,44 @@ export function branchEndsAnchored(branch: readonly PatternNode[]): boolean {
   return it.k === "dollar" || (it.k === "esc" && (it.e === PCRE2_ESCAPES.z || it.e === PCRE2_ESCAPES.Z));
 }
 
-/** Whether a group has a capturing group without a name anywhere inside it (itself included). */
+/** The numbers of the pattern's capturing groups that have no name. */
 export function unnamedCaptures(shape: PatternShape): number[] {
   const out: number[] = [];
   for (const [n, c] of shape.captures) if (c.name === undefined) out.push(n);
+  return out;
+}
+
+/**
+ * Whether the deployed nginx (`options.nginxVersion`; unknown: assumed affected, as a security rule should)
+ * is before the fix of a bug fixed in the stable release `stable` and the mainline release `mainline`: every
+ * release before `stable`, and the mainline releases of `stable`'s branch + 1 before `mainline`.
+ */
+export function beforeFix(version: string | undefined, stable: string, mainline: string): boolean {
+  if (version === undefined || version.trim() === "") return true;
+  const [ms, mm] = mainline.split(".").map(Number);
+  const mainlineBranch = `${ms}.${mm}.0`;
+  if (compareVersions(version, mainlineBranch) >= 0) return compareVersions(version, mainline) < 0;
+  return compareVersions(version, stable) < 0;
+}
+
+/** The variables a value names (`$name`, `${name}`), as written, without `$`/braces; `$1`..`$9` are not. */
+export function variableNames(value: string): { name: string; index: number }[] {
+  const out: { name: string; index: number }[] = [];
+  for (let i = 0; i < value.length; i++) {
+    if (value[i] !== "$") continue;
+    const c = value[i + 1];
+    if (c === undefined) break;
+    if (c === "{") {
+      const close = value.indexOf("}", i + 2);
+      if (close < 0) break;
+      out.push({ name: value.slice(i + 2, close), index: i });
+      i = close;
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i + 1;
+      while (j < value.length && isNameChar(value[j])) j++;
+      out.push({ name: value.slice(i + 1, j), index: i });
+      i = j - 1;
+    } else if (c >= "1" && c <= "9") i++;
+  }
   return out;
 }

@@ -51,6 +51,31 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     gixy: "hash_without_default",
     nginxLint: ["map_missing_default"],
   },
+  {
+    id: "overlapping-captures",
+    title: "A rewrite escapes two nested captures into a buffer sized for them raw (CVE-2026-9256)",
+    severity: "warning",
+    gixy: "overlapping_captures",
+  },
+  {
+    id: "unnamed-groups",
+    title: "A rewrite with arguments is followed by a set or if reading $1..$9 (CVE-2026-42945)",
+    severity: "warning",
+    gixy: "unnamed_groups",
+  },
+  {
+    id: "map-unnamed-capture",
+    title:
+      "An http map regex has an unnamed capture, which a cloned subrequest can turn into a stale read (CVE-2026-42533)",
+    severity: "warning",
+    nginxLint: ["map_unnamed_capture"],
+  },
+  {
+    id: "mixed-case-variable",
+    title: "One variable is written with two spellings that differ only in case",
+    severity: "info",
+    gixy: "mixed_case_variable",
+  },
 ];
 
 const byId = new Map(CATALOGUE.map((e) => [e.id, e]));

@@ -4,11 +4,15 @@ import { duplicateCheck } from "./duplicate";
 import { fileCheck } from "./file";
 import { hashWithoutDefaultCheck } from "./hash-without-default";
 import { invalidRegexCheck } from "./invalid-regex";
+import { mapUnnamedCaptureCheck } from "./map-unnamed-capture";
+import { mixedCaseVariableCheck } from "./mixed-case-variable";
+import { overlappingCapturesCheck } from "./overlapping-captures";
 import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
 import { sideEffectsCheck } from "./side-effects";
 import type { StatementCheck } from "./statement-checks";
 import { unanchoredRegexCheck } from "./unanchored-regex";
+import { unnamedGroupsCheck } from "./unnamed-groups";
 import { valueCheck } from "./value";
 import { variableCheck } from "./variable";
 
@@ -23,4 +27,8 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   unanchoredRegexCheck,
   invalidRegexCheck,
   hashWithoutDefaultCheck,
+  overlappingCapturesCheck,
+  unnamedGroupsCheck,
+  mapUnnamedCaptureCheck,
+  mixedCaseVariableCheck,
 ];
