@@ -66,6 +66,17 @@ describe("unanchored-regex", () => {
       assert.deepEqual(of("unanchored-regex", files(quiet)), [], quiet);
   });
 
+  it("a location that refuses what it matches is left alone: /\\.ht means .htaccess and .htpasswd", () => {
+    const loc = (body: string): Record<string, string> => ({
+      "s.conf": lines("server {", `    location ~ /\\.ht { ${body} }`, "}"),
+    });
+    assert.deepEqual(of("unanchored-regex", loc("deny all;")), []);
+    assert.deepEqual(of("unanchored-regex", loc("return 404;")), []);
+    assert.deepEqual(of("unanchored-regex", loc("deny 10.0.0.1; root /srv;")), [
+      "s.conf:2 extension-without-end-anchor",
+    ]);
+  });
+
   it("reads the regex nginx holds: a quoted pattern, ~*, and a location in an included file", () => {
     const { dir, findings } = check({
       "nginx.conf": lines("events {}", "http {", "    include sites/*.conf;", "}"),
@@ -145,7 +156,9 @@ describe("invalid-regex", () => {
         '        location /u/ { if ($uri ~ "^/u/(.*)$") { return 200 "[$10]"; } }',
         '        location ~ ^/n/(.*)$ { if ($uri !~ "zz(z)") { return 200 "[$1]"; } }',
         '        location ~ ^/l/(.*)$ { return 200 "[$1][$2]"; }',
-        '        location /r/ { rewrite "(?i)/r/" /got/$1 break; return 200 "[$uri]"; }',
+        '        location ~ ^/r/(.*)$ { rewrite "(?i)/r/" /got/$1; }',
+        '        location /search { if ($args ~ "^q=([^&]+)$") { rewrite ^ /got/$1?; } }',
+        '        location /got/ { return 200 "[$uri]"; }',
         "    }",
         "}",
       ),
@@ -157,6 +170,11 @@ describe("invalid-regex", () => {
       // (r->ncaptures = 0): not the location's "abc", as Gixy-Next's message supposes
       assert.equal((await get(port, "/n/abc")).body, "[]");
       assert.equal((await get(port, "/l/abc")).body, "[abc][]");
+      // a regex without groups that matches empties $1..$9 (r->ncaptures = rc * 2 = 2): neither the location's
+      // capture nor the if's reaches the rewrite — the common `if ($args ~ "q=(…)") { rewrite ^ /x/$1?; }`
+      // idiom loses its value
+      assert.equal((await get(port, "/r/abc")).body, "[/got/]");
+      assert.equal((await get(port, "/search?q=abc")).body, "[/got/]");
     });
     // and the product says so on the same file, but for $10
     const { findings } = check({ "nginx.conf": fs.readFileSync(conf, "utf8") });
@@ -165,7 +183,7 @@ describe("invalid-regex", () => {
         .filter((f) => f.ruleId === "invalid-regex")
         .map((f) => `${f.range.start.line + 1} ${f.code}`)
         .sort(),
-      ["17 if-group", "19 negative-match", "20 location-group", "21 rewrite-group"].sort(),
+      ["17 if-group", "19 negative-match", "20 location-group", "21 rewrite-group", "22 rewrite-group"].sort(),
     );
   });
 
@@ -335,6 +353,10 @@ describe("unnamed-groups", () => {
       "s.conf:3 args-then-capture",
     ]);
     assert.deepEqual(of("unnamed-groups", loc("rewrite ^(.*) /n?c=1;", "if (-f /srv/$1) { return 204; }")), [
+      "s.conf:3 args-then-capture",
+    ]);
+    // a later rewrite's replacement too (nginx-lint's nginx_rift; Gixy-Next does not look at it)
+    assert.deepEqual(of("unnamed-groups", loc("rewrite ^/a(.*) /n?c=1;", "rewrite ^/n(.*) /m/$1 break;")), [
       "s.conf:3 args-then-capture",
     ]);
   });

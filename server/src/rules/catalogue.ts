@@ -59,9 +59,10 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     id: "unnamed-groups",
-    title: "A rewrite with arguments is followed by a set or if reading $1..$9 (CVE-2026-42945)",
+    title: "A rewrite with arguments is followed by a set, if or rewrite reading $1..$9 (CVE-2026-42945)",
     severity: "warning",
     gixy: "unnamed_groups",
+    nginxLint: ["nginx_rift"],
   },
   {
     id: "map-unnamed-capture",

@@ -66,6 +66,7 @@ function pastCaptures(
   where: string,
   code: string,
   out: CheckSeed[],
+  note = "",
 ): void {
   for (let i = firstArg; i < d.argCount; i++) {
     const refs = captureRefs(nginxWordValue(d.argValue(i) ?? "")).filter((r) => r.n > captures);
@@ -77,7 +78,7 @@ function pastCaptures(
       severity: "warning",
       message:
         `${names.join(", ")} ${names.length > 1 ? "refer to groups" : "refers to a group"} ${where} does not ` +
-        `have (it has ${groups(captures)}): ${names.length > 1 ? "they are" : "it is"} empty here`,
+        `have (it has ${groups(captures)}): ${names.length > 1 ? "they are" : "it is"} empty here${note}`,
       d,
       ...(path !== undefined ? { path } : {}),
       word: i,
@@ -163,7 +164,14 @@ export const invalidRegexCheck: StatementCheck = {
     if (r === undefined) return;
     const captures = captureCount(r.pattern);
     if (captures === null) return;
-    pastCaptures(d, undefined, 1, captures, `the regex "${r.pattern}"`, "rewrite-group", out);
+    // the idiom `if ($args ~ "q=(.+)") { rewrite ^ /s/$1?; }`: the rewrite's match replaces the captures
+    const enclosing = parent !== null && regexesOf(parent, null).length > 0 ? parent.name : null;
+    const note =
+      enclosing === null
+        ? ""
+        : ` — the rewrite's own match replaces the captures, so the enclosing ${enclosing}'s do not reach ` +
+          `it (set a variable from them before the rewrite)`;
+    pastCaptures(d, undefined, 1, captures, `the regex "${r.pattern}"`, "rewrite-group", out, note);
   },
   block(d, body, statements, parents, _options, out) {
     if (d === null) return;

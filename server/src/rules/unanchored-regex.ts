@@ -2,8 +2,11 @@
 // with `$` — `location ~ \.php` also matches `/upload/a.php.jpg` and `/a.php/x`, so requests for other files
 // (an uploaded image named `*.php.jpg`) are handled by the location meant for `.php` files, e.g. passed to
 // PHP-FPM. Only the extension tail is judged, as gixy does: `location ~ ^/api/` without `$` is a prefix on
-// purpose. A statement check: the location's own regex is all it reads.
+// purpose. A location whose own statements refuse the request (`deny all`, `return 403`/`404`/`444`) is left
+// alone: matching more there refuses more, and `location ~ /\.ht { deny all; }` means `.htaccess` and
+// `.htpasswd` alike (gixy fires on it). A statement check: the location's regex and own statements.
 
+import type { Directive } from "../parse/ast";
 import { nginxWordValue, regexesOf } from "./regex";
 import { branchEndsAnchored, patternShape, type PatternNode } from "./captures";
 import type { StatementCheck } from "./statement-checks";
@@ -44,12 +47,24 @@ export function extensionTail(branch: readonly PatternNode[]): string | null {
   return dot.kind === "item" && dot.item.k === "lit" && dot.item.c === 0x2e ? `.${ext}` : null;
 }
 
+/** Whether the location's own statements refuse every request it handles. */
+function refuses(d: Directive): boolean {
+  for (const c of d.block?.children ?? []) {
+    if (c.kind !== "directive") continue;
+    if (c.name === "deny" && c.argCount === 1 && c.argValue(0) === "all") return true;
+    if (c.name === "return" && c.argCount >= 1 && /^(403|404|444)$/.test(c.argValue(0) ?? "")) return true;
+  }
+  return false;
+}
+
 export const unanchoredRegexCheck: StatementCheck = {
   ruleId: "unanchored-regex",
   statement(d, _context, parents, _options, out) {
     if (d.name !== "location" || !d.block) return;
     const parent = parents.length > 0 ? parents[parents.length - 1] : null;
-    for (const r of regexesOf(d, parent)) {
+    const regexes = regexesOf(d, parent);
+    if (regexes.length === 0 || refuses(d)) return;
+    for (const r of regexes) {
       const shape = patternShape(r.pattern);
       if (shape === null) continue;
       for (const branch of shape.branches) {

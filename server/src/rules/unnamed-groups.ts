@@ -1,8 +1,8 @@
 // Rule `unnamed-groups` (Gixy-Next's unnamed_groups; CVE-2026-42945): a `rewrite` whose replacement has
 // arguments (a `?` that is not its last character) and that does not end the rewrite directives when it
 // matches (no `last`, `break`, `redirect`, `permanent`, no `http://`/`https://`/`$scheme` replacement),
-// followed in the same block's rewrite code by a `set` or an `if` comparison or file test that reads a
-// `$1`..`$9`. ngx_http_script_start_args_code() sets the engine's is_args flag and, before nginx 1.30.1 /
+// followed in the same block's rewrite code by a `set`, an `if` comparison or file test, or a `rewrite`
+// replacement that reads a `$1`..`$9`. ngx_http_script_start_args_code() sets the engine's is_args flag and, before nginx 1.30.1 /
 // 1.31.0 (nginx commit 524977e7c, "Rewrite: fixed escaping and possible buffer overrun"), nothing cleared
 // it: the later capture is written escaped into a buffer ngx_http_script_complex_value_code() sized for it
 // unescaped — a heap overflow a request can trigger.
@@ -37,6 +37,8 @@ const readsCapture = (value: string | undefined): boolean =>
 /** The word of `d` that reads a capture as a complex value of the rewrite code (`set`, an `if` operand), or null. */
 function captureReader(d: Directive): number | null {
   if (d.name === "set") return d.argCount >= 2 && readsCapture(d.argValue(1)) ? 1 : null;
+  // a later rewrite's replacement: its lengths are counted unescaped (a fresh engine), copied escaped
+  if (d.name === "rewrite") return d.argCount >= 2 && readsCapture(d.argValue(1)) ? 1 : null;
   if (d.name !== "if") return null;
   const v = d.argValues();
   if (v.length === 0) return null;
@@ -64,22 +66,22 @@ export const unnamedGroupsCheck: StatementCheck = {
       return true;
     };
     for (const s of statements) {
+      if (reader(s)) return;
       if (s.d.name === "rewrite") {
         if (armsArgs(s.d)) armed ??= s;
         continue;
       }
       if (s.d.name === "return" || (s.d.name === "break" && !s.d.block)) return;
-      if (reader(s)) return;
       if (s.d.name !== "if" || !s.d.block) continue;
       for (const c of s.d.block.children) {
         if (c.kind !== "directive") continue;
         const inner: BlockStatement = { d: c, path: s.path };
+        if (reader(inner)) return;
         if (c.name === "rewrite") {
           if (armsArgs(c)) armed ??= inner;
           continue;
         }
         if (c.name === "return" || c.name === "break") break;
-        if (reader(inner)) return;
       }
     }
   },
