@@ -5,6 +5,7 @@ import { buildModel, type ConfigModel } from "../model";
 import type { Finding, RuleOptions } from "../rules/types";
 import type { Configuration } from "../workspace/configuration";
 import { luaSslFixes } from "./lua-ssl-per-location";
+import { mixedCaseFixes } from "./mixed-case-variable";
 import { modsecurityFixes } from "./modsecurity-unused";
 import { pathMappingFixes } from "./path-mapping";
 import { proxySslFixes } from "./proxy-ssl-per-location";
@@ -20,6 +21,7 @@ const PROVIDERS: Record<string, FixProvider> = {
   "proxy-ssl-per-location": proxySslFixes,
   "modsecurity-unused": modsecurityFixes,
   "reuseport-config-test": reuseportFixes,
+  "mixed-case-variable": mixedCaseFixes,
 };
 
 /** Rules whose only fixes set a setting (no edit: nothing for `nginx-risk fix` to apply). */

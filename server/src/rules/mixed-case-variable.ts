@@ -8,6 +8,7 @@
 // first place of each spelling. Judged per http and per stream block (their variables are apart): each
 // spelling other than the first seen of a name is reported once, where it is first written.
 
+import type { Directive } from "../parse/ast";
 import { variableNames } from "./captures";
 import { nginxWordValue, regexesOf } from "./regex";
 import type { BlockFact, StatementCheck } from "./statement-checks";
@@ -22,28 +23,39 @@ const CODE = /(_by_lua|_by_njs)$|^(perl|perl_set|js_set|js_var)$/;
 
 const mayName = (v: string): boolean => /\$\{?[A-Za-z_]/.test(v);
 
+/**
+ * The arguments of `d` whose variables the rule reads (not a regex, not another language's code), each with
+ * the names it has as nginx reads its value. `parent`: the statement's block directive.
+ */
+export function variableWords(d: Directive, parent: Directive | null): { arg: number; names: string[] }[] {
+  const out: { arg: number; names: string[] }[] = [];
+  const n = d.argCount;
+  if (n === 0 || CODE.test(d.name)) return out;
+  let regexArgs: Set<number> | null = null;
+  for (let i = 0; i < n; i++) {
+    const raw = d.argValue(i) ?? "";
+    if (!raw.includes("$") || !mayName(raw)) continue;
+    regexArgs ??= new Set(regexesOf(d, parent).map((r) => r.arg));
+    if (regexArgs.has(i)) continue;
+    const names = variableNames(nginxWordValue(raw)).map((v) => v.name);
+    if (names.length > 0) out.push({ arg: i, names });
+  }
+  return out;
+}
+
 export const mixedCaseVariableCheck: StatementCheck = {
   ruleId: "mixed-case-variable",
   collect(d, _context, parents, _options, facts) {
-    const n = d.argCount;
-    if (n === 0 || CODE.test(d.name)) return;
-    let regexArgs: Set<number> | null = null;
-    let seen: Set<string> | null = null;
-    for (let i = 0; i < n; i++) {
-      const raw = d.argValue(i) ?? "";
-      if (!raw.includes("$") || !mayName(raw)) continue;
-      if (regexArgs === null) {
-        const parent = parents.length > 0 ? parents[parents.length - 1] : null;
-        regexArgs = new Set(regexesOf(d, parent).map((r) => r.arg));
+    if (d.argCount === 0) return;
+    const words = variableWords(d, parents.length > 0 ? parents[parents.length - 1] : null);
+    if (words.length === 0) return;
+    const seen = new Set<string>();
+    for (const w of words)
+      for (const name of w.names) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        facts.push({ name, word: w.arg } satisfies Spelling);
       }
-      if (regexArgs.has(i)) continue;
-      for (const v of variableNames(nginxWordValue(raw))) {
-        seen ??= new Set();
-        if (seen.has(v.name)) continue;
-        seen.add(v.name);
-        facts.push({ name: v.name, word: i } satisfies Spelling);
-      }
-    }
   },
   compact(facts) {
     const out: BlockFact[] = [];
@@ -82,7 +94,7 @@ export const mixedCaseVariableCheck: StatementCheck = {
         path: f.path,
         word: s.word,
         related: [{ d: was.d, word: w.word, path: was.path, message: `written $${w.name} here` }],
-        data: { variable: s.name.toLowerCase(), spellings: [w.name, s.name] },
+        data: { variable: s.name.toLowerCase(), spellings: [w.name, s.name], scope: f.outermost },
       });
     }
   },
