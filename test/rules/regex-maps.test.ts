@@ -195,6 +195,32 @@ describe("invalid-regex", () => {
   });
 });
 
+describe("the group's rules on fragments and files included twice", () => {
+  it("a bare location file is judged in its guessed context; a file included by two servers is reported once", () => {
+    assert.deepEqual(
+      of("invalid-regex", { "loc.conf": lines("location ~ ^/a/(.*)$ {", "    proxy_pass http://b/$2;", "}") }),
+      ["loc.conf:2 location-group"],
+    );
+    const files = {
+      "nginx.conf": lines(
+        "events {}",
+        "http {",
+        "    server { listen 8081; include php.conf; }",
+        "    server { listen 8082; include php.conf; }",
+        "}",
+      ),
+      "php.conf": lines(
+        "location ~ \\.php {",
+        '    rewrite "^/(.*)$" /$2;',
+        "    fastcgi_pass unix:/run/php.sock;",
+        "}",
+      ),
+    };
+    assert.deepEqual(of("unanchored-regex", files), ["php.conf:1 extension-without-end-anchor"]);
+    assert.deepEqual(of("invalid-regex", files), ["php.conf:2 rewrite-group"]);
+  });
+});
+
 describe("hash-without-default", () => {
   it("a map of two entries or a geo without default; one entry, a default, or default from an include are quiet", () => {
     const http = (...body: string[]): Record<string, string> => ({
