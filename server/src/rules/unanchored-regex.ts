@@ -14,7 +14,10 @@ import type { StatementCheck } from "./statement-checks";
 const isAlnum = (c: number): boolean =>
   (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 
-/** The literal text of a node made of alphanumeric literals only (a group: its first alternative), or null. */
+/**
+ * The literal text of a node made of alphanumeric literals only (a group: its first alternative), or null.
+ * Recursive over group nesting, which PCRE2 bounds at 250 levels (pcre2.ts PARENS_NEST_LIMIT).
+ */
 function alnumText(node: PatternNode): string | null {
   if (node.kind === "item")
     return node.item.k === "lit" && isAlnum(node.item.c) ? String.fromCharCode(node.item.c) : null;
