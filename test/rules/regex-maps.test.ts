@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
-import { captureRefs } from "../../server/src/rules/captures";
+import { isVersion } from "../../server/src/cost/versions";
+import { beforeFix, captureRefs } from "../../server/src/rules/captures";
 import type { Finding } from "../../server/src/rules/types";
 import { freePort, get, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
 import { nginxBinary } from "../support/shared";
@@ -401,6 +402,34 @@ describe("unnamed-groups", () => {
     assert.deepEqual(of("unnamed-groups", loc("rewrite ^(.*) /new?c=1;", "set $myvar $1;"), "1.29.8"), [
       "s.conf:3 args-then-capture",
     ]);
+  });
+});
+
+describe("the CVE rules and distribution backports", () => {
+  it("a Debian 12 package version is judged by its revision (changelog.Debian.gz of 1.22.1-9+deb12u12)", () => {
+    // CVE-2026-42945 in deb12u7, CVE-2026-9256 in deb12u8, CVE-2026-42533 in deb12u10
+    assert.equal(isVersion("1.22.1-9+deb12u12"), true);
+    assert.equal(beforeFix("1.22.1-9+deb12u6", "1.30.1", "1.31.0", 7), true);
+    assert.equal(beforeFix("1.22.1-9+deb12u7", "1.30.1", "1.31.0", 7), false);
+    assert.equal(beforeFix("1.22.1", "1.30.1", "1.31.0", 7), true);
+    const loc = {
+      "s.conf": lines(
+        "server {",
+        "    location / {",
+        "        rewrite ^(.*) /new?c=1;",
+        "        set $v $1;",
+        "    }",
+        "}",
+      ),
+    };
+    assert.deepEqual(of("unnamed-groups", loc, "1.22.1-9+deb12u6"), ["s.conf:3 args-then-capture"]);
+    assert.deepEqual(of("unnamed-groups", loc, "1.22.1-9+deb12u12"), []);
+    const map = { "m.conf": lines("http {", "    map $host $b { default x; ~^(.+)$ $1; }", "}") };
+    assert.deepEqual(of("map-unnamed-capture", map, "1.22.1-9+deb12u9"), ["m.conf:2 unnamed-capture"]);
+    assert.deepEqual(of("map-unnamed-capture", map, "1.22.1-9+deb12u10"), []);
+    const redirect = { "r.conf": lines("server {", "    rewrite ^/((.*))$ http://h/$1$2 redirect;", "}") };
+    assert.deepEqual(of("overlapping-captures", redirect, "1.22.1-9+deb12u7"), ["r.conf:2 nested-captures-escaped"]);
+    assert.deepEqual(of("overlapping-captures", redirect, "1.22.1-9+deb12u8"), []);
   });
 });
 

@@ -122,10 +122,14 @@ export function unnamedCaptures(shape: PatternShape): number[] {
 /**
  * Whether the deployed nginx (`options.nginxVersion`; unknown: assumed affected, as a security rule should)
  * is before the fix of a bug fixed in the stable release `stable` and the mainline release `mainline`: every
- * release before `stable`, and the mainline releases of `stable`'s branch + 1 before `mainline`.
+ * release before `stable`, and the mainline releases of `stable`'s branch + 1 before `mainline`. A Debian 12
+ * package version (`1.22.1-9+deb12u7`) is judged by its revision: `debian12` is the first `deb12uN` that
+ * carries the fix (read in /usr/share/doc/nginx/changelog.Debian.gz).
  */
-export function beforeFix(version: string | undefined, stable: string, mainline: string): boolean {
+export function beforeFix(version: string | undefined, stable: string, mainline: string, debian12?: number): boolean {
   if (version === undefined || version.trim() === "") return true;
+  const deb = /^1\.22\.1-9\+deb12u(\d+)/.exec(version.trim());
+  if (deb !== null && debian12 !== undefined) return Number(deb[1]) < debian12;
   const [ms, mm] = mainline.split(".").map(Number);
   const mainlineBranch = `${ms}.${mm}.0`;
   if (compareVersions(version, mainlineBranch) >= 0) return compareVersions(version, mainline) < 0;

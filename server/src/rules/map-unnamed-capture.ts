@@ -21,7 +21,7 @@ const httpMaps = new WeakSet<Directive>();
 
 function affected(version: string | undefined): boolean {
   if (version !== undefined && version.trim() !== "" && compareVersions(version, "1.9.8") < 0) return false;
-  return beforeFix(version, "1.30.4", "1.31.3");
+  return beforeFix(version, "1.30.4", "1.31.3", 10);
 }
 
 export const mapUnnamedCaptureCheck: StatementCheck = {
@@ -46,7 +46,8 @@ export const mapUnnamedCaptureCheck: StatementCheck = {
         code: "unnamed-capture",
         severity: "warning",
         message:
-          `the map regex "${r.pattern}" has an unnamed capture: on nginx before 1.30.4 / 1.31.3 ` +
+          `the map regex "${r.pattern}" has an unnamed capture: on nginx before 1.30.4 / 1.31.3 (or a ` +
+          `distribution build without the backport, e.g. Debian 12 before 1.22.1-9+deb12u10) ` +
           `(CVE-2026-42533) a capturing map regex evaluated in a cloned subrequest (slice, ` +
           `proxy_cache_background_update) that does not match leaves a stale capture count, and a later ` +
           `$1..$9 reads uninitialised memory (a worker crash); use (?:…) where the group only groups, else a ` +

@@ -18,7 +18,7 @@ export const overlappingCapturesCheck: StatementCheck = {
   ruleId: "overlapping-captures",
   statement(d, _context, parents, options, out) {
     if (d.name !== "rewrite" || d.argCount < 2) return;
-    if (!beforeFix(options.nginxVersion, "1.30.2", "1.31.1")) return;
+    if (!beforeFix(options.nginxVersion, "1.30.2", "1.31.1", 8)) return;
     const parent = parents.length > 0 ? parents[parents.length - 1] : null;
     const r = regexesOf(d, parent)[0];
     if (r === undefined) return;
@@ -47,7 +47,8 @@ export const overlappingCapturesCheck: StatementCheck = {
           severity: "warning",
           message:
             `$${a} and $${b} are nested captures of "${r.pattern}", escaped in this ` +
-            `${redirect ? "redirect" : "replacement's arguments"}: on nginx before 1.30.2 / 1.31.1 ` +
+            `${redirect ? "redirect" : "replacement's arguments"}: on nginx before 1.30.2 / 1.31.1 (Debian 12: ` +
+            `before 1.22.1-9+deb12u8) ` +
             `(CVE-2026-9256) the buffer is sized for them unescaped and a request with characters to escape ` +
             `overflows it (heap); read one capture, or use named captures ($name) in the replacement`,
           d,

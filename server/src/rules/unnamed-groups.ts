@@ -56,7 +56,7 @@ export const unnamedGroupsCheck: StatementCheck = {
   ruleId: "unnamed-groups",
   block(d, body, statements, _parents, options, out) {
     if (d === null || (body !== "server" && body !== "location")) return;
-    if (!beforeFix(options.nginxVersion, "1.30.1", "1.31.0")) return;
+    if (!beforeFix(options.nginxVersion, "1.30.1", "1.31.0", 7)) return;
     let armed: BlockStatement | null = null;
     const reader = (s: BlockStatement): boolean => {
       if (armed === null) return false;
@@ -94,7 +94,7 @@ function seedFor(rewrite: BlockStatement, reader: BlockStatement, word: number):
     severity: "warning",
     message:
       `this rewrite's replacement has arguments ("?") and the rewrite directives go on after it: on nginx before ` +
-      `1.30.1 / 1.31.0 (CVE-2026-42945) the "${reader.d.name}" after it writes its $1..$9 escaped into a buffer ` +
+      `1.30.1 / 1.31.0 (Debian 12: before 1.22.1-9+deb12u7; CVE-2026-42945) the "${reader.d.name}" after it writes its $1..$9 escaped into a buffer ` +
       `sized for it unescaped (a heap overflow a request can trigger); upgrade, or name the group ` +
       `(?<name>…) and read $name there instead`,
     d: rewrite.d,
