@@ -237,6 +237,12 @@ describe("hash-without-default", () => {
     assert.deepEqual(of("hash-without-default", http("map $host $hostmap { example.com value; }")), []);
     assert.deepEqual(of("hash-without-default", http("map $host $m { a.com 1; b.com 2; default 0; }")), []);
     assert.deepEqual(of("hash-without-default", http("geo $g { default 0; 10.0.0.0/8 1; }")), []);
+    // what default is to nginx: 0.0.0.0/0 and ::/0 (ranges: the whole IPv4 range); IPv4 alone leaves IPv6 empty
+    assert.deepEqual(of("hash-without-default", http("geo $g { 0.0.0.0/0 0; ::/0 0; 10.0.0.0/8 1; }")), []);
+    assert.deepEqual(of("hash-without-default", http("geo $g { ranges; 0.0.0.0-255.255.255.255 0; }")), []);
+    assert.deepEqual(of("hash-without-default", http("geo $g { 0.0.0.0/0 0; 10.0.0.0/8 1; }")), [
+      "h.conf:2 geo-without-default",
+    ]);
     assert.deepEqual(
       of("hash-without-default", {
         "nginx.conf": lines(

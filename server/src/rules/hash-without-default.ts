@@ -20,11 +20,22 @@ function hasIncludeThatReadNothing(d: Directive, statements: readonly BlockState
   return statements.every((s) => direct.has(s.d));
 }
 
+/**
+ * A geo whose networks cover every address, which is what `default` is (ngx_http_geo_cidr(): `default` is
+ * 0.0.0.0/0 and ::/0; in `ranges` mode, 0.0.0.0-255.255.255.255).
+ */
+function geoCoversAll(statements: readonly BlockStatement[]): boolean {
+  const keys = new Set(statements.filter((s) => s.d.argCount === 1).map((s) => s.d.name));
+  if (statements.some((s) => s.d.name === "ranges" && s.d.argCount === 0)) return keys.has("0.0.0.0-255.255.255.255");
+  return keys.has("0.0.0.0/0") && keys.has("::/0");
+}
+
 export const hashWithoutDefaultCheck: StatementCheck = {
   ruleId: "hash-without-default",
   block(d, body, statements, _parents, _options, out) {
     if (d === null || body !== "custom" || (d.name !== "map" && d.name !== "geo")) return;
     if (statements.some((s) => s.d.name === "default" && s.d.argCount === 1)) return;
+    if (d.name === "geo" && geoCoversAll(statements)) return;
     if (hasIncludeThatReadNothing(d, statements)) return;
     const variable = d.argValue(d.argCount - 1) ?? "";
     if (d.name === "map") {
