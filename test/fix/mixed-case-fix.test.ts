@@ -60,6 +60,19 @@ describe("fix/mixed-case-variable", function () {
     assert.deepEqual(codesAfter(a, fix), []);
   });
 
+  it("a module's variable is written as nginx names it", () => {
+    const a = analyse({
+      "nginx.conf": lines(
+        "events {}",
+        "http { server { listen 8080; location / { proxy_set_header X-H $HOST; proxy_pass http://127.0.0.1:9/; } } }",
+      ),
+    });
+    assert.equal(a.fixes.length, 1);
+    assert.equal(a.fixes[0].title, "Write $HOST as $host (1 place): one variable to nginx");
+    assert.match(appliedTexts(a, a.fixes[0], WS)["nginx.conf"], /proxy_set_header X-H \$host;/);
+    assert.deepEqual(codesAfter(a, a.fixes[0]), []);
+  });
+
   it("nginx answers the same before and after, and nginx -t accepts both", async function () {
     if (!nginxBinary()) this.skip();
     this.timeout(60_000);

@@ -5,6 +5,7 @@
 
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
@@ -271,14 +272,86 @@ describe("hash-without-default", () => {
       }),
       ["nginx.conf:3 map-without-default"],
     );
-    // an include that read nothing: the entries are not known
+    // an include that could not be read: the entries are not known
     assert.deepEqual(
       of(
         "hash-without-default",
-        http("map $host $m {", "    a.com 1;", "    b.com 2;", "    include /nonexistent/*.map;", "}"),
+        http("map $host $m {", "    a.com 1;", "    b.com 2;", "    include /nonexistent/hosts.map;", "}"),
       ),
       [],
     );
+  });
+
+  it("a variable read only where empty turns the thing off keeps its empty default on purpose (h5bp's CORS map)", () => {
+    const cors = (...use: string[]): Record<string, string> => ({
+      "nginx.conf": lines(
+        "events {}",
+        "http {",
+        "    map $sent_http_content_type $cors {",
+        '        ~*image/ "*";',
+        '        ~*font/  "*";',
+        "    }",
+        "    server {",
+        "        listen 80;",
+        ...use.map((u) => `        ${u}`),
+        "    }",
+        "}",
+      ),
+    });
+    assert.deepEqual(of("hash-without-default", cors("add_header Access-Control-Allow-Origin $cors;")), []);
+    assert.deepEqual(
+      of(
+        "hash-without-default",
+        cors("add_header Access-Control-Allow-Origin $cors;", "proxy_set_header X-Cors ${cors};"),
+      ),
+      [],
+    );
+    // read elsewhere too, or inside a longer value: reported
+    assert.deepEqual(of("hash-without-default", cors("add_header A $cors;", "set $x $cors;")), [
+      "nginx.conf:3 map-without-default",
+    ]);
+    assert.deepEqual(of("hash-without-default", cors('add_header A "origin $cors";')), [
+      "nginx.conf:3 map-without-default",
+    ]);
+    // read nowhere: reported (nothing says the empty value is meant)
+    assert.deepEqual(of("hash-without-default", cors()), ["nginx.conf:3 map-without-default"]);
+  });
+
+  it("nginx 1.22.1 sends no header for an empty add_header value: the empty default is what the CORS map means", async function () {
+    if (!nginxBinary()) this.skip();
+    this.timeout(40_000);
+    const dir = fs.mkdtempSync(path.join(tmpRoot, "run-"));
+    const port = await freePort();
+    const conf = path.join(dir, "nginx.conf");
+    fs.writeFileSync(
+      conf,
+      lines(
+        ...runnableHead(dir),
+        "events {}",
+        "http {",
+        ...runnableHttp(dir),
+        '    map $arg_t $cors { img "*"; font "*"; }',
+        "    server {",
+        `        listen 127.0.0.1:${port};`,
+        '        location / { add_header X-Cors $cors; return 200 "ok"; }',
+        "    }",
+        "}",
+      ),
+    );
+    const header = (p: string): Promise<string | undefined> =>
+      new Promise((resolve, reject) => {
+        http
+          .get({ host: "127.0.0.1", port, path: p }, (res) => {
+            res.resume();
+            resolve(res.headers["x-cors"] as string | undefined);
+          })
+          .on("error", reject);
+      });
+    await withNginx(dir, conf, port, async () => {
+      assert.equal(await header("/?t=img"), "*");
+      assert.equal(await header("/?t=other"), undefined);
+    });
+    assert.deepEqual(of("hash-without-default", { "nginx.conf": fs.readFileSync(conf, "utf8") }), []);
   });
 
   it("stream maps too", () => {
@@ -465,6 +538,25 @@ describe("mixed-case-variable", () => {
       ["nginx.conf:5 my_var,My_Var", "nginx.conf:7 my_var,MY_VAR"],
     );
   });
+  it("a module's variable not written as nginx names it is reported alone: $Host is $host", () => {
+    const { findings } = check({
+      "s.conf": lines(
+        "server {",
+        "    location / {",
+        "        proxy_set_header Host $Host;",
+        "        proxy_pass http://b/$uri;",
+        "    }",
+        "}",
+      ),
+    });
+    const f = findings.filter((x) => x.ruleId === "mixed-case-variable");
+    assert.deepEqual(
+      f.map((x) => `${x.range.start.line + 1} ${String(x.data?.spellings)}`),
+      ["3 host,Host"],
+    );
+    assert.match(f[0].message, /\$Host is nginx's \$host/);
+  });
+
   it("http and stream variables are apart", () => {
     assert.deepEqual(
       of("mixed-case-variable", {

@@ -5,6 +5,7 @@
 
 import { compareVersions } from "../cost/versions";
 import { type Item, PCRE2_ESCAPES, pcre2Items } from "./pcre2";
+import { knownVariables } from "./variable";
 
 /** A `$N` of a value: the capture's number and where the `$` is in the value. */
 export interface CaptureRef {
@@ -156,4 +157,19 @@ export function variableNames(value: string): { name: string; index: number }[] 
     } else if (c >= "1" && c <= "9") i++;
   }
   return out;
+}
+
+let fixedNames: Set<string> | undefined;
+
+/**
+ * Whether `name` (lowercase) is a variable of nginx's modules that nothing may define again (not changeable:
+ * ngx_http_add_variable() refuses a `map`, `geo` or `set` of it): `host`, `remote_addr`, `uri`…
+ */
+export function isModuleVariable(name: string): boolean {
+  if (fixedNames === undefined) {
+    fixedNames = new Set();
+    for (const family of ["http", "stream"] as const)
+      for (const row of knownVariables(family)) if (!row.prefix && row.changeable !== true) fixedNames.add(row.name);
+  }
+  return fixedNames.has(name);
 }

@@ -6,10 +6,13 @@
 //
 // Facts: each statement's distinct spellings (regexes and Lua/Perl code left out); a kept block keeps the
 // first place of each spelling. Judged per http and per stream block (their variables are apart): each
-// spelling other than the first seen of a name is reported once, where it is first written.
+// spelling other than the first seen of a name is reported once, where it is first written. For a variable of
+// nginx's modules that nothing may define again ($host, $uri…) the first spelling is nginx's own, lowercase:
+// such a name written as documented gives no fact (they are most of a configuration's variables), and
+// `$Host` is reported even where `$host` is not written.
 
 import type { Directive } from "../parse/ast";
-import { variableNames } from "./captures";
+import { isModuleVariable, variableNames } from "./captures";
 import { nginxWordValue, regexesOf } from "./regex";
 import type { BlockFact, StatementCheck } from "./statement-checks";
 
@@ -54,6 +57,8 @@ export const mixedCaseVariableCheck: StatementCheck = {
       for (const name of w.names) {
         if (seen.has(name)) continue;
         seen.add(name);
+        // a module's variable written as documented needs no fact: its spelling is known ($host, $uri…)
+        if (isModuleVariable(name)) continue;
         facts.push({ name, word: w.arg } satisfies Spelling);
       }
   },
@@ -75,6 +80,25 @@ export const mixedCaseVariableCheck: StatementCheck = {
       const s = f.value as Spelling;
       const scope = f.outermost ?? "";
       const key = `${scope}\u0000${s.name.toLowerCase()}`;
+      const lower = s.name.toLowerCase();
+      if (isModuleVariable(lower)) {
+        // nginx's own spelling is the first one: $Host is $host, written or not
+        if (reported.has(`${scope}\u0000${s.name}`)) continue;
+        reported.add(`${scope}\u0000${s.name}`);
+        out.push({
+          ruleId: "mixed-case-variable",
+          code: "mixed-case",
+          severity: "info",
+          message:
+            `$${s.name} is nginx's $${lower}: nginx lowercases variable names, so the spelling says nothing; ` +
+            `write it $${lower}`,
+          d: f.d,
+          path: f.path,
+          word: s.word,
+          data: { variable: lower, spellings: [lower, s.name], scope: f.outermost },
+        });
+        continue;
+      }
       const was = first.get(key);
       if (was === undefined) {
         first.set(key, f);
