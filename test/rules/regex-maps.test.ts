@@ -313,6 +313,11 @@ describe("hash-without-default", () => {
     assert.deepEqual(of("hash-without-default", cors('add_header A "origin $cors";')), [
       "nginx.conf:3 map-without-default",
     ]);
+    // the redirect map: `if ($new)` and what it guards read it where empty means "do not"
+    assert.deepEqual(of("hash-without-default", cors("if ($cors) {", "    return 301 $cors;", "}")), []);
+    assert.deepEqual(of("hash-without-default", cors("if ( $cors ) { return 301 $cors; }", "return 302 /x$cors;")), [
+      "nginx.conf:3 map-without-default",
+    ]);
     // read nowhere: reported (nothing says the empty value is meant)
     assert.deepEqual(of("hash-without-default", cors()), ["nginx.conf:3 map-without-default"]);
   });

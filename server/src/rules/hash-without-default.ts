@@ -7,8 +7,9 @@
 // block with an include that did not read everything is not judged), and where its variable is read. A
 // variable read only where an empty value turns the thing off — a whole `add_header` or `proxy_set_header`
 // value (the header is not sent), a `limit_req_zone`/`limit_conn_zone` key (the request is not counted),
-// a `fastcgi_param … if_not_empty` — has its empty default on purpose (h5bp's CORS map: `add_header
-// Access-Control-Allow-Origin $cors;`). As gixy-ng and Gixy-Next do, a map with a single entry is left alone:
+// a `fastcgi_param … if_not_empty`, an `if ($v)` and what it guards — has its empty default on purpose
+// (h5bp's CORS map: `add_header Access-Control-Allow-Origin $cors;`; a redirect map: `if ($new) { return 301
+// $new; }`). As gixy-ng and Gixy-Next do, a map with a single entry is left alone:
 // `map $m $k { POST $binary_remote_addr; }` is the idiom for "this value, else empty".
 
 import type { Directive } from "../parse/ast";
@@ -44,7 +45,17 @@ function wholeVariable(value: string): string | null {
   return m ? (m[1] ?? m[2]).toLowerCase() : null;
 }
 
-function pushUses(d: Directive, from: number, skip: number, facts: unknown[]): void {
+/** The variable an `if` tests for emptiness alone (`if ($redirect)`), lowercased, or null. */
+function testedVariable(d: Directive | null): string | null {
+  if (d === null || d.name !== "if") return null;
+  const cond = d.argValues().join(" ").trim();
+  if (!cond.startsWith("(") || !cond.endsWith(")")) return null;
+  return wholeVariable(cond.slice(1, -1).trim());
+}
+
+function pushUses(d: Directive, from: number, skip: number, facts: unknown[], parent: Directive | null = null): void {
+  // `if ($v)` reads $v where empty means "do not": so do the statements it guards
+  const guarded = d.name === "if" ? testedVariable(d) : testedVariable(parent);
   const off = OFF_WHEN_EMPTY[d.name];
   const offVar =
     off !== undefined && (off.flag === undefined || d.argValue(off.arg + 1) === off.flag)
@@ -58,7 +69,8 @@ function pushUses(d: Directive, from: number, skip: number, facts: unknown[]): v
       const variable = v.name.toLowerCase();
       // a module's variable nothing may define again cannot be a map's: no fact ($host, $remote_addr…)
       if (isModuleVariable(variable)) continue;
-      facts.push({ k: "use", variable, off: off !== undefined && i === off.arg && offVar === variable } satisfies Fact);
+      const isOff = variable === guarded || (off !== undefined && i === off.arg && offVar === variable);
+      facts.push({ k: "use", variable, off: isOff } satisfies Fact);
     }
   }
 }
@@ -87,7 +99,7 @@ export const hashWithoutDefaultCheck: StatementCheck = {
       pushUses(d, 0, d.argCount - 1, facts);
       return;
     }
-    if (d.argCount > 0) pushUses(d, 0, -1, facts);
+    if (d.argCount > 0) pushUses(d, 0, -1, facts, parent);
   },
   include(_d, context, parents, complete, _options, facts) {
     const parent = parents.length > 0 ? parents[parents.length - 1] : null;
