@@ -7,6 +7,7 @@ import type { Configuration } from "../workspace/configuration";
 import { aliasTraversalFixes } from "./alias-traversal";
 import { allowWithoutDenyFixes } from "./allow-without-deny";
 import { luaSslFixes } from "./lua-ssl-per-location";
+import { mixedCaseFixes } from "./mixed-case-variable";
 import { modsecurityFixes } from "./modsecurity-unused";
 import { pathMappingFixes } from "./path-mapping";
 import { proxySslFixes } from "./proxy-ssl-per-location";
@@ -24,6 +25,7 @@ const PROVIDERS: Record<string, FixProvider> = {
   "reuseport-config-test": reuseportFixes,
   "alias-traversal": aliasTraversalFixes,
   "allow-without-deny": allowWithoutDenyFixes,
+  "mixed-case-variable": mixedCaseFixes,
 };
 
 /** Rules whose only fixes set a setting (no edit: nothing for `nginx-risk fix` to apply). */

@@ -212,6 +212,51 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     severity: "warning",
     nginxLint: ["autoindex_enabled"],
   },
+  {
+    id: "unanchored-regex",
+    title: "a regex location ends with a file extension but not with $, so it matches other files too",
+    severity: "info",
+    gixy: "unanchored_regex",
+  },
+  {
+    id: "invalid-regex",
+    title: "a $1..$9 refers to a capture its regex does not have (or did not set), so it is empty or stale",
+    severity: "warning",
+    gixy: "invalid_regex",
+  },
+  {
+    id: "hash-without-default",
+    title: "a map or geo block has no default, so unlisted requests silently get an empty value",
+    severity: "warning",
+    gixy: "hash_without_default",
+    nginxLint: ["map_missing_default"],
+  },
+  {
+    id: "overlapping-captures",
+    title: "a rewrite escapes two nested captures into a buffer sized for them raw (CVE-2026-9256)",
+    severity: "warning",
+    gixy: "overlapping_captures",
+  },
+  {
+    id: "unnamed-groups",
+    title: "a rewrite with arguments is followed by a set, if or rewrite reading $1..$9 (CVE-2026-42945)",
+    severity: "warning",
+    gixy: "unnamed_groups",
+    nginxLint: ["nginx_rift"],
+  },
+  {
+    id: "map-unnamed-capture",
+    title:
+      "an http map regex has an unnamed capture, which a cloned subrequest can turn into a stale read (CVE-2026-42533)",
+    severity: "warning",
+    nginxLint: ["map_unnamed_capture"],
+  },
+  {
+    id: "mixed-case-variable",
+    title: "one variable is written with two spellings that differ only in case",
+    severity: "info",
+    gixy: "mixed_case_variable",
+  },
 ];
 
 const byId = new Map(CATALOGUE.map((e) => [e.id, e]));

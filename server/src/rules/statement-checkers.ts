@@ -9,6 +9,11 @@ import { fileCheck } from "./file";
 import { gzipNotEnabledCheck } from "./gzip-not-enabled";
 import { filesystemRootExposureCheck } from "./filesystem-root-exposure";
 import { ifIsEvilCheck } from "./if-is-evil";
+import { hashWithoutDefaultCheck } from "./hash-without-default";
+import { invalidRegexCheck } from "./invalid-regex";
+import { mapUnnamedCaptureCheck } from "./map-unnamed-capture";
+import { mixedCaseVariableCheck } from "./mixed-case-variable";
+import { overlappingCapturesCheck } from "./overlapping-captures";
 import { locationCheck } from "./location";
 import { nginxRiftCheck } from "./nginx-rift";
 import { regexCheck } from "./regex";
@@ -16,6 +21,8 @@ import { rootInLocationCheck } from "./root-in-location";
 import { sideEffectsCheck } from "./side-effects";
 import type { StatementCheck } from "./statement-checks";
 import { unreachableLocationCheck } from "./unreachable-location";
+import { unanchoredRegexCheck } from "./unanchored-regex";
+import { unnamedGroupsCheck } from "./unnamed-groups";
 import { valueCheck } from "./value";
 import { variableCheck } from "./variable";
 import { versionDisclosureCheck } from "./version-disclosure";
@@ -40,4 +47,11 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   rootInLocationCheck,
   ifIsEvilCheck,
   unreachableLocationCheck,
+  unanchoredRegexCheck,
+  invalidRegexCheck,
+  hashWithoutDefaultCheck,
+  overlappingCapturesCheck,
+  unnamedGroupsCheck,
+  mapUnnamedCaptureCheck,
+  mixedCaseVariableCheck,
 ];
