@@ -20,7 +20,28 @@ export interface CatalogueEntry {
   nginxLint?: string[];
 }
 
-export const CATALOGUE: readonly CatalogueEntry[] = [];
+export const CATALOGUE: readonly CatalogueEntry[] = [
+  {
+    id: "add-header-redefinition",
+    title: "A block's own add_header drops every add_header of the enclosing levels",
+    severity: "warning",
+    gixy: "add_header_redefinition",
+    nginxLint: ["directive_inheritance"],
+  },
+  {
+    id: "proxy-set-header-redefinition",
+    title: "A block's own proxy_set_header drops every proxy_set_header of the enclosing levels",
+    severity: "warning",
+    gixy: "proxy_set_header_redefinition",
+    nginxLint: ["directive_inheritance"],
+  },
+  {
+    id: "directive-inheritance",
+    title: "A block's own fastcgi_param, error_page, limit_req, … drops those of the enclosing levels",
+    severity: "warning",
+    nginxLint: ["directive_inheritance"],
+  },
+];
 
 const byId = new Map(CATALOGUE.map((e) => [e.id, e]));
 

@@ -5,11 +5,14 @@ import { buildModel, type ConfigModel } from "../model";
 import { WALK_SLICE, walkSteps, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
+import { addHeaderRedefinitionFindings } from "./add-header-redefinition";
+import { directiveInheritanceFindings } from "./directive-inheritance";
 import { fileFindings } from "./file";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
+import { proxySetHeaderRedefinitionFindings } from "./proxy-set-header-redefinition";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
 import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
@@ -46,6 +49,9 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   fileFindings,
+  addHeaderRedefinitionFindings,
+  proxySetHeaderRedefinitionFindings,
+  directiveInheritanceFindings,
 ];
 
 export function runChecks(
