@@ -7,12 +7,13 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as http from "http";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
 import type { Finding } from "../../server/src/rules/types";
 import { freePort, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
-import { nginxBinary } from "../support/shared";
+import { nginxBinary, SHARED_CORPUS } from "../support/shared";
 
 const RULES = new Set([
   "add-header-redefinition",
@@ -513,5 +514,303 @@ describe("directive-inheritance", () => {
       "site.conf",
     );
     assert.deepEqual(seen.map((s) => s.rule).sort(), ["add-header-redefinition", "proxy-set-header-redefinition"]);
+  });
+});
+
+/** The response head nginx sends for GET `p`, as bytes read off the socket (no client parsing in between). */
+function rawHead(port: number, p: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, "127.0.0.1");
+    let got = "";
+    sock.setEncoding("latin1");
+    sock.setTimeout(10_000, () => sock.destroy(new Error("timed out")));
+    sock.on("connect", () => sock.write(`GET ${p} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
+    sock.on("data", (c: string) => (got += c));
+    sock.on("end", () => resolve(got.split("\r\n\r\n")[0]));
+    sock.on("error", reject);
+  });
+}
+
+/** Runs nginx on an http block's servers (`__PORT__` replaced) and hands `use` the port. */
+async function withHttp(
+  servers: string[],
+  use: (port: number, conf: string) => Promise<void>,
+  readyPath = "/",
+): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-headers-run-"));
+  try {
+    const port = await freePort();
+    const conf = path.join(dir, "nginx.conf");
+    fs.writeFileSync(
+      conf,
+      lines(
+        ...runnableHead(dir),
+        "events {}",
+        "http {",
+        ...runnableHttp(dir),
+        ...servers.map((l) => l.replace(/__PORT__/g, String(port))),
+        "}",
+      ),
+    );
+    await withNginx(dir, conf, port, () => use(port, conf), readyPath);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("add-header-multiline", () => {
+  it("folded lines and a line break at the start of a line, in add_header and more_set_headers", () => {
+    const seen = check(
+      {
+        "site.conf": lines(
+          'add_header Content-Security-Policy "',
+          "    default-src 'none';",
+          "    img-src 'self'\";",
+          'add_header X-Split "a',
+          'X-Injected: b";',
+          "more_set_headers -t 'text/html",
+          "    text/plain' 'X-Foo: one line';",
+          "more_set_headers -s 404 'X-Bar: two",
+          "    lines';",
+          "add_header X-Fine fine;",
+        ),
+      },
+      "site.conf",
+    );
+    assert.deepEqual(
+      seen.map((s) => [s.rule, s.code, s.at, s.data]),
+      [
+        ["add-header-multiline", "folded", "site.conf:1", { header: "Content-Security-Policy" }],
+        ["add-header-multiline", "line-break", "site.conf:4", { header: "X-Split" }],
+        ["add-header-multiline", "folded", "site.conf:8", { header: "X-Bar" }],
+      ],
+    );
+  });
+
+  it("what nginx sends: the value as written, so the text after a line break is a header line of its own", async function () {
+    if (!nginxBinary()) this.skip();
+    this.timeout(60_000);
+    await withHttp(
+      [
+        "server {",
+        "    listen 127.0.0.1:__PORT__;",
+        '    location / { add_header X-Split "a',
+        'X-Injected: b"; return 200 ok; }',
+        "    location /ready { return 204; }",
+        "}",
+      ],
+      async (port, conf) => {
+        const head = await rawHead(port, "/");
+        assert.match(head, /\r\nX-Split: a\nX-Injected: b$/);
+        const found = runCheck({ inputs: [conf], mappings: [], strict: false }).findings.filter(
+          (f) => f.ruleId === "add-header-multiline",
+        );
+        assert.deepEqual(
+          found.map((f) => f.code),
+          ["line-break"],
+        );
+      },
+      "/ready",
+    );
+  });
+});
+
+describe("add-header-content-type", () => {
+  it("reports add_header Content-Type, not where the upstream's is hidden (own level or inherited)", () => {
+    const seen = check(
+      {
+        "site.conf": lines(
+          "server {",
+          "    listen 80;",
+          "    proxy_hide_header Content-Type;",
+          "    location /a/ { add_header Content-Type application/json; proxy_pass http://127.0.0.1:8080; }",
+          "    location /b/ { add_header content-type text/plain; }",
+          "    location /c/ { proxy_hide_header X-Other; add_header Content-Type text/plain; }",
+          "    location /d/ { more_set_headers 'Content-Type: text/plain'; add_header X-Content-Type text/plain; }",
+          "}",
+        ),
+      },
+      "site.conf",
+    );
+    // /b/ inherits the server's proxy_hide_header; /c/'s own proxy_hide_header replaces it, so the upstream's
+    // Content-Type is no longer hidden there.
+    assert.deepEqual(
+      only(seen, "add-header-content-type").map((s) => [s.at, s.data]),
+      [["site.conf:6", { value: "text/plain" }]],
+    );
+  });
+
+  it("what nginx sends: two Content-Type headers", async function () {
+    if (!nginxBinary()) this.skip();
+    this.timeout(60_000);
+    await withHttp(
+      [
+        "server {",
+        "    listen 127.0.0.1:__PORT__;",
+        "    default_type text/html;",
+        "    location / { add_header Content-Type text/plain; return 200 ok; }",
+        "}",
+      ],
+      async (port) => {
+        const head = await rawHead(port, "/");
+        const types = head.split("\r\n").filter((l) => /^content-type:/i.test(l));
+        assert.deepEqual(types, ["Content-Type: text/html", "Content-Type: text/plain"]);
+      },
+    );
+  });
+});
+
+describe("host-spoofing", () => {
+  it("reports Host from $http_host, other request headers, arguments and cookies; not $host", () => {
+    const seen = check(
+      {
+        "site.conf": lines(
+          "location /a/ { proxy_set_header Host $http_host; proxy_pass http://app; }",
+          "location /b/ { proxy_set_header HOST $http_x_forwarded_host; proxy_pass http://app; }",
+          "location /c/ { proxy_set_header Host $arg_host; proxy_pass http://app; }",
+          "location /d/ { proxy_set_header Host ${cookie_h}.internal; proxy_pass http://app; }",
+          "location /e/ { proxy_set_header Host $host; proxy_pass http://app; }",
+          "location /f/ { proxy_set_header X-Host $http_host; proxy_pass http://app; }",
+        ),
+      },
+      "site.conf",
+    );
+    assert.deepEqual(
+      only(seen, "host-spoofing").map((s) => [s.code, s.at, s.data]),
+      [
+        ["http-host", "site.conf:1", { source: "$http_host" }],
+        ["client-controlled", "site.conf:2", { source: "$http_x_forwarded_host" }],
+        ["client-controlled", "site.conf:3", { source: "$arg_host" }],
+        ["client-controlled", "site.conf:4", { source: "$cookie_h" }],
+      ],
+    );
+  });
+
+  it("follows set and map values, in other files too", () => {
+    const seen = check({
+      "nginx.conf": lines(
+        "events {}",
+        "http {",
+        "    include maps.conf;",
+        "    server {",
+        "        listen 80;",
+        "        location /a/ { set $fwd $http_host; proxy_set_header Host $fwd; proxy_pass http://127.0.0.1:81; }",
+        "        location /b/ { proxy_set_header Host $upstream_host; proxy_pass http://127.0.0.1:81; }",
+        "        location /c/ { proxy_set_header Host $safe_host; proxy_pass http://127.0.0.1:81; }",
+        "    }",
+        "}",
+      ),
+      "maps.conf": lines(
+        "map $http_x_tenant $upstream_host {",
+        "    default $http_x_tenant;",
+        "}",
+        "map $http_host $safe_host {",
+        "    hostnames;",
+        "    default example.com;",
+        "    .example.org example.org;",
+        "}",
+      ),
+    });
+    assert.deepEqual(
+      only(seen, "host-spoofing").map((s) => [s.at, s.related, s.data]),
+      [
+        ["nginx.conf:6", ["nginx.conf:6"], { source: "$http_host", through: "$fwd" }],
+        ["nginx.conf:7", ["maps.conf:2"], { source: "$http_x_tenant", through: "$upstream_host" }],
+      ],
+    );
+  });
+});
+
+describe("proxy-missing-host-header", () => {
+  it("reports proxy_pass to an upstream block, an address or a socket without Host in effect", () => {
+    const seen = check({
+      "nginx.conf": lines(
+        "events {}",
+        "http {",
+        "    upstream app { server 127.0.0.1:8080; }",
+        "    server {",
+        "        listen 80;",
+        "        location /a/ { proxy_pass http://app; }",
+        "        location /b/ { proxy_pass http://127.0.0.1:8080/; }",
+        "        location /c/ { proxy_pass http://unix:/run/app.sock; }",
+        "        location /d/ { proxy_pass https://api.example.com; }",
+        "        location /e/ { proxy_pass http://$backend; }",
+        "        location /f/ { proxy_set_header Host $host; proxy_pass http://app; }",
+        "    }",
+        "}",
+      ),
+    });
+    assert.deepEqual(
+      only(seen, "proxy-missing-host-header").map((s) => [s.at, s.data]),
+      [
+        ["nginx.conf:6", { proxyHost: "app" }],
+        ["nginx.conf:7", { proxyHost: "127.0.0.1:8080" }],
+        ["nginx.conf:8", { proxyHost: "localhost" }],
+      ],
+    );
+  });
+
+  it("Host set above counts, unless a block in between sets its own proxy_set_header", () => {
+    const seen = check({
+      "nginx.conf": lines(
+        "events {}",
+        "http {",
+        "    proxy_set_header Host $host;",
+        "    server {",
+        "        listen 80;",
+        "        location /a/ { proxy_pass http://backend; }",
+        "        location /b/ {",
+        "            proxy_set_header X-Real-IP $remote_addr;",
+        "            location /b/c/ { proxy_pass http://backend; }",
+        "        }",
+        "    }",
+        "}",
+      ),
+    });
+    assert.deepEqual(
+      seen.map((s) => [s.rule, s.at]),
+      [
+        ["proxy-set-header-redefinition", "nginx.conf:8"],
+        ["proxy-missing-host-header", "nginx.conf:9"],
+      ],
+    );
+  });
+});
+
+describe("header rules: where the peers' fixtures are wrong (test/rules/peer-differences.ts)", () => {
+  const fixture = (rel: string): string => fs.readFileSync(path.join(SHARED_CORPUS, rel), "utf8");
+
+  it("gixy-ng header_inherit_on_fp.conf: `add_header_inherit on` is nginx's default replacement", function () {
+    if (!fs.existsSync(SHARED_CORPUS)) this.skip();
+    const text = fixture("MegaManSec+gixy-ng/tests/plugins/simply/add_header_redefinition/header_inherit_on_fp.conf");
+    const seen = check({ "site.conf": text }, "site.conf", { nginxVersion: "1.29.3" });
+    assert.deepEqual(
+      only(seen, "add-header-redefinition").map((s) => s.data?.dropped),
+      [["X-Frame-Options", "X-Content-Type-Options"]],
+    );
+    // With merge, which is what the fixture means, nothing is dropped.
+    const merged = check(
+      { "site.conf": text.replace(/^(\s*)add_header_inherit on;/m, "$1add_header_inherit merge;") },
+      "site.conf",
+      {
+        nginxVersion: "1.29.3",
+      },
+    );
+    assert.deepEqual(only(merged, "add-header-redefinition"), []);
+  });
+
+  it("yandex not_secure_*_fp.conf: X-Bar is dropped all the same, reported as info", function () {
+    if (!fs.existsSync(SHARED_CORPUS)) this.skip();
+    for (const name of ["not_secure_both_fp.conf", "not_secure_outer_fp.conf"]) {
+      const text = fixture(`yandex+gixy/tests/plugins/simply/add_header_redefinition/${name}`);
+      assert.deepEqual(
+        only(check({ "site.conf": text }, "site.conf"), "add-header-redefinition").map((s) => [
+          s.severity,
+          s.data?.dropped,
+        ]),
+        [["info", ["X-Bar"]]],
+        name,
+      );
+    }
   });
 });

@@ -41,6 +41,30 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     severity: "warning",
     nginxLint: ["directive_inheritance"],
   },
+  {
+    id: "add-header-multiline",
+    title: "A response header value written over several lines",
+    severity: "warning",
+    gixy: "add_header_multiline",
+  },
+  {
+    id: "add-header-content-type",
+    title: "add_header Content-Type sends a second Content-Type header",
+    severity: "info",
+    gixy: "add_header_content_type",
+  },
+  {
+    id: "host-spoofing",
+    title: "The proxied Host header comes from what the client sends ($http_host, arguments, cookies)",
+    severity: "warning",
+    gixy: "host_spoofing",
+  },
+  {
+    id: "proxy-missing-host-header",
+    title: "proxy_pass sends nginx's default Host $proxy_host (no proxy_set_header Host in effect)",
+    severity: "info",
+    nginxLint: ["proxy_missing_host_header"],
+  },
 ];
 
 const byId = new Map(CATALOGUE.map((e) => [e.id, e]));

@@ -5,6 +5,7 @@ import { buildModel, type ConfigModel } from "../model";
 import { WALK_SLICE, walkSteps, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
+import { addHeaderContentTypeFindings } from "./add-header-content-type";
 import { addHeaderRedefinitionFindings } from "./add-header-redefinition";
 import { directiveInheritanceFindings } from "./directive-inheritance";
 import { fileFindings } from "./file";
@@ -12,6 +13,7 @@ import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
+import { proxyMissingHostHeaderFindings } from "./proxy-missing-host-header";
 import { proxySetHeaderRedefinitionFindings } from "./proxy-set-header-redefinition";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
 import { reuseportCheck } from "./reuseport-config-test";
@@ -52,6 +54,8 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   addHeaderRedefinitionFindings,
   proxySetHeaderRedefinitionFindings,
   directiveInheritanceFindings,
+  addHeaderContentTypeFindings,
+  proxyMissingHostHeaderFindings,
 ];
 
 export function runChecks(

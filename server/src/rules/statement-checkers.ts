@@ -1,7 +1,9 @@
 // The statement checks of the rules (statement-checks.ts), in the order their findings are made. The walk
 // of rule `directive` runs them and keeps their answers per unchanged block.
+import { addHeaderMultilineCheck } from "./add-header-multiline";
 import { duplicateCheck } from "./duplicate";
 import { fileCheck } from "./file";
+import { hostSpoofingCheck } from "./host-spoofing";
 import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
 import { sideEffectsCheck } from "./side-effects";
@@ -17,4 +19,6 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   variableCheck,
   sideEffectsCheck,
   fileCheck,
+  addHeaderMultilineCheck,
+  hostSpoofingCheck,
 ];
