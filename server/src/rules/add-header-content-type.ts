@@ -7,7 +7,7 @@
 // per inheritance.ts), the one way add_header Content-Type is the only one. docs/rules/add-header-content-type.md
 
 import { siteKey, type ConfigModel } from "../model";
-import { ARRAY_FAMILIES, FamilyInEffect, headerRuleSites } from "./inheritance";
+import { ARRAY_FAMILIES, FamilyInEffect, headerRuleSites, sitesNamed } from "./inheritance";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "add-header-content-type";
@@ -16,8 +16,8 @@ const HIDE = new Set(["proxy", "fastcgi", "uwsgi", "scgi", "grpc"].map((m) => `$
 
 export function addHeaderContentTypeFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
   const sites = headerRuleSites(model);
-  const setting = sites.filter(
-    (s) => s.directive.name === "add_header" && (s.directive.argValue(0) ?? "").toLowerCase() === "content-type",
+  const setting = sitesNamed(sites, "add_header").filter(
+    (s) => (s.directive.argValue(0) ?? "").toLowerCase() === "content-type",
   );
   if (setting.length === 0) return [];
   const hides = ARRAY_FAMILIES.filter((f) => HIDE.has(f.name)).map((f) => new FamilyInEffect(f, sites));

@@ -20,10 +20,11 @@
 //
 // The model reads included files in place, so a list set in an included file at any level counts (gixy
 // misses those: yandex/gixy#114). Every rule of this group asks the model ONE question (sitesWhere with
-// HEADER_RULES_KEY over HEADER_RULES_NAMES) and filters its answer.
+// HEADER_RULES_KEY over HEADER_RULES_NAMES) and filters its answer; the two common names are read from the
+// blocks that matter only (COMMON_NAMES).
 
 import type { Directive } from "../parse/ast";
-import { siteKey, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import { ownSites, siteKey, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import type { Finding, RelatedLocation, Severity } from "./types";
 
 /** The model's question key of every rule of this group (model/names-under.ts keeps 15 keys in all). */
@@ -174,21 +175,75 @@ function proxyDefaults(keys: string[]): string {
 const FAMILY_BY_NAME = new Map(ARRAY_FAMILIES.map((f) => [f.name, f]));
 
 /** The other names the group's rules ask about. */
-const OTHER_NAMES = ["add_header_inherit", "add_trailer_inherit", "proxy_pass", "upstream"];
+const OTHER_NAMES = ["add_header_inherit", "add_trailer_inherit", "upstream"];
 
-/** Every directive name any rule of this group reads from the model. */
-export const HEADER_RULES_NAMES: ReadonlySet<string> = new Set([...FAMILY_BY_NAME.keys(), ...OTHER_NAMES]);
+/**
+ * The names too common for the group's model question: large-config has 7,500 proxy_set_header and 2,500
+ * proxy_pass, and making their sites on every analysis cost ~20 ms (npm run bench:rules). They are read
+ * from the blocks that can matter (proxySetHeaderSites; proxy-missing-host-header scans statements).
+ */
+const COMMON_NAMES = new Set(["proxy_set_header", "proxy_pass"]);
+
+/** Every directive name the group's model question gathers. */
+export const HEADER_RULES_NAMES: ReadonlySet<string> = new Set(
+  [...FAMILY_BY_NAME.keys(), ...OTHER_NAMES].filter((n) => !COMMON_NAMES.has(n)),
+);
 
 /** The group's one question to the model: every site of HEADER_RULES_NAMES, in reading order. */
 export function headerRuleSites(model: ConfigModel): DirectiveSite[] {
   return sitesWhere(model, HEADER_RULES_KEY, (n) => HEADER_RULES_NAMES.has(n));
 }
 
-/** One site of `name` per context that writes it, in reading order. */
+/**
+ * The proxy_set_header sites that can take part in a drop: those of the blocks that hold blocks (only they
+ * can be a level above another) and, below a block that sets some, those of every block. A configuration
+ * that sets proxy_set_header only in innermost locations (large-config) reads no location's statements.
+ */
+export function proxySetHeaderSites(model: ConfigModel): DirectiveSite[] {
+  const name = "proxy_set_header";
+  const setters = new Set<ConfigContext>();
+  const out: DirectiveSite[] = [];
+  const contexts = model.contexts;
+  for (let i = 0; i < contexts.length; i++) {
+    const c = contexts[i];
+    if (c.children.length === 0) continue;
+    const own = ownSites(c, name);
+    if (own.length === 0) continue;
+    setters.add(c);
+  }
+  if (setters.size === 0) return out;
+  // Reading order is parents first: a block is below a setter when its parent is one or is below one.
+  const below = new Set<ConfigContext>();
+  for (let i = 0; i < contexts.length; i++) {
+    const c = contexts[i];
+    const p = c.parent;
+    if (p !== null && (setters.has(p) || below.has(p))) below.add(c);
+    if (setters.has(c) || below.has(c)) for (const s of ownSites(c, name)) out.push(s);
+  }
+  return out;
+}
+
+/** The group's sites by name, made once per answer of the model (every rule of the group asks for several names). */
+const byNameMemo = new WeakMap<readonly DirectiveSite[], Map<string, DirectiveSite[]>>();
+
+export function sitesNamed(sites: readonly DirectiveSite[], name: string): readonly DirectiveSite[] {
+  let byName = byNameMemo.get(sites);
+  if (byName === undefined) {
+    byName = new Map();
+    for (const s of sites) {
+      const l = byName.get(s.directive.name);
+      if (l === undefined) byName.set(s.directive.name, [s]);
+      else l.push(s);
+    }
+    byNameMemo.set(sites, byName);
+  }
+  return byName.get(name) ?? [];
+}
+
+/** The sites of `name` grouped by the context that writes them, in reading order. */
 export function sitesByContext(sites: readonly DirectiveSite[], name: string): Map<ConfigContext, DirectiveSite[]> {
   const out = new Map<ConfigContext, DirectiveSite[]>();
-  for (const s of sites) {
-    if (s.directive.name !== name) continue;
+  for (const s of sitesNamed(sites, name)) {
     const l = out.get(s.context);
     if (l === undefined) out.set(s.context, [s]);
     else l.push(s);
@@ -312,11 +367,11 @@ export function inheritanceFindings(
   severityOf: SeverityOf,
   wanted: (family: ArrayFamily, key: string) => boolean = () => true,
 ): Finding[] {
-  const sites = headerRuleSites(model);
-  if (sites.length === 0) return [];
   const pending = new Map<string, Pending>();
   for (const family of ARRAY_FAMILIES) {
     if (family.rule !== rule) continue;
+    const sites = family.name === "proxy_set_header" ? proxySetHeaderSites(model) : headerRuleSites(model);
+    if (sites.length === 0) continue;
     const effect = new FamilyInEffect(family, sites);
     for (const [ctx, own] of effect.setters()) {
       if (ctx.parent === null || effect.mode(ctx) !== "on") continue;
@@ -362,8 +417,8 @@ export function inheritanceFindings(
     const f = p.finding;
     f.severity = severityOf(p.family, keys);
     f.message =
-      `${name} here replaces every ${name} inherited from ${[...p.from].join(" and ")}: ` +
-      `${p.family.consequence(shown)} (nginx inherits ${name} only into blocks that set none).`;
+      `${name} here replaces every ${name} inherited from ${[...p.from].join(" and ")}, so ` +
+      `${p.family.consequence(shown)}: nginx inherits ${name} only into blocks that set none.`;
     const related: RelatedLocation[] = [];
     const seen = new Set<string>();
     for (const [k, s] of p.dropped) {
