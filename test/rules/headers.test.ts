@@ -11,6 +11,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
+import { MemoryFileSource } from "../../server/src/workspace/files";
+import { analyseFixes, appliedTexts, codesAfter } from "../support/fixes";
 import type { Finding } from "../../server/src/rules/types";
 import { freePort, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
 import { nginxBinary, SHARED_CORPUS } from "../support/shared";
@@ -812,5 +814,86 @@ describe("header rules: where the peers' fixtures are wrong (test/rules/peer-dif
         name,
       );
     }
+  });
+});
+
+describe("add-header-redefinition quick-fix", () => {
+  const WS = "/srv/conf";
+
+  it("repeats the dropped add_header statements above the block's first one, as written", () => {
+    const source = new MemoryFileSource({
+      [`${WS}/nginx.conf`]: lines(
+        "events {}",
+        "http {",
+        "    server {",
+        "        listen 80;",
+        "        include snippets/security.conf;",
+        "        location /api/ {",
+        "            add_header X-Api yes;",
+        "            location /api/v1/ { }",
+        "        }",
+        "    }",
+        "}",
+      ),
+      [`${WS}/snippets/security.conf`]: SECURITY,
+    });
+    const a = analyseFixes(`${WS}/nginx.conf`, source, "add-header-redefinition");
+    assert.equal(a.findings.length, 1);
+    assert.equal(a.fixes.length, 1);
+    const fix = a.fixes[0];
+    assert.equal(fix.title, "Repeat the 2 add_header this block drops (X-Frame-Options, X-Content-Type-Options)");
+    assert.equal(fix.isPreferred, false);
+    assert.deepEqual(appliedTexts(a, fix, WS), {
+      "nginx.conf": lines(
+        "events {}",
+        "http {",
+        "    server {",
+        "        listen 80;",
+        "        include snippets/security.conf;",
+        "        location /api/ {",
+        "            add_header X-Frame-Options DENY always;",
+        "            add_header X-Content-Type-Options nosniff always;",
+        "            add_header X-Api yes;",
+        "            location /api/v1/ { }",
+        "        }",
+        "    }",
+        "}",
+      ),
+    });
+    assert.deepEqual(codesAfter(a, fix), []);
+  });
+
+  it("is not offered for a location file read in servers that drop different headers", () => {
+    const source = new MemoryFileSource({
+      [`${WS}/nginx.conf`]: lines(
+        "events {}",
+        "http {",
+        "    server { listen 80; add_header X-Frame-Options DENY; include loc.conf; }",
+        "    server { listen 81; add_header Strict-Transport-Security max-age=1; include loc.conf; }",
+        "}",
+      ),
+      [`${WS}/loc.conf`]: lines("location / {", "    add_header X-Api yes;", "}"),
+    });
+    const a = analyseFixes(`${WS}/nginx.conf`, source, "add-header-redefinition");
+    assert.equal(a.findings.length, 1);
+    assert.deepEqual(a.fixes, []);
+    // The same file under two servers that drop the same statement: offered, written into the shared file.
+    source.set(
+      `${WS}/nginx.conf`,
+      lines(
+        "events {}",
+        "http {",
+        "    add_header X-Frame-Options DENY;",
+        "    server { listen 80; include loc.conf; }",
+        "    server { listen 81; include loc.conf; }",
+        "}",
+      ),
+    );
+    const b = analyseFixes(`${WS}/nginx.conf`, source, "add-header-redefinition");
+    assert.equal(b.fixes.length, 1);
+    assert.deepEqual(appliedTexts(b, b.fixes[0], WS), {
+      "loc.conf": lines("location / {", "    add_header X-Frame-Options DENY;", "    add_header X-Api yes;", "}"),
+    });
+    assert.deepEqual(codesAfter(b, b.fixes[0]), []);
   });
 });

@@ -4,6 +4,7 @@
 import { buildModel, type ConfigModel } from "../model";
 import type { Finding, RuleOptions } from "../rules/types";
 import type { Configuration } from "../workspace/configuration";
+import { addHeaderRedefinitionFixes } from "./add-header-redefinition";
 import { luaSslFixes } from "./lua-ssl-per-location";
 import { modsecurityFixes } from "./modsecurity-unused";
 import { pathMappingFixes } from "./path-mapping";
@@ -20,6 +21,7 @@ const PROVIDERS: Record<string, FixProvider> = {
   "proxy-ssl-per-location": proxySslFixes,
   "modsecurity-unused": modsecurityFixes,
   "reuseport-config-test": reuseportFixes,
+  "add-header-redefinition": addHeaderRedefinitionFixes,
 };
 
 /** Rules whose only fixes set a setting (no edit: nothing for `nginx-risk fix` to apply). */
