@@ -7,6 +7,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as http from "http";
+import * as http2 from "http2";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
@@ -304,6 +305,32 @@ describe("add-header-redefinition", () => {
       [["nginx.conf:10", ["X-Server", "X-Frame-Options"], ["nginx.conf:7", "nginx.conf:3"]]],
     );
     assert.match(seen[0].message, /inherited from server and the http level|inherited from server .* and http/);
+  });
+
+  it("add_header_inherit on an nginx before 1.29.3: rule directive says nginx refuses it, this rule trusts it", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-headers-"));
+    try {
+      const file = path.join(dir, "site.conf");
+      fs.writeFileSync(
+        file,
+        lines(
+          "add_header X-Frame-Options DENY;",
+          "location / {",
+          "    add_header_inherit merge;",
+          "    add_header X-Api yes;",
+          "}",
+        ),
+      );
+      const found = runCheck({ inputs: [file], mappings: [], strict: false, nginxVersion: "1.22.1" }).findings;
+      assert.deepEqual(
+        found
+          .filter((f) => f.ruleId === "directive" || f.ruleId === "add-header-redefinition")
+          .map((f) => [f.ruleId, f.code]),
+        [["directive", "not-in-version"]],
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("add_trailer is inherited the same way", () => {
@@ -617,6 +644,45 @@ describe("add-header-multiline", () => {
   });
 });
 
+describe("add-header-multiline over HTTP/2", () => {
+  it("a folded value is malformed in HTTP/2: nghttp2 (Node's client) drops the header", async function () {
+    if (!nginxBinary()) this.skip();
+    this.timeout(60_000);
+    const port = await freePort();
+    await withHttp(
+      [
+        "server {",
+        `    listen 127.0.0.1:${port} http2;`,
+        '    location /fold { add_header X-Fold "a',
+        '        b"; add_header X-One one; return 200 ok; }',
+        "}",
+        "server {",
+        "    listen 127.0.0.1:__PORT__;",
+        "    location / { return 204; }",
+        "}",
+      ],
+      async () => {
+        const headers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+          const session = http2.connect(`http://127.0.0.1:${port}`);
+          session.on("error", reject);
+          const req = session.request({ ":path": "/fold" });
+          req.on("response", (h) => {
+            req.resume();
+            req.on("end", () => {
+              session.close();
+              resolve(h);
+            });
+          });
+          req.on("error", reject);
+        });
+        assert.equal(headers[":status"], 200);
+        assert.equal(headers["x-one"], "one");
+        assert.equal(headers["x-fold"], undefined);
+      },
+    );
+  });
+});
+
 describe("add-header-content-type", () => {
   it("reports add_header Content-Type, not where the upstream's is hidden (own level or inherited)", () => {
     const seen = check(
@@ -719,6 +785,50 @@ describe("host-spoofing", () => {
         ["nginx.conf:6", ["nginx.conf:6"], { source: "$http_host", through: "$fwd" }],
         ["nginx.conf:7", ["maps.conf:2"], { source: "$http_x_tenant", through: "$upstream_host" }],
       ],
+    );
+  });
+});
+
+describe("host-spoofing against the real nginx", () => {
+  it("an absolute URI selects the server and $host; $http_host is still the Host header the client wrote", async function () {
+    if (!nginxBinary()) this.skip();
+    this.timeout(60_000);
+    const backend = await freePort();
+    await withHttp(
+      [
+        "server {",
+        `    listen 127.0.0.1:${backend};`,
+        '    location / { return 200 "host=$http_host"; }',
+        "}",
+        "server {",
+        "    listen 127.0.0.1:__PORT__ default_server;",
+        "    return 404;",
+        "}",
+        "server {",
+        "    listen 127.0.0.1:__PORT__;",
+        "    server_name shop.example;",
+        `    location /http_host { proxy_set_header Host $http_host; proxy_pass http://127.0.0.1:${backend}; }`,
+        `    location /host { proxy_set_header Host $host; proxy_pass http://127.0.0.1:${backend}; }`,
+        "}",
+      ],
+      async (port) => {
+        const ask = (p: string): Promise<string> =>
+          new Promise((resolve, reject) => {
+            const sock = net.connect(port, "127.0.0.1");
+            let got = "";
+            sock.setEncoding("latin1");
+            sock.on("connect", () =>
+              sock.write(`GET http://shop.example${p} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`),
+            );
+            sock.on("data", (c: string) => (got += c));
+            sock.on("end", () => resolve(got.split("\r\n\r\n")[1] ?? ""));
+            sock.on("error", reject);
+          });
+        // The request reached shop.example's server block, yet the application is told evil.example.
+        assert.equal(await ask("/http_host"), "host=evil.example");
+        assert.equal(await ask("/host"), "host=shop.example");
+      },
+      "/",
     );
   });
 });

@@ -2,7 +2,8 @@
 // written (ngx_http_headers_filter_module copies it; nothing checks for CR or LF): over HTTP/1.1 a line break
 // followed by a space or tab is an obsolete line folding (RFC 9112 §5.2: a client may reject the message or
 // must replace it with a space), a line break followed by anything else starts a header line of its own, and
-// over HTTP/2 and HTTP/3 any line break in a field value makes the response malformed (RFC 9113 §8.2.1).
+// over HTTP/2 and HTTP/3 any line break in a field value is malformed (RFC 9113 §8.2.1): nghttp2 drops the
+// header (test/rules/headers.test.ts, nginx 1.22.1 over h2c).
 // A statement check: the statement alone decides. docs/rules/add-header-multiline.md
 
 import type { Directive } from "../parse/ast";
@@ -27,11 +28,11 @@ function seedFor(d: Directive, word: number, value: string, header: string): Che
   const folded = !/[\r\n](?![ \t\r\n])/.test(value.replace(/[\r\n]+$/, ""));
   const what = folded
     ? "continues on indented lines: nginx sends the line breaks as written, an obsolete line folding that " +
-      "HTTP/1.1 clients may reject or read differently, and over HTTP/2 and HTTP/3 a line break in a header " +
-      "value makes the whole response malformed (browsers show a protocol error)"
+      "HTTP/1.1 clients may reject or read differently, and over HTTP/2 a header value with a line break is " +
+      "malformed, so clients drop the header or the response"
     : "has a line break followed by text at the start of a line: nginx sends it as written, so HTTP/1.1 " +
       "clients read the header cut at the break and the rest as a header line of its own, and over HTTP/2 " +
-      "and HTTP/3 the whole response is malformed";
+      "the value is malformed, so clients drop the header or the response";
   return {
     ruleId: RULE_ID,
     code: folded ? "folded" : "line-break",
