@@ -42,6 +42,8 @@ export interface ArrayFamily {
   keys(d: Directive): string[];
   /** What losing these keys does, for the message: "X-Frame-Options, … are not sent …". */
   consequence(keys: string[]): string;
+  /** Keys nginx applies anyway when they are dropped (a module's built-in hidden headers). */
+  builtIn?: ReadonlySet<string>;
 }
 
 const lower = (d: Directive): string[] => {
@@ -72,13 +74,28 @@ function limitReqKeys(d: Directive): string[] {
   return [];
 }
 
+const ACCEL = ["x-accel-expires", "x-accel-redirect", "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"];
+
+/**
+ * The headers each module hides whatever *_hide_header says (ngx_http_proxy_hide_headers and its kin, added
+ * by ngx_http_upstream_hide_headers_hash): dropping one of them hides nothing less.
+ */
+const BUILT_IN_HIDDEN: Record<string, ReadonlySet<string>> = {
+  proxy: new Set(["date", "server", "x-pad", ...ACCEL]),
+  grpc: new Set(["date", "server", ...ACCEL]),
+  fastcgi: new Set(["status", ...ACCEL]),
+  uwsgi: new Set(ACCEL),
+  scgi: new Set(["status", ...ACCEL]),
+};
+
 function upstreamFamilies(prefix: string, server: string): ArrayFamily[] {
-  const out: ArrayFamily[] = [
+  return [
     {
       name: `${prefix}_hide_header`,
       rule: "directive-inheritance",
       keys: lower,
       consequence: (k) => `${list(k)} from the ${server} ${are(k)} no longer hidden from clients`,
+      builtIn: BUILT_IN_HIDDEN[prefix],
     },
     {
       name: `${prefix}_pass_header`,
@@ -87,7 +104,6 @@ function upstreamFamilies(prefix: string, server: string): ArrayFamily[] {
       consequence: (k) => `${list(k)} from the ${server} ${are(k)} no longer passed to clients`,
     },
   ];
-  return out;
 }
 
 /** Every array directive this group knows, in the order findings are made. */
@@ -297,15 +313,6 @@ export class FamilyInEffect {
     return this.answer(ctx).mode;
   }
 
-  /** The site that set the inherit mode in effect in `ctx`, if any was written. */
-  modeSite(ctx: ConfigContext): DirectiveSite | null {
-    for (let c: ConfigContext | null = ctx; c !== null; c = c.parent) {
-      const m = this.modes.get(c);
-      if (m !== undefined) return m[m.length - 1];
-    }
-    return null;
-  }
-
   private answer(ctx: ConfigContext): InEffect {
     const known = this.answers.get(ctx);
     if (known !== undefined) return known;
@@ -325,7 +332,8 @@ export class FamilyInEffect {
       const own = this.own.get(c) ?? [];
       const modeSites = this.modes.get(c);
       // ngx_conf_set_enum_slot refuses a second one in a block ("is duplicate"): the first is the one.
-      const written = modeSites?.[0]?.directive.argValue(0);
+      // ngx_conf_set_enum_slot compares without case.
+      const written = modeSites?.[0]?.directive.argValue(0)?.toLowerCase();
       const mode: InheritMode = written === "off" || written === "merge" || written === "on" ? written : above.mode;
       let sites: readonly DirectiveSite[];
       if (mode === "off") sites = own;
@@ -382,7 +390,7 @@ export function inheritanceFindings(
       const dropped = new Map<string, DirectiveSite>();
       for (const s of above)
         for (const k of family.keys(s.directive))
-          if (!ownKeys.has(k) && !dropped.has(k) && wanted(family, k)) dropped.set(k, s);
+          if (!ownKeys.has(k) && !dropped.has(k) && !family.builtIn?.has(k) && wanted(family, k)) dropped.set(k, s);
       if (dropped.size === 0) continue;
       const at = own[0];
       const key = `${family.name}\0${siteKey(at)}`;
