@@ -465,6 +465,85 @@ describe("proxy-set-header-redefinition", () => {
   });
 });
 
+describe("inheritance against the real nginx", () => {
+  it("a location's own proxy_set_header: the upstream gets Host $proxy_host and none of the server's headers", async function () {
+    if (!nginxBinary()) this.skip();
+    this.timeout(60_000);
+    const backend = await freePort();
+    const servers = [
+      "upstream app { server 127.0.0.1:" + backend + "; }",
+      "server {",
+      `    listen 127.0.0.1:${backend};`,
+      '    location / { return 200 "host=$http_host real=$http_x_real_ip up=$http_upgrade"; }',
+      "}",
+      "server {",
+      "    listen 127.0.0.1:__PORT__;",
+      "    proxy_set_header Host $host;",
+      "    proxy_set_header X-Real-IP $remote_addr;",
+      "    location / { proxy_pass http://app; }",
+      "    location /ws/ { proxy_set_header Upgrade websocket; proxy_pass http://app; }",
+      "}",
+    ];
+    await withHttp(servers, async (port, conf) => {
+      const body = (p: string): Promise<string> =>
+        new Promise((resolve, reject) => {
+          http
+            .get({ host: "127.0.0.1", port, path: p, headers: { Host: "shop.example" } }, (res) => {
+              let b = "";
+              res.on("data", (c: Buffer) => (b += c.toString()));
+              res.on("end", () => resolve(b));
+            })
+            .on("error", reject);
+        });
+      assert.equal(await body("/"), "host=shop.example real=127.0.0.1 up=");
+      assert.equal(await body("/ws/"), "host=app real= up=websocket");
+      const found = runCheck({ inputs: [conf], mappings: [], strict: false, nginxVersion: "1.22.1" }).findings.filter(
+        (f) => f.ruleId === "proxy-set-header-redefinition",
+      );
+      assert.deepEqual(
+        found.map((f) => f.data?.dropped),
+        [["Host", "X-Real-IP"]],
+      );
+    });
+  });
+
+  it("a location's own error_page: the server's custom page is no longer served there", async function () {
+    if (!nginxBinary()) this.skip();
+    this.timeout(60_000);
+    const servers = [
+      "server {",
+      "    listen 127.0.0.1:__PORT__;",
+      "    error_page 404 /custom404;",
+      '    location = /custom404 { internal; return 200 "custom"; }',
+      "    location /a/ { return 404; }",
+      "    location /b/ { error_page 500 /custom500; return 404; }",
+      "}",
+    ];
+    await withHttp(servers, async (port, conf) => {
+      const page = (p: string): Promise<string> =>
+        new Promise((resolve, reject) => {
+          http
+            .get({ host: "127.0.0.1", port, path: p }, (res) => {
+              let b = `${res.statusCode} `;
+              res.on("data", (c: Buffer) => (b += c.toString()));
+              res.on("end", () => resolve(b));
+            })
+            .on("error", reject);
+        });
+      // error_page without `=` keeps the status: the page tells them apart.
+      assert.equal(await page("/a/"), "404 custom");
+      assert.match(await page("/b/"), /^404 <html>[\s\S]*<h1>404 Not Found<\/h1>/);
+      const found = runCheck({ inputs: [conf], mappings: [], strict: false, nginxVersion: "1.22.1" }).findings.filter(
+        (f) => f.ruleId === "directive-inheritance",
+      );
+      assert.deepEqual(
+        found.map((f) => f.data),
+        [{ directive: "error_page", dropped: ["404"] }],
+      );
+    });
+  });
+});
+
 describe("directive-inheritance", () => {
   it("fastcgi_param from an included fastcgi_params, dropped by a location's own", () => {
     const seen = check({
