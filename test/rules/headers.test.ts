@@ -444,6 +444,37 @@ describe("proxy-set-header-redefinition", () => {
     assert.match(seen[0].message, /Host falls back to nginx's default \$proxy_host/);
   });
 
+  it("a header set empty to strip the client's own: dropped, the client's value reaches the upstream", () => {
+    const files = {
+      "site.conf": lines(
+        "server {",
+        "    listen 80;",
+        '    proxy_set_header X-Internal-Auth "";',
+        "    proxy_set_header X-Real-IP $remote_addr;",
+        "    location /internal {",
+        "        proxy_set_header X-Forwarded-Port $server_port;",
+        "        proxy_pass http://127.0.0.1:8080;",
+        "    }",
+        "}",
+      ),
+    };
+    const seen = only(check(files, "site.conf"), "proxy-set-header-redefinition");
+    assert.deepEqual(
+      seen.map((s) => s.data?.dropped),
+      [["X-Internal-Auth", "X-Real-IP"]],
+    );
+    assert.match(
+      seen[0].message,
+      /X-Internal-Auth was set empty to strip the client's own, which now reaches the upstream/,
+    );
+    // Option `headers` (Gixy-Next's): only the names listed.
+    const cfg = { "proxy-set-header-redefinition": { headers: ["x-real-ip"] } };
+    assert.deepEqual(
+      only(check(files, "site.conf", { ruleConfig: cfg }), "proxy-set-header-redefinition").map((s) => s.data?.dropped),
+      [["X-Real-IP"]],
+    );
+  });
+
   it("is quiet when the location repeats them", () => {
     const seen = check(
       {

@@ -29,6 +29,7 @@ export const DIFFERENCES: Readonly<Record<string, PeerDifference>> = {
     reason:
       "`add_header_inherit on` is nginx's default, standard inheritance (NGX_HTTP_HEADERS_INHERIT_ON in " +
       "ngx_http_headers_merge_conf: a block with its own add_header does not take the parent's); only " +
-      "`merge` appends the parent's headers. The location drops X-Frame-Options and X-Content-Type-Options",
+      "`merge` appends the parent's headers. The location drops X-Frame-Options and X-Content-Type-Options; " +
+      "Gixy-Next, the fork's later version, fires on the same case for trailers (trailer_inherit_on.conf)",
   },
 };

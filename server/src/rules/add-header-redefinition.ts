@@ -33,9 +33,9 @@ export const SECURITY_HEADERS: ReadonlySet<string> = new Set([
   "content-disposition",
 ]);
 
-/** The `headers` option, lower-cased; null when not given (or not a list of strings). */
-function reportedHeaders(options: RuleOptions): Set<string> | null {
-  const raw = options.ruleConfig?.[RULE_ID]?.headers;
+/** A rule's `headers` option, lower-cased; null when not given (or not a list of strings). */
+export function reportedHeaders(options: RuleOptions, ruleId: string = RULE_ID): Set<string> | null {
+  const raw = options.ruleConfig?.[ruleId]?.headers;
   if (!Array.isArray(raw) || raw.length === 0 || !raw.every((h) => typeof h === "string")) return null;
   return new Set((raw as string[]).map((h) => h.trim().toLowerCase()));
 }

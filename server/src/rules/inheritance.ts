@@ -44,6 +44,8 @@ export interface ArrayFamily {
   consequence(keys: string[]): string;
   /** Keys nginx applies anyway when they are dropped (a module's built-in hidden headers). */
   builtIn?: ReadonlySet<string>;
+  /** An empty value removes the client's header (proxy_set_header X ""): dropping it lets the client's through. */
+  emptyRemoves?: boolean;
 }
 
 const lower = (d: Directive): string[] => {
@@ -126,12 +128,14 @@ export const ARRAY_FAMILIES: readonly ArrayFamily[] = [
     name: "proxy_set_header",
     rule: "proxy-set-header-redefinition",
     keys: lower,
+    emptyRemoves: true,
     consequence: (k) => `${list(k)} ${are(k)} not set on requests proxied from here${proxyDefaults(k)}`,
   },
   {
     name: "grpc_set_header",
     rule: "directive-inheritance",
     keys: lower,
+    emptyRemoves: true,
     consequence: (k) => `${list(k)} ${are(k)} not set on requests passed to the gRPC server from here`,
   },
   {
@@ -424,9 +428,20 @@ export function inheritanceFindings(
     const name = p.family.name;
     const f = p.finding;
     f.severity = severityOf(p.family, keys);
+    // `proxy_set_header X "";` strips the client's X: dropped, the client's own value passes through.
+    const stripped = p.family.emptyRemoves
+      ? keys
+          .filter((k) => p.dropped.get(k)!.directive.argValue(1) === "")
+          .map((k) => displayKey(p.dropped.get(k)!, p.family, k))
+      : [];
+    const strippedNote =
+      stripped.length === 0
+        ? ""
+        : `; ${list(stripped)} ${stripped.length === 1 ? "was" : "were"} set empty to strip the client's own, ` +
+          `which now ${stripped.length === 1 ? "reaches" : "reach"} the upstream`;
     f.message =
       `${name} here replaces every ${name} inherited from ${[...p.from].join(" and ")}, so ` +
-      `${p.family.consequence(shown)}: nginx inherits ${name} only into blocks that set none.`;
+      `${p.family.consequence(shown)}${strippedNote}: nginx inherits ${name} only into blocks that set none.`;
     const related: RelatedLocation[] = [];
     const seen = new Set<string>();
     for (const [k, s] of p.dropped) {
