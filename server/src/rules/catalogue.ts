@@ -22,6 +22,17 @@ export interface CatalogueEntry {
 
 export const CATALOGUE: readonly CatalogueEntry[] = [
   {
+    id: "quic-bpf-reuseport",
+    title: "quic_bpf with a QUIC reuseport listen loses new HTTP/3 connections after reloads",
+    severity: "warning",
+    gixy: "quic_bpf_reuseport",
+  },
+  {
+    id: "quic-bpf-limits",
+    title: "quic_bpf loads an eBPF program at start and reload: capabilities and RLIMIT_MEMLOCK decide if it can",
+    severity: "warning",
+  },
+  {
     id: "add-header-redefinition",
     title: "A block's own add_header drops every add_header of the enclosing levels",
     severity: "warning",

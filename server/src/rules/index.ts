@@ -16,9 +16,14 @@ import { modsecurityUnusedFindings } from "./modsecurity-unused";
 import { proxyMissingHostHeaderFindings } from "./proxy-missing-host-header";
 import { proxySetHeaderRedefinitionFindings } from "./proxy-set-header-redefinition";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
+import { quicBpfLimitsFindings } from "./quic-bpf-limits";
+import { quicBpfReuseportFindings } from "./quic-bpf-reuseport";
 import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
+import { catalogueEntry } from "./catalogue";
+import { BUILT_IN_RULES, applyRuleLevels, isKnownRule } from "./rule-settings";
+import { RULE_ID as SUPPRESSION_RULE, applySuppressions } from "./suppression";
 import { syntaxFindings } from "./syntax";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
@@ -38,7 +43,13 @@ const COST_RULES = new Set([
 
 /** Whether a finding says `nginx -t` would refuse the configuration (and so would a reload or a start). */
 export function failsNginxTest(f: Finding): boolean {
-  return f.severity === "error" && !COST_RULES.has(f.ruleId);
+  // What the rule said, not what the user's configuration made of it: nginx -t does not read .nginx-risk.json.
+  return (
+    (f.ruleSeverity ?? f.severity) === "error" &&
+    !COST_RULES.has(f.ruleId) &&
+    (BUILT_IN_RULES.includes(f.ruleId) || !catalogueEntry(f.ruleId)) &&
+    f.ruleId !== SUPPRESSION_RULE
+  );
 }
 
 /** The rules that read the effective configuration (model/); exported for bench/rules.ts. */
@@ -51,6 +62,8 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   fileFindings,
+  quicBpfReuseportFindings,
+  quicBpfLimitsFindings,
   addHeaderRedefinitionFindings,
   proxySetHeaderRedefinitionFindings,
   directiveInheritanceFindings,
@@ -98,10 +111,10 @@ export function* checkSteps(
   }
   for (const f of findings)
     if (isStockPath(f.path) || f.related?.some((r) => isStockPath(r.path))) atInclude(config, f);
-  findings.sort(
-    (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset,
-  );
-  return findings;
+  // What the user silenced where it is written, then what the configuration makes of each rule.
+  const shown = applyRuleLevels(applySuppressions(config, findings, isKnownRule), options.ruleLevels);
+  shown.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset);
+  return shown;
 }
 
 /**
