@@ -6,6 +6,7 @@ import type { Finding, RuleOptions } from "../rules/types";
 import type { Configuration } from "../workspace/configuration";
 import { aliasTraversalFixes } from "./alias-traversal";
 import { allowWithoutDenyFixes } from "./allow-without-deny";
+import { addHeaderRedefinitionFixes } from "./add-header-redefinition";
 import { luaSslFixes } from "./lua-ssl-per-location";
 import { mixedCaseFixes } from "./mixed-case-variable";
 import { modsecurityFixes } from "./modsecurity-unused";
@@ -26,6 +27,7 @@ const PROVIDERS: Record<string, FixProvider> = {
   "alias-traversal": aliasTraversalFixes,
   "allow-without-deny": allowWithoutDenyFixes,
   "mixed-case-variable": mixedCaseFixes,
+  "add-header-redefinition": addHeaderRedefinitionFixes,
 };
 
 /** Rules whose only fixes set a setting (no edit: nothing for `nginx-risk fix` to apply). */

@@ -257,6 +257,50 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     severity: "info",
     gixy: "mixed_case_variable",
   },
+  {
+    id: "add-header-redefinition",
+    title: "A block's own add_header drops every add_header of the enclosing levels",
+    severity: "warning",
+    gixy: "add_header_redefinition",
+    nginxLint: ["directive_inheritance"],
+  },
+  {
+    id: "proxy-set-header-redefinition",
+    title: "A block's own proxy_set_header drops every proxy_set_header of the enclosing levels",
+    severity: "warning",
+    gixy: "proxy_set_header_redefinition",
+    nginxLint: ["directive_inheritance"],
+  },
+  {
+    id: "directive-inheritance",
+    title: "A block's own fastcgi_param, error_page, limit_req, … drops those of the enclosing levels",
+    severity: "warning",
+    nginxLint: ["directive_inheritance"],
+  },
+  {
+    id: "add-header-multiline",
+    title: "A response header value written over several lines",
+    severity: "warning",
+    gixy: "add_header_multiline",
+  },
+  {
+    id: "add-header-content-type",
+    title: "add_header Content-Type sends a second Content-Type header",
+    severity: "info",
+    gixy: "add_header_content_type",
+  },
+  {
+    id: "host-spoofing",
+    title: "The proxied Host header comes from what the client sends ($http_host, arguments, cookies)",
+    severity: "warning",
+    gixy: "host_spoofing",
+  },
+  {
+    id: "proxy-missing-host-header",
+    title: "proxy_pass sends nginx's default Host $proxy_host (no proxy_set_header Host in effect)",
+    severity: "info",
+    nginxLint: ["proxy_missing_host_header"],
+  },
 ];
 
 const byId = new Map(CATALOGUE.map((e) => [e.id, e]));

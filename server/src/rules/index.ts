@@ -7,11 +7,16 @@ import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { allowWithoutDenyFindings } from "./allow-without-deny";
 import { defaultServerFlagFindings } from "./default-server-flag";
+import { addHeaderContentTypeFindings } from "./add-header-content-type";
+import { addHeaderRedefinitionFindings } from "./add-header-redefinition";
+import { directiveInheritanceFindings } from "./directive-inheritance";
 import { fileFindings } from "./file";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
+import { proxyMissingHostHeaderFindings } from "./proxy-missing-host-header";
+import { proxySetHeaderRedefinitionFindings } from "./proxy-set-header-redefinition";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
 import { quicBpfLimitsFindings } from "./quic-bpf-limits";
 import { quicBpfReuseportFindings } from "./quic-bpf-reuseport";
@@ -90,6 +95,11 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   statusPageExposedFindings,
   tryFilesIsEvilTooFindings,
   defaultServerFlagFindings,
+  addHeaderRedefinitionFindings,
+  proxySetHeaderRedefinitionFindings,
+  directiveInheritanceFindings,
+  addHeaderContentTypeFindings,
+  proxyMissingHostHeaderFindings,
 ];
 
 export function runChecks(

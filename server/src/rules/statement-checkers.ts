@@ -3,6 +3,7 @@
 import { clientMaxBodySizeNotSetCheck } from "./client-max-body-size-not-set";
 import { aliasTraversalCheck } from "./alias-traversal";
 import { autoindexEnabledCheck } from "./autoindex-enabled";
+import { addHeaderMultilineCheck } from "./add-header-multiline";
 import { duplicateCheck } from "./duplicate";
 import { errorLogOffCheck } from "./error-log-off";
 import { fileCheck } from "./file";
@@ -14,6 +15,7 @@ import { invalidRegexCheck } from "./invalid-regex";
 import { mapUnnamedCaptureCheck } from "./map-unnamed-capture";
 import { mixedCaseVariableCheck } from "./mixed-case-variable";
 import { overlappingCapturesCheck } from "./overlapping-captures";
+import { hostSpoofingCheck } from "./host-spoofing";
 import { locationCheck } from "./location";
 import { nginxRiftCheck } from "./nginx-rift";
 import { regexCheck } from "./regex";
@@ -54,4 +56,6 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   unnamedGroupsCheck,
   mapUnnamedCaptureCheck,
   mixedCaseVariableCheck,
+  addHeaderMultilineCheck,
+  hostSpoofingCheck,
 ];
