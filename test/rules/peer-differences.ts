@@ -23,6 +23,7 @@ export const DIFFERENCES: Readonly<Record<string, PeerDifference>> = {
       "A file holding only `server { … }` that no nginx.conf includes is a server fragment, analysed inside the " +
       "http block it belongs in: nginx -t accepts it included from `http { }` and refuses it only as a main " +
       'file ("server" directive is not allowed here), which is where rule directive reports it (main-tls.test.ts).',
+  },
   "yandex+gixy/tests/plugins/simply/alias_traversal/not_slashed_alias_fp.conf": {
     rule: "alias-traversal",
     reason:
@@ -42,6 +43,7 @@ export const DIFFERENCES: Readonly<Record<string, PeerDifference>> = {
       "`rewrite ^ http://example.com/ break;` is a redirect whatever its flag (a replacement starting with http:// " +
       "is answered with a redirect): nginx 1.22.1 answers 302, the request never goes on in the if's configuration " +
       "(test/rules/access-control.test.ts)",
+  },
   "MegaManSec+gixy/tests/plugins/simply/hash_without_default/map_no_default.conf": {
     rule: "hash-without-default",
     reason:
@@ -49,6 +51,7 @@ export const DIFFERENCES: Readonly<Record<string, PeerDifference>> = {
       "limit_conn key is not limited), and the later forks say so: gixy-ng's map_single_entry_no_default_fp.conf " +
       "and Gixy-Next's plugin leave single-entry maps alone; this older fork's fixture fires on one " +
       "(test/rules/regex-maps.test.ts: hash-without-default)",
+  },
   // add-header-redefinition (test/rules/headers.test.ts, "peer differences").
   "yandex+gixy/tests/plugins/simply/add_header_redefinition/not_secure_both_fp.conf": {
     rule: "add-header-redefinition",

@@ -101,7 +101,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     id: "nginx-rift",
-    title: "rewrite with ? then an unnamed capture: CVE-2026-42945 / CVE-2026-9256 heap overflow",
+    title: "a redirecting rewrite with ? and an unnamed capture: CVE-2026-9256 heap overflow",
     severity: "warning",
     nginxLint: ["nginx_rift"],
   },

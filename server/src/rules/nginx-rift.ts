@@ -60,9 +60,8 @@ export const nginxRiftCheck: StatementCheck = {
   block(_d, body, statements, _parents, options, out) {
     if (!RIFT_BLOCKS.has(body)) return;
     const v = options.nginxVersion;
-    const consumerFixed = v !== undefined && fixedIn(v, "1.30.1", "1.31.0");
     const redirectFixed = v !== undefined && fixedIn(v, "1.30.2", "1.31.1");
-    if (consumerFixed && redirectFixed) return;
+    if (redirectFixed) return;
     for (let i = 0; i < statements.length; i++) {
       const { d, path } = statements[i];
       if (d.name !== "rewrite" || !setsIsArgs(d)) continue;
@@ -83,29 +82,8 @@ export const nginxRiftCheck: StatementCheck = {
           });
         continue;
       }
-      const flag = flagOf(d);
-      if (consumerFixed || flag === "last" || flag === "break") continue;
-      for (let j = i + 1; j < statements.length; j++) {
-        const next = statements[j];
-        if (next.d.name !== "set" && next.d.name !== "rewrite") continue;
-        if (!usesUnnamedCapture(next.d, 1)) continue;
-        out.push({
-          ruleId: RULE_ID,
-          code: "capture-after-args",
-          severity: "warning",
-          d,
-          path,
-          word: 1,
-          message:
-            `This rewrite's replacement holds "?", and a later "${next.d.name}" of the block copies an unnamed capture: ` +
-            `nginx before 1.30.1/1.31.0 sizes that copy without the escaping the "?" turned on and writes past its ` +
-            `buffer (CVE-2026-42945, "NGINX Rift": worker crashes, possibly code execution)` +
-            `${v === undefined ? "" : ` — nginx ${v} unless the build carries the fix`}. ` +
-            `Use named captures ((?<name>…) and $name), drop the "?", or upgrade.`,
-          related: [{ d: next.d, word: 0, path: next.path, message: `${next.d.name} copies an unnamed capture here` }],
-        });
-        break;
-      }
+      // The other half of nginx-lint's check, a later copy of an unnamed capture after a "?" (CVE-2026-42945),
+      // is rule unnamed-groups' (Gixy-Next's name for it): reported once, there.
     }
   },
 };
