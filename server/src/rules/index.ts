@@ -6,6 +6,8 @@ import { WALK_SLICE, walkSteps, type ConfigVisitor, type Configuration } from ".
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
 import { fileFindings } from "./file";
+import { httpSplittingFindings } from "./http-splitting";
+import { ssrfFindings } from "./ssrf";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
@@ -46,6 +48,8 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   fileFindings,
+  ssrfFindings,
+  httpSplittingFindings,
 ];
 
 export function runChecks(

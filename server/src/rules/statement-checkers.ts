@@ -6,6 +6,8 @@ import { locationCheck } from "./location";
 import { regexCheck } from "./regex";
 import { sideEffectsCheck } from "./side-effects";
 import type { StatementCheck } from "./statement-checks";
+import { originsCheck } from "./origins";
+import { validReferersCheck } from "./valid-referers";
 import { valueCheck } from "./value";
 import { variableCheck } from "./variable";
 
@@ -17,4 +19,6 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   variableCheck,
   sideEffectsCheck,
   fileCheck,
+  validReferersCheck,
+  originsCheck,
 ];

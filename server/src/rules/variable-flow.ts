@@ -1,0 +1,374 @@
+// Where a variable's value comes from in the effective configuration, for rules ssrf and http-splitting:
+// the `set` statements that run for a request reaching a statement (the server's rewrite code, then the
+// matched location's, `if` blocks included — nginx runs only the innermost matched location's, so a parent
+// location's `set` does not count), the `map` entries that define it (with the captures of each entry's
+// regex), and the regex whose captures `$1` / `$name` read (the innermost regex `if`, or the `location ~`,
+// and the `rewrite`s before the statement in its block). Variables are registered by name for the whole
+// configuration when it is read, so a `set` written after the location that reads it counts as well
+// (gixy's dvershinin/gixy#100); captures of a regex `if` are variables as a location's are (#111).
+//
+// Both rules share one question to the model (`sitesWhere` with VARIABLE_FLOW_KEY) and one analysis per
+// model (flowOf).
+
+import type { Directive } from "../parse/ast";
+import { enclosing, sitesWhere, siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import type { RegexShape } from "./regex-shape";
+import { ByteSet, CR, LF } from "./regex-shape";
+import type { RelatedLocation } from "./types";
+import {
+  SERVER_SIDE,
+  builtinHolds,
+  captureHolds,
+  concatHolds,
+  shapeOf,
+  unionHolds,
+  valueParts,
+  type Holds,
+} from "./variable-values";
+
+/** The model question of this group of rules (one key for all of them: the model keeps 15). */
+export const VARIABLE_FLOW_KEY = "h15-variables";
+
+/** The proxy-like directives whose address may come from a variable (ssrf). */
+export const PASS_DIRECTIVES = new Set(["proxy_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass", "grpc_pass"]);
+/** Where a value becomes a response header or a line of the request to the upstream (http-splitting). */
+export const HEADER_SINKS = new Set(["add_header", "add_trailer", "proxy_set_header", "return", "rewrite"]);
+
+/** Every name the group asks the model for. */
+export const VARIABLE_FLOW_NAMES: ReadonlySet<string> = new Set([
+  "set",
+  "auth_request_set",
+  "map",
+  ...PASS_DIRECTIVES,
+  ...HEADER_SINKS,
+]);
+
+/** A variable the value reaches in the end (a builtin or a capture), with where it was given. */
+export interface Leaf {
+  /** As written: `$uri`, `$1`, `$name`. */
+  name: string;
+  holds: Holds;
+  /** The statements it came through (`set`, `map` entry, the regex's block), for `related`. */
+  via: RelatedLocation[];
+}
+
+/** One way a value can read: literal text and leaves, in order. */
+export type Alternative = (string | Leaf)[];
+
+/** Where a value is read: the statement and its block. */
+export interface UseSite {
+  site: DirectiveSite;
+  /** For a rewrite's replacement: its own regex (numbered captures in it are escaped by nginx). */
+  rewriteOwn?: RegexShape;
+}
+
+interface Provider {
+  shape: RegexShape;
+  subject: Holds;
+  at: RelatedLocation;
+  /** A rewrite's own regex in its replacement: numbered captures are escaped (ngx_http_script_copy_capture_code). */
+  escaped?: boolean;
+}
+
+interface MapDef {
+  site: DirectiveSite;
+  source: string;
+  entries: Directive[];
+  file: DirectiveSite["file"];
+}
+
+const MAX_ALTERNATIVES = 32;
+const MAX_DEPTH = 8;
+const NON_ENTRY = new Set(["hostnames", "volatile", "include"]);
+
+export class VariableFlow {
+  readonly sites: readonly DirectiveSite[];
+  private readonly sets = new Map<string, DirectiveSite[]>();
+  private readonly maps = new Map<string, MapDef[]>();
+
+  constructor(model: ConfigModel) {
+    this.sites = sitesWhere(model, VARIABLE_FLOW_KEY, (n) => VARIABLE_FLOW_NAMES.has(n));
+    const childOf = new Map<Directive, ConfigContext>();
+    const indexed = new Set<ConfigContext>();
+    for (const s of this.sites) {
+      const d = s.directive;
+      if ((d.name === "set" || d.name === "auth_request_set") && d.argCount >= 2) {
+        const v = (d.argValue(0) ?? "").replace(/^\$/, "").toLowerCase();
+        push(this.sets, v, s);
+      } else if (d.name === "map" && d.block && d.argCount >= 2) {
+        if (!indexed.has(s.context)) {
+          indexed.add(s.context);
+          for (const c of s.context.children) if (c.directive) childOf.set(c.directive, c);
+        }
+        const ctx = childOf.get(d);
+        const entries = ctx
+          ? ctx.directives.map((e) => e.directive)
+          : d.block.children.filter((n): n is Directive => n.kind === "directive");
+        const v = (d.argValue(1) ?? "").replace(/^\$/, "").toLowerCase();
+        push(this.maps, v, { site: s, source: d.argValue(0) ?? "", entries, file: s.file });
+      }
+    }
+  }
+
+  /** The ways `text`, read at `at`, can read (leaves resolved through `set`/`map`). */
+  expand(text: string, at: UseSite, depth = 0): Alternative[] {
+    let alts: Alternative[] = [[]];
+    for (const part of valueParts(text)) {
+      if ("lit" in part) {
+        for (const a of alts) a.push(part.lit);
+        continue;
+      }
+      const options = this.expandVar(part.name, at, depth);
+      const next: Alternative[] = [];
+      for (const a of alts) for (const o of options) next.push([...a, ...o]);
+      alts = next.length > MAX_ALTERNATIVES ? [collapse(next)] : next;
+    }
+    return alts;
+  }
+
+  /** What `$name` holds at `at`, as one summary. */
+  holdsOf(name: string, at: UseSite, depth = 0): Holds {
+    let out: Holds | null = null;
+    for (const alt of this.expandVar(name, at, depth)) {
+      const h = concatHolds(alt.map((p) => (typeof p === "string" ? p : p.holds)));
+      out = out === null ? h : unionHolds(out, h);
+    }
+    return out ?? SERVER_SIDE;
+  }
+
+  private expandVar(name: string, at: UseSite, depth: number): Alternative[] {
+    const written = `$${name}`;
+    const leaf = (holds: Holds, via: RelatedLocation[] = []): Alternative[] => [[{ name: written, holds, via }]];
+    if (depth > MAX_DEPTH) return leaf(SERVER_SIDE);
+    // Captures: of the regex that matched last (numbered), or of any regex on the way (named).
+    const numbered = /^[1-9]$/.test(name);
+    const captures: Alternative[] = [];
+    for (const p of this.providers(at, numbered, depth)) {
+      const held = captureHolds(p.shape, name, p.subject);
+      if (held === null) continue;
+      const holds = numbered && p.escaped ? { ...held, bytes: held.bytes.minus(ESCAPED) } : held;
+      captures.push([{ name: written, holds, via: [p.at] }]);
+      if (numbered) break;
+    }
+    if (captures.length > 0) return captures;
+    if (numbered) return leaf(SERVER_SIDE);
+    const sets = this.setsReaching(name, at.site);
+    const maps = this.maps.get(name) ?? [];
+    if (sets.length > 0 || maps.length > 0) {
+      const out: Alternative[] = [];
+      for (const s of sets) {
+        const via = related(s, `\`${s.directive.name} ${written}\` gives it this value`);
+        for (const alt of this.expand(s.directive.argValue(1) ?? "", { site: s }, depth + 1))
+          out.push(alt.map((p) => (typeof p === "string" ? p : { ...p, via: [via, ...p.via] })));
+      }
+      for (const m of maps) {
+        for (const e of m.entries) {
+          if (NON_ENTRY.has(e.name) || e.argCount < 1) continue;
+          const key = e.name;
+          const mapAt: UseSite = { site: m.site };
+          const via = {
+            path: m.file.path,
+            range: e.range,
+            message: `the \`map\` of ${m.source} gives ${written} this value`,
+          };
+          const entryProviders: Provider[] = [];
+          if (key.startsWith("~")) {
+            const caseless = key.startsWith("~*");
+            const shape = shapeOf(key.slice(caseless ? 2 : 1), caseless);
+            if (shape && !shape.opaque) {
+              const subject = this.subjectHolds(m.source, mapAt, depth + 1);
+              entryProviders.push({ shape, subject, at: via });
+            }
+          }
+          for (const alt of this.expandWith(e.argValue(0) ?? "", mapAt, entryProviders, depth + 1))
+            out.push(alt.map((p) => (typeof p === "string" ? p : { ...p, via: [via, ...p.via] })));
+        }
+      }
+      return out.length > MAX_ALTERNATIVES ? [collapse(out)] : out.length > 0 ? out : leaf(SERVER_SIDE);
+    }
+    const b = builtinHolds(name);
+    return leaf(b ?? SERVER_SIDE);
+  }
+
+  /** `expand` of a map entry's value, whose captures are the entry's regex's. */
+  private expandWith(text: string, at: UseSite, providers: Provider[], depth: number): Alternative[] {
+    let alts: Alternative[] = [[]];
+    for (const part of valueParts(text)) {
+      if ("lit" in part) {
+        for (const a of alts) a.push(part.lit);
+        continue;
+      }
+      let options: Alternative[] | null = null;
+      for (const p of providers) {
+        const held = captureHolds(p.shape, part.name, p.subject);
+        if (held !== null) options = [[{ name: `$${part.name}`, holds: held, via: [] }]];
+      }
+      if (options === null && /^[1-9]$/.test(part.name))
+        options = [[{ name: `$${part.name}`, holds: SERVER_SIDE, via: [] }]];
+      options ??= this.expandVar(part.name, at, depth);
+      const next: Alternative[] = [];
+      for (const a of alts) for (const o of options) next.push([...a, ...o]);
+      alts = next.length > MAX_ALTERNATIVES ? [collapse(next)] : next;
+    }
+    return alts;
+  }
+
+  /** What the subject of a regex match (`$uri` of `if ($uri ~ …)`, a map's source) holds. */
+  private subjectHolds(text: string, at: UseSite, depth: number): Holds {
+    const parts = valueParts(text);
+    const held: (Holds | string)[] = [];
+    for (const p of parts) held.push("lit" in p ? p.lit : this.holdsOf(p.name, at, depth + 1));
+    return concatHolds(held);
+  }
+
+  /**
+   * The regexes whose captures `at` may read, most recent first: a rewrite's own (in its replacement), the
+   * rewrites before it in its block, the innermost regex `if` around it, else its location's regex. Named
+   * captures: every regex on the way up to the server (each sets its names as variables).
+   */
+  private providers(at: UseSite, numbered: boolean, depth: number): Provider[] {
+    const out: Provider[] = [];
+    const site = at.site;
+    if (at.rewriteOwn)
+      out.push({
+        shape: at.rewriteOwn,
+        subject: URI,
+        at: related(site, "the `rewrite`'s own regex captures it"),
+        escaped: true,
+      });
+    for (let c: ConfigContext | null = site.context; c !== null; c = c.parent) {
+      // Rewrites of the block that run before the statement.
+      const rewrites = c.directives.filter(
+        (s) =>
+          s.directive.name === "rewrite" &&
+          s.directive !== site.directive &&
+          (c !== site.context || (s.file === site.file && s.directive.startOffset < site.directive.startOffset)),
+      );
+      for (let i = rewrites.length - 1; i >= 0; i--) {
+        const shape = shapeOf(rewrites[i].directive.argValue(0) ?? "", false);
+        if (shape && !shape.opaque)
+          out.push({ shape, subject: URI, at: related(rewrites[i], "this `rewrite` captures it") });
+      }
+      if (c.kind === "if" && c.directive) {
+        const cond = ifCondition(c.directive);
+        if (cond && cond.op.includes("~") && !cond.op.startsWith("!")) {
+          const shape = shapeOf(cond.value, cond.op === "~*");
+          if (shape && !shape.opaque) {
+            const subject = this.subjectHolds(cond.subject, { site }, depth);
+            out.push({ shape, subject, at: blockAt(c, "this `if` captures it") });
+            if (numbered) break;
+          }
+        }
+      }
+      if (c.kind === "location" && c.location && (c.location.modifier === "~" || c.location.modifier === "~*")) {
+        const shape = shapeOf(c.location.path, c.location.modifier === "~*");
+        if (shape && !shape.opaque)
+          out.push({ shape, subject: URI, at: blockAt(c, "this location's regex captures it") });
+        if (numbered) break;
+      }
+      if (c.kind === "server" || c.kind === "http") break;
+    }
+    return out;
+  }
+
+  /**
+   * The `set`s of `$name` that may have run when `site` reads it: the server's rewrite code (its own
+   * statements and its `if`s) and the code of the location `site` is in (its own and its `if`s). A `set`
+   * written directly in that location overrides the server's. With none of these, every `set` of the name
+   * in the same server (an internal redirect keeps variables), else anywhere.
+   */
+  private setsReaching(name: string, site: DirectiveSite): DirectiveSite[] {
+    const all = this.sets.get(name);
+    if (!all) return [];
+    const loc = enclosing(site.context, "location");
+    const srv = enclosing(site.context, "server");
+    const inLoc: DirectiveSite[] = [];
+    const inServer: DirectiveSite[] = [];
+    const sameServer: DirectiveSite[] = [];
+    for (const s of all) {
+      const sLoc = enclosing(s.context, "location");
+      const sSrv = enclosing(s.context, "server");
+      if (sSrv === srv) sameServer.push(s);
+      if (loc !== null && sLoc === loc) inLoc.push(s);
+      else if (sLoc === null && sSrv === srv) inServer.push(s);
+    }
+    if (inLoc.length > 0) {
+      const direct = inLoc.filter((s) => s.context === loc);
+      if (direct.length > 0) {
+        // The last direct one runs last among the direct ones; conditional ones may still run after it.
+        const last = direct[direct.length - 1];
+        return inLoc.filter((s) => s === last || s.context !== loc);
+      }
+      return [...inServer, ...inLoc];
+    }
+    if (inServer.length > 0) return inServer;
+    return sameServer.length > 0 ? sameServer : all;
+  }
+}
+
+/** What `$uri` holds: the subject of location and rewrite regexes. */
+const URI = builtinHolds("uri")!;
+/** ngx_escape_uri(NGX_ESCAPE_ARGS) of a rewrite's own captures: controls, space, `#`, `%`, `&`, `+`, `?` escaped. */
+const ESCAPED = ByteSet.range(0, 0x20).union(ByteSet.chars("#%&+?")).add(0x7f);
+
+function collapse(alts: Alternative[]): Alternative {
+  let holds: Holds | null = null;
+  const via: RelatedLocation[] = [];
+  const names: string[] = [];
+  for (const a of alts)
+    for (const p of a) {
+      if (typeof p === "string") continue;
+      holds = holds === null ? p.holds : unionHolds(holds, p.holds);
+      if (!names.includes(p.name)) names.push(p.name);
+      for (const v of p.via)
+        if (!via.some((x) => x.path === v.path && x.range.start.offset === v.range.start.offset)) via.push(v);
+    }
+  return [{ name: names[0] ?? "$?", holds: holds ?? SERVER_SIDE, via }];
+}
+
+function push<T>(m: Map<string, T[]>, k: string, v: T): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+export function related(s: DirectiveSite, message: string): RelatedLocation {
+  return { path: s.file.path, range: s.directive.nameWord.range, message };
+}
+
+function blockAt(c: ConfigContext, message: string): RelatedLocation {
+  const d = c.directive!;
+  return { path: c.file.path, range: d.nameWord.range, message };
+}
+
+/** An `if`'s condition as ngx_http_rewrite_if reads it: `($a ~ re)`, parentheses stripped. */
+export function ifCondition(d: Directive): { subject: string; op: string; value: string } | null {
+  const words: string[] = [];
+  for (let i = 0; i < d.argCount; i++) words.push(d.argValue(i) ?? "");
+  if (words.length === 0) return null;
+  if (words[0] === "(") words.shift();
+  else words[0] = words[0].replace(/^\(/, "");
+  const last = words.length - 1;
+  if (words[last] === ")") words.pop();
+  else if (last >= 0) words[last] = words[last].replace(/\)$/, "");
+  if (words.length !== 3) return null;
+  return { subject: words[0], op: words[1], value: words[2] };
+}
+
+const flows = new WeakMap<ConfigModel, VariableFlow>();
+
+/** The model's variable flow (one per model: both rules ask). */
+export function flowOf(model: ConfigModel): VariableFlow {
+  let f = flows.get(model);
+  if (f === undefined) flows.set(model, (f = new VariableFlow(model)));
+  return f;
+}
+
+/** Whether a leaf may carry CR / LF a client put there. */
+export const carriesCr = (l: Leaf): boolean => l.holds.user && l.holds.bytes.has(CR);
+export const carriesLf = (l: Leaf): boolean => l.holds.user && l.holds.bytes.has(LF);
+
+/** Findings are made once per written statement (a file included twice gives two sites). */
+export function onceKey(s: DirectiveSite, code: string): string {
+  return `${siteKey(s)}\0${code}`;
+}
