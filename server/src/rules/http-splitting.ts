@@ -8,7 +8,17 @@
 import type { ConfigModel, DirectiveSite } from "../model";
 import { catalogueEntry } from "./catalogue";
 import type { Finding, RuleOptions } from "./types";
-import { HEADER_SINKS, carriesCr, carriesLf, flowOf, onceKey, type Leaf, type UseSite } from "./variable-flow";
+import {
+  HEADER_SINKS,
+  carriesCr,
+  carriesLf,
+  toRelated,
+  flowOf,
+  leafName,
+  onceKey,
+  type Leaf,
+  type UseSite,
+} from "./variable-flow";
 import { shapeOf } from "./variable-values";
 
 export const HTTP_SPLITTING = "http-splitting";
@@ -52,7 +62,7 @@ export function httpSplittingFindings(model: ConfigModel, options: RuleOptions):
   const flow = flowOf(model);
   const out: Finding[] = [];
   const seen = new Set<string>();
-  for (const s of flow.sites) {
+  for (const s of flow.sinks) {
     const d = s.directive;
     if (!HEADER_SINKS.has(d.name) && d.name !== "proxy_pass") continue;
     const sink = sinkArg(s);
@@ -65,7 +75,7 @@ export function httpSplittingFindings(model: ConfigModel, options: RuleOptions):
       if (shape && !shape.opaque) at.rewriteOwn = shape;
     }
     let found: { leaf: Leaf; char: string } | null = null;
-    for (const alt of flow.expand(text, at))
+    for (const alt of at.rewriteOwn ? flow.expand(text, at) : flow.expandArg(at, sink.index))
       for (const p of alt) {
         if (typeof p === "string" || found) continue;
         if (carriesLf(p)) found = { leaf: p, char: "LF" };
@@ -90,9 +100,9 @@ export function httpSplittingFindings(model: ConfigModel, options: RuleOptions):
       path: s.file.path,
       range: d.args[sink.index].range,
       message:
-        `${found.leaf.name} can hold ${found.char} from the request (a %0${found.char === "LF" ? "a" : "d"} in it), ` +
+        `${leafName(found.leaf)} can hold ${found.char} from the request (a %0${found.char === "LF" ? "a" : "d"} in it), ` +
         `and nginx writes it as it is into ${where}: a client can add headers of its own or split the message`,
-      related: found.leaf.via,
+      related: found.leaf.via.map(toRelated),
       data: { variable: found.leaf.name, char: found.char },
     });
   }

@@ -8,7 +8,7 @@
 import { enclosing, ownSites, type ConfigModel } from "../model";
 import { catalogueEntry } from "./catalogue";
 import type { Finding, RuleOptions } from "./types";
-import { PASS_DIRECTIVES, flowOf, onceKey, type Alternative, type Leaf } from "./variable-flow";
+import { PASS_DIRECTIVES, flowOf, leafName, onceKey, toRelated, type Alternative, type Leaf } from "./variable-flow";
 
 export const SSRF = "ssrf";
 
@@ -41,7 +41,7 @@ export function ssrfFindings(model: ConfigModel, options: RuleOptions): Finding[
   const flow = flowOf(model);
   const out: Finding[] = [];
   const seen = new Set<string>();
-  for (const s of flow.sites) {
+  for (const s of flow.sinks) {
     const d = s.directive;
     if (!PASS_DIRECTIVES.has(d.name) || d.argCount < 1) continue;
     const text = d.argValue(0) ?? "";
@@ -50,7 +50,7 @@ export function ssrfFindings(model: ConfigModel, options: RuleOptions): Finding[
     const loc = enclosing(s.context, "location");
     if (loc !== null && ownSites(loc, "internal").length > 0) continue;
     let leaf: Leaf | null = null;
-    for (const alt of flow.expand(text, { site: s })) {
+    for (const alt of flow.expandArg({ site: s }, 0)) {
       leaf = hostLeaf(alt);
       if (leaf) break;
     }
@@ -65,9 +65,9 @@ export function ssrfFindings(model: ConfigModel, options: RuleOptions): Finding[
       path: s.file.path,
       range: d.args[0].range,
       message:
-        `${leaf.name} comes from the request and makes up the address ${d.name} connects to: a client chooses ` +
+        `${leafName(leaf)} comes from the request and makes up the address ${d.name} connects to: a client chooses ` +
         `the server nginx sends the request to (an internal service, a metadata address, any upstream{} by name)`,
-      related: leaf.via,
+      related: leaf.via.map(toRelated),
       data: { variable: leaf.name },
     });
   }

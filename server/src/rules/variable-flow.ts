@@ -11,7 +11,15 @@
 // model (flowOf).
 
 import type { Directive } from "../parse/ast";
-import { enclosing, sitesWhere, siteKey, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import {
+  enclosing,
+  ownSites,
+  sitesWhere,
+  siteKey,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
 import type { RegexShape } from "./regex-shape";
 import { ByteSet, CR, LF } from "./regex-shape";
 import type { RelatedLocation } from "./types";
@@ -47,9 +55,23 @@ export const VARIABLE_FLOW_NAMES: ReadonlySet<string> = new Set([
 export interface Leaf {
   /** As written: `$uri`, `$1`, `$name`. */
   name: string;
+  /** The variable as the statement reads it, when the leaf is reached through it (`$target` for its `$1`). */
+  top?: string;
   holds: Holds;
   /** The statements it came through (`set`, `map` entry, the regex's block), for `related`. */
-  via: RelatedLocation[];
+  via: Via[];
+}
+
+/** A statement a value came through, made into a RelatedLocation only when a finding names it. */
+export interface Via {
+  path: string;
+  d: Directive;
+  message: string;
+}
+
+/** `via` as a finding's related location (on the statement's name: `set`, a map key, `location`). */
+export function toRelated(v: Via): RelatedLocation {
+  return { path: v.path, range: v.d.nameWord.range, message: v.message };
 }
 
 /** One way a value can read: literal text and leaves, in order. */
@@ -65,7 +87,7 @@ export interface UseSite {
 interface Provider {
   shape: RegexShape;
   subject: Holds;
-  at: RelatedLocation;
+  at: Via;
   /** A rewrite's own regex in its replacement: numbered captures are escaped (ngx_http_script_copy_capture_code). */
   escaped?: boolean;
 }
@@ -82,19 +104,25 @@ const MAX_DEPTH = 8;
 const NON_ENTRY = new Set(["hostnames", "volatile", "include"]);
 
 export class VariableFlow {
-  readonly sites: readonly DirectiveSite[];
+  /** The statements that write a value somewhere (PASS_DIRECTIVES, HEADER_SINKS) and read a variable. */
+  readonly sinks: DirectiveSite[] = [];
   private readonly sets = new Map<string, DirectiveSite[]>();
   private readonly maps = new Map<string, MapDef[]>();
 
   constructor(model: ConfigModel) {
-    this.sites = sitesWhere(model, VARIABLE_FLOW_KEY, (n) => VARIABLE_FLOW_NAMES.has(n));
+    const sites = sitesWhere(model, VARIABLE_FLOW_KEY, (n) => VARIABLE_FLOW_NAMES.has(n));
     const childOf = new Map<Directive, ConfigContext>();
     const indexed = new Set<ConfigContext>();
-    for (const s of this.sites) {
+    for (const s of sites) {
       const d = s.directive;
-      if ((d.name === "set" || d.name === "auth_request_set") && d.argCount >= 2) {
-        const v = (d.argValue(0) ?? "").replace(/^\$/, "").toLowerCase();
-        push(this.sets, v, s);
+      if (PASS_DIRECTIVES.has(d.name) || HEADER_SINKS.has(d.name)) {
+        for (let i = 0; i < d.argCount; i++)
+          if ((d.argValue(i) ?? "").includes("$")) {
+            this.sinks.push(s);
+            break;
+          }
+      } else if ((d.name === "set" || d.name === "auth_request_set") && d.argCount >= 2) {
+        push(this.sets, variableName(d.argValue(0) ?? ""), s);
       } else if (d.name === "map" && d.block && d.argCount >= 2) {
         if (!indexed.has(s.context)) {
           indexed.add(s.context);
@@ -104,10 +132,44 @@ export class VariableFlow {
         const entries = ctx
           ? ctx.directives.map((e) => e.directive)
           : d.block.children.filter((n): n is Directive => n.kind === "directive");
-        const v = (d.argValue(1) ?? "").replace(/^\$/, "").toLowerCase();
+        const v = variableName(d.argValue(1) ?? "");
         push(this.maps, v, { site: s, source: d.argValue(0) ?? "", entries, file: s.file });
       }
     }
+  }
+
+  /**
+   * The ways argument `index` of the statement at `at` can read. Most values read only builtins that no
+   * `set` or `map` redefines (`proxy_set_header Host $host`): those are answered from the statement's own
+   * parts, kept per statement across analyses, without looking around it.
+   */
+  expandArg(at: UseSite, index: number): Alternative[] {
+    const text = at.site.directive.argValue(index) ?? "";
+    let memo = builtinOnly.get(text);
+    if (memo === undefined) {
+      const parts = valueParts(text);
+      let alt: Alternative | null = [];
+      for (const p of parts) {
+        if ("lit" in p) alt.push(p.lit);
+        else {
+          const b = p.name.length === 1 && p.name >= "1" && p.name <= "9" ? null : builtinHolds(p.name);
+          if (b === null) {
+            alt = null;
+            break;
+          }
+          alt.push({ name: `$${p.name}`, holds: b, via: [] });
+        }
+      }
+      memo = { alt, names: parts.flatMap((p) => ("name" in p ? [p.name] : [])) };
+      if (builtinOnly.size > 4096) builtinOnly.clear();
+      builtinOnly.set(text, memo);
+    }
+    if (memo.alt !== null) {
+      let redefined = false;
+      for (const n of memo.names) if (this.sets.has(n) || this.maps.has(n)) redefined = true;
+      if (!redefined) return [memo.alt];
+    }
+    return this.expand(text, at);
   }
 
   /** The ways `text`, read at `at`, can read (leaves resolved through `set`/`map`). */
@@ -118,7 +180,11 @@ export class VariableFlow {
         for (const a of alts) a.push(part.lit);
         continue;
       }
-      const options = this.expandVar(part.name, at, depth);
+      let options = this.expandVar(part.name, at, depth);
+      if (depth === 0) {
+        const top = `$${part.name}`;
+        options = options.map((o) => o.map((p) => (typeof p === "string" || p.name === top ? p : { ...p, top })));
+      }
       const next: Alternative[] = [];
       for (const a of alts) for (const o of options) next.push([...a, ...o]);
       alts = next.length > MAX_ALTERNATIVES ? [collapse(next)] : next;
@@ -138,20 +204,19 @@ export class VariableFlow {
 
   private expandVar(name: string, at: UseSite, depth: number): Alternative[] {
     const written = `$${name}`;
-    const leaf = (holds: Holds, via: RelatedLocation[] = []): Alternative[] => [[{ name: written, holds, via }]];
+    const leaf = (holds: Holds, via: Via[] = []): Alternative[] => [[{ name: written, holds, via }]];
     if (depth > MAX_DEPTH) return leaf(SERVER_SIDE);
-    // Captures: of the regex that matched last (numbered), or of any regex on the way (named).
-    const numbered = /^[1-9]$/.test(name);
-    const captures: Alternative[] = [];
-    for (const p of this.providers(at, numbered, depth)) {
-      const held = captureHolds(p.shape, name, p.subject);
-      if (held === null) continue;
-      const holds = numbered && p.escaped ? { ...held, bytes: held.bytes.minus(ESCAPED) } : held;
-      captures.push([{ name: written, holds, via: [p.at] }]);
-      if (numbered) break;
+    // Numbered captures: of the regex that matched last.
+    const numbered = name.length === 1 && name >= "1" && name <= "9";
+    if (numbered) {
+      for (const p of this.providers(at, true, depth)) {
+        const held = captureHolds(p.shape, name, p.subject);
+        if (held === null) continue;
+        const holds = p.escaped ? { ...held, bytes: held.bytes.minus(ESCAPED) } : held;
+        return [[{ name: written, holds, via: [p.at] }]];
+      }
+      return leaf(SERVER_SIDE);
     }
-    if (captures.length > 0) return captures;
-    if (numbered) return leaf(SERVER_SIDE);
     const sets = this.setsReaching(name, at.site);
     const maps = this.maps.get(name) ?? [];
     if (sets.length > 0 || maps.length > 0) {
@@ -166,9 +231,9 @@ export class VariableFlow {
           if (NON_ENTRY.has(e.name) || e.argCount < 1) continue;
           const key = e.name;
           const mapAt: UseSite = { site: m.site };
-          const via = {
+          const via: Via = {
             path: m.file.path,
-            range: e.range,
+            d: e,
             message: `the \`map\` of ${m.source} gives ${written} this value`,
           };
           const entryProviders: Provider[] = [];
@@ -186,8 +251,17 @@ export class VariableFlow {
       }
       return out.length > MAX_ALTERNATIVES ? [collapse(out)] : out.length > 0 ? out : leaf(SERVER_SIDE);
     }
+    // A builtin: no capture can take its name (nginx refuses a regex group named like one: "the duplicate
+    // variable"), so the regexes around are not looked at — most variables read are builtins.
     const b = builtinHolds(name);
-    return leaf(b ?? SERVER_SIDE);
+    if (b !== null) return leaf(b);
+    // Named captures: of any regex on the way (each sets its names as variables).
+    const captures: Alternative[] = [];
+    for (const p of this.providers(at, false, depth)) {
+      const held = captureHolds(p.shape, name, p.subject);
+      if (held !== null) captures.push([{ name: written, holds: held, via: [p.at] }]);
+    }
+    return captures.length > 0 ? captures : leaf(SERVER_SIDE);
   }
 
   /** `expand` of a map entry's value, whose captures are the entry's regex's. */
@@ -238,9 +312,9 @@ export class VariableFlow {
       });
     for (let c: ConfigContext | null = site.context; c !== null; c = c.parent) {
       // Rewrites of the block that run before the statement.
-      const rewrites = c.directives.filter(
+      // ownSites: a server's 4,000 statements are not scanned per statement that reads a variable.
+      const rewrites = ownSites(c, "rewrite").filter(
         (s) =>
-          s.directive.name === "rewrite" &&
           s.directive !== site.directive &&
           (c !== site.context || (s.file === site.file && s.directive.startOffset < site.directive.startOffset)),
       );
@@ -271,6 +345,25 @@ export class VariableFlow {
     return out;
   }
 
+  private readonly placed = new Map<string, PlacedSets>();
+
+  /** The sets of `name` grouped once (a name set in 4,000 locations is asked about from each of them). */
+  private placedSets(name: string, all: readonly DirectiveSite[]): PlacedSets {
+    let p = this.placed.get(name);
+    if (p === undefined) {
+      p = { byLocation: new Map(), serverLevel: new Map(), byServer: new Map() };
+      for (const s of all) {
+        const sLoc = enclosing(s.context, "location");
+        const sSrv = enclosing(s.context, "server");
+        push(p.byServer, sSrv, s);
+        if (sLoc !== null) push(p.byLocation, sLoc, s);
+        else push(p.serverLevel, sSrv, s);
+      }
+      this.placed.set(name, p);
+    }
+    return p;
+  }
+
   /**
    * The `set`s of `$name` that may have run when `site` reads it: the server's rewrite code (its own
    * statements and its `if`s) and the code of the location `site` is in (its own and its `if`s). A `set`
@@ -280,18 +373,12 @@ export class VariableFlow {
   private setsReaching(name: string, site: DirectiveSite): DirectiveSite[] {
     const all = this.sets.get(name);
     if (!all) return [];
+    const placed = this.placedSets(name, all);
     const loc = enclosing(site.context, "location");
     const srv = enclosing(site.context, "server");
-    const inLoc: DirectiveSite[] = [];
-    const inServer: DirectiveSite[] = [];
-    const sameServer: DirectiveSite[] = [];
-    for (const s of all) {
-      const sLoc = enclosing(s.context, "location");
-      const sSrv = enclosing(s.context, "server");
-      if (sSrv === srv) sameServer.push(s);
-      if (loc !== null && sLoc === loc) inLoc.push(s);
-      else if (sLoc === null && sSrv === srv) inServer.push(s);
-    }
+    const inLoc = loc !== null ? (placed.byLocation.get(loc) ?? []) : [];
+    const inServer = placed.serverLevel.get(srv) ?? [];
+    const sameServer = placed.byServer.get(srv) ?? [];
     if (inLoc.length > 0) {
       const direct = inLoc.filter((s) => s.context === loc);
       if (direct.length > 0) {
@@ -306,6 +393,20 @@ export class VariableFlow {
   }
 }
 
+/** The `set`s of one name by where they run: per location, at server level per server, per server. */
+interface PlacedSets {
+  byLocation: Map<ConfigContext, DirectiveSite[]>;
+  serverLevel: Map<ConfigContext | null, DirectiveSite[]>;
+  byServer: Map<ConfigContext | null, DirectiveSite[]>;
+}
+
+/**
+ * Per value text: the value read as builtins only (null: it reads a capture or a name no builtin has), and the
+ * names it reads. By text, not by statement: the same few values (`$host`, `$remote_addr`) are written in
+ * thousands of statements.
+ */
+const builtinOnly = new Map<string, { alt: Alternative | null; names: string[] }>();
+
 /** What `$uri` holds: the subject of location and rewrite regexes. */
 const URI = builtinHolds("uri")!;
 /** ngx_escape_uri(NGX_ESCAPE_ARGS) of a rewrite's own captures: controls, space, `#`, `%`, `&`, `+`, `?` escaped. */
@@ -313,36 +414,47 @@ const ESCAPED = ByteSet.range(0, 0x20).union(ByteSet.chars("#%&+?")).add(0x7f);
 
 function collapse(alts: Alternative[]): Alternative {
   let holds: Holds | null = null;
-  const via: RelatedLocation[] = [];
+  const via: Via[] = [];
   const names: string[] = [];
   for (const a of alts)
     for (const p of a) {
       if (typeof p === "string") continue;
       holds = holds === null ? p.holds : unionHolds(holds, p.holds);
       if (!names.includes(p.name)) names.push(p.name);
-      for (const v of p.via)
-        if (!via.some((x) => x.path === v.path && x.range.start.offset === v.range.start.offset)) via.push(v);
+      for (const v of p.via) if (!via.some((x) => x.path === v.path && x.d === v.d)) via.push(v);
     }
   return [{ name: names[0] ?? "$?", holds: holds ?? SERVER_SIDE, via }];
 }
 
-function push<T>(m: Map<string, T[]>, k: string, v: T): void {
+/** `$Name` as nginx keys variables: without the `$`, lowercase. */
+function variableName(word: string): string {
+  return (word.charCodeAt(0) === 0x24 ? word.slice(1) : word).toLowerCase();
+}
+
+function push<K, T>(m: Map<K, T[]>, k: K, v: T): void {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);
 }
 
-export function related(s: DirectiveSite, message: string): RelatedLocation {
-  return { path: s.file.path, range: s.directive.nameWord.range, message };
+export function related(s: DirectiveSite, message: string): Via {
+  return { path: s.file.path, d: s.directive, message };
 }
 
-function blockAt(c: ConfigContext, message: string): RelatedLocation {
-  const d = c.directive!;
-  return { path: c.file.path, range: d.nameWord.range, message };
+function blockAt(c: ConfigContext, message: string): Via {
+  return { path: c.file.path, d: c.directive!, message };
 }
 
 /** An `if`'s condition as ngx_http_rewrite_if reads it: `($a ~ re)`, parentheses stripped. */
 export function ifCondition(d: Directive): { subject: string; op: string; value: string } | null {
+  let c = conditions.get(d);
+  if (c === undefined) conditions.set(d, (c = readCondition(d)));
+  return c;
+}
+
+const conditions = new WeakMap<Directive, { subject: string; op: string; value: string } | null>();
+
+function readCondition(d: Directive): { subject: string; op: string; value: string } | null {
   const words: string[] = [];
   for (let i = 0; i < d.argCount; i++) words.push(d.argValue(i) ?? "");
   if (words.length === 0) return null;
@@ -362,6 +474,11 @@ export function flowOf(model: ConfigModel): VariableFlow {
   let f = flows.get(model);
   if (f === undefined) flows.set(model, (f = new VariableFlow(model)));
   return f;
+}
+
+/** A leaf for people: `$target` (its `$1`), or `$uri`. */
+export function leafName(l: Leaf): string {
+  return l.top !== undefined && l.top !== l.name ? `${l.top} (from ${l.name})` : l.name;
 }
 
 /** Whether a leaf may carry CR / LF a client put there. */

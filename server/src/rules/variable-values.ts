@@ -13,7 +13,7 @@
 // The rules ask the model (rules/variable-flow.ts) where each `set` and `map` is; this module knows nothing
 // of the model.
 
-import { ByteSet, CR, LF, bytesOf, firstOf, regexShape, type RegexShape } from "./regex-shape";
+import { ByteSet, CR, LF, bytesOf, firstOf, regexShape, type RegexNode, type RegexShape } from "./regex-shape";
 
 /** What one variable may hold. */
 export interface Holds {
@@ -144,35 +144,53 @@ export function builtinHolds(name: string): Holds | null {
 /** A value nothing of the client reaches: a literal, a server-side variable. */
 export const SERVER_SIDE: Holds = { bytes: new ByteSet(), user: false, slashFirst: false };
 
-/** The regex shapes of patterns, by case and pattern (a location regex is asked about by every sink in it). */
-const shapes = new Map<string, RegexShape | null>();
+/** The regex shapes of patterns, case-sensitive and caseless (a location regex is asked about by every sink in it). */
+const shapes = [new Map<string, RegexShape | null>(), new Map<string, RegexShape | null>()];
 
 export function shapeOf(pattern: string, caseless: boolean): RegexShape | null {
-  const key = `${caseless ? "i" : "c"}${pattern}`;
-  let s = shapes.get(key);
+  const byPattern = shapes[caseless ? 1 : 0];
+  let s = byPattern.get(pattern);
   if (s === undefined) {
     s = regexShape(pattern, caseless);
-    if (shapes.size > 4096) shapes.clear();
-    shapes.set(key, s);
+    if (byPattern.size > 4096) byPattern.clear();
+    byPattern.set(pattern, s);
   }
   return s;
 }
+
+/** Per group: what it can consume and start with (computed once), and its holds per subject seen. */
+interface GroupFacts {
+  bytes: ByteSet;
+  slashFirst: boolean;
+  bySubject: Map<Holds, Holds>;
+}
+const groupFacts = new WeakMap<RegexNode, GroupFacts>();
 
 /**
  * What capture `name` (`1`…`9`, or a group name) of `shape` holds when the regex matched a subject that
  * holds `subject`; null when the regex has no such group.
  */
 export function captureHolds(shape: RegexShape, name: string, subject: Holds): Holds | null {
-  const index = /^[1-9]$/.test(name) ? Number(name) : shape.named.get(name);
+  const index = name.length === 1 && name >= "1" && name <= "9" ? Number(name) : shape.named.get(name);
   if (index === undefined) return null;
   const group = shape.groups[index];
   if (!group) return null;
-  const bytes = bytesOf(group.body).intersect(subject.user ? subject.bytes : ALL);
-  const f = firstOf(group.body);
-  const slash = ByteSet.of(0x2f);
-  const slashFirst = !f.empty && slash.covers(f.first);
-  return { bytes, user: subject.user && !bytes.isEmpty(), slashFirst };
+  let facts = groupFacts.get(group);
+  if (facts === undefined) {
+    const f = firstOf(group.body);
+    facts = { bytes: bytesOf(group.body), slashFirst: !f.empty && SLASH.covers(f.first), bySubject: new Map() };
+    groupFacts.set(group, facts);
+  }
+  let held = facts.bySubject.get(subject);
+  if (held === undefined) {
+    const bytes = facts.bytes.intersect(subject.user ? subject.bytes : ALL);
+    held = { bytes, user: subject.user && !bytes.isEmpty(), slashFirst: facts.slashFirst };
+    if (facts.bySubject.size < 64) facts.bySubject.set(subject, held);
+  }
+  return held;
 }
+
+const SLASH = ByteSet.of(0x2f);
 
 /** The union of two alternatives' holds (a variable that may be given either). */
 export function unionHolds(a: Holds, b: Holds): Holds {
