@@ -160,6 +160,23 @@ describe("ssrf", () => {
     );
   });
 
+  it("reads stream servers too: the SNI name chooses the upstream; no request line to split", () => {
+    const found = check({
+      "nginx.conf": conf(
+        "events {}",
+        "stream {",
+        "  server { listen 443; ssl_preread on; proxy_pass $ssl_preread_server_name:443; }",
+        "  map $ssl_preread_server_name $up { a.example.com 10.0.0.1:443; default 10.0.0.2:443; }",
+        "  server { listen 444; ssl_preread on; proxy_pass $up; }",
+        "}",
+      ),
+    });
+    assert.deepEqual(
+      found.map((f) => [f.rule, f.line]),
+      [["ssrf", 3]],
+    );
+  });
+
   it("stays quiet in an internal location and on a path-only variable", () => {
     const found = check({
       "nginx.conf": server(

@@ -117,6 +117,8 @@ const BUILTIN_EXACT: Record<string, Holds> = {
   server_protocol: h(ByteSet.chars("HTP/0123456789."), false),
   remote_addr: h(DIGITS_DOT, false),
   server_addr: h(DIGITS_DOT, false),
+  // stream's ngx_stream_ssl_preread_module: the SNI name the client sent (a host name, no CR/LF).
+  ssl_preread_server_name: h(ByteSet.chars("abcdefghijklmnopqrstuvwxyz0123456789.-_"), true),
   realpath_root: h(NO_NUL, false, true),
   document_root: h(NO_NUL, false, true),
 };
