@@ -289,8 +289,23 @@ describe("http-splitting against the real nginx", function () {
   it("injects headers exactly where the rule says, and what $host can hold", async function () {
     if (!nginxBinary()) this.skip();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-split-"));
+    let upstream: net.Server | undefined;
     try {
-      const [port] = await freePorts(1);
+      const [port, upstreamPort] = await freePorts(2);
+      // An upstream that records the head of each request nginx sends it.
+      const received: string[] = [];
+      upstream = net.createServer((sock) => {
+        let got = "";
+        sock.setEncoding("latin1");
+        sock.on("data", (d: string) => {
+          got += d;
+          if (got.includes("\r\n\r\n")) {
+            received.push(got.split("\r\n\r\n")[0]);
+            sock.end("HTTP/1.0 200 OK\r\n\r\nok");
+          }
+        });
+      });
+      await new Promise<void>((resolve) => upstream!.listen(upstreamPort, "127.0.0.1", resolve));
       const body = [
         "location = / { return 200 ok; }",
         // gixy's rewrite_extract_fp says quiet; nginx writes the named capture as it is.
@@ -300,6 +315,9 @@ describe("http-splitting against the real nginx", function () {
         "location /u/ { add_header X-U $uri; return 204; }",
         "location /q/ { if ($request_uri ~ ^/q/(.*)$) { return 301 /x/$1; } }",
         "location /i/ { if ($uri ~ ^/i/(.*)$) { return 301 /x/$1; } }",
+        // The request nginx sends upstream: its line and its headers.
+        `location /pp/ { proxy_pass http://127.0.0.1:${upstreamPort}$uri; }`,
+        `location /ps/ { proxy_set_header X-U $uri; proxy_pass http://127.0.0.1:${upstreamPort}; }`,
         // MegaManSec's mapped_value.conf: a capture after `/` of $host.
         "location /h/ { add_header X-H $host_tail; return 204; }",
       ];
@@ -321,7 +339,7 @@ describe("http-splitting against the real nginx", function () {
       const flagged = check({ "nginx.conf": text })
         .filter((f) => f.rule === "http-splitting")
         .map((f) => lines[f.line - 1].trim().split(" ")[1]);
-      assert.deepEqual(flagged, ["/n/", "/u/", "/i/"]);
+      assert.deepEqual(flagged, ["/n/", "/u/", "/i/", "/pp/", "/ps/"]);
       await withNginx(dir, path.join(dir, "nginx.conf"), port, async () => {
         assert.match(await rawHead(port, "/n/%0d%0a%3a"), /\r\n:\r?$/m, "named capture: raw CR LF");
         assert.match(await rawHead(port, "/c/%0d%0a"), /Location: http:\/\/storage\/%0D%0A/, "own capture: escaped");
@@ -332,10 +350,16 @@ describe("http-splitting against the real nginx", function () {
           /Location: [^\n]*\/x\/\rX-Injected:1/,
           "if capture of $uri: CR",
         );
+        await rawHead(port, "/pp/a%0aX-Injected:%201%0a");
+        await rawHead(port, "/ps/a%0aX-Injected:%201");
+        assert.equal(received.length, 2);
+        assert.match(received[0], /^GET \/pp\/a\nX-Injected: 1\n HTTP/, "$uri in proxy_pass: LF in the request line");
+        assert.match(received[1], /X-U: \/ps\/a\nX-Injected: 1\r\n/, "$uri in proxy_set_header: LF in a header");
         // A Host with `/` never reaches the map: nginx refuses the request.
         assert.match(await rawHead(port, "/h/", "a/b"), /^HTTP\/1\.1 400/);
       });
     } finally {
+      upstream?.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
