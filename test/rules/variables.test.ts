@@ -9,7 +9,12 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
+import { buildModel, type ConfigContext } from "../../server/src/model";
+import { httpSplittingFindings } from "../../server/src/rules/http-splitting";
+import { ssrfFindings } from "../../server/src/rules/ssrf";
 import type { Finding } from "../../server/src/rules/types";
+import { loadConfiguration } from "../../server/src/workspace/configuration";
+import { MemoryFileSource } from "../../server/src/workspace/files";
 import { freePorts, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
 import { nginxBinary } from "../support/shared";
 
@@ -449,5 +454,47 @@ describe("valid-referers", () => {
       found.map((f) => [f.rule, f.file, f.line, f.word]),
       [["valid-referers", "referers.conf", 3, "none"]],
     );
+  });
+});
+
+describe("ssrf and http-splitting on deep nesting", () => {
+  /** Steps from a block to its parent the two rules take on `levels` nested regex locations, each with two sinks. */
+  function parentSteps(levels: number): number {
+    const open: string[] = [];
+    for (let i = 0; i < levels; i++)
+      open.push(`location ~ ^/x(?<n${i % 5}>[^/]*) { add_header X-V $v; proxy_pass http://b/$named$n${i % 5}; `);
+    const text = conf(
+      "events {}",
+      "http {",
+      "server {",
+      "listen 80;",
+      "set $v $arg_x;",
+      ...open,
+      "}".repeat(levels),
+      "}",
+      "}",
+    );
+    const config = loadConfiguration("/d/nginx.conf", { source: new MemoryFileSource({ "/d/nginx.conf": text }) });
+    const model = buildModel(config);
+    let steps = 0;
+    for (const c of model.contexts) {
+      const parent = c.parent;
+      Object.defineProperty(c, "parent", {
+        get(): ConfigContext | null {
+          steps++;
+          return parent;
+        },
+      });
+    }
+    const found = [...ssrfFindings(model, { strict: false }), ...httpSplittingFindings(model, { strict: false })];
+    // Every proxy_pass: its named capture of the decoded URI can hold LF (the request line).
+    assert.equal(found.filter((f) => f.ruleId === "http-splitting").length, levels);
+    return steps;
+  }
+
+  it("walks a bounded number of levels per statement (twice the depth: at most about twice the steps)", () => {
+    const a = parentSteps(2_000);
+    const b = parentSteps(4_000);
+    assert.ok(b < 2.5 * a, `${a} steps at 2,000 levels, ${b} at 4,000`);
   });
 });

@@ -5,7 +5,7 @@
 // test/rules/variables.test.ts). What each variable holds is variable-values.ts's and variable-flow.ts's.
 // docs/rules/http-splitting.md. Peer: gixy's http_splitting.
 
-import { enclosing, type ConfigModel, type DirectiveSite } from "../model";
+import type { ConfigModel, DirectiveSite } from "../model";
 import { catalogueEntry } from "./catalogue";
 import type { Finding, RuleOptions } from "./types";
 import {
@@ -14,6 +14,7 @@ import {
   carriesLf,
   toRelated,
   flowOf,
+  nearest,
   leafName,
   onceKey,
   type Leaf,
@@ -68,7 +69,7 @@ export function httpSplittingFindings(model: ConfigModel, options: RuleOptions):
     const sink = sinkArg(s);
     if (sink === null) continue;
     // A stream proxy_pass sends no request line: bytes go through as they come.
-    if (enclosing(s.context, "stream") !== null) continue;
+    if (nearest(s.context, "stream") !== null) continue;
     const text = d.argValue(sink.index) ?? "";
     if (!text.includes("$")) continue;
     const at: UseSite = { site: s };

@@ -12,6 +12,7 @@
 
 import type { Directive } from "../parse/ast";
 import {
+  contextMemo,
   enclosing,
   ownSites,
   sitesWhere,
@@ -209,7 +210,7 @@ export class VariableFlow {
     // Numbered captures: of the regex that matched last.
     const numbered = name.length === 1 && name >= "1" && name <= "9";
     if (numbered) {
-      for (const p of this.providers(at, true, depth)) {
+      for (const p of this.providers(at, name, depth)) {
         const held = captureHolds(p.shape, name, p.subject);
         if (held === null) continue;
         const holds = p.escaped ? { ...held, bytes: held.bytes.minus(ESCAPED) } : held;
@@ -257,7 +258,7 @@ export class VariableFlow {
     if (b !== null) return leaf(b);
     // Named captures: of any regex on the way (each sets its names as variables).
     const captures: Alternative[] = [];
-    for (const p of this.providers(at, false, depth)) {
+    for (const p of this.providers(at, name, depth)) {
       const held = captureHolds(p.shape, name, p.subject);
       if (held !== null) captures.push([{ name: written, holds: held, via: [p.at] }]);
     }
@@ -300,7 +301,10 @@ export class VariableFlow {
    * rewrites before it in its block, the innermost regex `if` around it, else its location's regex. Named
    * captures: every regex on the way up to the server (each sets its names as variables).
    */
-  private providers(at: UseSite, numbered: boolean, depth: number): Provider[] {
+  private providers(at: UseSite, name: string, depth: number): Provider[] {
+    const numbered = name.length === 1 && name >= "1" && name <= "9";
+    // A named capture comes only from a regex that names it: the others are passed without a Provider.
+    const wanted = (shape: RegexShape): boolean => !shape.opaque && (numbered || shape.named.has(name));
     const out: Provider[] = [];
     const site = at.site;
     if (at.rewriteOwn)
@@ -310,37 +314,40 @@ export class VariableFlow {
         at: related(site, "the `rewrite`'s own regex captures it"),
         escaped: true,
       });
+    let levels = 0;
     for (let c: ConfigContext | null = site.context; c !== null; c = c.parent) {
       // Rewrites of the block that run before the statement.
       // ownSites: a server's 4,000 statements are not scanned per statement that reads a variable.
-      const rewrites = ownSites(c, "rewrite").filter(
-        (s) =>
-          s.directive !== site.directive &&
-          (c !== site.context || (s.file === site.file && s.directive.startOffset < site.directive.startOffset)),
-      );
+      const rewrites = ownSites(c, "rewrite");
       for (let i = rewrites.length - 1; i >= 0; i--) {
-        const shape = shapeOf(rewrites[i].directive.argValue(0) ?? "", false);
-        if (shape && !shape.opaque)
-          out.push({ shape, subject: URI, at: related(rewrites[i], "this `rewrite` captures it") });
+        const r = rewrites[i];
+        if (r.directive === site.directive) continue;
+        if (c === site.context && (r.file !== site.file || r.directive.startOffset > site.directive.startOffset))
+          continue;
+        const shape = shapeOf(r.directive.argValue(0) ?? "", false);
+        if (shape && wanted(shape)) out.push({ shape, subject: URI, at: related(r, "this `rewrite` captures it") });
       }
       if (c.kind === "if" && c.directive) {
         const cond = ifCondition(c.directive);
         if (cond && cond.op.includes("~") && !cond.op.startsWith("!")) {
           const shape = shapeOf(cond.value, cond.op === "~*");
-          if (shape && !shape.opaque) {
+          if (shape && wanted(shape)) {
             const subject = this.subjectHolds(cond.subject, { site }, depth);
             out.push({ shape, subject, at: blockAt(c, "this `if` captures it") });
-            if (numbered) break;
           }
+          if (numbered && shape && !shape.opaque) break;
         }
       }
       if (c.kind === "location" && c.location && (c.location.modifier === "~" || c.location.modifier === "~*")) {
         const shape = shapeOf(c.location.path, c.location.modifier === "~*");
-        if (shape && !shape.opaque)
+        if (shape && wanted(shape))
           out.push({ shape, subject: URI, at: blockAt(c, "this location's regex captures it") });
         if (numbered) break;
       }
       if (c.kind === "server" || c.kind === "http") break;
+      // Locations nest a few levels deep in real configurations; 10,000 nested ones must not make each
+      // statement walk to the root (nginx matches nested regex locations only below their parent's match).
+      if (++levels > MAX_LEVELS) break;
     }
     return out;
   }
@@ -354,7 +361,7 @@ export class VariableFlow {
       p = { byLocation: new Map(), serverLevel: new Map(), byServer: new Map() };
       for (const s of all) {
         const sLoc = enclosing(s.context, "location");
-        const sSrv = enclosing(s.context, "server");
+        const sSrv = nearest(s.context, "server");
         push(p.byServer, sSrv, s);
         if (sLoc !== null) push(p.byLocation, sLoc, s);
         else push(p.serverLevel, sSrv, s);
@@ -375,7 +382,7 @@ export class VariableFlow {
     if (!all) return [];
     const placed = this.placedSets(name, all);
     const loc = enclosing(site.context, "location");
-    const srv = enclosing(site.context, "server");
+    const srv = nearest(site.context, "server");
     const inLoc = loc !== null ? (placed.byLocation.get(loc) ?? []) : [];
     const inServer = placed.serverLevel.get(srv) ?? [];
     const sameServer = placed.byServer.get(srv) ?? [];
@@ -406,6 +413,36 @@ interface PlacedSets {
  * thousands of statements.
  */
 const builtinOnly = new Map<string, { alt: Alternative | null; names: string[] }>();
+
+const MAX_LEVELS = 16;
+
+/** Per kind: each context's nearest enclosing context of that kind (itself included), remembered on the way. */
+const nearestMemo = new Map<string, WeakMap<ConfigContext, ConfigContext | null>>();
+
+/**
+ * `enclosing(ctx, kind)` remembered for every context on the way up: a statement in each of 10,000 nested
+ * locations asks for its server, and walking to the root each time is 10^8 steps.
+ */
+export function nearest(ctx: ConfigContext, kind: ConfigContext["kind"]): ConfigContext | null {
+  let memo = nearestMemo.get(kind);
+  if (memo === undefined) nearestMemo.set(kind, (memo = contextMemo<ConfigContext | null>()));
+  const path: ConfigContext[] = [];
+  let found: ConfigContext | null = null;
+  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent) {
+    const known = memo.get(c);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    if (c.kind === kind) {
+      found = c;
+      break;
+    }
+    path.push(c);
+  }
+  for (const c of path) memo.set(c, found);
+  return found;
+}
 
 /** What `$uri` holds: the subject of location and rewrite regexes. */
 const URI = builtinHolds("uri")!;
