@@ -301,6 +301,30 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     severity: "info",
     nginxLint: ["proxy_missing_host_header"],
   },
+  {
+    id: "ssrf",
+    title: "A client chooses the address proxy_pass (or another *_pass) connects to",
+    severity: "warning",
+    gixy: "ssrf",
+  },
+  {
+    id: "http-splitting",
+    title: "A variable that can hold CR/LF from the request is written into a header or the upstream request line",
+    severity: "warning",
+    gixy: "http_splitting",
+  },
+  {
+    id: "origins",
+    title: "A regex checking $http_origin or $http_referer lets a hostile origin through",
+    severity: "warning",
+    gixy: "origins",
+  },
+  {
+    id: "valid-referers",
+    title: "valid_referers none: a request without a Referer passes the referer check",
+    severity: "warning",
+    gixy: "valid_referers",
+  },
 ];
 
 const byId = new Map(CATALOGUE.map((e) => [e.id, e]));

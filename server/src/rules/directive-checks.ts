@@ -51,7 +51,8 @@ const answersByOptions = new Map<string, ShapeAnswers>();
 
 /** What the statement checks depend on besides the statement and its context. */
 function optionsKey(options: RuleOptions): string {
-  return `${options.strict ? 1 : 0}\0${options.nginxVersion ?? ""}`;
+  // ruleConfig: a rule's own options (origins' domains) change its findings as much as the version does.
+  return `${options.strict ? 1 : 0}\0${options.nginxVersion ?? ""}\0${options.ruleConfig ? JSON.stringify(options.ruleConfig) : ""}`;
 }
 
 function answersFor(options: RuleOptions): ShapeAnswers {

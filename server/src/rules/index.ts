@@ -11,6 +11,8 @@ import { addHeaderContentTypeFindings } from "./add-header-content-type";
 import { addHeaderRedefinitionFindings } from "./add-header-redefinition";
 import { directiveInheritanceFindings } from "./directive-inheritance";
 import { fileFindings } from "./file";
+import { httpSplittingFindings } from "./http-splitting";
+import { ssrfFindings } from "./ssrf";
 import { directiveCheck } from "./directive-checks";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
@@ -100,6 +102,8 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   directiveInheritanceFindings,
   addHeaderContentTypeFindings,
   proxyMissingHostHeaderFindings,
+  ssrfFindings,
+  httpSplittingFindings,
 ];
 
 export function runChecks(

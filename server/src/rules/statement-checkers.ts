@@ -25,6 +25,8 @@ import type { StatementCheck } from "./statement-checks";
 import { unreachableLocationCheck } from "./unreachable-location";
 import { unanchoredRegexCheck } from "./unanchored-regex";
 import { unnamedGroupsCheck } from "./unnamed-groups";
+import { originsCheck } from "./origins";
+import { validReferersCheck } from "./valid-referers";
 import { valueCheck } from "./value";
 import { variableCheck } from "./variable";
 import { versionDisclosureCheck } from "./version-disclosure";
@@ -58,4 +60,6 @@ export const STATEMENT_CHECKS: readonly StatementCheck[] = [
   mixedCaseVariableCheck,
   addHeaderMultilineCheck,
   hostSpoofingCheck,
+  validReferersCheck,
+  originsCheck,
 ];
