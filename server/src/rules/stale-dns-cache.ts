@@ -1,0 +1,114 @@
+// Rule `stale-dns-cache`: host names nginx resolves once, when it reads the configuration, and then uses
+// until the next reload — an upstream's `server NAME` without `resolve`, and a `*_pass` to a name that is no
+// `upstream` block (its implicit upstream is resolved the same way, ngx_http_upstream_init_round_robin).
+// When the name's addresses change (a cloud load balancer, a Kubernetes service, a failover), nginx keeps
+// sending requests to the old ones. `server … resolve` (open-source nginx 1.27.3+, with a `zone` and a
+// `resolver`) re-resolves by the TTL; before that only a variable with a `resolver` does.
+// `localhost` is no DNS name but resolves to every address /etc/hosts gives it (127.0.0.1 and ::1): nginx
+// balances over both, and a backend listening on one address only refuses every other first attempt.
+// docs/rules/stale-dns-cache.md
+
+import type { ConfigModel, DirectiveSite } from "../model";
+import { ownSites } from "../model";
+import {
+  FindingSink,
+  upstreamIndexes,
+  isIpAddress,
+  isLocalhostName,
+  passSites,
+  upstreamBlocks,
+  versionAtLeast,
+} from "./upstream-common";
+import type { Finding, RuleOptions } from "./types";
+
+export const RULE_ID = "stale-dns-cache";
+
+/** Since this release an upstream's `server` takes `resolve` in open-source nginx (CHANGES 1.27.3). */
+export const RESOLVE_SINCE = "1.27.3";
+
+function advice(version: string | undefined, upstream: boolean): string {
+  const withResolve = upstream
+    ? "add `resolve` to the server (the upstream needs a `zone` and a `resolver` in effect)"
+    : "pass to an `upstream` whose `server NAME resolve` re-resolves it (with a `zone` and a `resolver`)";
+  const withVariable =
+    "put the name in a variable (`set $backend NAME;` then `proxy_pass http://$backend;`) with a `resolver`, " +
+    "which looks it up by its TTL";
+  if (version !== undefined && versionAtLeast(version, RESOLVE_SINCE)) return withResolve;
+  if (version !== undefined) return `\`resolve\` needs nginx ${RESOLVE_SINCE} (or NGINX Plus): ${withVariable}`;
+  return `${withResolve} — nginx ${RESOLVE_SINCE}+ or NGINX Plus — or ${withVariable}`;
+}
+
+/** The host of an upstream `server` address (`api.example.com:8080`, `[::1]:80`), or null for a socket. */
+function serverHost(address: string): string | null {
+  if (/^unix:/i.test(address) || address.includes("$")) return null;
+  if (address.startsWith("[")) return address.slice(0, address.indexOf("]") + 1);
+  const colon = address.lastIndexOf(":");
+  return colon >= 0 ? address.slice(0, colon) : address;
+}
+
+export function staleDnsCacheFindings(model: ConfigModel, options: RuleOptions): Finding[] {
+  const sink = new FindingSink(RULE_ID, "info");
+  const version = options.nginxVersion;
+  const localhost = (site: DirectiveSite, host: string, word: number): void =>
+    sink.add(
+      site,
+      "localhost",
+      `"${host}" is resolved once, from /etc/hosts, to every address it has there (usually 127.0.0.1 and ::1): ` +
+        `nginx balances over both, so a backend that listens on one of them only gets a refused connection ` +
+        `and a retry on every other request; write the address (127.0.0.1) instead`,
+      word,
+      undefined,
+      { host },
+    );
+  // Every upstream's servers, http and stream: resolved when the configuration is read unless `resolve`.
+  for (const stream of [false, true]) {
+    for (const [, blocks] of upstreamBlocks(model, stream)) {
+      for (const u of blocks) {
+        for (const s of ownSites(u.ctx, "server")) {
+          const address = s.directive.argValue(0);
+          if (address === undefined) continue;
+          const host = serverHost(address);
+          if (host === null || isIpAddress(host)) continue;
+          if (s.directive.argValues().slice(1).includes("resolve")) continue;
+          if (isLocalhostName(host)) {
+            localhost(s, host, 0);
+            continue;
+          }
+          sink.add(
+            s,
+            "upstream-server",
+            `nginx resolves "${host}" only when it reads the configuration (start, reload) and keeps those ` +
+              `addresses for upstream "${u.site.directive.argValue(0) ?? ""}": when the name moves, requests ` +
+              `still go to the old addresses until a reload; ${advice(version, true)}`,
+            0,
+            undefined,
+            { host, upstream: u.site.directive.argValue(0) ?? "" },
+          );
+        }
+      }
+    }
+  }
+  // Passes without variables to a host name that is no upstream block: an implicit upstream, resolved once.
+  const passes = passSites(model);
+  const indexes = upstreamIndexes(model);
+  for (const p of passes) {
+    const { url, site } = p;
+    if (url.variables || url.unix || url.host === "" || isIpAddress(url.host)) continue;
+    if ((p.stream ? indexes.stream : indexes.http).named(url.host) !== undefined) continue;
+    if (isLocalhostName(url.host)) {
+      localhost(site, url.host, 0);
+      continue;
+    }
+    sink.add(
+      site,
+      "pass-name",
+      `${site.directive.name} to "${url.host}" resolves the name only when nginx reads the configuration ` +
+        `(start, reload) and keeps those addresses: when the name moves, requests still go to the old ` +
+        `addresses until a reload; ${advice(version, false)}`,
+      0,
+      undefined,
+      { host: url.host },
+    );
+  }
+  return sink.findings;
+}
