@@ -147,8 +147,8 @@ describe("rules: resolvers, upstreams and proxying", function () {
       const mine = f.filter((x) => x.ruleId === "resolver-external");
       assert.equal(mine[0].range.start.character, "  resolver ".length);
       assert.deepEqual(
-        mine.map((x) => x.data?.nameServer),
-        ["1.1.1.1", "2606:4700::1111"],
+        mine.map((x) => x.data?.nameServers),
+        [["1.1.1.1"], ["2606:4700::1111"]],
       );
       assert.ok(mine.every((x) => x.severity === "warning"));
     });
@@ -227,6 +227,25 @@ describe("rules: resolvers, upstreams and proxying", function () {
         ),
       });
       assert.deepEqual(of(f, "missing-resolver"), []);
+    });
+
+    it("reads a scheme made of a variable as the scheme, not as the host", () => {
+      const f = check({
+        "nginx.conf": lines(
+          "events {}",
+          "http {",
+          "  server {",
+          "    listen 80;",
+          "    location / { set $proto http; set $h api.example.com; proxy_pass $proto://$h; }",
+          "  }",
+          "}",
+        ),
+      });
+      assert.deepEqual(
+        f.filter((x) => x.ruleId === "missing-resolver").map((x) => x.data?.host),
+        ["api.example.com"],
+      );
+      assert.deepEqual(of(f, "proxy-pass-normalized"), []);
     });
 
     it("knows the implicit upstream another proxy_pass makes (nginx matches it by name and port)", () => {
@@ -347,6 +366,19 @@ describe("rules: resolvers, upstreams and proxying", function () {
         ),
       });
       assert.deepEqual(of(f, "stale-dns-cache"), ["upstream-server nginx.conf:3"]);
+    });
+
+    it("leaves a one-label name in a fragment alone (an upstream in a file not in view), not a name with a port", () => {
+      const frag = (pass: string): Record<string, string> => ({
+        "site.conf": lines("location /app {", `  ${pass}`, "}"),
+      });
+      assert.deepEqual(of(check(frag("fastcgi_pass php-fpm;")), "stale-dns-cache"), []);
+      assert.deepEqual(of(check(frag("proxy_pass http://web:8000;")), "stale-dns-cache"), ["pass-name site.conf:2"]);
+      // In a whole configuration the same name is an implicit upstream: resolved once.
+      const whole = {
+        "nginx.conf": lines("events {}", "http { server { listen 80; location / { fastcgi_pass php-fpm; } } }"),
+      };
+      assert.deepEqual(of(check(whole), "stale-dns-cache"), ["pass-name nginx.conf:2"]);
     });
 
     it("the real nginx: localhost is both 127.0.0.1 and ::1, and a backend on one refuses the other", async function () {
@@ -606,6 +638,7 @@ describe("rules: resolvers, upstreams and proxying", function () {
           "    location /web/ { proxy_pass http://127.0.0.1:8080/app; }",
           "    location /v2/ { proxy_pass http://127.0.0.1:8080/v3/; }",
           "    location /ok/ { proxy_pass http://127.0.0.1:8080; }",
+          "    location / { proxy_pass http://127.0.0.1:8080/; }",
           "    location ~ ^/img/(.*)$ { proxy_pass http://127.0.0.1:8080/$1; }",
           "  }",
           "}",

@@ -24,6 +24,8 @@ export function proxyPassWithUriFindings(model: ConfigModel, _options: RuleOptio
     if (modifier === "=") continue;
     const prefix = location.location?.path ?? "";
     const uri = url.uri;
+    // `location / { proxy_pass http://b/; }`: the prefix replaced by itself, the path unchanged.
+    if (uri === prefix) continue;
     const example = prefix === "" ? null : `${prefix}${prefix.endsWith("/") ? "" : "/"}x`;
     const sent = example === null ? null : uri + example.slice(prefix.length);
     if (prefix !== "" && !prefix.endsWith("/") && uri.endsWith("/")) {

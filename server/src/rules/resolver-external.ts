@@ -75,25 +75,33 @@ export function resolverExternalFindings(model: ConfigModel, _options: RuleOptio
     const d = site.directive;
     if (d.name !== "resolver") continue;
     const values = d.argValues();
+    const external: string[] = [];
+    let first = -1;
+    let names = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (OPTION.test(v) || v.includes("$")) continue;
       const host = resolverHost(v);
       if (isLocalResolver(host)) continue;
-      const isName = !/^[\d.]+$/.test(host) && !host.includes(":");
-      sink.add(
-        site,
-        isName ? "public-name" : "public-address",
-        `nginx sends its DNS queries for upstream names to "${host}", a public name server${
-          isName ? " (by its name)" : ""
-        }: nginx's resolver takes the first matching UDP answer with no DNSSEC, so a spoofed or intercepted ` +
-          `reply makes an upstream name point to an attacker's address; use a resolver on the host or the ` +
-          `private network (a local caching resolver, 127.0.0.53, the cluster DNS)`,
-        i,
-        undefined,
-        { nameServer: host },
-      );
+      if (first < 0) first = i;
+      external.push(host);
+      if (!/^[\d.]+$/.test(host) && !host.includes(":")) names++;
     }
+    if (external.length === 0) continue;
+    const list = external.map((h) => `"${h}"`).join(", ");
+    // One finding per resolver, on its first public server (nginxconfig.io's templates list six).
+    sink.add(
+      site,
+      names === external.length ? "public-name" : "public-address",
+      `nginx sends its DNS queries for upstream names and OCSP responders to ${list}, ${
+        external.length > 1 ? "public name servers" : "a public name server"
+      }: nginx's resolver takes the first matching UDP answer with no DNSSEC, so a spoofed or intercepted ` +
+        `reply makes a name point to an attacker's address; use a resolver on the host or the private network ` +
+        `(a local caching resolver, 127.0.0.53, the cluster DNS)`,
+      first,
+      undefined,
+      { nameServers: external },
+    );
   }
   return sink.findings;
 }

@@ -8,7 +8,7 @@
 // balances over both, and a backend listening on one address only refuses every other first attempt.
 // docs/rules/stale-dns-cache.md
 
-import type { ConfigModel, DirectiveSite } from "../model";
+import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
 import { ownSites } from "../model";
 import {
   FindingSink,
@@ -44,6 +44,13 @@ function serverHost(address: string): string | null {
   if (address.startsWith("[")) return address.slice(0, address.indexOf("]") + 1);
   const colon = address.lastIndexOf(":");
   return colon >= 0 ? address.slice(0, colon) : address;
+}
+
+/** Whether the block is read in a guessed context: its http (or stream) block is implied, not written. */
+function fragmentOnly(ctx: ConfigContext): boolean {
+  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent)
+    if (c.kind === "http" || c.kind === "stream") return c.directive === null;
+  return true;
 }
 
 export function staleDnsCacheFindings(model: ConfigModel, options: RuleOptions): Finding[] {
@@ -95,6 +102,9 @@ export function staleDnsCacheFindings(model: ConfigModel, options: RuleOptions):
     const { url, site } = p;
     if (url.variables || url.unix || url.host === "" || isIpAddress(url.host)) continue;
     if ((p.stream ? indexes.stream : indexes.http).named(url.host) !== undefined) continue;
+    // A fragment analysed alone (no http block of its own in view): a one-label name without a port
+    // (`fastcgi_pass php-fpm;`) is most likely an upstream defined in a file not in view.
+    if (url.port === null && !url.host.includes(".") && fragmentOnly(site.context)) continue;
     if (isLocalhostName(url.host)) {
       localhost(site, url.host, 0);
       continue;

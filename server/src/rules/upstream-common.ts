@@ -225,7 +225,8 @@ export function hasVariable(text: string): boolean {
 
 export function parsePassUrl(value: string): PassUrl {
   const variables = hasVariable(value);
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)/i.exec(value);
+  // The scheme may itself be a variable (`$scheme://$host`).
+  const m = /^([a-z][a-z0-9+.-]*:\/\/|\$\{?[A-Za-z0-9_]+\}?:\/\/)/i.exec(value);
   const scheme = m ? m[1] : "";
   const rest = value.slice(scheme.length);
   if (/^unix:/i.test(rest)) {
