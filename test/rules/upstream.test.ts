@@ -589,6 +589,9 @@ describe("rules: resolvers, upstreams and proxying", function () {
           "    location /d/ { rewrite ^ $request_uri; proxy_pass http://127.0.0.1:8080; }",
           "    location /e/ { rewrite ^ $request_uri; rewrite ^/e(/.*) $1 break; proxy_pass http://127.0.0.1:8080$uri; }",
           "    location = /f { proxy_pass http://127.0.0.1:8080/g; }",
+          "    location /h/ { rewrite ^ $request_uri; rewrite ^/h(/.*) $1 break; proxy_pass http://127.0.0.1:8080$document_uri; }",
+          "    location /i/ { if ($arg_raw) { rewrite ^ $request_uri; } proxy_pass http://127.0.0.1:8080; }",
+          "    location /j/ { if ($arg_raw) { rewrite ^ $request_uri; } proxy_pass http://127.0.0.1:8080/$uri; }",
           "  }",
           "}",
         ),
@@ -597,6 +600,8 @@ describe("rules: resolvers, upstreams and proxying", function () {
         "uri-part nginx.conf:5",
         "decoded-variables nginx.conf:7",
         "escaped-twice nginx.conf:8",
+        "escaped-twice nginx.conf:12",
+        "decoded-variables nginx.conf:13",
       ]);
     });
 

@@ -20,7 +20,9 @@ import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "proxy-pass-normalized";
 
-const USES_PATH = /\$(uri\b|\{uri\}|\d|\{\d\})/;
+/** $uri, $document_uri (the same value) or a capture: what carries the raw path after the raw rewrite. */
+// Variable names are matched without case (ngx_http_get_variable looks them up in lower case).
+const USES_PATH = /\$(uri\b|\{uri\}|document_uri\b|\{document_uri\}|\d|\{\d\})/i;
 
 const REWRITE: ReadonlySet<string> = new Set(["rewrite"]);
 
@@ -36,7 +38,7 @@ function rawRewrite(block: ConfigContext, known: Map<ConfigContext, DirectiveSit
       own = null;
       for (const s of ownSitesNamed(c, REWRITE)) {
         const v = s.directive.argValues();
-        if (v[0] === "^" && v[1] === "$request_uri") {
+        if (v[0] === "^" && /^\$(request_uri|\{request_uri\})$/i.test(v[1] ?? "")) {
           own = s;
           break;
         }
@@ -49,6 +51,20 @@ function rawRewrite(block: ConfigContext, known: Map<ConfigContext, DirectiveSit
   return null;
 }
 
+/** A `rewrite ^ $request_uri` in an `if` directly in the location (not the pass's own block). */
+function conditionalRawRewrite(
+  location: ConfigContext,
+  block: ConfigContext,
+  known: Map<ConfigContext, DirectiveSite | null>,
+): DirectiveSite | null {
+  for (const c of location.children) {
+    if (c.kind !== "if" || c === block) continue;
+    const found = rawRewrite(c, known);
+    if (found !== null && found.context === c) return found;
+  }
+  return null;
+}
+
 export function proxyPassNormalizedFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "warning");
   const rewrites = new Map<ConfigContext, DirectiveSite | null>();
@@ -57,10 +73,25 @@ export function proxyPassNormalizedFindings(model: ConfigModel, _options: RuleOp
     if (location.location?.modifier === "=") continue;
     const value = site.directive.argValue(0) ?? "";
     if (value.startsWith("$") && !value.includes("/")) continue;
-    const raw = rawRewrite(block, rewrites);
+    // A raw rewrite in an `if` of the location runs only when its condition holds: then the URI is raw, and
+    // otherwise it is the decoded one — a URL right for one case is wrong for the other.
+    const always = rawRewrite(block, rewrites);
+    const raw = always ?? conditionalRawRewrite(location, block, rewrites);
     if (raw !== null) {
       const where = url.uri ?? url.host;
-      if (USES_PATH.test(where)) continue;
+      if (USES_PATH.test(where)) {
+        if (always !== null) continue;
+        sink.add(
+          site,
+          "decoded-variables",
+          `\`rewrite ^ $request_uri\` runs only when its \`if\` holds: otherwise $uri and the captures carry the ` +
+            `decoded, normalised path, which this proxy_pass sends unescaped (a client's %3F becomes a ? at the ` +
+            `backend, %2F a /); put the raw rewrite where it always runs`,
+          0,
+          [relatedAt(raw, "the raw request URI is put in $uri only here")],
+        );
+        continue;
+      }
       sink.add(
         site,
         "escaped-twice",
