@@ -5,12 +5,14 @@
 // the backend receives).
 
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as net from "net";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
 import type { Finding } from "../../server/src/rules/types";
+import { nginxTestFile } from "../support/nginx";
 import { freePorts, get, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
 import { nginxBinary, SHARED_CORPUS } from "../support/shared";
 import { DIFFERENCES } from "./peer-differences";
@@ -463,7 +465,7 @@ describe("rules: resolvers, upstreams and proxying", function () {
           "}",
         ),
       });
-      assert.deepEqual(of(f, "ssl-stapling-letsencrypt"), ["no-responder nginx.conf:3"]);
+      assert.deepEqual(of(f, "ssl-stapling-letsencrypt"), ["letsencrypt-path nginx.conf:3"]);
     });
 
     it("is quiet when the server's own certificate replaces http's Let's Encrypt one", () => {
@@ -482,6 +484,93 @@ describe("rules: resolvers, upstreams and proxying", function () {
         ),
       });
       assert.deepEqual(of(f, "ssl-stapling-letsencrypt"), []);
+    });
+  });
+
+  describe("ssl-stapling-letsencrypt: the certificate read", () => {
+    /**
+     * A leaf certificate (with its issuer after it, as certbot's fullchain.pem) and its key, with an OCSP
+     * responder URL in the leaf's Authority Information Access or without; the issuer named `issuer`.
+     */
+    function certificate(issuer: string, ocsp: boolean): { cert: string; key: string } {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-ocsp-"));
+      const at = (f: string): string => path.join(dir, f);
+      const run = (args: string[]): void => {
+        const r = spawnSync("openssl", args, { encoding: "utf8" });
+        if (r.status !== 0) throw new Error(r.stderr);
+      };
+      const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+      try {
+        run(["req", "-x509", ...ec, "-subj", issuer, "-days", "2", "-keyout", at("ca.key"), "-out", at("ca.pem")]);
+        run(["req", "-new", ...ec, "-subj", "/CN=example.test", "-keyout", at("k.pem"), "-out", at("leaf.csr")]);
+        fs.writeFileSync(
+          at("ext"),
+          ocsp ? "authorityInfoAccess=OCSP;URI:http://ocsp.example.test\n" : "basicConstraints=CA:FALSE\n",
+        );
+        run(
+          ["x509", "-req", "-in", at("leaf.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key")].concat([
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            at("ext"),
+            "-out",
+            at("c.pem"),
+          ]),
+        );
+        return {
+          cert: fs.readFileSync(at("c.pem"), "utf8") + fs.readFileSync(at("ca.pem"), "utf8"),
+          key: fs.readFileSync(at("k.pem"), "utf8"),
+        };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const conf = lines(
+      "events {}",
+      "http {",
+      "  server {",
+      "    listen 127.0.0.1:8443 ssl;",
+      "    ssl_certificate c.pem; ssl_certificate_key k.pem;",
+      "    ssl_stapling on; resolver 127.0.0.1;",
+      "  }",
+      "}",
+    );
+
+    it("fires for any certificate without a responder (here a Let's Encrypt issuer), not for one with", function () {
+      if (spawnSync("openssl", ["version"]).status !== 0) this.skip();
+      const none = certificate("/O=Let's Encrypt/CN=R11", false);
+      const f = check({ "nginx.conf": conf, "c.pem": none.cert, "k.pem": none.key });
+      const finding = one(f, "ssl-stapling-letsencrypt");
+      assert.equal(finding.code, "no-responder");
+      assert.match(finding.message, /names no OCSP responder \(Let's Encrypt dropped them in 2025\)/);
+      const withOcsp = certificate("/O=Commercial CA/CN=CA 1", true);
+      assert.deepEqual(
+        of(check({ "nginx.conf": conf, "c.pem": withOcsp.cert, "k.pem": withOcsp.key }), "ssl-stapling-letsencrypt"),
+        [],
+      );
+    });
+
+    it("the real nginx: warns that stapling is ignored for the certificate without a responder URL", function () {
+      requireNginx(this);
+      if (spawnSync("openssl", ["version"]).status !== 0) this.skip();
+      for (const [ocsp, ignored] of [
+        [false, true],
+        [true, false],
+      ] as const) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-ocsp-run-"));
+        try {
+          const pair = certificate("/CN=Test CA", ocsp);
+          fs.writeFileSync(path.join(dir, "c.pem"), pair.cert);
+          fs.writeFileSync(path.join(dir, "k.pem"), pair.key);
+          fs.writeFileSync(path.join(dir, "nginx.conf"), conf);
+          const r = nginxTestFile(nginxBinary()!, path.join(dir, "nginx.conf"), dir);
+          assert.equal(r.status, 0, r.out);
+          assert.equal(/"ssl_stapling" ignored, no OCSP responder URL in the certificate/.test(r.out), ignored, r.out);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
     });
   });
 

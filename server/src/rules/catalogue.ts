@@ -49,7 +49,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
   {
     id: "ssl-stapling-letsencrypt",
-    title: "OCSP stapling on for a Let's Encrypt certificate, which names no OCSP responder any more",
+    title: "OCSP stapling on for a certificate that names no OCSP responder (Let's Encrypt's, since 2025)",
     severity: "info",
     gixy: "ssl_stapling_letsencrypt",
   },
