@@ -357,6 +357,26 @@ describe("rules: resolvers, upstreams and proxying", function () {
       assert.deepEqual(of(f, "stale-dns-cache"), ["pass-name nginx.conf:6", "localhost nginx.conf:9"]);
     });
 
+    it("reports the passes to one implicit upstream once, with their count", () => {
+      const f = check({
+        "nginx.conf": lines(
+          "events {}",
+          "http {",
+          "  server {",
+          "    listen 80;",
+          "    location /a { proxy_pass http://api.example.com; }",
+          "    location /b { proxy_pass http://API.example.com; }",
+          "    location /c { proxy_pass http://api.example.com:8080; }",
+          "  }",
+          "}",
+        ),
+      });
+      assert.deepEqual(of(f, "stale-dns-cache"), ["pass-name nginx.conf:5", "pass-name nginx.conf:7"]);
+      const first = f.find((x) => x.ruleId === "stale-dns-cache")!;
+      assert.equal(first.data?.passes, 2);
+      assert.equal(first.related?.length, 1);
+    });
+
     it("reports stream upstreams too", () => {
       const f = check({
         "nginx.conf": lines(

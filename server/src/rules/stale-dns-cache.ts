@@ -9,17 +9,22 @@
 // docs/rules/stale-dns-cache.md
 
 import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
-import { ownSites } from "../model";
+import { ownSites, siteKey } from "../model";
 import {
   FindingSink,
   upstreamIndexes,
   isIpAddress,
   isLocalhostName,
   passSites,
+  relatedAt,
+  type PassSite,
   upstreamBlocks,
   versionAtLeast,
 } from "./upstream-common";
-import type { Finding, RuleOptions } from "./types";
+import type { Finding, RelatedLocation, RuleOptions } from "./types";
+
+/** How many other passes to one implicit upstream a finding names as related places. */
+const RELATED_SAMPLE = 5;
 
 export const RULE_ID = "stale-dns-cache";
 
@@ -56,7 +61,7 @@ function fragmentOnly(ctx: ConfigContext): boolean {
 export function staleDnsCacheFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "info");
   const version = options.nginxVersion;
-  const localhost = (site: DirectiveSite, host: string, word: number): void =>
+  const localhost = (site: DirectiveSite, host: string, word: number, related?: RelatedLocation[], passes = 1): void =>
     sink.add(
       site,
       "localhost",
@@ -64,8 +69,8 @@ export function staleDnsCacheFindings(model: ConfigModel, options: RuleOptions):
         `nginx balances over both, so a backend that listens on one of them only gets a refused connection ` +
         `and a retry on every other request; write the address (127.0.0.1) instead`,
       word,
-      undefined,
-      { host },
+      related,
+      { host, passes },
     );
   // Every upstream's servers, http and stream: resolved when the configuration is read unless `resolve`.
   for (const stream of [false, true]) {
@@ -96,8 +101,11 @@ export function staleDnsCacheFindings(model: ConfigModel, options: RuleOptions):
     }
   }
   // Passes without variables to a host name that is no upstream block: an implicit upstream, resolved once.
+  // One finding per implicit upstream (scheme, host and port, as nginx shares it), on its first pass, with
+  // the count: 130,000 locations passing to one name are one stale address, not 130,000 problems.
   const passes = passSites(model);
   const indexes = upstreamIndexes(model);
+  const groups = new Map<string, { first: PassSite; count: number; others: DirectiveSite[] }>();
   for (const p of passes) {
     const { url, site } = p;
     if (url.variables || url.unix || url.host === "" || isIpAddress(url.host)) continue;
@@ -105,19 +113,31 @@ export function staleDnsCacheFindings(model: ConfigModel, options: RuleOptions):
     // A fragment analysed alone (no http block of its own in view): a one-label name without a port
     // (`fastcgi_pass php-fpm;`) is most likely an upstream defined in a file not in view.
     if (url.port === null && !url.host.includes(".") && fragmentOnly(site.context)) continue;
+    const key = `${p.stream ? "s" : "h"}\0${url.scheme.toLowerCase()}\0${url.host.toLowerCase()}\0${url.port ?? ""}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { first: p, count: 1, others: [] });
+    else {
+      g.count++;
+      if (g.others.length < RELATED_SAMPLE && siteKey(site) !== siteKey(g.first.site)) g.others.push(site);
+    }
+  }
+  for (const { first, count, others } of groups.values()) {
+    const { url, site } = first;
+    const related = others.map((o) => relatedAt(o, `also passes to "${url.host}"`, 0));
     if (isLocalhostName(url.host)) {
-      localhost(site, url.host, 0);
+      localhost(site, url.host, 0, related, count);
       continue;
     }
+    const more = count > 1 ? ` (${count} passes to it)` : "";
     sink.add(
       site,
       "pass-name",
-      `${site.directive.name} to "${url.host}" resolves the name only when nginx reads the configuration ` +
+      `${site.directive.name} to "${url.host}"${more} resolves the name only when nginx reads the configuration ` +
         `(start, reload) and keeps those addresses: when the name moves, requests still go to the old ` +
         `addresses until a reload; ${advice(version, false)}`,
       0,
-      undefined,
-      { host: url.host },
+      related,
+      { host: url.host, passes: count },
     );
   }
   return sink.findings;
