@@ -645,6 +645,21 @@ describe("rules: resolvers, upstreams and proxying", function () {
       ]);
     });
 
+    it("fastcgi_pass to a keepalive upstream needs fastcgi_keep_conn on in effect", () => {
+      const fcgi = (extra: string): Record<string, string> => ({
+        "nginx.conf": lines(
+          "events {}",
+          "http {",
+          "  upstream php { server 127.0.0.1:9000; keepalive 8; }",
+          `  ${extra}`,
+          "  server { listen 80; location / { fastcgi_pass php; } }",
+          "}",
+        ),
+      });
+      assert.deepEqual(of(check(fcgi("")), "proxy-keepalive"), ["fastcgi-keep-conn nginx.conf:5"]);
+      assert.deepEqual(of(check(fcgi("fastcgi_keep_conn on;")), "proxy-keepalive"), []);
+    });
+
     it("the real nginx: HTTP/1.0 and Connection: close by default, HTTP/1.1 and no close when set", async function () {
       requireNginx(this);
       await withEcho(

@@ -55,11 +55,38 @@ function lostConnection(site: DirectiveSite, level: readonly DirectiveSite[]): D
   return null;
 }
 
+/**
+ * fastcgi_pass to an upstream with `keepalive`: ngx_http_fastcgi_module closes the connection after each
+ * request unless `fastcgi_keep_conn on` is in effect (its default is off in every version), so the
+ * upstream's cache stays empty.
+ */
+function fastcgi(site: DirectiveSite, upstream: UpstreamBlock, sink: FindingSink): void {
+  const keepalive = ownSites(upstream.ctx, "keepalive")[0];
+  if (keepalive === undefined) return;
+  const keepConn = effectiveNamed(site.context, "fastcgi_keep_conn")?.site ?? null;
+  if (keepConn !== null && keepConn.directive.argValue(0)?.toLowerCase() === "on") return;
+  const related = [relatedAt(keepalive, `upstream "${upstream.name}" keeps idle connections`)];
+  if (keepConn !== null) related.push(relatedAt(keepConn, "the fastcgi_keep_conn in effect", 0));
+  sink.add(
+    site,
+    "fastcgi-keep-conn",
+    `upstream "${upstream.name}" keeps idle connections, but without fastcgi_keep_conn on nginx asks the ` +
+      `FastCGI server to close each connection after its request, so every request opens a new one; add ` +
+      `fastcgi_keep_conn on; here`,
+    0,
+    related,
+    { upstream: upstream.name },
+  );
+}
+
 export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "info");
   const version = options.nginxVersion;
   const modern = version !== undefined && versionAtLeast(version, KEEPALIVE_DEFAULT_SINCE);
-  const passes = passSites(model).filter((p) => !p.stream && p.site.directive.name === "proxy_pass" && !p.url.unix);
+  const passes = passSites(model).filter(
+    (p) =>
+      !p.stream && (p.site.directive.name === "proxy_pass" || p.site.directive.name === "fastcgi_pass") && !p.url.unix,
+  );
   if (passes.length === 0) return [];
   const index = upstreamIndexes(model).http;
   if (index.explicit.size === 0) return [];
@@ -75,7 +102,12 @@ export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions)
       if (u === undefined && !named.has(h)) named.set(h, (u = index.named(h)));
       if (u !== undefined && (!p.url.variables || p.url.port === null)) upstream = u[u.length - 1];
     }
-    if (upstream === null || blockSummary(p.site.context)?.keepsAlive === true) continue;
+    if (upstream === null) continue;
+    if (p.site.directive.name === "fastcgi_pass") {
+      fastcgi(p.site, upstream, sink);
+      continue;
+    }
+    if (blockSummary(p.site.context)?.keepsAlive === true) continue;
     const keepalive = ownSites(upstream.ctx, "keepalive")[0] ?? null;
     // Before 1.29.7 (or not known) an upstream keeps no connection without `keepalive`: nothing to lose.
     if (keepalive === null && !modern) continue;
