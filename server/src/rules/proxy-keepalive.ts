@@ -31,6 +31,8 @@ export const RULE_ID = "proxy-keepalive";
 /** Since this release proxying keeps upstream connections alive by default (CHANGES 1.29.7). */
 export const KEEPALIVE_DEFAULT_SINCE = "1.29.7";
 
+const NO_HOSTS: readonly string[] = [];
+
 const PROXY_SET_HEADER: ReadonlySet<string> = new Set(["proxy_set_header"]);
 
 /** The `proxy_set_header Connection …` in effect in a block, and the sites of the level it comes from. */
@@ -83,10 +85,7 @@ export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions)
   const sink = new FindingSink(RULE_ID, "info");
   const version = options.nginxVersion;
   const modern = version !== undefined && versionAtLeast(version, KEEPALIVE_DEFAULT_SINCE);
-  const passes = passSites(model).filter(
-    (p) =>
-      !p.stream && (p.site.directive.name === "proxy_pass" || p.site.directive.name === "fastcgi_pass") && !p.url.unix,
-  );
+  const passes = passSites(model);
   if (passes.length === 0) return [];
   const index = upstreamIndexes(model).http;
   if (index.explicit.size === 0) return [];
@@ -94,9 +93,15 @@ export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions)
   // Most passes of a large configuration name a few upstreams: each host looked up once.
   const named = new Map<string, UpstreamBlock[] | undefined>();
   for (const p of passes) {
-    const hosts = p.url.variables ? hostCandidates(p.url.host, sets) : [p.url.host];
-    if (hosts === null) continue;
+    const name = p.site.directive.name;
+    if (p.stream || p.url.unix || (name !== "proxy_pass" && name !== "fastcgi_pass")) continue;
     let upstream: UpstreamBlock | null = null;
+    if (!p.url.variables) {
+      const u = index.explicit.get(p.url.hostLower);
+      if (u !== undefined) upstream = u[u.length - 1];
+    }
+    const hosts = p.url.variables ? hostCandidates(p.url.host, sets) : NO_HOSTS;
+    if (hosts === null) continue;
     for (const h of hosts) {
       let u = named.get(h);
       if (u === undefined && !named.has(h)) named.set(h, (u = index.named(h)));

@@ -15,9 +15,17 @@ export interface LocationPass {
   block: ConfigContext;
 }
 
-/** The http `proxy_pass` statements in locations, without those nginx -t refuses. */
+const memo = new WeakMap<ConfigModel, LocationPass[]>();
+
+/**
+ * The http `proxy_pass` statements in locations, without those nginx -t refuses and those in exact locations
+ * (`=`: a fixed path, which neither rule judges); made once per model for both rules.
+ */
 export function locationPasses(model: ConfigModel): LocationPass[] {
+  const known = memo.get(model);
+  if (known !== undefined) return known;
   const out: LocationPass[] = [];
+  memo.set(model, out);
   for (const p of passSites(model)) {
     if (p.stream || p.site.directive.name !== "proxy_pass") continue;
     const block = p.site.context;
@@ -27,6 +35,7 @@ export function locationPasses(model: ConfigModel): LocationPass[] {
       location = block.parent;
     if (location === null) continue;
     const modifier = location.location?.modifier ?? "";
+    if (modifier === "=") continue;
     const refused =
       !p.url.variables &&
       p.url.uri !== null &&

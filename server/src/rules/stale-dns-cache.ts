@@ -109,7 +109,7 @@ export function staleDnsCacheFindings(model: ConfigModel, options: RuleOptions):
   for (const p of passes) {
     const { url, site } = p;
     if (url.variables || url.unix || url.host === "" || isIpAddress(url.host)) continue;
-    if ((p.stream ? indexes.stream : indexes.http).named(url.host) !== undefined) continue;
+    if ((p.stream ? indexes.stream : indexes.http).explicit.has(url.hostLower)) continue;
     // A fragment analysed alone (no http block of its own in view): a one-label name without a port
     // (`fastcgi_pass php-fpm;`) is most likely an upstream defined in a file not in view.
     if (url.port === null && !url.host.includes(".") && fragmentOnly(site.context)) continue;

@@ -15,6 +15,8 @@ export const RULE_ID = "try-files-with-proxy";
 export function tryFilesWithProxyFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "info");
   const statements = locationStatements(model);
+  // try_files is rare beside the passes: the map of passes only when one is there.
+  if (!statements.some((s) => s.directive.name === "try_files")) return [];
   const passes = new Map<ConfigContext, DirectiveSite>();
   for (const s of statements) if (s.directive.name === "proxy_pass") passes.set(s.context, s);
   for (const site of statements) {

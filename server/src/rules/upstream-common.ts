@@ -209,6 +209,8 @@ export interface PassUrl {
   scheme: string;
   /** The host as written (`api.example.com`, `[::1]`, `$backend`, `u$p`); "" for a unix socket. */
   host: string;
+  /** `host` in lower case (upstream names are compared without case). */
+  hostLower: string;
   /** The port as written, or null. */
   port: string | null;
   /** The URI part (`/`, `/app/`, `/$1`) or null when the URL has none. */
@@ -232,7 +234,8 @@ export function parsePassUrl(value: string): PassUrl {
   if (/^unix:/i.test(rest)) {
     // unix:/path/to.sock[:/uri] (ngx_parse_unix_domain_url): the URI follows the path's first ':'.
     const colon = rest.indexOf(":", 5);
-    return { scheme, host: "", port: null, uri: colon >= 0 ? rest.slice(colon + 1) : null, unix: true, variables };
+    const uri = colon >= 0 ? rest.slice(colon + 1) : null;
+    return { scheme, host: "", hostLower: "", port: null, uri, unix: true, variables };
   }
   let hostPort: string;
   let uri: string | null;
@@ -261,7 +264,7 @@ export function parsePassUrl(value: string): PassUrl {
       port = m[1];
     }
   }
-  return { scheme, host, port, uri, unix: false, variables };
+  return { scheme, host, hostLower: host.toLowerCase(), port, uri, unix: false, variables };
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -483,8 +486,8 @@ export class UpstreamIndex {
     this.explicit = upstreamBlocks(model, stream);
     for (const p of passes) {
       if (p.stream !== stream || p.url.variables || p.url.unix) continue;
-      if (this.explicit.has(p.url.host.toLowerCase())) continue;
-      this.implicit.add(`${p.url.host.toLowerCase()}:${p.url.port ?? defaultPort(p.url.scheme)}`);
+      if (this.explicit.has(p.url.hostLower)) continue;
+      this.implicit.add(`${p.url.hostLower}:${p.url.port ?? defaultPort(p.url.scheme)}`);
     }
   }
 
