@@ -148,40 +148,42 @@ export function blockSummary(ctx: ConfigContext): BlockSummary | null {
 const NO_DIRECTIVES: readonly Directive[] = [];
 
 /** Per model: the passes and `try_files` of every location configuration and stream server. */
-const locationMemo = new WeakMap<ConfigModel, { sites: DirectiveSite[]; urls: (PassUrl | null)[] }>();
+const locationMemo = new WeakMap<ConfigModel, DirectiveSite[]>();
 
-/** The statements of LOCATION_NAMES in every location configuration (server, location, if, limit_except) and stream server. */
+/**
+ * The statements of LOCATION_NAMES in every location configuration (server, location, if, limit_except) and
+ * stream server, in reading order. A pass with a URL is a PassSite (the site itself, with its URL parsed once
+ * per unchanged block): one object per statement, which the model keeps until it is retired.
+ */
 export function locationStatements(model: ConfigModel): DirectiveSite[] {
-  return locationData(model).sites;
-}
-
-/** The sites of locationStatements and, for each, its URL when it is a pass (parsed once per unchanged block). */
-function locationData(model: ConfigModel): { sites: DirectiveSite[]; urls: (PassUrl | null)[] } {
-  let out = locationMemo.get(model);
-  if (out !== undefined) return out;
+  const known = locationMemo.get(model);
+  if (known !== undefined) return known;
   const sites: DirectiveSite[] = [];
-  const urls: (PassUrl | null)[] = [];
+  const push = (directive: Directive, ctx: ConfigContext, file: DirectiveSite["file"], url: PassUrl | null): void => {
+    if (url === null) {
+      sites.push({ directive, file, context: ctx });
+      return;
+    }
+    const stream = ctx.kind === "stream-server";
+    const p = { directive, file, context: ctx, url, stream } as PassSite;
+    p.site = p;
+    sites.push(p);
+  };
+  const urlOf = (d: Directive): PassUrl | null => {
+    const v = d.name === "try_files" ? undefined : d.argValue(0);
+    return v === undefined ? null : parsePassUrl(v);
+  };
   const add = (ctx: ConfigContext): void => {
     const summary = blockSummary(ctx);
     if (summary === null) {
-      const from = sites.length;
-      ownSitesNamed(ctx, LOCATION_NAMES, sites);
-      for (let i = from; i < sites.length; i++) {
-        const d = sites[i].directive;
-        const v = d.name === "try_files" ? undefined : d.argValue(0);
-        urls.push(v === undefined ? null : parsePassUrl(v));
-      }
+      for (const s of ownSitesNamed(ctx, LOCATION_NAMES)) push(s.directive, ctx, s.file, urlOf(s.directive));
     } else
-      for (let i = 0; i < summary.statements.length; i++) {
-        sites.push({ directive: summary.statements[i], file: ctx.file, context: ctx });
-        urls.push(summary.urls[i]);
-      }
+      for (let i = 0; i < summary.statements.length; i++) push(summary.statements[i], ctx, ctx.file, summary.urls[i]);
   };
   for (const ctx of model.locationConfigurations) add(ctx);
   for (const ctx of model.streamServers) add(ctx);
-  out = { sites, urls };
-  locationMemo.set(model, out);
-  return out;
+  locationMemo.set(model, sites);
+  return sites;
 }
 
 /** Whether a context is inside an `http` block (or is one), as opposed to stream or mail. */
@@ -427,11 +429,16 @@ export function versionAtLeast(a: string, b: string): boolean {
   return true;
 }
 
-/** A `*_pass` of http or stream's `proxy_pass`, read. */
-export interface PassSite {
+/** A `*_pass` of http or stream's `proxy_pass`, read: a site of the model with its URL. */
+export interface PassSite extends DirectiveSite {
+  /** The pass itself (as a plain site, for the callers that keep one). */
   site: DirectiveSite;
   url: PassUrl;
   stream: boolean;
+}
+
+function isPassSite(s: DirectiveSite): s is PassSite {
+  return (s as Partial<PassSite>).url !== undefined;
 }
 
 const passMemo = new WeakMap<ConfigModel, PassSite[]>();
@@ -442,14 +449,10 @@ export function passSites(model: ConfigModel): PassSite[] {
   if (known !== undefined) return known;
   const out: PassSite[] = [];
   passMemo.set(model, out);
-  const { sites, urls } = locationData(model);
-  for (let i = 0; i < sites.length; i++) {
-    const site = sites[i];
-    const url = urls[i];
-    if (url === null) continue;
-    const stream = site.context.kind === "stream-server";
-    if (stream && site.directive.name !== "proxy_pass") continue;
-    out.push({ site, url, stream });
+  for (const s of locationStatements(model)) {
+    if (!isPassSite(s)) continue;
+    if (s.stream && s.directive.name !== "proxy_pass") continue;
+    out.push(s);
   }
   return out;
 }
