@@ -24,19 +24,19 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   // Resolvers, upstreams and proxying.
   {
     id: "resolver-external",
-    title: "A resolver that sends nginx's DNS queries to a public name server (spoofable upstream names)",
+    title: "a resolver that sends nginx's DNS queries to a public name server (spoofable upstream names)",
     severity: "warning",
     gixy: "resolver_external",
   },
   {
     id: "missing-resolver",
-    title: "A proxied host nginx must look up per request, with no resolver in effect (502 at run time)",
+    title: "a proxied host nginx must look up per request, with no resolver in effect (502 at run time)",
     severity: "warning",
     gixy: "missing_resolver",
   },
   {
     id: "stale-dns-cache",
-    title: "A host name resolved only at start and reload, then used with stale addresses",
+    title: "a host name resolved only at start and reload, then used with stale addresses",
     severity: "info",
     gixy: "stale_dns_cache",
     nginxLint: ["upstream_server_no_resolve", "proxy_pass_domain"],
@@ -56,7 +56,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   {
     id: "proxy-keepalive",
     title:
-      "An upstream keeps connections alive but the location proxying to it closes them (HTTP/1.0, Connection: close)",
+      "an upstream keeps connections alive but the location proxying to it closes them (HTTP/1.0, Connection: close)",
     severity: "info",
     nginxLint: ["proxy_keepalive"],
   },
