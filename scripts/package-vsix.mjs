@@ -32,9 +32,11 @@ const VSIX_FILES = [
   "dist/directives.json",
   "dist/icon.png",
   "dist/THIRD-PARTY-NOTICES.md",
+  "dist/nginx-risk.schema.json",
   "docs/cli.md",
   "docs/ci.md",
   "docs/cost-model.md",
+  "docs/configuration.md",
   "docs/editor.md",
   "docs/rules/*.md",
 ];

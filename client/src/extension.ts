@@ -20,15 +20,18 @@ const STARTED_CONTEXT = "nginxRisk.serverStarted";
 
 /**
  * Files whose changes the server hears about: configuration, and the files it reads facts from (deployed
- * versions, periodic `nginx -t`: Dockerfiles, crontabs, systemd units, Kubernetes/compose YAML).
+ * versions, periodic `nginx -t`: Dockerfiles, crontabs, systemd units, Kubernetes/compose YAML, and the
+ * scripts that `docker run` nginx).
  */
 const WATCHED = [
+  "**/.nginx-risk.json",
   "**/*.conf",
   "**/nginx.conf",
   "**/{Dockerfile,Containerfile}*",
   "**/crontab*",
   "**/*.{timer,service}",
   "**/*.{yaml,yml}",
+  "**/*.{sh,bash}",
 ];
 
 export function activate(context: vscode.ExtensionContext): void {

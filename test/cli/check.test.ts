@@ -19,6 +19,7 @@ import { runCheck, type CheckResult } from "../../server/src/cli/check";
 import { costLines, formatBytes, formatCount, formatFindings } from "../../server/src/cli/format";
 import { main } from "../../server/src/cli/main";
 import { RULE_DESCRIPTIONS, toSarif } from "../../server/src/cli/sarif";
+import { CATALOGUE } from "../../server/src/rules/catalogue";
 import type { Finding } from "../../server/src/rules";
 import { REPO } from "../support/shared";
 
@@ -408,7 +409,8 @@ describe("nginx-risk check --format sarif", function () {
   });
 
   it("rule descriptions are the titles of docs/rules/<id>.md", function () {
-    for (const [id, text] of Object.entries(RULE_DESCRIPTIONS)) {
+    const titles = { ...Object.fromEntries(CATALOGUE.map((e) => [e.id, e.title])), ...RULE_DESCRIPTIONS };
+    for (const [id, text] of Object.entries(titles)) {
       const title = fs.readFileSync(path.join(REPO, "docs/rules", `${id}.md`), "utf8").split("\n")[0];
       assert.equal(title, `# \`${id}\` — ${text}`);
     }

@@ -194,12 +194,23 @@ async function startIn(dir: string, documentChanges = true, initializationOption
   return client;
 }
 
+/** Whether an action is "Ignore RULE here" (a suppression comment: fix/suppress.ts), offered for every finding. */
+function isIgnore(a: CodeAction): boolean {
+  const edits = [
+    ...Object.values(a.edit?.changes ?? {}).flat(),
+    ...(a.edit?.documentChanges ?? []).flatMap((c) => ("edits" in c ? c.edits : [])),
+  ];
+  return edits.some((e) => "newText" in e && e.newText.includes("# nginx-risk-ignore "));
+}
+
+/** The quick-fixes the server offers, without the "Ignore RULE here" ones (`ignores`: only those). */
 function codeActions(
   client: TestClient,
   file: string,
   r: Range,
   diagnostics: Diagnostic[],
   only?: string[],
+  ignores = false,
 ): Promise<CodeAction[]> {
   return client.connection
     .sendRequest(CodeActionRequest.type, {
@@ -207,7 +218,7 @@ function codeActions(
       range: r,
       context: only ? { diagnostics, only } : { diagnostics },
     })
-    .then((list) => (list ?? []) as CodeAction[]);
+    .then((list) => ((list ?? []) as CodeAction[]).filter((a) => isIgnore(a) === ignores));
 }
 
 function copyExample(): string {

@@ -6,6 +6,10 @@
 // server name and map cases. The test asserts verdict and line agreement ≥ 99% and lists disagreements.
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { runChecks } from "../../server/src/rules";
+import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { directiveNames, lookupDirective } from "../../server/src/parse/directives";
 import { nginxBinary } from "../support/shared";
 import { nginxTestAll, PREFIX } from "../support/nginx-batch";
@@ -473,3 +477,26 @@ const HAND_CASES: OracleCase[] = [
     ),
   },
 ];
+
+describe("rule duplicate: listen quic beside listen ssl on one port", function () {
+  // nginx ≥ 1.25.0 keeps a `quic` listen's UDP port apart from the TCP one (ngx_http_add_listen compares the
+  // socket type): nginx 1.26.3 (Debian trixie) accepts the pair, checked with the real binary by the quic
+  // rules' helper (test/rules/quic-bpf.test.ts runs it where NGINX_RISK_QUIC_NGINX names one). Debian
+  // 1.22.1 here has no quic, so this case is not an oracle case.
+  const check = (body: string): string[] => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-quic-dup-"));
+    try {
+      const file = path.join(dir, "nginx.conf");
+      fs.writeFileSync(file, `events {}\nhttp {\n${body}\n}\n`);
+      return runChecks(loadConfiguration(file), { strict: false, nginxVersion: "1.26.3" })
+        .filter((f) => f.ruleId === "duplicate")
+        .map((f) => `${f.code} ${f.message}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  it("is no duplicate; two quic listens on the port are", function () {
+    assert.deepEqual(check("server { listen 443 ssl; listen 443 quic reuseport; }"), []);
+    assert.deepEqual(check("server { listen 443 quic; listen 443 quic; }"), ["listen a duplicate listen 0.0.0.0:443"]);
+  });
+});

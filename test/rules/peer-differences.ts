@@ -10,6 +10,70 @@ export interface PeerDifference {
 }
 
 export const DIFFERENCES: Readonly<Record<string, PeerDifference>> = {
+  "walf443+nginx-lint/plugins/builtin/deprecation/listen_http2_deprecated/examples/bad.conf": {
+    rule: "listen-http2-deprecated",
+    reason:
+      "`listen … http2` is deprecated from nginx 1.25.1 (which added the `http2` directive); the fixtures run with " +
+      "nginx 1.22.1, where it is the only way to enable HTTP/2 and `http2 on` is refused. It fires from 1.25.1 " +
+      "and when the version is unknown (main-tls.test.ts).",
+  },
+  "walf443+nginx-lint/plugins/builtin/syntax/invalid_directive_context/examples/bad.conf": {
+    rule: "directive",
+    reason:
+      "A file holding only `server { … }` that no nginx.conf includes is a server fragment, analysed inside the " +
+      "http block it belongs in: nginx -t accepts it included from `http { }` and refuses it only as a main " +
+      'file ("server" directive is not allowed here), which is where rule directive reports it (main-tls.test.ts).',
+  },
+  "yandex+gixy/tests/plugins/simply/alias_traversal/not_slashed_alias_fp.conf": {
+    rule: "alias-traversal",
+    reason:
+      "`location /files/ { alias /home; }` glues the rest of the URI onto `/home`: nginx 1.22.1 serves /home-old/x " +
+      "for /files/-old/x, the same escape to sibling folders gixy reports for `location /files { alias /home; }` " +
+      "(test/rules/access-control.test.ts, with nginx); nginx-lint's alias_location_slash_mismatch reports it too",
+  },
+  "walf443+nginx-lint/plugins/builtin/best_practices/alias_location_slash_mismatch/examples/good.conf": {
+    rule: "alias-traversal",
+    reason:
+      "its `location /files { alias /data/files; }` serves /data/files-old/x for /files-old/x (nginx 1.22.1, " +
+      "test/rules/access-control.test.ts); gixy's not_slashed_alias.conf reports that shape",
+  },
+  "MegaManSec+gixy-ng/tests/plugins/simply/if_is_evil/if_is_evil_break.conf": {
+    rule: "if-is-evil",
+    reason:
+      "`rewrite ^ http://example.com/ break;` is a redirect whatever its flag (a replacement starting with http:// " +
+      "is answered with a redirect): nginx 1.22.1 answers 302, the request never goes on in the if's configuration " +
+      "(test/rules/access-control.test.ts)",
+  },
+  "MegaManSec+gixy/tests/plugins/simply/hash_without_default/map_no_default.conf": {
+    rule: "hash-without-default",
+    reason:
+      "a map with one entry and no default is the idiom for 'this value, else empty' (an empty limit_req or " +
+      "limit_conn key is not limited), and the later forks say so: gixy-ng's map_single_entry_no_default_fp.conf " +
+      "and Gixy-Next's plugin leave single-entry maps alone; this older fork's fixture fires on one " +
+      "(test/rules/regex-maps.test.ts: hash-without-default)",
+  },
+  // add-header-redefinition (test/rules/headers.test.ts, "peer differences").
+  "yandex+gixy/tests/plugins/simply/add_header_redefinition/not_secure_both_fp.conf": {
+    rule: "add-header-redefinition",
+    reason:
+      "yandex/gixy reports only five security headers by default; X-Bar is dropped all the same (nginx sends " +
+      "no X-Bar from the location). dvershinin/gixy and Gixy-Next report every header by default, and this " +
+      "same fixture fires there (renamed not_secure_dropped.conf); ours says so as info, not warning",
+  },
+  "yandex+gixy/tests/plugins/simply/add_header_redefinition/not_secure_outer_fp.conf": {
+    rule: "add-header-redefinition",
+    reason:
+      "as not_secure_both_fp.conf: the outer X-Bar is dropped by the location's add_header; the maintained " +
+      "forks fire on this same file (dvershinin/gixy not_secure_outer.conf); info here",
+  },
+  "MegaManSec+gixy-ng/tests/plugins/simply/add_header_redefinition/header_inherit_on_fp.conf": {
+    rule: "add-header-redefinition",
+    reason:
+      "`add_header_inherit on` is nginx's default, standard inheritance (NGX_HTTP_HEADERS_INHERIT_ON in " +
+      "ngx_http_headers_merge_conf: a block with its own add_header does not take the parent's); only " +
+      "`merge` appends the parent's headers. The location drops X-Frame-Options and X-Content-Type-Options; " +
+      "Gixy-Next, the fork's later version, fires on the same case for trailers (trailer_inherit_on.conf)",
+  },
   "MegaManSec+gixy/tests/plugins/simply/missing_resolver/no_var.conf": {
     rule: "missing-resolver",
     reason:

@@ -29,7 +29,18 @@ function countReads(proto: object, name: string, counter: { reads: number }): ()
 
 /** Servers whose statements spread their arguments over lines (what lost-semicolon looks at), none of them wrong. */
 function configuration(servers: number): string {
-  const out = ["events {}", "http {", "    log_format main '$remote_addr'", "                    '$status';"];
+  // The main-level and http settings the best-practice rules ask for (issue 15: missing-worker-processes, …).
+  const out = [
+    "worker_processes 1;",
+    "error_log stderr;",
+    "events {}",
+    "http {",
+    "    server_tokens off;",
+    "    gzip on;",
+    "    client_max_body_size 1m;",
+    "    log_format main '$remote_addr'",
+    "                    '$status';",
+  ];
   for (let i = 0; i < servers; i++) {
     out.push(
       "    server {",
@@ -102,7 +113,7 @@ describe("the stages of a first analysis read positions as numbers", function ()
         statements++;
         if (d.wordsMade) made.set(d.name, (made.get(d.name) ?? 0) + 1);
       }
-    assert.strictEqual(statements, 2 * (3 + 6 * servers));
+    assert.strictEqual(statements, 2 * (8 + 6 * servers));
     // Read: the words of the statements whose arguments go on over lines (lost-semicolon looks for a statement
     // starting a line: server_name, proxy_set_header, the log_format) and those of `listen` (the SSL contexts
     // and the reuseport rule read its parameters). Not read: `events`, `http`, `server`, `location`, `return`

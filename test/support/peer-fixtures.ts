@@ -8,6 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { runCheck } from "../../server/src/cli/check";
+import { catalogueEntry } from "../../server/src/rules/catalogue";
+import { isOffByDefault } from "../../server/src/rules/rule-settings";
 import type { Finding } from "../../server/src/rules/types";
 import { SHARED_CORPUS } from "./shared";
 
@@ -97,6 +99,10 @@ export function peerFindings(fx: PeerFixture, ruleIds: readonly string[] = [], n
     strict: false,
     nginxVersion,
     ...(fx.options ? { ruleConfig: Object.fromEntries(ruleIds.map((id) => [id, fx.options!])) } : {}),
+    // A rule off by default is switched on, as a user who wants its peer's check does.
+    ruleLevels: Object.fromEntries(
+      ruleIds.filter(isOffByDefault).map((id) => [id, catalogueEntry(id)?.severity ?? "info"]),
+    ),
   });
   return result.findings;
 }

@@ -41,6 +41,8 @@ export interface CheckOptions {
   stdin?: StdinInput;
   /** Each rule's own options (RuleOptions.ruleConfig). */
   ruleConfig?: RuleOptions["ruleConfig"];
+  /** Each rule's configured level (RuleOptions.ruleLevels). */
+  ruleLevels?: RuleOptions["ruleLevels"];
 }
 
 /** What standard input goes by in the output: a file of this name in the working directory. */
@@ -208,6 +210,7 @@ export function runCheck(options: CheckOptions): CheckResult {
     source,
     facts,
     ...(options.ruleConfig ? { ruleConfig: options.ruleConfig } : {}),
+    ...(options.ruleLevels ? { ruleLevels: options.ruleLevels } : {}),
   };
   const found: { finding: Finding; root: string }[] = [];
   const add = (root: string, findings: Finding[]): void => {

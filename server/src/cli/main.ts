@@ -24,6 +24,8 @@ import {
 import { dumpSource, parseDump } from "../workspace/dump";
 import { refusalText } from "../workspace/access";
 import { NodeFileSource } from "../workspace/files";
+import { findProjectConfig, readProjectConfig, type ProjectConfig } from "../workspace/project-config";
+import { isKnownRule } from "../rules/rule-settings";
 import { mapPath, parseMapping, type PathMapping } from "../workspace/paths";
 import type { Severity } from "../rules";
 import { FIXABLE_RULES } from "../fix";
@@ -72,6 +74,11 @@ commands:
                            (default: error)
       --max-files N        stop searching a folder after N configuration files (default 2000) and
                            N files around them (default 5000); reaching it is reported and exits 2
+      --project-config FILE
+                           rules on/off and severities, rule options, versions, mappings, budget
+                           (default: the nearest .nginx-risk.json from the inputs up to the current
+                           directory; the command line's options override it)
+      --no-project-config  read no .nginx-risk.json
   fix FILES|DIRS... (--diff | --write)
                        apply the editor's quick-fixes for check's findings to the files
       --diff               print the changes as a unified diff (apply with git apply or patch -p1)
@@ -137,6 +144,7 @@ const CHECK_VALUE_OPTIONS = [
   "--memory-budget",
   "--fail-on",
   "--max-files",
+  "--project-config",
 ];
 const FIX_VALUE_OPTIONS = [
   ...ACCESS_OPTIONS,
@@ -160,7 +168,7 @@ const FLAG_OPTIONS: Record<string, Set<string>> = {
     "--no-check-args",
     "--combine",
   ]),
-  check: new Set(["--strict"]),
+  check: new Set(["--strict", "--no-project-config"]),
   fix: new Set(["--strict", "--diff", "--write", "--no-backup", "--include-cautious"]),
   format: new Set(["--check", "--diff", "--write"]),
 };
@@ -460,6 +468,47 @@ function inputsOf(a: Parsed, io: Io, cwd: string): { inputs: string[]; root?: st
   };
 }
 
+/**
+ * The project's configuration file: `--project-config FILE`, none with `--no-project-config`, else the nearest
+ * .nginx-risk.json from the inputs' common folder up to the working directory (only that folder when the
+ * inputs are outside it).
+ */
+function projectConfigOf(a: Parsed, inputs: readonly string[], cwd: string): ProjectConfig | null {
+  const named = a.flags.get("--project-config") as string | undefined;
+  if (named !== undefined && a.flags.has("--no-project-config"))
+    throw new UsageError("--project-config and --no-project-config exclude each other");
+  if (a.flags.has("--no-project-config")) return null;
+  if (named !== undefined) {
+    const file = path.resolve(cwd, named);
+    if (!fs.existsSync(file)) throw new UsageError(`--project-config ${named}: no such file`);
+    return readProjectConfig(file, isKnownRule);
+  }
+  const folders = inputs.map((p) => (isDirectorySync(p) ? p : path.dirname(p)));
+  const found = findProjectConfig(commonFolder(folders.length > 0 ? folders : [cwd]), cwd);
+  return found === null ? null : readProjectConfig(found, isKnownRule);
+}
+
+function isDirectorySync(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The deepest folder that holds every one of `folders`. */
+function commonFolder(folders: readonly string[]): string {
+  let common = folders[0];
+  for (const f of folders.slice(1)) {
+    while (f !== common && !f.startsWith(common.endsWith(path.sep) ? common : common + path.sep)) {
+      const up = path.dirname(common);
+      if (up === common) break;
+      common = up;
+    }
+  }
+  return common;
+}
+
 function cmdCheck(a: Parsed, io: Io): number {
   const settings = checkSettings(a);
   const cwd = io.cwd ?? process.cwd();
@@ -479,15 +528,25 @@ function cmdCheck(a: Parsed, io: Io): number {
     }
     stdin = { path: path.join(cwd, STDIN_NAME), text: read.text, problems: read.problems };
   }
+  const project = projectConfigOf(a, given.inputs, cwd);
+  if (project)
+    for (const p of project.problems) io.err(`nginx-risk: ${path.relative(cwd, project.path) || project.path}: ${p}`);
+  // The command line overrides the file; the file's mappings come after --map's.
+  const v = settings.versions;
   const options: CheckOptions = {
     ...given,
-    mappings: mappingsOf(a.maps, cwd),
-    strict: a.flags.has("--strict"),
-    ...settings.versions,
-    memoryBudgetBytes: settings.memoryBudgetBytes,
+    mappings: [...mappingsOf(a.maps, cwd), ...(project?.pathMappings ?? [])],
+    strict: a.flags.has("--strict") || project?.strict === true,
+    nginxVersion: v.nginxVersion ?? project?.versions.nginx,
+    luaNginxModuleVersion:
+      v.luaNginxModuleVersion ?? (v.openrestyVersion ? undefined : project?.versions.luaNginxModule),
+    openrestyVersion: v.openrestyVersion ?? (v.luaNginxModuleVersion ? undefined : project?.versions.openresty),
+    opensslVersion: v.opensslVersion ?? project?.versions.openssl,
+    memoryBudgetBytes: settings.memoryBudgetBytes ?? project?.memoryBudgetBytes,
     access,
     maxFiles: maxFilesFlag(a),
     stdin,
+    ...(project ? { ruleLevels: project.ruleLevels, ruleConfig: project.ruleConfig } : {}),
   };
   const result = runCheck(options);
   io.out(formatFindings(result, settings.format, cwd, { version: VERSION }));

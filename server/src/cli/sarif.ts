@@ -8,6 +8,7 @@
 import * as path from "path";
 import { pathToFileURL } from "url";
 import type { Finding, Severity } from "../rules";
+import { catalogueEntry } from "../rules/catalogue";
 import { ruleDocText, withoutRelativeLinks } from "../rules/docs";
 import type { CheckResult } from "./check";
 import { incompleteMessage } from "./incomplete";
@@ -25,6 +26,7 @@ export const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "stream-lua-ssl-per-server": "the Lua CA bundle parsed once per stream server",
   "modsecurity-unused": "ModSecurity that costs without protecting",
   "reuseport-config-test": "`listen … reuseport` and `nginx -t`",
+  suppression: "suppression comments that cannot do what they say",
 };
 
 const SRCROOT = "%SRCROOT%";
@@ -124,7 +126,7 @@ function physicalLocation(file: string, range: Finding["range"], cwd: string): P
 
 /** A rule's reportingDescriptor: its help is its page, when the package has one. */
 function descriptor(id: string): SarifLog["runs"][number]["tool"]["driver"]["rules"][number] {
-  const title = RULE_DESCRIPTIONS[id] ?? `nginx-risk rule "${id}"`;
+  const title = RULE_DESCRIPTIONS[id] ?? catalogueEntry(id)?.title ?? `nginx-risk rule "${id}"`;
   const d: SarifLog["runs"][number]["tool"]["driver"]["rules"][number] = {
     id,
     name: ruleName(id),

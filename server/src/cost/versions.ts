@@ -21,8 +21,9 @@ function numbers(v: string): number[] {
   return m ? m[1].split(".").map(Number) : [];
 }
 
+/** A version setting: numbers, then a suffix such as `rc2` or a Debian package revision (`1.22.1-9+deb12u7`). */
 export function isVersion(v: string): boolean {
-  return /^v?\d+(\.\d+)*([-.+~]?[0-9A-Za-z.]*)?$/.test(v.trim());
+  return /^v?\d+(\.\d+)*([-.+~]?[0-9A-Za-z.+~]*)?$/.test(v.trim());
 }
 
 export interface ResolvedVersion {

@@ -4,7 +4,11 @@
 import { buildModel, type ConfigModel } from "../model";
 import type { Finding, RuleOptions } from "../rules/types";
 import type { Configuration } from "../workspace/configuration";
+import { aliasTraversalFixes } from "./alias-traversal";
+import { allowWithoutDenyFixes } from "./allow-without-deny";
+import { addHeaderRedefinitionFixes } from "./add-header-redefinition";
 import { luaSslFixes } from "./lua-ssl-per-location";
+import { mixedCaseFixes } from "./mixed-case-variable";
 import { modsecurityFixes } from "./modsecurity-unused";
 import { pathMappingFixes } from "./path-mapping";
 import { proxySslFixes } from "./proxy-ssl-per-location";
@@ -20,6 +24,10 @@ const PROVIDERS: Record<string, FixProvider> = {
   "proxy-ssl-per-location": proxySslFixes,
   "modsecurity-unused": modsecurityFixes,
   "reuseport-config-test": reuseportFixes,
+  "alias-traversal": aliasTraversalFixes,
+  "allow-without-deny": allowWithoutDenyFixes,
+  "mixed-case-variable": mixedCaseFixes,
+  "add-header-redefinition": addHeaderRedefinitionFixes,
 };
 
 /** Rules whose only fixes set a setting (no edit: nothing for `nginx-risk fix` to apply). */

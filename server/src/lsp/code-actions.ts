@@ -19,6 +19,7 @@ import {
   type WorkspaceEdit,
 } from "vscode-languageserver/node";
 import type { Fix, TextEdit } from "../fix";
+import { suppressionFix } from "../fix/suppress";
 import { byFile } from "../fix/text";
 import type { Finding } from "../rules";
 import { fixesOf, type RootAnalysis } from "./analysis";
@@ -59,6 +60,7 @@ export function codeActions(range: LspRange, context: CodeActionContext, src: Co
 
   const out: CodeAction[] = [];
   const seen = new Set<string>();
+  const ignores: { fix: Fix; d: Diagnostic }[] = [];
   for (const a of src.analyses) {
     const analysed = a.config.files.get(src.path)?.text;
     // Changed since this analysis: its findings and ranges no longer describe the text on screen.
@@ -74,7 +76,16 @@ export function codeActions(range: LspRange, context: CodeActionContext, src: Co
         seen.add(key);
         out.push(toCodeAction(fix, d, src));
       }
+      // After the fixes: silencing is for what the user has judged, not the first thing to reach for.
+      const ignore = suppressionFix(a.config, f);
+      if (ignore !== null) ignores.push({ fix: ignore, d });
     }
+  }
+  for (const { fix, d } of ignores) {
+    const key = fixKey(fix);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(toCodeAction(fix, d, src));
   }
   return out;
 }

@@ -121,8 +121,16 @@ import {
   readSettings,
   ruleOptionsOf,
   withOverrides,
+  withProjectConfig,
   type ServerSettings,
 } from "./settings";
+import { isKnownRule } from "../rules/rule-settings";
+import {
+  PROJECT_CONFIG_NAME,
+  findProjectConfig,
+  readProjectConfig,
+  type ProjectConfig,
+} from "../workspace/project-config";
 
 /** Where buffers without a file (untitled:) live for the workspace layer; nothing is ever read there. */
 const UNTITLED_ROOT = "/nginx-risk-untitled";
@@ -136,11 +144,14 @@ const FACT_GLOBS = [
   "**/cron.*/**",
   "**/*.{timer,service}",
   "**/*.{yaml,yml}",
+  // Scripts that `docker run` the nginx image: its capabilities and memlock limit (rule quic-bpf-limits).
+  "**/*.{sh,bash}",
   "**/*{nginx,openresty}*.{txt,out,log,info}",
 ];
 
 /** Watched in addition to what the client asks its own watchers for: files nginx reads whatever their names. */
 const WATCH_GLOBS = [
+  "**/.nginx-risk.json",
   "**/*.conf",
   "**/*.nginx",
   "**/nginx.conf",
@@ -428,6 +439,21 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return best;
   };
 
+  /** The project configuration files read, by path (null: looked for, none); forgotten when one changes. */
+  const projectConfigs = new Map<string, ProjectConfig | null>();
+  const projectConfigFor = (from: string, folder: string): ProjectConfig | null => {
+    // Never above the workspace folder (the folder's own pass asks with the folder's parent).
+    const dir = from === folder || from.startsWith(folder === "/" ? "/" : `${folder}/`) ? from : folder;
+    const key = `${dir}\0${folder}`;
+    let found = projectConfigs.get(key);
+    if (found === undefined) {
+      const file = findProjectConfig(dir, folder);
+      found = file === null ? null : readProjectConfig(file, isKnownRule);
+      projectConfigs.set(key, found);
+    }
+    return found;
+  };
+
   const settingsFor = (uri: string, p: string): Promise<ServerSettings> => {
     let pending = settingsCache.get(uri);
     if (pending) return pending;
@@ -439,7 +465,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       (value) => {
         // Once the client holds an override's value itself (persisted), the user's settings decide again.
         for (const key of persistedOverrides(value, overrides)) overrides.delete(key);
-        const { settings, problems } = readSettings(withOverrides(value, overrides), folder);
+        const read = readSettings(withOverrides(value, overrides), folder);
+        const project = folder === null ? null : projectConfigFor(p.slice(0, p.lastIndexOf("/")) || "/", folder);
+        const settings = withProjectConfig(read.settings, project);
+        const problems = [...read.problems, ...(project?.problems.map((m) => `${project.path}: ${m}`) ?? [])];
         for (const problem of problems) {
           if (reportedProblems.has(problem)) continue;
           reportedProblems.add(problem);
@@ -572,6 +601,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         const p = uriToPath(c.uri);
         if (p === null) unknown = true;
         else paths.push(normalizePath(p));
+      }
+      // A project configuration file changed: every document's settings are read again.
+      if (unknown || paths.some((p) => p.endsWith(`/${PROJECT_CONFIG_NAME}`))) {
+        projectConfigs.clear();
+        settingsCache.clear();
       }
       // Any change may alter what a glob matches or which file is a main file: the include graphs are
       // rebuilt (Analyzer.filesChanged), and every open document is analysed again.

@@ -5,7 +5,9 @@
 import * as path from "path";
 import { DEBIAN_BUNDLE } from "../cost/bundle";
 import { isVersion } from "../cost/versions";
-import type { RuleOptions } from "../rules/types";
+import { isKnownRule } from "../rules/rule-settings";
+import type { RuleLevel, RuleOptions } from "../rules/types";
+import { readRuleEntries, type ProjectConfig } from "../workspace/project-config";
 import { DEFAULT_LIMITS, type ReadKind } from "../workspace/access";
 import type { PathMapping } from "../workspace/paths";
 
@@ -33,6 +35,12 @@ export interface ServerSettings {
   limits: Record<ReadKind, number>;
   /** `nginxRisk.maxFiles`: files a folder scan looks for before it stops (and says so); absent: the default. */
   maxFiles?: number;
+  /** Per rule: "off" or a severity (`nginxRisk.rules`, over the project's .nginx-risk.json). */
+  ruleLevels: Record<string, RuleLevel>;
+  /** Per rule: its options (likewise). */
+  ruleConfig: Record<string, Record<string, unknown>>;
+  /** The project configuration file these settings include, if any. */
+  projectConfig?: string;
 }
 
 /**
@@ -55,6 +63,8 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   assumedBundle: { bytes: DEBIAN_BUNDLE.bytes, certificates: DEBIAN_BUNDLE.certificates },
   allowRead: [],
   limits: { ...DEFAULT_LIMITS },
+  ruleLevels: {},
+  ruleConfig: {},
 };
 
 const VERSION_KEYS: (keyof VersionSettings)[] = ["nginx", "luaNginxModule", "openresty", "openssl"];
@@ -71,7 +81,38 @@ export function ruleOptionsOf(settings: ServerSettings): RuleOptions {
   if (v.openresty !== undefined) options.openrestyVersion = v.openresty;
   if (v.openssl !== undefined) options.opensslVersion = v.openssl;
   if (settings.memoryBudgetBytes !== undefined) options.memoryBudgetBytes = settings.memoryBudgetBytes;
+  if (Object.keys(settings.ruleLevels).length > 0) options.ruleLevels = settings.ruleLevels;
+  if (Object.keys(settings.ruleConfig).length > 0) options.ruleConfig = settings.ruleConfig;
   return options;
+}
+
+/**
+ * `settings` over the project's configuration file: an editor setting overrides the file where it says
+ * something (a mapping, a version, a budget, a rule's entry, `strict: true`); where it is left at its
+ * default, the file's value applies. The file's mappings come after the editor's.
+ */
+export function withProjectConfig(settings: ServerSettings, project: ProjectConfig | null): ServerSettings {
+  if (project === null) return settings;
+  const versions: VersionSettings = { ...settings.versions };
+  for (const key of VERSION_KEYS)
+    if (versions[key] === undefined && project.versions[key] !== undefined) versions[key] = project.versions[key];
+  // OpenResty implies its lua-nginx-module: a file's one does not join the editor's other.
+  if (settings.versions.openresty !== undefined && settings.versions.luaNginxModule === undefined)
+    delete versions.luaNginxModule;
+  if (settings.versions.luaNginxModule !== undefined && settings.versions.openresty === undefined)
+    delete versions.openresty;
+  const out: ServerSettings = {
+    ...settings,
+    pathMappings: [...settings.pathMappings, ...project.pathMappings],
+    strict: settings.strict || project.strict === true,
+    versions,
+    ruleLevels: { ...project.ruleLevels, ...settings.ruleLevels },
+    ruleConfig: { ...project.ruleConfig, ...settings.ruleConfig },
+    projectConfig: project.path,
+  };
+  const budget = settings.memoryBudgetBytes ?? project.memoryBudgetBytes;
+  if (budget !== undefined) out.memoryBudgetBytes = budget;
+  return out;
 }
 
 export interface SettingsResult {
@@ -188,6 +229,9 @@ export function readSettings(raw: unknown, workspaceFolder: string | null): Sett
     else problems.push(`nginxRisk.maxFiles: expected a whole number of files from 1 to ${MAX_FILES}`);
   }
 
+  const rules: Pick<ServerSettings, "ruleLevels" | "ruleConfig"> = { ruleLevels: {}, ruleConfig: {} };
+  readRuleEntries(obj.rules, isKnownRule, rules, (m) => void problems.push(m), "nginxRisk.rules");
+
   const settings: ServerSettings = {
     pathMappings,
     strict,
@@ -196,6 +240,7 @@ export function readSettings(raw: unknown, workspaceFolder: string | null): Sett
     assumedBundle,
     allowRead,
     limits,
+    ...rules,
   };
   if (memoryBudgetBytes !== undefined) settings.memoryBudgetBytes = memoryBudgetBytes;
   if (maxFiles !== undefined) settings.maxFiles = maxFiles;

@@ -541,14 +541,19 @@ function listens(servers: readonly ServerFacts[], out: CheckSeed[]): void {
       if (d.argCount === 0) continue;
       const addr = listenAddress(d.argValue(0) ?? "");
       if (addr === null) continue;
-      const first = mine.get(addr);
+      // A `quic` listen is a UDP socket: nginx keeps its ports apart from TCP's (ngx_http_add_listen compares
+      // the socket type since 1.25.0), so `listen 443 quic` beside `listen 443 ssl` is no duplicate.
+      let quic = false;
+      for (let i = 1; i < d.argCount && !quic; i++) quic = d.argValue(i) === "quic";
+      const key = quic ? `${addr} quic` : addr;
+      const first = mine.get(key);
       if (first) {
         out.push(seed(site, first, "listen", `a duplicate listen ${addr}`, 0));
         continue;
       }
-      mine.set(addr, site);
-      let state = byAddr.get(addr);
-      if (!state) byAddr.set(addr, (state = { options: null, defaultServer: null, servers: [] }));
+      mine.set(key, site);
+      let state = byAddr.get(key);
+      if (!state) byAddr.set(key, (state = { options: null, defaultServer: null, servers: [] }));
       state.servers.push(server);
       let set = false;
       let isDefault = false;

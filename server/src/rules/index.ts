@@ -5,6 +5,11 @@ import { buildModel, type ConfigModel } from "../model";
 import { WALK_SLICE, walkSteps, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
+import { allowWithoutDenyFindings } from "./allow-without-deny";
+import { defaultServerFlagFindings } from "./default-server-flag";
+import { addHeaderContentTypeFindings } from "./add-header-content-type";
+import { addHeaderRedefinitionFindings } from "./add-header-redefinition";
+import { directiveInheritanceFindings } from "./directive-inheritance";
 import { fileFindings } from "./file";
 import { directiveCheck } from "./directive-checks";
 import { lowKeepaliveRequestsFindings } from "./low-keepalive-requests";
@@ -20,12 +25,32 @@ import { tryFilesWithProxyFindings } from "./try-files-with-proxy";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
+import { proxyMissingHostHeaderFindings } from "./proxy-missing-host-header";
+import { proxySetHeaderRedefinitionFindings } from "./proxy-set-header-redefinition";
 import { proxySslPerLocationFindings } from "./proxy-ssl-per-location";
+import { quicBpfLimitsFindings } from "./quic-bpf-limits";
+import { quicBpfReuseportFindings } from "./quic-bpf-reuseport";
+import { returnWithAllowDenyFindings } from "./return-with-allow-deny";
 import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
+import { statusPageExposedFindings } from "./status-page-exposed";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
+import { catalogueEntry } from "./catalogue";
+import { BUILT_IN_RULES, applyRuleLevels, isKnownRule } from "./rule-settings";
+import { RULE_ID as SUPPRESSION_RULE, applySuppressions } from "./suppression";
 import { syntaxFindings } from "./syntax";
+import { tryFilesIsEvilTooFindings } from "./try-files-is-evil-too";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
+import { deprecatedSslProtocolFindings } from "./deprecated-ssl-protocol";
+import { http2MisdirectedRequestFindings } from "./http2-misdirected-request";
+import { listenHttp2DeprecatedFindings } from "./listen-http2-deprecated";
+import { missingErrorLogFindings } from "./missing-error-log";
+import { missingWorkerProcessesFindings } from "./missing-worker-processes";
+import { sslEcdhCurveFindings } from "./ssl-ecdh-curve";
+import { sslOnDeprecatedFindings } from "./ssl-on-deprecated";
+import { versionDisclosureFindings } from "./version-disclosure";
+import { weakSslCiphersFindings } from "./weak-ssl-ciphers";
+import { workerRlimitNofileVsConnectionsFindings } from "./worker-rlimit-nofile-vs-connections";
 
 export type { Finding, RuleOptions, Severity, RelatedLocation } from "./types";
 
@@ -43,7 +68,13 @@ const COST_RULES = new Set([
 
 /** Whether a finding says `nginx -t` would refuse the configuration (and so would a reload or a start). */
 export function failsNginxTest(f: Finding): boolean {
-  return f.severity === "error" && !COST_RULES.has(f.ruleId);
+  // What the rule said, not what the user's configuration made of it: nginx -t does not read .nginx-risk.json.
+  return (
+    (f.ruleSeverity ?? f.severity) === "error" &&
+    !COST_RULES.has(f.ruleId) &&
+    (BUILT_IN_RULES.includes(f.ruleId) || !catalogueEntry(f.ruleId)) &&
+    f.ruleId !== SUPPRESSION_RULE
+  );
 }
 
 /** The rules that read the effective configuration (model/); exported for bench/rules.ts. */
@@ -56,6 +87,29 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   accessFindings,
   mergeFindings,
   fileFindings,
+  quicBpfReuseportFindings,
+  quicBpfLimitsFindings,
+  deprecatedSslProtocolFindings,
+  http2MisdirectedRequestFindings,
+  listenHttp2DeprecatedFindings,
+  missingErrorLogFindings,
+  missingWorkerProcessesFindings,
+  sslEcdhCurveFindings,
+  sslOnDeprecatedFindings,
+  versionDisclosureFindings,
+  weakSslCiphersFindings,
+  workerRlimitNofileVsConnectionsFindings,
+  // Issue 15's access-control rules (one question of the model for all: access-rules.ts).
+  allowWithoutDenyFindings,
+  returnWithAllowDenyFindings,
+  statusPageExposedFindings,
+  tryFilesIsEvilTooFindings,
+  defaultServerFlagFindings,
+  addHeaderRedefinitionFindings,
+  proxySetHeaderRedefinitionFindings,
+  directiveInheritanceFindings,
+  addHeaderContentTypeFindings,
+  proxyMissingHostHeaderFindings,
   // Resolvers, upstreams and proxying (issue 15): one model question for all of them (upstream-common.ts).
   resolverExternalFindings,
   missingResolverFindings,
@@ -109,10 +163,10 @@ export function* checkSteps(
   }
   for (const f of findings)
     if (isStockPath(f.path) || f.related?.some((r) => isStockPath(r.path))) atInclude(config, f);
-  findings.sort(
-    (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset,
-  );
-  return findings;
+  // What the user silenced where it is written, then what the configuration makes of each rule.
+  const shown = applyRuleLevels(applySuppressions(config, findings, isKnownRule), options.ruleLevels);
+  shown.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.range.start.offset - b.range.start.offset);
+  return shown;
 }
 
 /**

@@ -264,7 +264,7 @@ const xdigit = (c: number): number =>
   c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 55 : c >= 0x61 && c <= 0x66 ? c - 87 : -1;
 
 /** One item of the parsed pattern (PCRE2's parsed_pattern vector, keeping what the later checks read). */
-type Item =
+export type Item =
   | { k: "lit"; c: number }
   | { k: "esc"; e: number }
   | { k: "dot" | "circ" | "dollar" | "class" | "alt" | "ket" | "options" }
@@ -321,6 +321,25 @@ export function pcre2Compile(pattern: string): Pcre2Result {
   }
 }
 
+/** PCRE2's escape codes as parsed items carry them (`{ k: "esc", e }`), for rules that read a pattern's shape. */
+export const PCRE2_ESCAPES = { A: ESC_A, G: ESC_G, Z: ESC_Z, z: ESC_z } as const;
+
+/**
+ * The parsed items of a pattern PCRE2 accepts, in pattern order (null when it refuses it): for rules that
+ * read a pattern's shape — which groups capture and how they nest, its anchors, its literal tail. Each group
+ * is an `open` item closed by a `ket`; a quantifier follows the item it repeats.
+ */
+export function pcre2Items(pattern: string): readonly Item[] | null {
+  const parser = new Parser(Buffer.from(pattern, "utf8"));
+  try {
+    parser.run();
+  } catch (e) {
+    if (!(e instanceof Fail)) throw e;
+    return null;
+  }
+  return parser.parsedItems;
+}
+
 class Parser {
   /** Code units: bytes, or code points in UTF mode. */
   private u: number[] = [];
@@ -336,6 +355,10 @@ class Parser {
   private classWasWord = false;
 
   constructor(private readonly bytes: Buffer) {}
+
+  get parsedItems(): readonly Item[] {
+    return this.items;
+  }
 
   run(): Pcre2Info {
     this.decode(this.startOptions());

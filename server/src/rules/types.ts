@@ -26,6 +26,8 @@ export interface Finding {
   related?: RelatedLocation[];
   /** Machine-readable details (stable per rule; documented in docs/cli.md). */
   data?: Record<string, unknown>;
+  /** The severity the rule gave, when the user's configuration changed it (rule-settings.ts). */
+  ruleSeverity?: Severity;
 }
 
 export interface RuleOptions extends CostOptions {
@@ -39,4 +41,9 @@ export interface RuleOptions extends CostOptions {
    * checks its shape itself (a wrong shape: the rule's defaults).
    */
   ruleConfig?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Each rule's configured severity, or "off" (rule-settings.ts); a rule not named keeps its own. */
+  ruleLevels?: Readonly<Record<string, RuleLevel>>;
 }
+
+/** What the user's configuration makes of a rule's findings: a severity, or "off" (dropped). */
+export type RuleLevel = Severity | "off";

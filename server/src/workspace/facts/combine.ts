@@ -2,16 +2,20 @@
 // it, wherever they are; evidence found twice counts once, and versions are ordered most precise first.
 
 import { describeRun, displayInvocation, type FileScan, type RankedVersion, type SystemdTimer } from "./file-context";
-import type { ConfigTestEvidence, WorkspaceFacts } from "./types";
+import type { ConfigTestEvidence, MemlockEvidence, PrivilegeEvidence, WorkspaceFacts } from "./types";
 
 export function combine(scans: readonly FileScan[]): WorkspaceFacts {
   const evidence: ConfigTestEvidence[] = [];
   const versions: RankedVersion[] = [];
+  const memlock: MemlockEvidence[] = [];
+  const privileges: PrivilegeEvidence[] = [];
   const timers = new Map<string, SystemdTimer[]>();
   const nagiosIntervals = new Map<string, string | undefined>();
   for (const s of scans) {
     evidence.push(...s.evidence);
     versions.push(...s.versions);
+    for (const m of s.memlock) memlock.push(m);
+    for (const p of s.privileges) privileges.push(p);
     for (const t of s.timers) {
       const list = timers.get(t.unit) ?? [];
       list.push(t);
@@ -74,5 +78,8 @@ export function combine(scans: readonly FileScan[]): WorkspaceFacts {
       const { rank: _rank, ...rest } = v;
       return rest;
     }),
+    // Only when a file set them: most workspaces have neither, and their facts read as before.
+    ...(memlock.length > 0 ? { memlock } : {}),
+    ...(privileges.length > 0 ? { privileges } : {}),
   };
 }

@@ -3,7 +3,13 @@
 // combine.ts), and `addEvidence`, which describes a configuration test the same way for every reader.
 
 import type { Position, Range } from "../../parse/ast";
-import type { ConfigTestEvidence, ConfigTestEvidenceKind, DetectedVersion } from "./types";
+import type {
+  ConfigTestEvidence,
+  ConfigTestEvidenceKind,
+  DetectedVersion,
+  MemlockEvidence,
+  PrivilegeEvidence,
+} from "./types";
 
 // ---------------------------------------------------------------------------------------------------
 // Positions.
@@ -98,6 +104,8 @@ export interface FileScan {
   timers: SystemdTimer[];
   nagiosCommands: NagiosCommand[];
   nagiosServices: NagiosService[];
+  memlock: MemlockEvidence[];
+  privileges: PrivilegeEvidence[];
 }
 
 export interface FileCtx {

@@ -16,6 +16,7 @@ import { normalizePath } from "../files";
 import { combine } from "./combine";
 import { readCronScript, readCrontab, systemCrontab } from "./cron";
 import { readDockerfile } from "./docker";
+import { readContainerPrivileges, readDockerRuns } from "./privileges";
 import { Lines, type FileCtx, type FileScan } from "./file-context";
 import { readMonit } from "./monit";
 import { readNagios } from "./nagios";
@@ -38,11 +39,15 @@ export type { ScanOptions } from "./scan";
 export { cronInterval, everySeconds } from "./schedule";
 export { shellCommands, shellTestInvocation, testInvocation } from "./shell";
 export { NO_FACTS } from "./types";
+export { memlockBytes } from "./privileges";
 export type {
   ConfigTestEvidence,
   ConfigTestEvidenceKind,
   DetectedVersion,
   FactsFile,
+  LimitEvidenceKind,
+  MemlockEvidence,
+  PrivilegeEvidence,
   VersionComponent,
   WorkspaceFacts,
 } from "./types";
@@ -97,6 +102,8 @@ function scanFile(p: string, text: string, display: string): FileScan {
     timers: [],
     nagiosCommands: [],
     nagiosServices: [],
+    memlock: [],
+    privileges: [],
   };
   const lines = new Lines(text);
   const name = path.posix.basename(p);
@@ -114,8 +121,11 @@ function scanFile(p: string, text: string, display: string): FileScan {
     readProbes(ctx);
     readComposeHealthchecks(ctx);
     readImages(ctx);
+    readContainerPrivileges(ctx);
   }
   if (isDockerfileName(name)) readDockerfile(ctx);
+  // `docker run` in scripts, units and CI files; the literal test first (most files have none).
+  if (/\b(docker|podman)\b/.test(text) && /\brun\b/.test(text)) readDockerRuns(ctx);
   // The literal tests first: a file without the word cannot match, and they cost a fifth of the line regexes.
   if (isMonitFile(name, dir, parents) || (/program/i.test(text) && /^\s*check\s+program\s/im.test(text)))
     readMonit(ctx);

@@ -140,6 +140,8 @@ function isCandidateFile(p: string): boolean {
     isCrontabName(name, dir) ||
     CRON_PERIODIC_DIRS.has(dir) ||
     /\.(service|timer|conf|cfg|ya?ml)$/i.test(name) ||
+    // Scripts may `docker run` the nginx image (its capabilities and memlock limit: rule quic-bpf-limits).
+    /\.(sh|bash)$/i.test(name) ||
     /^zabbix_agent/i.test(name) ||
     isDockerfileName(name) ||
     isMonitFile(name, dir, parents) ||

@@ -34,9 +34,57 @@ export interface DetectedVersion {
   how: string;
 }
 
+/** Where a limit or a privilege of the nginx process is set: a unit, a `docker run`, a compose service, a pod. */
+export type LimitEvidenceKind = "systemd" | "docker-run" | "compose" | "kubernetes";
+
+/**
+ * RLIMIT_MEMLOCK set for the nginx process: systemd `LimitMEMLOCK=` of an nginx unit, `docker run --ulimit
+ * memlock=…` of an nginx image, compose `ulimits: memlock:` of an nginx service. Kubernetes has no such setting.
+ */
+export interface MemlockEvidence {
+  kind: Exclude<LimitEvidenceKind, "kubernetes">;
+  path: string;
+  /** The value as written. */
+  range: Range;
+  /** In bytes; null: unlimited (`infinity`, `-1`, `unlimited`). */
+  soft: number | null;
+  hard: number | null;
+  /** Whom it is set for: `nginx.service`, the compose service, the image. */
+  subject: string;
+  /** One sentence for people: "systemd unit nginx.service sets LimitMEMLOCK=64K". */
+  description: string;
+}
+
+/**
+ * The capabilities the nginx process starts with, as far as a file says: a container (docker run, compose,
+ * Kubernetes) starts from the runtime's default set, changed by `privileged`, cap_add and cap_drop; a systemd
+ * unit running as root from every capability, cut by `CapabilityBoundingSet=` (or, with `User=` other than
+ * root, only `AmbientCapabilities=`).
+ */
+export interface PrivilegeEvidence {
+  kind: LimitEvidenceKind;
+  path: string;
+  /** The setting that decides (cap_add, securityContext, CapabilityBoundingSet=), else the image or command. */
+  range: Range;
+  subject: string;
+  /** Starts from the container runtime's default capabilities (false: a systemd unit). */
+  container: boolean;
+  privileged: boolean;
+  /** Capability names in upper case without `CAP_` (`BPF`, `NET_ADMIN`, `ALL`). */
+  add: string[];
+  drop: string[];
+  /** systemd: the only capabilities kept (bounding set, or ambient set of a non-root `User=`); null: all. */
+  keep: string[] | null;
+  description: string;
+}
+
 export interface WorkspaceFacts {
   configTests: ConfigTestEvidence[];
   versions: DetectedVersion[];
+  /** Present only when a file sets one (rule quic-bpf-limits). */
+  memlock?: MemlockEvidence[];
+  /** Present only when a file says what the nginx process or container may do (rule quic-bpf-limits). */
+  privileges?: PrivilegeEvidence[];
 }
 
 export const NO_FACTS: WorkspaceFacts = { configTests: [], versions: [] };

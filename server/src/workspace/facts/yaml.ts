@@ -7,13 +7,13 @@ import { addEvidence, blankOrComment, type FileCtx, type Lines } from "./file-co
 import { everySeconds, goDuration } from "./schedule";
 import { shellTestInvocation, testInvocation } from "./shell";
 
-interface YamlItem {
+export interface YamlItem {
   value: string;
   start: number;
   end: number;
 }
 
-function indentOf(line: string): number {
+export function indentOf(line: string): number {
   return /^ */.exec(line)?.[0].length ?? 0;
 }
 
@@ -105,7 +105,7 @@ function yamlBlockScalar(lines: Lines, at: number, parentCol: number, folded: bo
  * The sequence value of the key whose `:` ends at `offset` on line `at` (key at column `keyCol`): a flow
  * sequence, or a block sequence on the following lines. Null for anything else.
  */
-function yamlSequenceAt(lines: Lines, at: number, offset: number, keyCol: number): YamlItem[] | null {
+export function yamlSequenceAt(lines: Lines, at: number, offset: number, keyCol: number): YamlItem[] | null {
   const text = lines.text;
   const lineEnd = lines.starts[at] + lines.line(at).length;
   let j = offset;
@@ -134,7 +134,7 @@ function yamlSequenceAt(lines: Lines, at: number, offset: number, keyCol: number
 }
 
 /** A scalar value (quoted or plain) after the `:` at `offset`, on the same line; null if none. */
-function yamlInlineScalar(lines: Lines, at: number, offset: number): YamlItem | null {
+export function yamlInlineScalar(lines: Lines, at: number, offset: number): YamlItem | null {
   const lineEnd = lines.starts[at] + lines.line(at).length;
   let j = offset;
   while (j < lineEnd && (lines.text[j] === " " || lines.text[j] === "\t")) j++;

@@ -1,0 +1,193 @@
+// Rule `hash-without-default` (gixy's hash_without_default, nginx-lint's map_missing_default): a `map` or
+// `geo` block with no `default`. nginx gives every value no key matches the empty string (ngx_http_map's
+// default is the empty value; so is ngx_http_geo's), so a variable meant as a decision — an allowed
+// origin, a backend, a rate-limit class — is silently empty for every request nobody listed.
+//
+// Judged on the effective configuration, from facts: the block's entries with the files it includes (a
+// block with an include that did not read everything is not judged), and where its variable is read. A
+// variable read only where an empty value turns the thing off — a whole `add_header` or `proxy_set_header`
+// value (the header is not sent), a `limit_req_zone`/`limit_conn_zone` key (the request is not counted),
+// a `fastcgi_param … if_not_empty`, an `if ($v)` and what it guards — has its empty default on purpose
+// (h5bp's CORS map: `add_header Access-Control-Allow-Origin $cors;`; a redirect map: `if ($new) { return 301
+// $new; }`). As gixy-ng and Gixy-Next do, a map with a single entry is left alone:
+// `map $m $k { POST $binary_remote_addr; }` is the idiom for "this value, else empty".
+
+import type { Directive } from "../parse/ast";
+import { isModuleVariable, variableNames } from "./captures";
+import { nginxWordValue } from "./regex";
+import type { BlockFact, CollectedFact, StatementCheck } from "./statement-checks";
+
+type Fact =
+  | { k: "hash"; variable: string; written: string; source: string }
+  | { k: "entry"; owner: Directive; name: string }
+  | { k: "ranges"; owner: Directive }
+  | { k: "unknown"; owner: Directive }
+  | { k: "use"; variable: string; off: boolean };
+
+/** Where a whole value that is empty turns the thing off, by directive: the argument, and a required flag. */
+const OFF_WHEN_EMPTY: Record<string, { arg: number; flag?: string }> = {
+  add_header: { arg: 1 },
+  add_trailer: { arg: 1 },
+  proxy_set_header: { arg: 1 },
+  grpc_set_header: { arg: 1 },
+  limit_req_zone: { arg: 0 },
+  limit_conn_zone: { arg: 0 },
+  fastcgi_param: { arg: 1, flag: "if_not_empty" },
+  uwsgi_param: { arg: 1, flag: "if_not_empty" },
+  scgi_param: { arg: 1, flag: "if_not_empty" },
+};
+
+const isHash = (d: Directive | null): d is Directive => d !== null && (d.name === "map" || d.name === "geo");
+
+/** The variable a whole value is (`$cors`, `${cors}`), lowercased, or null. */
+function wholeVariable(value: string): string | null {
+  const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/.exec(value);
+  return m ? (m[1] ?? m[2]).toLowerCase() : null;
+}
+
+/** The variable an `if` tests for emptiness alone (`if ($redirect)`), lowercased, or null. */
+function testedVariable(d: Directive | null): string | null {
+  if (d === null || d.name !== "if") return null;
+  const cond = d.argValues().join(" ").trim();
+  if (!cond.startsWith("(") || !cond.endsWith(")")) return null;
+  return wholeVariable(cond.slice(1, -1).trim());
+}
+
+function pushUses(d: Directive, from: number, skip: number, facts: unknown[], parent: Directive | null = null): void {
+  // `if ($v)` reads $v where empty means "do not": so do the statements it guards
+  const guarded = d.name === "if" ? testedVariable(d) : testedVariable(parent);
+  const off = OFF_WHEN_EMPTY[d.name];
+  const offVar =
+    off !== undefined && (off.flag === undefined || d.argValue(off.arg + 1) === off.flag)
+      ? wholeVariable(nginxWordValue(d.argValue(off.arg) ?? ""))
+      : null;
+  for (let i = from; i < d.argCount; i++) {
+    if (i === skip) continue;
+    const raw = d.argValue(i) ?? "";
+    if (!raw.includes("$")) continue;
+    for (const v of variableNames(nginxWordValue(raw))) {
+      const variable = v.name.toLowerCase();
+      // a module's variable nothing may define again cannot be a map's: no fact ($host, $remote_addr…)
+      if (isModuleVariable(variable)) continue;
+      const isOff = variable === guarded || (off !== undefined && i === off.arg && offVar === variable);
+      facts.push({ k: "use", variable, off: isOff } satisfies Fact);
+    }
+  }
+}
+
+export const hashWithoutDefaultCheck: StatementCheck = {
+  ruleId: "hash-without-default",
+  collect(d, context, parents, _options, facts) {
+    const parent = parents.length > 0 ? parents[parents.length - 1] : null;
+    if (context === "custom") {
+      if (!isHash(parent)) return;
+      if (d.argCount === 1) facts.push({ k: "entry", owner: parent, name: d.name } satisfies Fact);
+      else if (d.name === "ranges" && d.argCount === 0) facts.push({ k: "ranges", owner: parent } satisfies Fact);
+      pushUses(d, 0, -1, facts);
+      return;
+    }
+    if (isHash(d) && d.block && d.argCount >= 1) {
+      const written = d.argValue(d.argCount - 1) ?? "";
+      const source = d.argCount === 2 ? (d.argValue(0) ?? "") : "$remote_addr";
+      facts.push({
+        k: "hash",
+        variable: written.replace(/^\$\{?|\}$/g, "").toLowerCase(),
+        written,
+        source,
+      } satisfies Fact);
+      // the source is read; the variable defined is not a use
+      pushUses(d, 0, d.argCount - 1, facts);
+      return;
+    }
+    if (d.argCount > 0) pushUses(d, 0, -1, facts, parent);
+  },
+  include(_d, context, parents, complete, _options, facts) {
+    const parent = parents.length > 0 ? parents[parents.length - 1] : null;
+    if (!complete && context === "custom" && isHash(parent)) facts.push({ k: "unknown", owner: parent } satisfies Fact);
+  },
+  compact(facts) {
+    const out: BlockFact[] = [];
+    const uses = new Set<string>();
+    for (const f of facts) {
+      const v = f.value as Fact;
+      if (v.k === "use") {
+        const key = `${f.outermost ?? ""}\u0000${v.variable}\u0000${v.off ? 1 : 0}`;
+        if (uses.has(key)) continue;
+        uses.add(key);
+      }
+      out.push(f);
+    }
+    return out;
+  },
+  resolve(facts, _options, out) {
+    interface Block {
+      fact: CollectedFact;
+      names: Set<string>;
+      entries: number;
+      ranges: boolean;
+      unknown: boolean;
+    }
+    const blocks = new Map<Directive, Block>();
+    const order: Block[] = [];
+    // per scope and variable: read anywhere, and read only where empty means off
+    const reads = new Map<string, { off: boolean }>();
+    for (const f of facts) {
+      const v = f.value as Fact;
+      switch (v.k) {
+        case "hash": {
+          if (blocks.has(f.d)) break; // a file included twice: judged once
+          const b: Block = { fact: f, names: new Set(), entries: 0, ranges: false, unknown: false };
+          blocks.set(f.d, b);
+          order.push(b);
+          break;
+        }
+        case "entry": {
+          const b = blocks.get(v.owner);
+          if (b === undefined) break;
+          b.names.add(v.name);
+          if (v.name !== "default") b.entries++;
+          break;
+        }
+        case "ranges":
+        case "unknown": {
+          const b = blocks.get(v.owner);
+          if (b !== undefined) b[v.k] = true;
+          break;
+        }
+        case "use": {
+          const key = `${f.outermost ?? ""}\u0000${v.variable}`;
+          const r = reads.get(key);
+          if (r === undefined) reads.set(key, { off: v.off });
+          else r.off &&= v.off;
+        }
+      }
+    }
+    for (const b of order) {
+      const h = b.fact.value as Extract<Fact, { k: "hash" }>;
+      const d = b.fact.d;
+      if (b.unknown || b.names.has("default")) continue;
+      // what default is to ngx_http_geo_cidr()/ngx_http_geo_range(): every IPv4 and IPv6 address
+      if (
+        d.name === "geo" &&
+        (b.ranges ? b.names.has("0.0.0.0-255.255.255.255") : b.names.has("0.0.0.0/0") && b.names.has("::/0"))
+      )
+        continue;
+      if (d.name === "map" && b.entries <= 1) continue;
+      const read = reads.get(`${b.fact.outermost ?? ""}\u0000${h.variable}`);
+      if (read !== undefined && read.off) continue;
+      out.push({
+        ruleId: "hash-without-default",
+        code: `${d.name}-without-default`,
+        severity: "warning",
+        message:
+          `${d.name} ${h.written} has no "default": for every ${h.source} no entry matches, ${h.written} is the ` +
+          `empty string — a check, a proxy_pass or a value built from it gets nothing instead of a deliberate ` +
+          `value; add "default" with the value unlisted requests must get`,
+        d,
+        path: b.fact.path,
+        word: -1,
+        data: { variable: h.written },
+      });
+    }
+  },
+};
