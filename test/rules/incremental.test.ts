@@ -57,6 +57,13 @@ const SNIPPETS = [
   // Rule file keeps per block the log and temp-folder names (compacted per name) and looks at them after the walk.
   "\naccess_log /etc/nginx/zz/a.log;\n",
   "\nproxy_temp_path /etc/nginx/zz;\n",
+  // The upstream group of issue 15 keeps per block its passes (with their URLs), try_files and whether the
+  // block clears the Connection header for keepalive itself (upstream-common.ts, blockSummary).
+  "\nproxy_http_version 1.1;\n",
+  '\nproxy_set_header Connection "";\n',
+  "\ntry_files $uri @zz;\n",
+  "\nupstream zzka { server 10.0.0.1; keepalive 8; }\n",
+  "\nproxy_pass http://zzka$request_uri;\n",
 ];
 
 /** The names whose sites the rules ask the model for on a keystroke (ConfigModel.sitesOf, sitesWhere). */

@@ -14,6 +14,16 @@ import { fileFindings } from "./file";
 import { httpSplittingFindings } from "./http-splitting";
 import { ssrfFindings } from "./ssrf";
 import { directiveCheck } from "./directive-checks";
+import { lowKeepaliveRequestsFindings } from "./low-keepalive-requests";
+import { missingResolverFindings } from "./missing-resolver";
+import { proxyKeepaliveFindings } from "./proxy-keepalive";
+import { proxyPassNormalizedFindings } from "./proxy-pass-normalized";
+import { proxyPassWithUriFindings } from "./proxy-pass-with-uri";
+import { resolverExternalFindings } from "./resolver-external";
+import { sslStaplingLetsencryptFindings } from "./ssl-stapling-letsencrypt";
+import { sslStaplingWithoutResolverFindings } from "./ssl-stapling-without-resolver";
+import { staleDnsCacheFindings } from "./stale-dns-cache";
+import { tryFilesWithProxyFindings } from "./try-files-with-proxy";
 import { luaSslPerLocationFindings } from "./lua-ssl-per-location";
 import { mergeFindings } from "./merge";
 import { modsecurityUnusedFindings } from "./modsecurity-unused";
@@ -104,6 +114,17 @@ export const MODEL_RULES: ((model: ConfigModel, options: RuleOptions) => Finding
   proxyMissingHostHeaderFindings,
   ssrfFindings,
   httpSplittingFindings,
+  // Resolvers, upstreams and proxying (issue 15): one model question for all of them (upstream-common.ts).
+  resolverExternalFindings,
+  missingResolverFindings,
+  staleDnsCacheFindings,
+  sslStaplingWithoutResolverFindings,
+  sslStaplingLetsencryptFindings,
+  proxyKeepaliveFindings,
+  lowKeepaliveRequestsFindings,
+  proxyPassNormalizedFindings,
+  proxyPassWithUriFindings,
+  tryFilesWithProxyFindings,
 ];
 
 export function runChecks(

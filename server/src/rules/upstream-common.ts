@@ -1,0 +1,508 @@
+// What the rules about resolvers, upstreams and proxying (issue 15) share: the one question they ask the
+// model (every rule of the group filters the same sites), how a `*_pass` URL splits into host and URI, which
+// `upstream` block a host names, what a host made of variables is when `set` gives them literal values, and
+// whether an address is a public one.
+//
+// nginx's own reading, for reference: ngx_http_proxy_pass (src/http/modules/ngx_http_proxy_module.c) parses
+// the URL once when it has no variables and makes an implicit upstream of its host (ngx_http_upstream_add,
+// resolved while the configuration is read); with variables the URL is evaluated per request and
+// ngx_http_upstream_init_request (src/http/ngx_http_upstream.c) looks the host up among the `upstream` blocks
+// and implicit upstreams (same name, and port 0 with no port given or the same port) before it asks the
+// `resolver` in effect — without one: "no resolver defined to resolve …" and 502.
+
+import type { Directive } from "../parse/ast";
+import { effective, siteKey, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import { SubtreeMemo } from "../workspace/subtree-memo";
+import type { Finding, RelatedLocation, Severity } from "./types";
+
+/** The `*_pass` directives of http that take a URL (memcached_pass takes no variables and no URI). */
+export const HTTP_PASSES: ReadonlySet<string> = new Set([
+  "proxy_pass",
+  "fastcgi_pass",
+  "uwsgi_pass",
+  "scgi_pass",
+  "grpc_pass",
+  "memcached_pass",
+]);
+
+/**
+ * The rare names the group's rules read, asked of the model as ONE question (the model remembers per block
+ * the answers of a few questions only, model/names-under.ts). The frequent ones — the passes, `set`,
+ * `try_files`: 2,500 locations of large-config each hold a proxy_pass and three `set` — are read from the
+ * location configurations' own statements instead (`locationStatements`): sitesWhere would make the site of
+ * every statement of every such block on every keystroke (12 ms of large-config's analysis).
+ */
+export const UPSTREAM_GROUP_NAMES: ReadonlySet<string> = new Set([
+  "upstream",
+  "resolver",
+  "ssl_stapling",
+  "keepalive_requests",
+]);
+
+/** What the location scan collects: the passes and `try_files`. */
+const LOCATION_NAMES: ReadonlySet<string> = new Set([...HTTP_PASSES, "try_files"]);
+/** `set`, read only when a pass has variables (large-config: 7,500 of them, and no such pass). */
+const SET: ReadonlySet<string> = new Set(["set"]);
+
+const KEY = "h15-upstream";
+
+/** The sites of the group's rare names, in reading order. */
+export function groupSites(model: ConfigModel): DirectiveSite[] {
+  return sitesWhere(model, KEY, (n) => UPSTREAM_GROUP_NAMES.has(n));
+}
+
+/**
+ * The sites of `wanted` names written in `ctx` itself, without making the site of every statement of the
+ * block: its statements are scanned by name when none of them is an `include` (then every one is from the
+ * block's own file); otherwise the model's sites (included files in place).
+ */
+export function ownSitesNamed(
+  ctx: ConfigContext,
+  wanted: ReadonlySet<string>,
+  out: DirectiveSite[] = [],
+): DirectiveSite[] {
+  const children = ctx.directive?.block?.children;
+  if (children !== undefined) {
+    let include = false;
+    for (let i = 0; i < children.length; i++) {
+      const n = children[i];
+      if (n.kind === "directive" && n.name === "include") {
+        include = true;
+        break;
+      }
+    }
+    if (!include) {
+      for (let i = 0; i < children.length; i++) {
+        const n = children[i];
+        if (n.kind === "directive" && wanted.has(n.name)) out.push({ directive: n, file: ctx.file, context: ctx });
+      }
+      return out;
+    }
+  }
+  for (const s of ctx.directives) if (wanted.has(s.directive.name)) out.push(s);
+  return out;
+}
+
+const nameSets = new Map<string, ReadonlySet<string>>();
+
+/** The sites of `name` at the nearest level that sets it (`all`; `site` the last), or null. */
+export function effectiveNamed(ctx: ConfigContext, name: string): { site: DirectiveSite; all: DirectiveSite[] } | null {
+  let wanted = nameSets.get(name);
+  if (wanted === undefined) nameSets.set(name, (wanted = new Set([name])));
+  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent) {
+    const found = ownSitesNamed(c, wanted);
+    if (found.length > 0) return { site: found[found.length - 1], all: found };
+  }
+  return null;
+}
+
+/**
+ * What the group reads of a block's own statements when none is an `include`: kept per block while it is
+ * unchanged (subtree-memo.ts; nodes and texts only), so a keystroke scans the blocks around the edit, not
+ * the 2,500 locations of large-config.
+ */
+export interface BlockSummary {
+  /** The passes and `try_files` of the block, in reading order. */
+  statements: readonly Directive[];
+  /** Each pass's URL as parsePassUrl reads it (null for `try_files` and a pass without argument). */
+  urls: readonly (PassUrl | null)[];
+  /** The block sets `proxy_http_version` other than 1.0 and `proxy_set_header Connection ""` itself. */
+  keepsAlive: boolean;
+}
+
+const SUMMARY = new SubtreeMemo<BlockSummary | null>();
+
+/** The block's summary, or null when it has an `include` among its statements (or no block of its own). */
+export function blockSummary(ctx: ConfigContext): BlockSummary | null {
+  const d = ctx.directive;
+  const children = d?.block?.children;
+  if (d === null || children === undefined) return null;
+  const known = SUMMARY.get(d);
+  if (known !== undefined) return known;
+  let statements: Directive[] | null = null;
+  let version = false;
+  let connection = false;
+  let summary: BlockSummary | null = null;
+  scan: {
+    for (let i = 0; i < children.length; i++) {
+      const n = children[i];
+      if (n.kind !== "directive") continue;
+      const name = n.name;
+      if (name === "include") break scan;
+      if (LOCATION_NAMES.has(name)) (statements ??= []).push(n);
+      else if (name === "proxy_http_version") version = n.argValue(0) !== "1.0";
+      else if (name === "proxy_set_header" && (n.argValue(0) ?? "").toLowerCase() === "connection")
+        connection = n.argValue(1) === "";
+    }
+    const list = statements ?? NO_DIRECTIVES;
+    const urls = list.map((s) => {
+      const v = s.name === "try_files" ? undefined : s.argValue(0);
+      return v === undefined ? null : parsePassUrl(v);
+    });
+    summary = { statements: list, urls, keepsAlive: version && connection };
+  }
+  SUMMARY.set(d, summary);
+  return summary;
+}
+
+const NO_DIRECTIVES: readonly Directive[] = [];
+
+/** Per model: the passes and `try_files` of every location configuration and stream server. */
+const locationMemo = new WeakMap<ConfigModel, DirectiveSite[]>();
+
+/**
+ * The statements of LOCATION_NAMES in every location configuration (server, location, if, limit_except) and
+ * stream server, in reading order. A pass with a URL is a PassSite (the site itself, with its URL parsed once
+ * per unchanged block): one object per statement, which the model keeps until it is retired.
+ */
+export function locationStatements(model: ConfigModel): DirectiveSite[] {
+  const known = locationMemo.get(model);
+  if (known !== undefined) return known;
+  const sites: DirectiveSite[] = [];
+  const push = (directive: Directive, ctx: ConfigContext, file: DirectiveSite["file"], url: PassUrl | null): void => {
+    if (url === null) {
+      sites.push({ directive, file, context: ctx });
+      return;
+    }
+    const stream = ctx.kind === "stream-server";
+    const p = { directive, file, context: ctx, url, stream } as PassSite;
+    p.site = p;
+    sites.push(p);
+  };
+  const urlOf = (d: Directive): PassUrl | null => {
+    const v = d.name === "try_files" ? undefined : d.argValue(0);
+    return v === undefined ? null : parsePassUrl(v);
+  };
+  const add = (ctx: ConfigContext): void => {
+    const summary = blockSummary(ctx);
+    if (summary === null) {
+      for (const s of ownSitesNamed(ctx, LOCATION_NAMES)) push(s.directive, ctx, s.file, urlOf(s.directive));
+    } else
+      for (let i = 0; i < summary.statements.length; i++) push(summary.statements[i], ctx, ctx.file, summary.urls[i]);
+  };
+  for (const ctx of model.locationConfigurations) add(ctx);
+  for (const ctx of model.streamServers) add(ctx);
+  locationMemo.set(model, sites);
+  return sites;
+}
+
+/** Whether a context is inside an `http` block (or is one), as opposed to stream or mail. */
+export function inHttp(ctx: ConfigContext): boolean {
+  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent) {
+    if (c.kind === "http") return true;
+    if (c.kind === "stream" || c.kind === "mail" || c.kind.startsWith("stream")) return false;
+  }
+  // A fragment read in a guessed context without its http block: http when it is a server or location.
+  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent)
+    if (c.kind === "server" || c.kind === "location" || c.kind === "upstream") return true;
+  return false;
+}
+
+/** Whether a context is inside a `stream` block. */
+export function inStream(ctx: ConfigContext): boolean {
+  for (let c: ConfigContext | null = ctx; c !== null; c = c.parent)
+    if (c.kind === "stream" || c.kind === "stream-server" || c.kind === "stream-upstream") return true;
+  return false;
+}
+
+/** A `*_pass` URL split as nginx reads it (ngx_parse_url): the host part may hold variables. */
+export interface PassUrl {
+  /** `http://`, `https://`, `grpcs://`, … or "" when there is none. */
+  scheme: string;
+  /** The host as written (`api.example.com`, `[::1]`, `$backend`, `u$p`); "" for a unix socket. */
+  host: string;
+  /** `host` in lower case (upstream names are compared without case). */
+  hostLower: string;
+  /** The port as written, or null. */
+  port: string | null;
+  /** The URI part (`/`, `/app/`, `/$1`) or null when the URL has none. */
+  uri: string | null;
+  unix: boolean;
+  /** The whole URL holds a variable (nginx evaluates it per request). */
+  variables: boolean;
+}
+
+/** Whether `text` holds an nginx variable (`$name`, `${name}`, `$1`). */
+export function hasVariable(text: string): boolean {
+  return /\$(\{?[A-Za-z0-9_])/.test(text);
+}
+
+export function parsePassUrl(value: string): PassUrl {
+  const variables = hasVariable(value);
+  // The scheme may itself be a variable (`$scheme://$host`).
+  const m = /^([a-z][a-z0-9+.-]*:\/\/|\$\{?[A-Za-z0-9_]+\}?:\/\/)/i.exec(value);
+  const scheme = m ? m[1] : "";
+  const rest = value.slice(scheme.length);
+  if (/^unix:/i.test(rest)) {
+    // unix:/path/to.sock[:/uri] (ngx_parse_unix_domain_url): the URI follows the path's first ':'.
+    const colon = rest.indexOf(":", 5);
+    const uri = colon >= 0 ? rest.slice(colon + 1) : null;
+    return { scheme, host: "", hostLower: "", port: null, uri, unix: true, variables };
+  }
+  let hostPort: string;
+  let uri: string | null;
+  const slash = rest.indexOf("/");
+  if (slash >= 0) {
+    hostPort = rest.slice(0, slash);
+    uri = rest.slice(slash);
+  } else {
+    hostPort = rest;
+    uri = null;
+  }
+  let host = hostPort;
+  let port: string | null = null;
+  if (hostPort.startsWith("[")) {
+    const end = hostPort.indexOf("]");
+    if (end >= 0) {
+      host = hostPort.slice(0, end + 1);
+      const after = hostPort.slice(end + 1);
+      if (after.startsWith(":")) port = after.slice(1);
+    }
+  } else {
+    // `host:8080`, and with variables `localhost:8080$request_uri` (the port ends where a variable starts).
+    const m = /:(\d+)(\$.*)?$/.exec(hostPort);
+    if (m) {
+      host = hostPort.slice(0, m.index) + (m[2] ?? "");
+      port = m[1];
+    }
+  }
+  return { scheme, host, hostLower: host.toLowerCase(), port, uri, unix: false, variables };
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** Whether `host` is an IP address (v4, v6 with or without brackets): nginx resolves nothing for it. */
+export function isIpAddress(host: string): boolean {
+  if (IPV4.test(host)) return true;
+  const h = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  return h.includes(":") && /^[0-9a-fA-F:.]+(%\S+)?$/.test(h);
+}
+
+/** `localhost` and names under it: answered by /etc/hosts, not DNS. */
+export function isLocalhostName(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, "");
+  return h === "localhost" || h === "ip6-localhost" || h.endsWith(".localhost");
+}
+
+/** Variables whose value starts with `/` (the URI), so a host written before them ends there. */
+const URI_VARIABLES = new Set(["uri", "document_uri", "request_uri", "fastcgi_script_name", "fastcgi_path_info"]);
+
+/** The `set` values of each variable in the configuration (lower-case name → values as written). */
+export function setValues(model: ConfigModel): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const sites: DirectiveSite[] = [];
+  for (const ctx of model.locationConfigurations) ownSitesNamed(ctx, SET, sites);
+  for (const s of sites) {
+    const v = s.directive.argValue(0);
+    const value = s.directive.argValue(1);
+    if (v === undefined || value === undefined || !v.startsWith("$")) continue;
+    const name = v.slice(1).toLowerCase();
+    const list = out.get(name);
+    if (list === undefined) out.set(name, [value]);
+    else if (!list.includes(value)) list.push(value);
+  }
+  return out;
+}
+
+/** At most this many candidate hosts are worked out for one host made of variables. */
+const MAX_CANDIDATES = 8;
+
+/**
+ * The host names a host part made of literal text and variables can be at run time, as far as `set` with
+ * literal values tells (`set $p p; proxy_pass https://u$p$1` → `up`): a capture (`$1`) or a URI variable
+ * starts the URI, so the host ends before it. Null when a variable's value is unknown (a `map`, a request
+ * header, a `set` from another variable).
+ */
+export function hostCandidates(host: string, sets: ReadonlyMap<string, readonly string[]>): string[] | null {
+  let candidates = [""];
+  const re = /\$(\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g;
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(host)) !== null) {
+    const literal = host.slice(last, m.index);
+    candidates = candidates.map((c) => c + literal);
+    last = m.index + m[0].length;
+    const name = (m[2] ?? m[3]).toLowerCase();
+    if (/^\d+$/.test(name) || URI_VARIABLES.has(name)) return candidates;
+    const values = sets.get(name);
+    if (values === undefined || values.some(hasVariable)) return null;
+    const next: string[] = [];
+    for (const c of candidates) for (const v of values) if (next.length < MAX_CANDIDATES) next.push(c + v);
+    candidates = next;
+  }
+  const tail = host.slice(last);
+  // A value from `set` may carry a port or a URI itself (`set $b api.example.com:8080`).
+  return candidates.map((c) => (c + tail).replace(/[/:].*$/, ""));
+}
+
+/** An `upstream` block: its name and context. */
+export interface UpstreamBlock {
+  name: string;
+  site: DirectiveSite;
+  ctx: ConfigContext;
+}
+
+/** The block context a block directive's site opens. */
+export function blockContext(site: DirectiveSite): ConfigContext | null {
+  for (const c of site.context.children) if (c.directive === site.directive && c.file === site.file) return c;
+  return null;
+}
+
+/** The `upstream` blocks of http (`stream` false) or stream, by lower-case name. */
+export function upstreamBlocks(model: ConfigModel, stream: boolean): Map<string, UpstreamBlock[]> {
+  const out = new Map<string, UpstreamBlock[]>();
+  for (const s of groupSites(model)) {
+    if (s.directive.name !== "upstream" || s.directive.block === undefined) continue;
+    const ctx = blockContext(s);
+    if (ctx === null || (ctx.kind === "stream-upstream") !== stream) continue;
+    const name = (s.directive.argValue(0) ?? "").toLowerCase();
+    const list = out.get(name);
+    const u = { name, site: s, ctx };
+    if (list === undefined) out.set(name, [u]);
+    else list.push(u);
+  }
+  return out;
+}
+
+/** The `resolver` in effect in a context (http: server, location; the upstream's own since 1.27.3). */
+export function resolverIn(ctx: ConfigContext): DirectiveSite | null {
+  return effectiveNamed(ctx, "resolver")?.site ?? null;
+}
+
+/** The last value of `name` in effect in `ctx`, with its site. */
+export function lastEffective(ctx: ConfigContext, name: string): DirectiveSite | null {
+  const e = effective(ctx, name);
+  return e === null ? null : e.sites[e.sites.length - 1];
+}
+
+/** A RelatedLocation for a site (the word `word`, else the directive's name). */
+export function relatedAt(site: DirectiveSite, message: string, word = -1): RelatedLocation {
+  const d: Directive = site.directive;
+  const range = word >= 0 && d.args[word] ? d.args[word].range : d.nameWord.range;
+  return { path: site.file.path, range, message };
+}
+
+/** Collects findings, one per position and code (a file included twice is reported once). */
+export class FindingSink {
+  readonly findings: Finding[] = [];
+  private readonly seen = new Set<string>();
+  constructor(
+    private readonly ruleId: string,
+    private readonly severity: Severity,
+  ) {}
+
+  add(
+    site: DirectiveSite,
+    code: string,
+    message: string,
+    word = -1,
+    related?: RelatedLocation[],
+    data?: Record<string, unknown>,
+  ): void {
+    const key = `${siteKey(site)}\0${word}\0${code}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    const d = site.directive;
+    const range = word >= 0 && d.args[word] ? d.args[word].range : d.nameWord.range;
+    this.findings.push({
+      ruleId: this.ruleId,
+      code,
+      severity: this.severity,
+      path: site.file.path,
+      range,
+      message,
+      ...(related && related.length > 0 ? { related } : {}),
+      ...(data ? { data } : {}),
+    });
+  }
+}
+
+/** `a` ≥ `b` for dotted versions (`1.27.3`). */
+export function versionAtLeast(a: string, b: string): boolean {
+  const pa = a.split(".").map((x) => parseInt(x, 10) || 0);
+  const pb = b.split(".").map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? 0;
+    const y = pb[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return true;
+}
+
+/** A `*_pass` of http or stream's `proxy_pass`, read: a site of the model with its URL. */
+export interface PassSite extends DirectiveSite {
+  /** The pass itself (as a plain site, for the callers that keep one). */
+  site: DirectiveSite;
+  url: PassUrl;
+  stream: boolean;
+}
+
+function isPassSite(s: DirectiveSite): s is PassSite {
+  return (s as Partial<PassSite>).url !== undefined;
+}
+
+const passMemo = new WeakMap<ConfigModel, PassSite[]>();
+
+/** Every `*_pass` with a URL, in reading order (stream's `proxy_pass` included, marked). */
+export function passSites(model: ConfigModel): PassSite[] {
+  const known = passMemo.get(model);
+  if (known !== undefined) return known;
+  const out: PassSite[] = [];
+  passMemo.set(model, out);
+  for (const s of locationStatements(model)) {
+    if (!isPassSite(s)) continue;
+    if (s.stream && s.directive.name !== "proxy_pass") continue;
+    out.push(s);
+  }
+  return out;
+}
+
+/** The port a URL reaches when it names none (ngx_http_proxy_pass and its siblings). */
+export function defaultPort(scheme: string): string {
+  const s = scheme.toLowerCase();
+  return s === "https://" || s === "grpcs://" || s === "uwsgis://" || s === "suwsgi://" ? "443" : "80";
+}
+
+/**
+ * What a host names at run time, as ngx_http_upstream_init_request looks it up: an `upstream` block (same
+ * name, no port given), an implicit upstream another pass made (same name and port), or nothing (then the
+ * resolver is asked).
+ */
+const indexMemo = new WeakMap<ConfigModel, { http: UpstreamIndex; stream: UpstreamIndex }>();
+
+/** The upstream indexes of http and stream for a model's passes (made once per model). */
+export function upstreamIndexes(model: ConfigModel): { http: UpstreamIndex; stream: UpstreamIndex } {
+  let known = indexMemo.get(model);
+  if (known === undefined) {
+    const passes = passSites(model);
+    known = { http: new UpstreamIndex(model, passes, false), stream: new UpstreamIndex(model, passes, true) };
+    indexMemo.set(model, known);
+  }
+  return known;
+}
+
+export class UpstreamIndex {
+  readonly explicit: Map<string, UpstreamBlock[]>;
+  private readonly implicit = new Set<string>();
+
+  constructor(model: ConfigModel, passes: readonly PassSite[], stream: boolean) {
+    this.explicit = upstreamBlocks(model, stream);
+    for (const p of passes) {
+      if (p.stream !== stream || p.url.variables || p.url.unix) continue;
+      if (this.explicit.has(p.url.hostLower)) continue;
+      this.implicit.add(`${p.url.hostLower}:${p.url.port ?? defaultPort(p.url.scheme)}`);
+    }
+  }
+
+  /** The explicit upstream a pass without variables names (the port is nginx -t's business). */
+  named(host: string): UpstreamBlock[] | undefined {
+    return this.explicit.get(host.toLowerCase());
+  }
+
+  /** Whether a host evaluated at run time (with its port as written) is an upstream nginx already has. */
+  knows(host: string, port: string | null, scheme: string): boolean {
+    const h = host.toLowerCase();
+    if (port === null && this.explicit.has(h)) return true;
+    return this.implicit.has(`${h}:${port ?? defaultPort(scheme)}`);
+  }
+}
