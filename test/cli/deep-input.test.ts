@@ -276,7 +276,8 @@ describe("deep and wide inputs: parse() and the built CLI", function () {
     );
     const sarif = run(["check", "nginx.conf", "--format", "sarif"], path.join(dir, "misplaced"));
     expectExit(sarif, 1, "check --format sarif of the misplaced listen");
-    const region = JSON.parse(sarif.stdout).runs[0].results[0].locations[0].physicalLocation.region;
+    const region = (JSON.parse(sarif.stdout).runs[0].results as SarifResult[]).find((x) => x.ruleId === "directive")!
+      .locations[0].physicalLocation.region;
     assert.deepEqual([region.startLine, region.startColumn], [deepLine, INNER.length + 2]);
 
     const open = run(["check", "nginx.conf", "--format", "json"], path.join(dir, "unclosed"));

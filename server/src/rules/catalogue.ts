@@ -300,6 +300,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     title: "proxy_pass sends nginx's default Host $proxy_host (no proxy_set_header Host in effect)",
     severity: "info",
     nginxLint: ["proxy_missing_host_header"],
+    enabled: false,
   },
   {
     id: "ssrf",
