@@ -58,6 +58,8 @@ describe("security and best-practice rules: the peers' fixtures", function () {
     }
     for (const [rule, n] of [...total].sort()) console.log(`      ${rule}: ${agree.get(rule) ?? 0} / ${n} agree`);
     if (unmapped.size > 0) console.log(`      peer checks no rule answers to yet: ${[...unmapped].sort().join(", ")}`);
+    assert.deepEqual([...unmapped], [], "every peer check has a rule that answers to it");
+    console.log(`      ${fixtures.length} fixtures: ${[...agree.values()].reduce((a, b) => a + b, 0)} agree`);
     assert.deepEqual(wrong, [], "fixtures where a rule disagrees with its peer");
     assert.deepEqual(stale, [], "differences that are none any more");
   });
