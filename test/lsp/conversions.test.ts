@@ -115,6 +115,8 @@ describe("lsp settings", function () {
       assumedBundle: { bytes: 219597, certificates: 144 },
       allowRead: [],
       limits: { configuration: 64 * MIB, bundle: 16 * MIB },
+      ruleLevels: {},
+      ruleConfig: {},
     });
     assert.deepStrictEqual(readSettings(undefined, null), {
       settings: {
@@ -125,6 +127,8 @@ describe("lsp settings", function () {
         assumedBundle: { bytes: 219597, certificates: 144 },
         allowRead: [],
         limits: { configuration: 64 * MIB, bundle: 16 * MIB },
+        ruleLevels: {},
+        ruleConfig: {},
       },
       problems: [],
     });
@@ -147,6 +151,8 @@ describe("lsp settings", function () {
       assumedBundle: { bytes: 219597, certificates: 144 },
       allowRead: [],
       limits: { configuration: 64 * MIB, bundle: 16 * MIB },
+      ruleLevels: {},
+      ruleConfig: {},
     });
     assert.strictEqual(problems.length, 5, problems.join("\n"));
   });

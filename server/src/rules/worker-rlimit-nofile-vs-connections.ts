@@ -2,7 +2,7 @@
 // proxied request holds two sockets (client and upstream) and often a file (a temp file, a static file),
 // so worker_connections above half of the open-file limit makes accept()/socket()/open() fail with EMFILE
 // ("Too many open files") under load, before worker_connections is reached. Without worker_rlimit_nofile
-// nginx keeps the limit it was started with: 1024 soft under systemd (DefaultLimitNOFILE, systemd ≥ 240)
+// nginx keeps the limit it was started with: 1024 soft under systemd (its default open-files limit, systemd ≥ 240)
 // and most shells; nginx itself only warns at start when worker_connections exceeds it
 // (ngx_event_process_init: "worker_connections exceed open file resource limit").
 // gixy (MegaManSec's fork, Gixy-Next): worker_rlimit_nofile_vs_connections. docs/rules/worker-rlimit-nofile-vs-connections.md
