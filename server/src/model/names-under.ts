@@ -10,15 +10,20 @@
 import type { Directive } from "../parse/ast";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 
-/** How many questions a block's memo can hold: their answered bits and their answers share one number. */
-const MAX_KEYS = 15;
+/**
+ * How many questions a block's memo can hold: one bit each in two numbers (answered, answer). With issue 15's
+ * rules the product asks about 25 (a family of rare names per rule group, and single names); at 15, the
+ * questions past the fifteenth were never remembered and walked the whole file on every keystroke.
+ */
+const MAX_KEYS = 31;
 /** Each question key's bit, given on first use (the model asks a few fixed questions: rare names). */
 const bits = new Map<string, number>();
 /**
- * Per block directive, one number: bit k says question k is answered, bit k + MAX_KEYS its answer. A number,
- * not a Map per block: a cold check of the 1M-line workspace made a Map for every block and question (0.24 s
- * in `remember` alone, by profile, and their collection).
+ * Per block directive, two numbers: bit k of the first says question k is answered, of the second its
+ * answer. Numbers, not a Map per block: a cold check of the 1M-line workspace made a Map for every block and
+ * question (0.24 s in `remember` alone, by profile, and their collection).
  */
+const answered = new SubtreeMemo<number>();
 const answers = new SubtreeMemo<number>();
 
 /** The bit of `key`; 0 (nothing remembered) past MAX_KEYS questions. */
@@ -32,13 +37,14 @@ function bitOf(key: string): number {
 }
 
 function known(d: Directive, bit: number): boolean | undefined {
-  const a = answers.get(d);
-  return a === undefined || (a & bit) === 0 ? undefined : (a & (bit << MAX_KEYS)) !== 0;
+  const a = answered.get(d);
+  return a === undefined || (a & bit) === 0 ? undefined : ((answers.get(d) ?? 0) & bit) !== 0;
 }
 
 function remember(d: Directive, bit: number, value: boolean): void {
   if (bit === 0) return;
-  answers.set(d, (answers.get(d) ?? 0) | bit | (value ? bit << MAX_KEYS : 0));
+  answered.set(d, (answered.get(d) ?? 0) | bit);
+  if (value) answers.set(d, (answers.get(d) ?? 0) | bit);
 }
 
 /**

@@ -56,6 +56,12 @@ export function isOffByDefault(id: string): boolean {
   return OFF_BY_DEFAULT.has(id);
 }
 
+/** Whether rule `id` reports anything under `options` (a rule may skip its work when not). */
+export function isRuleOn(options: { ruleLevels?: Readonly<Record<string, RuleLevel>> }, id: string): boolean {
+  const level = options.ruleLevels?.[id];
+  return level === undefined ? !OFF_BY_DEFAULT.has(id) : level !== "off";
+}
+
 /**
  * `findings` with the configured levels applied: "off" drops a rule's findings, a severity replaces its own;
  * a rule off by default reports only with a level.
