@@ -2,8 +2,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { catalogueEntry } from "../../server/src/rules/catalogue";
-import { BUILT_IN_RULES } from "../../server/src/rules/rule-settings";
+export { isPolicyRule } from "../../server/src/rules/rule-settings";
 import { REPO } from "./shared";
 
 export const CLI = path.join(REPO, "dist", "cli.js");
@@ -39,12 +38,4 @@ export function runCli(args: string[], cwd: string, input?: string | Buffer, env
   });
   assert.equal(r.error, undefined, String(r.error));
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/**
- * Whether rule `id` is one of the security and best-practice rules (issue 15's catalogue), which also speak of
- * configurations a test wrote for something else (server_tokens left at its default, …).
- */
-export function isPolicyRule(id: string): boolean {
-  return catalogueEntry(id) !== undefined && !BUILT_IN_RULES.includes(id);
 }

@@ -37,8 +37,7 @@ import { reuseportCheck } from "./reuseport-config-test";
 import { sslBundlePerServerFindings } from "./ssl-bundle-per-server";
 import { statusPageExposedFindings } from "./status-page-exposed";
 import { streamLuaSslPerServerFindings } from "./stream-lua-ssl-per-server";
-import { catalogueEntry } from "./catalogue";
-import { BUILT_IN_RULES, applyRuleLevels, isKnownRule } from "./rule-settings";
+import { applyRuleLevels, isKnownRule, isPolicyRule } from "./rule-settings";
 import { RULE_ID as SUPPRESSION_RULE, applySuppressions } from "./suppression";
 import { syntaxFindings } from "./syntax";
 import { tryFilesIsEvilTooFindings } from "./try-files-is-evil-too";
@@ -74,7 +73,7 @@ export function failsNginxTest(f: Finding): boolean {
   return (
     (f.ruleSeverity ?? f.severity) === "error" &&
     !COST_RULES.has(f.ruleId) &&
-    (BUILT_IN_RULES.includes(f.ruleId) || !catalogueEntry(f.ruleId)) &&
+    !isPolicyRule(f.ruleId) &&
     f.ruleId !== SUPPRESSION_RULE
   );
 }

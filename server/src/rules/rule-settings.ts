@@ -2,7 +2,7 @@
 // findings: a rule switched off, or its findings given another severity. Applied after suppression comments,
 // to the findings of every rule but `syntax` (a file nginx cannot read is not a matter of taste).
 
-import { CATALOGUE } from "./catalogue";
+import { CATALOGUE, catalogueEntry } from "./catalogue";
 import type { Finding, RuleLevel } from "./types";
 
 /** The rules before issue 15's catalogue (each has its page in docs/rules/). */
@@ -34,6 +34,14 @@ const KNOWN = new Set([...BUILT_IN_RULES, ...CATALOGUE.map((e) => e.id)]);
 /** Whether `id` names a rule of the product. */
 export function isKnownRule(id: string): boolean {
   return KNOWN.has(id);
+}
+
+/**
+ * Whether rule `id` is one of the security and best-practice rules (the catalogue's, not the rules it maps
+ * peer names to): they never say that nginx -t refuses a configuration.
+ */
+export function isPolicyRule(id: string): boolean {
+  return catalogueEntry(id) !== undefined && !BUILT_IN_RULES.includes(id);
 }
 
 /** Every rule id, sorted. */

@@ -131,7 +131,7 @@ function suppressionsOf(parsed: ParsedFile): readonly Written[] {
  */
 export function applySuppressions(
   config: Configuration,
-  findings: readonly Finding[],
+  findings: Finding[],
   known: (id: string) => boolean,
 ): Finding[] {
   const byFile = new Map<string, readonly Written[]>();
@@ -139,7 +139,8 @@ export function applySuppressions(
     const written = suppressionsOf(parsed);
     if (written.length > 0) byFile.set(p, written);
   }
-  if (byFile.size === 0) return [...findings];
+  // No comment anywhere (nearly every analysis): the findings as they are, not a copy of 100,000 of them.
+  if (byFile.size === 0) return findings;
   const used = new Map<Written, Set<string>>();
   const kept: Finding[] = [];
   for (const f of findings) {
