@@ -64,6 +64,14 @@ const SNIPPETS = [
   "\ntry_files $uri @zz;\n",
   "\nupstream zzka { server 10.0.0.1; keepalive 8; }\n",
   "\nproxy_pass http://zzka$request_uri;\n",
+  // Rules ssrf and http-splitting keep per block whether it holds a statement whose value reads more than
+  // builtins, and the names its set/map define (variable-sinks.ts); a set of a builtin's name makes them read
+  // every statement.
+  "\nproxy_pass http://$zz_host;\n",
+  "\nset $zz_host $arg_h;\n",
+  "\nmap $arg_m $zz_host { default $arg_h; }\n",
+  "\nadd_header X-Zz $http_zz;\n",
+  "\nset $http_zz $uri;\n",
 ];
 
 /** The names whose sites the rules ask the model for on a keystroke (ConfigModel.sitesOf, sitesWhere). */

@@ -325,6 +325,9 @@ describe("http-splitting against the real nginx", function () {
         `location /ps/ { proxy_set_header X-U $uri; proxy_pass http://127.0.0.1:${upstreamPort}; }`,
         // MegaManSec's mapped_value.conf: a capture after `/` of $host.
         "location /h/ { add_header X-H $host_tail; return 204; }",
+        // A header variable's name given by `set`: a header cannot hold CR/LF, the $uri set there can.
+        "set $http_zz $uri;",
+        "location /b/ { add_header X-B $http_zz; return 204; }",
       ];
       const text = [
         ...runnableHead(dir),
@@ -344,12 +347,13 @@ describe("http-splitting against the real nginx", function () {
       const flagged = check({ "nginx.conf": text })
         .filter((f) => f.rule === "http-splitting")
         .map((f) => lines[f.line - 1].trim().split(" ")[1]);
-      assert.deepEqual(flagged, ["/n/", "/u/", "/i/", "/pp/", "/ps/"]);
+      assert.deepEqual(flagged, ["/n/", "/u/", "/i/", "/pp/", "/ps/", "/b/"]);
       await withNginx(dir, path.join(dir, "nginx.conf"), port, async () => {
         assert.match(await rawHead(port, "/n/%0d%0a%3a"), /\r\n:\r?$/m, "named capture: raw CR LF");
         assert.match(await rawHead(port, "/c/%0d%0a"), /Location: http:\/\/storage\/%0D%0A/, "own capture: escaped");
         assert.match(await rawHead(port, "/u/%0d%0aX-Injected:1"), /\r\nX-Injected:1/, "$uri in add_header");
         assert.doesNotMatch(await rawHead(port, "/q/%0d%0aX-Injected:1"), /\r\nX-Injected/, "$request_uri: raw");
+        assert.match(await rawHead(port, "/b/%0d%0aX-Injected:1"), /\r\nX-Injected:1/, "set $http_zz $uri");
         assert.match(
           await rawHead(port, "/i/%0dX-Injected:1"),
           /Location: [^\n]*\/x\/\rX-Injected:1/,

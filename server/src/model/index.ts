@@ -658,6 +658,19 @@ export function sitesWhere(model: ConfigModel, key: string, wanted: (name: strin
   return found;
 }
 
+/**
+ * Every site of the model in reading order, entering a block's context only when `enter` accepts it (a rule
+ * that keeps its own per-block summaries, rules/variable-sinks.ts): the sites of a context not entered are
+ * never made. Not remembered: the caller keeps what it needs.
+ */
+export function forEachSiteWhere(
+  model: ConfigModel,
+  visit: (s: DirectiveSite) => void,
+  enter: (child: ConfigContext) => boolean,
+): void {
+  forEachSiteInReadingOrder(siteQueries.get(model)!.top, visit, enter);
+}
+
 function sitesNamed(model: ConfigModel, name: string): DirectiveSite[] {
   const q = siteQueries.get(model)!;
   if (q.indexed) return q.byName().get(name) ?? [];

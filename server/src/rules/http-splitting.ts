@@ -5,56 +5,14 @@
 // test/rules/variables.test.ts). What each variable holds is variable-values.ts's and variable-flow.ts's.
 // docs/rules/http-splitting.md. Peer: gixy's http_splitting.
 
-import type { ConfigModel, DirectiveSite } from "../model";
+import type { ConfigModel } from "../model";
 import { catalogueEntry } from "./catalogue";
 import type { Finding, RuleOptions } from "./types";
-import {
-  HEADER_SINKS,
-  carriesCr,
-  carriesLf,
-  toRelated,
-  flowOf,
-  nearest,
-  leafName,
-  onceKey,
-  type Leaf,
-  type UseSite,
-} from "./variable-flow";
+import { HEADER_SINKS, carriesCr, carriesLf, sinkArg } from "./variable-sinks";
+import { toRelated, flowOf, nearest, leafName, onceKey, type Leaf, type UseSite } from "./variable-flow";
 import { shapeOf } from "./variable-values";
 
 export const HTTP_SPLITTING = "http-splitting";
-
-const REDIRECT_CODES = new Set(["301", "302", "303", "307", "308"]);
-
-/** The argument of `d` that becomes a header or request line, and whether a bare CR counts there. */
-function sinkArg(s: DirectiveSite): { index: number; crCounts: boolean; rewrite?: boolean } | null {
-  const d = s.directive;
-  switch (d.name) {
-    case "add_header":
-    case "add_trailer":
-      return d.argCount >= 2 ? { index: 1, crCounts: true } : null;
-    case "proxy_set_header":
-      // Upstream servers split request headers at LF; a lone CR is not a line end for them (gixy's reading).
-      return d.argCount >= 2 ? { index: 1, crCounts: false } : null;
-    case "proxy_pass":
-      return d.argCount >= 1 ? { index: 0, crCounts: false } : null;
-    case "return": {
-      // `return code URL` sets Location only for redirect codes; other codes send the text as the body.
-      if (d.argCount === 2 && REDIRECT_CODES.has(d.argValue(0) ?? "")) return { index: 1, crCounts: true };
-      if (d.argCount === 1 && !/^\d+$/.test(d.argValue(0) ?? "")) return { index: 0, crCounts: true };
-      return null;
-    }
-    case "rewrite": {
-      if (d.argCount < 2) return null;
-      const target = d.argValue(1) ?? "";
-      const flag = d.argValue(2) ?? "";
-      // A rewrite redirects (and writes Location) when its target is absolute or its flag says so.
-      const redirects = /^(https?:\/\/|\$scheme)/.test(target) || flag === "redirect" || flag === "permanent";
-      return redirects ? { index: 1, crCounts: true, rewrite: true } : null;
-    }
-  }
-  return null;
-}
 
 export function httpSplittingFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   void options;
@@ -66,7 +24,7 @@ export function httpSplittingFindings(model: ConfigModel, options: RuleOptions):
   for (const s of flow.sinks) {
     const d = s.directive;
     if (!HEADER_SINKS.has(d.name) && d.name !== "proxy_pass") continue;
-    const sink = sinkArg(s);
+    const sink = sinkArg(d);
     if (sink === null) continue;
     // A stream proxy_pass sends no request line: bytes go through as they come.
     if (nearest(s.context, "stream") !== null) continue;

@@ -8,32 +8,10 @@
 import { enclosing, ownSites, type ConfigModel } from "../model";
 import { catalogueEntry } from "./catalogue";
 import type { Finding, RuleOptions } from "./types";
-import { PASS_DIRECTIVES, flowOf, leafName, onceKey, toRelated, type Alternative, type Leaf } from "./variable-flow";
+import { flowOf, leafName, onceKey, toRelated, type Leaf } from "./variable-flow";
+import { PASS_DIRECTIVES, hostLeaf } from "./variable-sinks";
 
 export const SSRF = "ssrf";
-
-const DOT = 0x2e;
-
-/** The first leaf of `alt` that a client chooses within the URL's scheme or host, if any. */
-export function hostLeaf(alt: Alternative): Leaf | null {
-  // 0: scheme or host (no "://" seen yet), 1: host; the URL's path starts at `/`, `?` or `#` after them.
-  let state = 0;
-  let lit = "";
-  for (const p of alt) {
-    if (typeof p === "string") {
-      for (const c of p) {
-        lit += c;
-        if (state === 0 && lit.endsWith("://")) state = 1;
-        else if (state === 0 && lit.endsWith(":/")) continue;
-        else if (c === "/" || c === "?" || c === "#") return null;
-      }
-      continue;
-    }
-    if (p.holds.slashFirst) return null;
-    if (p.holds.user && p.holds.bytes.has(DOT)) return p;
-  }
-  return null;
-}
 
 export function ssrfFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   void options;

@@ -7,13 +7,17 @@
 // configuration when it is read, so a `set` written after the location that reads it counts as well
 // (gixy's dvershinin/gixy#100); captures of a regex `if` are variables as a location's are (#111).
 //
-// Both rules share one question to the model (`sitesWhere` with VARIABLE_FLOW_KEY) and one analysis per
-// model (flowOf).
+// Both rules share one analysis per model (flowOf). It reads only the statements variable-sinks.ts says may
+// matter, skipping the blocks whose kept summary says they hold none, and finds the `set`s and `map`s of a
+// name when a value reads it: a keystroke does not make the site of every statement of the file. Where a
+// `set` or `map` defines a builtin's name, every statement may matter, and the flow asks the model for every
+// site of the names it reads (`sitesWhere` with VARIABLE_FLOW_KEY), as it first did.
 
 import type { Directive } from "../parse/ast";
 import {
   contextMemo,
   enclosing,
+  forEachSiteWhere,
   ownSites,
   sitesWhere,
   siteKey,
@@ -22,7 +26,7 @@ import {
   type DirectiveSite,
 } from "../model";
 import type { RegexShape } from "./regex-shape";
-import { ByteSet, CR, LF } from "./regex-shape";
+import { ByteSet } from "./regex-shape";
 import type { RelatedLocation } from "./types";
 import {
   SERVER_SIDE,
@@ -34,14 +38,12 @@ import {
   valueParts,
   type Holds,
 } from "./variable-values";
+import { HEADER_SINKS, PASS_DIRECTIVES, builtinValue, definedName, flowSummary, needsFlow } from "./variable-sinks";
 
-/** The model question of this group of rules (one key for all of them: the model keeps 15). */
+export { HEADER_SINKS, PASS_DIRECTIVES, carriesCr, carriesLf } from "./variable-sinks";
+
+/** The model question of this group of rules, where a builtin's name is redefined (one key for all of them). */
 export const VARIABLE_FLOW_KEY = "h15-variables";
-
-/** The proxy-like directives whose address may come from a variable (ssrf). */
-export const PASS_DIRECTIVES = new Set(["proxy_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass", "grpc_pass"]);
-/** Where a value becomes a response header or a line of the request to the upstream (http-splitting). */
-export const HEADER_SINKS = new Set(["add_header", "add_trailer", "proxy_set_header", "return", "rewrite"]);
 
 /** Every name the group asks the model for. */
 export const VARIABLE_FLOW_NAMES: ReadonlySet<string> = new Set([
@@ -105,16 +107,39 @@ const MAX_DEPTH = 8;
 const NON_ENTRY = new Set(["hostnames", "volatile", "include"]);
 
 export class VariableFlow {
-  /** The statements that write a value somewhere (PASS_DIRECTIVES, HEADER_SINKS) and read a variable. */
+  /**
+   * The statements that write a value somewhere (PASS_DIRECTIVES, HEADER_SINKS) and may give a finding:
+   * those `needsFlow` accepts, or, where a builtin's name is redefined, every one that reads a variable.
+   */
   readonly sinks: DirectiveSite[] = [];
+  /** The `set`s and `map`s of each name asked about (all of them at once where a builtin's name is redefined). */
   private readonly sets = new Map<string, DirectiveSite[]>();
   private readonly maps = new Map<string, MapDef[]>();
+  /** Whether `sets` and `maps` hold every definition (a builtin's name is redefined). */
+  private readonly complete: boolean;
+  private readonly childOf = new Map<Directive, ConfigContext>();
+  private readonly indexed = new Set<ConfigContext>();
 
-  constructor(model: ConfigModel) {
-    const sites = sitesWhere(model, VARIABLE_FLOW_KEY, (n) => VARIABLE_FLOW_NAMES.has(n));
-    const childOf = new Map<Directive, ConfigContext>();
-    const indexed = new Set<ConfigContext>();
-    for (const s of sites) {
+  constructor(private readonly model: ConfigModel) {
+    let builtinDefined = false;
+    forEachSiteWhere(
+      model,
+      (s) => {
+        const d = s.directive;
+        if (needsFlow(d)) this.sinks.push(s);
+        const name = definedName(d);
+        if (name !== null && builtinHolds(name) !== null) builtinDefined = true;
+      },
+      (child) => {
+        const sum = flowSummary(child.directive!);
+        return sum.sinks || sum.builtinDefs;
+      },
+    );
+    this.complete = builtinDefined;
+    if (!builtinDefined) return;
+    // Every statement that reads a variable may read a redefined builtin: read them all, with every definition.
+    this.sinks.length = 0;
+    for (const s of sitesWhere(model, VARIABLE_FLOW_KEY, (n) => VARIABLE_FLOW_NAMES.has(n))) {
       const d = s.directive;
       if (PASS_DIRECTIVES.has(d.name) || HEADER_SINKS.has(d.name)) {
         for (let i = 0; i < d.argCount; i++)
@@ -122,21 +147,58 @@ export class VariableFlow {
             this.sinks.push(s);
             break;
           }
-      } else if ((d.name === "set" || d.name === "auth_request_set") && d.argCount >= 2) {
-        push(this.sets, variableName(d.argValue(0) ?? ""), s);
-      } else if (d.name === "map" && d.block && d.argCount >= 2) {
-        if (!indexed.has(s.context)) {
-          indexed.add(s.context);
-          for (const c of s.context.children) if (c.directive) childOf.set(c.directive, c);
-        }
-        const ctx = childOf.get(d);
-        const entries = ctx
-          ? ctx.directives.map((e) => e.directive)
-          : d.block.children.filter((n): n is Directive => n.kind === "directive");
-        const v = variableName(d.argValue(1) ?? "");
-        push(this.maps, v, { site: s, source: d.argValue(0) ?? "", entries, file: s.file });
-      }
+      } else this.define(s);
     }
+  }
+
+  /** Adds `s` to `sets` or `maps` when it defines a variable. */
+  private define(s: DirectiveSite, only?: string): void {
+    const d = s.directive;
+    const name = definedName(d);
+    if (name === null || (only !== undefined && name !== only)) return;
+    if (d.name !== "map") {
+      push(this.sets, name, s);
+      return;
+    }
+    if (!this.indexed.has(s.context)) {
+      this.indexed.add(s.context);
+      for (const c of s.context.children) if (c.directive) this.childOf.set(c.directive, c);
+    }
+    const ctx = this.childOf.get(d);
+    const entries = ctx
+      ? ctx.directives.map((e) => e.directive)
+      : d.block!.children.filter((n): n is Directive => n.kind === "directive");
+    push(this.maps, name, { site: s, source: d.argValue(0) ?? "", entries, file: s.file });
+  }
+
+  /**
+   * Finds the `set`s and `map`s of `name` (once per name), entering only the blocks whose summary may define
+   * it. No builtin's name is defined anywhere when this runs (else `complete`).
+   */
+  private definitionsOf(name: string): void {
+    if (this.complete || this.asked.has(name)) return;
+    this.asked.add(name);
+    if (builtinHolds(name) !== null) return;
+    forEachSiteWhere(
+      this.model,
+      (s) => this.define(s, name),
+      (child) => {
+        const defines = flowSummary(child.directive!).defines;
+        return defines === null || defines.has(name);
+      },
+    );
+  }
+
+  private readonly asked = new Set<string>();
+
+  private setsOf(name: string): DirectiveSite[] | undefined {
+    this.definitionsOf(name);
+    return this.sets.get(name);
+  }
+
+  private mapsOf(name: string): MapDef[] | undefined {
+    this.definitionsOf(name);
+    return this.maps.get(name);
   }
 
   /**
@@ -146,28 +208,10 @@ export class VariableFlow {
    */
   expandArg(at: UseSite, index: number): Alternative[] {
     const text = at.site.directive.argValue(index) ?? "";
-    let memo = builtinOnly.get(text);
-    if (memo === undefined) {
-      const parts = valueParts(text);
-      let alt: Alternative | null = [];
-      for (const p of parts) {
-        if ("lit" in p) alt.push(p.lit);
-        else {
-          const b = p.name.length === 1 && p.name >= "1" && p.name <= "9" ? null : builtinHolds(p.name);
-          if (b === null) {
-            alt = null;
-            break;
-          }
-          alt.push({ name: `$${p.name}`, holds: b, via: [] });
-        }
-      }
-      memo = { alt, names: parts.flatMap((p) => ("name" in p ? [p.name] : [])) };
-      if (builtinOnly.size > 4096) builtinOnly.clear();
-      builtinOnly.set(text, memo);
-    }
+    const memo = builtinValue(text);
     if (memo.alt !== null) {
       let redefined = false;
-      for (const n of memo.names) if (this.sets.has(n) || this.maps.has(n)) redefined = true;
+      for (const n of memo.names) if (this.setsOf(n) !== undefined || this.mapsOf(n) !== undefined) redefined = true;
       if (!redefined) return [memo.alt];
     }
     return this.expand(text, at);
@@ -219,7 +263,7 @@ export class VariableFlow {
       return leaf(SERVER_SIDE);
     }
     const sets = this.setsReaching(name, at.site);
-    const maps = this.maps.get(name) ?? [];
+    const maps = this.mapsOf(name) ?? [];
     if (sets.length > 0 || maps.length > 0) {
       const out: Alternative[] = [];
       for (const s of sets) {
@@ -378,7 +422,7 @@ export class VariableFlow {
    * in the same server (an internal redirect keeps variables), else anywhere.
    */
   private setsReaching(name: string, site: DirectiveSite): DirectiveSite[] {
-    const all = this.sets.get(name);
+    const all = this.setsOf(name);
     if (!all) return [];
     const placed = this.placedSets(name, all);
     const loc = enclosing(site.context, "location");
@@ -406,13 +450,6 @@ interface PlacedSets {
   serverLevel: Map<ConfigContext | null, DirectiveSite[]>;
   byServer: Map<ConfigContext | null, DirectiveSite[]>;
 }
-
-/**
- * Per value text: the value read as builtins only (null: it reads a capture or a name no builtin has), and the
- * names it reads. By text, not by statement: the same few values (`$host`, `$remote_addr`) are written in
- * thousands of statements.
- */
-const builtinOnly = new Map<string, { alt: Alternative | null; names: string[] }>();
 
 const MAX_LEVELS = 16;
 
@@ -461,11 +498,6 @@ function collapse(alts: Alternative[]): Alternative {
       for (const v of p.via) if (!via.some((x) => x.path === v.path && x.d === v.d)) via.push(v);
     }
   return [{ name: names[0] ?? "$?", holds: holds ?? SERVER_SIDE, via }];
-}
-
-/** `$Name` as nginx keys variables: without the `$`, lowercase. */
-function variableName(word: string): string {
-  return (word.charCodeAt(0) === 0x24 ? word.slice(1) : word).toLowerCase();
 }
 
 function push<K, T>(m: Map<K, T[]>, k: K, v: T): void {
@@ -517,10 +549,6 @@ export function flowOf(model: ConfigModel): VariableFlow {
 export function leafName(l: Leaf): string {
   return l.top !== undefined && l.top !== l.name ? `${l.top} (from ${l.name})` : l.name;
 }
-
-/** Whether a leaf may carry CR / LF a client put there. */
-export const carriesCr = (l: Leaf): boolean => l.holds.user && l.holds.bytes.has(CR);
-export const carriesLf = (l: Leaf): boolean => l.holds.user && l.holds.bytes.has(LF);
 
 /** Findings are made once per written statement (a file included twice gives two sites). */
 export function onceKey(s: DirectiveSite, code: string): string {
