@@ -72,6 +72,11 @@ const SNIPPETS = [
   "\nmap $arg_m $zz_host { default $arg_h; }\n",
   "\nadd_header X-Zz $http_zz;\n",
   "\nset $http_zz $uri;\n",
+  // Rules mixed-case-variable and hash-without-default compact a kept block's facts into one per outermost
+  // block (its spellings, its uses): a spelling of $zz_var with capitals, a map without default and its use.
+  "\nreturn 200 $ZZ_Var;\n",
+  "\nmap $arg_q $zz_m { a 1; b 2; }\n",
+  "\nproxy_set_header X-M $zz_m;\n",
 ];
 
 /** The names whose sites the rules ask the model for on a keystroke (ConfigModel.sitesOf, sitesWhere). */

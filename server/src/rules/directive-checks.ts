@@ -117,7 +117,30 @@ interface Seed {
   /** A finding of another rule's statement check (statement-checks.ts). */
   check?: CheckSeed;
   /** A fact for check number `of` (STATEMENT_CHECKS), not a finding. */
-  fact?: { of: number; value: unknown; outermost: string | null; within?: readonly string[]; placed?: CollectedFact };
+  fact?: SeedFact;
+}
+
+/**
+ * A fact as a seed keeps it: a BlockFact itself (`compact` is given these objects, not copies), with the
+ * check's number, the seed that holds it, and the fact as `resolve` is given it once placed.
+ */
+interface SeedFact extends BlockFact {
+  of: number;
+  seed: Seed;
+  placed?: CollectedFact;
+}
+
+/** A seed holding a fact for check `of`. */
+function factSeed(
+  of: number,
+  d: Directive,
+  value: unknown,
+  outermost: string | null,
+  within?: readonly string[],
+): Seed {
+  const seed: Seed = { d, code: "" };
+  seed.fact = { of, value, d, outermost, within, seed };
+  return seed;
 }
 
 /**
@@ -131,16 +154,13 @@ const MAX_KEPT_DEPTH = 64;
 
 /** A kept block's seeds with the facts of each check that compacts its facts (`compact`) compacted. */
 function compacted(kept: Seed[]): Seed[] {
-  // Two passes over the seeds whatever the number of checks (they hold the whole subtree's findings).
+  // Two passes over the seeds whatever the number of checks (they hold the whole subtree's findings). The
+  // facts themselves are handed to `compact`, and what it keeps keeps its seed: a server re-walked on a
+  // keystroke compacts the facts of every location in it, and copies of them were most of that work.
   let byCheck: BlockFact[][] | undefined;
   for (const s of kept) {
     if (s.fact === undefined || STATEMENT_CHECKS[s.fact.of].compact === undefined) continue;
-    (byCheck ??= STATEMENT_CHECKS.map(() => []))[s.fact.of].push({
-      value: s.fact.value,
-      d: s.d,
-      outermost: s.fact.outermost,
-      within: s.fact.within,
-    });
+    (byCheck ??= STATEMENT_CHECKS.map(() => []))[s.fact.of].push(s.fact);
   }
   if (byCheck === undefined) return kept;
   const fewerOf = new Map<number, BlockFact[]>();
@@ -154,8 +174,10 @@ function compacted(kept: Seed[]): Seed[] {
   // Each check's facts go to its own list: their order among other seeds does not matter.
   const out = kept.filter((s) => s.fact === undefined || !fewerOf.has(s.fact.of));
   for (const [i, fewer] of fewerOf)
-    for (const f of fewer)
-      out.push({ d: f.d, code: "", fact: { of: i, value: f.value, outermost: f.outermost, within: f.within } });
+    for (const f of fewer) {
+      const own = (f as Partial<SeedFact>).seed;
+      out.push(own !== undefined && own.fact === f ? own : factSeed(i, f.d, f.value, f.outermost, f.within));
+    }
   return out;
 }
 
@@ -352,7 +374,7 @@ export function directiveCheck(
           const outermost = info.context.length > 0 ? info.context[0] : null;
           const within = c.wantsWithin ? info.context.slice() : undefined;
           for (const value of factsOut) {
-            const seed: Seed = { d, code: "", fact: { of: i, value, outermost, within } };
+            const seed = factSeed(i, d, value, outermost, within);
             seeds.push(seed);
             factSeeds++;
             place(seed, path);

@@ -22,7 +22,13 @@ type Fact =
   | { k: "entry"; owner: Directive; name: string }
   | { k: "ranges"; owner: Directive }
   | { k: "unknown"; owner: Directive }
-  | { k: "use"; variable: string; off: boolean };
+  | { k: "use"; variable: string; off: boolean }
+  /** A kept block's uses, compacted: each variable once per reading (off or not). */
+  | { k: "uses"; uses: Map<string, number> };
+
+/** The bits of a `uses` entry: read where empty means off, read elsewhere. */
+const OFF = 2;
+const ON = 1;
 
 /** Where a whole value that is empty turns the thing off, by directive: the argument, and a required flag. */
 const OFF_WHEN_EMPTY: Record<string, { arg: number; flag?: string }> = {
@@ -106,16 +112,24 @@ export const hashWithoutDefaultCheck: StatementCheck = {
     if (!complete && context === "custom" && isHash(parent)) facts.push({ k: "unknown", owner: parent } satisfies Fact);
   },
   compact(facts) {
+    // The uses of each outermost block in one fact (a set of variables with how they are read): a server
+    // re-walked on a keystroke hands its locations' facts to `resolve` and to the compaction around it, and
+    // one per location and variable was most of that work. The other facts stay as they are, in order.
     const out: BlockFact[] = [];
-    const uses = new Set<string>();
+    const merged = new Map<string | null, Map<string, number>>();
     for (const f of facts) {
       const v = f.value as Fact;
-      if (v.k === "use") {
-        const key = `${f.outermost ?? ""}\u0000${v.variable}\u0000${v.off ? 1 : 0}`;
-        if (uses.has(key)) continue;
-        uses.add(key);
+      if (v.k !== "use" && v.k !== "uses") {
+        out.push(f);
+        continue;
       }
-      out.push(f);
+      let uses = merged.get(f.outermost);
+      if (uses === undefined) {
+        merged.set(f.outermost, (uses = new Map()));
+        out.push({ value: { k: "uses", uses } satisfies Fact, d: f.d, outermost: f.outermost, within: f.within });
+      }
+      if (v.k === "use") uses.set(v.variable, (uses.get(v.variable) ?? 0) | (v.off ? OFF : ON));
+      else for (const [variable, bits] of v.uses) uses.set(variable, (uses.get(variable) ?? 0) | bits);
     }
     return out;
   },
@@ -129,8 +143,9 @@ export const hashWithoutDefaultCheck: StatementCheck = {
     }
     const blocks = new Map<Directive, Block>();
     const order: Block[] = [];
-    // per scope and variable: read anywhere, and read only where empty means off
-    const reads = new Map<string, { off: boolean }>();
+    // Uses are most facts (every variable of every location) and matter only for the variables of a hash
+    // without "default": hashes first, then only the uses of their variables, per scope (nested maps).
+    const wanted = new Set<string>();
     for (const f of facts) {
       const v = f.value as Fact;
       switch (v.k) {
@@ -139,6 +154,7 @@ export const hashWithoutDefaultCheck: StatementCheck = {
           const b: Block = { fact: f, names: new Set(), entries: 0, ranges: false, unknown: false };
           blocks.set(f.d, b);
           order.push(b);
+          wanted.add(v.variable);
           break;
         }
         case "entry": {
@@ -154,13 +170,27 @@ export const hashWithoutDefaultCheck: StatementCheck = {
           if (b !== undefined) b[v.k] = true;
           break;
         }
-        case "use": {
-          const key = `${f.outermost ?? ""}\u0000${v.variable}`;
-          const r = reads.get(key);
-          if (r === undefined) reads.set(key, { off: v.off });
-          else r.off &&= v.off;
-        }
       }
+    }
+    if (order.length === 0) return;
+    // per scope and variable: read anywhere, and read only where empty means off
+    const reads = new Map<string | null, Map<string, { off: boolean }>>();
+    const read = (outermost: string | null, variable: string, off: boolean): void => {
+      if (!wanted.has(variable)) return;
+      let byVariable = reads.get(outermost);
+      if (byVariable === undefined) reads.set(outermost, (byVariable = new Map()));
+      const r = byVariable.get(variable);
+      if (r === undefined) byVariable.set(variable, { off });
+      else r.off &&= off;
+    };
+    for (const f of facts) {
+      const v = f.value as Fact;
+      if (v.k === "use") read(f.outermost, v.variable, v.off);
+      else if (v.k === "uses")
+        for (const [variable, bits] of v.uses) {
+          if ((bits & ON) !== 0) read(f.outermost, variable, false);
+          if ((bits & OFF) !== 0) read(f.outermost, variable, true);
+        }
     }
     for (const b of order) {
       const h = b.fact.value as Extract<Fact, { k: "hash" }>;
@@ -173,8 +203,8 @@ export const hashWithoutDefaultCheck: StatementCheck = {
       )
         continue;
       if (d.name === "map" && b.entries <= 1) continue;
-      const read = reads.get(`${b.fact.outermost ?? ""}\u0000${h.variable}`);
-      if (read !== undefined && read.off) continue;
+      const reading = reads.get(b.fact.outermost)?.get(h.variable);
+      if (reading !== undefined && reading.off) continue;
       out.push({
         ruleId: "hash-without-default",
         code: `${d.name}-without-default`,

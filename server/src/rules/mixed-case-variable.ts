@@ -18,7 +18,18 @@ import type { BlockFact, StatementCheck } from "./statement-checks";
 
 interface Spelling {
   name: string;
+  /** `name` lowercased, as nginx keys it (made once, when the statement is read). */
+  lower: string;
+  /** `name` is not `lower`. */
+  cased: boolean;
   word: number;
+  /** The statement it is written in (a fact of a compacted block holds several). */
+  d: Directive;
+}
+
+/** A kept block's spellings, compacted: the first place of each, in reading order. */
+interface Spellings {
+  spellings: Spelling[];
 }
 
 /** Directives whose arguments are code in another language, not nginx values. */
@@ -59,32 +70,64 @@ export const mixedCaseVariableCheck: StatementCheck = {
         seen.add(name);
         // a module's variable written as documented needs no fact: its spelling is known ($host, $uri…)
         if (isModuleVariable(name)) continue;
-        facts.push({ name, word: w.arg } satisfies Spelling);
+        const lower = name.toLowerCase();
+        facts.push({ name, lower, cased: lower !== name, word: w.arg, d } satisfies Spelling);
       }
   },
   compact(facts) {
+    // The spellings of each outermost block in one fact, the first place of each: a server re-walked on a
+    // keystroke hands its locations' facts to `resolve` and to the compaction around it, and one per location
+    // and variable was most of that work.
     const out: BlockFact[] = [];
-    const seen = new Set<string>();
+    const merged = new Map<string | null, { seen: Set<string>; list: Spellings["spellings"] }>();
     for (const f of facts) {
-      const key = `${f.outermost ?? ""}\u0000${(f.value as Spelling).name}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(f);
+      let m = merged.get(f.outermost);
+      if (m === undefined) {
+        merged.set(f.outermost, (m = { seen: new Set(), list: [] }));
+        out.push({
+          value: { spellings: m.list } satisfies Spellings,
+          d: f.d,
+          outermost: f.outermost,
+          within: f.within,
+        });
+      }
+      const v = f.value as Spelling | Spellings;
+      if ("spellings" in v) {
+        for (const s of v.spellings) {
+          if (m.seen.has(s.name)) continue;
+          m.seen.add(s.name);
+          m.list.push(s);
+        }
+      } else if (!m.seen.has(v.name)) {
+        m.seen.add(v.name);
+        m.list.push(v);
+      }
     }
     return out;
   },
   resolve(facts, _options, out) {
-    const first = new Map<string, (typeof facts)[number]>();
-    const reported = new Set<string>();
+    // Per scope (the outermost block), the first fact of each name and the spellings reported: nested maps,
+    // no key made per fact (every variable of every location is a fact).
+    const first = new Map<string | null, Map<string, { s: Spelling; path: string }>>();
+    const reported = new Map<string | null, Set<string>>();
+    const reportOnce = (scope: string | null, name: string): boolean => {
+      let names = reported.get(scope);
+      if (names === undefined) reported.set(scope, (names = new Set()));
+      if (names.has(name)) return false;
+      names.add(name);
+      return true;
+    };
     for (const f of facts) {
-      const s = f.value as Spelling;
-      const scope = f.outermost ?? "";
-      const key = `${scope}\u0000${s.name.toLowerCase()}`;
-      const lower = s.name.toLowerCase();
-      if (isModuleVariable(lower)) {
+      const v = f.value as Spelling | Spellings;
+      if ("spellings" in v) for (const s of v.spellings) judge(f, s);
+      else judge(f, v);
+    }
+    function judge(f: (typeof facts)[number], s: Spelling): void {
+      const lower = s.lower;
+      // A module's variable written as documented gives no fact (collect): only another spelling is one.
+      if (s.cased && isModuleVariable(lower)) {
         // nginx's own spelling is the first one: $Host is $host, written or not
-        if (reported.has(`${scope}\u0000${s.name}`)) continue;
-        reported.add(`${scope}\u0000${s.name}`);
+        if (!reportOnce(f.outermost, s.name)) return;
         out.push({
           ruleId: "mixed-case-variable",
           code: "mixed-case",
@@ -92,33 +135,34 @@ export const mixedCaseVariableCheck: StatementCheck = {
           message:
             `$${s.name} is nginx's $${lower}: nginx lowercases variable names, so the spelling says nothing; ` +
             `write it $${lower}`,
-          d: f.d,
+          d: s.d,
           path: f.path,
           word: s.word,
           data: { variable: lower, spellings: [lower, s.name], scope: f.outermost },
         });
-        continue;
+        return;
       }
-      const was = first.get(key);
+      let byName = first.get(f.outermost);
+      if (byName === undefined) first.set(f.outermost, (byName = new Map()));
+      const was = byName.get(lower);
       if (was === undefined) {
-        first.set(key, f);
-        continue;
+        byName.set(lower, { s, path: f.path });
+        return;
       }
-      const w = was.value as Spelling;
-      if (w.name === s.name || reported.has(`${scope}\u0000${s.name}`)) continue;
-      reported.add(`${scope}\u0000${s.name}`);
+      const w = was.s;
+      if (w.name === s.name || !reportOnce(f.outermost, s.name)) return;
       out.push({
         ruleId: "mixed-case-variable",
         code: "mixed-case",
         severity: "info",
         message:
           `$${s.name} is the variable written $${w.name} elsewhere: nginx lowercases variable names, so ` +
-          `both are $${s.name.toLowerCase()}; write it one way`,
-        d: f.d,
+          `both are $${lower}; write it one way`,
+        d: s.d,
         path: f.path,
         word: s.word,
-        related: [{ d: was.d, word: w.word, path: was.path, message: `written $${w.name} here` }],
-        data: { variable: s.name.toLowerCase(), spellings: [w.name, s.name], scope: f.outermost },
+        related: [{ d: w.d, word: w.word, path: was.path, message: `written $${w.name} here` }],
+        data: { variable: lower, spellings: [w.name, s.name], scope: f.outermost },
       });
     }
   },
