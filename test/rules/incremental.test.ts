@@ -64,6 +64,11 @@ const SNIPPETS = [
   "\ntry_files $uri @zz;\n",
   "\nupstream zzka { server 10.0.0.1; keepalive 8; }\n",
   "\nproxy_pass http://zzka$request_uri;\n",
+  // A server whose passes all go to upstream blocks from blocks that keep connections alive is left out of
+  // the group's reading (PassTree, per block): what makes one worth a look again.
+  "\nproxy_pass http://zzka;\n",
+  "\nrewrite ^ $request_uri;\n",
+  "\nfastcgi_pass zzka;\n",
   // Rules ssrf and http-splitting keep per block whether it holds a statement whose value reads more than
   // builtins, and the names its set/map define (variable-sinks.ts); a set of a builtin's name makes them read
   // every statement.

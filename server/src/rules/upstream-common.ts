@@ -147,16 +147,129 @@ export function blockSummary(ctx: ConfigContext): BlockSummary | null {
 
 const NO_DIRECTIVES: readonly Directive[] = [];
 
-/** Per model: the passes and `try_files` of every location configuration and stream server. */
+/**
+ * What a block's subtree (in its own file) holds that any rule of the group would look at, kept per block
+ * while it is unchanged: a server whose passes all go to `upstream` blocks (or addresses) from blocks that
+ * keep the connection alive themselves, with no URI part, no variable, no `try_files`, no fastcgi_pass and no
+ * `rewrite ^ $request_uri`, gives none of the group's findings. Its location configurations are then not read
+ * at all: large-config ×10's 25,000 locations pass to one upstream that way, and reading each of them per
+ * keystroke (a site per pass, then every rule's loop over them) was 25 ms of its analysis.
+ */
+interface PassTree {
+  /** Something below is worth a look whatever the hosts (or an `include`: anything may be). */
+  busy: boolean;
+  /** The hosts (lower case) of the passes below without variables; null with `busy`. */
+  hosts: ReadonlySet<string> | null;
+  /** A `rewrite ^ $request_uri` among the block's own statements (it changes every pass below). */
+  ownRaw: boolean;
+}
+
+const PASS_TREES = new SubtreeMemo<PassTree>();
+const QUIET: PassTree = { busy: false, hosts: new Set(), ownRaw: false };
+/** Past this many hosts a subtree counts as busy. */
+const MAX_HOSTS = 64;
+const RAW_URI = /^\$(request_uri|\{request_uri\})$/i;
+
+interface PassFrame {
+  d: Directive;
+  i: number;
+  busy: boolean;
+  hosts: Set<string> | null;
+  /** The block's own statements: a proxy_pass, and whether they keep the connection alive (blockSummary). */
+  proxy: boolean;
+  ownRaw: boolean;
+  version: boolean;
+  connection: boolean;
+}
+
+/** The subtree summary of a block directive (explicit stack: blocks nest deeper than V8's stack). */
+function passTree(block: Directive): PassTree {
+  const known = PASS_TREES.get(block);
+  if (known !== undefined) return known;
+  const frame = (d: Directive): PassFrame => ({
+    d,
+    i: 0,
+    busy: false,
+    hosts: null,
+    proxy: false,
+    ownRaw: false,
+    version: false,
+    connection: false,
+  });
+  const stack: PassFrame[] = [frame(block)];
+  let result = QUIET;
+  const merge = (f: PassFrame, t: PassTree): void => {
+    if (t === QUIET || f.busy) return;
+    if (t.busy) {
+      f.busy = true;
+      f.hosts = null;
+      return;
+    }
+    for (const h of t.hosts!) addHost(f, h);
+  };
+  const addHost = (f: PassFrame, h: string): void => {
+    if (f.busy) return;
+    (f.hosts ??= new Set()).add(h);
+    if (f.hosts.size > MAX_HOSTS) {
+      f.busy = true;
+      f.hosts = null;
+    }
+  };
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1];
+    const nodes = f.d.block?.children ?? [];
+    // A busy block's own statements are still read to their end (`ownRaw`), not the blocks in it.
+    if (f.i >= nodes.length) {
+      if (f.proxy && !(f.version && f.connection)) f.busy = true;
+      const t: PassTree =
+        f.busy || f.ownRaw
+          ? { busy: f.busy, hosts: f.busy ? null : f.hosts, ownRaw: f.ownRaw }
+          : f.hosts === null
+            ? QUIET
+            : { busy: false, hosts: f.hosts, ownRaw: false };
+      PASS_TREES.set(f.d, t);
+      stack.pop();
+      if (stack.length > 0) merge(stack[stack.length - 1], t);
+      else result = t;
+      continue;
+    }
+    const n = nodes[f.i++];
+    if (n.kind !== "directive") continue;
+    const name = n.name;
+    if (name === "include" || name === "try_files" || name === "fastcgi_pass") f.busy = true;
+    else if (HTTP_PASSES.has(name)) {
+      const v = n.argValue(0);
+      if (v !== undefined) {
+        const url = parsePassUrl(v);
+        if (url.variables || url.uri !== null) f.busy = true;
+        else if (!url.unix) addHost(f, url.hostLower);
+      }
+      if (name === "proxy_pass") f.proxy = true;
+    } else if (name === "proxy_http_version") f.version = n.argValue(0) !== "1.0";
+    else if (name === "proxy_set_header" && (n.argValue(0) ?? "").toLowerCase() === "connection")
+      f.connection = n.argValue(1) === "";
+    else if (name === "rewrite" && n.argValue(0) === "^" && RAW_URI.test(n.argValue(1) ?? "")) f.busy = f.ownRaw = true;
+    if (f.busy || !n.block) continue;
+    const below = PASS_TREES.get(n);
+    if (below === undefined) stack.push(frame(n));
+    else merge(f, below);
+  }
+  return result;
+}
+
+/** Per model: the passes and `try_files` of the location configurations and stream servers worth a look. */
 const locationMemo = new WeakMap<ConfigModel, DirectiveSite[]>();
+/** Per model: every pass, for the implicit upstreams (UpstreamIndex.knows). */
+const everyPassMemo = new WeakMap<ConfigModel, PassSite[]>();
 
 /**
  * The statements of LOCATION_NAMES in every location configuration (server, location, if, limit_except) and
- * stream server, in reading order. A pass with a URL is a PassSite (the site itself, with its URL parsed once
- * per unchanged block): one object per statement, which the model keeps until it is retired.
+ * stream server, in reading order — except those of an http server whose passes give the group nothing to
+ * say (PassTree; `all` keeps them). A pass with a URL is a PassSite (the site itself, with its URL parsed
+ * once per unchanged block): one object per statement, which the model keeps until it is retired.
  */
-export function locationStatements(model: ConfigModel): DirectiveSite[] {
-  const known = locationMemo.get(model);
+export function locationStatements(model: ConfigModel, all = false): DirectiveSite[] {
+  const known = all ? undefined : locationMemo.get(model);
   if (known !== undefined) return known;
   const sites: DirectiveSite[] = [];
   const push = (directive: Directive, ctx: ConfigContext, file: DirectiveSite["file"], url: PassUrl | null): void => {
@@ -180,9 +293,44 @@ export function locationStatements(model: ConfigModel): DirectiveSite[] {
     } else
       for (let i = 0; i < summary.statements.length; i++) push(summary.statements[i], ctx, ctx.file, summary.urls[i]);
   };
-  for (const ctx of model.locationConfigurations) add(ctx);
+  // Whether a location configuration's statements can be left out: its subtree's passes all go to upstream
+  // blocks or addresses (PassTree), the blocks between it and its server are not busy (a raw rewrite in a
+  // sibling `if` of its location counts), and its server has no raw rewrite of its own.
+  let explicit: Map<string, UpstreamBlock[]> | undefined;
+  const hostQuiet = new Map<string, boolean>();
+  const aboveQuiet = new Map<ConfigContext, boolean>();
+  const quiet = (ctx: ConfigContext): boolean => {
+    if (ctx.directive === null) return false;
+    const tree = passTree(ctx.directive);
+    if (tree.busy || tree.ownRaw) return false;
+    for (const h of tree.hosts!) {
+      let q = hostQuiet.get(h);
+      if (q === undefined) {
+        explicit ??= upstreamBlocks(model, false);
+        hostQuiet.set(h, (q = explicit.has(h) || isIpAddress(h)));
+      }
+      if (!q) return false;
+    }
+    const parent = ctx.parent;
+    if (parent === null) return false;
+    let q = aboveQuiet.get(parent);
+    if (q === undefined) {
+      q = false;
+      for (let c: ConfigContext | null = parent; c !== null && c.directive !== null; c = c.parent) {
+        const t = passTree(c.directive);
+        if (c.kind === "server") {
+          q = !t.ownRaw;
+          break;
+        }
+        if (t.busy || t.ownRaw || c.kind === "http") break;
+      }
+      aboveQuiet.set(parent, q);
+    }
+    return q;
+  };
+  for (const ctx of model.locationConfigurations) if (all || !quiet(ctx)) add(ctx);
   for (const ctx of model.streamServers) add(ctx);
-  locationMemo.set(model, sites);
+  if (!all) locationMemo.set(model, sites);
   return sites;
 }
 
@@ -443,13 +591,28 @@ function isPassSite(s: DirectiveSite): s is PassSite {
 
 const passMemo = new WeakMap<ConfigModel, PassSite[]>();
 
-/** Every `*_pass` with a URL, in reading order (stream's `proxy_pass` included, marked). */
+/**
+ * Every `*_pass` with a URL worth a look, in reading order (stream's `proxy_pass` included, marked): not those
+ * of the servers whose passes give the group nothing to say (locationStatements).
+ */
 export function passSites(model: ConfigModel): PassSite[] {
   const known = passMemo.get(model);
   if (known !== undefined) return known;
-  const out: PassSite[] = [];
+  const out = passesOf(locationStatements(model));
   passMemo.set(model, out);
-  for (const s of locationStatements(model)) {
+  return out;
+}
+
+/** Every `*_pass` with a URL, the quiet servers' too. */
+function everyPass(model: ConfigModel): PassSite[] {
+  let known = everyPassMemo.get(model);
+  if (known === undefined) everyPassMemo.set(model, (known = passesOf(locationStatements(model, true))));
+  return known;
+}
+
+function passesOf(statements: readonly DirectiveSite[]): PassSite[] {
+  const out: PassSite[] = [];
+  for (const s of statements) {
     if (!isPassSite(s)) continue;
     if (s.stream && s.directive.name !== "proxy_pass") continue;
     out.push(s);
@@ -474,8 +637,7 @@ const indexMemo = new WeakMap<ConfigModel, { http: UpstreamIndex; stream: Upstre
 export function upstreamIndexes(model: ConfigModel): { http: UpstreamIndex; stream: UpstreamIndex } {
   let known = indexMemo.get(model);
   if (known === undefined) {
-    const passes = passSites(model);
-    known = { http: new UpstreamIndex(model, passes, false), stream: new UpstreamIndex(model, passes, true) };
+    known = { http: new UpstreamIndex(model, false), stream: new UpstreamIndex(model, true) };
     indexMemo.set(model, known);
   }
   return known;
@@ -483,15 +645,26 @@ export function upstreamIndexes(model: ConfigModel): { http: UpstreamIndex; stre
 
 export class UpstreamIndex {
   readonly explicit: Map<string, UpstreamBlock[]>;
-  private readonly implicit = new Set<string>();
+  /** Made when first asked (`knows`): from every pass, the quiet servers' too. */
+  private implicitSet: Set<string> | undefined;
 
-  constructor(model: ConfigModel, passes: readonly PassSite[], stream: boolean) {
+  constructor(
+    private readonly model: ConfigModel,
+    private readonly stream: boolean,
+  ) {
     this.explicit = upstreamBlocks(model, stream);
-    for (const p of passes) {
-      if (p.stream !== stream || p.url.variables || p.url.unix) continue;
-      if (this.explicit.has(p.url.hostLower)) continue;
-      this.implicit.add(`${p.url.hostLower}:${p.url.port ?? defaultPort(p.url.scheme)}`);
+  }
+
+  private get implicit(): Set<string> {
+    if (this.implicitSet === undefined) {
+      this.implicitSet = new Set();
+      for (const p of everyPass(this.model)) {
+        if (p.stream !== this.stream || p.url.variables || p.url.unix) continue;
+        if (this.explicit.has(p.url.hostLower)) continue;
+        this.implicitSet.add(`${p.url.hostLower}:${p.url.port ?? defaultPort(p.url.scheme)}`);
+      }
     }
+    return this.implicitSet;
   }
 
   /** The explicit upstream a pass without variables names (the port is nginx -t's business). */
