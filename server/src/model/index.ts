@@ -15,7 +15,7 @@
 import type { Directive, Range } from "../parse/ast";
 import type { Configuration, FileInstance } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
-import { mayHoldUnder } from "./names-under";
+import { mayHoldUnderBit, questionBit, relevantUnder } from "./names-under";
 
 export type ContextKind =
   | "main"
@@ -146,6 +146,30 @@ export function forEachOwnDirectiveWhere(
 }
 
 const isInclude = (name: string): boolean => name === "include";
+
+/** Per large block directive: its own statements by name (null: an `include` among them). */
+const ownIndexes = new SubtreeMemo<Map<string, Directive[]> | null>();
+
+function ownIndexOf(d: Directive): Map<string, Directive[]> | null {
+  let index = ownIndexes.get(d);
+  if (index === undefined) {
+    index = new Map();
+    const body = d.block!.children;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind !== "directive") continue;
+      if (node.name === "include") {
+        index = null;
+        break;
+      }
+      const list = index.get(node.name);
+      if (list === undefined) index.set(node.name, [node]);
+      else list.push(node);
+    }
+    ownIndexes.set(d, index);
+  }
+  return index;
+}
 
 /** Up to this many directives a block is scanned by ownSites (locations mostly have a handful). */
 const SCAN_BELOW = 12;
@@ -519,6 +543,63 @@ class Context implements ConfigContext {
   }
 
   /**
+   * For `sitesWhere`: hands `site` the sites of the block's own statements that `wanted` accepts and `block`
+   * each statement that opens a block, in reading order, making no site for the others — when its sites are
+   * not made yet and no `include` is among its statements (then every statement is from the block's own
+   * file). False otherwise, having called neither: read `directives` instead. A site made here is the one
+   * `directives` gives later (`scannedSites`). On large-config ×10 a question about a name each server holds
+   * made the sites of its 2,500 statements (the locations) on every keystroke.
+   */
+  scanWhere(
+    wanted: (name: string) => boolean,
+    site: (s: DirectiveSite) => void,
+    block: (d: Directive) => void,
+  ): boolean {
+    if (this.read?.sites !== undefined || this.body === null) return false;
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind === "directive" && node.name === "include") return false;
+    }
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind !== "directive") continue;
+      if (wanted(node.name)) {
+        const made = (this.reads.scannedSites ??= new Map());
+        let s = made.get(node);
+        if (s === undefined) made.set(node, (s = { directive: node, file: this.file, context: this }));
+        site(s);
+      }
+      if (node.block) block(node);
+    }
+    return true;
+  }
+
+  /**
+   * `scanWhere` over `nodes`, some of the block's own statements in reading order (names-under.ts
+   * relevantUnder): false, having called neither, when the block's sites are made already.
+   */
+  scanListed(
+    nodes: readonly Directive[],
+    wanted: (name: string) => boolean,
+    site: (s: DirectiveSite) => void,
+    block: (d: Directive) => void,
+  ): boolean {
+    if (this.read?.sites !== undefined) return false;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      if (wanted(node.name)) {
+        const made = (this.reads.scannedSites ??= new Map());
+        let s = made.get(node);
+        if (s === undefined) made.set(node, (s = { directive: node, file: this.file, context: this }));
+        site(s);
+      }
+      if (node.block) block(node);
+    }
+    return true;
+  }
+
+  /**
    * Whether the block may hold a directive `wanted` accepts, without making its sites: its own statements
    * only when it has no expanded `include` among them (else true, and the caller reads `directives`).
    */
@@ -553,6 +634,24 @@ class Context implements ConfigContext {
   scanOwn(name: string): readonly DirectiveSite[] | undefined {
     if (this.read?.sites !== undefined || this.body === null || this.body.length <= SCAN_BELOW) return undefined;
     const read = this.reads;
+    // A block's own statements by name, kept per block while it is unchanged (subtree-memo.ts): the servers
+    // of large-config ×10 (2,500 statements each) are asked for a dozen names per keystroke.
+    const d = this.directive;
+    if (d !== null && d.block?.children === this.body) {
+      const nodes = ownIndexOf(d);
+      if (nodes === null) return undefined;
+      const named = nodes.get(name);
+      if (named === undefined) return NO_SITES;
+      const made = (read.scannedSites ??= new Map());
+      const found: DirectiveSite[] = [];
+      for (let i = 0; i < named.length; i++) {
+        const node = named[i];
+        let site = made.get(node);
+        if (site === undefined) made.set(node, (site = { directive: node, file: this.file, context: this }));
+        found.push(site);
+      }
+      return found;
+    }
     if (read.scans >= MAX_SCANS) return undefined;
     read.scans++;
     let found: DirectiveSite[] | null = null;
@@ -646,35 +745,106 @@ export function sitesWhere(model: ConfigModel, key: string, wanted: (name: strin
   let found = q.answered.get(key);
   if (found === undefined) {
     const out: DirectiveSite[] = [];
-    forEachSiteInReadingOrder(
+    const bit = questionBit(key);
+    visitSitesWhere(
       q.top,
-      (s) => {
-        if (wanted(s.directive.name)) out.push(s);
-      },
-      (child) => mayHoldUnder(child.directive!, key, wanted),
+      wanted,
+      (child) => mayHoldUnderBit(child.directive!, bit, wanted),
+      (site) => out.push(site),
+      bit,
     );
     q.answered.set(key, (found = out));
   }
   return found;
 }
 
-/**
- * Every site of the model in reading order, entering a block's context only when `enter` accepts it (a rule
- * that keeps its own per-block summaries, rules/variable-sinks.ts): the sites of a context not entered are
- * never made. Not remembered: the caller keeps what it needs.
- */
-export function forEachSiteWhere(
-  model: ConfigModel,
-  visit: (s: DirectiveSite) => void,
-  enter: (child: ConfigContext) => boolean,
-): void {
-  forEachSiteInReadingOrder(siteQueries.get(model)!.top, visit, enter);
-}
-
 function sitesNamed(model: ConfigModel, name: string): DirectiveSite[] {
   const q = siteQueries.get(model)!;
   if (q.indexed) return q.byName().get(name) ?? [];
   return sitesWhere(model, `=${name}`, (n) => n === name);
+}
+
+/**
+ * The sites whose name `wanted` accepts under `top`, in reading order, entering a child block's context only
+ * when `enter` accepts it. A block whose sites are not made yet and that has no `include` among its
+ * statements is read from its statements (Context.scanWhere): only the wanted sites are made. Per context
+ * entered, its wanted sites and the child contexts to enter are listed in reading order, and a child's are
+ * read where its block directive stands (an explicit stack: blocks nest deeper than V8's stack).
+ */
+function visitSitesWhere(
+  top: ConfigContext,
+  wanted: (name: string) => boolean,
+  enter: (child: ConfigContext) => boolean,
+  visit: (s: DirectiveSite) => void,
+  bit = 0,
+): void {
+  const itemsOf = (ctx: ConfigContext): (DirectiveSite | ConfigContext)[] => {
+    const items: (DirectiveSite | ConfigContext)[] = [];
+    const children = ctx.children;
+    let next = 0;
+    // Every block directive has its context, in the same order; a block listed by relevantUnder is found
+    // ahead, past the contexts of the blocks it leaves out.
+    const opened = (d: Directive, file: FileInstance): void => {
+      for (let i = next; i < children.length; i++) {
+        const child = children[i];
+        if (child.directive !== d || child.file !== file) continue;
+        next = i + 1;
+        if (enter(child)) items.push(child);
+        return;
+      }
+    };
+    const d = ctx.directive;
+    const listed =
+      bit !== 0 && d !== null && d.block?.children === (ctx as Context).body
+        ? relevantUnder(d, bit, wanted)
+        : undefined;
+    const scanned =
+      ctx instanceof Context &&
+      (listed
+        ? ctx.scanListed(
+            listed,
+            wanted,
+            (s) => items.push(s),
+            (b) => opened(b, ctx.file),
+          )
+        : ctx.scanWhere(
+            wanted,
+            (s) => items.push(s),
+            (b) => opened(b, ctx.file),
+          ));
+    if (!scanned)
+      for (const s of ctx.directives) {
+        if (wanted(s.directive.name)) items.push(s);
+        if (s.directive.block) opened(s.directive, s.file);
+      }
+    return items;
+  };
+  const stack: { items: (DirectiveSite | ConfigContext)[]; i: number }[] = [{ items: itemsOf(top), i: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.i >= frame.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = frame.items[frame.i++];
+    if ("kind" in item) stack.push({ items: itemsOf(item), i: 0 });
+    else visit(item);
+  }
+}
+
+/**
+ * The sites of the model whose name `wanted` accepts, in reading order, entering a block's context only when
+ * `enter` accepts it (a rule that keeps its own per-block summaries, rules/variable-sinks.ts): the sites of a
+ * context not entered, and of the statements not wanted, are never made. Not remembered: the caller keeps
+ * what it needs.
+ */
+export function forEachSiteWhere(
+  model: ConfigModel,
+  wanted: (name: string) => boolean,
+  visit: (s: DirectiveSite) => void,
+  enter: (child: ConfigContext) => boolean,
+): void {
+  visitSitesWhere(siteQueries.get(model)!.top, wanted, enter, visit);
 }
 
 function lazyIndex(top: ConfigContext): () => ReadonlyMap<string, DirectiveSite[]> {

@@ -54,7 +54,16 @@ function remember(d: Directive, bit: number, value: boolean): void {
  * deeper than V8's stack) and remembered, so that one keystroke walks only the blocks around its edit.
  */
 export function mayHoldUnder(block: Directive, key: string, wanted: (name: string) => boolean): boolean {
-  const bit = bitOf(key);
+  return mayHoldUnderBit(block, questionBit(key), wanted);
+}
+
+/** The bit of a question key for `mayHoldUnderBit` (a walk over 25,000 blocks asks for it once). */
+export function questionBit(key: string): number {
+  return bitOf(key);
+}
+
+/** `mayHoldUnder` with the question's bit (`questionBit`). */
+export function mayHoldUnderBit(block: Directive, bit: number, wanted: (name: string) => boolean): boolean {
   const cached = known(block, bit);
   if (cached !== undefined) return cached;
   const stack: { d: Directive; i: number; found: boolean }[] = [{ d: block, i: 0, found: false }];
@@ -82,4 +91,40 @@ export function mayHoldUnder(block: Directive, key: string, wanted: (name: strin
     else if (below) frame.found = true;
   }
   return result;
+}
+
+/** Per block directive and question bit (its index): the statements `relevantUnder` lists. */
+const relevant = new SubtreeMemo<(readonly Directive[] | null | undefined)[]>();
+
+/**
+ * The block's own statements a walk for question `bit` must look at, in reading order: those `wanted`
+ * accepts and the blocks that may hold one (`mayHoldUnderBit`); null when an `include` is among them (what it
+ * reads is not in the tree). Kept per block while it is unchanged, like the answers: a server of
+ * large-config ×10 holds 2,500 locations, and a question about a name the server itself holds (`listen`)
+ * looked at each of them again on every keystroke. Only for a question with a bit (the first MAX_KEYS).
+ */
+export function relevantUnder(
+  block: Directive,
+  bit: number,
+  wanted: (name: string) => boolean,
+): readonly Directive[] | null | undefined {
+  if (bit === 0) return undefined;
+  const index = 31 - Math.clz32(bit);
+  let lists = relevant.get(block);
+  const known = lists?.[index];
+  if (known !== undefined) return known;
+  let out: Directive[] | null = [];
+  const body = block.block?.children ?? [];
+  for (let i = 0; i < body.length; i++) {
+    const node = body[i];
+    if (node.kind !== "directive") continue;
+    if (node.name === "include") {
+      out = null;
+      break;
+    }
+    if (wanted(node.name) || (node.block !== undefined && mayHoldUnderBit(node, bit, wanted))) out.push(node);
+  }
+  if (lists === undefined) relevant.set(block, (lists = []));
+  lists[index] = out;
+  return out;
 }

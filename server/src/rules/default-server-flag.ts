@@ -8,6 +8,7 @@
 
 import { ownSites, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
+import { serversOf } from "./main-tls-sites";
 
 export const RULE_ID = "default-server-flag";
 
@@ -59,7 +60,7 @@ export function defaultServerFlagFindings(model: ConfigModel, _options: RuleOpti
     if (!g.members.some((x) => x.server === m.server)) g.members.push(m);
     if (def) g.hasDefault = true;
   };
-  for (const ctx of model.contexts) {
+  for (const ctx of serversOf(model)) {
     if (ctx.kind !== "server") continue;
     const listens = ownSites(ctx, "listen");
     if (listens.length === 0) {

@@ -10,7 +10,7 @@
 // The peer: Gixy-Next http2_misdirected_request. docs/rules/http2-misdirected-request.md
 
 import { ownSites, type ConfigContext, type ConfigModel } from "../model";
-import { isOn, lastEffective } from "./main-tls-sites";
+import { isOn, lastEffective, serversOf } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "http2-misdirected-request";
@@ -37,7 +37,7 @@ function rejectsMisdirected(server: ConfigContext): boolean {
 
 export function http2MisdirectedRequestFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
   const out: Finding[] = [];
-  for (const server of model.contexts) {
+  for (const server of serversOf(model)) {
     if (server.kind !== "server") continue;
     const reject = lastEffective(server, "ssl_reject_handshake", "http");
     if (!isOn(reject)) continue;

@@ -5,7 +5,7 @@
 // The peer: nginx-lint listen_http2_deprecated. docs/rules/listen-http2-deprecated.md
 
 import { ownSites, siteKey, type ConfigModel } from "../model";
-import { below, nginxVersionOf } from "./main-tls-sites";
+import { below, nginxVersionOf, serversOf } from "./main-tls-sites";
 import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "listen-http2-deprecated";
@@ -17,7 +17,7 @@ export function listenHttp2DeprecatedFindings(model: ConfigModel, options: RuleO
   if (below(nginx, DEPRECATED_SINCE)) return [];
   const out: Finding[] = [];
   const seen = new Set<string>();
-  for (const server of model.contexts) {
+  for (const server of serversOf(model)) {
     if (server.kind !== "server") continue;
     for (const l of ownSites(server, "listen")) {
       // argValues, not args: the words of every listen would be made (test/rules/range-reads.test.ts).

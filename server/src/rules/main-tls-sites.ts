@@ -161,9 +161,13 @@ export function isTlsServer(ctx: ConfigContext): boolean {
   return lastEffective(ctx, "ssl_certificate", top) !== null || isOn(lastEffective(ctx, "ssl_reject_handshake", top));
 }
 
-/** The servers (http, stream, mail) of the model, in reading order. */
+const serversMemo = new WeakMap<ConfigModel, ConfigContext[]>();
+
+/** The servers (http, stream, mail) of the model, in reading order (once per model: several rules ask). */
 export function serversOf(model: ConfigModel): ConfigContext[] {
-  return model.contexts.filter((c) => serverTop(c) !== null);
+  let servers = serversMemo.get(model);
+  if (servers === undefined) serversMemo.set(model, (servers = model.contexts.filter((c) => serverTop(c) !== null)));
+  return servers;
 }
 
 /** The deployed OpenSSL version when known (setting or found in the workspace). */

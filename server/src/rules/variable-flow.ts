@@ -54,6 +54,8 @@ export const VARIABLE_FLOW_NAMES: ReadonlySet<string> = new Set([
   ...HEADER_SINKS,
 ]);
 
+const isDefinition = (n: string): boolean => n === "set" || n === "auth_request_set" || n === "map";
+
 /** A variable the value reaches in the end (a builtin or a capture), with where it was given. */
 export interface Leaf {
   /** As written: `$uri`, `$1`, `$name`. */
@@ -124,6 +126,7 @@ export class VariableFlow {
     let builtinDefined = false;
     forEachSiteWhere(
       model,
+      (n) => VARIABLE_FLOW_NAMES.has(n),
       (s) => {
         const d = s.directive;
         if (needsFlow(d)) this.sinks.push(s);
@@ -181,6 +184,7 @@ export class VariableFlow {
     if (builtinHolds(name) !== null) return;
     forEachSiteWhere(
       this.model,
+      isDefinition,
       (s) => this.define(s, name),
       (child) => {
         const defines = flowSummary(child.directive!).defines;
