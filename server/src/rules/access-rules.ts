@@ -13,12 +13,14 @@ import { effective, ownSites, sitesWhere, type ConfigContext, type ConfigModel, 
 
 export const ACCESS_KEY = "h15-access";
 
-/** The names the group's model rules ask the model for (one question for all). */
+/**
+ * The names the group's model rules ask the model for (one question for all). `return` and `rewrite` are
+ * asked apart, only where an allow/deny list exists (RETURN_KEY): every location of the incident answers with
+ * `return`, and listing their sites on every keystroke was most of the group's work.
+ */
 export const ACCESS_NAMES = new Set([
   "allow",
   "deny",
-  "return",
-  "rewrite",
   "try_files",
   "listen",
   ...["stub_status", "vhost_traffic_status_display", "stream_server_traffic_status_display", "api"],
@@ -27,6 +29,14 @@ export const ACCESS_NAMES = new Set([
 /** The sites of the group's names, in reading order. */
 export function accessSites(model: ConfigModel): DirectiveSite[] {
   return sitesWhere(model, ACCESS_KEY, (n) => ACCESS_NAMES.has(n));
+}
+
+export const RETURN_KEY = "h15-access-return";
+const RETURN_NAMES = new Set(["return", "rewrite"]);
+
+/** The `return` and `rewrite` sites, in reading order (return-with-allow-deny asks, when a list exists). */
+export function returnSites(model: ConfigModel): DirectiveSite[] {
+  return sitesWhere(model, RETURN_KEY, (n) => RETURN_NAMES.has(n));
 }
 
 /** Per model: each block's own allow/deny sites, in reading order. */

@@ -108,16 +108,18 @@ function bodyOf(d: Directive, context: ContextKind, answers: ShapeAnswers): Cont
  * One finding of this rule before it is placed: the statement, and for a lost `;` the word that starts the
  * line. Positions are read when the finding is made (they move in place across keystrokes).
  */
-interface Seed {
-  d: Directive;
-  code: string;
-  /** The problem's message; absent for `lost-semicolon` (its message names the statement's current line). */
-  message?: string;
-  lost?: Word;
-  /** A finding of another rule's statement check (statement-checks.ts). */
-  check?: CheckSeed;
-  /** A fact for check number `of` (STATEMENT_CHECKS), not a finding. */
-  fact?: SeedFact;
+class Seed {
+  constructor(
+    readonly d: Directive,
+    readonly code: string,
+    /** The problem's message; absent for `lost-semicolon` (its message names the statement's current line). */
+    readonly message?: string,
+    readonly lost?: Word,
+    /** A finding of another rule's statement check (statement-checks.ts). */
+    readonly check?: CheckSeed,
+    /** A fact for check number `of` (STATEMENT_CHECKS), not a finding. */
+    public fact?: SeedFact,
+  ) {}
 }
 
 /**
@@ -138,8 +140,8 @@ function factSeed(
   outermost: string | null,
   within?: readonly string[],
 ): Seed {
-  const seed: Seed = { d, code: "" };
-  seed.fact = { of, value, d, outermost, within, seed };
+  const seed = new Seed(d, "", undefined, undefined, undefined, undefined);
+  seed.fact = { of, value, d, outermost, within, seed, placed: undefined };
   return seed;
 }
 
@@ -187,7 +189,22 @@ function compacted(kept: Seed[]): Seed[] {
  * again on the next keystroke. Only blocks with no `include` inside are kept: an include's files change
  * apart from the block's own text.
  */
-const subtreeSeeds = new SubtreeMemo<{ context: ContextKind; options: string; parents: string; seeds: Seed[] }>();
+const subtreeSeeds = new SubtreeMemo<{
+  context: ContextKind;
+  options: string;
+  parents: string;
+  seeds: Seed[];
+  /** Whether `seeds` are compacted (`compacted`) or left as walked until the block is first replayed. */
+  compacted: boolean;
+}>();
+
+/**
+ * From this many facts a kept block's are compacted when it is first replayed rather than when it is left:
+ * the blocks around an edit are walked again on every keystroke in them, and compacting the 7,500 facts of
+ * large-config's 2,500-location server each time was a fifth of the keystroke's analysis. Below it they are
+ * compacted at once (a deep nest of small blocks keeps a compacted list per level, not its whole subtree's).
+ */
+const DEFER_COMPACTION_FROM = 256;
 
 export function directiveFindings(config: Configuration, options: RuleOptions): Finding[] {
   const check = directiveCheck(config, options);
@@ -304,7 +321,7 @@ export function directiveCheck(
   };
   const addChecks = (path: string): void => {
     for (const c of out) {
-      const seed: Seed = { d: c.d, code: c.code, check: c };
+      const seed = new Seed(c.d, c.code, undefined, undefined, c, undefined);
       seeds.push(seed);
       place(seed, path);
     }
@@ -350,6 +367,10 @@ export function directiveCheck(
           kept.options === checkedWith &&
           kept.parents === signature
         ) {
+          if (!kept.compacted) {
+            kept.seeds = compacted(kept.seeds);
+            kept.compacted = true;
+          }
           for (const s of kept.seeds) {
             seeds.push(s);
             if (s.fact !== undefined) factSeeds++;
@@ -360,9 +381,10 @@ export function directiveCheck(
       }
       const start = seeds.length;
       const factsStart = factSeeds;
-      for (const p of problemsOf(d, context, answers, options)) seeds.push({ d, code: p.code, message: p.message });
+      for (const p of problemsOf(d, context, answers, options))
+        seeds.push(new Seed(d, p.code, p.message, undefined, undefined, undefined));
       const lost = lostSemicolon(d, context, options);
-      if (lost) seeds.push({ d, code: "lost-semicolon", lost });
+      if (lost) seeds.push(new Seed(d, "lost-semicolon", undefined, lost, undefined, undefined));
       for (let i = start; i < seeds.length; i++) place(seeds[i], path);
       if (d.name !== "include") {
         for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
@@ -400,8 +422,16 @@ export function directiveCheck(
       if (block.keep && open.length >= MAX_KEPT_DEPTH) return;
       if (block.keep) {
         const own = seeds.slice(block.start);
-        const kept = factSeeds - block.factsStart < COMPACT_FROM ? own : compacted(own);
-        subtreeSeeds.set(d, { context: block.context, options: checkedWith, parents: block.parents, seeds: kept });
+        const factCount = factSeeds - block.factsStart;
+        const deferred = factCount >= DEFER_COMPACTION_FROM;
+        const kept = factCount < COMPACT_FROM || deferred ? own : compacted(own);
+        subtreeSeeds.set(d, {
+          context: block.context,
+          options: checkedWith,
+          parents: block.parents,
+          seeds: kept,
+          compacted: !deferred,
+        });
         if (kept.length < own.length) {
           // The blocks around compact what this one kept, not its facts again: nested blocks that each give a
           // fact (a log per level of 10,000 nested locations) were compacted once per level around them.

@@ -23,8 +23,12 @@ type Fact =
   | { k: "ranges"; owner: Directive }
   | { k: "unknown"; owner: Directive }
   | { k: "use"; variable: string; off: boolean }
-  /** A kept block's uses, compacted: each variable once per reading (off or not). */
-  | { k: "uses"; uses: Map<string, number> };
+  /**
+   * A kept block's uses, compacted: each variable once per reading (off or not), and all of them as one text
+   * (`key`, sorted): a fact whose uses another of its scope had adds nothing, and 2,500 locations of
+   * large-config read the same three variables.
+   */
+  | { k: "uses"; uses: Map<string, number>; key: string };
 
 /** The bits of a `uses` entry: read where empty means off, read elsewhere. */
 const OFF = 2;
@@ -116,21 +120,30 @@ export const hashWithoutDefaultCheck: StatementCheck = {
     // re-walked on a keystroke hands its locations' facts to `resolve` and to the compaction around it, and
     // one per location and variable was most of that work. The other facts stay as they are, in order.
     const out: BlockFact[] = [];
-    const merged = new Map<string | null, Map<string, number>>();
+    const merged = new Map<string | null, { keys: Set<string>; value: Extract<Fact, { k: "uses" }> }>();
     for (const f of facts) {
       const v = f.value as Fact;
       if (v.k !== "use" && v.k !== "uses") {
         out.push(f);
         continue;
       }
-      let uses = merged.get(f.outermost);
-      if (uses === undefined) {
-        merged.set(f.outermost, (uses = new Map()));
-        out.push({ value: { k: "uses", uses } satisfies Fact, d: f.d, outermost: f.outermost, within: f.within });
+      let m = merged.get(f.outermost);
+      if (m === undefined) {
+        merged.set(f.outermost, (m = { keys: new Set(), value: { k: "uses", uses: new Map(), key: "" } }));
+        out.push({ value: m.value, d: f.d, outermost: f.outermost, within: f.within });
       }
+      const uses = m.value.uses;
       if (v.k === "use") uses.set(v.variable, (uses.get(v.variable) ?? 0) | (v.off ? OFF : ON));
-      else for (const [variable, bits] of v.uses) uses.set(variable, (uses.get(variable) ?? 0) | bits);
+      else if (!m.keys.has(v.key)) {
+        m.keys.add(v.key);
+        for (const [variable, bits] of v.uses) uses.set(variable, (uses.get(variable) ?? 0) | bits);
+      }
     }
+    for (const m of merged.values())
+      m.value.key = [...m.value.uses]
+        .map(([variable, bits]) => `${variable}:${bits}`)
+        .sort()
+        .join("\u0000");
     return out;
   },
   resolve(facts, _options, out) {
@@ -183,14 +196,21 @@ export const hashWithoutDefaultCheck: StatementCheck = {
       if (r === undefined) byVariable.set(variable, { off });
       else r.off &&= off;
     };
+    // Per scope, the compacted uses read already (their `key`).
+    const readKeys = new Map<string | null, Set<string>>();
     for (const f of facts) {
       const v = f.value as Fact;
       if (v.k === "use") read(f.outermost, v.variable, v.off);
-      else if (v.k === "uses")
+      else if (v.k === "uses") {
+        let keys = readKeys.get(f.outermost);
+        if (keys === undefined) readKeys.set(f.outermost, (keys = new Set()));
+        if (keys.has(v.key)) continue;
+        keys.add(v.key);
         for (const [variable, bits] of v.uses) {
           if ((bits & ON) !== 0) read(f.outermost, variable, false);
           if ((bits & OFF) !== 0) read(f.outermost, variable, true);
         }
+      }
     }
     for (const b of order) {
       const h = b.fact.value as Extract<Fact, { k: "hash" }>;

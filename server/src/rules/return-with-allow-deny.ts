@@ -14,7 +14,7 @@ import { isAncestor, siteKey, type ConfigContext, type ConfigModel, type Directi
 import {
   accessBlock,
   accessOwners,
-  accessSites,
+  returnSites,
   blockLabel,
   deniesSome,
   effectiveAccess,
@@ -54,7 +54,7 @@ export function returnWithAllowDenyFindings(model: ConfigModel, _options: RuleOp
   if (accessOwners(model).size === 0) return [];
   const out: Finding[] = [];
   const seen = new Set<string>();
-  for (const s of accessSites(model)) {
+  for (const s of returnSites(model)) {
     const name = s.directive.name;
     if (name === "return" ? answersError(s) : name !== "rewrite" || !redirects(s)) continue;
     const block = accessBlock(s.context);
