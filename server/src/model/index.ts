@@ -411,6 +411,8 @@ interface ContextReads {
   ownMap: Map<string, DirectiveSite[]> | undefined;
   /** Sites scanOwn made before `directives` was read (that getter takes them, so a site is one object). */
   scannedSites: Map<Directive, DirectiveSite> | undefined;
+  /** Once `sites` are made (and `scanListed` asks): each own statement's site. */
+  byNode: Map<Directive, DirectiveSite> | undefined;
   scans: number;
   range: Range | null | undefined;
   label: string | undefined;
@@ -502,6 +504,7 @@ class Context implements ConfigContext {
       sites: undefined,
       ownMap: undefined,
       scannedSites: undefined,
+      byNode: undefined,
       scans: 0,
       range: undefined,
       label: undefined,
@@ -576,27 +579,40 @@ class Context implements ConfigContext {
   }
 
   /**
-   * `scanWhere` over `nodes`, some of the block's own statements in reading order (names-under.ts
-   * relevantUnder): false, having called neither, when the block's sites are made already.
+   * `scanWhere` over `nodes`, some of the block's own statements in reading order, none an `include`
+   * (names-under.ts relevantUnder). Once the block's sites are made, each statement's site is found in them
+   * (a map made once per model): a rule that read a server's `directives` otherwise made every later question
+   * look at each of its 4,000 locations again.
    */
   scanListed(
     nodes: readonly Directive[],
     wanted: (name: string) => boolean,
     site: (s: DirectiveSite) => void,
     block: (d: Directive) => void,
-  ): boolean {
-    if (this.read?.sites !== undefined) return false;
+  ): void {
+    const read = this.reads;
+    let byNode: Map<Directive, DirectiveSite> | undefined;
+    if (read.sites !== undefined) {
+      byNode = read.byNode;
+      if (byNode === undefined) {
+        byNode = new Map();
+        for (const s of read.sites) byNode.set(s.directive, s);
+        read.byNode = byNode;
+      }
+    }
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
       if (wanted(node.name)) {
-        const made = (this.reads.scannedSites ??= new Map());
-        let s = made.get(node);
-        if (s === undefined) made.set(node, (s = { directive: node, file: this.file, context: this }));
+        let s = byNode?.get(node);
+        if (s === undefined) {
+          const made = (read.scannedSites ??= new Map());
+          s = made.get(node);
+          if (s === undefined) made.set(node, (s = { directive: node, file: this.file, context: this }));
+        }
         site(s);
       }
       if (node.block) block(node);
     }
-    return true;
   }
 
   /**
@@ -798,20 +814,23 @@ function visitSitesWhere(
       bit !== 0 && d !== null && d.block?.children === (ctx as Context).body
         ? relevantUnder(d, bit, wanted)
         : undefined;
-    const scanned =
-      ctx instanceof Context &&
-      (listed
-        ? ctx.scanListed(
-            listed,
-            wanted,
-            (s) => items.push(s),
-            (b) => opened(b, ctx.file),
-          )
-        : ctx.scanWhere(
-            wanted,
-            (s) => items.push(s),
-            (b) => opened(b, ctx.file),
-          ));
+    let scanned = false;
+    if (ctx instanceof Context) {
+      if (listed) {
+        ctx.scanListed(
+          listed,
+          wanted,
+          (s) => items.push(s),
+          (b) => opened(b, ctx.file),
+        );
+        scanned = true;
+      } else
+        scanned = ctx.scanWhere(
+          wanted,
+          (s) => items.push(s),
+          (b) => opened(b, ctx.file),
+        );
+    }
     if (!scanned)
       for (const s of ctx.directives) {
         if (wanted(s.directive.name)) items.push(s);
