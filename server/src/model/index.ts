@@ -761,7 +761,7 @@ export function sitesWhere(model: ConfigModel, key: string, wanted: (name: strin
   let found = q.answered.get(key);
   if (found === undefined) {
     const out: DirectiveSite[] = [];
-    const bit = questionBit(key);
+    const bit = questionBit(key, wanted);
     visitSitesWhere(
       q.top,
       wanted,

@@ -4,6 +4,10 @@
 // module's directives, `*_pass`), and indexing every site by name to answer them cost 56 ms per keystroke on
 // large-config ×10 (320,000 sites), more than the rest of the cost report.
 //
+// Every question known so far is answered in the same walk of a block (`answerAll`): a name is looked up once
+// per statement for all of them (`nameMask`), and a block changed by a keystroke is walked once, not once per
+// question — the incident's server (4,000 locations) was walked ten times per keystroke.
+//
 // An `include` inside the block brings in content the block's own tree does not show, so a subtree with one
 // always may hold the name: only what is in the tree decides, never positions or other files.
 
@@ -18,6 +22,10 @@ import { SubtreeMemo } from "../workspace/subtree-memo";
 const MAX_KEYS = 31;
 /** Each question key's bit, given on first use (the model asks a few fixed questions: rare names). */
 const bits = new Map<string, number>();
+/** Per bit index, the question's `wanted` (the same key always comes with the same `wanted`). */
+const wantedOf: ((name: string) => boolean)[] = [];
+/** The bits of every question known so far. */
+let allBits = 0;
 /**
  * Per block directive, two numbers: bit k of the first says question k is answered, of the second its
  * answer. Numbers, not a Map per block: a cold check of the 1M-line workspace made a Map for every block and
@@ -27,104 +35,146 @@ const answered = new SubtreeMemo<number>();
 const answers = new SubtreeMemo<number>();
 
 /** The bit of `key`; 0 (nothing remembered) past MAX_KEYS questions. */
-function bitOf(key: string): number {
+function bitOf(key: string, wanted: (name: string) => boolean): number {
   let bit = bits.get(key);
   if (bit === undefined) {
     bit = bits.size < MAX_KEYS ? 1 << bits.size : 0;
     bits.set(key, bit);
+    if (bit !== 0) {
+      wantedOf[31 - Math.clz32(bit)] = wanted;
+      allBits |= bit;
+    }
   }
   return bit;
 }
 
-function known(d: Directive, bit: number): boolean | undefined {
-  const a = answered.get(d);
-  return a === undefined || (a & bit) === 0 ? undefined : ((answers.get(d) ?? 0) & bit) !== 0;
-}
+/** Per directive name: the questions that want it, as bits, and how many questions were known then. */
+const masks = new Map<string, { mask: number; known: number }>();
 
-function remember(d: Directive, bit: number, value: boolean): void {
-  if (bit === 0) return;
-  answered.set(d, (answered.get(d) ?? 0) | bit);
-  if (value) answers.set(d, (answers.get(d) ?? 0) | bit);
+/** The bits of the questions whose `wanted` accepts `name`. */
+function nameMask(name: string): number {
+  const m = masks.get(name);
+  if (m !== undefined && m.known === allBits) return m.mask;
+  let mask = 0;
+  for (let i = 0; i < wantedOf.length; i++) if (wantedOf[i](name)) mask |= 1 << i;
+  if (masks.size > 4096) masks.clear();
+  masks.set(name, { mask, known: allBits });
+  return mask;
 }
 
 /**
- * Whether the block of `block` holds, at any depth in its own file, a directive whose name `wanted` accepts,
- * or an `include`. `key` names the question (the same key must always come with the same `wanted`). Blocks
- * below are answered from the memo when unchanged; the others are walked with an explicit stack (blocks nest
- * deeper than V8's stack) and remembered, so that one keystroke walks only the blocks around its edit.
+ * What the block holds for every question known (bit k: question k may be held), walking only the blocks below
+ * not answered for all of them, with an explicit stack (blocks nest deeper than V8's stack), and remembering
+ * each. A frame stops once every question is answered yes.
  */
-export function mayHoldUnder(block: Directive, key: string, wanted: (name: string) => boolean): boolean {
-  return mayHoldUnderBit(block, questionBit(key), wanted);
-}
-
-/** The bit of a question key for `mayHoldUnderBit` (a walk over 25,000 blocks asks for it once). */
-export function questionBit(key: string): number {
-  return bitOf(key);
-}
-
-/** `mayHoldUnder` with the question's bit (`questionBit`). */
-export function mayHoldUnderBit(block: Directive, bit: number, wanted: (name: string) => boolean): boolean {
-  const cached = known(block, bit);
-  if (cached !== undefined) return cached;
-  const stack: { d: Directive; i: number; found: boolean }[] = [{ d: block, i: 0, found: false }];
-  let result = false;
+function answerAll(block: Directive): number {
+  const all = allBits;
+  const stack: { d: Directive; i: number; found: number }[] = [{ d: block, i: 0, found: 0 }];
+  let result = 0;
   while (stack.length > 0) {
     const frame = stack[stack.length - 1];
     const nodes = frame.d.block?.children ?? [];
-    if (frame.found || frame.i >= nodes.length) {
-      // Only a block walked to its end, or found to hold one, is answered.
-      remember(frame.d, bit, frame.found);
+    if (frame.found === all || frame.i >= nodes.length) {
+      answered.set(frame.d, (answered.get(frame.d) ?? 0) | all);
+      answers.set(frame.d, ((answers.get(frame.d) ?? 0) & ~all) | frame.found);
       stack.pop();
-      if (stack.length > 0) stack[stack.length - 1].found ||= frame.found;
+      if (stack.length > 0) stack[stack.length - 1].found |= frame.found;
       else result = frame.found;
       continue;
     }
     const node = nodes[frame.i++];
     if (node.kind !== "directive") continue;
-    if (node.name === "include" || wanted(node.name)) {
-      frame.found = true;
+    if (node.name === "include") {
+      frame.found = all;
       continue;
     }
+    frame.found |= nameMask(node.name);
     if (!node.block) continue;
-    const below = known(node, bit);
-    if (below === undefined) stack.push({ d: node, i: 0, found: false });
-    else if (below) frame.found = true;
+    const a = answered.get(node) ?? 0;
+    if ((a & all) === all) frame.found |= (answers.get(node) ?? 0) & all;
+    else stack.push({ d: node, i: 0, found: 0 });
   }
   return result;
 }
 
-/** Per block directive and question bit (its index): the statements `relevantUnder` lists. */
-const relevant = new SubtreeMemo<(readonly Directive[] | null | undefined)[]>();
+/** What `d` holds for every question known (answerAll, or the memo). */
+function holdsAll(d: Directive): number {
+  const a = answered.get(d) ?? 0;
+  return (a & allBits) === allBits ? (answers.get(d) ?? 0) & allBits : answerAll(d);
+}
+
+/**
+ * Whether the block of `block` holds, at any depth in its own file, a directive whose name `wanted` accepts,
+ * or an `include`. `key` names the question (the same key must always come with the same `wanted`). Blocks
+ * below are answered from the memo when unchanged; the others are walked and remembered, so that one keystroke
+ * walks only the blocks around its edit.
+ */
+export function mayHoldUnder(block: Directive, key: string, wanted: (name: string) => boolean): boolean {
+  return mayHoldUnderBit(block, questionBit(key, wanted), wanted);
+}
+
+/** The bit of a question key for `mayHoldUnderBit` (a walk over 25,000 blocks asks for it once). */
+export function questionBit(key: string, wanted: (name: string) => boolean): number {
+  return bitOf(key, wanted);
+}
+
+/** `mayHoldUnder` with the question's bit (`questionBit`). */
+export function mayHoldUnderBit(block: Directive, bit: number, wanted: (name: string) => boolean): boolean {
+  if (bit === 0) return walkOne(block, wanted);
+  const a = answered.get(block);
+  if (a !== undefined && (a & bit) !== 0) return ((answers.get(block) ?? 0) & bit) !== 0;
+  return (answerAll(block) & bit) !== 0;
+}
+
+/** A question past MAX_KEYS: walked every time, nothing remembered. */
+function walkOne(block: Directive, wanted: (name: string) => boolean): boolean {
+  const stack: Directive[] = [block];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    for (const node of d.block?.children ?? []) {
+      if (node.kind !== "directive") continue;
+      if (node.name === "include" || wanted(node.name)) return true;
+      if (node.block) stack.push(node);
+    }
+  }
+  return false;
+}
+
+/** Per block directive, per question bit index: the statements `relevantUnder` lists (null: an include). */
+const relevant = new SubtreeMemo<{ known: number; lists: (Directive[] | null)[] }>();
 
 /**
  * The block's own statements a walk for question `bit` must look at, in reading order: those `wanted`
- * accepts and the blocks that may hold one (`mayHoldUnderBit`); null when an `include` is among them (what it
- * reads is not in the tree). Kept per block while it is unchanged, like the answers: a server of
- * large-config ×10 holds 2,500 locations, and a question about a name the server itself holds (`listen`)
- * looked at each of them again on every keystroke. Only for a question with a bit (the first MAX_KEYS).
+ * accepts and the blocks that may hold one; null when an `include` is among them (what it reads is not in the
+ * tree). Listed for every question known in one pass and kept per block while it is unchanged, like the
+ * answers: a server of large-config ×10 holds 2,500 locations, and a question about a name the server itself
+ * holds (`listen`) looked at each of them again on every keystroke. Undefined for a question without a bit.
  */
 export function relevantUnder(
   block: Directive,
   bit: number,
   wanted: (name: string) => boolean,
 ): readonly Directive[] | null | undefined {
+  void wanted;
   if (bit === 0) return undefined;
   const index = 31 - Math.clz32(bit);
-  let lists = relevant.get(block);
-  const known = lists?.[index];
-  if (known !== undefined) return known;
-  let out: Directive[] | null = [];
+  const kept = relevant.get(block);
+  if (kept !== undefined && (kept.known & bit) !== 0) return kept.lists[index];
+  const all = allBits;
+  const lists: (Directive[] | null)[] = [];
+  for (let i = 0; i < wantedOf.length; i++) lists.push([]);
   const body = block.block?.children ?? [];
   for (let i = 0; i < body.length; i++) {
     const node = body[i];
     if (node.kind !== "directive") continue;
     if (node.name === "include") {
-      out = null;
+      for (let k = 0; k < lists.length; k++) lists[k] = null;
       break;
     }
-    if (wanted(node.name) || (node.block !== undefined && mayHoldUnderBit(node, bit, wanted))) out.push(node);
+    let m = nameMask(node.name);
+    if (node.block) m |= holdsAll(node);
+    for (let k = 0; m !== 0; k++, m >>>= 1) if ((m & 1) !== 0) lists[k]!.push(node);
   }
-  if (lists === undefined) relevant.set(block, (lists = []));
-  lists[index] = out;
-  return out;
+  relevant.set(block, { known: all, lists });
+  return lists[index];
 }

@@ -133,6 +133,16 @@ export const unreachableLocationCheck: StatementCheck = {
   ruleId: RULE_ID,
   block(_d, body, statements, _parents, _options, out) {
     if (body !== "server" && body !== "location") return;
+    // Only a regex location can be shadowed: most blocks have none, and the incident's server, walked again
+    // on every keystroke, has 4,000 prefix locations whose heads are not worth making for nothing.
+    let regex = false;
+    for (let i = 0; i < statements.length && !regex; i++) {
+      const d = statements[i].d;
+      if (d.name !== "location") continue;
+      const first = d.argValue(0) ?? "";
+      regex = d.argCount === 2 ? first === "~" || first === "~*" : first.length > 1 && first.startsWith("~");
+    }
+    if (!regex) return;
     const locs: Loc[] = [];
     for (const s of statements) {
       if (s.d.name !== "location" || s.d.block === undefined) continue;
