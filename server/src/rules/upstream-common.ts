@@ -13,6 +13,7 @@
 import type { Directive } from "../parse/ast";
 import { effective, siteKey, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
 import { SubtreeMemo } from "../workspace/subtree-memo";
+import { pruning } from "./pruning";
 import type { Finding, RelatedLocation, Severity } from "./types";
 
 /** The `*_pass` directives of http that take a URL (memcached_pass takes no variables and no URI). */
@@ -273,6 +274,26 @@ function passTree(block: Directive): PassTree {
   return result;
 }
 
+/** Per block directive: the PassTree of each block among its own statements, in order (null: an include). */
+const CHILD_TREES = new SubtreeMemo<PassTree[] | null>();
+
+function childTrees(block: Directive): PassTree[] | null {
+  let trees = CHILD_TREES.get(block);
+  if (trees === undefined) {
+    trees = [];
+    for (const n of block.block?.children ?? []) {
+      if (n.kind !== "directive") continue;
+      if (n.name === "include") {
+        trees = null;
+        break;
+      }
+      if (n.block) trees.push(passTree(n));
+    }
+    CHILD_TREES.set(block, trees);
+  }
+  return trees;
+}
+
 /** Per model: the passes and `try_files` of the location configurations and stream servers worth a look. */
 const locationMemo = new WeakMap<ConfigModel, DirectiveSite[]>();
 /** Per model: every pass, for the implicit upstreams (UpstreamIndex.knows). */
@@ -284,7 +305,7 @@ const everyPassMemo = new WeakMap<ConfigModel, PassSite[]>();
  * say (PassTree; `all` keeps them). A pass with a URL is a PassSite (the site itself, with its URL parsed
  * once per unchanged block): one object per statement, which the model keeps until it is retired.
  */
-export function locationStatements(model: ConfigModel, all = false): DirectiveSite[] {
+export function locationStatements(model: ConfigModel, all = !pruning.upstream): DirectiveSite[] {
   const known = all ? undefined : locationMemo.get(model);
   if (known !== undefined) return known;
   const sites: DirectiveSite[] = [];
@@ -309,33 +330,30 @@ export function locationStatements(model: ConfigModel, all = false): DirectiveSi
     } else
       for (let i = 0; i < summary.statements.length; i++) push(summary.statements[i], ctx, ctx.file, summary.urls[i]);
   };
-  // Whether a location configuration's statements can be left out: its subtree's passes all go to upstream
-  // blocks or addresses (PassTree), the blocks between it and its server are not busy (a raw rewrite in a
-  // sibling `if` of its location counts), and its server has no raw rewrite of its own.
+  // A location configuration's statements are left out when its subtree's passes all go to upstream blocks
+  // or addresses (PassTree, `treeQuiet`), the blocks between it and its server are not busy (a raw rewrite in
+  // a sibling `if` of its location counts) and its server has no raw rewrite of its own (`quietAbove`).
   let explicit: Map<string, UpstreamBlock[]> | undefined;
   const hostQuiet = new Map<string, boolean>();
-  const treeQuiet = new Map<PassTree, boolean>();
-  const aboveQuiet = new Map<ConfigContext, boolean>();
-  const quiet = (ctx: ConfigContext): boolean => {
-    if (ctx.directive === null) return false;
-    const tree = passTree(ctx.directive);
+  const treeQuietMemo = new Map<PassTree, boolean>();
+  const treeQuiet = (tree: PassTree): boolean => {
     if (tree.busy || tree.ownRaw) return false;
-    let hostsQuiet = treeQuiet.get(tree);
-    if (hostsQuiet === undefined) {
-      hostsQuiet = true;
+    let q = treeQuietMemo.get(tree);
+    if (q === undefined) {
+      q = true;
       for (const h of tree.hosts!) {
-        let q = hostQuiet.get(h);
-        if (q === undefined) {
+        let hq = hostQuiet.get(h);
+        if (hq === undefined) {
           explicit ??= upstreamBlocks(model, false);
-          hostQuiet.set(h, (q = explicit.has(h) || isIpAddress(h)));
+          hostQuiet.set(h, (hq = explicit.has(h) || isIpAddress(h)));
         }
-        if (!q) hostsQuiet = false;
+        if (!hq) q = false;
       }
-      treeQuiet.set(tree, hostsQuiet);
+      treeQuietMemo.set(tree, q);
     }
-    if (!hostsQuiet) return false;
-    return ctx.parent !== null && quietAbove(ctx.parent);
+    return q;
   };
+  const aboveQuiet = new Map<ConfigContext, boolean>();
   // Whether the blocks from `start` up to its server let a quiet block below be left out, remembered for
   // every block on the way (a walk to the server from each of 10,000 nested locations is 10^8 steps).
   const quietAbove = (start: ConfigContext): boolean => {
@@ -362,7 +380,28 @@ export function locationStatements(model: ConfigModel, all = false): DirectiveSi
     for (const c of path) aboveQuiet.set(c, q);
     return q;
   };
-  for (const ctx of model.locationConfigurations) if (all || !quiet(ctx)) add(ctx);
+  if (all) for (const ctx of model.locationConfigurations) add(ctx);
+  else {
+    // The contexts depth-first from main (reading order, the order of locationConfigurations), leaving out
+    // each quiet subtree. Below a server, its children's trees are read from one array kept with the server
+    // (childTrees), not from each location: a keystroke on large-config ×10 otherwise touched the memo of every
+    // one of its 25,000 locations.
+    const stack: ConfigContext[] = [model.main];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      const children = c.children;
+      const d = c.directive;
+      if (!c.isLocationConfiguration) {
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+        continue;
+      }
+      if (d !== null && treeQuiet(passTree(d)) && c.parent !== null && quietAbove(c.parent)) continue;
+      add(c);
+      const trees = d !== null && d.block?.children === (c as { body?: unknown }).body ? childTrees(d) : null;
+      const below = trees !== null && trees.length === children.length && quietAbove(c);
+      for (let i = children.length - 1; i >= 0; i--) if (!below || !treeQuiet(trees![i])) stack.push(children[i]);
+    }
+  }
   for (const ctx of model.streamServers) add(ctx);
   if (!all) locationMemo.set(model, sites);
   return sites;

@@ -28,6 +28,7 @@ import {
 import type { RegexShape } from "./regex-shape";
 import { ByteSet } from "./regex-shape";
 import type { RelatedLocation } from "./types";
+import { pruning } from "./pruning";
 import {
   SERVER_SIDE,
   builtinHolds,
@@ -138,8 +139,8 @@ export class VariableFlow {
         return sum.sinks || sum.builtinDefs;
       },
     );
-    this.complete = builtinDefined;
-    if (!builtinDefined) return;
+    this.complete = builtinDefined || !pruning.variables;
+    if (!this.complete) return;
     // Every statement that reads a variable may read a redefined builtin: read them all, with every definition.
     this.sinks.length = 0;
     for (const s of sitesWhere(model, VARIABLE_FLOW_KEY, (n) => VARIABLE_FLOW_NAMES.has(n))) {
