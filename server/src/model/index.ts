@@ -15,7 +15,7 @@
 import type { Directive, Range } from "../parse/ast";
 import type { Configuration, FileInstance } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
-import { mayHoldUnderBit, questionBit, relevantUnder } from "./names-under";
+import { mayHoldUnderBit, questionBit, registerQuestion as register, relevantUnder } from "./names-under";
 
 export type ContextKind =
   | "main"
@@ -772,6 +772,20 @@ export function sitesWhere(model: ConfigModel, key: string, wanted: (name: strin
     q.answered.set(key, (found = out));
   }
   return found;
+}
+
+/**
+ * Makes the question `sitesWhere(model, key, wanted)` known when a module is loaded (returns `wanted`, to be
+ * passed to sitesWhere): the first analysis then answers every such question in one walk of each block, where
+ * questions met one by one walked the bench's 1M-line workspace once each (names-under.ts).
+ */
+export function registerQuestion(key: string, wanted: (name: string) => boolean): (name: string) => boolean {
+  return register(key, wanted);
+}
+
+/** registerQuestion for `model.sitesOf(name)`. */
+export function registerSitesOf(name: string): void {
+  register(`=${name}`, (n) => n === name);
 }
 
 function sitesNamed(model: ConfigModel, name: string): DirectiveSite[] {

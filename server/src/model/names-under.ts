@@ -4,9 +4,9 @@
 // module's directives, `*_pass`), and indexing every site by name to answer them cost 56 ms per keystroke on
 // large-config ×10 (320,000 sites), more than the rest of the cost report.
 //
-// Every question known so far is answered in the same walk of a block (`answerAll`): a name is looked up once
-// per statement for all of them (`nameMask`), and a block changed by a keystroke is walked once, not once per
-// question — the incident's server (4,000 locations) was walked ten times per keystroke.
+// A block that knows nothing yet (new, or changed by a keystroke) is walked once for every question known
+// (`answerBits`, `wantFor`): a name is looked up once per statement for all of them (`nameMask`), and the
+// incident's changed server (4,000 locations) is walked once per keystroke, not once per question.
 //
 // An `include` inside the block brings in content the block's own tree does not show, so a subtree with one
 // always may hold the name: only what is in the tree decides, never positions or other files.
@@ -63,20 +63,19 @@ function nameMask(name: string): number {
 }
 
 /**
- * What the block holds for every question known (bit k: question k may be held), walking only the blocks below
+ * What the block holds for the questions `want` (bit k: question k may be held), walking only the blocks below
  * not answered for all of them, with an explicit stack (blocks nest deeper than V8's stack), and remembering
- * each. A frame stops once every question is answered yes.
+ * each. A frame stops once every question wanted is answered yes.
  */
-function answerAll(block: Directive): number {
-  const all = allBits;
+function answerBits(block: Directive, want: number): number {
   const stack: { d: Directive; i: number; found: number }[] = [{ d: block, i: 0, found: 0 }];
   let result = 0;
   while (stack.length > 0) {
     const frame = stack[stack.length - 1];
     const nodes = frame.d.block?.children ?? [];
-    if (frame.found === all || frame.i >= nodes.length) {
-      answered.set(frame.d, (answered.get(frame.d) ?? 0) | all);
-      answers.set(frame.d, ((answers.get(frame.d) ?? 0) & ~all) | frame.found);
+    if (frame.found === want || frame.i >= nodes.length) {
+      answered.set(frame.d, (answered.get(frame.d) ?? 0) | want);
+      answers.set(frame.d, ((answers.get(frame.d) ?? 0) & ~want) | frame.found);
       stack.pop();
       if (stack.length > 0) stack[stack.length - 1].found |= frame.found;
       else result = frame.found;
@@ -85,22 +84,35 @@ function answerAll(block: Directive): number {
     const node = nodes[frame.i++];
     if (node.kind !== "directive") continue;
     if (node.name === "include") {
-      frame.found = all;
+      frame.found = want;
       continue;
     }
-    frame.found |= nameMask(node.name);
+    frame.found |= nameMask(node.name) & want;
     if (!node.block) continue;
     const a = answered.get(node) ?? 0;
-    if ((a & all) === all) frame.found |= (answers.get(node) ?? 0) & all;
+    if ((a & want) === want) frame.found |= (answers.get(node) ?? 0) & want;
     else stack.push({ d: node, i: 0, found: 0 });
   }
   return result;
 }
 
-/** What `d` holds for every question known (answerAll, or the memo). */
+/**
+ * The questions to answer when `d` is walked: every one known for a block that knows nothing (a new block, or
+ * one a keystroke changed: its unchanged blocks below answer every question from their memo, so one walk
+ * answers them all), else only those it lacks (the first analysis registers its questions one by one, and
+ * answering all of them at each new one walked the whole configuration again per question).
+ */
+function wantFor(d: Directive): number {
+  const a = answered.get(d) ?? 0;
+  return a === 0 ? allBits : allBits & ~a;
+}
+
+/** What `d` holds for every question known (the memo, and a walk for what it lacks). */
 function holdsAll(d: Directive): number {
   const a = answered.get(d) ?? 0;
-  return (a & allBits) === allBits ? (answers.get(d) ?? 0) & allBits : answerAll(d);
+  if ((a & allBits) === allBits) return (answers.get(d) ?? 0) & allBits;
+  answerBits(d, wantFor(d));
+  return (answers.get(d) ?? 0) & allBits;
 }
 
 /**
@@ -113,6 +125,16 @@ export function mayHoldUnder(block: Directive, key: string, wanted: (name: strin
   return mayHoldUnderBit(block, questionBit(key, wanted), wanted);
 }
 
+/**
+ * Makes a question known before any walk asks it, so that the first walk of a block answers it with the
+ * others: a module that asks a fixed question registers it when it is loaded (model/index.ts
+ * registerQuestion). Questions first asked during an analysis are answered by a walk of their own.
+ */
+export function registerQuestion(key: string, wanted: (name: string) => boolean): (name: string) => boolean {
+  bitOf(key, wanted);
+  return wanted;
+}
+
 /** The bit of a question key for `mayHoldUnderBit` (a walk over 25,000 blocks asks for it once). */
 export function questionBit(key: string, wanted: (name: string) => boolean): number {
   return bitOf(key, wanted);
@@ -123,7 +145,7 @@ export function mayHoldUnderBit(block: Directive, bit: number, wanted: (name: st
   if (bit === 0) return walkOne(block, wanted);
   const a = answered.get(block);
   if (a !== undefined && (a & bit) !== 0) return ((answers.get(block) ?? 0) & bit) !== 0;
-  return (answerAll(block) & bit) !== 0;
+  return (answerBits(block, wantFor(block)) & bit) !== 0;
 }
 
 /** A question past MAX_KEYS: walked every time, nothing remembered. */

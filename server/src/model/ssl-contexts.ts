@@ -15,6 +15,8 @@ import {
   type ConfigContext,
   type ConfigModel,
   type DirectiveSite,
+  registerQuestion,
+  registerSitesOf,
 } from "./index";
 
 /** One SSL_CTX nginx creates while reading the configuration. */
@@ -96,7 +98,7 @@ export function hasLuaModule(model: ConfigModel, family: "http" | "stream"): boo
   const so = new RegExp(`ngx_${family}_lua_module`);
   for (const s of model.sitesOf("load_module")) if (so.test(s.directive.args[0]?.value ?? "")) return true;
   // The Lua module's directives used anywhere: only the blocks that may hold one are walked (sitesWhere).
-  const luaSites = sitesWhere(model, "lua-module", isLuaDirectiveName);
+  const luaSites = sitesWhere(model, "lua-module", LUA_QUESTION);
   if (luaSites.length === 0) return false;
   // Whether each context is (inside) the family's block, from its parent's answer (contexts are in reading
   // order, parents first): asking enclosing() per context walks depth² parents in deeply nested blocks.
@@ -640,3 +642,8 @@ export function serverSslPlan(
   }
   return plan(out);
 }
+
+/** Asked on every analysis: known from the start (registerQuestion). */
+const LUA_QUESTION = registerQuestion("lua-module", isLuaDirectiveName);
+registerSitesOf("load_module");
+registerSitesOf("lua_ssl_trusted_certificate");

@@ -9,7 +9,15 @@
 // server's `deny all` is not added to the location's list. The rules are tried in order, the first whose
 // address matches decides, and a client no rule matches is let in.
 
-import { effective, ownSites, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import {
+  effective,
+  ownSites,
+  registerQuestion,
+  sitesWhere,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
 
 export const ACCESS_KEY = "h15-access";
 
@@ -28,7 +36,7 @@ export const ACCESS_NAMES = new Set([
 
 /** The sites of the group's names, in reading order. */
 export function accessSites(model: ConfigModel): DirectiveSite[] {
-  return sitesWhere(model, ACCESS_KEY, (n) => ACCESS_NAMES.has(n));
+  return sitesWhere(model, ACCESS_KEY, ACCESS_QUESTION);
 }
 
 export const RETURN_KEY = "h15-access-return";
@@ -36,7 +44,7 @@ const RETURN_NAMES = new Set(["return", "rewrite"]);
 
 /** The `return` and `rewrite` sites, in reading order (return-with-allow-deny asks, when a list exists). */
 export function returnSites(model: ConfigModel): DirectiveSite[] {
-  return sitesWhere(model, RETURN_KEY, (n) => RETURN_NAMES.has(n));
+  return sitesWhere(model, RETURN_KEY, RETURN_QUESTION);
 }
 
 /** Per model: each block's own allow/deny sites, in reading order. */
@@ -182,3 +190,7 @@ export function blockLabel(ctx: ConfigContext): string {
   if (ctx.kind === "http") return "the http block";
   return `"${ctx.label}"`;
 }
+
+/** The group's questions, known from the start (model/index.ts registerQuestion). */
+const ACCESS_QUESTION = registerQuestion(ACCESS_KEY, (n) => ACCESS_NAMES.has(n));
+const RETURN_QUESTION = registerQuestion(RETURN_KEY, (n) => RETURN_NAMES.has(n));

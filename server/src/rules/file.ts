@@ -34,7 +34,14 @@
 
 import * as crypto from "crypto";
 import * as path from "path";
-import { effective, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import {
+  effective,
+  registerQuestion,
+  sitesWhere,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
 import { Directive } from "../parse/ast";
 import { costReport, serverTlsVersion } from "../cost/report";
 import { serverSslPlan } from "../model/ssl-contexts";
@@ -670,7 +677,7 @@ export function fileFindings(model: ConfigModel, options: RuleOptions): Finding[
   // The directives read wherever they stand: one question to the model for their rare names (its walk skips
   // the blocks that cannot hold them, remembered per block across keystrokes).
   const byName = new Map<string, DirectiveSite[]>();
-  for (const s of sitesWhere(model, "rule:file", (n) => PARSE_TIME.has(n))) {
+  for (const s of sitesWhere(model, "rule:file", FILE_QUESTION)) {
     const list = byName.get(s.directive.name);
     if (list) list.push(s);
     else byName.set(s.directive.name, [s]);
@@ -824,3 +831,6 @@ export const fileCheck: StatementCheck = {
     }
   },
 };
+
+/** The rule's question, known from the start (model/index.ts registerQuestion). */
+const FILE_QUESTION = registerQuestion("rule:file", (n) => PARSE_TIME.has(n));

@@ -24,7 +24,15 @@
 // blocks that matter only (COMMON_NAMES).
 
 import type { Directive } from "../parse/ast";
-import { ownSites, siteKey, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import {
+  ownSites,
+  registerQuestion,
+  siteKey,
+  sitesWhere,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
 import type { Finding, RelatedLocation, Severity } from "./types";
 
 /** The model's question key of every rule of this group (model/names-under.ts keeps 15 keys in all). */
@@ -211,7 +219,7 @@ export const HEADER_RULES_NAMES: ReadonlySet<string> = new Set(
 
 /** The group's one question to the model: every site of HEADER_RULES_NAMES, in reading order. */
 export function headerRuleSites(model: ConfigModel): DirectiveSite[] {
-  return sitesWhere(model, HEADER_RULES_KEY, (n) => HEADER_RULES_NAMES.has(n));
+  return sitesWhere(model, HEADER_RULES_KEY, HEADER_QUESTION);
 }
 
 /**
@@ -466,3 +474,6 @@ function displayKey(s: DirectiveSite, family: ArrayFamily, key: string): string 
   if (family.keys === lower) return s.directive.argValue(0) ?? key;
   return key;
 }
+
+/** The group's question, known from the start (model/index.ts registerQuestion). */
+const HEADER_QUESTION = registerQuestion(HEADER_RULES_KEY, (n) => HEADER_RULES_NAMES.has(n));

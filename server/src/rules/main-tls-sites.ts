@@ -7,6 +7,7 @@ import {
   contextsAt,
   effective,
   ownSites,
+  registerQuestion,
   sitesWhere,
   type ConfigContext,
   type ConfigModel,
@@ -39,7 +40,7 @@ const KEY = "h15-main-tls";
 
 /** The sites of `name` (one of MAIN_TLS_NAMES), in reading order. */
 export function sitesNamed(model: ConfigModel, name: string): DirectiveSite[] {
-  const all = sitesWhere(model, KEY, (n) => MAIN_TLS_NAMES.has(n));
+  const all = sitesWhere(model, KEY, MAIN_TLS_QUESTION);
   if (all.length === 0) return [];
   return all.filter((s) => s.directive.name === name);
 }
@@ -265,3 +266,6 @@ export function serversPhrase(servers: readonly ConfigContext[]): string {
   const names = servers.slice(0, 2).map((c) => c.label);
   return ` (in effect in ${servers.length} TLS server${servers.length === 1 ? "" : "s"}: ${names.join(", ")}${servers.length > 2 ? ", …" : ""})`;
 }
+
+/** The group's question, known from the start (model/index.ts registerQuestion). */
+const MAIN_TLS_QUESTION = registerQuestion(KEY, (n) => MAIN_TLS_NAMES.has(n));

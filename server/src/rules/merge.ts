@@ -15,7 +15,14 @@
 //   `{` line for the last one and no line for the others.
 
 import type { Directive } from "../parse/ast";
-import { effective, sitesWhere, type ConfigContext, type ConfigModel, type DirectiveSite } from "../model";
+import {
+  effective,
+  registerQuestion,
+  sitesWhere,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
 export const RULE_ID = "merge";
@@ -93,7 +100,7 @@ export function mergeFindings(model: ConfigModel, _options: RuleOptions): Findin
   // Which modules are used at all: a configuration without `proxy_buffer_size` & co. has nothing to check.
   // One question of the model for all of them (each name asked apart would walk the file once more: the
   // model remembers per block the answers of a few questions only, model/names-under.ts).
-  const bufferSites = sitesWhere(model, "merge:buffers", (n) => BUFFER_DIRECTIVES.has(n));
+  const bufferSites = sitesWhere(model, "merge:buffers", BUFFER_QUESTION);
   const used = UPSTREAM_MODULES.filter((m) => bufferSites.some((s) => s.directive.name.startsWith(`${m}_`)));
   for (const m of used) {
     // A block that sets none of the five merges to its parent's values, and gets its verdict: only the
@@ -229,7 +236,7 @@ export function listenAddress(d: Directive): string | null {
 function checkTls(model: ConfigModel, add: Add): void {
   const servers = httpServers(model);
   if (servers.length === 0) return;
-  const anyTls = sitesWhere(model, "merge:tls", (n) => TLS_DIRECTIVES.has(n)).some(
+  const anyTls = sitesWhere(model, "merge:tls", TLS_QUESTION).some(
     (s) => s.directive.name !== "listen" || s.directive.argValues().includes("ssl"),
   );
   if (!anyTls) return;
@@ -307,3 +314,7 @@ function checkTls(model: ConfigModel, add: Add): void {
     );
   }
 }
+
+/** The rule's questions, known from the start (model/index.ts registerQuestion). */
+const BUFFER_QUESTION = registerQuestion("merge:buffers", (n) => BUFFER_DIRECTIVES.has(n));
+const TLS_QUESTION = registerQuestion("merge:tls", (n) => TLS_DIRECTIVES.has(n));

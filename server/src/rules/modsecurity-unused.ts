@@ -17,6 +17,7 @@ import {
   isAncestor,
   siteKey,
   ownSites,
+  registerQuestion,
   sitesWhere,
   contextMemo,
   type ConfigContext,
@@ -50,7 +51,7 @@ const MODULE_NAMES: ReadonlySet<string> = new Set(ALL_DIRECTIVES);
  * might hold it, five walks of large-config's 32,654 statements on a server's first analysis.
  */
 function moduleSites(model: ConfigModel, names: readonly string[]): DirectiveSite[] {
-  const all = sitesWhere(model, "modsecurity-module", (name) => MODULE_NAMES.has(name));
+  const all = sitesWhere(model, "modsecurity-module", MODULE_QUESTION);
   if (all.length === 0) return [];
   const out: DirectiveSite[] = [];
   for (const name of names) for (const s of all) if (s.directive.name === name) out.push(s);
@@ -479,3 +480,6 @@ function loadedTwice(g: LoadGroup, size: RulesFileSize | null): { findings: Find
 export function modsecurityUnusedFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   return [...onWithoutRules(model), ...moduleNeverEnabled(model), ...rulesPerBlock(model, options)];
 }
+
+/** The rule's question, known from the start (model/index.ts registerQuestion). */
+const MODULE_QUESTION = registerQuestion("modsecurity-module", (name) => MODULE_NAMES.has(name));

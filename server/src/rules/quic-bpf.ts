@@ -9,7 +9,7 @@
 // listen `quic_bpf on` creates nothing: checked with Debian trixie's nginx 1.26.3 (docs/rules/quic-bpf-limits.md).
 
 import { compareVersions, resolveVersions, type ResolvedVersion } from "../cost/versions";
-import { insideHttp, ownSites, sitesWhere, type ConfigModel, type DirectiveSite } from "../model";
+import { insideHttp, ownSites, registerQuestion, sitesWhere, type ConfigModel, type DirectiveSite } from "../model";
 import type { Word } from "../parse/ast";
 import type { RuleOptions } from "./types";
 
@@ -68,7 +68,7 @@ export function quicBpfSetup(model: ConfigModel, options: RuleOptions): QuicBpfS
 
   const listens: QuicListen[] = [];
   const seen = new Set<string>();
-  for (const s of sitesWhere(model, QUIC_BPF_KEY, (n) => QUIC_NAMES.has(n))) {
+  for (const s of sitesWhere(model, QUIC_BPF_KEY, QUIC_QUESTION)) {
     if (s.context.kind !== "server" || !insideHttp(s.context)) continue;
     const d = s.directive;
     // Parameters are compared as written (ngx_strcmp in ngx_http_core_listen): `QUIC` is an error there.
@@ -98,3 +98,6 @@ export function quicBpfSetup(model: ConfigModel, options: RuleOptions): QuicBpfS
 export function versionLabel(v: ResolvedVersion): string {
   return v.version === null ? "nginx version unknown" : `nginx ${v.version} (${v.source})`;
 }
+
+/** The group's question, known from the start (model/index.ts registerQuestion). */
+const QUIC_QUESTION = registerQuestion(QUIC_BPF_KEY, (n) => QUIC_NAMES.has(n));
