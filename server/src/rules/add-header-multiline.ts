@@ -46,6 +46,7 @@ function seedFor(d: Directive, word: number, value: string, header: string): Che
 
 export const addHeaderMultilineCheck: StatementCheck = {
   ruleId: RULE_ID,
+  names: new Set(["add_header", "add_trailer", "more_set_headers"]),
   statement(d, _context, _parents, _options, out) {
     const name = d.name;
     if (name === "add_header" || name === "add_trailer") {

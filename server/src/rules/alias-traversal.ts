@@ -38,6 +38,7 @@ function captureRefs(alias: string): { n: number; at: number }[] {
 
 export const aliasTraversalCheck: StatementCheck = {
   ruleId: RULE_ID,
+  names: new Set(["alias"]),
   statement(d, context, parents, _options, out) {
     if (d.name !== "alias" || context !== "location" || d.argCount !== 1 || parents.length === 0) return;
     const head = locationHead(parents[parents.length - 1]);

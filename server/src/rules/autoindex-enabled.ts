@@ -12,6 +12,7 @@ const AUTOINDEX_CONTEXTS = new Set(["http", "server", "location"]);
 
 export const autoindexEnabledCheck: StatementCheck = {
   ruleId: RULE_ID,
+  names: new Set(["autoindex"]),
   statement(d, context, _parents, _options, out) {
     if (d.name !== "autoindex" || d.argCount !== 1 || !AUTOINDEX_CONTEXTS.has(context)) return;
     // nginx's flag setter compares case-insensitively (ngx_conf_set_flag_slot).

@@ -137,8 +137,20 @@ export function beforeFix(version: string | undefined, stable: string, mainline:
   return compareVersions(version, stable) < 0;
 }
 
+/** variableNames's answers by value: the same few values (`$host`, `$remote_addr`) fill most statements. */
+const namesByValue = new Map<string, readonly { name: string; index: number }[]>();
+
 /** The variables a value names (`$name`, `${name}`), as written, without `$`/braces; `$1`..`$9` are not. */
-export function variableNames(value: string): { name: string; index: number }[] {
+export function variableNames(value: string): readonly { name: string; index: number }[] {
+  let names = namesByValue.get(value);
+  if (names === undefined) {
+    if (namesByValue.size > 8192) namesByValue.clear();
+    namesByValue.set(value, (names = readNames(value)));
+  }
+  return names;
+}
+
+function readNames(value: string): { name: string; index: number }[] {
   const out: { name: string; index: number }[] = [];
   for (let i = 0; i < value.length; i++) {
     if (value[i] !== "$") continue;

@@ -154,6 +154,24 @@ const COMPACT_FROM = 2;
 /** Blocks nested deeper than this are walked again on every analysis (their ancestors' answers hold them). */
 const MAX_KEPT_DEPTH = 64;
 
+/** Per directive name: the statement checks (their numbers, in order) that look at a statement of that name. */
+const checksByName = new Map<string, readonly number[]>();
+
+function checksFor(name: string): readonly number[] {
+  let list = checksByName.get(name);
+  if (list === undefined) {
+    const made: number[] = [];
+    for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+      const c = STATEMENT_CHECKS[i];
+      if ((c.statement !== undefined || c.collect !== undefined) && (c.names === undefined || c.names.has(name)))
+        made.push(i);
+    }
+    if (checksByName.size > 4096) checksByName.clear();
+    checksByName.set(name, (list = made));
+  }
+  return list;
+}
+
 /** A kept block's seeds with the facts of each check that compacts its facts (`compact`) compacted. */
 function compacted(kept: Seed[]): Seed[] {
   // Two passes over the seeds whatever the number of checks (they hold the whole subtree's findings). The
@@ -387,7 +405,9 @@ export function directiveCheck(
       if (lost) seeds.push(new Seed(d, "lost-semicolon", undefined, lost, undefined, undefined));
       for (let i = start; i < seeds.length; i++) place(seeds[i], path);
       if (d.name !== "include") {
-        for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
+        const applying = checksFor(d.name);
+        for (let k = 0; k < applying.length; k++) {
+          const i = applying[k];
           const c = STATEMENT_CHECKS[i];
           c.statement?.(d, context, info.parents, options, out);
           if (c.collect === undefined) continue;

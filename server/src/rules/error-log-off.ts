@@ -11,6 +11,7 @@ export const RULE_ID = "error-log-off";
 
 export const errorLogOffCheck: StatementCheck = {
   ruleId: RULE_ID,
+  names: new Set(["error_log"]),
   statement(d, _context, _parents, _options, out) {
     if (d.name !== "error_log") return;
     const name = d.argValue(0) ?? "";

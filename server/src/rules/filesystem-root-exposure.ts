@@ -26,6 +26,7 @@ const ROOT_CONTEXTS = new Set(["http", "server", "location", "if_in_location"]);
 
 export const filesystemRootExposureCheck: StatementCheck = {
   ruleId: RULE_ID,
+  names: new Set(["root", "alias"]),
   statement(d, context, parents, _options, out) {
     if ((d.name !== "root" && d.name !== "alias") || d.argCount !== 1 || !ROOT_CONTEXTS.has(context)) return;
     const path = d.argValue(0) ?? "";

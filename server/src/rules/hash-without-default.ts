@@ -63,6 +63,19 @@ function testedVariable(d: Directive | null): string | null {
   return wholeVariable(cond.slice(1, -1).trim());
 }
 
+/** One fact object per variable and reading, shared by every statement that reads it (facts are not changed). */
+const useFacts = [new Map<string, Fact>(), new Map<string, Fact>()];
+
+function useFact(variable: string, off: boolean): Fact {
+  const byVariable = useFacts[off ? 1 : 0];
+  let f = byVariable.get(variable);
+  if (f === undefined) {
+    if (byVariable.size > 8192) byVariable.clear();
+    byVariable.set(variable, (f = { k: "use", variable, off }));
+  }
+  return f;
+}
+
 function pushUses(d: Directive, from: number, skip: number, facts: unknown[], parent: Directive | null = null): void {
   // `if ($v)` reads $v where empty means "do not": so do the statements it guards
   const guarded = d.name === "if" ? testedVariable(d) : testedVariable(parent);
@@ -80,7 +93,7 @@ function pushUses(d: Directive, from: number, skip: number, facts: unknown[], pa
       // a module's variable nothing may define again cannot be a map's: no fact ($host, $remote_addr…)
       if (isModuleVariable(variable)) continue;
       const isOff = variable === guarded || (off !== undefined && i === off.arg && offVar === variable);
-      facts.push({ k: "use", variable, off: isOff } satisfies Fact);
+      facts.push(useFact(variable, isOff));
     }
   }
 }

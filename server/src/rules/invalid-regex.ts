@@ -157,6 +157,7 @@ function locationBlock(
 
 export const invalidRegexCheck: StatementCheck = {
   ruleId: "invalid-regex",
+  names: new Set(["rewrite"]),
   statement(d, _context, parents, _options, out) {
     if (d.name !== "rewrite") return;
     const parent = parents.length > 0 ? parents[parents.length - 1] : null;

@@ -26,6 +26,7 @@ function affected(version: string | undefined): boolean {
 
 export const mapUnnamedCaptureCheck: StatementCheck = {
   ruleId: "map-unnamed-capture",
+  names: new Set(["map"]),
   statement(d, context) {
     if (d.name !== "map" || !d.block) return;
     if (context === "http") httpMaps.add(d);

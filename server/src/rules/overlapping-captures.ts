@@ -16,6 +16,7 @@ import type { StatementCheck } from "./statement-checks";
 
 export const overlappingCapturesCheck: StatementCheck = {
   ruleId: "overlapping-captures",
+  names: new Set(["rewrite"]),
   statement(d, _context, parents, options, out) {
     if (d.name !== "rewrite" || d.argCount < 2) return;
     if (!beforeFix(options.nginxVersion, "1.30.2", "1.31.1", 8)) return;

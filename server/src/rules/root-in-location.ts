@@ -10,6 +10,7 @@ export const RULE_ID = "root-in-location";
 
 export const rootInLocationCheck: StatementCheck = {
   ruleId: RULE_ID,
+  names: new Set(["root"]),
   statement(d, context, _parents, _options, out) {
     if (d.name !== "root" || (context !== "location" && context !== "if_in_location")) return;
     out.push({

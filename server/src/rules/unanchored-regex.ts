@@ -62,6 +62,7 @@ function refuses(d: Directive): boolean {
 
 export const unanchoredRegexCheck: StatementCheck = {
   ruleId: "unanchored-regex",
+  names: new Set(["location"]),
   statement(d, _context, parents, _options, out) {
     if (d.name !== "location" || !d.block) return;
     const parent = parents.length > 0 ? parents[parents.length - 1] : null;

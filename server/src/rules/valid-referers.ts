@@ -9,6 +9,7 @@ export const VALID_REFERERS = "valid-referers";
 
 export const validReferersCheck: StatementCheck = {
   ruleId: VALID_REFERERS,
+  names: new Set(["valid_referers"]),
   statement(d, _context, _parents, _options, out) {
     if (d.name !== "valid_referers") return;
     for (let i = 0; i < d.argCount; i++) {

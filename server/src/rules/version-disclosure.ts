@@ -21,6 +21,7 @@ const DISCLOSING = new Set(["on", "build"]);
 /** An explicit `on`/`build`, wherever it is (a statement check: server_tokens is often set per location). */
 export const versionDisclosureCheck: StatementCheck = {
   ruleId: RULE_ID,
+  names: new Set(["server_tokens"]),
   statement(d, _context, parents, _options, out) {
     if (d.name !== "server_tokens") return;
     const v = d.argValue(0) ?? "";
