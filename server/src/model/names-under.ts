@@ -163,7 +163,8 @@ function walkOne(block: Directive, wanted: (name: string) => boolean): boolean {
 }
 
 /** Per block directive, per question bit index: the statements `relevantUnder` lists (null: an include). */
-const relevant = new SubtreeMemo<{ known: number; lists: (Directive[] | null)[] }>();
+const relevant = new SubtreeMemo<{ known: number; lists: (Directive[] | undefined)[] | null }>();
+const NO_NODES: readonly Directive[] = [];
 
 /**
  * The block's own statements a walk for question `bit` must look at, in reading order: those `wanted`
@@ -181,22 +182,24 @@ export function relevantUnder(
   if (bit === 0) return undefined;
   const index = 31 - Math.clz32(bit);
   const kept = relevant.get(block);
-  if (kept !== undefined && (kept.known & bit) !== 0) return kept.lists[index];
+  if (kept !== undefined && (kept.known & bit) !== 0)
+    return kept.lists === null ? null : (kept.lists[index] ?? NO_NODES);
   const all = allBits;
-  const lists: (Directive[] | null)[] = [];
-  for (let i = 0; i < wantedOf.length; i++) lists.push([]);
+  // Sparse: most blocks hold nothing for most questions (a list per question and block was most of what a
+  // cold check of the 1M-line workspace allocated here).
+  let lists: (Directive[] | undefined)[] | null = [];
   const body = block.block?.children ?? [];
   for (let i = 0; i < body.length; i++) {
     const node = body[i];
     if (node.kind !== "directive") continue;
     if (node.name === "include") {
-      for (let k = 0; k < lists.length; k++) lists[k] = null;
+      lists = null;
       break;
     }
     let m = nameMask(node.name);
     if (node.block) m |= holdsAll(node);
-    for (let k = 0; m !== 0; k++, m >>>= 1) if ((m & 1) !== 0) lists[k]!.push(node);
+    for (let k = 0; m !== 0; k++, m >>>= 1) if ((m & 1) !== 0) (lists[k] ??= []).push(node);
   }
   relevant.set(block, { known: all, lists });
-  return lists[index];
+  return lists === null ? null : (lists[index] ?? NO_NODES);
 }
