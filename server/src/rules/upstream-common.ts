@@ -21,7 +21,7 @@ import {
   type ConfigModel,
   type DirectiveSite,
 } from "../model";
-import { SubtreeMemo } from "../workspace/subtree-memo";
+import { SubtreeMemo, summarize, type SubtreeFold } from "../workspace/subtree-memo";
 import { pruning } from "./pruning";
 import type { Finding, RelatedLocation, Severity } from "./types";
 
@@ -191,8 +191,6 @@ const MAX_HOSTS = 64;
 const RAW_URI = /^\$(request_uri|\{request_uri\})$/i;
 
 interface PassFrame {
-  d: Directive;
-  i: number;
   busy: boolean;
   hosts: Set<string> | null;
   /** The block's own statements: a proxy_pass, and whether they keep the connection alive (blockSummary). */
@@ -218,59 +216,22 @@ function quietTree(hosts: Set<string>): PassTree {
   return t;
 }
 
-/** The subtree summary of a block directive (explicit stack: blocks nest deeper than V8's stack). */
-function passTree(block: Directive): PassTree {
-  const known = PASS_TREES.get(block);
-  if (known !== undefined) return known;
-  const frame = (d: Directive): PassFrame => ({
-    d,
-    i: 0,
-    busy: false,
-    hosts: null,
-    proxy: false,
-    ownRaw: false,
-    version: false,
-    connection: false,
-  });
-  const stack: PassFrame[] = [frame(block)];
-  let result = QUIET;
-  const merge = (f: PassFrame, t: PassTree): void => {
-    if (t === QUIET || f.busy) return;
-    if (t.busy) {
-      f.busy = true;
-      f.hosts = null;
-      return;
-    }
-    for (const h of t.hosts!) addHost(f, h);
-  };
-  const addHost = (f: PassFrame, h: string): void => {
-    if (f.busy) return;
-    (f.hosts ??= new Set()).add(h);
-    if (f.hosts.size > MAX_HOSTS) {
-      f.busy = true;
-      f.hosts = null;
-    }
-  };
-  while (stack.length > 0) {
-    const f = stack[stack.length - 1];
-    const nodes = f.d.block?.children ?? [];
-    // A busy block's own statements are still read to their end (`ownRaw`), not the blocks in it.
-    if (f.i >= nodes.length) {
-      if (f.proxy && !(f.version && f.connection)) f.busy = true;
-      const t: PassTree =
-        f.busy || f.ownRaw
-          ? { busy: f.busy, hosts: f.busy ? null : f.hosts, ownRaw: f.ownRaw }
-          : f.hosts === null
-            ? QUIET
-            : quietTree(f.hosts);
-      PASS_TREES.set(f.d, t);
-      stack.pop();
-      if (stack.length > 0) merge(stack[stack.length - 1], t);
-      else result = t;
-      continue;
-    }
-    const n = nodes[f.i++];
-    if (n.kind !== "directive") continue;
+function addHost(f: PassFrame, h: string): void {
+  if (f.busy) return;
+  (f.hosts ??= new Set()).add(h);
+  if (f.hosts.size > MAX_HOSTS) {
+    f.busy = true;
+    f.hosts = null;
+  }
+}
+
+/**
+ * How a block's PassTree is made from its statements and the blocks below (subtree-memo.ts `summarize`). A
+ * busy block's own statements are still read to their end (`ownRaw`), not the blocks in it.
+ */
+const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
+  start: () => ({ busy: false, hosts: null, proxy: false, ownRaw: false, version: false, connection: false }),
+  statement(f, n) {
     const name = n.name;
     if (name === "include" || name === "try_files" || name === "fastcgi_pass") f.busy = true;
     else if (HTTP_PASSES.has(name)) {
@@ -285,12 +246,30 @@ function passTree(block: Directive): PassTree {
     else if (name === "proxy_set_header" && (n.argValue(0) ?? "").toLowerCase() === "connection")
       f.connection = n.argValue(1) === "";
     else if (name === "rewrite" && n.argValue(0) === "^" && RAW_URI.test(n.argValue(1) ?? "")) f.busy = f.ownRaw = true;
-    if (f.busy || !n.block) continue;
-    const below = PASS_TREES.get(n);
-    if (below === undefined) stack.push(frame(n));
-    else merge(f, below);
-  }
-  return result;
+    return !f.busy;
+  },
+  merge(f, t) {
+    if (t === QUIET || f.busy) return;
+    if (t.busy) {
+      f.busy = true;
+      f.hosts = null;
+      return;
+    }
+    for (const h of t.hosts!) addHost(f, h);
+  },
+  finish(f) {
+    if (f.proxy && !(f.version && f.connection)) f.busy = true;
+    return f.busy || f.ownRaw
+      ? { busy: f.busy, hosts: f.busy ? null : f.hosts, ownRaw: f.ownRaw }
+      : f.hosts === null
+        ? QUIET
+        : quietTree(f.hosts);
+  },
+};
+
+/** The subtree summary of a block directive, remembered per block while it is unchanged. */
+function passTree(block: Directive): PassTree {
+  return summarize(block, PASS_TREES, PASS_FOLD);
 }
 
 /** Per block directive: the PassTree of each block among its own statements, in order (null: an include). */

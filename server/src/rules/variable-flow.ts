@@ -216,6 +216,8 @@ export class VariableFlow {
   }
 
   private readonly asked = new Set<string>();
+  /** expandVar's answers for the variables only maps define, by name and depth (callers copy, never change them). */
+  private readonly mapOnly = new Map<string, Alternative[]>();
 
   private setsOf(name: string): DirectiveSite[] | undefined {
     this.definitionsOf(name);
@@ -290,6 +292,11 @@ export class VariableFlow {
     }
     const sets = this.setsReaching(name, at.site);
     const maps = this.mapsOf(name) ?? [];
+    // A variable only `map`s define reads the same wherever it is read (each entry is expanded at its map):
+    // once per name and depth (the 1M-line workspace reads each site's map variable in 60 places).
+    const mapOnly = sets.length === 0 && maps.length > 0 ? `${name}\u0000${depth}` : null;
+    const known = mapOnly === null ? undefined : this.mapOnly.get(mapOnly);
+    if (known !== undefined) return known;
     if (sets.length > 0 || maps.length > 0) {
       const out: Alternative[] = [];
       for (const s of sets) {
@@ -320,7 +327,9 @@ export class VariableFlow {
             out.push(alt.map((p) => (typeof p === "string" ? p : { ...p, via: [via, ...p.via] })));
         }
       }
-      return out.length > MAX_ALTERNATIVES ? [collapse(out)] : out.length > 0 ? out : leaf(SERVER_SIDE);
+      const answer = out.length > MAX_ALTERNATIVES ? [collapse(out)] : out.length > 0 ? out : leaf(SERVER_SIDE);
+      if (mapOnly !== null) this.mapOnly.set(mapOnly, answer);
+      return answer;
     }
     // A builtin: no capture can take its name (nginx refuses a regex group named like one: "the duplicate
     // variable"), so the regexes around are not looked at — most variables read are builtins.

@@ -21,7 +21,7 @@
 // other statements read: then the flow reads every statement as before (`FlowSummary.builtinDefs`).
 
 import type { Directive } from "../parse/ast";
-import { SubtreeMemo } from "../workspace/subtree-memo";
+import { SubtreeMemo, summarize, type SubtreeFold } from "../workspace/subtree-memo";
 import { CR, LF } from "./regex-shape";
 import type { Alternative, Leaf } from "./variable-flow";
 import { builtinHolds, valueParts } from "./variable-values";
@@ -189,8 +189,6 @@ const NOTHING: FlowSummary = { sinks: false, builtinDefs: false, defines: NO_NAM
 const SUMMARIES = new SubtreeMemo<FlowSummary>();
 
 interface Frame {
-  d: Directive;
-  i: number;
   sinks: boolean;
   builtinDefs: boolean;
   /** The names defined below so far (null: none yet). */
@@ -199,36 +197,14 @@ interface Frame {
   anyName: boolean;
 }
 
-/**
- * The summary of the block of `block`, remembered per block while it is unchanged; the blocks below are
- * answered from the memo or walked with an explicit stack (blocks nest deeper than V8's stack). An `include`
- * makes a block's summary say yes to everything: what it reads is not in the tree.
- */
-export function flowSummary(block: Directive): FlowSummary {
-  const cached = SUMMARIES.get(block);
-  if (cached !== undefined) return cached;
-  const frame = (d: Directive): Frame => ({ d, i: 0, sinks: false, builtinDefs: false, defines: null, anyName: false });
-  const stack: Frame[] = [frame(block)];
-  let result = NOTHING;
-  while (stack.length > 0) {
-    const f = stack[stack.length - 1];
-    const nodes = f.d.block?.children ?? [];
-    if (f.i >= nodes.length) {
-      const s: FlowSummary =
-        !f.sinks && !f.builtinDefs && !f.anyName && f.defines === null
-          ? NOTHING
-          : { sinks: f.sinks, builtinDefs: f.builtinDefs, defines: f.anyName ? null : (f.defines ?? NO_NAMES) };
-      SUMMARIES.set(f.d, s);
-      stack.pop();
-      if (stack.length > 0) merge(stack[stack.length - 1], s);
-      else result = s;
-      continue;
-    }
-    const node = nodes[f.i++];
-    if (node.kind !== "directive") continue;
+/** How a block's summary is made from its statements and the blocks below (subtree-memo.ts `summarize`). */
+const FOLD: SubtreeFold<Frame, FlowSummary> = {
+  start: () => ({ sinks: false, builtinDefs: false, defines: null, anyName: false }),
+  statement(f, node) {
     if (node.name === "include") {
+      // What it reads is not in the tree: anything may be there.
       f.sinks = f.builtinDefs = f.anyName = true;
-      continue;
+      return false;
     }
     if (!f.sinks && needsFlow(node)) f.sinks = true;
     const name = definedName(node);
@@ -236,12 +212,26 @@ export function flowSummary(block: Directive): FlowSummary {
       if (builtinHolds(name) !== null) f.builtinDefs = true;
       addName(f, name);
     }
-    if (!node.block) continue;
-    const below = SUMMARIES.get(node);
-    if (below === undefined) stack.push(frame(node));
-    else merge(f, below);
-  }
-  return result;
+    return true;
+  },
+  merge(f, s) {
+    if (s === NOTHING) return;
+    f.sinks ||= s.sinks;
+    f.builtinDefs ||= s.builtinDefs;
+    if (s.defines === null) {
+      f.anyName = true;
+      f.defines = null;
+    } else for (const n of s.defines) addName(f, n);
+  },
+  finish: (f) =>
+    !f.sinks && !f.builtinDefs && !f.anyName && f.defines === null
+      ? NOTHING
+      : { sinks: f.sinks, builtinDefs: f.builtinDefs, defines: f.anyName ? null : (f.defines ?? NO_NAMES) },
+};
+
+/** The summary of the block of `block`, remembered per block while it is unchanged. */
+export function flowSummary(block: Directive): FlowSummary {
+  return summarize(block, SUMMARIES, FOLD);
 }
 
 function addName(f: Frame, name: string): void {
@@ -251,14 +241,4 @@ function addName(f: Frame, name: string): void {
     f.anyName = true;
     f.defines = null;
   }
-}
-
-function merge(f: Frame, s: FlowSummary): void {
-  if (s === NOTHING) return;
-  f.sinks ||= s.sinks;
-  f.builtinDefs ||= s.builtinDefs;
-  if (s.defines === null) {
-    f.anyName = true;
-    f.defines = null;
-  } else for (const n of s.defines) addName(f, n);
 }

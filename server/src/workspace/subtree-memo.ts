@@ -46,3 +46,44 @@ export class SubtreeMemo<T> {
 export function forgetChangedBlocks(changed: readonly Directive[]): void {
   for (const d of changed) d.memoSlots = undefined;
 }
+
+/** How `summarize` folds a block's subtree into one answer. */
+export interface SubtreeFold<F, T> {
+  /** A fresh state for a block. */
+  start(d: Directive): F;
+  /** Reads one of the block's own statements into its state; false: do not look into that statement's block. */
+  statement(state: F, node: Directive): boolean;
+  /** Adds the answer of a block below. */
+  merge(state: F, below: T): void;
+  /** The block's answer, once its statements are read. */
+  finish(state: F): T;
+}
+
+/**
+ * A block's answer folded from its own statements and the answers of the blocks below, each remembered in
+ * `memo` while its block is unchanged: the blocks below are answered from the memo or walked with an explicit
+ * stack (blocks nest deeper than V8's stack), so a keystroke walks the blocks around its edit.
+ */
+export function summarize<F, T>(block: Directive, memo: SubtreeMemo<T>, fold: SubtreeFold<F, T>): T {
+  const known = memo.get(block);
+  if (known !== undefined) return known;
+  const stack: { d: Directive; i: number; state: F }[] = [{ d: block, i: 0, state: fold.start(block) }];
+  for (;;) {
+    const f = stack[stack.length - 1];
+    const nodes = f.d.block?.children ?? [];
+    if (f.i >= nodes.length) {
+      const answer = fold.finish(f.state);
+      memo.set(f.d, answer);
+      stack.pop();
+      if (stack.length === 0) return answer;
+      fold.merge(stack[stack.length - 1].state, answer);
+      continue;
+    }
+    const node = nodes[f.i++];
+    if (node.kind !== "directive") continue;
+    if (!fold.statement(f.state, node) || !node.block) continue;
+    const below = memo.get(node);
+    if (below === undefined) stack.push({ d: node, i: 0, state: fold.start(node) });
+    else fold.merge(f.state, below);
+  }
+}
