@@ -119,11 +119,15 @@ const REGEX_NAMES = new Set([
   "gzip_disable",
 ]);
 
+const NO_REGEXES: readonly StatementRegex[] = [];
+
 /**
  * The regexes nginx compiles for statement `d` while reading it; `parent` is its block's directive (a `map`
  * key is a statement of the `map` body).
  */
-export function regexesOf(d: Directive, parent: Directive | null): StatementRegex[] {
+export function regexesOf(d: Directive, parent: Directive | null): readonly StatementRegex[] {
+  // Most statements compile no regex: nothing is made for them (every statement is asked).
+  if ((parent === null || parent.name !== "map" || !parent.block) && !REGEX_NAMES.has(d.name)) return NO_REGEXES;
   const out: StatementRegex[] = [];
   const add = (pattern: string, arg: number, caseless: boolean, captures?: number): void => {
     out.push({ pattern, arg, caseless, captures });
