@@ -13,6 +13,7 @@ import type { Finding } from "../../server/src/rules/types";
 import { freePort, get, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
 import { nginxBinary } from "../support/shared";
 import { analyseFixes, appliedTexts, codesAfter } from "../support/fixes";
+import { lines, writeWorkspace } from "../support/workspace-files";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 
 const RULES = new Set([
@@ -29,20 +30,7 @@ const RULES = new Set([
   "autoindex-enabled",
 ]);
 
-function lines(...l: string[]): string {
-  return l.join("\n") + "\n";
-}
-
-/** Writes `files` under a fresh folder and returns it. */
-function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-access-"));
-  for (const [rel, text] of Object.entries(files)) {
-    const p = path.join(dir, rel);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => writeWorkspace(files, "nginx-risk-access-");
 
 /** `check FILE` on the workspace's `input`: this group's findings as `rule code file:line`. */
 function check(files: Record<string, string>, input = "nginx.conf", rules: ReadonlySet<string> = RULES): string[] {

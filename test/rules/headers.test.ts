@@ -15,8 +15,9 @@ import { runCheck } from "../../server/src/cli/check";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 import { analyseFixes, appliedTexts, codesAfter } from "../support/fixes";
 import type { Finding } from "../../server/src/rules/types";
-import { freePort, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
+import { freePort, runnableHead, runnableHttp, withNginx, rawHead } from "../support/nginx-run";
 import { nginxBinary, SHARED_CORPUS } from "../support/shared";
+import { lines, writeWorkspace } from "../support/workspace-files";
 
 const RULES = new Set([
   "add-header-redefinition",
@@ -39,22 +40,14 @@ interface Seen {
   data?: Record<string, unknown>;
 }
 
-function lines(...l: string[]): string {
-  return l.join("\n") + "\n";
-}
-
 /** The findings of this group's rules for `check <entry>` over `files` written in a fresh folder. */
 function check(
   files: Record<string, string>,
   entry = "nginx.conf",
   extra: { nginxVersion?: string; ruleConfig?: Record<string, Record<string, unknown>> } = {},
 ): Seen[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-headers-"));
+  const dir = writeWorkspace(files, "nginx-risk-headers-");
   try {
-    for (const [name, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-      fs.writeFileSync(path.join(dir, name), text);
-    }
     const r = runCheck({
       inputs: [path.join(dir, entry)],
       mappings: [],
@@ -659,20 +652,6 @@ describe("directive-inheritance", () => {
     assert.deepEqual(seen.map((s) => s.rule).sort(), ["add-header-redefinition", "proxy-set-header-redefinition"]);
   });
 });
-
-/** The response head nginx sends for GET `p`, as bytes read off the socket (no client parsing in between). */
-function rawHead(port: number, p: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, "127.0.0.1");
-    let got = "";
-    sock.setEncoding("latin1");
-    sock.setTimeout(10_000, () => sock.destroy(new Error("timed out")));
-    sock.on("connect", () => sock.write(`GET ${p} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
-    sock.on("data", (c: string) => (got += c));
-    sock.on("end", () => resolve(got.split("\r\n\r\n")[0]));
-    sock.on("error", reject);
-  });
-}
 
 /** Runs nginx on an http block's servers (`__PORT__` replaced) and hands `use` the port. */
 async function withHttp(

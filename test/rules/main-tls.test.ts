@@ -7,7 +7,6 @@ import { isOffByDefault } from "../../server/src/rules/rule-settings";
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { runCheck, type CheckOptions } from "../../server/src/cli/check";
 import { evaluateCipherString } from "../../server/src/rules/cipher-string";
@@ -16,17 +15,13 @@ import { writeSelfSignedPair } from "../support/certs";
 import { nginxTest } from "../support/nginx";
 import { freePorts, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
 import { nginxBinary } from "../support/shared";
+import { lines, writeWorkspace } from "../support/workspace-files";
 
 const dirs: string[] = [];
 
 function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-h15-main-"));
+  const dir = writeWorkspace(files, "nginx-risk-h15-main-");
   dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    const p = path.join(dir, name);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, text);
-  }
   return dir;
 }
 
@@ -47,8 +42,6 @@ function findings(
   const r = runCheck({ inputs: [path.join(dir, input)], mappings: [], strict: false, ruleLevels, ...options });
   return r.findings.filter((f) => f.ruleId === rule).map((f) => ({ ...f, path: path.relative(dir, f.path) }));
 }
-
-const lines = (...l: string[]): string => l.join("\n") + "\n";
 
 const V = { nginxVersion: "1.22.1" };
 

@@ -14,16 +14,13 @@ import { beforeFix, captureRefs } from "../../server/src/rules/captures";
 import type { Finding } from "../../server/src/rules/types";
 import { freePort, get, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
 import { nginxBinary } from "../support/shared";
+import { lines, writeWorkspace } from "../support/workspace-files";
 
 let tmpRoot: string;
 
 /** Writes `files` (relative paths) to a new folder and checks its first file as `nginx-risk check FILE` does. */
 function check(files: Record<string, string>, nginxVersion?: string): { dir: string; findings: Finding[] } {
-  const dir = fs.mkdtempSync(path.join(tmpRoot, "case-"));
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
+  const dir = writeWorkspace(files, "case-", tmpRoot);
   const first = path.join(dir, Object.keys(files)[0]);
   const result = runCheck({ inputs: [first], mappings: [], strict: false, ...(nginxVersion ? { nginxVersion } : {}) });
   return { dir, findings: result.findings };
@@ -36,8 +33,6 @@ function of(id: string, files: Record<string, string>, nginxVersion?: string): s
     .filter((f) => f.ruleId === id)
     .map((f) => `${path.relative(dir, f.path)}:${f.range.start.line + 1} ${f.code}`);
 }
-
-const lines = (...l: string[]): string => l.join("\n") + "\n";
 
 before(() => {
   tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "regex-maps-"));

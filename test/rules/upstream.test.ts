@@ -15,16 +15,13 @@ import type { Finding } from "../../server/src/rules/types";
 import { nginxTestFile } from "../support/nginx";
 import { freePorts, get, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
 import { nginxBinary, SHARED_CORPUS } from "../support/shared";
+import { lines, writeWorkspace } from "../support/workspace-files";
 import { DIFFERENCES } from "./peer-differences";
 
 /** Writes `files` (relative paths) into a fresh folder and runs `check` on the first one. */
 function check(files: Record<string, string>, nginxVersion: string | null = "1.22.1"): Finding[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-upstream-"));
+  const dir = writeWorkspace(files, "nginx-risk-upstream-");
   try {
-    for (const [rel, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      fs.writeFileSync(path.join(dir, rel), text);
-    }
     const main = path.join(dir, Object.keys(files)[0]);
     const result = runCheck({ inputs: [main], mappings: [], strict: false, ...(nginxVersion ? { nginxVersion } : {}) });
     return result.findings.map((f) => ({ ...f, path: path.relative(dir, f.path) }));
@@ -43,8 +40,6 @@ function one(findings: Finding[], rule: string): Finding {
   assert.equal(mine.length, 1, JSON.stringify(mine.map((f) => f.message)));
   return mine[0];
 }
-
-const lines = (...l: string[]): string => l.join("\n") + "\n";
 
 function fixture(rel: string): string {
   return fs.readFileSync(path.join(SHARED_CORPUS, rel), "utf8");

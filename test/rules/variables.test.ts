@@ -15,8 +15,9 @@ import { ssrfFindings } from "../../server/src/rules/ssrf";
 import type { Finding } from "../../server/src/rules/types";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
-import { freePorts, runnableHead, runnableHttp, withNginx } from "../support/nginx-run";
+import { freePorts, runnableHead, runnableHttp, withNginx, rawHead } from "../support/nginx-run";
 import { nginxBinary } from "../support/shared";
+import { writeWorkspace } from "../support/workspace-files";
 
 const RULES = new Set(["ssrf", "http-splitting", "origins", "valid-referers"]);
 
@@ -35,13 +36,8 @@ function check(
   main = "nginx.conf",
   ruleConfig?: Record<string, Record<string, unknown>>,
 ): Found[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-risk-vars-"));
+  const dir = writeWorkspace(files, "nginx-risk-vars-");
   try {
-    for (const [name, text] of Object.entries(files)) {
-      const p = path.join(dir, name);
-      fs.mkdirSync(path.dirname(p), { recursive: true });
-      fs.writeFileSync(p, text);
-    }
     const result = runCheck({
       inputs: [path.join(dir, main)],
       mappings: [],
@@ -275,18 +271,6 @@ describe("http-splitting", () => {
     );
   });
 });
-
-/** The response head nginx sends for a raw request line (node's parser refuses a bare CR, so read it raw). */
-function rawHead(port: number, target: string, host = "localhost"): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, "127.0.0.1", () => s.write(`GET ${target} HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
-    let got = "";
-    s.setEncoding("latin1");
-    s.on("data", (d: string) => (got += d));
-    s.on("end", () => resolve(got.split("\r\n\r\n")[0]));
-    s.on("error", reject);
-  });
-}
 
 describe("http-splitting against the real nginx", function () {
   this.timeout(60_000);

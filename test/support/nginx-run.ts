@@ -130,3 +130,20 @@ export async function withNginx<T>(
     }
   }
 }
+
+/**
+ * The response head nginx sends for `GET target`, as the bytes read off the socket: node's HTTP client refuses
+ * what these tests look for (a bare CR, a header split in two), so nothing parses it in between.
+ */
+export function rawHead(port: number, target: string, host = "localhost"): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, "127.0.0.1");
+    let got = "";
+    sock.setEncoding("latin1");
+    sock.setTimeout(10_000, () => sock.destroy(new Error("timed out")));
+    sock.on("connect", () => sock.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+    sock.on("data", (c: string) => (got += c));
+    sock.on("end", () => resolve(got.split("\r\n\r\n")[0]));
+    sock.on("error", reject);
+  });
+}

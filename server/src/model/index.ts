@@ -825,9 +825,7 @@ function visitSitesWhere(
     };
     const d = ctx.directive;
     const listed =
-      bit !== 0 && d !== null && d.block?.children === (ctx as Context).body
-        ? relevantUnder(d, bit, wanted)
-        : undefined;
+      bit !== 0 && d !== null && d.block?.children === (ctx as Context).body ? relevantUnder(d, bit) : undefined;
     let scanned = false;
     if (ctx instanceof Context) {
       if (listed) {

@@ -116,16 +116,6 @@ function holdsAll(d: Directive): number {
 }
 
 /**
- * Whether the block of `block` holds, at any depth in its own file, a directive whose name `wanted` accepts,
- * or an `include`. `key` names the question (the same key must always come with the same `wanted`). Blocks
- * below are answered from the memo when unchanged; the others are walked and remembered, so that one keystroke
- * walks only the blocks around its edit.
- */
-export function mayHoldUnder(block: Directive, key: string, wanted: (name: string) => boolean): boolean {
-  return mayHoldUnderBit(block, questionBit(key, wanted), wanted);
-}
-
-/**
  * Makes a question known before any walk asks it, so that the first walk of a block answers it with the
  * others: a module that asks a fixed question registers it when it is loaded (model/index.ts
  * registerQuestion). Questions first asked during an analysis are answered by a walk of their own.
@@ -140,7 +130,10 @@ export function questionBit(key: string, wanted: (name: string) => boolean): num
   return bitOf(key, wanted);
 }
 
-/** `mayHoldUnder` with the question's bit (`questionBit`). */
+/**
+ * Whether the block of `block` holds, at any depth in its own file, a directive whose name `wanted` accepts, or
+ * an `include`, for the question of `bit` (`questionBit`: the same key always comes with the same `wanted`).
+ */
 export function mayHoldUnderBit(block: Directive, bit: number, wanted: (name: string) => boolean): boolean {
   if (bit === 0) return walkOne(block, wanted);
   const a = answered.get(block);
@@ -173,12 +166,7 @@ const NO_NODES: readonly Directive[] = [];
  * answers: a server of large-config ×10 holds 2,500 locations, and a question about a name the server itself
  * holds (`listen`) looked at each of them again on every keystroke. Undefined for a question without a bit.
  */
-export function relevantUnder(
-  block: Directive,
-  bit: number,
-  wanted: (name: string) => boolean,
-): readonly Directive[] | null | undefined {
-  void wanted;
+export function relevantUnder(block: Directive, bit: number): readonly Directive[] | null | undefined {
   if (bit === 0) return undefined;
   const index = 31 - Math.clz32(bit);
   const kept = relevant.get(block);
