@@ -209,6 +209,8 @@ export function runCheck(options: CheckOptions): CheckResult {
     memoryBudgetBytes: options.memoryBudgetBytes,
     source,
     facts,
+    // One analysis per configuration: nothing is kept per block for a next one.
+    once: true,
     ...(options.ruleConfig ? { ruleConfig: options.ruleConfig } : {}),
     ...(options.ruleLevels ? { ruleLevels: options.ruleLevels } : {}),
   };

@@ -137,21 +137,41 @@ export function beforeFix(version: string | undefined, stable: string, mainline:
   return compareVersions(version, stable) < 0;
 }
 
-/** variableNames's answers by value: the same few values (`$host`, `$remote_addr`) fill most statements. */
-const namesByValue = new Map<string, readonly { name: string; index: number }[]>();
+/** A variable a value names, as `variableNames` reads it. */
+export interface VariableName {
+  /** As written, without `$`/braces. */
+  name: string;
+  /** Where its `$` is in the value. */
+  index: number;
+  /** `name` lowercased (nginx's key for it). */
+  lower: string;
+  /** `isModuleVariable(lower)`: a variable of nginx's modules nothing may define again. */
+  fixed: boolean;
+}
+
+/**
+ * variableNames's answers by value: the same few values (`$host`, `$remote_addr`) fill most statements, and
+ * each name's lowercase and kind are read once per value, not per statement (a million of them cold).
+ */
+const namesByValue = new Map<string, readonly VariableName[]>();
 
 /** The variables a value names (`$name`, `${name}`), as written, without `$`/braces; `$1`..`$9` are not. */
-export function variableNames(value: string): readonly { name: string; index: number }[] {
+export function variableNames(value: string): readonly VariableName[] {
   let names = namesByValue.get(value);
   if (names === undefined) {
-    if (namesByValue.size > 8192) namesByValue.clear();
+    if (namesByValue.size > 65_536) namesByValue.clear();
     namesByValue.set(value, (names = readNames(value)));
   }
   return names;
 }
 
-function readNames(value: string): { name: string; index: number }[] {
-  const out: { name: string; index: number }[] = [];
+function named(name: string, index: number): VariableName {
+  const lower = name.toLowerCase();
+  return { name, index, lower, fixed: isModuleVariable(lower) };
+}
+
+function readNames(value: string): VariableName[] {
+  const out: VariableName[] = [];
   for (let i = 0; i < value.length; i++) {
     if (value[i] !== "$") continue;
     const c = value[i + 1];
@@ -159,12 +179,12 @@ function readNames(value: string): { name: string; index: number }[] {
     if (c === "{") {
       const close = value.indexOf("}", i + 2);
       if (close < 0) break;
-      out.push({ name: value.slice(i + 2, close), index: i });
+      out.push(named(value.slice(i + 2, close), i));
       i = close;
     } else if (/[A-Za-z_]/.test(c)) {
       let j = i + 1;
       while (j < value.length && isNameChar(value[j])) j++;
-      out.push({ name: value.slice(i + 1, j), index: i });
+      out.push(named(value.slice(i + 1, j), i));
       i = j - 1;
     } else if (c >= "1" && c <= "9") i++;
   }

@@ -258,6 +258,9 @@ export function directiveCheck(
   const stack: ContextKind[] = [rootContextKind(config.root.context)];
   const answers = answersFor(options);
   const checkedWith = optionsKey(options);
+  // Whether blocks are kept for a next analysis (subtreeSeeds): not when none will come (`once`), where seeds,
+  // slices and compactions were a third of what a cold check of the 1M-line workspace allocated, for nothing.
+  const keeping = options.once !== true;
   // Every seed in walk order (before the per-position dedup), and per open block where its own seeds start
   // and whether it can be kept (no include inside).
   const seeds: Seed[] = [];
@@ -276,6 +279,17 @@ export function directiveCheck(
   const topStatements: BlockStatement[] = [];
   const out: CheckSeed[] = [];
   const facts: CollectedFact[][] = STATEMENT_CHECKS.map(() => []);
+  // Per check and scope, the keys of the facts given to `resolve` so far (StatementCheck.sameAs), when not
+  // keeping: a fact with a key already there adds nothing.
+  const keysOf: Map<string | null, Set<unknown>>[] = STATEMENT_CHECKS.map(() => new Map());
+  const firstOfScope = (check: number, scope: string | null, key: unknown): boolean => {
+    const byScope = keysOf[check];
+    let keys = byScope.get(scope);
+    if (keys === undefined) byScope.set(scope, (keys = new Set()));
+    if (keys.has(key)) return false;
+    keys.add(key);
+    return true;
+  };
   const factsOut: unknown[] = [];
   const place = (s: Seed, path: string): void => {
     if (s.fact !== undefined) {
@@ -342,7 +356,7 @@ export function directiveCheck(
   const addChecks = (path: string): void => {
     for (const c of out) {
       const seed = new Seed(c.d, c.code, undefined, undefined, c, undefined);
-      seeds.push(seed);
+      if (keeping) seeds.push(seed);
       place(seed, path);
     }
     out.length = 0;
@@ -378,7 +392,7 @@ export function directiveCheck(
       if (d.name === "include") {
         if (open.length > 0) open[open.length - 1].keep = false;
         includeFacts(d, context, info);
-      } else if (d.block) {
+      } else if (d.block && keeping) {
         const kept = subtreeSeeds.get(d);
         signature = parentsSignature(info.parents);
         if (
@@ -406,6 +420,7 @@ export function directiveCheck(
       const lost = lostSemicolon(d, context, options);
       if (lost) seeds.push(new Seed(d, "lost-semicolon", undefined, lost, undefined, undefined));
       for (let i = start; i < seeds.length; i++) place(seeds[i], path);
+      if (!keeping) seeds.length = start;
       if (d.name !== "include") {
         const applying = checksFor(d.name);
         for (let k = 0; k < applying.length; k++) {
@@ -417,12 +432,19 @@ export function directiveCheck(
           if (factsOut.length === 0) continue;
           const outermost = info.context.length > 0 ? info.context[0] : null;
           const within = c.wantsWithin ? info.context.slice() : undefined;
-          for (const value of factsOut) {
-            const seed = factSeed(i, d, value, outermost, within);
-            seeds.push(seed);
-            factSeeds++;
-            place(seed, path);
-          }
+          if (keeping)
+            for (const value of factsOut) {
+              const seed = factSeed(i, d, value, outermost, within);
+              seeds.push(seed);
+              factSeeds++;
+              place(seed, path);
+            }
+          else
+            for (const value of factsOut) {
+              const key = c.sameAs?.(value);
+              if (key !== undefined && !firstOfScope(i, outermost, key)) continue;
+              facts[i].push({ value, d, path, outermost, within });
+            }
           factsOut.length = 0;
         }
         if (out.length > 0) addChecks(path);
@@ -439,6 +461,7 @@ export function directiveCheck(
       const block = open.pop()!;
       for (const c of STATEMENT_CHECKS) c.block?.(d, body, block.statements, info.parents, options, out);
       if (out.length > 0) addChecks(info.file.path);
+      if (!keeping) return;
       // Past MAX_KEPT_DEPTH a block is not kept (its ancestors are): each kept block holds the seeds of its whole
       // subtree, and on 100,000 nested blocks with a seed each that is O(depth²) (it ran out of memory).
       if (block.keep && open.length >= MAX_KEPT_DEPTH) return;

@@ -13,7 +13,7 @@
 // `map $m $k { POST $binary_remote_addr; }` is the idiom for "this value, else empty".
 
 import type { Directive } from "../parse/ast";
-import { isModuleVariable, variableNames } from "./captures";
+import { variableNames } from "./captures";
 import { nginxWordValue } from "./regex";
 import type { BlockFact, CollectedFact, StatementCheck } from "./statement-checks";
 
@@ -77,21 +77,30 @@ function useFact(variable: string, off: boolean): Fact {
 }
 
 function pushUses(d: Directive, from: number, skip: number, facts: unknown[], parent: Directive | null = null): void {
-  // `if ($v)` reads $v where empty means "do not": so do the statements it guards
-  const guarded = d.name === "if" ? testedVariable(d) : testedVariable(parent);
-  const off = OFF_WHEN_EMPTY[d.name];
-  const offVar =
-    off !== undefined && (off.flag === undefined || d.argValue(off.arg + 1) === off.flag)
-      ? wholeVariable(nginxWordValue(d.argValue(off.arg) ?? ""))
-      : null;
+  // what turns the statement off when empty, read once a variable that may be a map's is found (most
+  // statements read none but nginx's own: $host, $remote_addr…)
+  let read = false;
+  let guarded: string | null = null;
+  let off: { arg: number; flag?: string } | undefined;
+  let offVar: string | null = null;
   for (let i = from; i < d.argCount; i++) {
     if (i === skip) continue;
     const raw = d.argValue(i) ?? "";
     if (!raw.includes("$")) continue;
     for (const v of variableNames(nginxWordValue(raw))) {
-      const variable = v.name.toLowerCase();
       // a module's variable nothing may define again cannot be a map's: no fact ($host, $remote_addr…)
-      if (isModuleVariable(variable)) continue;
+      if (v.fixed) continue;
+      const variable = v.lower;
+      if (!read) {
+        read = true;
+        // `if ($v)` reads $v where empty means "do not": so do the statements it guards
+        guarded = d.name === "if" ? testedVariable(d) : testedVariable(parent);
+        off = OFF_WHEN_EMPTY[d.name];
+        offVar =
+          off !== undefined && (off.flag === undefined || d.argValue(off.arg + 1) === off.flag)
+            ? wholeVariable(nginxWordValue(d.argValue(off.arg) ?? ""))
+            : null;
+      }
       const isOff = variable === guarded || (off !== undefined && i === off.arg && offVar === variable);
       facts.push(useFact(variable, isOff));
     }
@@ -124,6 +133,8 @@ export const hashWithoutDefaultCheck: StatementCheck = {
     }
     if (d.argCount > 0) pushUses(d, 0, -1, facts, parent);
   },
+  // Uses are interned (useFact): the same object is the same variable read the same way.
+  sameAs: (value) => ((value as Fact).k === "use" ? value : undefined),
   include(_d, context, parents, complete, _options, facts) {
     const parent = parents.length > 0 ? parents[parents.length - 1] : null;
     if (!complete && context === "custom" && isHash(parent)) facts.push({ k: "unknown", owner: parent } satisfies Fact);

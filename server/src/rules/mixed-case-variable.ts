@@ -12,7 +12,7 @@
 // `$Host` is reported even where `$host` is not written.
 
 import type { Directive } from "../parse/ast";
-import { isModuleVariable, variableNames } from "./captures";
+import { isModuleVariable, variableNames, type VariableName } from "./captures";
 import { nginxWordValue, regexesOf } from "./regex";
 import type { BlockFact, StatementCheck } from "./statement-checks";
 
@@ -44,49 +44,69 @@ const CODE = /(_by_lua|_by_njs)$|^(perl|perl_set|js_set|js_var)$/;
 const mayName = (v: string): boolean => /\$\{?[A-Za-z_]/.test(v);
 
 /**
- * The arguments of `d` whose variables the rule reads (not a regex, not another language's code), each with
- * the names it has as nginx reads its value. `parent`: the statement's block directive.
+ * Calls `visit` for each variable name of each argument of `d` whose variables the rule reads (not a regex,
+ * not another language's code), as nginx reads its value. `parent`: the statement's block directive.
  */
-export function variableWords(d: Directive, parent: Directive | null): readonly { arg: number; names: string[] }[] {
+function eachVariableName<S>(
+  d: Directive,
+  parent: Directive | null,
+  state: S,
+  visit: (state: S, arg: number, v: VariableName) => void,
+): void {
   const n = d.argCount;
-  if (n === 0) return NO_WORDS;
   // Most statements name no variable: nothing is made for them (a million statements of a cold check).
-  let out: { arg: number; names: string[] }[] | null = null;
-  let regexArgs: Set<number> | null = null;
+  let regexes: readonly { arg: number }[] | null = null;
   for (let i = 0; i < n; i++) {
     const raw = d.argValue(i) ?? "";
     if (!raw.includes("$") || !mayName(raw)) continue;
-    if (out === null) {
-      if (CODE.test(d.name)) return NO_WORDS;
-      out = [];
+    if (regexes === null) {
+      if (CODE.test(d.name)) return;
+      regexes = regexesOf(d, parent);
     }
-    regexArgs ??= new Set(regexesOf(d, parent).map((r) => r.arg));
-    if (regexArgs.has(i)) continue;
-    const names = variableNames(nginxWordValue(raw)).map((v) => v.name);
-    if (names.length > 0) out.push({ arg: i, names });
+    if (regexes.length > 0 && regexes.some((r) => r.arg === i)) continue;
+    for (const v of variableNames(nginxWordValue(raw))) visit(state, i, v);
   }
-  return out ?? NO_WORDS;
 }
 
-const NO_WORDS: readonly { arg: number; names: string[] }[] = [];
+/**
+ * The arguments of `d` whose variables the rule reads, each with the names it has as nginx reads its value.
+ * `parent`: the statement's block directive.
+ */
+export function variableWords(d: Directive, parent: Directive | null): readonly { arg: number; names: string[] }[] {
+  const out: { arg: number; names: string[] }[] = [];
+  eachVariableName(d, parent, out, (_, arg, v) => {
+    const last = out.length > 0 ? out[out.length - 1] : undefined;
+    if (last !== undefined && last.arg === arg) last.names.push(v.name);
+    else out.push({ arg, names: [v.name] });
+  });
+  return out;
+}
+
+/** One statement's spellings so far: `facts` from `from` on. */
+interface Collecting {
+  facts: unknown[];
+  from: number;
+  d: Directive;
+}
+
+function addSpelling(c: Collecting, arg: number, v: VariableName): void {
+  const { name, lower } = v;
+  // a module's variable written as documented needs no fact: its spelling is known ($host, $uri…)
+  if (v.fixed && name === lower) return;
+  // each spelling once per statement (a statement names a few variables: no set made for it)
+  for (let k = c.from; k < c.facts.length; k++) if ((c.facts[k] as Spelling).name === name) return;
+  c.facts.push({ name, lower, cased: lower !== name, word: arg, d: c.d } satisfies Spelling);
+}
 
 export const mixedCaseVariableCheck: StatementCheck = {
   ruleId: "mixed-case-variable",
   collect(d, _context, parents, _options, facts) {
     if (d.argCount === 0) return;
-    const words = variableWords(d, parents.length > 0 ? parents[parents.length - 1] : null);
-    if (words.length === 0) return;
-    const seen = new Set<string>();
-    for (const w of words)
-      for (const name of w.names) {
-        if (seen.has(name)) continue;
-        seen.add(name);
-        // a module's variable written as documented needs no fact: its spelling is known ($host, $uri…)
-        if (isModuleVariable(name)) continue;
-        const lower = name.toLowerCase();
-        facts.push({ name, lower, cased: lower !== name, word: w.arg, d } satisfies Spelling);
-      }
+    const parent = parents.length > 0 ? parents[parents.length - 1] : null;
+    eachVariableName(d, parent, { facts, from: facts.length, d }, addSpelling);
   },
+  // Only the first place of a spelling in a scope counts (resolve): a later one adds nothing.
+  sameAs: (value) => ("spellings" in (value as object) ? undefined : (value as Spelling).name),
   compact(facts) {
     // The spellings of each outermost block in one fact, the first place of each: a server re-walked on a
     // keystroke hands its locations' facts to `resolve` and to the compaction around it, and one per location

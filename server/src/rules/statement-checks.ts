@@ -106,6 +106,12 @@ export interface StatementCheck {
     out: CheckSeed[],
   ): void;
   /**
+   * What makes a fact the same to `resolve` as an earlier fact of its scope (`outermost`), which makes it add
+   * nothing; undefined: the fact counts. A one-time analysis (RuleOptions.once) keeps the first fact of each
+   * key per scope: every variable of every location is a fact of some checks.
+   */
+  sameAs?(value: unknown): unknown;
+  /**
    * Facts of a statement for a judgement of the whole configuration (the variables it uses or defines, the
    * upstream it names): kept per unchanged block like findings, and given to `resolve` after the walk. Push
    * nothing for most statements: `resolve` runs on every analysis over every fact.

@@ -43,6 +43,12 @@ export interface RuleOptions extends CostOptions {
   ruleConfig?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Each rule's configured severity, or "off" (rule-settings.ts); a rule not named keeps its own. */
   ruleLevels?: Readonly<Record<string, RuleLevel>>;
+  /**
+   * No later analysis will read these same trees (a CLI check): the statement checks keep nothing per block
+   * for it to replay (rules/directive-checks.ts). A language server leaves it unset: its next keystroke
+   * replays every block the edit left alone.
+   */
+  once?: boolean;
 }
 
 /** What the user's configuration makes of a rule's findings: a severity, or "off" (dropped). */

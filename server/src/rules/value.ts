@@ -242,18 +242,30 @@ interface Reader {
   handler: string;
   post: ValuePost | undefined;
 }
-const readers = new Map<string, Reader | null>();
+// Per version and family, per directive name, per argument count: no key text made per statement (a cold
+// check asks for every statement of the workspace).
+const readers = new Map<string | undefined, Map<ModuleType, Map<string, (Reader | null | undefined)[]>>>();
+let readerShapes = 0;
 
 function readerFor(d: Directive, family: ModuleType, version: string | undefined): Reader | null {
-  const key = `${version ?? ""}\0${family}\0${d.argCount}\0${d.name}`;
-  let r = readers.get(key);
+  let byFamily = readers.get(version);
+  if (byFamily === undefined) readers.set(version, (byFamily = new Map()));
+  let byName = byFamily.get(family);
+  if (byName === undefined) byFamily.set(family, (byName = new Map()));
+  let byCount = byName.get(d.name);
+  if (byCount === undefined) byName.set(d.name, (byCount = []));
+  const n = d.argCount;
+  let r = byCount[n];
   if (r === undefined) {
     const v = variantFor(d, family, version);
     const post = v === null ? undefined : postFor(d.name, v);
     const handler = v === null ? undefined : handlerAt(v, post, version);
     r = handler === undefined || !STANDARD.has(handler) ? null : { handler, post };
-    if (readers.size > 20_000) readers.clear();
-    readers.set(key, r);
+    if (++readerShapes > 20_000) {
+      readers.clear();
+      readerShapes = 0;
+    }
+    byCount[n] = r;
   }
   return r;
 }

@@ -1,0 +1,84 @@
+// A one-time analysis (RuleOptions.once, what `nginx-risk check` runs) keeps nothing per block for a next
+// analysis, and drops each fact a statement check's `resolve` would find the same as an earlier one of its
+// scope (StatementCheck.sameAs: the later places of a variable's spelling, the later reads of a variable the
+// same way). Neither may change a finding: over every corpus configuration, and on cases where the dropped
+// facts sit in several scopes, the findings equal those of the language server's analysis, which keeps.
+
+import { strict as assert } from "assert";
+import { runChecks, type Finding, type RuleOptions } from "../../server/src/rules";
+import { loadConfiguration } from "../../server/src/workspace/configuration";
+import { MemoryFileSource } from "../../server/src/workspace/files";
+import { corpusConfigurations } from "../support/corpus-variants";
+import { haveShared } from "../support/shared";
+import { lines } from "../support/workspace-files";
+
+const plain = (fs: Finding[]): string[] =>
+  fs.map((f) => JSON.stringify([f.ruleId, f.code, f.path, f.range, f.message, f.related ?? [], f.data ?? {}]));
+
+const options: RuleOptions = { strict: false, nginxVersion: "1.22.1" };
+
+/** The findings of an analysis that keeps (first, on fresh trees) and of a one-time one, on the same trees. */
+function both(text: string): { kept: string[]; once: string[] } {
+  const source = new MemoryFileSource({ "/p/nginx.conf": text });
+  const config = loadConfiguration("/p/nginx.conf", { source });
+  const kept = plain(runChecks(config, { ...options, source }));
+  return { kept, once: plain(runChecks(config, { ...options, source, once: true })) };
+}
+
+describe("a one-time analysis (check): the findings of an analysis that keeps", function () {
+  this.timeout(600_000);
+
+  it("over every corpus configuration", function () {
+    if (!haveShared()) {
+      if (process.env.CI === "true") assert.fail("../shared/corpus is missing");
+      this.skip();
+    }
+    let compared = 0;
+    const found = new Map<string, number>();
+    for (const { config } of corpusConfigurations()) {
+      const kept = plain(runChecks(config, options));
+      const once = plain(runChecks(config, { ...options, once: true }));
+      assert.deepEqual(once, kept, config.root.path);
+      compared++;
+      for (const f of kept) {
+        const rule = (JSON.parse(f) as string[])[0];
+        found.set(rule, (found.get(rule) ?? 0) + 1);
+      }
+    }
+    const total = [...found.values()].reduce((a, b) => a + b, 0);
+    console.log(
+      `      ${compared} configurations, ${total} findings alike (mixed-case-variable ${found.get("mixed-case-variable") ?? 0}, ` +
+        `hash-without-default ${found.get("hash-without-default") ?? 0})`,
+    );
+    assert.ok(total > 1000, "the corpus gives findings to compare");
+  });
+
+  it("spellings and reads repeated across blocks and scopes: only the first of each counts, per scope", function () {
+    const text = lines(
+      "events {}",
+      "http {",
+      "  map $uri $Route { /a a; /b b; }",
+      "  map $uri $gate { /a 1; /b 1; }",
+      "  map $uri $side { /a 1; /b 1; }",
+      "  server {",
+      "    listen 80;",
+      "    location /1 { return 200 $route; add_header X-Gate $gate; }",
+      "    location /2 { return 200 $Route$ROUTE; add_header X-Gate $gate; }",
+      "    location /3 { if ($side) { return 200 $ROUTE; } set $x $gate; return 200 $x; }",
+      "    location /4 { add_header X-Side $side; return 200 $route; }",
+      "  }",
+      "}",
+      "stream {",
+      "  map $remote_addr $Route { default a; }",
+      "  server { listen 81; return $route$ROUTE; }",
+      "}",
+    );
+    const { kept, once } = both(text);
+    assert.deepEqual(once, kept);
+    const rules = kept.map((f) => (JSON.parse(f) as string[])[0]);
+    // The case is worth its name: the spellings are reported in both scopes, and a map read "on" somewhere is
+    // reported even though its other reads are where empty means off.
+    assert.ok(rules.filter((r) => r === "mixed-case-variable").length >= 3, kept.join("\n"));
+    assert.ok(rules.includes("hash-without-default"), kept.join("\n"));
+  });
+});
