@@ -15,7 +15,13 @@
 import type { Directive, Range } from "../parse/ast";
 import type { Configuration, FileInstance } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
-import { mayHoldUnderBit, questionBit, registerQuestion as register, relevantUnder } from "./names-under";
+import {
+  mayHoldUnderBit,
+  questionBit,
+  registerQuestion as register,
+  relevantUnder,
+  type RelevantEntries,
+} from "./names-under";
 
 export type ContextKind =
   | "main"
@@ -405,12 +411,28 @@ function labelOf(kind: ContextKind, d: Directive | null, own: (name: string) => 
 /** The shared `children` of a block without blocks (frozen: buildModel replaces it, never pushes to it). */
 const NO_CHILDREN = Object.freeze([]) as unknown as ConfigContext[];
 
+/** Past this many sites made by scans, a block keeps them in a map. */
+const SCANNED_IN_ARRAY = 8;
+
+/** The site a scan made for `node`, if any. */
+function scannedSite(read: ContextReads, node: Directive): DirectiveSite | undefined {
+  const made = read.scannedSites;
+  if (made === undefined) return undefined;
+  if (made instanceof Map) return made.get(node);
+  for (let i = 0; i < made.length; i++) if (made[i].directive === node) return made[i];
+  return undefined;
+}
+
 /** A Context's reads (see `Context.read`). */
 interface ContextReads {
   sites: DirectiveSite[] | undefined;
   ownMap: Map<string, DirectiveSite[]> | undefined;
-  /** Sites scanOwn made before `directives` was read (that getter takes them, so a site is one object). */
-  scannedSites: Map<Directive, DirectiveSite> | undefined;
+  /**
+   * Sites the scans made before `directives` was read (that getter takes them, so a site is one object): a
+   * few in an array, a map past SCANNED_IN_ARRAY (a map per block was a tenth of what a cold check of the
+   * 1M-line workspace kept for its rules).
+   */
+  scannedSites: DirectiveSite[] | Map<Directive, DirectiveSite> | undefined;
   /** Once `sites` are made (and `scanListed` asks): each own statement's site. */
   byNode: Map<Directive, DirectiveSite> | undefined;
   scans: number;
@@ -533,7 +555,7 @@ class Context implements ConfigContext {
           }
           const node = frame.nodes[frame.index++];
           if (node.kind !== "directive") continue;
-          sites.push(read.scannedSites?.get(node) ?? { directive: node, file: frame.inst, context: this });
+          sites.push(scannedSite(read, node) ?? { directive: node, file: frame.inst, context: this });
           const included = node.name === "include" ? frame.inst.includes.get(node) : undefined;
           if (included)
             for (let i = included.length - 1; i >= 0; i--)
@@ -554,7 +576,7 @@ class Context implements ConfigContext {
    * made the sites of its 2,500 statements (the locations) on every keystroke.
    */
   scanWhere(
-    wanted: (name: string) => boolean,
+    wanted: (d: Directive) => boolean,
     site: (s: DirectiveSite) => void,
     block: (d: Directive) => void,
   ): boolean {
@@ -567,26 +589,36 @@ class Context implements ConfigContext {
     for (let i = 0; i < body.length; i++) {
       const node = body[i];
       if (node.kind !== "directive") continue;
-      if (wanted(node.name)) {
-        const made = (this.reads.scannedSites ??= new Map());
-        let s = made.get(node);
-        if (s === undefined) made.set(node, (s = { directive: node, file: this.file, context: this }));
-        site(s);
-      }
+      if (wanted(node)) site(this.scannedSite(node));
       if (node.block) block(node);
     }
     return true;
   }
 
+  /** The site of `node`, one of the block's own statements, made by a scan (the same object when asked again). */
+  private scannedSite(node: Directive): DirectiveSite {
+    const read = this.reads;
+    const known = scannedSite(read, node);
+    if (known !== undefined) return known;
+    const made: DirectiveSite = { directive: node, file: this.file, context: this };
+    const list = read.scannedSites;
+    if (list === undefined) read.scannedSites = [made];
+    else if (list instanceof Map) list.set(node, made);
+    else if (list.length < SCANNED_IN_ARRAY) list.push(made);
+    else read.scannedSites = new Map([...list.map((s): [Directive, DirectiveSite] => [s.directive, s]), [node, made]]);
+    return made;
+  }
+
   /**
-   * `scanWhere` over `nodes`, some of the block's own statements in reading order, none an `include`
-   * (names-under.ts relevantUnder). Once the block's sites are made, each statement's site is found in them
+   * `scanWhere` over the block's own statements `entries` lists for question `bit`, in reading order, none an
+   * `include` (names-under.ts relevantUnder). Once the block's sites are made, each statement's site is found in them
    * (a map made once per model): a rule that read a server's `directives` otherwise made every later question
    * look at each of its 4,000 locations again.
    */
   scanListed(
-    nodes: readonly Directive[],
-    wanted: (name: string) => boolean,
+    entries: RelevantEntries,
+    bit: number,
+    wanted: (d: Directive) => boolean,
     site: (s: DirectiveSite) => void,
     block: (d: Directive) => void,
   ): void {
@@ -600,17 +632,10 @@ class Context implements ConfigContext {
         read.byNode = byNode;
       }
     }
-    for (let i = 0; i < nodes.length; i++) {
-      const node = nodes[i];
-      if (wanted(node.name)) {
-        let s = byNode?.get(node);
-        if (s === undefined) {
-          const made = (read.scannedSites ??= new Map());
-          s = made.get(node);
-          if (s === undefined) made.set(node, (s = { directive: node, file: this.file, context: this }));
-        }
-        site(s);
-      }
+    for (let i = 0; i < entries.length; i += 2) {
+      if (((entries[i + 1] as number) & bit) === 0) continue;
+      const node = entries[i] as Directive;
+      if (wanted(node)) site(byNode?.get(node) ?? this.scannedSite(node));
       if (node.block) block(node);
     }
   }
@@ -658,12 +683,9 @@ class Context implements ConfigContext {
       if (nodes === null) return undefined;
       const named = nodes.get(name);
       if (named === undefined) return NO_SITES;
-      const made = (read.scannedSites ??= new Map());
       const found: DirectiveSite[] = [];
       for (let i = 0; i < named.length; i++) {
-        const node = named[i];
-        let site = made.get(node);
-        if (site === undefined) made.set(node, (site = { directive: node, file: this.file, context: this }));
+        const site = this.scannedSite(named[i]);
         found.push(site);
       }
       return found;
@@ -684,10 +706,7 @@ class Context implements ConfigContext {
         return undefined;
       }
       if (node.name !== name) continue;
-      const made = (read.scannedSites ??= new Map());
-      let site = made.get(node);
-      if (site === undefined) made.set(node, (site = { directive: node, file: this.file, context: this }));
-      (found ??= []).push(site);
+      (found ??= []).push(this.scannedSite(node));
     }
     return found ?? NO_SITES;
   }
@@ -807,7 +826,10 @@ function visitSitesWhere(
   enter: (child: ConfigContext) => boolean,
   visit: (s: DirectiveSite) => void,
   bit = 0,
+  accept?: (d: Directive) => boolean,
 ): void {
+  // Whether a statement's site is made and visited: its name is wanted, and `accept` takes the statement.
+  const wants = accept === undefined ? (n: Directive) => wanted(n.name) : (n: Directive) => wanted(n.name) && accept(n);
   const itemsOf = (ctx: ConfigContext): (DirectiveSite | ConfigContext)[] => {
     const items: (DirectiveSite | ConfigContext)[] = [];
     const children = ctx.children;
@@ -831,21 +853,22 @@ function visitSitesWhere(
       if (listed) {
         ctx.scanListed(
           listed,
-          wanted,
+          bit,
+          wants,
           (s) => items.push(s),
           (b) => opened(b, ctx.file),
         );
         scanned = true;
       } else
         scanned = ctx.scanWhere(
-          wanted,
+          wants,
           (s) => items.push(s),
           (b) => opened(b, ctx.file),
         );
     }
     if (!scanned)
       for (const s of ctx.directives) {
-        if (wanted(s.directive.name)) items.push(s);
+        if (wants(s.directive)) items.push(s);
         if (s.directive.block) opened(s.directive, s.file);
       }
     return items;
@@ -864,18 +887,19 @@ function visitSitesWhere(
 }
 
 /**
- * The sites of the model whose name `wanted` accepts, in reading order, entering a block's context only when
- * `enter` accepts it (a rule that keeps its own per-block summaries, rules/variable-sinks.ts): the sites of a
- * context not entered, and of the statements not wanted, are never made. Not remembered: the caller keeps
- * what it needs.
+ * The sites of the model whose name `wanted` accepts (and whose statement `accept` takes, when given), in
+ * reading order, entering a block's context only when `enter` accepts it (a rule that keeps its own per-block
+ * summaries, rules/variable-sinks.ts): the sites of a context not entered, and of the statements not wanted,
+ * are never made. Not remembered: the caller keeps what it needs.
  */
 export function forEachSiteWhere(
   model: ConfigModel,
   wanted: (name: string) => boolean,
   visit: (s: DirectiveSite) => void,
   enter: (child: ConfigContext) => boolean,
+  accept?: (d: Directive) => boolean,
 ): void {
-  visitSitesWhere(siteQueries.get(model)!.top, wanted, enter, visit);
+  visitSitesWhere(siteQueries.get(model)!.top, wanted, enter, visit, 0, accept);
 }
 
 function lazyIndex(top: ConfigContext): () => ReadonlyMap<string, DirectiveSite[]> {

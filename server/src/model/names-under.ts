@@ -155,39 +155,42 @@ function walkOne(block: Directive, wanted: (name: string) => boolean): boolean {
   return false;
 }
 
-/** Per block directive, per question bit index: the statements `relevantUnder` lists (null: an include). */
-const relevant = new SubtreeMemo<{ known: number; lists: (Directive[] | undefined)[] | null }>();
-const NO_NODES: readonly Directive[] = [];
+/**
+ * A block's own statements worth a look for some question, in reading order, as pairs: the statement, then
+ * the bits of the questions it is worth a look for (its name is wanted, or its block may hold a wanted name).
+ */
+export type RelevantEntries = readonly (Directive | number)[];
+
+/** Per block directive: its RelevantEntries, for the questions `known` (null: an include among them). */
+const relevant = new SubtreeMemo<{ known: number; entries: RelevantEntries | null }>();
 
 /**
- * The block's own statements a walk for question `bit` must look at, in reading order: those `wanted`
- * accepts and the blocks that may hold one; null when an `include` is among them (what it reads is not in the
- * tree). Listed for every question known in one pass and kept per block while it is unchanged, like the
- * answers: a server of large-config ×10 holds 2,500 locations, and a question about a name the server itself
- * holds (`listen`) looked at each of them again on every keystroke. Undefined for a question without a bit.
+ * The block's own statements a walk for question `bit` must look at (RelevantEntries: the caller keeps the
+ * pairs whose bits have `bit`); null when an `include` is among them (what it reads is not in the tree).
+ * Listed for every question known in one pass and kept per block while it is unchanged, like the answers: a
+ * server of large-config ×10 holds 2,500 locations, and a question about a name the server itself holds
+ * (`listen`) looked at each of them again on every keystroke. Undefined for a question without a bit.
  */
-export function relevantUnder(block: Directive, bit: number): readonly Directive[] | null | undefined {
+export function relevantUnder(block: Directive, bit: number): RelevantEntries | null | undefined {
   if (bit === 0) return undefined;
-  const index = 31 - Math.clz32(bit);
   const kept = relevant.get(block);
-  if (kept !== undefined && (kept.known & bit) !== 0)
-    return kept.lists === null ? null : (kept.lists[index] ?? NO_NODES);
+  if (kept !== undefined && (kept.known & bit) !== 0) return kept.entries;
   const all = allBits;
-  // Sparse: most blocks hold nothing for most questions (a list per question and block was most of what a
-  // cold check of the 1M-line workspace allocated here).
-  let lists: (Directive[] | undefined)[] | null = [];
+  // One array of pairs per block, not a list per question: a list per block and question it holds something
+  // for (a dozen per location) was the largest thing a cold check of the 1M-line workspace kept (90 MB).
+  let entries: (Directive | number)[] | null = [];
   const body = block.block?.children ?? [];
   for (let i = 0; i < body.length; i++) {
     const node = body[i];
     if (node.kind !== "directive") continue;
     if (node.name === "include") {
-      lists = null;
+      entries = null;
       break;
     }
     let m = nameMask(node.name);
     if (node.block) m |= holdsAll(node);
-    for (let k = 0; m !== 0; k++, m >>>= 1) if ((m & 1) !== 0) (lists[k] ??= []).push(node);
+    if (m !== 0) entries.push(node, m);
   }
-  relevant.set(block, { known: all, lists });
-  return lists === null ? null : (lists[index] ?? NO_NODES);
+  relevant.set(block, { known: all, entries });
+  return entries;
 }
