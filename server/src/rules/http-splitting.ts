@@ -21,13 +21,15 @@ export function httpSplittingFindings(model: ConfigModel, options: RuleOptions):
   const flow = flowOf(model);
   const out: Finding[] = [];
   const seen = new Set<string>();
+  // Asked of each sink only when there is a stream block at all (nearest() remembers per context).
+  const streams = model.contexts.some((c) => c.kind === "stream");
   for (const s of flow.sinks) {
     const d = s.directive;
     if (!HEADER_SINKS.has(d.name) && d.name !== "proxy_pass") continue;
     const sink = sinkArg(d);
     if (sink === null) continue;
     // A stream proxy_pass sends no request line: bytes go through as they come.
-    if (nearest(s.context, "stream") !== null) continue;
+    if (streams && nearest(s.context, "stream") !== null) continue;
     const text = d.argValue(sink.index) ?? "";
     if (!text.includes("$")) continue;
     const at: UseSite = { site: s };

@@ -95,22 +95,35 @@ export function ownSitesNamed(
 
 const nameSets = new Map<string, ReadonlySet<string>>();
 
+/** The sites of a name a level does not write (shared, never changed). */
+const NO_SITES = Object.freeze([]) as unknown as DirectiveSite[];
+
 /** Per context (until its model is retired): the sites of each name asked, written in it. */
 const ownNamed = contextMemo<Map<string, DirectiveSite[]>>();
 
 /**
  * The sites of `name` at the nearest level that sets it (`all`; `site` the last), or null. Each level's own
- * sites of a name are read once per model: every pass of a server asks its server and http the same (the
- * bench's 1M-line workspace scanned each server's 130 statements for each of its 60 passes).
+ * sites of a name are read once per model, but a block's without blocks inside: every pass of a server asks
+ * its server and http the same (the bench's 1M-line workspace scanned each server's 130 statements for each
+ * of its 60 passes).
  */
 export function effectiveNamed(ctx: ConfigContext, name: string): { site: DirectiveSite; all: DirectiveSite[] } | null {
   let wanted = nameSets.get(name);
   if (wanted === undefined) nameSets.set(name, (wanted = new Set([name])));
   for (let c: ConfigContext | null = ctx; c !== null; c = c.parent) {
-    let byName = ownNamed.get(c);
-    if (byName === undefined) ownNamed.set(c, (byName = new Map()));
-    let found = byName.get(name);
-    if (found === undefined) byName.set(name, (found = ownSitesNamed(c, wanted)));
+    let found: DirectiveSite[] | undefined;
+    // A block with no block inside is asked only for its own passes (a location has one or two): read, not
+    // kept (a map per location was 40 MB of a cold check of the 1M-line workspace).
+    if (c.children.length === 0) found = ownSitesNamed(c, wanted);
+    else {
+      let byName = ownNamed.get(c);
+      if (byName === undefined) ownNamed.set(c, (byName = new Map()));
+      found = byName.get(name);
+      if (found === undefined) {
+        found = ownSitesNamed(c, wanted);
+        byName.set(name, found.length > 0 ? found : NO_SITES);
+      }
+    }
     if (found.length > 0) return { site: found[found.length - 1], all: found };
   }
   return null;
@@ -154,18 +167,24 @@ export function blockSummary(ctx: ConfigContext): BlockSummary | null {
       else if (name === "proxy_set_header" && (n.argValue(0) ?? "").toLowerCase() === "connection")
         connection = n.argValue(1) === "";
     }
-    const list = statements ?? NO_DIRECTIVES;
-    const urls = list.map((s) => {
-      const v = s.name === "try_files" ? undefined : s.argValue(0);
-      return v === undefined ? null : parsePassUrl(v);
-    });
-    summary = { statements: list, urls, keepsAlive: version && connection };
+    summary = summaryOf(statements, version && connection);
   }
   SUMMARY.set(d, summary);
   return summary;
 }
 
-const NO_DIRECTIVES: readonly Directive[] = [];
+function summaryOf(statements: Directive[] | null, keepsAlive: boolean): BlockSummary {
+  if (statements === null) return keepsAlive ? NOTHING_KEPT_ALIVE : NOTHING;
+  const urls = statements.map((s) => {
+    const v = s.name === "try_files" ? undefined : s.argValue(0);
+    return v === undefined ? null : parsePassUrl(v);
+  });
+  return { statements, urls, keepsAlive };
+}
+
+/** The summaries of the blocks with no pass nor `try_files` (most of them): shared. */
+const NOTHING: BlockSummary = { statements: [], urls: [], keepsAlive: false };
+const NOTHING_KEPT_ALIVE: BlockSummary = { statements: [], urls: [], keepsAlive: true };
 
 /**
  * What a block's subtree (in its own file) holds that any rule of the group would look at, kept per block
@@ -191,6 +210,7 @@ const MAX_HOSTS = 64;
 const RAW_URI = /^\$(request_uri|\{request_uri\})$/i;
 
 interface PassFrame {
+  d: Directive;
   busy: boolean;
   hosts: Set<string> | null;
   /** The block's own statements: a proxy_pass, and whether they keep the connection alive (blockSummary). */
@@ -198,6 +218,12 @@ interface PassFrame {
   ownRaw: boolean;
   version: boolean;
   connection: boolean;
+  /** Its own passes and `try_files` (BlockSummary.statements), null while none. */
+  statements: Directive[] | null;
+  /** An `include` among its own statements (then it has no BlockSummary). */
+  include: boolean;
+  /** The trees of the blocks among its own statements, in order, while it is not busy (childTrees). */
+  trees: PassTree[] | null;
 }
 
 /**
@@ -230,11 +256,25 @@ function addHost(f: PassFrame, h: string): void {
  * busy block's own statements are still read to their end (`ownRaw`), not the blocks in it.
  */
 const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
-  start: () => ({ busy: false, hosts: null, proxy: false, ownRaw: false, version: false, connection: false }),
+  start: (d) => ({
+    d,
+    busy: false,
+    hosts: null,
+    proxy: false,
+    ownRaw: false,
+    version: false,
+    connection: false,
+    statements: null,
+    include: false,
+    trees: null,
+  }),
   statement(f, n) {
     const name = n.name;
-    if (name === "include" || name === "try_files" || name === "fastcgi_pass") f.busy = true;
-    else if (HTTP_PASSES.has(name)) {
+    if (LOCATION_NAMES.has(name)) (f.statements ??= []).push(n);
+    if (name === "include" || name === "try_files" || name === "fastcgi_pass") {
+      f.busy = true;
+      f.include ||= name === "include";
+    } else if (HTTP_PASSES.has(name)) {
       const v = n.argValue(0);
       if (v !== undefined) {
         const url = parsePassUrl(v);
@@ -249,6 +289,7 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     return !f.busy;
   },
   merge(f, t) {
+    if (!f.busy) (f.trees ??= []).push(t);
     if (t === QUIET || f.busy) return;
     if (t.busy) {
       f.busy = true;
@@ -258,7 +299,13 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     for (const h of t.hosts!) addHost(f, h);
   },
   finish(f) {
+    // What the group reads of the block's own statements, kept as `blockSummary` and `childTrees` give it: the
+    // fold reads them all anyway (a scan of its own for each, per location, was a tenth of the group's time).
+    if (!f.include && SUMMARY.get(f.d) === undefined)
+      SUMMARY.set(f.d, summaryOf(f.statements, f.version && f.connection));
     if (f.proxy && !(f.version && f.connection)) f.busy = true;
+    if (f.include) CHILD_TREES.set(f.d, null);
+    else if (!f.busy && CHILD_TREES.get(f.d) === undefined) CHILD_TREES.set(f.d, f.trees ?? NO_TREES);
     return f.busy || f.ownRaw
       ? { busy: f.busy, hosts: f.busy ? null : f.hosts, ownRaw: f.ownRaw }
       : f.hosts === null
@@ -272,8 +319,12 @@ function passTree(block: Directive): PassTree {
   return summarize(block, PASS_TREES, PASS_FOLD);
 }
 
-/** Per block directive: the PassTree of each block among its own statements, in order (null: an include). */
+/**
+ * Per block directive: the PassTree of each block among its own statements, in order (null: an include). The
+ * fold keeps it for the blocks it finds quiet (PASS_FOLD.finish); the others are listed when asked.
+ */
 const CHILD_TREES = new SubtreeMemo<PassTree[] | null>();
+const NO_TREES: PassTree[] = [];
 
 function childTrees(block: Directive): PassTree[] | null {
   let trees = CHILD_TREES.get(block);
@@ -446,7 +497,22 @@ export function hasVariable(text: string): boolean {
   return /\$(\{?[A-Za-z0-9_])/.test(text);
 }
 
-export function parsePassUrl(value: string): PassUrl {
+/**
+ * `value` read as a pass's URL, one object per text (read only: callers share it): the same few URLs are
+ * written in every location of a site (45,000 passes of the bench's 1M-line workspace, to 1,000 upstreams).
+ */
+export function parsePassUrl(value: string): Readonly<PassUrl> {
+  let url = passUrls.get(value);
+  if (url === undefined) {
+    if (passUrls.size > 16_384) passUrls.clear();
+    passUrls.set(value, (url = readPassUrl(value)));
+  }
+  return url;
+}
+
+const passUrls = new Map<string, Readonly<PassUrl>>();
+
+function readPassUrl(value: string): PassUrl {
   const variables = hasVariable(value);
   // The scheme may itself be a variable (`$scheme://$host`).
   const m = /^([a-z][a-z0-9+.-]*:\/\/|\$\{?[A-Za-z0-9_]+\}?:\/\/)/i.exec(value);

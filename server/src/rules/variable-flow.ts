@@ -129,18 +129,24 @@ export class VariableFlow {
 
   constructor(private readonly model: ConfigModel) {
     let builtinDefined = false;
+    // A site only for the sinks and the definitions of a builtin's name (the 178,000 `proxy_set_header $host`
+    // of the bench's 1M-line workspace need none).
     forEachSiteWhere(
       model,
       (n) => VARIABLE_FLOW_NAMES.has(n),
       (s) => {
         const d = s.directive;
-        if (needsFlow(d)) this.sinks.push(s);
-        const name = definedName(d);
-        if (name !== null && builtinHolds(name) !== null) builtinDefined = true;
+        if (isDefinition(d.name)) builtinDefined = true;
+        else this.sinks.push(s);
       },
       (child) => {
         const sum = flowSummary(child.directive!);
         return sum.sinks || sum.builtinDefs;
+      },
+      (d) => {
+        if (!isDefinition(d.name)) return needsFlow(d);
+        const name = definedName(d);
+        return name !== null && builtinHolds(name) !== null;
       },
     );
     this.complete = builtinDefined || !pruning.variables;

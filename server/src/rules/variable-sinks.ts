@@ -67,21 +67,33 @@ export function hostLeaf(alt: Alternative): Leaf | null {
   return null;
 }
 
+/** Where a statement's header or request line is (`sinkArg`): one object per shape, shared (read only). */
+export interface SinkArg {
+  readonly index: number;
+  readonly crCounts: boolean;
+  readonly rewrite?: boolean;
+}
+const SECOND_CR: SinkArg = { index: 1, crCounts: true };
+const SECOND: SinkArg = { index: 1, crCounts: false };
+const FIRST: SinkArg = { index: 0, crCounts: false };
+const FIRST_CR: SinkArg = { index: 0, crCounts: true };
+const REWRITE: SinkArg = { index: 1, crCounts: true, rewrite: true };
+
 /** The argument of `d` that becomes a header or request line, and whether a bare CR counts there (http-splitting). */
-export function sinkArg(d: Directive): { index: number; crCounts: boolean; rewrite?: boolean } | null {
+export function sinkArg(d: Directive): SinkArg | null {
   switch (d.name) {
     case "add_header":
     case "add_trailer":
-      return d.argCount >= 2 ? { index: 1, crCounts: true } : null;
+      return d.argCount >= 2 ? SECOND_CR : null;
     case "proxy_set_header":
       // Upstream servers split request headers at LF; a lone CR is not a line end for them (gixy's reading).
-      return d.argCount >= 2 ? { index: 1, crCounts: false } : null;
+      return d.argCount >= 2 ? SECOND : null;
     case "proxy_pass":
-      return d.argCount >= 1 ? { index: 0, crCounts: false } : null;
+      return d.argCount >= 1 ? FIRST : null;
     case "return": {
       // `return code URL` sets Location only for redirect codes; other codes send the text as the body.
-      if (d.argCount === 2 && REDIRECT_CODES.has(d.argValue(0) ?? "")) return { index: 1, crCounts: true };
-      if (d.argCount === 1 && !/^\d+$/.test(d.argValue(0) ?? "")) return { index: 0, crCounts: true };
+      if (d.argCount === 2 && REDIRECT_CODES.has(d.argValue(0) ?? "")) return SECOND_CR;
+      if (d.argCount === 1 && !/^\d+$/.test(d.argValue(0) ?? "")) return FIRST_CR;
       return null;
     }
     case "rewrite": {
@@ -90,7 +102,7 @@ export function sinkArg(d: Directive): { index: number; crCounts: boolean; rewri
       const flag = d.argValue(2) ?? "";
       // A rewrite redirects (and writes Location) when its target is absolute or its flag says so.
       const redirects = /^(https?:\/\/|\$scheme)/.test(target) || flag === "redirect" || flag === "permanent";
-      return redirects ? { index: 1, crCounts: true, rewrite: true } : null;
+      return redirects ? REWRITE : null;
     }
   }
   return null;
