@@ -6,9 +6,22 @@ import type { CheckResult } from "./check";
 
 /** A path relative to `cwd` (`.` for `cwd` itself). */
 export function relativePath(cwd: string, p: string): string {
-  const r = path.relative(cwd, p);
-  return r === "" ? "." : r;
+  // Per folder and path: the outputs name the same few files for thousands of findings.
+  if (cwd !== relativeTo) {
+    relativeTo = cwd;
+    relatives.clear();
+  }
+  let r = relatives.get(p);
+  if (r === undefined) {
+    const made = path.relative(cwd, p);
+    if (relatives.size > 65_536) relatives.clear();
+    relatives.set(p, (r = made === "" ? "." : made));
+  }
+  return r;
 }
+
+let relativeTo = "";
+const relatives = new Map<string, string>();
 
 /** How the outputs name a file: relative to `cwd`, or as nginx printed it (`asPrinted`: a dump's files). */
 export function shownPath(cwd: string, p: string, asPrinted?: ReadonlySet<string>): string {
