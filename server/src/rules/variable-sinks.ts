@@ -198,6 +198,8 @@ export interface FlowSummary {
 const MAX_NAMES = 256;
 const NO_NAMES: ReadonlySet<string> = new Set();
 const NOTHING: FlowSummary = { sinks: false, builtinDefs: false, defines: NO_NAMES };
+/** The summary of a block with sinks and no definition below (a location with a header of a map's variable). */
+const SINKS_ONLY: FlowSummary = { sinks: true, builtinDefs: false, defines: NO_NAMES };
 const SUMMARIES = new SubtreeMemo<FlowSummary>();
 
 interface Frame {
@@ -236,8 +238,10 @@ const FOLD: SubtreeFold<Frame, FlowSummary> = {
     } else for (const n of s.defines) addName(f, n);
   },
   finish: (f) =>
-    !f.sinks && !f.builtinDefs && !f.anyName && f.defines === null
-      ? NOTHING
+    !f.builtinDefs && !f.anyName && f.defines === null
+      ? f.sinks
+        ? SINKS_ONLY
+        : NOTHING
       : { sinks: f.sinks, builtinDefs: f.builtinDefs, defines: f.anyName ? null : (f.defines ?? NO_NAMES) },
 };
 
