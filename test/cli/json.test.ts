@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { deepJson, writeJson } from "../../server/src/cli/json";
 import { buildPayload } from "../../server/src/workspace/crossplane-payload";
-import { CORPUS, haveShared, readManifest } from "../support/shared";
+import { CORPUS, needShared, readManifest } from "../support/shared";
 
 function deep(value: unknown, indent?: number): { text: string; chunks: number } {
   const chunks: string[] = [];
@@ -53,10 +53,7 @@ describe("cli/json: JSON of any depth", function () {
   });
 
   it("writes every corpus payload as JSON.stringify does (compact and indented)", function () {
-    if (!haveShared()) {
-      if (process.env.CI === "true") assert.fail("../shared/corpus is missing");
-      this.skip();
-    }
+    needShared(this);
     this.timeout(600_000);
     let compared = 0;
     for (const e of readManifest()) {

@@ -20,7 +20,7 @@ import { MemoryFileSource } from "../../server/src/workspace/files";
 import { corpusConfigurations } from "../support/corpus-variants";
 import { DEPTH, nestedLocations } from "../support/deep-inputs";
 import { random } from "../support/random";
-import { haveShared } from "../support/shared";
+import { needShared } from "../support/shared";
 
 const STOPS: (ContextKind | undefined)[] = [undefined, "http", "server", "location", "stream", "mail"];
 
@@ -69,10 +69,7 @@ function compare(model: ConfigModel, order: readonly ConfigContext[], names: rea
 
 describe("model: effectiveSitesOf remembers effective()'s answers", function () {
   it("the same sites as effective() for every block, name and stopAt of every corpus configuration, in any order", function () {
-    if (!haveShared()) {
-      if (process.env.CI === "true") assert.fail("../shared/corpus is missing");
-      this.skip();
-    }
+    needShared(this);
     this.timeout(300_000);
     const next = random(13);
     let asked = 0;

@@ -29,7 +29,7 @@ import type { SslContext } from "../../server/src/model/ssl-contexts";
 import { loadConfiguration, type Configuration } from "../../server/src/workspace/configuration";
 import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/workspace/files";
 import { pickedConfigurations } from "../support/corpus-variants";
-import { haveShared } from "../support/shared";
+import { needShared } from "../support/shared";
 import { randomBelow, randomEdit } from "../support/random";
 
 /** Typed into the text: blocks appear and go (contexts added and removed), names the rules ask for. */
@@ -240,10 +240,7 @@ describe("a model built in a retired model's contexts equals one built from scra
   this.timeout(300_000);
 
   it("random edits over corpus configurations", function () {
-    if (!haveShared()) {
-      if (process.env.CI === "true") assert.fail("../shared/corpus is missing");
-      this.skip();
-    }
+    needShared(this);
     const next = randomBelow(20261207);
     const picked = pickedConfigurations(next, 60);
     let edits = 0;

@@ -11,7 +11,7 @@ import type { Directive, Range } from "../../server/src/parse/ast";
 import { parse } from "../../server/src/parse/parser";
 import { scan, type ScanToken } from "../../server/src/parse/scanner";
 import { directivesOf } from "../support/plain-tree";
-import { CORPUS, haveShared, readManifest } from "../support/shared";
+import { CORPUS, needShared, readManifest } from "../support/shared";
 
 interface Answers {
   argCount: number;
@@ -115,10 +115,7 @@ describe("words made when read (parse/ast.ts, Directive)", function () {
   });
 
   it("every corpus configuration", function () {
-    if (!haveShared()) {
-      if (process.env.CI === "true") assert.fail(`the shared corpus is missing (${CORPUS})`);
-      this.skip();
-    }
+    needShared(this);
     let files = 0;
     let directives = 0;
     for (const e of readManifest()) {

@@ -10,7 +10,7 @@ import type { ParsedFile } from "../../server/src/parse/ast";
 import { parse } from "../../server/src/parse/parser";
 import { parseSteps } from "../../server/src/parse/parse-steps";
 import { assertSameTree } from "../support/plain-tree";
-import { CORPUS, haveShared, readManifest } from "../support/shared";
+import { CORPUS, needShared, readManifest } from "../support/shared";
 
 /** The same ParsedFile, the directives' words included (not among their own fields: parse/ast.ts). */
 function assertSameParsed(actual: ParsedFile, expected: ParsedFile, message: string): void {
@@ -38,10 +38,7 @@ describe("parseSteps: parse() in slices", function () {
   });
 
   it("every corpus configuration: the same tree and errors as parse(), for slices of 1, 7 and 1,000 terminals", function () {
-    if (!haveShared()) {
-      if (process.env.CI === "true") assert.fail(`the shared corpus is missing (${CORPUS})`);
-      this.skip();
-    }
+    needShared(this);
     let files = 0;
     for (const e of readManifest()) {
       if (e.linkTo) continue;

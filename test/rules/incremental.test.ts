@@ -17,7 +17,7 @@ import { NodeFileSource, OverlayFileSource, ParseCache } from "../../server/src/
 import { classifyOpenedFile } from "../../server/src/workspace/classify";
 import { includesIn, type IncludeInFile } from "../../server/src/workspace/file-index";
 import { pickedConfigurations } from "../support/corpus-variants";
-import { haveShared } from "../support/shared";
+import { needShared } from "../support/shared";
 import { randomBelow, randomEdit } from "../support/random";
 
 const SNIPPETS = [
@@ -121,10 +121,7 @@ describe("incremental analysis equals a from-scratch analysis after every edit",
   this.timeout(120_000);
 
   it("random edits over corpus configurations", function () {
-    if (!haveShared()) {
-      if (process.env.CI === "true") assert.fail("../shared/corpus is missing");
-      this.skip();
-    }
+    needShared(this);
     const next = randomBelow(20261206);
     const picked = pickedConfigurations(next, 80);
     let edits = 0;

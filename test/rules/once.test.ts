@@ -9,7 +9,7 @@ import { runChecks, type Finding, type RuleOptions } from "../../server/src/rule
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 import { corpusConfigurations } from "../support/corpus-variants";
-import { haveShared } from "../support/shared";
+import { needShared } from "../support/shared";
 import { lines } from "../support/workspace-files";
 
 const plain = (fs: Finding[]): string[] =>
@@ -29,10 +29,7 @@ describe("a one-time analysis (check): the findings of an analysis that keeps", 
   this.timeout(600_000);
 
   it("over every corpus configuration", function () {
-    if (!haveShared()) {
-      if (process.env.CI === "true") assert.fail("../shared/corpus is missing");
-      this.skip();
-    }
+    needShared(this);
     let compared = 0;
     const found = new Map<string, number>();
     for (const { config } of corpusConfigurations()) {

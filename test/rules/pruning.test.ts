@@ -11,7 +11,7 @@ import { pruning } from "../../server/src/rules/pruning";
 import { loadConfiguration } from "../../server/src/workspace/configuration";
 import { MemoryFileSource } from "../../server/src/workspace/files";
 import { corpusConfigurations } from "../support/corpus-variants";
-import { haveShared } from "../support/shared";
+import { needShared } from "../support/shared";
 
 const RULES = new Set([
   "ssrf",
@@ -80,10 +80,7 @@ describe("rules that leave out what cannot matter: the same findings as reading 
   this.timeout(600_000);
 
   it("over every corpus configuration", function () {
-    if (!haveShared()) {
-      if (process.env.CI === "true") assert.fail("../shared/corpus is missing");
-      this.skip();
-    }
+    needShared(this);
     let compared = 0;
     let found = 0;
     for (const { config } of corpusConfigurations()) {

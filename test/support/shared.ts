@@ -63,6 +63,13 @@ export function haveShared(): boolean {
   return fs.existsSync(path.join(CORPUS, "MANIFEST.tsv"));
 }
 
+/** For a test that reads the corpus: skipped without it, but failed on CI, where it must be there. */
+export function needShared(test: Mocha.Context): void {
+  if (haveShared()) return;
+  if (process.env.CI === "true") throw new Error(`the shared corpus is missing (${CORPUS})`);
+  test.skip();
+}
+
 export interface ManifestEntry {
   path: string;
   kind: "standalone" | "root" | "include";
