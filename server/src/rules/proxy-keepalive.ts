@@ -15,6 +15,7 @@ import {
   upstreamIndexes,
   hasVariable,
   hostCandidates,
+  isConnection,
   blockSummary,
   effectiveNamed,
   ownSitesNamed,
@@ -44,7 +45,7 @@ function connectionHeader(site: DirectiveSite): {
   const e = effectiveNamed(site.context, "proxy_set_header");
   if (e === null) return { value: null, set: null, level: [] };
   let found: DirectiveSite | null = null;
-  for (const s of e.all) if ((s.directive.argValue(0) ?? "").toLowerCase() === "connection") found = s;
+  for (const s of e.all) if (isConnection(s.directive.argValue(0))) found = s;
   return { value: found === null ? null : (found.directive.argValue(1) ?? ""), set: found, level: e.all };
 }
 
@@ -52,8 +53,7 @@ function connectionHeader(site: DirectiveSite): {
 function lostConnection(site: DirectiveSite, level: readonly DirectiveSite[]): DirectiveSite | null {
   const from = level.length > 0 ? level[0].context : null;
   for (let c = from?.parent ?? null; c !== null; c = c.parent)
-    for (const s of ownSitesNamed(c, PROXY_SET_HEADER))
-      if ((s.directive.argValue(0) ?? "").toLowerCase() === "connection") return s;
+    for (const s of ownSitesNamed(c, PROXY_SET_HEADER)) if (isConnection(s.directive.argValue(0))) return s;
   return null;
 }
 

@@ -164,8 +164,7 @@ export function blockSummary(ctx: ConfigContext): BlockSummary | null {
       if (name === "include") break scan;
       if (LOCATION_NAMES.has(name)) (statements ??= []).push(n);
       else if (name === "proxy_http_version") version = n.argValue(0) !== "1.0";
-      else if (name === "proxy_set_header" && (n.argValue(0) ?? "").toLowerCase() === "connection")
-        connection = n.argValue(1) === "";
+      else if (name === "proxy_set_header" && isConnection(n.argValue(0))) connection = n.argValue(1) === "";
     }
     summary = summaryOf(statements, version && connection);
   }
@@ -283,8 +282,7 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
       }
       if (name === "proxy_pass") f.proxy = true;
     } else if (name === "proxy_http_version") f.version = n.argValue(0) !== "1.0";
-    else if (name === "proxy_set_header" && (n.argValue(0) ?? "").toLowerCase() === "connection")
-      f.connection = n.argValue(1) === "";
+    else if (name === "proxy_set_header" && isConnection(n.argValue(0))) f.connection = n.argValue(1) === "";
     else if (name === "rewrite" && n.argValue(0) === "^" && RAW_URI.test(n.argValue(1) ?? "")) f.busy = f.ownRaw = true;
     return !f.busy;
   },
@@ -490,6 +488,11 @@ export interface PassUrl {
   unix: boolean;
   /** The whole URL holds a variable (nginx evaluates it per request). */
   variables: boolean;
+}
+
+/** Whether a header name is `Connection`, in any case (no lowercase copy made of every other header's name). */
+export function isConnection(header: string | undefined): boolean {
+  return header !== undefined && header.length === 10 && header.toLowerCase() === "connection";
 }
 
 /** Whether `text` holds an nginx variable (`$name`, `${name}`, `$1`). */

@@ -233,8 +233,8 @@ const isNameChar = (c: number): boolean =>
   (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95;
 
 interface ScanResult {
-  names: string[];
-  error?: string;
+  readonly names: readonly string[];
+  readonly error?: string;
 }
 
 /**
@@ -242,8 +242,16 @@ interface ScanResult {
  * one, ngx_stream_script_compile, reads alike). `$1`…`$9` are captures, not names; `${1}` and `$0` are names.
  */
 export function scriptNames(text: string): ScanResult {
-  return scanNames(text, false);
+  // Per text: the same few values (`$host`, `$remote_addr`) are most statements' (a million of them cold).
+  let r = scriptNamesByText.get(text);
+  if (r === undefined) {
+    if (scriptNamesByText.size > 65_536) scriptNamesByText.clear();
+    scriptNamesByText.set(text, (r = scanNames(text, false)));
+  }
+  return r;
 }
+
+const scriptNamesByText = new Map<string, ScanResult>();
 
 /** `log_format`'s own reader (ngx_http_log_compile_format): no captures, `invalid parameter "…"`. */
 export function logFormatNames(text: string): ScanResult {
@@ -407,8 +415,13 @@ interface Sink {
   define(d: Directive, word: number, name: string, plain?: boolean): void;
 }
 
-const isKnown = (known: Builtins, lc: string): boolean =>
-  known.exact.has(lc) || known.prefixes.some((p) => lc.startsWith(p));
+function isKnown(known: Builtins, lc: string): boolean {
+  if (known.exact.has(lc)) return true;
+  // a loop, not some(): a closure per variable used, a million of them cold
+  const prefixes = known.prefixes;
+  for (let i = 0; i < prefixes.length; i++) if (lc.startsWith(prefixes[i])) return true;
+  return false;
+}
 
 function scan(s: Sink, d: Directive, i: number, log = false): void {
   const text = arg(d, i);
