@@ -87,7 +87,9 @@ function pushUses(d: Directive, from: number, skip: number, facts: unknown[], pa
     if (i === skip) continue;
     const raw = d.argValue(i) ?? "";
     if (!raw.includes("$")) continue;
-    for (const v of variableNames(nginxWordValue(raw))) {
+    const names = variableNames(nginxWordValue(raw));
+    for (let k = 0; k < names.length; k++) {
+      const v = names[k];
       // a module's variable nothing may define again cannot be a map's: no fact ($host, $remote_addr…)
       if (v.fixed) continue;
       const variable = v.lower;

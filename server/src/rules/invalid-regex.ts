@@ -69,7 +69,12 @@ function pastCaptures(
   note = "",
 ): void {
   for (let i = firstArg; i < d.argCount; i++) {
-    const refs = captureRefs(nginxWordValue(d.argValue(i) ?? "")).filter((r) => r.n > captures);
+    // Most arguments refer to no capture: no list is made for them (every statement of every regex location).
+    const value = d.argValue(i) ?? "";
+    if (!value.includes("$")) continue;
+    const all = captureRefs(nginxWordValue(value));
+    if (all.length === 0) continue;
+    const refs = all.filter((r) => r.n > captures);
     if (refs.length === 0) continue;
     const names = [...new Set(refs.map((r) => `$${r.n}`))];
     out.push({

@@ -497,8 +497,10 @@ export function isConnection(header: string | undefined): boolean {
 
 /** Whether `text` holds an nginx variable (`$name`, `${name}`, `$1`). */
 export function hasVariable(text: string): boolean {
-  return /\$(\{?[A-Za-z0-9_])/.test(text);
+  return VARIABLE.test(text);
 }
+
+const VARIABLE = /\$(\{?[A-Za-z0-9_])/;
 
 /**
  * `value` read as a pass's URL, one object per text (read only: callers share it): the same few URLs are
