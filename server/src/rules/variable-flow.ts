@@ -224,6 +224,8 @@ export class VariableFlow {
   private readonly asked = new Set<string>();
   /** expandVar's answers for the variables only maps define, by name and depth (callers copy, never change them). */
   private readonly mapOnly = new Map<string, Alternative[]>();
+  /** `expandArg`'s answers per text for the texts that read the same wherever they are read (`sameEverywhere`). */
+  private readonly everywhere = new Map<string, Alternative[]>();
 
   private setsOf(name: string): DirectiveSite[] | undefined {
     this.definitionsOf(name);
@@ -248,7 +250,28 @@ export class VariableFlow {
       for (const n of memo.names) if (this.setsOf(n) !== undefined || this.mapsOf(n) !== undefined) redefined = true;
       if (!redefined) return [memo.alt];
     }
-    return this.expand(text, at);
+    // A text whose variables read alike everywhere is expanded once: the 1M-line workspace writes each site's
+    // map variable into 45 locations' `proxy_set_header Connection`.
+    const known = this.everywhere.get(text);
+    if (known !== undefined) return known;
+    const alts = this.expand(text, at);
+    if (this.sameEverywhere(text)) this.everywhere.set(text, alts);
+    return alts;
+  }
+
+  /**
+   * Whether `text` reads the same wherever it is read: each of its variables is a builtin or defined by
+   * `map`s only (expandVar's answers that do not look at the site), never a capture nor a `set`'s.
+   */
+  private sameEverywhere(text: string): boolean {
+    for (const part of valueParts(text)) {
+      if ("lit" in part) continue;
+      const name = part.name;
+      if (name.length === 1 && name >= "0" && name <= "9") return false;
+      if ((this.setsOf(name)?.length ?? 0) > 0) return false;
+      if ((this.mapsOf(name)?.length ?? 0) === 0 && builtinHolds(name) === null) return false;
+    }
+    return true;
   }
 
   /** The ways `text`, read at `at`, can read (leaves resolved through `set`/`map`). */
