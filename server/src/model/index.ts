@@ -415,7 +415,7 @@ const NO_CHILDREN = Object.freeze([]) as unknown as ConfigContext[];
 const SCANNED_IN_ARRAY = 8;
 
 /** The site a scan made for `node`, if any. */
-function scannedSite(read: ContextReads, node: Directive): DirectiveSite | undefined {
+function madeByScan(read: ContextReads, node: Directive): DirectiveSite | undefined {
   const made = read.scannedSites;
   if (made === undefined) return undefined;
   if (made instanceof Map) return made.get(node);
@@ -555,7 +555,7 @@ class Context implements ConfigContext {
           }
           const node = frame.nodes[frame.index++];
           if (node.kind !== "directive") continue;
-          sites.push(scannedSite(read, node) ?? { directive: node, file: frame.inst, context: this });
+          sites.push(madeByScan(read, node) ?? { directive: node, file: frame.inst, context: this });
           const included = node.name === "include" ? frame.inst.includes.get(node) : undefined;
           if (included)
             for (let i = included.length - 1; i >= 0; i--)
@@ -598,7 +598,7 @@ class Context implements ConfigContext {
   /** The site of `node`, one of the block's own statements, made by a scan (the same object when asked again). */
   private scannedSite(node: Directive): DirectiveSite {
     const read = this.reads;
-    const known = scannedSite(read, node);
+    const known = madeByScan(read, node);
     if (known !== undefined) return known;
     const made: DirectiveSite = { directive: node, file: this.file, context: this };
     const list = read.scannedSites;

@@ -281,7 +281,7 @@ export function directiveCheck(
   const facts: CollectedFact[][] = STATEMENT_CHECKS.map(() => []);
   // Per check and scope, the keys of the facts given to `resolve` so far (StatementCheck.sameAs), when not
   // keeping: a fact with a key already there adds nothing.
-  const keysOf: Map<string | null, Set<unknown>>[] = STATEMENT_CHECKS.map(() => new Map());
+  const keysOf: Map<string | null, Set<unknown>>[] = keeping ? [] : STATEMENT_CHECKS.map(() => new Map());
   const firstOfScope = (check: number, scope: string | null, key: unknown): boolean => {
     const byScope = keysOf[check];
     let keys = byScope.get(scope);

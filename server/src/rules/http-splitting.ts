@@ -21,14 +21,15 @@ export function httpSplittingFindings(model: ConfigModel, options: RuleOptions):
   const flow = flowOf(model);
   const out: Finding[] = [];
   const seen = new Set<string>();
-  // Asked of each sink only when there is a stream block at all (nearest() remembers per context).
-  const streams = model.contexts.some((c) => c.kind === "stream");
+  // Whether there is a stream block at all, read at the first sink: nearest() is asked of each sink only then.
+  let streams: boolean | undefined;
   for (const s of flow.sinks) {
     const d = s.directive;
     if (!HEADER_SINKS.has(d.name) && d.name !== "proxy_pass") continue;
     const sink = sinkArg(d);
     if (sink === null) continue;
     // A stream proxy_pass sends no request line: bytes go through as they come.
+    streams ??= model.contexts.some((c) => c.kind === "stream");
     if (streams && nearest(s.context, "stream") !== null) continue;
     const text = d.argValue(sink.index) ?? "";
     if (!text.includes("$")) continue;

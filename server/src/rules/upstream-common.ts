@@ -145,31 +145,15 @@ export interface BlockSummary {
 
 const SUMMARY = new SubtreeMemo<BlockSummary | null>();
 
-/** The block's summary, or null when it has an `include` among its statements (or no block of its own). */
+/**
+ * The block's summary, or null when it has an `include` among its statements (or no block of its own): kept by
+ * the fold that makes the block's PassTree, which reads every one of its statements anyway.
+ */
 export function blockSummary(ctx: ConfigContext): BlockSummary | null {
   const d = ctx.directive;
-  const children = d?.block?.children;
-  if (d === null || children === undefined) return null;
-  const known = SUMMARY.get(d);
-  if (known !== undefined) return known;
-  let statements: Directive[] | null = null;
-  let version = false;
-  let connection = false;
-  let summary: BlockSummary | null = null;
-  scan: {
-    for (let i = 0; i < children.length; i++) {
-      const n = children[i];
-      if (n.kind !== "directive") continue;
-      const name = n.name;
-      if (name === "include") break scan;
-      if (LOCATION_NAMES.has(name)) (statements ??= []).push(n);
-      else if (name === "proxy_http_version") version = n.argValue(0) !== "1.0";
-      else if (name === "proxy_set_header" && isConnection(n.argValue(0))) connection = n.argValue(1) === "";
-    }
-    summary = summaryOf(statements, version && connection);
-  }
-  SUMMARY.set(d, summary);
-  return summary;
+  if (d === null || d.block === undefined) return null;
+  passTree(d);
+  return SUMMARY.get(d) ?? null;
 }
 
 function summaryOf(statements: Directive[] | null, keepsAlive: boolean): BlockSummary {
@@ -221,8 +205,6 @@ interface PassFrame {
   statements: Directive[] | null;
   /** An `include` among its own statements (then it has no BlockSummary). */
   include: boolean;
-  /** The trees of the blocks among its own statements, in order, while it is not busy (childTrees). */
-  trees: PassTree[] | null;
 }
 
 /**
@@ -265,7 +247,6 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     connection: false,
     statements: null,
     include: false,
-    trees: null,
   }),
   statement(f, n) {
     const name = n.name;
@@ -287,7 +268,6 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     return !f.busy;
   },
   merge(f, t) {
-    if (!f.busy) (f.trees ??= []).push(t);
     if (t === QUIET || f.busy) return;
     if (t.busy) {
       f.busy = true;
@@ -297,13 +277,10 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     for (const h of t.hosts!) addHost(f, h);
   },
   finish(f) {
-    // What the group reads of the block's own statements, kept as `blockSummary` and `childTrees` give it: the
-    // fold reads them all anyway (a scan of its own for each, per location, was a tenth of the group's time).
-    if (!f.include && SUMMARY.get(f.d) === undefined)
-      SUMMARY.set(f.d, summaryOf(f.statements, f.version && f.connection));
+    // What the group reads of the block's own statements (`blockSummary`): the fold reads them all anyway (a
+    // scan of its own per location was a tenth of the group's time on the 1M-line workspace).
+    SUMMARY.set(f.d, f.include ? null : summaryOf(f.statements, f.version && f.connection));
     if (f.proxy && !(f.version && f.connection)) f.busy = true;
-    if (f.include) CHILD_TREES.set(f.d, null);
-    else if (!f.busy && CHILD_TREES.get(f.d) === undefined) CHILD_TREES.set(f.d, f.trees ?? NO_TREES);
     return f.busy || f.ownRaw
       ? { busy: f.busy, hosts: f.busy ? null : f.hosts, ownRaw: f.ownRaw }
       : f.hosts === null
@@ -317,12 +294,8 @@ function passTree(block: Directive): PassTree {
   return summarize(block, PASS_TREES, PASS_FOLD);
 }
 
-/**
- * Per block directive: the PassTree of each block among its own statements, in order (null: an include). The
- * fold keeps it for the blocks it finds quiet (PASS_FOLD.finish); the others are listed when asked.
- */
+/** Per block directive: the PassTree of each block among its own statements, in order (null: an include). */
 const CHILD_TREES = new SubtreeMemo<PassTree[] | null>();
-const NO_TREES: PassTree[] = [];
 
 function childTrees(block: Directive): PassTree[] | null {
   let trees = CHILD_TREES.get(block);
