@@ -3,8 +3,10 @@
 // refers to, read as ngx_http_script_compile() reads them, and the shape of a pattern PCRE2 accepts (which
 // groups capture, how they nest, how each top-level branch ends), from the PCRE2 10.42 parser (pcre2.ts).
 
+import type { Directive } from "../parse/ast";
 import { compareVersions } from "../cost/versions";
 import { type Item, PCRE2_ESCAPES, pcre2Items } from "./pcre2";
+import { nginxWordValue } from "./regex";
 import { knownVariables } from "./variable";
 
 /** A `$N` of a value: the capture's number and where the `$` is in the value. */
@@ -155,14 +157,50 @@ export interface VariableName {
  */
 const namesByValue = new Map<string, readonly VariableName[]>();
 
+const NO_NAMES: readonly VariableName[] = Object.freeze([]);
+
 /** The variables a value names (`$name`, `${name}`), as written, without `$`/braces; `$1`..`$9` are not. */
 export function variableNames(value: string): readonly VariableName[] {
   let names = namesByValue.get(value);
   if (names === undefined) {
+    names = readNames(value);
+    // A value that names none (a regex's `$` anchor: one per regex location, most of them distinct) is read
+    // again when asked, not kept: they filled the table and pushed the few values that repeat out of it.
+    if (names.length === 0) return NO_NAMES;
     if (namesByValue.size > 65_536) namesByValue.clear();
-    namesByValue.set(value, (names = readNames(value)));
+    namesByValue.set(value, names);
   }
   return names;
+}
+
+/** An argument of a statement that names variables: its index and the names (`variableNames`). */
+export interface NamedArg {
+  readonly arg: number;
+  readonly names: readonly VariableName[];
+}
+
+const NO_ARGS: readonly NamedArg[] = Object.freeze([]);
+let namedArgsOf: Directive | null = null;
+let namedArgsWere: readonly NamedArg[] = NO_ARGS;
+
+/**
+ * The arguments of `d` that name variables, as nginx reads each value (`nginxWordValue`), in order. Several
+ * statement checks read every statement's variables (hash-without-default, mixed-case-variable): the walk
+ * asks for one statement after the other, so the last answer is kept and the others get it without reading
+ * the arguments again. Most statements name none (an empty list, shared).
+ */
+export function namedArgs(d: Directive): readonly NamedArg[] {
+  if (d === namedArgsOf) return namedArgsWere;
+  let out: NamedArg[] | null = null;
+  const n = d.argCount;
+  for (let i = 0; i < n; i++) {
+    const raw = d.argValue(i)!;
+    if (!raw.includes("$")) continue;
+    const names = variableNames(nginxWordValue(raw));
+    if (names.length > 0) (out ??= []).push({ arg: i, names });
+  }
+  namedArgsOf = d;
+  return (namedArgsWere = out ?? NO_ARGS);
 }
 
 function named(name: string, index: number): VariableName {
@@ -170,26 +208,29 @@ function named(name: string, index: number): VariableName {
   return { name, index, lower, fixed: isModuleVariable(lower) };
 }
 
-function readNames(value: string): VariableName[] {
-  const out: VariableName[] = [];
-  for (let i = 0; i < value.length; i++) {
-    if (value[i] !== "$") continue;
-    const c = value[i + 1];
-    if (c === undefined) break;
-    if (c === "{") {
+function readNames(value: string): readonly VariableName[] {
+  let out: VariableName[] | null = null;
+  for (let i = value.indexOf("$"); i >= 0 && i + 1 < value.length; i = value.indexOf("$", i + 1)) {
+    const c = value.charCodeAt(i + 1);
+    if (c === 0x7b /* { */) {
       const close = value.indexOf("}", i + 2);
       if (close < 0) break;
-      out.push(named(value.slice(i + 2, close), i));
+      (out ??= []).push(named(value.slice(i + 2, close), i));
       i = close;
-    } else if (/[A-Za-z_]/.test(c)) {
-      let j = i + 1;
-      while (j < value.length && isNameChar(value[j])) j++;
-      out.push(named(value.slice(i + 1, j), i));
+    } else if (isNameStart(c)) {
+      let j = i + 2;
+      while (j < value.length && isNameCode(value.charCodeAt(j))) j++;
+      (out ??= []).push(named(value.slice(i + 1, j), i));
       i = j - 1;
-    } else if (c >= "1" && c <= "9") i++;
+    } else if (c >= 0x31 && c <= 0x39 /* 1-9 */) i++;
   }
-  return out;
+  return out ?? NO_NAMES;
 }
+
+/** A-Z, a-z, _ (as character codes: no string nor regex test per character). */
+const isNameStart = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+/** A-Z, a-z, 0-9, _. */
+const isNameCode = (c: number): boolean => isNameStart(c) || (c >= 0x30 && c <= 0x39);
 
 let fixedNames: Set<string> | undefined;
 

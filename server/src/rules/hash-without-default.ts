@@ -13,7 +13,7 @@
 // `map $m $k { POST $binary_remote_addr; }` is the idiom for "this value, else empty".
 
 import type { Directive } from "../parse/ast";
-import { variableNames } from "./captures";
+import { namedArgs } from "./captures";
 import { nginxWordValue } from "./regex";
 import type { BlockFact, CollectedFact, StatementCheck } from "./statement-checks";
 
@@ -83,11 +83,10 @@ function pushUses(d: Directive, from: number, skip: number, facts: unknown[], pa
   let guarded: string | null = null;
   let off: { arg: number; flag?: string } | undefined;
   let offVar: string | null = null;
-  for (let i = from; i < d.argCount; i++) {
-    if (i === skip) continue;
-    const raw = d.argValue(i) ?? "";
-    if (!raw.includes("$")) continue;
-    const names = variableNames(nginxWordValue(raw));
+  const named = namedArgs(d);
+  for (let j = 0; j < named.length; j++) {
+    const { arg: i, names } = named[j];
+    if (i < from || i === skip) continue;
     for (let k = 0; k < names.length; k++) {
       const v = names[k];
       // a module's variable nothing may define again cannot be a map's: no fact ($host, $remote_addr…)

@@ -13,12 +13,20 @@ import type { CheckSeed, CollectedFact, StatementCheck } from "./statement-check
 export const RULE_ID = "host-spoofing";
 
 /** Variable names a value uses (`$name`, `${name}`), lower-cased (nginx's variable names are). */
-function variablesOf(value: string): string[] {
-  const out: string[] = [];
-  const re = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
-  for (let m = re.exec(value); m !== null; m = re.exec(value)) out.push((m[1] ?? m[2]).toLowerCase());
+function variablesOf(value: string): readonly string[] {
+  let out = usesByValue.get(value);
+  if (out === undefined) {
+    const found: string[] = [];
+    for (let m = VARIABLE.exec(value); m !== null; m = VARIABLE.exec(value)) found.push((m[1] ?? m[2]).toLowerCase());
+    if (usesByValue.size > 4096) usesByValue.clear();
+    usesByValue.set(value, (out = found));
+  }
   return out;
 }
+
+const VARIABLE = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+/** variablesOf's answers by value (read only): every `proxy_set_header Host` of a configuration says the same. */
+const usesByValue = new Map<string, readonly string[]>();
 
 /** Whether nginx fills the variable from the client's request as sent. */
 function fromClient(name: string): boolean {
@@ -41,7 +49,7 @@ const SERVER_SIDE = new Set([
 ]);
 
 /** A fact: a variable defined from others (`set`, a `map` entry), or a Host header sent upstream. */
-type Fact = { kind: "def"; name: string; uses: string[] } | { kind: "host"; uses: string[] };
+type Fact = { kind: "def"; name: string; uses: readonly string[] } | { kind: "host"; uses: readonly string[] };
 
 export const hostSpoofingCheck: StatementCheck = {
   ruleId: RULE_ID,
@@ -94,7 +102,7 @@ export const hostSpoofingCheck: StatementCheck = {
       for (const [name, list] of defs) {
         if (tainted.has(name)) continue;
         for (const f of list) {
-          const from = (f.value as { uses: string[] }).uses.map(origin).find((o) => o !== null);
+          const from = (f.value as { uses: readonly string[] }).uses.map(origin).find((o) => o !== null);
           if (from) {
             tainted.set(name, { source: from.source, via: f });
             changed = true;

@@ -12,8 +12,8 @@
 // `$Host` is reported even where `$host` is not written.
 
 import type { Directive } from "../parse/ast";
-import { isModuleVariable, variableNames, type VariableName } from "./captures";
-import { nginxWordValue, regexesOf } from "./regex";
+import { isModuleVariable, namedArgs, type NamedArg, type VariableName } from "./captures";
+import { regexesOf } from "./regex";
 import type { BlockFact, StatementCheck } from "./statement-checks";
 
 interface Spelling {
@@ -55,20 +55,19 @@ function eachVariableName<S>(
   state: S,
   visit: (state: S, arg: number, v: VariableName) => void,
 ): void {
-  const n = d.argCount;
+  const named = namedArgs(d);
   // Most statements name no variable: nothing is made for them (a million statements of a cold check).
+  if (named.length === 0) return;
   let regexes: readonly { arg: number }[] | null = null;
-  for (let i = 0; i < n; i++) {
-    const raw = d.argValue(i) ?? "";
-    if (!raw.includes("$") || !mayName(raw)) continue;
+  for (let k = 0; k < named.length; k++) {
+    const { arg, names } = named[k];
+    if (!mayName(d.argValue(arg)!)) continue;
     if (regexes === null) {
       if (CODE.test(d.name)) return;
       regexes = regexesOf(d, parent);
     }
-    if (regexes.length > 0 && regexes.some((r) => r.arg === i)) continue;
-    // Indexed: an iterator per value was most of what a cold check allocated here.
-    const names = variableNames(nginxWordValue(raw));
-    for (let k = 0; k < names.length; k++) visit(state, i, names[k]);
+    if (regexes.length > 0 && regexes.some((r) => r.arg === arg)) continue;
+    for (let j = 0; j < names.length; j++) visit(state, arg, names[j]);
   }
 }
 
@@ -84,12 +83,6 @@ export function variableWords(d: Directive, parent: Directive | null): readonly 
     else out.push({ arg, names: [v.name] });
   });
   return out;
-}
-
-/** Whether an argument of `d` has a `$` (most statements: no state is made for the others). */
-function readsVariable(d: Directive): boolean {
-  for (let i = 0; i < d.argCount; i++) if ((d.argValue(i) ?? "").includes("$")) return true;
-  return false;
 }
 
 /** One statement's spellings so far: `facts` from `from` on. */
@@ -108,10 +101,21 @@ function addSpelling(c: Collecting, arg: number, v: VariableName): void {
   c.facts.push({ name, lower, cased: lower !== name, word: arg, d: c.d } satisfies Spelling);
 }
 
+/** Whether every name is a module's variable written as documented (addSpelling makes no fact of it). */
+function onlyDocumented(named: readonly NamedArg[]): boolean {
+  for (let k = 0; k < named.length; k++) {
+    const names = named[k].names;
+    for (let j = 0; j < names.length; j++) if (!names[j].fixed || names[j].name !== names[j].lower) return false;
+  }
+  return true;
+}
+
 export const mixedCaseVariableCheck: StatementCheck = {
   ruleId: "mixed-case-variable",
   collect(d, _context, parents, _options, facts) {
-    if (!readsVariable(d)) return;
+    // Most statements name no variable, or only nginx's own as documented ($host, $remote_addr…): no fact,
+    // nothing made.
+    if (onlyDocumented(namedArgs(d))) return;
     const parent = parents.length > 0 ? parents[parents.length - 1] : null;
     eachVariableName(d, parent, { facts, from: facts.length, d }, addSpelling);
   },

@@ -87,6 +87,7 @@ export interface StatementCheck {
    * last one (the statement's own block): the answers are kept per block with its head only (parentsSignature).
    */
   statement?(
+    this: void,
     d: Directive,
     context: ContextKind,
     parents: readonly Directive[],
@@ -98,6 +99,7 @@ export interface StatementCheck {
    * reading order, with those of the files it includes. `body`: the kind of its body.
    */
   block?(
+    this: void,
     d: Directive | null,
     body: ContextKind,
     statements: readonly BlockStatement[],
@@ -110,13 +112,14 @@ export interface StatementCheck {
    * nothing; undefined: the fact counts. A one-time analysis (RuleOptions.once) keeps the first fact of each
    * key per scope: every variable of every location is a fact of some checks.
    */
-  sameAs?(value: unknown): unknown;
+  sameAs?(this: void, value: unknown): unknown;
   /**
    * Facts of a statement for a judgement of the whole configuration (the variables it uses or defines, the
    * upstream it names): kept per unchanged block like findings, and given to `resolve` after the walk. Push
    * nothing for most statements: `resolve` runs on every analysis over every fact.
    */
   collect?(
+    this: void,
     d: Directive,
     context: ContextKind,
     parents: readonly Directive[],
