@@ -112,10 +112,17 @@ export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions)
       fastcgi(p.site, upstream, sink);
       continue;
     }
-    if (blockSummary(p.site.context)?.keepsAlive === true) continue;
+    const own = blockSummary(p.site.context);
+    if (own?.keepsAlive === true) continue;
     const keepalive = ownSites(upstream.ctx, "keepalive")[0] ?? null;
     // Before 1.29.7 (or not known) an upstream keeps no connection without `keepalive`: nothing to lose.
     if (keepalive === null && !modern) continue;
+    // A location that sets both itself (most proxying locations): judged from its summary, no level looked up.
+    if (own !== null && own.ownVersion !== null && own.ownHeaders) {
+      const v = own.ownVersion.argValue(0) ?? (modern ? "1.1" : "1.0");
+      const c = own.ownConnection === null ? (modern ? "" : "close") : (own.ownConnection.argValue(1) ?? "");
+      if (v !== "1.0" && (c === "" || hasVariable(c))) continue;
+    }
     const httpVersion = effectiveNamed(p.site.context, "proxy_http_version")?.site ?? null;
     const versionValue = httpVersion?.directive.argValue(0) ?? (modern ? "1.1" : "1.0");
     const conn = connectionHeader(p.site);

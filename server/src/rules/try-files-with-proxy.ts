@@ -15,10 +15,14 @@ export const RULE_ID = "try-files-with-proxy";
 export function tryFilesWithProxyFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "info");
   const statements = locationStatements(model);
-  // try_files is rare beside the passes: the map of passes only when one is there.
-  if (!statements.some((s) => s.directive.name === "try_files")) return [];
+  // try_files is rare beside the passes: the locations that have one first, then only their passes (a map of
+  // the 45,000 passes of the bench's 1M-line workspace for its 2,000 try_files was most of this rule's time).
+  const tried = new Set<ConfigContext>();
+  for (const s of statements)
+    if (s.directive.name === "try_files" && s.context.kind === "location") tried.add(s.context);
+  if (tried.size === 0) return [];
   const passes = new Map<ConfigContext, DirectiveSite>();
-  for (const s of statements) if (s.directive.name === "proxy_pass") passes.set(s.context, s);
+  for (const s of statements) if (s.directive.name === "proxy_pass" && tried.has(s.context)) passes.set(s.context, s);
   for (const site of statements) {
     if (site.directive.name !== "try_files" || site.context.kind !== "location") continue;
     const pass = passes.get(site.context);

@@ -51,6 +51,14 @@ export const UPSTREAM_GROUP_NAMES: ReadonlySet<string> = new Set([
 
 /** What the location scan collects: the passes and `try_files`. */
 const LOCATION_NAMES: ReadonlySet<string> = new Set([...HTTP_PASSES, "try_files"]);
+/** Every name PASS_FOLD reads. */
+const PASS_FOLD_NAMES: ReadonlySet<string> = new Set([
+  ...LOCATION_NAMES,
+  "include",
+  "proxy_http_version",
+  "proxy_set_header",
+  "rewrite",
+]);
 /** `set`, read only when a pass has variables (large-config: 7,500 of them, and no such pass). */
 const SET: ReadonlySet<string> = new Set(["set"]);
 
@@ -141,6 +149,11 @@ export interface BlockSummary {
   urls: readonly (PassUrl | null)[];
   /** The block sets `proxy_http_version` other than 1.0 and `proxy_set_header Connection ""` itself. */
   keepsAlive: boolean;
+  /** Its own last `proxy_http_version` (null: none). */
+  ownVersion: Directive | null;
+  /** It has `proxy_set_header`s of its own (then none is inherited); `ownConnection`: the last `Connection` one. */
+  ownHeaders: boolean;
+  ownConnection: Directive | null;
 }
 
 const SUMMARY = new SubtreeMemo<BlockSummary | null>();
@@ -156,18 +169,36 @@ export function blockSummary(ctx: ConfigContext): BlockSummary | null {
   return SUMMARY.get(d) ?? null;
 }
 
-function summaryOf(statements: Directive[] | null, keepsAlive: boolean): BlockSummary {
-  if (statements === null) return keepsAlive ? NOTHING_KEPT_ALIVE : NOTHING;
-  const urls = statements.map((s) => {
-    const v = s.name === "try_files" ? undefined : s.argValue(0);
-    return v === undefined ? null : parsePassUrl(v);
-  });
-  return { statements, urls, keepsAlive };
+function summaryOf(f: PassFrame): BlockSummary {
+  const keepsAlive = f.version && f.connection;
+  const statements = f.statements;
+  if (statements === null && !f.headers && f.ownVersion === null) return NOTHING;
+  const urls =
+    statements === null
+      ? []
+      : statements.map((s) => {
+          const v = s.name === "try_files" ? undefined : s.argValue(0);
+          return v === undefined ? null : parsePassUrl(v);
+        });
+  return {
+    statements: statements ?? [],
+    urls,
+    keepsAlive,
+    ownVersion: f.ownVersion,
+    ownHeaders: f.headers,
+    ownConnection: f.ownConnection,
+  };
 }
 
-/** The summaries of the blocks with no pass nor `try_files` (most of them): shared. */
-const NOTHING: BlockSummary = { statements: [], urls: [], keepsAlive: false };
-const NOTHING_KEPT_ALIVE: BlockSummary = { statements: [], urls: [], keepsAlive: true };
+/** The summary of the blocks with no pass, `try_files`, `proxy_http_version` nor header (most of them): shared. */
+const NOTHING: BlockSummary = {
+  statements: [],
+  urls: [],
+  keepsAlive: false,
+  ownVersion: null,
+  ownHeaders: false,
+  ownConnection: null,
+};
 
 /**
  * What a block's subtree (in its own file) holds that any rule of the group would look at, kept per block
@@ -201,6 +232,10 @@ interface PassFrame {
   ownRaw: boolean;
   version: boolean;
   connection: boolean;
+  /** Its own last proxy_http_version, whether it has a proxy_set_header, its last Connection one (BlockSummary). */
+  ownVersion: Directive | null;
+  headers: boolean;
+  ownConnection: Directive | null;
   /** Its own passes and `try_files` (BlockSummary.statements), null while none. */
   statements: Directive[] | null;
   /** An `include` among its own statements (then it has no BlockSummary). */
@@ -245,11 +280,16 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     ownRaw: false,
     version: false,
     connection: false,
+    ownVersion: null,
+    headers: false,
+    ownConnection: null,
     statements: null,
     include: false,
   }),
   statement(f, n) {
     const name = n.name;
+    // One lookup for the name: most statements are none of those read here.
+    if (!PASS_FOLD_NAMES.has(name)) return !f.busy;
     if (LOCATION_NAMES.has(name)) (f.statements ??= []).push(n);
     if (name === "include" || name === "try_files" || name === "fastcgi_pass") {
       f.busy = true;
@@ -262,9 +302,17 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
         else if (!url.unix) addHost(f, url.hostLower);
       }
       if (name === "proxy_pass") f.proxy = true;
-    } else if (name === "proxy_http_version") f.version = n.argValue(0) !== "1.0";
-    else if (name === "proxy_set_header" && isConnection(n.argValue(0))) f.connection = n.argValue(1) === "";
-    else if (name === "rewrite" && n.argValue(0) === "^" && RAW_URI.test(n.argValue(1) ?? "")) f.busy = f.ownRaw = true;
+    } else if (name === "proxy_http_version") {
+      f.version = n.argValue(0) !== "1.0";
+      f.ownVersion = n;
+    } else if (name === "proxy_set_header") {
+      f.headers = true;
+      if (isConnection(n.argValue(0))) {
+        f.connection = n.argValue(1) === "";
+        f.ownConnection = n;
+      }
+    } else if (name === "rewrite" && n.argValue(0) === "^" && RAW_URI.test(n.argValue(1) ?? ""))
+      f.busy = f.ownRaw = true;
     return !f.busy;
   },
   merge(f, t) {
@@ -279,7 +327,7 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
   finish(f) {
     // What the group reads of the block's own statements (`blockSummary`): the fold reads them all anyway (a
     // scan of its own per location was a tenth of the group's time on the 1M-line workspace).
-    SUMMARY.set(f.d, f.include ? null : summaryOf(f.statements, f.version && f.connection));
+    SUMMARY.set(f.d, f.include ? null : summaryOf(f));
     if (f.proxy && !(f.version && f.connection)) f.busy = true;
     return f.busy || f.ownRaw
       ? { busy: f.busy, hosts: f.busy ? null : f.hosts, ownRaw: f.ownRaw }

@@ -116,6 +116,10 @@ export const carriesLf = (l: Leaf): boolean => l.holds.user && l.holds.bytes.has
 export interface BuiltinValue {
   alt: Alternative | null;
   names: string[];
+  /** Read from `alt` once per text (needsFlow): a client chooses the host (`hostLeaf`), a leaf may carry LF, CR. */
+  host: boolean;
+  lf: boolean;
+  cr: boolean;
 }
 
 /**
@@ -140,7 +144,20 @@ export function builtinValue(text: string): BuiltinValue {
         alt.push({ name: `$${p.name}`, holds: b, via: [] });
       }
     }
-    memo = { alt, names: parts.flatMap((p) => ("name" in p ? [p.name] : [])) };
+    let lf = false;
+    let cr = false;
+    for (const p of alt ?? []) {
+      if (typeof p === "string") continue;
+      lf ||= carriesLf(p);
+      cr ||= carriesCr(p);
+    }
+    memo = {
+      alt,
+      names: parts.flatMap((p) => ("name" in p ? [p.name] : [])),
+      host: alt !== null && hostLeaf(alt) !== null,
+      lf,
+      cr,
+    };
     if (builtinValues.size > 4096) builtinValues.clear();
     builtinValues.set(text, memo);
   }
@@ -153,13 +170,14 @@ export function builtinValue(text: string): BuiltinValue {
  * finding of either rule as long as no `set`/`map` defines a builtin's name.
  */
 export function needsFlow(d: Directive): boolean {
-  const pass = PASS_DIRECTIVES.has(d.name);
-  if (!pass && !HEADER_SINKS.has(d.name)) return false;
-  if (pass && d.argCount >= 1) {
-    const text = d.argValue(0) ?? "";
+  // One lookup for the name (most statements are neither a pass nor a sink).
+  const role = FLOW_ROLES.get(d.name);
+  if (role === undefined) return false;
+  if (role === PASS && d.argCount >= 1) {
+    const text = d.argValue(0)!;
     if (text.includes("$")) {
       const v = builtinValue(text);
-      if (v.alt === null || hostLeaf(v.alt) !== null) return true;
+      if (v.alt === null || v.host) return true;
     }
   }
   const sink = sinkArg(d);
@@ -167,10 +185,16 @@ export function needsFlow(d: Directive): boolean {
   const text = d.argValue(sink.index) ?? "";
   if (!text.includes("$")) return false;
   const v = builtinValue(text);
-  if (v.alt === null) return true;
-  for (const p of v.alt) if (typeof p !== "string" && (carriesLf(p) || (sink.crCounts && carriesCr(p)))) return true;
-  return false;
+  return v.alt === null || v.lf || (sink.crCounts && v.cr);
 }
+
+const PASS = 1;
+const SINK = 2;
+/** PASS_DIRECTIVES and HEADER_SINKS by name. */
+const FLOW_ROLES = new Map<string, number>([
+  ...[...PASS_DIRECTIVES].map((n): [string, number] => [n, PASS]),
+  ...[...HEADER_SINKS].map((n): [string, number] => [n, SINK]),
+]);
 
 /** `$Name` as nginx keys variables: without the `$`, lowercase. */
 export function variableName(word: string): string {
