@@ -120,7 +120,11 @@ export function ownSites(ctx: ConfigContext, name: string): readonly DirectiveSi
   const dirs = ctx.directives;
   if (dirs.length > SCAN_BELOW) return ctx.own.get(name) ?? NO_SITES;
   let found: DirectiveSite[] | null = null;
-  for (const s of dirs) if (s.directive.name === name) (found ??= []).push(s);
+  for (const s of dirs)
+    if (s.directive.name === name) {
+      if (found === null) found = [s];
+      else found.push(s);
+    }
   return found ?? NO_SITES;
 }
 
@@ -706,7 +710,10 @@ class Context implements ConfigContext {
         return undefined;
       }
       if (node.name !== name) continue;
-      (found ??= []).push(this.scannedSite(node));
+      // `[site]`, not `[]` then push (room for 17): these lists are kept per block.
+      const site = this.scannedSite(node);
+      if (found === null) found = [site];
+      else found.push(site);
     }
     return found ?? NO_SITES;
   }

@@ -21,27 +21,29 @@ const isNameChar = (c: string): boolean => /[A-Za-z0-9_]/.test(c);
  * The `$1`..`$9` of a value as nginx compiles it (ngx_http_script_compile(), 1.22.1): `$` and one digit
  * 1-9 is a capture (`$10` is `$1` and a `0`); `$name` and `${name}` are variables. `value`: nginx's word value.
  */
-export function captureRefs(value: string): CaptureRef[] {
-  const out: CaptureRef[] = [];
-  for (let i = 0; i < value.length; i++) {
-    if (value[i] !== "$") continue;
-    const c = value[i + 1];
-    if (c === undefined) break;
-    if (c >= "1" && c <= "9") {
-      out.push({ n: c.charCodeAt(0) - 0x30, index: i });
+export function captureRefs(value: string): readonly CaptureRef[] {
+  // Character codes and no list until a reference is found: this reads every argument with a `$` of every
+  // statement in a regex location or `if`.
+  let out: CaptureRef[] | null = null;
+  for (let i = value.indexOf("$"); i >= 0 && i + 1 < value.length; i = value.indexOf("$", i + 1)) {
+    const c = value.charCodeAt(i + 1);
+    if (c >= 0x31 && c <= 0x39 /* 1-9 */) {
+      out = add(out, { n: c - 0x30, index: i });
       i++;
-    } else if (c === "{") {
+    } else if (c === 0x7b /* { */) {
       const close = value.indexOf("}", i + 2);
       if (close < 0) break;
       i = close;
     } else {
       let j = i + 1;
-      while (j < value.length && isNameChar(value[j])) j++;
+      while (j < value.length && isNameCode(value.charCodeAt(j))) j++;
       i = j - 1;
     }
   }
-  return out;
+  return out ?? NO_REFS;
 }
+
+const NO_REFS: readonly CaptureRef[] = Object.freeze([]);
 
 /** A group of a pattern: its kind (`capture`, `nocap`, `atomic`, `la`, …), number and name when it captures. */
 export interface GroupNode {
@@ -184,10 +186,11 @@ let namedArgsOf: Directive | null = null;
 let namedArgsWere: readonly NamedArg[] = NO_ARGS;
 
 /**
- * The arguments of `d` that name variables, as nginx reads each value (`nginxWordValue`), in order. Several
- * statement checks read every statement's variables (hash-without-default, mixed-case-variable): the walk
- * asks for one statement after the other, so the last answer is kept and the others get it without reading
- * the arguments again. Most statements name none (an empty list, shared).
+ * The arguments of `d` that name a variable other than nginx's own written as documented (`$host`,
+ * `$remote_addr`: no check that asks reads those), each with all its names (`variableNames`, as nginx reads
+ * the value), in order. Several statement checks read every statement's variables (hash-without-default,
+ * mixed-case-variable): the walk asks for one statement after the other, so the last answer is kept and the
+ * others get it without reading the arguments again. Most statements have none (an empty list, shared).
  */
 export function namedArgs(d: Directive): readonly NamedArg[] {
   if (d === namedArgsOf) return namedArgsWere;
@@ -197,10 +200,17 @@ export function namedArgs(d: Directive): readonly NamedArg[] {
     const raw = d.argValue(i)!;
     if (!raw.includes("$")) continue;
     const names = variableNames(nginxWordValue(raw));
-    if (names.length > 0) (out ??= []).push({ arg: i, names });
+    if (onlyDocumented(names)) continue;
+    out = add(out, { arg: i, names });
   }
   namedArgsOf = d;
   return (namedArgsWere = out ?? NO_ARGS);
+}
+
+/** Whether every name is a module's variable written as documented (none, too). */
+function onlyDocumented(names: readonly VariableName[]): boolean {
+  for (let k = 0; k < names.length; k++) if (!names[k].fixed || names[k].name !== names[k].lower) return false;
+  return true;
 }
 
 function named(name: string, index: number): VariableName {
@@ -215,16 +225,23 @@ function readNames(value: string): readonly VariableName[] {
     if (c === 0x7b /* { */) {
       const close = value.indexOf("}", i + 2);
       if (close < 0) break;
-      (out ??= []).push(named(value.slice(i + 2, close), i));
+      out = add(out, named(value.slice(i + 2, close), i));
       i = close;
     } else if (isNameStart(c)) {
       let j = i + 2;
       while (j < value.length && isNameCode(value.charCodeAt(j))) j++;
-      (out ??= []).push(named(value.slice(i + 1, j), i));
+      out = add(out, named(value.slice(i + 1, j), i));
       i = j - 1;
     } else if (c >= 0x31 && c <= 0x39 /* 1-9 */) i++;
   }
   return out ?? NO_NAMES;
+}
+
+/** `list` with `x` added: `[x]` for the first (an empty array pushed to takes room for 17). */
+function add<T>(list: T[] | null, x: T): T[] {
+  if (list === null) return [x];
+  list.push(x);
+  return list;
 }
 
 /** A-Z, a-z, _ (as character codes: no string nor regex test per character). */

@@ -12,7 +12,7 @@
 // `$Host` is reported even where `$host` is not written.
 
 import type { Directive } from "../parse/ast";
-import { isModuleVariable, namedArgs, type NamedArg, type VariableName } from "./captures";
+import { isModuleVariable, namedArgs, type VariableName } from "./captures";
 import { regexesOf } from "./regex";
 import type { BlockFact, StatementCheck } from "./statement-checks";
 
@@ -72,8 +72,9 @@ function eachVariableName<S>(
 }
 
 /**
- * The arguments of `d` whose variables the rule reads, each with the names it has as nginx reads its value.
- * `parent`: the statement's block directive.
+ * The arguments of `d` whose variables the rule reads (a name other than nginx's own written as documented:
+ * `$host` alone is not one, `$Host` is), each with the names it has as nginx reads its value. `parent`: the
+ * statement's block directive.
  */
 export function variableWords(d: Directive, parent: Directive | null): readonly { arg: number; names: string[] }[] {
   const out: { arg: number; names: string[] }[] = [];
@@ -101,21 +102,12 @@ function addSpelling(c: Collecting, arg: number, v: VariableName): void {
   c.facts.push({ name, lower, cased: lower !== name, word: arg, d: c.d } satisfies Spelling);
 }
 
-/** Whether every name is a module's variable written as documented (addSpelling makes no fact of it). */
-function onlyDocumented(named: readonly NamedArg[]): boolean {
-  for (let k = 0; k < named.length; k++) {
-    const names = named[k].names;
-    for (let j = 0; j < names.length; j++) if (!names[j].fixed || names[j].name !== names[j].lower) return false;
-  }
-  return true;
-}
-
 export const mixedCaseVariableCheck: StatementCheck = {
   ruleId: "mixed-case-variable",
   collect(d, _context, parents, _options, facts) {
     // Most statements name no variable, or only nginx's own as documented ($host, $remote_addr…): no fact,
-    // nothing made.
-    if (onlyDocumented(namedArgs(d))) return;
+    // nothing made (namedArgs leaves those out).
+    if (namedArgs(d).length === 0) return;
     const parent = parents.length > 0 ? parents[parents.length - 1] : null;
     eachVariableName(d, parent, { facts, from: facts.length, d }, addSpelling);
   },

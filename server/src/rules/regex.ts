@@ -131,20 +131,24 @@ const lastAsked: { d: Directive | null; parent: Directive | null; regexes: reado
 };
 
 function readRegexes(d: Directive, parent: Directive | null): readonly StatementRegex[] {
-  const out: StatementRegex[] = [];
+  // No list until a regex is found, and then `[r]` (an empty array pushed to takes room for 17): every
+  // location is asked.
+  let out: StatementRegex[] | null = null;
   const add = (pattern: string, arg: number, caseless: boolean, captures?: number): void => {
-    out.push({ pattern, arg, caseless, captures });
+    const r: StatementRegex = { pattern, arg, caseless, captures };
+    if (out === null) out = [r];
+    else out.push(r);
   };
   if (parent !== null && parent.name === "map" && parent.block) {
     // ngx_http_map() / ngx_stream_map(): a `key value;` line whose key starts with `~`
-    if (d.argCount !== 1) return out;
+    if (d.argCount !== 1) return out ?? NO_REGEXES;
     const key = nginxWordValue(d.name);
-    if (key === "default" || key === "include") return out;
+    if (key === "default" || key === "include") return out ?? NO_REGEXES;
     const t = tilde(key, true);
     if (t) add(t.pattern, -1, t.caseless);
-    return out;
+    return out ?? NO_REGEXES;
   }
-  if (!REGEX_NAMES.has(d.name)) return out;
+  if (!REGEX_NAMES.has(d.name)) return out ?? NO_REGEXES;
   switch (d.name) {
     case "location": {
       // ngx_http_core_location()
@@ -228,7 +232,7 @@ function readRegexes(d: Directive, parent: Directive | null): readonly Statement
       }
       break;
   }
-  return out;
+  return out ?? NO_REGEXES;
 }
 
 /** Every regex nginx compiles while reading the configuration (tests, tools: the rule checks per statement). */
