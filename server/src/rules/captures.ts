@@ -15,8 +15,6 @@ export interface CaptureRef {
   index: number;
 }
 
-const isNameChar = (c: string): boolean => /[A-Za-z0-9_]/.test(c);
-
 /**
  * The `$1`..`$9` of a value as nginx compiles it (ngx_http_script_compile(), 1.22.1): `$` and one digit
  * 1-9 is a capture (`$10` is `$1` and a `0`); `$name` and `${name}` are variables. `value`: nginx's word value.
