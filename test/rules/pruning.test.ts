@@ -30,12 +30,17 @@ const plain = (fs: Finding[]): string[] =>
     .map((f) => JSON.stringify([f.ruleId, f.code, f.path, f.range, f.message, f.related ?? [], f.data ?? {}]))
     .sort();
 
-/** The group's findings with and without leaving things out. */
-function both(check: () => Finding[]): { pruned: string[]; everything: string[] } {
-  const pruned = plain(check());
+/**
+ * The group's findings with and without leaving things out, and those of a one-time analysis (RuleOptions.once,
+ * `nginx-risk check`), which reads every location from its own statements without the subtree summaries.
+ */
+function both(check: (once: boolean) => Finding[]): { pruned: string[]; everything: string[]; once: string[] } {
+  // The one-time analysis first: the others keep per-block summaries it would otherwise find made.
+  const once = plain(check(true));
+  const pruned = plain(check(false));
   pruning.upstream = pruning.variables = false;
   try {
-    return { pruned, everything: plain(check()) };
+    return { pruned, everything: plain(check(false)), once };
   } finally {
     pruning.upstream = pruning.variables = true;
   }
@@ -43,10 +48,10 @@ function both(check: () => Finding[]): { pruned: string[]; everything: string[] 
 
 const options = { strict: false, nginxVersion: "1.22.1" };
 
-function checkText(text: string): () => Finding[] {
-  return () => {
+function checkText(text: string): (once: boolean) => Finding[] {
+  return (once) => {
     const source = new MemoryFileSource({ "/p/nginx.conf": text });
-    return runChecks(loadConfiguration("/p/nginx.conf", { source }), { ...options, source });
+    return runChecks(loadConfiguration("/p/nginx.conf", { source }), { ...options, source, once });
   };
 }
 
@@ -84,8 +89,9 @@ describe("rules that leave out what cannot matter: the same findings as reading 
     let compared = 0;
     let found = 0;
     for (const { config } of corpusConfigurations()) {
-      const { pruned, everything } = both(() => runChecks(config, options));
+      const { pruned, everything, once } = both((o) => runChecks(config, { ...options, once: o }));
       assert.deepEqual(pruned, everything, config.root.path);
+      assert.deepEqual(once, everything, `${config.root.path} (once)`);
       compared++;
       found += pruned.length;
     }
@@ -128,8 +134,9 @@ describe("rules that leave out what cannot matter: the same findings as reading 
   ];
   for (const [name, extra, rule] of cases)
     it(name, () => {
-      const { pruned, everything } = both(checkText(quietServer(extra)));
+      const { pruned, everything, once } = both(checkText(quietServer(extra)));
       assert.deepEqual(pruned, everything);
+      assert.deepEqual(once, everything, "a one-time analysis");
       assert.ok(
         pruned.some((f) => JSON.parse(f)[0] === rule),
         `${rule} fires on it: ${pruned.join("\n") || "(nothing)"}`,

@@ -18,7 +18,7 @@ export function httpSplittingFindings(model: ConfigModel, options: RuleOptions):
   void options;
   const entry = catalogueEntry(HTTP_SPLITTING);
   const severity = entry?.severity ?? "warning";
-  const flow = flowOf(model);
+  const flow = flowOf(model, options);
   const out: Finding[] = [];
   const seen = new Set<string>();
   // Whether there is a stream block at all, read at the first sink: nearest() is asked of each sink only then.

@@ -21,9 +21,9 @@ import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "missing-resolver";
 
-export function missingResolverFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
+export function missingResolverFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "warning");
-  const passes = passSites(model);
+  const passes = passSites(model, options);
   if (!passes.some((p) => p.url.variables)) return [];
   const sets = setValues(model);
   const indexes = upstreamIndexes(model);

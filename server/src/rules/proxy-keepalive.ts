@@ -85,7 +85,7 @@ export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions)
   const sink = new FindingSink(RULE_ID, "info");
   const version = options.nginxVersion;
   const modern = version !== undefined && versionAtLeast(version, KEEPALIVE_DEFAULT_SINCE);
-  const passes = passSites(model);
+  const passes = passSites(model, options);
   if (passes.length === 0) return [];
   const index = upstreamIndexes(model).http;
   if (index.explicit.size === 0) return [];
@@ -112,7 +112,7 @@ export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions)
       fastcgi(p.site, upstream, sink);
       continue;
     }
-    const own = blockSummary(p.site.context);
+    const own = blockSummary(p.site.context, options.once === true);
     if (own?.keepsAlive === true) continue;
     const keepalive = ownSites(upstream.ctx, "keepalive")[0] ?? null;
     // Before 1.29.7 (or not known) an upstream keeps no connection without `keepalive`: nothing to lose.

@@ -65,10 +65,10 @@ function conditionalRawRewrite(
   return null;
 }
 
-export function proxyPassNormalizedFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
+export function proxyPassNormalizedFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "warning");
   const rewrites = new Map<ConfigContext, DirectiveSite | null>();
-  for (const p of locationPasses(model)) {
+  for (const p of locationPasses(model, options)) {
     const { site, url, location, block } = p;
     if (location.location?.modifier === "=") continue;
     const value = site.directive.argValue(0) ?? "";

@@ -5,6 +5,7 @@
 
 import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
 import { passSites, type PassUrl } from "./upstream-common";
+import type { RuleOptions } from "./types";
 
 export interface LocationPass {
   site: DirectiveSite;
@@ -21,12 +22,12 @@ const memo = new WeakMap<ConfigModel, LocationPass[]>();
  * The http `proxy_pass` statements in locations, without those nginx -t refuses and those in exact locations
  * (`=`: a fixed path, which neither rule judges); made once per model for both rules.
  */
-export function locationPasses(model: ConfigModel): LocationPass[] {
+export function locationPasses(model: ConfigModel, options?: RuleOptions): LocationPass[] {
   const known = memo.get(model);
   if (known !== undefined) return known;
   const out: LocationPass[] = [];
   memo.set(model, out);
-  for (const p of passSites(model)) {
+  for (const p of passSites(model, options)) {
     if (p.stream || p.site.directive.name !== "proxy_pass") continue;
     const block = p.site.context;
     let location: ConfigContext | null = null;

@@ -15,9 +15,9 @@ import type { Finding, RuleOptions } from "./types";
 
 export const RULE_ID = "proxy-pass-with-uri";
 
-export function proxyPassWithUriFindings(model: ConfigModel, _options: RuleOptions): Finding[] {
+export function proxyPassWithUriFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "info");
-  for (const p of locationPasses(model)) {
+  for (const p of locationPasses(model, options)) {
     const { site, url, location } = p;
     if (url.variables || url.uri === null) continue;
     const modifier = location.location?.modifier ?? "";

@@ -16,7 +16,7 @@ export const SSRF = "ssrf";
 export function ssrfFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   void options;
   const severity = catalogueEntry(SSRF)?.severity ?? "warning";
-  const flow = flowOf(model);
+  const flow = flowOf(model, options);
   const out: Finding[] = [];
   const seen = new Set<string>();
   for (const s of flow.sinks) {

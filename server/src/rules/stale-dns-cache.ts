@@ -103,7 +103,7 @@ export function staleDnsCacheFindings(model: ConfigModel, options: RuleOptions):
   // Passes without variables to a host name that is no upstream block: an implicit upstream, resolved once.
   // One finding per implicit upstream (scheme, host and port, as nginx shares it), on its first pass, with
   // the count: 130,000 locations passing to one name are one stale address, not 130,000 problems.
-  const passes = passSites(model);
+  const passes = passSites(model, options);
   const indexes = upstreamIndexes(model);
   const groups = new Map<string, { first: PassSite; count: number; others: DirectiveSite[] }>();
   for (const p of passes) {

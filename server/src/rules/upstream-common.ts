@@ -23,7 +23,7 @@ import {
 } from "../model";
 import { SubtreeMemo, summarize, type SubtreeFold } from "../workspace/subtree-memo";
 import { pruning } from "./pruning";
-import type { Finding, RelatedLocation, Severity } from "./types";
+import type { Finding, RelatedLocation, RuleOptions, Severity } from "./types";
 
 /** The `*_pass` directives of http that take a URL (memcached_pass takes no variables and no URI). */
 export const HTTP_PASSES: ReadonlySet<string> = new Set([
@@ -162,11 +162,32 @@ const SUMMARY = new SubtreeMemo<BlockSummary | null>();
  * The block's summary, or null when it has an `include` among its statements (or no block of its own): kept by
  * the fold that makes the block's PassTree, which reads every one of its statements anyway.
  */
-export function blockSummary(ctx: ConfigContext): BlockSummary | null {
+export function blockSummary(ctx: ConfigContext, own = false): BlockSummary | null {
   const d = ctx.directive;
   if (d === null || d.block === undefined) return null;
+  if (own) return ownSummary(d);
   passTree(d);
   return SUMMARY.get(d) ?? null;
+}
+
+/**
+ * The summary of the block of `d` from its own statements alone, without the PassTree of its subtree: what a
+ * reading of every location needs (a one-time analysis, RuleOptions.once, reads them all: the trees only prune
+ * what a next analysis walks again).
+ */
+function ownSummary(d: Directive): BlockSummary | null {
+  const known = SUMMARY.get(d);
+  if (known !== undefined) return known;
+  const f = PASS_FOLD.start(d);
+  f.trees = false;
+  const body = d.block!.children;
+  for (let i = 0; i < body.length; i++) {
+    const n = body[i];
+    if (n.kind === "directive") PASS_FOLD.statement(f, n);
+  }
+  const summary = f.include ? null : summaryOf(f);
+  SUMMARY.set(d, summary);
+  return summary;
 }
 
 function summaryOf(f: PassFrame): BlockSummary {
@@ -236,6 +257,8 @@ interface PassFrame {
   ownVersion: Directive | null;
   headers: boolean;
   ownConnection: Directive | null;
+  /** Whether the hosts below are gathered (a PassTree is made; not for `ownSummary`). */
+  trees: boolean;
   /** Its own passes and `try_files` (BlockSummary.statements), null while none. */
   statements: Directive[] | null;
   /** An `include` among its own statements (then it has no BlockSummary). */
@@ -249,7 +272,9 @@ interface PassFrame {
 const quietTrees = new Map<string, PassTree>();
 
 function quietTree(hosts: Set<string>): PassTree {
-  const key = [...hosts].sort().join("\n");
+  // One host (most blocks): the host is the key, no list sorted and joined per block.
+  // (Several: led by a line break, which no single host's key has.)
+  const key = hosts.size === 1 ? hosts.values().next().value! : `\n${[...hosts].sort().join("\n")}`;
   let t = quietTrees.get(key);
   if (t === undefined) {
     if (quietTrees.size > 4096) quietTrees.clear();
@@ -283,6 +308,7 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     ownVersion: null,
     headers: false,
     ownConnection: null,
+    trees: true,
     statements: null,
     include: false,
   }),
@@ -303,7 +329,7 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
       if (v !== undefined) {
         const url = parsePassUrl(v);
         if (url.variables || url.uri !== null) f.busy = true;
-        else if (!url.unix) addHost(f, url.hostLower);
+        else if (!url.unix && f.trees) addHost(f, url.hostLower);
       }
       if (name === "proxy_pass") f.proxy = true;
     } else if (name === "proxy_http_version") {
@@ -368,6 +394,8 @@ function childTrees(block: Directive): PassTree[] | null {
 
 /** Per model: the passes and `try_files` of the location configurations and stream servers worth a look. */
 const locationMemo = new WeakMap<ConfigModel, DirectiveSite[]>();
+/** Per model: the same, none left out (`all`). */
+const allLocationMemo = new WeakMap<ConfigModel, DirectiveSite[]>();
 /** Per model: every pass, for the implicit upstreams (UpstreamIndex.knows). */
 const everyPassMemo = new WeakMap<ConfigModel, PassSite[]>();
 
@@ -378,7 +406,8 @@ const everyPassMemo = new WeakMap<ConfigModel, PassSite[]>();
  * once per unchanged block): one object per statement, which the model keeps until it is retired.
  */
 export function locationStatements(model: ConfigModel, all = !pruning.upstream): DirectiveSite[] {
-  const known = all ? undefined : locationMemo.get(model);
+  const memo = all ? allLocationMemo : locationMemo;
+  const known = memo.get(model);
   if (known !== undefined) return known;
   const sites: DirectiveSite[] = [];
   const push = (directive: Directive, ctx: ConfigContext, file: DirectiveSite["file"], url: PassUrl | null): void => {
@@ -396,7 +425,8 @@ export function locationStatements(model: ConfigModel, all = !pruning.upstream):
     return v === undefined ? null : parsePassUrl(v);
   };
   const add = (ctx: ConfigContext): void => {
-    const summary = blockSummary(ctx);
+    // With nothing left out, no PassTree is needed: each block's summary from its own statements.
+    const summary = blockSummary(ctx, all);
     if (summary === null) {
       for (const s of ownSitesNamed(ctx, LOCATION_NAMES)) push(s.directive, ctx, s.file, urlOf(s.directive));
     } else
@@ -475,7 +505,7 @@ export function locationStatements(model: ConfigModel, all = !pruning.upstream):
     }
   }
   for (const ctx of model.streamServers) add(ctx);
-  if (!all) locationMemo.set(model, sites);
+  memo.set(model, sites);
   return sites;
 }
 
@@ -762,7 +792,9 @@ const passMemo = new WeakMap<ConfigModel, PassSite[]>();
  * Every `*_pass` with a URL worth a look, in reading order (stream's `proxy_pass` included, marked): not those
  * of the servers whose passes give the group nothing to say (locationStatements).
  */
-export function passSites(model: ConfigModel): PassSite[] {
+export function passSites(model: ConfigModel, options?: RuleOptions): PassSite[] {
+  // A one-time analysis leaves none out (nothing to spare a next one): the same list as everyPass's.
+  if (options?.once === true) return everyPass(model);
   const known = passMemo.get(model);
   if (known !== undefined) return known;
   const out = passesOf(locationStatements(model));

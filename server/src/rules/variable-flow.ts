@@ -14,6 +14,7 @@
 // site of the names it reads (`sitesWhere` with VARIABLE_FLOW_KEY), as it first did.
 
 import type { Directive } from "../parse/ast";
+import type { RuleOptions } from "./types";
 import {
   contextMemo,
   enclosing,
@@ -127,7 +128,19 @@ export class VariableFlow {
   private readonly childOf = new Map<Directive, ConfigContext>();
   private readonly indexed = new Set<ConfigContext>();
 
-  constructor(private readonly model: ConfigModel) {
+  /**
+   * A one-time analysis (RuleOptions.once): every block is entered, with no summary made for it (the summaries
+   * only prune what a next analysis walks again; on the bench's 1M-line workspace nearly every location holds
+   * a sink, so the fold was a walk of every statement that pruned nothing), and every definition is read in
+   * one walk at the first name asked.
+   */
+  private readonly once: boolean;
+
+  constructor(
+    private readonly model: ConfigModel,
+    once = false,
+  ) {
+    this.once = once;
     let builtinDefined = false;
     // A site only for the sinks and the definitions of a builtin's name (the 178,000 `proxy_set_header $host`
     // of the bench's 1M-line workspace need none).
@@ -140,6 +153,7 @@ export class VariableFlow {
         else this.sinks.push(s);
       },
       (child) => {
+        if (once) return true;
         const sum = flowSummary(child.directive!);
         return sum.sinks || sum.builtinDefs;
       },
@@ -195,7 +209,7 @@ export class VariableFlow {
     if (this.complete || this.asked.has(name)) return;
     this.asked.add(name);
     if (builtinHolds(name) !== null) return;
-    if (this.asked.size > MANY_NAMES) {
+    if (this.asked.size > MANY_NAMES || this.once) {
       this.complete = true;
       this.sets.clear();
       this.maps.clear();
@@ -204,6 +218,7 @@ export class VariableFlow {
         isDefinition,
         (s) => this.define(s),
         (child) => {
+          if (this.once) return true;
           const defines = flowSummary(child.directive!).defines;
           return defines === null || defines.size > 0;
         },
@@ -603,9 +618,9 @@ function readCondition(d: Directive): { subject: string; op: string; value: stri
 const flows = new WeakMap<ConfigModel, VariableFlow>();
 
 /** The model's variable flow (one per model: both rules ask). */
-export function flowOf(model: ConfigModel): VariableFlow {
+export function flowOf(model: ConfigModel, options?: RuleOptions): VariableFlow {
   let f = flows.get(model);
-  if (f === undefined) flows.set(model, (f = new VariableFlow(model)));
+  if (f === undefined) flows.set(model, (f = new VariableFlow(model, options?.once === true)));
   return f;
 }
 
