@@ -275,18 +275,26 @@ function dedupe(found: { finding: Finding; root: string }[]): {
   findings: Finding[];
   rootsOf: Map<Finding, string[]>;
 } {
-  const byKey = new Map<string, Finding>();
+  // Per file and start: the findings kept there (a text key with the message per finding was most of this
+  // function's time on the 20,211 findings of the bench's 1M-line workspace).
+  const byPlace = new Map<string, Map<number, Finding[]>>();
   const rootsOf = new Map<Finding, string[]>();
   const findings: Finding[] = [];
   for (const { finding: f, root } of found) {
-    const key = `${f.path}\0${f.range.start.offset}\0${f.range.end.offset}\0${f.code}\0${f.message}`;
-    const kept = byKey.get(key);
-    if (kept) {
+    let inFile = byPlace.get(f.path);
+    if (inFile === undefined) byPlace.set(f.path, (inFile = new Map()));
+    const start = f.range.start.offset;
+    const here = inFile.get(start);
+    const kept = here?.find(
+      (k) => k.range.end.offset === f.range.end.offset && k.code === f.code && k.message === f.message,
+    );
+    if (kept !== undefined) {
       const r = rootsOf.get(kept)!;
       if (!r.includes(root)) r.push(root);
       continue;
     }
-    byKey.set(key, f);
+    if (here === undefined) inFile.set(start, [f]);
+    else here.push(f);
     rootsOf.set(f, [root]);
     findings.push(f);
   }

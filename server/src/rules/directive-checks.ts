@@ -279,6 +279,8 @@ export function directiveCheck(
 ): { visitor: ConfigVisitor; findings: Finding[]; finish: () => void } {
   const findings: Finding[] = [];
   const seen = new Set<string>();
+  // The check findings placed so far: per short key, the message (or messages) placed with it.
+  const seenMessages = new Map<string, string | string[]>();
   const stack: ContextKind[] = [rootContextKind(config.root.context)];
   const answers = answersFor(options);
   const checkedWith = optionsKey(options);
@@ -327,10 +329,14 @@ export function directiveCheck(
     if (s.check !== undefined) {
       const c = s.check;
       path = c.path ?? path;
-      // The message too: one word may give two findings of a code (two named captures a module owns).
-      const key = `${path}:${c.d.startOffset}:${c.ruleId}:${c.code}:${c.word ?? -1}:${c.message}`;
-      if (seen.has(key)) return;
-      seen.add(key);
+      // The message too: one word may give two findings of a code (two named captures a module owns). Kept
+      // beside a short key, not in it: a key text per finding with its message (20,211 root-in-location
+      // findings on the bench's 1M-line workspace) was hashed and kept for nothing.
+      const key = `${path}:${c.d.startOffset}:${c.ruleId}:${c.code}:${c.word ?? -1}`;
+      const messages = seenMessages.get(key);
+      if (messages === undefined) seenMessages.set(key, c.message);
+      else if (messages === c.message || (Array.isArray(messages) && messages.includes(c.message))) return;
+      else seenMessages.set(key, Array.isArray(messages) ? [...messages, c.message] : [messages, c.message]);
       const f: Finding = {
         ruleId: c.ruleId,
         code: c.code,
