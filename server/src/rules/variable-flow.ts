@@ -62,6 +62,12 @@ const MANY_NAMES = 16;
 
 const isDefinition = (n: string): boolean => n === "set" || n === "auth_request_set" || n === "map";
 
+/** Whether `d` (a definition) gives a value to a builtin's name (`set $http_x …`). */
+function definesBuiltin(d: Directive): boolean {
+  const name = definedName(d);
+  return name !== null && builtinHolds(name) !== null;
+}
+
 /** A variable the value reaches in the end (a builtin or a capture), with where it was given. */
 export interface Leaf {
   /** As written: `$uri`, `$1`, `$name`. */
@@ -132,7 +138,7 @@ export class VariableFlow {
    * A one-time analysis (RuleOptions.once): every block is entered, with no summary made for it (the summaries
    * only prune what a next analysis walks again; on the bench's 1M-line workspace nearly every location holds
    * a sink, so the fold was a walk of every statement that pruned nothing), and every definition is read in
-   * one walk at the first name asked.
+   * the walk that finds the sinks.
    */
   private readonly once: boolean;
 
@@ -142,6 +148,8 @@ export class VariableFlow {
   ) {
     this.once = once;
     let builtinDefined = false;
+    // A one-time analysis reads every definition in the same walk (in reading order, as definitionsOf would).
+    const definitions: DirectiveSite[] = [];
     // A site only for the sinks and the definitions of a builtin's name (the 178,000 `proxy_set_header $host`
     // of the bench's 1M-line workspace need none).
     forEachSiteWhere(
@@ -149,22 +157,27 @@ export class VariableFlow {
       (n) => VARIABLE_FLOW_NAMES.has(n),
       (s) => {
         const d = s.directive;
-        if (isDefinition(d.name)) builtinDefined = true;
-        else this.sinks.push(s);
+        if (!isDefinition(d.name)) this.sinks.push(s);
+        else {
+          if (once) definitions.push(s);
+          if (definesBuiltin(d)) builtinDefined = true;
+        }
       },
       (child) => {
         if (once) return true;
         const sum = flowSummary(child.directive!);
         return sum.sinks || sum.builtinDefs;
       },
-      (d) => {
-        if (!isDefinition(d.name)) return needsFlow(d);
-        const name = definedName(d);
-        return name !== null && builtinHolds(name) !== null;
-      },
+      (d) => (isDefinition(d.name) ? once || definesBuiltin(d) : needsFlow(d)),
     );
     this.complete = builtinDefined || !pruning.variables;
-    if (!this.complete) return;
+    if (!this.complete) {
+      if (once) {
+        for (const s of definitions) this.define(s);
+        this.complete = true;
+      }
+      return;
+    }
     // Every statement that reads a variable may read a redefined builtin: read them all, with every definition.
     this.sinks.length = 0;
     for (const s of sitesWhere(model, VARIABLE_FLOW_KEY, FLOW_QUESTION)) {
