@@ -1,6 +1,6 @@
 // A directive's words are packed numbers until `nameWord` or `args` is first read (parse/ast.ts): a parse makes
 // no `Word`, the readers that answer from the packed numbers (argCount, argValue, argQuote, nameQuote,
-// argsOnNameLine, startCharacter) answer what the made words say, and the made words are the ones `scan`
+// argsOnNameLine, startCharacter, wordRange) answer what the made words say, and the made words are the ones `scan`
 // (which makes them as it reads) gives for the same text: on every corpus configuration and on inputs whose
 // words keep their ends (multi-line strings, escaped quotes, CRLF, unclosed quotes) or start on later lines.
 
@@ -21,6 +21,8 @@ interface Answers {
   onNameLine: boolean;
   startCharacter: number;
   range: Range;
+  /** `wordRange` of the name and of each argument. */
+  wordRanges: Range[];
 }
 
 function answers(d: Directive): Answers {
@@ -36,6 +38,7 @@ function answers(d: Directive): Answers {
     onNameLine: d.argsOnNameLine(),
     startCharacter: d.startCharacter,
     range: d.range,
+    wordRanges: Array.from({ length: d.argCount + 1 }, (_, w) => d.wordRange(w)),
   };
 }
 
@@ -77,6 +80,11 @@ function check(text: string, what: string): number {
       `${what}: ${d.name}`,
     );
     assert.strictEqual(before.startCharacter, d.nameWord.startCharacter, what);
+    assert.deepStrictEqual(
+      before.wordRanges,
+      [d.nameWord, ...args].map((w) => w.range),
+      `${what}: ${d.name}: wordRange is each word's range`,
+    );
     for (const w of words) assert.strictEqual(w.base, d, what);
     if (d.name === "" && d.terminator === "{") continue; // a `{` without a name: no word in `scan`'s head
     assert.deepStrictEqual(

@@ -266,7 +266,8 @@ function wordRange(d: Directive, i: WordIndex | undefined): Range {
       end,
     };
   }
-  return i === undefined || i < 0 || i >= d.argCount ? d.nameWord.range : d.args[i].range;
+  // (Read from the packed words: a finding does not make the words of its statement.)
+  return d.wordRange(i === undefined || i < 0 || i >= d.argCount ? 0 : i + 1);
 }
 
 /**
@@ -364,7 +365,7 @@ export function directiveCheck(
         code: s.code,
         severity: "error",
         path,
-        range: s.d.nameWord.range,
+        range: s.d.wordRange(0),
         message: s.message!,
       });
       return;

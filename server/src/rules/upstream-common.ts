@@ -723,7 +723,7 @@ export function lastEffective(ctx: ConfigContext, name: string): DirectiveSite |
 /** A RelatedLocation for a site (the word `word`, else the directive's name). */
 export function relatedAt(site: DirectiveSite, message: string, word = -1): RelatedLocation {
   const d: Directive = site.directive;
-  const range = word >= 0 && d.args[word] ? d.args[word].range : d.nameWord.range;
+  const range = d.wordRange(word >= 0 && word < d.argCount ? word + 1 : 0);
   return { path: site.file.path, range, message };
 }
 
@@ -748,7 +748,7 @@ export class FindingSink {
     if (this.seen.has(key)) return;
     this.seen.add(key);
     const d = site.directive;
-    const range = word >= 0 && d.args[word] ? d.args[word].range : d.nameWord.range;
+    const range = d.wordRange(word >= 0 && word < d.argCount ? word + 1 : 0);
     this.findings.push({
       ruleId: this.ruleId,
       code,
