@@ -389,9 +389,11 @@ function kindOf(name: string, parent: ContextKind): ContextKind {
 }
 
 function locationOf(d: Directive): { modifier: LocationModifier; path: string } {
-  const a = d.args.map((w) => w.value);
-  if (a.length >= 2 && LOCATION_MODIFIERS.has(a[0])) return { modifier: a[0] as LocationModifier, path: a[1] };
-  const p = a[0] ?? "";
+  // The values, not the words (made and kept per directive once read: one location in two is asked).
+  const first = d.argValue(0);
+  if (d.argCount >= 2 && LOCATION_MODIFIERS.has(first!))
+    return { modifier: first as LocationModifier, path: d.argValue(1)! };
+  const p = first ?? "";
   if (p.startsWith("@")) return { modifier: "@", path: p };
   // nginx also accepts the modifier glued to the path (`location =/x`, `location ~^/x`).
   for (const m of ["^~", "~*", "=", "~"] as const)

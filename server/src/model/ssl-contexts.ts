@@ -204,7 +204,7 @@ export function upstreamSslDirectives(m: UpstreamModule): string[] {
  * only known at run time; ngx_http_proxy_pass, release-1.23.0 l.4154/4167).
  */
 export function passUsesTls(m: UpstreamModule, d: Directive): boolean {
-  const v = d.args[0]?.value ?? "";
+  const v = d.argValue(0) ?? "";
   return TLS_SCHEME[m].test(v) || /\$/.test(v);
 }
 
