@@ -21,7 +21,7 @@ interface Answers {
   onNameLine: boolean;
   startCharacter: number;
   range: Range;
-  /** `wordRange` of the name and of each argument. */
+  /** `wordRange` of the name (-1), of each argument, and past the last argument. */
   wordRanges: Range[];
 }
 
@@ -38,7 +38,8 @@ function answers(d: Directive): Answers {
     onNameLine: d.argsOnNameLine(),
     startCharacter: d.startCharacter,
     range: d.range,
-    wordRanges: Array.from({ length: d.argCount + 1 }, (_, w) => d.wordRange(w)),
+    // -1, each argument, and past the last (the name's again)
+    wordRanges: Array.from({ length: d.argCount + 2 }, (_, w) => d.wordRange(w - 1)),
   };
 }
 
@@ -82,7 +83,7 @@ function check(text: string, what: string): number {
     assert.strictEqual(before.startCharacter, d.nameWord.startCharacter, what);
     assert.deepStrictEqual(
       before.wordRanges,
-      [d.nameWord, ...args].map((w) => w.range),
+      [d.nameWord, ...args, d.nameWord].map((w) => w.range),
       `${what}: ${d.name}: wordRange is each word's range`,
     );
     for (const w of words) assert.strictEqual(w.base, d, what);

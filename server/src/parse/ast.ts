@@ -559,11 +559,13 @@ export class Directive {
   }
 
   /**
-   * The range of word `w` (0: the name, `i + 1`: argument `i`, which exists), as its `Word` would give it,
-   * without making the words: a finding's range is most of what is read of the directives it names (20,211
-   * findings of one rule on the bench's 1M-line workspace made and kept the words of each).
+   * The range of argument `i`, or of the name when there is no such argument (`i` -1 or past the last), as its
+   * `Word` would give it, without making the words: a finding's range is most of what is read of the
+   * directives it names (20,211 findings of one rule on the bench's 1M-line workspace made and kept the words
+   * of each).
    */
-  wordRange(w: number): Range {
+  wordRange(i: number): Range {
+    const w = i >= 0 && i < this.argCount ? i + 1 : 0;
     const p = this.#packed;
     if (p === null) return w === 0 ? this.#nameWord!.range : this.#args![w - 1].range;
     const nums = p.nums;

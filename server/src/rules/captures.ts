@@ -7,7 +7,7 @@ import type { Directive } from "../parse/ast";
 import { compareVersions } from "../cost/versions";
 import { type Item, PCRE2_ESCAPES, pcre2Items } from "./pcre2";
 import { nginxWordValue } from "./regex";
-import { knownVariables } from "./variable";
+import { isNameChar, knownVariables } from "./variable";
 
 /** A `$N` of a value: the capture's number and where the `$` is in the value. */
 export interface CaptureRef {
@@ -34,7 +34,7 @@ export function captureRefs(value: string): readonly CaptureRef[] {
       i = close;
     } else {
       let j = i + 1;
-      while (j < value.length && isNameCode(value.charCodeAt(j))) j++;
+      while (j < value.length && isNameChar(value.charCodeAt(j))) j++;
       i = j - 1;
     }
   }
@@ -227,7 +227,7 @@ function readNames(value: string): readonly VariableName[] {
       i = close;
     } else if (isNameStart(c)) {
       let j = i + 2;
-      while (j < value.length && isNameCode(value.charCodeAt(j))) j++;
+      while (j < value.length && isNameChar(value.charCodeAt(j))) j++;
       out = add(out, named(value.slice(i + 1, j), i));
       i = j - 1;
     } else if (c >= 0x31 && c <= 0x39 /* 1-9 */) i++;
@@ -244,8 +244,6 @@ function add<T>(list: T[] | null, x: T): T[] {
 
 /** A-Z, a-z, _ (as character codes: no string nor regex test per character). */
 const isNameStart = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-/** A-Z, a-z, 0-9, _. */
-const isNameCode = (c: number): boolean => isNameStart(c) || (c >= 0x30 && c <= 0x39);
 
 let fixedNames: Set<string> | undefined;
 

@@ -267,7 +267,7 @@ function wordRange(d: Directive, i: WordIndex | undefined): Range {
     };
   }
   // (Read from the packed words: a finding does not make the words of its statement.)
-  return d.wordRange(i === undefined || i < 0 || i >= d.argCount ? 0 : i + 1);
+  return d.wordRange(i ?? -1);
 }
 
 /**
@@ -365,7 +365,7 @@ export function directiveCheck(
         code: s.code,
         severity: "error",
         path,
-        range: s.d.wordRange(0),
+        range: s.d.wordRange(-1),
         message: s.message!,
       });
       return;
@@ -525,7 +525,7 @@ export function directiveCheck(
   };
   // The main level's block checks, once the walk is done.
   const finish = (): void => {
-    for (const c of STATEMENT_CHECKS) c.block?.(null, stack[0], topStatements, [], options, out);
+    for (const block of blockChecksOf()) block(null, stack[0], topStatements, [], options, out);
     if (out.length > 0) addChecks(config.root.path);
     for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
       STATEMENT_CHECKS[i].resolve?.(facts[i], options, out, config);

@@ -76,7 +76,7 @@ function useFact(variable: string, off: boolean): Fact {
   return f;
 }
 
-function pushUses(d: Directive, from: number, skip: number, facts: unknown[], parent: Directive | null = null): void {
+function pushUses(d: Directive, skip: number, facts: unknown[], parent: Directive | null = null): void {
   // what turns the statement off when empty, read once a variable that may be a map's is found (most
   // statements read none but nginx's own: $host, $remote_addr…)
   let read = false;
@@ -86,7 +86,7 @@ function pushUses(d: Directive, from: number, skip: number, facts: unknown[], pa
   const named = namedArgs(d);
   for (let j = 0; j < named.length; j++) {
     const { arg: i, names } = named[j];
-    if (i < from || i === skip) continue;
+    if (i === skip) continue;
     for (let k = 0; k < names.length; k++) {
       const v = names[k];
       // a module's variable nothing may define again cannot be a map's: no fact ($host, $remote_addr…)
@@ -116,7 +116,7 @@ export const hashWithoutDefaultCheck: StatementCheck = {
       if (!isHash(parent)) return;
       if (d.argCount === 1) facts.push({ k: "entry", owner: parent, name: d.name } satisfies Fact);
       else if (d.name === "ranges" && d.argCount === 0) facts.push({ k: "ranges", owner: parent } satisfies Fact);
-      pushUses(d, 0, -1, facts);
+      pushUses(d, -1, facts);
       return;
     }
     if (isHash(d) && d.block && d.argCount >= 1) {
@@ -129,10 +129,10 @@ export const hashWithoutDefaultCheck: StatementCheck = {
         source,
       } satisfies Fact);
       // the source is read; the variable defined is not a use
-      pushUses(d, 0, d.argCount - 1, facts);
+      pushUses(d, d.argCount - 1, facts);
       return;
     }
-    if (d.argCount > 0) pushUses(d, 0, -1, facts, parent);
+    if (d.argCount > 0) pushUses(d, -1, facts, parent);
   },
   // Uses are interned (useFact): the same object is the same variable read the same way.
   sameAs: (value) => ((value as Fact).k === "use" ? value : undefined),

@@ -15,7 +15,6 @@ import { shapeOf } from "./variable-values";
 export const HTTP_SPLITTING = "http-splitting";
 
 export function httpSplittingFindings(model: ConfigModel, options: RuleOptions): Finding[] {
-  void options;
   const entry = catalogueEntry(HTTP_SPLITTING);
   const severity = entry?.severity ?? "warning";
   const flow = flowOf(model, options);

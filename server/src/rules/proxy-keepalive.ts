@@ -81,6 +81,22 @@ function fastcgi(site: DirectiveSite, upstream: UpstreamBlock, sink: FindingSink
   );
 }
 
+/**
+ * What a location talks to its upstream, from the proxy_http_version value and the Connection header in effect
+ * (undefined / null: none, nginx's default): HTTP/1.0, and a Connection header that closes the connection.
+ */
+function talks(
+  version: string | undefined,
+  connection: string | null,
+  modern: boolean,
+): { versionValue: string; connectionValue: string; oldHttp: boolean; closes: boolean } {
+  const versionValue = version ?? (modern ? "1.1" : "1.0");
+  const connectionValue = connection ?? (modern ? "" : "close");
+  // A variable (`$connection_upgrade`): its value per request is not known here.
+  const closes = connectionValue !== "" && !hasVariable(connectionValue);
+  return { versionValue, connectionValue, oldHttp: versionValue === "1.0", closes };
+}
+
 export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "info");
   const version = options.nginxVersion;
@@ -117,19 +133,20 @@ export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions)
     const keepalive = ownSites(upstream.ctx, "keepalive")[0] ?? null;
     // Before 1.29.7 (or not known) an upstream keeps no connection without `keepalive`: nothing to lose.
     if (keepalive === null && !modern) continue;
-    // A location that sets both itself (most proxying locations): judged from its summary, no level looked up.
+    // A location that sets both itself (most proxying locations): judged from its summary, no level looked up
+    // unless it is a finding.
     if (own !== null && own.ownVersion !== null && own.ownHeaders) {
-      const v = own.ownVersion.argValue(0) ?? (modern ? "1.1" : "1.0");
-      const c = own.ownConnection === null ? (modern ? "" : "close") : (own.ownConnection.argValue(1) ?? "");
-      if (v !== "1.0" && (c === "" || hasVariable(c))) continue;
+      const connection = own.ownConnection === null ? null : (own.ownConnection.argValue(1) ?? "");
+      const t = talks(own.ownVersion.argValue(0), connection, modern);
+      if (!t.oldHttp && !t.closes) continue;
     }
     const httpVersion = effectiveNamed(p.site.context, "proxy_http_version")?.site ?? null;
-    const versionValue = httpVersion?.directive.argValue(0) ?? (modern ? "1.1" : "1.0");
     const conn = connectionHeader(p.site);
-    const connectionValue = conn.value ?? (modern ? "" : "close");
-    // A variable (`$connection_upgrade`): its value per request is not known here.
-    const closes = connectionValue !== "" && !hasVariable(connectionValue);
-    const oldHttp = versionValue === "1.0";
+    const { versionValue, connectionValue, oldHttp, closes } = talks(
+      httpVersion?.directive.argValue(0),
+      conn.value,
+      modern,
+    );
     if (!oldHttp && !closes) continue;
     const related: RelatedLocation[] = [];
     if (keepalive !== null) related.push(relatedAt(keepalive, `upstream "${upstream.name}" keeps idle connections`));

@@ -14,7 +14,6 @@ import { PASS_DIRECTIVES, hostLeaf } from "./variable-sinks";
 export const SSRF = "ssrf";
 
 export function ssrfFindings(model: ConfigModel, options: RuleOptions): Finding[] {
-  void options;
   const severity = catalogueEntry(SSRF)?.severity ?? "warning";
   const flow = flowOf(model, options);
   const out: Finding[] = [];

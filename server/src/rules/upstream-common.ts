@@ -191,7 +191,7 @@ function ownSummary(d: Directive): BlockSummary | null {
 }
 
 function summaryOf(f: PassFrame): BlockSummary {
-  const keepsAlive = f.version && f.connection;
+  const keepsAlive = keptAlive(f);
   const statements = f.statements;
   if (statements === null && !f.headers && f.ownVersion === null) return NOTHING;
   const urls =
@@ -209,6 +209,11 @@ function summaryOf(f: PassFrame): BlockSummary {
     ownHeaders: f.headers,
     ownConnection: f.ownConnection,
   };
+}
+
+/** Whether the block's own last proxy_http_version is not 1.0 and its last Connection header is empty. */
+function keptAlive(f: PassFrame): boolean {
+  return f.ownVersion !== null && f.ownVersion.argValue(0) !== "1.0" && f.ownConnection?.argValue(1) === "";
 }
 
 /** The summary of the blocks with no pass, `try_files`, `proxy_http_version` nor header (most of them): shared. */
@@ -248,11 +253,9 @@ interface PassFrame {
   d: Directive;
   busy: boolean;
   hosts: Set<string> | null;
-  /** The block's own statements: a proxy_pass, and whether they keep the connection alive (blockSummary). */
+  /** A proxy_pass among the block's own statements. */
   proxy: boolean;
   ownRaw: boolean;
-  version: boolean;
-  connection: boolean;
   /** Its own last proxy_http_version, whether it has a proxy_set_header, its last Connection one (BlockSummary). */
   ownVersion: Directive | null;
   headers: boolean;
@@ -303,8 +306,6 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     hosts: null,
     proxy: false,
     ownRaw: false,
-    version: false,
-    connection: false,
     ownVersion: null,
     headers: false,
     ownConnection: null,
@@ -333,12 +334,10 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
       }
       if (name === "proxy_pass") f.proxy = true;
     } else if (name === "proxy_http_version") {
-      f.version = n.argValue(0) !== "1.0";
       f.ownVersion = n;
     } else if (name === "proxy_set_header") {
       f.headers = true;
       if (isConnection(n.argValue(0))) {
-        f.connection = n.argValue(1) === "";
         f.ownConnection = n;
       }
     } else if (name === "rewrite" && n.argValue(0) === "^" && RAW_URI.test(n.argValue(1) ?? ""))
@@ -358,7 +357,7 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     // What the group reads of the block's own statements (`blockSummary`): the fold reads them all anyway (a
     // scan of its own per location was a tenth of the group's time on the 1M-line workspace).
     SUMMARY.set(f.d, f.include ? null : summaryOf(f));
-    if (f.proxy && !(f.version && f.connection)) f.busy = true;
+    if (f.proxy && !keptAlive(f)) f.busy = true;
     return f.busy || f.ownRaw
       ? { busy: f.busy, hosts: f.busy ? null : f.hosts, ownRaw: f.ownRaw }
       : f.hosts === null
@@ -723,8 +722,7 @@ export function lastEffective(ctx: ConfigContext, name: string): DirectiveSite |
 /** A RelatedLocation for a site (the word `word`, else the directive's name). */
 export function relatedAt(site: DirectiveSite, message: string, word = -1): RelatedLocation {
   const d: Directive = site.directive;
-  const range = d.wordRange(word >= 0 && word < d.argCount ? word + 1 : 0);
-  return { path: site.file.path, range, message };
+  return { path: site.file.path, range: d.wordRange(word), message };
 }
 
 /** Collects findings, one per position and code (a file included twice is reported once). */
@@ -748,7 +746,7 @@ export class FindingSink {
     if (this.seen.has(key)) return;
     this.seen.add(key);
     const d = site.directive;
-    const range = d.wordRange(word >= 0 && word < d.argCount ? word + 1 : 0);
+    const range = d.wordRange(word);
     this.findings.push({
       ruleId: this.ruleId,
       code,

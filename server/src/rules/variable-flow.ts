@@ -135,18 +135,15 @@ export class VariableFlow {
   private readonly indexed = new Set<ConfigContext>();
 
   /**
-   * A one-time analysis (RuleOptions.once): every block is entered, with no summary made for it (the summaries
-   * only prune what a next analysis walks again; on the bench's 1M-line workspace nearly every location holds
-   * a sink, so the fold was a walk of every statement that pruned nothing), and every definition is read in
-   * the walk that finds the sinks.
+   * `once`: a one-time analysis (RuleOptions.once). Every block is entered, with no summary made for it (the
+   * summaries only prune what a next analysis walks again; on the bench's 1M-line workspace nearly every
+   * location holds a sink, so the fold was a walk of every statement that pruned nothing), and every
+   * definition is read in the walk that finds the sinks (so `definitionsOf` has nothing left to do).
    */
-  private readonly once: boolean;
-
   constructor(
     private readonly model: ConfigModel,
     once = false,
   ) {
-    this.once = once;
     let builtinDefined = false;
     // A one-time analysis reads every definition in the same walk (in reading order, as definitionsOf would).
     const definitions: DirectiveSite[] = [];
@@ -222,7 +219,7 @@ export class VariableFlow {
     if (this.complete || this.asked.has(name)) return;
     this.asked.add(name);
     if (builtinHolds(name) !== null) return;
-    if (this.asked.size > MANY_NAMES || this.once) {
+    if (this.asked.size > MANY_NAMES) {
       this.complete = true;
       this.sets.clear();
       this.maps.clear();
@@ -231,7 +228,6 @@ export class VariableFlow {
         isDefinition,
         (s) => this.define(s),
         (child) => {
-          if (this.once) return true;
           const defines = flowSummary(child.directive!).defines;
           return defines === null || defines.size > 0;
         },

@@ -229,7 +229,8 @@ function pickFor(name: string, family: Family): ArgPick | "define" | null {
 // ---------------------------------------------------------------------------------------------------------
 // Reading `$name` out of an argument as ngx_http_script_compile does.
 
-const isNameChar = (c: number): boolean =>
+/** A character code of a variable's name: A-Z, a-z, 0-9, _. */
+export const isNameChar = (c: number): boolean =>
   (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95;
 
 interface ScanResult {
