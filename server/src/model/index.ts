@@ -16,8 +16,10 @@ import type { Directive, Range } from "../parse/ast";
 import type { Configuration, FileInstance } from "../workspace/configuration";
 import { SubtreeMemo } from "../workspace/subtree-memo";
 import {
+  knownQuestions,
   mayHoldUnderBit,
   questionBit,
+  questionsFor,
   registerQuestion as register,
   relevantUnder,
   type RelevantEntries,
@@ -601,8 +603,19 @@ class Context implements ConfigContext {
     return true;
   }
 
+  /** Whether `scanWhere` would read the block's own statements (no sites made yet, no `include` among them). */
+  scannable(): boolean {
+    if (this.read?.sites !== undefined || this.body === null) return false;
+    const body = this.body;
+    for (let i = 0; i < body.length; i++) {
+      const node = body[i];
+      if (node.kind === "directive" && node.name === "include") return false;
+    }
+    return true;
+  }
+
   /** The site of `node`, one of the block's own statements, made by a scan (the same object when asked again). */
-  private scannedSite(node: Directive): DirectiveSite {
+  scannedSite(node: Directive): DirectiveSite {
     const read = this.reads;
     const known = madeByScan(read, node);
     if (known !== undefined) return known;
@@ -763,6 +776,8 @@ interface SiteQueries {
   answered: Map<string, DirectiveSite[]>;
   /** Whether `byName` has been built (then it answers every name). */
   indexed: boolean;
+  /** Read by one analysis only (`oneTimeQuestions`): the first question answers every question known. */
+  oneTime: boolean;
 }
 
 const siteQueries = new WeakMap<ConfigModel, SiteQueries>();
@@ -787,6 +802,11 @@ export function sitesByName(model: ConfigModel): ReadonlyMap<string, readonly Di
 export function sitesWhere(model: ConfigModel, key: string, wanted: (name: string) => boolean): DirectiveSite[] {
   const q = siteQueries.get(model)!;
   let found = q.answered.get(key);
+  if (found === undefined && q.oneTime) {
+    q.oneTime = false;
+    answerEveryQuestion(q);
+    found = q.answered.get(key);
+  }
   if (found === undefined) {
     const out: DirectiveSite[] = [];
     const bit = questionBit(key, wanted);
@@ -800,6 +820,95 @@ export function sitesWhere(model: ConfigModel, key: string, wanted: (name: strin
     q.answered.set(key, (found = out));
   }
   return found;
+}
+
+/**
+ * Marks a model that one analysis reads and then drops (a CLI check, RuleOptions.once): its first question
+ * (`sitesWhere`) answers every question known in one walk of every block. A language server's questions walk
+ * only the blocks that may hold their names, each block remembering for the next keystroke what it holds
+ * (names-under.ts); a one-time analysis asks every question of every rule, and the cold check of the 1M-line
+ * workspace walked most of its 130,000 blocks once per question, with those per-block memos made for nothing.
+ */
+export function oneTimeQuestions(model: ConfigModel): void {
+  siteQueries.get(model)!.oneTime = true;
+}
+
+/**
+ * Every question known (names-under.ts knownQuestions) not answered yet, answered in one walk from `top` in
+ * reading order: each statement's name is looked up once for all of them, and a site is made only for a
+ * statement some question wants (the same object the block's `directives` gives later). A block that holds
+ * an `include`, or whose sites are made, is read from its sites; a child block's statements are read where
+ * its block directive stands, as forEachSiteInReadingOrder does. The same lists as one `sitesWhere` walk per
+ * question, which skip only blocks that cannot hold their names.
+ */
+function answerEveryQuestion(q: SiteQueries): void {
+  const lists: DirectiveSite[][] = [];
+  let want = 0;
+  const questions = knownQuestions();
+  for (const { key, bit } of questions)
+    if (!q.answered.has(key)) {
+      want |= bit;
+      lists[31 - Math.clz32(bit)] = [];
+    }
+  if (want === 0) return;
+  const add = (s: DirectiveSite, mask: number): void => {
+    for (let m = mask; m !== 0;) {
+      const i = 31 - Math.clz32(m);
+      m ^= 1 << i;
+      lists[i].push(s);
+    }
+  };
+  interface Frame {
+    ctx: ConfigContext;
+    /** The block's own statements when read from them (else its sites). */
+    body: Statements | null;
+    i: number;
+    /** The next child context, in the order of the block directives. */
+    child: number;
+  }
+  const open = (ctx: ConfigContext): Frame => ({
+    ctx,
+    body: ctx instanceof Context && ctx.scannable() ? ctx.body : null,
+    i: 0,
+    child: 0,
+  });
+  const stack: Frame[] = [open(q.top)];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    const ctx = frame.ctx;
+    let node: Directive;
+    let file: FileInstance;
+    if (frame.body !== null) {
+      if (frame.i >= frame.body.length) {
+        stack.pop();
+        continue;
+      }
+      const n = frame.body[frame.i++];
+      if (n.kind !== "directive") continue;
+      node = n;
+      file = ctx.file;
+      const m = questionsFor(n.name) & want;
+      if (m !== 0) add((ctx as Context).scannedSite(n), m);
+    } else {
+      const sites = ctx.directives;
+      if (frame.i >= sites.length) {
+        stack.pop();
+        continue;
+      }
+      const s = sites[frame.i++];
+      node = s.directive;
+      file = s.file;
+      const m = questionsFor(node.name) & want;
+      if (m !== 0) add(s, m);
+    }
+    if (!node.block) continue;
+    const next = ctx.children[frame.child];
+    if (next !== undefined && next.directive === node && next.file === file) {
+      frame.child++;
+      stack.push(open(next));
+    }
+  }
+  for (const { key, bit } of questions) if ((bit & want) !== 0) q.answered.set(key, lists[31 - Math.clz32(bit)]);
 }
 
 /**
@@ -1180,7 +1289,7 @@ export function buildModel(config: Configuration, recycler?: ModelRecycler): Con
     streamServers,
     sitesOf: (name) => sitesNamed(model, name),
   };
-  siteQueries.set(model, { byName: lazyIndex(top), top, answered: new Map(), indexed: false });
+  siteQueries.set(model, { byName: lazyIndex(top), top, answered: new Map(), indexed: false, oneTime: false });
   return model;
 }
 

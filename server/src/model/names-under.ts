@@ -130,6 +130,28 @@ export function questionBit(key: string, wanted: (name: string) => boolean): num
   return bitOf(key, wanted);
 }
 
+/** A question known, with its bit (never 0) and the names it wants. */
+export interface KnownQuestion {
+  key: string;
+  bit: number;
+  wanted: (name: string) => boolean;
+}
+
+/**
+ * The questions known so far that have a bit (a one-time analysis answers all of them in one walk of every
+ * block: model/index.ts answerEveryQuestion).
+ */
+export function knownQuestions(): KnownQuestion[] {
+  const out: KnownQuestion[] = [];
+  for (const [key, bit] of bits) if (bit !== 0) out.push({ key, bit, wanted: wantedOf[31 - Math.clz32(bit)] });
+  return out;
+}
+
+/** The bits of the questions that want `name` (0: none). */
+export function questionsFor(name: string): number {
+  return nameMask(name);
+}
+
 /**
  * Whether the block of `block` holds, at any depth in its own file, a directive whose name `wanted` accepts, or
  * an `include`, for the question of `bit` (`questionBit`: the same key always comes with the same `wanted`).

@@ -1,7 +1,7 @@
 // Runs every rule over a loaded configuration. The CLI and the language server call only this.
 
 import type { Directive } from "../parse/ast";
-import { buildModel, type ConfigModel } from "../model";
+import { buildModel, oneTimeQuestions, type ConfigModel } from "../model";
 import { WALK_SLICE, walkSteps, type ConfigVisitor, type Configuration } from "../workspace/configuration";
 import { isStockPath, stockNameOf } from "../workspace/stock-files";
 import { accessFindings } from "./access";
@@ -150,6 +150,8 @@ export function* checkSteps(
   // Appended one by one: `push(...list)` passes each finding as an argument, and V8 overflows its stack past
   // ~120,000 of them (a location per line of a 200,000-line file).
   const findings: Finding[] = [];
+  // One analysis of this model: its rules' questions are answered in one walk (model/index.ts).
+  if (options.once) oneTimeQuestions(model);
   for (const f of syntaxFindings(config)) findings.push(f);
   yield;
   // The two rules that read every statement, in one walk: the walk itself was most of each rule's time on a
