@@ -135,10 +135,10 @@ export class VariableFlow {
   private readonly indexed = new Set<ConfigContext>();
 
   /**
-   * `once`: a one-time analysis (RuleOptions.once). Every block is entered, with no summary made for it (the
-   * summaries only prune what a next analysis walks again; on the bench's 1M-line workspace nearly every
-   * location holds a sink, so the fold was a walk of every statement that pruned nothing), and every
-   * definition is read in the walk that finds the sinks (so `definitionsOf` has nothing left to do).
+   * `once`: a one-time analysis (RuleOptions.once). Every site of the group's names is read, with no summary
+   * made for a block (the summaries only prune what a next analysis walks again; on the bench's 1M-line
+   * workspace nearly every location holds a sink, so the fold was a walk of every statement that pruned
+   * nothing), and every definition is read with the sinks (so `definitionsOf` has nothing left to do).
    */
   constructor(
     private readonly model: ConfigModel,
@@ -147,26 +147,34 @@ export class VariableFlow {
     let builtinDefined = false;
     // A one-time analysis reads every definition in the same walk (in reading order, as definitionsOf would).
     const definitions: DirectiveSite[] = [];
-    // A site only for the sinks and the definitions of a builtin's name (the 178,000 `proxy_set_header $host`
-    // of the bench's 1M-line workspace need none).
-    forEachSiteWhere(
-      model,
-      (n) => VARIABLE_FLOW_NAMES.has(n),
-      (s) => {
+    if (once) {
+      // The group's question, which a one-time analysis answers with every other in one walk
+      // (model/index.ts oneTimeQuestions): a walk of its own here was the flow's largest cost.
+      for (const s of sitesWhere(model, VARIABLE_FLOW_KEY, FLOW_QUESTION)) {
         const d = s.directive;
-        if (!isDefinition(d.name)) this.sinks.push(s);
-        else {
-          if (once) definitions.push(s);
+        if (!isDefinition(d.name)) {
+          if (needsFlow(d)) this.sinks.push(s);
+        } else {
+          definitions.push(s);
           if (definesBuiltin(d)) builtinDefined = true;
         }
-      },
-      (child) => {
-        if (once) return true;
-        const sum = flowSummary(child.directive!);
-        return sum.sinks || sum.builtinDefs;
-      },
-      (d) => (isDefinition(d.name) ? once || definesBuiltin(d) : needsFlow(d)),
-    );
+      }
+    } else
+      // A site only for the sinks and the definitions of a builtin's name (the 178,000 `proxy_set_header
+      // $host` of the bench's 1M-line workspace need none).
+      forEachSiteWhere(
+        model,
+        (n) => VARIABLE_FLOW_NAMES.has(n),
+        (s) => {
+          if (!isDefinition(s.directive.name)) this.sinks.push(s);
+          else builtinDefined = true;
+        },
+        (child) => {
+          const sum = flowSummary(child.directive!);
+          return sum.sinks || sum.builtinDefs;
+        },
+        (d) => (isDefinition(d.name) ? definesBuiltin(d) : needsFlow(d)),
+      );
     this.complete = builtinDefined || !pruning.variables;
     if (!this.complete) {
       if (once) {
