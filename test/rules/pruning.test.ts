@@ -118,6 +118,11 @@ describe("rules that leave out what cannot matter: the same findings as reading 
       { location: "proxy_http_version 1.0; proxy_pass http://app;" },
       "proxy-keepalive",
     ],
+    [
+      "a later Connection header that closes",
+      { location: "proxy_set_header Connection close; proxy_pass http://app;" },
+      "proxy-keepalive",
+    ],
     ["try_files beside a pass", { location: "try_files $uri @x; proxy_pass http://app;" }, "try-files-with-proxy"],
     ["a pass with a URI part", { location: "proxy_pass http://app/v1/;" }, "proxy-pass-with-uri"],
     ["a client's host as the address", { location: "proxy_pass http://$http_host;" }, "ssrf"],

@@ -776,8 +776,10 @@ interface SiteQueries {
   answered: Map<string, DirectiveSite[]>;
   /** Whether `byName` has been built (then it answers every name). */
   indexed: boolean;
-  /** Read by one analysis only (`oneTimeQuestions`): the first question answers every question known. */
+  /** Read by one analysis only (`oneTimeQuestions`). */
   oneTime: boolean;
+  /** Whether the first question of a one-time model has answered every question known. */
+  answeredAll: boolean;
 }
 
 const siteQueries = new WeakMap<ConfigModel, SiteQueries>();
@@ -802,8 +804,8 @@ export function sitesByName(model: ConfigModel): ReadonlyMap<string, readonly Di
 export function sitesWhere(model: ConfigModel, key: string, wanted: (name: string) => boolean): DirectiveSite[] {
   const q = siteQueries.get(model)!;
   let found = q.answered.get(key);
-  if (found === undefined && q.oneTime) {
-    q.oneTime = false;
+  if (found === undefined && q.oneTime && !q.answeredAll) {
+    q.answeredAll = true;
     answerEveryQuestion(q);
     found = q.answered.get(key);
   }
@@ -831,6 +833,14 @@ export function sitesWhere(model: ConfigModel, key: string, wanted: (name: strin
  */
 export function oneTimeQuestions(model: ConfigModel): void {
   siteQueries.get(model)!.oneTime = true;
+}
+
+/**
+ * Whether `oneTimeQuestions` marked the model: a question's sites cost no walk of their own, so a reader of
+ * every block may take them rather than read each block's statements (rules/upstream-common.ts).
+ */
+export function isOneTime(model: ConfigModel): boolean {
+  return siteQueries.get(model)!.oneTime;
 }
 
 /**
@@ -1289,7 +1299,14 @@ export function buildModel(config: Configuration, recycler?: ModelRecycler): Con
     streamServers,
     sitesOf: (name) => sitesNamed(model, name),
   };
-  siteQueries.set(model, { byName: lazyIndex(top), top, answered: new Map(), indexed: false, oneTime: false });
+  siteQueries.set(model, {
+    byName: lazyIndex(top),
+    top,
+    answered: new Map(),
+    indexed: false,
+    oneTime: false,
+    answeredAll: false,
+  });
   return model;
 }
 

@@ -8,7 +8,7 @@
 // `Connection` header and `keepalive` in upstream blocks the defaults (CHANGES 1.29.7): from then on only
 // an explicit `proxy_http_version 1.0` or `Connection` value defeats it. docs/rules/proxy-keepalive.md
 
-import type { ConfigModel, DirectiveSite } from "../model";
+import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
 import { ownSites } from "../model";
 import {
   FindingSink,
@@ -18,11 +18,14 @@ import {
   isConnection,
   blockSummary,
   effectiveNamed,
+  keepsAliveItself,
+  ownProxyingByContext,
   ownSitesNamed,
   passSites,
   relatedAt,
   setValues,
   versionAtLeast,
+  type OwnProxying,
   type UpstreamBlock,
 } from "./upstream-common";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
@@ -106,6 +109,13 @@ export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions)
   const index = upstreamIndexes(model).http;
   if (index.explicit.size === 0) return [];
   const sets = passes.some((p) => p.url.variables) ? setValues(model) : new Map<string, string[]>();
+  // A block's own proxying settings (null: none known, the levels are looked up): a one-time analysis has
+  // every block's from one list, a language server the summaries it keeps per block.
+  const byContext = options.once === true ? ownProxyingByContext(model) : null;
+  const ownProxying = (ctx: ConfigContext): OwnProxying | null => {
+    if (byContext !== null) return byContext[ctx.id];
+    return blockSummary(ctx);
+  };
   // Most passes of a large configuration name a few upstreams: each host looked up once.
   const named = new Map<string, UpstreamBlock[] | undefined>();
   for (const p of passes) {
@@ -128,16 +138,16 @@ export function proxyKeepaliveFindings(model: ConfigModel, options: RuleOptions)
       fastcgi(p.site, upstream, sink);
       continue;
     }
-    const own = blockSummary(p.site.context, options.once === true);
-    if (own?.keepsAlive === true) continue;
+    const own = ownProxying(p.site.context);
+    if (own !== null && keepsAliveItself(own)) continue;
     const keepalive = ownSites(upstream.ctx, "keepalive")[0] ?? null;
     // Before 1.29.7 (or not known) an upstream keeps no connection without `keepalive`: nothing to lose.
     if (keepalive === null && !modern) continue;
-    // A location that sets both itself (most proxying locations): judged from its summary, no level looked up
-    // unless it is a finding.
-    if (own !== null && own.ownVersion !== null && own.ownHeaders) {
-      const connection = own.ownConnection === null ? null : (own.ownConnection.argValue(1) ?? "");
-      const t = talks(own.ownVersion.argValue(0), connection, modern);
+    // A location that sets both itself (most proxying locations): judged from its own settings, no level
+    // looked up unless it is a finding.
+    if (own !== null && own.version !== null && own.headers) {
+      const connection = own.connection === null ? null : (own.connection.argValue(1) ?? "");
+      const t = talks(own.version.argValue(0), connection, modern);
       if (!t.oldHttp && !t.closes) continue;
     }
     const httpVersion = effectiveNamed(p.site.context, "proxy_http_version")?.site ?? null;

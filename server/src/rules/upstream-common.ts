@@ -14,6 +14,7 @@ import type { Directive } from "../parse/ast";
 import {
   contextMemo,
   effective,
+  isOneTime,
   registerQuestion,
   siteKey,
   sitesWhere,
@@ -142,18 +143,20 @@ export function effectiveNamed(ctx: ConfigContext, name: string): { site: Direct
  * unchanged (subtree-memo.ts; nodes and texts only), so a keystroke scans the blocks around the edit, not
  * the 2,500 locations of large-config.
  */
-export interface BlockSummary {
+export interface BlockSummary extends OwnProxying {
   /** The passes and `try_files` of the block, in reading order. */
   statements: readonly Directive[];
   /** Each pass's URL as parsePassUrl reads it (null for `try_files` and a pass without argument). */
   urls: readonly (PassUrl | null)[];
-  /** The block sets `proxy_http_version` other than 1.0 and `proxy_set_header Connection ""` itself. */
-  keepsAlive: boolean;
+}
+
+/** A block's own proxying settings (BlockSummary; ownProxyingByContext for a one-time model). */
+export interface OwnProxying {
   /** Its own last `proxy_http_version` (null: none). */
-  ownVersion: Directive | null;
-  /** It has `proxy_set_header`s of its own (then none is inherited); `ownConnection`: the last `Connection` one. */
-  ownHeaders: boolean;
-  ownConnection: Directive | null;
+  version: Directive | null;
+  /** It has `proxy_set_header`s of its own (then none is inherited); `connection`: the last `Connection` one. */
+  headers: boolean;
+  connection: Directive | null;
 }
 
 const SUMMARY = new SubtreeMemo<BlockSummary | null>();
@@ -191,7 +194,6 @@ function ownSummary(d: Directive): BlockSummary | null {
 }
 
 function summaryOf(f: PassFrame): BlockSummary {
-  const keepsAlive = keptAlive(f);
   const statements = f.statements;
   if (statements === null && !f.headers && f.ownVersion === null) return NOTHING;
   const urls =
@@ -204,26 +206,24 @@ function summaryOf(f: PassFrame): BlockSummary {
   return {
     statements: statements ?? [],
     urls,
-    keepsAlive,
-    ownVersion: f.ownVersion,
-    ownHeaders: f.headers,
-    ownConnection: f.ownConnection,
+    version: f.ownVersion,
+    headers: f.headers,
+    connection: f.ownConnection,
   };
 }
 
 /** Whether the block's own last proxy_http_version is not 1.0 and its last Connection header is empty. */
 function keptAlive(f: PassFrame): boolean {
-  return f.ownVersion !== null && f.ownVersion.argValue(0) !== "1.0" && f.ownConnection?.argValue(1) === "";
+  return keepsAliveWith(f.ownVersion, f.ownConnection);
 }
 
 /** The summary of the blocks with no pass, `try_files`, `proxy_http_version` nor header (most of them): shared. */
 const NOTHING: BlockSummary = {
   statements: [],
   urls: [],
-  keepsAlive: false,
-  ownVersion: null,
-  ownHeaders: false,
-  ownConnection: null,
+  version: null,
+  headers: false,
+  connection: null,
 };
 
 /**
@@ -408,16 +408,14 @@ export function locationStatements(model: ConfigModel, all = !pruning.upstream):
   const memo = all ? allLocationMemo : locationMemo;
   const known = memo.get(model);
   if (known !== undefined) return known;
+  if (all && isOneTime(model)) {
+    const found = statementsAsked(model);
+    memo.set(model, found);
+    return found;
+  }
   const sites: DirectiveSite[] = [];
   const push = (directive: Directive, ctx: ConfigContext, file: DirectiveSite["file"], url: PassUrl | null): void => {
-    if (url === null) {
-      sites.push({ directive, file, context: ctx });
-      return;
-    }
-    const stream = ctx.kind === "stream-server";
-    const p = { directive, file, context: ctx, url, stream } as PassSite;
-    p.site = p;
-    sites.push(p);
+    sites.push(url === null ? { directive, file, context: ctx } : passSiteOf(directive, ctx, file, url));
   };
   const urlOf = (d: Directive): PassUrl | null => {
     const v = d.name === "try_files" ? undefined : d.argValue(0);
@@ -506,6 +504,79 @@ export function locationStatements(model: ConfigModel, all = !pruning.upstream):
   for (const ctx of model.streamServers) add(ctx);
   memo.set(model, sites);
   return sites;
+}
+
+/**
+ * `locationStatements(model, true)` of a one-time model (model/index.ts isOneTime), from the sites of
+ * LOCATION_QUESTION, which the model answers with every other question in one walk: reading the statements
+ * of each of the 1M-line workspace's 130,000 location configurations for their summaries was the group's
+ * largest cost. The sites are put in the order the summaries give them: by location configuration (in
+ * `model.locationConfigurations` order, which is the order of context ids), then by stream server, each
+ * block's own in reading order (a counting sort by context id).
+ */
+function statementsAsked(model: ConfigModel): DirectiveSite[] {
+  const found = sitesWhere(model, LOCATION_KEY, LOCATION_QUESTION);
+  const n = model.contexts.length;
+  // Location configurations first, stream servers after them.
+  const slotOf = (c: ConfigContext): number =>
+    c.isLocationConfiguration ? c.id : c.kind === "stream-server" ? n + c.id : -1;
+  const next = new Int32Array(2 * n + 1);
+  for (const s of found) {
+    const slot = slotOf(s.context);
+    if (slot >= 0) next[slot + 1]++;
+  }
+  for (let i = 1; i < next.length; i++) next[i] += next[i - 1];
+  const out = new Array<DirectiveSite>(next[next.length - 1]);
+  for (const s of found) {
+    const slot = slotOf(s.context);
+    if (slot < 0) continue;
+    const d = s.directive;
+    const v = d.name === "try_files" ? undefined : d.argValue(0);
+    out[next[slot]++] = v === undefined ? s : passSiteOf(d, s.context, s.file, parsePassUrl(v));
+  }
+  return out;
+}
+
+/** A pass with its URL, as locationStatements lists it (a site of its own, `site` itself). */
+function passSiteOf(directive: Directive, context: ConfigContext, file: DirectiveSite["file"], url: PassUrl): PassSite {
+  const p = { directive, file, context, url, stream: context.kind === "stream-server" } as PassSite;
+  p.site = p;
+  return p;
+}
+
+const NO_PROXYING: OwnProxying = { version: null, headers: false, connection: null };
+
+/**
+ * For a one-time model (model/index.ts isOneTime): each block's own proxying settings, by context id (a
+ * block with none: NO_PROXYING), from the sites of PROXYING_QUESTION, which the model answers with every
+ * other question in one walk. Reading each proxying location's statements for its summary (45,000 passes of
+ * the 1M-line workspace) was most of proxy-keepalive's time. A block's own statements include the files it
+ * includes, as nginx reads them (a BlockSummary has none for such a block: its reader looks up the levels).
+ */
+export function ownProxyingByContext(model: ConfigModel): readonly OwnProxying[] {
+  const out = new Array<OwnProxying>(model.contexts.length).fill(NO_PROXYING);
+  for (const s of sitesWhere(model, PROXYING_KEY, PROXYING_QUESTION)) {
+    const id = s.context.id;
+    let own = out[id];
+    if (own === NO_PROXYING) out[id] = own = { version: null, headers: false, connection: null };
+    const d = s.directive;
+    if (d.name === "proxy_http_version") own.version = d;
+    else {
+      own.headers = true;
+      if (isConnection(d.argValue(0))) own.connection = d;
+    }
+  }
+  return out;
+}
+
+/** Whether a block's own settings keep the connection alive: its last proxy_http_version is not 1.0, its
+ * last Connection header "". */
+export function keepsAliveItself(own: OwnProxying): boolean {
+  return keepsAliveWith(own.version, own.connection);
+}
+
+function keepsAliveWith(version: Directive | null, connection: Directive | null): boolean {
+  return version !== null && version.argValue(0) !== "1.0" && connection?.argValue(1) === "";
 }
 
 /** Whether a context is inside an `http` block (or is one), as opposed to stream or mail. */
@@ -876,6 +947,15 @@ export class UpstreamIndex {
     return this.implicit.has(`${h}:${port ?? defaultPort(scheme)}`);
   }
 }
+
+/** The proxying settings as a question, for a one-time model only (ownProxyingByContext). */
+const PROXYING_KEY = "h15-upstream-proxying";
+const PROXYING_NAMES: ReadonlySet<string> = new Set(["proxy_http_version", "proxy_set_header"]);
+const PROXYING_QUESTION = registerQuestion(PROXYING_KEY, (n) => PROXYING_NAMES.has(n));
+
+/** The location scan's names as a question, for a one-time model only (statementsAsked). */
+const LOCATION_KEY = "h15-upstream-locations";
+const LOCATION_QUESTION = registerQuestion(LOCATION_KEY, (n) => LOCATION_NAMES.has(n));
 
 /** The group's question, known from the start (model/index.ts registerQuestion). */
 const GROUP_QUESTION = registerQuestion(KEY, (n) => UPSTREAM_GROUP_NAMES.has(n));
