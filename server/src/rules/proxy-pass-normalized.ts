@@ -13,7 +13,14 @@
 // An exact location (`=`) sends a fixed path. A URI part where nginx -t refuses it is rule `location`'s.
 // docs/rules/proxy-pass-normalized.md
 
-import type { ConfigContext, ConfigModel, DirectiveSite } from "../model";
+import {
+  isOneTime,
+  registerQuestion,
+  sitesWhere,
+  type ConfigContext,
+  type ConfigModel,
+  type DirectiveSite,
+} from "../model";
 import { FindingSink, ownSitesNamed, relatedAt } from "./upstream-common";
 import { locationPasses } from "./proxy-pass-uri-common";
 import type { Finding, RuleOptions } from "./types";
@@ -25,24 +32,52 @@ export const RULE_ID = "proxy-pass-normalized";
 const USES_PATH = /\$(uri\b|\{uri\}|document_uri\b|\{document_uri\}|\d|\{\d\})/i;
 
 const REWRITE: ReadonlySet<string> = new Set(["rewrite"]);
+const RAW_URI = /^\$(request_uri|\{request_uri\})$/i;
+
+/** Whether a rewrite puts the raw request URI in $uri (`rewrite ^ $request_uri`). */
+function isRawRewrite(s: DirectiveSite): boolean {
+  const d = s.directive;
+  return d.argValue(0) === "^" && RAW_URI.test(d.argValue(1) ?? "");
+}
+
+/** The rewrites, for a one-time model only (model/index.ts isOneTime: answered with every question in one walk). */
+const REWRITE_KEY = "proxy-pass-normalized:rewrite";
+const REWRITE_QUESTION = registerQuestion(REWRITE_KEY, (n) => n === "rewrite");
+
+/**
+ * Each block's first raw rewrite of its own, for every block at once, or null for a language server's model
+ * (its blocks are asked one by one: `rawRewrite`). A one-time model lists every rewrite without a walk of its
+ * own, and scanning the statements of the blocks around 45,000 passes (the 1M-line workspace) was most of the
+ * rule's time.
+ */
+function rawRewritesOfModel(model: ConfigModel): Map<ConfigContext, DirectiveSite | null> | null {
+  if (!isOneTime(model)) return null;
+  const known = new Map<ConfigContext, DirectiveSite | null>();
+  for (const s of sitesWhere(model, REWRITE_KEY, REWRITE_QUESTION))
+    if (!known.has(s.context) && isRawRewrite(s)) known.set(s.context, s);
+  return known;
+}
 
 /**
  * The `rewrite ^ $request_uri` in effect for the block (its own, or a location's or server's above it);
  * each block's own answer asked once per analysis (`known`): a server's statements are not scanned again for
- * every location in it.
+ * every location in it. `every`: every block's own answer is in `known` (a block missing has none).
  */
-function rawRewrite(block: ConfigContext, known: Map<ConfigContext, DirectiveSite | null>): DirectiveSite | null {
+function rawRewrite(
+  block: ConfigContext,
+  known: Map<ConfigContext, DirectiveSite | null>,
+  every: boolean,
+): DirectiveSite | null {
   for (let c: ConfigContext | null = block; c !== null; c = c.parent) {
     let own = known.get(c);
-    if (own === undefined) {
+    if (own === undefined && every) own = null;
+    else if (own === undefined) {
       own = null;
-      for (const s of ownSitesNamed(c, REWRITE)) {
-        const v = s.directive.argValues();
-        if (v[0] === "^" && /^\$(request_uri|\{request_uri\})$/i.test(v[1] ?? "")) {
+      for (const s of ownSitesNamed(c, REWRITE))
+        if (isRawRewrite(s)) {
           own = s;
           break;
         }
-      }
       known.set(c, own);
     }
     if (own !== null) return own;
@@ -56,10 +91,11 @@ function conditionalRawRewrite(
   location: ConfigContext,
   block: ConfigContext,
   known: Map<ConfigContext, DirectiveSite | null>,
+  every: boolean,
 ): DirectiveSite | null {
   for (const c of location.children) {
     if (c.kind !== "if" || c === block) continue;
-    const found = rawRewrite(c, known);
+    const found = rawRewrite(c, known, every);
     if (found !== null && found.context === c) return found;
   }
   return null;
@@ -67,7 +103,9 @@ function conditionalRawRewrite(
 
 export function proxyPassNormalizedFindings(model: ConfigModel, options: RuleOptions): Finding[] {
   const sink = new FindingSink(RULE_ID, "warning");
-  const rewrites = new Map<ConfigContext, DirectiveSite | null>();
+  const everyRewrite = rawRewritesOfModel(model);
+  const every = everyRewrite !== null;
+  const rewrites = everyRewrite ?? new Map<ConfigContext, DirectiveSite | null>();
   for (const p of locationPasses(model, options)) {
     const { site, url, location, block } = p;
     if (location.location?.modifier === "=") continue;
@@ -75,8 +113,8 @@ export function proxyPassNormalizedFindings(model: ConfigModel, options: RuleOpt
     if (value.startsWith("$") && !value.includes("/")) continue;
     // A raw rewrite in an `if` of the location runs only when its condition holds: then the URI is raw, and
     // otherwise it is the decoded one — a URL right for one case is wrong for the other.
-    const always = rawRewrite(block, rewrites);
-    const raw = always ?? conditionalRawRewrite(location, block, rewrites);
+    const always = rawRewrite(block, rewrites, every);
+    const raw = always ?? conditionalRawRewrite(location, block, rewrites, every);
     if (raw !== null) {
       const where = url.uri ?? url.host;
       if (USES_PATH.test(where)) {
