@@ -13,6 +13,7 @@ export const RULE_ID = "client-max-body-size-not-set";
 
 export const clientMaxBodySizeNotSetCheck: StatementCheck = blockFacts({
   ruleId: RULE_ID,
+  name: "client_max_body_size",
   sets: (d) => d.name === "client_max_body_size",
   finding: () => ({
     code: "not-set",

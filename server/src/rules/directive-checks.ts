@@ -66,9 +66,14 @@ function answersFor(options: RuleOptions): ShapeAnswers {
   return answers;
 }
 
-/** Forgets every remembered answer (for tests that compare with a from-scratch analysis). */
+/**
+ * Forgets every remembered answer, the checks called per name too (for tests that compare with a from-scratch
+ * analysis, or change a check's `names`).
+ */
 export function forgetStatementShapes(): void {
   answersByOptions.clear();
+  checksByName.clear();
+  checksByEntryName.clear();
 }
 
 function problemsOf(
@@ -173,18 +178,22 @@ class Applying {
 
 /** Per directive name: the statement checks that look at a statement of that name, in order. */
 const checksByName = new Map<string, readonly Applying[]>();
+/** The same for the statements of a `custom` body (map entries…): the checks that want `entries` too. */
+const checksByEntryName = new Map<string, readonly Applying[]>();
 
-function checksFor(name: string): readonly Applying[] {
-  let list = checksByName.get(name);
+function checksFor(name: string, entry: boolean): readonly Applying[] {
+  const known = entry ? checksByEntryName : checksByName;
+  let list = known.get(name);
   if (list === undefined) {
     const made: Applying[] = [];
     for (let i = 0; i < STATEMENT_CHECKS.length; i++) {
       const c = STATEMENT_CHECKS[i];
-      if ((c.statement !== undefined || c.collect !== undefined) && (c.names === undefined || c.names.has(name)))
+      if (c.statement === undefined && c.collect === undefined) continue;
+      if (c.names === undefined || c.names.has(name) || (entry && c.entries === true))
         made.push(new Applying(i, c.statement, c.collect, c.sameAs, c.wantsWithin === true));
     }
-    if (checksByName.size > 4096) checksByName.clear();
-    checksByName.set(name, (list = made));
+    if (known.size > 4096) known.clear();
+    known.set(name, (list = made));
   }
   return list;
 }
@@ -454,7 +463,7 @@ export function directiveCheck(
       // (Setting an array's length is a call into the runtime, even to the length it has.)
       if (!keeping && seeds.length !== start) seeds.length = start;
       if (d.name !== "include") {
-        const applying = checksFor(d.name);
+        const applying = checksFor(d.name, context === "custom");
         for (let k = 0; k < applying.length; k++) {
           const c = applying[k];
           const i = c.index;

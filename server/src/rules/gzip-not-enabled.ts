@@ -13,6 +13,7 @@ export const RULE_ID = "gzip-not-enabled";
 
 export const gzipNotEnabledCheck: StatementCheck = blockFacts({
   ruleId: RULE_ID,
+  name: "gzip",
   sets: (d) => d.name === "gzip" && (d.argValue(0) ?? "").toLowerCase() === "on",
   finding: () => ({
     code: "not-enabled",

@@ -53,6 +53,9 @@ type Fact = { kind: "def"; name: string; uses: readonly string[] } | { kind: "ho
 
 export const hostSpoofingCheck: StatementCheck = {
   ruleId: RULE_ID,
+  // The Host headers and the `set`s of the variables they read, and every map entry.
+  names: new Set(["proxy_set_header", "set"]),
+  entries: true,
   collect(d, context, parents, _options, facts) {
     const name = d.name;
     if (name === "proxy_set_header") {

@@ -11,7 +11,9 @@ export type BlockFactKind = "http" | "set" | "unread";
 
 export interface BlockFactsRule {
   ruleId: string;
-  /** Whether a statement inside the http block sets what the rule looks for. */
+  /** The directive that sets what the rule looks for. */
+  name: string;
+  /** Whether a statement of that name inside the http block sets what the rule looks for. */
   sets: (d: Directive) => boolean;
   finding: () => { code: string; message: string };
 }
@@ -19,6 +21,8 @@ export interface BlockFactsRule {
 export function blockFacts(rule: BlockFactsRule): StatementCheck {
   return {
     ruleId: rule.ruleId,
+    // The http block and the setting directive: no other statement gives a fact.
+    names: new Set(["http", rule.name]),
     collect(d, context, _parents, _options, facts) {
       if (context === "main") {
         if (d.name === "http" && d.block !== undefined) facts.push("http" satisfies BlockFactKind);

@@ -498,6 +498,9 @@ function judge(
 
 export const originsCheck: StatementCheck = {
   ruleId: ORIGINS,
+  // The `if` conditions, and the entries of a map.
+  names: new Set(["if"]),
+  entries: true,
   statement(d, _context, parents, options, out) {
     if (d.name === "if" && d.block) {
       const cond = ifCondition(d);

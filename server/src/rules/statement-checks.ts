@@ -81,6 +81,11 @@ export interface StatementCheck {
    */
   names?: ReadonlySet<string>;
   /**
+   * With `names`: `statement` and `collect` are called for every statement of a `custom` body too (the entries
+   * of `map`, `geo`, `split_clients`…, named by their keys), whatever its name.
+   */
+  entries?: boolean;
+  /**
    * Every statement, in the block kind it is in (parse/directives.ts ContextKind: `location`,
    * `if_in_location`, `stream_server`, … or `custom`/`lua`/`unknown` for bodies that are not directives).
    * `parents`: the enclosing block directives, outermost first (shared: copy it to keep it). Read only the
