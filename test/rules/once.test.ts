@@ -78,4 +78,26 @@ describe("a one-time analysis (check): the findings of an analysis that keeps", 
     assert.ok(rules.filter((r) => r === "mixed-case-variable").length >= 3, kept.join("\n"));
     assert.ok(rules.includes("hash-without-default"), kept.join("\n"));
   });
+
+  it("hash-without-default reads the uses in map entries too (a one-time analysis reads them after the walk)", function () {
+    const text = lines(
+      "events {}",
+      "http {",
+      "  map $uri $inner { /a 1; /b 2; }",
+      "  map $uri $outer { /a $inner; /b 3; default 0; }",
+      "  map $uri $quiet { /a 1; /b 2; }",
+      "  server {",
+      "    listen 80;",
+      "    location / { add_header X-Inner $inner; add_header X-Quiet $quiet; return 200 $outer; }",
+      "  }",
+      "}",
+    );
+    const { kept, once } = both(text);
+    assert.deepEqual(once, kept);
+    // $inner is read where empty means off (add_header) and in a map entry (where it is not): reported; $quiet
+    // only where empty means off: not.
+    const reported = kept.filter((f) => (JSON.parse(f) as string[])[0] === "hash-without-default");
+    assert.equal(reported.length, 1, kept.join("\n"));
+    assert.match(reported[0], /map \$inner/);
+  });
 });

@@ -17,6 +17,7 @@ import {
   type BlockFact,
   type BlockStatement,
   type CheckSeed,
+  rootContextKind,
   type CollectedFact,
   type StatementCheck,
   type WordIndex,
@@ -24,12 +25,8 @@ import {
 import { STATEMENT_CHECKS } from "./statement-checkers";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
-/** The context of the main file's body, from the names of the blocks it is analysed inside. */
-export function rootContextKind(names: readonly string[]): ContextKind {
-  let kind: ContextKind = "main";
-  for (const n of names) kind = enterBlock(kind, n);
-  return kind;
-}
+// The context of the main file's body, from the names of the blocks it is analysed inside.
+export { rootContextKind } from "./statement-checks";
 
 /**
  * checkDirective and enterBlock are functions of a statement's name, argument count, terminator and

@@ -13,9 +13,10 @@
 // `map $m $k { POST $binary_remote_addr; }` is the idiom for "this value, else empty".
 
 import type { Directive } from "../parse/ast";
+import type { ContextKind } from "../parse/directives";
 import { namedArgs } from "./captures";
 import { nginxWordValue } from "./regex";
-import type { BlockFact, CollectedFact, StatementCheck } from "./statement-checks";
+import { eachStatement, type BlockFact, type CollectedFact, type StatementCheck } from "./statement-checks";
 
 type Fact =
   | { k: "hash"; variable: string; written: string; source: string }
@@ -29,6 +30,8 @@ type Fact =
    * large-config read the same three variables.
    */
   | { k: "uses"; uses: Map<string, number>; key: string };
+
+type UseFact = Extract<Fact, { k: "use" }>;
 
 /** The bits of a `uses` entry: read where empty means off, read elsewhere. */
 const OFF = 2;
@@ -108,31 +111,69 @@ function pushUses(d: Directive, skip: number, facts: unknown[], parent: Directiv
   }
 }
 
+/**
+ * The facts of a statement: the blocks and their entries, and (`uses`) the variables it reads. A one-time
+ * analysis (RuleOptions.once) collects no uses in the walk: `resolve` reads them only when a block lacks its
+ * default, and for its variable only (most configurations have none: the uses of the 1M-line workspace's
+ * 755,000 statements were this check's whole cost).
+ */
+function collectFacts(
+  d: Directive,
+  context: ContextKind,
+  parents: readonly Directive[],
+  facts: unknown[],
+  uses: boolean,
+): void {
+  const parent = parents.length > 0 ? parents[parents.length - 1] : null;
+  if (context === "custom") {
+    if (!isHash(parent)) return;
+    if (d.argCount === 1) facts.push({ k: "entry", owner: parent, name: d.name } satisfies Fact);
+    else if (d.name === "ranges" && d.argCount === 0) facts.push({ k: "ranges", owner: parent } satisfies Fact);
+    if (uses) pushUses(d, -1, facts);
+    return;
+  }
+  if (isHash(d) && d.block && d.argCount >= 1) {
+    const written = d.argValue(d.argCount - 1) ?? "";
+    const source = d.argCount === 2 ? (d.argValue(0) ?? "") : "$remote_addr";
+    facts.push({
+      k: "hash",
+      variable: written.replace(/^\$\{?|\}$/g, "").toLowerCase(),
+      written,
+      source,
+    } satisfies Fact);
+    // the source is read; the variable defined is not a use
+    if (uses) pushUses(d, d.argCount - 1, facts);
+    return;
+  }
+  if (uses && d.argCount > 0) pushUses(d, -1, facts, parent);
+}
+
+/** A map or geo block as `resolve` reads it from the facts: its entries' names, how many, ranges, unread files. */
+interface HashBlock {
+  fact: CollectedFact;
+  names: Set<string>;
+  entries: number;
+  ranges: boolean;
+  unknown: boolean;
+}
+
+/** Whether a block is judged by where its variable is read: no default, and more than a one-entry map. */
+function lacksDefault(b: HashBlock): boolean {
+  const d = b.fact.d;
+  if (b.unknown || b.names.has("default")) return false;
+  // what default is to ngx_http_geo_cidr()/ngx_http_geo_range(): every IPv4 and IPv6 address
+  if (
+    d.name === "geo" &&
+    (b.ranges ? b.names.has("0.0.0.0-255.255.255.255") : b.names.has("0.0.0.0/0") && b.names.has("::/0"))
+  )
+    return false;
+  return !(d.name === "map" && b.entries <= 1);
+}
+
 export const hashWithoutDefaultCheck: StatementCheck = {
   ruleId: "hash-without-default",
-  collect(d, context, parents, _options, facts) {
-    const parent = parents.length > 0 ? parents[parents.length - 1] : null;
-    if (context === "custom") {
-      if (!isHash(parent)) return;
-      if (d.argCount === 1) facts.push({ k: "entry", owner: parent, name: d.name } satisfies Fact);
-      else if (d.name === "ranges" && d.argCount === 0) facts.push({ k: "ranges", owner: parent } satisfies Fact);
-      pushUses(d, -1, facts);
-      return;
-    }
-    if (isHash(d) && d.block && d.argCount >= 1) {
-      const written = d.argValue(d.argCount - 1) ?? "";
-      const source = d.argCount === 2 ? (d.argValue(0) ?? "") : "$remote_addr";
-      facts.push({
-        k: "hash",
-        variable: written.replace(/^\$\{?|\}$/g, "").toLowerCase(),
-        written,
-        source,
-      } satisfies Fact);
-      // the source is read; the variable defined is not a use
-      pushUses(d, d.argCount - 1, facts);
-      return;
-    }
-    if (d.argCount > 0) pushUses(d, -1, facts, parent);
+  collect(d, context, parents, options, facts) {
+    collectFacts(d, context, parents, facts, options.once !== true);
   },
   // Uses are interned (useFact): the same object is the same variable read the same way.
   sameAs: (value) => ((value as Fact).k === "use" ? value : undefined),
@@ -171,16 +212,9 @@ export const hashWithoutDefaultCheck: StatementCheck = {
         .join("\u0000");
     return out;
   },
-  resolve(facts, _options, out) {
-    interface Block {
-      fact: CollectedFact;
-      names: Set<string>;
-      entries: number;
-      ranges: boolean;
-      unknown: boolean;
-    }
-    const blocks = new Map<Directive, Block>();
-    const order: Block[] = [];
+  resolve(facts, options, out, config) {
+    const blocks = new Map<Directive, HashBlock>();
+    const order: HashBlock[] = [];
     // Uses are most facts (every variable of every location) and matter only for the variables of a hash
     // without "default": hashes first, then only the uses of their variables, per scope (nested maps).
     const wanted = new Set<string>();
@@ -189,7 +223,7 @@ export const hashWithoutDefaultCheck: StatementCheck = {
       switch (v.k) {
         case "hash": {
           if (blocks.has(f.d)) break; // a file included twice: judged once
-          const b: Block = { fact: f, names: new Set(), entries: 0, ranges: false, unknown: false };
+          const b: HashBlock = { fact: f, names: new Set(), entries: 0, ranges: false, unknown: false };
           blocks.set(f.d, b);
           order.push(b);
           wanted.add(v.variable);
@@ -210,7 +244,8 @@ export const hashWithoutDefaultCheck: StatementCheck = {
         }
       }
     }
-    if (order.length === 0) return;
+    const judged = order.filter(lacksDefault);
+    if (judged.length === 0) return;
     // per scope and variable: read anywhere, and read only where empty means off
     const reads = new Map<string | null, Map<string, { off: boolean }>>();
     const read = (outermost: string | null, variable: string, off: boolean): void => {
@@ -221,6 +256,18 @@ export const hashWithoutDefaultCheck: StatementCheck = {
       if (r === undefined) byVariable.set(variable, { off });
       else r.off &&= off;
     };
+    if (options.once === true) {
+      // The walk collected no uses (collectFacts): read them now, for the judged blocks' variables only.
+      wanted.clear();
+      for (const b of judged) wanted.add((b.fact.value as Extract<Fact, { k: "hash" }>).variable);
+      const found: unknown[] = [];
+      eachStatement(config, (d, context, parents, outermost) => {
+        collectFacts(d, context, parents, found, true);
+        for (const f of found)
+          if ((f as Fact).k === "use") read(outermost, (f as UseFact).variable, (f as UseFact).off);
+        found.length = 0;
+      });
+    }
     // Per scope, the compacted uses read already (their `key`).
     const readKeys = new Map<string | null, Set<string>>();
     for (const f of facts) {
@@ -237,17 +284,9 @@ export const hashWithoutDefaultCheck: StatementCheck = {
         }
       }
     }
-    for (const b of order) {
+    for (const b of judged) {
       const h = b.fact.value as Extract<Fact, { k: "hash" }>;
       const d = b.fact.d;
-      if (b.unknown || b.names.has("default")) continue;
-      // what default is to ngx_http_geo_cidr()/ngx_http_geo_range(): every IPv4 and IPv6 address
-      if (
-        d.name === "geo" &&
-        (b.ranges ? b.names.has("0.0.0.0-255.255.255.255") : b.names.has("0.0.0.0/0") && b.names.has("::/0"))
-      )
-        continue;
-      if (d.name === "map" && b.entries <= 1) continue;
       const reading = reads.get(b.fact.outermost)?.get(h.variable);
       if (reading !== undefined && reading.off) continue;
       out.push({

@@ -11,8 +11,8 @@
 // (rules/index.ts MODEL_RULES) and ask the model for rare names only.
 
 import type { Directive } from "../parse/ast";
-import type { ContextKind } from "../parse/directives";
-import type { Configuration } from "../workspace/configuration";
+import { enterBlock, type ContextKind } from "../parse/directives";
+import { walk, type Configuration } from "../workspace/configuration";
 import type { RuleOptions, Severity } from "./types";
 
 /** A word of a statement: an argument's index, -1 for its name, or BLOCK_END. */
@@ -171,4 +171,35 @@ export function parentsSignature(parents: readonly Directive[]): string {
   const p = parents.length > 0 ? parents[parents.length - 1] : null;
   if (p === null) return "";
   return `${p.name}\u0000${p.argValue(0) ?? ""}\u0000${p.argValue(1) ?? ""}`;
+}
+
+/** The block kind of the main level of a configuration read in `names` (a snippet's guessed context). */
+export function rootContextKind(names: readonly string[]): ContextKind {
+  let kind: ContextKind = "main";
+  for (const n of names) kind = enterBlock(kind, n);
+  return kind;
+}
+
+/**
+ * Every statement but `include`s, as the walk of the statement checks hands it to `statement` and `collect`:
+ * the kind of block it is in, its enclosing block directives (outermost first; shared), and the name of the
+ * outermost one (CollectedFact.outermost). For a check that reads statements again in `resolve`, when only
+ * what it collected says a reading is needed (hash-without-default on a one-time analysis).
+ */
+export function eachStatement(
+  config: Configuration,
+  visit: (d: Directive, context: ContextKind, parents: readonly Directive[], outermost: string | null) => void,
+): void {
+  const stack: ContextKind[] = [rootContextKind(config.root.context)];
+  walk(config, {
+    enter(d, info) {
+      const context = stack[stack.length - 1];
+      if (d.name !== "include") visit(d, context, info.parents, info.context.length > 0 ? info.context[0] : null);
+      if (d.block) stack.push(enterBlock(context, d.name));
+      return undefined;
+    },
+    leave(d) {
+      if (d.block) stack.pop();
+    },
+  });
 }
