@@ -79,6 +79,26 @@ describe("a one-time analysis (check): the findings of an analysis that keeps", 
     assert.ok(rules.includes("hash-without-default"), kept.join("\n"));
   });
 
+  it("mixed-case-variable: one upper-case spelling is enough (a one-time analysis reads the spellings only then)", function () {
+    for (const statement of ["return 200 $Foo;", "add_header X-A ${Foo}x;", "proxy_set_header X-H $Host;"]) {
+      const text = lines(
+        "events {}",
+        "http {",
+        "  server {",
+        "    listen 80;",
+        `    location /a { set $foo 1; ${statement} }`,
+        "  }",
+        "}",
+      );
+      const { kept, once } = both(text);
+      assert.deepEqual(once, kept, statement);
+      assert.ok(
+        kept.some((f) => (JSON.parse(f) as string[])[0] === "mixed-case-variable"),
+        `${statement}: ${kept.join("\n")}`,
+      );
+    }
+  });
+
   it("hash-without-default reads the uses in map entries too (a one-time analysis reads them after the walk)", function () {
     const text = lines(
       "events {}",

@@ -14,7 +14,7 @@
 import type { Directive } from "../parse/ast";
 import { isModuleVariable, namedArgs, type VariableName } from "./captures";
 import { regexesOf } from "./regex";
-import type { BlockFact, StatementCheck } from "./statement-checks";
+import { eachStatement, type BlockFact, type CollectedFact, type StatementCheck } from "./statement-checks";
 
 interface Spelling {
   name: string;
@@ -102,17 +102,45 @@ function addSpelling(c: Collecting, arg: number, v: VariableName): void {
   c.facts.push({ name, lower, cased: lower !== name, word: arg, d: c.d } satisfies Spelling);
 }
 
+/** A statement's spellings, as facts (`facts` from its length on). */
+function collectSpellings(d: Directive, parents: readonly Directive[], facts: unknown[]): void {
+  // Most statements name no variable, or only nginx's own as documented ($host, $remote_addr…): no fact,
+  // nothing made (namedArgs leaves those out).
+  if (namedArgs(d).length === 0) return;
+  const parent = parents.length > 0 ? parents[parents.length - 1] : null;
+  eachVariableName(d, parent, { facts, from: facts.length, d }, addSpelling);
+}
+
+/**
+ * A one-time analysis's fact: some statement names a variable with an upper-case letter. Without one, every
+ * spelling is nginx's lower case and none differs from another (no finding): the 1M-line workspace has none,
+ * and reading the variables of its 755,000 statements for their spellings was the check's whole cost.
+ */
+const CASED = Object.freeze({ cased: true });
+/** `$` or `${`, then a name with an upper-case letter (a capture `$1` followed by one too: a reading then). */
+const CASED_NAME = /\$\{?[A-Za-z0-9_]*[A-Z]/;
+
+function namesCased(d: Directive): boolean {
+  for (let i = 0; i < d.argCount; i++) {
+    const v = d.argValue(i)!;
+    if (v.includes("$") && CASED_NAME.test(v)) return true;
+  }
+  return false;
+}
+
 export const mixedCaseVariableCheck: StatementCheck = {
   ruleId: "mixed-case-variable",
-  collect(d, _context, parents, _options, facts) {
-    // Most statements name no variable, or only nginx's own as documented ($host, $remote_addr…): no fact,
-    // nothing made (namedArgs leaves those out).
-    if (namedArgs(d).length === 0) return;
-    const parent = parents.length > 0 ? parents[parents.length - 1] : null;
-    eachVariableName(d, parent, { facts, from: facts.length, d }, addSpelling);
+  collect(d, _context, parents, options, facts) {
+    // A one-time analysis reads the spellings in `resolve`, only when some name has an upper-case letter.
+    if (options.once === true) {
+      if (namesCased(d)) facts.push(CASED);
+      return;
+    }
+    collectSpellings(d, parents, facts);
   },
   // Only the first place of a spelling in a scope counts (resolve): a later one adds nothing.
-  sameAs: (value) => ("spellings" in (value as object) ? undefined : (value as Spelling).name),
+  sameAs: (value) =>
+    value === CASED ? CASED : "spellings" in (value as object) ? undefined : (value as Spelling).name,
   compact(facts) {
     // The spellings of each outermost block in one fact, the first place of each: a server re-walked on a
     // keystroke hands its locations' facts to `resolve` and to the compaction around it, and one per location
@@ -142,7 +170,20 @@ export const mixedCaseVariableCheck: StatementCheck = {
     for (const m of merged.values()) m.value.key = [...m.seen].sort().join("\u0000");
     return out;
   },
-  resolve(facts, _options, out) {
+  resolve(collected, options, out, config) {
+    let facts = collected;
+    if (options.once === true) {
+      if (!collected.some((f) => f.value === CASED)) return;
+      // The spellings of every statement, in the order the walk would have collected them.
+      const read: CollectedFact[] = [];
+      const found: unknown[] = [];
+      eachStatement(config, (d, _context, parents, outermost, path) => {
+        collectSpellings(d, parents, found);
+        for (const value of found) read.push({ value, d, path, outermost });
+        found.length = 0;
+      });
+      facts = read;
+    }
     // Per scope (the outermost block), the first fact of each name and the spellings reported: nested maps,
     // no key made per fact (every variable of every location is a fact).
     const first = new Map<string | null, Map<string, { s: Spelling; path: string }>>();

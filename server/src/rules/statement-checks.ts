@@ -182,19 +182,26 @@ export function rootContextKind(names: readonly string[]): ContextKind {
 
 /**
  * Every statement but `include`s, as the walk of the statement checks hands it to `statement` and `collect`:
- * the kind of block it is in, its enclosing block directives (outermost first; shared), and the name of the
- * outermost one (CollectedFact.outermost). For a check that reads statements again in `resolve`, when only
- * what it collected says a reading is needed (hash-without-default on a one-time analysis).
+ * the kind of block it is in, its enclosing block directives (outermost first; shared), the name of the
+ * outermost one (CollectedFact.outermost) and the path of its file. For a check that reads statements again in `resolve`, when only
+ * what it collected says a reading is needed (hash-without-default, mixed-case-variable on a one-time analysis).
  */
 export function eachStatement(
   config: Configuration,
-  visit: (d: Directive, context: ContextKind, parents: readonly Directive[], outermost: string | null) => void,
+  visit: (
+    d: Directive,
+    context: ContextKind,
+    parents: readonly Directive[],
+    outermost: string | null,
+    path: string,
+  ) => void,
 ): void {
   const stack: ContextKind[] = [rootContextKind(config.root.context)];
   walk(config, {
     enter(d, info) {
       const context = stack[stack.length - 1];
-      if (d.name !== "include") visit(d, context, info.parents, info.context.length > 0 ? info.context[0] : null);
+      if (d.name !== "include")
+        visit(d, context, info.parents, info.context.length > 0 ? info.context[0] : null, info.file.path);
       if (d.block) stack.push(enterBlock(context, d.name));
       return undefined;
     },
