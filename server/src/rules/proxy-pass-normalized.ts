@@ -53,8 +53,11 @@ const REWRITE_QUESTION = registerQuestion(REWRITE_KEY, (n) => n === "rewrite");
 function rawRewritesOfModel(model: ConfigModel): Map<ConfigContext, DirectiveSite | null> | null {
   if (!isOneTime(model)) return null;
   const known = new Map<ConfigContext, DirectiveSite | null>();
-  for (const s of sitesWhere(model, REWRITE_KEY, REWRITE_QUESTION))
+  const rewrites = sitesWhere(model, REWRITE_KEY, REWRITE_QUESTION);
+  for (let i = 0; i < rewrites.length; i++) {
+    const s = rewrites[i];
     if (!known.has(s.context) && isRawRewrite(s)) known.set(s.context, s);
+  }
   return known;
 }
 

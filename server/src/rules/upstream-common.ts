@@ -521,13 +521,16 @@ function statementsAsked(model: ConfigModel): DirectiveSite[] {
   const slotOf = (c: ConfigContext): number =>
     c.isLocationConfiguration ? c.id : c.kind === "stream-server" ? n + c.id : -1;
   const next = new Int32Array(2 * n + 1);
-  for (const s of found) {
-    const slot = slotOf(s.context);
+  // Indexed loops (here and below): run once per analysis, a for…of stays unoptimised and makes an iterator
+  // result per site.
+  for (let i = 0; i < found.length; i++) {
+    const slot = slotOf(found[i].context);
     if (slot >= 0) next[slot + 1]++;
   }
   for (let i = 1; i < next.length; i++) next[i] += next[i - 1];
   const out = new Array<DirectiveSite>(next[next.length - 1]);
-  for (const s of found) {
+  for (let i = 0; i < found.length; i++) {
+    const s = found[i];
     const slot = slotOf(s.context);
     if (slot < 0) continue;
     const d = s.directive;
@@ -555,7 +558,9 @@ const NO_PROXYING: OwnProxying = { version: null, headers: false, connection: nu
  */
 export function ownProxyingByContext(model: ConfigModel): readonly OwnProxying[] {
   const out = new Array<OwnProxying>(model.contexts.length).fill(NO_PROXYING);
-  for (const s of sitesWhere(model, PROXYING_KEY, PROXYING_QUESTION)) {
+  const sites = sitesWhere(model, PROXYING_KEY, PROXYING_QUESTION);
+  for (let i = 0; i < sites.length; i++) {
+    const s = sites[i];
     const id = s.context.id;
     let own = out[id];
     if (own === NO_PROXYING) out[id] = own = { version: null, headers: false, connection: null };

@@ -150,7 +150,10 @@ export class VariableFlow {
     if (once) {
       // The group's question, which a one-time analysis answers with every other in one walk
       // (model/index.ts oneTimeQuestions): a walk of its own here was the flow's largest cost.
-      for (const s of sitesWhere(model, VARIABLE_FLOW_KEY, FLOW_QUESTION)) {
+      const sites = sitesWhere(model, VARIABLE_FLOW_KEY, FLOW_QUESTION);
+      // Indexed: run once, a for…of stays unoptimised and makes an iterator result per site.
+      for (let i = 0; i < sites.length; i++) {
+        const s = sites[i];
         const d = s.directive;
         if (!isDefinition(d.name)) {
           if (needsFlow(d)) this.sinks.push(s);
