@@ -32,7 +32,8 @@ const plain = (fs: Finding[]): string[] =>
 
 /**
  * The group's findings with and without leaving things out, and those of a one-time analysis (RuleOptions.once,
- * `nginx-risk check`), which reads every location from its own statements without the subtree summaries.
+ * `nginx-risk check`), which reads every location's statements from the lists of the model's one walk
+ * (model/index.ts oneTimeQuestions) without the subtree summaries.
  */
 function both(check: (once: boolean) => Finding[]): { pruned: string[]; everything: string[]; once: string[] } {
   // The one-time analysis first: the others keep per-block summaries it would otherwise find made.

@@ -14,10 +14,10 @@ import { SubtreeMemo } from "../workspace/subtree-memo";
 import {
   BLOCK_END,
   parentsSignature,
+  rootContextKind,
   type BlockFact,
   type BlockStatement,
   type CheckSeed,
-  rootContextKind,
   type CollectedFact,
   type StatementCheck,
   type WordIndex,

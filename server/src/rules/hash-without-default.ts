@@ -32,6 +32,7 @@ type Fact =
   | { k: "uses"; uses: Map<string, number>; key: string };
 
 type UseFact = Extract<Fact, { k: "use" }>;
+type HashFact = Extract<Fact, { k: "hash" }>;
 
 /** The bits of a `uses` entry: read where empty means off, read elsewhere. */
 const OFF = 2;
@@ -217,7 +218,6 @@ export const hashWithoutDefaultCheck: StatementCheck = {
     const order: HashBlock[] = [];
     // Uses are most facts (every variable of every location) and matter only for the variables of a hash
     // without "default": hashes first, then only the uses of their variables, per scope (nested maps).
-    const wanted = new Set<string>();
     for (const f of facts) {
       const v = f.value as Fact;
       switch (v.k) {
@@ -226,7 +226,6 @@ export const hashWithoutDefaultCheck: StatementCheck = {
           const b: HashBlock = { fact: f, names: new Set(), entries: 0, ranges: false, unknown: false };
           blocks.set(f.d, b);
           order.push(b);
-          wanted.add(v.variable);
           break;
         }
         case "entry": {
@@ -246,6 +245,8 @@ export const hashWithoutDefaultCheck: StatementCheck = {
     }
     const judged = order.filter(lacksDefault);
     if (judged.length === 0) return;
+    // Only the variables of the blocks judged: their reads decide.
+    const wanted = new Set(judged.map((b) => (b.fact.value as HashFact).variable));
     // per scope and variable: read anywhere, and read only where empty means off
     const reads = new Map<string | null, Map<string, { off: boolean }>>();
     const read = (outermost: string | null, variable: string, off: boolean): void => {
@@ -258,8 +259,6 @@ export const hashWithoutDefaultCheck: StatementCheck = {
     };
     if (options.once === true) {
       // The walk collected no uses (collectFacts): read them now, for the judged blocks' variables only.
-      wanted.clear();
-      for (const b of judged) wanted.add((b.fact.value as Extract<Fact, { k: "hash" }>).variable);
       const found: unknown[] = [];
       eachStatement(config, (d, context, parents, outermost) => {
         collectFacts(d, context, parents, found, true);
@@ -285,7 +284,7 @@ export const hashWithoutDefaultCheck: StatementCheck = {
       }
     }
     for (const b of judged) {
-      const h = b.fact.value as Extract<Fact, { k: "hash" }>;
+      const h = b.fact.value as HashFact;
       const d = b.fact.d;
       const reading = reads.get(b.fact.outermost)?.get(h.variable);
       if (reading !== undefined && reading.off) continue;

@@ -183,8 +183,9 @@ export function rootContextKind(names: readonly string[]): ContextKind {
 /**
  * Every statement but `include`s, as the walk of the statement checks hands it to `statement` and `collect`:
  * the kind of block it is in, its enclosing block directives (outermost first; shared), the name of the
- * outermost one (CollectedFact.outermost) and the path of its file. For a check that reads statements again in `resolve`, when only
- * what it collected says a reading is needed (hash-without-default, mixed-case-variable on a one-time analysis).
+ * outermost one (CollectedFact.outermost) and the path of its file. For a check that reads statements again
+ * in `resolve`, when only what it collected says a reading is needed (hash-without-default and
+ * mixed-case-variable on a one-time analysis).
  */
 export function eachStatement(
   config: Configuration,

@@ -165,32 +165,11 @@ const SUMMARY = new SubtreeMemo<BlockSummary | null>();
  * The block's summary, or null when it has an `include` among its statements (or no block of its own): kept by
  * the fold that makes the block's PassTree, which reads every one of its statements anyway.
  */
-export function blockSummary(ctx: ConfigContext, own = false): BlockSummary | null {
+export function blockSummary(ctx: ConfigContext): BlockSummary | null {
   const d = ctx.directive;
   if (d === null || d.block === undefined) return null;
-  if (own) return ownSummary(d);
   passTree(d);
   return SUMMARY.get(d) ?? null;
-}
-
-/**
- * The summary of the block of `d` from its own statements alone, without the PassTree of its subtree: what a
- * reading of every location needs (a one-time analysis, RuleOptions.once, reads them all: the trees only prune
- * what a next analysis walks again).
- */
-function ownSummary(d: Directive): BlockSummary | null {
-  const known = SUMMARY.get(d);
-  if (known !== undefined) return known;
-  const f = PASS_FOLD.start(d);
-  f.trees = false;
-  const body = d.block!.children;
-  for (let i = 0; i < body.length; i++) {
-    const n = body[i];
-    if (n.kind === "directive") PASS_FOLD.statement(f, n);
-  }
-  const summary = f.include ? null : summaryOf(f);
-  SUMMARY.set(d, summary);
-  return summary;
 }
 
 function summaryOf(f: PassFrame): BlockSummary {
@@ -260,8 +239,6 @@ interface PassFrame {
   ownVersion: Directive | null;
   headers: boolean;
   ownConnection: Directive | null;
-  /** Whether the hosts below are gathered (a PassTree is made; not for `ownSummary`). */
-  trees: boolean;
   /** Its own passes and `try_files` (BlockSummary.statements), null while none. */
   statements: Directive[] | null;
   /** An `include` among its own statements (then it has no BlockSummary). */
@@ -309,7 +286,6 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     ownVersion: null,
     headers: false,
     ownConnection: null,
-    trees: true,
     statements: null,
     include: false,
   }),
@@ -330,7 +306,7 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
       if (v !== undefined) {
         const url = parsePassUrl(v);
         if (url.variables || url.uri !== null) f.busy = true;
-        else if (!url.unix && f.trees) addHost(f, url.hostLower);
+        else if (!url.unix) addHost(f, url.hostLower);
       }
       if (name === "proxy_pass") f.proxy = true;
     } else if (name === "proxy_http_version") {
@@ -422,8 +398,7 @@ export function locationStatements(model: ConfigModel, all = !pruning.upstream):
     return v === undefined ? null : parsePassUrl(v);
   };
   const add = (ctx: ConfigContext): void => {
-    // With nothing left out, no PassTree is needed: each block's summary from its own statements.
-    const summary = blockSummary(ctx, all);
+    const summary = blockSummary(ctx);
     if (summary === null) {
       for (const s of ownSitesNamed(ctx, LOCATION_NAMES)) push(s.directive, ctx, s.file, urlOf(s.directive));
     } else
@@ -574,8 +549,10 @@ export function ownProxyingByContext(model: ConfigModel): readonly OwnProxying[]
   return out;
 }
 
-/** Whether a block's own settings keep the connection alive: its last proxy_http_version is not 1.0, its
- * last Connection header "". */
+/**
+ * Whether a block's own settings keep the connection alive: its last proxy_http_version is not 1.0 and its
+ * last Connection header is empty.
+ */
 export function keepsAliveItself(own: OwnProxying): boolean {
   return keepsAliveWith(own.version, own.connection);
 }
