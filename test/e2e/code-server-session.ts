@@ -149,6 +149,12 @@ export async function trustFolder(wb: Workbench, shot: (name: string) => Promise
   const modal = page.locator(".monaco-modal-editor-block");
   await modal.locator(".codicon-close, [aria-label^='Close']").first().click();
   await modal.waitFor({ state: "hidden", timeout: 10_000 });
+  // The status bar drops its Restricted Mode item on the trust change's event, which may come after the
+  // modal has closed (a clean-clone CI once counted the item still there): wait for it, then assert.
+  await restricted
+    .first()
+    .waitFor({ state: "detached", timeout: 15_000 })
+    .catch(() => undefined);
   assert.strictEqual(await restricted.count(), 0, "Restricted Mode is over");
 }
 
