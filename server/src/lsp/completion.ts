@@ -17,7 +17,7 @@ import { configSymbols, mergeSymbols, type ConfigSymbols } from "../complete/sym
 import { isDirectiveContext, type ContextKind } from "../parse/directives";
 import type { ParsedFile } from "../parse/ast";
 import { parse } from "../parse/parser";
-import { rootContextKind } from "../rules/directive-checks";
+import { rootContextKind } from "../rules/statement-checks";
 import type { Configuration } from "../workspace/configuration";
 import { guessContext } from "../workspace/roots";
 import type { RootAnalysis } from "./analysis";

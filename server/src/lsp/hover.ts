@@ -24,7 +24,7 @@ import { descendants, effective, type ConfigContext } from "../model";
 import { fileLabel, includedByPhrase, writtenIn } from "../model/provenance";
 import type { Directive, Node, Range } from "../parse/ast";
 import { directiveAt, le } from "../navigate/text";
-import { rootContextKind } from "../rules/directive-checks";
+import { rootContextKind } from "../rules/statement-checks";
 import { configTestJoinsReuseport, RULE_ID as REUSEPORT_RULE } from "../rules/reuseport-config-test";
 import { costModelCite, costModelUrl, ruleDocUri } from "../rules/docs";
 import { bundleAssumption, bundleSites, ownParses, unknownReason, type BundleSite } from "../rules/ssl-cost";

@@ -588,12 +588,8 @@ class Context implements ConfigContext {
     site: (s: DirectiveSite) => void,
     block: (d: Directive) => void,
   ): boolean {
-    if (this.read?.sites !== undefined || this.body === null) return false;
-    const body = this.body;
-    for (let i = 0; i < body.length; i++) {
-      const node = body[i];
-      if (node.kind === "directive" && node.name === "include") return false;
-    }
+    if (!this.scannable()) return false;
+    const body = this.body!;
     for (let i = 0; i < body.length; i++) {
       const node = body[i];
       if (node.kind !== "directive") continue;

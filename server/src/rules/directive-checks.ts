@@ -25,9 +25,6 @@ import {
 import { STATEMENT_CHECKS } from "./statement-checkers";
 import type { Finding, RelatedLocation, RuleOptions } from "./types";
 
-// The context of the main file's body, from the names of the blocks it is analysed inside.
-export { rootContextKind } from "./statement-checks";
-
 /**
  * checkDirective and enterBlock are functions of a statement's name, argument count, terminator and
  * context (and the options): their answers are remembered per options, so a configuration pays the

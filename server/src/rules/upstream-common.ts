@@ -191,11 +191,6 @@ function summaryOf(f: PassFrame): BlockSummary {
   };
 }
 
-/** Whether the block's own last proxy_http_version is not 1.0 and its last Connection header is empty. */
-function keptAlive(f: PassFrame): boolean {
-  return keepsAliveWith(f.ownVersion, f.ownConnection);
-}
-
 /** The summary of the blocks with no pass, `try_files`, `proxy_http_version` nor header (most of them): shared. */
 const NOTHING: BlockSummary = {
   statements: [],
@@ -333,7 +328,7 @@ const PASS_FOLD: SubtreeFold<PassFrame, PassTree> = {
     // What the group reads of the block's own statements (`blockSummary`): the fold reads them all anyway (a
     // scan of its own per location was a tenth of the group's time on the 1M-line workspace).
     SUMMARY.set(f.d, f.include ? null : summaryOf(f));
-    if (f.proxy && !keptAlive(f)) f.busy = true;
+    if (f.proxy && !keepsAliveWith(f.ownVersion, f.ownConnection)) f.busy = true;
     return f.busy || f.ownRaw
       ? { busy: f.busy, hosts: f.busy ? null : f.hosts, ownRaw: f.ownRaw }
       : f.hosts === null
